@@ -1,0 +1,82 @@
+"""``portal build``: the whole path from content to ``site/``, stage by stage.
+
+load → validate → gates (:mod:`pipeline.publication`) → docs tree (renderers) → mkdocs.
+Every renderer gets the same gated ``published`` tuple and nothing else from the content,
+so a withheld item cannot reach any output.  Stage timings are kept for ``bench/``.
+This module does not print; the CLI reports what it returns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import docs_tree, mkdocs_build, publication
+from pipeline.config import Config
+from pipeline.confidentiality import DECLARED_RULES
+from pipeline.findings import ERROR, Finding
+from pipeline.render import feeds, items, lists, nav, pages
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path = Path("content")
+    config_dir: Path = Path("site_config")
+    out: Path = Path("site")
+    work: Path = Path(".portal")
+    mkdocs_file: Path = Path("mkdocs.yml")
+    strict: bool = False
+    render_site: bool = True  # False: stop after the docs tree (bench, engine comparisons)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    publication: publication.Publication
+    findings: tuple[Finding, ...]
+    docs_files: int
+    timings: dict = field(default_factory=dict)
+    mkdocs_warnings: tuple[str, ...] = ()
+    engine_config: Path | None = None
+
+    @property
+    def blocking_errors(self) -> tuple[Finding, ...]:
+        """Errors an editor must fix (what ``--strict`` fails on): all but declared withholding."""
+        return tuple(f for f in self.findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
+
+
+def docs_tree_files(pub: publication.Publication, config: Config, content: Path) -> tuple[dict, list, tuple[Finding, ...]]:
+    """Everything the renderers produce for one publication, and the nav."""
+    static_pages, page_findings = pages.load_pages(content)
+    files: dict = {}
+    files.update(items.render(pub.published, config))
+    files.update(lists.render(pub.published, config))
+    files.update(feeds.render(pub.published, config, pub.as_of))
+    files.update(pages.render(static_pages, content))
+    site_nav = nav.build_nav(config, static_pages)
+    return files, site_nav, page_findings
+
+
+def build(options: BuildOptions, config: Config) -> BuildResult:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    pub = publication.run(options.content, config)
+    timings["pipeline"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    files, site_nav, page_findings = docs_tree_files(pub, config, options.content)
+    docs_dir = options.work / "docs"
+    docs_tree.sync(docs_dir, files)
+    engine = mkdocs_build.engine_config(options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict)
+    engine_file = mkdocs_build.write_engine_config(options.work / "mkdocs.yml", engine)
+    timings["docs_tree"] = time.perf_counter() - t1
+
+    findings = pub.findings + page_findings
+    warnings: list[str] = []
+    if options.render_site:
+        t2 = time.perf_counter()
+        epoch = int(pub.as_of.timestamp()) if pub.as_of else None
+        warnings = mkdocs_build.render(engine_file, epoch)
+        timings["mkdocs"] = time.perf_counter() - t2
+    timings["total"] = time.perf_counter() - t0
+    return BuildResult(pub, findings, len(files), timings, tuple(warnings), engine_file)

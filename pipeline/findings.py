@@ -1,0 +1,58 @@
+"""Findings: what a stage says about an item or a file (问题清单).
+
+A finding is data, made in one place and rendered by the CLI as text or JSON.  Rule ids
+are stable because tools and editors' scripts match on them (``schema``, ``unknown-site``,
+``bad-date``, ``duplicate-slug``, ``unreviewed`` …).  Messages are Chinese, for editors,
+and say how to fix the problem.  This module never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    rule: str
+    severity: str
+    message: str
+    line: int | None = None
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
+        if self.line is not None:
+            data["line"] = self.line
+        data.update(dict(self.extra))
+        return data
+
+    def text(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = "错误" if self.severity == ERROR else "警告"
+        return f"{where}: {label} [{self.rule}] {self.message}"
+
+
+def error(path: str, rule: str, message: str, line: int | None = None, **extra: Any) -> Finding:
+    return Finding(path, rule, ERROR, message, line, tuple(extra.items()))
+
+
+def warning(path: str, rule: str, message: str, line: int | None = None, **extra: Any) -> Finding:
+    return Finding(path, rule, WARNING, message, line, tuple(extra.items()))
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)
+
+
+def sort_key(f: Finding) -> tuple:
+    return (f.path, f.line or 0, f.rule, f.message)

@@ -1,0 +1,297 @@
+"""Load stage: every ``.md`` file under ``content/items/`` becomes an :class:`Item` or findings.
+
+One reader per input, as Pelican does: nothing downstream touches item files.  Each file
+is read once as bytes, decoded as UTF-8, split with python-frontmatter and checked against
+the item contract.  A file that breaks the contract is *not* an item — it is reported
+(rule ``encoding``, ``bad-yaml``, ``schema``, ``unknown-key``, ``bad-date``,
+``unknown-site``, ``unknown-column``, ``bad-slug``) so that nothing is dropped silently,
+and it can never reach the site.  Date values are kept as text by the YAML loader and
+parsed here, so an impossible date is a ``bad-date`` finding, not a YAML crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Iterable
+
+import frontmatter
+import yaml
+
+from pipeline.config import Config
+from pipeline.findings import Finding, error
+from pipeline.model import DISCLOSURES, KINDS, Attachment, Item
+
+REQUIRED = ("title", "date", "site", "column", "author")
+OPTIONAL = (
+    "reviewer", "disclosure", "classified", "kind", "channels", "adopted", "doc_number",
+    "topic", "genre", "summary", "tags", "attachments", "validity", "original", "original_reason",
+)
+KNOWN_KEYS = REQUIRED + OPTIONAL
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+KEY_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+
+
+class _TextDateLoader(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as strings, so the pipeline parses dates itself."""
+
+
+_TextDateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Handler(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        return yaml.load(fm, Loader=_TextDateLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Loaded:
+    items: tuple[Item, ...]
+    findings: tuple[Finding, ...]
+    files: int  # item files seen (loaded or not)
+
+
+class _Reject(Exception):
+    def __init__(self, finding: Finding):
+        self.finding = finding
+
+
+def item_files(items_dir: Path) -> list[Path]:
+    """Every ``.md`` file under ``items_dir``, at any depth, in a stable order."""
+    if not items_dir.is_dir():
+        return []
+    return sorted(p for p in items_dir.rglob("*.md") if p.is_file())
+
+
+def load_items(content_dir: Path | str, config: Config) -> Loaded:
+    content = Path(content_dir)
+    files = item_files(content / "items")
+    items: list[Item] = []
+    findings: list[Finding] = []
+    for file in files:
+        rel = file.relative_to(content).as_posix()
+        try:
+            items.append(load_item(file, rel, config))
+        except _Reject as reject:
+            findings.append(reject.finding)
+        except OSError as exc:
+            findings.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
+    return Loaded(tuple(items), tuple(findings), len(files))
+
+
+def parse_date(value: Any, tz) -> datetime:
+    """发布日期 from YAML text; naive values are in the portal's time zone."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        text = value.strip()
+        parsed = None
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in DATE_FORMATS:
+                try:
+                    parsed = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if parsed is None:
+            raise ValueError(text)
+    else:
+        raise ValueError(repr(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def _key_lines(raw: str) -> dict[str, int]:
+    """Line number (1-based, in the file) of each top-level front-matter key."""
+    lines = raw.splitlines()
+    out: dict[str, int] = {}
+    if not lines or lines[0].strip() != "---":
+        return out
+    for n, line in enumerate(lines[1:], 2):
+        if line.strip() in ("---", "..."):
+            break
+        m = KEY_LINE_RE.match(line)
+        if m:
+            out.setdefault(m.group(1), n)
+    return out
+
+
+def _body_line(raw: str) -> int:
+    lines = raw.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return 1
+    for n, line in enumerate(lines[1:], 2):
+        if line.strip() in ("---", "..."):
+            return n + 1
+    return 1
+
+
+def _text(rel: str, lines: dict[str, int], meta: dict, key: str, required: bool = False) -> str | None:
+    value = meta.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise _Reject(error(rel, "schema", f"缺少必填字段 “{key}”，请在 front matter 中填写", lines.get(key), key=key))
+        return None
+    if isinstance(value, (dict, list, bool)):
+        raise _Reject(error(rel, "schema", f"字段 “{key}” 应当是文字，实际是 {type(value).__name__}", lines.get(key), key=key))
+    return str(value).strip()
+
+
+def _text_list(rel: str, lines: dict[str, int], meta: dict, key: str) -> tuple[str, ...] | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,，、]\s*", value) if v.strip()]
+    if not isinstance(value, list) or any(isinstance(v, (dict, list)) or v is None for v in value):
+        raise _Reject(error(rel, "schema", f"字段 “{key}” 应当是列表，例如 [网站, 微信]", lines.get(key), key=key))
+    out: list[str] = []
+    for v in value:
+        text = str(v).strip()
+        if text and text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+def _bool(rel: str, lines: dict[str, int], meta: dict, key: str) -> bool:
+    value = meta.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _Reject(error(rel, "schema", f"字段 “{key}” 只能是 true 或 false，实际是 {value!r}", lines.get(key), key=key))
+    return value
+
+
+def _attachments(rel: str, lines: dict[str, int], meta: dict) -> tuple[Attachment, ...]:
+    value = meta.get("attachments")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]
+    out = []
+    for entry in value:
+        if isinstance(entry, str) and entry.strip():
+            href = entry.strip()
+            out.append(Attachment(name=href.rsplit("/", 1)[-1], href=href))
+        elif isinstance(entry, dict) and set(entry) <= {"name", "file", "url"} and entry.get("name") and (entry.get("file") or entry.get("url")):
+            out.append(Attachment(name=str(entry["name"]), href=str(entry.get("file") or entry.get("url"))))
+        else:
+            raise _Reject(error(rel, "schema", "附件 attachments 的每一项应当是文件名，或 {name: 显示名, file: 路径}", lines.get("attachments"), key="attachments"))
+    return tuple(out)
+
+
+def load_item(file: Path, rel: str, config: Config) -> Item:
+    data = file.read_bytes()
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _Reject(error(rel, "encoding", "文件不是 UTF-8 编码（可能是 GBK），请用编辑器另存为 UTF-8", line)) from None
+    if not raw.lstrip("\ufeff").startswith("---"):
+        raise _Reject(error(rel, "schema", "文件开头缺少 front matter（以 --- 开始、--- 结束的 YAML 信息头）", 1))
+    try:
+        meta, body = frontmatter.parse(raw, handler=_Handler())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise _Reject(error(rel, "bad-yaml", f"front matter 不是有效的 YAML：{problem}。常见原因：标题含英文冒号时没有加引号", line)) from None
+    if not isinstance(meta, dict) or not meta:
+        raise _Reject(error(rel, "schema", "front matter 应当是 “键: 值” 形式的 YAML 映射", 2))
+    lines = _key_lines(raw)
+    for key in meta:
+        if key not in KNOWN_KEYS:
+            raise _Reject(error(rel, "unknown-key", f"未知字段 “{key}”（是否拼写错误？可用字段：{'、'.join(KNOWN_KEYS)}）", lines.get(str(key)), key=str(key)))
+
+    title = _text(rel, lines, meta, "title", required=True)
+    author = _text(rel, lines, meta, "author", required=True)
+    site = _text(rel, lines, meta, "site", required=True)
+    column = _text(rel, lines, meta, "column", required=True)
+    if meta.get("date") in (None, ""):
+        raise _Reject(error(rel, "schema", "缺少必填字段 “date”（发布日期，例如 2026-03-15 或 2026-03-15 09:30）", lines.get("date"), key="date"))
+    try:
+        when = parse_date(meta["date"], config.portal.tz)
+    except ValueError:
+        raise _Reject(error(rel, "bad-date", f"发布日期 “{meta['date']}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30", lines.get("date"), key="date")) from None
+
+    if site not in config.site_by_id:
+        raise _Reject(error(rel, "unknown-site", f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}", lines.get("site"), key="site"))
+    if column not in config.column_by_id:
+        raise _Reject(error(rel, "unknown-column", f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}", lines.get("column"), key="column"))
+    if column not in config.site_by_id[site].columns:
+        carried = "、".join(config.site_by_id[site].columns)
+        raise _Reject(error(rel, "unknown-column", f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{carried}", lines.get("column"), key="column"))
+
+    slug = file.stem
+    if not SLUG_RE.match(slug):
+        raise _Reject(error(rel, "bad-slug", f"文件名 “{file.name}” 会成为网址，只能用小写英文字母、数字、连字符和下划线", 1))
+
+    disclosure = _text(rel, lines, meta, "disclosure") or "主动公开"
+    if disclosure not in DISCLOSURES:
+        raise _Reject(error(rel, "schema", f"公开方式 disclosure “{disclosure}” 无效，可选：{'、'.join(DISCLOSURES)}", lines.get("disclosure"), key="disclosure"))
+    kind = _text(rel, lines, meta, "kind") or "信息"
+    if kind not in KINDS:
+        raise _Reject(error(rel, "schema", f"信息类型 kind “{kind}” 无效，可选：{'、'.join(KINDS)}", lines.get("kind"), key="kind"))
+    original = _bool(rel, lines, meta, "original")
+    original_reason = _text(rel, lines, meta, "original_reason")
+    if original and not original_reason:
+        raise _Reject(error(rel, "schema", "声明 original: true 时必须用 original_reason 写明理由", lines.get("original"), key="original_reason"))
+
+    channels = _text_list(rel, lines, meta, "channels")
+    return Item(
+        path=rel,
+        slug=slug,
+        title=title,
+        date=when,
+        site=site,
+        column=column,
+        author=author,
+        body=body,
+        reviewer=_text(rel, lines, meta, "reviewer"),
+        disclosure=disclosure,
+        classified=_bool(rel, lines, meta, "classified"),
+        kind=kind,
+        channels=channels if channels else ("网站",),
+        adopted=_text_list(rel, lines, meta, "adopted") or (),
+        doc_number=_text(rel, lines, meta, "doc_number"),
+        topic=_text(rel, lines, meta, "topic"),
+        genre=_text(rel, lines, meta, "genre"),
+        summary=_text(rel, lines, meta, "summary"),
+        tags=_text_list(rel, lines, meta, "tags") or (),
+        attachments=_attachments(rel, lines, meta),
+        validity=_text(rel, lines, meta, "validity"),
+        original=original,
+        original_reason=original_reason,
+        body_line=_body_line(raw),
+        key_lines=tuple(sorted(lines.items())),
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def unique_urls(items: Iterable[Item]) -> tuple[tuple[Item, ...], tuple[Finding, ...]]:
+    """Two items with one URL (same sub-site, year and file name) are both held back."""
+    by_url: dict[str, list[Item]] = {}
+    for item in items:
+        by_url.setdefault(item.url, []).append(item)
+    kept: list[Item] = []
+    findings: list[Finding] = []
+    for url, group in by_url.items():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        paths = "、".join(i.path for i in group)
+        for item in group:
+            findings.append(error(item.path, "duplicate-slug", f"网址 /{url} 被多个文件占用（{paths}），请给其中一个改文件名", 1, url="/" + url))
+    return tuple(kept), tuple(findings)

@@ -1,0 +1,76 @@
+"""The item record (信息条目): one Markdown file under ``content/items/`` after loading.
+
+Items are frozen; a stage that adds something (an 索引号, say) returns a new record made
+with :func:`dataclasses.replace`.  The URL is derived from sub-site, year and file name —
+never from a list position — so it is permanent (``/<site>/<year>/<slug>/``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
+KINDS = ("简讯", "信息", "调研")
+DEFAULT_CHANNELS = ("网站",)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """附件：显示名与链接（相对 content/ 的文件或外部网址）。"""
+
+    name: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Item:
+    path: str  # relative to the content directory, posix separators (names the file in findings)
+    slug: str
+    title: str
+    date: datetime  # 发布日期, timezone-aware
+    site: str
+    column: str
+    author: str
+    body: str
+    reviewer: str | None = None
+    disclosure: str = "主动公开"
+    classified: bool = False
+    kind: str = "信息"
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    adopted: tuple[str, ...] = ()
+    doc_number: str | None = None
+    topic: str | None = None
+    genre: str | None = None
+    summary: str | None = None
+    tags: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    validity: str | None = None
+    original: bool = False
+    original_reason: str | None = None
+    index_number: str | None = None  # 索引号, assigned by the numbering stage
+    body_line: int = 1  # file line where the body starts (for findings)
+    key_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+    content_hash: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def url(self) -> str:
+        """Site-relative permanent URL, with a trailing slash: ``bureau/2026/2026-03-15-x/``."""
+        return f"{self.site}/{self.year}/{self.slug}/"
+
+    @property
+    def docs_path(self) -> str:
+        """Where the docs tree holds this item's page (mkdocs maps it to :attr:`url`)."""
+        return f"{self.site}/{self.year}/{self.slug}.md"
+
+    def line_of(self, key: str) -> int | None:
+        return dict(self.key_lines).get(key)
+
+    @property
+    def text_length(self) -> int:
+        """Characters of body text, not counting whitespace (字数)."""
+        return sum(1 for ch in self.body if not ch.isspace())

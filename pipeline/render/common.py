@@ -1,0 +1,43 @@
+"""Small helpers shared by the renderers: relative links, escaping, dates, excerpts."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+
+import yaml
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text placed inside Markdown link labels or table cells."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def h(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def rel(from_doc: str, to_doc: str) -> str:
+    """Relative link between two docs-tree files (what mkdocs and Zensical resolve)."""
+    return posixpath.relpath(to_doc, posixpath.dirname(from_doc) or ".")
+
+
+def ymd(when) -> str:
+    return when.strftime("%Y-%m-%d")
+
+
+def front_matter(meta: dict) -> str:
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000) + "---\n\n"
+
+
+_MD_NOISE = re.compile(r"(!?\[([^\]]*)\]\([^)]*\))|[#>*_`|~-]{1,}|<[^>]+>")
+
+
+def excerpt(markdown_text: str, limit: int = 160) -> str:
+    """Plain-text opening of a Markdown body, for list summaries and feed descriptions."""
+    text = _MD_NOISE.sub(lambda m: m.group(2) or " ", markdown_text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + "……"

@@ -1,0 +1,72 @@
+"""RSS 2.0 feeds (feedgen): the whole portal, each sub-site, each column.
+
+``feed.xml`` (portal), ``<site>/feed.xml`` and ``column/<column>/feed.xml``, written into
+the docs tree so any engine copies them to the site.  GUIDs are the items' permanent URLs;
+dates are timezone-aware; entries newest first; ``lastBuildDate`` is the newest entry's
+date (content, not the clock), so two builds of the same content are byte-identical.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from feedgen.feed import FeedGenerator
+
+from pipeline.config import Config
+from pipeline.render.common import excerpt
+
+FEED_LENGTH = 50
+
+
+def _absolute(config: Config, path: str) -> str:
+    return config.portal.site_url + path
+
+
+def feed_xml(title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date) -> bytes:
+    portal = config.portal
+    fg = FeedGenerator()
+    fg.title(title)
+    fg.description(description or title)
+    fg.link(href=_absolute(config, page_path), rel="alternate")
+    fg.language("zh-CN")
+    fg.copyright(f"{portal.sponsor} 版权所有")
+    fg.generator("commerce-portal")
+    fg.docs("https://www.rssboard.org/rss-specification")
+    entries = list(items)[:FEED_LENGTH]
+    newest = entries[0].date if entries else fallback_date
+    if newest is not None:
+        fg.lastBuildDate(newest)
+        fg.pubDate(newest)
+    # feedgen prepends entries, so add oldest first to get newest first in the file
+    for item in reversed(entries):
+        site = config.site_by_id[item.site]
+        column = config.column_by_id[item.column]
+        link = _absolute(config, item.url)
+        fe = fg.add_entry()
+        fe.title(item.title)
+        fe.link(href=link)
+        fe.guid(link, permalink=True)
+        fe.pubDate(item.date)
+        fe.description(item.summary or excerpt(item.body, 200))
+        fe.category(term=column.name)
+    return fg.rss_str(pretty=True)
+
+
+def render(published, config: Config, as_of) -> dict[str, bytes]:
+    by_site: dict = defaultdict(list)
+    by_column: dict = defaultdict(list)
+    for item in published:  # newest first
+        by_site[item.site].append(item)
+        by_column[item.column].append(item)
+    portal = config.portal
+    out = {"feed.xml": feed_xml(portal.name, portal.description, "", "feed.xml", published, config, as_of)}
+    for site in config.sites:
+        out[f"{site.id}/feed.xml"] = feed_xml(
+            f"{site.name} - {portal.name}", f"{site.name}发布的信息", f"{site.id}/", f"{site.id}/feed.xml", by_site[site.id], config, as_of
+        )
+    for column in config.columns:
+        out[f"column/{column.id}/feed.xml"] = feed_xml(
+            f"{column.name} - {portal.name}", f"{portal.name}{column.name}栏目", f"column/{column.id}/", f"column/{column.id}/feed.xml",
+            by_column[column.id], config, as_of
+        )
+    return out

@@ -1,0 +1,75 @@
+"""Item pages: one docs page per published item at its permanent URL.
+
+The page carries the title, the byline (发布日期, 来源子站), the disclosure metadata table
+(索引号, 发布机构, 发布日期, 文号, 主题分类, 体裁分类, 公开方式 …), the editor's Markdown
+body and the attachments.  Page meta names the sub-site feed, so the theme links it with
+``<link rel="alternate">``, and marks the page as an item for the search indexer.
+"""
+
+from __future__ import annotations
+
+from pipeline.config import Config
+from pipeline.model import Item
+from pipeline.render.common import excerpt, front_matter, h, md_escape, rel, ymd
+
+
+def metadata_rows(item: Item, config: Config) -> list[tuple[str, str]]:
+    """The 信息公开 metadata of an item, in the order portals show it."""
+    site = config.site_by_id[item.site]
+    return [
+        ("索引号", item.index_number or "—"),
+        ("主题分类", item.topic or "—"),
+        ("发布机构", site.name if site.kind != "市站" else config.portal.name),
+        ("发布日期", ymd(item.date)),
+        ("文号", item.doc_number or "—"),
+        ("体裁分类", item.genre or "—"),
+        ("公开方式", item.disclosure),
+        ("关键词", "、".join(item.tags) if item.tags else "—"),
+    ]
+
+
+def metadata_table(item: Item, config: Config) -> str:
+    rows = metadata_rows(item, config)
+    cells = []
+    for i in range(0, len(rows), 2):
+        pair = rows[i : i + 2]
+        cells.append("<tr>" + "".join(f"<th scope=\"row\">{h(k)}</th><td>{h(v)}</td>" for k, v in pair) + "</tr>")
+    return '<table class="item-meta">\n<caption>信息公开元数据</caption>\n' + "\n".join(cells) + "\n</table>\n"
+
+
+def item_page(item: Item, config: Config) -> str:
+    site = config.site_by_id[item.site]
+    column = config.column_by_id[item.column]
+    doc = item.docs_path
+    meta = {
+        "title": item.title,
+        "description": item.summary or excerpt(item.body, 120),
+        "feed": f"{item.site}/feed.xml",  # site-root path; the theme makes it relative
+        "feed_title": f"{site.name} RSS",
+        "item": True,
+        "site_id": item.site,
+        "column_id": item.column,
+        "date": item.date.isoformat(),
+    }
+    parts = [front_matter(meta)]
+    parts.append(f"# {md_escape(item.title)}\n\n")
+    parts.append(
+        f"发布日期：{ymd(item.date)} &nbsp;·&nbsp; 来源：[{md_escape(site.name)}]({rel(doc, f'{item.site}/index.md')})"
+        f" &nbsp;·&nbsp; 栏目：[{md_escape(column.name)}]({rel(doc, f'{item.site}/{item.column}/index.md')})\n"
+        "{ .item-byline }\n\n"
+    )
+    parts.append(metadata_table(item, config) + "\n")
+    if item.summary:
+        parts.append(f"!!! abstract \"内容概述\"\n    {md_escape(item.summary)}\n\n")
+    parts.append('<div class="item-body" markdown>\n\n' + item.body.strip() + "\n\n</div>\n\n")
+    if item.attachments:
+        parts.append("## 附件\n\n")
+        for att in item.attachments:
+            href = att.href if "://" in att.href else rel(doc, att.href)
+            parts.append(f"- [{md_escape(att.name)}]({href})\n")
+        parts.append("\n")
+    return "".join(parts)
+
+
+def render(published, config: Config) -> dict[str, str]:
+    return {item.docs_path: item_page(item, config) for item in published}

@@ -1,0 +1,134 @@
+"""Lists: the portal home, sub-site homes, and paginated column lists (newest first).
+
+URLs: ``/<site>/`` (sub-site home), ``/<site>/<column>/`` and ``/<site>/<column>/page/N/``
+(a sub-site's column), ``/column/<column>/`` (one column across the portal).  Lists link to
+item pages by relative Markdown links, which both mkdocs and Zensical resolve and check.
+Each list page names the feed that matches it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pipeline.config import SITE_KINDS, Config
+from pipeline.render.common import front_matter, md_escape, rel, ymd
+
+
+def _entry(doc: str, item, config: Config, with_site: bool) -> str:
+    site = config.site_by_id[item.site]
+    source = f' <span class="item-site">{md_escape(site.name)}</span>' if with_site else ""
+    return f'- [{md_escape(item.title)}]({rel(doc, item.docs_path)}){source} <span class="item-date">{ymd(item.date)}</span>\n'
+
+
+def _pager(doc: str, base: str, page: int, pages: int) -> str:
+    def page_doc(n: int) -> str:
+        return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
+
+    links = []
+    if page > 1:
+        links.append(f"[« 上一页]({rel(doc, page_doc(page - 1))})")
+    links.append(f"第 {page} / {pages} 页")
+    if page < pages:
+        links.append(f"[下一页 »]({rel(doc, page_doc(page + 1))})")
+    return " &nbsp; ".join(links) + "\n{ .pager }\n"
+
+
+def paginated(base: str, title: str, heading: str, items, config: Config, feed_doc: str, with_site: bool) -> dict[str, str]:
+    """``base/index.md`` and ``base/page/N.md``: ``page_size`` items each, newest first."""
+    size = max(1, config.portal.page_size)
+    pages = max(1, -(-len(items) // size))
+    out = {}
+    for page in range(1, pages + 1):
+        doc = f"{base}/index.md" if page == 1 else f"{base}/page/{page}.md"
+        chunk = items[(page - 1) * size : page * size]
+        meta = {"title": title if page == 1 else f"{title}（第 {page} 页）", "feed": feed_doc, "feed_title": f"{title} RSS", "list": True}
+        body = [front_matter(meta), f"# {md_escape(heading)}\n\n"]
+        if chunk:
+            body.append('<div class="item-list" markdown>\n\n')
+            body.extend(_entry(doc, item, config, with_site) for item in chunk)
+            body.append("\n</div>\n\n")
+        else:
+            body.append("本栏目暂无信息。\n\n")
+        if pages > 1:
+            body.append(_pager(doc, base, page, pages))
+        body.append(f"\n[RSS 订阅本栏目]({rel(doc, feed_doc)})\n{{ .feed-link }}\n")
+        out[doc] = "".join(body)
+    return out
+
+
+def _block(doc: str, title: str, more_doc: str, items, config: Config, with_site: bool) -> str:
+    lines = [f"-   **[{md_escape(title)}]({rel(doc, more_doc)})**\n\n    ---\n\n"]
+    if items:
+        lines.extend("    " + _entry(doc, item, config, with_site) for item in items)
+    else:
+        lines.append("    暂无信息\n")
+    lines.append(f"\n    [更多 »]({rel(doc, more_doc)})\n\n")
+    return "".join(lines)
+
+
+def site_home(site, by_column: dict, config: Config) -> str:
+    doc = f"{site.id}/index.md"
+    meta = {"title": site.name, "feed": f"{site.id}/feed.xml", "feed_title": f"{site.name} RSS", "hide": ["toc"]}
+    body = [front_matter(meta), f"# {md_escape(site.name)}\n\n", f"{site.kind}子站 · [RSS 订阅本站](feed.xml)\n{{ .feed-link }}\n\n"]
+    body.append('<div class="grid cards" markdown>\n\n')
+    for cid in site.columns:
+        column = config.column_by_id[cid]
+        items = by_column.get((site.id, cid), ())[: config.portal.block_size]
+        body.append(_block(doc, column.name, f"{site.id}/{cid}/index.md", items, config, False))
+    body.append("</div>\n")
+    return "".join(body)
+
+
+def portal_home(published, by_column_all: dict, config: Config) -> str:
+    doc = "index.md"
+    portal = config.portal
+    meta = {"title": portal.name, "description": portal.description, "feed": "feed.xml", "feed_title": f"{portal.name} RSS", "hide": ["navigation", "toc"]}
+    body = [front_matter(meta), f"# {md_escape(portal.name)}\n\n"]
+    if portal.description:
+        body.append(f"{md_escape(portal.description)}\n{{ .portal-lead }}\n\n")
+    body.append("## 最新信息\n\n")
+    latest = published[: portal.home_latest]
+    if latest:
+        body.append('<div class="item-list" markdown>\n\n')
+        body.extend(_entry(doc, item, config, True) for item in latest)
+        body.append("\n</div>\n\n")
+    else:
+        body.append("暂无信息。\n\n")
+    body.append("[RSS 订阅全站信息](feed.xml)\n{ .feed-link }\n\n")
+    body.append("## 栏目\n\n")
+    body.append('<div class="grid cards" markdown>\n\n')
+    for column in config.columns:
+        items = by_column_all.get(column.id, ())[: portal.block_size]
+        body.append(_block(doc, column.name, f"column/{column.id}/index.md", items, config, True))
+    body.append("</div>\n\n")
+    body.append("## 子站导航\n\n")
+    for kind in SITE_KINDS:
+        sites = config.sites_of_kind(kind)
+        if not sites:
+            continue
+        links = " · ".join(f"[{md_escape(s.name)}]({s.id}/index.md)" for s in sites)
+        body.append(f"**{kind}**：{links}\n{{ .site-directory }}\n\n")
+    return "".join(body)
+
+
+def render(published, config: Config) -> dict[str, str]:
+    by_site_column: dict = defaultdict(list)
+    by_column: dict = defaultdict(list)
+    for item in published:  # already newest first
+        by_site_column[(item.site, item.column)].append(item)
+        by_column[item.column].append(item)
+    out: dict[str, str] = {"index.md": portal_home(published, by_column, config)}
+    for site in config.sites:
+        out[f"{site.id}/index.md"] = site_home(site, by_site_column, config)
+        for cid in site.columns:
+            column = config.column_by_id[cid]
+            out.update(
+                paginated(f"{site.id}/{cid}", f"{column.name} - {site.name}", f"{site.name} · {column.name}",
+                          by_site_column.get((site.id, cid), []), config, f"{site.id}/feed.xml", False)
+            )
+    for column in config.columns:
+        out.update(
+            paginated(f"column/{column.id}", column.name, column.name, by_column.get(column.id, []), config,
+                      f"column/{column.id}/feed.xml", True)
+        )
+    return out

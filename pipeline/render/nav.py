@@ -1,0 +1,34 @@
+"""The site navigation: home, columns, sub-sites grouped by kind, then extra sections.
+
+Only section pages are in the nav (sub-site homes and column lists, a few dozen entries
+whatever the number of items); item pages never are, so rendering the nav costs the same
+for 100 or 50,000 items.  Other stages contribute whole sections (统计, 信息公开) through
+``extra_sections``.
+"""
+
+from __future__ import annotations
+
+from pipeline.config import SITE_KINDS, Config
+
+KIND_LABELS = {"市站": "市局", "科室": "科室", "事业单位": "事业单位", "县市区": "县市区", "开发区": "开发区"}
+
+
+def site_section(site, config: Config) -> list:
+    return [f"{site.id}/index.md"] + [{config.column_by_id[c].name: f"{site.id}/{c}/index.md"} for c in site.columns]
+
+
+def build_nav(config: Config, pages=(), extra_sections=()) -> list:
+    nav: list = [{"首页": "index.md"}]
+    nav.append({"栏目": [{c.name: f"column/{c.id}/index.md"} for c in config.columns]})
+    for kind in SITE_KINDS:
+        sites = config.sites_of_kind(kind)
+        if not sites:
+            continue
+        if kind == "市站" and len(sites) == 1:
+            nav.append({KIND_LABELS[kind]: site_section(sites[0], config)})
+        else:
+            nav.append({KIND_LABELS[kind]: [{s.name: site_section(s, config)} for s in sites]})
+    nav.extend(extra_sections)
+    if pages:
+        nav.append({"关于": [{p.title: p.docs_path} for p in pages]})
+    return nav
