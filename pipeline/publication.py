@@ -25,6 +25,15 @@ class Publication:
     findings: tuple[Finding, ...]
     files: int
     as_of: datetime | None  # the newest published date: "now" for reproducible builds
+    # (path, canonical path) for published items that repeat another published item (the
+    # same news in two sub-sites): shown, but counted once in statistics.
+    duplicate_of: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def counted(self) -> tuple:
+        """Published items that count in statistics: each piece of news once."""
+        repeats = {path for path, _ in self.duplicate_of}
+        return tuple(i for i in self.published if i.path not in repeats)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
