@@ -53,7 +53,8 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
     files.update(lists.render(pub.published, config))
     files.update(feeds.render(pub.published, config, pub.as_of))
     files.update(pages.render(static_pages, content))
-    site_nav = nav.build_nav(config, static_pages)
+    extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
+    site_nav = nav.build_nav(config, static_pages, extra_sections)
     return files, site_nav, page_findings
 
 

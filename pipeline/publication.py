@@ -45,10 +45,19 @@ def newest_first(items) -> tuple:
 
 
 def run(content_dir: Path | str, config: Config) -> Publication:
+    """The gated publication of one content folder.  Stage order matters: each gate sees
+    only what the previous one let through, and numbering sees only publishable items."""
+    # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config)
     items, url_findings = load.unique_urls(loaded.items)
+    findings = list(loaded.findings + url_findings)
+    # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
     gated = confidentiality.gate(items, config)
+    findings.extend(gated.findings)
     published = newest_first(gated.published)
-    findings = tuple(sorted(loaded.findings + url_findings + gated.findings, key=sort_key))
+    withheld = tuple(gated.withheld)
+    duplicate_of: tuple[tuple[str, str], ...] = ()
+    # 3. upstream / in-portal deduplication (issue 3) plugs in here
+    # 4. 索引号 numbering (issue 6) plugs in here
     as_of = published[0].date if published else None
-    return Publication(published, gated.withheld, findings, loaded.files, as_of)
+    return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of)
