@@ -1,0 +1,151 @@
+"""``portal new``: the skeleton of a new item (信息条目) for a 信息员 to fill in.
+
+Given sub-site, column, title and kind, it works out the item's file
+(``content/items/<site>/<year>/<date>-<slug>.md``) and its text: every required front-matter
+key filled in, the optional keys present as Chinese comments, and no ``reviewer`` — the item
+stays unpublished until the 审签人 signs it off (先审查、后公开).  The slug is the ASCII words
+of the title, or a short hash of it when the title has none (Chinese titles); ``--slug`` sets
+it.  It validates sub-site and column against ``site_config/`` and refuses to overwrite a
+file; it does not print, and it does not check the body (``portal check`` does that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from pipeline.config import Config
+from pipeline.load import SLUG_RE, parse_date
+from pipeline.model import KINDS
+
+SLUG_WORDS = 6  # at most this many ASCII words of the title in a slug
+
+
+class NewItemError(Exception):
+    """The item cannot be created; ``str()`` is a Chinese message for the editor."""
+
+
+@dataclass(frozen=True)
+class NewItem:
+    path: Path  # the file to create
+    text: str
+
+
+def slug_for(title: str) -> str:
+    """ASCII words of the title (``Q1 外贸 report`` → ``q1-report``), else ``item-<hash>``."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    slug = "-".join(words[:SLUG_WORDS])
+    if sum(c.isalpha() for c in slug) >= 3:
+        return slug
+    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}" if slug else f"item-{digest}"
+
+
+def git_author(cwd: Path | None = None) -> str | None:
+    """``git config user.name``, or None when git or the setting is missing."""
+    try:
+        done = subprocess.run(["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = done.stdout.strip()
+    return name or None
+
+
+def _yaml_value(value: str) -> str:
+    """A scalar as YAML text: plain when that reads back the same, else double-quoted."""
+    try:
+        if yaml.safe_load(f"k: {value}") == {"k": value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def item_text(title: str, when: datetime, site: str, column: str, author: str, kind: str, config: Config) -> str:
+    site_name = config.site_by_id[site].name
+    column_name = config.column_by_id[column].name
+    stamp = when.strftime("%Y-%m-%d %H:%M")
+    return f"""---
+title: {_yaml_value(title)}
+date: {stamp}                # 发布日期（北京时间）；审签通过、正式发布时请改为发布当天
+site: {site}                 # 子站：{site_name}
+column: {column}             # 栏目：{column_name}
+author: {_yaml_value(author)}              # 信息员
+kind: {kind}                 # 信息类型：{' | '.join(KINDS)}（调研文章不少于 3000 字）
+# reviewer: 审签人姓名       # 审签领导审核后填写；没有审签人的条目不会发布（先审查、后公开）
+# disclosure: 主动公开       # 公开方式：主动公开 | 依申请公开 | 不予公开，默认 主动公开
+# classified: false          # 涉密为 true；涉密信息永不发布
+# channels: [网站, 微信]     # 同时发布的渠道；一条信息多个渠道只计 1 条
+# adopted: [市局, 省厅]      # 被哪一级采用（计分用）
+# doc_number: 江商发〔2026〕1号   # 文号
+# topic: 对外贸易            # 主题分类
+# genre: 工作动态            # 体裁分类
+# summary: 一句话内容概述
+# tags: [外贸, 稳增长]       # 关键词
+# attachments:               # 附件：放在 content/files/ 下
+#   - {{name: 申报表.xlsx, file: files/2026/apply-form.xlsx}}
+---
+<!-- 在这里写正文（Markdown），每条不少于 200 字。写完运行 portal check 检查，再提交审签。 -->
+"""
+
+
+def plan(
+    content: Path,
+    config: Config,
+    site: str,
+    column: str,
+    title: str,
+    kind: str,
+    author: str | None,
+    when: datetime,
+    slug: str | None = None,
+) -> NewItem:
+    """Where the new item goes and what it says; :class:`NewItemError` when it cannot be made."""
+    title = title.strip()
+    if not title:
+        raise NewItemError("标题不能为空，请用 --title 填写")
+    if site not in config.site_by_id:
+        raise NewItemError(f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}")
+    if column not in config.column_by_id:
+        raise NewItemError(f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}")
+    if column not in config.site_by_id[site].columns:
+        raise NewItemError(f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{'、'.join(config.site_by_id[site].columns)}")
+    if kind not in KINDS:
+        raise NewItemError(f"信息类型 “{kind}” 无效，可选：{'、'.join(KINDS)}")
+    if not author or not author.strip():
+        raise NewItemError("不知道信息员是谁：请用 --author 填写姓名，或设置 git config user.name")
+    slug = (slug or slug_for(title)).strip().lower()
+    name = f"{when:%Y-%m-%d}-{slug}"
+    if not SLUG_RE.match(name):
+        raise NewItemError(f"短名 “{slug}” 会成为网址，只能用小写英文字母、数字、连字符和下划线")
+    path = content / "items" / site / str(when.year) / f"{name}.md"
+    if path.exists():
+        raise NewItemError(f"文件 {path} 已存在，不会覆盖。请换一个标题或用 --slug 指定短名")
+    return NewItem(path, item_text(title, when, site, column, author.strip(), kind, config))
+
+
+def parse_when(text: str | None, config: Config, now: datetime) -> datetime:
+    """``--date`` (2026-03-15 or 2026-03-15 09:30) or, without it, ``now`` in the portal's zone."""
+    if not text:
+        return now.astimezone(config.portal.tz).replace(second=0, microsecond=0)
+    try:
+        return parse_date(text, config.portal.tz)
+    except ValueError:
+        raise NewItemError(f"日期 “{text}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30") from None
+
+
+def write(new: NewItem) -> Path:
+    """Create the file (and its folders); never overwrites an existing file."""
+    new.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with new.path.open("x", encoding="utf-8") as handle:
+            handle.write(new.text)
+    except FileExistsError:
+        raise NewItemError(f"文件 {new.path} 已存在，不会覆盖") from None
+    return new.path
