@@ -16,8 +16,10 @@ import click
 from pipeline import build as build_mod
 from pipeline import publication
 from pipeline.config import Config, ConfigError, load_config
+from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, Finding
 from pipeline.mkdocs_build import MkdocsError
+from pipeline.model import KINDS
 
 CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录（items/、pages/ …）")
 CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录（portal.yaml、sites.yaml …）")
@@ -35,8 +37,15 @@ def _print_findings(findings: tuple[Finding, ...] | list[Finding], fmt: str) -> 
     if fmt == "json":
         click.echo(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
         return
+    by_file: dict[str, list[Finding]] = {}
     for f in findings:
-        click.echo(f.text(), err=False)
+        by_file.setdefault(f.path, []).append(f)
+    for path, group in by_file.items():
+        click.echo(path)
+        for f in group:
+            where = f"第 {f.line} 行" if f.line else "整个文件"
+            label = "警告" if f.severity != ERROR else ("不发布" if f.rule in DECLARED_RULES else "错误")
+            click.echo(f"  {where}：{label} [{f.rule}] {f.message}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,16 +58,64 @@ def main() -> None:
 @CONTENT
 @CONFIG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(content: Path, config_dir: Path, fmt: str) -> None:
-    """检查全部条目，不生成网站。有错误时退出码为 1。"""
+@click.option("--staged", is_flag=True, help="只报告 git 暂存区（git add 过）的文件，供 pre-commit 使用")
+def check(content: Path, config_dir: Path, fmt: str, staged: bool) -> None:
+    """检查全部条目，不生成网站。有需要修改的错误时退出码为 1。
+
+    涉密（classified）和依申请公开/不予公开（not-public）的条目按其声明不发布，
+    会列出但不算错误，与 portal build --strict 一致。
+    """
     config = _load_config(config_dir)
+    wanted = None
+    if staged:
+        from pipeline.staged import StagedError, staged_content_paths
+
+        try:
+            wanted = staged_content_paths(content)
+        except StagedError as exc:
+            click.echo(f"无法取得暂存文件：{exc}", err=True)
+            sys.exit(1)
     pub = publication.run(content, config)
-    _print_findings(pub.findings, fmt)
-    errors = sum(1 for f in pub.findings if f.severity == ERROR)
-    warnings = len(pub.findings) - errors
+    findings = pub.findings if wanted is None else tuple(f for f in pub.findings if f.path in wanted)
+    _print_findings(findings, fmt)
+    errors = sum(1 for f in findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
+    declared = sum(1 for f in findings if f.severity == ERROR and f.rule in DECLARED_RULES)
+    warnings = len(findings) - errors - declared
     if fmt == "text":
-        click.echo(f"共 {pub.files} 个条目文件：可发布 {len(pub.published)} 条，不发布 {pub.files - len(pub.published)} 条；错误 {errors} 个，警告 {warnings} 个。", err=True)
+        scope = f"暂存的 {len(wanted)} 个内容文件（共 {pub.files} 个条目文件）" if wanted is not None else f"共 {pub.files} 个条目文件"
+        click.echo(
+            f"{scope}：可发布 {len(pub.published)} 条，不发布 {pub.files - len(pub.published)} 条；"
+            f"需要修改的错误 {errors} 个，按声明不发布 {declared} 个，警告 {warnings} 个。",
+            err=True,
+        )
     sys.exit(1 if errors else 0)
+
+
+@main.command("new")
+@CONTENT
+@CONFIG
+@click.option("--site", required=True, help="子站 id（site_config/sites.yaml），例如 bureau")
+@click.option("--column", required=True, help="栏目 id（site_config/columns.yaml），例如 news")
+@click.option("--title", required=True, help="标题")
+@click.option("--kind", type=click.Choice(list(KINDS)), default="信息", show_default=True, help="信息类型")
+@click.option("--author", default=None, help="信息员姓名；默认取 git config user.name")
+@click.option("--date", "date_text", default=None, help="发布日期，例如 2026-03-15 或 \"2026-03-15 09:30\"；默认现在")
+@click.option("--slug", default=None, help="文件名中的英文短名（成为网址），例如 foreign-trade-q1；默认由标题生成")
+def new(content: Path, config_dir: Path, site: str, column: str, title: str, kind: str, author: str | None, date_text: str | None, slug: str | None) -> None:
+    """新建一条信息：生成带好 front matter 的条目文件并打印其路径。"""
+    from datetime import datetime, timezone
+
+    from pipeline import new_item
+
+    config = _load_config(config_dir)
+    try:
+        when = new_item.parse_when(date_text, config, datetime.now(timezone.utc))
+        created = new_item.write(new_item.plan(content, config, site, column, title, kind, author or new_item.git_author(), when, slug))
+    except new_item.NewItemError as exc:
+        click.echo(f"无法新建条目：{exc}", err=True)
+        sys.exit(1)
+    click.echo(str(created))
+    click.echo("已新建条目。写好正文、请审签人审核并填写 reviewer 后，运行 portal check 检查。", err=True)
 
 
 @main.command()

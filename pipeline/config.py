@@ -218,3 +218,266 @@ def load_config(config_dir: Path | str) -> Config:
         site_by_id={s.id: s for s in sites},
         column_by_id={c.id: c for c in columns},
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Statistics sections (issue 5): quotas.yaml (任务分配), scoring.yaml (记分办法), health.yaml
+# (栏目更新时限).  Each is optional: a missing file means the defaults below (seed 000's
+# scheme, no quotas, the inspection limits of 国办秘函〔2019〕19号).
+
+PERIODS = ("week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Quota:
+    """任务：每月、全年条数；None 表示没有该项任务（任务分配表中的 “-”）。"""
+
+    monthly: int | None = None
+    yearly: int | None = None
+
+    @property
+    def yearly_target(self) -> int | None:
+        """全年任务；只定了每月任务时按 12 个月计。"""
+        if self.yearly is not None:
+            return self.yearly
+        return None if self.monthly is None else self.monthly * 12
+
+
+@dataclass(frozen=True)
+class Quotas:
+    by_kind: tuple[tuple[str, Quota], ...] = ()
+    by_site: tuple[tuple[str, Quota], ...] = ()
+
+    def for_site(self, site: Site) -> Quota | None:
+        """The unit's own line of the 任务分配表 if it has one, else its kind's default."""
+        own = dict(self.by_site).get(site.id)
+        return own if own is not None else dict(self.by_kind).get(site.kind)
+
+
+@dataclass(frozen=True)
+class Points:
+    """分值：一个整数，或按条目类别（简讯/信息/调研）、子站类别（县市区/科室 …）取值。"""
+
+    default: int = 0
+    by_key: tuple[tuple[str, int], ...] = ()
+
+    def value(self, item_kind: str, site_kind: str) -> int:
+        table = dict(self.by_key)
+        if item_kind in table:
+            return table[item_kind]
+        return table.get(site_kind, self.default)
+
+
+@dataclass(frozen=True)
+class ItemRule:
+    """条目本身的分值规则（如 调研 3000 字以上计 10 分）；第一条符合的规则生效。"""
+
+    points: Points
+    kind: str | None = None
+    min_chars: int = 0
+
+
+@dataclass(frozen=True)
+class AdoptionLevel:
+    """采用级别（条目 adopted 的取值）：市局、省厅、某刊物、某领导批示 …
+
+    同一 group 内的多个级别只取最高分（“多位领导批示的取最高分值”），不同 group 分别加分。"""
+
+    level: str
+    points: Points
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """最低报送数：每个 period 至少 count 条（kind 为空表示任何类别），每少一条扣 penalty 分。"""
+
+    period: str
+    count: int
+    penalty: int
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoringScheme:
+    name: str = ""
+    base: int = 0  # 每个单位的基础分（长春高新区办法为 80）
+    item_points: Points = field(default_factory=lambda: Points(1))
+    item_rules: tuple[ItemRule, ...] = ()
+    adoption: tuple[AdoptionLevel, ...] = ()
+    minimums: tuple[Minimum, ...] = ()
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(a.level for a in self.adoption)
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    """栏目更新检查：各栏目类别的更新时限（“2w” 两周、“6m” 六个月、“1y” 一年、“30d”），首页时限，单项否决门槛。"""
+
+    limits: tuple[tuple[str, str], ...] = (("动态要闻", "2w"), ("通知公告", "6m"), ("政策文件", "6m"), ("人事", "1y"), ("规划计划", "1y"))
+    home: str = "2w"
+    veto_categories: tuple[str, ...] = ("动态要闻", "通知公告", "政策文件")
+    stale_veto: int = 5  # 动态要闻、通知公告、政策文件栏目不更新 ≥ 5 个
+    long_stale_veto: int = 10  # 应更新而长期未更新的栏目 ≥ 10 个
+    blank_veto: int = 5  # 空白栏目 ≥ 5 个
+
+
+DEFAULT_SCORING = {
+    "name": "岳阳市商务局商务信息记分办法（岳商发〔2014〕79号）",
+    "base": 0,
+    "item_points": 1,
+    "item_rules": [{"kind": "调研", "min_chars": 3000, "points": 10}],
+    "adoption": [
+        {"level": "市局", "points": 1, "group": "市局提取"},
+        {"level": "局办公室", "points": 1, "group": "市局提取"},
+        {"level": "省厅", "points": {"县市区": 5, "科室": 3, "default": 3}},
+    ],
+}
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$")
+
+
+def parse_duration(text: str) -> tuple[int, str] | None:
+    """``"2w"`` → ``(2, "w")``; None when malformed."""
+    m = _DURATION.match(str(text))
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+def _int(path: Path, value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(path, f"{where}应当是非负整数，实际是 {value!r}")
+    return value
+
+
+def _points(path: Path, value: Any, where: str) -> Points:
+    if isinstance(value, dict):
+        keys = set(SITE_KINDS) | set(ITEM_KINDS) | {"default"}
+        table = []
+        for key, v in value.items():
+            if key not in keys:
+                raise ConfigError(path, f"{where}分值的键 “{key}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(SITE_KINDS)}")
+            table.append((str(key), _int(path, v, f"{where}{key} 的分值")))
+        default = dict(table).pop("default", 0)
+        return Points(default, tuple((k, v) for k, v in table if k != "default"))
+    return Points(_int(path, value, f"{where}分值"))
+
+
+def _only(path: Path, entry: Any, where: str, known: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+    entry = _mapping(path, entry, where)
+    for key in entry:
+        if key not in known:
+            raise ConfigError(path, f"{where}未知的键 “{key}”（可用：{'、'.join(known)}）")
+    for key in required:
+        if entry.get(key) in (None, ""):
+            raise ConfigError(path, f"{where}缺少必填键 “{key}”")
+    return entry
+
+
+def parse_scoring(path: Path, data: Any) -> ScoringScheme:
+    data = _only(path, data if data is not None else {}, "scoring.yaml ", ("name", "base", "item_points", "item_rules", "adoption", "minimums"))
+    rules = []
+    for n, entry in enumerate(data.get("item_rules") or [], 1):
+        where = f"item_rules 第 {n} 条："
+        entry = _only(path, entry, where, ("kind", "min_chars", "points"), ("points",))
+        kind = entry.get("kind")
+        if kind is not None and kind not in ITEM_KINDS:
+            raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
+        rules.append(ItemRule(_points(path, entry["points"], where), kind, _int(path, entry.get("min_chars", 0), f"{where}min_chars ")))
+    levels, seen = [], set()
+    for n, entry in enumerate(data.get("adoption") or [], 1):
+        where = f"adoption 第 {n} 条："
+        entry = _only(path, entry, where, ("level", "points", "group"), ("level", "points"))
+        level = str(entry["level"]).strip()
+        if level in seen:
+            raise ConfigError(path, f"{where}采用级别 “{level}” 重复")
+        seen.add(level)
+        levels.append(AdoptionLevel(level, _points(path, entry["points"], where), str(entry.get("group") or "")))
+    minimums = []
+    for n, entry in enumerate(data.get("minimums") or [], 1):
+        where = f"minimums 第 {n} 条："
+        entry = _only(path, entry, where, ("period", "count", "penalty", "kind"), ("period", "count", "penalty"))
+        if entry["period"] not in PERIODS:
+            raise ConfigError(path, f"{where}period “{entry['period']}” 无效，可选：{'、'.join(PERIODS)}")
+        kind = entry.get("kind")
+        if kind is not None and kind not in ITEM_KINDS:
+            raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
+        minimums.append(Minimum(entry["period"], _int(path, entry["count"], f"{where}count "), _int(path, entry["penalty"], f"{where}penalty "), kind))
+    return ScoringScheme(
+        name=str(data.get("name") or ""),
+        base=_int(path, data.get("base", 0), "base "),
+        item_points=_points(path, data.get("item_points", 1), "item_points "),
+        item_rules=tuple(rules),
+        adoption=tuple(levels),
+        minimums=tuple(minimums),
+    )
+
+
+def load_scoring(path: Path) -> ScoringScheme:
+    if not path.is_file():
+        return parse_scoring(path, DEFAULT_SCORING)
+    return parse_scoring(path, _read_yaml(path))
+
+
+def _quota(path: Path, value: Any, where: str) -> Quota:
+    entry = _only(path, value, where, ("monthly", "yearly"))
+
+    def one(key: str) -> int | None:
+        v = entry.get(key)
+        return None if v in (None, "-", "－", "") else _int(path, v, f"{where}{key} ")
+
+    quota = Quota(one("monthly"), one("yearly"))
+    if quota.monthly is None and quota.yearly is None:
+        raise ConfigError(path, f"{where}至少要有 monthly 或 yearly 之一（“-” 表示没有该项任务）")
+    return quota
+
+
+def load_quotas(path: Path, sites: tuple[Site, ...]) -> Quotas:
+    if not path.is_file():
+        return Quotas()
+    data = _only(path, _read_yaml(path) or {}, "quotas.yaml ", ("defaults", "sites"))
+    by_kind = []
+    for kind, value in (_mapping(path, data.get("defaults") or {}, "defaults ")).items():
+        if kind not in SITE_KINDS:
+            raise ConfigError(path, f"defaults 的子站类别 “{kind}” 无效，可选：{'、'.join(SITE_KINDS)}")
+        by_kind.append((kind, _quota(path, value, f"defaults.{kind}：")))
+    ids = {s.id for s in sites}
+    by_site = []
+    for sid, value in (_mapping(path, data.get("sites") or {}, "sites ")).items():
+        if sid not in ids:
+            raise ConfigError(path, f"sites 中的子站 “{sid}” 不在 sites.yaml 中")
+        by_site.append((sid, _quota(path, value, f"sites.{sid}：")))
+    return Quotas(tuple(by_kind), tuple(by_site))
+
+
+def load_health(path: Path) -> HealthRules:
+    if not path.is_file():
+        return HealthRules()
+    keys = ("limits", "home", "veto_categories", "stale_veto", "long_stale_veto", "blank_veto")
+    data = _only(path, _read_yaml(path) or {}, "health.yaml ", keys)
+    rules = HealthRules()
+    limits = rules.limits
+    if "limits" in data:
+        table = _mapping(path, data["limits"], "limits ")
+        for category, value in table.items():
+            if category not in COLUMN_CATEGORIES:
+                raise ConfigError(path, f"limits 的栏目类别 “{category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
+            if parse_duration(value) is None:
+                raise ConfigError(path, f"limits.{category} 的时限 “{value}” 无效，例如 2w（两周）、6m（六个月）、1y（一年）、30d")
+        limits = tuple((str(k), str(v)) for k, v in table.items())
+    home = str(data.get("home", rules.home))
+    if parse_duration(home) is None:
+        raise ConfigError(path, f"home 的时限 “{home}” 无效，例如 2w")
+    veto = tuple(str(c) for c in data.get("veto_categories", rules.veto_categories))
+    for category in veto:
+        if category not in COLUMN_CATEGORIES:
+            raise ConfigError(path, f"veto_categories 中的栏目类别 “{category}” 无效")
+    return HealthRules(
+        limits=limits,
+        home=home,
+        veto_categories=veto,
+        stale_veto=_int(path, data.get("stale_veto", rules.stale_veto), "stale_veto "),
+        long_stale_veto=_int(path, data.get("long_stale_veto", rules.long_stale_veto), "long_stale_veto "),
+        blank_veto=_int(path, data.get("blank_veto", rules.blank_veto), "blank_veto "),
+    )

@@ -1,6 +1,6 @@
-"""RSS 2.0 feeds (feedgen): the whole portal, each sub-site, each column.
+"""RSS 2.0 feeds (feedgen): the whole portal (also as Atom), each sub-site, each column.
 
-``feed.xml`` (portal), ``<site>/feed.xml`` and ``column/<column>/feed.xml``, written into
+``feed.xml`` and ``atom.xml`` (portal), ``<site>/feed.xml`` and ``column/<column>/feed.xml``, written into
 the docs tree so any engine copies them to the site.  GUIDs are the items' permanent URLs;
 dates are timezone-aware; entries newest first; ``lastBuildDate`` is the newest entry's
 date (content, not the clock), so two builds of the same content are byte-identical.
@@ -22,12 +22,15 @@ def _absolute(config: Config, path: str) -> str:
     return config.portal.site_url + path
 
 
-def feed_xml(title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date) -> bytes:
+def _generator(title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date) -> FeedGenerator:
     portal = config.portal
     fg = FeedGenerator()
     fg.title(title)
     fg.description(description or title)
+    fg.id(_absolute(config, page_path))
     fg.link(href=_absolute(config, page_path), rel="alternate")
+    fg.link(href=_absolute(config, feed_path), rel="self")
+    fg.author(name=portal.sponsor, email=portal.email or None)
     fg.language("zh-CN")
     fg.copyright(f"{portal.sponsor} 版权所有")
     fg.generator("commerce-portal")
@@ -37,6 +40,7 @@ def feed_xml(title: str, description: str, page_path: str, feed_path: str, items
     if newest is not None:
         fg.lastBuildDate(newest)
         fg.pubDate(newest)
+        fg.updated(newest)
     # feedgen prepends entries, so add oldest first to get newest first in the file
     for item in reversed(entries):
         site = config.site_by_id[item.site]
@@ -47,9 +51,15 @@ def feed_xml(title: str, description: str, page_path: str, feed_path: str, items
         fe.link(href=link)
         fe.guid(link, permalink=True)
         fe.pubDate(item.date)
+        fe.updated(item.date)
         fe.description(item.summary or excerpt(item.body, 200))
         fe.category(term=column.name)
-    return fg.rss_str(pretty=True)
+    return fg
+
+
+def feed_xml(title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date) -> bytes:
+    """RSS 2.0 bytes of one feed."""
+    return _generator(title, description, page_path, feed_path, items, config, fallback_date).rss_str(pretty=True)
 
 
 def render(published, config: Config, as_of) -> dict[str, bytes]:
@@ -60,6 +70,8 @@ def render(published, config: Config, as_of) -> dict[str, bytes]:
         by_column[item.column].append(item)
     portal = config.portal
     out = {"feed.xml": feed_xml(portal.name, portal.description, "", "feed.xml", published, config, as_of)}
+    # the whole portal also as Atom 1.0, for readers that prefer it
+    out["atom.xml"] = _generator(portal.name, portal.description, "", "atom.xml", published, config, as_of).atom_str(pretty=True)
     for site in config.sites:
         out[f"{site.id}/feed.xml"] = feed_xml(
             f"{site.name} - {portal.name}", f"{site.name}发布的信息", f"{site.id}/", f"{site.id}/feed.xml", by_site[site.id], config, as_of
