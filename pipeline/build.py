@@ -12,11 +12,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import docs_tree, mkdocs_build, publication
+from pipeline import docs_tree, mkdocs_build, publication, search_index, stats
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, Finding
 from pipeline.render import feeds, items, lists, nav, pages
+from pipeline.render import search as search_page
+from pipeline.render import stats as stats_pages
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class BuildOptions:
     mkdocs_file: Path = Path("mkdocs.yml")
     strict: bool = False
     render_site: bool = True  # False: stop after the docs tree (bench, engine comparisons)
+    upstream_db: Path | None = None  # upstream (查重) database; None → <work>/upstream.sqlite
+    search: bool = True  # run Pagefind over the rendered site
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,12 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
     files.update(lists.render(pub.published, config))
     files.update(feeds.render(pub.published, config, pub.as_of))
     files.update(pages.render(static_pages, content))
+    files.update(search_page.render(config))
     extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
+    stats_files, stats_nav = stats_pages.render(pub.counted, config, stats.default_as_of(pub, config))
+    files.update(stats_files)
+    if stats_nav:
+        extra_sections.append(stats_nav)
     site_nav = nav.build_nav(config, static_pages, extra_sections)
     return files, site_nav, page_findings
 
@@ -61,7 +70,7 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
 def build(options: BuildOptions, config: Config) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    pub = publication.run(options.content, config)
+    pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite")
     timings["pipeline"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -79,5 +88,9 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
         epoch = int(pub.as_of.timestamp()) if pub.as_of else None
         warnings = mkdocs_build.render(engine_file, epoch)
         timings["mkdocs"] = time.perf_counter() - t2
+        if options.search:
+            t3 = time.perf_counter()
+            search_index.index_site(options.out)
+            timings["pagefind"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     return BuildResult(pub, findings, len(files), timings, tuple(warnings), engine_file)

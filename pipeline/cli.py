@@ -19,9 +19,11 @@ from pipeline.config import Config, ConfigError, load_config
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, Finding
 from pipeline.mkdocs_build import MkdocsError
+from pipeline.search_index import SearchIndexError
 from pipeline.model import KINDS
 
 CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录（items/、pages/ …）")
+DB = click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="上级信息（查重）数据库，默认 .portal/upstream.sqlite；不存在时自动读入本地信息源")
 CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录（portal.yaml、sites.yaml …）")
 
 
@@ -59,7 +61,8 @@ def main() -> None:
 @CONFIG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--staged", is_flag=True, help="只报告 git 暂存区（git add 过）的文件，供 pre-commit 使用")
-def check(content: Path, config_dir: Path, fmt: str, staged: bool) -> None:
+@DB
+def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | None) -> None:
     """检查全部条目，不生成网站。有需要修改的错误时退出码为 1。
 
     涉密（classified）和依申请公开/不予公开（not-public）的条目按其声明不发布，
@@ -75,7 +78,7 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool) -> None:
         except StagedError as exc:
             click.echo(f"无法取得暂存文件：{exc}", err=True)
             sys.exit(1)
-    pub = publication.run(content, config)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
     findings = pub.findings if wanted is None else tuple(f for f in pub.findings if f.path in wanted)
     _print_findings(findings, fmt)
     errors = sum(1 for f in findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
@@ -125,13 +128,14 @@ def new(content: Path, config_dir: Path, site: str, column: str, title: str, kin
 @click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="工作目录（docs 树、审查报告，不公开）")
 @click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
 @click.option("--strict", is_flag=True, help="有需要编辑修改的问题时构建失败（CI 使用）")
-def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool) -> None:
+@DB
+def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None) -> None:
     """生成门户网站到 site/。"""
     config = _load_config(config_dir)
-    options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict)
+    options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db)
     try:
         result = build_mod.build(options, config)
-    except MkdocsError as exc:
+    except (MkdocsError, SearchIndexError) as exc:
         click.echo(f"网站生成失败：{exc}", err=True)
         sys.exit(1)
     _report_build(result, out)
@@ -154,6 +158,70 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
         f"生成 {result.docs_files} 个文件到 {out}/，用时 {t.get('total', 0):.1f} 秒。",
         err=True,
     )
+
+
+@main.group("upstream")
+def upstream_group() -> None:
+    """上级信息（商务部、省商务厅）：读入 RSS/Atom，供查重使用。"""
+
+
+@upstream_group.command("ingest")
+@CONFIG
+@DB
+@click.argument("sources", nargs=-1)
+def upstream_ingest(config_dir: Path, db: Path | None, sources: tuple[str, ...]) -> None:
+    """读入上级信息源（默认 upstream.yaml 中的全部）。已读入的条目不会重复保存。
+
+    某个信息源读取失败时报告原因并继续其余信息源，已保存的内容不受影响；有失败时退出码为 1。"""
+    import sqlite3
+
+    from pipeline import upstream
+
+    config = _load_config(config_dir)
+    path = db or upstream.DEFAULT_DB
+    try:
+        store = upstream.Store(path)
+    except sqlite3.Error as exc:
+        click.echo(f"无法打开数据库 {path}：{exc}", err=True)
+        sys.exit(1)
+    try:
+        reports = upstream.ingest(store, config, sources)
+        total = store.count()
+    finally:
+        store.close()
+    for r in reports:
+        if r.error:
+            click.echo(f"{r.name}（{r.source}）：读取失败：{r.error}", err=True)
+        else:
+            note = f"（{r.note}）" if r.note else ""
+            click.echo(f"{r.name}（{r.source}）：新增 {r.added} 条，已有 {r.skipped} 条{note}")
+    click.echo(f"数据库 {path} 共 {total} 条上级信息。", err=True)
+    sys.exit(1 if any(r.error for r in reports) else 0)
+
+
+@upstream_group.command("stats")
+@CONFIG
+@DB
+def upstream_stats(config_dir: Path, db: Path | None) -> None:
+    """各上级信息源已读入的条数与最新日期。"""
+    import sqlite3
+
+    from pipeline import upstream
+
+    path = db or upstream.DEFAULT_DB
+    if not Path(path).exists():
+        click.echo(f"数据库 {path} 不存在，请先运行 portal upstream ingest", err=True)
+        sys.exit(1)
+    try:
+        store = upstream.Store(path)
+        stats = store.stats()
+        store.close()
+    except sqlite3.Error as exc:
+        click.echo(f"无法读取数据库 {path}：{exc}", err=True)
+        sys.exit(1)
+    for s in stats:
+        click.echo(f"{s.name}（{s.source}，{s.level}）\t{s.entries} 条\t最新 {(s.newest or '-')[:10]}")
+    click.echo(f"合计 {sum(s.entries for s in stats)} 条", err=True)
 
 
 @main.command()

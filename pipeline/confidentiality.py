@@ -2,24 +2,44 @@
 
 The gate decides once, early, which items may be published; every later stage takes only
 :attr:`Gated.published`.  It fails closed: an item is published only when every check ran
-and found nothing blocking; an exception inside a check blocks the item.
+and found nothing blocking; an exception inside a check blocks the item (``gate-failure``).
+Static pages (``content/pages/``) are not items but are published too: :func:`screen_pages`
+runs the same content scanners on them and drops a page that fails.
 
 Blocking rules (severity error): ``classified`` (涉密), ``not-public`` (依申请公开 / 不予公开),
-``unreviewed`` (no 审签人).  ``classified`` and ``not-public`` are the item's own declared
-status ("expected" withholding); the others are failures an editor must fix.
+``unreviewed`` (no 审签人, or 本人审签 when the configuration forbids it), and the content
+scanners of :mod:`pipeline.scanners` — ``marker``, ``pii``, ``sensitive-word``,
+``unsafe-html`` — run on every published text field (title, body, summary, tags,
+attachments, 文号, 分类).  ``classified`` and ``not-public`` are the item's own declared
+status ("expected" withholding); the others are failures an editor must fix.  Warnings
+(never block): ``too-short``, ``no-date``, ``future-date``.  ``future-date`` compares with
+an explicit reference date passed in by the caller (the CLI's ``--as-of``), never with the
+clock, so the gate is a pure function of its inputs.  This module reads no files and
+prints nothing; :func:`review_report` shapes the private editors' report that the build
+writes to ``<work>/review.json``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from datetime import date
+from typing import Any, Callable, Iterable
 
 from pipeline.config import Config
-from pipeline.findings import ERROR, Finding, error
+from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.model import Item
+from pipeline.scanners import Hit, Scanners
 
 # Withheld because the item itself says so — not an editor's mistake (``--strict`` ignores these).
 DECLARED_RULES = frozenset({"classified", "not-public"})
+CONTENT_RULES = ("marker", "pii", "sensitive-word", "unsafe-html")
+
+_ADVICE = {
+    "marker": "涉密或内部资料不得公开；确属可公开的信息，请删去标志并重新履行保密审查",
+    "pii": "公开信息不得含个人信息，请删除或打码（例如 138****5678）；本局公开电话请列入 portal.yaml 的 public_phones",
+    "sensitive-word": "请删改（敏感词表见 site_config/sensitive_words.txt）",
+    "unsafe-html": "网站内容不允许运行代码，请删去这段 HTML",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +60,61 @@ class Gated:
     findings: tuple[Finding, ...]  # every finding of the gate, blocking or not
 
 
-def check_declared_status(item: Item, config: Config) -> list[Finding]:
+@dataclass(frozen=True)
+class Review:
+    """What every check gets: the configuration, the compiled scanners, the reference date."""
+
+    config: Config
+    scanners: Scanners | None  # None: the scanners could not be built — every item is held back
+    reference: date | None = None  # "today" for future-date; None: that check is skipped
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One published text field of an item or page, and the file line where it starts."""
+
+    label: str  # Chinese field name for messages: 标题、正文 …
+    text: str
+    line: int | None
+
+
+def segments(item: Item) -> list[Segment]:
+    """Every text of an item that some output shows."""
+    line = item.line_of
+    out = [Segment("标题", item.title, line("title")), Segment("正文", item.body, item.body_line)]
+    if item.summary:
+        out.append(Segment("内容概述", item.summary, line("summary")))
+    for tag in item.tags:
+        out.append(Segment("关键词", tag, line("tags")))
+    for att in item.attachments:
+        out.append(Segment("附件名", att.name, line("attachments")))
+        out.append(Segment("附件链接", att.href, line("attachments")))
+    for key, label in (("doc_number", "文号"), ("topic", "主题分类"), ("genre", "体裁分类"), ("validity", "有效性")):
+        value = getattr(item, key)
+        if value:
+            out.append(Segment(label, value, line(key)))
+    return out
+
+
+def scan_segments(path: str, parts: Iterable[Segment], scanners: Scanners) -> list[Finding]:
+    out = []
+    for seg in parts:
+        for hit in scanners.scan(seg.text):
+            out.append(_finding(path, seg, hit))
+    return out
+
+
+def _finding(path: str, seg: Segment, hit: Hit) -> Finding:
+    line = seg.line + seg.text.count("\n", 0, hit.offset) if seg.line else None
+    column = hit.offset - (seg.text.rfind("\n", 0, hit.offset) + 1) + 1
+    message = f"{seg.label}中有{hit.what} “{hit.match}”。{_ADVICE[hit.rule]}"
+    return error(path, hit.rule, message, line, match=hit.match, field=seg.label, column=column)
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def check_declared_status(item: Item, review: Review) -> list[Finding]:
     out = []
     if item.classified:
         out.append(error(item.path, "classified", "标记为涉密（classified: true），涉密信息不公开", item.line_of("classified")))
@@ -49,16 +123,59 @@ def check_declared_status(item: Item, config: Config) -> list[Finding]:
     return out
 
 
-def check_review(item: Item, config: Config) -> list[Finding]:
+def check_review(item: Item, review: Review) -> list[Finding]:
     if not item.reviewer:
         return [error(item.path, "unreviewed", "没有审签人（reviewer）。先审查、后公开：请由审签领导审核后填写 reviewer", item.line_of("author") or 1)]
+    if not review.config.confidentiality.allow_self_review and "".join(item.reviewer.split()) == "".join(item.author.split()):
+        return [
+            error(
+                item.path, "unreviewed",
+                f"审签人与信息员是同一人（{item.reviewer}）。谁公开、谁负责：请由另一位审签领导审核后填写 reviewer",
+                item.line_of("reviewer"), match=item.reviewer,
+            )
+        ]
     return []
 
 
-CHECKS: tuple[Callable[[Item, Config], list[Finding]], ...] = (check_declared_status, check_review)
+def check_content(item: Item, review: Review) -> list[Finding]:
+    if review.scanners is None:
+        raise RuntimeError("保密审查扫描器未能建立")
+    return scan_segments(item.path, segments(item), review.scanners)
 
 
-def gate(items: Iterable[Item], config: Config) -> Gated:
+def check_quality(item: Item, review: Review) -> list[Finding]:
+    out = []
+    minimum = review.config.confidentiality.min_chars
+    if item.text_length < minimum:
+        out.append(warning(item.path, "too-short", f"正文只有 {item.text_length} 字，少于 {minimum} 字", item.body_line))
+    if item.date is None:
+        out.append(warning(item.path, "no-date", "没有发布日期；无发布日期的信息在检查中按未更新计", 1))
+    elif review.reference is not None:
+        day = item.date.astimezone(review.config.portal.tz).date()
+        if day > review.reference:
+            out.append(
+                warning(
+                    item.path, "future-date", f"发布日期 {day.isoformat()} 晚于参照日 {review.reference.isoformat()}（伪造发稿日期是单项否决项）",
+                    item.line_of("date"), match=day.isoformat(),
+                )
+            )
+    return out
+
+
+CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (check_declared_status, check_review, check_content, check_quality)
+
+
+def build_scanners(config: Config) -> Scanners | None:
+    try:
+        return Scanners(config.confidentiality, config.portal.public_phones)
+    except Exception:  # noqa: BLE001 - fail closed: no scanners, nothing published (see check_content)
+        return None
+
+
+def gate(items: Iterable[Item], config: Config, reference: date | None = None) -> Gated:
+    """Split ``items`` into published and withheld.  ``reference`` is the build's "today" for
+    the future-date warning (explicit, so that the same inputs always give the same result)."""
+    review = Review(config, build_scanners(config), reference)
     published: list[Item] = []
     withheld: list[Withheld] = []
     findings: list[Finding] = []
@@ -66,7 +183,7 @@ def gate(items: Iterable[Item], config: Config) -> Gated:
         item_findings: list[Finding] = []
         for check in CHECKS:
             try:
-                item_findings.extend(check(item, config))
+                item_findings.extend(check(item, review))
             except Exception as exc:  # fail closed: a check that breaks blocks the item
                 item_findings.append(error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布"))
         findings.extend(item_findings)
@@ -75,3 +192,60 @@ def gate(items: Iterable[Item], config: Config) -> Gated:
         else:
             published.append(item)
     return Gated(tuple(published), tuple(withheld), tuple(findings))
+
+
+# --- static pages -----------------------------------------------------------------------------
+
+
+def screen_pages(pages: Iterable[Any], config: Config) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
+    """Static pages (机构职能、联系我们 …) through the content scanners; a page with a finding,
+    or one whose scan failed, is left out.  ``pages`` are :class:`pipeline.render.pages.StaticPage`."""
+    scanners = build_scanners(config)
+    kept, findings = [], []
+    for page in pages:
+        path = f"pages/{page.name}.md"
+        try:
+            if scanners is None:
+                raise RuntimeError("保密审查扫描器未能建立")
+            parts = [Segment("标题", page.title, None), Segment("正文", page.body, getattr(page, "body_line", None))]
+            parts += [Segment(f"字段 {k}", str(v), None) for k, v in page.meta if k != "title" and isinstance(v, (str, int, float))]
+            page_findings = scan_segments(path, parts, scanners)
+        except Exception as exc:  # noqa: BLE001 - fail closed
+            page_findings = [error(path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该页面暂不发布")]
+        if page_findings:
+            findings.extend(page_findings)
+        else:
+            kept.append(page)
+    return tuple(kept), tuple(findings)
+
+
+# --- the editors' report ----------------------------------------------------------------------
+
+
+def review_report(withheld: Iterable[Withheld], findings: Iterable[Finding], reference: date | None) -> dict:
+    """``review.json``: every withheld item and page with rule, file, line and matched text.
+    Private: written to the work folder, never into the site."""
+    findings = tuple(findings)
+    items = []
+    blocked_paths = set()
+    for w in withheld:
+        blocked_paths.add(w.item.path)
+        items.append(
+            {
+                "file": w.item.path,
+                "title": w.item.title,
+                "url": "/" + w.item.url,
+                "declared": w.declared,
+                "findings": [f.to_dict() for f in w.findings if f.severity == ERROR],
+            }
+        )
+    pages: dict[str, list] = {}
+    for f in findings:
+        if f.path.startswith("pages/") and f.severity == ERROR and f.path not in blocked_paths:
+            pages.setdefault(f.path, []).append(f.to_dict())
+    return {
+        "reference_date": reference.isoformat() if reference else None,
+        "withheld_items": items,
+        "withheld_pages": [{"file": p, "findings": fs} for p, fs in sorted(pages.items())],
+        "warnings": [f.to_dict() for f in findings if f.severity != ERROR],
+    }

@@ -11,12 +11,15 @@ here reads items or writes output.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+from pipeline.model import KINDS as ITEM_KINDS
 
 SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
@@ -56,6 +59,7 @@ class Portal:
     home_latest: int = 12
     block_size: int = 6
     public_phones: tuple[str, ...] = ()
+    index_format: str = "{org_code}/{year}-{seq:05d}"  # 索引号格式（pipeline/numbering.py）
 
     @property
     def tz(self) -> ZoneInfo:
@@ -84,6 +88,35 @@ class Column:
 
 
 @dataclass(frozen=True)
+class UpstreamSource:
+    """上级信息源（upstream.yaml）：商务部网站、省商务厅主站 …；url 为 RSS/Atom 网址或本地文件。"""
+
+    id: str
+    name: str
+    level: str
+    url: str
+
+    @property
+    def is_remote(self) -> bool:
+        return self.url.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    """查重（upstream.yaml）：上级信息源与相似度参数。默认值的依据见 bench/dedup_quality.py。"""
+
+    sources: tuple[UpstreamSource, ...] = ()
+    threshold: float = 0.5  # exact Jaccard of shingle sets at or above which two texts are "the same"
+    shingle: int = 3  # characters per shingle
+    num_perm: int = 128  # MinHash permutations
+    lsh_threshold: float = 0.4  # LSH candidate threshold (below ``threshold`` for recall)
+    seed: int = 1
+
+    def source(self, source_id: str) -> UpstreamSource | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     portal: Portal
@@ -91,6 +124,11 @@ class Config:
     columns: tuple[Column, ...]
     site_by_id: dict[str, Site] = field(default_factory=dict, compare=False)
     column_by_id: dict[str, Column] = field(default_factory=dict, compare=False)
+    quotas: Quotas = field(default_factory=lambda: Quotas())  # quotas.yaml (任务分配)
+    scoring: ScoringScheme = field(default_factory=lambda: parse_scoring(Path("<默认>"), DEFAULT_SCORING))  # scoring.yaml
+    health: HealthRules = field(default_factory=lambda: HealthRules())  # health.yaml (栏目更新时限)
+    confidentiality: ConfidentialityRules = field(default_factory=lambda: ConfidentialityRules())  # confidentiality.yaml (保密审查)
+    upstream: UpstreamConfig = field(default_factory=lambda: UpstreamConfig())  # upstream.yaml (查重)
 
     def sites_of_kind(self, kind: str) -> tuple[Site, ...]:
         return tuple(s for s in self.sites if s.kind == kind)
@@ -144,6 +182,11 @@ def load_portal(path: Path) -> Portal:
         ZoneInfo(portal.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(path, f"时区 “{portal.timezone}” 无效，例如 Asia/Shanghai") from None
+    from pipeline.numbering import format_problem  # late import: numbering imports this module
+
+    problem = format_problem(portal.index_format)
+    if problem:
+        raise ConfigError(path, f"键 “index_format”（索引号格式）{problem}，例如 {{org_code}}/{{year}}-{{seq:05d}}")
     if not portal.site_url.endswith("/"):
         portal = Portal(**{**portal.__dict__, "site_url": portal.site_url + "/"})
     return portal
@@ -217,6 +260,11 @@ def load_config(config_dir: Path | str) -> Config:
         columns=columns,
         site_by_id={s.id: s for s in sites},
         column_by_id={c.id: c for c in columns},
+        quotas=load_quotas(root / "quotas.yaml", sites),
+        scoring=load_scoring(root / "scoring.yaml"),
+        health=load_health(root / "health.yaml"),
+        confidentiality=load_confidentiality(root / "confidentiality.yaml"),
+        upstream=load_upstream(root / "upstream.yaml"),
     )
 
 
@@ -480,4 +528,111 @@ def load_health(path: Path) -> HealthRules:
         stale_veto=_int(path, data.get("stale_veto", rules.stale_veto), "stale_veto "),
         long_stale_veto=_int(path, data.get("long_stale_veto", rules.long_stale_veto), "long_stale_veto "),
         blank_veto=_int(path, data.get("blank_veto", rules.blank_veto), "blank_veto "),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Upstream deduplication (issue 3): upstream.yaml — optional; missing means no sources and
+# the default similarity parameters.
+
+
+def _number(path: Path, value: Any, where: str, low: float, high: float, integer: bool = False) -> Any:
+    ok = not isinstance(value, bool) and isinstance(value, int if integer else (int, float))
+    if not ok or not low <= value <= high:
+        kind = "整数" if integer else "数"
+        raise ConfigError(path, f"{where}应当是 {low}–{high} 之间的{kind}，实际是 {value!r}")
+    return value
+
+
+def load_upstream(path: Path) -> UpstreamConfig:
+    if not path.is_file():
+        return UpstreamConfig()
+    data = _only(path, _read_yaml(path) or {}, "upstream.yaml ", ("sources", "threshold", "shingle", "num_perm", "lsh_threshold", "seed"))
+    defaults = UpstreamConfig()
+    threshold = float(_number(path, data.get("threshold", defaults.threshold), "键 “threshold” ", 0.05, 1.0))
+    lsh = float(_number(path, data.get("lsh_threshold", min(defaults.lsh_threshold, threshold)), "键 “lsh_threshold” ", 0.05, 1.0))
+    if lsh > threshold:
+        raise ConfigError(path, f"lsh_threshold（{lsh}）不能大于 threshold（{threshold}），否则会漏掉相似条目")
+    sources, seen = [], set()
+    entries = data.get("sources") or []
+    if not isinstance(entries, list):
+        raise ConfigError(path, "“sources” 应当是列表")
+    for n, entry in enumerate(entries, 1):
+        where = f"第 {n} 个信息源："
+        entry = _only(path, entry, where, ("id", "name", "level", "url", "file"), ("id", "name", "level"))
+        if bool(entry.get("url")) == bool(entry.get("file")):
+            raise ConfigError(path, f"{where}请填写 url（RSS/Atom 网址）或 file（本地文件）其中之一")
+        if not _id_ok(entry["id"]):
+            raise ConfigError(path, f"{where}id “{entry['id']}” 只能用小写英文字母、数字和连字符")
+        if entry["id"] in seen:
+            raise ConfigError(path, f"{where}id “{entry['id']}” 重复")
+        seen.add(entry["id"])
+        sources.append(UpstreamSource(str(entry["id"]), str(entry["name"]), str(entry["level"]), str(entry.get("url") or entry.get("file"))))
+    return UpstreamConfig(
+        sources=tuple(sources),
+        threshold=threshold,
+        shingle=_number(path, data.get("shingle", defaults.shingle), "键 “shingle” ", 1, 16, integer=True),
+        num_perm=_number(path, data.get("num_perm", defaults.num_perm), "键 “num_perm” ", 16, 1024, integer=True),
+        lsh_threshold=lsh,
+        seed=_number(path, data.get("seed", defaults.seed), "键 “seed” ", 0, 2**31, integer=True),
+    )
+
+
+@dataclass(frozen=True)
+class ConfidentialityRules:
+    """保密审查：是否允许本人审签、密级标志、敏感词表、字数下限、不允许的 HTML 标签。"""
+
+    allow_self_review: bool = False  # 审签人与信息员为同一人时是否算已审签（谁公开、谁负责：默认不算）
+    marker_levels: tuple[str, ...] = ("绝密", "机密", "秘密")  # 密级词：带 ★、在“密级”后、加括号、独占一行或在标题开头时拦截
+    marker_phrases: tuple[str, ...] = ("内部资料 注意保存", "不得外传", "严禁外传", "内部文件", "内部明电")  # 出现即拦截；空格处可有空格或标点
+    sensitive_words_file: str = "sensitive_words.txt"  # 相对于配置目录；每行一个词，# 开头为注释
+    sensitive_words: tuple[str, ...] = ()  # 从 sensitive_words_file 读入
+    min_chars: int = 200  # 正文少于此字数时警告 too-short
+    unsafe_tags: tuple[str, ...] = ("script", "iframe", "frame", "frameset", "style", "object", "embed", "applet", "base", "meta", "link", "form")
+
+
+def load_sensitive_words(path: Path) -> tuple[str, ...]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(path, "敏感词表不是 UTF-8 编码，请另存为 UTF-8") from None
+    words: list[str] = []
+    for line in text.splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word and word not in words:
+            words.append(word)
+    return tuple(words)
+
+
+def load_confidentiality(path: Path) -> ConfidentialityRules:
+    defaults = ConfidentialityRules()
+    data = {}
+    if path.is_file():
+        keys = ("allow_self_review", "marker_levels", "marker_phrases", "sensitive_words_file", "min_chars", "unsafe_tags")
+        data = _only(path, _read_yaml(path) or {}, "confidentiality.yaml ", keys)
+    allow = data.get("allow_self_review", defaults.allow_self_review)
+    if not isinstance(allow, bool):
+        raise ConfigError(path, f"allow_self_review 只能是 true 或 false，实际是 {allow!r}")
+    lists = {}
+    for key in ("marker_levels", "marker_phrases", "unsafe_tags"):
+        value = data.get(key, getattr(defaults, key))
+        if not isinstance(value, (list, tuple)) or any(not isinstance(v, str) or not v.strip() for v in value):
+            raise ConfigError(path, f"{key} 应当是非空文字的列表，例如 [绝密, 机密, 秘密]")
+        lists[key] = tuple(v.strip() for v in value)
+    words_name = data.get("sensitive_words_file", defaults.sensitive_words_file)
+    if not isinstance(words_name, str) or not words_name.strip():
+        raise ConfigError(path, "sensitive_words_file 应当是文件名，例如 sensitive_words.txt")
+    words_file = path.parent / words_name
+    if words_file.is_file():
+        words = load_sensitive_words(words_file)
+    elif "sensitive_words_file" in data:
+        raise ConfigError(path, f"sensitive_words_file 指定的敏感词表 “{words_name}” 不存在")
+    else:
+        words = ()
+    return ConfidentialityRules(
+        allow_self_review=allow,
+        sensitive_words_file=words_name,
+        sensitive_words=words,
+        min_chars=_int(path, data.get("min_chars", defaults.min_chars), "min_chars "),
+        **lists,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,32 +68,43 @@ def _yaml_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _line(text: str, comment: str, column: int = 30) -> str:
+    """``text``, then ``# comment`` lined up at ``column`` (Chinese characters count double)."""
+    return text + " " * max(1, column - _width(text)) + "# " + comment
+
+
 def item_text(title: str, when: datetime, site: str, column: str, author: str, kind: str, config: Config) -> str:
     site_name = config.site_by_id[site].name
     column_name = config.column_by_id[column].name
-    stamp = when.strftime("%Y-%m-%d %H:%M")
-    return f"""---
-title: {_yaml_value(title)}
-date: {stamp}                # 发布日期（北京时间）；审签通过、正式发布时请改为发布当天
-site: {site}                 # 子站：{site_name}
-column: {column}             # 栏目：{column_name}
-author: {_yaml_value(author)}              # 信息员
-kind: {kind}                 # 信息类型：{' | '.join(KINDS)}（调研文章不少于 3000 字）
-# reviewer: 审签人姓名       # 审签领导审核后填写；没有审签人的条目不会发布（先审查、后公开）
-# disclosure: 主动公开       # 公开方式：主动公开 | 依申请公开 | 不予公开，默认 主动公开
-# classified: false          # 涉密为 true；涉密信息永不发布
-# channels: [网站, 微信]     # 同时发布的渠道；一条信息多个渠道只计 1 条
-# adopted: [市局, 省厅]      # 被哪一级采用（计分用）
-# doc_number: 江商发〔2026〕1号   # 文号
-# topic: 对外贸易            # 主题分类
-# genre: 工作动态            # 体裁分类
-# summary: 一句话内容概述
-# tags: [外贸, 稳增长]       # 关键词
-# attachments:               # 附件：放在 content/files/ 下
-#   - {{name: 申报表.xlsx, file: files/2026/apply-form.xlsx}}
----
-<!-- 在这里写正文（Markdown），每条不少于 200 字。写完运行 portal check 检查，再提交审签。 -->
-"""
+    lines = [
+        "---",
+        f"title: {_yaml_value(title)}",
+        _line(f"date: {when:%Y-%m-%d %H:%M}", "发布日期（北京时间）；正式发布时改为发布当天"),
+        _line(f"site: {site}", f"子站：{site_name}"),
+        _line(f"column: {column}", f"栏目：{column_name}"),
+        _line(f"author: {_yaml_value(author)}", "信息员"),
+        _line(f"kind: {kind}", f"信息类型：{' | '.join(KINDS)}（调研不少于 3000 字）"),
+        _line("# reviewer: 审签人姓名", "审签领导审核后填写；没有审签人的条目不会发布"),
+        _line("# disclosure: 主动公开", "主动公开 | 依申请公开 | 不予公开，默认 主动公开"),
+        _line("# classified: false", "涉密为 true；涉密信息永不发布"),
+        _line("# channels: [网站, 微信]", "同时发布的渠道；多个渠道只计 1 条"),
+        _line("# adopted: [市局, 省厅]", "被哪一级采用（计分用）"),
+        _line("# doc_number: 江商发〔2026〕1号", "文号"),
+        _line("# topic: 对外贸易", "主题分类"),
+        _line("# genre: 工作动态", "体裁分类"),
+        _line("# summary: 一句话概述", "内容概述"),
+        _line("# tags: [外贸, 稳增长]", "关键词"),
+        _line("# attachments:", "附件，文件放在 content/files/ 下"),
+        "#   - {name: 申报表.xlsx, file: files/2026/apply-form.xlsx}",
+        "---",
+        "<!-- 在这里写正文（Markdown），每条不少于 200 字。写完运行 portal check 检查，再请审签人审核。 -->",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def plan(

@@ -10,10 +10,10 @@ never read content on their own, so a blocked item cannot leak through a side do
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from pipeline import confidentiality, load
+from pipeline import confidentiality, load, numbering, scoring, upstream
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
 
@@ -28,6 +28,10 @@ class Publication:
     # (path, canonical path) for published items that repeat another published item (the
     # same news in two sub-sites): shown, but counted once in statistics.
     duplicate_of: tuple[tuple[str, str], ...] = ()
+    # 索引号 ledger to write back (content/index_numbers.yaml) when this run assigned new
+    # numbers or recorded a move; None when nothing changed or the ledger is broken.
+    index_ledger: numbering.Ledger | None = None
+    new_index_numbers: tuple[tuple[str, str], ...] = ()  # (item key, 索引号) assigned in this run
 
     @property
     def counted(self) -> tuple:
@@ -44,20 +48,38 @@ def newest_first(items) -> tuple:
     return tuple(sorted(items, key=lambda i: (i.date, i.url), reverse=True))
 
 
-def run(content_dir: Path | str, config: Config) -> Publication:
+def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
-    only what the previous one let through, and numbering sees only publishable items."""
+    only what the previous one let through, and numbering sees only publishable items.
+
+    ``upstream_db``: the SQLite file of upstream entries (created from the local-file
+    sources when missing); None compares against the local-file sources in memory.
+    ``reference``: the build's "today" for the future-date warning (``--as-of``); None skips it."""
     # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config)
     items, url_findings = load.unique_urls(loaded.items)
     findings = list(loaded.findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
-    gated = confidentiality.gate(items, config)
+    gated = confidentiality.gate(items, config, reference)  # reference: "today" for future-date
     findings.extend(gated.findings)
     published = newest_first(gated.published)
     withheld = tuple(gated.withheld)
-    duplicate_of: tuple[tuple[str, str], ...] = ()
-    # 3. upstream / in-portal deduplication (issue 3) plugs in here
-    # 4. 索引号 numbering (issue 6) plugs in here
+    # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
+    #    two sub-sites stays published but is counted once (duplicate_of)
+    deduped = upstream.deduplicate(published, config, upstream_db)
+    published = deduped.published
+    withheld = withheld + deduped.withheld
+    findings.extend(deduped.findings)
+    duplicate_of = deduped.duplicate_of
+    # 4. 索引号 numbering: reads the committed ledger, numbers only publishable items
+    ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config)
+    items_dir = Path(content_dir) / "items"
+    present = {numbering.key_of_path(f.relative_to(items_dir).as_posix()) for f in load.item_files(items_dir)}  # incl. withheld/broken
+    numbered = numbering.number(published, ledger, config, present, trusted)
+    published = numbered.items
+    findings.extend(ledger_findings + numbered.findings)
+    # 5. adoption levels must be in the scoring scheme (a wrong level is an error, never 0 points)
+    findings.extend(scoring.check_adoption(published, config.scoring))
     as_of = published[0].date if published else None
-    return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of)
+    return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of,
+                       index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned)

@@ -49,6 +49,8 @@ def item_page(item: Item, config: Config) -> str:
         "item": True,
         "site_id": item.site,
         "column_id": item.column,
+        "site_name": site.name,  # search filters (子站, 栏目) in the theme
+        "column_name": column.name,
         "date": item.date.isoformat(),
     }
     parts = [front_matter(meta)]

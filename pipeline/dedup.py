@@ -1,0 +1,303 @@
+"""Near-duplicate detection (查重): upstream reposts and the same news in two sub-sites.
+
+Text is normalised (NFKC, so full-width letters, digits and punctuation become half-width;
+Markdown, URLs, whitespace and punctuation removed; boilerplate lines such as 来源/编辑/
+责任编辑/作者/审核 dropped), cut into overlapping character shingles (Chinese has no
+spaces), fingerprinted with MinHash (numpy, 32-bit affine permutations over a mixed
+rolling hash) and indexed with banded LSH (sorted band keys + binary search, so a million
+fingerprints fit in a few hundred MB).  Every LSH candidate is confirmed with the exact
+Jaccard similarity of the shingle sets before it is reported.
+
+Two stage functions use it: :func:`check_upstream` (an item repeating an upstream entry is
+withheld — rule ``upstream-duplicate``, an error — unless the item says ``original: true``,
+which makes it a warning) and :func:`check_portal` (two published items with near-identical
+text: rule ``duplicate``, a warning; both stay published and the later one is counted once).
+This module does not read files, feeds or the database; :mod:`pipeline.upstream` does.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from pipeline.findings import Finding, error, warning
+
+# Lines that name the source, editor, author … of a text: not part of what is said.
+BOILERPLATE_LINE = re.compile(
+    r"^\s*[（(【\[]?\s*(来源|信息来源|稿件来源|文章来源|编辑|责任编辑|编审|作者|审核|审稿|校对|供稿|撰稿|摄影|通讯员|发布时间|发布日期|浏览次数|字号)\s*[:：]"
+)
+BOILERPLATE_INLINE = re.compile(r"[（(【\[]\s*(来源|信息来源|编辑|责任编辑|作者|审核|供稿|通讯员)\s*[:：][^）)】\]\n]{0,40}[）)】\]]")
+MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+HTML_TAG = re.compile(r"<[^>\n]{1,200}>")
+URL = re.compile(r"(https?|ftp)://\S+")
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_ROLL = np.uint64(0x100000001B3)
+
+
+def normalize(text: str) -> str:
+    """The comparable core of a text: NFKC, no boilerplate lines, no markup, URLs,
+    whitespace or punctuation, lower case.  ``（来源：商务部网站）``, a full-width comma or
+    an added blank line therefore change nothing."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = MD_IMAGE.sub("", text)
+    text = MD_LINK.sub(r"\1", text)
+    text = HTML_TAG.sub("", text)
+    text = URL.sub("", text)
+    text = BOILERPLATE_INLINE.sub("", text)
+    kept = [line for line in text.splitlines() if not BOILERPLATE_LINE.match(line)]
+    return "".join(ch for ch in "\n".join(kept) if unicodedata.category(ch)[0] in "LN").lower()
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads every input bit over the output (uint64, wrapping)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def shingles(norm: str, size: int) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the character ``size``-grams of a normalised text.
+    A text shorter than ``size`` is one shingle; an empty text has none."""
+    if not norm:
+        return np.empty(0, dtype=np.uint32)
+    cps = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    k = min(size, len(cps))
+    n = len(cps) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * _ROLL + cps[j : j + n]
+    return np.unique((_mix64(h) >> np.uint64(32)).astype(np.uint32))
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two shingle sets (sorted unique arrays)."""
+    if a.size == 0 or b.size == 0:
+        return 0.0
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (a.size + b.size - inter)
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of ``a``'s shingles found in ``b``."""
+    if a.size == 0:
+        return 0.0
+    return np.intersect1d(a, b, assume_unique=True).size / a.size
+
+
+class MinHasher:
+    """MinHash signatures: ``num_perm`` permutations ``a·h + b mod 2³²`` (``a`` odd)."""
+
+    def __init__(self, num_perm: int = 128, seed: int = 1):
+        rng = np.random.RandomState(seed)
+        self.num_perm = num_perm
+        self.a = (rng.randint(0, 2**31, size=num_perm, dtype=np.uint64) * 2 + 1).astype(np.uint32)
+        self.b = rng.randint(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32)
+
+    def signature(self, hashes: np.ndarray) -> np.ndarray:
+        return self.signatures([hashes])[0]
+
+    def signatures(self, hash_sets: Sequence[np.ndarray], batch_rows: int = 400_000) -> np.ndarray:
+        """One signature row per shingle set (uint32, shape (len, num_perm)); empty sets
+        get the all-max signature, which matches nothing in the index."""
+        out = np.full((len(hash_sets), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+        start = 0
+        while start < len(hash_sets):
+            stop, rows = start, 0
+            while stop < len(hash_sets) and (rows == 0 or rows + hash_sets[stop].size <= batch_rows):
+                rows += hash_sets[stop].size
+                stop += 1
+            chunk = [(i, h) for i, h in enumerate(hash_sets[start:stop], start) if h.size]
+            if chunk:
+                flat = np.concatenate([h for _, h in chunk])
+                offsets = np.cumsum([0] + [h.size for _, h in chunk[:-1]])
+                with np.errstate(over="ignore"):
+                    phv = flat[:, None] * self.a[None, :] + self.b[None, :]
+                out[[i for i, _ in chunk]] = np.minimum.reduceat(phv, offsets, axis=0)
+            start = stop
+        return out
+
+
+@functools.lru_cache(maxsize=32)
+def lsh_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
+    """(bands, rows) minimising the weighted false-positive + false-negative area around
+    ``threshold`` (the classic Leskovec–Rajaraman–Ullman banding analysis)."""
+    best, best_cost = (1, num_perm), float("inf")
+    below = np.linspace(0.0, threshold, 200)
+    above = np.linspace(threshold, 1.0, 200)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            fp = np.trapezoid(1 - (1 - below**rows) ** bands, below)
+            fn = np.trapezoid((1 - above**rows) ** bands, above)
+            cost = fp_weight * fp + fn_weight * fn
+            if cost < best_cost:
+                best, best_cost = (bands, rows), cost
+    return best
+
+
+class LSHIndex:
+    """Banded LSH over a signature matrix: per band, sorted 64-bit band keys and the row
+    order, queried by binary search.  Rows are positions in the matrix it was built from."""
+
+    def __init__(self, signatures: np.ndarray, bands: int, rows: int):
+        self.bands, self.rows = bands, rows
+        self.size = len(signatures)
+        self.keys: list[np.ndarray] = []
+        self.order: list[np.ndarray] = []
+        for band_keys in self._band_keys(signatures):
+            order = np.argsort(band_keys, kind="stable").astype(np.int32 if self.size < 2**31 else np.int64)
+            self.order.append(order)
+            self.keys.append(band_keys[order])
+
+    def _band_keys(self, signatures: np.ndarray):
+        sig = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
+        for band in range(self.bands):
+            acc = np.full(len(sig), np.uint64(((band + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                for col in range(band * self.rows, (band + 1) * self.rows):
+                    acc = _mix64(acc ^ sig[:, col].astype(np.uint64))
+            yield acc
+
+    def query_many(self, signatures: np.ndarray) -> list[np.ndarray]:
+        """Candidate rows for each query signature (sorted, unique)."""
+        signatures = np.atleast_2d(signatures)
+        found: list[list[np.ndarray]] = [[] for _ in range(len(signatures))]
+        if self.size == 0:
+            return [np.empty(0, dtype=np.int64) for _ in found]
+        for band, qkeys in enumerate(self._band_keys(signatures)):
+            lo = np.searchsorted(self.keys[band], qkeys, side="left")
+            hi = np.searchsorted(self.keys[band], qkeys, side="right")
+            for q in np.nonzero(hi > lo)[0]:
+                found[q].append(self.order[band][lo[q] : hi[q]])
+        return [np.unique(np.concatenate(f)) if f else np.empty(0, dtype=np.int64) for f in found]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What dedup keeps of a text: its shingle set and MinHash signature."""
+
+    shingles: np.ndarray
+    signature: np.ndarray
+
+
+@dataclass(frozen=True)
+class UpstreamMatch:
+    url: str
+    source: str  # source name (商务部网站 …)
+    level: str
+    title: str
+    similarity: float
+
+
+def fingerprint_texts(texts: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
+    sets = [shingles(normalize(t), shingle_size) for t in texts]
+    sigs = hasher.signatures(sets)
+    return [Fingerprint(s, sig) for s, sig in zip(sets, sigs)]
+
+
+def item_text(item) -> str:
+    """The text of an item that is compared: title and body."""
+    return f"{item.title}\n{item.body}"
+
+
+def check_upstream(items: Sequence, corpus, settings) -> tuple[tuple, tuple, tuple[Finding, ...]]:
+    """Split ``items`` into (kept, blocked, findings) against an upstream corpus.
+
+    ``corpus`` offers ``signatures`` (matrix), ``index`` (an :class:`LSHIndex` over them)
+    and ``entries(rows)`` → records with ``shingles``, ``link``, ``source``, ``level``,
+    ``title``.  Only confirmed matches (exact Jaccard ≥ ``settings.threshold``) count."""
+    if not items or corpus is None or corpus.size == 0:
+        return tuple(items), (), ()
+    hasher = MinHasher(settings.num_perm, settings.seed)
+    prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, hasher)
+    candidates = corpus.index.query_many(np.stack([p.signature for p in prints]))
+    kept, blocked, findings = [], [], []
+    for item, fp, rows in zip(items, prints, candidates):
+        best: UpstreamMatch | None = None
+        for entry in corpus.entries(rows):
+            sim = jaccard(fp.shingles, entry.shingles)
+            if sim >= settings.threshold and (best is None or sim > best.similarity):
+                best = UpstreamMatch(entry.link, entry.source, entry.level, entry.title, round(sim, 3))
+        if best is None:
+            kept.append(item)
+            continue
+        where = f"{best.level}《{best.title}》（{best.url}）"
+        fields = dict(upstream_url=best.url, upstream_source=best.source, similarity=best.similarity)
+        if item.original:
+            findings.append(warning(item.path, "upstream-duplicate",
+                                    f"与{where}相似度 {best.similarity:.2f}；已声明原创（{item.original_reason}），照常发布", item.line_of("original"), **fields))
+            kept.append(item)
+        else:
+            f = error(item.path, "upstream-duplicate",
+                      f"与{where}相似度 {best.similarity:.2f}，不转载上级已发布的信息，本条不发布。"
+                      "如确属本单位原创，请在 front matter 写 original: true 并用 original_reason 说明理由", item.body_line, **fields)
+            findings.append(f)
+            blocked.append((item, f))
+    return tuple(kept), tuple(blocked), tuple(findings)
+
+
+def check_portal(items: Sequence, settings, rank: Callable) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
+    """Near-identical published items: ``(path, canonical path)`` pairs and ``duplicate``
+    warnings.  ``rank(item)`` orders candidates; the smallest rank in a group is canonical
+    (the earliest, then the higher-level sub-site)."""
+    if len(items) < 2:
+        return (), ()
+    hasher = MinHasher(settings.num_perm, settings.seed)
+    prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, hasher)
+    sigs = np.stack([p.signature for p in prints])
+    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
+    index = LSHIndex(sigs, bands, rows)
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    similar: dict[int, float] = {}
+    for i, cands in enumerate(index.query_many(sigs)):
+        for j in cands:
+            j = int(j)
+            if j <= i:
+                continue
+            sim = jaccard(prints[i].shingles, prints[j].shingles)
+            if sim >= settings.threshold:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+                similar[i] = max(similar.get(i, 0.0), sim)
+                similar[j] = max(similar.get(j, 0.0), sim)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(items)):
+        groups.setdefault(root(i), []).append(i)
+    pairs, findings = [], []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: rank(items[i]))
+        canonical = items[members[0]]
+        for i in members[1:]:
+            item = items[i]
+            pairs.append((item.path, canonical.path))
+            findings.append(warning(item.path, "duplicate",
+                                    f"与 {canonical.path} 内容几乎相同（相似度 {similar[i]:.2f}），同一信息在多个子站发布，统计时只计 1 条",
+                                    None, canonical=canonical.path, similarity=round(similar[i], 3)))
+    return tuple(sorted(pairs)), tuple(findings)
+
+
+def signature_bytes(sig: np.ndarray) -> bytes:
+    return np.ascontiguousarray(sig, dtype="<u4").tobytes()
+
+
+def signatures_from_bytes(blobs: Iterable[bytes], num_perm: int) -> np.ndarray:
+    data = b"".join(blobs)
+    return np.frombuffer(data, dtype="<u4").reshape(-1, num_perm) if data else np.empty((0, num_perm), dtype=np.uint32)

@@ -1,0 +1,300 @@
+"""索引号 numbering stage: give every published item a permanent 索引号, recorded in a ledger.
+
+The ledger ``content/index_numbers.yaml`` is committed with the content.  It is keyed by the
+item's identity — its path under ``content/items/`` without ``.md`` (``bureau/2025/x``),
+the same thing the URL is made of — and holds the number, the 发布日期 and title at the time
+of assignment.  A number is assigned once, in the configured format (``portal.yaml``
+``index_format``, default ``{org_code}/{year}-{seq:05d}``), with a sequence per year in
+publication order among the items numbered in the same run; it is never changed or reused:
+entries of withdrawn items stay in the ledger, so the next number of a year is always
+``max(seq) + 1``.  Editing an item changes nothing.  Moving an item to another sub-site (or
+year folder) changes its path: when a ledger entry's file no longer exists and exactly one
+new published item has the same file name, the number follows the item and the entry
+records the old key under ``moved_from``; a move *and* rename is a withdrawal plus a new
+item (new number).  A broken ledger — YAML errors, a number that does not fit the format, two
+entries with one number, a gap in a year's sequence (a deleted entry whose number could
+be reused), a format or 统一社会信用代码 different from ``portal.yaml`` — is reported as
+``index-ledger`` error findings naming the entry; then no new number is assigned (items
+keep the valid numbers they have) and the ledger is not rewritten.  This module never
+writes on its own: :func:`write_ledger` is called by the CLI (``portal number``) and by
+``portal build``; :func:`number` is pure.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from pipeline.config import Config
+from pipeline.findings import Finding, error, warning
+
+LEDGER_FILE = "index_numbers.yaml"
+RULE = "index-ledger"
+FIELDS = ("org_code", "year", "seq")
+
+LEDGER_HEADER = """\
+# 索引号台账：由 `portal number` / `portal build` 自动维护并提交，请勿手工修改。
+# 键为条目在 content/items/ 下的路径（不含 .md）；索引号一经分配永不更改、永不重用，
+# 撤下的条目也保留在这里。条目移到其他子站时，索引号随条目走，旧路径记在 moved_from。
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    key: str  # item path under content/items/, without .md
+    number: str
+    year: int
+    seq: int
+    date: str  # 发布日期 when the number was assigned
+    title: str
+    moved_from: tuple[str, ...] = ()
+    line: int | None = None  # line in the ledger file (for findings)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    format: str
+    org_code: str
+    entries: tuple[LedgerEntry, ...] = ()
+
+    def by_key(self) -> dict[str, LedgerEntry]:
+        return {e.key: e for e in self.entries}
+
+
+@dataclass(frozen=True)
+class Numbered:
+    items: tuple  # the published items, with index_number set where known
+    ledger: Ledger | None  # the new ledger; None when the ledger file is broken
+    assigned: tuple[tuple[str, str], ...]  # (key, number) assigned in this run
+    moved: tuple[tuple[str, str], ...]  # (old key, new key)
+    findings: tuple[Finding, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.ledger is not None and bool(self.assigned or self.moved)
+
+
+def key_of_path(path: str) -> str:
+    """Ledger key of an item file given relative to ``content/items/`` (or ``content/``)."""
+    path = path[len("items/"):] if path.startswith("items/") else path
+    return path[:-3] if path.endswith(".md") else path
+
+
+def item_key(item) -> str:
+    """The ledger key of an item: its path under ``items/`` without the extension."""
+    return key_of_path(item.path)
+
+
+def format_problem(fmt: str) -> str | None:
+    """Why an ``index_format`` is unusable, or None (used by the config loader)."""
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(fmt) if f is not None]
+    except ValueError as exc:
+        return f"格式无法解析：{exc}"
+    unknown = [n for n in names if n not in FIELDS]
+    if unknown:
+        return f"只能使用 {{org_code}}、{{year}}、{{seq}}，不认识 “{{{unknown[0]}}}”"
+    if "year" not in names or "seq" not in names:
+        return "必须包含 {year} 和 {seq}"
+    try:
+        fmt.format(org_code="X", year=2024, seq=1)
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"格式无法使用：{exc}"
+    return None
+
+
+def number_pattern(fmt: str, org_code: str) -> re.Pattern:
+    """A regex that matches exactly the numbers ``fmt`` makes, capturing year and seq."""
+    parts = []
+    for literal, name, spec, _ in string.Formatter().parse(fmt):
+        parts.append(re.escape(literal))
+        if name == "org_code":
+            parts.append(re.escape(org_code))
+        elif name == "year":
+            parts.append(r"(?P<year>\d{4})")
+        elif name == "seq":
+            width = re.match(r"0?(\d+)", spec or "")
+            parts.append(r"(?P<seq>\d{%d,})" % int(width.group(1)) if width else r"(?P<seq>\d+)")
+    return re.compile("^" + "".join(parts) + "$")
+
+
+def make_number(fmt: str, org_code: str, year: int, seq: int) -> str:
+    return fmt.format(org_code=org_code, year=year, seq=seq)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each key of the top-level ``items`` mapping."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, int] = {}
+    if isinstance(root, yaml.MappingNode):
+        for k, v in root.value:
+            if k.value == "items" and isinstance(v, yaml.MappingNode):
+                for ik, _ in v.value:
+                    out[str(ik.value)] = ik.start_mark.line + 1
+    return out
+
+
+def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Ledger | None, tuple[Finding, ...]]:
+    """The ledger in ``text`` and its conflicts; ``None`` when it cannot be trusted."""
+    portal = config.portal
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, (error(path, RULE, f"索引号台账不是有效的 YAML：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None),)
+    data = data or {}
+    if not isinstance(data, dict):
+        return None, (error(path, RULE, "索引号台账应当是键值对（format、org_code、items）", 1),)
+    fmt = str(data.get("format") or portal.index_format)
+    org_code = str(data.get("org_code") or portal.org_code)
+    findings: list[Finding] = []
+    if fmt != portal.index_format or org_code != portal.org_code:
+        findings.append(error(
+            path, RULE,
+            f"台账中的索引号格式 “{fmt}”（机构代码 {org_code}）与 portal.yaml 的 “{portal.index_format}”（{portal.org_code}）不一致。"
+            "已发布的索引号不能更改：请恢复 portal.yaml 的设置，或在台账中整体登记新格式的起用办法后再改",
+            1,
+        ))
+    raw_items = data.get("items") or {}
+    if not isinstance(raw_items, dict):
+        return None, tuple(findings) + (error(path, RULE, "“items” 应当是 条目路径: {number: …} 的映射", 1),)
+    lines = _key_lines(text)
+    pattern = number_pattern(fmt, org_code)
+    entries: list[LedgerEntry] = []
+    for key, value in raw_items.items():
+        key = str(key)
+        line = lines.get(key)
+        where = f"台账条目 “{key}”"
+        if not isinstance(value, dict) or not value.get("number"):
+            findings.append(error(path, RULE, f"{where}缺少 number（索引号）", line, entry=key))
+            continue
+        number = str(value["number"])
+        m = pattern.match(number)
+        if not m or make_number(fmt, org_code, int(m.group("year")), int(m.group("seq"))) != number:
+            findings.append(error(path, RULE, f"{where}的索引号 “{number}” 不符合格式 “{fmt}”（是否被手工改动？）", line, entry=key))
+            continue
+        date = str(value.get("date") or "")
+        year, seq = int(m.group("year")), int(m.group("seq"))
+        if date[:4].isdigit() and int(date[:4]) != year:
+            findings.append(error(path, RULE, f"{where}的索引号 “{number}” 年份与登记的发布日期 {date} 不符（是否被手工改动？）", line, entry=key))
+        moved = value.get("moved_from") or ()
+        moved = tuple(str(m) for m in (moved if isinstance(moved, list) else [moved]))
+        entries.append(LedgerEntry(key, number, year, seq, date, str(value.get("title") or ""), moved, line))
+    by_number: dict[str, list[LedgerEntry]] = {}
+    for e in entries:
+        by_number.setdefault(e.number, []).append(e)
+    for number, group in sorted(by_number.items()):
+        if len(group) > 1:
+            keys = "、".join(f"“{e.key}”" for e in group)
+            for e in group:
+                findings.append(error(path, RULE, f"索引号 “{number}” 被多个台账条目占用：{keys}。一个索引号只能属于一条信息", e.line, entry=e.key, number=number))
+    by_year: dict[int, set[int]] = {}
+    for e in entries:
+        by_year.setdefault(e.year, set()).add(e.seq)
+    for year, seqs in sorted(by_year.items()):
+        missing = sorted(set(range(1, max(seqs) + 1)) - seqs)
+        if missing:
+            shown = "、".join(make_number(fmt, org_code, year, s) for s in missing[:5]) + ("……" if len(missing) > 5 else "")
+            findings.append(error(
+                path, RULE,
+                f"{year} 年的索引号不连续，缺少 {shown}：台账条目不能删除（撤下的信息也要保留），否则索引号会被重新分配",
+                None, year=year,
+            ))
+    if findings:
+        return Ledger(fmt, org_code, tuple(e for e in entries if len(by_number[e.number]) == 1)), tuple(findings)
+    return Ledger(fmt, org_code, tuple(entries)), ()
+
+
+def read_ledger(content_dir: Path | str, config: Config) -> tuple[Ledger | None, tuple[Finding, ...], bool]:
+    """(ledger, findings, trusted) for ``content/index_numbers.yaml``; a missing file is an empty ledger."""
+    file = Path(content_dir) / LEDGER_FILE
+    if not file.is_file():
+        return Ledger(config.portal.index_format, config.portal.org_code), (), True
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, (error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc}"),), False
+    ledger, findings = parse_ledger(text, config)
+    return ledger, findings, not findings
+
+
+# --- the stage ---------------------------------------------------------------------------
+
+
+def number(published: Iterable, ledger: Ledger | None, config: Config, existing_keys: Iterable[str] = (), trusted: bool = True) -> Numbered:
+    """Set ``index_number`` on every published item; assign new numbers when the ledger is trusted.
+
+    ``existing_keys`` are the keys of every item file that still exists (published or
+    withheld); a ledger entry whose file is gone may be taken over by a moved item.
+    """
+    items = tuple(published)
+    if ledger is None:
+        return Numbered(items, None, (), (), ())
+    entries = {e.key: e for e in ledger.entries}
+    findings: list[Finding] = []
+    assigned: list[tuple[str, str]] = []
+    moved: list[tuple[str, str]] = []
+    if trusted:
+        existing = set(existing_keys) | {item_key(i) for i in items}
+        orphans_by_name: dict[str, list[str]] = {}
+        for key in entries:
+            if key not in existing:
+                orphans_by_name.setdefault(key.rsplit("/", 1)[-1], []).append(key)
+        new_items = sorted((i for i in items if item_key(i) not in entries), key=lambda i: (i.date, item_key(i)))
+        next_seq: dict[int, int] = {}
+        for e in entries.values():
+            next_seq[e.year] = max(next_seq.get(e.year, 0), e.seq)
+        for item in new_items:
+            key = item_key(item)
+            candidates = orphans_by_name.get(key.rsplit("/", 1)[-1], [])
+            if len(candidates) == 1:
+                old = entries.pop(candidates.pop())
+                entries[key] = replace(old, key=key, moved_from=old.moved_from + (old.key,), line=None)
+                moved.append((old.key, key))
+                continue
+            if len(candidates) > 1:
+                findings.append(warning(item.path, RULE, f"台账中有多个已不存在的同名条目（{'、'.join(candidates)}），无法判断本条是从哪里移来的，已分配新索引号", 1))
+            year = item.date.year
+            next_seq[year] = next_seq.get(year, 0) + 1
+            num = make_number(ledger.format, ledger.org_code, year, next_seq[year])
+            entries[key] = LedgerEntry(key, num, year, next_seq[year], item.date.strftime("%Y-%m-%d"), item.title)
+            assigned.append((key, num))
+    out = tuple(replace(i, index_number=entries[item_key(i)].number) if item_key(i) in entries else i for i in items)
+    new_ledger = Ledger(ledger.format, ledger.org_code, tuple(sorted(entries.values(), key=lambda e: (e.year, e.seq)))) if trusted else None
+    return Numbered(out, new_ledger, tuple(assigned), tuple(moved), tuple(findings))
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def dump_ledger(ledger: Ledger) -> str:
+    items: dict[str, Any] = {}
+    for e in ledger.entries:
+        value: dict[str, Any] = {"number": e.number, "date": e.date, "title": e.title}
+        if e.moved_from:
+            value["moved_from"] = list(e.moved_from)
+        items[e.key] = value
+    data = {"format": ledger.format, "org_code": ledger.org_code, "items": items}
+    return LEDGER_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000, default_style=None)
+
+
+def write_ledger(content_dir: Path | str, ledger: Ledger) -> Path:
+    """Write the ledger (only the CLI and ``portal build`` call this)."""
+    path = Path(content_dir) / LEDGER_FILE
+    text = dump_ledger(ledger)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return path

@@ -1,0 +1,244 @@
+"""Statistics pages (统计): yearly tables, channels, monthly trend, charts, downloads, 通报.
+
+Under ``stats/``: ``index.md`` (years and 通报 list), ``<year>/index.md`` — one table per
+group laid out like seed 000's 附件 (previous year and rank, this year and rank, 同比, each
+quarter and rank, quota, completion, score, total row), the per-channel table and the
+monthly trend — each table with an SVG chart and CSV (UTF-8 with BOM, for Excel) and JSON
+downloads of exactly the rows shown, plus ``<year>/stats.json`` (the ``portal stats`` JSON);
+``tongbao/<YYYY-MM>.md`` is the monthly 信息报送情况通报.  Figures come from
+:mod:`pipeline.stats`; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline import stats as stats_mod
+from pipeline.config import Config
+from pipeline.render import charts
+from pipeline.render.common import front_matter, md_escape
+
+# Table groups as in seed 000: 附件1 = 市站 + 县市区 (市站 listed, not ranked), 附件2 = 科室.
+TABLES = (
+    ("county", "市站、县市区子站信息量统计表", ("市站", "县市区")),
+    ("sections", "市局科室子站信息量统计表", ("科室",)),
+    ("institutions", "事业单位子站信息量统计表", ("事业单位",)),
+    ("zones", "开发区子站信息量统计表", ("开发区",)),
+)
+QUARTERS = ("一季度", "二季度", "三季度", "四季度")
+BEHIND = "落后"
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # file stem of the downloads and id of the HTML block
+    title: str
+    columns: tuple[str, ...]
+    formats: tuple[str, ...]  # per column: text | int | pct | signed
+    rows: tuple[tuple, ...]
+
+
+def cell(value, fmt: str) -> str:
+    """How a value reads on the page and in the CSV."""
+    if value is None:
+        return ""
+    if fmt == "pct":
+        return f"{value * 100:.1f}%"
+    if fmt == "signed":
+        return f"{value * 100:+.1f}%"
+    return str(value)
+
+
+def display_rows(table: Table) -> list[list[str]]:
+    return [[cell(v, f) for v, f in zip(row, table.formats)] for row in table.rows]
+
+
+def to_csv(table: Table) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(table.columns)
+    writer.writerows(display_rows(table))
+    return "\ufeff" + buf.getvalue()
+
+
+def to_json(table: Table, year: int, as_of: date) -> str:
+    data = {"title": table.title, "year": year, "as_of": as_of.isoformat(), "columns": list(table.columns),
+            "rows": [dict(zip(table.columns, row)) for row in table.rows]}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_markdown(table: Table) -> str:
+    align = ["---" if f == "text" else "---:" for f in table.formats]
+    lines = ["| " + " | ".join(md_escape(c) for c in table.columns) + " |", "| " + " | ".join(align) + " |"]
+    for row in display_rows(table):
+        lines.append("| " + " | ".join(md_escape(c) if c else " " for c in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def group_table(key: str, title: str, kinds, ys: stats_mod.YearStats) -> Table | None:
+    groups = [g for g in ys.groups if g.kind in kinds]
+    if not groups:
+        return None
+    y, qs = ys.year, ys.quarters_started
+    columns = ["网站名称", f"{y - 1}年", f"{y - 1}年排名", f"{y}年累计", f"{y}年排名", "同比"]
+    formats = ["text", "int", "int", "int", "int", "signed"]
+    for q in range(qs):
+        columns += [f"{y}年{QUARTERS[q]}", f"{QUARTERS[q]}排名"]
+        formats += ["int", "int"]
+    columns += ["全年任务", "完成率", "进度", "得分"]
+    formats += ["int", "pct", "text", "int"]
+    rows = []
+    for g in groups:
+        for s in g.sites:
+            row = [s.site.name, s.previous, s.previous_rank, s.count, s.rank, s.yoy]
+            for q in range(qs):
+                row += [s.quarters[q], s.quarter_ranks[q]]
+            score = s.score.total if s.score.total is not None else "待核"
+            row += [s.quota.yearly, s.quota.completion, BEHIND if s.quota.behind else "", score]
+            rows.append(tuple(row))
+    sites = [s for g in groups for s in g.sites]
+    same = sum(s.previous_same_period for s in sites)
+    total = ["全市合计" if "市站" in kinds else "合计", sum(s.previous for s in sites), None, sum(s.count for s in sites), None,
+             round(sum(s.count for s in sites) / same - 1, 4) if same else None]
+    for q in range(qs):
+        total += [sum(s.quarters[q] for s in sites), None]
+    total += [None, None, "", None]
+    rows.append(tuple(total))
+    return Table(key, title, tuple(columns), tuple(formats), tuple(rows))
+
+
+def channel_table(ys: stats_mod.YearStats) -> Table:
+    rows = [(name, count) for name, count in ys.channels] + [("合计（不同渠道相同信息计 1 条）", ys.unique_total)]
+    return Table("channels", "分渠道信息发布量", ("渠道", f"{ys.year}年信息量"), ("text", "int"), tuple(rows))
+
+
+def monthly_table(ys: stats_mod.YearStats, previous: stats_mod.YearStats) -> Table:
+    last = 12 if ys.as_of.year > ys.year else ys.as_of.month
+    rows = [(f"{m}月", ys.months[m - 1], previous.months[m - 1]) for m in range(1, last + 1)]
+    rows.append(("合计", sum(ys.months[:last]), sum(previous.months[:last])))
+    return Table("monthly", "月度信息发布量", ("月份", f"{ys.year}年", f"{ys.year - 1}年"), ("text", "int", "int"), tuple(rows))
+
+
+def _block(doc_dir: str, table: Table, chart: str | None, ys: stats_mod.YearStats, files: dict) -> str:
+    files[f"{doc_dir}/{table.key}.csv"] = to_csv(table)
+    files[f"{doc_dir}/{table.key}.json"] = to_json(table, ys.year, ys.as_of)
+    out = [f"## {md_escape(table.title)}\n\n"]
+    if chart is not None:
+        files[f"{doc_dir}/{table.key}.svg"] = chart
+        out.append(f"![{md_escape(table.title)}（图）]({table.key}.svg){{ .stats-chart }}\n\n")
+    out.append(f'<div class="stats-table" id="t-{table.key}" markdown>\n\n{to_markdown(table)}\n</div>\n\n')
+    out.append(f"下载：[CSV]({table.key}.csv) · [JSON]({table.key}.json)\n{{ .stats-downloads }}\n\n")
+    return "".join(out)
+
+
+def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dict) -> str:
+    doc_dir = f"stats/{ys.year}"
+    through = "全年" if ys.as_of.year > ys.year else f"截至 {ys.as_of.month} 月 {ys.as_of.day} 日"
+    meta = {"title": f"{ys.year} 年信息量统计", "hide": ["toc"]}
+    body = [front_matter(meta), f"# {ys.year} 年信息量统计\n\n",
+            f"统计范围：{ys.year} 年{through}（统计日 {ys.as_of.isoformat()}）已发布的信息，"
+            "不同渠道、不同子站发布的相同信息计 1 条。排名为同组单位按条数排名，并列同名次、其后名次顺延；市站不参加排名。"
+            "“落后”：完成数低于全年任务按日折算的进度，或有已结束月份未完成月度任务。\n{ .stats-note }\n\n"]
+    for key, title, kinds in TABLES:
+        table = group_table(key, title, kinds, ys)
+        if table is None:
+            continue
+        sites = [s for g in ys.groups if g.kind in kinds for s in g.sites]
+        chart = charts.bar_chart(f"{ys.year} 年{title.replace('统计表', '')}", [s.site.name for s in sites], [s.count for s in sites])
+        body.append(_block(doc_dir, table, chart, ys, files))
+    ch = channel_table(ys)
+    body.append(_block(doc_dir, ch, charts.bar_chart(f"{ys.year} 年分渠道信息发布量", [r[0] for r in ch.rows[:-1]], [r[1] for r in ch.rows[:-1]]), ys, files))
+    mt = monthly_table(ys, previous)
+    months = mt.rows[:-1]
+    chart = charts.column_chart(f"{ys.year} 年月度信息发布量", [r[0] for r in months],
+                                [(f"{ys.year}年", [r[1] for r in months]), (f"{ys.year - 1}年", [r[2] for r in months])])
+    body.append(_block(doc_dir, mt, chart, ys, files))
+    files[f"{doc_dir}/stats.json"] = json.dumps(ys.to_dict(), ensure_ascii=False, indent=1) + "\n"
+    body.append("全部数据（与 `portal stats --format json` 相同）：[stats.json](stats.json)\n{ .stats-downloads }\n")
+    return "".join(body)
+
+
+def month_table(report: stats_mod.MonthReport) -> Table:
+    levels = report.stats.levels
+    columns = ["单位", "类别", "本月", "本月排名", "本年累计", "本年排名"] + [f"{lv}采用" for lv in levels] + ["本年得分", "月度任务", "全年任务", "完成率", "进度"]
+    formats = ["text", "text", "int", "int", "int", "int"] + ["int"] * len(levels) + ["int", "int", "int", "pct", "text"]
+    rows = []
+    for _kind, group_rows in report.groups:
+        for r in group_rows:
+            s = r.figures
+            score = s.score.total if s.score.total is not None else "待核"
+            rows.append(tuple([s.site.name, s.site.kind, r.count, r.rank, s.count, s.rank] + [n for _, n in r.adopted]
+                              + [score, r.monthly_quota, s.quota.yearly, s.quota.completion, BEHIND if s.quota.behind else ""]))
+    return Table(f"{report.year}-{report.month:02d}", f"{report.year} 年 {report.month} 月信息报送情况", tuple(columns), tuple(formats), tuple(rows))
+
+
+def tongbao_page(report: stats_mod.MonthReport, config: Config, files: dict) -> str:
+    title = f"信息报送情况通报（{report.year} 年 {report.month} 月）"
+    table = month_table(report)
+    doc_dir = "stats/tongbao"
+    files[f"{doc_dir}/{table.key}.csv"] = to_csv(table)
+    files[f"{doc_dir}/{table.key}.json"] = to_json(table, report.year, report.as_of)
+    adopted = sum(n for _, rows in report.groups for r in rows for _, n in r.adopted)
+    body = [front_matter({"title": title, "hide": ["toc"]}), f"# {md_escape(title)}\n\n",
+            f"{md_escape(config.portal.sponsor or config.portal.name)}各子站 {report.year} 年 {report.month} 月共发布信息 **{report.total}** 条"
+            f"（统计至 {report.as_of.isoformat()}，不同渠道、不同子站的相同信息计 1 条），"
+            f"本年累计 **{report.stats.unique_total}** 条；本月被上级采用 {adopted} 条次。"
+            f"记分按《{md_escape(config.scoring.name or '信息记分办法')}》。\n\n"]
+    body.append(f'<div class="stats-table" id="t-tongbao" markdown>\n\n{to_markdown(table)}\n</div>\n\n')
+    body.append(f"下载：[CSV]({table.key}.csv) · [JSON]({table.key}.json)\n{{ .stats-downloads }}\n\n")
+    body.append("## 未完成进度的单位\n\n")
+    behind = report.behind
+    if behind:
+        for s in behind:
+            parts = [f"本年累计 {s.count} 条"]
+            if s.quota.target is not None:
+                parts.append(f"按进度应达 {s.quota.target} 条（全年任务 {s.quota.yearly} 条）")
+            if s.quota.short_months:
+                parts.append("未完成月度任务的月份：" + "、".join(f"{m} 月" for m in s.quota.short_months))
+            body.append(f"- {md_escape(s.site.name)}：{'；'.join(parts)}\n")
+    else:
+        body.append("各单位均已完成进度任务。\n")
+    return "".join(body)
+
+
+def _months_between(first: tuple[int, int], last: tuple[int, int]):
+    y, m = first
+    while (y, m) <= last:
+        yield y, m
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
+    """``(files, nav_section)`` for the 统计 section; empty when nothing is published."""
+    files: dict = {}
+    if as_of is None:
+        return files, {}
+    years = stats_mod.years_with_items(counted, config, as_of) or (as_of.year,)
+    index = [front_matter({"title": "信息量统计", "hide": ["toc"]}), "# 信息量统计\n\n",
+             f"统计日：{as_of.isoformat()}（最新一条信息的发布日期）。\n\n## 年度统计\n\n",
+             "| 年度 | 信息量（去重） |\n| --- | ---: |\n"]
+    nav = [{"统计概览": "stats/index.md"}]
+    for year in years:
+        ys = stats_mod.year_stats(counted, config, year, as_of)
+        previous = stats_mod.year_stats(counted, config, year - 1, as_of)
+        files[f"stats/{year}/index.md"] = year_page(ys, previous, files)
+        index.append(f"| [{year} 年]({year}/index.md) | {ys.unique_total} |\n")
+        nav.append({f"{year} 年": f"stats/{year}/index.md"})
+    months = stats_mod.months_with_items(counted, config, as_of)
+    tb = [front_matter({"title": "信息报送情况通报", "hide": ["toc"]}), "# 信息报送情况通报\n\n"]
+    if months:
+        for y, m in reversed(list(_months_between(months[-1], (as_of.year, as_of.month)))):
+            report = stats_mod.month_report(counted, config, y, m, as_of)
+            files[f"stats/tongbao/{y}-{m:02d}.md"] = tongbao_page(report, config, files)
+            tb.append(f"- [{y} 年 {m} 月]({y}-{m:02d}.md)：{report.total} 条\n")
+    else:
+        tb.append("暂无通报。\n")
+    files["stats/tongbao/index.md"] = "".join(tb)
+    index.append("\n## 信息报送情况通报\n\n每月一期：[信息报送情况通报](tongbao/index.md)\n")
+    files["stats/index.md"] = "".join(index)
+    nav.append({"信息报送情况通报": "stats/tongbao/index.md"})
+    return files, {"统计": nav}

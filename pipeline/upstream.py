@@ -1,0 +1,359 @@
+"""Upstream corpus (上级已发布信息): feeds of 商务部 and 省商务厅 read into SQLite.
+
+Sources come from ``site_config/upstream.yaml`` (an RSS/Atom URL or a local file).  Each
+feed is read with feedparser; entries become title, link, date and plain text (HTML
+stripped) and are stored with their MinHash fingerprint in SQLite (default
+``.portal/upstream.sqlite``).  Re-ingesting an entry is a no-op, keyed by its link or by the
+hash of its normalised text.  A source that cannot be fetched or parsed is reported by name
+with the reason; the other sources go on, and each source is written in its own
+transaction, so nothing already stored is lost.  :func:`open_corpus` gives the dedup stage
+the stored fingerprints with an LSH index.  This module does not judge items
+(:mod:`pipeline.dedup` does) and does not print.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import feedparser
+import numpy as np
+import xxhash
+
+from pipeline import dedup
+from pipeline.config import Config, UpstreamConfig, UpstreamSource
+from pipeline.findings import Finding, error, warning
+
+DEFAULT_DB = Path(".portal") / "upstream.sqlite"
+FETCH_TIMEOUT = 20  # seconds
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,          -- source id in upstream.yaml
+    source_name TEXT NOT NULL,     -- 商务部网站 …, as it was when ingested
+    level TEXT NOT NULL,           -- 商务部 | 省商务厅 …
+    link TEXT UNIQUE,              -- NULL when the feed gives none
+    title TEXT NOT NULL,
+    published TEXT,                -- ISO 8601, UTC
+    text TEXT NOT NULL,            -- plain text, HTML stripped
+    content_hash TEXT NOT NULL UNIQUE,  -- xxh3-128 of the normalised title + text
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fingerprints (
+    entry_id INTEGER PRIMARY KEY REFERENCES entries(id),
+    params TEXT NOT NULL,          -- shingle/num_perm/seed the signature was made with
+    signature BLOB NOT NULL        -- num_perm little-endian uint32
+);
+"""
+
+
+class FeedError(Exception):
+    """A feed could not be fetched or parsed; ``str()`` is the Chinese reason."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    link: str | None
+    title: str
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    source: str  # id
+    name: str
+    added: int = 0
+    skipped: int = 0  # already stored (same link or same text)
+    error: str | None = None  # why the source could not be read (nothing stored from it)
+    note: str | None = None  # a recoverable problem (feed partly malformed)
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    source: str
+    name: str
+    level: str
+    entries: int
+    newest: str | None
+
+
+# -- reading feeds ---------------------------------------------------------------------
+
+
+class _TextExtractor(HTMLParser):
+    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def strip_html(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html or "")
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def fetch(source: UpstreamSource, root: Path) -> bytes:
+    """The raw feed of a source: HTTP(S) GET, or a file relative to the project ``root``."""
+    if source.is_remote:
+        request = urllib.request.Request(source.url, headers={"User-Agent": "commerce-portal upstream ingest"})
+        try:
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - configured http(s) URL
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            raise FeedError(f"服务器返回 HTTP {exc.code}（{source.url}）") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FeedError(f"无法连接（{source.url}）：{reason}") from None
+    path = Path(source.url)
+    path = path if path.is_absolute() else root / path
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FeedError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+
+
+def _iso(parsed) -> str | None:
+    if not parsed:
+        return None
+    return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+
+
+def parse_feed(data: bytes) -> tuple[list[Entry], str | None]:
+    """Entries of an RSS/Atom document and a note when it was malformed but readable.
+    Raises :class:`FeedError` when nothing can be read from it."""
+    parsed = feedparser.parse(data)
+    problem = str(getattr(parsed, "bozo_exception", "")) if parsed.bozo else None
+    if not parsed.entries:
+        if problem:
+            raise FeedError(f"不是有效的 RSS/Atom：{problem}")
+        if not parsed.version:
+            raise FeedError("不是 RSS/Atom 格式")
+    entries = []
+    for e in parsed.entries:
+        html = e.content[0].value if e.get("content") else e.get("summary", "")
+        entries.append(Entry(
+            link=(e.get("link") or e.get("id") or None),
+            title=strip_html(e.get("title", "")),
+            published=_iso(e.get("published_parsed") or e.get("updated_parsed")),
+            text=strip_html(html),
+        ))
+    return entries, (f"格式有误但已读取 {len(entries)} 条：{problem}" if problem else None)
+
+
+# -- the store ---------------------------------------------------------------------------
+
+
+def params_key(settings: UpstreamConfig) -> str:
+    return f"{settings.shingle}/{settings.num_perm}/{settings.seed}"
+
+
+def content_hash(title: str, text: str) -> str:
+    return xxhash.xxh3_128_hexdigest(dedup.normalize(f"{title}\n{text}").encode("utf-8"))
+
+
+class Store:
+    """The SQLite file of upstream entries and fingerprints (``":memory:"`` for none)."""
+
+    def __init__(self, path: Path | str):
+        self.path = path
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path))
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add(self, source: UpstreamSource, entries: Sequence[Entry], settings: UpstreamConfig) -> tuple[int, int]:
+        """Store new entries of one source in one transaction; (added, skipped)."""
+        hasher = dedup.MinHasher(settings.num_perm, settings.seed)
+        fresh = [e for e in entries if dedup.normalize(e.text) or dedup.normalize(e.title)]
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        added = 0
+        with self.db:
+            rows = []
+            for e in fresh:
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO entries (source, source_name, level, link, title, published, text, content_hash, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (source.id, source.name, source.level, e.link, e.title, e.published, e.text, content_hash(e.title, e.text), now),
+                )
+                if cur.rowcount:
+                    rows.append((cur.lastrowid, e))
+            prints = dedup.fingerprint_texts([f"{e.title}\n{e.text}" for _, e in rows], settings.shingle, hasher)
+            self.db.executemany(
+                "INSERT INTO fingerprints (entry_id, params, signature) VALUES (?, ?, ?)",
+                [(rid, params_key(settings), dedup.signature_bytes(p.signature)) for (rid, _), p in zip(rows, prints)],
+            )
+            added = len(rows)
+        return added, len(entries) - added
+
+    def refresh_fingerprints(self, settings: UpstreamConfig) -> int:
+        """Recompute fingerprints made with other parameters (after a config change)."""
+        key = params_key(settings)
+        stale = self.db.execute(
+            "SELECT e.id, e.title, e.text FROM entries e LEFT JOIN fingerprints f ON f.entry_id = e.id"
+            " WHERE f.params IS NULL OR f.params != ?", (key,)
+        ).fetchall()
+        if stale:
+            prints = dedup.fingerprint_texts([f"{t}\n{x}" for _, t, x in stale], settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO fingerprints (entry_id, params, signature) VALUES (?, ?, ?)",
+                    [(rid, key, dedup.signature_bytes(p.signature)) for (rid, _, _), p in zip(stale, prints)],
+                )
+        return len(stale)
+
+    def stats(self) -> tuple[SourceStats, ...]:
+        rows = self.db.execute(
+            "SELECT source, source_name, level, COUNT(*), MAX(published) FROM entries GROUP BY source ORDER BY source"
+        ).fetchall()
+        return tuple(SourceStats(*row) for row in rows)
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+
+
+def ingest(store: Store, config: Config, only: Iterable[str] = (), local_only: bool = False) -> tuple[SourceReport, ...]:
+    """Read every configured source (or those named in ``only``) into ``store``."""
+    settings = config.upstream
+    root = config.root.parent
+    wanted = list(only) or [s.id for s in settings.sources]
+    reports = []
+    for source_id in wanted:
+        source = settings.source(source_id)
+        if source is None:
+            known = "、".join(s.id for s in settings.sources) or "（无）"
+            reports.append(SourceReport(source_id, source_id, error=f"upstream.yaml 中没有这个信息源（可用：{known}）"))
+            continue
+        if local_only and source.is_remote:
+            continue
+        try:
+            entries, note = parse_feed(fetch(source, root))
+            added, skipped = store.add(source, entries, settings)
+        except FeedError as exc:
+            reports.append(SourceReport(source.id, source.name, error=str(exc)))
+            continue
+        except sqlite3.Error as exc:
+            reports.append(SourceReport(source.id, source.name, error=f"写入数据库失败：{exc}"))
+            continue
+        reports.append(SourceReport(source.id, source.name, added, skipped, note=note))
+    return tuple(reports)
+
+
+# -- the corpus the dedup stage queries ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    link: str
+    source: str  # source name
+    level: str
+    title: str
+    shingles: np.ndarray
+
+
+class Corpus:
+    """Stored fingerprints with an LSH index; entry texts are read only for candidates."""
+
+    def __init__(self, store: Store, settings: UpstreamConfig):
+        self.store, self.settings = store, settings
+        rows = store.db.execute("SELECT entry_id, signature FROM fingerprints WHERE params = ? ORDER BY entry_id", (params_key(settings),)).fetchall()
+        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.signatures = dedup.signatures_from_bytes((r[1] for r in rows), settings.num_perm)
+        bands, rws = dedup.lsh_params(settings.lsh_threshold, settings.num_perm)
+        self.index = dedup.LSHIndex(self.signatures, bands, rws)
+        self._cache: dict[int, StoredEntry] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def entries(self, rows: np.ndarray) -> list[StoredEntry]:
+        ids = [int(self.ids[r]) for r in rows]
+        missing = [i for i in ids if i not in self._cache]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rid, link, name, level, title, text in self.store.db.execute(
+                f"SELECT id, link, source_name, level, title, text FROM entries WHERE id IN ({marks})", chunk  # noqa: S608 - placeholders only
+            ):
+                norm = dedup.normalize(f"{title}\n{text}")
+                self._cache[rid] = StoredEntry(link or "", name, level, title, dedup.shingles(norm, self.settings.shingle))
+        return [self._cache[i] for i in ids if i in self._cache]
+
+
+def open_corpus(db_path: Path | None, config: Config) -> tuple[Corpus | None, tuple[Finding, ...]]:
+    """The upstream corpus for a build or check.
+
+    ``db_path`` None → an in-memory corpus of the local-file sources (no file written).  A
+    missing database file is created and filled from the local-file sources, so the demo
+    works offline; remote sources are read only by ``portal upstream ingest``."""
+    settings = config.upstream
+    if not settings.sources and (db_path is None or not Path(db_path).exists()):
+        return None, ()
+    findings: list[Finding] = []
+    fresh = db_path is None or not Path(db_path).exists()
+    try:
+        store = Store(":memory:" if db_path is None else db_path)
+        if fresh:
+            for report in ingest(store, config, local_only=True):
+                if report.error:
+                    findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
+                                            f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
+        store.refresh_fingerprints(settings)
+        return Corpus(store, settings), tuple(findings)
+    except sqlite3.Error as exc:
+        findings.append(error(str(db_path), "upstream-unavailable", f"上级信息数据库无法使用（{exc}），本次未做上级查重。可删除该文件后重新运行 portal upstream ingest"))
+        return None, tuple(findings)
+
+
+# -- the pipeline stage ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deduplicated:
+    published: tuple  # items that stay published
+    withheld: tuple  # confidentiality.Withheld records of upstream reposts
+    findings: tuple[Finding, ...]
+    duplicate_of: tuple[tuple[str, str], ...]  # (path, canonical path) within the portal
+
+
+def deduplicate(published: Sequence, config: Config, db_path: Path | None = None) -> Deduplicated:
+    """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
+    ``original: true``), then near-identical published items are paired with the canonical
+    one (the earliest; on the same day the higher-level sub-site)."""
+    from pipeline.confidentiality import Withheld  # the gate's record of a held-back item
+
+    corpus, findings = open_corpus(db_path, config)
+    try:
+        kept, blocked, up_findings = dedup.check_upstream(published, corpus, config.upstream)
+    finally:
+        if corpus is not None:
+            corpus.store.close()
+    site_rank = {s.id: n for n, s in enumerate(config.sites)}
+    pairs, dup_findings = dedup.check_portal(kept, config.upstream, lambda i: (i.date, site_rank.get(i.site, 999), i.path))
+    withheld = tuple(Withheld(item, (f,)) for item, f in blocked)
+    return Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)

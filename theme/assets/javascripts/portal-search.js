@@ -1,0 +1,66 @@
+/* 站内搜索页：启动 Pagefind 界面（中文文字），读取页眉搜索框带来的 ?q=，可按发布日期排序。
+   索引和脚本都在本站的 pagefind/ 目录下，不访问外部网络。 */
+(function () {
+  "use strict";
+  var root = document.getElementById("portal-search");
+  if (!root) return;
+  if (typeof PagefindUI === "undefined") {
+    root.textContent = "搜索索引尚未生成或无法加载（需要通过网站服务器访问本页）。";
+    return;
+  }
+  var params = new URLSearchParams(window.location.search);
+  var query = params.get("q") || "";
+  var byDate = params.get("sort") === "date";
+
+  var options = {
+    element: "#portal-search",
+    showImages: false,
+    showSubResults: false,
+    resetStyles: false,
+    excerptLength: 60,
+    autofocus: !query,
+    translations: {
+      placeholder: "输入关键词，搜索本站信息",
+      clear_search: "清除",
+      load_more: "加载更多结果",
+      search_label: "站内搜索",
+      filters_label: "筛选",
+      zero_results: "没有找到与“[SEARCH_TERM]”相关的信息",
+      many_results: "找到 [COUNT] 条与“[SEARCH_TERM]”相关的信息",
+      one_result: "找到 [COUNT] 条与“[SEARCH_TERM]”相关的信息",
+      alt_search: "没有找到与“[SEARCH_TERM]”相关的信息，显示与“[DIFFERENT_TERM]”相关的结果",
+      search_suggestion: "没有找到与“[SEARCH_TERM]”相关的信息，请换一个关键词试试：",
+      searching: "正在搜索“[SEARCH_TERM]”……"
+    },
+    processResult: function (result) {
+      if (result.meta && result.meta.date) {
+        result.meta.title = result.meta.title + "（" + result.meta.date + "）";
+      }
+      return result;
+    }
+  };
+  if (byDate) options.sort = { date: "desc" };
+  var ui = new PagefindUI(options);
+
+  // 排序切换：按相关度 | 按发布日期（重新打开本页，带上当前关键词）。
+  var bar = document.createElement("p");
+  bar.className = "portal-search-sort";
+  [["", "按相关度"], ["date", "按发布日期"]].forEach(function (choice) {
+    var link = document.createElement("a");
+    link.href = "#";
+    link.textContent = choice[1];
+    if ((choice[0] === "date") === byDate) link.setAttribute("aria-current", "true");
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var input = root.querySelector("input");
+      var next = new URLSearchParams();
+      if (input && input.value) next.set("q", input.value);
+      if (choice[0]) next.set("sort", choice[0]);
+      window.location.search = next.toString();
+    });
+    bar.appendChild(link);
+  });
+  root.parentNode.insertBefore(bar, root);
+
+  if (query) ui.triggerSearch(query);
+})();
