@@ -8,13 +8,15 @@ This module does not print; the CLI reports what it returns.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pipeline import docs_tree, mkdocs_build, publication, search_index, stats
 from pipeline.config import Config
-from pipeline.confidentiality import DECLARED_RULES
+from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
 from pipeline.findings import ERROR, Finding
 from pipeline.render import feeds, items, lists, nav, pages
 from pipeline.render import search as search_page
@@ -32,6 +34,7 @@ class BuildOptions:
     render_site: bool = True  # False: stop after the docs tree (bench, engine comparisons)
     upstream_db: Path | None = None  # upstream (查重) database; None → <work>/upstream.sqlite
     search: bool = True  # run Pagefind over the rendered site
+    as_of: date | None = None  # reference date of the future-date warning (--as-of); None: not checked
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,21 @@ class BuildResult:
         return tuple(f for f in self.findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
 
 
+def publishable_pages(content: Path, config: Config) -> tuple[tuple, tuple[Finding, ...]]:
+    """Static pages that passed the 保密审查 scanners (a failing page is left out), and findings."""
+    static_pages, findings = pages.load_pages(content)
+    static_pages, screened = screen_pages(static_pages, config)
+    return static_pages, findings + screened
+
+
 def docs_tree_files(pub: publication.Publication, config: Config, content: Path) -> tuple[dict, list, tuple[Finding, ...]]:
     """Everything the renderers produce for one publication, and the nav."""
-    static_pages, page_findings = pages.load_pages(content)
+    static_pages, page_findings = publishable_pages(content, config)
     files: dict = {}
     files.update(items.render(pub.published, config))
     files.update(lists.render(pub.published, config))
     files.update(feeds.render(pub.published, config, pub.as_of))
-    files.update(pages.render(static_pages, content))
+    files.update(pages.render(static_pages, content, pages.referenced_files(pub.published, static_pages)))
     files.update(search_page.render(config))
     extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
     stats_files, stats_nav = stats_pages.render(pub.counted, config, stats.default_as_of(pub, config))
@@ -70,7 +80,9 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
 def build(options: BuildOptions, config: Config) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite")
+    if options.work.resolve().is_relative_to(options.out.resolve()):
+        raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
+    pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of)
     timings["pipeline"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -82,6 +94,7 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
     timings["docs_tree"] = time.perf_counter() - t1
 
     findings = pub.findings + page_findings
+    write_review(options.work / "review.json", review_report(pub.withheld, findings, options.as_of))
     warnings: list[str] = []
     if options.render_site:
         t2 = time.perf_counter()
@@ -94,3 +107,9 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
             timings["pagefind"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     return BuildResult(pub, findings, len(files), timings, tuple(warnings), engine_file)
+
+
+def write_review(path: Path, report: dict) -> None:
+    """The private 保密审查 report for editors (``<work>/review.json``, never under site/)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

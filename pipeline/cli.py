@@ -8,7 +8,9 @@ failures are caught here and reported with file and field.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -25,6 +27,27 @@ from pipeline.model import KINDS
 CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录（items/、pages/ …）")
 DB = click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="上级信息（查重）数据库，默认 .portal/upstream.sqlite；不存在时自动读入本地信息源")
 CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录（portal.yaml、sites.yaml …）")
+
+
+AS_OF = click.option(
+    "--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+    help="未来日期检查（future-date）的参照日；默认取环境变量 SOURCE_DATE_EPOCH，没有时取今天（门户时区）",
+)
+
+
+def _reference_date(as_of: str | None, config: Config) -> tuple[date, str]:
+    """The build's "today" for the future-date warning, and where it came from.  Warnings never
+    change what is published, so the site stays byte-identical whatever day it is built."""
+    if as_of:
+        try:
+            return date.fromisoformat(as_of.strip()), "--as-of"
+        except ValueError:
+            click.echo(f"参数错误：--as-of “{as_of}” 不是日期，请写成 2026-11-28", err=True)
+            sys.exit(1)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), config.portal.tz).date(), "SOURCE_DATE_EPOCH"
+    return datetime.now(config.portal.tz).date(), "今天"
 
 
 def _load_config(config_dir: Path) -> Config:
@@ -62,7 +85,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--staged", is_flag=True, help="只报告 git 暂存区（git add 过）的文件，供 pre-commit 使用")
 @DB
-def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | None) -> None:
+@AS_OF
+def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | None, as_of: str | None) -> None:
     """检查全部条目，不生成网站。有需要修改的错误时退出码为 1。
 
     涉密（classified）和依申请公开/不予公开（not-public）的条目按其声明不发布，
@@ -78,8 +102,11 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
         except StagedError as exc:
             click.echo(f"无法取得暂存文件：{exc}", err=True)
             sys.exit(1)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
-    findings = pub.findings if wanted is None else tuple(f for f in pub.findings if f.path in wanted)
+    reference, source = _reference_date(as_of, config)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference)
+    _, page_findings = build_mod.publishable_pages(content, config)
+    all_findings = pub.findings + page_findings
+    findings = all_findings if wanted is None else tuple(f for f in all_findings if f.path in wanted)
     _print_findings(findings, fmt)
     errors = sum(1 for f in findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
     declared = sum(1 for f in findings if f.severity == ERROR and f.rule in DECLARED_RULES)
@@ -91,6 +118,7 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
             f"需要修改的错误 {errors} 个，按声明不发布 {declared} 个，警告 {warnings} 个。",
             err=True,
         )
+        click.echo(f"未来日期检查的参照日：{reference.isoformat()}（{source}）", err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -129,16 +157,21 @@ def new(content: Path, config_dir: Path, site: str, column: str, title: str, kin
 @click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
 @click.option("--strict", is_flag=True, help="有需要编辑修改的问题时构建失败（CI 使用）")
 @DB
-def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None) -> None:
-    """生成门户网站到 site/。"""
+@AS_OF
+def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None, as_of: str | None) -> None:
+    """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。"""
     config = _load_config(config_dir)
-    options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db)
+    reference, source = _reference_date(as_of, config)
+    options = build_mod.BuildOptions(
+        content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db, as_of=reference
+    )
     try:
         result = build_mod.build(options, config)
     except (MkdocsError, SearchIndexError) as exc:
         click.echo(f"网站生成失败：{exc}", err=True)
         sys.exit(1)
     _report_build(result, out)
+    click.echo(f"审查报告：{work / 'review.json'}（未来日期检查的参照日 {reference.isoformat()}，来自 {source}）", err=True)
     if strict and result.blocking_errors:
         click.echo(f"严格模式：有 {len(result.blocking_errors)} 个需要编辑修改的错误，构建判为失败。", err=True)
         sys.exit(1)
@@ -152,6 +185,11 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
         click.echo("以下条目未发布或有问题：", err=True)
         for f in result.findings:
             click.echo("  " + f.text(), err=True)
+    if pub.withheld:
+        click.echo(f"未发布的条目（{len(pub.withheld)} 条）：", err=True)
+        for w in pub.withheld:
+            rules = "、".join(dict.fromkeys(f.rule for f in w.findings if f.severity == ERROR))
+            click.echo(f"  {w.item.path} [{rules}]{'（按声明不发布）' if w.declared else ''}", err=True)
     t = result.timings
     click.echo(
         f"已发布 {len(pub.published)} 条信息（共 {pub.files} 个条目文件，不发布 {pub.files - len(pub.published)} 个），"
@@ -236,6 +274,113 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
     from pipeline.serve import serve as run_server
 
     run_server(content, config_dir, work, mkdocs_file, host, port)
+
+
+AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="统计日 YYYY-MM-DD，默认为最新一条信息的发布日期")
+
+
+def _as_of(pub, config: Config, given) -> "date":
+    from pipeline import stats as stats_mod
+
+    day = given.date() if given is not None else stats_mod.default_as_of(pub, config)
+    if day is None:
+        click.echo("没有可发布的信息，无法统计。", err=True)
+        sys.exit(1)
+    return day
+
+
+@main.command()
+@CONTENT
+@CONFIG
+@DB
+@click.option("--year", type=int, default=None, help="统计年度，默认为统计日所在年度")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def stats(content: Path, config_dir: Path, db: Path | None, year: int | None, as_of, fmt: str) -> None:
+    """信息量统计：各子站条数、排名、任务完成率、得分，分渠道条数。"""
+    from pipeline import scoring
+    from pipeline import stats as stats_mod
+
+    config = _load_config(config_dir)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    day = _as_of(pub, config, as_of)
+    figures = stats_mod.year_stats(pub.counted, config, year or day.year, day)
+    if fmt == "json":
+        click.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        _stats_csv(figures)
+    else:
+        _stats_table(figures)
+    unknown = [f for f in pub.findings if f.rule == scoring.UNKNOWN_ADOPTION]
+    for f in unknown:
+        click.echo(f"{f.path}:{f.line or ''} 错误 [{f.rule}] {f.message}", err=True)
+    if unknown:
+        click.echo(f"有 {len(unknown)} 处采用级别不在记分办法中，相关单位得分为空（待核）。", err=True)
+        sys.exit(1)
+
+
+def _stats_csv(figures) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["kind", "id", "name", "count", "rank"] + [f"q{q}" for q in range(1, 5)] + [f"m{m}" for m in range(1, 13)] + ["quota", "completion", "score"])
+    for g in figures.groups:
+        for s in g.sites:
+            writer.writerow([g.kind, s.site.id, s.site.name, s.count, s.rank, *s.quarters, *s.months, s.quota.yearly, s.quota.completion, s.score.total])
+        writer.writerow([g.kind, "total", "合计", g.total, None, *g.quarter_totals, *g.month_totals, None, None, None])
+    for name, count in figures.channels:
+        writer.writerow(["渠道", name, name, count] + [None] * 20)
+    writer.writerow(["渠道", "unique_total", "去重合计", figures.unique_total] + [None] * 20)
+
+
+def _stats_table(figures) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"{figures.year} 年信息量统计（统计日 {figures.as_of.isoformat()}，相同信息计 1 条）")
+    for g in figures.groups:
+        table = Table(title=g.kind, title_justify="left")
+        for col in ("单位", "条数", "排名", "一季度", "二季度", "三季度", "四季度", "全年任务", "完成率", "进度", "得分"):
+            table.add_column(col, justify="left" if col in ("单位", "进度") else "right")
+        for s in g.sites:
+            completion = f"{s.quota.completion * 100:.1f}%" if s.quota.completion is not None else ""
+            score = "待核" if s.score.total is None else str(s.score.total)
+            table.add_row(s.site.name, str(s.count), str(s.rank or ""), *map(str, s.quarters), str(s.quota.yearly or ""), completion, "落后" if s.quota.behind else "", score)
+        table.add_row("合计", str(g.total), "", *map(str, g.quarter_totals), "", "", "", "")
+        console.print(table)
+    channels = Table(title="分渠道", title_justify="left")
+    channels.add_column("渠道")
+    channels.add_column("条数", justify="right")
+    for name, count in figures.channels:
+        channels.add_row(name, str(count))
+    channels.add_row("合计（去重）", str(figures.unique_total))
+    console.print(channels)
+
+
+@main.command()
+@CONTENT
+@CONFIG
+@DB
+@AS_OF
+@click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="报告写到这里（health.json、health.md），不进入 site/")
+def health(content: Path, config_dir: Path, db: Path | None, as_of, work: Path) -> None:
+    """栏目更新检查：不更新栏目、空白栏目、首页更新、单项否决。"""
+    from pipeline import health as health_mod
+
+    config = _load_config(config_dir)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    report = health_mod.check(pub.published, config, _as_of(pub, config, as_of))
+    for line in report.lines():
+        click.echo(line)
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "health.json").write_text(report.to_json(), encoding="utf-8")
+        (work / "health.md").write_text(report.to_markdown(), encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"无法写入报告到 {work}/：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"报告已写入 {work / 'health.md'} 和 {work / 'health.json'}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -134,6 +134,8 @@ def _body_line(raw: str) -> int:
         return 1
     for n, line in enumerate(lines[1:], 2):
         if line.strip() in ("---", "..."):
+            while n < len(lines) and not lines[n].strip():  # the body is stripped: skip blank lines
+                n += 1
             return n + 1
     return 1
 

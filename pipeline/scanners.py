@@ -259,7 +259,7 @@ class HtmlScanner:
     def __init__(self, rules: ConfidentialityRules):
         self.tags = frozenset(t.lower() for t in rules.unsafe_tags)
         names = "|".join(re.escape(t) for t in sorted(self.tags)) or r"(?!)"
-        self.tag_re = re.compile(rf"<\s*/?\s*({names})(?![a-z0-9-])", re.IGNORECASE)
+        self.tag_re = re.compile(rf"<\s*({names})(?![a-z0-9-])", re.IGNORECASE)  # opening tags: a lone </script> is harmless
         self.handler_re = re.compile(r"<[a-z][^>]*?[\s/\"'](on[a-z]+)\s*=", re.IGNORECASE | re.DOTALL)
 
     def scan(self, norm: Normalised) -> list[Hit]:
@@ -291,9 +291,10 @@ class HtmlScanner:
             starts = _line_starts(text)
             for line, col, what in collector.found:
                 offset = starts[line - 1] + col if line - 1 < len(starts) else 0
-                if not any(a <= offset < b for a, b, _ in found.values()):
-                    end = text.find(">", offset)
-                    add(offset, end + 1 if end != -1 else len(text), what)
+                end = text.find(">", offset)
+                end = end + 1 if end != -1 else len(text)
+                if not any(offset < b and a < end for a, b, _ in found.values()):  # not already reported
+                    add(offset, end, what)
         return [Hit("unsafe-html", s, text[s:e], what) for s, e, what in (found[k] for k in sorted(found))]
 
 

@@ -1,15 +1,19 @@
 """Static pages (机构职能, 公开指南, 联系我们 …) and attachment files.
 
 ``content/pages/<name>.md`` is published at ``/about/<name>/`` with its own front matter
-(``title``, optional ``order`` for the 关于 menu); ``content/files/**`` is copied as is, so
-items' attachments resolve.  Pages are written by the bureau's office, not by 信息员, and are
+(``title``, optional ``order`` for the 关于 menu).  Of ``content/files/**`` only the files
+that a published item or page refers to (attachments, ``files/…`` links) are copied, so an
+attachment of a withheld item — or a stray file nobody links — is never published.  Pages are written by the bureau's office, not by 信息员, and are
 not items: they are not counted and carry no 索引号.
 """
 
 from __future__ import annotations
 
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import frontmatter
 import yaml
@@ -25,6 +29,7 @@ class StaticPage:
     order: int
     meta: tuple
     body: str
+    body_line: int = 1  # file line where the body starts (for findings)
 
     @property
     def docs_path(self) -> str:
@@ -37,7 +42,8 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
     for file in sorted(root.glob("*.md")) if root.is_dir() else []:
         rel = file.relative_to(content_dir).as_posix()
         try:
-            post = frontmatter.loads(file.read_text(encoding="utf-8-sig"))
+            text = file.read_text(encoding="utf-8-sig")
+            post = frontmatter.loads(text)
         except UnicodeDecodeError:
             findings.append(error(rel, "encoding", "页面文件不是 UTF-8 编码，请另存为 UTF-8"))
             continue
@@ -50,17 +56,51 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
             continue
         order = post.metadata.get("order", 100)
         meta = tuple((k, v) for k, v in post.metadata.items() if k != "order")
-        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content))
+        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, _body_line(text)))
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
 
 
-def render(pages, content_dir: Path) -> dict[str, str | bytes]:
+def _body_line(text: str) -> int:
+    """First non-blank line after the closing ``---`` (python-frontmatter strips the body)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return 1
+    for n, line in enumerate(lines[1:], 2):
+        if line.strip() in ("---", "..."):
+            while n < len(lines) and not lines[n].strip():
+                n += 1
+            return n + 1
+    return 1
+
+
+_FILES_LINK = re.compile(r"(?<![\w-])files/[^\s)\]\"'<>]+")
+
+
+def referenced_files(published, pages) -> frozenset[str]:
+    """``files/…`` paths (relative to content/) that published items and pages refer to."""
+    refs: set[str] = set()
+    texts = [page.body for page in pages]
+    for item in published:
+        texts.append(item.body)
+        for att in item.attachments:
+            if "://" not in att.href:
+                texts.append(att.href)
+    for text in texts:
+        for m in _FILES_LINK.finditer(text):
+            path = posixpath.normpath(unquote(m.group().split("#", 1)[0].split("?", 1)[0]))
+            if path.startswith("files/"):
+                refs.add(path)
+    return frozenset(refs)
+
+
+def render(pages, content_dir: Path, referenced: frozenset[str] = frozenset()) -> dict[str, str | bytes]:
+    """Page documents plus the ``referenced`` files of ``content/files/`` (nothing else)."""
     out: dict[str, str | bytes] = {}
     for page in pages:
         out[page.docs_path] = front_matter(dict(page.meta)) + page.body.strip() + "\n"
-    files = content_dir / "files"
-    if files.is_dir():
-        for file in sorted(files.rglob("*")):
-            if file.is_file():
-                out[file.relative_to(content_dir).as_posix()] = file.read_bytes()
+    root = content_dir.resolve()
+    for rel_path in sorted(referenced):
+        file = (content_dir / rel_path).resolve()
+        if file.is_file() and file.is_relative_to(root / "files"):
+            out[rel_path] = file.read_bytes()
     return out
