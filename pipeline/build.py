@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline import docs_tree, mkdocs_build, publication, search_index, stats
+from pipeline import docs_tree, mkdocs_build, numbering, publication, search_index, stats
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
 from pipeline.findings import ERROR, Finding
 from pipeline.render import feeds, items, lists, nav, pages
 from pipeline.render import search as search_page
 from pipeline.render import stats as stats_pages
+from pipeline.render import disclosure as disclosure_pages
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,13 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
     files.update(stats_files)
     if stats_nav:
         extra_sections.append(stats_nav)
-    site_nav = nav.build_nav(config, static_pages, extra_sections)
-    return files, site_nav, page_findings
+    # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
+    xxgk_files, xxgk_nav, report_findings = disclosure_pages.render(pub.published, pub.counted, content, config, static_pages)
+    files.update(xxgk_files)
+    extra_sections.extend(xxgk_nav)
+    about_pages = tuple(p for p in static_pages if p.section == "about")
+    site_nav = nav.build_nav(config, about_pages, extra_sections)
+    return files, site_nav, page_findings + report_findings
 
 
 def build(options: BuildOptions, config: Config) -> BuildResult:
@@ -83,6 +89,8 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
     if options.work.resolve().is_relative_to(options.out.resolve()):
         raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
     pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of)
+    if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
+        numbering.write_ledger(options.content, pub.index_ledger)
     timings["pipeline"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

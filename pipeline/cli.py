@@ -30,24 +30,33 @@ CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path),
 
 
 AS_OF = click.option(
-    "--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-    help="未来日期检查（future-date）的参照日；默认取环境变量 SOURCE_DATE_EPOCH，没有时取今天（门户时区）",
+    "--as-of", "as_of", default=None, metavar="YYYY-MM-DD|today",
+    help="未来日期检查（future-date）的参照日，today 表示今天（门户时区）；不给时取环境变量 SOURCE_DATE_EPOCH，都没有则不做此项检查",
 )
 
 
-def _reference_date(as_of: str | None, config: Config) -> tuple[date, str]:
-    """The build's "today" for the future-date warning, and where it came from.  Warnings never
-    change what is published, so the site stays byte-identical whatever day it is built."""
+def _reference_date(as_of: str | None, config: Config) -> tuple[date | None, str]:
+    """The "today" of the future-date warning and where it came from — only ever what the
+    caller asked for (``--as-of``, ``SOURCE_DATE_EPOCH``), never the clock on its own, so the
+    same inputs give the same findings and the same review.json on any day."""
     if as_of:
+        if as_of.strip().lower() == "today":
+            return datetime.now(config.portal.tz).date(), "--as-of today"
         try:
             return date.fromisoformat(as_of.strip()), "--as-of"
         except ValueError:
-            click.echo(f"参数错误：--as-of “{as_of}” 不是日期，请写成 2026-11-28", err=True)
+            click.echo(f"参数错误：--as-of “{as_of}” 不是日期，请写成 2026-11-28 或 today", err=True)
             sys.exit(1)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), config.portal.tz).date(), "SOURCE_DATE_EPOCH"
-    return datetime.now(config.portal.tz).date(), "今天"
+    return None, ""
+
+
+def _reference_text(reference: date | None, source: str) -> str:
+    if reference is None:
+        return "未检查未来日期（需要时加 --as-of today 或 --as-of 2026-11-28）"
+    return f"未来日期检查的参照日：{reference.isoformat()}（{source}）"
 
 
 def _load_config(config_dir: Path) -> Config:
@@ -118,7 +127,7 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
             f"需要修改的错误 {errors} 个，按声明不发布 {declared} 个，警告 {warnings} 个。",
             err=True,
         )
-        click.echo(f"未来日期检查的参照日：{reference.isoformat()}（{source}）", err=True)
+        click.echo(_reference_text(reference, source), err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -171,7 +180,7 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
         click.echo(f"网站生成失败：{exc}", err=True)
         sys.exit(1)
     _report_build(result, out)
-    click.echo(f"审查报告：{work / 'review.json'}（未来日期检查的参照日 {reference.isoformat()}，来自 {source}）", err=True)
+    click.echo(f"审查报告：{work / 'review.json'}；{_reference_text(reference, source)}", err=True)
     if strict and result.blocking_errors:
         click.echo(f"严格模式：有 {len(result.blocking_errors)} 个需要编辑修改的错误，构建判为失败。", err=True)
         sys.exit(1)
@@ -337,12 +346,12 @@ def _stats_table(figures) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     console.print(f"{figures.year} 年信息量统计（统计日 {figures.as_of.isoformat()}，相同信息计 1 条）")
     for g in figures.groups:
         table = Table(title=g.kind, title_justify="left")
         for col in ("单位", "条数", "排名", "一季度", "二季度", "三季度", "四季度", "全年任务", "完成率", "进度", "得分"):
-            table.add_column(col, justify="left" if col in ("单位", "进度") else "right")
+            table.add_column(col, justify="left" if col in ("单位", "进度") else "right", no_wrap=True)
         for s in g.sites:
             completion = f"{s.quota.completion * 100:.1f}%" if s.quota.completion is not None else ""
             score = "待核" if s.score.total is None else str(s.score.total)
@@ -382,6 +391,57 @@ def health(content: Path, config_dir: Path, db: Path | None, as_of, work: Path) 
         sys.exit(1)
     click.echo(f"报告已写入 {work / 'health.md'} 和 {work / 'health.json'}", err=True)
 
+
+@main.command("number")
+@CONTENT
+@CONFIG
+@DB
+def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
+    """给新发布的信息分配索引号，写入台账 content/index_numbers.yaml（已分配的永不更改）。"""
+    from pipeline import numbering
+
+    config = _load_config(config_dir)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    ledger_findings = [f for f in pub.findings if f.rule == numbering.RULE]
+    for f in ledger_findings:
+        click.echo(f.text(), err=True)
+    if any(f.severity == ERROR for f in ledger_findings):
+        click.echo(f"索引号台账 {content / numbering.LEDGER_FILE} 有错误，未分配新索引号。", err=True)
+        sys.exit(1)
+    for key, number in pub.new_index_numbers:
+        click.echo(f"{number}\t{key}")
+    if pub.index_ledger is not None:
+        path = numbering.write_ledger(content, pub.index_ledger)
+        click.echo(f"新分配 {len(pub.new_index_numbers)} 个索引号，已写入 {path}。", err=True)
+    else:
+        click.echo(f"没有需要分配索引号的新信息（已发布 {len(pub.published)} 条）。", err=True)
+
+
+@main.command("report")
+@CONTENT
+@CONFIG
+@DB
+@click.option("--year", type=int, required=True, help="报告年度，例如 2025（数据在 content/disclosure/<年度>.yaml）")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--strict", is_flag=True, help="有核对错误（勾稽关系、合计、办理结果代码、申请编号、上年结转）时退出码为 1")
+def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt: str, strict: bool) -> None:
+    """政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）：打印 Markdown 或 JSON，并核对表格。"""
+    from pipeline import report as report_mod
+
+    config = _load_config(config_dir)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    rep, findings = report_mod.generate(year, pub.counted, content, config)
+    for f in findings:
+        click.echo(f.text(), err=True)
+    if rep is None:
+        click.echo(f"无法生成 {year} 年度报告，请检查 {content / report_mod.DISCLOSURE_DIR / f'{year}.yaml'}。", err=True)
+        sys.exit(1)
+    click.echo(report_mod.to_json(rep) if fmt == "json" else report_mod.to_markdown(rep), nl=False)
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        click.echo(f"{year} 年度报告有 {len(errors)} 个核对错误。", err=True)
+        if strict:
+            sys.exit(1)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

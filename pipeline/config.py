@@ -106,10 +106,10 @@ class UpstreamConfig:
     """查重（upstream.yaml）：上级信息源与相似度参数。默认值的依据见 bench/dedup_quality.py。"""
 
     sources: tuple[UpstreamSource, ...] = ()
-    threshold: float = 0.5  # exact Jaccard of shingle sets at or above which two texts are "the same"
+    threshold: float = 0.4  # exact Jaccard of shingle sets at or above which two texts are "the same"
     shingle: int = 3  # characters per shingle
     num_perm: int = 128  # MinHash permutations
-    lsh_threshold: float = 0.4  # LSH candidate threshold (below ``threshold`` for recall)
+    lsh_threshold: float = 0.3  # LSH candidate threshold (below ``threshold`` for recall)
     seed: int = 1
 
     def source(self, source_id: str) -> UpstreamSource | None:

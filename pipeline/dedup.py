@@ -36,8 +36,12 @@ MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 HTML_TAG = re.compile(r"<[^>\n]{1,200}>")
 URL = re.compile(r"(https?|ftp)://\S+")
+NOT_WORD = re.compile(r"[\W_]+")  # whitespace, punctuation, symbols: everything but letters and digits
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+# LSH candidates are first screened by their MinHash estimate (cheap, in memory) at
+# ``threshold - ESTIMATE_MARGIN`` — 3.5 standard errors below the threshold with 128
+# permutations — and only the survivors get the exact Jaccard check (reads their text).
+ESTIMATE_MARGIN = 0.15
 _ROLL = np.uint64(0x100000001B3)
 
 
@@ -52,7 +56,7 @@ def normalize(text: str) -> str:
     text = URL.sub("", text)
     text = BOILERPLATE_INLINE.sub("", text)
     kept = [line for line in text.splitlines() if not BOILERPLATE_LINE.match(line)]
-    return "".join(ch for ch in "\n".join(kept) if unicodedata.category(ch)[0] in "LN").lower()
+    return NOT_WORD.sub("", "\n".join(kept)).lower()
 
 
 def _mix64(h: np.ndarray) -> np.ndarray:
@@ -105,7 +109,7 @@ class MinHasher:
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         return self.signatures([hashes])[0]
 
-    def signatures(self, hash_sets: Sequence[np.ndarray], batch_rows: int = 400_000) -> np.ndarray:
+    def signatures(self, hash_sets: Sequence[np.ndarray], batch_rows: int = 10_000) -> np.ndarray:
         """One signature row per shingle set (uint32, shape (len, num_perm)); empty sets
         get the all-max signature, which matches nothing in the index."""
         out = np.full((len(hash_sets), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
@@ -180,6 +184,16 @@ class LSHIndex:
         return [np.unique(np.concatenate(f)) if f else np.empty(0, dtype=np.int64) for f in found]
 
 
+def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float) -> list[np.ndarray]:
+    """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``."""
+    out = []
+    for q, rows in zip(queries, index.query_many(queries)):
+        if rows.size:
+            rows = rows[(signatures[rows] == q).mean(axis=1) >= minimum]
+        out.append(rows)
+    return out
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """What dedup keeps of a text: its shingle set and MinHash signature."""
@@ -198,7 +212,11 @@ class UpstreamMatch:
 
 
 def fingerprint_texts(texts: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
-    sets = [shingles(normalize(t), shingle_size) for t in texts]
+    return fingerprint_normalized([normalize(t) for t in texts], shingle_size, hasher)
+
+
+def fingerprint_normalized(norms: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
+    sets = [shingles(n, shingle_size) for n in norms]
     sigs = hasher.signatures(sets)
     return [Fingerprint(s, sig) for s, sig in zip(sets, sigs)]
 
@@ -218,7 +236,7 @@ def check_upstream(items: Sequence, corpus, settings) -> tuple[tuple, tuple, tup
         return tuple(items), (), ()
     hasher = MinHasher(settings.num_perm, settings.seed)
     prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, hasher)
-    candidates = corpus.index.query_many(np.stack([p.signature for p in prints]))
+    candidates = screen(corpus.signatures, np.stack([p.signature for p in prints]), corpus.index, settings.threshold - ESTIMATE_MARGIN)
     kept, blocked, findings = [], [], []
     for item, fp, rows in zip(items, prints, candidates):
         best: UpstreamMatch | None = None

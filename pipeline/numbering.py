@@ -188,7 +188,7 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
         year, seq = int(m.group("year")), int(m.group("seq"))
         if date[:4].isdigit() and int(date[:4]) != year:
             findings.append(error(path, RULE, f"{where}的索引号 “{number}” 年份与登记的发布日期 {date} 不符（是否被手工改动？）", line, entry=key))
-        moved = value.get("moved_from") or ()
+        moved = value.get("moved_from") or []
         moved = tuple(str(m) for m in (moved if isinstance(moved, list) else [moved]))
         entries.append(LedgerEntry(key, number, year, seq, date, str(value.get("title") or ""), moved, line))
     by_number: dict[str, list[LedgerEntry]] = {}

@@ -42,13 +42,18 @@ def check_adoption(items, scheme: ScoringScheme) -> tuple[Finding, ...]:
     return tuple(out)
 
 
+def _long_enough(item, min_chars: int) -> bool:
+    # len(body) bounds the 字数 from above: most items are rejected without counting
+    return min_chars == 0 or (len(item.body) >= min_chars and item.text_length >= min_chars)
+
+
 def item_points(item, site_kind: str, scheme: ScoringScheme) -> int | None:
     """Points of one item; None when it names an unknown adoption level."""
     if unknown_levels(item, scheme):
         return None
     base = scheme.item_points.value(item.kind, site_kind)
     for rule in scheme.item_rules:
-        if (rule.kind is None or rule.kind == item.kind) and item.text_length >= rule.min_chars:
+        if (rule.kind is None or rule.kind == item.kind) and _long_enough(item, rule.min_chars):
             base = rule.points.value(item.kind, site_kind)
             break
     best_in_group: dict[str, int] = {}

@@ -150,12 +150,14 @@ def year_stats(counted, config: Config, year: int, as_of: date) -> YearStats:
     previous: Counter = Counter()
     previous_same: Counter = Counter()
     last_year_day = _same_day_last_year(as_of) if as_of.year == year else date(year - 1, 12, 31)
+    month_of: dict[int, int] = {}  # id(item) → month, so each date is converted once
     for item in counted:
         day = local_day(item, tz)
         if day > as_of or item.site not in this_year:
             continue
         if day.year == year:
             this_year[item.site].append(item)
+            month_of[id(item)] = day.month
         elif day.year == year - 1:
             previous[item.site] += 1
             if day <= last_year_day:
@@ -166,7 +168,7 @@ def year_stats(counted, config: Config, year: int, as_of: date) -> YearStats:
         items = this_year[site.id]
         months = [0] * 12
         for item in items:
-            months[local_day(item, tz).month - 1] += 1
+            months[month_of[id(item)] - 1] += 1
         adopted = Counter(level for item in items for level in item.adopted)
         quota: Quota | None = config.quotas.for_site(site)
         raw.append((site, {
@@ -199,7 +201,7 @@ def year_stats(counted, config: Config, year: int, as_of: date) -> YearStats:
     order = [c for c in CHANNEL_ORDER if c in channel_counts] + sorted(c for c in channel_counts if c not in CHANNEL_ORDER)
     months = [0] * 12
     for item in all_items:
-        months[local_day(item, tz).month - 1] += 1
+        months[month_of[id(item)] - 1] += 1
     started = 4 if as_of.year > year else max(1, (as_of.month - 1) // 3 + 1)
     return YearStats(year, as_of, tuple(groups), tuple((c, channel_counts[c]) for c in order), len(all_items), tuple(months), started, scheme.levels)
 

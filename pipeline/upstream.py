@@ -169,10 +169,6 @@ def params_key(settings: UpstreamConfig) -> str:
     return f"{settings.shingle}/{settings.num_perm}/{settings.seed}"
 
 
-def content_hash(title: str, text: str) -> str:
-    return xxhash.xxh3_128_hexdigest(dedup.normalize(f"{title}\n{text}").encode("utf-8"))
-
-
 class Store:
     """The SQLite file of upstream entries and fingerprints (``":memory:"`` for none)."""
 
@@ -189,20 +185,22 @@ class Store:
     def add(self, source: UpstreamSource, entries: Sequence[Entry], settings: UpstreamConfig) -> tuple[int, int]:
         """Store new entries of one source in one transaction; (added, skipped)."""
         hasher = dedup.MinHasher(settings.num_perm, settings.seed)
-        fresh = [e for e in entries if dedup.normalize(e.text) or dedup.normalize(e.title)]
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         added = 0
         with self.db:
             rows = []
-            for e in fresh:
+            for e in entries:
+                norm = dedup.normalize(f"{e.title}\n{e.text}")
+                if not norm:
+                    continue
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO entries (source, source_name, level, link, title, published, text, content_hash, ingested_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (source.id, source.name, source.level, e.link, e.title, e.published, e.text, content_hash(e.title, e.text), now),
+                    (source.id, source.name, source.level, e.link, e.title, e.published, e.text, xxhash.xxh3_128_hexdigest(norm.encode("utf-8")), now),
                 )
                 if cur.rowcount:
-                    rows.append((cur.lastrowid, e))
-            prints = dedup.fingerprint_texts([f"{e.title}\n{e.text}" for _, e in rows], settings.shingle, hasher)
+                    rows.append((cur.lastrowid, norm))
+            prints = dedup.fingerprint_normalized([n for _, n in rows], settings.shingle, hasher)
             self.db.executemany(
                 "INSERT INTO fingerprints (entry_id, params, signature) VALUES (?, ?, ?)",
                 [(rid, params_key(settings), dedup.signature_bytes(p.signature)) for (rid, _), p in zip(rows, prints)],
@@ -280,9 +278,16 @@ class Corpus:
 
     def __init__(self, store: Store, settings: UpstreamConfig):
         self.store, self.settings = store, settings
-        rows = store.db.execute("SELECT entry_id, signature FROM fingerprints WHERE params = ? ORDER BY entry_id", (params_key(settings),)).fetchall()
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.signatures = dedup.signatures_from_bytes((r[1] for r in rows), settings.num_perm)
+        key = params_key(settings)
+        total = store.db.execute("SELECT COUNT(*) FROM fingerprints WHERE params = ?", (key,)).fetchone()[0]
+        self.ids = np.empty(total, dtype=np.int64)
+        self.signatures = np.empty((total, settings.num_perm), dtype=np.uint32)
+        cursor = store.db.execute("SELECT entry_id, signature FROM fingerprints WHERE params = ? ORDER BY entry_id", (key,))
+        n = 0
+        while chunk := cursor.fetchmany(50_000):  # filled in place: no second copy of a big corpus
+            self.ids[n : n + len(chunk)] = [r[0] for r in chunk]
+            self.signatures[n : n + len(chunk)] = dedup.signatures_from_bytes((r[1] for r in chunk), settings.num_perm)
+            n += len(chunk)
         bands, rws = dedup.lsh_params(settings.lsh_threshold, settings.num_perm)
         self.index = dedup.LSHIndex(self.signatures, bands, rws)
         self._cache: dict[int, StoredEntry] = {}

@@ -67,16 +67,16 @@ def test_new_takes_author_from_git_config(tmp_path):
 
 
 def test_check_groups_findings_per_file_with_line_rule_and_fix(content_copy):
-    item = content_copy / "items/bureau/2026/2026-11-30-bad.md"
+    item = content_copy / "items/bureau/2026/2026-11-20-bad.md"
     item.write_text(f"---\ntitle: 测试\ndate: 2026-02-30\nsite: bureau\ncolumn: news\nauthor: 李晓梅\n---\n{BODY}\n", encoding="utf-8")
     done = run_portal("check", "--content", str(content_copy))
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    at = lines.index("items/bureau/2026/2026-11-30-bad.md")
+    at = lines.index("items/bureau/2026/2026-11-20-bad.md")
     assert lines[at + 1].startswith("  第 3 行：错误 [bad-date]") and "2026-03-15" in lines[at + 1]
     assert len(set(l for l in lines if not l.startswith(" "))) == len([l for l in lines if not l.startswith(" ")])  # each file once
     data = json.loads(run_portal("check", "--content", str(content_copy), "--format", "json").stdout)
-    assert {"path": "items/bureau/2026/2026-11-30-bad.md", "line": 3, "rule": "bad-date"}.items() <= next(
+    assert {"path": "items/bureau/2026/2026-11-20-bad.md", "line": 3, "rule": "bad-date"}.items() <= next(
         d for d in data if d["path"].endswith("-bad.md")
     ).items()
 
@@ -92,18 +92,18 @@ def _git_repo(tmp_path: Path) -> Path:
 
 def test_check_staged_reports_only_staged_files(tmp_path):
     repo = _git_repo(tmp_path)
-    staged = "content/items/bureau/2026/2026-11-30-staged.md"
-    (repo / staged).write_text(f"---\ntitle: 测试\ndate: 2026-11-30\nsite: bureau\ncolumn: newz\nauthor: 李晓梅\n---\n{BODY}\n", encoding="utf-8")
+    staged = "content/items/bureau/2026/2026-11-20-staged.md"
+    (repo / staged).write_text(f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: newz\nauthor: 李晓梅\n---\n{BODY}\n", encoding="utf-8")
     subprocess.run(["git", "-C", str(repo), "add", staged], check=True)
     done = run_portal("check", "--staged", "--content", "content", "--config", "site_config", cwd=repo)
     assert done.returncode == 1, done.stderr
-    assert done.stdout.splitlines()[0] == "items/bureau/2026/2026-11-30-staged.md"
+    assert done.stdout.splitlines()[0] == "items/bureau/2026/2026-11-20-staged.md"
     assert "unknown-column" in done.stdout
     assert "unreviewed" not in done.stdout  # the demo's unreviewed drafts are not staged
     assert "暂存的 1 个内容文件" in done.stderr
 
     (repo / staged).write_text(
-        f"---\ntitle: 测试\ndate: 2026-11-30\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n", encoding="utf-8"
+        f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n", encoding="utf-8"
     )
     subprocess.run(["git", "-C", str(repo), "add", staged], check=True)
     ok = run_portal("check", "--staged", cwd=repo)
@@ -158,10 +158,12 @@ def _wait_for(url: str, needle: str, seconds: float) -> bool:
     return False
 
 
-def test_serve_previews_and_rebuilds_on_content_change(content_copy, tmp_path):
+def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
     port = _free_port()
-    item = content_copy / "items/bureau/2026/2026-11-30-preview.md"
-    text = f"---\ntitle: 预览测试原标题\ndate: 2026-11-30\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n"
+    content_copy = tmp_path / "content"  # one item: every rebuild is quick
+    item = content_copy / "items/bureau/2026/2026-11-20-preview.md"
+    item.parent.mkdir(parents=True)
+    text = f"---\ntitle: 预览测试原标题\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n"
     item.write_text(text, encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "serve", "--content", str(content_copy),
@@ -169,7 +171,7 @@ def test_serve_previews_and_rebuilds_on_content_change(content_copy, tmp_path):
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}/bureau/2026/2026-11-30-preview/"
+        url = f"http://127.0.0.1:{port}/bureau/2026/2026-11-20-preview/"
         assert _wait_for(url, "预览测试原标题", 60), "portal serve did not come up"
         item.write_text(text.replace("预览测试原标题", "预览测试新标题"), encoding="utf-8")
         assert _wait_for(url, "预览测试新标题", 60), "portal serve did not rebuild after a content change"

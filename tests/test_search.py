@@ -118,6 +118,11 @@ def test_withheld_item_never_reaches_the_index(canary_site):
     assert not (canary_site / "bureau" / "2026" / "2026-06-02-search-canary").exists()
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
 NODE_QUERY = """
 const pf = await import(process.argv[2]);
 await pf.options({ basePath: process.argv[3] });
@@ -132,8 +137,7 @@ console.log(JSON.stringify(out));
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
 def test_chinese_query_with_pagefind_js(canary_site, tmp_path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(canary_site))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(_QuietHandler, directory=str(canary_site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

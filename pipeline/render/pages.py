@@ -1,7 +1,8 @@
 """Static pages (机构职能, 公开指南, 联系我们 …) and attachment files.
 
 ``content/pages/<name>.md`` is published at ``/about/<name>/`` with its own front matter
-(``title``, optional ``order`` for the 关于 menu).  Of ``content/files/**`` only the files
+(``title``, optional ``order`` for the 关于 menu); with ``section: xxgk`` it is published at
+``/xxgk/<name>/`` in the 政府信息公开专栏 instead (see :mod:`pipeline.render.disclosure`).  Of ``content/files/**`` only the files
 that a published item or page refers to (attachments, ``files/…`` links) are copied, so an
 attachment of a withheld item — or a stray file nobody links — is never published.  Pages are written by the bureau's office, not by 信息员, and are
 not items: they are not counted and carry no 索引号.
@@ -22,6 +23,9 @@ from pipeline.findings import Finding, error
 from pipeline.render.common import front_matter
 
 
+SECTIONS = ("about", "xxgk")  # where a page is published: /about/<name>/ or /xxgk/<name>/
+
+
 @dataclass(frozen=True)
 class StaticPage:
     name: str  # file stem
@@ -30,10 +34,11 @@ class StaticPage:
     meta: tuple
     body: str
     body_line: int = 1  # file line where the body starts (for findings)
+    section: str = "about"  # front matter ``section``: about (关于) | xxgk (政府信息公开专栏)
 
     @property
     def docs_path(self) -> str:
-        return f"about/{self.name}.md"
+        return f"{self.section}/{self.name}.md"
 
 
 def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding, ...]]:
@@ -55,8 +60,12 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
             findings.append(error(rel, "schema", "页面缺少 title"))
             continue
         order = post.metadata.get("order", 100)
-        meta = tuple((k, v) for k, v in post.metadata.items() if k != "order")
-        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, _body_line(text)))
+        section = post.metadata.get("section", "about")
+        if section not in SECTIONS:
+            findings.append(error(rel, "schema", f"页面 section “{section}” 无效，可选：{'、'.join(SECTIONS)}（xxgk = 政府信息公开专栏）"))
+            continue
+        meta = tuple((k, v) for k, v in post.metadata.items() if k not in ("order", "section"))
+        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, _body_line(text), section))
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
 
 

@@ -218,13 +218,20 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
     if as_of is None:
         return files, {}
     years = stats_mod.years_with_items(counted, config, as_of) or (as_of.year,)
+    by_year: dict[int, list] = {}
+    for item in counted:  # each year's figures need only that year and the one before
+        by_year.setdefault(stats_mod.local_day(item, config.portal.tz).year, []).append(item)
+
+    def around(year: int) -> tuple:
+        return tuple(by_year.get(year, ())) + tuple(by_year.get(year - 1, ()))
+
     index = [front_matter({"title": "信息量统计", "hide": ["toc"]}), "# 信息量统计\n\n",
              f"统计日：{as_of.isoformat()}（最新一条信息的发布日期）。\n\n## 年度统计\n\n",
              "| 年度 | 信息量（去重） |\n| --- | ---: |\n"]
     nav = [{"统计概览": "stats/index.md"}]
     for year in years:
-        ys = stats_mod.year_stats(counted, config, year, as_of)
-        previous = stats_mod.year_stats(counted, config, year - 1, as_of)
+        ys = stats_mod.year_stats(around(year), config, year, as_of)
+        previous = stats_mod.year_stats(around(year - 1), config, year - 1, as_of)
         files[f"stats/{year}/index.md"] = year_page(ys, previous, files)
         index.append(f"| [{year} 年]({year}/index.md) | {ys.unique_total} |\n")
         nav.append({f"{year} 年": f"stats/{year}/index.md"})
@@ -232,7 +239,7 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
     tb = [front_matter({"title": "信息报送情况通报", "hide": ["toc"]}), "# 信息报送情况通报\n\n"]
     if months:
         for y, m in reversed(list(_months_between(months[-1], (as_of.year, as_of.month)))):
-            report = stats_mod.month_report(counted, config, y, m, as_of)
+            report = stats_mod.month_report(around(y), config, y, m, as_of)
             files[f"stats/tongbao/{y}-{m:02d}.md"] = tongbao_page(report, config, files)
             tb.append(f"- [{y} 年 {m} 月]({y}-{m:02d}.md)：{report.total} 条\n")
     else:

@@ -1,0 +1,246 @@
+"""Upstream deduplication (查重): normalisation, similarity, the gate, ingest over HTTP."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import random
+import shutil
+import threading
+from functools import partial
+from pathlib import Path
+
+import feedparser
+import numpy as np
+import pytest
+
+from pipeline import dedup, publication
+from pipeline.config import ConfigError, load_config
+
+from conftest import ROOT, run_portal
+
+MOFCOM = ROOT / "content" / "upstream" / "mofcom.xml"
+
+
+# -- normalisation and similarity ----------------------------------------------------------
+
+
+def test_normalize_width_punctuation_whitespace_and_boilerplate():
+    a = "来源：商务部网站\n江临市１—１０月外贸进出口增长８．６％，\n  势头良好。\n责任编辑：张三\n（审核：李四）"
+    b = "江临市1-10月外贸进出口增长8.6%, 势头良好."
+    assert dedup.normalize(a) == dedup.normalize(b) == "江临市110月外贸进出口增长86势头良好"
+
+
+def test_normalize_keeps_text_that_only_mentions_an_editor():
+    # only lines that *start* with 编辑/作者 … are boilerplate
+    assert "编辑部" in dedup.normalize("省商务厅编辑部召开会议")
+
+
+def test_jaccard_identical_edited_and_unrelated():
+    text = "今年以来，全市商务系统坚持稳中求进工作总基调，外贸进出口保持较快增长，社会消费品零售总额稳步回升。"
+    s = lambda t: dedup.shingles(dedup.normalize(t), 3)  # noqa: E731
+    assert dedup.jaccard(s(text), s(text)) == 1.0
+    assert dedup.jaccard(s(text), s("来源：江临日报\n" + text.replace("，", ","))) == 1.0
+    assert dedup.jaccard(s(text), s("市场监管部门开展节前食品安全检查，重点检查冷链食品和进口水果。")) < 0.1
+    assert dedup.jaccard(s(""), s(text)) == 0.0
+    assert dedup.shingles("ab", 3).size == 1  # shorter than a shingle: one shingle
+
+
+def test_minhash_estimate_and_lsh_find_the_near_duplicate():
+    rng = random.Random(7)
+    pool = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+    docs = ["".join(rng.choice(pool) for _ in range(300)) for _ in range(300)]
+    near = docs[42][:270] + "江临市商务局"  # 10 % cut, a few characters added
+    hasher = dedup.MinHasher(128, 1)
+    sets = [dedup.shingles(d, 3) for d in docs]
+    sigs = hasher.signatures(sets)
+    q = dedup.shingles(near, 3)
+    qsig = hasher.signature(q)
+    exact = dedup.jaccard(sets[42], q)
+    assert abs(float((sigs[42] == qsig).mean()) - exact) < 0.12
+    bands, rows = dedup.lsh_params(0.3, 128)
+    assert bands * rows <= 128
+    index = dedup.LSHIndex(sigs, bands, rows)
+    (found,) = dedup.screen(sigs, qsig[None, :], index, 0.25)
+    assert found.tolist() == [42]
+
+
+def test_signature_batches_agree():
+    hasher = dedup.MinHasher(64, 3)
+    sets = [dedup.shingles(dedup.normalize(f"第{i}条信息：江临市商务局召开专题会议研究部署第{i}项工作"), 3) for i in range(50)]
+    assert np.array_equal(hasher.signatures(sets, batch_rows=1), hasher.signatures(sets))
+
+
+def test_upstream_config_errors_name_file_and_key(tmp_path):
+    cfg = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", cfg)
+    (cfg / "upstream.yaml").write_text("threshold: 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(cfg)
+    assert "upstream.yaml" in str(exc.value) and "threshold" in str(exc.value)
+    (cfg / "upstream.yaml").write_text("sources:\n  - {id: a, name: 商务部, level: 商务部}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="url"):
+        load_config(cfg)
+
+
+# -- the gate, end to end on the demo ---------------------------------------------------------
+
+
+def test_demo_upstream_copies_are_withheld_and_absent_from_site(demo_site):
+    pub = demo_site.result.publication
+    blocked = [f for f in demo_site.result.findings if f.rule == "upstream-duplicate" and f.severity == "error"]
+    assert len(blocked) >= 2
+    withheld = {w.item.path: w for w in pub.withheld}
+    for f in blocked:
+        extra = dict(f.extra)
+        assert extra["upstream_url"].startswith("https://") and 0.4 <= extra["similarity"] <= 1
+        item = withheld[f.path].item
+        assert item not in pub.published
+        assert not (demo_site.out / item.url / "index.html").exists()
+
+
+def test_demo_original_item_is_a_warning_and_published(demo_site):
+    warned = [f for f in demo_site.result.findings if f.rule == "upstream-duplicate" and f.severity == "warning"]
+    assert warned, "the demo has an original: true item similar to a 省厅 article"
+    published = {i.path: i for i in demo_site.result.publication.published}
+    for f in warned:
+        assert published[f.path].original
+        assert (demo_site.out / published[f.path].url / "index.html").exists()
+
+
+def test_demo_same_news_in_two_subsites_counted_once(demo_site):
+    pub = demo_site.result.publication
+    pairs = dict(pub.duplicate_of)
+    repeat = "items/bonded-zone/2026/2026-11-16-ciie-9th-matchmaking.md"
+    assert pairs[repeat] == "items/bureau/2026/2026-11-14-ciie-9th.md"
+    assert repeat in {i.path for i in pub.published}
+    assert repeat not in {i.path for i in pub.counted}
+    assert len(pub.counted) == len(pub.published) - len(pub.duplicate_of)
+    finding = next(f for f in demo_site.result.findings if f.rule == "duplicate" and f.path == repeat)
+    assert finding.severity == "warning"
+
+
+def _item(title: str, body: str, slug: str, extra: str = "") -> str:
+    return f"---\ntitle: {title}\ndate: 2026-09-28 10:00\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n{extra}---\n{body}\n"
+
+
+ORIGINAL_BODY = (
+    "国庆假期，江临市商务局组织全市重点商贸企业开展“金秋惠民购物月”活动。滨江路步行街、东湖夜市等重点商圈客流同比增长12%，"
+    "全市30家重点监测零售企业销售额4.6亿元。市商务局会同市场监管部门加强节日市场巡查，督促企业落实明码标价，"
+    "保障粮油、肉蛋、果蔬等生活必需品供应充足、价格稳定。下一步将继续推动汽车、家电以旧换新，办好冬季消费季系列活动，"
+    "支持县市区发展夜间经济和社区便民商业，进一步激发本地消费活力。"
+)
+
+
+@pytest.fixture(scope="module")
+def copied_entry():
+    entry = feedparser.parse(MOFCOM.read_bytes()).entries[0]
+    from pipeline.upstream import strip_html
+
+    text = strip_html(entry.content[0].value)
+    return entry, text
+
+
+def test_check_reports_a_light_copy_with_the_upstream_url(content_copy, tmp_path, copied_entry):
+    entry, text = copied_entry
+    paragraphs = text.splitlines()
+    light = "来源：商务部网站\n\n" + "\n\n".join(paragraphs[:-1]).replace("，", ",") + "\n\n" + paragraphs[-1][:-20] + "。"
+    light = light.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    items = content_copy / "items" / "bureau" / "2026"
+    (items / "2026-09-28-consumption-copy.md").write_text(_item("商务部：消费市场总体平稳", light, "copy"), encoding="utf-8")
+    (items / "2026-09-28-golden-autumn.md").write_text(_item("江临市国庆假期消费市场活跃", ORIGINAL_BODY, "own"), encoding="utf-8")
+    db = tmp_path / "upstream.sqlite"
+    done = run_portal("check", "--content", str(content_copy), "--db", str(db), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)
+    mine = [f for f in findings if f["rule"] == "upstream-duplicate" and f["path"] == "items/bureau/2026/2026-09-28-consumption-copy.md"]
+    assert len(mine) == 1
+    assert mine[0]["severity"] == "error"
+    assert mine[0]["upstream_url"] == entry.link
+    assert mine[0]["upstream_source"] == "商务部网站"
+    assert mine[0]["similarity"] >= 0.6
+    assert not [f for f in findings if f["path"].endswith("2026-09-28-golden-autumn.md") and f["rule"] in ("upstream-duplicate", "duplicate")]
+    assert db.exists()  # the missing database was filled from the local snapshot
+
+    # original: true with a reason → a warning, and the item is published
+    (items / "2026-09-28-consumption-copy.md").write_text(
+        _item("商务部：消费市场总体平稳", light, "copy", "original: true\noriginal_reason: 本局撰写，商务部采用在后\n"), encoding="utf-8")
+    pub = publication.run(content_copy, load_config(ROOT / "site_config"), upstream_db=db)
+    f = next(f for f in pub.findings if f.rule == "upstream-duplicate" and f.path.endswith("consumption-copy.md"))
+    assert f.severity == "warning"
+    assert "items/bureau/2026/2026-09-28-consumption-copy.md" in {i.path for i in pub.published}
+
+
+# -- ingest: HTTP, malformed feeds, no-op re-ingest ----------------------------------------------
+
+GOOD_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>测试省厅</title><link>http://127.0.0.1/</link><description>t</description>
+<item><title>全省外贸稳中向好</title><link>http://127.0.0.1/a.html</link><pubDate>Fri, 23 Oct 2026 11:30:00 +0800</pubDate>
+<description><![CDATA[<p>前三季度全省货物贸易进出口总值同比增长，<b>民营企业</b>占比提升。</p>]]></description></item>
+<item><title>省厅部署外资企业服务月</title><link>http://127.0.0.1/b.html</link>
+<description>&lt;p&gt;省商务厅部署开展外资企业服务月活动，走访重点外资企业。&lt;/p&gt;</description></item>
+</channel></rss>"""
+
+
+@pytest.fixture()
+def feed_server(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "feed.xml").write_text(GOOD_RSS, encoding="utf-8")
+    (root / "broken.xml").write_text("<html><body>502 Bad Gateway</body>", encoding="utf-8")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _config_with_sources(tmp_path: Path, sources: str) -> Path:
+    cfg = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", cfg)
+    (cfg / "upstream.yaml").write_text(f"sources:\n{sources}", encoding="utf-8")
+    return cfg
+
+
+def test_ingest_over_http_is_idempotent_and_survives_a_broken_source(tmp_path, feed_server):
+    cfg = _config_with_sources(tmp_path, (
+        f"  - {{id: prov, name: 测试省厅, level: 省商务厅, url: '{feed_server}/feed.xml'}}\n"
+        f"  - {{id: broken, name: 坏信息源, level: 商务部, url: '{feed_server}/broken.xml'}}\n"
+        f"  - {{id: gone, name: 不存在的信息源, level: 商务部, url: '{feed_server}/missing.xml'}}\n"
+    ))
+    db = tmp_path / "up.sqlite"
+    first = run_portal("upstream", "ingest", "prov", "--config", str(cfg), "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    assert "测试省厅（prov）：新增 2 条" in first.stdout
+
+    again = run_portal("upstream", "ingest", "--config", str(cfg), "--db", str(db))
+    assert again.returncode == 1
+    assert "测试省厅（prov）：新增 0 条，已有 2 条" in again.stdout
+    assert "坏信息源（broken）：读取失败" in again.stderr
+    assert "不存在的信息源（gone）：读取失败" in again.stderr and "404" in again.stderr
+    assert "Traceback" not in again.stderr
+
+    stats = run_portal("upstream", "stats", "--config", str(cfg), "--db", str(db))
+    assert stats.returncode == 0
+    assert "测试省厅（prov，省商务厅）\t2 条" in stats.stdout
+
+    # the stored text is plain text (HTML stripped) and matches the feed
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = dict(conn.execute("SELECT link, text FROM entries").fetchall())
+    assert rows["http://127.0.0.1/a.html"] == "前三季度全省货物贸易进出口总值同比增长，民营企业占比提升。"
+
+
+def test_build_ingests_the_local_snapshot_when_the_database_is_missing(tmp_path):
+    config = load_config(ROOT / "site_config")
+    db = tmp_path / "work" / "upstream.sqlite"
+    pub = publication.run(ROOT / "content", config, upstream_db=db)
+    in_memory = publication.run(ROOT / "content", config)
+    assert db.exists()
+    assert {f.path for f in pub.findings if f.rule == "upstream-duplicate"} == {f.path for f in in_memory.findings if f.rule == "upstream-duplicate"}
+    stats = run_portal("upstream", "stats", "--db", str(db))
+    assert "商务部网站（mofcom，商务部）" in stats.stdout
