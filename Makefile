@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test serve check clean bench
+.PHONY: site test serve check clean bench browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,28 @@ site: $(STAMP)
 	$(BIN)/portal build
 	@echo "门户已生成于 site/ 。本地预览：$(BIN)/portal serve （或 python3 -m http.server -d site 8000）"
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
+
+# 浏览器测试（tests/test_browser.py）所需：Debian 的 chromium 与中文字体、java（Nu Html Checker），
+# root 时用 apt 安装，否则只提示（浏览器测试随之跳过并说明原因）；从不下载 Playwright 自带的浏览器。
+# 再把 tests/node/ 的 axe-core 与 vnu-jar 按 package-lock.json 装好（不运行安装脚本：vnu.jar 已在包内）。
+NODE_STAMP := tests/node/node_modules/.installed
+browser-deps: $(NODE_STAMP)
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "安装浏览器测试所需的软件包：$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "提示：缺少$$missing，浏览器测试将跳过。请以 root 运行：apt-get install -y$$missing"; fi
+
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "提示：没有 npm，无障碍与 HTML 规范检查将跳过（apt-get install -y nodejs npm）"; fi
 
 serve: $(STAMP)
 	$(BIN)/portal serve

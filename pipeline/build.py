@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from pipeline import docs_tree, mkdocs_build, numbering, publication, search_index, stats
 from pipeline.config import Config
@@ -36,6 +37,9 @@ class BuildOptions:
     upstream_db: Path | None = None  # upstream (查重) database; None → <work>/upstream.sqlite
     search: bool = True  # run Pagefind over the rendered site
     as_of: date | None = None  # reference date of the future-date warning (--as-of); None: not checked
+    # progress(stage, done, total): called as stages start and as mkdocs writes pages; the CLI
+    # draws it (stages never print).  Stages: pipeline, docs_tree, mkdocs, pagefind.
+    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -85,15 +89,19 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
 
 def build(options: BuildOptions, config: Config) -> BuildResult:
     timings: dict[str, float] = {}
+    progress = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
+    progress("pipeline", 0, 0)
     if options.work.resolve().is_relative_to(options.out.resolve()):
         raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
-    pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of)
+    pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
+                          load_cache=options.work / "cache" / "load.pickle")
     if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
         numbering.write_ledger(options.content, pub.index_ledger)
     timings["pipeline"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
+    progress("docs_tree", 0, 0)
     files, site_nav, page_findings = docs_tree_files(pub, config, options.content)
     docs_dir = options.work / "docs"
     docs_tree.sync(docs_dir, files)
@@ -107,10 +115,12 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
     if options.render_site:
         t2 = time.perf_counter()
         epoch = int(pub.as_of.timestamp()) if pub.as_of else None
-        warnings = mkdocs_build.render(engine_file, epoch)
+        progress("mkdocs", 0, 0)
+        warnings = mkdocs_build.render(engine_file, epoch, on_page=lambda done, total: progress("mkdocs", done, total))
         timings["mkdocs"] = time.perf_counter() - t2
         if options.search:
             t3 = time.perf_counter()
+            progress("pagefind", 0, 0)
             search_index.index_site(options.out)
             timings["pagefind"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0

@@ -21,6 +21,7 @@ from pipeline.config import Config, ConfigError, load_config
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, Finding
 from pipeline.mkdocs_build import MkdocsError
+from pipeline.progress_bar import build_progress
 from pipeline.search_index import SearchIndexError
 from pipeline.model import KINDS
 
@@ -171,11 +172,13 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
     """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。"""
     config = _load_config(config_dir)
     reference, source = _reference_date(as_of, config)
-    options = build_mod.BuildOptions(
-        content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db, as_of=reference
-    )
     try:
-        result = build_mod.build(options, config)
+        with build_progress() as progress:
+            options = build_mod.BuildOptions(
+                content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db,
+                as_of=reference, progress=progress,
+            )
+            result = build_mod.build(options, config)
     except (MkdocsError, SearchIndexError) as exc:
         click.echo(f"网站生成失败：{exc}", err=True)
         sys.exit(1)

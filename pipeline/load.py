@@ -74,19 +74,38 @@ def item_files(items_dir: Path) -> list[Path]:
     return sorted(p for p in items_dir.rglob("*.md") if p.is_file())
 
 
-def load_items(content_dir: Path | str, config: Config) -> Loaded:
+def load_items(content_dir: Path | str, config: Config, cache_file: Path | None = None) -> Loaded:
+    """Load every item file; with ``cache_file`` (:mod:`pipeline.load_cache`) an unchanged
+    file's result is reused instead of parsed again."""
+    from pipeline.load_cache import LoadCache
+
     content = Path(content_dir)
     files = item_files(content / "items")
+    cache = LoadCache(cache_file, config) if cache_file else None
     items: list[Item] = []
     findings: list[Finding] = []
     for file in files:
         rel = file.relative_to(content).as_posix()
         try:
-            items.append(load_item(file, rel, config))
-        except _Reject as reject:
-            findings.append(reject.finding)
+            data = file.read_bytes()
         except OSError as exc:
             findings.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
+            continue
+        key = LoadCache.key(rel, data) if cache else None
+        result = cache.get(key) if cache else None
+        if result is None:
+            try:
+                result = load_item(file, rel, config, data)
+            except _Reject as reject:
+                result = reject.finding
+            if cache:
+                cache.put(key, result)
+        (items if isinstance(result, Item) else findings).append(result)
+    if cache:
+        try:
+            cache.save()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
     return Loaded(tuple(items), tuple(findings), len(files))
 
 
@@ -132,7 +151,8 @@ def _key_lines(raw: str) -> dict[str, int]:
     return out
 
 
-def _body_line(raw: str) -> int:
+def body_line(raw: str) -> int:
+    """File line (1-based) where the body text starts: after the front matter and blank lines."""
     lines = raw.splitlines()
     if not lines or lines[0].strip() != "---":
         return 1
@@ -198,8 +218,8 @@ def _attachments(rel: str, lines: dict[str, int], meta: dict) -> tuple[Attachmen
     return tuple(out)
 
 
-def load_item(file: Path, rel: str, config: Config) -> Item:
-    data = file.read_bytes()
+def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -> Item:
+    data = file.read_bytes() if data is None else data
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -280,7 +300,7 @@ def load_item(file: Path, rel: str, config: Config) -> Item:
         validity=_text(rel, lines, meta, "validity"),
         original=original,
         original_reason=original_reason,
-        body_line=_body_line(raw),
+        body_line=body_line(raw),
         key_lines=tuple(sorted(lines.items())),
         content_hash=hashlib.sha256(data).hexdigest(),
     )

@@ -48,7 +48,8 @@ def newest_first(items) -> tuple:
     return tuple(sorted(items, key=lambda i: (i.date, i.url), reverse=True))
 
 
-def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None) -> Publication:
+def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None,
+        load_cache: Path | None = None) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
     only what the previous one let through, and numbering sees only publishable items.
 
@@ -56,7 +57,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     sources when missing); None compares against the local-file sources in memory.
     ``reference``: the build's "today" for the future-date warning (``--as-of``); None skips it."""
     # 1. load + validate (one reader per file; broken files become findings)
-    loaded = load.load_items(content_dir, config)
+    loaded = load.load_items(content_dir, config, load_cache)  # load_cache: see pipeline.load_cache
     items, url_findings = load.unique_urls(loaded.items)
     findings = list(loaded.findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)

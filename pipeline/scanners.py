@@ -272,9 +272,9 @@ class HtmlScanner:
         for m in self.tag_re.finditer(text):
             add(m.start(), m.end(), f"<{m.group(1).lower()}> 标签")
         for m in self.handler_re.finditer(text):
-            add(m.start(1), m.end(1) + 1, f"事件属性 {m.group(1).lower()}=")
+            add(m.start(1), m.end(1) + 1, "事件属性")
         for m in _ATTR_LIST.finditer(text):
-            add(m.start(1), m.end(), f"事件属性 {m.group(1).lower()}=")
+            add(m.start(1), m.end(), "事件属性")
         for m in _RAW_SCHEME.finditer(text):
             add(m.start(), m.end(), "脚本网址")
         for m in _MD_LINK.finditer(text):

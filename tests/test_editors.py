@@ -165,8 +165,10 @@ def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
     item.parent.mkdir(parents=True)
     text = f"---\ntitle: 预览测试原标题\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n"
     item.write_text(text, encoding="utf-8")
+    config_dir = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", config_dir)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--content", str(content_copy),
+        [sys.executable, "-m", "pipeline", "serve", "--content", str(content_copy), "--config", str(config_dir),
          "--work", str(tmp_path / "work"), "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -176,6 +178,9 @@ def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
         item.write_text(text.replace("预览测试原标题", "预览测试新标题"), encoding="utf-8")
         assert _wait_for(url, "预览测试新标题", 60), "portal serve did not rebuild after a content change"
         assert "预览测试新标题" in (_get(f"http://127.0.0.1:{port}/bureau/news/") or "")
+        portal_yaml = config_dir / "portal.yaml"
+        portal_yaml.write_text(portal_yaml.read_text(encoding="utf-8").replace("name: 江临市商务局", "name: 江临市商务局预览", 1), encoding="utf-8")
+        assert _wait_for(f"http://127.0.0.1:{port}/", "江临市商务局预览", 60), "portal serve did not rebuild after a config change"
     finally:
         proc.terminate()
         try:

@@ -20,6 +20,7 @@ import frontmatter
 import yaml
 
 from pipeline.findings import Finding, error
+from pipeline.load import body_line
 from pipeline.render.common import front_matter
 
 
@@ -65,21 +66,8 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
             findings.append(error(rel, "schema", f"页面 section “{section}” 无效，可选：{'、'.join(SECTIONS)}（xxgk = 政府信息公开专栏）"))
             continue
         meta = tuple((k, v) for k, v in post.metadata.items() if k not in ("order", "section"))
-        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, _body_line(text), section))
+        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, body_line(text), section))
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
-
-
-def _body_line(text: str) -> int:
-    """First non-blank line after the closing ``---`` (python-frontmatter strips the body)."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return 1
-    for n, line in enumerate(lines[1:], 2):
-        if line.strip() in ("---", "..."):
-            while n < len(lines) and not lines[n].strip():
-                n += 1
-            return n + 1
-    return 1
 
 
 _FILES_LINK = re.compile(r"(?<![\w-])files/[^\s)\]\"'<>]+")

@@ -1,0 +1,78 @@
+"""Content-hash cache of the load stage, so a rebuild re-parses only the files that changed.
+
+What is cached is exactly what :func:`pipeline.load.load_item` returns for one file — an
+:class:`Item` or the finding that rejected it — keyed by the file's path and the SHA-256
+of its bytes.  The whole cache is dropped when anything else that result depends on
+changes: the loader's and the item model's source code, every ``site_config/*.yaml``
+file, and the versions of Python, PyYAML and python-frontmatter.  The gates
+(confidentiality, dedup, numbering …) are not cached: they always run on the loaded items,
+so a new or changed check can never be skipped by a stale entry.  The cache lives in the
+private work folder (``.portal/cache/``); deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from pipeline.config import Config
+
+FORMAT = 1
+
+
+def stamp(config: Config) -> str:
+    """Everything besides a file's own bytes that decides what loading it yields."""
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
+    here = Path(__file__).resolve().parent
+    for source in ("load.py", "model.py", "config.py", "findings.py"):
+        digest.update((here / source).read_bytes())
+    for yaml_file in sorted(Path(config.root).glob("*.yaml")):
+        digest.update(yaml_file.name.encode() + yaml_file.read_bytes())
+    for package in ("PyYAML", "python-frontmatter"):
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(package.encode())
+    return digest.hexdigest()
+
+
+class LoadCache:
+    def __init__(self, path: Path, config: Config):
+        self.path = path
+        self.stamp = stamp(config)
+        self.old: dict = {}
+        self.new: dict = {}
+        self.hits = 0
+        try:
+            with path.open("rb") as fh:
+                data = pickle.load(fh)  # noqa: S301 - our own file in the private work folder
+            if isinstance(data, dict) and data.get("stamp") == self.stamp:
+                self.old = data["entries"]
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, KeyError, ValueError):
+            self.old = {}
+
+    @staticmethod
+    def key(rel: str, data: bytes) -> tuple[str, str]:
+        return (rel, hashlib.sha256(data).hexdigest())
+
+    def get(self, key: tuple[str, str]):
+        """The cached result for this path and content, or None."""
+        found = self.old.get(key)
+        if found is not None:
+            self.hits += 1
+            self.new[key] = found
+        return found
+
+    def put(self, key: tuple[str, str], result) -> None:
+        self.new[key] = result
+
+    def save(self) -> None:
+        """Keep only the entries of this run (removed files drop out)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"stamp": self.stamp, "entries": self.new}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.path)
