@@ -130,18 +130,23 @@ def make_number(fmt: str, org_code: str, year: int, seq: int) -> str:
 # --- reading -----------------------------------------------------------------------------
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the ledger grows with every item
+_SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_ENTRY_LINE = re.compile(r"^  (?:'([^']*)'|\"([^\"]*)\"|([^\s'\"#][^:#]*?)):\s*$")
+
+
 def _key_lines(text: str) -> dict[str, int]:
-    """Line of each key of the top-level ``items`` mapping."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
+    """Line of each entry key under ``items:`` (the layout :func:`dump_ledger` writes; a
+    text scan, because a second, line-keeping YAML parse of a 50,000-entry ledger is slow)."""
     out: dict[str, int] = {}
-    if isinstance(root, yaml.MappingNode):
-        for k, v in root.value:
-            if k.value == "items" and isinstance(v, yaml.MappingNode):
-                for ik, _ in v.value:
-                    out[str(ik.value)] = ik.start_mark.line + 1
+    inside = False
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.startswith(" "):
+            inside = line.rstrip() == "items:"
+            continue
+        m = _ENTRY_LINE.match(line) if inside else None
+        if m:
+            out.setdefault(next(g for g in m.groups() if g is not None), n)
     return out
 
 
@@ -149,7 +154,7 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
     """The ledger in ``text`` and its conflicts; ``None`` when it cannot be trusted."""
     portal = config.portal
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = yaml.load(text, Loader=_SAFE_LOADER) if text.strip() else {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, (error(path, RULE, f"索引号台账不是有效的 YAML：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None),)
@@ -286,7 +291,7 @@ def dump_ledger(ledger: Ledger) -> str:
             value["moved_from"] = list(e.moved_from)
         items[e.key] = value
     data = {"format": ledger.format, "org_code": ledger.org_code, "items": items}
-    return LEDGER_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000, default_style=None)
+    return LEDGER_HEADER + yaml.dump(data, Dumper=_SAFE_DUMPER, allow_unicode=True, sort_keys=False, width=10_000)
 
 
 def write_ledger(content_dir: Path | str, ledger: Ledger) -> Path:

@@ -27,6 +27,7 @@ import numpy as np
 import xxhash
 
 from pipeline import dedup
+from pipeline.confidentiality import Withheld
 from pipeline.config import Config, UpstreamConfig, UpstreamSource
 from pipeline.findings import Finding, error, warning
 
@@ -313,21 +314,20 @@ class Corpus:
 def open_corpus(db_path: Path | None, config: Config) -> tuple[Corpus | None, tuple[Finding, ...]]:
     """The upstream corpus for a build or check.
 
-    ``db_path`` None → an in-memory corpus of the local-file sources (no file written).  A
-    missing database file is created and filled from the local-file sources, so the demo
-    works offline; remote sources are read only by ``portal upstream ingest``."""
+    ``db_path`` None → an in-memory corpus of the local-file sources (no file written).
+    Local-file sources (the demo snapshot) are ingested on every run — cheap, and a no-op
+    for stored entries — so a missing database is created and the demo works offline;
+    remote sources are read only by ``portal upstream ingest``."""
     settings = config.upstream
     if not settings.sources and (db_path is None or not Path(db_path).exists()):
         return None, ()
     findings: list[Finding] = []
-    fresh = db_path is None or not Path(db_path).exists()
     try:
         store = Store(":memory:" if db_path is None else db_path)
-        if fresh:
-            for report in ingest(store, config, local_only=True):
-                if report.error:
-                    findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
-                                            f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
+        for report in ingest(store, config, local_only=True):
+            if report.error:
+                findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
+                                        f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
         store.refresh_fingerprints(settings)
         return Corpus(store, settings), tuple(findings)
     except sqlite3.Error as exc:
@@ -350,8 +350,6 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
     ``original: true``), then near-identical published items are paired with the canonical
     one (the earliest; on the same day the higher-level sub-site)."""
-    from pipeline.confidentiality import Withheld  # the gate's record of a held-back item
-
     corpus, findings = open_corpus(db_path, config)
     try:
         kept, blocked, up_findings = dedup.check_upstream(published, corpus, config.upstream)

@@ -244,3 +244,12 @@ def test_build_ingests_the_local_snapshot_when_the_database_is_missing(tmp_path)
     assert {f.path for f in pub.findings if f.rule == "upstream-duplicate"} == {f.path for f in in_memory.findings if f.rule == "upstream-duplicate"}
     stats = run_portal("upstream", "stats", "--db", str(db))
     assert "商务部网站（mofcom，商务部）" in stats.stdout
+
+
+def test_a_corrupt_database_is_reported_not_a_traceback(tmp_path):
+    db = tmp_path / "upstream.sqlite"
+    db.write_bytes(b"this is not a database" * 100)
+    done = run_portal("check", "--db", str(db), "--format", "json")
+    assert "Traceback" not in done.stderr
+    findings = json.loads(done.stdout)
+    assert any(f["rule"] == "upstream-unavailable" and f["path"] == str(db) and f["severity"] == "error" for f in findings)
