@@ -26,8 +26,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -62,15 +60,44 @@ def synthetic(rng: random.Random, pool: list[str], n: int) -> list[str]:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM; unlike ru_maxrss it is not inherited
+    from the parent across fork + exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_settings() -> UpstreamConfig:
+    s = load_config(ROOT / "site_config").upstream
+    return UpstreamConfig(threshold=s.threshold, shingle=s.shingle, num_perm=s.num_perm, lsh_threshold=s.lsh_threshold, seed=s.seed)
+
+
+def run_query(db: Path, queries: Path) -> dict:
+    """What ``portal check`` does against a stored corpus, in a fresh process: load the
+    fingerprints, build the index, check 1,000 items."""
+    settings = bench_settings()
+    data = json.loads(queries.read_text(encoding="utf-8"))
+    items = [FakeItem(f"q{k}", "", text) for k, text in enumerate(data["texts"])]
+    store = upstream.Store(db)
+    t0 = time.perf_counter()
+    corpus = upstream.Corpus(store, settings)
+    out = {"load_index_s": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    kept, blocked, _ = dedup.check_upstream(items, corpus, settings)
+    out["query_s"] = time.perf_counter() - t0
+    flagged = {item.path for item, _ in blocked}
+    copies = data["copies"]
+    out["copies_found"] = sum(1 for k in range(copies) if f"q{k}" in flagged)
+    out["fresh_flagged"] = sum(1 for k in range(copies, len(items)) if f"q{k}" in flagged)
+    out["query_peak_rss_mb"] = peak_rss_mb()
+    return out
 
 
 def run_one(n: int, reference: bool) -> dict:
     import dedup_quality
 
-    settings = load_config(ROOT / "site_config").upstream
-    settings = UpstreamConfig(threshold=settings.threshold, shingle=settings.shingle, num_perm=settings.num_perm,
-                              lsh_threshold=settings.lsh_threshold, seed=settings.seed)
+    settings = bench_settings()
     rng = random.Random(n)
     pool = phrases()
     docs = synthetic(rng, pool, n)
@@ -90,18 +117,12 @@ def run_one(n: int, reference: bool) -> dict:
             store.add(source, chunk, settings)
         out["ingest_s"] = time.perf_counter() - t0
         out["db_mb"] = (Path(tmp) / "upstream.sqlite").stat().st_size / 2**20
-        t0 = time.perf_counter()
-        corpus = upstream.Corpus(store, settings)
-        out["load_index_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        kept, blocked, _ = dedup.check_upstream(items, corpus, settings)
-        out["query_s"] = time.perf_counter() - t0
-        flagged = {item.path for item, _ in blocked}
-        out["copies_found"] = sum(1 for k in range(len(copies)) if f"q{k}" in flagged)
-        out["fresh_flagged"] = sum(1 for k in range(len(copies), QUERIES) if f"q{k}" in flagged)
         store.close()
-        del corpus
-    out["peak_rss_mb"] = peak_rss_mb()
+        out["ingest_peak_rss_mb"] = peak_rss_mb()  # includes the N synthetic texts held by this script
+        queries = Path(tmp) / "queries.json"
+        queries.write_text(json.dumps({"copies": len(copies), "texts": copies + fresh}, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([sys.executable, __file__, "--query", str(Path(tmp) / "upstream.sqlite"), str(queries)], capture_output=True, text=True, check=True)
+        out.update(json.loads(done.stdout.strip().splitlines()[-1]))
     if reference:
         out.update(brute_force(docs, items, settings, picked))
         out.update(datasketch_reference(docs, items, settings))
@@ -153,7 +174,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--query", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.query:
+        print(json.dumps(run_query(*args.query)))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.reference)))
         return
@@ -165,8 +190,9 @@ def main() -> None:
             print(f"N={n}: failed\n{done.stderr[-2000:]}")
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"N={n:>9,}: ingest {r['ingest_s']:7.1f} s ({r['db_mb']:.0f} MB sqlite)  load+index {r['load_index_s']:5.2f} s  "
-              f"query {r['query_s']:5.2f} s  peak RSS {r['peak_rss_mb']:6.0f} MB  copies found {r['copies_found']}/500  new flagged {r['fresh_flagged']}/500")
+        print(f"N={n:>9,}: ingest {r['ingest_s']:6.1f} s ({r['db_mb']:.0f} MB SQLite, peak RSS {r['ingest_peak_rss_mb']:.0f} MB)  |  check 1,000 items "
+              f"in a fresh process: load+index {r['load_index_s']:5.2f} s, query {r['query_s']:5.2f} s, peak RSS {r['query_peak_rss_mb']:5.0f} MB  |  "
+              f"copies found {r['copies_found']}/500, new flagged {r['fresh_flagged']}/500")
         if "brute_query_s" in r:
             print(f"   brute-force exact Jaccard: prepare {r['brute_prepare_s']:.1f} s, query {r['brute_query_s']:.1f} s, copies found {r['brute_copies_found']}/500")
         if "datasketch_query_s" in r:

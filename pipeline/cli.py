@@ -26,7 +26,7 @@ from pipeline.search_index import SearchIndexError
 from pipeline.model import KINDS
 
 CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录（items/、pages/ …）")
-DB = click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="上级信息（查重）数据库，默认 .portal/upstream.sqlite；不存在时自动读入本地信息源")
+DB = click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="上级信息（查重）数据库，默认 .portal/upstream.sqlite（build 为 <work>/upstream.sqlite）；本地文件信息源每次自动读入")
 CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录（portal.yaml、sites.yaml …）")
 
 

@@ -5,8 +5,9 @@ Markdown, URLs, whitespace and punctuation removed; boilerplate lines such as �
 责任编辑/作者/审核 dropped), cut into overlapping character shingles (Chinese has no
 spaces), fingerprinted with MinHash (numpy, 32-bit affine permutations over a mixed
 rolling hash) and indexed with banded LSH (sorted band keys + binary search, so a million
-fingerprints fit in a few hundred MB).  Every LSH candidate is confirmed with the exact
-Jaccard similarity of the shingle sets before it is reported.
+fingerprints fit in about 1 GB).  LSH candidates are screened by their MinHash estimate
+and every survivor is confirmed with the exact Jaccard similarity of the shingle sets
+before it is reported.
 
 Two stage functions use it: :func:`check_upstream` (an item repeating an upstream entry is
 withheld — rule ``upstream-duplicate``, an error — unless the item says ``original: true``,

@@ -53,7 +53,7 @@ def test_fragments_carry_title_filters_and_date(demo_site):
     item = demo_site.result.publication.published[0]
     frag = next(f for f in fragments(demo_site.out) if f["url"] == "/" + item.url)
     assert frag["meta"]["title"] == item.title
-    assert frag["meta"]["date"] == item.date.strftime("%Y-%m-%d")
+    assert frag["meta"]["发布日期"] == item.date.strftime("%Y-%m-%d")
     assert frag["filters"]["年份"] == [str(item.year)]
     assert set(frag["filters"]) == {"子站", "栏目", "年份"}
     # the metadata table and byline are not indexed: its labels would match every page

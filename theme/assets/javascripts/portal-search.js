@@ -31,12 +31,6 @@
       alt_search: "没有找到与“[SEARCH_TERM]”相关的信息，显示与“[DIFFERENT_TERM]”相关的结果",
       search_suggestion: "没有找到与“[SEARCH_TERM]”相关的信息，请换一个关键词试试：",
       searching: "正在搜索“[SEARCH_TERM]”……"
-    },
-    processResult: function (result) {
-      if (result.meta && result.meta.date) {
-        result.meta.title = result.meta.title + "（" + result.meta.date + "）";
-      }
-      return result;
     }
   };
   if (byDate) options.sort = { date: "desc" };
