@@ -11,6 +11,7 @@ same N write the same files.  The demo's static pages and files are copied along
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -62,6 +63,24 @@ def fill(template: str, rnd: random.Random, year: int, month: int, day: int) -> 
     )
 
 
+def sentence_pool() -> list[str]:
+    """Real sentences of the demo items' bodies: synthetic items mix these with filled
+    templates, so that two synthetic items are about as alike as two real ones (the
+    near-duplicate check then has realistic, not degenerate, work)."""
+    pool: list[str] = []
+    for file in sorted((ROOT / "content" / "items").rglob("*.md")):
+        text = file.read_text(encoding="utf-8")
+        body = text.split("---", 2)[-1]
+        for part in re.split(r"[。\n]", body):
+            part = part.strip().lstrip("#-|> ").strip()
+            if 12 <= len(part) <= 160 and "|" not in part:
+                pool.append(part + "。")
+    return pool
+
+
+POOL: list[str] = []
+
+
 def item_text(n: int, rnd: random.Random, site: str, column: str, year: int) -> tuple[str, str]:
     month, day = rnd.randint(1, 12), rnd.randint(1, 28)
     hour, minute = rnd.randint(8, 18), rnd.choice((0, 15, 30, 45))
@@ -69,7 +88,9 @@ def item_text(n: int, rnd: random.Random, site: str, column: str, year: int) -> 
         f"{year}年1—{month}月{rnd.choice(PLACES)}{rnd.choice(SUBJECTS)}同比增长{round(rnd.uniform(1, 20), 1)}%"
     paragraphs = [fill(rnd.choice(OPENINGS), rnd, year, month, day)]
     for _ in range(rnd.randint(2, 6)):
-        paragraphs.append("".join(fill(rnd.choice(SENTENCES), rnd, year, month, day) for _ in range(rnd.randint(2, 4))))
+        sentences = [rnd.choice(POOL) for _ in range(rnd.randint(2, 4))] if POOL else []
+        sentences.insert(rnd.randrange(len(sentences) + 1), fill(rnd.choice(SENTENCES), rnd, year, month, day))
+        paragraphs.append("".join(sentences))
     withheld = ""
     roll = rnd.random()
     if roll < 0.005:
@@ -92,6 +113,8 @@ def generate(n_items: int, out: Path, years: int = 10, last_year: int = 2026, se
     config = load_config(ROOT / "site_config")
     slots = [(s.id, c) for s in config.sites for c in s.columns]
     rnd = random.Random(seed)
+    if not POOL:
+        POOL.extend(sentence_pool())
     if out.exists():
         shutil.rmtree(out)
     for extra in ("pages", "files"):

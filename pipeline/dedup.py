@@ -227,7 +227,7 @@ def item_text(item) -> str:
     return f"{item.title}\n{item.body}"
 
 
-def check_upstream(items: Sequence, corpus, settings) -> tuple[tuple, tuple, tuple[Finding, ...]]:
+def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerprint] | None = None) -> tuple[tuple, tuple, tuple[Finding, ...]]:
     """Split ``items`` into (kept, blocked, findings) against an upstream corpus.
 
     ``corpus`` offers ``signatures`` (matrix), ``index`` (an :class:`LSHIndex` over them)
@@ -235,8 +235,8 @@ def check_upstream(items: Sequence, corpus, settings) -> tuple[tuple, tuple, tup
     ``title``.  Only confirmed matches (exact Jaccard ≥ ``settings.threshold``) count."""
     if not items or corpus is None or corpus.size == 0:
         return tuple(items), (), ()
-    hasher = MinHasher(settings.num_perm, settings.seed)
-    prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, hasher)
+    if prints is None:
+        prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
     candidates = screen(corpus.signatures, np.stack([p.signature for p in prints]), corpus.index, settings.threshold - ESTIMATE_MARGIN)
     kept, blocked, findings = [], [], []
     for item, fp, rows in zip(items, prints, candidates):
@@ -263,14 +263,14 @@ def check_upstream(items: Sequence, corpus, settings) -> tuple[tuple, tuple, tup
     return tuple(kept), tuple(blocked), tuple(findings)
 
 
-def check_portal(items: Sequence, settings, rank: Callable) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
+def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fingerprint] | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
     """Near-identical published items: ``(path, canonical path)`` pairs and ``duplicate``
     warnings.  ``rank(item)`` orders candidates; the smallest rank in a group is canonical
     (the earliest, then the higher-level sub-site)."""
     if len(items) < 2:
         return (), ()
-    hasher = MinHasher(settings.num_perm, settings.seed)
-    prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, hasher)
+    if prints is None:
+        prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
     sigs = np.stack([p.signature for p in prints])
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     index = LSHIndex(sigs, bands, rows)
@@ -283,10 +283,12 @@ def check_portal(items: Sequence, settings, rank: Callable) -> tuple[tuple[tuple
         return i
 
     similar: dict[int, float] = {}
-    for i, cands in enumerate(index.query_many(sigs)):
+    # LSH candidates first pass the vectorised MinHash estimate; only those get the exact
+    # Jaccard check, and a pair already joined through a third item is not compared again.
+    for i, cands in enumerate(screen(sigs, sigs, index, settings.threshold - ESTIMATE_MARGIN)):
         for j in cands:
             j = int(j)
-            if j <= i:
+            if j <= i or (root(i) == root(j) and i in similar and j in similar):
                 continue
             sim = jaccard(prints[i].shingles, prints[j].shingles)
             if sim >= settings.threshold:

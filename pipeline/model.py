@@ -73,4 +73,4 @@ class Item:
     @property
     def text_length(self) -> int:
         """Characters of body text, not counting whitespace (字数)."""
-        return sum(1 for ch in self.body if not ch.isspace())
+        return len("".join(self.body.split()))

@@ -351,12 +351,16 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     ``original: true``), then near-identical published items are paired with the canonical
     one (the earliest; on the same day the higher-level sub-site)."""
     corpus, findings = open_corpus(db_path, config)
+    settings = config.upstream
+    # fingerprint each item once; both checks share the prints
+    hasher = dedup.MinHasher(settings.num_perm, settings.seed)
+    prints = dict(zip((i.path for i in published), dedup.fingerprint_texts([dedup.item_text(i) for i in published], settings.shingle, hasher)))
     try:
-        kept, blocked, up_findings = dedup.check_upstream(published, corpus, config.upstream)
+        kept, blocked, up_findings = dedup.check_upstream(published, corpus, settings, [prints[i.path] for i in published])
     finally:
         if corpus is not None:
             corpus.store.close()
     site_rank = {s.id: n for n, s in enumerate(config.sites)}
-    pairs, dup_findings = dedup.check_portal(kept, config.upstream, lambda i: (i.date, site_rank.get(i.site, 999), i.path))
+    pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), [prints[i.path] for i in kept])
     withheld = tuple(Withheld(item, (f,)) for item, f in blocked)
     return Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)
