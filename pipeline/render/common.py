@@ -43,3 +43,19 @@ def excerpt(markdown_text: str, limit: int = 160) -> str:
     text = _MD_NOISE.sub(lambda m: m.group(2) or " ", markdown_text)
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[:limit].rstrip() + "……"
+
+
+def page_doc(base: str, n: int) -> str:
+    """Docs path of page ``n`` of a paginated list at ``base`` (``base/index.md``, ``base/page/N.md``)."""
+    return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
+
+
+def pager(doc: str, base: str, page: int, pages: int) -> str:
+    """The « 上一页 · 第 n / m 页 · 下一页 » line of a paginated list."""
+    links = []
+    if page > 1:
+        links.append(f"[« 上一页]({rel(doc, page_doc(base, page - 1))})")
+    links.append(f"第 {page} / {pages} 页")
+    if page < pages:
+        links.append(f"[下一页 »]({rel(doc, page_doc(base, page + 1))})")
+    return " &nbsp; ".join(links) + "\n{ .pager }\n"

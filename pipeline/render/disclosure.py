@@ -27,7 +27,7 @@ from pathlib import Path
 from pipeline import disclosure, report
 from pipeline.config import Config
 from pipeline.findings import Finding
-from pipeline.render.common import front_matter, h, md_escape, rel, ymd
+from pipeline.render.common import front_matter, h, md_escape, pager, rel, ymd
 
 ROOT = "xxgk"
 APPLY_PAGE = "apply"  # content/pages/apply.md (section: xxgk): how to apply
@@ -45,19 +45,6 @@ def _catalog_table(doc: str, entries) -> str:
             f"{ymd(e.date)} | {md_escape(e.doc_number or '—')} | {md_escape(e.topic)} | {md_escape(e.genre)} |\n"
         )
     return '<div class="disclosure-catalog" markdown>\n\n' + head + "".join(rows) + "\n</div>\n\n"
-
-
-def _pager(doc: str, base: str, page: int, pages: int) -> str:
-    def page_doc(n: int) -> str:
-        return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
-
-    links = []
-    if page > 1:
-        links.append(f"[« 上一页]({rel(doc, page_doc(page - 1))})")
-    links.append(f"第 {page} / {pages} 页")
-    if page < pages:
-        links.append(f"[下一页 »]({rel(doc, page_doc(page + 1))})")
-    return " &nbsp; ".join(links) + "\n{ .pager }\n"
 
 
 def _browse(doc: str, years, topics, genres) -> str:
@@ -82,7 +69,7 @@ def catalog_pages(base: str, title: str, entries, config: Config, browse) -> dic
         body = [front_matter(meta), f"# {md_escape(title)}\n\n", f"共 {len(entries)} 条信息。\n\n", browse(doc)]
         body.append(_catalog_table(doc, chunk) if chunk else "暂无信息。\n\n")
         if pages > 1:
-            body.append(_pager(doc, base, page, pages))
+            body.append(pager(doc, base, page, pages))
         out[doc] = "".join(body)
     return out
 

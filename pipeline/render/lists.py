@@ -11,26 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pipeline.config import SITE_KINDS, Config
-from pipeline.render.common import front_matter, md_escape, rel, ymd
+from pipeline.render.common import front_matter, md_escape, pager, rel, ymd
 
 
 def _entry(doc: str, item, config: Config, with_site: bool) -> str:
     site = config.site_by_id[item.site]
     source = f' <span class="item-site">{md_escape(site.name)}</span>' if with_site else ""
     return f'- [{md_escape(item.title)}]({rel(doc, item.docs_path)}){source} <span class="item-date">{ymd(item.date)}</span>\n'
-
-
-def _pager(doc: str, base: str, page: int, pages: int) -> str:
-    def page_doc(n: int) -> str:
-        return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
-
-    links = []
-    if page > 1:
-        links.append(f"[« 上一页]({rel(doc, page_doc(page - 1))})")
-    links.append(f"第 {page} / {pages} 页")
-    if page < pages:
-        links.append(f"[下一页 »]({rel(doc, page_doc(page + 1))})")
-    return " &nbsp; ".join(links) + "\n{ .pager }\n"
 
 
 def paginated(base: str, title: str, heading: str, items, config: Config, feed_doc: str, with_site: bool) -> dict[str, str]:
@@ -50,7 +37,7 @@ def paginated(base: str, title: str, heading: str, items, config: Config, feed_d
         else:
             body.append("本栏目暂无信息。\n\n")
         if pages > 1:
-            body.append(_pager(doc, base, page, pages))
+            body.append(pager(doc, base, page, pages))
         body.append(f"\n[RSS 订阅本栏目]({rel(doc, feed_doc)})\n{{ .feed-link }}\n")
         out[doc] = "".join(body)
     return out
