@@ -72,7 +72,8 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
     files.update(lists.render(pub.published, config))
     files.update(feeds.render(pub.published, config, pub.as_of))
     files.update(pages.render(static_pages, content, pages.referenced_files(pub.published, static_pages)))
-    files.update(search_page.render(config))
+    shards = search_index.plan_shards(pub.published, config.portal.search_shard_pages)
+    files.update(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
     extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
     stats_files, stats_nav = stats_pages.render(pub.counted, config, stats.default_as_of(pub, config))
     files.update(stats_files)
@@ -95,7 +96,7 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
     if options.work.resolve().is_relative_to(options.out.resolve()):
         raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
     pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
-                          load_cache=options.work / "cache" / "load.pickle")
+                          cache_dir=options.work / "cache")
     if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
         numbering.write_ledger(options.content, pub.index_ledger)
     timings["pipeline"] = time.perf_counter() - t0
@@ -121,7 +122,7 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
         if options.search:
             t3 = time.perf_counter()
             progress("pagefind", 0, 0)
-            search_index.index_site(options.out)
+            search_index.index_site(options.out, pub.published, config.portal.search_shard_pages)
             timings["pagefind"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     return BuildResult(pub, findings, len(files), timings, tuple(warnings), engine_file)

@@ -150,19 +150,28 @@ def check_quality(item: Item, review: Review) -> list[Finding]:
         out.append(warning(item.path, "too-short", f"正文只有 {item.text_length} 字，少于 {minimum} 字", item.body_line))
     if item.date is None:
         out.append(warning(item.path, "no-date", "没有发布日期；无发布日期的信息在检查中按未更新计", 1))
-    elif review.reference is not None:
-        day = item.date.astimezone(review.config.portal.tz).date()
-        if day > review.reference:
-            out.append(
-                warning(
-                    item.path, "future-date", f"发布日期 {day.isoformat()} 晚于参照日 {review.reference.isoformat()}（伪造发稿日期是单项否决项）",
-                    item.line_of("date"), match=day.isoformat(),
-                )
-            )
     return out
 
 
-CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (check_declared_status, check_review, check_content, check_quality)
+def check_future_date(item: Item, review: Review) -> list[Finding]:
+    """Depends on the reference date, so it is never cached (see :data:`CACHEABLE`)."""
+    if item.date is None or review.reference is None:
+        return []
+    day = item.date.astimezone(review.config.portal.tz).date()
+    if day > review.reference:
+        return [
+            warning(
+                item.path, "future-date", f"发布日期 {day.isoformat()} 晚于参照日 {review.reference.isoformat()}（伪造发稿日期是单项否决项）",
+                item.line_of("date"), match=day.isoformat(),
+            )
+        ]
+    return []
+
+
+CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (check_declared_status, check_review, check_content, check_quality, check_future_date)
+# Checks whose result depends only on the item, the configuration and this code: their
+# findings may be memoised per item (pipeline.stage_cache.GateCache); the decision is not.
+CACHEABLE = frozenset({check_declared_status, check_review, check_content, check_quality})
 
 
 def build_scanners(config: Config) -> Scanners | None:
@@ -172,20 +181,34 @@ def build_scanners(config: Config) -> Scanners | None:
         return None
 
 
-def gate(items: Iterable[Item], config: Config, reference: date | None = None) -> Gated:
+def gate(items: Iterable[Item], config: Config, reference: date | None = None, cache=None) -> Gated:
     """Split ``items`` into published and withheld.  ``reference`` is the build's "today" for
-    the future-date warning (explicit, so that the same inputs always give the same result)."""
+    the future-date warning (explicit, so that the same inputs always give the same result).
+    ``cache`` (a :class:`pipeline.stage_cache.GateCache`, optional) memoises what the
+    :data:`CACHEABLE` checks found for an unchanged item; the decision is taken here, every run."""
     review = Review(config, build_scanners(config), reference)
+    if review.scanners is None:
+        cache = None  # fail closed: without scanners every item is checked (and held back)
     published: list[Item] = []
     withheld: list[Withheld] = []
     findings: list[Finding] = []
     for item in items:
         item_findings: list[Finding] = []
+        key = cache.key(item) if cache is not None else None
         for check in CHECKS:
+            memo = key is not None and check in CACHEABLE
+            found = cache.get(key, check.__name__) if memo else None
+            if found is not None:
+                item_findings.extend(found)
+                continue
             try:
-                item_findings.extend(check(item, review))
-            except Exception as exc:  # fail closed: a check that breaks blocks the item
+                found = check(item, review)
+            except Exception as exc:  # fail closed: a check that breaks blocks the item (and is not cached)
                 item_findings.append(error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布"))
+                continue
+            item_findings.extend(found)
+            if memo:
+                cache.put(key, check.__name__, found)
         findings.extend(item_findings)
         if any(f.severity == ERROR for f in item_findings):
             withheld.append(Withheld(item, tuple(item_findings)))

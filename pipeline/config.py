@@ -60,6 +60,7 @@ class Portal:
     block_size: int = 6
     public_phones: tuple[str, ...] = ()
     index_format: str = "{org_code}/{year}-{seq:05d}"  # 索引号格式（pipeline/numbering.py）
+    search_shard_pages: int = 8000  # 信息页超过此数时搜索索引分片（pipeline/search_index.py）
 
     @property
     def tz(self) -> ZoneInfo:
@@ -187,6 +188,8 @@ def load_portal(path: Path) -> Portal:
     problem = format_problem(portal.index_format)
     if problem:
         raise ConfigError(path, f"键 “index_format”（索引号格式）{problem}，例如 {{org_code}}/{{year}}-{{seq:05d}}")
+    if isinstance(portal.search_shard_pages, bool) or not isinstance(portal.search_shard_pages, int) or portal.search_shard_pages < 1:
+        raise ConfigError(path, f"键 “search_shard_pages”（搜索索引每片信息页数）应为正整数，例如 8000，现为 {portal.search_shard_pages!r}")
     if not portal.site_url.endswith("/"):
         portal = Portal(**{**portal.__dict__, "site_url": portal.site_url + "/"})
     return portal

@@ -4,9 +4,9 @@ What is cached is exactly what :func:`pipeline.load.load_item` returns for one f
 :class:`Item` or the finding that rejected it — keyed by the file's path and the SHA-256
 of its bytes.  The whole cache is dropped when anything else that result depends on
 changes: the loader's and the item model's source code, every ``site_config/*.yaml``
-file, and the versions of Python, PyYAML and python-frontmatter.  The gates
-(confidentiality, dedup, numbering …) are not cached: they always run on the loaded items,
-so a new or changed check can never be skipped by a stale entry.  The cache lives in the
+file, and the versions of Python, PyYAML and python-frontmatter.  The gates always run
+on the loaded items; only their per-item check results and dedup fingerprints are memoised,
+with their own stamps (:mod:`pipeline.stage_cache`).  The cache lives in the
 private work folder (``.portal/cache/``); deleting it is always safe.
 """
 
@@ -19,6 +19,8 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.findings import Finding
+from pipeline.model import Item
 
 FORMAT = 1
 
@@ -49,9 +51,9 @@ class LoadCache:
         try:
             with path.open("rb") as fh:
                 data = pickle.load(fh)  # noqa: S301 - our own file in the private work folder
-            if isinstance(data, dict) and data.get("stamp") == self.stamp:
+            if isinstance(data, dict) and data.get("stamp") == self.stamp and isinstance(data.get("entries"), dict):
                 self.old = data["entries"]
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, KeyError, ValueError):
+        except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
             self.old = {}
 
     @staticmethod
@@ -61,6 +63,8 @@ class LoadCache:
     def get(self, key: tuple[str, str]):
         """The cached result for this path and content, or None."""
         found = self.old.get(key)
+        if found is not None and type(found) not in (Item, Finding):
+            found = None  # not something the loader makes: parse again
         if found is not None:
             self.hits += 1
             self.new[key] = found
@@ -70,7 +74,10 @@ class LoadCache:
         self.new[key] = result
 
     def save(self) -> None:
-        """Keep only the entries of this run (removed files drop out)."""
+        """Keep only the entries of this run (removed files drop out); nothing to write when
+        every entry came from the file and none dropped out."""
+        if self.hits == len(self.new) and self.new.keys() == self.old.keys():
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with tmp.open("wb") as fh:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from pipeline import confidentiality, load, numbering, scoring, upstream
+from pipeline import confidentiality, load, numbering, scoring, stage_cache, upstream
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
 
@@ -49,25 +49,34 @@ def newest_first(items) -> tuple:
 
 
 def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None,
-        load_cache: Path | None = None) -> Publication:
+        load_cache: Path | None = None, cache_dir: Path | None = None) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
     only what the previous one let through, and numbering sees only publishable items.
 
     ``upstream_db``: the SQLite file of upstream entries (created from the local-file
     sources when missing); None compares against the local-file sources in memory.
-    ``reference``: the build's "today" for the future-date warning (``--as-of``); None skips it."""
+    ``reference``: the build's "today" for the future-date warning (``--as-of``); None skips it.
+    ``cache_dir``: the private cache folder (``<work>/cache``, never under site/) — unchanged
+    files are not parsed, scanned or fingerprinted again (:mod:`pipeline.load_cache`,
+    :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only)."""
+    if cache_dir is not None and load_cache is None:
+        load_cache = Path(cache_dir) / "load.pickle"
+    gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.pickle", config) if cache_dir is not None else None
     # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config, load_cache)  # load_cache: see pipeline.load_cache
     items, url_findings = load.unique_urls(loaded.items)
     findings = list(loaded.findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
-    gated = confidentiality.gate(items, config, reference)  # reference: "today" for future-date
+    gated = confidentiality.gate(items, config, reference, gate_cache)  # reference: "today" for future-date
+    stage_cache.save_quietly(gate_cache)
     findings.extend(gated.findings)
     published = newest_first(gated.published)
     withheld = tuple(gated.withheld)
     # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
     #    two sub-sites stays published but is counted once (duplicate_of)
-    deduped = upstream.deduplicate(published, config, upstream_db)
+    prints = stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
+    deduped = upstream.deduplicate(published, config, upstream_db, prints)
+    stage_cache.save_quietly(prints)
     published = deduped.published
     withheld = withheld + deduped.withheld
     findings.extend(deduped.findings)

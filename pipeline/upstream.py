@@ -346,15 +346,22 @@ class Deduplicated:
     duplicate_of: tuple[tuple[str, str], ...]  # (path, canonical path) within the portal
 
 
-def deduplicate(published: Sequence, config: Config, db_path: Path | None = None) -> Deduplicated:
+def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None) -> Deduplicated:
     """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
     ``original: true``), then near-identical published items are paired with the canonical
-    one (the earliest; on the same day the higher-level sub-site)."""
+    one (the earliest; on the same day the higher-level sub-site).  ``fingerprint_cache``
+    (a :class:`pipeline.stage_cache.FingerprintCache`, optional) reuses the fingerprints of
+    unchanged texts."""
     corpus, findings = open_corpus(db_path, config)
     settings = config.upstream
     # fingerprint each item once; both checks share the prints
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
-    prints = dict(zip((i.path for i in published), dedup.fingerprint_texts([dedup.item_text(i) for i in published], settings.shingle, hasher)))
+    texts = [dedup.item_text(i) for i in published]
+    if fingerprint_cache is not None:
+        made = fingerprint_cache.fingerprints(texts, lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher))
+    else:
+        made = dedup.fingerprint_texts(texts, settings.shingle, hasher)
+    prints = dict(zip((i.path for i in published), made))
     try:
         kept, blocked, up_findings = dedup.check_upstream(published, corpus, settings, [prints[i.path] for i in published])
     finally:

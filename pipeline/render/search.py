@@ -4,7 +4,9 @@ The page itself holds no index and no item text; the theme adds Pagefind's scrip
 stylesheet (served from the site's own ``pagefind/`` folder, no CDN) when the page meta
 says ``portal_search``, and ``theme/assets/javascripts/portal-search.js`` starts the UI
 with Chinese strings, reads ``?q=`` from the header search box and offers 按相关度 /
-按发布日期 ordering.  The header box is a plain form, so it works without JavaScript.
+按发布日期 ordering.  When the index is sharded (:mod:`pipeline.search_index`) the
+container lists every bundle in ``data-bundles`` and the script merges them (Pagefind
+``mergeIndex``).  The header box is a plain form, so it works without JavaScript.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from pipeline.render.common import front_matter
 SEARCH_DOC = "search/index.md"
 
 
-def render(config: Config) -> dict[str, str]:
+def render(config: Config, bundles: tuple[str, ...] = ("pagefind/",)) -> dict[str, str]:
+    """``bundles``: the Pagefind bundles (site-relative folders) the page merges, newest first."""
     meta = {"title": "站内搜索", "portal_search": True, "hide": ["navigation", "toc"]}
     body = (
         "# 站内搜索\n\n"
         f"检索{config.portal.name}及各子站发布的信息（标题和正文），可按子站、栏目、年份筛选。\n"
         "{ .portal-lead }\n\n"
-        '<div id="portal-search" class="portal-search"></div>\n\n'
+        f'<div id="portal-search" class="portal-search" data-bundles="{" ".join(bundles)}"></div>\n\n'
         "<noscript>站内搜索需要浏览器启用 JavaScript。也可以从首页的栏目和子站列表查找信息。</noscript>\n"
     )
     return {SEARCH_DOC: front_matter(meta) + body}

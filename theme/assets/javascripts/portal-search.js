@@ -34,6 +34,17 @@
     }
   };
   if (byDate) options.sort = { date: "desc" };
+
+  // 大型门户的索引按发布月份分片生成（pagefind/、pagefind-2/ ……，构建时写在 data-bundles 里）；
+  // 其余分片用 mergeIndex 合并，一次检索覆盖全部信息。
+  var bundles = (root.getAttribute("data-bundles") || "").split(" ").filter(Boolean);
+  var script = document.querySelector('script[src$="pagefind/pagefind-ui.js"]');
+  if (script && bundles.length > 1) {
+    var siteRoot = script.src.replace(/pagefind\/pagefind-ui\.js$/, "");
+    options.mergeIndex = bundles.slice(1).map(function (dir) {
+      return { bundlePath: new URL(dir, siteRoot).pathname };
+    });
+  }
   var ui = new PagefindUI(options);
 
   // 排序切换：按相关度 | 按发布日期（重新打开本页，带上当前关键词）。

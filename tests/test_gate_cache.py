@@ -1,0 +1,158 @@
+"""The gate cache (<work>/cache/gate.pickle, dedup.npz): a warm run gives exactly what a cold
+run gives, rechecks what changed, and ignores a cache it cannot trust."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from datetime import date
+
+import pytest
+from conftest import ROOT
+
+from pipeline import publication, scanners, stage_cache
+from pipeline.config import load_config
+
+
+@pytest.fixture()
+def counted_scans(monkeypatch):
+    """How many texts the confidentiality scanners looked at."""
+    calls = []
+    original = scanners.Scanners.scan
+
+    def counting(self, text):
+        calls.append(text)
+        return original(self, text)
+
+    monkeypatch.setattr(scanners.Scanners, "scan", counting)
+    return calls
+
+
+def run(content, config, cache_dir=None, reference=None):
+    return publication.run(content, config, upstream_db=None, reference=reference, cache_dir=cache_dir)
+
+
+def test_warm_run_equals_cold_run_and_skips_the_scanners(content_copy, tmp_path, counted_scans):
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "work" / "cache"
+    plain = run(content_copy, config)
+    assert plain.withheld and plain.duplicate_of  # the demo exercises both gates
+    scanned_cold = len(counted_scans)
+    cold = run(content_copy, config, cache)
+    assert {p.name for p in cache.iterdir()} >= {"load.pickle", "gate.pickle", "dedup.npz"}
+    counted_scans.clear()
+    warm = run(content_copy, config, cache)
+    assert counted_scans == []  # nothing scanned again
+    assert scanned_cold > 0
+    for pub in (cold, warm):
+        assert pub == plain
+        assert pub.published == plain.published and pub.withheld == plain.withheld
+        assert pub.findings == plain.findings and pub.duplicate_of == plain.duplicate_of
+        assert [i.key_lines for i in pub.published] == [i.key_lines for i in plain.published]
+
+
+def test_edited_item_is_rechecked(content_copy, tmp_path, counted_scans):
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    cold = run(content_copy, config, cache)
+    target = next(i for i in cold.published if i.path not in {p for p, _ in cold.duplicate_of} and i.site == "bureau")
+    file = content_copy / target.path
+    file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + "\n\n联系人手机：13907301234。\n", encoding="utf-8")
+    counted_scans.clear()
+    warm = run(content_copy, config, cache)
+    assert counted_scans and all(t != "13907301234" for t in counted_scans)
+    assert any("13907301234" in t for t in counted_scans)
+    withheld = {w.item.path: w for w in warm.withheld}
+    assert target.path in withheld
+    assert [f.rule for f in withheld[target.path].findings if f.severity == "error"] == ["pii"]
+    assert target.path not in {i.path for i in warm.published}
+    assert warm == run(content_copy, config)
+
+
+def test_edit_that_repeats_another_item_is_found_as_duplicate(content_copy, tmp_path):
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    cold = run(content_copy, config, cache)
+    repeats = {p for p, _ in cold.duplicate_of} | {c for _, c in cold.duplicate_of}
+    a, b = [i for i in cold.published if i.path not in repeats and i.text_length > 200][:2]
+    file = content_copy / b.path
+    head, _, _ = file.read_text(encoding="utf-8").partition("\n---\n")  # keep b's front matter
+    file.write_text(head + "\n---\n" + a.body + "\n", encoding="utf-8")
+    warm = run(content_copy, config, cache)
+    assert any(set(pair) == {a.path, b.path} for pair in warm.duplicate_of)
+    assert warm == run(content_copy, config)
+
+
+def test_changed_sensitive_words_invalidate(content_copy, tmp_path):
+    config_dir = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", config_dir)
+    cache = tmp_path / "cache"
+    cold = run(content_copy, load_config(config_dir), cache)
+    target = next(i for i in cold.published if i.site == "bureau")
+    word = target.title[:6]
+    with (config_dir / "sensitive_words.txt").open("a", encoding="utf-8") as fh:
+        fh.write(f"\n{word}\n")
+    config = load_config(config_dir)
+    warm = run(content_copy, config, cache)
+    hits = [f for w in warm.withheld if w.item.path == target.path for f in w.findings if f.rule == "sensitive-word"]
+    assert hits and hits[0].to_dict()["match"] == word
+    assert warm == run(content_copy, config)
+
+
+def test_future_date_follows_the_reference_not_the_cache(content_copy, tmp_path):
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    late = run(content_copy, config, cache, reference=date(2100, 1, 1))
+    assert not [f for f in late.findings if f.rule == "future-date"]
+    early = run(content_copy, config, cache, reference=date(2000, 1, 1))
+    assert [f for f in early.findings if f.rule == "future-date"]
+    assert early == run(content_copy, config, reference=date(2000, 1, 1))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-entries", "foreign-findings"])
+def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    plain = run(content_copy, config)
+    run(content_copy, config, cache)
+    gate_file, dedup_file, load_file = cache / "gate.pickle", cache / "dedup.npz", cache / "load.pickle"
+    if damage == "garbage":
+        for f in (gate_file, dedup_file, load_file):
+            f.write_bytes(b"\x80\x04not a cache at all")
+    elif damage == "truncated":
+        for f in (gate_file, dedup_file, load_file):
+            f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    else:
+        data = pickle.loads(gate_file.read_bytes())
+        if damage == "wrong-entries":
+            data["entries"] = sorted(data["entries"])  # right stamp, wrong shape
+        else:  # every item "cached clean": findings of another file must not be taken
+            other = next(k for k, v in data["entries"].items() if v.get("check_declared_status"))
+            some = next(k for k in data["entries"] if k[0] != other[0])
+            data["entries"][some]["check_declared_status"] = data["entries"][other]["check_declared_status"]
+        gate_file.write_bytes(pickle.dumps(data))
+    assert run(content_copy, config, cache) == plain
+    assert run(content_copy, config, cache) == plain  # and the rewritten cache is sound
+
+
+def test_fingerprint_cache_rejects_a_wrong_shape(tmp_path):
+    import numpy as np
+
+    settings = load_config(ROOT / "site_config").upstream
+    path = tmp_path / "dedup.npz"
+    cache = stage_cache.FingerprintCache(path, settings)
+    from pipeline import dedup
+
+    compute = lambda texts: dedup.fingerprint_texts(texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))  # noqa: E731
+    first = cache.fingerprints(["商务局召开外贸企业座谈会", "第二条"], compute)
+    cache.save()
+    again = stage_cache.FingerprintCache(path, settings)
+    assert len(again.old) == 2
+    second = again.fingerprints(["商务局召开外贸企业座谈会", "第二条"], lambda texts: pytest.fail("should be cached"))
+    for a, b in zip(first, second):
+        assert np.array_equal(a.shingles, b.shingles) and np.array_equal(a.signature, b.signature)
+    with np.load(path) as npz:
+        arrays = dict(npz)
+    arrays["offsets"] = arrays["offsets"][::-1].copy()
+    np.savez(path, **arrays)
+    assert stage_cache.FingerprintCache(path, settings).old == {}
