@@ -76,12 +76,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # a sharded index: Pagefind fetches every bundle's files at once
+
+
 NODE_TRANSFER = """
 const sizes = {}; const realFetch = globalThis.fetch;
 globalThis.fetch = async (url, opts) => { const r = await realFetch(url, opts); const b = await r.clone().arrayBuffer();
-  sizes[String(url).split('/pagefind/')[1]] = b.byteLength; return r; };
+  sizes[new URL(String(url)).pathname.slice(1)] = b.byteLength; return r; };
 const pf = await import(process.argv[2]);
-await pf.options({ basePath: process.argv[3] });
+const bundles = JSON.parse(process.argv[5]);  // sharded index: every bundle merged, as the search page does
+await pf.options({ basePath: process.argv[3] + bundles[0] });
+for (const b of bundles.slice(1)) await pf.mergeIndex(process.argv[3] + b);
 const r = await pf.search(process.argv[4]);
 await Promise.all(r.results.slice(0, 5).map(x => x.data()));
 console.log(JSON.stringify({ results: r.results.length, sizes }));
@@ -93,14 +99,16 @@ def search_transfer(site: Path, query: str, scratch: Path) -> dict | None:
     if shutil.which("node") is None:
         return None
     handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         module = scratch / "pagefind.mjs"
         shutil.copy(site / "pagefind" / "pagefind.js", module)
         script = scratch / "transfer.mjs"
         script.write_text(NODE_TRANSFER, encoding="utf-8")
-        done = subprocess.run(["node", str(script), module.as_uri(), f"http://127.0.0.1:{server.server_port}/pagefind/", query],
+        manifest = site / "pagefind" / "portal-bundles.json"  # pipeline/search_index.py
+        bundles = json.loads(manifest.read_text(encoding="utf-8"))["bundles"] if manifest.is_file() else ["pagefind/"]
+        done = subprocess.run(["node", str(script), module.as_uri(), f"http://127.0.0.1:{server.server_port}/", query, json.dumps(bundles)],
                               capture_output=True, text=True, timeout=120)
     finally:
         server.shutdown()
@@ -110,7 +118,7 @@ def search_transfer(site: Path, query: str, scratch: Path) -> dict | None:
     sizes = data["sizes"]
     sizes["pagefind.js"] = (site / "pagefind" / "pagefind.js").stat().st_size
     return {"query": query, "results": data["results"], "bytes": sum(sizes.values()), "files": sizes,
-            "index_chunks": sum(v for k, v in sizes.items() if k.startswith("index/")),
+            "index_chunks": sum(v for k, v in sizes.items() if "/index/" in k),
             "ui": sum((site / "pagefind" / f).stat().st_size for f in ("pagefind-ui.js", "pagefind-ui.css"))}
 
 

@@ -65,6 +65,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # Pagefind fetches every bundle's files at once
+
+
 NODE_TRANSFER = """
 const sizes = {}; const realFetch = globalThis.fetch;
 globalThis.fetch = async (url, opts) => { const r = await realFetch(url, opts); const b = await r.clone().arrayBuffer();
@@ -82,7 +86,7 @@ console.log(JSON.stringify({ results: r.results.length, sizes }));
 
 def transfer(site: Path, query: str, scratch: Path) -> dict:
     bundles = json.loads((site / "pagefind" / search_index.MANIFEST).read_text(encoding="utf-8"))["bundles"]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         module = scratch / "pagefind.mjs"

@@ -60,7 +60,7 @@ class Portal:
     block_size: int = 6
     public_phones: tuple[str, ...] = ()
     index_format: str = "{org_code}/{year}-{seq:05d}"  # 索引号格式（pipeline/numbering.py）
-    search_shard_pages: int = 8000  # 信息页超过此数时搜索索引分片（pipeline/search_index.py）
+    search_shard_pages: int = 5000  # 信息页超过此数时搜索索引分片（pipeline/search_index.py）
 
     @property
     def tz(self) -> ZoneInfo:

@@ -6,8 +6,8 @@ static search bundle to ``<site>/pagefind/``: the browser loads a small entry fi
 only the index chunks a query needs.  What gets indexed is decided by the theme, not here:
 item pages mark their article ``data-pagefind-body`` and carry the 子站 / 栏目 / 年份
 filters and the 发布日期 sort, so list pages, static pages and withheld items (which never
-reach the site) are not in the index.  Pagefind holds a whole index in memory (Chinese
-segmentation costs ~0.13 MB a page, ~6.5 GB at 50k pages), so above ``shard_pages`` item
+reach the site) are not in the index.  Pagefind holds a whole index in memory (with Chinese
+segmentation: 2.5 GB peak at 10k pages, 10.8 GB at 50k), so above ``shard_pages`` item
 pages the items are split into shards of contiguous publication months, each indexed by its
 own Pagefind run (``--glob`` over its item folders) into its own bundle — ``pagefind/`` for
 the newest, ``pagefind-2/`` … for older ones — one after another, so peak memory is one
@@ -27,7 +27,7 @@ from pathlib import Path
 
 BUNDLE_DIR = "pagefind"
 MANIFEST = "portal-bundles.json"  # in BUNDLE_DIR: the bundles the search page merges, newest first
-DEFAULT_SHARD_PAGES = 8000  # item pages per Pagefind run; ~1 GB peak RSS (measured, bench/)
+DEFAULT_SHARD_PAGES = 5000  # item pages per Pagefind run: ~1.2 GB peak RSS (bench/search_shards.py)
 _MONTH_SLUG = re.compile(r"\d{4}-\d{2}-")
 # Per-page furniture that would match every query (the 信息公开 metadata table, the byline,
 # the “内容概述” box title).
@@ -53,12 +53,13 @@ class Shard:
 
 
 def plan_shards(items, shard_pages: int = DEFAULT_SHARD_PAGES) -> tuple[Shard, ...]:
-    """Split published items into shards of at most ``shard_pages`` pages (one shard if few).
+    """Split published items into about equal shards of at most ``shard_pages`` pages (one if few).
 
     Items are grouped by folder and month of their URL (``bureau/2026/2026-03-*``; a slug not
-    starting with a date is its own group), groups ordered by month and packed greedily, so a
-    shard covers a contiguous stretch of months (a month may straddle two shards) and a new item only changes the newest shard.
-    A group larger than ``shard_pages`` is kept whole.  Deterministic for the same items.
+    starting with a date is its own group), groups ordered by month and packed greedily until
+    a shard reaches N / ⌈N / shard_pages⌉ pages (it may pass that by one group, a few dozen
+    pages), so each shard covers a contiguous stretch of months (a month may straddle two
+    shards).  Deterministic: the same items give the same shards.
     """
     if len(items) <= shard_pages:
         return (Shard(BUNDLE_DIR, None, len(items)),)
@@ -68,10 +69,11 @@ def plan_shards(items, shard_pages: int = DEFAULT_SHARD_PAGES) -> tuple[Shard, .
         key = f"{folder}/{slug[:8]}*" if _MONTH_SLUG.match(slug) else f"{folder}/{slug}"
         groups.setdefault(key, []).append(item.date)
     ordered = sorted(groups.items(), key=lambda kv: (min(kv[1]).strftime("%Y-%m"), kv[0]))
+    target = -(-len(items) // -(-len(items) // shard_pages))  # balanced: N / ⌈N / shard_pages⌉
     packs: list[list[str]] = [[]]
     sizes = [0]
     for key, dates in ordered:
-        if sizes[-1] and sizes[-1] + len(dates) > shard_pages:
+        if sizes[-1] >= target:
             packs.append([])
             sizes.append(0)
         packs[-1].append(key)

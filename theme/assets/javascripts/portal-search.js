@@ -37,12 +37,19 @@
 
   // 大型门户的索引按发布月份分片生成（pagefind/、pagefind-2/ ……，构建时写在 data-bundles 里）；
   // 其余分片用 mergeIndex 合并，一次检索覆盖全部信息。
+  // 按发布日期排序时，Pagefind 给每片结果的分数是片内名次（最旧为 0），合并时按分数排列；
+  // 分片按月份由新到旧，给较新的分片乘以更大的权重，各片结果就按日期先后衔接
+  // （每片最旧的一条分数为 0，排在全部结果末尾）。
   var bundles = (root.getAttribute("data-bundles") || "").split(" ").filter(Boolean);
   var script = document.querySelector('script[src$="pagefind/pagefind-ui.js"]');
   if (script && bundles.length > 1) {
     var siteRoot = script.src.replace(/pagefind\/pagefind-ui\.js$/, "");
-    options.mergeIndex = bundles.slice(1).map(function (dir) {
-      return { bundlePath: new URL(dir, siteRoot).pathname };
+    var weight = function (i) {
+      return byDate && bundles.length <= 50 ? Math.pow(1e6, bundles.length - 1 - i) : 1;
+    };
+    if (weight(0) !== 1) options.indexWeight = weight(0);
+    options.mergeIndex = bundles.slice(1).map(function (dir, i) {
+      return { bundlePath: new URL(dir, siteRoot).pathname, indexWeight: weight(i + 1) };
     });
   }
   var ui = new PagefindUI(options);
