@@ -15,16 +15,12 @@ chunks of each bundle + the first five fragments).
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -32,8 +28,10 @@ from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from pipeline import search_index  # noqa: E402
+import pagefind_probe  # noqa: E402  (tests/pagefind_probe.py)
 
 ITEM_PAGE = re.compile(r"^[a-z0-9-]+/\d{4}/[^/]+/index\.html$")
 
@@ -60,47 +58,10 @@ def child(site: Path, shard_pages: int) -> None:
                       "items": len(items), "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128  # Pagefind fetches every bundle's files at once
-
-
-NODE_TRANSFER = """
-const sizes = {}; const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, opts) => { const r = await realFetch(url, opts); const b = await r.clone().arrayBuffer();
-  sizes[new URL(String(url)).pathname] = b.byteLength; return r; };
-const pf = await import(process.argv[2]);
-const base = process.argv[3]; const bundles = JSON.parse(process.argv[5]);
-await pf.options({ basePath: base + bundles[0] });
-for (const b of bundles.slice(1)) await pf.mergeIndex(base + b);
-await pf.filters();
-const r = await pf.search(process.argv[4]);
-await Promise.all(r.results.slice(0, 5).map(x => x.data()));
-console.log(JSON.stringify({ results: r.results.length, sizes }));
-"""
-
-
 def transfer(site: Path, query: str, scratch: Path) -> dict:
-    bundles = json.loads((site / "pagefind" / search_index.MANIFEST).read_text(encoding="utf-8"))["bundles"]
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        module = scratch / "pagefind.mjs"
-        shutil.copy(site / "pagefind" / "pagefind.js", module)
-        script = scratch / "transfer.mjs"
-        script.write_text(NODE_TRANSFER, encoding="utf-8")
-        done = subprocess.run(["node", str(script), module.as_uri(), f"http://127.0.0.1:{server.server_port}/", query, json.dumps(bundles)],
-                              capture_output=True, text=True, timeout=300, check=True)
-    finally:
-        server.shutdown()
-    data = json.loads(done.stdout)
+    data = pagefind_probe.transfer(site, query, scratch, filters=True)
     sizes = data["sizes"]
-    total = sum(sizes.values()) + (site / "pagefind" / "pagefind.js").stat().st_size
-    return {"results": data["results"], "kb": total / 1024, "requests": len(sizes) + 1,
+    return {"results": data["results"], "kb": sum(sizes.values()) / 1024, "requests": len(sizes),
             "chunks_kb": sum(v for k, v in sizes.items() if "/index/" in k or "/filter/" in k) / 1024}
 
 

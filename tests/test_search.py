@@ -5,18 +5,15 @@ gzip'd JSON fragments and word chunks); where Node is installed, Pagefind's own
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import json
 import shutil
-import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from conftest import build_site
+from pagefind_probe import run_node
 
 SIGNATURE = b"pagefind_dcd"
 ZWSP = "\u200b"  # Pagefind marks Chinese word boundaries with zero-width spaces
@@ -118,14 +115,9 @@ def test_withheld_item_never_reaches_the_index(canary_site):
     assert not (canary_site / "bureau" / "2026" / "2026-06-02-search-canary").exists()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 NODE_QUERY = """
 const pf = await import(process.argv[2]);
-await pf.options({ basePath: process.argv[3] });
+await pf.options({ basePath: process.argv[3] + "pagefind/" });
 const out = {};
 for (const q of process.argv.slice(4)) {
   const r = await pf.search(q);
@@ -137,19 +129,7 @@ console.log(JSON.stringify(out));
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
 def test_chinese_query_with_pagefind_js(canary_site, tmp_path):
-    handler = functools.partial(_QuietHandler, directory=str(canary_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        module = tmp_path / "pagefind.mjs"
-        shutil.copy(canary_site / "pagefind" / "pagefind.js", module)
-        script = tmp_path / "query.mjs"
-        script.write_text(NODE_QUERY, encoding="utf-8")
-        base = f"http://127.0.0.1:{server.server_port}/pagefind/"
-        done = subprocess.run(["node", str(script), module.as_uri(), base, "海外仓", "跨境电商", "青鸾密档", "CANARYX7Q"],
-                              capture_output=True, text=True, timeout=60)
-    finally:
-        server.shutdown()
+    done = run_node(canary_site, NODE_QUERY, tmp_path, "海外仓", "跨境电商", "青鸾密档", "CANARYX7Q", timeout=60)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     demo = "/bureau/2026/2026-06-01-search-demo/"

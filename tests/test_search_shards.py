@@ -6,18 +6,15 @@ does, finds every page the single index of the normal demo build finds."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, build_site
+from pagefind_probe import run_node, serve
 from pipeline import search_index
 from pipeline.config import ConfigError, load_config
 from test_search import _decompressed
@@ -84,15 +81,6 @@ def test_bad_shard_size_is_a_chinese_config_error(tmp_path):
     assert "search_shard_pages" in str(err.value) and "portal.yaml" in str(err.value)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128  # Pagefind fetches every bundle's files at once
-
-
 NODE_MERGED = """
 const pf = await import(process.argv[2]);
 const base = process.argv[3]; const bundles = JSON.parse(process.argv[4]);
@@ -110,17 +98,7 @@ QUERIES = ("商务", "外贸", "跨境电商", "消费")
 
 
 def _node_search(site: Path, names: list[str], tmp: Path) -> dict:
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        module = tmp / "pagefind.mjs"
-        shutil.copy(site / "pagefind" / "pagefind.js", module)
-        script = tmp / "merged.mjs"
-        script.write_text(NODE_MERGED, encoding="utf-8")
-        done = subprocess.run(["node", str(script), module.as_uri(), f"http://127.0.0.1:{server.server_port}/", json.dumps(names), *QUERIES],
-                              capture_output=True, text=True, timeout=120)
-    finally:
-        server.shutdown()
+    done = run_node(site, NODE_MERGED, tmp, json.dumps(names), *QUERIES)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -145,11 +123,8 @@ from test_browser import browser, page  # noqa: E402,F401  (Chromium fixtures, s
 
 @pytest.fixture(scope="module")
 def served_shards(sharded):
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(sharded.out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(sharded.out) as base:
+        yield base
 
 
 def _shown(page) -> tuple[str, list[str]]:

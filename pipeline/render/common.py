@@ -50,6 +50,15 @@ def page_doc(base: str, n: int) -> str:
     return f"{base}/index.md" if n == 1 else f"{base}/page/{n}.md"
 
 
+def paginate(base: str, entries, page_size: int):
+    """Yield ``(page, pages, doc, chunk)`` for each page of a list at ``base`` (at least one,
+    even for an empty list), ``page_size`` entries each, in the given order."""
+    size = max(1, page_size)
+    pages = max(1, -(-len(entries) // size))
+    for page in range(1, pages + 1):
+        yield page, pages, page_doc(base, page), entries[(page - 1) * size : page * size]
+
+
 def pager(doc: str, base: str, page: int, pages: int) -> str:
     """The « 上一页 · 第 n / m 页 · 下一页 » line of a paginated list."""
     links = []

@@ -27,7 +27,7 @@ from pathlib import Path
 from pipeline import disclosure, report
 from pipeline.config import Config
 from pipeline.findings import Finding
-from pipeline.render.common import front_matter, h, md_escape, pager, rel, ymd
+from pipeline.render.common import front_matter, h, md_escape, pager, paginate, rel, ymd
 
 ROOT = "xxgk"
 APPLY_PAGE = "apply"  # content/pages/apply.md (section: xxgk): how to apply
@@ -59,12 +59,8 @@ def _browse(doc: str, years, topics, genres) -> str:
 
 
 def catalog_pages(base: str, title: str, entries, config: Config, browse) -> dict[str, str]:
-    size = max(1, config.portal.page_size)
-    pages = max(1, -(-len(entries) // size))
     out = {}
-    for page in range(1, pages + 1):
-        doc = f"{base}/index.md" if page == 1 else f"{base}/page/{page}.md"
-        chunk = entries[(page - 1) * size : page * size]
+    for page, pages, doc, chunk in paginate(base, entries, config.portal.page_size):
         meta = {"title": title if page == 1 else f"{title}（第 {page} 页）", "list": True}
         body = [front_matter(meta), f"# {md_escape(title)}\n\n", f"共 {len(entries)} 条信息。\n\n", browse(doc)]
         body.append(_catalog_table(doc, chunk) if chunk else "暂无信息。\n\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pipeline.config import SITE_KINDS, Config
-from pipeline.render.common import front_matter, md_escape, pager, rel, ymd
+from pipeline.render.common import front_matter, md_escape, pager, paginate, rel, ymd
 
 
 def _entry(doc: str, item, config: Config, with_site: bool) -> str:
@@ -22,12 +22,8 @@ def _entry(doc: str, item, config: Config, with_site: bool) -> str:
 
 def paginated(base: str, title: str, heading: str, items, config: Config, feed_doc: str, with_site: bool) -> dict[str, str]:
     """``base/index.md`` and ``base/page/N.md``: ``page_size`` items each, newest first."""
-    size = max(1, config.portal.page_size)
-    pages = max(1, -(-len(items) // size))
     out = {}
-    for page in range(1, pages + 1):
-        doc = f"{base}/index.md" if page == 1 else f"{base}/page/{page}.md"
-        chunk = items[(page - 1) * size : page * size]
+    for page, pages, doc, chunk in paginate(base, items, config.portal.page_size):
         meta = {"title": title if page == 1 else f"{title}（第 {page} 页）", "feed": feed_doc, "feed_title": f"{title} RSS", "list": True}
         body = [front_matter(meta), f"# {md_escape(heading)}\n\n"]
         if chunk:
