@@ -30,6 +30,32 @@ DB = click.option("--db", "db", type=click.Path(path_type=Path), default=None, h
 CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录（portal.yaml、sites.yaml …）")
 
 
+class _Date(click.ParamType):
+    """A YYYY-MM-DD option value, refused with a Chinese message (click's own is English)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.combine(date.fromisoformat(str(value).strip()), datetime.min.time())
+        except ValueError:
+            self.fail(f"“{value}” 不是日期，请写成 2026-11-28", param, ctx)
+
+
+class _Year(click.ParamType):
+    """A four-digit year option value, refused with a Chinese message."""
+
+    name = "YYYY"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if isinstance(value, int) or (text.isdigit() and len(text) == 4):
+            return int(text)
+        self.fail(f"“{value}” 不是年份，请写成 2025 这样的四位数字", param, ctx)
+
+
 AS_OF = click.option(
     "--as-of", "as_of", default=None, metavar="YYYY-MM-DD|today",
     help="未来日期检查（future-date）的参照日，today 表示今天（门户时区）；不给时取环境变量 SOURCE_DATE_EPOCH，都没有则不做此项检查",
@@ -288,7 +314,7 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
     run_server(content, config_dir, work, mkdocs_file, host, port)
 
 
-AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="统计日 YYYY-MM-DD，默认为最新一条信息的发布日期")
+STATS_AS_OF = click.option("--as-of", "as_of", type=_Date(), default=None, help="统计日 YYYY-MM-DD，默认为最新一条信息的发布日期")
 
 
 def _as_of(pub, config: Config, given) -> "date":
@@ -305,8 +331,8 @@ def _as_of(pub, config: Config, given) -> "date":
 @CONTENT
 @CONFIG
 @DB
-@click.option("--year", type=int, default=None, help="统计年度，默认为统计日所在年度")
-@AS_OF
+@click.option("--year", type=_Year(), default=None, help="统计年度，默认为统计日所在年度")
+@STATS_AS_OF
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def stats(content: Path, config_dir: Path, db: Path | None, year: int | None, as_of, fmt: str) -> None:
     """信息量统计：各子站条数、排名、任务完成率、得分，分渠道条数。"""
@@ -374,7 +400,7 @@ def _stats_table(figures) -> None:
 @CONTENT
 @CONFIG
 @DB
-@AS_OF
+@STATS_AS_OF
 @click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="报告写到这里（health.json、health.md），不进入 site/")
 def health(content: Path, config_dir: Path, db: Path | None, as_of, work: Path) -> None:
     """栏目更新检查：不更新栏目、空白栏目、首页更新、单项否决。"""
@@ -424,7 +450,7 @@ def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
 @CONTENT
 @CONFIG
 @DB
-@click.option("--year", type=int, required=True, help="报告年度，例如 2025（数据在 content/disclosure/<年度>.yaml）")
+@click.option("--year", type=_Year(), required=True, help="报告年度，例如 2025（数据在 content/disclosure/<年度>.yaml）")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("--strict", is_flag=True, help="有核对错误（勾稽关系、合计、办理结果代码、申请编号、上年结转）时退出码为 1")
 def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt: str, strict: bool) -> None:
