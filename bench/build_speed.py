@@ -17,8 +17,6 @@ Pagefind entry, wasm, meta and the index chunks and fragments that query loads.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
 import platform
@@ -26,7 +24,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -34,6 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import pagefind_probe  # noqa: E402  (tests/pagefind_probe.py: loopback server + Node)
 
 
 def child(content: Path, out: Path, work: Path) -> None:
@@ -71,52 +71,16 @@ def bare_mkdocs(work: Path, scratch: Path) -> float:
     return elapsed
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128  # a sharded index: Pagefind fetches every bundle's files at once
-
-
-NODE_TRANSFER = """
-const sizes = {}; const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, opts) => { const r = await realFetch(url, opts); const b = await r.clone().arrayBuffer();
-  sizes[new URL(String(url)).pathname.slice(1)] = b.byteLength; return r; };
-const pf = await import(process.argv[2]);
-const bundles = JSON.parse(process.argv[5]);  // sharded index: every bundle merged, as the search page does
-await pf.options({ basePath: process.argv[3] + bundles[0] });
-for (const b of bundles.slice(1)) await pf.mergeIndex(process.argv[3] + b);
-const r = await pf.search(process.argv[4]);
-await Promise.all(r.results.slice(0, 5).map(x => x.data()));
-console.log(JSON.stringify({ results: r.results.length, sizes }));
-"""
-
-
 def search_transfer(site: Path, query: str, scratch: Path) -> dict | None:
-    """Bytes a browser downloads for one query (pagefind.js + what it fetches, first 5 results)."""
+    """Bytes a browser downloads for one query (pagefind.js + what it fetches, first 5 results;
+    filter chunks not counted: the UI loads them once for the filter panel)."""
     if shutil.which("node") is None:
         return None
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = _Server(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        module = scratch / "pagefind.mjs"
-        shutil.copy(site / "pagefind" / "pagefind.js", module)
-        script = scratch / "transfer.mjs"
-        script.write_text(NODE_TRANSFER, encoding="utf-8")
-        manifest = site / "pagefind" / "portal-bundles.json"  # pipeline/search_index.py
-        bundles = json.loads(manifest.read_text(encoding="utf-8"))["bundles"] if manifest.is_file() else ["pagefind/"]
-        done = subprocess.run(["node", str(script), module.as_uri(), f"http://127.0.0.1:{server.server_port}/", query, json.dumps(bundles)],
-                              capture_output=True, text=True, timeout=120)
-    finally:
-        server.shutdown()
-    if done.returncode != 0:
+        data = pagefind_probe.transfer(site, query, scratch, filters=False, timeout=120)
+    except RuntimeError:
         return None
-    data = json.loads(done.stdout)
     sizes = data["sizes"]
-    sizes["pagefind.js"] = (site / "pagefind" / "pagefind.js").stat().st_size
     return {"query": query, "results": data["results"], "bytes": sum(sizes.values()), "files": sizes,
             "index_chunks": sum(v for k, v in sizes.items() if "/index/" in k),
             "ui": sum((site / "pagefind" / f).stat().st_size for f in ("pagefind-ui.js", "pagefind-ui.css"))}
