@@ -156,13 +156,7 @@ def _mapping(path: Path, data: Any, what: str) -> dict:
 
 def _build(cls: type, path: Path, data: dict, where: str, required: tuple[str, ...]) -> Any:
     """Make a frozen config record, naming the unknown or missing key when there is one."""
-    known = set(cls.__dataclass_fields__)
-    for key in data:
-        if key not in known:
-            raise ConfigError(path, f"{where}未知的键 “{key}”（可用：{'、'.join(sorted(known))}）")
-    for key in required:
-        if data.get(key) in (None, ""):
-            raise ConfigError(path, f"{where}缺少必填键 “{key}”")
+    _only(path, data, where, tuple(sorted(cls.__dataclass_fields__)), required)
     values = {}
     for key, value in data.items():
         default = cls.__dataclass_fields__[key].type

@@ -60,6 +60,7 @@ class Loaded:
     items: tuple[Item, ...]
     findings: tuple[Finding, ...]
     files: int  # item files seen (loaded or not)
+    paths: tuple[str, ...] = ()  # every item file seen, relative to the content folder
 
 
 class _Reject(Exception):
@@ -106,7 +107,7 @@ def load_items(content_dir: Path | str, config: Config, cache_file: Path | None 
             cache.save()
         except OSError:
             pass  # a cache that cannot be written only costs time
-    return Loaded(tuple(items), tuple(findings), len(files))
+    return Loaded(tuple(items), tuple(findings), len(files), tuple(f.relative_to(content).as_posix() for f in files))
 
 
 def parse_date(value: Any, tz) -> datetime:

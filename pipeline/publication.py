@@ -83,8 +83,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     duplicate_of = deduped.duplicate_of
     # 4. 索引号 numbering: reads the committed ledger, numbers only publishable items
     ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config)
-    items_dir = Path(content_dir) / "items"
-    present = {numbering.key_of_path(f.relative_to(items_dir).as_posix()) for f in load.item_files(items_dir)}  # incl. withheld/broken
+    present = {numbering.key_of_path(path) for path in loaded.paths}  # incl. withheld/broken
     numbered = numbering.number(published, ledger, config, present, trusted)
     published = numbered.items
     findings.extend(ledger_findings + numbered.findings)

@@ -9,17 +9,17 @@ body and the attachments.  Page meta names the sub-site feed, so the theme links
 from __future__ import annotations
 
 from pipeline.config import Config
+from pipeline.disclosure import publisher
 from pipeline.model import Item
 from pipeline.render.common import excerpt, front_matter, h, md_escape, rel, ymd
 
 
 def metadata_rows(item: Item, config: Config) -> list[tuple[str, str]]:
     """The 信息公开 metadata of an item, in the order portals show it."""
-    site = config.site_by_id[item.site]
     return [
         ("索引号", item.index_number or "—"),
         ("主题分类", item.topic or "—"),
-        ("发布机构", site.name if site.kind != "市站" else config.portal.name),
+        ("发布机构", publisher(item, config)),
         ("发布日期", ymd(item.date)),
         ("文号", item.doc_number or "—"),
         ("体裁分类", item.genre or "—"),
