@@ -3,8 +3,8 @@
 Text is normalised (NFKC, so full-width letters, digits and punctuation become half-width;
 Markdown, URLs, whitespace and punctuation removed; boilerplate lines such as 来源/编辑/
 责任编辑/作者/审核 dropped), cut into overlapping character shingles (Chinese has no
-spaces), fingerprinted with MinHash (numpy, 32-bit affine permutations over a mixed
-rolling hash) and indexed with banded LSH (sorted band keys + binary search, so a million
+spaces), fingerprinted with MinHash (numpy; one-permutation hashing with optimal densification
+over a mixed rolling hash) and indexed with banded LSH (sorted band keys + binary search, so a million
 fingerprints fit in about 1 GB).  LSH candidates are screened by their MinHash estimate
 and every survivor is confirmed with the exact Jaccard similarity of the shingle sets
 before it is reported.
@@ -44,6 +44,9 @@ NOT_WORD = re.compile(r"[\W_]+")  # whitespace, punctuation, symbols: everything
 # permutations — and only the survivors get the exact Jaccard check (reads their text).
 ESTIMATE_MARGIN = 0.15
 _ROLL = np.uint64(0x100000001B3)
+# Names how signatures are made: stored signatures (pipeline.upstream) of another scheme are
+# recomputed, never compared.
+SIGNATURE_SCHEME = "oph1"
 
 
 def normalize(text: str) -> str:
@@ -99,36 +102,78 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class MinHasher:
-    """MinHash signatures: ``num_perm`` permutations ``a·h + b mod 2³²`` (``a`` odd)."""
+    """MinHash signatures of ``num_perm`` positions by one-permutation hashing (Li, Owen
+    and Zhang 2012) with optimal densification (Shrivastava 2017): the 32-bit shingle
+    hashes — already uniform, sorted and unique — are split into ``num_perm`` equal
+    ranges by value, each position keeps the smallest hash of its range, and an empty
+    position copies a non-empty one chosen by a fixed pseudo-random probe sequence (the
+    same for every text, so signatures stay comparable position by position).  One pass
+    over the shingles instead of one per permutation; the collision probability per
+    position is still the Jaccard similarity (bench/dedup_quality.py checks the targets).
+    ``seed`` chooses the probe sequence."""
+
+    PROBES = 64  # probe rounds before the last resort (next non-empty position, circularly)
 
     def __init__(self, num_perm: int = 128, seed: int = 1):
-        rng = np.random.RandomState(seed)
         self.num_perm = num_perm
-        self.a = (rng.randint(0, 2**31, size=num_perm, dtype=np.uint64) * 2 + 1).astype(np.uint32)
-        self.b = rng.randint(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32)
+        self.seed = seed
+        # probe[t, i]: the position an empty position i looks at in round t
+        i = np.arange(num_perm, dtype=np.uint64)[None, :]
+        t = np.arange(self.PROBES, dtype=np.uint64)[:, None]
+        with np.errstate(over="ignore"):
+            mixed = _mix64((np.uint64(seed) << np.uint64(40)) ^ (t << np.uint64(20)) ^ i)
+        self.probe = (mixed % np.uint64(num_perm)).astype(np.intp)
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         return self.signatures([hashes])[0]
 
-    def signatures(self, hash_sets: Sequence[np.ndarray], batch_rows: int = 10_000) -> np.ndarray:
+    def signatures(self, hash_sets: Sequence[np.ndarray], batch_rows: int = 1_000_000) -> np.ndarray:
         """One signature row per shingle set (uint32, shape (len, num_perm)); empty sets
-        get the all-max signature, which matches nothing in the index."""
-        out = np.full((len(hash_sets), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+        get the all-max signature, which matches nothing in the index.  Each set must be
+        sorted and unique (what :func:`shingles` returns)."""
+        k = self.num_perm
+        out = np.full((len(hash_sets), k), np.iinfo(np.uint32).max, dtype=np.uint32)
+        filled = np.zeros((len(hash_sets), k), dtype=bool)  # positions some hash fell into
         start = 0
-        while start < len(hash_sets):
+        while start < len(hash_sets):  # batches bound the temporary arrays
             stop, rows = start, 0
             while stop < len(hash_sets) and (rows == 0 or rows + hash_sets[stop].size <= batch_rows):
                 rows += hash_sets[stop].size
                 stop += 1
-            chunk = [(i, h) for i, h in enumerate(hash_sets[start:stop], start) if h.size]
-            if chunk:
-                flat = np.concatenate([h for _, h in chunk])
-                offsets = np.cumsum([0] + [h.size for _, h in chunk[:-1]])
-                with np.errstate(over="ignore"):
-                    phv = flat[:, None] * self.a[None, :] + self.b[None, :]
-                out[[i for i, _ in chunk]] = np.minimum.reduceat(phv, offsets, axis=0)
+            if rows:
+                sizes = np.fromiter((h.size for h in hash_sets[start:stop]), dtype=np.intp, count=stop - start)
+                flat = np.concatenate([np.asarray(h, dtype=np.uint32) for h in hash_sets[start:stop]])
+                owner = np.repeat(np.arange(start, stop, dtype=np.intp), sizes)
+                slot = owner * k + ((flat.astype(np.uint64) * np.uint64(k)) >> np.uint64(32)).astype(np.intp)
+                # sorted hashes → positions ascend within a set: the first of each run is its minimum
+                first = np.ones(flat.size, dtype=bool)
+                first[1:] = slot[1:] != slot[:-1]
+                out.reshape(-1)[slot[first]] = flat[first]
+                filled.reshape(-1)[slot[first]] = True
             start = stop
+        self._densify(out, filled)
         return out
+
+    def _densify(self, sig: np.ndarray, original: np.ndarray) -> None:
+        """Fill the empty positions of every non-empty row from its original non-empty ones."""
+        live = np.nonzero(original.any(axis=1))[0]
+        if live.size == 0:
+            return
+        source = sig[live]
+        have = original[live]
+        done = have.copy()
+        for t in range(self.PROBES):
+            rows, cols = np.nonzero(~done)
+            if rows.size == 0:
+                break
+            targets = self.probe[t, cols]
+            hit = have[rows, targets]
+            rows, cols, targets = rows[hit], cols[hit], targets[hit]
+            sig[live[rows], cols] = source[rows, targets]
+            done[rows, cols] = True
+        for r, c in zip(*np.nonzero(~done)):  # rare (a text of a few characters): next non-empty position
+            nxt = next(j % self.num_perm for j in range(c + 1, c + self.num_perm + 1) if have[r, j % self.num_perm])
+            sig[live[r], c] = source[r, nxt]
 
 
 @functools.lru_cache(maxsize=32)

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE TABLE IF NOT EXISTS fingerprints (
     entry_id INTEGER PRIMARY KEY REFERENCES entries(id),
-    params TEXT NOT NULL,          -- shingle/num_perm/seed the signature was made with
+    params TEXT NOT NULL,          -- scheme/shingle/num_perm/seed the signature was made with
     signature BLOB NOT NULL        -- num_perm little-endian uint32
 );
 """
@@ -167,7 +167,8 @@ def parse_feed(data: bytes) -> tuple[list[Entry], str | None]:
 
 
 def params_key(settings: UpstreamConfig) -> str:
-    return f"{settings.shingle}/{settings.num_perm}/{settings.seed}"
+    """What a stored signature was made with; a signature of another scheme is recomputed."""
+    return f"{dedup.SIGNATURE_SCHEME}/{settings.shingle}/{settings.num_perm}/{settings.seed}"
 
 
 class Store:
