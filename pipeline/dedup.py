@@ -49,11 +49,27 @@ _ROLL = np.uint64(0x100000001B3)
 SIGNATURE_SCHEME = "oph1"
 
 
+# Characters of Chinese prose that NFKC changes (full-width punctuation, ideographic and
+# no-break space): replaced first, so the remaining text usually passes NFKC's quick check.
+_WIDE = re.compile("[\u00a0\u3000\uff01-\uff5e]")
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, several times faster on Chinese prose.  The
+    same result: a character replaced by its own NFKC form leaves the text compatibility-
+    equivalent, and NFKC gives every equivalent text the same normal form."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    for ch in set(_WIDE.findall(text)):
+        text = text.replace(ch, unicodedata.normalize("NFKC", ch))
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalize(text: str) -> str:
     """The comparable core of a text: NFKC, no boilerplate lines, no markup, URLs,
     whitespace or punctuation, lower case.  ``（来源：商务部网站）``, a full-width comma or
     an added blank line therefore change nothing."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = nfkc(text or "")
     text = MD_IMAGE.sub("", text)
     text = MD_LINK.sub(r"\1", text)
     text = HTML_TAG.sub("", text)
@@ -216,28 +232,55 @@ class LSHIndex:
                     acc = _mix64(acc ^ sig[:, col].astype(np.uint64))
             yield acc
 
-    def query_many(self, signatures: np.ndarray) -> list[np.ndarray]:
-        """Candidate rows for each query signature (sorted, unique)."""
+    def query_pairs(self, signatures: np.ndarray, later_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Every (query, row) pair sharing a band key, once, sorted by query then row.
+        ``later_only`` (the index queried with its own signatures): only rows after the
+        query, so each pair comes once and nothing is paired with itself."""
         signatures = np.atleast_2d(signatures)
-        found: list[list[np.ndarray]] = [[] for _ in range(len(signatures))]
-        if self.size == 0:
-            return [np.empty(0, dtype=np.int64) for _ in found]
+        if self.size == 0 or len(signatures) == 0:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        found = []
         for band, qkeys in enumerate(self._band_keys(signatures)):
             lo = np.searchsorted(self.keys[band], qkeys, side="left")
-            hi = np.searchsorted(self.keys[band], qkeys, side="right")
-            for q in np.nonzero(hi > lo)[0]:
-                found[q].append(self.order[band][lo[q] : hi[q]])
-        return [np.unique(np.concatenate(f)) if f else np.empty(0, dtype=np.int64) for f in found]
+            counts = np.searchsorted(self.keys[band], qkeys, side="right") - lo
+            if not counts.any():
+                continue
+            queries = np.repeat(np.arange(len(signatures), dtype=np.int64), counts)
+            # positions lo[q], lo[q]+1, … lo[q]+counts[q]-1 for every query, flattened
+            starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+            rows = self.order[band][starts + np.arange(queries.size)]
+            if later_only:
+                later = rows > queries
+                queries, rows = queries[later], rows[later]
+            found.append(queries * self.size + rows)
+        if not found:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        pairs = np.unique(np.concatenate(found))
+        return (pairs // self.size).astype(np.intp), (pairs % self.size).astype(np.intp)
+
+    def query_many(self, signatures: np.ndarray) -> list[np.ndarray]:
+        """Candidate rows for each query signature (sorted, unique)."""
+        queries, rows = self.query_pairs(signatures)
+        return _split(rows, queries, len(np.atleast_2d(signatures)))
 
 
-def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float) -> list[np.ndarray]:
-    """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``."""
-    out = []
-    for q, rows in zip(queries, index.query_many(queries)):
-        if rows.size:
-            rows = rows[(signatures[rows] == q).mean(axis=1) >= minimum]
-        out.append(rows)
-    return out
+def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray]:
+    """``rows`` grouped by their (sorted) ``queries``: one array per query 0 … count-1."""
+    bounds = np.searchsorted(queries, np.arange(count + 1))
+    return [rows[bounds[q] : bounds[q + 1]] for q in range(count)]
+
+
+def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, chunk: int = 200_000,
+           later_only: bool = False) -> list[np.ndarray]:
+    """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``
+    (``later_only``: see :meth:`LSHIndex.query_pairs`)."""
+    queries = np.atleast_2d(queries)
+    q, rows = index.query_pairs(queries, later_only)
+    keep = np.zeros(q.size, dtype=bool)
+    for start in range(0, q.size, chunk):  # chunks bound the (pairs × num_perm) comparison
+        part = slice(start, start + chunk)
+        keep[part] = (signatures[rows[part]] == queries[q[part]]).mean(axis=1) >= minimum
+    return _split(rows[keep], q[keep], len(queries))
 
 
 @dataclass(frozen=True)
@@ -330,7 +373,7 @@ def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fin
     similar: dict[int, float] = {}
     # LSH candidates first pass the vectorised MinHash estimate; only those get the exact
     # Jaccard check, and a pair already joined through a third item is not compared again.
-    for i, cands in enumerate(screen(sigs, sigs, index, settings.threshold - ESTIMATE_MARGIN)):
+    for i, cands in enumerate(screen(sigs, sigs, index, settings.threshold - ESTIMATE_MARGIN, later_only=True)):
         for j in cands:
             j = int(j)
             if j <= i or (root(i) == root(j) and i in similar and j in similar):

@@ -48,6 +48,15 @@ def _fold_table() -> dict[int, int]:
 
 
 _FOLD = _fold_table()
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD)) + "]")
+
+
+def fold(text: str) -> str:
+    """``text.translate(_FOLD)``, faster on Chinese prose: only the few distinct characters
+    that fold (full-width commas, brackets …) are replaced, each in one pass."""
+    for ch in set(_FOLDABLE.findall(text)):
+        text = text.replace(ch, chr(_FOLD[ord(ch)]))
+    return text
 # format characters (Unicode Cf: zero-width space/joiners, bidi controls, soft hyphen …) and
 # variation selectors: invisible, so a word split by them must still be found
 _INVISIBLE = re.compile(
@@ -75,7 +84,7 @@ class Normalised:
 
 
 def normalise(text: str) -> Normalised:
-    folded = text.translate(_FOLD)
+    folded = fold(text)
     if not _INVISIBLE.search(folded):
         return Normalised(folded, text, None)
     index = tuple(i for i, ch in enumerate(folded) if not _INVISIBLE.match(ch))
@@ -107,7 +116,9 @@ class MarkerScanner:
     or heading a title or a line; and configured phrases (不得外传, 内部资料 注意保存 …) anywhere."""
 
     def __init__(self, rules: ConfidentialityRules):
-        levels = "|".join(re.escape(w.translate(_FOLD)) for w in rules.marker_levels) or r"(?!)"
+        # every pattern but the phrases needs a level word: a text without one skips them
+        self.levels = tuple(w.translate(_FOLD) for w in rules.marker_levels if w)
+        levels = "|".join(re.escape(w) for w in self.levels) or r"(?!)"
         lv = f"(?:{levels})"
         term = r"(?:\s*(?:[★☆*]\s*)?(?:\d+\s*(?:年|个月|月|天)|长期|启用前|公开前))?"
         self.anywhere = re.compile(
@@ -125,15 +136,19 @@ class MarkerScanner:
         self.prefix = re.compile(rf"^[\s#>*_~`|-]*({lv}{term})\s*(?:[:：|｜/·—-]|\s)", re.MULTILINE)
         phrases = [_phrase_regex(p) for p in rules.marker_phrases if p.strip()]
         self.phrases = re.compile("|".join(phrases)) if phrases else None
+        # a phrase match starts with the phrase's first word, as written
+        self.phrase_heads = tuple(p.split()[0].translate(_FOLD) for p in rules.marker_phrases if p.strip())
 
     def scan(self, norm: Normalised) -> list[Hit]:
         spans: dict[int, tuple[int, int]] = {}
-        for m in self.anywhere.finditer(norm.text):
-            spans.setdefault(m.start(), m.span())
-        for regex in (self.line, self.prefix):
-            for m in regex.finditer(norm.text):
-                spans.setdefault(m.start(1), m.span(1))
-        if self.phrases:
+        text = norm.text
+        if any(level in text for level in self.levels):
+            for m in self.anywhere.finditer(text):
+                spans.setdefault(m.start(), m.span())
+            for regex in (self.line, self.prefix):
+                for m in regex.finditer(text):
+                    spans.setdefault(m.start(1), m.span(1))
+        if self.phrases and any(head in text for head in self.phrase_heads):
             for m in self.phrases.finditer(norm.text):
                 spans.setdefault(m.start(), m.span())
         return _hits(norm, "marker", "密级或内部标志", (spans[k] for k in sorted(spans)))
@@ -146,6 +161,9 @@ _ID_CHECK = "10x98765432"
 _ID_RE = re.compile(r"(?<![0-9a-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dx](?![0-9a-z])")
 _MOBILE_RE = re.compile(r"(?<![0-9a-z])(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?![0-9a-z])")
 _CARD_RE = re.compile(r"(?<![0-9a-z])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{4,7}(?![0-9a-z])")
+# Each of the three contains eight digits with at most one space or hyphen in the middle:
+# a text without that (most prose: years, amounts, percentages) skips them.
+_PII_HINT = re.compile(r"\d{4}[\s-]?\d{4}")
 
 
 def id_number_valid(digits: str) -> bool:
@@ -179,6 +197,8 @@ class PiiScanner:
 
     def scan(self, norm: Normalised) -> list[Hit]:
         text = norm.text
+        if not _PII_HINT.search(text):
+            return []
         out: list[Hit] = []
         taken: list[tuple[int, int]] = []
         for m in _ID_RE.finditer(text):
@@ -269,19 +289,26 @@ class HtmlScanner:
         def add(start: int, end: int, what: str) -> None:
             found.setdefault(start, (start, end, what))
 
-        for m in self.tag_re.finditer(text):
-            add(m.start(), m.end(), f"<{m.group(1).lower()}> 标签")
-        for m in self.handler_re.finditer(text):
-            add(m.start(1), m.end(1) + 1, "事件属性")
-        for m in _ATTR_LIST.finditer(text):
-            add(m.start(1), m.end(), "事件属性")
-        for m in _RAW_SCHEME.finditer(text):
-            add(m.start(), m.end(), "脚本网址")
-        for m in _MD_LINK.finditer(text):
-            group = next(g for g in (1, 2, 3) if m.group(g) is not None)
-            if _bad_url(m.group(group)):
-                add(m.start(group), m.end(group), "脚本网址")
-        if "<" in text:
+        # each pattern needs a character most prose lacks: tags "<", attr_list "{" and "=",
+        # script URLs ":", Markdown links "]" or "<"
+        tag = "<" in text
+        if tag:
+            for m in self.tag_re.finditer(text):
+                add(m.start(), m.end(), f"<{m.group(1).lower()}> 标签")
+            for m in self.handler_re.finditer(text):
+                add(m.start(1), m.end(1) + 1, "事件属性")
+        if "{" in text and "=" in text:
+            for m in _ATTR_LIST.finditer(text):
+                add(m.start(1), m.end(), "事件属性")
+        if ":" in text:
+            for m in _RAW_SCHEME.finditer(text):
+                add(m.start(), m.end(), "脚本网址")
+        if tag or "]" in text:
+            for m in _MD_LINK.finditer(text):
+                group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+                if _bad_url(m.group(group)):
+                    add(m.start(group), m.end(group), "脚本网址")
+        if tag:
             collector = _TagCollector(self.tags)
             try:
                 collector.feed(text)

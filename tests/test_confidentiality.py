@@ -560,3 +560,11 @@ def test_scanners_never_raise_and_classified_never_passes(title, body, summary, 
     assert "gate-failure" not in {f.rule for f in gated.findings}  # every scanner copes with any text
     if classified:
         assert gated.published == ()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("秘密机密ＡＢＣabcXYZ，；（）：１２３\u3000\u200b中文 \n")), max_size=60) | st.text(max_size=40))
+def test_fast_fold_is_the_fold_table(text):
+    from pipeline import scanners
+
+    assert scanners.fold(text) == text.translate(scanners._FOLD)

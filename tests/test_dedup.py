@@ -7,12 +7,15 @@ import json
 import random
 import shutil
 import threading
+import unicodedata
 from functools import partial
 from pathlib import Path
 
 import feedparser
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import dedup, publication
 from pipeline.config import ConfigError, load_config
@@ -253,3 +256,33 @@ def test_a_corrupt_database_is_reported_not_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     findings = json.loads(done.stdout)
     assert any(f["rule"] == "upstream-unavailable" and f["path"] == str(db) and f["severity"] == "error" for f in findings)
+
+
+# The fast paths must give exactly what the slow, obvious code gives: NFKC of any text
+# (Chinese prose with full-width punctuation, compatibility characters, combining marks),
+# and the one-permutation signatures of sets of any size (densification of short texts).
+_PROSE = st.text(alphabet=st.sampled_from(list("中文商务局，；（）：！？％＠﹪\u3000\xa0ＡＢａ１２㎏①ﬁe\u0301ＱA\u200bｶﾞ 12ab\n")), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_PROSE, st.text(max_size=40)))
+def test_fast_nfkc_is_nfkc(text):
+    assert dedup.nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=300))
+def test_signature_positions_hold_range_minima_or_copies(values):
+    hasher = dedup.MinHasher(32, 5)
+    hashes = np.unique(np.array(values, dtype=np.uint32))
+    sig = hasher.signature(hashes)
+    if hashes.size == 0:
+        assert (sig == np.iinfo(np.uint32).max).all()
+        return
+    ranges = (hashes.astype(np.uint64) * 32) >> np.uint64(32)
+    minima = {int(r): int(hashes[ranges == r].min()) for r in np.unique(ranges)}
+    for position, value in enumerate(sig.tolist()):
+        if position in minima:
+            assert value == minima[position]  # its own range's smallest hash
+        else:
+            assert value in minima.values()  # densified: a copy of a non-empty range
