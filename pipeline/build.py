@@ -37,6 +37,7 @@ class BuildOptions:
     upstream_db: Path | None = None  # upstream (查重) database; None → <work>/upstream.sqlite
     search: bool = True  # run Pagefind over the rendered site
     as_of: date | None = None  # reference date of the future-date warning (--as-of); None: not checked
+    jobs: int | None = None  # processes for the per-file pipeline work (--jobs); None: one per core
     # progress(stage, done, total): called as stages start and as mkdocs writes pages; the CLI
     # draws it (stages never print).  Stages: pipeline, docs_tree, mkdocs, pagefind.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
@@ -96,7 +97,7 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
     if options.work.resolve().is_relative_to(options.out.resolve()):
         raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
     pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
-                          cache_dir=options.work / "cache")
+                          cache_dir=options.work / "cache", jobs=options.jobs)
     if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
         numbering.write_ledger(options.content, pub.index_ledger)
     timings["pipeline"] = time.perf_counter() - t0

@@ -62,6 +62,12 @@ AS_OF = click.option(
 )
 
 
+JOBS = click.option(
+    "--jobs", "-j", "jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+    help="并行进程数（逐文件的读取、保密审查、查重指纹；结果与单进程相同），默认每个 CPU 核一个",
+)
+
+
 def _reference_date(as_of: str | None, config: Config) -> tuple[date | None, str]:
     """The "today" of the future-date warning and where it came from — only ever what the
     caller asked for (``--as-of``, ``SOURCE_DATE_EPOCH``), never the clock on its own, so the
@@ -122,7 +128,8 @@ def main() -> None:
 @click.option("--staged", is_flag=True, help="只报告 git 暂存区（git add 过）的文件，供 pre-commit 使用")
 @DB
 @AS_OF
-def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | None, as_of: str | None) -> None:
+@JOBS
+def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | None, as_of: str | None, jobs: int | None) -> None:
     """检查全部条目，不生成网站。有需要修改的错误时退出码为 1。
 
     涉密（classified）和依申请公开/不予公开（not-public）的条目按其声明不发布，
@@ -139,7 +146,7 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
             click.echo(f"无法取得暂存文件：{exc}", err=True)
             sys.exit(1)
     reference, source = _reference_date(as_of, config)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference)
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
     _, page_findings = build_mod.publishable_pages(content, config)
     all_findings = pub.findings + page_findings
     findings = all_findings if wanted is None else tuple(f for f in all_findings if f.path in wanted)
@@ -194,7 +201,9 @@ def new(content: Path, config_dir: Path, site: str, column: str, title: str, kin
 @click.option("--strict", is_flag=True, help="有需要编辑修改的问题时构建失败（CI 使用）")
 @DB
 @AS_OF
-def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None, as_of: str | None) -> None:
+@JOBS
+def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None, as_of: str | None,
+          jobs: int | None) -> None:
     """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。"""
     config = _load_config(config_dir)
     reference, source = _reference_date(as_of, config)
@@ -202,7 +211,7 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
         with build_progress() as progress:
             options = build_mod.BuildOptions(
                 content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db,
-                as_of=reference, progress=progress,
+                as_of=reference, progress=progress, jobs=jobs,
             )
             result = build_mod.build(options, config)
     except (MkdocsError, SearchIndexError) as exc:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable
 
+from pipeline import parallel
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.model import Item
@@ -181,33 +182,44 @@ def build_scanners(config: Config) -> Scanners | None:
         return None
 
 
-def gate(items: Iterable[Item], config: Config, reference: date | None = None, cache=None) -> Gated:
+def _run(check: Callable[[Item, Review], list[Finding]], item: Item, review: Review) -> tuple[list[Finding], bool]:
+    """What ``check`` found, and whether it finished; a check that breaks blocks the item."""
+    try:
+        return check(item, review), True
+    except Exception as exc:  # noqa: BLE001 - fail closed (and the failure is not cached)
+        return [error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布")], False
+
+
+def gate(items: Iterable[Item], config: Config, reference: date | None = None, cache=None, jobs: int | None = None) -> Gated:
     """Split ``items`` into published and withheld.  ``reference`` is the build's "today" for
     the future-date warning (explicit, so that the same inputs always give the same result).
     ``cache`` (a :class:`pipeline.stage_cache.GateCache`, optional) memoises what the
-    :data:`CACHEABLE` checks found for an unchanged item; the decision is taken here, every run."""
+    :data:`CACHEABLE` checks found for an unchanged item; the decision is taken here, every run.
+    The content scan of items not in the cache runs in up to ``jobs`` processes
+    (:mod:`pipeline.parallel`); the results are the same as in one."""
     review = Review(config, build_scanners(config), reference)
     if review.scanners is None:
         cache = None  # fail closed: without scanners every item is checked (and held back)
+    items = list(items)
+    keys = [cache.key(item) for item in items] if cache is not None else [None] * len(items)
+    # the expensive check, for the items the cache does not know, spread over the cores
+    todo = [n for n, key in enumerate(keys) if key is None or cache.get(key, check_content.__name__) is None]
+    scanned = dict(zip(todo, parallel.map_ordered(lambda n: _run(check_content, items[n], review), todo, jobs)))
     published: list[Item] = []
     withheld: list[Withheld] = []
     findings: list[Finding] = []
-    for item in items:
+    for n, item in enumerate(items):
         item_findings: list[Finding] = []
-        key = cache.key(item) if cache is not None else None
+        key = keys[n]
         for check in CHECKS:
             memo = key is not None and check in CACHEABLE
             found = cache.get(key, check.__name__) if memo else None
             if found is not None:
                 item_findings.extend(found)
                 continue
-            try:
-                found = check(item, review)
-            except Exception as exc:  # fail closed: a check that breaks blocks the item (and is not cached)
-                item_findings.append(error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布"))
-                continue
+            found, finished = scanned.pop(n) if check is check_content and n in scanned else _run(check, item, review)
             item_findings.extend(found)
-            if memo:
+            if memo and finished:
                 cache.put(key, check.__name__, found)
         findings.extend(item_findings)
         if any(f.severity == ERROR for f in item_findings):

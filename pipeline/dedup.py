@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from pipeline import parallel
 from pipeline.findings import Finding, error, warning
 
 # Lines that name the source, editor, author … of a text: not part of what is said.
@@ -232,10 +233,10 @@ class LSHIndex:
                     acc = _mix64(acc ^ sig[:, col].astype(np.uint64))
             yield acc
 
-    def query_pairs(self, signatures: np.ndarray, later_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def query_pairs(self, signatures: np.ndarray, own_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every (query, row) pair sharing a band key, once, sorted by query then row.
-        ``later_only`` (the index queried with its own signatures): only rows after the
-        query, so each pair comes once and nothing is paired with itself."""
+        ``own_from``: the queries are the index's own rows ``own_from``, ``own_from + 1`` …;
+        only later rows are returned, so each pair comes once and nothing pairs with itself."""
         signatures = np.atleast_2d(signatures)
         if self.size == 0 or len(signatures) == 0:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
@@ -249,8 +250,8 @@ class LSHIndex:
             # positions lo[q], lo[q]+1, … lo[q]+counts[q]-1 for every query, flattened
             starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
             rows = self.order[band][starts + np.arange(queries.size)]
-            if later_only:
-                later = rows > queries
+            if own_from is not None:
+                later = rows > queries + own_from
                 queries, rows = queries[later], rows[later]
             found.append(queries * self.size + rows)
         if not found:
@@ -270,17 +271,20 @@ def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray
     return [rows[bounds[q] : bounds[q + 1]] for q in range(count)]
 
 
-def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, chunk: int = 200_000,
+def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, block: int = 1000,
            later_only: bool = False) -> list[np.ndarray]:
     """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``
-    (``later_only``: see :meth:`LSHIndex.query_pairs`)."""
+    (``later_only``: the index was built from ``queries``; see :meth:`LSHIndex.query_pairs`).
+    Queries go ``block`` at a time, which bounds the memory the candidate pairs take when
+    many texts share phrases."""
     queries = np.atleast_2d(queries)
-    q, rows = index.query_pairs(queries, later_only)
-    keep = np.zeros(q.size, dtype=bool)
-    for start in range(0, q.size, chunk):  # chunks bound the (pairs × num_perm) comparison
-        part = slice(start, start + chunk)
-        keep[part] = (signatures[rows[part]] == queries[q[part]]).mean(axis=1) >= minimum
-    return _split(rows[keep], q[keep], len(queries))
+    out: list[np.ndarray] = []
+    for start in range(0, len(queries), block):
+        part = queries[start : start + block]
+        q, rows = index.query_pairs(part, start if later_only else None)
+        keep = (signatures[rows] == part[q]).mean(axis=1) >= minimum
+        out.extend(_split(rows[keep], q[keep], len(part)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -300,8 +304,10 @@ class UpstreamMatch:
     similarity: float
 
 
-def fingerprint_texts(texts: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
-    return fingerprint_normalized([normalize(t) for t in texts], shingle_size, hasher)
+def fingerprint_texts(texts: Sequence[str], shingle_size: int, hasher: MinHasher, jobs: int | None = None) -> list[Fingerprint]:
+    """Fingerprints of ``texts``, made by up to ``jobs`` processes (:mod:`pipeline.parallel`)."""
+    return parallel.map_ordered(lambda chunk: fingerprint_normalized([normalize(t) for t in chunk], shingle_size, hasher),
+                                texts, jobs, batched=True)
 
 
 def fingerprint_normalized(norms: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 import frontmatter
 import yaml
 
+from pipeline import parallel
 from pipeline.config import Config
 from pipeline.findings import Finding, error
 from pipeline.model import DISCLOSURES, KINDS, Attachment, Item
@@ -75,39 +76,52 @@ def item_files(items_dir: Path) -> list[Path]:
     return sorted(p for p in items_dir.rglob("*.md") if p.is_file())
 
 
-def load_items(content_dir: Path | str, config: Config, cache_file: Path | None = None) -> Loaded:
+def load_items(content_dir: Path | str, config: Config, cache_file: Path | None = None, jobs: int | None = None) -> Loaded:
     """Load every item file; with ``cache_file`` (:mod:`pipeline.load_cache`) an unchanged
-    file's result is reused instead of parsed again."""
+    file's result is reused instead of parsed again.  Files not in the cache are parsed by
+    up to ``jobs`` processes (:mod:`pipeline.parallel`; default: one per core)."""
     from pipeline.load_cache import LoadCache
 
     content = Path(content_dir)
     files = item_files(content / "items")
     cache = LoadCache(cache_file, config) if cache_file else None
-    items: list[Item] = []
-    findings: list[Finding] = []
+    results: list[Item | Finding | None] = []
+    todo: list[tuple[int, Path, str, bytes]] = []  # (position, file, relative path, bytes) to parse
+    keys: dict[int, str] = {}
     for file in files:
         rel = file.relative_to(content).as_posix()
         try:
             data = file.read_bytes()
         except OSError as exc:
-            findings.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
+            results.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
             continue
-        key = LoadCache.key(rel, data) if cache else None
-        result = cache.get(key) if cache else None
+        result = None
+        if cache:
+            keys[len(results)] = key = LoadCache.key(rel, data)
+            result = cache.get(key)
         if result is None:
-            try:
-                result = load_item(file, rel, config, data)
-            except _Reject as reject:
-                result = reject.finding
-            if cache:
-                cache.put(key, result)
-        (items if isinstance(result, Item) else findings).append(result)
+            todo.append((len(results), file, rel, data))
+        results.append(result)
+    parsed = parallel.map_ordered(lambda task: _load_or_reject(task[1], task[2], config, task[3]), todo, jobs)
+    for (position, *_), result in zip(todo, parsed):
+        results[position] = result
+        if cache:
+            cache.put(keys[position], result)
+    items = [r for r in results if isinstance(r, Item)]
+    findings = [r for r in results if not isinstance(r, Item)]
     if cache:
         try:
             cache.save()
         except OSError:
             pass  # a cache that cannot be written only costs time
     return Loaded(tuple(items), tuple(findings), len(files), tuple(f.relative_to(content).as_posix() for f in files))
+
+
+def _load_or_reject(file: Path, rel: str, config: Config, data: bytes) -> Item | Finding:
+    try:
+        return load_item(file, rel, config, data)
+    except _Reject as reject:
+        return reject.finding
 
 
 def parse_date(value: Any, tz) -> datetime:

@@ -49,7 +49,7 @@ def newest_first(items) -> tuple:
 
 
 def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None,
-        load_cache: Path | None = None, cache_dir: Path | None = None) -> Publication:
+        load_cache: Path | None = None, cache_dir: Path | None = None, jobs: int | None = None) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
     only what the previous one let through, and numbering sees only publishable items.
 
@@ -58,16 +58,17 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     ``reference``: the build's "today" for the future-date warning (``--as-of``); None skips it.
     ``cache_dir``: the private cache folder (``<work>/cache``, never under site/) — unchanged
     files are not parsed, scanned or fingerprinted again (:mod:`pipeline.load_cache`,
-    :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only)."""
+    :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only).
+    ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core)."""
     if cache_dir is not None and load_cache is None:
         load_cache = Path(cache_dir) / "load.pickle"
     gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.pickle", config) if cache_dir is not None else None
     # 1. load + validate (one reader per file; broken files become findings)
-    loaded = load.load_items(content_dir, config, load_cache)  # load_cache: see pipeline.load_cache
+    loaded = load.load_items(content_dir, config, load_cache, jobs)  # load_cache: see pipeline.load_cache
     items, url_findings = load.unique_urls(loaded.items)
     findings = list(loaded.findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
-    gated = confidentiality.gate(items, config, reference, gate_cache)  # reference: "today" for future-date
+    gated = confidentiality.gate(items, config, reference, gate_cache, jobs)  # reference: "today" for future-date
     stage_cache.save_quietly(gate_cache)
     findings.extend(gated.findings)
     published = newest_first(gated.published)
@@ -75,7 +76,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
     #    two sub-sites stays published but is counted once (duplicate_of)
     prints = stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
-    deduped = upstream.deduplicate(published, config, upstream_db, prints)
+    deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs)
     stage_cache.save_quietly(prints)
     published = deduped.published
     withheld = withheld + deduped.withheld

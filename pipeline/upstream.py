@@ -347,7 +347,7 @@ class Deduplicated:
     duplicate_of: tuple[tuple[str, str], ...]  # (path, canonical path) within the portal
 
 
-def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None) -> Deduplicated:
+def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None, jobs: int | None = None) -> Deduplicated:
     """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
     ``original: true``), then near-identical published items are paired with the canonical
     one (the earliest; on the same day the higher-level sub-site).  ``fingerprint_cache``
@@ -359,9 +359,9 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
     texts = [dedup.item_text(i) for i in published]
     if fingerprint_cache is not None:
-        made = fingerprint_cache.fingerprints(texts, lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher))
+        made = fingerprint_cache.fingerprints(texts, lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher, jobs))
     else:
-        made = dedup.fingerprint_texts(texts, settings.shingle, hasher)
+        made = dedup.fingerprint_texts(texts, settings.shingle, hasher, jobs)
     prints = dict(zip((i.path for i in published), made))
     try:
         kept, blocked, up_findings = dedup.check_upstream(published, corpus, settings, [prints[i.path] for i in published])

@@ -286,3 +286,17 @@ def test_signature_positions_hold_range_minima_or_copies(values):
             assert value == minima[position]  # its own range's smallest hash
         else:
             assert value in minima.values()  # densified: a copy of a non-empty range
+
+
+def test_blockwise_self_screen_equals_the_full_one():
+    rng = random.Random(11)
+    pool = [chr(c) for c in range(0x4E00, 0x4E00 + 60)]  # a small alphabet: many similar texts
+    base = ["".join(rng.choice(pool) for _ in range(200)) for _ in range(8)]
+    docs = [b[: rng.randint(120, 200)] + "".join(rng.choice(pool) for _ in range(40)) for b in base for _ in range(30)]
+    hasher = dedup.MinHasher(128, 1)
+    sigs = hasher.signatures([dedup.shingles(d, 3) for d in docs])
+    index = dedup.LSHIndex(sigs, *dedup.lsh_params(0.3, 128))
+    full = dedup.screen(sigs, sigs, index, 0.25)
+    later = dedup.screen(sigs, sigs, index, 0.25, block=7, later_only=True)
+    assert sum(r.size for r in later) > 100  # the texts do pair up
+    assert [r.tolist() for r in later] == [[j for j in r.tolist() if j > i] for i, r in enumerate(full)]

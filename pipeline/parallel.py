@@ -1,0 +1,82 @@
+"""Per-file work of a stage spread over the machine's cores (fork-based process pool).
+
+A stage hands :func:`map_ordered` a function and its tasks (files to parse, items to scan,
+texts to fingerprint) and gets the results back in task order — the same list a plain
+``[func(t) for t in tasks]`` gives, so the stages stay functions over records and their
+output does not depend on the number of processes.  The tasks are not sent to the workers:
+the pool is forked after they are set aside, so each worker inherits them and only the
+chunk bounds travel there and the results back.  Below :data:`MIN_TASKS` tasks, with one
+core, or where ``fork`` does not exist (Windows, macOS' default), everything runs in this
+process.  A pool that breaks (a worker killed, out of memory) is not trusted: the whole
+map is redone here.  The functions must not print and must catch what they expect to fail
+(a broken file, a scanner error) themselves, as the stages already do.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Sequence
+
+# Fewer tasks than this are not worth forking for (a fork and the result transfer cost
+# some tens of milliseconds; a task costs 50–300 µs).
+MIN_TASKS = 1500
+CHUNKS_PER_WORKER = 4  # several chunks per worker even out uneven tasks
+
+_job: tuple[Callable, Sequence, bool] | None = None  # (func, tasks, batched): read by the forked workers
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def workers_for(tasks: int, jobs: int | None) -> int:
+    """How many processes ``tasks`` tasks get: 1 (this process) or ``jobs`` (default: the cores)."""
+    wanted = available_cores() if jobs is None else jobs
+    if wanted < 2 or tasks < MIN_TASKS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(wanted, tasks)
+
+
+def map_ordered(func: Callable, tasks: Sequence, jobs: int | None = None, *, batched: bool = False) -> list:
+    """``[func(t) for t in tasks]`` — or, ``batched``, ``func(tasks)`` for a function that
+    takes a list and returns one result per task — computed by up to ``jobs`` processes."""
+    workers = workers_for(len(tasks), jobs)
+    if workers == 1:
+        return _serial(func, tasks, batched)
+    global _job
+    size = -(-len(tasks) // (workers * CHUNKS_PER_WORKER))
+    bounds = [(lo, min(lo + size, len(tasks))) for lo in range(0, len(tasks), size)]
+    _job = (func, tasks, batched)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_detach_output) as pool:
+            parts = list(pool.map(_run_chunk, bounds))
+    except Exception:  # noqa: BLE001 - a broken pool: do it all here (same results, only slower)
+        return _serial(func, tasks, batched)
+    finally:
+        _job = None
+    return [result for part in parts for result in part]
+
+
+def _serial(func: Callable, tasks: Sequence, batched: bool) -> list:
+    return list(func(list(tasks))) if batched else [func(t) for t in tasks]
+
+
+def _detach_output() -> None:
+    """In a new worker: its own stdout/stderr.  The inherited ones may have been locked by
+    another thread of the parent (the progress bar) at the moment of the fork, and a worker
+    flushes them when it exits; the work itself never prints."""
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list:
+    """In a worker: the results of tasks ``lo`` … ``hi - 1`` of the inherited job."""
+    func, tasks, batched = _job
+    lo, hi = bounds
+    return _serial(func, tasks[lo:hi], batched)

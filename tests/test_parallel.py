@@ -1,0 +1,79 @@
+"""Per-file work in several processes (pipeline.parallel): the same publication as in one
+process — items, withheld items, findings, duplicates, in the same order — and a pool that
+breaks is replaced by doing the work here."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import ROOT
+
+from pipeline import confidentiality, dedup, load, parallel, publication
+from pipeline.config import load_config
+
+
+@pytest.fixture()
+def always_parallel(monkeypatch):
+    """Fork even for the demo's 138 files (normally only from parallel.MIN_TASKS on)."""
+    monkeypatch.setattr(parallel, "MIN_TASKS", 1)
+
+
+def record_pids(monkeypatch, folder, module, name):
+    """Leave a file named after the process wherever ``module.name`` runs."""
+    original = getattr(module, name)
+
+    def recording(*args, **kwargs):
+        (folder / str(os.getpid())).touch()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+def test_two_processes_publish_exactly_what_one_does(content_copy, tmp_path, always_parallel, monkeypatch):
+    config = load_config(ROOT / "site_config")
+    pids = {stage: tmp_path / stage for stage in ("load", "scan", "fingerprint")}
+    for folder in pids.values():
+        folder.mkdir()
+    record_pids(monkeypatch, pids["load"], load, "load_item")
+    record_pids(monkeypatch, pids["scan"], confidentiality, "check_content")
+    record_pids(monkeypatch, pids["fingerprint"], dedup, "fingerprint_normalized")
+    leaky = sorted((content_copy / "items" / "bureau").rglob("*.md"))[5]
+    leaky.write_text(leaky.read_text(encoding="utf-8") + "\n联系人手机：13907301234。\n", encoding="utf-8")
+    one = publication.run(content_copy, config, upstream_db=tmp_path / "a.sqlite", jobs=1)
+    assert {p.name for folder in pids.values() for p in folder.iterdir()} == {str(os.getpid())}  # jobs=1: all here
+    two = publication.run(content_copy, config, upstream_db=tmp_path / "b.sqlite", jobs=2)
+    for stage, folder in pids.items():
+        assert len({p.name for p in folder.iterdir()} - {str(os.getpid())}) == 2, stage  # two workers did the work
+    assert one.withheld and one.duplicate_of and any(f.rule == "pii" for f in one.findings)  # every gate had work
+    assert two.published == one.published and two.withheld == one.withheld
+    assert two.findings == one.findings and two.duplicate_of == one.duplicate_of
+    cached = publication.run(content_copy, config, upstream_db=tmp_path / "b.sqlite", cache_dir=tmp_path / "cache", jobs=2)
+    assert cached.published == one.published and cached.findings == one.findings
+
+
+def test_map_keeps_task_order_in_every_mode(always_parallel):
+    tasks = list(range(37))
+    assert parallel.map_ordered(lambda t: t * t, tasks, 1) == [t * t for t in tasks]
+    assert parallel.map_ordered(lambda chunk: [-t for t in chunk], tasks, 3, batched=True) == [-t for t in tasks]
+    assert parallel.map_ordered(lambda t: os.getpid(), tasks, 2) != [os.getpid()] * len(tasks)  # really elsewhere
+
+
+def test_a_broken_pool_is_redone_here(always_parallel):
+    parent = os.getpid()
+
+    def dies_in_a_worker(task):
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed (out of memory, a signal …)
+        return task + 1
+
+    assert parallel.map_ordered(dies_in_a_worker, list(range(10)), 2) == list(range(1, 11))
+
+
+def test_an_error_in_the_work_is_still_raised(always_parallel):
+    def broken(task):
+        raise ValueError(f"task {task}")
+
+    with pytest.raises(ValueError):
+        parallel.map_ordered(broken, list(range(5)), 2)
