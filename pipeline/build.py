@@ -107,6 +107,8 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
     files, site_nav, page_findings = docs_tree_files(pub, config, options.content)
     docs_dir = options.work / "docs"
     docs_tree.sync(docs_dir, files)
+    docs_files = len(files)
+    del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
     engine = mkdocs_build.engine_config(options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict)
     engine_file = mkdocs_build.write_engine_config(options.work / "mkdocs.yml", engine)
     timings["docs_tree"] = time.perf_counter() - t1
@@ -126,7 +128,7 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
             search_index.index_site(options.out, pub.published, config.portal.search_shard_pages)
             timings["pagefind"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(pub, findings, len(files), timings, tuple(warnings), engine_file)
+    return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file)
 
 
 def write_review(path: Path, report: dict) -> None:

@@ -103,11 +103,22 @@ def shingles(norm: str, size: int) -> np.ndarray:
     return np.unique((_mix64(h) >> np.uint64(32)).astype(np.uint32))
 
 
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    """How many values two sorted unique arrays share (binary search of the smaller in the larger)."""
+    if a.size > b.size:
+        a, b = b, a
+    if a.size == 0:
+        return 0
+    at = np.searchsorted(b, a)
+    at[at == b.size] = 0
+    return int(np.count_nonzero(b[at] == a))
+
+
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard similarity of two shingle sets (sorted unique arrays)."""
     if a.size == 0 or b.size == 0:
         return 0.0
-    inter = np.intersect1d(a, b, assume_unique=True).size
+    inter = _common(a, b)
     return inter / (a.size + b.size - inter)
 
 
@@ -115,7 +126,7 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     """Share of ``a``'s shingles found in ``b``."""
     if a.size == 0:
         return 0.0
-    return np.intersect1d(a, b, assume_unique=True).size / a.size
+    return _common(a, b) / a.size
 
 
 class MinHasher:

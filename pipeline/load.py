@@ -88,8 +88,8 @@ def load_items(content_dir: Path | str, config: Config, cache_file: Path | None 
     results: list[Item | Finding | None] = []
     todo: list[tuple[int, Path, str, bytes]] = []  # (position, file, relative path, bytes) to parse
     keys: dict[int, str] = {}
-    for file in files:
-        rel = file.relative_to(content).as_posix()
+    rels = [file.relative_to(content).as_posix() for file in files]
+    for file, rel in zip(files, rels):
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -114,7 +114,7 @@ def load_items(content_dir: Path | str, config: Config, cache_file: Path | None 
             cache.save()
         except OSError:
             pass  # a cache that cannot be written only costs time
-    return Loaded(tuple(items), tuple(findings), len(files), tuple(f.relative_to(content).as_posix() for f in files))
+    return Loaded(tuple(items), tuple(findings), len(files), tuple(rels))
 
 
 def _load_or_reject(file: Path, rel: str, config: Config, data: bytes) -> Item | Finding:

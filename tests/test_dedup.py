@@ -300,3 +300,12 @@ def test_blockwise_self_screen_equals_the_full_one():
     later = dedup.screen(sigs, sigs, index, 0.25, block=7, later_only=True)
     assert sum(r.size for r in later) > 100  # the texts do pair up
     assert [r.tolist() for r in later] == [[j for j in r.tolist() if j > i] for i, r in enumerate(full)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.integers(0, 400)), st.sets(st.integers(0, 400)))
+def test_jaccard_is_the_set_formula(a, b):
+    arr = lambda s: np.array(sorted(s), dtype=np.uint32)  # noqa: E731
+    expected = len(a & b) / len(a | b) if a and b else 0.0
+    assert dedup.jaccard(arr(a), arr(b)) == pytest.approx(expected)
+    assert dedup.containment(arr(a), arr(b)) == pytest.approx(len(a & b) / len(a) if a else 0.0)

@@ -11,7 +11,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 def md_escape(text: str) -> str:
     """Escape text placed inside Markdown link labels or table cells."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    # most titles and names have nothing to escape: a search is ~7x cheaper than a sub
+    return _MD_SPECIAL.sub(r"\\\1", text) if _MD_SPECIAL.search(text) else text
 
 
 def h(text: object) -> str:
@@ -42,24 +43,83 @@ def ymd(when) -> str:
 # YAML treats as line breaks but JSON leaves raw are escaped.
 _YAML_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_BREAK_CHARS = re.compile("[\x85\u2028\u2029]")
+
+
+# One encoder for every value: ``json.dumps`` with keyword arguments builds a new encoder per
+# call, which was most of the cost of a page's front matter.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+_KEYS: dict[str, str] = {}  # plain string key → its YAML text (a few dozen distinct keys)
+
+
+def _key(key) -> str:
+    if type(key) is str and key in _KEYS:
+        return _KEYS[key]
+    name = key if _PLAIN_KEY.match(str(key)) else _JSON(str(key))
+    if type(key) is str and len(_KEYS) < 1000:
+        _KEYS[key] = name
+    return name
 
 
 def front_matter(meta: dict) -> str:
     lines = ["---"]
     for key, value in meta.items():
-        name = key if _PLAIN_KEY.match(str(key)) else json.dumps(str(key), ensure_ascii=False).translate(_YAML_BREAKS)
-        lines.append(f"{name}: " + json.dumps(value, ensure_ascii=False, default=str).translate(_YAML_BREAKS))
-    return "\n".join(lines) + "\n---\n\n"
+        lines.append(f"{_key(key)}: {_JSON(value)}")
+    text = "\n".join(lines)
+    if _BREAK_CHARS.search(text):  # rare; str.translate is slow on CJK text, so only when needed
+        text = text.translate(_YAML_BREAKS)
+    return text + "\n---\n\n"
 
 
 _MD_NOISE = re.compile(r"(!?\[([^\]]*)\]\([^)]*\))|[#>*_`|~-]{1,}|<[^>]+>")
 
 
-def excerpt(markdown_text: str, limit: int = 160) -> str:
-    """Plain-text opening of a Markdown body, for list summaries and feed descriptions."""
-    text = _MD_NOISE.sub(lambda m: m.group(2) or " ", markdown_text)
-    text = re.sub(r"\s+", " ", text).strip()
+_NOISE_START = re.compile(r"[!\[#>*_`|~<-]")  # every character a _MD_NOISE match can start with
+_SPACES = re.compile(r"\s+")
+
+
+def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "……"
+
+
+def _long_enough(parts: list, gap: str, limit: int) -> str | None:
+    """The excerpt, if the output so far (``parts`` + the start of a markup-free ``gap``)
+    already holds more than ``limit`` characters once spaces are collapsed."""
+    head = _SPACES.sub(" ", "".join(parts) + gap[: 3 * limit + 64]).strip()
+    return _clip(head, limit) if len(head) > limit else None
+
+
+def excerpt(markdown_text: str, limit: int = 160) -> str:
+    """Plain-text opening of a Markdown body, for list summaries and feed descriptions.
+
+    The same text as ``_MD_NOISE.sub`` over the whole body, spaces collapsed, cut at
+    ``limit`` — but the body is read only as far as the excerpt needs: candidates are found
+    with a one-character-class search (several times faster than scanning with the
+    alternation), and once the output so far is longer than ``limit`` the rest is skipped
+    (any prefix of the output gives the same cut)."""
+    text = markdown_text
+    parts: list[str] = []
+    pos = scan = size = 0
+    check_at = limit
+    while True:
+        start = _NOISE_START.search(text, scan)
+        match = _MD_NOISE.match(text, start.start()) if start else None
+        if start is not None and match is None:
+            scan = start.start() + 1
+            continue
+        gap = text[pos : match.start()] if match else text[pos:]
+        if size + len(gap) > check_at:
+            done = _long_enough(parts, gap, limit)
+            if done is not None:
+                return done
+            check_at = 2 * (size + len(gap))
+        parts.append(gap)
+        if match is None:
+            break
+        parts.append(match.group(2) or " ")
+        size += len(gap) + 1
+        pos = scan = match.end()
+    return _clip(_SPACES.sub(" ", "".join(parts)).strip(), limit)
 
 
 def page_doc(base: str, n: int) -> str:

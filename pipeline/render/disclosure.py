@@ -36,14 +36,20 @@ APPLY_PAGE = "apply"  # content/pages/apply.md (section: xxgk): how to apply
 # --- 公开目录 ----------------------------------------------------------------------------------
 
 
-def _catalog_table(doc: str, entries) -> str:
+def _row_cells(e) -> tuple[str, str]:
+    """A catalogue row without its link target: the text before and after it."""
+    return (f"| {md_escape(e.index_number or '—')} | [{md_escape(e.title)}](",
+            f") | {md_escape(e.publisher)} | {ymd(e.date)} | {md_escape(e.doc_number or '—')} | {md_escape(e.topic)} | {md_escape(e.genre)} |\n")
+
+
+def _catalog_table(doc: str, entries, cells: dict | None = None) -> str:
+    """``cells``: ``_row_cells`` of each entry by docs path, made once per entry — an entry is
+    listed four times (all, its year, its 主题分类, its 体裁分类); only the link differs."""
     head = "| 索引号 | 标题 | 发布机构 | 发布日期 | 文号 | 主题分类 | 体裁分类 |\n| --- | --- | --- | --- | --- | --- | --- |\n"
     rows = []
     for e in entries:
-        rows.append(
-            f"| {md_escape(e.index_number or '—')} | [{md_escape(e.title)}]({rel(doc, e.docs_path)}) | {md_escape(e.publisher)} | "
-            f"{ymd(e.date)} | {md_escape(e.doc_number or '—')} | {md_escape(e.topic)} | {md_escape(e.genre)} |\n"
-        )
+        before, after = cells[e.docs_path] if cells is not None else _row_cells(e)
+        rows.append(f"{before}{rel(doc, e.docs_path)}{after}")
     return '<div class="disclosure-catalog" markdown>\n\n' + head + "".join(rows) + "\n</div>\n\n"
 
 
@@ -58,12 +64,12 @@ def _browse(doc: str, years, topics, genres) -> str:
     )
 
 
-def catalog_pages(base: str, title: str, entries, config: Config, browse) -> dict[str, str]:
+def catalog_pages(base: str, title: str, entries, config: Config, browse, cells: dict | None = None) -> dict[str, str]:
     out = {}
     for page, pages, doc, chunk in paginate(base, entries, config.portal.page_size):
         meta = {"title": title if page == 1 else f"{title}（第 {page} 页）", "list": True}
         body = [front_matter(meta), f"# {md_escape(title)}\n\n", f"共 {len(entries)} 条信息。\n\n", browse(doc)]
-        body.append(_catalog_table(doc, chunk) if chunk else "暂无信息。\n\n")
+        body.append(_catalog_table(doc, chunk, cells) if chunk else "暂无信息。\n\n")
         if pages > 1:
             body.append(pager(doc, base, page, pages))
         out[doc] = "".join(body)
@@ -73,17 +79,22 @@ def catalog_pages(base: str, title: str, entries, config: Config, browse) -> dic
 def render_catalog(published, config: Config) -> dict[str, str]:
     entries = disclosure.catalogue(published, config)
     years, topics, genres = disclosure.by_year(entries), disclosure.by_topic(entries), disclosure.by_genre(entries)
+    cells = {e.docs_path: _row_cells(e) for e in entries}
+    browse_by_folder: dict[str, str] = {}  # the links are relative: the same block for every page of one folder
 
     def browse(doc: str) -> str:
-        return _browse(doc, years, topics, genres)
+        folder = doc.rpartition("/")[0]
+        if folder not in browse_by_folder:
+            browse_by_folder[folder] = _browse(doc, years, topics, genres)
+        return browse_by_folder[folder]
 
-    out = catalog_pages(f"{ROOT}/catalog", "政府信息公开目录", entries, config, browse)
+    out = catalog_pages(f"{ROOT}/catalog", "政府信息公开目录", entries, config, browse, cells)
     for year, group in years.items():
-        out.update(catalog_pages(f"{ROOT}/catalog/{year}", f"政府信息公开目录 · {year}年", group, config, browse))
+        out.update(catalog_pages(f"{ROOT}/catalog/{year}", f"政府信息公开目录 · {year}年", group, config, browse, cells))
     for name, group in topics.items():
-        out.update(catalog_pages(f"{ROOT}/catalog/topic/{disclosure.group_slug(name)}", f"政府信息公开目录 · 主题分类：{name}", group, config, browse))
+        out.update(catalog_pages(f"{ROOT}/catalog/topic/{disclosure.group_slug(name)}", f"政府信息公开目录 · 主题分类：{name}", group, config, browse, cells))
     for name, group in genres.items():
-        out.update(catalog_pages(f"{ROOT}/catalog/genre/{disclosure.group_slug(name)}", f"政府信息公开目录 · 体裁分类：{name}", group, config, browse))
+        out.update(catalog_pages(f"{ROOT}/catalog/genre/{disclosure.group_slug(name)}", f"政府信息公开目录 · 体裁分类：{name}", group, config, browse, cells))
     return out
 
 

@@ -8,6 +8,8 @@ body and the attachments.  Page meta names the sub-site feed, so the theme links
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pipeline.config import Config
 from pipeline.disclosure import publisher
 from pipeline.model import Item
@@ -28,12 +30,17 @@ def metadata_rows(item: Item, config: Config) -> list[tuple[str, str]]:
     ]
 
 
+@lru_cache(maxsize=64)
+def _th(label: str) -> str:
+    return f"<th scope=\"row\">{h(label)}</th>"
+
+
 def metadata_table(item: Item, config: Config) -> str:
     rows = metadata_rows(item, config)
     cells = []
     for i in range(0, len(rows), 2):
         pair = rows[i : i + 2]
-        cells.append("<tr>" + "".join(f"<th scope=\"row\">{h(k)}</th><td>{h(v)}</td>" for k, v in pair) + "</tr>")
+        cells.append("<tr>" + "".join(f"{_th(k)}<td>{h(v)}</td>" for k, v in pair) + "</tr>")
     return '<table class="item-meta">\n<caption>信息公开元数据</caption>\n' + "\n".join(cells) + "\n</table>\n"
 
 

@@ -229,9 +229,15 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
              f"统计日：{as_of.isoformat()}（最新一条信息的发布日期）。\n\n## 年度统计\n\n",
              "| 年度 | 信息量（去重） |\n| --- | ---: |\n"]
     nav = [{"统计概览": "stats/index.md"}]
+    year_figures: dict[int, stats_mod.YearStats] = {}
+
+    def figures(year: int) -> stats_mod.YearStats:  # each year is also the next one's "previous"
+        if year not in year_figures:
+            year_figures[year] = stats_mod.year_stats(around(year), config, year, as_of)
+        return year_figures[year]
+
     for year in years:
-        ys = stats_mod.year_stats(around(year), config, year, as_of)
-        previous = stats_mod.year_stats(around(year - 1), config, year - 1, as_of)
+        ys, previous = figures(year), figures(year - 1)
         files[f"stats/{year}/index.md"] = year_page(ys, previous, files)
         index.append(f"| [{year} 年]({year}/index.md) | {ys.unique_total} |\n")
         nav.append({f"{year} 年": f"stats/{year}/index.md"})
