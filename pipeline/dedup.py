@@ -100,7 +100,19 @@ def shingles(norm: str, size: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         for j in range(k):
             h = h * _ROLL + cps[j : j + n]
-    return np.unique((_mix64(h) >> np.uint64(32)).astype(np.uint32))
+    return sorted_unique((_mix64(h) >> np.uint64(32)).astype(np.uint32))
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for integer arrays by sorting (numpy 2's hash-based ``np.unique`` is
+    many times slower on millions of values)."""
+    values = np.sort(values)
+    if values.size < 2:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> int:
@@ -267,7 +279,7 @@ class LSHIndex:
             found.append(queries * self.size + rows)
         if not found:
             return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-        pairs = np.unique(np.concatenate(found))
+        pairs = sorted_unique(np.concatenate(found))
         return (pairs // self.size).astype(np.intp), (pairs % self.size).astype(np.intp)
 
     def query_many(self, signatures: np.ndarray) -> list[np.ndarray]:
@@ -283,17 +295,25 @@ def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray
 
 
 def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, block: int = 1000,
-           later_only: bool = False) -> list[np.ndarray]:
+           own_from: int | None = None) -> list[np.ndarray]:
     """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``
-    (``later_only``: the index was built from ``queries``; see :meth:`LSHIndex.query_pairs`).
+    (``own_from``: the queries are the index's own rows from there on, and only later rows
+    are candidates; see :meth:`LSHIndex.query_pairs`).
     Queries go ``block`` at a time, which bounds the memory the candidate pairs take when
     many texts share phrases."""
     queries = np.atleast_2d(queries)
+    needed = minimum * signatures.shape[1]  # equal positions for an estimate ≥ minimum
+    # First the low byte of every position (a quarter of the memory traffic): two equal
+    # values have equal low bytes, so this keeps every pair the full comparison keeps, and
+    # a few more, which the full comparison of the survivors then drops — the same result.
+    low, low_queries = signatures.astype(np.uint8), queries.astype(np.uint8)
     out: list[np.ndarray] = []
     for start in range(0, len(queries), block):
         part = queries[start : start + block]
-        q, rows = index.query_pairs(part, start if later_only else None)
-        keep = (signatures[rows] == part[q]).mean(axis=1) >= minimum
+        q, rows = index.query_pairs(part, None if own_from is None else own_from + start)
+        maybe = np.count_nonzero(low[rows] == low_queries[start : start + block][q], axis=1) >= needed
+        q, rows = q[maybe], rows[maybe]
+        keep = np.count_nonzero(signatures[rows] == part[q], axis=1) >= needed  # (a mean over booleans is ~10x slower)
         out.extend(_split(rows[keep], q[keep], len(part)))
     return out
 
@@ -368,17 +388,49 @@ def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerpri
     return tuple(kept), tuple(blocked), tuple(findings)
 
 
-def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fingerprint] | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
+EDGE_BLOCK = 1000  # queries per block of the in-portal comparison (bounds the candidate pairs in memory)
+
+
+def portal_edges(prints: Sequence[Fingerprint], settings, only: Sequence[int] | None = None, jobs: int | None = None) -> list[tuple[int, int, float]]:
+    """Confirmed near-identical pairs ``(i, j, Jaccard)``, ``i < j``, among ``prints``: LSH
+    candidates that pass the MinHash estimate screen and then the exact Jaccard threshold.
+    ``only`` (positions): just the pairs that involve one of them — the rest are known
+    (:class:`pipeline.stage_cache.PairCache`).  Whether a pair is an edge depends on its two
+    fingerprints alone, so known and new edges make up the same set a full run finds.  Blocks
+    of queries are compared by up to ``jobs`` processes (:mod:`pipeline.parallel`)."""
+    if len(prints) < 2 or (only is not None and not len(only)):
+        return []
+    sigs = np.stack([p.signature for p in prints])
+    index = LSHIndex(sigs, *lsh_params(settings.lsh_threshold, settings.num_perm))
+    minimum = settings.threshold - ESTIMATE_MARGIN
+    queries = list(range(len(prints))) if only is None else sorted(set(only))
+    blocks = [queries[n : n + EDGE_BLOCK] for n in range(0, len(queries), EDGE_BLOCK)]
+
+    def block_edges(block: list[int]) -> list[tuple[int, int, float]]:
+        if only is None:  # consecutive rows of the index: pairs with later rows only
+            rows_of = screen(sigs, sigs[block[0] : block[-1] + 1], index, minimum, block=len(block), own_from=block[0])
+        else:
+            rows_of = screen(sigs, sigs[np.asarray(block, dtype=np.intp)], index, minimum, block=len(block))
+        pairs = {(min(q, j), max(q, j)) for q, rows in zip(block, rows_of) for j in rows.tolist() if j != q}
+        return [(i, j, sim) for i, j in pairs if (sim := jaccard(prints[i].shingles, prints[j].shingles)) >= settings.threshold]
+
+    # every block is compared with the whole index: worth a fork from parallel.MIN_TASKS texts on
+    found = parallel.map_ordered(block_edges, blocks, jobs, min_tasks=1 if len(prints) >= parallel.MIN_TASKS else None)
+    return sorted({edge for block in found for edge in block})  # a pair of two queried texts comes twice
+
+
+def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fingerprint] | None = None,
+                 edges: Sequence[tuple[int, int, float]] | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
     """Near-identical published items: ``(path, canonical path)`` pairs and ``duplicate``
     warnings.  ``rank(item)`` orders candidates; the smallest rank in a group is canonical
-    (the earliest, then the higher-level sub-site)."""
+    (the earliest, then the higher-level sub-site).  ``edges``: the similar pairs, when the
+    caller has them (:func:`portal_edges`, partly from a cache)."""
     if len(items) < 2:
         return (), ()
-    if prints is None:
-        prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
-    sigs = np.stack([p.signature for p in prints])
-    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
-    index = LSHIndex(sigs, bands, rows)
+    if edges is None:
+        if prints is None:
+            prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
+        edges = portal_edges(prints, settings)
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -388,20 +440,12 @@ def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fin
         return i
 
     similar: dict[int, float] = {}
-    # LSH candidates first pass the vectorised MinHash estimate; only those get the exact
-    # Jaccard check, and a pair already joined through a third item is not compared again.
-    for i, cands in enumerate(screen(sigs, sigs, index, settings.threshold - ESTIMATE_MARGIN, later_only=True)):
-        for j in cands:
-            j = int(j)
-            if j <= i or (root(i) == root(j) and i in similar and j in similar):
-                continue
-            sim = jaccard(prints[i].shingles, prints[j].shingles)
-            if sim >= settings.threshold:
-                a, b = root(i), root(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-                similar[i] = max(similar.get(i, 0.0), sim)
-                similar[j] = max(similar.get(j, 0.0), sim)
+    for i, j, sim in edges:
+        a, b = root(i), root(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+        similar[i] = max(similar.get(i, 0.0), sim)
+        similar[j] = max(similar.get(j, 0.0), sim)
     groups: dict[int, list[int]] = {}
     for i in range(len(items)):
         groups.setdefault(root(i), []).append(i)

@@ -35,18 +35,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def workers_for(tasks: int, jobs: int | None) -> int:
-    """How many processes ``tasks`` tasks get: 1 (this process) or ``jobs`` (default: the cores)."""
+def workers_for(tasks: int, jobs: int | None, min_tasks: int | None = None) -> int:
+    """How many processes ``tasks`` tasks get: 1 (this process) or ``jobs`` (default: the
+    cores); ``min_tasks`` (default :data:`MIN_TASKS`) for tasks much larger than one file's."""
     wanted = available_cores() if jobs is None else jobs
-    if wanted < 2 or tasks < MIN_TASKS or "fork" not in multiprocessing.get_all_start_methods():
+    if wanted < 2 or tasks < (MIN_TASKS if min_tasks is None else min_tasks) or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(wanted, tasks)
 
 
-def map_ordered(func: Callable, tasks: Sequence, jobs: int | None = None, *, batched: bool = False) -> list:
+def map_ordered(func: Callable, tasks: Sequence, jobs: int | None = None, *, batched: bool = False, min_tasks: int | None = None) -> list:
     """``[func(t) for t in tasks]`` — or, ``batched``, ``func(tasks)`` for a function that
     takes a list and returns one result per task — computed by up to ``jobs`` processes."""
-    workers = workers_for(len(tasks), jobs)
+    workers = workers_for(len(tasks), jobs, min_tasks)
     if workers == 1:
         return _serial(func, tasks, batched)
     global _job

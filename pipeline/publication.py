@@ -76,8 +76,9 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
     #    two sub-sites stays published but is counted once (duplicate_of)
     prints = stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
-    deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs)
-    stage_cache.save_quietly(prints)
+    pairs = stage_cache.PairCache(Path(cache_dir) / "pairs.npz", config.upstream) if cache_dir is not None else None
+    deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs, pairs)
+    stage_cache.save_quietly(prints, pairs)
     published = deduped.published
     withheld = withheld + deduped.withheld
     findings.extend(deduped.findings)

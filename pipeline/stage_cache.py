@@ -1,11 +1,12 @@
 """Content-hash caches of the per-item gate work, so a rebuild redoes it only for changed items.
 
-Two caches live next to the load cache in the private work folder (``<work>/cache/``):
+Three caches live next to the load cache in the private work folder (``<work>/cache/``):
 ``gate.pickle`` keeps, per item (its path and the SHA-256 of its file), what each cacheable
 check of :mod:`pipeline.confidentiality` returned — the findings, never the decision, which
 :func:`pipeline.confidentiality.gate` still takes on every run; ``dedup.npz`` keeps the
 shingle set and MinHash signature of each compared text (keyed by the SHA-256 of the text)
-for :mod:`pipeline.upstream`.  Each cache carries a stamp of everything else its entries
+for :mod:`pipeline.upstream`; ``pairs.npz`` the near-identical pairs among the portal's own
+texts, so that only pairs with a changed text are looked up again.  Each cache carries a stamp of everything else its entries
 depend on — the source code of the modules involved, every file of the configuration
 folder, the loaded configuration itself and the versions of Python and the libraries —
 and is dropped whole when the stamp differs.  It fails closed: a file that cannot be read,
@@ -201,6 +202,85 @@ class FingerprintCache:
             buf, stamp=np.array(self.stamp), keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32), offsets=offsets,
             shingles=np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32),
             signatures=np.stack([self.new[k][1] for k in keys]).astype(np.uint32) if keys else np.empty((0, self.num_perm), dtype=np.uint32),
+        )
+        _write_atomic(self.path, buf.getvalue())
+
+
+# --- dedup: similar pairs among the portal's own items ----------------------------------------
+
+
+class PairCache:
+    """Which texts were compared with each other last time (their SHA-256 keys) and the
+    similar pairs found among them, in ``pairs.npz``.  A pair of two texts both compared last
+    time is known — found or not — because whether two texts are similar depends on them
+    alone; only pairs with a new text need the index.  A text that occurs more than once
+    is always treated as new (the copies' pairs among themselves were never compared)."""
+
+    def __init__(self, path: Path, settings):
+        self.path = Path(path)
+        self.compared: set[bytes] = set()
+        self.edges: dict[tuple[bytes, bytes], float] = {}
+        params = (int(settings.shingle), int(settings.num_perm), int(settings.seed), float(settings.threshold), float(settings.lsh_threshold))
+        self.result: tuple[list[bytes], list[tuple[int, int, float]]] | None = None
+        try:
+            self.stamp: str | None = stamp("pairs", ("dedup.py", "stage_cache.py"), ("numpy",), None, extra=repr(params))
+            self.compared, self.edges = self._read()
+        except Exception:  # noqa: BLE001 - fail closed: nothing known, every pair compared
+            self.stamp = getattr(self, "stamp", None)
+            self.compared, self.edges = set(), {}
+
+    def _read(self) -> tuple[set[bytes], dict[tuple[bytes, bytes], float]]:
+        if not self.path.is_file():
+            return set(), {}
+        with np.load(self.path, allow_pickle=False) as npz:
+            if str(npz["stamp"]) != self.stamp:
+                return set(), {}
+            keys, left, right, sims = npz["keys"], npz["left"], npz["right"], npz["similarity"]
+        if (keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != 32 or left.dtype != np.int64 or right.dtype != np.int64
+                or sims.dtype != np.float64 or not (left.shape == right.shape == sims.shape) or left.ndim != 1
+                or (left.size and (left.min() < 0 or right.min() < 0 or max(left.max(), right.max()) >= len(keys)))):
+            return set(), {}
+        raw = keys.tobytes()
+        names = [raw[32 * i : 32 * i + 32] for i in range(len(keys))]
+        return set(names), {(names[a], names[b]): float(sim) for a, b, sim in zip(left.tolist(), right.tolist(), sims.tolist())}
+
+    key = staticmethod(FingerprintCache.key)
+
+    def edges_for(self, keys: Sequence[bytes], compute) -> list[tuple[int, int, float]]:
+        """Every similar pair ``(i, j, similarity)`` among texts with these ``keys``:
+        known pairs from the file, and ``compute(positions)`` for the pairs involving the
+        texts at ``positions`` (new or repeated texts)."""
+        seen: dict[bytes, int] = {}
+        for k in keys:
+            seen[k] = seen.get(k, 0) + 1
+        old = [n for n, k in enumerate(keys) if k in self.compared and seen[k] == 1]
+        fresh = [n for n, k in enumerate(keys) if not (k in self.compared and seen[k] == 1)]
+        position = {keys[n]: n for n in old}
+        edges = []
+        for (a, b), sim in self.edges.items():
+            if a != b and a in position and b in position:
+                i, j = sorted((position[a], position[b]))
+                edges.append((i, j, sim))
+        edges += compute(fresh) if len(old) else compute(None)  # nothing known: the full pass
+        edges.sort()
+        self.result = (list(keys), edges)
+        return edges
+
+    def save(self) -> None:
+        if self.stamp is None or self.result is None:
+            return
+        keys, edges = self.result
+        unique = list(dict.fromkeys(keys))
+        if set(unique) == self.compared and {(keys[i], keys[j]) for i, j, _ in edges} == set(self.edges):
+            return  # nothing new
+        number = {k: n for n, k in enumerate(unique)}
+        kept = [(i, j, sim) for i, j, sim in edges if keys[i] != keys[j]]  # copies are compared anew anyway
+        buf = io.BytesIO()
+        np.savez(
+            buf, stamp=np.array(self.stamp), keys=np.frombuffer(b"".join(unique), dtype=np.uint8).reshape(len(unique), 32),
+            left=np.array([number[keys[i]] for i, j, _ in kept], dtype=np.int64),
+            right=np.array([number[keys[j]] for i, j, _ in kept], dtype=np.int64),
+            similarity=np.array([sim for _, _, sim in kept], dtype=np.float64),
         )
         _write_atomic(self.path, buf.getvalue())
 

@@ -347,12 +347,14 @@ class Deduplicated:
     duplicate_of: tuple[tuple[str, str], ...]  # (path, canonical path) within the portal
 
 
-def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None, jobs: int | None = None) -> Deduplicated:
+def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None, jobs: int | None = None,
+                pair_cache=None) -> Deduplicated:
     """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
     ``original: true``), then near-identical published items are paired with the canonical
     one (the earliest; on the same day the higher-level sub-site).  ``fingerprint_cache``
     (a :class:`pipeline.stage_cache.FingerprintCache`, optional) reuses the fingerprints of
-    unchanged texts."""
+    unchanged texts; ``pair_cache`` (:class:`pipeline.stage_cache.PairCache`) the similar pairs
+    among unchanged texts, so only pairs with a changed text are looked up."""
     corpus, findings = open_corpus(db_path, config)
     settings = config.upstream
     # fingerprint each item once; both checks share the prints
@@ -369,6 +371,13 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
         if corpus is not None:
             corpus.store.close()
     site_rank = {s.id: n for n, s in enumerate(config.sites)}
-    pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), [prints[i.path] for i in kept])
+    kept_prints = [prints[i.path] for i in kept]
+    edges = None
+    if pair_cache is not None:
+        keys = [pair_cache.key(dedup.item_text(i)) for i in kept]
+        edges = pair_cache.edges_for(keys, lambda only: dedup.portal_edges(kept_prints, settings, only, jobs))
+    else:
+        edges = dedup.portal_edges(kept_prints, settings, None, jobs)
+    pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, edges)
     withheld = tuple(Withheld(item, (f,)) for item, f in blocked)
     return Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)

@@ -115,12 +115,12 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
     cache = tmp_path / "cache"
     plain = run(content_copy, config)
     run(content_copy, config, cache)
-    gate_file, dedup_file, load_file = cache / "gate.pickle", cache / "dedup.npz", cache / "load.pickle"
+    gate_file, dedup_file, load_file, pairs_file = (cache / n for n in ("gate.pickle", "dedup.npz", "load.pickle", "pairs.npz"))
     if damage == "garbage":
-        for f in (gate_file, dedup_file, load_file):
+        for f in (gate_file, dedup_file, load_file, pairs_file):
             f.write_bytes(b"\x80\x04not a cache at all")
     elif damage == "truncated":
-        for f in (gate_file, dedup_file, load_file):
+        for f in (gate_file, dedup_file, load_file, pairs_file):
             f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     else:
         data = pickle.loads(gate_file.read_bytes())
@@ -156,3 +156,42 @@ def test_fingerprint_cache_rejects_a_wrong_shape(tmp_path):
     arrays["offsets"] = arrays["offsets"][::-1].copy()
     np.savez(path, **arrays)
     assert stage_cache.FingerprintCache(path, settings).old == {}
+
+
+def test_pair_cache_follows_edits_new_copies_and_removals(content_copy, tmp_path):
+    """pairs.npz: a warm run looks up only pairs with a changed text, and still finds what a cold run finds."""
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    cold = run(content_copy, config, cache)
+    assert (cache / "pairs.npz").is_file() and cold.duplicate_of
+    repeat, canonical = cold.duplicate_of[0]
+    # 1. the repeat is rewritten: the pair goes away
+    file = content_copy / repeat
+    head, _, _ = file.read_text(encoding="utf-8").partition("\n---\n")
+    file.write_text(head + "\n---\n" + "本条改写为另一则消息：全市外贸企业培训会在会展中心举办，近百家企业参加。" * 3 + "\n", encoding="utf-8")
+    warm = run(content_copy, config, cache)
+    assert (repeat, canonical) not in warm.duplicate_of
+    assert warm == run(content_copy, config)
+    # 2. a new file with exactly the text of an unchanged item: found, though that text is known
+    source = next(i for i in warm.published if i.path not in {p for pair in warm.duplicate_of for p in pair} and i.text_length > 200)
+    copy = content_copy / source.path.replace(".md", "-copy.md")
+    copy.write_text((content_copy / source.path).read_text(encoding="utf-8"), encoding="utf-8")
+    warm = run(content_copy, config, cache)
+    assert any({copy.relative_to(content_copy).as_posix(), source.path} == set(pair) for pair in warm.duplicate_of)
+    assert warm == run(content_copy, config)
+    # 3. the copy removed again: back to the state of step 1
+    copy.unlink()
+    assert run(content_copy, config, cache) == run(content_copy, config)
+
+
+def test_pair_cache_skips_known_pairs(content_copy, tmp_path, monkeypatch):
+    from pipeline import dedup
+
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    run(content_copy, config, cache)
+    asked = []
+    original = dedup.portal_edges
+    monkeypatch.setattr(dedup, "portal_edges", lambda prints, settings, only=None, jobs=None: (asked.append(only), original(prints, settings, only, jobs))[1])
+    run(content_copy, config, cache)
+    assert asked == [[]]  # nothing changed: no lookup at all

@@ -17,6 +17,7 @@ from pipeline.config import load_config
 def always_parallel(monkeypatch):
     """Fork even for the demo's 138 files (normally only from parallel.MIN_TASKS on)."""
     monkeypatch.setattr(parallel, "MIN_TASKS", 1)
+    monkeypatch.setattr(dedup, "EDGE_BLOCK", 20)  # several blocks of in-portal comparisons
 
 
 def record_pids(monkeypatch, folder, module, name):
@@ -33,12 +34,13 @@ def record_pids(monkeypatch, folder, module, name):
 @pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
 def test_two_processes_publish_exactly_what_one_does(content_copy, tmp_path, always_parallel, monkeypatch):
     config = load_config(ROOT / "site_config")
-    pids = {stage: tmp_path / stage for stage in ("load", "scan", "fingerprint")}
+    pids = {stage: tmp_path / stage for stage in ("load", "scan", "fingerprint", "compare")}
     for folder in pids.values():
         folder.mkdir()
     record_pids(monkeypatch, pids["load"], load, "load_item")
     record_pids(monkeypatch, pids["scan"], confidentiality, "check_content")
     record_pids(monkeypatch, pids["fingerprint"], dedup, "fingerprint_normalized")
+    record_pids(monkeypatch, pids["compare"], dedup, "screen")  # in-portal pairs, block by block
     leaky = sorted((content_copy / "items" / "bureau").rglob("*.md"))[5]
     leaky.write_text(leaky.read_text(encoding="utf-8") + "\n联系人手机：13907301234。\n", encoding="utf-8")
     one = publication.run(content_copy, config, upstream_db=tmp_path / "a.sqlite", jobs=1)
