@@ -282,11 +282,6 @@ class LSHIndex:
         pairs = sorted_unique(np.concatenate(found))
         return (pairs // self.size).astype(np.intp), (pairs % self.size).astype(np.intp)
 
-    def query_many(self, signatures: np.ndarray) -> list[np.ndarray]:
-        """Candidate rows for each query signature (sorted, unique)."""
-        queries, rows = self.query_pairs(signatures)
-        return _split(rows, queries, len(np.atleast_2d(signatures)))
-
 
 def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray]:
     """``rows`` grouped by their (sorted) ``queries``: one array per query 0 … count-1."""

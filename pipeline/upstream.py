@@ -372,7 +372,6 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
             corpus.store.close()
     site_rank = {s.id: n for n, s in enumerate(config.sites)}
     kept_prints = [prints[i.path] for i in kept]
-    edges = None
     if pair_cache is not None:
         keys = [pair_cache.key(dedup.item_text(i)) for i in kept]
         edges = pair_cache.edges_for(keys, lambda only: dedup.portal_edges(kept_prints, settings, only, jobs))
