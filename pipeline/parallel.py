@@ -6,9 +6,9 @@ texts to fingerprint) and gets the results back in task order — the same list 
 output does not depend on the number of processes.  The tasks are not sent to the workers:
 the pool is forked after they are set aside, so each worker inherits them and only the
 chunk bounds travel there and the results back.  Below :data:`MIN_TASKS` tasks, with one
-core, or where ``fork`` does not exist (Windows, macOS' default), everything runs in this
-process.  A pool that breaks (a worker killed, out of memory) is not trusted: the whole
-map is redone here.  The functions must not print and must catch what they expect to fail
+core, or off Linux (Windows has no ``fork``; macOS' system libraries may not survive one)
+everything runs in this process.  A pool that breaks (a worker killed, out of memory) is
+not trusted: the whole map is redone here.  The functions must not print and must catch what they expect to fail
 (a broken file, a scanner error) themselves, as the stages already do.
 """
 
@@ -25,6 +25,9 @@ from typing import Callable, Sequence
 MIN_TASKS = 1500
 CHUNKS_PER_WORKER = 4  # several chunks per worker even out uneven tasks
 
+# fork is safe on Linux; macOS has it but system libraries may not survive it, Windows lacks it
+FORK_SAFE = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
 _job: tuple[Callable, Sequence, bool] | None = None  # (func, tasks, batched): read by the forked workers
 
 
@@ -39,7 +42,7 @@ def workers_for(tasks: int, jobs: int | None, min_tasks: int | None = None) -> i
     """How many processes ``tasks`` tasks get: 1 (this process) or ``jobs`` (default: the
     cores); ``min_tasks`` (default :data:`MIN_TASKS`) for tasks much larger than one file's."""
     wanted = available_cores() if jobs is None else jobs
-    if wanted < 2 or tasks < (MIN_TASKS if min_tasks is None else min_tasks) or "fork" not in multiprocessing.get_all_start_methods():
+    if wanted < 2 or tasks < (MIN_TASKS if min_tasks is None else min_tasks) or not FORK_SAFE:
         return 1
     return min(wanted, tasks)
 

@@ -31,7 +31,7 @@ def record_pids(monkeypatch, folder, module, name):
     monkeypatch.setattr(module, name, recording)
 
 
-@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+@pytest.mark.skipif(not parallel.FORK_SAFE, reason="one process only off Linux")
 def test_two_processes_publish_exactly_what_one_does(content_copy, tmp_path, always_parallel, monkeypatch):
     config = load_config(ROOT / "site_config")
     pids = {stage: tmp_path / stage for stage in ("load", "scan", "fingerprint", "compare")}
