@@ -29,6 +29,7 @@ CHUNKS_PER_WORKER = 4  # several chunks per worker even out uneven tasks
 FORK_SAFE = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 _job: tuple[Callable, Sequence, bool] | None = None  # (func, tasks, batched): read by the forked workers
+_in_worker = False  # a worker never forks again: work inside a task stays in that worker
 
 
 def available_cores() -> int:
@@ -42,7 +43,7 @@ def workers_for(tasks: int, jobs: int | None, min_tasks: int | None = None) -> i
     """How many processes ``tasks`` tasks get: 1 (this process) or ``jobs`` (default: the
     cores); ``min_tasks`` (default :data:`MIN_TASKS`) for tasks much larger than one file's."""
     wanted = available_cores() if jobs is None else jobs
-    if wanted < 2 or tasks < (MIN_TASKS if min_tasks is None else min_tasks) or not FORK_SAFE:
+    if wanted < 2 or tasks < (MIN_TASKS if min_tasks is None else min_tasks) or not FORK_SAFE or _in_worker:
         return 1
     return min(wanted, tasks)
 
@@ -75,6 +76,8 @@ def _detach_output() -> None:
     """In a new worker: its own stdout/stderr.  The inherited ones may have been locked by
     another thread of the parent (the progress bar) at the moment of the fork, and a worker
     flushes them when it exits; the work itself never prints."""
+    global _in_worker
+    _in_worker = True
     sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
     sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
 

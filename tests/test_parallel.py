@@ -79,3 +79,10 @@ def test_an_error_in_the_work_is_still_raised(always_parallel):
 
     with pytest.raises(ValueError):
         parallel.map_ordered(broken, list(range(5)), 2)
+
+
+def test_work_inside_a_worker_does_not_fork_again(always_parallel):
+    outer = os.getpid()
+    inner = parallel.map_ordered(lambda t: (os.getpid(), {p for p in parallel.map_ordered(lambda u: os.getpid(), list(range(4)), 2)}), list(range(8)), 2)
+    for worker, inner_pids in inner:
+        assert worker != outer and inner_pids == {worker}
