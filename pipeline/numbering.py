@@ -221,8 +221,10 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
     return Ledger(fmt, org_code, tuple(entries)), ()
 
 
-def read_ledger(content_dir: Path | str, config: Config) -> tuple[Ledger | None, tuple[Finding, ...], bool]:
-    """(ledger, findings, trusted) for ``content/index_numbers.yaml``; a missing file is an empty ledger."""
+def read_ledger(content_dir: Path | str, config: Config, cache=None) -> tuple[Ledger | None, tuple[Finding, ...], bool]:
+    """(ledger, findings, trusted) for ``content/index_numbers.yaml``; a missing file is an
+    empty ledger.  ``cache`` (:class:`pipeline.stage_cache.LedgerCache`): an unchanged file is
+    not parsed again."""
     file = Path(content_dir) / LEDGER_FILE
     if not file.is_file():
         return Ledger(config.portal.index_format, config.portal.org_code), (), True
@@ -230,7 +232,7 @@ def read_ledger(content_dir: Path | str, config: Config) -> tuple[Ledger | None,
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, (error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc}"),), False
-    ledger, findings = parse_ledger(text, config)
+    ledger, findings = cache.parsed(text, lambda t: parse_ledger(t, config)) if cache is not None else parse_ledger(text, config)
     return ledger, findings, not findings
 
 

@@ -84,7 +84,8 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     findings.extend(deduped.findings)
     duplicate_of = deduped.duplicate_of
     # 4. 索引号 numbering: reads the committed ledger, numbers only publishable items
-    ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config)
+    ledger_cache = stage_cache.LedgerCache(Path(cache_dir) / "ledger.pickle", config) if cache_dir is not None else None
+    ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config, ledger_cache)
     present = {numbering.key_of_path(path) for path in loaded.paths}  # incl. withheld/broken
     numbered = numbering.number(published, ledger, config, present, trusted)
     published = numbered.items

@@ -1,12 +1,13 @@
 """Content-hash caches of the per-item gate work, so a rebuild redoes it only for changed items.
 
-Three caches live next to the load cache in the private work folder (``<work>/cache/``):
+Four caches live next to the load cache in the private work folder (``<work>/cache/``):
 ``gate.pickle`` keeps, per item (its path and the SHA-256 of its file), what each cacheable
 check of :mod:`pipeline.confidentiality` returned — the findings, never the decision, which
 :func:`pipeline.confidentiality.gate` still takes on every run; ``dedup.npz`` keeps the
 shingle set and MinHash signature of each compared text (keyed by the SHA-256 of the text)
 for :mod:`pipeline.upstream`; ``pairs.npz`` the near-identical pairs among the portal's own
-texts, so that only pairs with a changed text are looked up again.  Each cache carries a stamp of everything else its entries
+texts, so that only pairs with a changed text are looked up again; ``ledger.pickle`` the
+parsed 索引号 ledger by the hash of its text.  Each cache carries a stamp of everything else its entries
 depend on — the source code of the modules involved, every file of the configuration
 folder, the loaded configuration itself and the versions of Python and the libraries —
 and is dropped whole when the stamp differs.  It fails closed: a file that cannot be read,
@@ -283,6 +284,44 @@ class PairCache:
             similarity=np.array([sim for _, _, sim in kept], dtype=np.float64),
         )
         _write_atomic(self.path, buf.getvalue())
+
+
+# --- the 索引号 ledger -------------------------------------------------------------------------
+
+
+class LedgerCache:
+    """The parsed 索引号 ledger and its findings by the SHA-256 of its text, in
+    ``ledger.pickle``: parsing a ledger of 50,000 entries takes seconds, and it changes only
+    when numbers are assigned.  Anything unexpected in the file: parsed again."""
+
+    def __init__(self, path: Path, config: Config):
+        self.path = Path(path)
+        try:
+            self.stamp: str | None = stamp("ledger", ("numbering.py", "findings.py", "stage_cache.py"), ("PyYAML",), config)
+        except Exception:  # noqa: BLE001 - no stamp, no cache
+            self.stamp = None
+
+    def parsed(self, text: str, parse):
+        """``parse(text)`` — from the file when this very text was parsed before."""
+        from pipeline.numbering import Ledger, LedgerEntry
+
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        if self.stamp is not None:
+            try:
+                data = pickle.loads(self.path.read_bytes())  # noqa: S301 - our own file in the private work folder
+                value = data["value"] if type(data) is dict and data.get("stamp") == self.stamp and data.get("text") == digest else None
+                if (type(value) is tuple and len(value) == 2 and type(value[1]) is tuple and all(type(f) is Finding for f in value[1])
+                        and (value[0] is None or (type(value[0]) is Ledger and all(type(e) is LedgerEntry for e in value[0].entries)))):
+                    return value
+            except Exception:  # noqa: BLE001 - fail closed: parse again
+                pass
+        value = parse(text)
+        if self.stamp is not None:
+            try:
+                _write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "text": digest, "value": value}, protocol=pickle.HIGHEST_PROTOCOL))
+            except OSError:
+                pass  # only costs time next run
+        return value
 
 
 def save_quietly(*caches) -> None:

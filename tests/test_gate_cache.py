@@ -115,12 +115,13 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
     cache = tmp_path / "cache"
     plain = run(content_copy, config)
     run(content_copy, config, cache)
-    gate_file, dedup_file, load_file, pairs_file = (cache / n for n in ("gate.pickle", "dedup.npz", "load.pickle", "pairs.npz"))
+    names = ("gate.pickle", "dedup.npz", "load.pickle", "pairs.npz", "ledger.pickle")
+    gate_file, dedup_file, load_file, pairs_file, ledger_file = (cache / n for n in names)
     if damage == "garbage":
-        for f in (gate_file, dedup_file, load_file, pairs_file):
+        for f in (gate_file, dedup_file, load_file, pairs_file, ledger_file):
             f.write_bytes(b"\x80\x04not a cache at all")
     elif damage == "truncated":
-        for f in (gate_file, dedup_file, load_file, pairs_file):
+        for f in (gate_file, dedup_file, load_file, pairs_file, ledger_file):
             f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     else:
         data = pickle.loads(gate_file.read_bytes())
@@ -195,3 +196,19 @@ def test_pair_cache_skips_known_pairs(content_copy, tmp_path, monkeypatch):
     monkeypatch.setattr(dedup, "portal_edges", lambda prints, settings, only=None, jobs=None: (asked.append(only), original(prints, settings, only, jobs))[1])
     run(content_copy, config, cache)
     assert asked == [[]]  # nothing changed: no lookup at all
+
+
+def test_ledger_cache_follows_the_ledger_text(content_copy, tmp_path):
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    cold = run(content_copy, config, cache)
+    assert (cache / "ledger.pickle").is_file() and not [f for f in cold.findings if f.rule == "index-ledger"]
+    assert run(content_copy, config, cache) == cold
+    ledger = content_copy / "index_numbers.yaml"
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    numbers = [n for n, line in enumerate(lines) if line.strip().startswith("number:")]
+    lines[numbers[1]] = lines[numbers[0]]  # two items with one 索引号
+    ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warm = run(content_copy, config, cache)
+    assert [f for f in warm.findings if f.rule == "index-ledger"]
+    assert warm == run(content_copy, config)
