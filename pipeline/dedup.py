@@ -256,31 +256,47 @@ class LSHIndex:
                     acc = _mix64(acc ^ sig[:, col].astype(np.uint64))
             yield acc
 
-    def query_pairs(self, signatures: np.ndarray, own_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Every (query, row) pair sharing a band key, once, sorted by query then row.
-        ``own_from``: the queries are the index's own rows ``own_from``, ``own_from + 1`` …;
-        only later rows are returned, so each pair comes once and nothing pairs with itself."""
+    def candidates(self, signatures: np.ndarray, own_from: int | None = None, limit: int = 500_000):
+        """Yield ``(start, stop, q, rows)`` for runs of consecutive queries: every (query,
+        row) pair sharing a band key, once, sorted — ``q`` counted from ``start``.  A run holds
+        at most ``limit`` band hits (one query at least), which bounds the memory when many
+        texts share phrases.  ``own_from``: the queries are the index's own rows ``own_from``,
+        ``own_from + 1`` …; only later rows are returned, so each pair comes once and nothing
+        pairs with itself."""
         signatures = np.atleast_2d(signatures)
-        if self.size == 0 or len(signatures) == 0:
-            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-        found = []
+        n = len(signatures)
+        empty = np.empty(0, dtype=np.intp)
+        if n == 0:
+            return
+        if self.size == 0:
+            yield 0, n, empty, empty
+            return
+        spans = []  # per band: first matching position and number of matches of every query
         for band, qkeys in enumerate(self._band_keys(signatures)):
             lo = np.searchsorted(self.keys[band], qkeys, side="left")
-            counts = np.searchsorted(self.keys[band], qkeys, side="right") - lo
-            if not counts.any():
-                continue
-            queries = np.repeat(np.arange(len(signatures), dtype=np.int64), counts)
-            # positions lo[q], lo[q]+1, … lo[q]+counts[q]-1 for every query, flattened
-            starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-            rows = self.order[band][starts + np.arange(queries.size)]
-            if own_from is not None:
-                later = rows > queries + own_from
-                queries, rows = queries[later], rows[later]
-            found.append(queries * self.size + rows)
-        if not found:
-            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-        pairs = sorted_unique(np.concatenate(found))
-        return (pairs // self.size).astype(np.intp), (pairs % self.size).astype(np.intp)
+            spans.append((lo, np.searchsorted(self.keys[band], qkeys, side="right") - lo))
+        hits = np.sum([counts for _, counts in spans], axis=0)
+        start = 0
+        while start < n:
+            stop = start + max(1, int(np.searchsorted(np.cumsum(hits[start:]), limit, side="right")))
+            found = []
+            for band, (lo, counts) in enumerate(spans):
+                lo, counts = lo[start:stop], counts[start:stop]
+                if not counts.any():
+                    continue
+                queries = np.repeat(np.arange(stop - start, dtype=np.int64), counts)
+                # positions lo[q], lo[q]+1, … lo[q]+counts[q]-1 for every query, flattened
+                rows = self.order[band][np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(queries.size)]
+                if own_from is not None:
+                    later = rows > queries + (own_from + start)
+                    queries, rows = queries[later], rows[later]
+                found.append(queries * self.size + rows)
+            if found:
+                pairs = sorted_unique(np.concatenate(found))
+                yield start, stop, (pairs // self.size).astype(np.intp), (pairs % self.size).astype(np.intp)
+            else:
+                yield start, stop, empty, empty
+            start = stop
 
 
 def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray]:
@@ -289,13 +305,10 @@ def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray
     return [rows[bounds[q] : bounds[q + 1]] for q in range(count)]
 
 
-def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, block: int = 1000,
-           own_from: int | None = None) -> list[np.ndarray]:
+def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, own_from: int | None = None,
+           limit: int = 500_000) -> list[np.ndarray]:
     """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``
-    (``own_from``: the queries are the index's own rows from there on, and only later rows
-    are candidates; see :meth:`LSHIndex.query_pairs`).
-    Queries go ``block`` at a time, which bounds the memory the candidate pairs take when
-    many texts share phrases."""
+    (``own_from``, ``limit``: see :meth:`LSHIndex.candidates`)."""
     queries = np.atleast_2d(queries)
     needed = minimum * signatures.shape[1]  # equal positions for an estimate ≥ minimum
     # First the low byte of every position (a quarter of the memory traffic): two equal
@@ -303,13 +316,11 @@ def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum
     # a few more, which the full comparison of the survivors then drops — the same result.
     low, low_queries = signatures.astype(np.uint8), queries.astype(np.uint8)
     out: list[np.ndarray] = []
-    for start in range(0, len(queries), block):
-        part = queries[start : start + block]
-        q, rows = index.query_pairs(part, None if own_from is None else own_from + start)
-        maybe = np.count_nonzero(low[rows] == low_queries[start : start + block][q], axis=1) >= needed
+    for start, stop, q, rows in index.candidates(queries, own_from, limit):
+        maybe = np.count_nonzero(low[rows] == low_queries[start:stop][q], axis=1) >= needed
         q, rows = q[maybe], rows[maybe]
-        keep = np.count_nonzero(signatures[rows] == part[q], axis=1) >= needed  # (a mean over booleans is ~10x slower)
-        out.extend(_split(rows[keep], q[keep], len(part)))
+        keep = np.count_nonzero(signatures[rows] == queries[start:stop][q], axis=1) >= needed  # (a mean over booleans is ~10x slower)
+        out.extend(_split(rows[keep], q[keep], stop - start))
     return out
 
 
@@ -403,9 +414,9 @@ def portal_edges(prints: Sequence[Fingerprint], settings, only: Sequence[int] | 
 
     def block_edges(block: list[int]) -> list[tuple[int, int, float]]:
         if only is None:  # consecutive rows of the index: pairs with later rows only
-            rows_of = screen(sigs, sigs[block[0] : block[-1] + 1], index, minimum, block=len(block), own_from=block[0])
+            rows_of = screen(sigs, sigs[block[0] : block[-1] + 1], index, minimum, own_from=block[0])
         else:
-            rows_of = screen(sigs, sigs[np.asarray(block, dtype=np.intp)], index, minimum, block=len(block))
+            rows_of = screen(sigs, sigs[np.asarray(block, dtype=np.intp)], index, minimum)
         pairs = {(min(q, j), max(q, j)) for q, rows in zip(block, rows_of) for j in rows.tolist() if j != q}
         return [(i, j, sim) for i, j in pairs if (sim := jaccard(prints[i].shingles, prints[j].shingles)) >= settings.threshold]
 

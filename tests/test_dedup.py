@@ -297,7 +297,7 @@ def test_blockwise_self_screen_equals_the_full_one():
     sigs = hasher.signatures([dedup.shingles(d, 3) for d in docs])
     index = dedup.LSHIndex(sigs, *dedup.lsh_params(0.3, 128))
     full = dedup.screen(sigs, sigs, index, 0.25)
-    later = dedup.screen(sigs, sigs, index, 0.25, block=7, own_from=0)
+    later = dedup.screen(sigs, sigs, index, 0.25, own_from=0, limit=50)  # many small runs
     assert sum(r.size for r in later) > 100  # the texts do pair up
     assert [r.tolist() for r in later] == [[j for j in r.tolist() if j > i] for i, r in enumerate(full)]
 
