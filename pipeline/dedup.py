@@ -394,7 +394,7 @@ def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerpri
     return tuple(kept), tuple(blocked), tuple(findings)
 
 
-EDGE_BLOCK = 1000  # queries per block of the in-portal comparison (bounds the candidate pairs in memory)
+EDGE_BLOCK = 1000  # queries per task of the in-portal comparison (the unit handed to a worker)
 
 
 def portal_edges(prints: Sequence[Fingerprint], settings, only: Sequence[int] | None = None, jobs: int | None = None) -> list[tuple[int, int, float]]:
