@@ -59,7 +59,7 @@ def map_ordered(func: Callable, tasks: Sequence, jobs: int | None = None, *, bat
     bounds = [(lo, min(lo + size, len(tasks))) for lo in range(0, len(tasks), size)]
     _job = (func, tasks, batched)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_detach_output) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker) as pool:
             parts = list(pool.map(_run_chunk, bounds))
     except Exception:  # noqa: BLE001 - a broken pool: do it all here (same results, only slower)
         return _serial(func, tasks, batched)
@@ -72,10 +72,11 @@ def _serial(func: Callable, tasks: Sequence, batched: bool) -> list:
     return list(func(list(tasks))) if batched else [func(t) for t in tasks]
 
 
-def _detach_output() -> None:
-    """In a new worker: its own stdout/stderr.  The inherited ones may have been locked by
-    another thread of the parent (the progress bar) at the moment of the fork, and a worker
-    flushes them when it exits; the work itself never prints."""
+def _start_worker() -> None:
+    """In a new worker: mark it as one (it never forks again), and give it its own
+    stdout/stderr — the inherited ones may have been locked by another thread of the parent
+    (the progress bar) at the moment of the fork, and a worker flushes them when it exits;
+    the work itself never prints."""
     global _in_worker
     _in_worker = True
     sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
