@@ -3,8 +3,9 @@
 What is cached is exactly what :func:`pipeline.load.load_item` returns for one file — an
 :class:`Item` or the finding that rejected it — keyed by the file's path and the SHA-256
 of its bytes.  The whole cache is dropped when anything else that result depends on
-changes: the loader's and the item model's source code, every ``site_config/*.yaml``
-file, and the versions of Python, PyYAML and python-frontmatter.  The gates always run
+changes: the loader's and the item model's source code, every file of the configuration
+folder, and the versions of Python, PyYAML and python-frontmatter (the stamp of
+:func:`pipeline.stage_cache.stamp`, which every cache uses).  The gates always run
 on the loaded items; only their per-item check results and dedup fingerprints are memoised,
 with their own stamps (:mod:`pipeline.stage_cache`).  The cache lives in the
 private work folder (``.portal/cache/``); deleting it is always safe.
@@ -14,37 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import sys
-from importlib import metadata
 from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.findings import Finding
 from pipeline.model import Item
+from pipeline.stage_cache import LOAD_SOURCES, write_atomic, stamp
 
-FORMAT = 1
 
-
-def stamp(config: Config) -> str:
+def load_stamp(config: Config) -> str:
     """Everything besides a file's own bytes that decides what loading it yields."""
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
-    here = Path(__file__).resolve().parent
-    for source in ("load.py", "model.py", "config.py", "findings.py"):
-        digest.update((here / source).read_bytes())
-    for yaml_file in sorted(Path(config.root).glob("*.yaml")):
-        digest.update(yaml_file.name.encode() + yaml_file.read_bytes())
-    for package in ("PyYAML", "python-frontmatter"):
-        try:
-            digest.update(f"{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(package.encode())
-    return digest.hexdigest()
+    return stamp("load", LOAD_SOURCES + ("load_cache.py",), ("PyYAML", "python-frontmatter"), config)
 
 
 class LoadCache:
     def __init__(self, path: Path, config: Config):
         self.path = path
-        self.stamp = stamp(config)
+        self.stamp = load_stamp(config)
         self.old: dict = {}
         self.new: dict = {}
         self.hits = 0
@@ -78,8 +65,4 @@ class LoadCache:
         every entry came from the file and none dropped out."""
         if self.hits == len(self.new) and self.new.keys() == self.old.keys():
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump({"stamp": self.stamp, "entries": self.new}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path)
+        write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "entries": self.new}, protocol=pickle.HIGHEST_PROTOCOL))

@@ -57,7 +57,8 @@ def stamp(kind: str, sources: Iterable[str], packages: Iterable[str], config: Co
     return digest.hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
@@ -114,7 +115,7 @@ class GateCache:
         every entry came from the file and none dropped out."""
         if self.stamp is None or (not self.dirty and self.new.keys() == self.old.keys()):
             return
-        _write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "entries": self.new}, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "entries": self.new}, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _valid_entry(key, value) -> bool:
@@ -204,7 +205,7 @@ class FingerprintCache:
             shingles=np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32),
             signatures=np.stack([self.new[k][1] for k in keys]).astype(np.uint32) if keys else np.empty((0, self.num_perm), dtype=np.uint32),
         )
-        _write_atomic(self.path, buf.getvalue())
+        write_atomic(self.path, buf.getvalue())
 
 
 # --- dedup: similar pairs among the portal's own items ----------------------------------------
@@ -283,7 +284,7 @@ class PairCache:
             right=np.array([number[keys[j]] for i, j, _ in kept], dtype=np.int64),
             similarity=np.array([sim for _, _, sim in kept], dtype=np.float64),
         )
-        _write_atomic(self.path, buf.getvalue())
+        write_atomic(self.path, buf.getvalue())
 
 
 # --- the 索引号 ledger -------------------------------------------------------------------------
@@ -318,7 +319,7 @@ class LedgerCache:
         value = parse(text)
         if self.stamp is not None:
             try:
-                _write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "text": digest, "value": value}, protocol=pickle.HIGHEST_PROTOCOL))
+                write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "text": digest, "value": value}, protocol=pickle.HIGHEST_PROTOCOL))
             except OSError:
                 pass  # only costs time next run
         return value
