@@ -168,11 +168,12 @@ class FingerprintCache:
     def key(text: str) -> bytes:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
-    def fingerprints(self, texts: Sequence[str], compute) -> list:
-        """Fingerprints of ``texts``; ``compute(missing_texts)`` makes those not cached."""
+    def fingerprints(self, texts: Sequence[str], compute, keys: Sequence[bytes] | None = None) -> list:
+        """Fingerprints of ``texts``; ``compute(missing_texts)`` makes those not cached.
+        ``keys``: the texts' :meth:`key` when the caller has them already."""
         from pipeline.dedup import Fingerprint
 
-        keys = [self.key(t) for t in texts]
+        keys = [self.key(t) for t in texts] if keys is None else keys
         out: list = [None] * len(texts)
         missing: dict[bytes, list[int]] = {}
         for i, k in enumerate(keys):
@@ -245,8 +246,6 @@ class PairCache:
         raw = keys.tobytes()
         names = [raw[32 * i : 32 * i + 32] for i in range(len(keys))]
         return set(names), {(names[a], names[b]): float(sim) for a, b, sim in zip(left.tolist(), right.tolist(), sims.tolist())}
-
-    key = staticmethod(FingerprintCache.key)
 
     def edges_for(self, keys: Sequence[bytes], compute) -> list[tuple[int, int, float]]:
         """Every similar pair ``(i, j, similarity)`` among texts with these ``keys``:

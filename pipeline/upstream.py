@@ -26,7 +26,7 @@ import feedparser
 import numpy as np
 import xxhash
 
-from pipeline import dedup
+from pipeline import dedup, stage_cache
 from pipeline.confidentiality import Withheld
 from pipeline.config import Config, UpstreamConfig, UpstreamSource
 from pipeline.findings import Finding, error, warning
@@ -360,8 +360,12 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     # fingerprint each item once; both checks share the prints
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
     texts = [dedup.item_text(i) for i in published]
+    # each text's SHA-256, once, for both caches (they key texts the same way)
+    cached = fingerprint_cache is not None or pair_cache is not None
+    text_keys = dict(zip((i.path for i in published), map(stage_cache.FingerprintCache.key, texts))) if cached else {}
     if fingerprint_cache is not None:
-        made = fingerprint_cache.fingerprints(texts, lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher, jobs))
+        made = fingerprint_cache.fingerprints(texts, lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher, jobs),
+                                              [text_keys[i.path] for i in published])
     else:
         made = dedup.fingerprint_texts(texts, settings.shingle, hasher, jobs)
     prints = dict(zip((i.path for i in published), made))
@@ -373,8 +377,7 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     site_rank = {s.id: n for n, s in enumerate(config.sites)}
     kept_prints = [prints[i.path] for i in kept]
     if pair_cache is not None:
-        keys = [pair_cache.key(dedup.item_text(i)) for i in kept]
-        edges = pair_cache.edges_for(keys, lambda only: dedup.portal_edges(kept_prints, settings, only, jobs))
+        edges = pair_cache.edges_for([text_keys[i.path] for i in kept], lambda only: dedup.portal_edges(kept_prints, settings, only, jobs))
     else:
         edges = dedup.portal_edges(kept_prints, settings, None, jobs)
     pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, edges)
