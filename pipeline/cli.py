@@ -62,8 +62,21 @@ AS_OF = click.option(
 )
 
 
+class _Jobs(click.ParamType):
+    """A number of processes, 1–256, refused with a Chinese message."""
+
+    name = "N"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if isinstance(value, int) or text.isdigit():
+            if 1 <= int(text) <= 256:
+                return int(text)
+        self.fail(f"“{value}” 不是进程数，请写 1 到 256 之间的整数，例如 --jobs 2", param, ctx)
+
+
 JOBS = click.option(
-    "--jobs", "-j", "jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+    "--jobs", "-j", "jobs", type=_Jobs(), default=None, metavar="N",
     help="并行进程数（逐文件的读取、保密审查、查重指纹；结果与单进程相同），默认每个 CPU 核一个",
 )
 

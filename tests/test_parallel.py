@@ -86,3 +86,11 @@ def test_work_inside_a_worker_does_not_fork_again(always_parallel):
     inner = parallel.map_ordered(lambda t: (os.getpid(), {p for p in parallel.map_ordered(lambda u: os.getpid(), list(range(4)), 2)}), list(range(8)), 2)
     for worker, inner_pids in inner:
         assert worker != outer and inner_pids == {worker}
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "999"])
+def test_a_bad_jobs_value_is_refused_in_chinese(value):
+    from conftest import run_portal
+
+    out = run_portal("check", "--jobs", value)
+    assert out.returncode == 2 and "不是进程数" in out.stderr and "Traceback" not in out.stderr
