@@ -273,6 +273,36 @@ def _local_target(out: Path, page_url: str, ref: str) -> Path | None:
     return out / posixpath.normpath(path).lstrip("/")
 
 
+def test_catalogue_gives_the_title_room_on_desktop_and_cards_on_a_phone(browser, served):
+    """公开目录 at 1366 px: 标题 takes at least 35 % of the table (it was squeezed to five characters a
+    line while 索引号 took a third); on a phone every item is one card, without horizontal scroll."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    desk = context.new_page()
+    desk.goto(served + "xxgk/catalog/")
+    widths = desk.evaluate("""() => { const t = document.querySelector('.disclosure-catalog table');
+        const cells = [...t.querySelector('tbody tr').children];
+        return [t.getBoundingClientRect().width, ...cells.map(c => c.getBoundingClientRect().width)]; }""")
+    table, index_no, title = widths[0], widths[1], widths[2]
+    assert title >= 0.35 * table, widths
+    assert title > 1.5 * index_no, widths
+    shot(desk, "catalog-desktop")
+    context.close()
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+    phone = context.new_page()
+    phone.goto(served + "xxgk/catalog/")
+    layout = phone.evaluate("""() => { const rows = [...document.querySelectorAll('.disclosure-catalog tbody tr')];
+        return { display: getComputedStyle(rows[0]).display, head: document.querySelector('.disclosure-catalog thead')
+                   .getBoundingClientRect().height, label: getComputedStyle(rows[0].children[0], '::before').content,
+                 tops: rows.slice(0, 3).map(r => Math.round(r.getBoundingClientRect().top)),
+                 scroll: document.documentElement.scrollWidth, view: window.innerWidth }; }""")
+    assert layout["display"] == "block" and layout["head"] <= 1, layout
+    assert "索引号" in layout["label"], layout
+    assert layout["tops"] == sorted(set(layout["tops"])), layout  # one card under another
+    assert layout["scroll"] <= layout["view"], layout
+    shot(phone, "catalog-phone")
+    context.close()
+
+
 def test_no_broken_internal_link_on_any_page(demo_site):
     out = demo_site.out
     pages = sorted(out.rglob("*.html"))
