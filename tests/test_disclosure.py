@@ -451,3 +451,115 @@ def test_catalog_by_year_topic_and_genre(demo_site):
 def test_item_page_shows_its_index_number(demo_site):
     item = demo_site.result.publication.published[-1]
     assert item.index_number and item.index_number in demo_site.html(item.url)
+
+
+# --- the report read back by a stranger -----------------------------------------------------
+
+
+def _scrape(page: str) -> tuple[list[str], list[list[list[tuple[str, str, int, int]]]]]:
+    """What a third-party 年报 scraper takes from the page: the ``<h2>`` texts, and every
+    ``<table>`` as rows of cells ``(tag, text, rowspan, colspan)`` — nothing of our own markup."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.h2, self.tables, self.cell, self.in_h2 = [], [], None, False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "h2":
+                self.in_h2 = True
+                self.h2.append("")
+            elif tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self.tables[-1].append([])
+            elif tag in ("td", "th") and self.tables:
+                self.cell = [tag, "", int(a.get("rowspan", 1)), int(a.get("colspan", 1))]
+
+        def handle_endtag(self, tag):
+            if tag == "h2":
+                self.in_h2 = False
+            elif tag in ("td", "th") and self.cell is not None:
+                self.tables[-1][-1].append(tuple(self.cell))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.in_h2:
+                self.h2[-1] += data
+            if self.cell is not None:
+                self.cell[1] += data.strip()
+
+    reader = Reader()
+    reader.feed(page)
+    return [t.strip() for t in reader.h2], reader.tables
+
+
+def _grid(rows) -> list[list[tuple[str, str]]]:
+    """Rows with row- and column-spans expanded, as pandas.read_html and most scrapers do."""
+    grid: list[list] = []
+    pending: dict[tuple[int, int], tuple[str, str]] = {}
+    for r, row in enumerate(rows):
+        out, col = [], 0
+        cells = list(row)
+        while cells or (r, col) in pending:
+            if (r, col) in pending:
+                out.append(pending.pop((r, col)))
+                col += 1
+                continue
+            tag, text, rowspan, colspan = cells.pop(0)
+            for dc in range(colspan):
+                out.append((tag, text))
+                for dr in range(1, rowspan):
+                    pending[(r + dr, col + dc)] = (tag, text)
+            col += colspan
+        grid.append(out)
+    return grid
+
+
+@pytest.mark.parametrize("year", [2025, 2024])
+def test_report_read_back_by_a_scraper(demo_site, year):
+    """The national format survives a stranger's parser: the six section titles are the page's
+    <h2> headings word for word and in order, the tables are real <table>s in the template's row
+    and column order, data cells are merged only where the template merges them (one figure
+    across 本年处理决定数量 / 本年收费金额), and every figure reads back equal to the report."""
+    rep, _ = report.generate(year, demo_site.result.publication.counted, ROOT / "content", CONFIG)
+    h2, tables = _scrape(demo_site.html(f"xxgk/reports/{year}/"))
+    assert h2 == [t for _, t in report.SECTION_TITLES]
+    page = demo_site.html(f"xxgk/reports/{year}/")
+    t2, t3, t4 = (tables[i] for i in (0, 1, 2))
+    assert page.index("report-table-2") < page.index("report-table-3") < page.index("report-table-4")
+    # table 二: every row label with its figures, a merged cell read once
+    read2 = {}
+    for row in t2:
+        if len(row) > 1 and row[0][0] == "th" and all(cell[0] == "td" for cell in row[1:]):
+            read2[row[0][1]] = tuple(cell[1] for cell in row[1:])
+    assert read2 == {label: tuple(_fmt(v) for _, v in cols) for label, cols in rep.table2}
+    # table 三: body rows in the template's order, the most specific label, then seven figures
+    body = [row for row in _grid(t3) if row[-1][0] == "td"]
+    figure_rows = [r for r in report.TABLE3_ROWS if r.figures]
+    assert [row[2][1] for row in body] == [r.label for r in figure_rows]
+    values = dict(rep.table3)
+    assert [tuple(int(t) for _, t in row[3:]) for row in body] == [values[r.code] for r in figure_rows]
+    # the heading rows are the merged label cells to the left, as in the template
+    for row, r in zip(body, figure_rows):
+        if r.code.startswith("三."):
+            assert row[0][1] == "三、本年度办理结果"
+        if r.code.count(".") == 2:
+            assert row[1][1] == report.ROW_BY_CODE[r.code.rsplit(".", 1)[0]].label
+    assert [t for _, t in _grid(t3)[2][3:]] == list(report.COLUMNS)
+    # table 四: the 15 result columns in order and one row of figures
+    grid4 = _grid(t4)
+    assert [t for _, t in grid4[2]] == list(report.TABLE4_RESULTS) * 3
+    assert [t for _, t in grid4[0][:5]] == ["行政复议"] * 5
+    assert [t for _, t in grid4[1][5:10]] == ["未经复议直接起诉"] * 5
+    assert [int(t) for _, t in grid4[3]] == [v for _, vs in rep.table4 for v in vs]
+    # merged data cells only where the template has them
+    merged = [(text, span) for table in tables for row in table
+              for tag, text, rs, span in row if tag == "td" and (rs > 1 or span > 1)]
+    assert all(span == 3 for _, span in merged) and len(merged) == sum(1 for _, cols in rep.table2 if len(cols) == 1)
+
+
+def _fmt(value) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
