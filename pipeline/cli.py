@@ -494,5 +494,60 @@ def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt:
         if strict:
             sys.exit(1)
 
+
+@main.command("verify")
+@click.argument("target")
+@click.option("--allowed-signers", type=click.Path(path_type=Path), default=None,
+              help="允许的部署签名者文件（ssh-keygen 的 allowed_signers 格式）；给出时先验证清单签名，签名不符即失败")
+@click.option("--manifest-from", type=click.Path(path_type=Path), default=None,
+              help="从这个可信目录读取清单（默认读取被检查网站根目录中的 portal-manifest.json）")
+@click.option("--restore", "trusted", type=click.Path(path_type=Path), default=None,
+              help="发现差异时，从这个可信副本（构建输出）恢复被改动和缺失的文件，并删除多出的文件")
+@click.option("--sample", type=click.IntRange(min=1), default=None, help="按网址检查时只抽查这么多个文件（默认全部）")
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="按网址检查时的并发请求数")
+def verify_cmd(target: str, allowed_signers: Path | None, manifest_from: Path | None, trusted: Path | None,
+               sample: int | None, workers: int) -> None:
+    """防篡改：对照构建时生成的网站清单（portal-manifest.json）检查已部署的网站。
+
+    TARGET 是网站根目录（可由 cron 定时运行）或网址（http://…，抽查或全部下载比对）。
+    列出被改动、缺失和多出的文件；有任何差异时退出码为 1。
+    """
+    from pipeline import manifest
+
+    try:
+        if target.startswith(("http://", "https://")):
+            files, signer = manifest.fetch_manifest(target, allowed_signers)
+            difference = manifest.compare_url(target, files, sample, workers)
+        else:
+            root = Path(target)
+            if not root.is_dir():
+                click.echo(f"参数错误：{root} 不是目录", err=True)
+                sys.exit(1)
+            files, signer = manifest.load(manifest_from or root, allowed_signers)
+            difference = manifest.compare(root, files)
+    except manifest.ManifestError as exc:
+        click.echo(f"网站清单错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"清单签名有效（签名者 {signer}）。" if signer else "未验证清单签名（加 --allowed-signers 验证）。", err=True)
+    for label, paths in (("被改动", difference.modified), ("缺失", difference.missing), ("多出", difference.extra)):
+        for rel in paths:
+            click.echo(f"{label}：{rel}")
+    for rel, reason in difference.unreachable:
+        click.echo(f"无法取得：{rel}（{reason}）")
+    summary = (f"检查 {difference.checked} 个文件：被改动 {len(difference.modified)} 个，缺失 {len(difference.missing)} 个，"
+               f"多出 {len(difference.extra)} 个" + (f"，无法取得 {len(difference.unreachable)} 个" if difference.unreachable else "") + "。")
+    click.echo(summary, err=True)
+    if difference.clean:
+        return
+    if trusted is not None and not target.startswith(("http://", "https://")):
+        try:
+            changed = manifest.restore(Path(target), files, trusted, difference)
+        except manifest.ManifestError as exc:
+            click.echo(f"恢复失败：{exc}", err=True)
+            sys.exit(1)
+        click.echo(f"已从 {trusted} 恢复 {len(changed)} 处。", err=True)
+    sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

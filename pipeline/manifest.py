@@ -1,0 +1,272 @@
+"""防篡改: a manifest of every published file, signed with the deployment key, and its check.
+
+Every build writes ``portal-manifest.json`` at the root of the site: the SHA-256 and size of
+every other file, sorted by path, with nothing that changes between two builds of the same
+content (rebuilds stay byte-identical).  When a deployment key is configured it is signed
+with git's and OpenSSH's own tool, ``ssh-keygen -Y sign`` (namespace ``portal-manifest``),
+into ``portal-manifest.json.sig`` beside it; :func:`check_signature` verifies it with
+``ssh-keygen -Y verify`` against an allowed-signers file.  No signature code of our own.
+
+:func:`compare` lists what differs between a web root and the manifest — modified, missing
+and extra files (an uploaded ``.php``, an injected page) — and :func:`restore` puts back the
+built files from a trusted copy.  :func:`compare_url` does the same over HTTP with bounded
+concurrency.  Pure functions and file/HTTP reads; only :mod:`pipeline.cli` prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NAME = "portal-manifest.json"
+SIGNATURE = NAME + ".sig"
+NAMESPACE = "portal-manifest"
+FORMAT = 1
+_OWN = frozenset({NAME, SIGNATURE})
+
+
+class ManifestError(Exception):
+    """The manifest cannot be made, read, signed or verified; ``str()`` says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    modified: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    checked: int = 0
+    unreachable: tuple[tuple[str, str], ...] = field(default=())  # (path, reason), over HTTP
+
+    @property
+    def clean(self) -> bool:
+        return not (self.modified or self.missing or self.extra or self.unreachable)
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _files(root: Path) -> list[str]:
+    """Every regular file under ``root`` (posix paths), the manifest's own two excepted.
+    A symlink is listed as a file (a web server follows it), never followed into a folder."""
+    out = []
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in names:
+            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            if rel not in _OWN:
+                out.append(rel)
+        for name in [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            out.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    return sorted(out)
+
+
+def make(site: Path) -> dict:
+    """The manifest of a built site: ``{"format", "files": {path: {"sha256", "size"}}}``."""
+    entries = {}
+    for rel in _files(site):
+        path = site / rel
+        entries[rel] = {"sha256": _digest(path), "size": path.stat().st_size}
+    return {"format": FORMAT, "files": entries}
+
+
+def dumps(manifest: dict) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write(site: Path, signing_key: Path | None = None) -> Path:
+    """Write ``portal-manifest.json`` into ``site`` and, with ``signing_key``, its signature."""
+    path = site / NAME
+    path.write_bytes(dumps(make(site)))
+    (site / SIGNATURE).unlink(missing_ok=True)
+    if signing_key is not None:
+        sign(path, signing_key)
+    return path
+
+
+def sign(path: Path, key: Path) -> Path:
+    """``ssh-keygen -Y sign -f KEY -n portal-manifest FILE`` → ``FILE.sig``."""
+    if not Path(key).is_file():
+        raise ManifestError(f"部署签名密钥 {key} 不存在")
+    Path(str(path) + ".sig").unlink(missing_ok=True)  # ssh-keygen does not replace an old signature
+    done = _ssh_keygen(["-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(path)])
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
+        raise ManifestError(f"无法用 {key} 签名网站清单：{said}")
+    return Path(str(path) + ".sig")
+
+
+def check_signature(data: bytes, signature: bytes, allowed_signers: Path) -> str:
+    """The signer's principal when ``signature`` is a valid ``portal-manifest`` signature of
+    ``data`` by a key of ``allowed_signers``; otherwise :class:`ManifestError`."""
+    if not Path(allowed_signers).is_file():
+        raise ManifestError(f"允许的签名者文件 {allowed_signers} 不存在")
+    with tempfile.TemporaryDirectory() as tmp:
+        sig = Path(tmp) / "manifest.sig"
+        sig.write_bytes(signature)
+        found = _ssh_keygen(["-Y", "find-principals", "-f", str(allowed_signers), "-s", str(sig)])
+        listed = found.stdout.decode("utf-8", "replace").strip() if found.returncode == 0 else ""
+        principal = listed.splitlines()[0] if listed else None
+        if principal is None:
+            raise ManifestError("网站清单的签名不是允许的部署密钥所签（或签名已损坏）")
+        done = _ssh_keygen(["-Y", "verify", "-f", str(allowed_signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig)], data)
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
+        raise ManifestError(f"网站清单与签名不符，清单可能被改动：{said}")
+    return principal
+
+
+def _ssh_keygen(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["ssh-keygen", *args], input=stdin, capture_output=True, timeout=60)
+    except FileNotFoundError:
+        raise ManifestError("没有 ssh-keygen（OpenSSH 客户端），无法签名或验证网站清单") from None
+    except subprocess.TimeoutExpired:
+        raise ManifestError("ssh-keygen 超时") from None
+
+
+def parse(data: bytes, origin: str) -> dict[str, dict]:
+    """The ``files`` of a manifest, checked for shape (a manifest is input like any other)."""
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError(f"{origin}: 网站清单不是有效的 JSON（{exc}）") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ManifestError(f"{origin}: 网站清单的格式版本不对（应为 {FORMAT}）")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str) and isinstance(v.get("size"), int)
+        for k, v in files.items()
+    ):
+        raise ManifestError(f"{origin}: 网站清单的 files 应为 路径 → {{sha256, size}}")
+    for rel in files:
+        parts = rel.split("/")
+        if rel.startswith("/") or ".." in parts or "" in parts or "\\" in rel:
+            raise ManifestError(f"{origin}: 网站清单中的路径 “{rel}” 不安全")
+    return files
+
+
+def load(root: Path, allowed_signers: Path | None) -> tuple[dict[str, dict], str | None]:
+    """The manifest's files in ``root`` and the signer (None when no signers were given)."""
+    path = root / NAME
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(f"{path}: 无法读取网站清单（{exc.strerror or exc}）") from None
+    signer = None
+    if allowed_signers is not None:
+        try:
+            signature = (root / SIGNATURE).read_bytes()
+        except OSError:
+            raise ManifestError(f"{root / SIGNATURE}: 网站清单没有签名，无法确认它未被改动") from None
+        signer = check_signature(data, signature, allowed_signers)
+    return parse(data, str(path)), signer
+
+
+def compare(root: Path, files: dict[str, dict]) -> Difference:
+    """What differs between the web root ``root`` and the manifest's ``files``."""
+    present = set(_files(root))
+    modified, missing = [], []
+    for rel, entry in sorted(files.items()):
+        path = root / rel
+        if rel not in present or not path.is_file():
+            missing.append(rel)
+        elif path.is_symlink() or path.stat().st_size != entry["size"] or _digest(path) != entry["sha256"]:
+            modified.append(rel)
+    extra = sorted(present - set(files))
+    return Difference(tuple(modified), tuple(missing), tuple(extra), len(files))
+
+
+def restore(root: Path, files: dict[str, dict], trusted: Path, difference: Difference) -> list[str]:
+    """Put back modified and missing files from ``trusted`` (a copy of the build, checked
+    against the manifest file by file first) and remove extra files; returns what changed."""
+    changed = []
+    for rel in difference.modified + difference.missing:
+        source = trusted / rel
+        if not source.is_file() or _digest(source) != files[rel]["sha256"]:
+            raise ManifestError(f"可信副本 {trusted} 中的 {rel} 与网站清单不符，不能用它恢复")
+    for rel in difference.modified + difference.missing:
+        target = root / rel
+        if target.is_symlink() or target.is_dir():
+            shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".portal-restore")
+        shutil.copyfile(trusted / rel, tmp)
+        os.replace(tmp, target)
+        changed.append(rel)
+    for rel in difference.extra:
+        target = root / rel
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
+        changed.append(rel)
+    return changed
+
+
+# --- over HTTP ---------------------------------------------------------------------------------
+
+
+def _fetch(url: str, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "portal-verify"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the operator's own site
+        return response.read()
+
+
+def fetch_manifest(base: str, allowed_signers: Path | None, timeout: float = 30) -> tuple[dict[str, dict], str | None]:
+    base = base if base.endswith("/") else base + "/"
+    try:
+        data = _fetch(urllib.parse.urljoin(base, NAME), timeout)
+    except (urllib.error.URLError, OSError) as exc:
+        raise ManifestError(f"{base}{NAME}: 无法取得网站清单（{exc}）") from None
+    signer = None
+    if allowed_signers is not None:
+        try:
+            signature = _fetch(urllib.parse.urljoin(base, SIGNATURE), timeout)
+        except (urllib.error.URLError, OSError):
+            raise ManifestError(f"{base}{SIGNATURE}: 网站清单没有签名，无法确认它未被改动") from None
+        signer = check_signature(data, signature, allowed_signers)
+    return parse(data, base + NAME), signer
+
+
+def compare_url(base: str, files: dict[str, dict], sample: int | None = None, workers: int = 8, timeout: float = 30) -> Difference:
+    """Fetch the manifest's files (all, or an evenly spread ``sample``) from ``base`` with at
+    most ``workers`` requests at a time; a file that cannot be fetched is ``missing`` when the
+    server says 404, ``unreachable`` otherwise.  Extra files cannot be listed over HTTP."""
+    base = base if base.endswith("/") else base + "/"
+    paths = sorted(files)
+    if sample is not None and 0 < sample < len(paths):
+        step = len(paths) / sample
+        paths = [paths[int(n * step)] for n in range(sample)]
+
+    def one(rel: str) -> tuple[str, str | None]:
+        url = urllib.parse.urljoin(base, urllib.parse.quote(rel))
+        try:
+            data = _fetch(url, timeout)
+        except urllib.error.HTTPError as exc:
+            return rel, "missing" if exc.code in (404, 410) else f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            return rel, str(getattr(exc, "reason", exc))
+        ok = len(data) == files[rel]["size"] and hashlib.sha256(data).hexdigest() == files[rel]["sha256"]
+        return rel, None if ok else "modified"
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(one, paths))
+    modified = tuple(rel for rel, what in results if what == "modified")
+    missing = tuple(rel for rel, what in results if what == "missing")
+    unreachable = tuple((rel, what) for rel, what in results if what not in (None, "modified", "missing"))
+    return Difference(modified, missing, (), len(paths), unreachable)

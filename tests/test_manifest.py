@@ -1,0 +1,167 @@
+"""防篡改 (issue 14 §4): a signed manifest of the built site and ``portal verify`` on a web root.
+
+Each test copies the built demo into a temporary web root, tampers with it the way an attacker
+or a careless operator would, and runs the real CLI: exit status 1 and the file named.  Keys are
+made with ``ssh-keygen`` at test time; the signature is checked by ``ssh-keygen -Y verify``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from pipeline import manifest
+from tests.conftest import run_portal
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(deployment private key, allowed_signers, another key that is not allowed)."""
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("没有 ssh-keygen")
+    tmp = tmp_path_factory.mktemp("keys")
+    for name in ("deploy", "intruder"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(tmp / name)], check=True)
+    public = (tmp / "deploy.pub").read_text().split()
+    (tmp / "allowed_signers").write_text(f'portal-deploy namespaces="portal-manifest" {public[0]} {public[1]}\n')
+    return tmp / "deploy", tmp / "allowed_signers", tmp / "intruder"
+
+
+@pytest.fixture()
+def webroot(demo_site, keys, tmp_path) -> Path:
+    """A deployed copy of the demo with its signed manifest, and the trusted build beside it."""
+    trusted = tmp_path / "build"
+    shutil.copytree(demo_site.out, trusted)
+    manifest.write(trusted, keys[0])
+    root = tmp_path / "www"
+    shutil.copytree(trusted, root)
+    return root
+
+
+def verify(root: Path, keys, *extra: str):
+    return run_portal("verify", str(root), "--allowed-signers", str(keys[1]), *extra)
+
+
+def test_untouched_root_verifies(webroot, keys):
+    done = verify(webroot, keys)
+    assert done.returncode == 0, done.stderr
+    assert "清单签名有效（签名者 portal-deploy）" in done.stderr and "被改动 0 个，缺失 0 个，多出 0 个" in done.stderr
+
+
+def test_manifest_lists_every_file_and_is_reproducible(demo_site, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(demo_site.out, a)
+    shutil.copytree(demo_site.out, b)
+    assert manifest.write(a).read_bytes() == manifest.write(b).read_bytes()
+    files = json.loads((a / manifest.NAME).read_text(encoding="utf-8"))["files"]
+    assert set(files) == {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()} - {manifest.NAME}
+
+
+def _first_page(root: Path) -> Path:
+    return next(p for p in sorted(root.rglob("index.html")) if "bureau/2026" in p.as_posix())
+
+
+@pytest.mark.parametrize("tamper, label", [
+    ("byte", "被改动"),
+    ("script", "被改动"),
+    ("php", "多出"),
+    ("delete", "缺失"),
+    ("symlink", "被改动"),
+])
+def test_tampering_is_named_and_fails(webroot, keys, tamper, label):
+    page = _first_page(webroot)
+    rel = page.relative_to(webroot).as_posix()
+    if tamper == "byte":
+        data = bytearray(page.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        page.write_bytes(bytes(data))
+    elif tamper == "script":
+        page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<script>alert(1)</script></body>"), encoding="utf-8")
+    elif tamper == "php":
+        (webroot / "files").mkdir(exist_ok=True)
+        (webroot / "files" / "shell.php").write_text("<?php system($_GET['c']); ?>")
+        rel = "files/shell.php"
+    elif tamper == "delete":
+        page.unlink()
+    elif tamper == "symlink":
+        page.unlink()
+        page.symlink_to("/etc/hostname")
+    done = verify(webroot, keys)
+    assert done.returncode == 1
+    assert f"{label}：{rel}" in done.stdout, done.stdout
+
+
+def test_manifest_edited_without_the_key_is_refused(webroot, keys):
+    page = _first_page(webroot)
+    page.write_text("<html>已篡改</html>", encoding="utf-8")
+    data = json.loads((webroot / manifest.NAME).read_text(encoding="utf-8"))
+    rel = page.relative_to(webroot).as_posix()
+    data["files"][rel] = {"sha256": manifest._digest(page), "size": page.stat().st_size}  # the attacker updates the list too
+    (webroot / manifest.NAME).write_bytes(manifest.dumps(data))
+    done = verify(webroot, keys)
+    assert done.returncode == 1 and "网站清单与签名不符" in done.stderr
+    # re-signed with a key that is not the deployment key: still refused
+    manifest.sign(webroot / manifest.NAME, keys[2])
+    done = verify(webroot, keys)
+    assert done.returncode == 1 and "不是允许的部署密钥所签" in done.stderr
+    # and a deleted signature
+    (webroot / manifest.SIGNATURE).unlink()
+    done = verify(webroot, keys)
+    assert done.returncode == 1 and "没有签名" in done.stderr
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"format": 1, "files": {"../../etc/passwd": {"sha256": "0", "size": 1}}}',
+                                     b'{"format": 99, "files": {}}', b"[1, 2]"])
+def test_broken_manifest_is_a_clear_error(webroot, garbage):
+    (webroot / manifest.NAME).write_bytes(garbage)
+    done = run_portal("verify", str(webroot))
+    assert done.returncode == 1 and "网站清单" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_restore_puts_back_the_built_files(webroot, keys, tmp_path):
+    page = _first_page(webroot)
+    original = page.read_bytes()
+    page.write_text("<html>已篡改</html>", encoding="utf-8")
+    (webroot / "evil.php").write_text("<?php ?>")
+    victim = next(p for p in webroot.rglob("*.xml"))
+    victim_bytes = (tmp_path / "build" / victim.relative_to(webroot)).read_bytes()
+    victim.unlink()
+    done = verify(webroot, keys, "--restore", str(tmp_path / "build"))
+    assert done.returncode == 1 and "已从" in done.stderr  # the run that found the damage still reports it
+    assert page.read_bytes() == original and not (webroot / "evil.php").exists() and victim.read_bytes() == victim_bytes
+    assert verify(webroot, keys).returncode == 0
+    # a "trusted" copy that was tampered with too is refused
+    page.write_text("<html>又被篡改</html>", encoding="utf-8")
+    (tmp_path / "build" / page.relative_to(webroot)).write_text("<html>副本也被改</html>", encoding="utf-8")
+    done = verify(webroot, keys, "--restore", str(tmp_path / "build"))
+    assert done.returncode == 1 and "可信副本" in done.stderr
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_verify_over_http_on_loopback(webroot, keys):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(webroot)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        done = verify(url, keys, "--workers", "4")
+        assert done.returncode == 0, done.stdout + done.stderr
+        sampled = verify(url, keys, "--sample", "10")
+        assert sampled.returncode == 0 and "检查 10 个文件" in sampled.stderr
+        page = _first_page(webroot)
+        page.write_text("<html>已篡改</html>", encoding="utf-8")
+        done = verify(url, keys)
+        assert done.returncode == 1 and f"被改动：{page.relative_to(webroot).as_posix()}" in done.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
