@@ -175,7 +175,7 @@ def main() -> None:
     for k in (2, 3, 4, 5):
         sh = {}
 
-        def s(text, k=k):
+        def s(text, k=k, sh=sh):
             if text not in sh:
                 sh[text] = dedup.shingles(dedup.normalize(text), k)
             return sh[text]

@@ -379,7 +379,7 @@ def tabulate(year: int, apps: Iterable[Application], rel: str, findings: list[Fi
         table[app.outcome][col] += 1
     for col in range(len(APPLICANT_TYPES)):
         table["三.7"][col] = sum(table[c][col] for c in OUTCOME_CODES)
-    for code, values in table.items():
+    for values in table.values():
         values[-1] = sum(values[: len(APPLICANT_TYPES)])
     return table
 

@@ -224,7 +224,7 @@ def test_pagination_walks_every_item_of_a_long_list(page, served, demo_site):
     assert len(seen) == len(set(seen)) == len(local)
     assert {urlsplit(u).path.strip("/") for u in seen} == {i.url.strip("/") for i in local}
     page.locator(".pager a", has_text="上一页").click()
-    page.wait_for_url(f"**/column/local/" + ("" if pages == 2 else f"page/{pages - 1}/"))
+    page.wait_for_url("**/column/local/" + ("" if pages == 2 else f"page/{pages - 1}/"))
 
 
 def test_phone_shows_navigation_and_content_without_horizontal_scroll(phone, served, demo_site):

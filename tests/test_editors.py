@@ -74,7 +74,8 @@ def test_check_groups_findings_per_file_with_line_rule_and_fix(content_copy):
     lines = done.stdout.splitlines()
     at = lines.index("items/bureau/2026/2026-11-20-bad.md")
     assert lines[at + 1].startswith("  第 3 行：错误 [bad-date]") and "2026-03-15" in lines[at + 1]
-    assert len(set(l for l in lines if not l.startswith(" "))) == len([l for l in lines if not l.startswith(" ")])  # each file once
+    heads = [line for line in lines if not line.startswith(" ")]
+    assert len(set(heads)) == len(heads)  # each file once
     data = json.loads(run_portal("check", "--content", str(content_copy), "--format", "json").stdout)
     assert {"path": "items/bureau/2026/2026-11-20-bad.md", "line": 3, "rule": "bad-date"}.items() <= next(
         d for d in data if d["path"].endswith("-bad.md")

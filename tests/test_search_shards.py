@@ -69,8 +69,8 @@ def test_small_portal_keeps_one_index(demo_site):
 
 
 def test_search_page_lists_the_bundles(sharded):
-    page = sharded.html("search/")
-    assert f'data-bundles="{" ".join(bundles(sharded.out))}"' in page
+    html = sharded.html("search/")
+    assert f'data-bundles="{" ".join(bundles(sharded.out))}"' in html
     script = (sharded.out / "assets" / "javascripts" / "portal-search.js").read_text(encoding="utf-8")
     assert "mergeIndex" in script and "data-bundles" in script
 

@@ -11,7 +11,6 @@ import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -43,7 +43,6 @@ def _generator(title: str, description: str, page_path: str, feed_path: str, ite
         fg.updated(newest)
     # feedgen prepends entries, so add oldest first to get newest first in the file
     for item in reversed(entries):
-        site = config.site_by_id[item.site]
         column = config.column_by_id[item.column]
         link = _absolute(config, item.url)
         fe = fg.add_entry()
