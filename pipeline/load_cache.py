@@ -8,24 +8,26 @@ folder, and the versions of Python, PyYAML and python-frontmatter (the stamp of
 :func:`pipeline.stage_cache.stamp`, which every cache uses).  The gates always run
 on the loaded items; only their per-item check results and dedup fingerprints are memoised,
 with their own stamps (:mod:`pipeline.stage_cache`).  The cache lives in the
-private work folder (``.portal/cache/``); deleting it is always safe.
+private work folder (``.portal/cache/load.msgpack``, :mod:`pipeline.cache_codec`, never pickle); deleting it is always safe.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
 from pathlib import Path
 
+from pipeline import cache_codec
 from pipeline.config import Config
 from pipeline.findings import Finding
-from pipeline.model import Item
-from pipeline.stage_cache import LOAD_SOURCES, write_atomic, stamp
+from pipeline.model import Attachment, Item
+from pipeline.stage_cache import LOAD_SOURCES, stamp, write_atomic
+
+RECORDS = (Item, Attachment, Finding)
 
 
 def load_stamp(config: Config) -> str:
     """Everything besides a file's own bytes that decides what loading it yields."""
-    return stamp("load", LOAD_SOURCES + ("load_cache.py",), ("PyYAML", "python-frontmatter"), config)
+    return stamp("load", LOAD_SOURCES + ("load_cache.py", "cache_codec.py"), ("PyYAML", "python-frontmatter"), config)
 
 
 class LoadCache:
@@ -36,11 +38,10 @@ class LoadCache:
         self.new: dict = {}
         self.hits = 0
         try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)  # noqa: S301 - our own file in the private work folder
-            if isinstance(data, dict) and data.get("stamp") == self.stamp and isinstance(data.get("entries"), dict):
+            data = cache_codec.loads(path.read_bytes(), RECORDS)  # never pickle: a planted file runs no code
+            if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
                 self.old = data["entries"]
-        except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
+        except (OSError, ValueError):  # fail closed: an unreadable, damaged or foreign cache is an empty one
             self.old = {}
 
     @staticmethod
@@ -50,8 +51,8 @@ class LoadCache:
     def get(self, key: tuple[str, str]):
         """The cached result for this path and content, or None."""
         found = self.old.get(key)
-        if found is not None and type(found) not in (Item, Finding):
-            found = None  # not something the loader makes: parse again
+        if found is not None and not _belongs(found, key):
+            found = None  # not something the loader makes for this file: parse again
         if found is not None:
             self.hits += 1
             self.new[key] = found
@@ -65,4 +66,11 @@ class LoadCache:
         every entry came from the file and none dropped out."""
         if self.hits == len(self.new) and self.new.keys() == self.old.keys():
             return
-        write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "entries": self.new}, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, RECORDS))
+
+
+def _belongs(found, key) -> bool:
+    """An item or finding of exactly this file (path and, for an item, content hash)."""
+    if type(found) is Item:
+        return found.path == key[0] and found.content_hash == key[1]
+    return type(found) is Finding and found.path == key[0]

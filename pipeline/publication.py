@@ -61,8 +61,8 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only).
     ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core)."""
     if cache_dir is not None and load_cache is None:
-        load_cache = Path(cache_dir) / "load.pickle"
-    gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.pickle", config) if cache_dir is not None else None
+        load_cache = Path(cache_dir) / "load.msgpack"
+    gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config) if cache_dir is not None else None
     # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config, load_cache, jobs)  # load_cache: see pipeline.load_cache
     items, url_findings = load.unique_urls(loaded.items)
@@ -84,7 +84,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     findings.extend(deduped.findings)
     duplicate_of = deduped.duplicate_of
     # 4. 索引号 numbering: reads the committed ledger, numbers only publishable items
-    ledger_cache = stage_cache.LedgerCache(Path(cache_dir) / "ledger.pickle", config) if cache_dir is not None else None
+    ledger_cache = stage_cache.LedgerCache(Path(cache_dir) / "ledger.msgpack", config) if cache_dir is not None else None
     ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config, ledger_cache)
     present = {numbering.key_of_path(path) for path in loaded.paths}  # incl. withheld/broken
     numbered = numbering.number(published, ledger, config, present, trusted)

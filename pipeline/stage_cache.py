@@ -1,19 +1,22 @@
 """Content-hash caches of the per-item gate work, so a rebuild redoes it only for changed items.
 
 Four caches live next to the load cache in the private work folder (``<work>/cache/``):
-``gate.pickle`` keeps, per item (its path and the SHA-256 of its file), what each cacheable
+``gate.msgpack`` keeps, per item (its path and the SHA-256 of its file), what each cacheable
 check of :mod:`pipeline.confidentiality` returned — the findings, never the decision, which
 :func:`pipeline.confidentiality.gate` still takes on every run; ``dedup.npz`` keeps the
 shingle set and MinHash signature of each compared text (keyed by the SHA-256 of the text)
 for :mod:`pipeline.upstream`; ``pairs.npz`` the near-identical pairs among the portal's own
-texts, so that only pairs with a changed text are looked up again; ``ledger.pickle`` the
+texts, so that only pairs with a changed text are looked up again; ``ledger.msgpack`` the
 parsed 索引号 ledger by the hash of its text.  Each cache carries a stamp of everything else its entries
 depend on — the source code of the modules involved, every file of the configuration
 folder, the loaded configuration itself and the versions of Python and the libraries —
 and is dropped whole when the stamp differs.  It fails closed: a file that cannot be read,
 does not have the expected shape, or was written by other code counts as empty, and the
-work is simply done again.  Checks that depend on the build's reference date are never
-cached.  This module does not decide anything and does not print; deleting the folder is
+work is simply done again.  No cache is ever pickled: the ``.msgpack`` files go through
+:mod:`pipeline.cache_codec` (a closed set of types, each record field checked), the
+``.npz`` files are read with ``allow_pickle=False`` and only when every member is stored
+uncompressed (no zip bomb), so a planted file cannot run code or fill the memory.  Checks
+that depend on the build's reference date are never cached.  This module does not decide anything and does not print; deleting the folder is
 always safe.
 """
 
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import pickle
 import sys
 import zipfile
 from importlib import metadata
@@ -30,6 +32,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from pipeline import cache_codec
 from pipeline.config import Config
 from pipeline.findings import Finding
 
@@ -65,6 +68,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def _load_npz(path: Path):
+    """``np.load`` of one of our ``.npz`` files: never pickled objects (``allow_pickle=False``)
+    and only members stored as they are — np.savez never compresses, so a compressed member
+    (which could expand to any size) means the file is not ours."""
+    with zipfile.ZipFile(path) as archive:
+        if any(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist()):
+            raise ValueError("compressed member: not our cache")
+    return np.load(path, allow_pickle=False)
+
+
 # --- confidentiality check results ------------------------------------------------------------
 
 
@@ -78,17 +91,17 @@ class GateCache:
         self.hits = 0
         self.dirty = False
         try:
-            self.stamp: str | None = stamp("gate", LOAD_SOURCES + ("confidentiality.py", "scanners.py", "stage_cache.py"),
+            self.stamp: str | None = stamp("gate", LOAD_SOURCES + ("confidentiality.py", "scanners.py", "stage_cache.py", "cache_codec.py"),
                                            ("PyYAML", "python-frontmatter", "pyahocorasick"), config)
         except Exception:  # noqa: BLE001 - what the entries depend on is unknown: no cache at all
             self.stamp = None
         try:
             if self.stamp is None:
                 return
-            data = pickle.loads(self.path.read_bytes())  # noqa: S301 - our own file in the private work folder
+            data = cache_codec.loads(self.path.read_bytes(), (Finding,))  # never pickle
             if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
                 self.old = {k: v for k, v in data["entries"].items() if _valid_entry(k, v)}
-        except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
+        except (OSError, ValueError):  # fail closed: an unreadable, damaged or foreign cache is an empty one
             self.old = {}
 
     @staticmethod
@@ -115,7 +128,7 @@ class GateCache:
         every entry came from the file and none dropped out."""
         if self.stamp is None or (not self.dirty and self.new.keys() == self.old.keys()):
             return
-        write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "entries": self.new}, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, (Finding,)))
 
 
 def _valid_entry(key, value) -> bool:
@@ -151,7 +164,7 @@ class FingerprintCache:
     def _read(self) -> dict:
         if not self.path.is_file():
             return {}
-        with np.load(self.path, allow_pickle=False) as npz:
+        with _load_npz(self.path) as npz:
             if str(npz["stamp"]) != self.stamp:
                 return {}
             keys, offsets, flat, sigs = npz["keys"], npz["offsets"], npz["shingles"], npz["signatures"]
@@ -235,7 +248,7 @@ class PairCache:
     def _read(self) -> tuple[set[bytes], dict[tuple[bytes, bytes], float]]:
         if not self.path.is_file():
             return set(), {}
-        with np.load(self.path, allow_pickle=False) as npz:
+        with _load_npz(self.path) as npz:
             if str(npz["stamp"]) != self.stamp:
                 return set(), {}
             keys, left, right, sims = npz["keys"], npz["left"], npz["right"], npz["similarity"]
@@ -291,13 +304,13 @@ class PairCache:
 
 class LedgerCache:
     """The parsed 索引号 ledger and its findings by the SHA-256 of its text, in
-    ``ledger.pickle``: parsing a ledger of 50,000 entries takes seconds, and it changes only
+    ``ledger.msgpack``: parsing a ledger of 50,000 entries takes seconds, and it changes only
     when numbers are assigned.  Anything unexpected in the file: parsed again."""
 
     def __init__(self, path: Path, config: Config):
         self.path = Path(path)
         try:
-            self.stamp: str | None = stamp("ledger", ("numbering.py", "findings.py", "stage_cache.py"), ("PyYAML",), config)
+            self.stamp: str | None = stamp("ledger", ("numbering.py", "findings.py", "stage_cache.py", "cache_codec.py"), ("PyYAML",), config)
         except Exception:  # noqa: BLE001 - no stamp, no cache
             self.stamp = None
 
@@ -306,20 +319,21 @@ class LedgerCache:
         from pipeline.numbering import Ledger, LedgerEntry
 
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        records = (Ledger, LedgerEntry, Finding)
         if self.stamp is not None:
             try:
-                data = pickle.loads(self.path.read_bytes())  # noqa: S301 - our own file in the private work folder
+                data = cache_codec.loads(self.path.read_bytes(), records)  # never pickle
                 value = data["value"] if type(data) is dict and data.get("stamp") == self.stamp and data.get("text") == digest else None
                 if (type(value) is tuple and len(value) == 2 and type(value[1]) is tuple and all(type(f) is Finding for f in value[1])
                         and (value[0] is None or (type(value[0]) is Ledger and all(type(e) is LedgerEntry for e in value[0].entries)))):
                     return value
-            except Exception:  # noqa: BLE001 - fail closed: parse again
+            except (OSError, ValueError):  # fail closed: parse again
                 pass
         value = parse(text)
         if self.stamp is not None:
             try:
-                write_atomic(self.path, pickle.dumps({"stamp": self.stamp, "text": digest, "value": value}, protocol=pickle.HIGHEST_PROTOCOL))
-            except OSError:
+                write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "text": digest, "value": value}, records))
+            except (OSError, TypeError):
                 pass  # only costs time next run
         return value
 

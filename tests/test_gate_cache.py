@@ -1,17 +1,17 @@
-"""The gate cache (<work>/cache/gate.pickle, dedup.npz): a warm run gives exactly what a cold
+"""The gate cache (<work>/cache/gate.msgpack, dedup.npz): a warm run gives exactly what a cold
 run gives, rechecks what changed, and ignores a cache it cannot trust."""
 
 from __future__ import annotations
 
-import pickle
 import shutil
 from datetime import date
 
 import pytest
 from conftest import ROOT
 
-from pipeline import publication, scanners, stage_cache
+from pipeline import cache_codec, publication, scanners, stage_cache
 from pipeline.config import load_config
+from pipeline.findings import Finding
 
 
 @pytest.fixture()
@@ -39,7 +39,7 @@ def test_warm_run_equals_cold_run_and_skips_the_scanners(content_copy, tmp_path,
     assert plain.withheld and plain.duplicate_of  # the demo exercises both gates
     scanned_cold = len(counted_scans)
     cold = run(content_copy, config, cache)
-    assert {p.name for p in cache.iterdir()} >= {"load.pickle", "gate.pickle", "dedup.npz"}
+    assert {p.name for p in cache.iterdir()} >= {"load.msgpack", "gate.msgpack", "dedup.npz"}
     counted_scans.clear()
     warm = run(content_copy, config, cache)
     assert counted_scans == []  # nothing scanned again
@@ -115,7 +115,7 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
     cache = tmp_path / "cache"
     plain = run(content_copy, config)
     run(content_copy, config, cache)
-    names = ("gate.pickle", "dedup.npz", "load.pickle", "pairs.npz", "ledger.pickle")
+    names = ("gate.msgpack", "dedup.npz", "load.msgpack", "pairs.npz", "ledger.msgpack")
     gate_file, dedup_file, load_file, pairs_file, ledger_file = (cache / n for n in names)
     if damage == "garbage":
         for f in (gate_file, dedup_file, load_file, pairs_file, ledger_file):
@@ -124,14 +124,14 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
         for f in (gate_file, dedup_file, load_file, pairs_file, ledger_file):
             f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     else:
-        data = pickle.loads(gate_file.read_bytes())
+        data = cache_codec.loads(gate_file.read_bytes(), (Finding,))
         if damage == "wrong-entries":
-            data["entries"] = sorted(data["entries"])  # right stamp, wrong shape
+            data["entries"] = tuple(sorted(data["entries"]))  # right stamp, wrong shape
         else:  # every item "cached clean": findings of another file must not be taken
             other = next(k for k, v in data["entries"].items() if v.get("check_declared_status"))
             some = next(k for k in data["entries"] if k[0] != other[0])
             data["entries"][some]["check_declared_status"] = data["entries"][other]["check_declared_status"]
-        gate_file.write_bytes(pickle.dumps(data))
+        gate_file.write_bytes(cache_codec.dumps(data, (Finding,)))
     assert run(content_copy, config, cache) == plain
     assert run(content_copy, config, cache) == plain  # and the rewritten cache is sound
 
@@ -202,7 +202,7 @@ def test_ledger_cache_follows_the_ledger_text(content_copy, tmp_path):
     config = load_config(ROOT / "site_config")
     cache = tmp_path / "cache"
     cold = run(content_copy, config, cache)
-    assert (cache / "ledger.pickle").is_file() and not [f for f in cold.findings if f.rule == "index-ledger"]
+    assert (cache / "ledger.msgpack").is_file() and not [f for f in cold.findings if f.rule == "index-ledger"]
     assert run(content_copy, config, cache) == cold
     ledger = content_copy / "index_numbers.yaml"
     lines = ledger.read_text(encoding="utf-8").splitlines()

@@ -13,7 +13,7 @@ from pipeline.load_cache import LoadCache
 
 def test_rebuild_reparses_only_the_changed_file(content_copy, tmp_path):
     config = load_config(ROOT / "site_config")
-    cache_file = tmp_path / "work" / "cache" / "load.pickle"
+    cache_file = tmp_path / "work" / "cache" / "load.msgpack"
     first = load.load_items(content_copy, config, cache_file)
     assert first == load.load_items(content_copy, config)  # same result as without a cache
 
@@ -47,7 +47,7 @@ def test_rebuild_reparses_only_the_changed_file(content_copy, tmp_path):
 def test_config_change_drops_the_cache(content_copy, tmp_path):
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)
-    cache_file = tmp_path / "cache.pickle"
+    cache_file = tmp_path / "cache.msgpack"
     load.load_items(content_copy, load_config(config_dir), cache_file)
     assert LoadCache(cache_file, load_config(config_dir)).old
     sites = config_dir / "sites.yaml"
