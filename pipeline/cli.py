@@ -159,12 +159,13 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
             click.echo(f"无法取得暂存文件：{exc}", err=True)
             sys.exit(1)
     reference, source = _reference_date(as_of, config)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
-    _, page_findings = build_mod.publishable_pages(content, config)
-    all_findings = pub.findings + page_findings
-    findings = all_findings if wanted is None else tuple(f for f in all_findings if f.path in wanted)
+    from pipeline.checking import check_content, must_fix
+
+    checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
+    pub = checked.publication
+    findings = checked.findings if wanted is None else tuple(f for f in checked.findings if f.path in wanted)
     _print_findings(findings, fmt)
-    errors = sum(1 for f in findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
+    errors = sum(1 for f in findings if must_fix(f))
     declared = sum(1 for f in findings if f.severity == ERROR and f.rule in DECLARED_RULES)
     warnings = len(findings) - errors - declared
     if fmt == "text":

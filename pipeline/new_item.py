@@ -77,34 +77,101 @@ def _line(text: str, comment: str, column: int = 30) -> str:
     return text + " " * max(1, column - _width(text)) + "# " + comment
 
 
-def item_text(title: str, when: datetime, site: str, column: str, author: str, kind: str, config: Config) -> str:
+# Optional keys of the item contract, in the order the skeleton lists them: (key, example line,
+# Chinese comment).  A key given a value is written for real; the others stay commented.
+OPTIONAL_LINES = (
+    ("reviewer", "reviewer: 审签人姓名", "审签领导审核后填写；没有审签人的条目不会发布"),
+    ("disclosure", "disclosure: 主动公开", "主动公开 | 依申请公开 | 不予公开，默认 主动公开"),
+    ("classified", "classified: false", "涉密为 true；涉密信息永不发布"),
+    ("channels", "channels: [网站, 微信]", "同时发布的渠道；多个渠道只计 1 条"),
+    ("adopted", "adopted: [市局, 省厅]", "被哪一级采用（计分用）"),
+    ("doc_number", "doc_number: 江商发〔2026〕1号", "文号"),
+    ("topic", "topic: 对外贸易", "主题分类"),
+    ("genre", "genre: 工作动态", "体裁分类"),
+    ("summary", "summary: 一句话概述", "内容概述"),
+    ("tags", "tags: [外贸, 稳增长]", "关键词"),
+)
+BODY_PLACEHOLDER = "<!-- 在这里写正文（Markdown），每条不少于 200 字。写完运行 portal check 检查，再请审签人审核。 -->"
+
+
+def item_text(
+    title: str,
+    when: datetime,
+    site: str,
+    column: str,
+    author: str,
+    kind: str,
+    config: Config,
+    *,
+    fields: dict[str, str] | None = None,
+    attachments: tuple[tuple[str, str], ...] = (),
+    remarks: tuple[str, ...] = (),
+    body: str | None = None,
+    date_only: bool = False,
+) -> str:
+    """The item file: required keys filled in, optional keys as Chinese comments.
+
+    ``fields``: optional text keys that are known (``doc_number`` …) — written as keys, not
+    comments; ``attachments``: (display name, ``files/…`` path) pairs; ``remarks``: YAML
+    comment lines kept in the front matter (e.g. what an import read from the document);
+    ``body``: the body text (default: a placeholder comment); ``date_only``: write the
+    date without a time of day."""
+    fields = fields or {}
+    unknown = set(fields) - {key for key, _, _ in OPTIONAL_LINES}
+    if unknown:
+        raise ValueError(f"item_text: unknown optional keys {sorted(unknown)}")
     site_name = config.site_by_id[site].name
     column_name = config.column_by_id[column].name
+    stamp = f"{when:%Y-%m-%d}" if date_only else f"{when:%Y-%m-%d %H:%M}"
     lines = [
         "---",
         f"title: {_yaml_value(title)}",
-        _line(f"date: {when:%Y-%m-%d %H:%M}", "发布日期（北京时间）；正式发布时改为发布当天"),
+        _line(f"date: {stamp}", "发布日期（北京时间）；正式发布时改为发布当天"),
         _line(f"site: {site}", f"子站：{site_name}"),
         _line(f"column: {column}", f"栏目：{column_name}"),
         _line(f"author: {_yaml_value(author)}", "信息员"),
         _line(f"kind: {kind}", f"信息类型：{' | '.join(KINDS)}（调研不少于 3000 字）"),
-        _line("# reviewer: 审签人姓名", "审签领导审核后填写；没有审签人的条目不会发布"),
-        _line("# disclosure: 主动公开", "主动公开 | 依申请公开 | 不予公开，默认 主动公开"),
-        _line("# classified: false", "涉密为 true；涉密信息永不发布"),
-        _line("# channels: [网站, 微信]", "同时发布的渠道；多个渠道只计 1 条"),
-        _line("# adopted: [市局, 省厅]", "被哪一级采用（计分用）"),
-        _line("# doc_number: 江商发〔2026〕1号", "文号"),
-        _line("# topic: 对外贸易", "主题分类"),
-        _line("# genre: 工作动态", "体裁分类"),
-        _line("# summary: 一句话概述", "内容概述"),
-        _line("# tags: [外贸, 稳增长]", "关键词"),
-        _line("# attachments:", "附件，文件放在 content/files/ 下"),
-        "#   - {name: 申报表.xlsx, file: files/2026/apply-form.xlsx}",
-        "---",
-        "<!-- 在这里写正文（Markdown），每条不少于 200 字。写完运行 portal check 检查，再请审签人审核。 -->",
-        "",
     ]
+    for key, example, comment in OPTIONAL_LINES:
+        if fields.get(key):
+            lines.append(_line(f"{key}: {_yaml_value(fields[key])}", comment))
+        else:
+            lines.append(_line(f"# {example}", comment))
+    if attachments:
+        lines.append(_line("attachments:", "附件，文件在 content/files/ 下"))
+        for name, file in attachments:
+            lines.append(f"  - name: {_yaml_value(name)}")
+            lines.append(f"    file: {_yaml_value(file)}")
+    else:
+        lines.append(_line("# attachments:", "附件，文件放在 content/files/ 下"))
+        lines.append("#   - {name: 申报表.xlsx, file: files/2026/apply-form.xlsx}")
+    lines.extend("# " + " ".join(remark.split()) for remark in remarks)
+    lines.append("---")
+    lines.append(BODY_PLACEHOLDER if body is None else body.strip())
+    lines.append("")
     return "\n".join(lines)
+
+
+def check_place(config: Config, site: str, column: str, kind: str) -> None:
+    """Sub-site, column and kind exist, and the sub-site carries the column; else :class:`NewItemError`."""
+    if site not in config.site_by_id:
+        raise NewItemError(f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}")
+    if column not in config.column_by_id:
+        raise NewItemError(f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}")
+    if column not in config.site_by_id[site].columns:
+        raise NewItemError(f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{'、'.join(config.site_by_id[site].columns)}")
+    if kind not in KINDS:
+        raise NewItemError(f"信息类型 “{kind}” 无效，可选：{'、'.join(KINDS)}")
+
+
+def item_path(content: Path, site: str, when: datetime, slug: str) -> Path:
+    """``content/items/<site>/<year>/<date>-<slug>.md``; :class:`NewItemError` when the slug
+    cannot be part of a URL.  Does not look at the disk."""
+    slug = slug.strip().lower()
+    name = f"{when:%Y-%m-%d}-{slug}"
+    if not SLUG_RE.match(name):
+        raise NewItemError(f"短名 “{slug}” 会成为网址，只能用小写英文字母、数字、连字符和下划线")
+    return content / "items" / site / str(when.year) / f"{name}.md"
 
 
 def plan(
@@ -122,21 +189,10 @@ def plan(
     title = title.strip()
     if not title:
         raise NewItemError("标题不能为空，请用 --title 填写")
-    if site not in config.site_by_id:
-        raise NewItemError(f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}")
-    if column not in config.column_by_id:
-        raise NewItemError(f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}")
-    if column not in config.site_by_id[site].columns:
-        raise NewItemError(f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{'、'.join(config.site_by_id[site].columns)}")
-    if kind not in KINDS:
-        raise NewItemError(f"信息类型 “{kind}” 无效，可选：{'、'.join(KINDS)}")
+    check_place(config, site, column, kind)
     if not author or not author.strip():
         raise NewItemError("不知道信息员是谁：请用 --author 填写姓名，或设置 git config user.name")
-    slug = (slug or slug_for(title)).strip().lower()
-    name = f"{when:%Y-%m-%d}-{slug}"
-    if not SLUG_RE.match(name):
-        raise NewItemError(f"短名 “{slug}” 会成为网址，只能用小写英文字母、数字、连字符和下划线")
-    path = content / "items" / site / str(when.year) / f"{name}.md"
+    path = item_path(content, site, when, slug or slug_for(title))
     if path.exists():
         raise NewItemError(f"文件 {path} 已存在，不会覆盖。请换一个标题或用 --slug 指定短名")
     return NewItem(path, item_text(title, when, site, column, author.strip(), kind, config))
