@@ -586,6 +586,8 @@ class ConfidentialityRules:
     sensitive_words: tuple[str, ...] = ()  # 从 sensitive_words_file 读入
     min_chars: int = 200  # 正文少于此字数时警告 too-short
     unsafe_tags: tuple[str, ...] = ("script", "iframe", "frame", "frameset", "style", "object", "embed", "applet", "base", "meta", "link", "form")
+    # 无法读取文字、仍允许发布的附件扩展名（小写、不带点）；其余无法读取的类型一律 unscannable-attachment
+    unscanned_attachment_types: tuple[str, ...] = ("jpg", "jpeg", "png", "gif", "webp")
 
 
 def load_sensitive_words(path: Path) -> tuple[str, ...]:
@@ -605,7 +607,8 @@ def load_confidentiality(path: Path) -> ConfidentialityRules:
     defaults = ConfidentialityRules()
     data = {}
     if path.is_file():
-        keys = ("allow_self_review", "marker_levels", "marker_phrases", "sensitive_words_file", "min_chars", "unsafe_tags")
+        keys = ("allow_self_review", "marker_levels", "marker_phrases", "sensitive_words_file", "min_chars", "unsafe_tags",
+                "unscanned_attachment_types")
         data = _only(path, _read_yaml(path) or {}, "confidentiality.yaml ", keys)
     allow = data.get("allow_self_review", defaults.allow_self_review)
     if not isinstance(allow, bool):
@@ -616,6 +619,15 @@ def load_confidentiality(path: Path) -> ConfidentialityRules:
         if not isinstance(value, (list, tuple)) or any(not isinstance(v, str) or not v.strip() for v in value):
             raise ConfigError(path, f"{key} 应当是非空文字的列表，例如 [绝密, 机密, 秘密]")
         lists[key] = tuple(v.strip() for v in value)
+    unscanned = data.get("unscanned_attachment_types", defaults.unscanned_attachment_types)
+    if unscanned is None:
+        unscanned = ()
+    if not isinstance(unscanned, (list, tuple)) or any(not isinstance(v, str) or not v.strip(" .") for v in unscanned):
+        raise ConfigError(path, "unscanned_attachment_types 应当是扩展名的列表，例如 [jpg, png]（不需要时写 []）")
+    unscanned = tuple(dict.fromkeys(v.strip().lstrip(".").lower() for v in unscanned))
+    readable = {"docx", "xlsx", "pdf", "csv", "txt", "md", "svg", "html", "htm"}
+    if readable & set(unscanned):
+        raise ConfigError(path, f"unscanned_attachment_types 不能包含可以审查的类型：{'、'.join(sorted(readable & set(unscanned)))}")
     words_name = data.get("sensitive_words_file", defaults.sensitive_words_file)
     if not isinstance(words_name, str) or not words_name.strip():
         raise ConfigError(path, "sensitive_words_file 应当是文件名，例如 sensitive_words.txt")
@@ -631,5 +643,6 @@ def load_confidentiality(path: Path) -> ConfidentialityRules:
         sensitive_words_file=words_name,
         sensitive_words=words,
         min_chars=_int(path, data.get("min_chars", defaults.min_chars), "min_chars "),
+        unscanned_attachment_types=unscanned,
         **lists,
     )

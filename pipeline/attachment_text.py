@@ -1,0 +1,439 @@
+"""Text of an attachment (附件) as the public could read it: every part, hidden or not.
+
+:func:`extract` takes a file's name and its bytes (the very bytes that will be published —
+the caller reads a file once) and returns :class:`Extracted`: text :class:`Piece` records,
+each labelled with where it is (``工作表“名单”（隐藏）第 3 行 B 列``, ``第 2 页``, ``批注``),
+and the hidden content found on the way (hidden sheets, rows and columns, unaccepted
+revisions, hidden text) — which is published with the file even though a reader of the
+rendered document does not see it.  Kept libraries read the formats: python-docx (.docx),
+openpyxl (.xlsx), pypdf (.pdf); .csv/.txt/.md are decoded (UTF-8, UTF-8 with BOM, UTF-16
+with BOM, GB 18030); .svg/.html are XML/HTML whose text, attribute values and markup are all
+scanned.  Office files are additionally swept part by part: every text node of every XML
+part (shared strings no cell uses any more, custom XML, document properties …) is a piece,
+and embedded Office/PDF files are extracted in turn.
+
+A file that claims a readable type but cannot be read (corrupt, encrypted, a zip bomb, a PDF
+page that is only a scanned image) raises :class:`Unreadable` with a Chinese reason.  A type
+this module does not read returns ``kind="unscanned"``; whether it may be published is the
+configuration's decision (:mod:`pipeline.attachments`).  The type is taken from the bytes
+first (``%PDF``, a zip with ``word/`` or ``xl/``), then from the extension, so a list renamed
+to ``.png`` is still read as the workbook it is.  Pure: nothing here reads files on its own,
+prints, or decides.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass
+
+# Decompressed size and member count an Office file may have (a zip bomb is unreadable).
+MAX_UNPACKED = 512 * 1024 * 1024
+MAX_MEMBERS = 20_000
+MAX_DEPTH = 3  # embedded files inside embedded files …
+
+TEXT_TYPES = frozenset({"csv", "txt", "md", "markdown", "tsv"})
+MARKUP_TYPES = frozenset({"svg", "html", "htm", "xml"})
+SCANNED_TYPES = frozenset({"docx", "xlsx", "pdf"}) | TEXT_TYPES | MARKUP_TYPES
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class Unreadable(Exception):
+    """A file of a type that must be read could not be; ``str()`` says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    where: str  # Chinese label: 正文第 3 段、工作表“名单”第 2 行 C 列 …
+    text: str
+    markup: bool = False  # source the browser interprets (SVG/HTML): also scanned for scripts
+
+
+@dataclass(frozen=True)
+class Extracted:
+    kind: str  # docx | xlsx | pdf | text | markup | unscanned
+    pieces: tuple[Piece, ...] = ()
+    hidden: tuple[str, ...] = ()  # Chinese descriptions of hidden content (warnings)
+    unreadable_parts: tuple[str, ...] = ()  # parts that could not be read (image-only PDF pages …)
+
+
+def extension(name: str) -> str:
+    base = posixpath.basename(name.replace("\\", "/"))
+    return base.rsplit(".", 1)[1].lower().strip() if "." in base else ""
+
+
+def sniff(data: bytes) -> str | None:
+    """The type the bytes themselves declare, whatever the file is called."""
+    head = data[:8]
+    if head.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+        except Exception:  # noqa: BLE001 - a broken zip is not an Office file
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"  # .doc / .xls / .wps / .et: the old binary formats
+    return None
+
+
+# What an image's bytes start with: an allowed image type must be that image (a workbook renamed
+# to .png is not an image a reader looks at, it is a list anyone can download).
+IMAGE_MAGIC = {
+    "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",),
+    "gif": (b"GIF87a", b"GIF89a"), "bmp": (b"BM",), "tif": (b"II*\x00", b"MM\x00*"), "tiff": (b"II*\x00", b"MM\x00*"),
+}
+
+
+def disguised(name: str, data: bytes) -> str | None:
+    """Why the bytes are not the image the extension says (None: they are, or it is no image type)."""
+    ext = extension(name)
+    if ext == "webp":
+        return None if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "内容不是 webp 图片"
+    magic = IMAGE_MAGIC.get(ext)
+    if magic is None or data.startswith(magic):
+        return None
+    real = sniff(data)
+    return f"扩展名是 .{ext}，内容却不是 {ext} 图片" + (f"（实际是 {real}）" if real else "")
+
+
+def kind_of(name: str, data: bytes) -> str:
+    """``docx``/``xlsx``/``pdf``/``text``/``markup`` (read) or ``unscanned``."""
+    sniffed = sniff(data)
+    if sniffed in ("docx", "xlsx", "pdf"):
+        return sniffed
+    ext = extension(name)
+    if ext in ("docx", "xlsx", "pdf"):
+        return ext  # claims a readable type: must be read (a broken one is Unreadable)
+    if sniffed in ("zip", "ole"):
+        return "unscanned"
+    if ext in TEXT_TYPES:
+        return "text"
+    if ext in MARKUP_TYPES or data.lstrip()[:5].lower() in (b"<svg ", b"<?xml", b"<html", b"<!doc"):
+        return "markup"
+    return "unscanned"
+
+
+def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
+    kind = kind_of(name, data)
+    if kind == "unscanned":
+        problem = disguised(name, data)
+        if problem:
+            raise Unreadable(problem)
+        return Extracted("unscanned")
+    if kind == "text":
+        return Extracted("text", tuple(_lines(decode_text(data), "")))
+    if kind == "markup":
+        return _markup(data)
+    _check_zip(data) if kind in ("docx", "xlsx") else None
+    try:
+        if kind == "docx":
+            return _docx(data, depth)
+        if kind == "xlsx":
+            return _xlsx(data, depth)
+        return _pdf(data, depth)
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of the reader: the file cannot be checked
+        raise Unreadable(f"无法读取 {kind} 文件（{type(exc).__name__}: {str(exc)[:200]}），可能已损坏") from None
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Unreadable("UTF-16 文本无法解码") from None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Unreadable("文本既不是 UTF-8 也不是 GB 18030 编码，无法读取")
+
+
+def _lines(text: str, prefix: str) -> list[Piece]:
+    return [Piece(f"{prefix}第 {n} 行", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _safe_parser():
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=False)
+
+
+def _markup(data: bytes) -> Extracted:
+    """SVG / HTML / XML: the whole source (scripts, handlers), text nodes and attribute values."""
+    source = decode_text(data)
+    pieces: list[Piece] = []
+    try:
+        from lxml import etree
+
+        root = etree.fromstring(data, _safe_parser())
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.text and el.text.strip():
+                pieces.append(Piece(f"<{etree.QName(el).localname}> 文字", el.text))
+            if el.tail and el.tail.strip():
+                pieces.append(Piece("文字", el.tail))
+            for key, value in getattr(el, "attrib", {}).items():
+                pieces.append(Piece(f"属性 {etree.QName(key).localname}", value))
+    except Exception:  # noqa: BLE001 - HTML is not XML: the source piece (entities decoded below) covers it
+        import html
+
+        pieces.append(Piece("文字（实体已解码）", html.unescape(source)))
+    pieces.append(Piece("源代码", source, markup=True))  # last: a hit is named by its text or attribute first
+    return Extracted("markup", tuple(pieces))
+
+
+# --- Office packages --------------------------------------------------------------------------
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except Exception:  # noqa: BLE001
+        raise Unreadable("文件不是有效的 Office 文档（zip 包无法打开），可能已损坏") from None
+    if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED:
+        raise Unreadable(f"解压后超过 {MAX_UNPACKED // 1024 // 1024} MB 或 {MAX_MEMBERS} 个部件，无法安全读取")
+
+
+# attributes of Office XML that hold text someone wrote (not styles, colours or ids)
+_TEXT_ATTRIBUTES = frozenset({"name", "descr", "title", "author", "initials", "instr", "display", "tooltip", "text", "alt"})
+
+
+def _package_sweep(data: bytes, depth: int, label: str) -> tuple[list[Piece], list[str], list[str]]:
+    """Every text node and attribute value of every XML part, and embedded files extracted
+    in turn; (pieces, hidden, unreadable parts)."""
+    from lxml import etree
+
+    pieces: list[Piece] = []
+    hidden: list[str] = []
+    unreadable: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            if info.is_dir():
+                continue
+            blob = zf.read(info)
+            lower = name.lower()
+            if lower.endswith((".xml", ".rels", ".vml")):
+                try:
+                    root = etree.fromstring(blob, _safe_parser())
+                except Exception:  # noqa: BLE001
+                    raise Unreadable(f"{label}内部部件 {name} 不是有效的 XML") from None
+                texts = [t for t in root.itertext() if t.strip()]
+                if texts:
+                    pieces.append(Piece(f"{label}内部部件 {name}", "\n".join(texts)))
+                if not lower.endswith(".rels"):  # attributes that carry words: alt text, authors, sheet names …
+                    attrs = [v for el in root.iter() for k, v in getattr(el, "attrib", {}).items()
+                             if etree.QName(k).localname in _TEXT_ATTRIBUTES and v.strip()]
+                    if attrs:
+                        pieces.append(Piece(f"{label}内部部件 {name} 的属性", "\n".join(attrs)))
+                else:
+                    targets = [v for el in root.iter() for k, v in getattr(el, "attrib", {}).items() if k == "Target"]
+                    if targets:
+                        pieces.append(Piece(f"{label}内部部件 {name} 的链接", "\n".join(targets)))
+            elif "/embeddings/" in lower or lower.startswith("customxml/") or "/activex/" in lower:
+                if depth >= MAX_DEPTH:
+                    unreadable.append(f"{label}嵌入文件 {name}（嵌套过深）")
+                    continue
+                try:
+                    inner = extract(name, blob, depth + 1)
+                except Unreadable as exc:
+                    unreadable.append(f"{label}嵌入文件 {name}（{exc}）")
+                    continue
+                if inner.kind == "unscanned":
+                    unreadable.append(f"{label}嵌入文件 {name}（无法读取的类型）")
+                    continue
+                pieces += [Piece(f"{label}嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
+                hidden += [f"嵌入文件 {name}：{h}" for h in inner.hidden]
+                unreadable += [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
+    return pieces, hidden, unreadable
+
+
+def _docx(data: bytes, depth: int) -> Extracted:
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    pieces: list[Piece] = []
+    hidden: list[str] = []
+    revisions = hidden_runs = 0
+    # tables first: their cells are paragraphs of the body too, and a hit is named by its cell
+    for n, table in enumerate(document.tables, 1):  
+        for r, row in enumerate(table.rows, 1):
+            for c, cell in enumerate(row.cells, 1):
+                if cell.text.strip():
+                    pieces.append(Piece(f"表格 {n} 第 {r} 行第 {c} 列", cell.text))
+    for part in document.part.package.iter_parts():
+        partname = str(part.partname)
+        if not partname.startswith("/word/") or not partname.endswith(".xml"):
+            continue
+        element = getattr(part, "element", None)
+        if element is None:
+            continue
+        where = _docx_part_label(partname)
+        for n, p in enumerate(element.iter(f"{W}p"), 1):
+            text = "".join(t.text or "" for t in p.iter(f"{W}t", f"{W}delText", f"{W}instrText"))
+            if text.strip():
+                pieces.append(Piece(f"{where}第 {n} 段", text))
+        revisions += sum(1 for _ in element.iter(f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"))
+        for vanish in element.iter(f"{W}vanish", f"{W}specVanish"):
+            if vanish.get(f"{W}val") not in ("0", "false", "off"):
+                hidden_runs += 1
+    props = document.core_properties
+    for key in ("title", "subject", "author", "keywords", "comments", "category", "last_modified_by", "content_status", "identifier"):
+        value = getattr(props, key, None)
+        if value:
+            pieces.append(Piece(f"文档属性 {key}", str(value)))
+    if revisions:
+        hidden.append(f"有 {revisions} 处未接受的修订（修订模式下删除或插入的文字仍在文件里）")
+    if hidden_runs:
+        hidden.append(f"有 {hidden_runs} 处隐藏文字（字体设为“隐藏”）")
+    swept, inner_hidden, unreadable = _package_sweep(data, depth, "")
+    return Extracted("docx", tuple(pieces + swept), tuple(hidden + inner_hidden), tuple(unreadable))
+
+
+def _docx_part_label(partname: str) -> str:
+    name = partname.rsplit("/", 1)[-1]
+    for prefix, label in (("document", "正文"), ("header", "页眉"), ("footer", "页脚"), ("comments", "批注"),
+                          ("footnotes", "脚注"), ("endnotes", "尾注")):
+        if name.startswith(prefix):
+            return label
+    return f"部件 {name} "
+
+
+def _xlsx(data: bytes, depth: int) -> Extracted:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    pieces: list[Piece] = []
+    hidden: list[str] = []
+    # full mode: hidden rows and columns and comments are not known in read-only mode
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=False, keep_links=False)
+    try:
+        for ws in wb.worksheets:
+            state = ws.sheet_state
+            sheet_hidden = state != "visible"
+            label = f"工作表“{ws.title}”" + ("（隐藏）" if sheet_hidden else "")
+            if sheet_hidden:
+                hidden.append(f"工作表“{ws.title}”被隐藏（{state}）")
+            hidden_rows = {r for r, d in ws.row_dimensions.items() if d.hidden or d.height == 0}
+            hidden_cols: set[int] = set()
+            for d in ws.column_dimensions.values():
+                if d.hidden or d.width == 0:
+                    hidden_cols.update(range(d.min or 1, (d.max or d.min or 1) + 1))
+            if hidden_rows:
+                hidden.append(f"{label}有 {len(hidden_rows)} 行被隐藏")
+            if hidden_cols:
+                hidden.append(f"{label}有 {len(hidden_cols)} 列被隐藏")
+            for row in ws.iter_rows():
+                for cell in row:
+                    col = cell.column
+                    value = cell.value
+                    where = f"{label}第 {cell.row} 行 {get_column_letter(col)} 列"
+                    if cell.row in hidden_rows or col in hidden_cols:
+                        where += "（隐藏）"
+                    if value is not None and str(value).strip():
+                        pieces.append(Piece(where, str(value)))
+                    if cell.comment is not None and cell.comment.text:
+                        pieces.append(Piece(where + "的批注", cell.comment.text))
+            for key in ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"):
+                hf = getattr(ws, key, None)
+                for part in ("left", "center", "right"):
+                    text = getattr(getattr(hf, part, None), "text", None)
+                    if text:
+                        pieces.append(Piece(f"{label}页眉页脚", text))
+        props = wb.properties
+        for key in ("title", "subject", "creator", "keywords", "description", "category", "lastModifiedBy", "identifier"):
+            value = getattr(props, key, None)
+            if value:
+                pieces.append(Piece(f"文档属性 {key}", str(value)))
+        for name, defined in getattr(wb, "defined_names", {}).items():
+            pieces.append(Piece(f"定义的名称 {name}", str(getattr(defined, "attr_text", ""))))
+    finally:
+        wb.close()
+    swept, inner_hidden, unreadable = _package_sweep(data, depth, "")
+    return Extracted("xlsx", tuple(pieces + swept), tuple(hidden + inner_hidden), tuple(unreadable))
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+def _pdf(data: bytes, depth: int) -> Extracted:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception:  # noqa: BLE001
+            opened = 0
+        if not opened:
+            raise Unreadable("PDF 已加密（需要密码），无法审查其内容")
+    pieces: list[Piece] = []
+    unreadable: list[str] = []
+    for n, page in enumerate(reader.pages, 1):
+        text = page.extract_text() or ""
+        if text.strip():
+            pieces.append(Piece(f"第 {n} 页", text))
+        elif _has_images(page):
+            unreadable.append(f"第 {n} 页只有图片（扫描件？），没有可提取的文字")
+        for annot in _annotations(page):
+            pieces.append(Piece(f"第 {n} 页的批注", annot))
+    for key, value in (reader.metadata or {}).items():
+        if value:
+            pieces.append(Piece(f"文档属性 {str(key).lstrip('/')}", str(value)))
+    for name, field in (reader.get_fields() or {}).items():
+        value = field.get("/V") if hasattr(field, "get") else None
+        if value:
+            pieces.append(Piece(f"表单域 {name}", str(value)))
+    for name, contents in (reader.attachments or {}).items():
+        for blob in contents:
+            if depth >= MAX_DEPTH:
+                unreadable.append(f"嵌入文件 {name}（嵌套过深）")
+                continue
+            try:
+                inner = extract(name, blob, depth + 1)
+            except Unreadable as exc:
+                unreadable.append(f"嵌入文件 {name}（{exc}）")
+                continue
+            if inner.kind == "unscanned":
+                unreadable.append(f"嵌入文件 {name}（无法读取的类型）")
+                continue
+            pieces += [Piece(f"嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
+            unreadable += [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
+    return Extracted("pdf", tuple(pieces), (), tuple(unreadable))
+
+
+def _has_images(page) -> bool:
+    """Whether a page draws images (a failure to tell propagates: the file is unreadable)."""
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is None:
+        return False
+    return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
+
+
+def _annotations(page) -> list[str]:
+    out = []
+    for ref in page.get("/Annots") or []:
+        annot = ref.get_object()
+        for key in ("/Contents", "/T", "/Subj"):
+            value = annot.get(key)
+            if value:
+                out.append(str(value))
+    return out
