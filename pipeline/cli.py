@@ -134,6 +134,16 @@ def main() -> None:
     """江临市商务局门户：信息条目 → 审查 → 统计 → 静态门户。"""
 
 
+def _register_review_commands() -> None:
+    from pipeline.cli_review import approve_cmd, codeowners_cmd
+
+    main.add_command(approve_cmd)
+    main.add_command(codeowners_cmd)
+
+
+_register_review_commands()
+
+
 @main.command()
 @CONTENT
 @CONFIG
@@ -161,7 +171,11 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
     reference, source = _reference_date(as_of, config)
     from pipeline.checking import check_content, must_fix
 
-    checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
+    try:
+        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
+    except publication.HistoryUnavailable as exc:
+        click.echo(f"检查失败：{exc}", err=True)
+        sys.exit(1)
     pub = checked.publication
     findings = checked.findings if wanted is None else tuple(f for f in checked.findings if f.path in wanted)
     _print_findings(findings, fmt)
@@ -176,6 +190,8 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
             err=True,
         )
         click.echo(_reference_text(reference, source), err=True)
+        for note in pub.notes:
+            click.echo(f"说明：{note}", err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -228,10 +244,12 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
                 as_of=reference, progress=progress, jobs=jobs,
             )
             result = build_mod.build(options, config)
-    except (MkdocsError, SearchIndexError) as exc:
+    except (MkdocsError, SearchIndexError, publication.HistoryUnavailable) as exc:
         click.echo(f"网站生成失败：{exc}", err=True)
         sys.exit(1)
     _report_build(result, out)
+    for note in result.publication.notes:
+        click.echo(f"说明：{note}", err=True)
     click.echo(f"审查报告：{work / 'review.json'}；{_reference_text(reference, source)}", err=True)
     if strict and result.blocking_errors:
         click.echo(f"严格模式：有 {len(result.blocking_errors)} 个需要编辑修改的错误，构建判为失败。", err=True)

@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from pipeline.model import KINDS as ITEM_KINDS
+
+if TYPE_CHECKING:
+    from pipeline.review_config import ReviewRules
 
 SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
@@ -130,9 +133,16 @@ class Config:
     health: HealthRules = field(default_factory=lambda: HealthRules())  # health.yaml (栏目更新时限)
     confidentiality: ConfidentialityRules = field(default_factory=lambda: ConfidentialityRules())  # confidentiality.yaml (保密审查)
     upstream: UpstreamConfig = field(default_factory=lambda: UpstreamConfig())  # upstream.yaml (查重)
+    review: "ReviewRules" = field(default_factory=lambda: _default_review())  # reviewers.yaml (审签人, 签名审签)
 
     def sites_of_kind(self, kind: str) -> tuple[Site, ...]:
         return tuple(s for s in self.sites if s.kind == kind)
+
+
+def _default_review() -> "ReviewRules":
+    from pipeline.review_config import ReviewRules  # late import: review_config builds on this module
+
+    return ReviewRules()
 
 
 def _read_yaml(path: Path) -> Any:
@@ -262,7 +272,14 @@ def load_config(config_dir: Path | str) -> Config:
         health=load_health(root / "health.yaml"),
         confidentiality=load_confidentiality(root / "confidentiality.yaml"),
         upstream=load_upstream(root / "upstream.yaml"),
+        review=_load_review(root / "reviewers.yaml", tuple(s.id for s in sites)),
     )
+
+
+def _load_review(path: Path, site_ids: tuple[str, ...]) -> "ReviewRules":
+    from pipeline.review_config import load_review  # late import: review_config builds on this module
+
+    return load_review(path, site_ids)
 
 
 # ---------------------------------------------------------------------------------------

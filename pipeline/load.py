@@ -24,12 +24,13 @@ import yaml
 from pipeline import parallel
 from pipeline.config import Config
 from pipeline.findings import Finding, error
-from pipeline.model import DISCLOSURES, KINDS, Attachment, Item
+from pipeline.model import DISCLOSURES, KINDS, Attachment, ChangeNote, Item
 
 REQUIRED = ("title", "date", "site", "column", "author")
 OPTIONAL = (
     "reviewer", "disclosure", "classified", "kind", "channels", "adopted", "doc_number",
     "topic", "genre", "summary", "tags", "attachments", "validity", "original", "original_reason",
+    "changes", "date_changed_reason",
 )
 KNOWN_KEYS = REQUIRED + OPTIONAL
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -233,6 +234,29 @@ def _attachments(rel: str, lines: dict[str, int], meta: dict) -> tuple[Attachmen
     return tuple(out)
 
 
+def _changes(rel: str, lines: dict[str, int], meta: dict, tz) -> tuple[ChangeNote, ...]:
+    """更新记录 ``changes: [{date: 2026-11-30, note: 更正了联系电话}]``, returned oldest first."""
+    value = meta.get("changes")
+    if value is None:
+        return ()
+    where = lines.get("changes")
+    if not isinstance(value, list):
+        raise _Reject(error(rel, "schema", "更新记录 changes 应当是列表，每项写 date（更新日期）和 note（更新说明）", where, key="changes"))
+    notes = []
+    for n, entry in enumerate(value, 1):
+        if not isinstance(entry, dict) or set(entry) != {"date", "note"}:
+            raise _Reject(error(rel, "schema", f"更新记录 changes 第 {n} 项应当只写 date 和 note，例如 {{date: 2026-11-30, note: 更正了联系电话}}", where, key="changes"))
+        note = entry["note"]
+        if not isinstance(note, str) or not note.strip():
+            raise _Reject(error(rel, "schema", f"更新记录 changes 第 {n} 项的 note 应当是一句说明", where, key="changes"))
+        try:
+            when = parse_date(entry["date"], tz)
+        except ValueError:
+            raise _Reject(error(rel, "bad-date", f"更新记录 changes 第 {n} 项的日期 “{entry['date']}” 无法识别，请写成 2026-11-30", where, key="changes")) from None
+        notes.append(ChangeNote(when, note.strip()))
+    return tuple(sorted(notes, key=lambda c: c.date))
+
+
 def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -> Item:
     data = file.read_bytes() if data is None else data
     try:
@@ -315,6 +339,8 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
         validity=_text(rel, lines, meta, "validity"),
         original=original,
         original_reason=original_reason,
+        changes=_changes(rel, lines, meta, config.portal.tz),
+        date_changed_reason=_text(rel, lines, meta, "date_changed_reason"),
         body_line=body_line(raw),
         key_lines=tuple(sorted(lines.items())),
         content_hash=hashlib.sha256(data).hexdigest(),

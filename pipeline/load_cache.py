@@ -19,10 +19,10 @@ from pathlib import Path
 from pipeline import cache_codec
 from pipeline.config import Config
 from pipeline.findings import Finding
-from pipeline.model import Attachment, Item
+from pipeline.model import Attachment, ChangeNote, Item
 from pipeline.stage_cache import LOAD_SOURCES, stamp, write_atomic
 
-RECORDS = (Item, Attachment, Finding)
+RECORDS = (Item, Attachment, ChangeNote, Finding)
 
 
 def load_stamp(config: Config) -> str:

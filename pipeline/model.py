@@ -24,6 +24,14 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class ChangeNote:
+    """更新记录：内容在发布后有实质改动时，编辑写下的日期和说明（front matter ``changes``）。"""
+
+    date: datetime
+    note: str
+
+
+@dataclass(frozen=True)
 class Item:
     path: str  # relative to the content directory, posix separators (names the file in findings)
     slug: str
@@ -48,6 +56,8 @@ class Item:
     validity: str | None = None
     original: bool = False
     original_reason: str | None = None
+    changes: tuple[ChangeNote, ...] = ()  # 更新记录, oldest first
+    date_changed_reason: str | None = None  # why the 发布日期 was changed after publication
     index_number: str | None = None  # 索引号, assigned by the numbering stage
     body_line: int = 1  # file line where the body starts (for findings)
     key_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
@@ -66,6 +76,11 @@ class Item:
     def docs_path(self) -> str:
         """Where the docs tree holds this item's page (mkdocs maps it to :attr:`url`)."""
         return f"{self.site}/{self.year}/{self.slug}.md"
+
+    @property
+    def updated(self) -> datetime | None:
+        """更新日期: the newest change note's date, when the item has any."""
+        return self.changes[-1].date if self.changes else None
 
     def line_of(self, key: str) -> int | None:
         return dict(self.key_lines).get(key)

@@ -10,10 +10,10 @@ never read content on their own, so a blocked item cannot leak through a side do
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
-from pipeline import confidentiality, load, numbering, scoring, stage_cache, upstream
+from pipeline import confidentiality, git_history, load, numbering, provenance, scoring, stage_cache, upstream
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
 
@@ -32,6 +32,7 @@ class Publication:
     # numbers or recorded a move; None when nothing changed or the ledger is broken.
     index_ledger: numbering.Ledger | None = None
     new_index_numbers: tuple[tuple[str, str], ...] = ()  # (item key, 索引号) assigned in this run
+    notes: tuple[str, ...] = ()  # what this run could not verify, said once (e.g. no git history)
 
     @property
     def counted(self) -> tuple:
@@ -42,6 +43,28 @@ class Publication:
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
+
+
+class HistoryUnavailable(Exception):
+    """Signed approvals are required but git history cannot be read; ``str()`` says why and what to do."""
+
+
+def read_history(content_dir: Path | str, config: Config, paths) -> tuple[git_history.History, tuple[str, ...]]:
+    """git history of the item files, and the notes an editor should see once.  Fails closed
+    (:class:`HistoryUnavailable`) when ``review.require_signature`` is on and history is missing."""
+    rules = config.review
+    try:
+        history = git_history.read(content_dir, rules.allowed_signers(), paths, verify_signatures=rules.require_signature)
+    except git_history.GitError as exc:
+        history = git_history.unavailable(str(exc))
+    notes = []
+    if rules.require_signature and not history.available:
+        raise HistoryUnavailable(f"要求审签签名（reviewers.yaml review.require_signature: true），但无法读取 git 历史：{history.reason}")
+    if not rules.require_signature:
+        notes.append("审签未核验签名：site_config/reviewers.yaml 的 review.require_signature 为 false，reviewer 字段按所写采信")
+    if not history.available:
+        notes.append(f"没有 git 历史，倒签（backdated）和改日期（date-changed）检查已跳过：{history.reason}")
+    return history, tuple(notes)
 
 
 def newest_first(items) -> tuple:
@@ -73,6 +96,16 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     findings.extend(gated.findings)
     published = newest_first(gated.published)
     withheld = tuple(gated.withheld)
+    # 2b. provenance: 审签 signed by a listed reviewer; dates that agree with git history
+    history, notes = read_history(content_dir, config, [i.path for i in published])
+    if history.available:
+        starts = config.review.history_starts
+        checked = provenance.check(published, history, config.review, config.portal.tz,
+                                   datetime.combine(starts, time(0), config.portal.tz) if starts else None)
+        findings.extend(checked.findings)
+        blocked = checked.blocked()
+        withheld += tuple(confidentiality.Withheld(i, tuple(f for f in checked.findings if f.path == i.path)) for i in published if i.path in blocked)
+        published = tuple(i for i in published if i.path not in blocked)
     # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
     #    two sub-sites stays published but is counted once (duplicate_of)
     prints = stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
@@ -94,4 +127,4 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     findings.extend(scoring.check_adoption(published, config.scoring))
     as_of = published[0].date if published else None
     return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of,
-                       index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned)
+                       index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned, notes=notes)

@@ -50,7 +50,7 @@ def _generator(title: str, description: str, page_path: str, feed_path: str, ite
         fe.link(href=link)
         fe.guid(link, permalink=True)
         fe.pubDate(item.date)
-        fe.updated(item.date)
+        fe.updated(item.updated or item.date)  # 更新记录: subscribers see corrections
         fe.description(item.summary or excerpt(item.body, 200))
         fe.category(term=column.name)
     return fg

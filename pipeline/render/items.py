@@ -44,6 +44,13 @@ def metadata_table(item: Item, config: Config) -> str:
     return '<table class="item-meta">\n<caption>信息公开元数据</caption>\n' + "\n".join(cells) + "\n</table>\n"
 
 
+def change_history(item: Item) -> str:
+    """更新记录 (newest first), as GOV.UK shows "Updates to this page": the reader sees what changed and when."""
+    rows = "".join(f"<li><time datetime=\"{h(c.date.date().isoformat())}\">{h(ymd(c.date))}</time> {h(c.note)}</li>\n" for c in reversed(item.changes))
+    first = f"<li><time datetime=\"{h(item.date.date().isoformat())}\">{h(ymd(item.date))}</time> 首次发布</li>\n"
+    return f'<section class="item-changes" aria-labelledby="item-changes-title" markdown="0">\n<h2 id="item-changes-title">更新记录</h2>\n<ul>\n{rows}{first}</ul>\n</section>\n\n'
+
+
 def item_page(item: Item, config: Config) -> str:
     site = config.site_by_id[item.site]
     column = config.column_by_id[item.column]
@@ -60,17 +67,22 @@ def item_page(item: Item, config: Config) -> str:
         "column_name": column.name,
         "date": item.date.isoformat(),
     }
+    if item.updated:
+        meta["updated"] = item.updated.isoformat()
     parts = [front_matter(meta)]
     parts.append(f"# {md_escape(item.title)}\n\n")
     parts.append(
         f"发布日期：{ymd(item.date)} &nbsp;·&nbsp; 来源：[{md_escape(site.name)}]({rel(doc, f'{item.site}/index.md')})"
-        f" &nbsp;·&nbsp; 栏目：[{md_escape(column.name)}]({rel(doc, f'{item.site}/{item.column}/index.md')})\n"
-        "{ .item-byline }\n\n"
+        f" &nbsp;·&nbsp; 栏目：[{md_escape(column.name)}]({rel(doc, f'{item.site}/{item.column}/index.md')})"
+        + (f" &nbsp;·&nbsp; 更新日期：{ymd(item.updated)}" if item.updated else "")
+        + "\n{ .item-byline }\n\n"
     )
     parts.append(metadata_table(item, config) + "\n")
     if item.summary:
         parts.append(f"!!! abstract \"内容概述\"\n    {md_escape(item.summary)}\n\n")
     parts.append('<div class="item-body" markdown>\n\n' + item.body.strip() + "\n\n</div>\n\n")
+    if item.changes:
+        parts.append(change_history(item))
     if item.attachments:
         parts.append("## 附件\n\n")
         for att in item.attachments:

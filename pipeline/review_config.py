@@ -1,0 +1,139 @@
+"""审签人 (``site_config/reviewers.yaml``): who may approve items for which sub-sites, with which keys.
+
+先审查、后公开; 谁公开、谁负责.  Each reviewer has a name (what an item's ``reviewer:`` says),
+the sub-sites they may approve for (``*`` for all), one or more SSH public keys (the keys their
+git commits are signed with: ``git config gpg.format ssh``) and optionally a git-host account
+(``handle``) for ``CODEOWNERS``.  The ``review`` section switches signature checking on and sets
+the backdating tolerance.  The file is optional: without it approvals are not verified.
+
+Only parsing and checking here; the git work is in :mod:`pipeline.git_history`, the decision in
+:mod:`pipeline.provenance`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import struct
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import ConfigError, _int, _only, _read_yaml
+
+KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
+             "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+HANDLE_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    name: str  # as written in an item's ``reviewer:``
+    sites: tuple[str, ...]  # sub-site ids this reviewer may approve for; ("*",) for all
+    keys: tuple[str, ...]  # "type base64" (comment dropped)
+    handle: str | None = None  # git-host account for CODEOWNERS, e.g. @wangjg
+
+    def may_approve(self, site: str) -> bool:
+        return "*" in self.sites or site in self.sites
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    require_signature: bool = False  # 审签须有审签人签名的 git 提交（演示门户关闭）
+    max_backdate_days: int = 3  # 发布日期最多早于首次提交几天（伪造发稿日期 → backdated）
+    history_starts: date | None = None  # 此日之前首次提交的文件视为迁入的存量信息，不做倒签检查
+    reviewers: tuple[Reviewer, ...] = ()
+
+    def by_key(self) -> dict[str, Reviewer]:
+        return {key: r for r in self.reviewers for key in r.keys}
+
+    def named(self, name: str) -> tuple[Reviewer, ...]:
+        wanted = "".join(name.split())
+        return tuple(r for r in self.reviewers if "".join(r.name.split()) == wanted)
+
+    def allowed_signers(self) -> str:
+        """git's ``gpg.ssh.allowedSignersFile`` text: one line per key, principal = key position
+        (names may hold spaces or CJK; the principal only has to identify the reviewer)."""
+        lines = []
+        for n, reviewer in enumerate(self.reviewers):
+            for key in reviewer.keys:
+                lines.append(f"reviewer-{n} namespaces=\"git\" {key}")
+        return "\n".join(lines) + ("\n" if lines else "")
+
+
+def parse_key(text: Any) -> str | None:
+    """``type base64 [comment]`` → ``type base64`` when it is a well-formed public key, else None."""
+    if not isinstance(text, str):
+        return None
+    parts = text.strip().split()
+    if len(parts) < 2 or parts[0] not in KEY_TYPES:
+        return None
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+        (length,) = struct.unpack(">I", blob[:4])
+        inner = blob[4:4 + length].decode("ascii")
+    except (binascii.Error, struct.error, UnicodeDecodeError, ValueError):
+        return None
+    return f"{parts[0]} {parts[1]}" if inner == parts[0] else None
+
+
+def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
+    if not path.is_file():
+        return ReviewRules()
+    data = _only(path, _read_yaml(path) or {}, "reviewers.yaml ", ("review", "reviewers"))
+    section = _only(path, data.get("review") or {}, "review：", ("require_signature", "max_backdate_days", "history_starts"))
+    require = section.get("require_signature", False)
+    if not isinstance(require, bool):
+        raise ConfigError(path, f"review.require_signature 只能是 true 或 false，实际是 {require!r}")
+    backdate = _int(path, section.get("max_backdate_days", 3), "review.max_backdate_days ")
+    if not 0 <= backdate <= 366:
+        raise ConfigError(path, f"review.max_backdate_days 应在 0 到 366 之间，实际是 {backdate}")
+    starts = section.get("history_starts")
+    if starts is not None:
+        try:
+            starts = starts if isinstance(starts, date) else date.fromisoformat(str(starts))
+        except ValueError:
+            raise ConfigError(path, f"review.history_starts 应为日期，例如 2026-12-01，实际是 {starts!r}") from None
+    entries = data.get("reviewers") or []
+    if not isinstance(entries, list):
+        raise ConfigError(path, "reviewers 应当是列表，每项含 name、sites、keys")
+    reviewers, owners = [], {}
+    for n, entry in enumerate(entries, 1):
+        where = f"第 {n} 位审签人："
+        entry = _only(path, entry, where, ("name", "sites", "keys", "handle"), ("name", "sites", "keys"))
+        name = entry["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(path, f"{where}name 应当是姓名")
+        where = f"审签人 “{name}”："
+        sites = entry["sites"]
+        sites = [sites] if isinstance(sites, str) else sites
+        if not isinstance(sites, list) or not sites or any(not isinstance(s, str) for s in sites):
+            raise ConfigError(path, f"{where}sites 应当是子站 id 的列表，或 \"*\" 表示全部子站")
+        for site in sites:
+            if site != "*" and site not in site_ids:
+                raise ConfigError(path, f"{where}子站 “{site}” 不在 sites.yaml 中")
+        keys = entry["keys"]
+        keys = [keys] if isinstance(keys, str) else keys
+        if not isinstance(keys, list) or not keys:
+            raise ConfigError(path, f"{where}keys 应当是 SSH 公钥的列表（ssh-ed25519 AAAA… 形式，即 ~/.ssh/id_ed25519.pub 的内容）")
+        parsed = []
+        for k, key in enumerate(keys, 1):
+            good = parse_key(key)
+            if good is None:
+                shown = str(key)[:40]
+                raise ConfigError(path, f"{where}第 {k} 个公钥 “{shown}…” 不是有效的 SSH 公钥（应为 ~/.ssh/id_ed25519.pub 的整行内容）")
+            if good in owners and owners[good] != name:
+                raise ConfigError(path, f"{where}第 {k} 个公钥已属于审签人 “{owners[good]}”，一把钥匙只能属于一人")
+            owners[good] = name
+            parsed.append(good)
+        handle = entry.get("handle")
+        if handle is not None and (not isinstance(handle, str) or not HANDLE_RE.match(handle)):
+            raise ConfigError(path, f"{where}handle 应为代码托管平台的账号，例如 @wangjg 或 @bureau/reviewers")
+        reviewers.append(Reviewer(name.strip(), tuple(sites), tuple(parsed), handle))
+    names = [("".join(r.name.split())) for r in reviewers]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(path, f"审签人 “{name}” 出现了不止一次；同一人的多把钥匙请写在同一项的 keys 中")
+    return ReviewRules(require, backdate, starts, tuple(reviewers))
