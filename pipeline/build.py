@@ -23,6 +23,7 @@ from pipeline.render import feeds, items, lists, nav, pages
 from pipeline.render import search as search_page
 from pipeline.render import stats as stats_pages
 from pipeline.render import disclosure as disclosure_pages
+from pipeline.render import website_report as website_pages
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,14 @@ def publishable_pages(content: Path, config: Config) -> tuple[tuple, tuple[Findi
     return static_pages, findings + screened
 
 
-def docs_tree_files(pub: publication.Publication, config: Config, content: Path) -> tuple[dict, list, tuple[Finding, ...]]:
-    """Everything the renderers produce for one publication, and the nav."""
+def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
+                    traffic_db: Path | None = None) -> tuple[dict, list, tuple[Finding, ...]]:
+    """Everything the renderers produce for one publication, and the nav.  ``traffic_db``: the
+    access-log store (``portal traffic ingest``) for the 网站工作年度报表's visit figures."""
     static_pages, page_findings = publishable_pages(content, config)
     files: dict = {}
     files.update(items.render(pub.published, config))
-    files.update(lists.render(pub.published, config))
+    files.update(lists.render(pub.published, config, website_pages.home_notice(content, config, stats.default_as_of(pub, config))))
     files.update(feeds.render(pub.published, config, pub.as_of))
     files.update(pages.render(static_pages, content, pages.referenced_files(pub.published, static_pages)))
     shards = search_index.plan_shards(pub.published, config.portal.search_shard_pages)
@@ -84,6 +87,9 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path)
     xxgk_files, xxgk_nav, report_findings = disclosure_pages.render(pub.published, pub.counted, content, config, static_pages)
     files.update(xxgk_files)
     extra_sections.extend(xxgk_nav)
+    website_files, website_findings = website_pages.render(pub.counted, content, config, traffic_db)  # 网站工作年度报表 (xxgk/website-report/)
+    files.update(website_files)
+    report_findings = report_findings + website_findings
     about_pages = tuple(p for p in static_pages if p.section == "about")
     site_nav = nav.build_nav(config, about_pages, extra_sections)
     return files, site_nav, page_findings + report_findings
@@ -104,7 +110,7 @@ def build(options: BuildOptions, config: Config) -> BuildResult:
 
     t1 = time.perf_counter()
     progress("docs_tree", 0, 0)
-    files, site_nav, page_findings = docs_tree_files(pub, config, options.content)
+    files, site_nav, page_findings = docs_tree_files(pub, config, options.content, options.work / "traffic.sqlite")
     docs_dir = options.work / "docs"
     docs_tree.sync(docs_dir, files)
     docs_files = len(files)

@@ -568,5 +568,11 @@ def verify_cmd(target: str, allowed_signers: Path | None, manifest_from: Path | 
     sys.exit(1)
 
 
+# after main: cli_website takes the shared options from this module
+from pipeline import cli_website
+
+main.add_command(cli_website.website_report_cmd)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

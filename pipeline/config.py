@@ -28,6 +28,8 @@ SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
 RESERVED_IDS = frozenset({"about", "assets", "column", "feed", "files", "index", "pagefind", "search", "stats", "xxgk"})
 COLUMN_CATEGORIES = ("动态要闻", "通知公告", "政策文件", "人事", "规划计划", "统计数据", "财务", "办事指南")
+# 《政府网站工作年度报表》信息发布: every column is counted in one of these (columns.yaml report_category)
+REPORT_CATEGORIES = ("概况类", "政务动态", "信息公开目录")
 
 
 class ConfigError(Exception):
@@ -83,12 +85,14 @@ class Site:
 
 @dataclass(frozen=True)
 class Column:
-    """栏目；category 决定它在检查指标里的更新时限。"""
+    """栏目；category 决定它在检查指标里的更新时限；report_category 是它在《政府网站工作年度报表》
+    “信息发布”中计入的类别（概况类、政务动态、信息公开目录）。"""
 
     id: str
     name: str
     category: str
     order: int
+    report_category: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Config:
     confidentiality: ConfidentialityRules = field(default_factory=lambda: ConfidentialityRules())  # confidentiality.yaml (保密审查)
     upstream: UpstreamConfig = field(default_factory=lambda: UpstreamConfig())  # upstream.yaml (查重)
     review: "ReviewRules" = field(default_factory=lambda: _default_review())  # reviewers.yaml (审签人, 签名审签)
+    website_report: Any = field(default_factory=lambda: _website_report_defaults())  # website_report.yaml (网站工作年度报表)
 
     def sites_of_kind(self, kind: str) -> tuple[Site, ...]:
         return tuple(s for s in self.sites if s.kind == kind)
@@ -219,6 +224,10 @@ def load_columns(path: Path) -> tuple[Column, ...]:
             raise ConfigError(path, f"{where}id “{column.id}” 重复")
         if column.category not in COLUMN_CATEGORIES:
             raise ConfigError(path, f"{where}category “{column.category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
+        if column.report_category not in REPORT_CATEGORIES:
+            shown = f"“{column.report_category}” 无效" if column.report_category else "没有 report_category"
+            raise ConfigError(path, f"{where}栏目 “{column.id}”（{column.name}）{shown}：每个栏目都要归入《政府网站工作年度报表》"
+                                    f"信息发布的一类，可选：{'、'.join(REPORT_CATEGORIES)}")
         seen.add(column.id)
         columns.append(column)
     return tuple(sorted(columns, key=lambda c: (c.order, c.id)))
@@ -273,6 +282,7 @@ def load_config(config_dir: Path | str) -> Config:
         confidentiality=load_confidentiality(root / "confidentiality.yaml"),
         upstream=load_upstream(root / "upstream.yaml"),
         review=_load_review(root / "reviewers.yaml", tuple(s.id for s in sites)),
+        website_report=_load_website_report(root / "website_report.yaml", columns, sites),
     )
 
 
@@ -280,6 +290,20 @@ def _load_review(path: Path, site_ids: tuple[str, ...]) -> "ReviewRules":
     from pipeline.review_config import load_review  # late import: review_config builds on this module
 
     return load_review(path, site_ids)
+
+
+def _website_report_defaults() -> Any:
+    # late import: website_config imports this module
+    from pipeline.website_config import WebsiteReportSettings
+
+    return WebsiteReportSettings()
+
+
+def _load_website_report(path: Path, columns: tuple[Column, ...], sites: tuple[Site, ...]) -> Any:
+    # late import: website_config imports this module
+    from pipeline.website_config import load_website_report
+
+    return load_website_report(path, tuple(c.id for c in columns), tuple(s.id for s in sites))
 
 
 # ---------------------------------------------------------------------------------------

@@ -271,6 +271,7 @@ def column_home(config: Config, static_pages, apply_doc: str) -> str:
     body.append(f"-   **[法定主动公开内容（公开目录）]({rel(doc, f'{ROOT}/catalog/index.md')})**\n\n    按年度、主题分类、体裁分类浏览，每条信息附索引号\n\n")
     body.append(f"-   **[政府信息公开工作年度报告]({rel(doc, f'{ROOT}/reports/index.md')})**\n\n")
     body.append(f"-   **[依申请公开]({rel(doc, apply_doc)})**\n\n    申请方式与信息处理费标准\n\n")
+    body.append(f"-   **[政府网站工作年度报表]({rel(doc, f'{ROOT}/website-report/index.md')})**\n\n    国办函〔2018〕12号格式，附 CSV、JSON\n\n")
     body.append("</div>\n")
     return "".join(body)
 
@@ -285,5 +286,6 @@ def render(published, counted, content: Path, config: Config, static_pages) -> t
     report_files, findings = render_reports(counted, content, config, static_pages)
     files.update(report_files)
     entries = [f"{ROOT}/index.md"] + [{p.title: p.docs_path} for p in column_pages(static_pages)]
-    entries += [{"公开目录": f"{ROOT}/catalog/index.md"}, {"年度报告": f"{ROOT}/reports/index.md"}, {"依申请公开": apply_doc}]
+    entries += [{"公开目录": f"{ROOT}/catalog/index.md"}, {"年度报告": f"{ROOT}/reports/index.md"}, {"依申请公开": apply_doc},
+                {"网站工作年度报表": f"{ROOT}/website-report/index.md"}]  # pages: pipeline.render.website_report
     return files, [{"信息公开": entries}], findings

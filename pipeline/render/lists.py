@@ -62,13 +62,15 @@ def site_home(site, by_column: dict, config: Config) -> str:
     return "".join(body)
 
 
-def portal_home(published, by_column_all: dict, config: Config) -> str:
+def portal_home(published, by_column_all: dict, config: Config, notices: str = "") -> str:
+    """``notices``: Markdown blocks shown above the latest items (the 网站工作年度报表 while it is due)."""
     doc = "index.md"
     portal = config.portal
     meta = {"title": portal.name, "description": portal.description, "feed": "feed.xml", "feed_title": f"{portal.name} RSS", "hide": ["navigation", "toc"]}
     body = [front_matter(meta), f"# {md_escape(portal.name)}\n\n"]
     if portal.description:
         body.append(f"{md_escape(portal.description)}\n{{ .portal-lead }}\n\n")
+    body.append(notices)
     body.append("## 最新信息\n\n")
     latest = published[: portal.home_latest]
     if latest:
@@ -94,13 +96,13 @@ def portal_home(published, by_column_all: dict, config: Config) -> str:
     return "".join(body)
 
 
-def render(published, config: Config) -> dict[str, str]:
+def render(published, config: Config, notices: str = "") -> dict[str, str]:
     by_site_column: dict = defaultdict(list)
     by_column: dict = defaultdict(list)
     for item in published:  # already newest first
         by_site_column[(item.site, item.column)].append(item)
         by_column[item.column].append(item)
-    out: dict[str, str] = {"index.md": portal_home(published, by_column, config)}
+    out: dict[str, str] = {"index.md": portal_home(published, by_column, config, notices)}
     for site in config.sites:
         out[f"{site.id}/index.md"] = site_home(site, by_site_column, config)
         for cid in site.columns:

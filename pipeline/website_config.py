@@ -1,0 +1,142 @@
+"""``site_config/website_report.yaml``: the settings of the 政府网站工作年度报表 (国办函〔2018〕12号).
+
+网站类型, the publication deadline and the home-page window, the item ``genre`` values that
+count as 解读材料 / 解读产品 / 媒体评论 / 回应, and the 专栏专题 (each a column or an item tag,
+with an optional opening date for 专栏 older than the portal's items).  The file is
+optional: without it there are no 专栏 and the genre lists below apply.  Which column counts
+as 概况类 / 政务动态 / 信息公开目录 is the ``report_category`` key of ``columns.yaml``.
+
+A bad file raises :class:`~pipeline.config.ConfigError` naming the key, in Chinese; nothing
+here reads items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import REPORT_CATEGORIES, ConfigError, _id_ok, _only, _read_yaml
+
+SITE_TYPES = ("政府门户网站", "部门网站", "专项网站")
+__all__ = ["REPORT_CATEGORIES", "SITE_TYPES", "SpecialColumn", "WebsiteReportSettings", "load_website_report"]
+# 解读回应 rows fed by item genres: the national row each bucket fills
+GENRE_BUCKETS = ("解读材料", "解读产品", "媒体评论", "回应")
+DEFAULT_GENRES = (
+    ("解读材料", ("解读材料", "政策解读")),
+    ("解读产品", ("图解", "视频", "动漫", "音频", "H5")),
+    ("媒体评论", ("媒体评论",)),
+    ("回应", ("回应", "回应关切")),
+)
+
+
+@dataclass(frozen=True)
+class SpecialColumn:
+    """专栏专题: the items of a column (``column``) or with a tag (``tag``), optionally of one sub-site.
+
+    ``opened``: when the 专栏 opened, if before its first item on the portal; else the first
+    item's date is the opening date.  ``closed``: the day it stopped being maintained."""
+
+    id: str
+    name: str
+    column: str | None = None
+    tag: str | None = None
+    site: str | None = None
+    opened: date | None = None
+    closed: date | None = None
+
+
+@dataclass(frozen=True)
+class WebsiteReportSettings:
+    site_type: str = "部门网站"
+    deadline: tuple[int, int] = (1, 31)  # (month, day) of the year after: published by this day
+    home_months: tuple[int, ...] = (1,)  # months of the year after when the home page links the report
+    genres: tuple[tuple[str, tuple[str, ...]], ...] = DEFAULT_GENRES
+    special_columns: tuple[SpecialColumn, ...] = field(default=())
+
+    def bucket_of(self, genre: str | None) -> str | None:
+        """The 解读回应 row an item genre counts in (解读材料 / 解读产品 / 媒体评论 / 回应), or None."""
+        if not genre:
+            return None
+        for bucket, values in self.genres:
+            if genre.strip() in values:
+                return bucket
+        return None
+
+
+def _day(path: Path, value: Any, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(path, f"{where}“{value}” 不是日期，请写成 2024-03-01") from None
+
+
+def load_website_report(path: Path, column_ids: tuple[str, ...] = (), site_ids: tuple[str, ...] = ()) -> WebsiteReportSettings:
+    if not path.is_file():
+        return WebsiteReportSettings()
+    keys = ("site_type", "deadline", "home_months", "genres", "special_columns")
+    data = _only(path, _read_yaml(path) or {}, "website_report.yaml ", keys)
+    defaults = WebsiteReportSettings()
+    site_type = str(data.get("site_type", defaults.site_type))
+    if site_type not in SITE_TYPES:
+        raise ConfigError(path, f"site_type（网站类型）“{site_type}” 无效，可选：{'、'.join(SITE_TYPES)}")
+    deadline = defaults.deadline
+    if "deadline" in data:
+        m = re.fullmatch(r"\s*(\d{1,2})-(\d{1,2})\s*", str(data["deadline"]))
+        try:
+            deadline = (int(m.group(1)), int(m.group(2))) if m else None
+            date(2001, *deadline)
+        except (TypeError, ValueError):
+            raise ConfigError(path, f"deadline（次年公布期限）“{data['deadline']}” 无效，写成 月-日，例如 01-31") from None
+    months = data.get("home_months", list(defaults.home_months))
+    if not isinstance(months, list) or not months or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in months):
+        raise ConfigError(path, f"home_months（次年在首页显示报表链接的月份）应当是 1–12 的整数列表，例如 [1]，实际是 {months!r}")
+    genres = defaults.genres
+    if "genres" in data:
+        raw = data["genres"]
+        if not isinstance(raw, dict):
+            raise ConfigError(path, "genres 应当写成 {解读材料: [...], 解读产品: [...], 媒体评论: [...], 回应: [...]}")
+        seen: dict[str, str] = {}
+        out = []
+        for bucket in raw:
+            if bucket not in GENRE_BUCKETS:
+                raise ConfigError(path, f"genres 的 “{bucket}” 无效，可选：{'、'.join(GENRE_BUCKETS)}")
+        for bucket in GENRE_BUCKETS:
+            values = raw.get(bucket) or []
+            if not isinstance(values, list) or any(not isinstance(v, str) or not v.strip() for v in values):
+                raise ConfigError(path, f"genres.{bucket} 应当是体裁（genre）取值的列表，例如 [图解, 视频]")
+            for v in values:
+                if v.strip() in seen:
+                    raise ConfigError(path, f"genre “{v}” 同时列在 genres.{seen[v.strip()]} 和 genres.{bucket} 中，一条信息只能计入一行")
+                seen[v.strip()] = bucket
+            out.append((bucket, tuple(v.strip() for v in values)))
+        genres = tuple(out)
+    specials, ids = [], set()
+    entries = data.get("special_columns") or []
+    if not isinstance(entries, list):
+        raise ConfigError(path, "special_columns（专栏专题）应当是列表")
+    for n, entry in enumerate(entries, 1):
+        where = f"special_columns 第 {n} 个专栏："
+        entry = _only(path, entry, where, ("id", "name", "column", "tag", "site", "opened", "closed"), ("id", "name"))
+        if not _id_ok(entry["id"]) or entry["id"] in ids:
+            raise ConfigError(path, f"{where}id “{entry['id']}” 应当唯一，且只用小写英文字母、数字和连字符")
+        ids.add(entry["id"])
+        if bool(entry.get("column")) == bool(entry.get("tag")):
+            raise ConfigError(path, f"{where}请填写 column（栏目 id）或 tag（条目标签）其中之一")
+        if entry.get("column") and column_ids and entry["column"] not in column_ids:
+            raise ConfigError(path, f"{where}栏目 “{entry['column']}” 不在 columns.yaml 中")
+        if entry.get("site") and site_ids and entry["site"] not in site_ids:
+            raise ConfigError(path, f"{where}子站 “{entry['site']}” 不在 sites.yaml 中")
+        opened = _day(path, entry["opened"], f"{where}opened ") if entry.get("opened") else None
+        closed = _day(path, entry["closed"], f"{where}closed ") if entry.get("closed") else None
+        if opened and closed and closed < opened:
+            raise ConfigError(path, f"{where}closed（{closed}）早于 opened（{opened}）")
+        specials.append(SpecialColumn(str(entry["id"]), str(entry["name"]), entry.get("column") or None, str(entry["tag"]) if entry.get("tag") else None,
+                                      entry.get("site") or None, opened, closed))
+    return WebsiteReportSettings(site_type, deadline, tuple(months), genres, tuple(specials))
