@@ -273,7 +273,7 @@ def _docx(data: bytes, depth: int) -> Extracted:
     hidden: list[str] = []
     revisions = hidden_runs = 0
     # tables first: their cells are paragraphs of the body too, and a hit is named by its cell
-    for n, table in enumerate(document.tables, 1):  
+    for n, table in enumerate(document.tables, 1):
         for r, row in enumerate(table.rows, 1):
             for c, cell in enumerate(row.cells, 1):
                 if cell.text.strip():

@@ -41,7 +41,6 @@ import hashlib
 import html
 import json
 import os
-import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ from pipeline import attachment_text, parallel, stage_cache
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.rendered import MarkdownSettings, reader_view, render_html
-from pipeline.scanners import Scanners, normalise
+from pipeline.scanners import Scanners
 
 FILES = "files"
 SCAN_RULES = ("marker", "pii", "sensitive-word", "unsafe-html")
@@ -318,11 +317,8 @@ class Verdict:
 
 
 def scan_text(text: str, scanners: Scanners, markup: bool = False) -> list:
-    """The gate's scanners on one piece of attachment text (HTML rules only for markup)."""
-    if not markup:
-        norm = normalise(text)
-        return scanners.marker.scan(norm) + scanners.pii.scan(norm) + scanners.words.scan(norm)
-    return scanners.scan(text)
+    """The gate's scanners on one piece of attachment text (the HTML rule only for markup)."""
+    return scanners.scan(text, html=markup)
 
 
 def verdict_of(name: str, data: bytes, scanners: Scanners) -> Verdict:

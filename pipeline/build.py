@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import docs_tree, mkdocs_build, numbering, publication, search_index, stats
+from pipeline.attachments import ChangedFile
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
 from pipeline.findings import ERROR, Finding
@@ -60,7 +61,9 @@ class BuildResult:
 
 
 def publishable_pages(content: Path, config: Config) -> tuple[tuple, tuple[Finding, ...]]:
-    """Static pages that passed the 保密审查 scanners (a failing page is left out), and findings."""
+    """Static pages that passed the 保密审查 scanners (a failing page is left out), and findings.
+    (The build and ``portal check`` take pages from :attr:`Publication.pages`, which also went
+    through the attachment check.)"""
     static_pages, findings = pages.load_pages(content)
     static_pages, screened = screen_pages(static_pages, config)
     return static_pages, findings + screened
@@ -70,12 +73,15 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
                     traffic_db: Path | None = None) -> tuple[dict, list, tuple[Finding, ...]]:
     """Everything the renderers produce for one publication, and the nav.  ``traffic_db``: the
     access-log store (``portal traffic ingest``) for the 网站工作年度报表's visit figures."""
-    static_pages, page_findings = publishable_pages(content, config)
+    static_pages = pub.pages  # gated and attachment-checked in publication.run (their findings are in pub.findings)
     files: dict = {}
     files.update(items.render(pub.published, config))
     files.update(lists.render(pub.published, config, website_pages.home_notice(content, config, stats.default_as_of(pub, config))))
     files.update(feeds.render(pub.published, config, pub.as_of))
-    files.update(pages.render(static_pages, content, pages.referenced_files(pub.published, static_pages)))
+    try:
+        files.update(pages.render(static_pages, pub.attached))
+    except (OSError, ChangedFile) as exc:  # fail closed: an attachment changed or vanished since its scan
+        raise mkdocs_build.MkdocsError(f"附件复制失败：{exc}") from None
     shards = search_index.plan_shards(pub.published, config.portal.search_shard_pages)
     files.update(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
     extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
@@ -92,7 +98,7 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
     report_findings = report_findings + website_findings
     about_pages = tuple(p for p in static_pages if p.section == "about")
     site_nav = nav.build_nav(config, about_pages, extra_sections)
-    return files, site_nav, page_findings + report_findings
+    return files, site_nav, report_findings
 
 
 def build(options: BuildOptions, config: Config) -> BuildResult:

@@ -1,6 +1,6 @@
 """What ``portal check`` checks, as one function: every item and static page of a content
 folder through the whole publication path (load → gate → dedup → numbering → adoption) plus
-the static-page scanners.
+the static-page scanners and the attachment check (both in :func:`pipeline.publication.run`).
 
 ``portal check`` and ``portal import`` (which checks the items it has just written) share
 it, so an imported item is judged exactly like a hand-written one.  It does not print and
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline import build as build_mod
 from pipeline import publication
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.config import Config
@@ -28,8 +27,7 @@ class Checked:
 
 def check_content(content: Path, config: Config, *, upstream_db: Path | None, reference: date | None, jobs: int | None = None) -> Checked:
     pub = publication.run(content, config, upstream_db=upstream_db, reference=reference, jobs=jobs)
-    _, page_findings = build_mod.publishable_pages(content, config)
-    return Checked(pub, pub.findings + page_findings)
+    return Checked(pub, pub.findings)  # static pages and attachments are checked in publication.run
 
 
 def must_fix(finding: Finding) -> bool:

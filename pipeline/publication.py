@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from pipeline import confidentiality, git_history, load, numbering, provenance, scoring, stage_cache, upstream
+from pipeline import attachments, confidentiality, git_history, load, numbering, provenance, scoring, stage_cache, upstream
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
+from pipeline.rendered import MarkdownSettings
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class Publication:
     index_ledger: numbering.Ledger | None = None
     new_index_numbers: tuple[tuple[str, str], ...] = ()  # (item key, 索引号) assigned in this run
     notes: tuple[str, ...] = ()  # what this run could not verify, said once (e.g. no git history)
+    # static pages (content/pages/) that passed the gate and the attachment check
+    pages: tuple = ()
+    # files of content/files/ that may be copied into the site (pipeline.attachments): only
+    # those published items and pages refer to, never one a withheld item refers to
+    attached: tuple = ()  # tuple[attachments.AttachedFile, ...]
 
     @property
     def counted(self) -> tuple:
@@ -72,7 +78,8 @@ def newest_first(items) -> tuple:
 
 
 def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None,
-        load_cache: Path | None = None, cache_dir: Path | None = None, jobs: int | None = None) -> Publication:
+        load_cache: Path | None = None, cache_dir: Path | None = None, jobs: int | None = None,
+        markdown: MarkdownSettings | None = None) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
     only what the previous one let through, and numbering sees only publishable items.
 
@@ -82,7 +89,8 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     ``cache_dir``: the private cache folder (``<work>/cache``, never under site/) — unchanged
     files are not parsed, scanned or fingerprinted again (:mod:`pipeline.load_cache`,
     :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only).
-    ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core)."""
+    ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core).
+    ``markdown``: the Markdown extensions pages are rendered with (links are resolved as rendered)."""
     if cache_dir is not None and load_cache is None:
         load_cache = Path(cache_dir) / "load.msgpack"
     gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config) if cache_dir is not None else None
@@ -116,15 +124,57 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     withheld = withheld + deduped.withheld
     findings.extend(deduped.findings)
     duplicate_of = deduped.duplicate_of
-    # 4. 索引号 numbering: reads the committed ledger, numbers only publishable items
+    # 4. attachments belong to their items: a file any withheld item or page refers to stays
+    #    withheld (and so does every published item linking it); the contents of the rest are
+    #    scanned.  After dedup, so that reposts own their files too; before numbering.
+    published, withheld, static_pages, attached, attachment_findings = _attachments(
+        content_dir, config, published, withheld, loaded, markdown or MarkdownSettings(), cache_dir, jobs)
+    findings.extend(attachment_findings)
+    # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
     ledger_cache = stage_cache.LedgerCache(Path(cache_dir) / "ledger.msgpack", config) if cache_dir is not None else None
     ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config, ledger_cache)
     present = {numbering.key_of_path(path) for path in loaded.paths}  # incl. withheld/broken
     numbered = numbering.number(published, ledger, config, present, trusted)
     published = numbered.items
     findings.extend(ledger_findings + numbered.findings)
-    # 5. adoption levels must be in the scoring scheme (a wrong level is an error, never 0 points)
+    # 6. adoption levels must be in the scoring scheme (a wrong level is an error, never 0 points)
     findings.extend(scoring.check_adoption(published, config.scoring))
     as_of = published[0].date if published else None
     return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of,
-                       index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned, notes=notes)
+                       index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned, notes=notes,
+                       pages=static_pages, attached=attached)
+
+
+def _attachments(content_dir, config: Config, published: tuple, withheld: tuple, loaded, settings: MarkdownSettings,
+                 cache_dir, jobs) -> tuple[tuple, tuple, tuple, tuple, list[Finding]]:
+    """Static pages through the gate, then :func:`pipeline.attachments.attach` over every item
+    and page: published, withheld, and files that did not load (their raw text)."""
+    from pipeline.render import pages as pages_mod  # the page loader lives with its renderer
+
+    content = Path(content_dir)
+    loaded_pages, findings = pages_mod.load_pages(content)
+    kept_pages, screened = confidentiality.screen_pages(loaded_pages, config)
+    findings = list(findings + screened)
+    kept_names = {p.name for p in kept_pages}
+    owners_published = [attachments.item_owner(i) for i in published] + [attachments.page_owner(p) for p in kept_pages]
+    owners_withheld = [attachments.item_owner(w.item) for w in withheld]
+    owners_withheld += [attachments.page_owner(p) for p in loaded_pages if p.name not in kept_names]
+    known = {i.path for i in published} | {w.item.path for w in withheld} | {f"pages/{p.name}.md" for p in loaded_pages}
+    unloaded = [p for p in loaded.paths if p not in known]
+    pages_dir = content / "pages"
+    unloaded += [f"pages/{f.name}" for f in sorted(pages_dir.glob("*.md"))] if pages_dir.is_dir() else []
+    for path in sorted(set(unloaded) - known):
+        try:
+            text = (content / path).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue  # gone: it refers to nothing
+        owners_withheld.append(attachments.raw_owner(path, text))
+    result = attachments.attach(owners_published, owners_withheld, content, config, confidentiality.build_scanners(config),
+                                settings=settings, cache_path=Path(cache_dir) / "attachments.json" if cache_dir is not None else None,
+                                jobs=jobs)
+    findings.extend(result.findings)
+    blocked = set(result.blocked)
+    still = tuple(i for i in published if i.path not in blocked)
+    withheld = withheld + tuple(confidentiality.Withheld(i, result.reasons.get(i.path, ())) for i in published if i.path in blocked)
+    kept_pages = tuple(p for p in kept_pages if f"pages/{p.name}.md" not in blocked)
+    return still, withheld, kept_pages, result.files, findings

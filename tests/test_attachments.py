@@ -135,3 +135,322 @@ def test_zip_bomb_is_unreadable(tmp_path):
         zf.writestr("word/big.xml", b"0" * (attachment_text.MAX_UNPACKED + 1))
     v = verdict("bomb.docx", buf.getvalue())
     assert v.unreadable and "解压后" in v.unreadable
+
+
+# --- ownership and what is copied (publication.run on a small content folder) ------------------
+
+SECRET = "名单,金丝雀附件秘文\n张三,备注\n"
+
+
+def item_text(title: str, body: str, **front) -> str:
+    meta = {"title": title, "date": "2026-03-02 10:00", "site": "bureau", "column": "news", "author": "李晓梅", "reviewer": "陈立新"}
+    meta.update(front)
+    lines = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in meta.items()] + ["---", ""]
+    return "\n".join(lines) + body + "\n\n" + "商务工作稳步推进，外贸企业座谈会顺利召开。" * 20 + "\n"
+
+
+class Content:
+    """A content folder with a few items and files under content/files/."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "items" / "bureau" / "2026").mkdir(parents=True)
+        (root / "files" / "2026").mkdir(parents=True)
+
+    def item(self, slug: str, body: str = "", **front) -> str:
+        path = self.root / "items" / "bureau" / "2026" / f"2026-03-02-{slug}.md"
+        path.write_text(item_text(f"测试条目 {slug}", body, **front), encoding="utf-8")
+        return path.relative_to(self.root).as_posix()
+
+    def file(self, rel: str, data: bytes | str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        return path
+
+    def run(self, config=CONFIG, cache_dir=None):
+        return publication.run(self.root, config, reference=None, cache_dir=cache_dir, jobs=1)
+
+
+@pytest.fixture()
+def content(tmp_path) -> Content:
+    return Content(tmp_path / "content")
+
+
+def withheld_rules(pub) -> dict[str, set[str]]:
+    return {w.item.path: {f.rule for f in w.findings if f.severity == "error"} for w in pub.withheld}
+
+
+def attached_paths(pub) -> set[str]:
+    return {a.path for a in pub.attached}
+
+
+ROUTES = [  # a published item's ways to the classified item's files/2026/secret-notice.csv
+    ("md", "[下载](../../../files/2026/secret-notice.csv)", {}),
+    ("docs-relative", "[下载](../../files/2026/secret-notice.csv)", {}),
+    ("image", "![](../../../files/2026/secret-notice.csv)", {}),
+    ("percent", '<a href="../../../files/2026/%73ecret-notice.csv">下载</a>', {}),
+    ("double-percent", "[下载](../../../files/2026/%2573ecret-notice.csv)", {}),
+    ("dotdot-encoded", "[下载](../../../files/2026/x/%2e%2e/secret-notice.csv)", {}),
+    ("backslash", '<a href="..\\..\\..\\files\\2026\\secret-notice.csv">下载</a>', {}),
+    ("front", "见附件。", {"attachments": ["files/2026/secret-notice.csv"]}),
+    ("front-dict", "见附件。", {"attachments": [{"name": "名单", "file": "/files/2026/secret-notice.csv"}]}),
+    ("root", "[下载](/files/2026/secret-notice.csv)", {}),
+    ("same-host", "[下载](https://swj.jianglin.gov.cn/files/2026/secret-notice.csv)", {}),
+    ("same-host-www", "[下载](http://www.swj.jianglin.gov.cn:8080/files/2026/secret-notice.csv)", {}),
+    ("protocol-relative", '<img src="//swj.jianglin.gov.cn/files/2026/secret-notice.csv">', {}),
+    ("dot-fragment", "[下载](../../../files/2026/./secret-notice.csv#p2)", {}),
+    ("query", "[下载](../../../files/2026/secret-notice.csv?v=2)", {}),
+    ("reference", "[下载][f]\n\n[f]: ../../../files//2026/secret-notice.csv", {}),
+    ("autolink", "<https://swj.jianglin.gov.cn/files/2026/secret-notice.csv>", {}),
+    ("entity", '<a href="../../../&#102;iles/2026/secret-notice.csv">下载</a>', {}),
+    ("srcset", '<img srcset="a.png 1x, ../../../files/2026/secret-notice.csv 2x">', {}),
+    ("video-poster", '<video poster="../../../files/2026/secret-notice.csv"></video>', {}),
+    ("attr-list", "[下载](https://example.com/){: href=\"../../../files/2026/secret-notice.csv\" }", {}),
+    ("case", "[下载](../../../FILES/2026/Secret-Notice.CSV)", {}),
+    ("too-many-dotdots", "[下载](../../../../../../../files/2026/secret-notice.csv)", {}),
+    ("tab-entity", '<a href="../../../fi&#9;les/2026/secret-notice.csv">下载</a>', {}),  # browsers drop tabs in URLs
+    ("plain-text", "附件见 files/2026/secret-notice.csv 。", {}),
+]
+
+
+@pytest.mark.parametrize("slug, body, front", ROUTES, ids=[r[0] for r in ROUTES])
+def test_a_withheld_items_file_is_withheld_whoever_links_it(content, slug, body, front):
+    content.file("files/2026/secret-notice.csv", SECRET)
+    content.item("owner", "内部通知，见附件。", classified=True, attachments=["files/2026/secret-notice.csv"])
+    linker = content.item(slug, body, **front)
+    pub = content.run()
+    assert "withheld-attachment" in withheld_rules(pub).get(linker, set()), withheld_rules(pub)
+    assert not attached_paths(pub)
+    assert linker not in {i.path for i in pub.published}
+
+
+@pytest.mark.parametrize("owner_front", [{"classified": True}, {"disclosure": "依申请公开"}, {"reviewer": None}],
+                         ids=["classified", "not-public", "unreviewed"])
+def test_any_reason_to_withhold_owns_the_file(content, owner_front):
+    content.file("files/2026/a.csv", "企业,地址\n")
+    owner = content.item("owner", "[附件](../../../files/2026/a.csv)", **owner_front)
+    linker = content.item("linker", "[附件](../../../files/2026/a.csv)")
+    pub = content.run()
+    assert owner in withheld_rules(pub)
+    assert "withheld-attachment" in withheld_rules(pub)[linker]
+
+
+def test_withholding_cascades_to_a_fixed_point(content):
+    content.file("files/2026/one.csv", "企业\n甲\n")
+    content.file("files/2026/two.csv", "企业\n乙\n")
+    content.file("files/2026/three.csv", "企业\n丙\n")
+    content.item("owner", "[1](../../../files/2026/one.csv)", classified=True)
+    b = content.item("b", "[1](../../../files/2026/one.csv) [2](../../../files/2026/two.csv)")
+    c = content.item("c", "[2](../../../files/2026/two.csv)")
+    d = content.item("d", "[3](../../../files/2026/three.csv)")
+    pub = content.run()
+    rules_ = withheld_rules(pub)
+    assert "withheld-attachment" in rules_[b] and "withheld-attachment" in rules_[c]
+    assert d not in rules_
+    assert attached_paths(pub) == {"files/2026/three.csv"}
+
+
+def test_a_copy_of_a_withheld_file_is_withheld_too(content):
+    content.file("files/2026/secret.csv", SECRET)
+    content.file("files/2026/copy-of-it.csv", SECRET)
+    content.item("owner", "[附件](../../../files/2026/secret.csv)", classified=True)
+    linker = content.item("linker", "[附件](../../../files/2026/copy-of-it.csv)")
+    pub = content.run()
+    assert "withheld-attachment" in withheld_rules(pub)[linker]
+    assert not attached_paths(pub)
+
+
+def test_symlinks(content, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("外部文件\n", encoding="utf-8")
+    (content.root / "files" / "2026" / "out.csv").symlink_to(outside)
+    content.file("files/2026/secret.csv", SECRET)
+    (content.root / "files" / "2026" / "alias.csv").symlink_to(content.root / "files" / "2026" / "secret.csv")
+    content.item("owner", "[附件](../../../files/2026/secret.csv)", classified=True)
+    out_linker = content.item("out", "[附件](../../../files/2026/out.csv)")
+    alias_linker = content.item("alias", "[附件](../../../files/2026/alias.csv)")
+    pub = content.run()
+    rules_ = withheld_rules(pub)
+    assert "symlink" in rules_[out_linker]
+    assert "withheld-attachment" in rules_[alias_linker]
+    assert not attached_paths(pub)
+
+
+def test_only_referenced_clean_files_are_copied(content):
+    content.file("files/2026/public.csv", "企业,地址\n江临外贸,滨江大道\n")
+    content.file("files/2026/nobody.csv", "无人链接\n")
+    item = content.item("ok", "[名录](../../../files/2026/public.csv) [缺](../../../files/2026/gone.pdf)")
+    pub = content.run()
+    assert item in {i.path for i in pub.published}
+    assert attached_paths(pub) == {"files/2026/public.csv"}
+    by_rule = {(f.rule, f.path) for f in pub.findings}
+    assert ("missing-attachment", item) in by_rule
+    assert ("unreferenced-attachment", "files/2026/nobody.csv") in by_rule
+    assert attachments.verified_bytes(pub.attached[0]) == (content.root / "files/2026/public.csv").read_bytes()
+
+
+MATRIX = [  # (file, clean bytes, bytes with PII)
+    ("list.docx", lambda: docx_bytes(table="江临外贸"), lambda: docx_bytes(table=ID)),
+    ("list.xlsx", lambda: xlsx_bytes(hidden_sheet="仅供核对"), lambda: xlsx_bytes(hidden_sheet=ID)),
+    ("list.pdf", lambda: pdf_bytes("企业名录 2026"), lambda: pdf_bytes(f"名单 {ID}")),
+    ("list.csv", lambda: csv_bytes([["企业"], ["江临外贸"]]), lambda: csv_bytes([["姓名", "电话"], ["张三", MOBILE]])),
+]
+
+
+@pytest.mark.parametrize("name, clean, dirty", MATRIX, ids=[m[0] for m in MATRIX])
+def test_attachment_matrix(content, name, clean, dirty):
+    content.file(f"files/2026/clean-{name}", clean())
+    content.file(f"files/2026/dirty-{name}", dirty())
+    content.file(f"files/2026/owned-{name}", clean() + b"owned")  # other bytes than the clean one (same bytes would be withheld too)
+    ok = content.item("ok", f"[附件](../../../files/2026/clean-{name})")
+    bad = content.item("bad", f"[附件](../../../files/2026/dirty-{name})")
+    content.item("owner", f"[附件](../../../files/2026/owned-{name})", classified=True)
+    linker = content.item("linker", f"<a href=\"/files/2026/owned-{name}\">附件</a>")
+    pub = content.run()
+    rules_ = withheld_rules(pub)
+    assert ok not in rules_, rules_.get(ok)
+    assert "pii" in rules_[bad]
+    assert "withheld-attachment" in rules_[linker]
+    assert attached_paths(pub) == {f"files/2026/clean-{name}"}
+    if name.endswith(".xlsx"):  # a hidden sheet is a warning even when clean
+        assert any(f.rule == "hidden-content" and f.path == ok for f in pub.findings)
+
+
+def test_unscannable_types_follow_the_configuration(content, tmp_path):
+    content.file("files/2026/photo.png", PNG)
+    content.file("files/2026/pack.zip", b"PK\x05\x06" + b"\0" * 18)
+    photo = content.item("photo", "![](../../../files/2026/photo.png)")
+    pack = content.item("pack", "[下载](../../../files/2026/pack.zip)")
+    pub = content.run()
+    assert photo not in withheld_rules(pub)
+    assert "unscannable-attachment" in withheld_rules(pub)[pack]
+    config_dir = tmp_path / "cfg"
+    shutil.copytree(ROOT / "site_config", config_dir)
+    yaml_file = config_dir / "confidentiality.yaml"
+    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("unscanned_attachment_types: [jpg, jpeg, png, gif, webp]",
+                                                                        "unscanned_attachment_types: [zip]"), encoding="utf-8")
+    pub = content.run(load_config(config_dir))
+    assert "unscannable-attachment" in withheld_rules(pub)[photo]
+    assert pack not in withheld_rules(pub)
+
+
+def test_static_pages_and_broken_items_own_files_too(content):
+    content.file("files/2026/a.csv", SECRET)
+    content.file("files/2026/b.csv", "企业\n乙\n")
+    (content.root / "pages").mkdir()
+    (content.root / "pages" / "contact.md").write_text("---\ntitle: 联系我们\n---\n[表](../../files/2026/b.csv)\n", encoding="utf-8")
+    broken = content.root / "items" / "bureau" / "2026" / "2026-03-02-broken.md"
+    broken.write_text("---\ntitle: [unclosed\nclassified: true\n---\n见 files/2026/a.csv\n", encoding="utf-8")
+    content.item("owner-b", "[附件](../../../files/2026/b.csv)", classified=True)
+    linker = content.item("linker", "[附件](../../../files/2026/a.csv)")
+    pub = content.run()
+    assert "withheld-attachment" in withheld_rules(pub)[linker]
+    assert not pub.pages  # the page links a withheld item's file
+    assert any(f.rule == "withheld-attachment" and f.path == "pages/contact.md" for f in pub.findings)
+    assert not attached_paths(pub)
+
+
+def test_verdicts_are_cached_as_json_and_a_planted_cache_is_ignored(content, tmp_path):
+    content.file("files/2026/list.csv", csv_bytes([["姓名", "电话"], ["张三", MOBILE]]))
+    item = content.item("x", "[附件](../../../files/2026/list.csv)")
+    cache = tmp_path / "cache"
+    first = content.run(cache_dir=cache)
+    stored = json.loads((cache / "attachments.json").read_text(encoding="utf-8"))
+    assert len(stored["entries"]) == 1
+    # a forged "clean" verdict under another stamp, then garbage: both ignored
+    forged = {"stamp": "forged", "entries": {k: {"kind": "text", "hits": [], "hidden": [], "unreadable": None, "unreadable_parts": []}
+                                             for k in stored["entries"]}}
+    (cache / "attachments.json").write_text(json.dumps(forged), encoding="utf-8")
+    assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
+    (cache / "attachments.json").write_bytes(b"\x80\x04garbage")
+    assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
+    assert "pii" in withheld_rules(first)[item]
+
+
+def test_a_file_changed_after_its_scan_is_not_copied(content):
+    path = content.file("files/2026/a.csv", "企业\n甲\n")
+    content.item("x", "[附件](../../../files/2026/a.csv)")
+    pub = content.run()
+    path.write_text(f"企业\n{ID}\n", encoding="utf-8")
+    with pytest.raises(attachments.ChangedFile):
+        attachments.verified_bytes(pub.attached[0])
+
+
+# --- property: no byte of a withheld item's attachments, whatever links it ----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PREFIXES = ["../../../", "../../", "/", "https://swj.jianglin.gov.cn/", "//swj.jianglin.gov.cn/", "HTTPS://SWJ.JIANGLIN.GOV.CN/",
+            "../../../../../../", "./../../../", "https:/", "..\\..\\..\\", "%2e%2e/%2e%2e/%2e%2e/"]
+WRAPPERS = ["[下载]({u})", "![]({u})", '<a href="{u}">下载</a>', "<img src='{u}'>", '<img srcset="x.png 1x, {u} 2x">',
+            "[下载][r]\n\n[r]: {u}", "<{u}>", '<video poster="{u}"></video>', "[x](https://example.com/){{: href=\"{u}\" }}"]
+
+
+@st.composite
+def routes(draw):
+    segments = ["files", "2026", "secret.csv"]
+    out = []
+    for seg in segments:
+        chars = []
+        for ch in seg:
+            how = draw(st.sampled_from(["plain", "plain", "upper", "pct", "pct2"]))
+            chars.append({"plain": ch, "upper": ch.upper(), "pct": f"%{ord(ch):02X}", "pct2": f"%25{ord(ch):02X}"}[how])
+        out.append("".join(chars))
+        out.append(draw(st.sampled_from(["/", "/", "//", "/./", "/x/../", "\\", "/%2e/"])))
+    path = "".join(out[:-1]) + draw(st.sampled_from(["", "#p", "?v=1", "?a#b"]))
+    prefix = draw(st.sampled_from(PREFIXES))
+    if prefix.startswith(("http", "HTTP", "//")) and path.startswith(("/", "\\")):
+        path = path.lstrip("/\\")
+    return draw(st.sampled_from(WRAPPERS)).format(u=prefix + path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(link=routes(), via_front=st.booleans())
+def test_property_no_byte_of_a_withheld_file_is_copied(tmp_path_factory, link, via_front):
+    content = Content(tmp_path_factory.mktemp("prop") / "content")
+    content.file("files/2026/secret.csv", SECRET)
+    content.file("files/2026/public.csv", "企业\n甲\n")
+    content.item("owner", "内部通知。", classified=True, attachments=["files/2026/secret.csv"])
+    front = {"attachments": [link]} if via_front else {}
+    content.item("linker", "[名录](../../../files/2026/public.csv)\n\n" + ("见附件。" if via_front else link), **front)
+    pub = content.run()
+    copied = b"".join(attachments.verified_bytes(a) for a in pub.attached)
+    assert SECRET.encode() not in copied
+    assert all(a.path != "files/2026/secret.csv" for a in pub.attached)
+
+
+# --- the whole build and portal check ------------------------------------------------------------
+
+
+def test_build_copies_only_published_attachments_and_check_reports(content_copy, tmp_path):
+    from conftest import build_site, run_portal
+
+    files = content_copy / "files" / "2026"
+    files.mkdir(parents=True)
+    (files / "secret-notice.csv").write_text(SECRET, encoding="utf-8")
+    (files / "public-list.xlsx").write_bytes(xlsx_bytes("江临外贸有限公司"))
+    (files / "pii-list.docx").write_bytes(docx_bytes(table=ID))
+    items = content_copy / "items" / "bureau" / "2026"
+    (items / "2026-03-02-att-owner.md").write_text(item_text("内部通知", "见附件。", classified=True, attachments=["files/2026/secret-notice.csv"]), encoding="utf-8")
+    (items / "2026-03-02-att-link.md").write_text(item_text("转发通知", "[下载](../../../files/2026/secret-notice.csv)"), encoding="utf-8")
+    (items / "2026-03-02-att-ok.md").write_text(item_text("企业名录", "[名录](../../../files/2026/public-list.xlsx)"), encoding="utf-8")
+    (items / "2026-03-02-att-pii.md").write_text(item_text("名单", "[名单](../../../files/2026/pii-list.docx)"), encoding="utf-8")
+    site = build_site(tmp_path, content=content_copy, search=False)
+    assert sorted(p.name for p in (site.out / "files").rglob("*") if p.is_file()) == ["public-list.xlsx"]
+    assert (site.out / "files" / "2026" / "public-list.xlsx").read_bytes() == (files / "public-list.xlsx").read_bytes()
+    assert 'href="../../../files/2026/public-list.xlsx"' in site.html("bureau/2026/2026-03-02-att-ok/")
+    for path in site.out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert "金丝雀附件秘文".encode() not in data and ID.encode() not in data, path
+    review = json.loads((site.work / "review.json").read_text(encoding="utf-8"))
+    withheld = {w["file"]: {f["rule"] for f in w["findings"]} for w in review["withheld_items"]}
+    assert "withheld-attachment" in withheld["items/bureau/2026/2026-03-02-att-link.md"]
+    assert "pii" in withheld["items/bureau/2026/2026-03-02-att-pii.md"]
+    done = run_portal("check", "--content", str(content_copy), "--format", "json")
+    found = {(f["path"], f["rule"]) for f in json.loads(done.stdout)}
+    assert ("items/bureau/2026/2026-03-02-att-link.md", "withheld-attachment") in found
+    assert ("items/bureau/2026/2026-03-02-att-pii.md", "pii") in found
+    assert done.returncode == 1 and "Traceback" not in done.stderr

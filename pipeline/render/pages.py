@@ -3,22 +3,21 @@
 ``content/pages/<name>.md`` is published at ``/about/<name>/`` with its own front matter
 (``title``, optional ``order`` for the 关于 menu); with ``section: xxgk`` it is published at
 ``/xxgk/<name>/`` in the 政府信息公开专栏 instead (see :mod:`pipeline.render.disclosure`).  Of ``content/files/**`` only the files
-that a published item or page refers to (attachments, ``files/…`` links) are copied, so an
-attachment of a withheld item — or a stray file nobody links — is never published.  Pages are written by the bureau's office, not by 信息员, and are
+that :mod:`pipeline.attachments` lets through are copied: those a published item or page
+refers to, scanned, and referred to by no withheld item — a stray file nobody links is never
+published.  Pages are written by the bureau's office, not by 信息员, and are
 not items: they are not counted and carry no 索引号.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
 import frontmatter
 import yaml
 
+from pipeline.attachments import verified_bytes
 from pipeline.findings import Finding, error
 from pipeline.load import body_line
 from pipeline.render.common import front_matter
@@ -70,36 +69,13 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
 
 
-_FILES_LINK = re.compile(r"(?<![\w-])files/[^\s)\]\"'<>]+")
-
-
-def referenced_files(published, pages) -> frozenset[str]:
-    """``files/…`` paths (relative to content/) that published items and pages refer to."""
-    refs: set[str] = set()
-    texts = [page.body for page in pages]
-    for item in published:
-        texts.append(item.body)
-        for att in item.attachments:
-            if "://" not in att.href:
-                texts.append(att.href)
-    for text in texts:
-        if "files/" not in text:  # most bodies link no file; a substring test is far cheaper than the regex
-            continue
-        for m in _FILES_LINK.finditer(text):
-            path = posixpath.normpath(unquote(m.group().split("#", 1)[0].split("?", 1)[0]))
-            if path.startswith("files/"):
-                refs.add(path)
-    return frozenset(refs)
-
-
-def render(pages, content_dir: Path, referenced: frozenset[str] = frozenset()) -> dict[str, str | bytes]:
-    """Page documents plus the ``referenced`` files of ``content/files/`` (nothing else)."""
+def render(pages, attached=()) -> dict[str, str | bytes]:
+    """Page documents plus the ``attached`` files (:attr:`pipeline.publication.Publication.attached`:
+    what published items and pages refer to and the attachment check let through — nothing
+    else), each with exactly the bytes that were hashed and scanned."""
     out: dict[str, str | bytes] = {}
     for page in pages:
         out[page.docs_path] = front_matter(dict(page.meta)) + page.body.strip() + "\n"
-    root = content_dir.resolve()
-    for rel_path in sorted(referenced):
-        file = (content_dir / rel_path).resolve()
-        if file.is_file() and file.is_relative_to(root / "files"):
-            out[rel_path] = file.read_bytes()
+    for att in attached:
+        out[att.path] = verified_bytes(att)
     return out
