@@ -1,25 +1,32 @@
 """``portal build``: the whole path from content to ``site/``, stage by stage.
 
-load → validate → gates (:mod:`pipeline.publication`) → docs tree (renderers) → mkdocs.
-Every renderer gets the same gated ``published`` tuple and nothing else from the content,
-so a withheld item cannot reach any output.  Stage timings are kept for ``bench/``.
-This module does not print; the CLI reports what it returns.
+load → validate → gates (:mod:`pipeline.publication`) → docs tree (renderers) → mkdocs →
+Pagefind → last checks → manifest → swap.  Every renderer gets the same gated ``published``
+tuple and nothing else from the content, so a withheld item cannot reach any output.
+
+It fails closed: when a piece of the build cannot do its job (an error of
+:data:`pipeline.findings.INFRASTRUCTURE_RULES`, an exception anywhere, a failed check of
+:data:`PUBLISH_CHECKS`) it raises :class:`BuildFailed` and the live ``--out`` is left exactly
+as it was — the site is rendered into a staging folder and swapped in only at the end
+(:mod:`pipeline.publish`), under a lock on ``--work``.  Stage timings are kept for
+``bench/``.  This module does not print; the CLI reports what it returns or raises.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
-from pipeline import docs_tree, mkdocs_build, numbering, publication, search_index, stats
+from pipeline import docs_tree, manifest, mkdocs_build, numbering, publication, publish, search_index, stats
 from pipeline.attachments import ChangedFile
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
-from pipeline.findings import ERROR, Finding
+from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
 from pipeline.render import feeds, items, lists, nav, pages
 from pipeline.render import search as search_page
 from pipeline.render import stats as stats_pages
@@ -40,6 +47,10 @@ class BuildOptions:
     search: bool = True  # run Pagefind over the rendered site
     as_of: date | None = None  # reference date of the future-date warning (--as-of); None: not checked
     jobs: int | None = None  # processes for the per-file pipeline work (--jobs); None: one per core
+    wait: bool = True  # another build holds <work>/build.lock: wait for it (False: BuildLocked)
+    on_wait: Callable[[str], None] | None = field(default=None, compare=False)  # told the waiting message
+    sign_key: Path | None = None  # deployment key (ssh-keygen -Y sign) for portal-manifest.json.sig
+    manifest_copy: Path | None = None  # also write the manifest (and signature) here, outside the swapped folder
     # progress(stage, done, total): called as stages start and as mkdocs writes pages; the CLI
     # draws it (stages never print).  Stages: pipeline, docs_tree, mkdocs, pagefind.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
@@ -53,6 +64,7 @@ class BuildResult:
     timings: dict = field(default_factory=dict)
     mkdocs_warnings: tuple[str, ...] = ()
     engine_config: Path | None = None
+    swap: str = ""  # how the new site was put in place (pipeline.publish.swap); "" when not rendered
 
     @property
     def blocking_errors(self) -> tuple[Finding, ...]:
@@ -101,46 +113,143 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
     return files, site_nav, report_findings
 
 
-def build(options: BuildOptions, config: Config) -> BuildResult:
+class BuildFailed(Exception):
+    """The build stopped and ``--out`` was left as it was.  ``str()`` names the piece that
+    failed, in Chinese; ``findings`` are the findings that made it fail (may be empty)."""
+
+    def __init__(self, message: str, findings: tuple[Finding, ...] = ()):
+        super().__init__(message)
+        self.findings = findings
+
+
+# The last checks on the complete new site, after rendering and indexing and before the swap:
+# each is called as check(site_dir, publication, config) and returns findings; any error — or
+# an exception — fails the build, and the new site is never put in place.  The output audit
+# (issue 12 §8) plugs in here.
+PublishCheck = Callable[[Path, publication.Publication, Config], Iterable[Finding]]
+PUBLISH_CHECKS: tuple[PublishCheck, ...] = ()
+
+_STAGES = {"pipeline": "读取与审查", "docs_tree": "生成 docs 树", "mkdocs": "渲染网站（mkdocs）", "pagefind": "站内搜索索引（Pagefind）",
+           "publish": "发布前检查与网站清单", "swap": "替换网站目录"}
+
+
+def fail_closed(findings: Iterable[Finding]) -> None:
+    """Raise :class:`BuildFailed` when a piece of the build could not do its job."""
+    failed = infrastructure_failures(findings)
+    if failed:
+        pieces = "、".join(dict.fromkeys(INFRASTRUCTURE_RULES[f.rule] for f in failed))
+        raise BuildFailed(f"{pieces}无法完成工作（见上），构建停止：未经检查的内容不能发布", failed)
+
+
+def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...] | None = None) -> BuildResult:
+    """Build the site under the lock on ``options.work``; ``checks`` replace :data:`PUBLISH_CHECKS`."""
+    if options.work.resolve().is_relative_to(options.out.resolve()):
+        raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
+    with publish.build_lock(options.work, options.wait, options.on_wait):
+        return _build(options, config, PUBLISH_CHECKS if checks is None else checks)
+
+
+def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...]) -> BuildResult:
     timings: dict[str, float] = {}
     progress = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
-    progress("pipeline", 0, 0)
-    if options.work.resolve().is_relative_to(options.out.resolve()):
-        raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
-    pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
-                          cache_dir=options.work / "cache", jobs=options.jobs)
-    if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
-        numbering.write_ledger(options.content, pub.index_ledger)
-    timings["pipeline"] = time.perf_counter() - t0
+    stage = "pipeline"
+    staging: Path | None = None
+    try:
+        progress("pipeline", 0, 0)
+        pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
+                              cache_dir=options.work / "cache", jobs=options.jobs)
+        fail_closed(pub.findings)
+        if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
+            numbering.write_ledger(options.content, pub.index_ledger)
+        timings["pipeline"] = time.perf_counter() - t0
 
-    t1 = time.perf_counter()
-    progress("docs_tree", 0, 0)
-    files, site_nav, page_findings = docs_tree_files(pub, config, options.content, options.work / "traffic.sqlite")
-    docs_dir = options.work / "docs"
-    docs_tree.sync(docs_dir, files)
-    docs_files = len(files)
-    del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
-    engine = mkdocs_build.engine_config(options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict)
-    engine_file = mkdocs_build.write_engine_config(options.work / "mkdocs.yml", engine)
-    timings["docs_tree"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        stage = "docs_tree"
+        progress("docs_tree", 0, 0)
+        files, site_nav, page_findings = docs_tree_files(pub, config, options.content, options.work / "traffic.sqlite")
+        findings = pub.findings + page_findings
+        write_review(options.work / "review.json", review_report(pub.withheld, findings, options.as_of))
+        fail_closed(page_findings)
+        blocking = tuple(f for f in findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
+        if options.strict and blocking:  # CI: the site is not updated while an editor has something to fix
+            raise BuildFailed(f"严格模式：有 {len(blocking)} 个需要编辑修改的错误，构建判为失败", blocking)
+        docs_dir = options.work / "docs"
+        docs_tree.sync(docs_dir, files)
+        docs_files = len(files)
+        del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
+        engine = mkdocs_build.engine_config(options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict)
+        engine_file = mkdocs_build.write_engine_config(options.work / "mkdocs.yml", engine)
+        timings["docs_tree"] = time.perf_counter() - t1
 
-    findings = pub.findings + page_findings
-    write_review(options.work / "review.json", review_report(pub.withheld, findings, options.as_of))
-    warnings: list[str] = []
-    if options.render_site:
-        t2 = time.perf_counter()
-        epoch = int(pub.as_of.timestamp()) if pub.as_of else None
-        progress("mkdocs", 0, 0)
-        warnings = mkdocs_build.render(engine_file, epoch, on_page=lambda done, total: progress("mkdocs", done, total))
-        timings["mkdocs"] = time.perf_counter() - t2
-        if options.search:
-            t3 = time.perf_counter()
-            progress("pagefind", 0, 0)
-            search_index.index_site(options.out, pub.published, config.portal.search_shard_pages)
-            timings["pagefind"] = time.perf_counter() - t3
+        warnings: list[str] = []
+        how = ""
+        if options.render_site:
+            publish.recover(options.out)
+            publish.clean_stale(options.out)
+            staging = publish.staging_dir(options.out)
+            t2 = time.perf_counter()
+            stage = "mkdocs"
+            epoch = int(pub.as_of.timestamp()) if pub.as_of else None
+            progress("mkdocs", 0, 0)
+            warnings = mkdocs_build.render(engine_file, epoch, on_page=lambda done, total: progress("mkdocs", done, total), site_dir=staging)
+            timings["mkdocs"] = time.perf_counter() - t2
+            if options.search:
+                t3 = time.perf_counter()
+                stage = "pagefind"
+                progress("pagefind", 0, 0)
+                search_index.index_site(staging, pub.published, config.portal.search_shard_pages)
+                timings["pagefind"] = time.perf_counter() - t3
+            t4 = time.perf_counter()
+            stage = "publish"
+            _run_checks(checks, staging, pub, config)
+            manifest.write(staging, options.sign_key)
+            timings["checks_manifest"] = time.perf_counter() - t4
+            t5 = time.perf_counter()
+            stage = "swap"
+            how = publish.swap(staging, options.out)
+            staging = None
+            if options.manifest_copy is not None:
+                _copy_manifest(options.out, options.manifest_copy)
+            timings["swap"] = time.perf_counter() - t5
+    except (BuildFailed, mkdocs_build.MkdocsError, search_index.SearchIndexError, publish.PublishError):
+        raise
+    except publication.HistoryUnavailable as exc:
+        raise BuildFailed(str(exc)) from None
+    except manifest.ManifestError as exc:
+        raise BuildFailed(f"网站清单无法完成：{exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - fail closed: an unexpected failure of any stage stops the build
+        raise BuildFailed(f"构建在“{_STAGES.get(stage, stage)}”阶段出错（{type(exc).__name__}: {exc}）") from exc
+    finally:
+        if staging is not None:
+            publish.discard(staging)
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file)
+    return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how)
+
+
+def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config) -> None:
+    for check in checks:
+        name = getattr(check, "__qualname__", repr(check))
+        try:
+            found = tuple(check(site, pub, config))
+        except Exception as exc:  # noqa: BLE001 - fail closed: a check that breaks is a failed check
+            raise BuildFailed(f"发布前检查 {name} 未能完成（{type(exc).__name__}: {exc}），新网站未发布") from exc
+        errors = tuple(f for f in found if f.severity == ERROR)
+        if errors:
+            raise BuildFailed(f"发布前检查 {name} 发现 {len(errors)} 个问题（见上），新网站未发布", errors)
+
+
+def _copy_manifest(site: Path, target: Path) -> None:
+    """The manifest (and signature) also outside the swapped folder, each file replaced atomically."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (manifest.NAME, manifest.SIGNATURE):
+        source, dest = site / name, target / name
+        if source.is_file():
+            tmp = dest.with_name(dest.name + ".tmp")
+            tmp.write_bytes(source.read_bytes())
+            os.replace(tmp, dest)
+        else:
+            dest.unlink(missing_ok=True)
 
 
 def write_review(path: Path, report: dict) -> None:

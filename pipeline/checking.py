@@ -4,7 +4,7 @@ the static-page scanners and the attachment check (both in :func:`pipeline.publi
 
 ``portal check`` and ``portal import`` (which checks the items it has just written) share
 it, so an imported item is judged exactly like a hand-written one.  It does not print and
-does not decide the exit status; :func:`must_fix` says which findings an editor must fix.
+does not decide the exit status, and never writes the upstream database (read-only); :func:`must_fix` says which findings an editor must fix.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Checked:
 
 
 def check_content(content: Path, config: Config, *, upstream_db: Path | None, reference: date | None, jobs: int | None = None) -> Checked:
-    pub = publication.run(content, config, upstream_db=upstream_db, reference=reference, jobs=jobs)
+    pub = publication.run(content, config, upstream_db=upstream_db, reference=reference, jobs=jobs, upstream_read_only=True)
     return Checked(pub, pub.findings)  # static pages and attachments are checked in publication.run
 
 

@@ -19,7 +19,7 @@ from pipeline import build as build_mod
 from pipeline import publication
 from pipeline.config import Config, ConfigError, load_config
 from pipeline.confidentiality import DECLARED_RULES
-from pipeline.findings import ERROR, Finding
+from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
 from pipeline.mkdocs_build import MkdocsError
 from pipeline.progress_bar import build_progress
 from pipeline.search_index import SearchIndexError
@@ -177,6 +177,7 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
         click.echo(f"检查失败：{exc}", err=True)
         sys.exit(1)
     pub = checked.publication
+    all_findings = checked.findings
     findings = checked.findings if wanted is None else tuple(f for f in checked.findings if f.path in wanted)
     _print_findings(findings, fmt)
     errors = sum(1 for f in findings if must_fix(f))
@@ -192,6 +193,10 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
         click.echo(_reference_text(reference, source), err=True)
         for note in pub.notes:
             click.echo(f"说明：{note}", err=True)
+        broken = infrastructure_failures(all_findings)
+        if broken:
+            pieces = "、".join(dict.fromkeys(INFRASTRUCTURE_RULES[f.rule] for f in broken))
+            click.echo(f"注意：{pieces}无法完成工作，检查结果不完整；portal build 会因此失败。", err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -225,35 +230,72 @@ def new(content: Path, config_dir: Path, site: str, column: str, title: str, kin
 @main.command()
 @CONTENT
 @CONFIG
-@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True, help="网站输出目录")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True, help="网站输出目录（新网站先生成在它旁边的临时目录，最后整体替换）")
 @click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="工作目录（docs 树、审查报告，不公开）")
 @click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
 @click.option("--strict", is_flag=True, help="有需要编辑修改的问题时构建失败（CI 使用）")
 @DB
 @AS_OF
 @JOBS
+@click.option("--no-wait", "no_wait", is_flag=True, help="另一个构建正在使用同一工作目录时不等待，直接退出（退出码 1）")
+@click.option("--sign-key", "sign_key", type=click.Path(path_type=Path), envvar="PORTAL_MANIFEST_KEY", default=None,
+              help="部署签名私钥（ssh-keygen 格式）；给出时用它签名网站清单 portal-manifest.json（也可用环境变量 PORTAL_MANIFEST_KEY）")
+@click.option("--manifest-copy", "manifest_copy", type=click.Path(path_type=Path), default=None,
+              help="把网站清单（及签名）另存一份到这个目录（网站目录之外，供 portal verify --manifest-from 使用）")
 def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None, as_of: str | None,
-          jobs: int | None) -> None:
-    """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。"""
+          jobs: int | None, no_wait: bool, sign_key: Path | None, manifest_copy: Path | None) -> None:
+    """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。
+
+    任何一环无法完成工作（保密审查出错、上级信息数据库或索引号台账无法使用……）时构建失败，
+    退出码为 1，已发布的网站保持原样。"""
+    from pipeline import publish
+
     config = _load_config(config_dir)
     reference, source = _reference_date(as_of, config)
+    if sign_key is not None and not sign_key.is_file():
+        click.echo(f"参数错误：部署签名密钥 {sign_key} 不存在（--sign-key 或 PORTAL_MANIFEST_KEY）", err=True)
+        sys.exit(1)
+    untouched = f"网站 {out}/ 保持上一次发布的版本，未作任何改动。"
     try:
         with build_progress() as progress:
             options = build_mod.BuildOptions(
                 content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db,
-                as_of=reference, progress=progress, jobs=jobs,
+                as_of=reference, progress=progress, jobs=jobs, wait=not no_wait, on_wait=lambda message: click.echo(message, err=True),
+                sign_key=sign_key, manifest_copy=manifest_copy,
             )
             result = build_mod.build(options, config)
-    except (MkdocsError, SearchIndexError, publication.HistoryUnavailable) as exc:
-        click.echo(f"网站生成失败：{exc}", err=True)
+    except publish.BuildLocked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except build_mod.BuildFailed as exc:
+        for f in exc.findings:
+            click.echo("  " + f.text(), err=True)
+        click.echo(f"构建失败：{exc}。{untouched}", err=True)
+        _log_failure(work, exc)
+        sys.exit(1)
+    except (MkdocsError, SearchIndexError, publish.PublishError, publication.HistoryUnavailable) as exc:
+        click.echo(f"网站生成失败：{exc}。{untouched}", err=True)
         sys.exit(1)
     _report_build(result, out)
     for note in result.publication.notes:
         click.echo(f"说明：{note}", err=True)
     click.echo(f"审查报告：{work / 'review.json'}；{_reference_text(reference, source)}", err=True)
-    if strict and result.blocking_errors:
-        click.echo(f"严格模式：有 {len(result.blocking_errors)} 个需要编辑修改的错误，构建判为失败。", err=True)
-        sys.exit(1)
+
+
+def _log_failure(work: Path, exc: BaseException) -> None:
+    """The traceback of an unexpected failure, for developers, in ``<work>/build-error.log``
+    (the editor sees the Chinese message only)."""
+    if exc.__cause__ is None:
+        return
+    import traceback
+
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        text = "".join(traceback.format_exception(exc.__cause__))
+        (work / "build-error.log").write_text(text, encoding="utf-8")
+        click.echo(f"（技术细节已写入 {work / 'build-error.log'}）", err=True)
+    except OSError:
+        pass
 
 
 def _report_build(result: build_mod.BuildResult, out: Path) -> None:
@@ -330,7 +372,7 @@ def upstream_stats(config_dir: Path, db: Path | None) -> None:
         click.echo(f"数据库 {path} 不存在，请先运行 portal upstream ingest", err=True)
         sys.exit(1)
     try:
-        store = upstream.Store(path)
+        store = upstream.Store(path, read_only=True)
         stats = store.stats()
         store.close()
     except sqlite3.Error as exc:
@@ -381,7 +423,7 @@ def stats(content: Path, config_dir: Path, db: Path | None, year: int | None, as
     from pipeline import stats as stats_mod
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
     day = _as_of(pub, config, as_of)
     figures = stats_mod.year_stats(pub.counted, config, year or day.year, day)
     if fmt == "json":
@@ -448,7 +490,7 @@ def health(content: Path, config_dir: Path, db: Path | None, as_of, work: Path) 
     from pipeline import health as health_mod
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
     report = health_mod.check(pub.published, config, _as_of(pub, config, as_of))
     for line in report.lines():
         click.echo(line)
@@ -471,7 +513,7 @@ def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
     from pipeline import numbering
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
     ledger_findings = [f for f in pub.findings if f.rule == numbering.RULE]
     for f in ledger_findings:
         click.echo(f.text(), err=True)
@@ -499,7 +541,7 @@ def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt:
     from pipeline import report as report_mod
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
     rep, findings = report_mod.generate(year, pub.counted, content, config)
     for f in findings:
         click.echo(f.text(), err=True)

@@ -14,6 +14,18 @@ from typing import Any, Iterable
 ERROR = "error"
 WARNING = "warning"
 
+# Infrastructure (基础设施): an error under one of these rules means a piece of the build could
+# not do its job, so nothing it should have checked can be trusted.  It fails every build,
+# strict or not (exit status 1, the published site left as it was): never "publish what was
+# not checked".  The value names the piece in the build's failure message.  A stage that
+# cannot do its job — a scanner that cannot read an attachment it must read, too — reports
+# one of these rules (``gate-failure`` for the 保密审查) instead of carrying on.
+INFRASTRUCTURE_RULES: dict[str, str] = {
+    "gate-failure": "保密审查",
+    "upstream-unavailable": "上级信息查重数据库",
+    "index-ledger": "索引号台账",
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -52,6 +64,11 @@ def warning(path: str, rule: str, message: str, line: int | None = None, **extra
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
+
+
+def infrastructure_failures(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The errors among ``findings`` that fail a build whatever ``--strict`` says."""
+    return tuple(f for f in findings if f.severity == ERROR and f.rule in INFRASTRUCTURE_RULES)
 
 
 def sort_key(f: Finding) -> tuple:

@@ -111,9 +111,12 @@ def _progress_plugin(on_page: Callable[[int, int], None]):
     return PageProgress()
 
 
-def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None) -> list[str]:
+def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None,
+           site_dir: Path | None = None) -> list[str]:
     """Run ``mkdocs build`` on the generated config; return mkdocs' warnings.
-    ``on_page(done, total)`` is told every 50 written pages."""
+    ``on_page(done, total)`` is told every 50 written pages.  ``site_dir`` renders into that
+    folder instead of the config's (``portal build`` renders into a staging folder and swaps
+    it in at the end; mkdocs cleans the folder it writes, so it must never be the live one)."""
     from mkdocs import exceptions
     from mkdocs.commands import build as mkdocs_build
     from mkdocs.config import load_config
@@ -123,7 +126,7 @@ def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, 
     logger.addHandler(collect)
     try:
         with _source_date(source_epoch):
-            cfg = load_config(config_file=str(engine_file))
+            cfg = load_config(config_file=str(engine_file), **({"site_dir": str(site_dir)} if site_dir is not None else {}))
             if on_page is not None:
                 cfg.plugins["portal-progress"] = _progress_plugin(on_page)
             cfg.plugins.on_startup(command="build", dirty=False)

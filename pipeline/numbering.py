@@ -226,8 +226,10 @@ def read_ledger(content_dir: Path | str, config: Config, cache=None) -> tuple[Le
     empty ledger.  ``cache`` (:class:`pipeline.stage_cache.LedgerCache`): an unchanged file is
     not parsed again."""
     file = Path(content_dir) / LEDGER_FILE
-    if not file.is_file():
+    if not file.exists() and not file.is_symlink():
         return Ledger(config.portal.index_format, config.portal.org_code), (), True
+    if not file.is_file():
+        return None, (error(LEDGER_FILE, RULE, "索引号台账不是普通文件（是目录或断开的链接），无法读取"),), False
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -79,7 +79,7 @@ def newest_first(items) -> tuple:
 
 def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None,
         load_cache: Path | None = None, cache_dir: Path | None = None, jobs: int | None = None,
-        markdown: MarkdownSettings | None = None) -> Publication:
+        markdown: MarkdownSettings | None = None, upstream_read_only: bool = False) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
     only what the previous one let through, and numbering sees only publishable items.
 
@@ -90,7 +90,12 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     files are not parsed, scanned or fingerprinted again (:mod:`pipeline.load_cache`,
     :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only).
     ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core).
-    ``markdown``: the Markdown extensions pages are rendered with (links are resolved as rendered)."""
+    ``markdown``: the Markdown extensions pages are rendered with (links are resolved as rendered).
+    ``upstream_read_only``: never write ``upstream_db`` (``portal check`` and the reports).
+
+    A piece that cannot do its job (the gate, the upstream database, the 索引号 ledger) says so
+    with an error of :data:`pipeline.findings.INFRASTRUCTURE_RULES`; ``portal build`` then
+    fails and publishes nothing (:func:`pipeline.findings.infrastructure_failures`)."""
     if cache_dir is not None and load_cache is None:
         load_cache = Path(cache_dir) / "load.msgpack"
     gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config) if cache_dir is not None else None
@@ -118,7 +123,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     #    two sub-sites stays published but is counted once (duplicate_of)
     prints = stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
     pairs = stage_cache.PairCache(Path(cache_dir) / "pairs.npz", config.upstream) if cache_dir is not None else None
-    deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs, pairs)
+    deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs, pairs, upstream_read_only)
     stage_cache.save_quietly(prints, pairs)
     published = deduped.published
     withheld = withheld + deduped.withheld

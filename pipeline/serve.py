@@ -3,7 +3,10 @@
 Builds once into a private folder under the work directory, serves it on 127.0.0.1 with
 mkdocs' live-reload server, and rebuilds the whole pipeline — not just mkdocs — when
 anything under ``content/``, ``site_config/``, ``theme/`` or ``mkdocs.yml`` changes, so
-the preview shows exactly what the gates let through.
+the preview shows exactly what the gates let through.  Each rebuild takes the build lock on
+the work folder like ``portal build`` (it waits while another build runs) and swaps the new
+preview in whole, so the browser never sees a half-written site; a failed rebuild keeps the
+last good preview.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import click
 from pipeline import build as build_mod
 from pipeline.config import ConfigError, load_config
 from pipeline.mkdocs_build import MkdocsError
+from pipeline.publish import PublishError
+from pipeline.search_index import SearchIndexError
 
 
 def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int) -> None:
@@ -25,8 +30,15 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
     def rebuild() -> None:
         try:
             config = load_config(config_dir)
-            result = build_mod.build(build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file), config)
-        except (ConfigError, MkdocsError) as exc:
+            options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file,
+                                             on_wait=lambda message: click.echo(message, err=True))
+            result = build_mod.build(options, config)
+        except build_mod.BuildFailed as exc:
+            for f in exc.findings:
+                click.echo("  " + f.text(), err=True)
+            click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
+            return
+        except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
             click.echo(f"预览构建失败：{exc}", err=True)
             return
         for f in result.findings:

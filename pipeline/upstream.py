@@ -174,8 +174,18 @@ def params_key(settings: UpstreamConfig) -> str:
 class Store:
     """The SQLite file of upstream entries and fingerprints (``":memory:"`` for none)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, read_only: bool = False):
+        """``read_only``: open an existing file without writing a byte to it (``portal
+        check`` and the other reports); a file that is not this database raises
+        :class:`sqlite3.Error` here, not at the first query."""
         self.path = path
+        if read_only:
+            self.db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"entries", "fingerprints"} <= tables:
+                self.db.close()
+                raise sqlite3.DatabaseError("不是上级信息数据库（没有 entries、fingerprints 表）")
+            return
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path))
@@ -312,28 +322,80 @@ class Corpus:
         return [self._cache[i] for i in ids if i in self._cache]
 
 
-def open_corpus(db_path: Path | None, config: Config) -> tuple[Corpus | None, tuple[Finding, ...]]:
-    """The upstream corpus for a build or check.
+def open_corpus(db_path: Path | None, config: Config, read_only: bool = False) -> tuple[Corpus | None, tuple[Finding, ...]]:
+    """The upstream corpus for a build or check, or None and the error findings that say why
+    there is none (the build then fails: reposts are never published unchecked).
 
     ``db_path`` None → an in-memory corpus of the local-file sources (no file written).
     Local-file sources (the demo snapshot) are ingested on every run — cheap, and a no-op
     for stored entries — so a missing database is created and the demo works offline;
-    remote sources are read only by ``portal upstream ingest``."""
+    remote sources are read only by ``portal upstream ingest``.  ``read_only`` (``portal
+    check`` and the reports): the file is opened read-only and never written; when the
+    local-file sources have entries it lacks (or its fingerprints are of another scheme),
+    it is copied into memory and completed there.  A local-file source that cannot be read
+    is a warning (``upstream-source``), as is a remote source that was never ingested."""
     settings = config.upstream
     if not settings.sources and (db_path is None or not Path(db_path).exists()):
         return None, ()
-    findings: list[Finding] = []
+    store = None
     try:
-        store = Store(":memory:" if db_path is None else db_path)
-        for report in ingest(store, config, local_only=True):
-            if report.error:
-                findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
-                                        f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
+        if db_path is not None and read_only and Path(db_path).exists():
+            store, findings = _read_only_corpus_store(db_path, config)
+        else:
+            store = Store(":memory:" if db_path is None or read_only else db_path)
+            findings = _ingest_local(store, config)
         store.refresh_fingerprints(settings)
-        return Corpus(store, settings), tuple(findings)
-    except sqlite3.Error as exc:
-        findings.append(error(str(db_path), "upstream-unavailable", f"上级信息数据库无法使用（{exc}），本次未做上级查重。可删除该文件后重新运行 portal upstream ingest"))
-        return None, tuple(findings)
+        return Corpus(store, settings), findings
+    except Exception as exc:  # noqa: BLE001 - fail closed: any failure of the database is "unavailable"
+        if store is not None:
+            store.close()
+        return None, (unavailable(db_path, exc),)
+
+
+def unavailable(db_path: Path | None, exc: BaseException) -> Finding:
+    reason = str(exc) if isinstance(exc, sqlite3.Error) else f"{type(exc).__name__}: {exc}"
+    return error(str(db_path or "upstream"), "upstream-unavailable",
+                 f"上级信息数据库无法使用（{reason}），无法做上级查重。"
+                 "可删除该文件后重新运行 portal upstream ingest，或检查是否有其他进程正在写它")
+
+
+def _ingest_local(store: Store, config: Config) -> tuple[Finding, ...]:
+    findings = []
+    for report in ingest(store, config, local_only=True):
+        if report.error:
+            findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
+                                    f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
+    return tuple(findings)
+
+
+def _read_only_corpus_store(db_path: Path, config: Config) -> tuple[Store, tuple[Finding, ...]]:
+    """The database file opened read-only — or, when the local-file sources hold entries it
+    has not got or its fingerprints are stale, an in-memory copy completed with them."""
+    disk = Store(db_path, read_only=True)
+    try:
+        local = Store(":memory:")
+        findings = _ingest_local(local, config)
+        hashes = [row[0] for row in local.db.execute("SELECT content_hash FROM entries")]
+        local.close()
+        have = 0
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            have += disk.db.execute(f"SELECT COUNT(*) FROM entries WHERE content_hash IN ({marks})", chunk).fetchone()[0]  # noqa: S608
+        stale = disk.db.execute(
+            "SELECT COUNT(*) FROM entries e LEFT JOIN fingerprints f ON f.entry_id = e.id WHERE f.params IS NULL OR f.params != ?",
+            (params_key(config.upstream),),
+        ).fetchone()[0]
+        if have == len(hashes) and not stale:
+            return disk, findings
+        memory = Store(":memory:")
+        disk.db.backup(memory.db)
+        disk.close()
+        ingest(memory, config, local_only=True)
+        return memory, findings
+    except BaseException:
+        disk.close()
+        raise
 
 
 # -- the pipeline stage ------------------------------------------------------------------
@@ -348,14 +410,14 @@ class Deduplicated:
 
 
 def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None, jobs: int | None = None,
-                pair_cache=None) -> Deduplicated:
+                pair_cache=None, read_only: bool = False) -> Deduplicated:
     """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
     ``original: true``), then near-identical published items are paired with the canonical
     one (the earliest; on the same day the higher-level sub-site).  ``fingerprint_cache``
     (a :class:`pipeline.stage_cache.FingerprintCache`, optional) reuses the fingerprints of
     unchanged texts; ``pair_cache`` (:class:`pipeline.stage_cache.PairCache`) the similar pairs
     among unchanged texts, so only pairs with a changed text are looked up."""
-    corpus, findings = open_corpus(db_path, config)
+    corpus, findings = open_corpus(db_path, config, read_only)
     settings = config.upstream
     # fingerprint each item once; both checks share the prints
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
@@ -371,6 +433,8 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     prints = dict(zip((i.path for i in published), made))
     try:
         kept, blocked, up_findings = dedup.check_upstream(published, corpus, settings, [prints[i.path] for i in published])
+    except Exception as exc:  # noqa: BLE001 - a page of the database that cannot be read mid-query: fail closed
+        kept, blocked, up_findings = list(published), [], (unavailable(db_path, exc),)
     finally:
         if corpus is not None:
             corpus.store.close()

@@ -163,7 +163,7 @@ def test_check_reports_a_light_copy_with_the_upstream_url(content_copy, tmp_path
     assert mine[0]["upstream_source"] == "商务部网站"
     assert mine[0]["similarity"] >= 0.6
     assert not [f for f in findings if f["path"].endswith("2026-09-28-golden-autumn.md") and f["rule"] in ("upstream-duplicate", "duplicate")]
-    assert db.exists()  # the missing database was filled from the local snapshot
+    assert not db.exists()  # check is read-only: the local snapshot is compared in memory (build creates the file)
 
     # original: true with a reason → a warning, and the item is published
     (items / "2026-09-28-consumption-copy.md").write_text(

@@ -1,0 +1,213 @@
+"""Atomic publish and one build at a time (原子发布、同一时间只有一个构建).
+
+A build never writes into the live output folder.  :func:`staging_dir` names a fresh folder
+beside ``--out`` on the same filesystem (``<out>.new-<pid>``); the engine renders into it,
+Pagefind indexes it, the last checks and the manifest run on it, and :func:`swap` puts it in
+place at the very end:
+
+- on Linux, one ``renameat2(RENAME_EXCHANGE)`` system call exchanges the two folders
+  atomically: at every instant ``<out>`` is either the previous complete site or the new one;
+- elsewhere (or on a filesystem without it) the old folder is renamed aside
+  (``<out>.old-<pid>``) and the new one renamed in — two renames; between them, for a few
+  microseconds, ``<out>`` does not exist (a web server answers 404).  A build killed in that
+  window leaves the previous site complete in ``<out>.old-<pid>``, and the next build puts it
+  back first (:func:`recover`).
+
+A failed or killed build leaves ``<out>`` as it was; its staging folder is removed at once
+on failure, or by the next build when the process was killed (:func:`clean_stale`, only
+folders of processes that no longer run).
+
+:func:`build_lock` holds an exclusive lock on ``<work>/build.lock`` for the whole build (the
+caches, the docs tree, the 索引号 ledger and the output are shared state), so a second build
+with the same ``--work`` waits — or, asked not to, stops with a message.  It is a POSIX
+record lock (``fcntl.lockf``): forked worker processes do not inherit it, so a worker left
+behind by a killed build cannot keep the next one waiting; the kernel drops it when the
+holder dies.  This module does not print: waiting is reported through a callback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Callable, Iterator
+
+LOCK_FILE = "build.lock"
+_NEW, _OLD = ".new-", ".old-"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+class PublishError(Exception):
+    """The new site could not be put in place (or the lock taken); ``str()`` says why, in Chinese."""
+
+
+class BuildLocked(PublishError):
+    """Another build holds the lock on the work folder and we were asked not to wait."""
+
+
+# --- one build at a time -------------------------------------------------------------------------
+
+
+def _holder(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f"（进程 {text}）" if text.isdigit() else ""
+
+
+@contextlib.contextmanager
+def build_lock(work: Path, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold ``<work>/build.lock`` for the body.  When another build holds it: ``on_wait(message)``
+    and wait (``wait``), or raise :class:`BuildLocked`."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise PublishError(f"无法创建构建锁 {path}：{exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise PublishError(f"无法锁定 {path}：{exc.strerror or exc}") from None
+            who = _holder(path)
+            if not wait:
+                raise BuildLocked(f"另一个构建正在使用工作目录 {work}{who}；本次未构建，网站未改动。稍后再试，或去掉 --no-wait 排队等待") from None
+            if on_wait is not None:
+                on_wait(f"另一个构建正在使用工作目录 {work}{who}，等待它结束……（不想等待时加 --no-wait）")
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+# --- the staging folder and the swap -------------------------------------------------------------
+
+
+def live_dir(out: Path) -> Path:
+    """The folder that is swapped: ``out`` made absolute, a symlink followed (the link stays)."""
+    return Path(os.path.realpath(os.path.abspath(out)))
+
+
+def staging_dir(out: Path) -> Path:
+    """A fresh, empty-to-be path beside ``out`` (same filesystem) for this process's build."""
+    live = live_dir(out)
+    if live.exists() and not live.is_dir():
+        raise PublishError(f"网站输出目录 {out} 不是目录")
+    path = live.with_name(f"{live.name}{_NEW}{os.getpid()}")
+    _remove(path)
+    return path
+
+
+def _pid_of(path: Path, live: Path, marker: str) -> int | None:
+    rest = path.name[len(live.name) + len(marker):] if path.name.startswith(live.name + marker) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(out: Path) -> Path | None:
+    """When a build was killed between the two renames of the fallback swap, ``out`` is gone
+    and the previous site is complete in ``<out>.old-<pid>``: put it back.  Returns what was
+    restored, or None."""
+    live = live_dir(out)
+    if live.exists() or not live.parent.is_dir():
+        return None
+    olds = [p for p in live.parent.iterdir() if (pid := _pid_of(p, live, _OLD)) is not None and not _running(pid) and p.is_dir()]
+    if not olds:
+        return None
+    newest = max(olds, key=lambda p: p.stat().st_mtime)
+    os.rename(newest, live)
+    return newest
+
+
+def clean_stale(out: Path) -> tuple[Path, ...]:
+    """Remove staging and set-aside folders of builds that no longer run (killed ones)."""
+    live = live_dir(out)
+    removed = []
+    if not live.parent.is_dir():
+        return ()
+    for path in live.parent.iterdir():
+        pid = _pid_of(path, live, _NEW) or _pid_of(path, live, _OLD)
+        if pid is not None and not _running(pid):
+            _remove(path)
+            removed.append(path)
+    return tuple(removed)
+
+
+def discard(staging: Path) -> None:
+    """A failed build: its staging folder goes, ``out`` is untouched."""
+    _remove(staging)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Exchange two paths atomically; False when this system or filesystem cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        func = libc.renameat2  # glibc ≥ 2.28
+    except (OSError, AttributeError):
+        return False
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    if func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def swap(staging: Path, out: Path, exchange: Callable[[Path, Path], bool] = _renameat2_exchange) -> str:
+    """Put the complete site in ``staging`` in place of ``out`` and remove the previous one.
+    Returns how: ``exchange`` (atomic), ``rename`` (no previous site) or ``fallback`` (two
+    renames).  On an error the previous site stays in place and :class:`PublishError` says why."""
+    live = live_dir(out)
+    try:
+        if live.is_dir():
+            with contextlib.suppress(OSError):  # keep the live folder's permissions (a web server's group)
+                os.chmod(staging, stat.S_IMODE(live.stat().st_mode))
+        if not live.exists():
+            os.rename(staging, live)
+            return "rename"
+        if exchange(staging, live):
+            _remove(staging)  # holds the previous site now
+            return "exchange"
+        aside = live.with_name(f"{live.name}{_OLD}{os.getpid()}")
+        _remove(aside)
+        os.rename(live, aside)
+        try:
+            os.rename(staging, live)
+        except OSError:
+            os.rename(aside, live)
+            raise
+        _remove(aside)
+        return "fallback"
+    except OSError as exc:
+        raise PublishError(f"无法把新网站 {staging} 换到 {out}：{exc.strerror or exc}；{out} 保持上一次的版本") from None
