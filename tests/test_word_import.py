@@ -13,7 +13,7 @@ from pipeline import word_layout
 from pipeline.config import load_config
 from pipeline.docx_read import Refused, read_docx
 from pipeline.load import load_item
-from pipeline.render.pages import referenced_files
+from pipeline.checking import check_content
 from pipeline.rendered import render_html
 
 import docx_fixtures as fx
@@ -152,7 +152,13 @@ def test_table_image_and_lists_survive(content_copy, tmp_path):
     name = hashlib.sha256(image).hexdigest()[:16] + ".png"
     assert (content_copy / "files" / "2026" / name).read_bytes() == image
     assert f"](../../files/2026/{name})" in item.body  # relative to the item page: <site>/<year>/<slug>
-    assert f"files/2026/{name}" in referenced_files((item,), ())  # so the build publishes the image
+    # once signed off, the build publishes the image with the item (the attachment stage resolves the link)
+    path = content_copy / rel
+    path.write_text(path.read_text(encoding="utf-8").replace("# reviewer: 审签人姓名", "reviewer: 王建国", 1), encoding="utf-8")
+    checked = check_content(content_copy, CONFIG, upstream_db=None, reference=None, jobs=1)
+    assert rel in {i.path for i in checked.publication.published}
+    assert (f"files/2026/{name}", (rel,)) in {(a.path, a.owners) for a in checked.publication.attached}
+    assert not [f for f in checked.findings if f.path == rel], [f for f in checked.findings if f.path == rel]
     assert "图片 1 张" in done.stdout
 
 
