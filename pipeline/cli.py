@@ -725,9 +725,10 @@ def verify_cmd(target: str, allowed_signers: Path | None, manifest_from: Path | 
 
 
 # after main: cli_website takes the shared options from this module
-from pipeline import cli_website
+from pipeline import cli_website  # noqa: E402
 
 main.add_command(cli_website.website_report_cmd)
+main.add_command(cli_website.traffic_group)
 
 
 if __name__ == "__main__":  # pragma: no cover
