@@ -24,6 +24,7 @@ prints, or decides.
 from __future__ import annotations
 
 import io
+import re
 import posixpath
 import zipfile
 from dataclasses import dataclass
@@ -215,9 +216,37 @@ def _check_zip(data: bytes) -> None:
 _TEXT_ATTRIBUTES = frozenset({"name", "descr", "title", "author", "initials", "instr", "display", "tooltip", "text", "alt"})
 
 
-def _package_sweep(data: bytes, depth: int, label: str) -> tuple[list[Piece], list[str], list[str]]:
+# parts that only hold formatting (their attribute values are style and font names)
+_FORMATTING = re.compile(r"(?:^|/)(?:styles|styleswitheffects|fonttable|numbering|settings|websettings|theme\d*)\.xml$|/theme/")
+_ATTRIBUTE_XPATH = None
+
+
+def _NONBLANK_TEXT(root):  # noqa: N802 - a compiled XPath, built on first use
+    global _TEXT_XPATH
+    if _TEXT_XPATH is None:
+        from lxml import etree
+
+        _TEXT_XPATH = etree.XPath("//text()[normalize-space()]")
+    return _TEXT_XPATH(root)
+
+
+_TEXT_XPATH = None
+
+
+def _text_attributes():
+    global _ATTRIBUTE_XPATH
+    if _ATTRIBUTE_XPATH is None:
+        from lxml import etree
+
+        names = " or ".join(f"local-name()='{n}'" for n in sorted(_TEXT_ATTRIBUTES))
+        _ATTRIBUTE_XPATH = etree.XPath(f"//@*[{names}]")
+    return _ATTRIBUTE_XPATH
+
+
+def _package_sweep(data: bytes, depth: int, label: str, parsed: dict | None = None) -> tuple[list[Piece], list[str], list[str]]:
     """Every text node and attribute value of every XML part, and embedded files extracted
-    in turn; (pieces, hidden, unreadable parts)."""
+    in turn; (pieces, hidden, unreadable parts).  ``parsed``: parts already parsed by the
+    format's library (zip member name → element), not parsed twice."""
     from lxml import etree
 
     pieces: list[Piece] = []
@@ -228,23 +257,23 @@ def _package_sweep(data: bytes, depth: int, label: str) -> tuple[list[Piece], li
             name = info.filename
             if info.is_dir():
                 continue
-            blob = zf.read(info)
             lower = name.lower()
-            if lower.endswith((".xml", ".rels", ".vml")):
+            root = (parsed or {}).get(name)
+            blob = zf.read(info) if root is None else b""
+            if root is not None or lower.endswith((".xml", ".rels", ".vml")):
                 try:
-                    root = etree.fromstring(blob, _safe_parser())
+                    root = etree.fromstring(blob, _safe_parser()) if root is None else root
                 except Exception:  # noqa: BLE001
                     raise Unreadable(f"{label}内部部件 {name} 不是有效的 XML") from None
-                texts = [t for t in root.itertext() if t.strip()]
+                texts = [str(t) for t in _NONBLANK_TEXT(root)]
                 if texts:
                     pieces.append(Piece(f"{label}内部部件 {name}", "\n".join(texts)))
                 if not lower.endswith(".rels"):  # attributes that carry words: alt text, authors, sheet names …
-                    attrs = [v for el in root.iter() for k, v in getattr(el, "attrib", {}).items()
-                             if etree.QName(k).localname in _TEXT_ATTRIBUTES and v.strip()]
+                    attrs = [] if _FORMATTING.search(lower) else [str(v) for v in _text_attributes()(root) if str(v).strip()]
                     if attrs:
                         pieces.append(Piece(f"{label}内部部件 {name} 的属性", "\n".join(attrs)))
                 else:
-                    targets = [v for el in root.iter() for k, v in getattr(el, "attrib", {}).items() if k == "Target"]
+                    targets = [v for el in root.iter() for k, v in el.items() if k == "Target"]
                     if targets:
                         pieces.append(Piece(f"{label}内部部件 {name} 的链接", "\n".join(targets)))
             elif "/embeddings/" in lower or lower.startswith("customxml/") or "/activex/" in lower:
@@ -278,8 +307,11 @@ def _docx(data: bytes, depth: int) -> Extracted:
             for c, cell in enumerate(row.cells, 1):
                 if cell.text.strip():
                     pieces.append(Piece(f"表格 {n} 第 {r} 行第 {c} 列", cell.text))
+    parsed: dict = {}
     for part in document.part.package.iter_parts():
         partname = str(part.partname)
+        if getattr(part, "_element", None) is not None:
+            parsed[partname.lstrip("/")] = part._element  # python-docx parsed it already
         if not partname.startswith("/word/") or not partname.endswith(".xml"):
             continue
         element = getattr(part, "element", None)
@@ -303,7 +335,7 @@ def _docx(data: bytes, depth: int) -> Extracted:
         hidden.append(f"有 {revisions} 处未接受的修订（修订模式下删除或插入的文字仍在文件里）")
     if hidden_runs:
         hidden.append(f"有 {hidden_runs} 处隐藏文字（字体设为“隐藏”）")
-    swept, inner_hidden, unreadable = _package_sweep(data, depth, "")
+    swept, inner_hidden, unreadable = _package_sweep(data, depth, "", parsed)
     return Extracted("docx", tuple(pieces + swept), tuple(hidden + inner_hidden), tuple(unreadable))
 
 
