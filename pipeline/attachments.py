@@ -25,6 +25,10 @@ Rules (:func:`attach`):
   hidden sheets, rows, columns, unaccepted revisions and hidden text are ``hidden-content``
   warnings; a file that cannot be read, or a type not listed in ``unscanned_attachment_types``
   of ``confidentiality.yaml``, is ``unscannable-attachment`` (withheld).
+* When the check itself cannot run — a referenced file cannot be opened, the scanners could
+  not be built, an unexpected error, a file changed while it was being checked — the items
+  get ``gate-failure``, which stops ``portal build`` (:data:`pipeline.findings.INFRASTRUCTURE_RULES`):
+  nothing unchecked is published.
 * A referenced file that does not exist: ``missing-attachment`` (warning).  A file under
   ``content/files`` nobody published refers to is not copied: ``unreferenced-attachment``
   (warning, named by the file).
@@ -297,8 +301,10 @@ class Verdict:
     hidden: tuple[str, ...] = ()
     unreadable: str | None = None  # the whole file could not be read
     unreadable_parts: tuple[str, ...] = ()
+    failed: str | None = None  # the check itself failed (no scanners, an error, a file changed): never cached
 
     def to_json(self) -> dict:
+        assert self.failed is None, "a failed check is never cached"
         return {"kind": self.kind, "hits": [list(h) for h in self.hits], "hidden": list(self.hidden),
                 "unreadable": self.unreadable, "unreadable_parts": list(self.unreadable_parts)}
 
@@ -516,22 +522,21 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
     def scan_one(key: str) -> Verdict:
         real, rel = todo[key]
         if scanners is None:
-            return Verdict("?", unreadable="保密审查扫描器未能建立")
+            return Verdict("?", failed="保密审查扫描器未能建立")
         data, problem = _read(real)
         if data is None:
-            return Verdict("?", unreadable=problem)
+            return Verdict("?", failed=problem)
         if (hashlib.sha256(data).hexdigest() if data else None) != (digests.get(real)):
-            return Verdict("?", unreadable="文件在构建过程中被改动")
+            return Verdict("?", failed="文件在构建过程中被改动")
         try:
             return verdict_of(rel, data, scanners)
         except Exception as exc:  # noqa: BLE001 - fail closed
-            return Verdict("?", unreadable=f"审查出错（{type(exc).__name__}: {exc}）")
+            return Verdict("?", failed=f"审查出错（{type(exc).__name__}: {exc}）")
 
     for key, verdict in zip(keys, parallel.map_ordered(scan_one, keys, jobs, min_tasks=64)):
         verdicts[key] = verdict
-        if verdict.unreadable is None or verdict.unreadable != "文件在构建过程中被改动":
-            if not key.startswith("empty"):
-                cache.put(key, verdict)
+        if verdict.failed is None and not key.startswith("empty"):
+            cache.put(key, verdict)
     try:
         cache.save()
     except OSError:
@@ -543,13 +548,15 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
         owner = owners[path]
         for t in refs[path].targets:
             line = _line(owner, t.rel)
-            if t.real in read_errors:
-                block(path, error(path, "unscannable-attachment", f"附件 {t.rel} {read_errors[t.real]}，无法审查，不发布", line, file=t.rel))
+            if t.real in read_errors:  # a file that must be read and cannot: the check itself failed
+                block(path, error(path, "gate-failure", f"附件 {t.rel} {read_errors[t.real]}，保密审查未能完成，该条目暂不发布", line, file=t.rel))
                 continue
             key = f"{digests.get(t.real) or 'empty'}:{attachment_text.extension(t.rel)}"
             v = verdicts[key]
             ext = attachment_text.extension(t.rel)
-            if v.unreadable is not None:
+            if v.failed is not None:
+                block(path, error(path, "gate-failure", f"附件 {t.rel} 的保密审查未能完成（{v.failed}），该条目暂不发布", line, file=t.rel))
+            elif v.unreadable is not None:
                 block(path, error(path, "unscannable-attachment", f"附件 {t.rel} 无法审查：{v.unreadable}。请换成可读取的文件（docx、xlsx、带文字的 pdf、csv、txt）",
                                   line, file=t.rel))
             elif v.kind == "unscanned" and not _allowed(ext, config):

@@ -93,7 +93,7 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
     try:
         files.update(pages.render(static_pages, pub.attached))
     except (OSError, ChangedFile) as exc:  # fail closed: an attachment changed or vanished since its scan
-        raise mkdocs_build.MkdocsError(f"附件复制失败：{exc}") from None
+        raise BuildFailed(f"附件复制失败：{exc}") from None
     shards = search_index.plan_shards(pub.published, config.portal.search_shard_pages)
     files.update(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
     extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order

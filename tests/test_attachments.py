@@ -454,3 +454,19 @@ def test_build_copies_only_published_attachments_and_check_reports(content_copy,
     assert ("items/bureau/2026/2026-03-02-att-link.md", "withheld-attachment") in found
     assert ("items/bureau/2026/2026-03-02-att-pii.md", "pii") in found
     assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_a_check_that_breaks_is_a_gate_failure_and_never_cached(content, tmp_path, monkeypatch):
+    content.file("files/2026/a.csv", "企业\n甲\n")
+    item = content.item("x", "[附件](../../../files/2026/a.csv)")
+
+    def broken(name, data, depth=0):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(attachment_text, "extract", broken)
+    pub = content.run(cache_dir=tmp_path / "cache")
+    assert "gate-failure" in withheld_rules(pub)[item]
+    assert not attached_paths(pub)
+    monkeypatch.undo()
+    pub = content.run(cache_dir=tmp_path / "cache")  # the failure was not remembered
+    assert item in {i.path for i in pub.published}
