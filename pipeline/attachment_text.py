@@ -131,7 +131,11 @@ def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
             raise Unreadable(problem)
         return Extracted("unscanned")
     if kind == "text":
-        return Extracted("text", tuple(_lines(decode_text(data), "")))
+        text = decode_text(data)
+        pieces = _lines(text, "")
+        if extension(name) in ("md", "markdown"):  # mkdocs renders it into a page: its HTML runs
+            pieces.append(Piece("源代码", text, markup=True))
+        return Extracted("text", tuple(pieces))
     if kind == "markup":
         return _markup(data)
     _check_zip(data) if kind in ("docx", "xlsx") else None

@@ -74,6 +74,7 @@ DIRTY = [  # (file, bytes, rule, where the hit must be reported)
     ("attr.svg", lambda: svg_bytes("图", attribute=ID), "pii", "属性"),
     ("text.svg", lambda: svg_bytes("机密★"), "marker", "文字"),
     ("script.svg", lambda: svg_bytes("图", script=True), "unsafe-html", "源代码"),
+    ("page.md", lambda: "# 说明\n\n<script>alert(1)</script>\n".encode(), "unsafe-html", "源代码"),
     ("renamed-xlsx.png", lambda: xlsx_bytes(hidden_sheet=ID), "pii", "工作表“名单”"),
 ]
 
