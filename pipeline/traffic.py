@@ -60,6 +60,7 @@ OPEN_DAYS = 3  # days before the newest day whose salts and hashes are kept (lat
 CHUNK_BYTES = 32 * 1024 * 1024  # a plain file is split into pieces of about this size, read in parallel
 PROBE_LINES = 50  # the first lines that decide whether a file is a combined log at all
 SAMPLES = 5  # bad lines quoted in the report per file
+MAX_LINE = 32 * 1024  # longer lines are bad (nginx's request line and headers are far shorter)
 KINDS = ("page_views", "assets", "feeds", "bots", "errors", "other")
 PAGE_STATUSES = (200, 304)
 FEED_SUFFIXES = (b".xml", b".rss", b".atom")
@@ -119,7 +120,10 @@ class _Days:
                 when = datetime(int(y), _MONTHS[m.group(2)], int(d), int(hh), int(mm), tzinfo=timezone(-offset if sign == b"-" else offset))
             except ValueError:
                 return None
-            day = when.astimezone(self.tz).date()
+            try:
+                day = when.astimezone(self.tz).date()
+            except (OverflowError, ValueError):  # 31/Dec/9999 east of the portal, 01/Jan/0001 west of it
+                return None
             if len(self.cache) > 200_000:
                 self.cache.clear()
             self.cache[key] = day
@@ -132,7 +136,7 @@ class _Days:
 def parse_line(line: bytes, days: _Days) -> Request | None:
     """One access-log line, or None when it is not a valid combined-format line."""
     line = line.rstrip(b"\r\n")
-    if line.isascii():
+    if line.isascii() and len(line) <= MAX_LINE:
         m = _FAST.fullmatch(line)
         if m:
             day = days.of_stamp(m.group(2))
@@ -143,7 +147,10 @@ def parse_line(line: bytes, days: _Days) -> Request | None:
 
 
 def _parse_slow(line: bytes, days: _Days) -> Request | None:
-    """apachelogs itself: escapes, non-ASCII bytes, odd but valid fields."""
+    """apachelogs itself: escapes, non-ASCII bytes, odd but valid fields.  A line longer than
+    :data:`MAX_LINE` is bad without trying (its expression backtracks on long garbage)."""
+    if len(line) > MAX_LINE:
+        return None
     try:
         entry = _PARSER.parse(line.decode("iso-8859-1"))
         when = entry.request_time
@@ -151,8 +158,12 @@ def _parse_slow(line: bytes, days: _Days) -> Request | None:
         return None
     if when is None:
         return None
+    try:
+        day = days.of_datetime(when)
+    except (OverflowError, ValueError):
+        return None
     agent = entry.headers_in.get("User-Agent") or ""
-    return Request((entry.remote_host or "").encode("iso-8859-1"), days.of_datetime(when), (entry.request_line or "").encode("iso-8859-1"),
+    return Request((entry.remote_host or "").encode("iso-8859-1"), day, (entry.request_line or "").encode("iso-8859-1"),
                    entry.final_status, agent.encode("iso-8859-1"))
 
 
@@ -292,7 +303,7 @@ def tally_piece(piece: Piece) -> tuple:
             tally.lines += 1
             tally.consumed += len(raw)
             line = raw.rstrip(b"\r\n")
-            m = fast(line) if line.isascii() else None
+            m = fast(line) if line.isascii() and len(line) <= MAX_LINE else None
             day = None
             if m is not None:
                 host, stamp, request, status, agent = m.groups()
@@ -465,6 +476,7 @@ class Store:
         self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115 - held while the store is open
         fcntl.flock(self._lock, fcntl.LOCK_EX)  # one ingest at a time: two would both read the same new lines
         self.con = sqlite3.connect(self.path)
+        self.con.execute("PRAGMA secure_delete = ON")  # a closed day's hashes and salt are overwritten, not just unlinked
         self.con.executescript(SCHEMA)
         version = self.con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:

@@ -163,6 +163,8 @@ def test_bad_lines_are_counted_and_reported_never_fatal(tmp_path):
         '203.0.113.9 - - [32/Foo/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "x"\n',  # no such date
         '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-"\n',  # common format: no user agent
         "\n",  # an empty line is not counted as bad
+        '203.0.113.9 - - [31/Dec/9999:23:59:59 -1200] "GET / HTTP/1.1" 200 5 "-" "x"\n',  # past the end of the calendar in Shanghai
+        '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET /' + "a " * 40000 + 'HTTP/1.1" 200 5 "-" "x"\n',  # 80 KB of request
     ]
     # nginx escapes a double quote in a field as \x22: valid, read by apachelogs itself
     escaped = '203.0.113.77 - - [15/Mar/2025:11:00:00 +0800] "GET /bureau/ HTTP/1.1" 200 5 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 \\x22x\\x22"\n'
@@ -171,7 +173,7 @@ def test_bad_lines_are_counted_and_reported_never_fatal(tmp_path):
     db = tmp_path / "t.sqlite"
     out = run_portal("traffic", "ingest", "--traffic-db", str(db), str(log))
     assert out.returncode == 0, out.stderr
-    assert "读入 23 行，无法解析 4 行" in out.stdout
+    assert "读入 25 行，无法解析 6 行" in out.stdout
     assert "第 6 行无法解析：this is not a log line" in out.stderr and "Traceback" not in out.stderr
     day = _days(db)["2025-03-15"]
     assert day["page_views"] == HAND["page_views"] + 1 and day["visitors"] == HAND["visitors"] + 1
