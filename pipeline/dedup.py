@@ -394,67 +394,112 @@ def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerpri
     return tuple(kept), tuple(blocked), tuple(findings)
 
 
-EDGE_BLOCK = 1000  # queries per task of the in-portal comparison (the unit handed to a worker)
+GROUP_BLOCKS = (8, 16, 32, 64, 128, 256, 512, 1024)  # queries screened together between two refreshes of the group labels: small
+# first, so that texts from one template are one group before most of their pairs are looked at
 
 
-def portal_edges(prints: Sequence[Fingerprint], settings, only: Sequence[int] | None = None, jobs: int | None = None) -> list[tuple[int, int, float]]:
-    """Confirmed near-identical pairs ``(i, j, Jaccard)``, ``i < j``, among ``prints``: LSH
-    candidates that pass the MinHash estimate screen and then the exact Jaccard threshold.
-    ``only`` (positions): just the pairs that involve one of them — the rest are known
-    (:class:`pipeline.stage_cache.PairCache`).  Whether a pair is an edge depends on its two
-    fingerprints alone, so known and new edges make up the same set a full run finds.  Blocks
-    of queries are compared by up to ``jobs`` processes (:mod:`pipeline.parallel`)."""
-    if len(prints) < 2 or (only is not None and not len(only)):
-        return []
+class _Groups:
+    """Union-find over positions; the smallest position is a group's root."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def root(self, i: int) -> int:
+        parent = self.parent
+        top = i
+        while parent[top] != top:
+            top = parent[top]
+        while parent[i] != top:
+            parent[i], i = top, parent[i]
+        return top
+
+    def join(self, i: int, j: int) -> None:
+        a, b = self.root(i), self.root(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+    def labels(self) -> np.ndarray:
+        """Every position's root, by pointer jumping (vectorised)."""
+        parent = np.array(self.parent, dtype=np.intp)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                return parent
+            parent = jumped
+
+
+def portal_groups(prints: Sequence[Fingerprint], settings, fresh: Sequence[int] | None = None,
+                  known: Sequence[tuple[int, int, float]] = ()) -> tuple[list[int], list[tuple[int, int, float]]]:
+    """Groups of near-identical texts — a label per position (the group's smallest position) —
+    and the confirmed pairs that joined them ``(i, j, Jaccard)``, ``i < j``.
+
+    Candidates come from LSH band buckets and must pass the MinHash estimate screen; a
+    candidate pair is then confirmed by the exact Jaccard threshold *only when its two texts
+    are not in one group yet*.  Groups are the connected components of the confirmed pairs,
+    and a pair inside a component changes no component, so the groups are exactly those of
+    comparing every candidate pair — but texts written from one template (issue 15 §5:
+    3,000 monthly statistics items, 4.5 M candidate pairs) cost a few exact comparisons each
+    instead of one per earlier text.  Queries go in blocks; the group labels are refreshed
+    between blocks (small blocks first) and, inside one, each pair is checked against the live groups.
+
+    ``fresh`` (positions) and ``known`` (pairs confirmed before, among the other texts):
+    compare only pairs that involve a fresh text, after joining the known pairs
+    (:class:`pipeline.stage_cache.PairCache`); None: every pair."""
+    n = len(prints)
+    groups = _Groups(n)
+    for i, j, _ in known:
+        groups.join(i, j)
+    joined: list[tuple[int, int, float]] = []
+    if n < 2 or (fresh is not None and not len(fresh)):
+        return groups.labels().tolist(), joined
     sigs = np.stack([p.signature for p in prints])
     index = LSHIndex(sigs, *lsh_params(settings.lsh_threshold, settings.num_perm))
-    minimum = settings.threshold - ESTIMATE_MARGIN
-    queries = list(range(len(prints))) if only is None else sorted(set(only))
-    blocks = [queries[n : n + EDGE_BLOCK] for n in range(0, len(queries), EDGE_BLOCK)]
-
-    def block_edges(block: list[int]) -> list[tuple[int, int, float]]:
-        if only is None:  # consecutive rows of the index: pairs with later rows only
-            rows_of = screen(sigs, sigs[block[0] : block[-1] + 1], index, minimum, own_from=block[0])
+    needed = (settings.threshold - ESTIMATE_MARGIN) * sigs.shape[1]
+    low = sigs.astype(np.uint8)
+    queries = np.arange(n) if fresh is None else np.asarray(sorted(set(fresh)), dtype=np.intp)
+    at, step = 0, 0
+    while at < len(queries):
+        size = GROUP_BLOCKS[min(step, len(GROUP_BLOCKS) - 1)]
+        block = queries[at : at + size]
+        at, step = at + size, step + 1
+        labels = groups.labels()
+        if fresh is None:  # consecutive rows: pairs with later rows only, each pair once
+            found = index.candidates(sigs[block[0] : block[-1] + 1], own_from=int(block[0]))
         else:
-            rows_of = screen(sigs, sigs[np.asarray(block, dtype=np.intp)], index, minimum)
-        pairs = {(min(q, j), max(q, j)) for q, rows in zip(block, rows_of) for j in rows.tolist() if j != q}
-        return [(i, j, sim) for i, j in pairs if (sim := jaccard(prints[i].shingles, prints[j].shingles)) >= settings.threshold]
-
-    # every block is compared with the whole index: worth a fork from parallel.MIN_TASKS texts on
-    found = parallel.map_ordered(block_edges, blocks, jobs, min_tasks=1 if len(prints) >= parallel.MIN_TASKS else None)
-    return sorted({edge for block in found for edge in block})  # a pair of two queried texts comes twice
+            found = index.candidates(sigs[block])
+        for start, _, q, rows in found:
+            left = block[start + q]
+            keep = (labels[left] != labels[rows]) & (left != rows)
+            left, rows = left[keep], rows[keep]
+            # the estimate screen, low bytes first (equal values have equal low bytes), then in full
+            keep = np.count_nonzero(low[rows] == low[left], axis=1) >= needed
+            left, rows = left[keep], rows[keep]
+            keep = np.count_nonzero(sigs[rows] == sigs[left], axis=1) >= needed
+            for i, j in zip(left[keep].tolist(), rows[keep].tolist()):
+                if groups.root(i) == groups.root(j):
+                    continue
+                similarity = jaccard(prints[i].shingles, prints[j].shingles)
+                if similarity >= settings.threshold:
+                    groups.join(i, j)
+                    joined.append((min(i, j), max(i, j), similarity))
+    return groups.labels().tolist(), sorted(joined)
 
 
 def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fingerprint] | None = None,
-                 edges: Sequence[tuple[int, int, float]] | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
+                 labels: Sequence[int] | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
     """Near-identical published items: ``(path, canonical path)`` pairs and ``duplicate``
-    warnings.  ``rank(item)`` orders candidates; the smallest rank in a group is canonical
-    (the earliest, then the higher-level sub-site).  ``edges``: the similar pairs, when the
-    caller has them (:func:`portal_edges`, partly from a cache)."""
+    warnings.  ``rank(item)`` orders a group; the smallest rank is canonical (the earliest,
+    then the higher-level sub-site).  ``labels``: the groups (:func:`portal_groups`), when
+    the caller has them; each warning gives the similarity with the canonical item."""
     if len(items) < 2:
         return (), ()
-    if edges is None:
-        if prints is None:
-            prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
-        edges = portal_edges(prints, settings)
-    parent = list(range(len(items)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    similar: dict[int, float] = {}
-    for i, j, sim in edges:
-        a, b = root(i), root(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-        similar[i] = max(similar.get(i, 0.0), sim)
-        similar[j] = max(similar.get(j, 0.0), sim)
+    if prints is None:
+        prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
+    if labels is None:
+        labels, _ = portal_groups(prints, settings)
     groups: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        groups.setdefault(root(i), []).append(i)
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
     pairs, findings = [], []
     for members in groups.values():
         if len(members) < 2:
@@ -463,10 +508,11 @@ def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fin
         canonical = items[members[0]]
         for i in members[1:]:
             item = items[i]
+            similarity = jaccard(prints[i].shingles, prints[members[0]].shingles)
             pairs.append((item.path, canonical.path))
             findings.append(warning(item.path, "duplicate",
-                                    f"与 {canonical.path} 内容几乎相同（相似度 {similar[i]:.2f}），同一信息在多个子站发布，统计时只计 1 条",
-                                    None, canonical=canonical.path, similarity=round(similar[i], 3)))
+                                    f"与 {canonical.path} 内容几乎相同（相似度 {similarity:.2f}），同一信息在多个子站发布，统计时只计 1 条",
+                                    None, canonical=canonical.path, similarity=round(similarity, 3)))
     return tuple(sorted(pairs)), tuple(findings)
 
 

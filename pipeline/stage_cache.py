@@ -226,11 +226,14 @@ class FingerprintCache:
 
 
 class PairCache:
-    """Which texts were compared with each other last time (their SHA-256 keys) and the
-    similar pairs found among them, in ``pairs.npz``.  A pair of two texts both compared last
-    time is known — found or not — because whether two texts are similar depends on them
-    alone; only pairs with a new text need the index.  A text that occurs more than once
-    is always treated as new (the copies' pairs among themselves were never compared)."""
+    """The texts compared last time (their SHA-256 keys) and the confirmed pairs that joined
+    them into groups (:func:`pipeline.dedup.portal_groups`), in ``pairs.npz``.
+
+    A group none of whose texts changed or went away is known: whether two texts are similar
+    depends on them alone, and every pair of its texts with any other unchanged text was
+    settled last time.  A group that lost a text is compared again as a whole (the pair that
+    held it together may have gone with it), as are new and repeated texts; so the groups
+    always equal those of a run without the cache."""
 
     def __init__(self, path: Path, settings):
         self.path = Path(path)
@@ -260,25 +263,38 @@ class PairCache:
         names = [raw[32 * i : 32 * i + 32] for i in range(len(keys))]
         return set(names), {(names[a], names[b]): float(sim) for a, b, sim in zip(left.tolist(), right.tolist(), sims.tolist())}
 
-    def edges_for(self, keys: Sequence[bytes], compute) -> list[tuple[int, int, float]]:
-        """Every similar pair ``(i, j, similarity)`` among texts with these ``keys``:
-        known pairs from the file, and ``compute(positions)`` for the pairs involving the
-        texts at ``positions`` (new or repeated texts)."""
-        seen: dict[bytes, int] = {}
+    def groups_for(self, keys: Sequence[bytes], compute) -> list[int]:
+        """Group labels of the texts with these ``keys``: ``compute(fresh, known)`` is
+        :func:`pipeline.dedup.portal_groups` for the texts at positions ``fresh`` (None: all)
+        after joining the ``known`` pairs, and returns ``(labels, pairs it confirmed)``."""
+        count: dict[bytes, int] = {}
         for k in keys:
-            seen[k] = seen.get(k, 0) + 1
-        old = [n for n, k in enumerate(keys) if k in self.compared and seen[k] == 1]
-        fresh = [n for n, k in enumerate(keys) if not (k in self.compared and seen[k] == 1)]
-        position = {keys[n]: n for n in old}
-        edges = []
-        for (a, b), sim in self.edges.items():
-            if a != b and a in position and b in position:
-                i, j = sorted((position[a], position[b]))
-                edges.append((i, j, sim))
-        edges += compute(fresh) if len(old) else compute(None)  # nothing known: the full pass
-        edges.sort()
-        self.result = (list(keys), edges)
-        return edges
+            count[k] = count.get(k, 0) + 1
+        # last run's groups, by key; a group with a key that is gone (changed or removed) is stale
+        parent: dict[bytes, bytes] = {}
+
+        def root(k: bytes) -> bytes:
+            while parent.get(k, k) != k:
+                k = parent[k]
+            return k
+
+        for a, b in self.edges:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        present = set(keys)
+        stale = {root(k) for k in self.compared if k not in present}
+        position = {k: n for n, k in enumerate(keys)}
+        old = [n for n, k in enumerate(keys) if k in self.compared and count[k] == 1 and root(k) not in stale]
+        stale |= {root(keys[n]) for n, k in enumerate(keys) if count[k] > 1}
+        old = [n for n in old if root(keys[n]) not in stale]
+        settled = set(old)
+        fresh = [n for n in range(len(keys)) if n not in settled]
+        known = sorted((min(position[a], position[b]), max(position[a], position[b]), sim) for (a, b), sim in self.edges.items()
+                       if a in position and b in position and position[a] in settled and position[b] in settled)
+        labels, joined = compute(fresh, known) if old else compute(None, ())
+        self.result = (list(keys), sorted(set(known) | set(joined)))
+        return labels
 
     def save(self) -> None:
         if self.stamp is None or self.result is None:

@@ -441,9 +441,9 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     site_rank = {s.id: n for n, s in enumerate(config.sites)}
     kept_prints = [prints[i.path] for i in kept]
     if pair_cache is not None:
-        edges = pair_cache.edges_for([text_keys[i.path] for i in kept], lambda only: dedup.portal_edges(kept_prints, settings, only, jobs))
+        labels = pair_cache.groups_for([text_keys[i.path] for i in kept], lambda fresh, known: dedup.portal_groups(kept_prints, settings, fresh, known))
     else:
-        edges = dedup.portal_edges(kept_prints, settings, None, jobs)
-    pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, edges)
+        labels, _ = dedup.portal_groups(kept_prints, settings)
+    pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, labels)
     withheld = tuple(Withheld(item, (f,)) for item, f in blocked)
     return Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)

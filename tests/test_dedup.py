@@ -309,3 +309,88 @@ def test_jaccard_is_the_set_formula(a, b):
     expected = len(a & b) / len(a | b) if a and b else 0.0
     assert dedup.jaccard(arr(a), arr(b)) == pytest.approx(expected)
     assert dedup.containment(arr(a), arr(b)) == pytest.approx(len(a & b) / len(a) if a else 0.0)
+
+
+# ---------------------------------------------------------------- groups near-linear (issue 15 §5)
+
+
+def _segments(seed: int, count: int, length: int = 120) -> list[str]:
+    import random
+
+    rnd = random.Random(seed)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    return ["".join(rnd.choice(chars) for _ in range(length)) for _ in range(count)]
+
+
+def _all_pairs_components(prints, settings) -> list[int]:
+    """The method portal_groups replaced: every screened candidate pair compared exactly."""
+    import numpy as np
+
+    sigs = np.stack([p.signature for p in prints])
+    index = dedup.LSHIndex(sigs, *dedup.lsh_params(settings.lsh_threshold, settings.num_perm))
+    parent = list(range(len(prints)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    rows_of = dedup.screen(sigs, sigs, index, settings.threshold - dedup.ESTIMATE_MARGIN, own_from=0)
+    for i, rows in enumerate(rows_of):
+        for j in rows.tolist():
+            if dedup.jaccard(prints[i].shingles, prints[j].shingles) >= settings.threshold:
+                a, b = root(i), root(j)
+                parent[max(a, b)] = min(a, b)
+    return [root(i) for i in range(len(prints))]
+
+
+def _same(labels) -> set:
+    groups: dict = {}
+    for i, g in enumerate(labels):
+        groups.setdefault(g, []).append(i)
+    return {frozenset(m) for m in groups.values()}
+
+
+def test_groups_equal_the_components_of_every_candidate_pair_for_template_texts():
+    settings = load_config(ROOT / "site_config").upstream
+    base = _segments(1, 6)
+    import random
+
+    rnd = random.Random(5)
+    texts = []
+    for n in range(400):  # one skeleton, figures and a varying share of sentences changed
+        parts = [seg if rnd.random() < 0.55 else _segments(100 + n * 7 + k, 1)[0] for k, seg in enumerate(base)]
+        texts.append(f"{n}月份" + "".join(parts) + f"{rnd.randint(10, 999)}亿元")
+    prints = dedup.fingerprint_texts(texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))
+    labels, joined = dedup.portal_groups(prints, settings)
+    assert _same(labels) == _same(_all_pairs_components(prints, settings))
+    assert len(_same(labels)) > 1  # not everything one group: the check has something to tell apart
+    assert len(joined) == len(prints) - len(_same(labels))  # a spanning forest: one confirmed pair per join
+    assert all(dedup.jaccard(prints[i].shingles, prints[j].shingles) >= settings.threshold for i, j, _ in joined)
+
+
+def test_the_pair_cache_regroups_a_group_that_lost_the_text_holding_it_together(tmp_path):
+    from pipeline.stage_cache import FingerprintCache, PairCache
+
+    settings = load_config(ROOT / "site_config").upstream
+    a1, a2, a3, b1, c1 = _segments(9, 5)
+    chain = {"A": a1 + a2 + a3, "B": a2 + a3 + b1, "C": a3 + b1 + c1}  # A~B, B~C, but A and C are not alike
+    others = _segments(12, 3)
+    hasher = dedup.MinHasher(settings.num_perm, settings.seed)
+
+    def groups(texts, cache):
+        prints = dedup.fingerprint_texts(texts, settings.shingle, hasher)
+        keys = [FingerprintCache.key(t) for t in texts]
+        if cache is None:
+            return _same(dedup.portal_groups(prints, settings)[0])
+        labels = cache.groups_for(keys, lambda fresh, known: dedup.portal_groups(prints, settings, fresh, known))
+        cache.save()
+        return _same(labels)
+
+    path = tmp_path / "pairs.npz"
+    full = [chain["A"], chain["B"], chain["C"], *others]
+    assert groups(full, PairCache(path, settings)) == groups(full, None) == {frozenset({0, 1, 2}), frozenset({3}), frozenset({4}), frozenset({5})}
+    without_b = [chain["A"], chain["C"], *others]
+    assert groups(without_b, PairCache(path, settings)) == groups(without_b, None) == {frozenset({i}) for i in range(5)}
+    edited_b = [chain["A"], chain["B"] + "（更正）", chain["C"], *others]
+    assert groups(edited_b, PairCache(path, settings)) == groups(edited_b, None)

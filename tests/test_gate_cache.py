@@ -192,8 +192,8 @@ def test_pair_cache_skips_known_pairs(content_copy, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     run(content_copy, config, cache)
     asked = []
-    original = dedup.portal_edges
-    monkeypatch.setattr(dedup, "portal_edges", lambda prints, settings, only=None, jobs=None: (asked.append(only), original(prints, settings, only, jobs))[1])
+    original = dedup.portal_groups
+    monkeypatch.setattr(dedup, "portal_groups", lambda prints, settings, fresh=None, known=(): (asked.append(fresh), original(prints, settings, fresh, known))[1])
     run(content_copy, config, cache)
     assert asked == [[]]  # nothing changed: no lookup at all
 

@@ -17,7 +17,6 @@ from pipeline.config import load_config
 def always_parallel(monkeypatch):
     """Fork even for the demo's 138 files (normally only from parallel.MIN_TASKS on)."""
     monkeypatch.setattr(parallel, "MIN_TASKS", 1)
-    monkeypatch.setattr(dedup, "EDGE_BLOCK", 20)  # several blocks of in-portal comparisons
 
 
 def record_pids(monkeypatch, folder, module, name):
@@ -34,13 +33,13 @@ def record_pids(monkeypatch, folder, module, name):
 @pytest.mark.skipif(not parallel.FORK_SAFE, reason="one process only off Linux")
 def test_two_processes_publish_exactly_what_one_does(content_copy, tmp_path, always_parallel, monkeypatch):
     config = load_config(ROOT / "site_config")
-    pids = {stage: tmp_path / stage for stage in ("load", "scan", "fingerprint", "compare")}
+    # (the in-portal grouping runs in one process: it follows the groups as they form, see dedup.portal_groups)
+    pids = {stage: tmp_path / stage for stage in ("load", "scan", "fingerprint")}
     for folder in pids.values():
         folder.mkdir()
     record_pids(monkeypatch, pids["load"], load, "load_item")
     record_pids(monkeypatch, pids["scan"], confidentiality, "check_content")
     record_pids(monkeypatch, pids["fingerprint"], dedup, "fingerprint_normalized")
-    record_pids(monkeypatch, pids["compare"], dedup, "screen")  # in-portal pairs, block by block
     leaky = sorted((content_copy / "items" / "bureau").rglob("*.md"))[5]
     leaky.write_text(leaky.read_text(encoding="utf-8") + "\n联系人手机：13907301234。\n", encoding="utf-8")
     one = publication.run(content_copy, config, upstream_db=tmp_path / "a.sqlite", jobs=1)
