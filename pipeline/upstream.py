@@ -73,6 +73,7 @@ class SourceReport:
     added: int = 0
     skipped: int = 0  # already stored (same link or same text)
     error: str | None = None  # why the source could not be read (nothing stored from it)
+    database_failed: bool = False  # the error was the database's, not the source's
     note: str | None = None  # a recoverable problem (feed partly malformed)
 
 
@@ -181,15 +182,25 @@ class Store:
         self.path = path
         if read_only:
             self.db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not {"entries", "fingerprints"} <= tables:
-                self.db.close()
-                raise sqlite3.DatabaseError("不是上级信息数据库（没有 entries、fingerprints 表）")
-            return
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
-        self.db.executescript(SCHEMA)
+        else:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path))
+        try:
+            if not read_only:
+                self.db.executescript(SCHEMA)
+            self._check_schema()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _check_schema(self) -> None:
+        """A file that is an SQLite database but not this one (other tables or columns) is refused."""
+        for table, wanted in (("entries", {"id", "source", "source_name", "level", "link", "title", "published", "text", "content_hash"}),
+                              ("fingerprints", {"entry_id", "params", "signature"})):
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}  # noqa: S608 - fixed names
+            if not wanted <= columns:
+                raise sqlite3.DatabaseError(f"不是上级信息数据库（表 {table} 缺少 {'、'.join(sorted(wanted - columns))}）")
 
     def close(self) -> None:
         self.db.close()
@@ -267,7 +278,7 @@ def ingest(store: Store, config: Config, only: Iterable[str] = (), local_only: b
             reports.append(SourceReport(source.id, source.name, error=str(exc)))
             continue
         except sqlite3.Error as exc:
-            reports.append(SourceReport(source.id, source.name, error=f"写入数据库失败：{exc}"))
+            reports.append(SourceReport(source.id, source.name, error=f"写入数据库失败：{exc}", database_failed=True))
             continue
         reports.append(SourceReport(source.id, source.name, added, skipped, note=note))
     return tuple(reports)
@@ -362,6 +373,8 @@ def unavailable(db_path: Path | None, exc: BaseException) -> Finding:
 def _ingest_local(store: Store, config: Config) -> tuple[Finding, ...]:
     findings = []
     for report in ingest(store, config, local_only=True):
+        if report.database_failed:  # the database is unusable, not the source: fail closed
+            raise sqlite3.DatabaseError(report.error)
         if report.error:
             findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
                                     f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
