@@ -187,6 +187,9 @@ def url_targets(url: str, owner: Owner, site: SiteRoot) -> set[str]:
 
 _LINK_SYNTAX = ("](", "]:", "<", "{")
 _TOKEN = re.compile(r"[^\s<>\"'()\[\]{}|`]+")
+# A URL that reaches /files/ spells "files" — plainly in any case, or with percent-encoding,
+# HTML entities or Markdown backslash escapes: a text with none of these refers to no file.
+_CANDIDATE = re.compile(r"files|%[0-9a-f]{2}|&#|&[a-z][a-z0-9]*;|\\", re.IGNORECASE)
 
 
 def owner_urls(owner: Owner, settings: MarkdownSettings) -> list[str]:
@@ -194,6 +197,8 @@ def owner_urls(owner: Owner, settings: MarkdownSettings) -> list[str]:
     mention ``files`` (in any case or encoding) as a safety net."""
     urls: list[str] = [href for href, _ in owner.hrefs]
     for text in owner.texts:
+        if not _CANDIDATE.search(text):
+            continue
         if not owner.raw_only and any(s in text for s in _LINK_SYNTAX):
             try:
                 urls += reader_view(render_html(text, settings)).urls
