@@ -257,7 +257,7 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
     config = _load_config(config_dir)
     options = word_import.Options(site, column, kind, author, None if author else git_author(), datetime.now(timezone.utc))
     try:
-        outcomes = word_import.plan(list(sources), content, config, options)
+        outcomes = word_import.plan(list(sources), content, config, options, jobs)
     except word_import.ImportError_ as exc:
         click.echo(f"无法导入：{exc}", err=True)
         sys.exit(1)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from pathlib import Path
 
-from pipeline import new_item
+from pipeline import new_item, parallel
 from pipeline.config import Config
 from pipeline.docx_read import IMAGE_TOKEN, Converted, Refused, read_docx
 from pipeline.new_item import NewItemError
@@ -39,6 +39,7 @@ REFUSED_SUFFIXES = (".doc", ".wps", ".pdf", ".docm", ".dotx", ".dot", ".rtf", ".
 ATTACHMENT_SUFFIXES = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".csv", ".ppt", ".pptx", ".dps", ".txt",
                        ".zip", ".rar", ".7z", ".jpg", ".jpeg", ".png", ".gif")
 MAX_ATTACHMENT = 100 * 1024 * 1024  # bytes
+MIN_PARALLEL = 8  # documents: below this, reading them in one process is quicker than forking
 MIN_RESEARCH_CHARS = 3000  # 调研 (DOMAIN.md: 调研文章 3000 字以上)
 
 
@@ -177,23 +178,27 @@ def _comment(note: str) -> str:
 
 # --- planning ----------------------------------------------------------------------------------
 
-def plan(paths: list[Path], content: Path, config: Config, options: Options) -> tuple[Outcome, ...]:
+def read_one(path: Path) -> Converted | Refused:
+    """One document read and converted, or why not (never raises for a bad file)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Refused(f"无法读取文件（{exc.strerror or exc}）")
+    try:
+        return read_docx(data, path.suffix)
+    except Refused as refused:
+        return refused
+
+
+def plan(paths: list[Path], content: Path, config: Config, options: Options, jobs: int | None = None) -> tuple[Outcome, ...]:
+    """What importing ``paths`` would do; documents are read on up to ``jobs`` processes
+    (:mod:`pipeline.parallel`; the result does not depend on their number)."""
     try:
         new_item.check_place(config, options.site, options.column, options.kind)
     except NewItemError as exc:
         raise ImportError_(str(exc)) from None
     documents, outcomes = collect(paths)
-    read: dict[Path, Converted | Refused] = {}
-    for path in documents:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            read[path] = Refused(f"无法读取文件（{exc.strerror or exc}）")
-            continue
-        try:
-            read[path] = read_docx(data, path.suffix)
-        except Refused as refused:
-            read[path] = refused
+    read: dict[Path, Converted | Refused] = dict(zip(documents, parallel.map_ordered(read_one, documents, jobs, min_tasks=MIN_PARALLEL)))
 
     # attachments: files beside each document; a .docx named as another document's attachment
     # is that attachment, not an item of its own
