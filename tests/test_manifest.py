@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import subprocess
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import manifest
-from tests.conftest import run_portal
+from tests.conftest import ROOT, run_portal
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +167,39 @@ def test_verify_over_http_on_loopback(webroot, keys):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- the build writes it (issue 14 §4 with the atomic publish of issue 12 §6) -------------------------
+
+
+def _digest(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_every_build_writes_its_manifest_signed_when_a_key_is_configured(demo_site, keys, tmp_path):
+    # unsigned without a key, and it describes the built site exactly
+    assert (demo_site.out / manifest.NAME).is_file() and not (demo_site.out / manifest.SIGNATURE).exists()
+    files, _ = manifest.load(demo_site.out, None)
+    assert manifest.compare(demo_site.out, files).clean
+    # PORTAL_MANIFEST_KEY (or --sign-key) signs it; --manifest-copy keeps a copy outside the swapped folder
+    site, work, copy = tmp_path / "site", tmp_path / "work", tmp_path / "trusted"
+    args = [sys.executable, "-m", "pipeline", "build", "--out", str(site), "--work", str(work)]
+    done = subprocess.run([*args, "--manifest-copy", str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PORTAL_MANIFEST_KEY": str(keys[0])})
+    assert done.returncode == 0, done.stderr
+    assert verify(site, keys).returncode == 0
+    for name in (manifest.NAME, manifest.SIGNATURE):
+        assert (copy / name).read_bytes() == (site / name).read_bytes()
+    # an intruder who changes a page and rewrites the manifest in the web root is caught by the copy
+    page = _first_page(site)
+    page.write_text("<html>已篡改</html>", encoding="utf-8")
+    manifest.write(site)
+    done = verify(site, keys, "--manifest-from", str(copy))
+    assert done.returncode == 1 and f"被改动：{page.relative_to(site).as_posix()}" in done.stdout
+    # a key that cannot sign fails the build, and the site stays as it was
+    before = _digest(site)
+    bad = tmp_path / "not-a-key"
+    bad.write_text("not a key\n", encoding="utf-8")
+    done = subprocess.run([*args, "--sign-key", str(bad)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1 and "网站清单" in done.stderr and "Traceback" not in done.stderr
+    assert _digest(site) == before
