@@ -13,8 +13,8 @@ tracked changes, comments or hidden text) — or returns a :class:`Converted` do
   ``{: …}`` is no attribute list).  Tables with merged cells are kept as plain HTML tables,
   the others become pipe tables.  Body headings start at level 2 (the page's level 1 is the
   title);
-- the images, by content (SHA-256) and type; only PNG, JPEG, GIF, BMP and WebP whose bytes
-  say so — others (EMF/WMF drawings, SVG) are left out and noted.
+- the images, by content (SHA-256) and type; only PNG, JPEG, GIF and WebP whose bytes say
+  so — others (EMF/WMF drawings, BMP, SVG) are left out and noted.
 
 Tracked changes, comments and hidden text are refused rather than resolved: mammoth would
 quietly drop deleted text and keep hidden text, and importing would publish text that its
@@ -48,7 +48,6 @@ IMAGE_TYPES = {  # magic bytes → extension
     b"\xff\xd8\xff": "jpg",
     b"GIF87a": "gif",
     b"GIF89a": "gif",
-    b"BM": "bmp",
 }
 
 
@@ -393,7 +392,7 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
     markdown = _Markdown(heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=False,
                          escape_asterisks=False, escape_underscores=False).convert(result.value)
     if skipped:
-        notes.append(f"有 {len(skipped)} 张图片未导入（{'、'.join(sorted(set(skipped)))}：浏览器不能显示或无法读取）；"
+        notes.append(f"有 {len(skipped)} 张图片未导入（{'、'.join(sorted(set(skipped)))}：不是网页用的图片格式或无法读取）；"
                      "请在 Word 中把它们另存为 PNG 或 JPG 后重新插入")
         markdown = re.sub(r"!\[[^\]]*\]\(" + re.escape(IMAGE_TOKEN) + r"skip\)", "<!-- 此处原有一张未能导入的图片 -->", markdown)
     for message in result.messages:

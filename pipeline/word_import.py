@@ -35,9 +35,6 @@ from pipeline.word_layout import AttachmentLine, squeeze
 
 DOCUMENT_SUFFIXES = (".docx",)
 REFUSED_SUFFIXES = (".doc", ".wps", ".pdf", ".docm", ".dotx", ".dot", ".rtf", ".odt")  # named when found in a folder
-# attachment types that may be published (never pages, scripts or programs)
-ATTACHMENT_SUFFIXES = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".csv", ".ppt", ".pptx", ".dps", ".txt",
-                       ".zip", ".rar", ".7z", ".jpg", ".jpeg", ".png", ".gif")
 MAX_ATTACHMENT = 100 * 1024 * 1024  # bytes
 MIN_PARALLEL = 8  # documents: below this, reading them in one process is quicker than forking
 MIN_RESEARCH_CHARS = 3000  # 调研 (DOMAIN.md: 调研文章 3000 字以上)
@@ -303,10 +300,7 @@ def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]
     matched, missing = attachment_match
     notes.extend(n for n in missing if not _inline(n, layout))
     for line, file in matched:
-        suffix = file.suffix.lower()
-        if suffix not in ATTACHMENT_SUFFIXES:
-            notes.append(f"附件“{file.name}”的类型 {suffix or '（无扩展名）'} 不能在网站上发布，未添加；请转成 PDF 或 Office 文档")
-            continue
+        suffix = file.suffix.lower()  # which types may be published is the attachment check's call (portal check)
         try:
             if file.stat().st_size > MAX_ATTACHMENT:
                 notes.append(f"附件“{file.name}”超过 {MAX_ATTACHMENT // (1024 * 1024)} MB，未添加，请压缩后手工添加")
