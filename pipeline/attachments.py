@@ -253,13 +253,20 @@ class FileIndex:
 
     def lookup(self, rel: str) -> list[Target]:
         found: list[str] = []
-        for candidate in (rel, rel.rstrip("/") + ".md", rel.rstrip("/") + "/index.md", rel.rstrip("/") + "/README.md"):
+        bare = rel.rstrip("/")
+        # what the engine or a web server may serve for this path: the file, a page rendered from
+        # a .md, a folder's index
+        for candidate in (rel, bare + ".md", bare + "/index.md", bare + "/README.md", bare + "/index.html", bare + "/index.htm"):
             found = list(self.by_key.get(_key(candidate), []))
             full = os.path.join(self.base, *candidate.split("/"))
             if candidate not in found and os.path.isfile(full):
                 found.append(candidate)  # through a symlinked folder
             if found:
                 break
+        if not found and bare:
+            # content negotiation (Apache MultiViews) serves files/x.pdf for files/x
+            prefix = _key(bare) + "."
+            found = [name for key, names in self.by_key.items() if key.startswith(prefix) and "/" not in key[len(prefix):] for name in names]
         out = []
         for name in sorted(set(found)):
             real = os.path.realpath(os.path.join(self.base, *name.split("/")))

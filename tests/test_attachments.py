@@ -212,6 +212,7 @@ ROUTES = [  # a published item's ways to the classified item's files/2026/secret
     ("too-many-dotdots", "[下载](../../../../../../../files/2026/secret-notice.csv)", {}),
     ("tab-entity", '<a href="../../../fi&#9;les/2026/secret-notice.csv">下载</a>', {}),  # browsers drop tabs in URLs
     ("plain-text", "附件见 files/2026/secret-notice.csv 。", {}),
+    ("no-extension", "[下载](../../../files/2026/secret-notice)", {}),  # MultiViews serves secret-notice.csv
     ("md-escape", "[下载](../../../files/2026/secret\\-notice.csv)", {}),  # Markdown drops the backslash
 ]
 
