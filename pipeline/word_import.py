@@ -101,7 +101,9 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.iterdir()):
-                if child.is_file():
+                if child.is_symlink():  # a link in a 报送 folder may point anywhere on this machine
+                    outcomes.append(Outcome(child, skipped="是符号链接，文件夹导入不跟随链接；确需导入时请直接给出原文件"))
+                elif child.is_file():
                     add(child, True)
         elif path.is_file():
             add(path, False)
@@ -203,7 +205,9 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
     matches: dict[Path, tuple[list, list[str]]] = {}
     for path, result in read.items():
         if isinstance(result, Converted) and result.layout.attachments:
-            beside = sorted(f for f in path.parent.iterdir() if f.is_file() and f.resolve() != path.resolve() and not _is_lock_file(f))
+            # never a symbolic link: an "attachment" linking to a file elsewhere on this machine would be published
+            beside = sorted(f for f in path.parent.iterdir()
+                            if not f.is_symlink() and f.is_file() and f.resolve() != path.resolve() and not _is_lock_file(f))
             matches[path] = match_attachments(result.layout.attachments, beside)
             for _, file in matches[path][0]:
                 claimed.setdefault(file.resolve(), path)

@@ -30,6 +30,7 @@ from datetime import date
 
 HEAD_LINES = 6  # 红头 and 文号 are looked for within this many first blocks
 SHORT_LINE = 40  # a 落款 unit, 信息员 line or title continuation is at most this long
+LONG_TITLE = 100  # a centred paragraph longer than this is text, not a title
 
 CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "o": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUM = "〇○零ＯOo0一二三四五六七八九十"
@@ -212,7 +213,7 @@ def recognise(blocks: list[Block] | tuple[Block, ...]) -> Layout:
     # 标题: the first remaining block, when it is a heading or centred
     title = None
     rest = [i for i in filled if i not in removed]
-    if rest and blocks[rest[0]].paragraph and (blocks[rest[0]].heading or blocks[rest[0]].centred):
+    if rest and blocks[rest[0]].paragraph and (blocks[rest[0]].heading or blocks[rest[0]].centred) and len(texts[rest[0]]) <= LONG_TITLE:
         first = rest[0]
         title = texts[first]
         removed.add(first)

@@ -307,3 +307,27 @@ def test_unrecognised_layout_is_said_and_left_as_a_comment_the_gate_accepts(cont
     assert "<!-- 导入提示：未识别标题" in item.body and "<!-- 导入提示：未识别落款日期" in item.body
     check_lines = [line for line in done.stdout.splitlines() if line.strip().startswith("检查：")]
     assert check_lines and all("[unreviewed]" in line for line in check_lines), check_lines  # no unsafe-html, marker … on the comment
+
+
+def test_attachments_beside_the_document_and_what_the_import_notes(content_copy, tmp_path):
+    """A .docx named in the 附件说明 is that attachment, not an item of its own; --author wins over
+    the document (and says so); a 落款 unit of another sub-site is pointed out; a symbolic link
+    beside the document is never taken as an attachment."""
+    folder = tmp_path / "in"
+    fx.notice(folder / "通知.docx", unit="南岸县商务局", title="关于报送外贸企业名单的通知", attachments=("1. 企业登记表", "2. 企业名单"))
+    fx.build(folder / "附件1 企业登记表.docx", [("center", "企业登记表"), ("table", [["企业", "联系人"], ["", ""]])])
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"PK\x03\x04 not for the public")
+    (folder / "附件2 企业名单.xlsx").symlink_to(secret)
+    before = _items(content_copy)
+    done = _import(content_copy, folder, extra=("--author", "王小燕"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    [(rel, _)] = _new_items(content_copy, before).items()  # one item: the registration form is its attachment
+    item = _load(content_copy, rel)
+    assert item.author == "王小燕" and [a.name for a in item.attachments] == ["企业登记表.docx"]
+    assert (content_copy / item.attachments[0].href).read_bytes() == (folder / "附件1 企业登记表.docx").read_bytes()
+    assert "是 通知.docx 的附件，随该文档导入" in done.stdout and "是符号链接" in done.stdout
+    assert "文档中的信息员是“李晓梅”，已按 --author 写为“王小燕”" in done.stdout
+    assert "落款单位“南岸县商务局”与子站“东湖区商务局”" in done.stdout
+    assert "附件2“企业名单”未找到文件" in done.stdout
+    assert not any(b"not for the public" in f.read_bytes() for f in (content_copy / "files").rglob("*") if f.is_file())
