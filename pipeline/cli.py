@@ -113,6 +113,21 @@ def _load_config(config_dir: Path) -> Config:
         sys.exit(1)
 
 
+def _checked_publication(content: Path, config: Config, db: Path | None) -> publication.Publication:
+    """The publication for the reports (stats, health, number, report …), read-only; when a
+    piece could not do its job (upstream database, ledger, gate) the figures would count
+    unchecked items, so the command stops with exit status 1 instead."""
+    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
+    broken = infrastructure_failures(pub.findings)
+    if broken:
+        for f in broken:
+            click.echo(f.text(), err=True)
+        pieces = "、".join(dict.fromkeys(INFRASTRUCTURE_RULES[f.rule] for f in broken))
+        click.echo(f"{pieces}无法完成工作，结果会包含未经检查的信息，未输出。", err=True)
+        sys.exit(1)
+    return pub
+
+
 def _print_findings(findings: tuple[Finding, ...] | list[Finding], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
@@ -537,7 +552,7 @@ def stats(content: Path, config_dir: Path, db: Path | None, year: int | None, as
     from pipeline import stats as stats_mod
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
+    pub = _checked_publication(content, config, db)
     day = _as_of(pub, config, as_of)
     figures = stats_mod.year_stats(pub.counted, config, year or day.year, day)
     if fmt == "json":
@@ -604,7 +619,7 @@ def health(content: Path, config_dir: Path, db: Path | None, as_of, work: Path) 
     from pipeline import health as health_mod
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
+    pub = _checked_publication(content, config, db)
     report = health_mod.check(pub.published, config, _as_of(pub, config, as_of))
     for line in report.lines():
         click.echo(line)
@@ -627,7 +642,7 @@ def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
     from pipeline import numbering
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
+    pub = _checked_publication(content, config, db)
     ledger_findings = [f for f in pub.findings if f.rule == numbering.RULE]
     for f in ledger_findings:
         click.echo(f.text(), err=True)
@@ -655,7 +670,7 @@ def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt:
     from pipeline import report as report_mod
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
+    pub = _checked_publication(content, config, db)
     rep, findings = report_mod.generate(year, pub.counted, content, config)
     for f in findings:
         click.echo(f.text(), err=True)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import publication
-from pipeline.cli import CONFIG, CONTENT, DB, JOBS, _load_config, _Year
+from pipeline.cli import CONFIG, CONTENT, DB, JOBS, _checked_publication, _load_config, _Year
 from pipeline.findings import ERROR
 
 TRAFFIC_DB = click.option("--traffic-db", "traffic_db", type=click.Path(path_type=Path), default=Path(".portal") / "traffic.sqlite", show_default=True,
@@ -41,7 +40,7 @@ def website_report_cmd(content: Path, config_dir: Path, db: Path | None, traffic
     from pipeline import website_report
 
     config = _load_config(config_dir)
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite")
+    pub = _checked_publication(content, config, db)
     try:
         traffic = traffic_year(traffic_db, year)
     except (sqlite3.Error, OSError) as exc:  # a damaged store must not hide the report: say so, use the data file

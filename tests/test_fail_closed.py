@@ -191,6 +191,19 @@ def test_check_never_writes_the_upstream_database(tmp_path):
         assert not list(tmp_path.glob(f"{name}.sqlite-*")), name  # no journal left either
 
 
+@pytest.mark.parametrize("command", [("stats",), ("health",), ("number",), ("report", "--year", "2025"), ("website-report", "--year", "2025")],
+                         ids=lambda c: c[0])
+def test_reports_refuse_figures_from_an_unusable_database(content_copy, tmp_path, command):
+    """Statistics, 索引号 and reports would count the reposts the database should have caught."""
+    db = tmp_path / "upstream.sqlite"
+    _garbage(db)
+    ledger = (content_copy / "index_numbers.yaml").read_bytes()
+    work = ("--work", str(tmp_path / "work")) if command[0] == "health" else ()
+    done = run_portal(*command, "--content", str(content_copy), "--db", str(db), *work)
+    assert done.returncode == 1 and "上级信息查重数据库无法完成工作" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == "" and (content_copy / "index_numbers.yaml").read_bytes() == ledger
+
+
 # --- §5: a broken 索引号 ledger ----------------------------------------------------------------------
 
 
