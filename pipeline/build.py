@@ -27,6 +27,7 @@ from pipeline.attachments import ChangedFile
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
 from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
+from pipeline.rendered import MarkdownSettings, SettingsError
 from pipeline.render import feeds, items, lists, nav, pages
 from pipeline.render import search as search_page
 from pipeline.render import stats as stats_pages
@@ -51,6 +52,8 @@ class BuildOptions:
     on_wait: Callable[[str], None] | None = field(default=None, compare=False)  # told the waiting message
     sign_key: Path | None = None  # deployment key (ssh-keygen -Y sign) for portal-manifest.json.sig
     manifest_copy: Path | None = None  # also write the manifest (and signature) here, outside the swapped folder
+    # the Markdown extensions the gate renders items and pages with; None: read from mkdocs_file
+    markdown: MarkdownSettings | None = None
     # progress(stage, done, total): called as stages start and as mkdocs writes pages; the CLI
     # draws it (stages never print).  Stages: pipeline, docs_tree, mkdocs, pagefind.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
@@ -133,6 +136,15 @@ _STAGES = {"pipeline": "读取与审查", "docs_tree": "生成 docs 树", "mkdoc
            "publish": "发布前检查与网站清单", "swap": "替换网站目录"}
 
 
+def markdown_settings(mkdocs_file: Path) -> MarkdownSettings:
+    """The Markdown extensions of ``mkdocs.yml``; an unreadable file fails the build (the gate
+    must judge pages rendered the way they will be published)."""
+    try:
+        return MarkdownSettings.from_mkdocs(mkdocs_file)
+    except SettingsError as exc:
+        raise BuildFailed(f"无法读取 Markdown 设置：{exc}") from None
+
+
 def fail_closed(findings: Iterable[Finding]) -> None:
     """Raise :class:`BuildFailed` when a piece of the build could not do its job."""
     failed = infrastructure_failures(findings)
@@ -157,8 +169,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     staging: Path | None = None
     try:
         progress("pipeline", 0, 0)
+        markdown = options.markdown or markdown_settings(options.mkdocs_file)
         pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
-                              cache_dir=options.work / "cache", jobs=options.jobs)
+                              cache_dir=options.work / "cache", jobs=options.jobs, markdown=markdown)
         fail_closed(pub.findings)
         if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
             numbering.write_ledger(options.content, pub.index_ledger)

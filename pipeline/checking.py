@@ -17,6 +17,7 @@ from pipeline import publication
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding
+from pipeline.rendered import MarkdownSettings
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,12 @@ class Checked:
     findings: tuple[Finding, ...]  # items' and static pages' findings
 
 
-def check_content(content: Path, config: Config, *, upstream_db: Path | None, reference: date | None, jobs: int | None = None) -> Checked:
-    pub = publication.run(content, config, upstream_db=upstream_db, reference=reference, jobs=jobs, upstream_read_only=True)
+def check_content(content: Path, config: Config, *, upstream_db: Path | None, reference: date | None, jobs: int | None = None,
+                  markdown: MarkdownSettings | None = None) -> Checked:
+    """``markdown``: the site's Markdown extensions (mkdocs.yml), with which items and pages
+    are rendered to judge what a reader receives; None: this repository's defaults."""
+    pub = publication.run(content, config, upstream_db=upstream_db, reference=reference, jobs=jobs, upstream_read_only=True,
+                          markdown=markdown)
     return Checked(pub, pub.findings)  # static pages and attachments are checked in publication.run
 
 

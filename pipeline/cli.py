@@ -21,6 +21,7 @@ from pipeline.config import Config, ConfigError, load_config
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
 from pipeline.mkdocs_build import MkdocsError
+from pipeline.rendered import MarkdownSettings, SettingsError
 from pipeline.progress_bar import build_progress
 from pipeline.search_index import SearchIndexError
 from pipeline.model import KINDS
@@ -143,6 +144,18 @@ def _print_findings(findings: tuple[Finding, ...] | list[Finding], fmt: str) -> 
             click.echo(f"  {where}：{label} [{f.rule}] {f.message}")
 
 
+def _markdown_settings(mkdocs_file: Path, required: bool) -> MarkdownSettings | None:
+    """The Markdown extensions of mkdocs.yml, read once per command; exit 1 with a Chinese
+    message when the file cannot be used (``required=False``: a missing file means defaults)."""
+    if not required and not mkdocs_file.exists():
+        return None
+    try:
+        return MarkdownSettings.from_mkdocs(mkdocs_file)
+    except SettingsError as exc:
+        click.echo(f"无法读取 Markdown 设置：{exc}", err=True)
+        sys.exit(1)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="commerce-portal")
 def main() -> None:
@@ -164,10 +177,12 @@ _register_review_commands()
 @CONFIG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--staged", is_flag=True, help="只报告 git 暂存区（git add 过）的文件，供 pre-commit 使用")
+@click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True,
+              help="网站的 mkdocs.yml：按其中的 Markdown 扩展渲染条目后审查（默认文件不存在时用本仓库的默认扩展）")
 @DB
 @AS_OF
 @JOBS
-def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | None, as_of: str | None, jobs: int | None) -> None:
+def check(content: Path, config_dir: Path, fmt: str, staged: bool, mkdocs_file: Path, db: Path | None, as_of: str | None, jobs: int | None) -> None:
     """检查全部条目，不生成网站。有需要修改的错误时退出码为 1。
 
     涉密（classified）和依申请公开/不予公开（not-public）的条目按其声明不发布，
@@ -187,7 +202,8 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, db: Path | No
     from pipeline.checking import check_content, must_fix
 
     try:
-        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
+        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs,
+                                markdown=_markdown_settings(mkdocs_file, required=mkdocs_file != Path("mkdocs.yml")))
     except publication.HistoryUnavailable as exc:
         click.echo(f"检查失败：{exc}", err=True)
         sys.exit(1)
@@ -284,10 +300,12 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
         upstream_db = db or (Path(".portal") / "upstream.sqlite" if (Path(".portal") / "upstream.sqlite").exists() else None)
         with tempfile.TemporaryDirectory(prefix="portal-import-") as tmp:
             word_import.stage(outcomes, content, Path(tmp))
-            checked = check_content(Path(tmp), config, upstream_db=upstream_db, reference=reference, jobs=jobs)
+            checked = check_content(Path(tmp), config, upstream_db=upstream_db, reference=reference, jobs=jobs,
+                                    markdown=_markdown_settings(Path("mkdocs.yml"), required=False))
     else:
         outcomes = word_import.write(outcomes)
-        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs)
+        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs,
+                                markdown=_markdown_settings(Path("mkdocs.yml"), required=False))
     by_item: dict[str, list[Finding]] = {}
     for f in checked.findings:
         by_item.setdefault(f.path, []).append(f)
@@ -385,12 +403,13 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
         click.echo(f"参数错误：部署签名密钥 {sign_key} 不存在（--sign-key 或 PORTAL_MANIFEST_KEY）", err=True)
         sys.exit(1)
     untouched = f"网站 {out}/ 保持上一次发布的版本，未作任何改动。"
+    markdown = _markdown_settings(mkdocs_file, required=True)
     try:
         with build_progress() as progress:
             options = build_mod.BuildOptions(
                 content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db,
                 as_of=reference, progress=progress, jobs=jobs, wait=not no_wait, on_wait=lambda message: click.echo(message, err=True),
-                sign_key=sign_key, manifest_copy=manifest_copy,
+                sign_key=sign_key, manifest_copy=manifest_copy, markdown=markdown,
             )
             result = build_mod.build(options, config)
     except publish.BuildLocked as exc:

@@ -21,15 +21,19 @@ writes to ``<work>/review.json``.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable
+from urllib.parse import unquote
 
-from pipeline import parallel
+from pipeline import parallel, rendered, sanitise
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.model import Item
-from pipeline.scanners import Hit, Scanners
+from pipeline.rendered import MarkdownSettings
+from pipeline.scanners import Hit, Scanners, compact
 
 # Withheld because the item itself says so — not an editor's mistake (``--strict`` ignores these).
 DECLARED_RULES = frozenset({"classified", "not-public"})
@@ -68,6 +72,7 @@ class Review:
     config: Config
     scanners: Scanners | None  # None: the scanners could not be built — every item is held back
     reference: date | None = None  # "today" for future-date; None: that check is skipped
+    markdown: MarkdownSettings = MarkdownSettings()  # the site's Markdown extensions (mkdocs.yml)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,160 @@ def _finding(path: str, seg: Segment, hit: Hit) -> Finding:
     column = hit.offset - (seg.text.rfind("\n", 0, hit.offset) + 1) + 1
     message = f"{seg.label}中有{hit.what} “{hit.match}”。{_ADVICE[hit.rule]}"
     return error(path, hit.rule, message, line, match=hit.match, field=seg.label, column=column)
+
+
+# --- what the reader receives ----------------------------------------------------------------
+#
+# The source scan above reports lines as the editor wrote them; it cannot see what Markdown
+# makes of the text: entities (&#26426;), emphasis or empty tags between characters (机**密**★),
+# link titles, image alt texts, attribute lists, reference-style links.  The rendered check
+# renders each text with the site's own extensions (pipeline.rendered), scans the text a reader
+# sees and every attribute value and comment of the HTML, and passes the HTML of the body
+# through the allowlist sanitiser (pipeline.sanitise).  A hit the source scan already reported
+# (same rule, same text once folded) is not reported twice (see gate()).
+
+# Characters without which Markdown (with this portal's extensions) can neither hide nor
+# decode anything inline: entities, emphasis, raw HTML, links, attribute lists, tables,
+# escapes, admonitions; and line starts that make a block (heading, list, quote, definition,
+# details, setext underline, indented code).  A text with none of them reads the same rendered
+# as written, whitespace aside — which the compact view ignores and the line view treats
+# alike — so the source scan has already seen it (tests/test_gate_rendered.py checks this
+# against real rendering with random texts).
+_INLINE_MARKUP = frozenset("&<>*_`[]{}\\~!|")
+_BLOCK_START = re.compile(r"^(?:[ \t]*(?:[#>\-+=:?*]|\d+[.)])| {4}|\t)", re.MULTILINE)
+
+
+def plain_text(text: str) -> bool:
+    """True when rendering ``text`` cannot change what a reader sees (see above)."""
+    return _INLINE_MARKUP.isdisjoint(text) and not _BLOCK_START.search(text)
+
+
+def _unescaped(text: str) -> str:
+    """Entities decoded as often as they nest (&amp;#26426; …): what a feed reader or scraper
+    that decodes once more would show."""
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _view_texts(view: rendered.ReaderView) -> list[tuple[str, str]]:
+    """(label suffix, text) of everything a rendered fragment delivers."""
+    out = [("", view.text)]
+    for tag, name, value in view.attributes:
+        if value:
+            out.append((f"（<{tag}> 的 {name} 属性）", value))
+            if name in rendered.URL_ATTRIBUTES:
+                decoded = unquote(value)
+                if decoded != value:
+                    out.append((f"（<{tag}> 的 {name} 网址解码后）", decoded))
+    for comment in view.comments:
+        out.append(("（HTML 注释，网页源代码中可见）", comment))
+    return out
+
+
+def _locate(body: str, first_line: int | None, needle: str, settings: MarkdownSettings) -> int | None:
+    """The file line where ``needle`` (compact view) shows up in the rendering of ``body``:
+    the first source line whose own rendering contains it, else the line from which the
+    rendering of the lines up to it contains it (binary search), else the first line."""
+    if first_line is None:
+        return None
+    lines = body.split("\n")
+
+    def shows(fragment: str) -> bool:
+        view = rendered.reader_view(rendered.render_html(fragment, settings))
+        return any(needle in compact(_unescaped(t)) for _, t in _view_texts(view))
+
+    try:
+        for i, line in enumerate(lines):
+            if needle[:1] in compact(_unescaped(line)) or not plain_text(line):
+                if shows(line):
+                    return first_line + i
+        lo, hi = 1, len(lines)
+        if not shows(body):
+            return first_line
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if shows("\n".join(lines[:mid])):
+                hi = mid
+            else:
+                lo = mid + 1
+        return first_line + lo - 1
+    except Exception:  # noqa: BLE001 - a line number is a courtesy; the finding stands without it
+        return first_line
+
+
+def _source_line(body: str, first_line: int | None, needle: str, settings: MarkdownSettings) -> int | None:
+    """The file line of something the sanitiser would remove: the first line that contains
+    ``needle`` as written, else the first line whose own rendering is unsafe, else the first."""
+    if first_line is None:
+        return None
+    lines = body.split("\n")
+    low = needle.lower()
+    for i, line in enumerate(lines):
+        if low and low in line.lower():
+            return first_line + i
+    try:
+        for i, line in enumerate(lines):
+            if not plain_text(line) and sanitise.removed(rendered.render_html(line, settings)):
+                return first_line + i
+    except Exception:  # noqa: BLE001 - a line number is a courtesy
+        pass
+    return first_line
+
+
+def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) -> list[Finding]:
+    """What a reader receives of one text: the rendered text, attribute values and comments
+    scanned, and (for a body) the HTML sanitised by allowlist."""
+    if plain_text(seg.text):
+        return []
+    settings = review.markdown
+    html_text = rendered.render_html(seg.text, settings)
+    view = rendered.reader_view(html_text)
+    texts = _view_texts(view)
+    if not body:  # a title, tag, summary …: templates show it escaped, feeds may decode it once more
+        texts.append(("（解码后）", _unescaped(seg.text)))
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for suffix, text in texts:
+        for hit in review.scanners.scan(text, html=False):
+            key = (hit.rule, compact(hit.match))
+            if key in seen:
+                continue
+            seen.add(key)
+            line = _locate(seg.text, seg.line, key[1], settings) if body else seg.line
+            shown = " ".join(hit.match.split())
+            message = f"{seg.label}{suffix}在网页上显示为{hit.what} “{shown}”。{_ADVICE[hit.rule]}"
+            out.append(error(path, hit.rule, message, line, match=shown, field=f"{seg.label}（渲染后）"))
+    if body:
+        for gone in sanitise.removed(html_text):
+            detail = f"（{gone.detail}）" if gone.detail else ""
+            message = (f"{seg.label}渲染后含有不允许的 HTML：{gone.what}{detail}。网页不会改动后发布，"
+                       f"请删去或改用普通 Markdown 写法（允许的网址：http、https、mailto、tel 和相对网址）")
+            out.append(error(path, "unsafe-html", message, _source_line(seg.text, seg.line, gone.needle, settings), match=gone.detail or gone.what,
+                             field=f"{seg.label}（渲染后）"))
+    return out
+
+
+def check_rendered(item: Item, review: Review) -> list[Finding]:
+    """Every published text of ``item`` as a reader receives it (see above)."""
+    if review.scanners is None:
+        raise RuntimeError("保密审查扫描器未能建立")
+    out: list[Finding] = []
+    for seg in segments(item):
+        out += rendered_findings(item.path, seg, review, body=seg.label == "正文")
+    return out
+
+
+def _same_hit(finding: Finding) -> tuple:
+    """What makes a rendered finding the same as one of the source scan: the same rule and
+    text once folded; for unsafe-html (the source scan names "<iframe", the sanitiser
+    "<iframe>"), the same line."""
+    if finding.rule == "unsafe-html":
+        return finding.rule, finding.line
+    return finding.rule, compact(str(dict(finding.extra).get("match") or ""))
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -169,10 +328,15 @@ def check_future_date(item: Item, review: Review) -> list[Finding]:
     return []
 
 
-CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (check_declared_status, check_review, check_content, check_quality, check_future_date)
-# Checks whose result depends only on the item, the configuration and this code: their
-# findings may be memoised per item (pipeline.stage_cache.GateCache); the decision is not.
-CACHEABLE = frozenset({check_declared_status, check_review, check_content, check_quality})
+CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (
+    check_declared_status, check_review, check_content, check_rendered, check_quality, check_future_date,
+)
+# Checks whose result depends only on the item, the configuration, the Markdown settings and
+# this code: their findings may be memoised per item (pipeline.stage_cache.GateCache, whose
+# stamp covers all of these); the decision is not.
+CACHEABLE = frozenset({check_declared_status, check_review, check_content, check_rendered, check_quality})
+# The expensive checks, run for the items the cache does not know in up to ``jobs`` processes.
+PARALLEL = (check_content, check_rendered)
 
 
 def build_scanners(config: Config) -> Scanners | None:
@@ -190,37 +354,50 @@ def _run(check: Callable[[Item, Review], list[Finding]], item: Item, review: Rev
         return [error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布")], False
 
 
-def gate(items: Iterable[Item], config: Config, reference: date | None = None, cache=None, jobs: int | None = None) -> Gated:
+def gate(items: Iterable[Item], config: Config, reference: date | None = None, cache=None, jobs: int | None = None, *,
+         markdown: MarkdownSettings | None = None) -> Gated:
     """Split ``items`` into published and withheld.  ``reference`` is the build's "today" for
     the future-date warning (explicit, so that the same inputs always give the same result).
+    ``markdown``: the Markdown extensions the site is rendered with (from mkdocs.yml; None:
+    this repository's defaults, :data:`pipeline.rendered.DEFAULT_EXTENSIONS`).
     ``cache`` (a :class:`pipeline.stage_cache.GateCache`, optional) memoises what the
     :data:`CACHEABLE` checks found for an unchanged item; the decision is taken here, every run.
-    The content scan of items not in the cache runs in up to ``jobs`` processes
+    The :data:`PARALLEL` checks of items not in the cache run in up to ``jobs`` processes
     (:mod:`pipeline.parallel`); the results are the same as in one."""
-    review = Review(config, build_scanners(config), reference)
+    review = Review(config, build_scanners(config), reference, markdown or MarkdownSettings())
     if review.scanners is None:
         cache = None  # fail closed: without scanners every item is checked (and held back)
     items = list(items)
     keys = [cache.key(item) for item in items] if cache is not None else [None] * len(items)
-    # the expensive check, for the items the cache does not know, spread over the cores
-    todo = [n for n, key in enumerate(keys) if key is None or cache.get(key, check_content.__name__) is None]
-    scanned = dict(zip(todo, parallel.map_ordered(lambda n: _run(check_content, items[n], review), todo, jobs)))
+
+    def missing(n: int) -> tuple:
+        key = keys[n]
+        return tuple(c for c in PARALLEL if key is None or cache.get(key, c.__name__) is None)
+
+    # the expensive checks, for the items the cache does not know, spread over the cores
+    todo = [(n, checks) for n, checks in ((n, missing(n)) for n in range(len(items))) if checks]
+    done = parallel.map_ordered(lambda task: {c.__name__: _run(c, items[task[0]], review) for c in task[1]}, todo, jobs)
+    scanned = {n: result for (n, _), result in zip(todo, done)}
     published: list[Item] = []
     withheld: list[Withheld] = []
     findings: list[Finding] = []
     for n, item in enumerate(items):
         item_findings: list[Finding] = []
         key = keys[n]
+        source_hits: set[tuple[str, str]] = set()
         for check in CHECKS:
             memo = key is not None and check in CACHEABLE
             found = cache.get(key, check.__name__) if memo else None
-            if found is not None:
-                item_findings.extend(found)
-                continue
-            found, finished = scanned.pop(n) if check is check_content and n in scanned else _run(check, item, review)
+            if found is None:
+                ready = scanned.get(n, {})
+                found, finished = ready.pop(check.__name__) if check.__name__ in ready else _run(check, item, review)
+                if memo and finished:
+                    cache.put(key, check.__name__, found)
+            if check is check_content:
+                source_hits = {_same_hit(f) for f in found}
+            elif check is check_rendered:  # what the source scan already reported, once
+                found = [f for f in found if _same_hit(f) not in source_hits]
             item_findings.extend(found)
-            if memo and finished:
-                cache.put(key, check.__name__, found)
         findings.extend(item_findings)
         if any(f.severity == ERROR for f in item_findings):
             withheld.append(Withheld(item, tuple(item_findings)))
@@ -232,10 +409,12 @@ def gate(items: Iterable[Item], config: Config, reference: date | None = None, c
 # --- static pages -----------------------------------------------------------------------------
 
 
-def screen_pages(pages: Iterable[Any], config: Config) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
-    """Static pages (机构职能、联系我们 …) through the content scanners; a page with a finding,
-    or one whose scan failed, is left out.  ``pages`` are :class:`pipeline.render.pages.StaticPage`."""
+def screen_pages(pages: Iterable[Any], config: Config, *, markdown: MarkdownSettings | None = None) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
+    """Static pages (机构职能、联系我们 …) through the content scanners, as written and as
+    rendered (the body also through the sanitiser); a page with a finding, or one whose scan
+    failed, is left out.  ``pages`` are :class:`pipeline.render.pages.StaticPage`."""
     scanners = build_scanners(config)
+    review = Review(config, scanners, None, markdown or MarkdownSettings())
     kept, findings = [], []
     for page in pages:
         path = f"pages/{page.name}.md"
@@ -245,6 +424,9 @@ def screen_pages(pages: Iterable[Any], config: Config) -> tuple[tuple[Any, ...],
             parts = [Segment("标题", page.title, None), Segment("正文", page.body, getattr(page, "body_line", None))]
             parts += [Segment(f"字段 {k}", str(v), None) for k, v in page.meta if k != "title" and isinstance(v, (str, int, float))]
             page_findings = scan_segments(path, parts, scanners)
+            source_hits = {_same_hit(f) for f in page_findings}
+            for seg in parts:
+                page_findings += [f for f in rendered_findings(path, seg, review, body=seg.label == "正文") if _same_hit(f) not in source_hits]
         except Exception as exc:  # noqa: BLE001 - fail closed
             page_findings = [error(path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该页面暂不发布")]
         if page_findings:

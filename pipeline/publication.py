@@ -90,7 +90,9 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     files are not parsed, scanned or fingerprinted again (:mod:`pipeline.load_cache`,
     :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only).
     ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core).
-    ``markdown``: the Markdown extensions pages are rendered with (links are resolved as rendered).
+    ``markdown``: the Markdown extensions of the site (``MarkdownSettings.from_mkdocs``): the gate
+    renders items and pages with them to judge what a reader receives, and links are resolved as
+    rendered; None: this repository's defaults.
     ``upstream_read_only``: never write ``upstream_db`` (``portal check`` and the reports).
 
     A piece that cannot do its job (the gate, the upstream database, the 索引号 ledger) says so
@@ -98,13 +100,14 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     fails and publishes nothing (:func:`pipeline.findings.infrastructure_failures`)."""
     if cache_dir is not None and load_cache is None:
         load_cache = Path(cache_dir) / "load.msgpack"
-    gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config) if cache_dir is not None else None
+    markdown = markdown or MarkdownSettings()
+    gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config, markdown) if cache_dir is not None else None
     # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config, load_cache, jobs)  # load_cache: see pipeline.load_cache
     items, url_findings = load.unique_urls(loaded.items)
     findings = list(loaded.findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
-    gated = confidentiality.gate(items, config, reference, gate_cache, jobs)  # reference: "today" for future-date
+    gated = confidentiality.gate(items, config, reference, gate_cache, jobs, markdown=markdown)  # reference: "today" for future-date
     stage_cache.save_quietly(gate_cache)
     findings.extend(gated.findings)
     published = newest_first(gated.published)
@@ -133,7 +136,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     #    withheld (and so does every published item linking it); the contents of the rest are
     #    scanned.  After dedup, so that reposts own their files too; before numbering.
     published, withheld, static_pages, attached, attachment_findings = _attachments(
-        content_dir, config, published, withheld, loaded, markdown or MarkdownSettings(), cache_dir, jobs)
+        content_dir, config, published, withheld, loaded, markdown, cache_dir, jobs)
     findings.extend(attachment_findings)
     # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
     ledger_cache = stage_cache.LedgerCache(Path(cache_dir) / "ledger.msgpack", config) if cache_dir is not None else None
@@ -158,7 +161,7 @@ def _attachments(content_dir, config: Config, published: tuple, withheld: tuple,
 
     content = Path(content_dir)
     loaded_pages, findings = pages_mod.load_pages(content)
-    kept_pages, screened = confidentiality.screen_pages(loaded_pages, config)
+    kept_pages, screened = confidentiality.screen_pages(loaded_pages, config, markdown=settings)
     findings = list(findings + screened)
     kept_names = {p.name for p in kept_pages}
     owners_published = [attachments.item_owner(i) for i in published] + [attachments.page_owner(p) for p in kept_pages]

@@ -416,7 +416,8 @@ _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|data\s*:\s*text/ht
 _CONTROL = re.compile(r"[\x00-\x20\u00a0\u200b-\u200f\u2028\u2029\ufeff]+")
 _RAW_SCHEME = re.compile(r"(?:java|vb|live)script\s*:", re.IGNORECASE)
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|<([a-z][a-z0-9+.-]*:[^>\s]*)>", re.IGNORECASE | re.MULTILINE)
-_ATTR_LIST = re.compile(r"\{:?[^{}\n]*?(?<![\w-])(on[a-z]+)\s*=", re.IGNORECASE)  # attr_list: { onclick="…" }
+# attr_list: { onclick="…" }, { style="…" } (style can lay a box over the whole page)
+_ATTR_LIST = re.compile(r"\{:?[^{}\n]*?(?<![\w-])(on[a-z]+|style)\s*=", re.IGNORECASE)
 
 
 def _bad_url(value: str) -> bool:
@@ -466,7 +467,7 @@ class HtmlScanner:
                 add(m.start(1), m.end(1) + 1, "事件属性")
         if "{" in text and "=" in text:
             for m in _ATTR_LIST.finditer(text):
-                add(m.start(1), m.end(), "事件属性")
+                add(m.start(1), m.end(), "样式属性" if m.group(1).lower() == "style" else "事件属性")
         if ":" in text:
             for m in _RAW_SCHEME.finditer(text):
                 add(m.start(), m.end(), "脚本网址")

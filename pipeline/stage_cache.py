@@ -84,15 +84,20 @@ def _load_npz(path: Path):
 class GateCache:
     """Per item and check: the tuple of findings the check returned (no exception)."""
 
-    def __init__(self, path: Path, config: Config):
+    def __init__(self, path: Path, config: Config, markdown=None):
+        """``markdown``: the :class:`pipeline.rendered.MarkdownSettings` the rendered check
+        uses (part of the stamp, with the code and versions of renderer, sanitiser, folding)."""
         self.path = Path(path)
         self.old: dict = {}
         self.new: dict = {}
         self.hits = 0
         self.dirty = False
         try:
-            self.stamp: str | None = stamp("gate", LOAD_SOURCES + ("confidentiality.py", "scanners.py", "stage_cache.py", "cache_codec.py"),
-                                           ("PyYAML", "python-frontmatter", "pyahocorasick"), config)
+            self.stamp: str | None = stamp(
+                "gate", LOAD_SOURCES + ("confidentiality.py", "scanners.py", "rendered.py", "sanitise.py", "stage_cache.py", "cache_codec.py"),
+                ("PyYAML", "python-frontmatter", "pyahocorasick", "OpenCC", "Markdown", "pymdown-extensions", "Pygments", "nh3"), config,
+                extra=repr(markdown),
+            )
         except Exception:  # noqa: BLE001 - what the entries depend on is unknown: no cache at all
             self.stamp = None
         try:
