@@ -12,9 +12,11 @@ here reads items or writes output.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
 RESERVED_IDS = frozenset({"about", "assets", "column", "feed", "files", "index", "pagefind", "search", "stats", "xxgk"})
+# 全国政府网站“我为政府网站找错”平台（国办政府网站管理）的纠错页
+ERROR_REPORT_URL = "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={site_code}&url={page_url}"
 COLUMN_CATEGORIES = ("动态要闻", "通知公告", "政策文件", "人事", "规划计划", "统计数据", "财务", "办事指南")
 # 《政府网站工作年度报表》信息发布: every column is counted in one of these (columns.yaml report_category)
 REPORT_CATEGORIES = ("概况类", "政务动态", "信息公开目录")
@@ -66,6 +70,11 @@ class Portal:
     public_phones: tuple[str, ...] = ()
     index_format: str = "{org_code}/{year}-{seq:05d}"  # 索引号格式（pipeline/numbering.py）
     search_shard_pages: int = 5000  # 信息页超过此数时搜索索引分片（pipeline/search_index.py）
+    # 页脚标识（theme/partials/copyright.html）：党政机关网站标识的图片（站内路径或 https 网址）与核验链接，
+    # 以及“我为政府网站找错”的网址格式（{site_code} 网站标识码、{page_url} 本页网址，均按网址编码填入）
+    gov_mark_image: str = ""
+    gov_mark_url: str = ""
+    error_report_url: str = ERROR_REPORT_URL
 
     @property
     def tz(self) -> ZoneInfo:
@@ -199,9 +208,40 @@ def load_portal(path: Path) -> Portal:
         raise ConfigError(path, f"键 “index_format”（索引号格式）{problem}，例如 {{org_code}}/{{year}}-{{seq:05d}}")
     if isinstance(portal.search_shard_pages, bool) or not isinstance(portal.search_shard_pages, int) or portal.search_shard_pages < 1:
         raise ConfigError(path, f"键 “search_shard_pages”（搜索索引每片信息页数）应为正整数，例如 8000，现为 {portal.search_shard_pages!r}")
+    problem = footer_marks_problem(portal)
+    if problem:
+        raise ConfigError(path, problem)
     if not portal.site_url.endswith("/"):
         portal = Portal(**{**portal.__dict__, "site_url": portal.site_url + "/"})
     return portal
+
+
+def _web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() or c in "\"'<>\\" for c in value)
+
+
+def footer_marks_problem(portal: Portal) -> str:
+    """What is wrong with the footer marks of portal.yaml (党政机关网站标识、我为政府网站找错), or ""."""
+    image, url = portal.gov_mark_image, portal.gov_mark_url
+    if bool(image) != bool(url):
+        return "键 “gov_mark_image”（党政机关网站标识图片）和 “gov_mark_url”（标识核验链接）要同时填写"
+    if url and not _web_url(url):
+        return f"键 “gov_mark_url”（党政机关网站标识核验链接）应为 https:// 或 http:// 开头的网址，现为 {url!r}"
+    if image and not _web_url(image):
+        if image.startswith("/") or ":" in image or "\\" in image or ".." in image.split("/") or any(c.isspace() or c in "\"'<>?#" for c in image):
+            return f"键 “gov_mark_image”（党政机关网站标识图片）应为站内相对路径（如 assets/images/gov-mark.png）或 https:// 网址，现为 {image!r}"
+    pattern = portal.error_report_url
+    if not _web_url(pattern):
+        return f"键 “error_report_url”（我为政府网站找错）应为 https:// 或 http:// 开头的网址，现为 {pattern!r}"
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(pattern) if name is not None]
+    except ValueError:
+        fields = [("?", "", None)]
+    names = {name if not spec and conversion is None else "?" for name, spec, conversion in fields}
+    if "site_code" not in names or not names <= {"site_code", "page_url"}:
+        return f"键 “error_report_url”（我为政府网站找错）须含 {{site_code}}，可含 {{page_url}}，不能有其他花括号，例如 {ERROR_REPORT_URL}"
+    return ""
 
 
 def _id_ok(value: Any) -> bool:

@@ -28,7 +28,7 @@ import threading
 import xml.etree.ElementTree as ET
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import feedparser
 import pytest
@@ -440,3 +440,259 @@ def test_nu_html_checker_finds_no_error(demo_site):
         if m.get("type") in ("error", "non-document-error") and not _vnu_ignored(m)
     ]
     assert not errors, "\n".join(errors[:20])
+
+
+# ---------------------------------------------------------------- marks every page carries, 适老化 / 无障碍 (issue 16 §3)
+
+# A 375×812 phone at 200 % browser zoom lays the page out in half the CSS pixels.
+ZOOMED_PHONE = {"width": 188, "height": 406}
+
+# Every visible element that sticks out of the viewport without being inside a scrollable
+# region: on Material's pages the root clips sideways overflow (html { overflow-x: hidden }),
+# so such content is not only a sideways scroll — it is cut off and cannot be read at all.
+CLIPPED_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const inScroller = el => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.clip !== 'auto' || (/(auto|scroll)/.test(s.overflowX) && a.scrollWidth > a.clientWidth)) return true; }
+    return false; };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    if (!r.width || !r.height || s.visibility !== 'visible' || parseFloat(s.opacity) === 0) continue;
+    if (el.closest('[hidden], .md-sidebar, .md-overlay, .md-header__topic + .md-header__topic')) continue;
+    if ((r.right > width + 1 || r.left < -1) && !inScroller(el))
+      out.push(el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+  }
+  return {width, scroll: document.documentElement.scrollWidth, clipped: out.slice(0, 10)};
+}"""
+
+
+def _portal():
+    from pipeline.config import load_config
+
+    return load_config(ROOT / "site_config").portal
+
+
+def _prefs_script(**prefs: str) -> str:
+    """An init script that stores toolbar settings as a returning reader's browser has them."""
+    return "".join(f"localStorage.setItem('portal-a11y-{k}', '{v}');" for k, v in prefs.items())
+
+
+def test_footer_carries_the_government_marks_on_every_page_kind(page, served, demo_site):
+    """党政机关网站标识 (image + link, the demo's placeholder says 示例) and “我为政府网站找错” with the
+    网站标识码 and the page's own address, beside 主办单位, 网站标识码, ICP备案 and 公安备案."""
+    portal = _portal()
+    assert portal.gov_mark_url and portal.gov_mark_image
+    for name, url in {**checked_pages(demo_site), "contact": "about/contact/", "not-found": "404.html"}.items():
+        page.goto(served + url)
+        footer = page.locator("footer .portal-footer")
+        text = footer.inner_text()
+        for fact in (f"主办单位：{portal.sponsor}", f"网站标识码：{portal.site_code}", portal.icp, portal.police_record):
+            assert fact in text, (name, fact)
+        mark = footer.locator("a.portal-footer__mark")
+        assert mark.get_attribute("href") == portal.gov_mark_url, name
+        img = mark.locator("img")
+        assert img.get_attribute("alt") == "党政机关网站标识"
+        img.scroll_into_view_if_needed()
+        assert img.evaluate("e => e.complete && e.naturalWidth > 0"), f"{name}: {img.get_attribute('src')} did not load"
+        assert img.is_visible() and img.bounding_box()["height"] >= 40, name
+        report = footer.get_by_role("link", name="我为政府网站找错")
+        assert report.is_visible(), name
+        own = portal.site_url + ("" if url == "404.html" else url)
+        expected = f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={portal.site_code}&url={quote(own, safe='')}"
+        assert report.get_attribute("href") == expected, name
+    # the demo's placeholder image visibly says 示例 (a real site replaces it, see README)
+    page.goto(served + portal.gov_mark_image)
+    assert "示例" in page.locator("svg").text_content()
+
+
+def test_toolbar_works_with_the_keyboard_only(page, served, demo_site):
+    """Tab reaches the toolbar before the header; Enter and Space work its real buttons, which
+    report their state (aria-pressed / aria-expanded) and show a visible focus; the settings
+    survive a navigation to another page."""
+    item = first_item_url(demo_site)
+    page.goto(served + item)
+    root = page.locator("html")
+    assert root.get_attribute("data-portal-font") is None
+    body_size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.md-typeset')).fontSize)")
+
+    def tab_to(label: str, limit: int = 15) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.textContent.trim()") == label:
+                return
+        raise AssertionError(f"Tab never reached {label}")
+
+    tab_to("无障碍", limit=6)  # the toolbar comes first: only the skip link is before it
+    focused = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return {tag: document.activeElement.tagName, outline: s.outlineStyle, width: parseFloat(s.outlineWidth),
+                inHeader: !!document.activeElement.closest('.md-header')}; }""")
+    assert focused["tag"] == "BUTTON" and not focused["inHeader"]
+    assert focused["outline"] != "none" and focused["width"] >= 2, focused  # visible focus
+    opener = page.locator("[data-portal-panel-toggle]")
+    panel = page.locator("#portal-a11y-panel")
+    assert opener.get_attribute("aria-expanded") == "false" and not panel.is_visible()
+    page.keyboard.press("Enter")
+    assert opener.get_attribute("aria-expanded") == "true" and panel.is_visible()
+    shot(page, "toolbar-open")
+
+    big = page.get_by_role("button", name="字号 大")
+    tab_to("字号大")
+    page.keyboard.press("Space")
+    assert big.get_attribute("aria-pressed") == "true"
+    assert page.get_by_role("button", name="字号 中").get_attribute("aria-pressed") == "false"
+    assert root.get_attribute("data-portal-font") == "l"
+    bigger = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.md-typeset')).fontSize)")
+    assert bigger >= 1.2 * body_size, (body_size, bigger)
+
+    tab_to("高对比度")
+    page.keyboard.press("Enter")
+    assert page.get_by_role("button", name="高对比度").get_attribute("aria-pressed") == "true"
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+    tab_to("行距加大")
+    page.keyboard.press("Space")
+    assert root.get_attribute("data-portal-spacing") == "wide"
+    assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"  # 大字 + 行距 = 长者模式
+    line = page.evaluate("() => { const s = getComputedStyle(document.querySelector('.md-typeset p')); return parseFloat(s.lineHeight) / parseFloat(s.fontSize); }")
+    assert line >= 1.9, line
+    page.keyboard.press("Escape")  # closes the panel and gives the focus back to its button
+    assert not panel.is_visible() and page.evaluate("() => document.activeElement.textContent.trim()") == "无障碍"
+
+    # another page (reached with the keyboard: the footer's 联系我们 link) keeps every setting
+    page.locator("footer a", has_text="联系我们").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/about/contact/")
+    assert (root.get_attribute("data-portal-font"), root.get_attribute("data-portal-contrast"), root.get_attribute("data-portal-spacing")) == ("l", "high", "wide")
+    assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"
+    page.locator("[data-portal-panel-toggle]").press("Enter")
+    assert page.get_by_role("button", name="字号 大").get_attribute("aria-pressed") == "true"
+    assert page.get_by_role("button", name="高对比度").get_attribute("aria-pressed") == "true"
+    shot(page, "toolbar-persisted")
+
+    # 长者模式 off again (Space), then 恢复默认 clears what is left
+    page.get_by_role("button", name="长者模式").press("Space")
+    assert (root.get_attribute("data-portal-font"), root.get_attribute("data-portal-spacing")) == ("m", "normal")
+    page.get_by_role("button", name="恢复默认").press("Enter")
+    assert root.get_attribute("data-portal-contrast") is None
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('portal-a11y-'))") == []
+    page.reload()
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != "rgb(0, 0, 0)"
+
+
+def test_pages_read_without_javascript(browser, served, demo_site):
+    """No JavaScript: the toolbar (whose buttons would do nothing) is hidden, every page reads in
+    full, the footer marks are there; a system that asks for more contrast gets high contrast."""
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", java_script_enabled=False)
+    pg = context.new_page()
+    for name, url in checked_pages(demo_site).items():
+        if name == "search":
+            continue  # Pagefind search needs JavaScript by nature
+        pg.goto(served + url)
+        assert not pg.locator("#portal-a11y").is_visible(), name
+        assert pg.locator("article h1, main h1").first.is_visible(), name
+        assert pg.locator("footer a.portal-footer__mark img").is_visible(), name
+    pg.goto(served + first_item_url(demo_site))
+    assert pg.locator("article p").first.is_visible()
+    assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") != "rgb(0, 0, 0)"
+    pg.emulate_media(contrast="more")
+    assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+    shot(pg, "no-js-prefers-contrast")
+    context.close()
+
+
+def test_large_text_at_200_percent_zoom_on_a_phone_has_no_horizontal_scroll(browser, served, demo_site):
+    """字号“大” on a phone zoomed to 200 %: nothing scrolls sideways and nothing is cut off, except
+    inside the wide tables' own scroll regions."""
+    context = browser.new_context(viewport=ZOOMED_PHONE, device_scale_factor=4, is_mobile=True, has_touch=True, locale="zh-CN")
+    context.add_init_script(_prefs_script(font="l", spacing="wide"))
+    pg = context.new_page()
+    pages = {**checked_pages(demo_site), "catalog": "xxgk/catalog/", "contact": "about/contact/"}
+    problems = []
+    for name, url in pages.items():
+        pg.goto(served + url)
+        assert pg.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "25px", name  # 125 % × 1.25
+        found = pg.evaluate(CLIPPED_JS)
+        if found["scroll"] > found["width"] or found["clipped"]:
+            problems.append(f"{name} ({url or '/'}): {found}")
+        assert pg.locator("article h1, main h1").first.is_visible(), name
+        shot(pg, f"zoom200-{name}")
+    pg.locator("[data-portal-panel-toggle]").click()  # the open settings panel fits as well
+    found = pg.evaluate(CLIPPED_JS)
+    assert found["scroll"] <= found["width"] and not found["clipped"], found
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_high_contrast_passes_the_colour_contrast_rules(browser, served, demo_site):
+    """高对比度 on every checked page: axe's color-contrast (AA) and color-contrast-enhanced (AAA,
+    7:1) find nothing — the toolbar and the footer marks included."""
+    _require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context.add_init_script(_prefs_script(contrast="high"))
+    pg = context.new_page()
+    problems = []
+    for name, url in checked_pages(demo_site).items():
+        pg.goto(served + url)
+        pg.locator("[data-portal-panel-toggle]").click()
+        assert pg.get_by_role("button", name="高对比度").get_attribute("aria-pressed") == "true"
+        assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+        pg.add_script_tag(path=str(AXE_JS))
+        result = pg.evaluate("() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast', 'color-contrast-enhanced']}})")
+        for v in result["violations"]:
+            targets = [n["target"] for n in v["nodes"][:3]]
+            problems.append(f"{name} ({url or '/'}): {v['id']} — {targets}")
+        assert result["passes"], f"{name}: axe checked no text at all"
+        shot(pg, f"contrast-{name}")
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_toolbar_and_footer_marks_pass_axe_in_every_state(browser, served, demo_site):
+    """The new markup under axe's WCAG 2.x A/AA rules with the settings panel open, in each
+    setting (default, 大字 + 行距, 高对比度), on a phone and on the desktop."""
+    _require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
+    problems = []
+    for viewport, prefs in ((DESKTOP, {}), (PHONE, {"font": "l", "spacing": "wide"}), (PHONE, {"contrast": "high"})):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        context.add_init_script(_prefs_script(**prefs))
+        pg = context.new_page()
+        for url in ("", first_item_url(demo_site)):
+            pg.goto(served + url)
+            pg.locator("[data-portal-panel-toggle]").click()
+            pg.add_script_tag(path=str(AXE_JS))
+            result = pg.evaluate("() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})")
+            for v in result["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    problems.append(f"{prefs} {url or '/'}: {v['id']} — {[n['target'] for n in v['nodes'][:3]]}")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_print_view_of_an_item_page_hides_the_chrome(page, served, demo_site):
+    """打印本页: the button is on item pages (only there) and opens the print dialog; printed, the
+    page has the title, metadata and text and ends with its source — no header, toolbar,
+    navigation, sidebars or footer."""
+    page.goto(served)
+    assert page.get_by_role("button", name="打印本页").count() == 0
+    page.goto(served + first_item_url(demo_site))
+    button = page.get_by_role("button", name="打印本页")
+    assert button.is_visible()
+    page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+    button.press("Enter")
+    assert page.evaluate("() => window.__printed") == 1
+    assert not page.locator(".portal-print-source").is_visible()  # on screen it is not shown
+    page.emulate_media(media="print")
+    for chrome in ("#portal-a11y", ".md-header", ".md-tabs", ".md-sidebar--primary", ".md-sidebar--secondary", ".md-footer", ".portal-search-box"):
+        assert not page.locator(chrome).first.is_visible(), chrome
+    assert page.locator("article h1").is_visible()
+    assert page.locator("table.item-meta").is_visible()
+    source = page.locator(".portal-print-source")
+    assert source.is_visible()
+    assert _portal().site_url + first_item_url(demo_site) in source.inner_text()
+    # high contrast is for the screen: the paper copy is dark text on white
+    page.evaluate("() => document.documentElement.setAttribute('data-portal-contrast', 'high')")
+    colours = page.evaluate("() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('article p')).color]")
+    assert colours[0] != "rgb(0, 0, 0)" and colours[1] != "rgb(255, 255, 255)", colours
+    shot(page, "print-item")
+    page.pdf(path=str(ARTIFACTS / "print-item.pdf"))
