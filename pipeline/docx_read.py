@@ -13,6 +13,7 @@ tracked changes, comments or hidden text) — or returns a :class:`Converted` do
   ``{: …}`` is no attribute list).  Tables with merged cells are kept as plain HTML tables,
   the others become pipe tables.  Body headings start at level 2 (the page's level 1 is the
   title);
+- the text of headers and footers, which is not imported but may carry a 密级标志;
 - the images, by content (SHA-256) and type; only PNG, JPEG, GIF and WebP whose bytes say
   so — others (EMF/WMF drawings, BMP, SVG) are left out and noted.
 
@@ -68,6 +69,7 @@ class Converted:
     images: tuple[Image, ...] = ()
     notes: tuple[str, ...] = ()  # what the editor should look at (layout and conversion)
     chars: int = 0  # characters of body text, whitespace not counted (字数)
+    margins: tuple[str, ...] = ()  # text of the headers and footers (not imported; 密级标志 live there too)
 
 
 # --- what the bytes are ------------------------------------------------------------------------
@@ -345,6 +347,20 @@ def _for_mammoth(archive: zipfile.ZipFile, styles) -> bytes:
     return out.getvalue()
 
 
+def margin_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
+    """The text of every header and footer part, one string per part (paragraphs on lines)."""
+    texts = []
+    for name in sorted(n for n in archive.namelist() if re.fullmatch(r"word/(header|footer)\d*\.xml", n)):
+        root = _xml(archive, name)
+        if root is None:
+            continue
+        lines = ["".join(t.text or "" for t in p.iter(_w("t"))) for p in root.iter(_w("p"))]
+        text = "\n".join(line for line in lines if line.strip())
+        if text:
+            texts.append(text)
+    return tuple(texts)
+
+
 def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
     sniff(data, suffix)
     archive = _open_zip(data)
@@ -405,7 +421,7 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
         if layout.title or layout.removed:
             raise Refused("文档除标题、文号、落款等之外没有正文。请确认是否发错了文件，或补上正文后再导入")
         raise Refused("文档是空的（没有文字）。请确认是否发错了文件")
-    return Converted(layout, markdown, tuple(images.values()), tuple(notes) + layout.notes, chars)
+    return Converted(layout, markdown, tuple(images.values()), tuple(notes) + layout.notes, chars, margin_texts(archive))
 
 
 def _list_kind(line: str) -> str | None:

@@ -12,6 +12,7 @@ file; it does not print, and it does not check the body (``portal check`` does t
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import unicodedata
@@ -209,11 +210,23 @@ def parse_when(text: str | None, config: Config, now: datetime) -> datetime:
 
 
 def write(new: NewItem) -> Path:
-    """Create the file (and its folders); never overwrites an existing file."""
+    """Create the file (and its folders); never overwrites an existing file, and never leaves a
+    half-written item: the text goes to a hidden temporary file first, which is then linked
+    to its name (a link fails when the name exists)."""
     new.path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = new.path.with_name(f".{new.path.name}.{os.getpid()}.tmp")
     try:
-        with new.path.open("x", encoding="utf-8") as handle:
-            handle.write(new.text)
-    except FileExistsError:
-        raise NewItemError(f"文件 {new.path} 已存在，不会覆盖") from None
+        temporary.write_text(new.text, encoding="utf-8")
+        try:
+            os.link(temporary, new.path)
+        except FileExistsError:
+            raise NewItemError(f"文件 {new.path} 已存在，不会覆盖") from None
+        except OSError:  # a file system without hard links: exclusive create instead
+            try:
+                with new.path.open("x", encoding="utf-8") as handle:
+                    handle.write(new.text)
+            except FileExistsError:
+                raise NewItemError(f"文件 {new.path} 已存在，不会覆盖") from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return new.path

@@ -31,6 +31,7 @@ from pipeline import new_item, parallel
 from pipeline.config import Config
 from pipeline.docx_read import IMAGE_TOKEN, Converted, Refused, read_docx
 from pipeline.new_item import NewItemError
+from pipeline.scanners import Scanners, normalise
 from pipeline.word_layout import AttachmentLine, squeeze
 
 DOCUMENT_SUFFIXES = (".docx",)
@@ -212,6 +213,7 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
             for _, file in matches[path][0]:
                 claimed.setdefault(file.resolve(), path)
 
+    scanners = Scanners(config.confidentiality, config.portal.public_phones)
     planned: dict[Path, Path] = {}  # item path → source document
     for path in documents:
         owner = claimed.get(path.resolve())
@@ -222,7 +224,7 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
         if isinstance(result, Refused):
             outcomes.append(Outcome(path, refused=str(result)))
             continue
-        outcome = _outcome(path, result, matches.get(path, ([], [])), content, config, options)
+        outcome = _outcome(path, result, matches.get(path, ([], [])), content, config, options, scanners)
         if outcome.item is not None and outcome.refused is None:
             first = planned.get(outcome.item)
             if first is not None:
@@ -235,8 +237,14 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
     return tuple(sorted(outcomes, key=lambda o: (order.get(o.source, -1), str(o.source))))
 
 
-def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]], content: Path, config: Config, options: Options) -> Outcome:
+def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]], content: Path, config: Config, options: Options,
+             scanners: Scanners) -> Outcome:
     layout = doc.layout
+    for margin in doc.margins:  # headers and footers are not imported: a 密级标志 there must not vanish with them
+        marks = [hit.match for hit in scanners.marker.scan(normalise(margin))]
+        if marks:
+            return Outcome(path, refused=f"页眉或页脚中有密级标志“{marks[0]}”：涉密信息不公开，不能导入。如已按规定解密，"
+                                         "请先在 Word 中删去标志并由审签领导确认后再导入")
     notes = list(doc.notes)
     found: list[str] = []
     remarks = [f"导入自 {path.name}（portal import）"]

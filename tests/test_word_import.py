@@ -331,3 +331,21 @@ def test_attachments_beside_the_document_and_what_the_import_notes(content_copy,
     assert "落款单位“南岸县商务局”与子站“东湖区商务局”" in done.stdout
     assert "附件2“企业名单”未找到文件" in done.stdout
     assert not any(b"not for the public" in f.read_bytes() for f in (content_copy / "files").rglob("*") if f.is_file())
+
+
+def test_a_classification_mark_in_the_header_refuses_the_document(tmp_path):
+    """Headers and footers are not imported, so a 密级标志 there would vanish with them."""
+    from docx import Document
+
+    from pipeline.word_import import Options, plan
+
+    doc = Document()
+    doc.sections[0].header.paragraphs[0].text = "秘密★1年"
+    doc.add_paragraph("东湖区外贸形势分析").alignment = 1
+    doc.add_paragraph(fx.BODY)
+    doc.save(str(tmp_path / "分析.docx"))
+    doc.sections[0].header.paragraphs[0].text = "东湖区商务局"  # an ordinary header is fine
+    doc.save(str(tmp_path / "普通.docx"))
+    outcomes = {o.source.name: o for o in plan([tmp_path], tmp_path / "content", CONFIG, Options("donghu", "local", author="李晓梅"))}
+    assert "页眉或页脚中有密级标志“秘密★" in outcomes["分析.docx"].refused
+    assert outcomes["普通.docx"].imported
