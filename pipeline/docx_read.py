@@ -28,6 +28,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import mammoth
@@ -50,6 +51,10 @@ IMAGE_TYPES = {  # magic bytes → extension
     b"GIF87a": "gif",
     b"GIF89a": "gif",
 }
+
+
+# what reading a damaged zip member can raise (a bad CRC, a broken deflate stream, an unknown method …)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError, NotImplementedError, KeyError)
 
 
 class Refused(Exception):
@@ -114,7 +119,7 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         raise Refused("文件已损坏（.docx 的 zip 结构无法读取），可能下载或拷贝不完整。请向报送单位重新索要文件") from None
     if "word/document.xml" not in names:
         if "xl/workbook.xml" in names:
@@ -136,7 +141,7 @@ def _xml(archive: zipfile.ZipFile, name: str):
         data = archive.read(name)
     except KeyError:
         return None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+    except ZIP_ERRORS:
         raise Refused(f"文件已损坏（{name} 无法解压）。请向报送单位重新索要文件") from None
     try:
         return etree.fromstring(data, _PARSER)
@@ -341,7 +346,7 @@ def _for_mammoth(archive: zipfile.ZipFile, styles) -> bytes:
                 continue
             try:
                 data = _slim_styles(styles) if name == "word/styles.xml" and styles is not None else archive.read(name)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+            except ZIP_ERRORS:
                 raise Refused(f"文件已损坏（{name} 无法解压）。请向报送单位重新索要文件") from None
             packed.writestr(name, data)
     return out.getvalue()
@@ -384,7 +389,7 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
         try:
             with img.open() as handle:
                 blob = handle.read(MAX_PART + 1)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        except ZIP_ERRORS + (KeyError,):
             skipped.append("无法读取的图片")
             return {"src": f"{IMAGE_TOKEN}skip"}
         name = _image_name(blob) if len(blob) <= MAX_PART else None
