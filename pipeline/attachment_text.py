@@ -247,10 +247,13 @@ def _text_attributes():
     return _ATTRIBUTE_XPATH
 
 
-def _package_sweep(data: bytes, depth: int, label: str, parsed: dict | None = None) -> tuple[list[Piece], list[str], list[str]]:
+def _package_sweep(data: bytes, depth: int, label: str, parsed: dict | None = None,
+                   covered: frozenset[str] = frozenset()) -> tuple[list[Piece], list[str], list[str]]:
     """Every text node and attribute value of every XML part, and embedded files extracted
     in turn; (pieces, hidden, unreadable parts).  ``parsed``: parts already parsed by the
-    format's library (zip member name → element), not parsed twice."""
+    format's library (zip member name → element), not parsed twice; ``covered``: parts whose
+    text the format's reader already took (only their attributes are swept).  Formatting parts
+    (styles, themes, fonts, numbering, settings) hold no text a document shows and are skipped."""
     from lxml import etree
 
     pieces: list[Piece] = []
@@ -262,6 +265,8 @@ def _package_sweep(data: bytes, depth: int, label: str, parsed: dict | None = No
             if info.is_dir():
                 continue
             lower = name.lower()
+            if _FORMATTING.search(lower):
+                continue
             root = (parsed or {}).get(name)
             blob = zf.read(info) if root is None else b""
             if root is not None or lower.endswith((".xml", ".rels", ".vml")):
@@ -269,11 +274,11 @@ def _package_sweep(data: bytes, depth: int, label: str, parsed: dict | None = No
                     root = etree.fromstring(blob, _safe_parser()) if root is None else root
                 except Exception:  # noqa: BLE001
                     raise Unreadable(f"{label}内部部件 {name} 不是有效的 XML") from None
-                texts = [str(t) for t in _NONBLANK_TEXT(root)]
+                texts = [] if name in covered else [str(t) for t in _NONBLANK_TEXT(root)]
                 if texts:
                     pieces.append(Piece(f"{label}内部部件 {name}", "\n".join(texts)))
                 if not lower.endswith(".rels"):  # attributes that carry words: alt text, authors, sheet names …
-                    attrs = [] if _FORMATTING.search(lower) else [str(v) for v in _text_attributes()(root) if str(v).strip()]
+                    attrs = [str(v) for v in _text_attributes()(root) if str(v).strip()]
                     if attrs:
                         pieces.append(Piece(f"{label}内部部件 {name} 的属性", "\n".join(attrs)))
                 else:
@@ -339,7 +344,8 @@ def _docx(data: bytes, depth: int) -> Extracted:
         hidden.append(f"有 {revisions} 处未接受的修订（修订模式下删除或插入的文字仍在文件里）")
     if hidden_runs:
         hidden.append(f"有 {hidden_runs} 处隐藏文字（字体设为“隐藏”）")
-    swept, inner_hidden, unreadable = _package_sweep(data, depth, "", parsed)
+    covered = frozenset(name for name in parsed if name.startswith("word/"))  # their paragraphs were read above
+    swept, inner_hidden, unreadable = _package_sweep(data, depth, "", parsed, covered)
     return Extracted("docx", tuple(pieces + swept), tuple(hidden + inner_hidden), tuple(unreadable))
 
 

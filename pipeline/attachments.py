@@ -472,6 +472,7 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
 
     blocked: set[str] = set()
     live = [o.path for o in published]
+    live_set = set(live)
 
     def block(path: str, finding: Finding) -> None:
         blocked.add(path)
@@ -481,7 +482,7 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
     def settle() -> None:
         """Withhold published owners that refer to a withheld file, to a fixed point."""
         while True:
-            dark = [p for p in owners if p not in live or p in blocked]
+            dark = [p for p in owners if p not in live_set or p in blocked]
             dark_reals = {t.real: p for p in sorted(dark) for t in refs[p].targets}
             dark_hashes = {digests[r]: p for r, p in sorted(dark_reals.items(), reverse=True) if digests.get(r)}
             changed = False
@@ -600,7 +601,7 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
             digest = digests.get(t.real)
             prev = files.get(t.rel)
             files[t.rel] = AttachedFile(t.rel, t.real, digest or "", (prev.owners if prev else ()) + (path,))
-    dark_files = sorted({t.rel for p in owners if p not in live or p in blocked for t in refs[p].targets})
+    dark_files = sorted({t.rel for p in owners if p not in live_set or p in blocked for t in refs[p].targets})
     referenced = {t.rel for r in refs.values() for t in r.targets}
     for rel in index.all:
         if rel not in referenced:
