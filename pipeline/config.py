@@ -26,7 +26,7 @@ from pipeline.model import KINDS as ITEM_KINDS
 if TYPE_CHECKING:
     from pipeline.review_config import ReviewRules
 
-SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")
+SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")  # the default kinds (sites.yaml ``kinds`` may name others)
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
 RESERVED_IDS = frozenset({"about", "assets", "column", "feed", "files", "index", "pagefind", "search", "stats", "xxgk"})
 # 全国政府网站“我为政府网站找错”平台（国办政府网站管理）的纠错页
@@ -79,6 +79,42 @@ class Portal:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SiteKind:
+    """子站类别（sites.yaml ``kinds``）：导航标签、是否参加排名、列入哪张统计表、是否为市局主站。
+    增加一类子站（乡镇、驻外办事处……）只需在配置中增加一项。"""
+
+    id: str  # what a site's ``kind`` says, e.g. 县市区
+    label: str  # the nav section's name
+    ranked: bool = True  # ranked within its kind in the statistics (市站 is listed, not ranked)
+    table: str = ""  # id of the statistics table its sites are listed in (``stats_tables``)
+    main: bool = False  # the bureau's own site: 发布机构 is the portal's name; a single one is not a nav group
+
+
+@dataclass(frozen=True)
+class StatsTable:
+    """统计页的一张表（sites.yaml ``stats_tables``），列出 ``table`` 为其 id 的各类子站。"""
+
+    id: str
+    title: str
+
+
+DEFAULT_KINDS = (
+    SiteKind("市站", "市局", ranked=False, table="county", main=True),
+    SiteKind("科室", "科室", table="sections"),
+    SiteKind("事业单位", "事业单位", table="institutions"),
+    SiteKind("县市区", "县市区", table="county"),
+    SiteKind("开发区", "开发区", table="zones"),
+)
+# Table groups as in seed 000: 附件1 = 市站 + 县市区 (市站 listed, not ranked), 附件2 = 科室.
+DEFAULT_STATS_TABLES = (
+    StatsTable("county", "市站、县市区子站信息量统计表"),
+    StatsTable("sections", "市局科室子站信息量统计表"),
+    StatsTable("institutions", "事业单位子站信息量统计表"),
+    StatsTable("zones", "开发区子站信息量统计表"),
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +183,15 @@ class Config:
     confidentiality: ConfidentialityRules = field(default_factory=lambda: ConfidentialityRules())  # confidentiality.yaml (保密审查)
     upstream: UpstreamConfig = field(default_factory=lambda: UpstreamConfig())  # upstream.yaml (查重)
     review: "ReviewRules" = field(default_factory=lambda: _default_review())  # reviewers.yaml (审签人, 签名审签)
+    kinds: tuple[SiteKind, ...] = DEFAULT_KINDS  # sites.yaml kinds (子站类别, in display order)
+    stats_tables: tuple[StatsTable, ...] = DEFAULT_STATS_TABLES  # sites.yaml stats_tables
     website_report: Any = field(default_factory=lambda: _website_report_defaults())  # website_report.yaml (网站工作年度报表)
+
+    def kind(self, kind_id: str) -> SiteKind:
+        return next(k for k in self.kinds if k.id == kind_id)
+
+    def kinds_in_table(self, table_id: str) -> tuple[str, ...]:
+        return tuple(k.id for k in self.kinds if k.table == table_id)
 
     def sites_of_kind(self, kind: str) -> tuple[Site, ...]:
         return tuple(s for s in self.sites if s.kind == kind)
@@ -273,12 +317,46 @@ def load_columns(path: Path) -> tuple[Column, ...]:
     return tuple(sorted(columns, key=lambda c: (c.order, c.id)))
 
 
-def load_sites(path: Path, columns: tuple[Column, ...]) -> tuple[Site, ...]:
+def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[StatsTable, ...]]:
+    """子站类别与统计表（sites.yaml ``kinds``、``stats_tables``；省略时为市站、科室、事业单位、县市区、开发区）。"""
+    tables = DEFAULT_STATS_TABLES
+    if data.get("stats_tables") is not None:
+        entries = data["stats_tables"]
+        if not isinstance(entries, list) or not entries:
+            raise ConfigError(path, "stats_tables 应当是列表，每项含 id 与 title")
+        tables = tuple(_build(StatsTable, path, _mapping(path, e, f"stats_tables 第 {n} 项："), f"stats_tables 第 {n} 项：", ("id", "title"))
+                       for n, e in enumerate(entries, 1))
+    kinds = DEFAULT_KINDS
+    if data.get("kinds") is not None:
+        entries = data["kinds"]
+        if not isinstance(entries, list) or not entries:
+            raise ConfigError(path, "kinds 应当是列表，每项含 id（类别名）与 label（导航标签）")
+        parsed = []
+        for n, entry in enumerate(entries, 1):
+            where = f"kinds 第 {n} 项："
+            entry = _only(path, entry, where, ("id", "label", "ranked", "table", "main"), ("id", "label"))
+            for flag in ("ranked", "main"):
+                if flag in entry and not isinstance(entry[flag], bool):
+                    raise ConfigError(path, f"{where}{flag} 只能是 true 或 false")
+            parsed.append(SiteKind(str(entry["id"]), str(entry["label"]), entry.get("ranked", True), str(entry.get("table") or ""), entry.get("main", False)))
+        kinds = tuple(parsed)
+    ids = [k.id for k in kinds]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(path, f"kinds 中的类别重复：{'、'.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+    table_ids = {t.id for t in tables}
+    for kind in kinds:
+        if kind.table and kind.table not in table_ids:
+            raise ConfigError(path, f"类别 “{kind.id}” 的 table “{kind.table}” 不在 stats_tables 中（可选：{'、'.join(sorted(table_ids))}）")
+    return kinds, tables
+
+
+def load_sites(path: Path, columns: tuple[Column, ...], kinds: tuple[SiteKind, ...] = DEFAULT_KINDS) -> tuple[Site, ...]:
     data = _mapping(path, _read_yaml(path), "sites.yaml ")
     entries = data.get("sites")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(path, "需要非空列表 “sites”")
     column_ids = [c.id for c in columns]
+    kind_ids = [k.id for k in kinds]
     sites, seen = [], set()
     for n, entry in enumerate(entries, 1):
         where = f"第 {n} 个子站："
@@ -291,14 +369,14 @@ def load_sites(path: Path, columns: tuple[Column, ...]) -> tuple[Site, ...]:
             raise ConfigError(path, f"{where}id “{site.id}” 重复")
         if site.id in RESERVED_IDS:
             raise ConfigError(path, f"{where}id “{site.id}” 是门户保留的网址目录，请换一个（保留：{'、'.join(sorted(RESERVED_IDS))}）")
-        if site.kind not in SITE_KINDS:
-            raise ConfigError(path, f"{where}kind “{site.kind}” 无效，可选：{'、'.join(SITE_KINDS)}")
+        if site.kind not in kind_ids:
+            raise ConfigError(path, f"{where}kind “{site.kind}” 无效，可选：{'、'.join(kind_ids)}（类别在本文件的 kinds 中定义）")
         for cid in site.columns:
             if cid not in column_ids:
                 raise ConfigError(path, f"{where}栏目 “{cid}” 不在 columns.yaml 中")
         seen.add(site.id)
         sites.append(site)
-    return tuple(sorted(sites, key=lambda s: (SITE_KINDS.index(s.kind), s.order, s.id)))
+    return tuple(sorted(sites, key=lambda s: (kind_ids.index(s.kind), s.order, s.id)))
 
 
 def load_config(config_dir: Path | str) -> Config:
@@ -308,7 +386,9 @@ def load_config(config_dir: Path | str) -> Config:
         raise ConfigError(root, "配置目录不存在")
     portal = load_portal(root / "portal.yaml")
     columns = load_columns(root / "columns.yaml")
-    sites = load_sites(root / "sites.yaml", columns)
+    kinds, stats_tables = load_kinds(root / "sites.yaml", _mapping(root / "sites.yaml", _read_yaml(root / "sites.yaml"), "sites.yaml "))
+    sites = load_sites(root / "sites.yaml", columns, kinds)
+    kind_ids = tuple(k.id for k in kinds)
     return Config(
         root=root,
         portal=portal,
@@ -316,12 +396,14 @@ def load_config(config_dir: Path | str) -> Config:
         columns=columns,
         site_by_id={s.id: s for s in sites},
         column_by_id={c.id: c for c in columns},
-        quotas=load_quotas(root / "quotas.yaml", sites),
-        scoring=load_scoring(root / "scoring.yaml"),
+        quotas=load_quotas(root / "quotas.yaml", sites, kind_ids),
+        scoring=load_scoring(root / "scoring.yaml", kind_ids),
         health=load_health(root / "health.yaml"),
         confidentiality=load_confidentiality(root / "confidentiality.yaml"),
         upstream=load_upstream(root / "upstream.yaml"),
         review=_load_review(root / "reviewers.yaml", tuple(s.id for s in sites)),
+        kinds=kinds,
+        stats_tables=stats_tables,
         website_report=_load_website_report(root / "website_report.yaml", columns, sites),
     )
 
@@ -477,13 +559,13 @@ def _int(path: Path, value: Any, where: str) -> int:
     return value
 
 
-def _points(path: Path, value: Any, where: str) -> Points:
+def _points(path: Path, value: Any, where: str, site_kinds: tuple[str, ...] = SITE_KINDS) -> Points:
     if isinstance(value, dict):
-        keys = set(SITE_KINDS) | set(ITEM_KINDS) | {"default"}
+        keys = set(site_kinds) | set(ITEM_KINDS) | {"default"}
         table = []
         for key, v in value.items():
             if key not in keys:
-                raise ConfigError(path, f"{where}分值的键 “{key}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(SITE_KINDS)}")
+                raise ConfigError(path, f"{where}分值的键 “{key}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(site_kinds)}")
             table.append((str(key), _int(path, v, f"{where}{key} 的分值")))
         default = dict(table).pop("default", 0)
         return Points(default, tuple((k, v) for k, v in table if k != "default"))
@@ -501,7 +583,7 @@ def _only(path: Path, entry: Any, where: str, known: tuple[str, ...], required: 
     return entry
 
 
-def parse_scoring(path: Path, data: Any) -> ScoringScheme:
+def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KINDS) -> ScoringScheme:
     data = _only(path, data if data is not None else {}, "scoring.yaml ", ("name", "base", "item_points", "item_rules", "adoption", "minimums"))
     rules = []
     for n, entry in enumerate(data.get("item_rules") or [], 1):
@@ -510,7 +592,7 @@ def parse_scoring(path: Path, data: Any) -> ScoringScheme:
         kind = entry.get("kind")
         if kind is not None and kind not in ITEM_KINDS:
             raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
-        rules.append(ItemRule(_points(path, entry["points"], where), kind, _int(path, entry.get("min_chars", 0), f"{where}min_chars ")))
+        rules.append(ItemRule(_points(path, entry["points"], where, site_kinds), kind, _int(path, entry.get("min_chars", 0), f"{where}min_chars ")))
     levels, seen = [], set()
     for n, entry in enumerate(data.get("adoption") or [], 1):
         where = f"adoption 第 {n} 条："
@@ -519,7 +601,7 @@ def parse_scoring(path: Path, data: Any) -> ScoringScheme:
         if level in seen:
             raise ConfigError(path, f"{where}采用级别 “{level}” 重复")
         seen.add(level)
-        levels.append(AdoptionLevel(level, _points(path, entry["points"], where), str(entry.get("group") or "")))
+        levels.append(AdoptionLevel(level, _points(path, entry["points"], where, site_kinds), str(entry.get("group") or "")))
     minimums = []
     for n, entry in enumerate(data.get("minimums") or [], 1):
         where = f"minimums 第 {n} 条："
@@ -533,17 +615,17 @@ def parse_scoring(path: Path, data: Any) -> ScoringScheme:
     return ScoringScheme(
         name=str(data.get("name") or ""),
         base=_int(path, data.get("base", 0), "base "),
-        item_points=_points(path, data.get("item_points", 1), "item_points "),
+        item_points=_points(path, data.get("item_points", 1), "item_points ", site_kinds),
         item_rules=tuple(rules),
         adoption=tuple(levels),
         minimums=tuple(minimums),
     )
 
 
-def load_scoring(path: Path) -> ScoringScheme:
+def load_scoring(path: Path, site_kinds: tuple[str, ...] = SITE_KINDS) -> ScoringScheme:
     if not path.is_file():
-        return parse_scoring(path, DEFAULT_SCORING)
-    return parse_scoring(path, _read_yaml(path))
+        return parse_scoring(path, DEFAULT_SCORING, site_kinds)
+    return parse_scoring(path, _read_yaml(path), site_kinds)
 
 
 def _quota(path: Path, value: Any, where: str) -> Quota:
@@ -559,14 +641,14 @@ def _quota(path: Path, value: Any, where: str) -> Quota:
     return quota
 
 
-def load_quotas(path: Path, sites: tuple[Site, ...]) -> Quotas:
+def load_quotas(path: Path, sites: tuple[Site, ...], site_kinds: tuple[str, ...] = SITE_KINDS) -> Quotas:
     if not path.is_file():
         return Quotas()
     data = _only(path, _read_yaml(path) or {}, "quotas.yaml ", ("defaults", "sites"))
     by_kind = []
     for kind, value in (_mapping(path, data.get("defaults") or {}, "defaults ")).items():
-        if kind not in SITE_KINDS:
-            raise ConfigError(path, f"defaults 的子站类别 “{kind}” 无效，可选：{'、'.join(SITE_KINDS)}")
+        if kind not in site_kinds:
+            raise ConfigError(path, f"defaults 的子站类别 “{kind}” 无效，可选：{'、'.join(site_kinds)}")
         by_kind.append((kind, _quota(path, value, f"defaults.{kind}：")))
     ids = {s.id for s in sites}
     by_site = []

@@ -40,7 +40,7 @@ class Entry:
 def publisher(item, config: Config) -> str:
     """发布机构: the sub-site's unit, or the bureau itself for the main site."""
     site = config.site_by_id[item.site]
-    return site.name if site.kind != "市站" else config.portal.name
+    return config.portal.name if config.kind(site.kind).main else site.name
 
 
 def catalogue(published: Iterable, config: Config) -> tuple[Entry, ...]:

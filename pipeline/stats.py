@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline import quotas, scoring
-from pipeline.config import SITE_KINDS, Config, Quota, Site
+from pipeline.config import Config, Quota, Site
 
-UNRANKED_KINDS = ("市站",)
 CHANNEL_ORDER = ("网站", "微信", "微博", "政务客户端", "今日头条", "抖音")
 
 
@@ -55,10 +54,7 @@ class SiteFigures:
 class GroupFigures:
     kind: str
     sites: tuple[SiteFigures, ...]
-
-    @property
-    def ranked(self) -> bool:
-        return self.kind not in UNRANKED_KINDS
+    ranked: bool = True  # the kind's ``ranked`` (sites.yaml kinds): 市站 is listed, not ranked
 
     @property
     def total(self) -> int:
@@ -136,8 +132,8 @@ def _same_day_last_year(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _ranks(group_kind: str, values) -> list[int | None]:
-    if group_kind in UNRANKED_KINDS:
+def _ranks(ranked: bool, values) -> list[int | None]:
+    if not ranked:
         return [None] * len(values)
     return competition_ranks(values)
 
@@ -183,18 +179,18 @@ def year_stats(counted, config: Config, year: int, as_of: date) -> YearStats:
         }))
 
     groups = []
-    for kind in SITE_KINDS:
-        members = [(s, d) for s, d in raw if s.kind == kind]
+    for kind in config.kinds:
+        members = [(s, d) for s, d in raw if s.kind == kind.id]
         if not members:
             continue
-        ranks = _ranks(kind, [d["count"] for _, d in members])
-        prev_ranks = _ranks(kind, [d["previous"] for _, d in members])
-        q_ranks = [_ranks(kind, [d["quarters"][q] for _, d in members]) for q in range(4)]
+        ranks = _ranks(kind.ranked, [d["count"] for _, d in members])
+        prev_ranks = _ranks(kind.ranked, [d["previous"] for _, d in members])
+        q_ranks = [_ranks(kind.ranked, [d["quarters"][q] for _, d in members]) for q in range(4)]
         sites = tuple(
             SiteFigures(site=s, rank=ranks[n], previous_rank=prev_ranks[n], quarter_ranks=tuple(q_ranks[q][n] for q in range(4)), **d)
             for n, (s, d) in enumerate(members)
         )
-        groups.append(GroupFigures(kind, sites))
+        groups.append(GroupFigures(kind.id, sites, kind.ranked))
 
     all_items = [i for items in this_year.values() for i in items]
     channel_counts = Counter(ch for item in all_items for ch in item.channels)
@@ -261,7 +257,7 @@ def month_report(counted, config: Config, year: int, month: int, as_of: date) ->
     groups = []
     for g in stats.groups:
         counts = [s.months[month - 1] for s in g.sites]
-        ranks = _ranks(g.kind, counts)
+        ranks = _ranks(g.ranked, counts)
         rows = []
         for n, s in enumerate(g.sites):
             adopted = Counter(level for item in in_month.get(s.site.id, ()) for level in item.adopted)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pipeline.config import SITE_KINDS, Config
+from pipeline.config import Config
 from pipeline.render.common import front_matter, md_escape, pager, paginate, rel, ymd
 
 
@@ -87,12 +87,12 @@ def portal_home(published, by_column_all: dict, config: Config, notices: str = "
         body.append(_block(doc, column.name, f"column/{column.id}/index.md", items, config, True))
     body.append("</div>\n\n")
     body.append("## 子站导航\n\n")
-    for kind in SITE_KINDS:
-        sites = config.sites_of_kind(kind)
+    for kind in config.kinds:
+        sites = config.sites_of_kind(kind.id)
         if not sites:
             continue
         links = " · ".join(f"[{md_escape(s.name)}]({s.id}/index.md)" for s in sites)
-        body.append(f"**{kind}**：{links}\n{{ .site-directory }}\n\n")
+        body.append(f"**{md_escape(kind.id)}**：{links}\n{{ .site-directory }}\n\n")
     return "".join(body)
 
 

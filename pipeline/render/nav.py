@@ -8,9 +8,7 @@ for 100 or 50,000 items.  Other stages contribute whole sections (统计, 信息
 
 from __future__ import annotations
 
-from pipeline.config import SITE_KINDS, Config
-
-KIND_LABELS = {"市站": "市局", "科室": "科室", "事业单位": "事业单位", "县市区": "县市区", "开发区": "开发区"}
+from pipeline.config import Config
 
 
 def site_section(site, config: Config) -> list:
@@ -20,14 +18,14 @@ def site_section(site, config: Config) -> list:
 def build_nav(config: Config, pages=(), extra_sections=()) -> list:
     nav: list = [{"首页": "index.md"}]
     nav.append({"栏目": [{c.name: f"column/{c.id}/index.md"} for c in config.columns]})
-    for kind in SITE_KINDS:
-        sites = config.sites_of_kind(kind)
+    for kind in config.kinds:  # sub-sites grouped by kind (sites.yaml kinds: label, order)
+        sites = config.sites_of_kind(kind.id)
         if not sites:
             continue
-        if kind == "市站" and len(sites) == 1:
-            nav.append({KIND_LABELS[kind]: site_section(sites[0], config)})
+        if kind.main and len(sites) == 1:
+            nav.append({kind.label: site_section(sites[0], config)})
         else:
-            nav.append({KIND_LABELS[kind]: [{s.name: site_section(s, config)} for s in sites]})
+            nav.append({kind.label: [{s.name: site_section(s, config)} for s in sites]})
     nav.extend(extra_sections)
     if pages:
         nav.append({"关于": [{p.title: p.docs_path} for p in pages]})

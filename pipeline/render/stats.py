@@ -22,13 +22,6 @@ from pipeline.config import Config
 from pipeline.render import charts
 from pipeline.render.common import front_matter, md_escape
 
-# Table groups as in seed 000: 附件1 = 市站 + 县市区 (市站 listed, not ranked), 附件2 = 科室.
-TABLES = (
-    ("county", "市站、县市区子站信息量统计表", ("市站", "县市区")),
-    ("sections", "市局科室子站信息量统计表", ("科室",)),
-    ("institutions", "事业单位子站信息量统计表", ("事业单位",)),
-    ("zones", "开发区子站信息量统计表", ("开发区",)),
-)
 QUARTERS = ("一季度", "二季度", "三季度", "四季度")
 BEHIND = "落后"
 
@@ -79,7 +72,9 @@ def to_markdown(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def group_table(key: str, title: str, kinds, ys: stats_mod.YearStats) -> Table | None:
+def group_table(key: str, title: str, kinds, ys: stats_mod.YearStats, whole_city: bool = False) -> Table | None:
+    """One statistics table (sites.yaml ``stats_tables``) of the sites of ``kinds``; ``whole_city``:
+    the table lists the bureau's own site, so its total row is 全市合计."""
     groups = [g for g in ys.groups if g.kind in kinds]
     if not groups:
         return None
@@ -102,7 +97,7 @@ def group_table(key: str, title: str, kinds, ys: stats_mod.YearStats) -> Table |
             rows.append(tuple(row))
     sites = [s for g in groups for s in g.sites]
     same = sum(s.previous_same_period for s in sites)
-    total = ["全市合计" if "市站" in kinds else "合计", sum(s.previous for s in sites), None, sum(s.count for s in sites), None,
+    total = ["全市合计" if whole_city else "合计", sum(s.previous for s in sites), None, sum(s.count for s in sites), None,
              round(sum(s.count for s in sites) / same - 1, 4) if same else None]
     for q in range(qs):
         total += [sum(s.quarters[q] for s in sites), None]
@@ -135,16 +130,19 @@ def _block(doc_dir: str, table: Table, chart: str | None, ys: stats_mod.YearStat
     return "".join(out)
 
 
-def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dict) -> str:
+def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dict, config: Config) -> str:
     doc_dir = f"stats/{ys.year}"
     through = "全年" if ys.as_of.year > ys.year else f"截至 {ys.as_of.month} 月 {ys.as_of.day} 日"
     meta = {"title": f"{ys.year} 年信息量统计", "hide": ["toc"]}
     body = [front_matter(meta), f"# {ys.year} 年信息量统计\n\n",
             f"统计范围：{ys.year} 年{through}（统计日 {ys.as_of.isoformat()}）已发布的信息，"
-            "不同渠道、不同子站发布的相同信息计 1 条。排名为同组单位按条数排名，并列同名次、其后名次顺延；市站不参加排名。"
+            "不同渠道、不同子站发布的相同信息计 1 条。排名为同组单位按条数排名，并列同名次、其后名次顺延；"
+            f"{'、'.join(k.id for k in config.kinds if not k.ranked) or '各类子站均'}{'不参加排名' if any(not k.ranked for k in config.kinds) else '参加排名'}。"
             "“落后”：完成数低于全年任务按日折算的进度，或有已结束月份未完成月度任务。\n{ .stats-note }\n\n"]
-    for key, title, kinds in TABLES:
-        table = group_table(key, title, kinds, ys)
+    for spec in config.stats_tables:
+        kinds = config.kinds_in_table(spec.id)
+        key, title = spec.id, spec.title
+        table = group_table(key, title, kinds, ys, any(config.kind(k).main for k in kinds))
         if table is None:
             continue
         sites = [s for g in ys.groups if g.kind in kinds for s in g.sites]
@@ -238,7 +236,7 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
 
     for year in years:
         ys, previous = figures(year), figures(year - 1)
-        files[f"stats/{year}/index.md"] = year_page(ys, previous, files)
+        files[f"stats/{year}/index.md"] = year_page(ys, previous, files, config)
         index.append(f"| [{year} 年]({year}/index.md) | {ys.unique_total} |\n")
         nav.append({f"{year} 年": f"stats/{year}/index.md"})
     months = stats_mod.months_with_items(counted, config, as_of)
