@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pipeline import docs_tree, manifest, mkdocs_build, numbering, publication, publish, search_index, stats
+from pipeline import audit, docs_tree, manifest, mkdocs_build, numbering, publication, publish, search_index, stats
 from pipeline.attachments import ChangedFile
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
@@ -128,9 +128,9 @@ class BuildFailed(Exception):
 # The last checks on the complete new site, after rendering and indexing and before the swap:
 # each is called as check(site_dir, publication, config) and returns findings; any error — or
 # an exception — fails the build, and the new site is never put in place.  The output audit
-# (issue 12 §8) plugs in here.
+# (issue 12 §8) reads every file of the new site back with the gate's scanners.
 PublishCheck = Callable[[Path, publication.Publication, Config], Iterable[Finding]]
-PUBLISH_CHECKS: tuple[PublishCheck, ...] = ()
+PUBLISH_CHECKS: tuple[PublishCheck, ...] = (audit.publish_check,)  # 上线前终审 (pipeline/audit.py)
 
 _STAGES = {"pipeline": "读取与审查", "docs_tree": "生成 docs 树", "mkdocs": "渲染网站（mkdocs）", "pagefind": "站内搜索索引（Pagefind）",
            "publish": "发布前检查与网站清单", "swap": "替换网站目录"}

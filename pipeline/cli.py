@@ -704,6 +704,48 @@ def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt:
             sys.exit(1)
 
 
+@main.command("audit")
+@click.argument("site", type=click.Path(path_type=Path))
+@CONTENT
+@CONFIG
+@click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="工作目录（缓存；查重数据库默认在此）")
+@DB
+@JOBS
+def audit_cmd(site: Path, content: Path, config_dir: Path, work: Path, db: Path | None, jobs: int | None) -> None:
+    """上线前终审：用保密审查的扫描器检查一个已生成的网站目录 SITE 的每个文件。
+
+    页面文字和属性、RSS/Atom、sitemap、解压后的搜索索引、JSON/CSV 和附件内容中的密级标志、个人信息、敏感词，
+    以及未发布条目（按 --content 审查得出）的标题、网址、正文片段和附件。逐个列出“文件：[规则] 命中的文字”；
+    有任何命中时退出码为 1。portal build 在替换网站目录之前自动做同样的检查。
+    """
+    from pipeline import audit
+
+    config = _load_config(config_dir)
+    if not site.is_dir():
+        click.echo(f"参数错误：{site} 不是目录", err=True)
+        sys.exit(1)
+    if not content.is_dir():
+        click.echo(f"参数错误：内容目录 {content} 不存在（未发布条目从这里审查得出）", err=True)
+        sys.exit(1)
+    try:
+        pub = publication.run(content, config, upstream_db=db or work / "upstream.sqlite", cache_dir=work / "cache", jobs=jobs,
+                              upstream_read_only=True)
+        failed = infrastructure_failures(pub.findings)
+        if failed:
+            for f in failed:
+                click.echo("  " + f.text(), err=True)
+            click.echo("终审无法完成：未发布条目无法确定（见上）。", err=True)
+            sys.exit(1)
+        report = audit.run_audit(site, pub, config, jobs)
+    except audit.AuditError as exc:
+        click.echo(f"终审无法完成：{exc}", err=True)
+        sys.exit(1)
+    for hit in report.hits:
+        click.echo(hit.text())
+    click.echo(audit.audit_summary(report), err=True)
+    sys.exit(1 if report.hits else 0)
+
+
 @main.command("verify")
 @click.argument("target")
 @click.option("--allowed-signers", type=click.Path(path_type=Path), default=None,

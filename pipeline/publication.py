@@ -39,6 +39,9 @@ class Publication:
     # files of content/files/ that may be copied into the site (pipeline.attachments): only
     # those published items and pages refer to, never one a withheld item refers to
     attached: tuple = ()  # tuple[attachments.AttachedFile, ...]
+    # files of content/files/ that withheld items or pages refer to, as (files/… path, path on
+    # disk): never copied; the output audit (pipeline.audit) checks no site file has their bytes
+    withheld_attachments: tuple[tuple[str, str], ...] = ()
 
     @property
     def counted(self) -> tuple:
@@ -135,7 +138,7 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     # 4. attachments belong to their items: a file any withheld item or page refers to stays
     #    withheld (and so does every published item linking it); the contents of the rest are
     #    scanned.  After dedup, so that reposts own their files too; before numbering.
-    published, withheld, static_pages, attached, attachment_findings = _attachments(
+    published, withheld, static_pages, attached, attachment_findings, withheld_files = _attachments(
         content_dir, config, published, withheld, loaded, markdown, cache_dir, jobs)
     findings.extend(attachment_findings)
     # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
@@ -150,11 +153,11 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     as_of = published[0].date if published else None
     return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of,
                        index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned, notes=notes,
-                       pages=static_pages, attached=attached)
+                       pages=static_pages, attached=attached, withheld_attachments=withheld_files)
 
 
 def _attachments(content_dir, config: Config, published: tuple, withheld: tuple, loaded, settings: MarkdownSettings,
-                 cache_dir, jobs) -> tuple[tuple, tuple, tuple, tuple, list[Finding]]:
+                 cache_dir, jobs) -> tuple[tuple, tuple, tuple, tuple, list[Finding], tuple[tuple[str, str], ...]]:
     """Static pages through the gate, then :func:`pipeline.attachments.attach` over every item
     and page: published, withheld, and files that did not load (their raw text)."""
     from pipeline.render import pages as pages_mod  # the page loader lives with its renderer
@@ -185,4 +188,5 @@ def _attachments(content_dir, config: Config, published: tuple, withheld: tuple,
     still = tuple(i for i in published if i.path not in blocked)
     withheld = withheld + tuple(confidentiality.Withheld(i, result.reasons.get(i.path, ())) for i in published if i.path in blocked)
     kept_pages = tuple(p for p in kept_pages if f"pages/{p.name}.md" not in blocked)
-    return still, withheld, kept_pages, result.files, findings
+    withheld_files = tuple((rel, str(content / rel)) for rel in result.withheld_files)
+    return still, withheld, kept_pages, result.files, findings, withheld_files
