@@ -169,6 +169,11 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
     parts = ["word/document.xml", "word/footnotes.xml", "word/endnotes.xml"]
     roots = {name: _xml(archive, name) for name in parts}
     roots = {name: root for name, root in roots.items() if root is not None}
+    document = roots.get("word/document.xml")
+    if document is None or document.tag != _w("document"):
+        if document is not None and "purl.oclc.org/ooxml" in str(document.tag):
+            raise Refused(f"这是“Strict Open XML 文档”格式，无法可靠转换。{SAVE_AS}")
+        raise Refused(f"文件已损坏（word/document.xml 不是 Word 正文）。{SAVE_AS}")
     problems: list[str] = []
 
     changes: list[str] = []
@@ -222,18 +227,17 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
         raise Refused("文档不能导入，导入会把作者已删除、批注或隐藏的文字发布出去：" + "；".join(problems))
 
     notes: list[str] = []
-    document = roots.get("word/document.xml")
-    if document is not None:
-        lost = (
-            ("{http://schemas.openxmlformats.org/drawingml/2006/chart}chart", "图表"),
-            ("{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds", "SmartArt 图形"),
-            (_w("object"), "嵌入对象（OLE）"),
-            ("{http://schemas.openxmlformats.org/officeDocument/2006/math}oMath", "公式"),
-            (_w("altChunk"), "嵌入的其他文档"),
-        )
-        for tag, what in lost:
-            if next(document.iter(tag), None) is not None:
-                notes.append(f"文档中有{what}，导入后不会显示；请在 Word 中把它另存为图片插入，或在正文中用文字说明")
+    # content that mammoth cannot convert
+    lost = (
+        ("{http://schemas.openxmlformats.org/drawingml/2006/chart}chart", "图表"),
+        ("{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds", "SmartArt 图形"),
+        (_w("object"), "嵌入对象（OLE）"),
+        ("{http://schemas.openxmlformats.org/officeDocument/2006/math}oMath", "公式"),
+        (_w("altChunk"), "嵌入的其他文档"),
+    )
+    for tag, what in lost:
+        if next(document.iter(tag), None) is not None:
+            notes.append(f"文档中有{what}，导入后不会显示；请在 Word 中把它另存为图片插入，或在正文中用文字说明")
     return tuple(notes)
 
 

@@ -375,3 +375,19 @@ def test_damaged_documents_are_refused_never_a_traceback(tmp_path):
             refused += 1
             assert "请" in str(exc)
     assert refused > 40  # most damage is noticed (a flipped byte inside an image may not be)
+
+
+def test_strict_open_xml_is_refused(tmp_path):
+    import zipfile
+
+    normal = fx.notice(tmp_path / "普通.docx")
+    strict = tmp_path / "严格.docx"
+    with zipfile.ZipFile(normal) as src, zipfile.ZipFile(strict, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"http://schemas.openxmlformats.org/wordprocessingml/2006/main", b"http://purl.oclc.org/ooxml/wordprocessingml/main")
+            dst.writestr(info, data)
+    with pytest.raises(Refused, match="Strict Open XML"):
+        read_docx(strict.read_bytes())
+    assert read_docx(normal.read_bytes()).layout.title
