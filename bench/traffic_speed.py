@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import resource
 import shutil
 import sys
@@ -61,6 +62,11 @@ def gz_size(path: Path) -> int:
     return n
 
 
+def cpu_seconds() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
@@ -70,21 +76,31 @@ def main() -> None:
     parser.add_argument("--gb", type=float, default=1.0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/traffic-bench"))
+    parser.add_argument("--reuse", action="store_true", help="reuse the logs already generated in --dir (a new store)")
     args = parser.parse_args()
-    shutil.rmtree(args.dir, ignore_errors=True)
-    args.dir.mkdir(parents=True)
     t0 = time.perf_counter()
-    paths, lines = generate(args.dir, args.gb)
+    if args.reuse and (args.dir / "access.log").is_file():
+        paths = [args.dir / n for n in ("access.log.2.gz", "access.log.1", "access.log")]
+        lines = int(args.gb * 1e9 / LINE_BYTES)
+        (args.dir / "traffic.sqlite").unlink(missing_ok=True)
+    else:
+        shutil.rmtree(args.dir, ignore_errors=True)
+        args.dir.mkdir(parents=True)
+        paths, lines = generate(args.dir, args.gb)
     size = sum(p.stat().st_size for p in paths)
     text = sum(p.stat().st_size if not p.name.endswith(".gz") else gz_size(p) for p in paths)
     print(f"generated {lines:,} lines, {text / 1e9:.2f} GB of text ({size / 1e9:.2f} GB on disk) in {time.perf_counter() - t0:.0f} s")
     db = args.dir / "traffic.sqlite"
+    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     report = traffic.ingest(db, list(reversed(paths)), "Asia/Shanghai", args.jobs)
     took = time.perf_counter() - t0
+    cpu = cpu_seconds() - cpu0
     read = sum(f.lines for f in report.files)
     print(f"ingest ({args.jobs} processes): {read:,} lines in {took:.1f} s = {read / took:,.0f} lines/s, {text / 1e6 / took:.0f} MB/s; "
           f"bad lines {sum(f.bad for f in report.files)}")
+    print(f"CPU time (this process + workers): {cpu:.1f} s = {read / cpu:,.0f} lines per CPU-second "
+          f"(wall time above includes waiting for a core on a shared machine: load average {os.getloadavg()[0]:.1f})")
     print(f"peak RSS: this process {rss_mb(resource.RUSAGE_SELF):.0f} MB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
     t0 = time.perf_counter()
     again = traffic.ingest(db, paths, "Asia/Shanghai", args.jobs)

@@ -275,53 +275,73 @@ def _open(path: str, gz: bool):
 
 
 def tally_piece(piece: Piece) -> tuple:
+    """Count one piece, or ``("error", reason)`` when the file cannot be read to the end
+    (a damaged gzip, a file removed meanwhile): then that file is not counted at all."""
+    try:
+        return _tally_piece(piece)
+    except (OSError, EOFError, zlib.error) as exc:
+        return ("error", str(exc) or type(exc).__name__)
+
+
+def _tally_piece(piece: Piece) -> tuple:
     """Count one piece (runs in a worker process for big files).
 
     The loop is :func:`parse_line` and :func:`classify` inlined, with their answers cached per
-    time stamp, per user agent and per (request line, status) — a log repeats all three."""
+    time stamp (→ the day's counters, visitors and salt), per user agent and per (request
+    line, status) — a log repeats all three."""
     days, is_bot = _Days(ZoneInfo(piece.tz)), _Bots()
     salts = dict(piece.salts)
-    salt_of: dict[date, bytes] = {}
     tally = Tally()
     counts, visitors = tally.counts, tally.visitors
     page = KINDS.index("page_views")
     bots = KINDS.index("bots")
     index = {k: n for n, k in enumerate(KINDS)}
-    day_of: dict[bytes, date | None] = {}
+    slots: dict[date, tuple[list, set, bytes]] = {}
+    slot_of_stamp: dict[bytes, tuple | None] = {}
     kind_of: dict[tuple[bytes, bytes], int] = {}
     bot_cache = is_bot.cache
     fast = _FAST.fullmatch
     blake = hashlib.blake2b
+
+    def slot(day: date) -> tuple[list, set, bytes]:
+        found = slots.get(day)
+        if found is None:
+            salt, new = _salt(day, salts, piece.run_secret)
+            if new:
+                tally.new_days.add(day)
+            found = slots[day] = (counts[day], visitors[day], salt)
+        return found
+
+    lines = consumed = bad = 0
+    limit = (1 << 62) if piece.end is None else piece.end - piece.start
     with _open(piece.path, piece.gz) as f:
         _skip(f, piece.start, piece.gz)
-        remaining = None if piece.end is None else piece.end - piece.start
         for raw in f:
-            if remaining is not None:
-                if remaining <= 0:
-                    break
-                remaining -= len(raw)
-            tally.lines += 1
-            tally.consumed += len(raw)
+            if consumed >= limit:
+                break
+            lines += 1
+            consumed += len(raw)
             line = raw.rstrip(b"\r\n")
             m = fast(line) if line.isascii() and len(line) <= MAX_LINE else None
-            day = None
+            where = None
             if m is not None:
                 host, stamp, request, status, agent = m.groups()
-                day = day_of.get(stamp, False)
-                if day is False:
+                where = slot_of_stamp.get(stamp, False)
+                if where is False:
                     day = days.of_stamp(stamp)
-                    if len(day_of) > 200_000:
-                        day_of.clear()
-                    day_of[stamp] = day
-            if day is None:
+                    where = None if day is None else slot(day)
+                    if len(slot_of_stamp) > 200_000:
+                        slot_of_stamp.clear()
+                    slot_of_stamp[stamp] = where
+            if where is None:
                 req = _parse_slow(line, days)
                 if req is None:
                     if line.strip():  # an empty line is neither good nor bad
-                        tally.bad += 1
+                        bad += 1
                         if len(tally.samples) < SAMPLES:
-                            tally.samples.append((tally.lines, line[:160].decode("utf-8", "replace")))
+                            tally.samples.append((lines, line[:160].decode("utf-8", "replace")))
                     continue
-                day, host, agent = req.day, req.host, req.agent
+                where, host, agent = slot(req.day), req.host, req.agent
                 n = index[classify(req, is_bot)]
             else:
                 bot = bot_cache.get(agent)
@@ -332,19 +352,17 @@ def tally_piece(piece: Piece) -> tuple:
                 else:
                     n = kind_of.get((request, status))
                     if n is None:
-                        n = index[classify(Request(host, day, request, None if status == b"-" else int(status), agent), _never)]
+                        n = index[classify(Request(host, date.min, request, None if status == b"-" else int(status), agent), _never)]
                         if len(kind_of) > 100_000:
                             kind_of.clear()
                         kind_of[(request, status)] = n
-            counts[day][n] += 1
+            row, seen, salt = where
+            row[n] += 1
             if n == page:
-                salt = salt_of.get(day)
-                if salt is None:
-                    salt, new = _salt(day, salts, piece.run_secret)
-                    salt_of[day] = salt
-                    if new:
-                        tally.new_days.add(day)
-                visitors[day].add(int.from_bytes(blake(host + b"\x00" + agent, key=salt, digest_size=8).digest(), "big", signed=True))
+                seen.add(int.from_bytes(blake(host + b"\x00" + agent, key=salt, digest_size=8).digest(), "big", signed=True))
+    tally.lines, tally.consumed, tally.bad = lines, consumed, bad
+    for day in [d for d, v in visitors.items() if not v]:
+        del visitors[day]  # days with no page view: nothing to store
     return tally.as_plain()
 
 
@@ -571,21 +589,58 @@ class IngestReport:
 
 
 def ingest(db: Path | str, paths, tz: str = "Asia/Shanghai", jobs: int | None = None, open_days: int = OPEN_DAYS) -> IngestReport:
-    """Read each log (any order) into the store; a file that cannot be used is reported, the others still count."""
+    """Read each log (any order) into the store; a file that cannot be used is reported, the others still count.
+
+    Every file is planned first (identity, offset, format probe), then the pieces of all
+    files are counted in one parallel map — a .gz part runs beside the pieces of a plain file —
+    and each file is committed on its own."""
     zone = ZoneInfo(tz)
     store = Store(db)
-    reports = []
     run_secret = secrets.token_bytes(32)  # never stored: derives the salts of days first seen in this run
     try:
+        reports: list[FileReport | None] = []
+        plans: list[tuple[int, _Plan]] = []
+        seen: dict[str, str] = {}
         for path in paths:
-            reports.append(_ingest_one(store, Path(path), zone, tz, jobs, run_secret))
+            result = _plan(store, Path(path), zone)
+            if isinstance(result, _Plan):
+                if result.identity in seen:  # the same file twice (a second name, a copy): count it once
+                    result = FileReport(result.name, skipped=f"与 {seen[result.identity]} 是同一个日志（第一行相同），不重复计数")
+                else:
+                    seen[result.identity] = result.name
+                    plans.append((len(reports), result))
+                    result = None
+            reports.append(result)
+        salts = tuple(store.salts().items())
+        pieces: list[Piece] = []
+        owner: list[int] = []
+        # gzip parts first: each is one long task that cannot be split, the plain pieces fill in around it
+        for n, (_, plan) in sorted(enumerate(plans), key=lambda e: not e[1][1].gz):
+            for a, b in plan.ranges:
+                pieces.append(Piece(plan.name, plan.gz, a, b, tz, salts, run_secret))
+                owner.append(n)
+        parts = parallel.map_ordered(tally_piece, pieces, jobs, min_tasks=2) if pieces else []
+        for n, (slot, plan) in enumerate(plans):
+            mine = [part for part, o in zip(parts, owner) if o == n]  # in file order: pieces were added in order
+            reports[slot] = _commit(store, plan, mine, run_secret)
         closed = store.close_old_days(open_days)
     finally:
         store.close()
     return IngestReport(tuple(reports), closed)
 
 
-def _ingest_one(store: Store, path: Path, zone: ZoneInfo, tz: str, jobs: int | None, run_secret: bytes) -> FileReport:
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    identity: str
+    gz: bool
+    offset: int
+    end: int | None  # plain: the last complete line; gzip: None (to its end)
+    lines_before: int
+    ranges: tuple[tuple[int, int | None], ...]
+
+
+def _plan(store: Store, path: Path, zone: ZoneInfo) -> _Plan | FileReport:
     name = str(path)
     if not path.is_file():
         return FileReport(name, error="文件不存在或不是普通文件")
@@ -593,6 +648,8 @@ def _ingest_one(store: Store, path: Path, zone: ZoneInfo, tz: str, jobs: int | N
         gz, identity = identify(path)
     except TrafficError as exc:
         return FileReport(name, error=str(exc).split("：", 1)[-1])
+    except OSError as exc:
+        return FileReport(name, error=f"无法读取（{exc}）")
     if identity is None:
         return FileReport(name, skipped="空文件")
     offset, lines_before, _ = store.known(identity)
@@ -612,24 +669,23 @@ def _ingest_one(store: Store, path: Path, zone: ZoneInfo, tz: str, jobs: int | N
         return FileReport(name, error=f"不是 combined 格式的访问日志（nginx 的 combined、Apache 的 {apachelogs.COMBINED}）：前 {bad} 行都无法解析，例如 “{first_bad}”")
     if gz and good == 0 and not bad:
         return FileReport(name, skipped="没有新内容（已读过）")
-    salts = tuple(store.salts().items())
-    if gz:
-        pieces = [Piece(name, True, offset, None, tz, salts, run_secret)]
-    else:
-        pieces = [Piece(name, False, a, b, tz, salts, run_secret) for a, b in _pieces(path, offset, end)]
-    try:
-        parts = parallel.map_ordered(tally_piece, pieces, jobs, min_tasks=2)
-    except (OSError, EOFError, zlib.error) as exc:
-        return FileReport(name, error=f"读取中断（{exc}）；本文件未计入")
+    ranges = ((offset, None),) if gz else tuple(_pieces(path, offset, end))
+    return _Plan(name, identity, gz, offset, end, lines_before, ranges)
+
+
+def _commit(store: Store, plan: _Plan, parts: list, run_secret: bytes) -> FileReport:
+    failed = [p for p in parts if p[0] == "error"]
+    if failed:
+        return FileReport(plan.name, error=f"读取中断（{failed[0][1]}）；本文件未计入")
     total = Tally()
-    base = lines_before
+    base = plan.lines_before
     for plain in parts:
         part = Tally.from_plain(plain)
         total.merge(part, base)
         base += part.lines
-    new_offset = offset + total.consumed if gz else end
-    late = store.commit_file(identity, name, new_offset, total, run_secret)
-    return FileReport(name, total.lines, total.bad, tuple(total.samples), late=late)
+    new_offset = plan.offset + total.consumed if plan.gz else plan.end
+    late = store.commit_file(plan.identity, plan.name, new_offset, total, run_secret)
+    return FileReport(plan.name, total.lines, total.bad, tuple(total.samples), late=late)
 
 
 # --- reading the store ----------------------------------------------------------------------

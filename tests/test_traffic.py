@@ -250,3 +250,14 @@ def test_time_zone_objects_agree_with_the_stamp_cache():
     when = datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc)
     assert days.of_stamp(when.strftime("%d/%b/%Y:%H:%M:%S %z").encode()) == date(2026, 1, 1)
     assert days.of_stamp(b"31/Dec/2025:16:30:00 +2400") is None  # no such offset
+
+
+def test_the_same_log_under_two_names_in_one_run_counts_once(tmp_path):
+    log = _write(tmp_path / "access.log", _hand_day())
+    copy = tmp_path / "copy-of-access.log"
+    copy.write_bytes(log.read_bytes())
+    (tmp_path / "link.log").symlink_to(log)
+    db = tmp_path / "t.sqlite"
+    report = traffic.ingest(db, [log, copy, tmp_path / "link.log"], jobs=2)
+    assert [f.lines for f in report.files] == [17, 0, 0] and "同一个日志" in report.files[1].skipped
+    assert _days(db)["2025-03-15"]["page_views"] == HAND["page_views"]
