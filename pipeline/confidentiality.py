@@ -95,6 +95,8 @@ def segments(item: Item) -> list[Segment]:
     for att in item.attachments:
         out.append(Segment("附件名", att.name, line("attachments")))
         out.append(Segment("附件链接", att.href, line("attachments")))
+    for change in item.changes:  # 更新记录: shown on the item page
+        out.append(Segment("更新说明", change.note, line("changes")))
     for key, label in (("doc_number", "文号"), ("topic", "主题分类"), ("genre", "体裁分类"), ("validity", "有效性")):
         value = getattr(item, key)
         if value:

@@ -15,7 +15,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -238,9 +238,32 @@ def _build(cls: type, path: Path, data: dict, where: str, required: tuple[str, .
     return cls(**values)
 
 
+# Names and footer facts are written into every page's header, navigation, <title> and footer,
+# and mkdocs-material prints some of them without escaping: a value with one of these characters
+# is refused (a 门户 name never needs them; full-width ＜＞＆ and 《》 are fine).
+HTML_SPECIAL = "<>&\"'`"
+
+
+# URL values keep their query strings ("&"), and are escaped where templates print them
+URL_KEYS = frozenset({"site_url", "gov_mark_image", "gov_mark_url", "error_report_url"})
+
+
+def _refuse_markup(path: Path, record: Any, where: str, keys: Iterable[str]) -> None:
+    for key in keys:
+        value = getattr(record, key)
+        if isinstance(value, str):
+            special = HTML_SPECIAL.replace("&", "") + " " if key in URL_KEYS else HTML_SPECIAL
+            bad = sorted({c for c in value if c in special or (c < " " and c != "\t")})
+            if bad:
+                shown = "、".join(repr(c)[1:-1] if c < " " else c for c in bad)
+                raise ConfigError(path, f"{where}键 “{key}” 的值 “{value}” 含有 HTML 特殊字符或控制字符 {shown}：它会写进每个网页的页眉、"
+                                        "导航或页脚，请去掉（可改用全角的 ＜ ＞ ＆ 或书名号《》）")
+
+
 def load_portal(path: Path) -> Portal:
     data = _mapping(path, _read_yaml(path), "portal.yaml ")
     portal = _build(Portal, path, data, "", ("name", "site_url", "sponsor", "site_code", "icp", "police_record", "org_code"))
+    _refuse_markup(path, portal, "", [k for k, f in Portal.__dataclass_fields__.items() if "str" in str(f.type) and "tuple" not in str(f.type)])
     try:
         ZoneInfo(portal.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -302,6 +325,7 @@ def load_columns(path: Path) -> tuple[Column, ...]:
         where = f"第 {n} 个栏目："
         entry = _mapping(path, entry, where)
         column = _build(Column, path, {"order": n, **entry}, where, ("id", "name", "category"))
+        _refuse_markup(path, column, where, ("name",))
         if not _id_ok(column.id):
             raise ConfigError(path, f"{where}id “{column.id}” 只能用小写英文字母、数字和连字符")
         if column.id in seen:
@@ -344,6 +368,10 @@ def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[Stat
     if len(set(ids)) != len(ids):
         raise ConfigError(path, f"kinds 中的类别重复：{'、'.join(sorted({i for i in ids if ids.count(i) > 1}))}")
     table_ids = {t.id for t in tables}
+    for n, kind in enumerate(kinds, 1):
+        _refuse_markup(path, kind, f"kinds 第 {n} 项：", ("id", "label"))
+    for n, table in enumerate(tables, 1):
+        _refuse_markup(path, table, f"stats_tables 第 {n} 项：", ("title",))
     for kind in kinds:
         if kind.table and kind.table not in table_ids:
             raise ConfigError(path, f"类别 “{kind.id}” 的 table “{kind.table}” 不在 stats_tables 中（可选：{'、'.join(sorted(table_ids))}）")
@@ -363,6 +391,7 @@ def load_sites(path: Path, columns: tuple[Column, ...], kinds: tuple[SiteKind, .
         entry = _mapping(path, entry, where)
         entry = {"order": n, "columns": column_ids, **entry}
         site = _build(Site, path, entry, where, ("id", "name", "kind"))
+        _refuse_markup(path, site, where, ("name",))
         if not _id_ok(site.id):
             raise ConfigError(path, f"{where}id “{site.id}” 只能用小写英文字母、数字和连字符")
         if site.id in seen:

@@ -19,6 +19,7 @@ import re
 import shutil
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -245,6 +246,12 @@ SITE_CASES = {
     "leak-svg-data": ("unsafe-html", "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)"),
 }
 PAGE_CASE = "联系我们：138-0013-8000（王科长）"
+# published items whose front matter holds HTML-special text: shown exactly, hiding nothing
+ESCAPED = {
+    "esc-comment": {"title": "标题<!-- 注释", "summary": "概述<!-- 第一行\n\n# 第二行 <b>粗</b>"},
+    "esc-lt": {"title": "A<b & c>d “引号” 'x' \\ *星*", "tags": ["A<b"]},
+    "esc-entity": {"title": "写作 &amp; 与 &#38; 的区别 {: .x }", "attachments": [{"name": "附件 [1](x)", "file": "files/2026/a b(1).pdf"}]},
+}
 
 
 def _canary(slug: str) -> str:
@@ -268,6 +275,13 @@ def leaky_site(tmp_path_factory):
         front = {"title": f"测试 {slug}", "date": "2026-03-02 10:00", "site": "bureau", "column": "news", "author": "李晓梅", "reviewer": "陈立新"}
         text = "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in front.items()) + "---\n\n"
         text += f"{_canary(slug)}。\n\n{body}\n\n" + "商务工作稳步推进。" * 30 + "\n"
+        (content / "items" / "bureau" / "2026" / f"2026-03-02-{slug}.md").write_text(text, encoding="utf-8")
+    (content / "files" / "2026").mkdir(parents=True, exist_ok=True)
+    (content / "files" / "2026" / "a b(1).pdf").write_bytes(_pdf("附件正文"))
+    for slug, extra in ESCAPED.items():
+        front = {"title": "", "date": "2026-03-02 10:00", "site": "bureau", "column": "news", "author": "李晓梅", "reviewer": "陈立新", **extra}
+        text = "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in front.items()) + "---\n\n"
+        text += "商务工作稳步推进。" * 30 + f"\n\n{_canary(slug)}。\n"
         (content / "items" / "bureau" / "2026" / f"2026-03-02-{slug}.md").write_text(text, encoding="utf-8")
     pages = sorted((content / "pages").rglob("*.md"))
     page = pages[0]
@@ -295,3 +309,84 @@ def test_static_page_with_rendered_pii_is_left_out(leaky_site):
     _, texts, review, page = leaky_site
     assert page in {p["file"] for p in review["withheld_pages"]}
     assert not [name for name, text in texts.items() if _canary("page") in text or "13800138000" in text]
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF with ``text`` (made with pypdf: a blank page and an annotation-free text object)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_metadata({"/Title": text})
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+class _Shown(__import__("html.parser").parser.HTMLParser):
+    """Visible text of a page (no script/style), as a browser renders it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.title, self._skip, self._in_title = [], "", 0, False
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style") and self._skip > 0
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def _shown(page: Path) -> tuple[str, str]:
+    parser = _Shown()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.title, " ".join("".join(parser.parts).split())
+
+
+@pytest.mark.parametrize("slug", list(ESCAPED))
+def test_front_matter_text_is_shown_exactly_and_hides_nothing(leaky_site, slug):
+    site, _, review, _ = leaky_site
+    assert f"items/bureau/2026/2026-03-02-{slug}.md" not in {w["file"] for w in review["withheld_items"]}
+    title, text = _shown(site.out / "bureau" / "2026" / f"2026-03-02-{slug}" / "index.html")
+    expected = " ".join(ESCAPED[slug]["title"].split())
+    assert title.startswith(expected + " - ")  # <title>, as written
+    assert expected in text  # the heading, as written: no stray backslash, nothing swallowed
+    assert _canary(slug) in text and "联系我们" in text  # the body and the footer after it are shown
+    if "summary" in ESCAPED[slug]:
+        assert "概述<!-- 第一行 # 第二行 <b>粗</b>" in text
+    if "attachments" in ESCAPED[slug]:
+        assert "附件 [1](x)" in text
+
+
+def test_config_names_with_html_are_refused(tmp_path):
+    from pipeline.config import ConfigError
+
+    for n, (file, old, new) in enumerate((("portal.yaml", "name: 江临市商务局", "name: 江临<script>alert(1)</script>"),
+                           ("portal.yaml", "icp: ", "icp: '\"><img src=x>' #"),
+                           ("sites.yaml", "name: 办公室", "name: 办公&室"), ("columns.yaml", "name: 商务动态", "name: 商务<b>动态</b>"))):
+        target = tmp_path / str(n) / "site_config"
+        shutil.copytree(ROOT / "site_config", target)
+        (target / file).write_text((target / file).read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(ConfigError) as caught:
+            load_config(target)
+        assert file in str(caught.value) and "HTML 特殊字符" in str(caught.value)
+        done = run_portal("check", "--config", str(target))
+        assert done.returncode == 1 and "HTML 特殊字符" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_md_escape_shows_text_exactly():
+    from pipeline.render.common import md_escape
+
+    for text in ("A<b", "标题<!-- 注释", "&#26426;", "a*b_c", "x {: onclick=1 }", "A|B!", "a\\b", "[x](javascript:y)", "`c`"):
+        shown = rendered.reader_view(rendered.render_html("# " + md_escape(text), MARKDOWN))
+        assert shown.text.strip() == text and not [a for a in shown.attributes if a[1] != "id"]

@@ -6,13 +6,34 @@ import html
 import json
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]{}<>#|&!]")
+# Markdown's backslash escapes for its own syntax; entities for what HTML would read (a "\<"
+# is no escape in Python-Markdown: it showed a stray backslash, and "<!--" then hid the page)
+_MD_REPLACE = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def md_escape(text: str) -> str:
-    """Escape text placed inside Markdown link labels or table cells."""
+    """Escape text placed inside Markdown (headings, link labels, table cells, admonitions) so
+    that it shows exactly as written: no markup, no HTML, no entity, no attribute list."""
     # most titles and names have nothing to escape: a search is ~7x cheaper than a sub
-    return _MD_SPECIAL.sub(r"\\\1", text) if _MD_SPECIAL.search(text) else text
+    if not _MD_SPECIAL.search(text):
+        return text
+    return _MD_SPECIAL.sub(lambda m: _MD_REPLACE.get(m.group(), "\\" + m.group()), text)
+
+
+def one_line(text: str) -> str:
+    """A front-matter value on one Markdown line (a heading, a list item, an admonition):
+    every run of whitespace, line breaks included, becomes one space."""
+    return " ".join(text.split())
+
+
+_LINK_UNSAFE = re.compile(r"[\s()<>\"'\\\[\]`]")
+
+
+def link_target(url: str) -> str:
+    """A URL from front matter as a Markdown link destination that cannot end the link early
+    or add a title: spaces, brackets, quotes and backslashes percent-encoded."""
+    return _LINK_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), url)
 
 
 def h(text: object) -> str:
@@ -61,9 +82,17 @@ def _key(key) -> str:
     return name
 
 
+# Page meta that templates print: mkdocs-material writes page.meta.title, description and author
+# raw into <title>, the header and <meta> (and our theme site_name, column_name, feed_title into
+# attributes), so their values go into the docs tree HTML-escaped.
+DISPLAY_META = frozenset({"title", "description", "author", "feed_title", "site_name", "column_name"})
+
+
 def front_matter(meta: dict) -> str:
     lines = ["---"]
     for key, value in meta.items():
+        if key in DISPLAY_META and type(value) is str:
+            value = html.escape(value, quote=True)
         lines.append(f"{_key(key)}: {_JSON(value)}")
     text = "\n".join(lines)
     if _BREAK_CHARS.search(text):  # rare; str.translate is slow on CJK text, so only when needed

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pipeline.config import Config
 from pipeline.disclosure import publisher
 from pipeline.model import Item
-from pipeline.render.common import excerpt, front_matter, h, md_escape, rel, ymd
+from pipeline.render.common import excerpt, front_matter, h, link_target, md_escape, one_line, rel, ymd
 
 
 def metadata_rows(item: Item, config: Config) -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ def item_page(item: Item, config: Config) -> str:
     if item.updated:
         meta["updated"] = item.updated.isoformat()
     parts = [front_matter(meta)]
-    parts.append(f"# {md_escape(item.title)}\n\n")
+    parts.append(f"# {md_escape(one_line(item.title))}\n\n")
     parts.append(
         f"发布日期：{ymd(item.date)} &nbsp;·&nbsp; 来源：[{md_escape(site.name)}]({rel(doc, f'{item.site}/index.md')})"
         f" &nbsp;·&nbsp; 栏目：[{md_escape(column.name)}]({rel(doc, f'{item.site}/{item.column}/index.md')})"
@@ -79,7 +79,7 @@ def item_page(item: Item, config: Config) -> str:
     )
     parts.append(metadata_table(item, config) + "\n")
     if item.summary:
-        parts.append(f"!!! abstract \"内容概述\"\n    {md_escape(item.summary)}\n\n")
+        parts.append(f"!!! abstract \"内容概述\"\n    {md_escape(one_line(item.summary))}\n\n")
     parts.append('<div class="item-body" markdown>\n\n' + item.body.strip() + "\n\n</div>\n\n")
     if item.changes:
         parts.append(change_history(item))
@@ -87,7 +87,7 @@ def item_page(item: Item, config: Config) -> str:
         parts.append("## 附件\n\n")
         for att in item.attachments:
             href = att.href if "://" in att.href else rel(doc, att.href)
-            parts.append(f"- [{md_escape(att.name)}]({href})\n")
+            parts.append(f"- [{md_escape(one_line(att.name))}]({link_target(href)})\n")
         parts.append("\n")
     return "".join(parts)
 

@@ -8,6 +8,8 @@ for 100 or 50,000 items.  Other stages contribute whole sections (统计, 信息
 
 from __future__ import annotations
 
+import html
+
 from pipeline.config import Config
 
 
@@ -28,5 +30,7 @@ def build_nav(config: Config, pages=(), extra_sections=()) -> list:
             nav.append({kind.label: [{s.name: site_section(s, config)} for s in sites]})
     nav.extend(extra_sections)
     if pages:
-        nav.append({"关于": [{p.title: p.docs_path} for p in pages]})
+        # an editor's page title: material prints nav titles raw (config names are refused
+        # when they hold HTML-special characters, see pipeline.config)
+        nav.append({"关于": [{html.escape(p.title, quote=True): p.docs_path} for p in pages]})
     return nav
