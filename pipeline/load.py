@@ -149,7 +149,9 @@ def parse_date(value: Any, tz) -> datetime:
         raise ValueError(repr(value))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed
+    # one rule for the whole pipeline: an item's day, month and year are those of the portal's
+    # time zone (a date written with another offset is the same instant, shown in local time)
+    return parsed.astimezone(tz)
 
 
 def _key_lines(raw: str) -> dict[str, int]:

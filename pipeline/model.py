@@ -64,6 +64,11 @@ class Item:
     content_hash: str = ""
 
     @property
+    def day(self):
+        """发布日期's calendar day in the portal's time zone (the loader keeps dates in that zone)."""
+        return self.date.date()
+
+    @property
     def year(self) -> int:
         return self.date.year
 

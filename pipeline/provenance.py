@@ -123,7 +123,7 @@ def check_dates(item: Item, history: History, rules: ReviewRules, tz, history_st
     out: list[Finding] = []
     line = item.line_of("date") or 1
     added_day = file.added.time.astimezone(tz).date()
-    day = item.date.astimezone(tz).date()
+    day = item.day
     legacy = history_starts is not None and file.added.time < history_starts
     if not legacy and (added_day - day).days > rules.max_backdate_days:
         out.append(error(item.path, "backdated",

@@ -117,6 +117,7 @@ class YearStats:
 
 
 def local_day(item, tz) -> date:
+    """The item's day in ``tz`` (the portal's zone: :attr:`Item.day`, unless a caller asks for another)."""
     return item.date.astimezone(tz).date()
 
 
