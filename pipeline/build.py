@@ -215,7 +215,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 timings["pagefind"] = time.perf_counter() - t3
             t4 = time.perf_counter()
             stage = "publish"
-            _run_checks(checks, staging, pub, config)
+            findings = findings + _run_checks(checks, staging, pub, config)  # their warnings are reported like the others
             manifest.write(staging, options.sign_key)
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
@@ -240,7 +240,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how)
 
 
-def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config) -> None:
+def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config) -> tuple[Finding, ...]:
+    """Every check over the new site; their warnings, or :class:`BuildFailed` on any error."""
+    warnings: list[Finding] = []
     for check in checks:
         name = getattr(check, "__qualname__", repr(check))
         try:
@@ -250,6 +252,8 @@ def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Pub
         errors = tuple(f for f in found if f.severity == ERROR)
         if errors:
             raise BuildFailed(f"发布前检查 {name} 发现 {len(errors)} 个问题（见上），新网站未发布", errors)
+        warnings.extend(found)
+    return tuple(warnings)
 
 
 def _copy_manifest(site: Path, target: Path) -> None:

@@ -28,7 +28,7 @@ import yaml
 from pipeline import build as build_mod
 from pipeline import manifest, publish, upstream
 from pipeline.config import load_config
-from pipeline.findings import error
+from pipeline.findings import error, warning
 from tests.conftest import ROOT, run_portal
 from tests.test_foundation import _reproducible
 
@@ -314,6 +314,9 @@ def test_a_failing_publish_check_keeps_the_site(live, tmp_path):
         assert digest(site) == before and leftovers(site) == []
     [(new_site, had_home, had_search)] = seen
     assert new_site != site and had_home and had_search  # run on the complete new site, beside the live one
+    # a check that only warns lets the site through, and its warning is reported with the others
+    result = build_mod.build(options, CONFIG, checks=(lambda new_site, pub, config: [warning("index.html", "output-note", "测试")],))
+    assert "output-note" in {f.rule for f in result.findings} and result.swap == "exchange" and digest(site) != before
 
 
 # --- §6: the swap -------------------------------------------------------------------------------------
