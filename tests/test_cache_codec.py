@@ -149,7 +149,9 @@ def test_planted_pickles_run_no_code_and_the_result_is_unchanged(content_copy, t
     mark.unlink()
     assert publication.run(content_copy, config, cache_dir=cache) == plain  # … the build never unpickles it
     assert not mark.exists()
-    assert cache_codec.loads((cache / "load.msgpack").read_bytes(), RECORDS)["entries"]  # rebuilt as msgpack
+    from pipeline.load_cache import RECORDS as LOAD_RECORDS
+
+    assert cache_codec.loads((cache / "load.msgpack").read_bytes(), LOAD_RECORDS)["entries"]  # rebuilt as msgpack
     with zipfile.ZipFile(cache / "dedup.npz") as npz:
         assert npz.namelist()
     assert publication.run(content_copy, config, cache_dir=cache) == plain
