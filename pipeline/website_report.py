@@ -472,6 +472,11 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
             findings.append(error(rel, "website-report-data", bad.message, line_of(row.path), row=row.title))
             return None
 
+    if traffic is not None and traffic.days:
+        in_year = (date(year, 12, 31) - date(year, 1, 1)).days + 1
+        if traffic.days < in_year:
+            findings.append(warning(rel, "website-report-traffic", f"访问日志只有 {year} 年中的 {traffic.days} 天（{traffic.first} 至 {traffic.last}），"
+                                    f"独立用户访问总量和网站总访问量只含这些天；请用 portal traffic ingest 读入全年的日志"))
     innovations = _innovations(data, lines, rel, findings)
     figures: list[Figure] = []
     for row in ROWS:

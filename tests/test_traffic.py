@@ -261,3 +261,27 @@ def test_the_same_log_under_two_names_in_one_run_counts_once(tmp_path):
     report = traffic.ingest(db, [log, copy, tmp_path / "link.log"], jobs=2)
     assert [f.lines for f in report.files] == [17, 0, 0] and "同一个日志" in report.files[1].skipped
     assert _days(db)["2025-03-15"]["page_views"] == HAND["page_views"]
+
+
+def test_a_run_that_dies_while_committing_leaves_the_file_unread(tmp_path, monkeypatch):
+    """Each file's figures and its offset are one transaction: a crash half-way through the
+    commit (here: after the day rows were updated) leaves the store as before, and the next
+    run reads the file in full — nothing lost, nothing counted twice."""
+    log = _write(tmp_path / "access.log", _hand_day())
+    db = tmp_path / "t.sqlite"
+    real_known = traffic.Store.known
+    calls = {"n": 0}
+
+    def dying_known(self, identity):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the call inside commit_file, after the counts were written
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_known(self, identity)
+
+    monkeypatch.setattr(traffic.Store, "known", dying_known)
+    with pytest.raises(sqlite3.OperationalError):
+        traffic.ingest(db, [log], jobs=1)
+    monkeypatch.setattr(traffic.Store, "known", real_known)
+    assert _days(db) == {}
+    assert traffic.ingest(db, [log], jobs=1).files[0].lines == 17
+    assert {k: _days(db)["2025-03-15"][k] for k in HAND} == HAND

@@ -137,7 +137,9 @@ def test_visits_from_the_access_logs_when_read(demo_site):
     assert (rep.value("visitors"), rep.value("page_views")) == (1234, 5678)
     assert rep.figure("visitors").source == "logs"
     assert "访问日志（2025-12-01 至 2025-12-31，31 天）" in wr.to_csv(rep)
-    assert {f.rule for f in findings} == {"website-report-unused"}  # the data file's figures are not used, and it says so
+    # the data file's figures are not used, and it says so; 31 days of logs are not the whole year
+    assert {f.rule for f in findings} == {"website-report-unused", "website-report-traffic"}
+    assert "只有 2025 年中的 31 天" in next(f.message for f in findings if f.rule == "website-report-traffic")
 
 
 # --- what an office can get wrong ------------------------------------------------------------
