@@ -436,6 +436,17 @@ CANARY_CASES = {
 }
 
 
+def _blank_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, buf = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=200, height=200)
+    writer.write(buf)
+    return buf.getvalue()
+
+
 def _canary_item(case: str, extra: str, body: str) -> tuple[str, str, list[str]]:
     tokens = [f"zqcanary{case}{part}" for part in ("title", "body", "summary", "tag", "attname", "attfile", "docno")]
     title, body_token, summary, tag, attname, attfile, docno = tokens
@@ -483,7 +494,7 @@ def test_canary_nothing_of_a_withheld_item_reaches_the_site(content_copy, tmp_pa
     # a published control item with its own canaries: proves the search below can find things
     control_slug, control_text, control_tokens = _canary_item("published", "", "")
     (folder / f"{control_slug}.md").write_text(control_text, encoding="utf-8")
-    (files / f"{control_tokens[5]}.pdf").write_bytes(b"%PDF-1.4 control")
+    (files / f"{control_tokens[5]}.pdf").write_bytes(_blank_pdf())  # a real PDF: an unreadable one would withhold the control
     # a stray file nobody links is not published either
     (files / "zqcanarystray.pdf").write_bytes(b"%PDF-1.4 stray")
     canaries.append("zqcanarystray")
