@@ -356,7 +356,7 @@ def open_corpus(db_path: Path | None, config: Config, read_only: bool = False) -
             store = Store(":memory:" if db_path is None or read_only else db_path)
             findings = _ingest_local(store, config)
         store.refresh_fingerprints(settings)
-        return Corpus(store, settings), findings
+        return Corpus(store, settings), findings + _empty_sources(store, config, findings)
     except Exception as exc:  # noqa: BLE001 - fail closed: any failure of the database is "unavailable"
         if store is not None:
             store.close()
@@ -379,6 +379,18 @@ def _ingest_local(store: Store, config: Config) -> tuple[Finding, ...]:
             findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
                                     f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
     return tuple(findings)
+
+
+def _empty_sources(store: Store, config: Config, reported: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """A warning for each configured source with nothing stored (a remote feed never ingested):
+    items are not compared with it, and the editor should know."""
+    counts = dict(store.db.execute("SELECT source, COUNT(*) FROM entries GROUP BY source").fetchall())
+    named = {dict(f.extra).get("upstream_source") for f in reported}
+    return tuple(
+        warning(f"site_config/upstream.yaml#{s.id}", "upstream-source",
+                f"上级信息源 “{s.name}” 在数据库中没有任何条目，本次未与它比对；请先运行 portal upstream ingest {s.id}", None, upstream_source=s.name)
+        for s in config.upstream.sources if not counts.get(s.id) and s.name not in named
+    )
 
 
 def _read_only_corpus_store(db_path: Path, config: Config) -> tuple[Store, tuple[Finding, ...]]:

@@ -204,6 +204,22 @@ def test_reports_refuse_figures_from_an_unusable_database(content_copy, tmp_path
     assert done.stdout == "" and (content_copy / "index_numbers.yaml").read_bytes() == ledger
 
 
+def test_a_source_never_ingested_is_named(tmp_path):
+    """A remote feed is read only by ``portal upstream ingest``; until then nothing is compared
+    with it, and check says so instead of staying silent."""
+    config = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", config)
+    for name in ("mofcom.xml", "province.xml"):  # the demo snapshot, where upstream.yaml expects it
+        (tmp_path / "content" / "upstream").mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "content" / "upstream" / name, tmp_path / "content" / "upstream" / name)
+    text = (config / "upstream.yaml").read_text(encoding="utf-8")
+    text = text.replace("sources:\n", "sources:\n  - {id: state, name: 国务院网站, level: 国务院, url: 'http://127.0.0.1:9/feed.xml'}\n", 1)
+    (config / "upstream.yaml").write_text(text, encoding="utf-8")
+    done = run_portal("check", "--config", str(config), "--content", str(ROOT / "content"), "--db", str(tmp_path / "none.sqlite"))
+    assert "[upstream-source] 上级信息源 “国务院网站” 在数据库中没有任何条目" in done.stdout, done.stdout[-2000:] + done.stderr
+    assert "商务部网站” 在数据库中没有任何条目" not in done.stdout
+
+
 # --- §5: a broken 索引号 ledger ----------------------------------------------------------------------
 
 
