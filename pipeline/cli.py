@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -404,6 +405,9 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
         sys.exit(1)
     untouched = f"网站 {out}/ 保持上一次发布的版本，未作任何改动。"
     markdown = _markdown_settings(mkdocs_file, required=True)
+    # SIGTERM (systemd, CI cancelling a job) unwinds like Ctrl+C: the staging folder is removed
+    # and the lock released; the live site is untouched either way (SIGKILL: the next build cleans up).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     try:
         with build_progress() as progress:
             options = build_mod.BuildOptions(
@@ -415,6 +419,9 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
     except publish.BuildLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"构建已中断。{untouched}", err=True)
+        sys.exit(130)
     except build_mod.BuildFailed as exc:
         for f in exc.findings:
             click.echo("  " + f.text(), err=True)

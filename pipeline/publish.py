@@ -156,8 +156,12 @@ def clean_stale(out: Path) -> tuple[Path, ...]:
 
 
 def discard(staging: Path) -> None:
-    """A failed build: its staging folder goes, ``out`` is untouched."""
-    _remove(staging)
+    """A failed build: its staging folder goes, ``out`` is untouched.  Never raises (a child
+    still writing into it may leave some; the next build removes the rest)."""
+    try:
+        _remove(staging)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

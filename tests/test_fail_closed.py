@@ -388,6 +388,22 @@ def test_next_build_recovers_and_cleans_after_a_killed_one(tmp_path):
     assert leftovers(out) == [f"site.new-{os.getpid()}"]
 
 
+def test_sigterm_during_the_render_removes_the_staging_folder(live, tmp_path):
+    site, before = live
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--out", str(site), "--work", str(tmp_path / "work")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    staging = site.with_name(f"site.new-{proc.pid}")
+    deadline = time.monotonic() + 120
+    while not (staging / "index.html").exists():  # mkdocs is writing the new site
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1]
+        time.sleep(0.05)
+    proc.terminate()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    assert digest(site) == before and leftovers(site) == []
+    assert not _lock_is_held(tmp_path / "work")
+
+
 # --- §6: one build at a time ----------------------------------------------------------------------------
 
 
