@@ -48,6 +48,7 @@ from urllib.parse import unquote
 import ahocorasick
 
 from pipeline import attachment_text, parallel, rendered
+from pipeline import scanners as scanners_mod
 from pipeline.config import Config
 from pipeline.findings import Finding, error
 from pipeline.scanners import Hit, Scanners, normalise
@@ -257,6 +258,23 @@ def _attribute_texts(attributes: Iterable[tuple[str, str, str]]) -> tuple[list[s
 # --- the scanning core ----------------------------------------------------------------------
 
 
+# The PII scanner's digit runs (groups and the separators it accepts): every kind it reports
+# (mobile, 身份证号, bank card) has at least 11 digits in one run, so a text without such a run
+# — most pages: dates, amounts, 索引号 — is not handed to it.
+_DIGIT_RUN = getattr(scanners_mod, "_RUN", None)
+PII_MIN_DIGITS = 11
+
+
+def _may_hold_pii(text: str) -> bool:
+    if _DIGIT_RUN is None:
+        return True
+    for m in _DIGIT_RUN.finditer(text):
+        run = m.group()
+        if len(run) >= PII_MIN_DIGITS and sum(c.isdigit() for c in run) >= PII_MIN_DIGITS:
+            return True
+    return False
+
+
 _SEPARATOR = "\n\ufdd0\n"  # between texts scanned together: no pattern of the scanners spans it
 
 
@@ -294,7 +312,7 @@ class _Checker:
         hits: list[Hit] = []
         if "marker" in rules:
             hits += self.scanners.marker.scan(norm)
-        if "pii" in rules:
+        if "pii" in rules and _may_hold_pii(norm.text):
             hits += self.scanners.pii.scan(norm)
         if "sensitive-word" in rules:
             hits += self.scanners.words.scan(norm)
@@ -806,7 +824,11 @@ MAX_FINDINGS = 200  # findings handed to the build (the first ones; a summary sa
 def publish_check(site: Path, pub, config: Config) -> list[Finding]:
     """The build's last check before the swap (:data:`pipeline.build.PUBLISH_CHECKS`): every
     hit of the audit as an error naming the site file; any error stops the build."""
-    report = run_audit(site, pub, config)
+    return findings_of(run_audit(site, pub, config))
+
+
+def findings_of(report: AuditReport) -> list[Finding]:
+    """The audit's hits as error findings naming the site file (the first :data:`MAX_FINDINGS`)."""
     found = [error(h.file, h.rule, f"{h.what} “{_shorten(h.match)}”", match=h.match) for h in report.hits[:MAX_FINDINGS]]
     if len(report.hits) > MAX_FINDINGS:
         found.append(error("(网站)", "audit", f"另有 {len(report.hits) - MAX_FINDINGS} 处未列出；portal audit 网站目录 可列出全部"))
