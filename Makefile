@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test serve check clean bench browser-deps
+.PHONY: site test serve check clean bench browser-deps cms-deps serve-cms
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ site: $(STAMP)
 	$(BIN)/portal build
 	@echo "门户已生成于 site/ 。本地预览：$(BIN)/portal serve （或 python3 -m http.server -d site 8000）"
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps cms-deps
 	$(BIN)/python -m pytest
 
 # 浏览器测试（tests/test_browser.py）所需：Debian 的 chromium 与中文字体、java（Nu Html Checker），
@@ -40,8 +40,21 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	  npm ci --prefix tests/node --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
 	else echo "提示：没有 npm，无障碍与 HTML 规范检查将跳过（apt-get install -y nodejs npm）"; fi
 
+# 网页编辑器（Decap CMS 与本地后端 decap-server）：按 cms/package-lock.json 从 npm 安装到 cms/node_modules，
+# portal serve --cms 从这里提供 /admin/（不用 CDN，不进 site/）。不运行安装脚本。
+CMS_STAMP := cms/node_modules/.installed
+cms-deps: $(CMS_STAMP)
+
+$(CMS_STAMP): cms/package.json cms/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix cms --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(CMS_STAMP); \
+	else echo "提示：没有 npm，网页编辑器（portal serve --cms）与其浏览器测试将跳过（apt-get install -y nodejs npm）"; fi
+
 serve: $(STAMP)
 	$(BIN)/portal serve
+
+serve-cms: $(STAMP) cms-deps
+	$(BIN)/portal serve --cms
 
 check: $(STAMP)
 	$(BIN)/portal check

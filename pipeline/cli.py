@@ -545,11 +545,37 @@ def upstream_stats(config_dir: Path, db: Path | None) -> None:
 @click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int) -> None:
+@click.option("--cms", is_flag=True, help="同时在 /admin/ 提供网页编辑器（Decap CMS，本地后端直接写 content/；需先 make cms-deps）")
+def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool) -> None:
     """本地实时预览：内容、配置或主题改动后自动重建并刷新浏览器。"""
     from pipeline.serve import serve as run_server
 
-    run_server(content, config_dir, work, mkdocs_file, host, port)
+    run_server(content, config_dir, work, mkdocs_file, host, port, cms=cms)
+
+
+@main.command("cms-config")
+@CONTENT
+@CONFIG
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="写到此文件（例如 admin/config.yml）；默认打印")
+def cms_config(content: Path, config_dir: Path, out: Path | None) -> None:
+    """由 site_config/ 生成网页编辑器（Decap CMS）的 config.yml：每个子站一个集合，栏目等为下拉选项。
+
+    git 托管平台取自 portal.yaml 的 cms（github | gitlab | gitea），新信息走 草稿 → 待审 → 可发布 的审核流程。
+    """
+    from pipeline.cms import config_text
+
+    config = _load_config(config_dir)
+    try:
+        text = config_text(config, content.as_posix())
+    except ConfigError as exc:
+        click.echo(f"配置错误：{exc}", err=True)
+        sys.exit(1)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"已生成 {out}（{len(config.sites)} 个子站）", err=True)
 
 
 STATS_AS_OF = click.option("--as-of", "as_of", type=_Date(), default=None, help="统计日 YYYY-MM-DD，默认为最新一条信息的发布日期")

@@ -75,6 +75,8 @@ class Portal:
     gov_mark_image: str = ""
     gov_mark_url: str = ""
     error_report_url: str = ERROR_REPORT_URL
+    # 网页编辑器（portal.yaml ``cms``）：git 托管平台与编辑器的选项表（pipeline/cms.py 解析为 CmsSettings）
+    cms: Any = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -278,6 +280,9 @@ def load_portal(path: Path) -> Portal:
     problem = footer_marks_problem(portal)
     if problem:
         raise ConfigError(path, problem)
+    from pipeline.cms import parse_settings  # late import: cms builds on this module
+
+    portal = Portal(**{**portal.__dict__, "cms": parse_settings(path, data.get("cms"))})
     if not portal.site_url.endswith("/"):
         portal = Portal(**{**portal.__dict__, "site_url": portal.site_url + "/"})
     return portal

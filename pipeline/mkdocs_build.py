@@ -37,7 +37,7 @@ def engine_config(base_file: Path, config: Config, docs_dir: Path, site_dir: Pat
         theme["custom_dir"] = str((base_file.parent / theme["custom_dir"]).resolve())
     theme["language"] = portal.language
     extra = dict(base.get("extra") or {})
-    extra["portal"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(portal).items()}
+    extra["portal"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(portal).items() if k != "cms"}  # the editor's git host is no page's business
     return {
         **base,
         "site_name": portal.name,

@@ -1,0 +1,236 @@
+"""``portal serve --cms``: the web editor beside the live preview (issue 13 §2, §3).
+
+The preview server (mkdocs' LiveReloadServer) answers ``/admin/…`` itself:
+
+- ``/admin/`` — the editor page, ``/admin/config.yml`` — the local Decap configuration made by
+  :func:`pipeline.cms.config_text` from ``site_config/`` at start, ``/admin/portal-cms.js`` —
+  the preview template showing the findings, ``/admin/decap/…`` — Decap CMS from
+  ``cms/node_modules/decap-cms/dist`` (never a CDN);
+- ``POST /admin/check`` — ``{"collection", "path", "slug", "data"}`` of the entry being edited →
+  ``{"path", "draft": [findings of portal check on the unsaved entry], "saved": [findings of
+  the last preview build for the saved file] | null, "published": bool | null, "build": ""}``.
+
+The local backend is decap-server (``MODE=fs``: writes files, no git) on a free loopback port,
+accepting requests only from this server's origin; it is started with the editor, stopped
+when serve ends, and dies with this process (``PR_SET_PDEATHSIG``) if it is killed.  Nothing of
+the editor is ever written into the preview or into ``site/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from pipeline.cms import CMS_DIR, admin_html, check_draft, config_text
+from pipeline.config import ConfigError, load_config
+from pipeline.findings import Finding
+
+MAX_CHECK_BODY = 4 * 1024 * 1024  # an entry posted for checking (text only; uploads go to decap-server)
+START_TIMEOUT = 30.0
+
+
+class EditorError(Exception):
+    """The editor cannot start; ``str()`` says why and what to do, in Chinese."""
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@dataclass
+class Editor:
+    content: Path
+    config_dir: Path
+    work: Path
+    mkdocs_file: Path
+    origin: str
+    dist: Path  # decap-cms/dist
+    config_yml: str
+    index_html: str
+    process: subprocess.Popen | None = None
+    backend_url: str = ""
+    status: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int,
+              cms_dir: Path | None = None) -> "Editor":
+        cms_dir = Path(os.environ.get("PORTAL_CMS_DIR") or cms_dir or CMS_DIR)
+        modules = cms_dir / "node_modules"
+        dist = modules / "decap-cms" / "dist"
+        server_js = modules / "decap-server" / "dist" / "index.js"
+        if not (dist / "decap-cms.js").is_file() or not server_js.is_file():
+            raise EditorError(f"没有安装 Decap CMS（{modules}）。请运行 make cms-deps（需要 npm）")
+        node = shutil.which("node") or shutil.which("nodejs")
+        if not node:
+            raise EditorError("没有 node，无法运行编辑器的本地后端 decap-server。请安装 nodejs（apt-get install -y nodejs）")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise EditorError(f"网页编辑器的本地后端不需要登录、可直接改写 content/，只能在本机地址上提供（--host 127.0.0.1），不能用 {host}")
+        try:
+            config = load_config(config_dir)
+        except ConfigError as exc:
+            raise EditorError(f"配置错误：{exc}") from None
+        root = content.resolve().parent
+        backend_port = _free_port("127.0.0.1")
+        backend_url = f"http://127.0.0.1:{backend_port}/api/v1"
+        origin = f"http://{'127.0.0.1' if host == 'localhost' else host}:{port}"
+        editor = cls(content=content, config_dir=config_dir, work=work, mkdocs_file=mkdocs_file, origin=origin, dist=dist,
+                     config_yml=config_text(config, content.resolve().name, local=True, proxy_url=backend_url),
+                     index_html=admin_html(config), backend_url=backend_url)
+        env = {**os.environ, "PORT": str(backend_port), "BIND_HOST": "127.0.0.1", "MODE": "fs",
+               "GIT_REPO_DIRECTORY": str(root), "ORIGIN": origin, "LOG_LEVEL": "warn"}
+        editor.process = subprocess.Popen([node, str(server_js)], cwd=str(work if work.is_dir() else root), env=env,
+                                          stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr,
+                                          preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if editor.process.poll() is not None:
+                raise EditorError(f"decap-server 启动失败（退出码 {editor.process.returncode}）")
+            try:
+                socket.create_connection(("127.0.0.1", backend_port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            editor.stop()
+            raise EditorError(f"decap-server 在 {START_TIMEOUT:.0f} 秒内没有启动")
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt)  # a terminated serve still stops decap-server (finally in serve)
+        return editor
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    def save_status(self, findings: Iterable[Finding], build_error: str, published: list[str] | None = None) -> None:
+        """The findings of the last preview build, by file (what ``/admin/check`` calls ``saved``)."""
+        by_path: dict[str, list[dict]] = {}
+        for f in findings:
+            by_path.setdefault(f.path, []).append(f.to_dict())
+        with self.lock:
+            self.status = {"findings": by_path, "build": build_error, "published": set(published or ()),
+                           "complete": published is not None}
+
+    def check(self, request: dict) -> dict:
+        config = load_config(self.config_dir)
+        site = str(request.get("collection") or "")
+        data = request.get("data") if isinstance(request.get("data"), dict) else {}
+        path = request.get("path") if isinstance(request.get("path"), str) else ""
+        prefix = self.content.resolve().name + "/"
+        saved_rel = path[len(prefix):] if path.startswith(prefix) else None
+        slug = saved_rel.rsplit("/", 1)[-1][:-3] if saved_rel and saved_rel.endswith(".md") else request.get("slug")
+        from pipeline.rendered import MarkdownSettings, SettingsError
+
+        try:
+            markdown = MarkdownSettings.from_mkdocs(self.mkdocs_file) if self.mkdocs_file.exists() else None
+        except SettingsError:
+            markdown = None
+        rel, draft = check_draft(self.content, config, site, data, slug if isinstance(slug, str) else None,
+                                 upstream_db=self.work / "upstream.sqlite", markdown=markdown)
+        with self.lock:
+            status = self.status
+        saved = published = None
+        if saved_rel and status:
+            saved = status["findings"].get(saved_rel, [])
+            published = saved_rel in status["published"] if status.get("complete") else None
+        return {"path": saved_rel or rel, "draft": draft, "saved": saved, "published": published, "build": status.get("build", "")}
+
+
+def _interrupt(signum, frame):  # pragma: no cover - signal handler
+    raise KeyboardInterrupt
+
+
+TYPES = {".js": "application/javascript", ".css": "text/css", ".map": "application/json", ".wasm": "application/wasm",
+         ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".woff2": "font/woff2", ".woff": "font/woff",
+         ".ttf": "font/ttf", ".png": "image/png"}
+
+
+def make_server(editor: Editor, **kwargs):
+    """A LiveReloadServer that also answers ``/admin/…`` from the editor."""
+    from mkdocs.livereload import LiveReloadServer
+
+    class EditorServer(LiveReloadServer):
+        def serve_request(self, environ, start_response):
+            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
+            if path == "/admin":
+                start_response("302 Found", [("Location", "/admin/")])
+                return []
+            if path.startswith("/admin/"):
+                return _admin(editor, environ, start_response, path[len("/admin/"):])
+            return super().serve_request(environ, start_response)
+
+    return EditorServer(**kwargs)
+
+
+def _respond(start_response, status: str, body: bytes, content_type: str) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store"),
+                            ("X-Content-Type-Options", "nosniff")])
+    return [body]
+
+
+def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
+    method = environ.get("REQUEST_METHOD", "GET")
+    if rel == "check":
+        if method != "POST":
+            return _respond(start_response, "405 Method Not Allowed", "只接受 POST".encode(), "text/plain; charset=utf-8")
+        if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
+            return _respond(start_response, "403 Forbidden", "来源不符".encode(), "text/plain; charset=utf-8")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_CHECK_BODY:
+            return _respond(start_response, "413 Payload Too Large", "条目过大或为空".encode(), "text/plain; charset=utf-8")
+        try:
+            request = json.loads(environ["wsgi.input"].read(length).decode("utf-8"))
+            if not isinstance(request, dict):
+                raise ValueError
+        except (ValueError, UnicodeDecodeError):
+            return _respond(start_response, "400 Bad Request", "不是 JSON".encode(), "text/plain; charset=utf-8")
+        try:
+            result = editor.check(request)
+        except ConfigError as exc:
+            result = {"error": f"配置错误：{exc}"}
+        return _respond(start_response, "200 OK", json.dumps(result, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+    if method not in ("GET", "HEAD"):
+        return _respond(start_response, "405 Method Not Allowed", b"", "text/plain")
+    if rel in ("", "index.html"):
+        return _respond(start_response, "200 OK", editor.index_html.encode(), "text/html; charset=utf-8")
+    if rel == "config.yml":
+        return _respond(start_response, "200 OK", editor.config_yml.encode(), "text/yaml; charset=utf-8")
+    if rel == "portal-cms.js":
+        return _respond(start_response, "200 OK", (CMS_DIR / "portal-cms.js").read_bytes(), TYPES[".js"])
+    if rel.startswith("decap/"):
+        name = posixpath.normpath("/" + rel[len("decap/"):]).lstrip("/")
+        file = editor.dist / name
+        if name and "\x00" not in name and file.is_file() and editor.dist.resolve() in file.resolve().parents:
+            return _respond(start_response, "200 OK", file.read_bytes(), TYPES.get(file.suffix, "application/octet-stream"))
+    return _respond(start_response, "404 Not Found", "没有这个文件".encode(), "text/plain; charset=utf-8")

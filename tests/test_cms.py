@@ -1,0 +1,294 @@
+"""The web editor's configuration (issue 13 §2) and the checks it shows (§3), without a browser.
+
+``portal cms-config`` must follow ``site_config/``: one collection per sub-site writing to
+``content/items/<site>/{{year}}/``, only that sub-site's columns in its 栏目 select, the item
+contract's values in the other selects, required exactly where ``pipeline.load`` requires a
+key.  The browser path (create, save, review, preview) is in tests/test_browser_cms.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_portal
+from pipeline import cms
+from pipeline.config import ConfigError, load_config
+from pipeline.load import KNOWN_KEYS, REQUIRED, load_items
+from pipeline.model import DISCLOSURES, KINDS
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "site_config")
+
+
+@pytest.fixture()
+def config_dir(tmp_path) -> Path:
+    target = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", target)
+    return target
+
+
+def _set_cms(config_dir: Path, cms_section: dict | None) -> None:
+    path = config_dir / "portal.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if cms_section is None:
+        data.pop("cms", None)
+    else:
+        data["cms"] = cms_section
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _fields(collection: dict) -> dict[str, dict]:
+    return {f["name"]: f for f in collection["fields"]}
+
+
+def test_one_collection_per_sub_site_writing_to_its_items_folder(config):
+    generated = cms.decap_config(config)
+    collections = generated["collections"]
+    assert [c["name"] for c in collections] == [s.id for s in config.sites]
+    for collection, site in zip(collections, config.sites):
+        assert collection["label"] == site.name
+        assert collection["folder"] == f"content/items/{site.id}"
+        assert collection["path"] == "{{year}}/{{slug}}"
+        assert collection["format"] == "yaml-frontmatter" and collection["extension"] == "md"
+        fields = _fields(collection)
+        assert fields["site"] == {"name": "site", "label": "子站", "widget": "hidden", "default": site.id, "required": True}
+
+
+def test_column_select_offers_only_the_sub_sites_columns(config):
+    for collection in cms.decap_config(config)["collections"]:
+        site = config.site_by_id[collection["name"]]
+        column = _fields(collection)["column"]
+        assert column["widget"] == "select" and column["required"] is True
+        assert [o["value"] for o in column["options"]] == list(site.columns)
+        assert [o["label"] for o in column["options"]] == [config.column_by_id[c].name for c in site.columns]
+    county = next(c for c in cms.decap_config(config)["collections"] if c["name"] == "donghu")
+    assert "news" not in [o["value"] for o in _fields(county)["column"]["options"]]  # 商务动态 is the city's, not a county's
+
+
+def test_required_fields_are_the_item_contracts(config):
+    for collection in cms.decap_config(config)["collections"]:
+        fields = _fields(collection)
+        required = {name for name, f in fields.items() if f.get("required")}
+        assert required == set(REQUIRED) | {"body"}
+        assert set(fields) - {"body"} <= set(KNOWN_KEYS)  # nothing the loader would refuse as unknown-key
+        assert fields["kind"]["options"] == list(KINDS) and fields["kind"]["default"] == "信息"
+        assert fields["disclosure"]["options"] == list(DISCLOSURES) and fields["disclosure"]["default"] == "主动公开"
+        assert fields["classified"]["widget"] == "boolean" and fields["classified"]["default"] is False
+        assert fields["channels"]["widget"] == "select" and fields["channels"]["multiple"] is True
+        assert fields["channels"]["options"] == list(config.portal.cms.channels)
+        attachment = {f["name"]: f for f in fields["attachments"]["fields"]}
+        assert attachment["file"]["widget"] == "file" and attachment["name"]["required"] is True
+
+
+def test_attachments_go_to_content_files_and_ui_is_chinese(config):
+    generated = cms.decap_config(config)
+    assert generated["media_folder"] == "content/files" and generated["public_folder"] == "files"
+    assert generated["locale"] == "zh_Hans"
+    assert generated["slug"]["encoding"] == "ascii"
+
+
+def test_file_names_follow_the_slug_rule(config):
+    """<date>-<slug>, lower-case ASCII: what pipeline.load accepts as a file name (SLUG_RE)."""
+    from pipeline.load import SLUG_RE
+
+    template = cms.SLUG_TEMPLATE.replace("{{year}}", "2026").replace("{{month}}", "12").replace("{{day}}", "02")
+    assert SLUG_RE.match(template) and SLUG_RE.match(template + "-1")
+    assert template.startswith("2026-12-02-")
+
+
+def test_production_config_uses_the_git_host_and_editorial_workflow(config):
+    generated = cms.decap_config(config)
+    assert generated["publish_mode"] == "editorial_workflow"
+    assert generated["backend"]["name"] == config.portal.cms.backend == "gitlab"
+    assert generated["backend"]["repo"] == "swj/portal" and generated["backend"]["branch"] == "main"
+    assert generated["backend"]["api_root"] == "https://git.jianglin.gov.cn/api/v4"
+
+
+@pytest.mark.parametrize("host", ["github", "gitlab", "gitea"])
+def test_each_git_host(config_dir, host):
+    _set_cms(config_dir, {"backend": host, "repo": "bureau/portal", "branch": "main", "base_url": "https://git.example.gov.cn",
+                          "app_id": "abc", "topics": ["对外贸易", "电子商务"], "genres": ["工作动态"]})
+    generated = cms.decap_config(load_config(config_dir))
+    backend = generated["backend"]
+    assert backend["name"] == host and backend["repo"] == "bureau/portal"
+    if host == "gitea":  # Decap has no editorial workflow on Gitea: it commits to a review branch, merged by pull request
+        assert "publish_mode" not in generated and backend["branch"] == "cms"
+        assert backend["api_root"] == "https://git.example.gov.cn/api/v1"
+    else:
+        assert generated["publish_mode"] == "editorial_workflow" and backend["branch"] == "main"
+    fields = _fields(generated["collections"][0])
+    assert fields["topic"]["widget"] == "select" and fields["topic"]["options"] == ["对外贸易", "电子商务"]
+    assert fields["genre"]["options"] == ["工作动态"]
+
+
+def test_topic_and_genre_are_free_text_without_configured_values(config):
+    fields = _fields(cms.decap_config(config)["collections"][0])
+    assert fields["topic"]["widget"] == "string" and fields["genre"]["widget"] == "string"
+
+
+@pytest.mark.parametrize("section, words", [
+    ({"backend": "bitbucket", "repo": "a/b"}, "backend"),
+    ({"backend": "github", "repo": "portal"}, "repo"),
+    ({"backend": "gitea", "repo": "a/b", "branch": "main", "review_branch": "main"}, "review_branch"),
+    ({"backend": "github", "repo": "a/b", "channels": "网站"}, "channels"),
+    ({"backend": "github", "repo": "a/b", "colour": "red"}, "colour"),
+    ({"backend": "github", "repo": "a/b", "base_url": "git.example"}, "base_url"),
+])
+def test_bad_cms_settings_name_the_key(config_dir, section, words):
+    _set_cms(config_dir, section)
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_dir)
+    assert "portal.yaml" in str(raised.value) and words in str(raised.value)
+
+
+def test_cms_config_command_prints_and_writes(tmp_path, config_dir):
+    done = run_portal("cms-config")
+    assert done.returncode == 0, done.stderr
+    printed = yaml.safe_load(done.stdout)
+    assert printed == cms.decap_config(load_config(ROOT / "site_config"))
+    out = tmp_path / "admin" / "config.yml"
+    done = run_portal("cms-config", "--out", str(out))
+    assert done.returncode == 0 and yaml.safe_load(out.read_text(encoding="utf-8")) == printed
+    _set_cms(config_dir, None)
+    done = run_portal("cms-config", "--config", str(config_dir))
+    assert done.returncode == 1 and "backend" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_local_config_uses_the_proxy_backend_without_workflow(config):
+    local = yaml.safe_load(cms.config_text(config, "content", local=True, proxy_url="http://127.0.0.1:9/api/v1"))
+    assert local["backend"] == {"name": "proxy", "proxy_url": "http://127.0.0.1:9/api/v1", "branch": "main"}
+    assert "publish_mode" not in local
+    assert local["collections"] == cms.decap_config(config)["collections"]
+
+
+def test_a_saved_entry_loads_as_an_item(tmp_path, config):
+    """What the editor writes (its field values as front matter) is a valid item."""
+    data = {"title": "东湖区召开外贸企业座谈会", "date": "2026-12-01 09:30", "site": "donghu", "column": "local", "author": "张三",
+            "kind": "信息", "reviewer": "", "disclosure": "主动公开", "classified": False, "channels": ["网站"], "doc_number": "",
+            "topic": "", "genre": "", "summary": "", "tags": [], "attachments": [], "body": "东湖区商务局召开座谈会。" * 30}
+    target = tmp_path / "items" / "donghu" / "2026" / "2026-12-01-item.md"
+    target.parent.mkdir(parents=True)
+    target.write_text(cms.draft_text(data), encoding="utf-8")
+    loaded = load_items(tmp_path, config, jobs=1)
+    assert not loaded.findings and len(loaded.items) == 1
+    item = loaded.items[0]
+    assert (item.site, item.column, item.author, item.reviewer) == ("donghu", "local", "张三", None)
+
+
+def test_draft_check_reports_marker_and_pii_before_saving(config):
+    data = {"title": "东湖区召开外贸企业座谈会", "date": "2026-12-01 09:30", "site": "donghu", "column": "local", "author": "张三",
+            "body": "联系人电话 13812345678。" + "东湖区商务局召开座谈会。" * 30}
+    rel, findings = cms.check_draft(ROOT / "content", config, "donghu", data)
+    assert rel == "items/donghu/2026/draft-item.md"
+    rules = {f["rule"] for f in findings}
+    assert {"pii", "unreviewed"} <= rules
+    assert all(f["path"] == rel for f in findings)
+    data["body"] = "★绝密★ " + data["body"].replace("13812345678", "0730-8888123")
+    data["reviewer"] = "陈立新"
+    _, findings = cms.check_draft(ROOT / "content", config, "donghu", data)
+    assert "marker" in {f["rule"] for f in findings} and "pii" not in {f["rule"] for f in findings}
+
+
+def test_draft_check_of_a_clean_reviewed_entry_is_empty(config):
+    data = {"title": "东湖区召开外贸企业座谈会", "date": "2026-11-20 09:30", "site": "donghu", "column": "local", "author": "张三",
+            "reviewer": "陈立新", "body": "东湖区商务局召开外贸企业座谈会，通报前三季度进出口情况。" * 10}
+    _, findings = cms.check_draft(ROOT / "content", config, "donghu", data)
+    assert [f for f in findings if f["severity"] == "error"] == []
+
+
+def test_draft_check_names_an_unknown_sub_site_and_a_bad_column(config):
+    _, findings = cms.check_draft(ROOT / "content", config, "../../etc", {"title": "x"})
+    assert [f["rule"] for f in findings] == ["unknown-site"]
+    _, findings = cms.check_draft(ROOT / "content", config, "donghu", {"title": "x", "date": "2026-11-20", "site": "donghu",
+                                                                         "column": "news", "author": "张三", "body": "正文"})
+    assert [f["rule"] for f in findings] == ["unknown-column"]
+
+
+# ------------------------------------------------------------- the /admin/ routes of serve --cms
+
+
+class _Editor:
+    """Stands in for a started editor: routes only, no decap-server."""
+
+    def __init__(self, config, tmp_path: Path):
+        dist = tmp_path / "dist"
+        dist.mkdir()
+        (dist / "decap-cms.js").write_text("/* decap */", encoding="utf-8")
+        (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
+        self.dist = dist
+        self.origin = "http://127.0.0.1:8000"
+        self.index_html = cms.admin_html(config)
+        self.config_yml = cms.config_text(config, local=True, proxy_url="http://127.0.0.1:9/api/v1")
+        self.checked = []
+
+    def check(self, request):
+        self.checked.append(request)
+        return {"path": "x", "draft": [], "saved": None, "published": None, "build": ""}
+
+
+def _call(editor, path: str, method: str = "GET", body: bytes = b"", origin: str | None = None):
+    from pipeline.cms_server import _admin
+
+    environ = {"REQUEST_METHOD": method, "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    if origin:
+        environ["HTTP_ORIGIN"] = origin
+    seen = {}
+    out = _admin(editor, environ, lambda status, headers: seen.update(status=status, headers=dict(headers)), path)
+    return seen["status"], b"".join(out)
+
+
+def test_admin_routes_serve_the_editor_and_nothing_else(tmp_path, config):
+    editor = _Editor(config, tmp_path)
+    status, body = _call(editor, "")
+    assert status.startswith("200") and b"decap/decap-cms.js" in body and b"portal-cms.js" in body
+    assert b"https://" not in body  # no CDN
+    status, body = _call(editor, "config.yml")
+    assert yaml.safe_load(body)["backend"]["name"] == "proxy"
+    assert _call(editor, "decap/decap-cms.js")[0].startswith("200")
+    assert _call(editor, "portal-cms.js")[0].startswith("200")
+    for bad in ("decap/../secret.txt", "decap/%2e%2e/secret.txt", "decap/", "decap/../../pipeline/cms.py", "other.js"):
+        assert _call(editor, bad)[0].startswith("404"), bad
+
+
+def test_admin_check_takes_json_from_its_own_origin_only(tmp_path, config):
+    editor = _Editor(config, tmp_path)
+    request = json.dumps({"collection": "donghu", "data": {"title": "x"}}).encode()
+    status, body = _call(editor, "check", "POST", request, origin="http://127.0.0.1:8000")
+    assert status.startswith("200") and json.loads(body)["draft"] == [] and editor.checked
+    assert _call(editor, "check", "POST", request, origin="http://evil.example")[0].startswith("403")
+    assert _call(editor, "check", "GET")[0].startswith("405")
+    assert _call(editor, "check", "POST", b"not json")[0].startswith("400")
+    assert _call(editor, "check", "POST", b"")[0].startswith("413")
+
+
+def test_editor_refuses_a_public_address_and_missing_install(tmp_path):
+    from pipeline.cms_server import Editor, EditorError
+
+    with pytest.raises(EditorError, match="make cms-deps"):
+        Editor.start(ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "127.0.0.1", 8000, cms_dir=tmp_path)
+    if (cms.CMS_DIR / "node_modules" / "decap-cms" / "dist" / "decap-cms.js").is_file() and shutil.which("node"):
+        with pytest.raises(EditorError, match="127.0.0.1"):
+            Editor.start(ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "0.0.0.0", 8000)
+
+
+def test_editor_starts_and_stops_decap_server(tmp_path):
+    from pipeline.cms_server import Editor
+
+    if not (cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js").is_file() or not shutil.which("node"):
+        pytest.skip("没有安装网页编辑器（make cms-deps）或 node")
+    editor = Editor.start(ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "127.0.0.1", 8000)
+    process = editor.process
+    try:
+        assert process.poll() is None and editor.backend_url.startswith("http://127.0.0.1:")
+        assert yaml.safe_load(editor.config_yml)["backend"]["proxy_url"] == editor.backend_url
+    finally:
+        editor.stop()
+    assert process.poll() is not None and editor.process is None
