@@ -35,8 +35,8 @@ Rules (:func:`attach`):
 
 Only the files in :attr:`Attached.files` may be copied into the site, and only with the
 bytes that were hashed (:func:`verified_bytes`).  Verdicts are cached by SHA-256 in
-``<work>/cache/attachments.json`` (JSON, stamped with code, configuration and library
-versions).  Pure over its inputs apart from reading the referenced files; never prints.
+``<work>/cache/attachments.json``, each text's URLs in ``attachment-urls.json`` (JSON,
+stamped with code, configuration and library versions).  Pure over its inputs apart from reading the referenced files; never prints.
 """
 
 from __future__ import annotations
@@ -283,10 +283,10 @@ class Refs:
     missing: tuple[str, ...]
 
 
-def owner_refs(owner: Owner, index: FileIndex, site: SiteRoot, settings: MarkdownSettings) -> Refs:
+def owner_refs(owner: Owner, index: FileIndex, site: SiteRoot, settings: MarkdownSettings, urls: list[str] | None = None) -> Refs:
     targets: dict[str, Target] = {}
     missing: set[str] = set()
-    for url in owner_urls(owner, settings):
+    for url in owner_urls(owner, settings) if urls is None else urls:
         for rel in url_targets(url, owner, site):
             head = rel.split("/", 1)[0]
             if head.casefold() != FILES or rel.casefold() == FILES:
@@ -356,44 +356,83 @@ def verdict_of(name: str, data: bytes, scanners: Scanners) -> Verdict:
     return Verdict(extracted.kind, tuple(hits), extracted.hidden, None, extracted.unreadable_parts)
 
 
-class VerdictCache:
-    """Verdicts by (SHA-256, extension), as JSON, stamped; a damaged or foreign file is ignored."""
+class JsonCache:
+    """Entries by key, as JSON, stamped with code, configuration and library versions; a
+    damaged or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss."""
+
+    KIND = "attachments"
+    SOURCES = ("attachment_text.py", "attachments.py", "scanners.py", "config.py")
+    PACKAGES = ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick")
 
     def __init__(self, path: Path | None, config: Config):
         self.path = path
-        self.old: dict[str, dict] = {}
-        self.new: dict[str, dict] = {}
+        self.old: dict = {}
+        self.new: dict = {}
         self.stamp: str | None = None
         if path is None:
             return
         try:
-            self.stamp = stage_cache.stamp(
-                "attachments", ("attachment_text.py", "attachments.py", "scanners.py", "config.py"),
-                ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick"), config)
+            self.stamp = stage_cache.stamp(self.KIND, self.SOURCES, self.PACKAGES, config)
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
                 self.old = data["entries"]
         except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
             self.old = {}
 
-    def get(self, key: str) -> Verdict | None:
+    def get_raw(self, key: str):
         if self.stamp is None or key not in self.old:
             return None
-        try:
-            verdict = Verdict.from_json(self.old[key])
-        except Exception:  # noqa: BLE001
-            return None
         self.new[key] = self.old[key]
-        return verdict
+        return self.old[key]
 
-    def put(self, key: str, verdict: Verdict) -> None:
+    def put_raw(self, key: str, value) -> None:
         if self.stamp is not None:
-            self.new[key] = verdict.to_json()
+            self.new[key] = value
 
     def save(self) -> None:
         if self.stamp is None or self.path is None or self.new == self.old:
             return
         stage_cache.write_atomic(Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8"))
+
+
+class VerdictCache(JsonCache):
+    """Verdicts by (SHA-256, extension)."""
+
+    def get(self, key: str) -> Verdict | None:
+        raw = self.get_raw(key)
+        if raw is None:
+            return None
+        try:
+            return Verdict.from_json(raw)
+        except Exception:  # noqa: BLE001
+            self.new.pop(key, None)
+            return None
+
+    def put(self, key: str, verdict: Verdict) -> None:
+        self.put_raw(key, verdict.to_json())
+
+
+class UrlCache(JsonCache):
+    """The URLs of an item's or page's text (rendering Markdown is most of a warm run's cost),
+    by the SHA-256 of everything they depend on."""
+
+    KIND = "attachment-urls"
+    SOURCES = ("attachments.py", "rendered.py")
+    PACKAGES = ("Markdown", "pymdown-extensions")
+
+    @staticmethod
+    def key(owner: Owner, settings: MarkdownSettings) -> str:
+        material = json.dumps([owner.texts, owner.hrefs, owner.raw_only, settings.extensions, settings.configs_json], ensure_ascii=False)
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def urls(self, owner: Owner, settings: MarkdownSettings) -> list[str]:
+        key = self.key(owner, settings)
+        raw = self.get_raw(key)
+        if type(raw) is list and all(type(u) is str for u in raw):
+            return raw
+        urls = owner_urls(owner, settings)
+        self.put_raw(key, urls)
+        return urls
 
 
 # --- the stage -------------------------------------------------------------------------------
@@ -451,7 +490,12 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
     withheld = list(withheld)
     index = FileIndex(Path(content_dir))
     site = SiteRoot.from_url(config.portal.site_url)
-    refs = {o.path: owner_refs(o, index, site, settings) for o in published + withheld}
+    url_cache = UrlCache(Path(cache_path).with_name("attachment-urls.json") if cache_path is not None else None, config)
+    refs = {o.path: owner_refs(o, index, site, settings, url_cache.urls(o, settings)) for o in published + withheld}
+    try:
+        url_cache.save()
+    except OSError:
+        pass  # a cache that cannot be written is only slower next time
     owners = {o.path: o for o in published + withheld}
     findings: list[Finding] = []
     reasons: dict[str, list[Finding]] = {}
