@@ -557,7 +557,9 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
 @CONTENT
 @CONFIG
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="写到此文件（例如 admin/config.yml）；默认打印")
-def cms_config(content: Path, config_dir: Path, out: Path | None) -> None:
+@click.option("--admin", "admin_dir", type=click.Path(path_type=Path), default=None,
+              help="生成完整的编辑器目录（index.html、config.yml、portal-cms.js、decap/），放到内网静态服务器上；不能在网站输出目录里")
+def cms_config(content: Path, config_dir: Path, out: Path | None, admin_dir: Path | None) -> None:
     """由 site_config/ 生成网页编辑器（Decap CMS）的 config.yml：每个子站一个集合，栏目等为下拉选项。
 
     git 托管平台取自 portal.yaml 的 cms（github | gitlab | gitea），新信息走 草稿 → 待审 → 可发布 的审核流程。
@@ -570,6 +572,16 @@ def cms_config(content: Path, config_dir: Path, out: Path | None) -> None:
     except ConfigError as exc:
         click.echo(f"配置错误：{exc}", err=True)
         sys.exit(1)
+    if admin_dir is not None:
+        from pipeline.cms import CmsError, write_admin
+
+        try:
+            write_admin(config, text, admin_dir)
+        except CmsError as exc:
+            click.echo(f"无法生成编辑器目录：{exc}", err=True)
+            sys.exit(1)
+        click.echo(f"已生成编辑器目录 {admin_dir}（{len(config.sites)} 个子站）", err=True)
+        return
     if out is None:
         click.echo(text, nl=False)
         return

@@ -20,6 +20,7 @@ It also turns an unsaved entry of the editor into an item file and runs ``portal
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -171,6 +172,9 @@ def decap_config(config: Config, content: str = "content", *, local: bool = Fals
             "path": "{{year}}/{{slug}}",
             "slug": SLUG_TEMPLATE,
             "extension": "md",
+            # with a nested ``path`` Decap would put uploads beside the entry; /… is from the repository root
+            "media_folder": f"/{content}/files",
+            "public_folder": "files",
             "format": "yaml-frontmatter",
             "create": True,
             "delete": False,
@@ -236,6 +240,33 @@ def admin_html(config: Config) -> str:
 
     names = json.dumps([s.id for s in config.sites]).replace("<", "\\u003c")
     return ADMIN_HTML.format(title=escape(config.portal.name), collections=names)
+
+
+class CmsError(Exception):
+    """The editor folder cannot be written; ``str()`` says why, in Chinese."""
+
+
+def write_admin(config: Config, config_yml: str, target: Path, cms_dir: Path | None = None) -> None:
+    """The production editor as a static folder: index.html, config.yml, portal-cms.js and
+    Decap's files under decap/.  Refuses a folder inside a built site (the editor is never
+    part of the portal) and a missing install."""
+    cms_dir = cms_dir or CMS_DIR
+    dist = cms_dir / "node_modules" / "decap-cms" / "dist"
+    if not (dist / "decap-cms.js").is_file():
+        raise CmsError(f"没有安装 Decap CMS（{dist}）：请运行 make cms-deps")
+    resolved = target.resolve()
+    for parent in (resolved, *resolved.parents):
+        if (parent / "portal-manifest.json").is_file() or parent.name == "site":
+            raise CmsError(f"{target} 在网站输出目录里；编辑器不能随网站发布，请放到单独的目录")
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "index.html").write_text(admin_html(config), encoding="utf-8")
+    (target / "config.yml").write_text(config_yml, encoding="utf-8")
+    shutil.copyfile(cms_dir / "portal-cms.js", target / "portal-cms.js")
+    decap = target / "decap"
+    decap.mkdir(exist_ok=True)
+    for file in dist.iterdir():
+        if file.is_file() and not file.name.endswith(".map"):
+            shutil.copyfile(file, decap / file.name)
 
 
 # ------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ def test_one_collection_per_sub_site_writing_to_its_items_folder(config):
         assert collection["folder"] == f"content/items/{site.id}"
         assert collection["path"] == "{{year}}/{{slug}}"
         assert collection["format"] == "yaml-frontmatter" and collection["extension"] == "md"
+        assert (collection["media_folder"], collection["public_folder"]) == ("/content/files", "files")
         fields = _fields(collection)
         assert fields["site"] == {"name": "site", "label": "子站", "widget": "hidden", "default": site.id, "required": True}
 
@@ -292,3 +293,19 @@ def test_editor_starts_and_stops_decap_server(tmp_path):
     finally:
         editor.stop()
     assert process.poll() is not None and editor.process is None
+
+
+def test_cms_config_admin_writes_the_editor_folder_outside_any_site(tmp_path):
+    if not (cms.CMS_DIR / "node_modules" / "decap-cms" / "dist" / "decap-cms.js").is_file():
+        pytest.skip("没有安装网页编辑器（make cms-deps）")
+    target = tmp_path / "editor"
+    done = run_portal("cms-config", "--admin", str(target))
+    assert done.returncode == 0, done.stderr
+    html = (target / "index.html").read_text(encoding="utf-8")
+    assert 'src="decap/decap-cms.js"' in html and "https://" not in html
+    assert (target / "decap" / "decap-cms.js").is_file() and (target / "portal-cms.js").is_file()
+    assert yaml.safe_load((target / "config.yml").read_text(encoding="utf-8"))["publish_mode"] == "editorial_workflow"
+    site = tmp_path / "site"
+    site.mkdir()
+    done = run_portal("cms-config", "--admin", str(site / "admin"))
+    assert done.returncode == 1 and "网站输出目录" in done.stderr and not (site / "admin").exists()
