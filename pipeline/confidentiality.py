@@ -234,6 +234,7 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
         texts.append(("（解码后）", _unescaped(seg.text)))
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
+    texts += [(f"{suffix}（再次解码后）", again) for suffix, text in list(texts) if "&" in text and (again := _unescaped(text)) != text]
     for suffix, text in texts:
         for hit in review.scanners.scan(text, html=False):
             key = (hit.rule, compact(hit.match))

@@ -299,7 +299,10 @@ _ID_CHECK = "10x98765432"
 # spaces, hyphens, dashes or dots ("138-0013-8000", "430602 19850312 1237", "138.0013.8000"),
 # optionally after +86; the last group may end in x (身份证号).  Line view: folded, so
 # full-width and other digits are ASCII and zero-width characters are gone.
-_SEP = r"[ \t\-‐‑‒–—―−.·・]{1,3}"
+# A dot separates groups only before three digits or more: "138.0013.8000" is a number a reader
+# dials, "138.5 5.0 424.9" a row of decimals.  Line breaks never separate (table cells and
+# blocks are lines of their own in the reader's view and the output audit's).
+_SEP = r"(?:[ \t\-‐‑‒–—―−]{1,3}|[.·・](?=\d{3}))"
 _RUN = re.compile(rf"(?<![0-9])(?:\+\s?)?\d+(?:{_SEP}\d+)*x?(?![0-9])")
 _GROUP = re.compile(r"\d+x?")
 # Each kind needs eight digits with at most three separators among them: a text without that
