@@ -185,6 +185,7 @@ class Config:
     confidentiality: ConfidentialityRules = field(default_factory=lambda: ConfidentialityRules())  # confidentiality.yaml (保密审查)
     upstream: UpstreamConfig = field(default_factory=lambda: UpstreamConfig())  # upstream.yaml (查重)
     review: "ReviewRules" = field(default_factory=lambda: _default_review())  # reviewers.yaml (审签人, 签名审签)
+    fees: Any = field(default_factory=lambda: _default_fees())  # fees.yaml (信息处理费标准, pipeline.fee_config.FeeSchedule)
     kinds: tuple[SiteKind, ...] = DEFAULT_KINDS  # sites.yaml kinds (子站类别, in display order)
     stats_tables: tuple[StatsTable, ...] = DEFAULT_STATS_TABLES  # sites.yaml stats_tables
     website_report: Any = field(default_factory=lambda: _website_report_defaults())  # website_report.yaml (网站工作年度报表)
@@ -203,6 +204,12 @@ def _default_review() -> "ReviewRules":
     from pipeline.review_config import ReviewRules  # late import: review_config builds on this module
 
     return ReviewRules()
+
+
+def _default_fees() -> Any:
+    from pipeline.fee_config import NATIONAL_2020  # late import: fee_config builds on this module
+
+    return NATIONAL_2020
 
 
 def _read_yaml(path: Path) -> Any:
@@ -438,8 +445,15 @@ def load_config(config_dir: Path | str) -> Config:
         review=_load_review(root / "reviewers.yaml", tuple(s.id for s in sites)),
         kinds=kinds,
         stats_tables=stats_tables,
+        fees=_load_fees(root / "fees.yaml"),
         website_report=_load_website_report(root / "website_report.yaml", columns, sites),
     )
+
+
+def _load_fees(path: Path) -> Any:
+    from pipeline.fee_config import load_fees  # late import: fee_config builds on this module
+
+    return load_fees(path)
 
 
 def _load_review(path: Path, site_ids: tuple[str, ...]) -> "ReviewRules":

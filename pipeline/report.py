@@ -614,34 +614,3 @@ def to_dict(report: Report) -> dict:
 
 def to_json(report: Report) -> str:
     return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
-
-
-# --- 信息处理费 (国办函〔2020〕109号) -----------------------------------------------------------
-
-FEE_BY_REQUESTS = (
-    ("10件以下（含10件）", "不收费"),
-    ("11—30件（含30件）的部分", "100元/件"),
-    ("31件以上的部分", "以10件为一档，每增加一档，收费标准提高100元/件（31—40件200元/件，41—50件300元/件……）"),
-)
-FEE_BY_PAGES = (
-    ("30页以下（含30页）", "不收费"),
-    ("31—100页（含100页）的部分", "10元/页"),
-    ("101—200页（含200页）的部分", "20元/页"),
-    ("200页以上的部分", "40元/页"),
-)
-
-
-def fee_by_requests(requests: int) -> int:
-    """按件计收: one applicant's requests in one natural month → 元."""
-    total = 0
-    for n in range(11, requests + 1):
-        total += 100 if n <= 30 else 100 * (2 + (n - 31) // 10)
-    return total
-
-
-def fee_by_pages(pages: int) -> int:
-    """按量计收: pages of one request → 元."""
-    total = 0
-    for n in range(31, pages + 1):
-        total += 10 if n <= 100 else 20 if n <= 200 else 40
-    return total

@@ -205,7 +205,8 @@ def test_apply_page_carries_fee_rules(demo_site):
     assert "申请方式" in html  # the office's page body (content/pages/apply.md)
     for text in ("国办函〔2020〕109号", "10件以下（含10件）", "100元/件", "31—100页（含100页）的部分", "10元/页", "20元/页", "40元/页"):
         assert text in html, text
-    assert report.fee_by_pages(45) == 150 and report.fee_by_requests(35) == 3000 and report.fee_by_requests(10) == 0
+    fees = load_config(ROOT / "site_config").fees
+    assert fees.by_pages.fee(45) == 150 and fees.by_requests.fee(35) == 3000 and fees.by_requests.fee(10) == 0
 
 
 def test_column_pages_and_nav(demo_site):

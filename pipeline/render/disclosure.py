@@ -241,14 +241,14 @@ def apply_page(config: Config, static_pages) -> tuple[str, str]:
     meta = dict(page.meta) if page else {"title": "依申请公开"}
     body = page.body.strip() if page else f"# 依申请公开\n\n{DEFAULT_APPLY}"
     fees = ["\n\n## 信息处理费标准\n\n",
-            "依据《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），申请人申请公开政府信息的数量、频次明显超过合理范围的，"
+            f"依据《{config.fees.source}》（{config.fees.document}），申请人申请公开政府信息的数量、频次明显超过合理范围的，"
             "本机关可以收取信息处理费，按件计收或按量计收（二者选其一）。\n\n",
             "**按件计收**（同一申请人一个自然月内累计申请的件数）\n\n| 申请件数 | 收费标准 |\n| --- | --- |\n"]
-    fees.extend(f"| {a} | {b} |\n" for a, b in report.FEE_BY_REQUESTS)
+    fees.extend(f"| {a} | {b} |\n" for a, b in config.fees.by_requests.rows())
     fees.append("\n**按量计收**（同一申请的页数）\n\n| 页数 | 收费标准 |\n| --- | --- |\n")
-    fees.extend(f"| {a} | {b} |\n" for a, b in report.FEE_BY_PAGES)
+    fees.extend(f"| {a} | {b} |\n" for a, b in config.fees.by_pages.rows())
     fees.append(
-        f"\n例如：同一申请人一个月内申请 35 件，收费 {report.fee_by_requests(35)} 元；一件申请提供 45 页，收费 {report.fee_by_pages(45)} 元。\n"
+        f"\n例如：同一申请人一个月内申请 35 件，收费 {config.fees.by_requests.fee(35)} 元；一件申请提供 45 页，收费 {config.fees.by_pages.fee(45)} 元。\n"
     )
     return doc, front_matter(meta) + body + "".join(fees)
 

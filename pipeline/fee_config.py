@@ -1,0 +1,118 @@
+"""信息处理费标准 (``site_config/fees.yaml``, 国办函〔2020〕109号) as typed data, the fees it gives,
+and the rows of the schedule that the 依申请公开 page shows.
+
+The schedule used to live in code; a change of the national rule is now a config change, with
+the source named in the file.  The file is optional: without it, the 2020 national schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import ConfigError, _int, _only, _read_yaml
+
+
+@dataclass(frozen=True)
+class Tier:
+    up_to: int | None  # last unit of the tier; None: every unit above the previous tier
+    rate: int  # 元 per unit
+
+
+@dataclass(frozen=True)
+class Beyond:
+    step: int
+    first_rate: int
+    increase: int
+
+
+@dataclass(frozen=True)
+class Scale:
+    unit: str  # 件 | 页
+    free_up_to: int
+    tiers: tuple[Tier, ...]
+    beyond: Beyond | None = None
+
+    def fee(self, count: int) -> int:
+        """元 for ``count`` units (each tier charges only the units inside it)."""
+        total, low = 0, self.free_up_to
+        for tier in self.tiers:
+            high = count if tier.up_to is None else min(count, tier.up_to)
+            if high > low:
+                total += (high - low) * tier.rate
+            low = tier.up_to if tier.up_to is not None else count
+            if low >= count:
+                return total
+        if self.beyond is not None and count > low:
+            for n in range(low + 1, count + 1):
+                total += self.beyond.first_rate + self.beyond.increase * ((n - low - 1) // self.beyond.step)
+        return total
+
+    def rows(self) -> tuple[tuple[str, str], ...]:
+        u = self.unit
+        out = [(f"{self.free_up_to}{u}以下（含{self.free_up_to}{u}）", "不收费")]
+        low = self.free_up_to
+        for tier in self.tiers:
+            if tier.up_to is None:
+                out.append((f"{low}{u}以上的部分", f"{tier.rate}元/{u}"))
+            else:
+                out.append((f"{low + 1}—{tier.up_to}{u}（含{tier.up_to}{u}）的部分", f"{tier.rate}元/{u}"))
+                low = tier.up_to
+        if self.beyond is not None:
+            b = self.beyond
+            examples = "，".join(f"{low + 1 + k * b.step}—{low + (k + 1) * b.step}{u}{b.first_rate + k * b.increase}元/{u}" for k in range(2))
+            out.append((f"{low + 1}{u}以上的部分", f"以{b.step}{u}为一档，每增加一档，收费标准提高{b.increase}元/{u}（{examples}……）"))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    source: str
+    document: str
+    by_requests: Scale
+    by_pages: Scale
+
+
+NATIONAL_2020 = FeeSchedule(
+    "政府信息公开信息处理费管理办法", "国办函〔2020〕109号",
+    Scale("件", 10, (Tier(30, 100),), Beyond(10, 200, 100)),
+    Scale("页", 30, (Tier(100, 10), Tier(200, 20), Tier(None, 40))),
+)
+
+
+def _scale(path: Path, data, where: str, unit: str) -> Scale:
+    data = _only(path, data, where, ("free_up_to", "tiers", "beyond"), ("free_up_to",))
+    free = _int(path, data["free_up_to"], f"{where}free_up_to ")
+    tiers, last = [], free
+    entries = data.get("tiers") or []
+    if not isinstance(entries, list):
+        raise ConfigError(path, f"{where}tiers 应当是列表，例如 [{{up_to: 100, rate: 10}}]")
+    for n, entry in enumerate(entries, 1):
+        entry = _only(path, entry, f"{where}第 {n} 档：", ("up_to", "rate"), ("rate",))
+        up_to = entry.get("up_to")
+        if up_to is not None:
+            up_to = _int(path, up_to, f"{where}第 {n} 档 up_to ")
+            if up_to <= last:
+                raise ConfigError(path, f"{where}第 {n} 档的 up_to（{up_to}）应大于上一档（{last}）")
+            last = up_to
+        elif n != len(entries):
+            raise ConfigError(path, f"{where}只有最后一档可以不写 up_to（表示以上全部）")
+        tiers.append(Tier(up_to, _int(path, entry["rate"], f"{where}第 {n} 档 rate ")))
+    beyond = None
+    if data.get("beyond") is not None:
+        if tiers and tiers[-1].up_to is None:
+            raise ConfigError(path, f"{where}最后一档已包含以上全部，不能再写 beyond")
+        b = _only(path, data["beyond"], f"{where}beyond ", ("step", "first_rate", "increase"), ("step", "first_rate", "increase"))
+        beyond = Beyond(max(1, _int(path, b["step"], "step ")), _int(path, b["first_rate"], "first_rate "), _int(path, b["increase"], "increase "))
+    if beyond is None and (not tiers or tiers[-1].up_to is not None):
+        raise ConfigError(path, f"{where}没有说明最后一档以上如何收费：最后一档不写 up_to，或写 beyond")
+    return Scale(unit, free, tuple(tiers), beyond)
+
+
+def load_fees(path: Path) -> FeeSchedule:
+    if not path.is_file():
+        return NATIONAL_2020
+    data = _only(path, _read_yaml(path) or {}, "fees.yaml ", ("source", "document", "by_requests", "by_pages"),
+                 ("source", "document", "by_requests", "by_pages"))
+    return FeeSchedule(str(data["source"]), str(data["document"]), _scale(path, data["by_requests"], "by_requests：", "件"),
+                       _scale(path, data["by_pages"], "by_pages：", "页"))
