@@ -30,9 +30,27 @@
 
   var Preview = createClass({
     getInitialState: function () { return { result: null, failed: "" }; },
-    componentDidMount: function () { this.schedule(); },
+    componentDidMount: function () {
+      var self = this;
+      this.schedule();
+      this.poller = setInterval(function () { self.poll(); }, 2500);  // a save rebuilds the preview: follow it
+    },
     componentDidUpdate: function (prev) { if (prev.entry !== this.props.entry) { this.schedule(); } },
-    componentWillUnmount: function () { clearTimeout(this.timer); this.gone = true; },
+    componentWillUnmount: function () { clearTimeout(this.timer); clearInterval(this.poller); this.gone = true; },
+    poll: function () {
+      var self = this, path = this.props.entry.get("path"), r = this.state.result;
+      if (!path || !r || this.polling) { return; }
+      this.polling = true;
+      fetch("status", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: path }) })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (status) {
+          self.polling = false;
+          if (!status || self.gone || !self.state.result) { return; }
+          self.setState({ result: Object.assign({}, self.state.result, {
+            saved: status.saved, published: status.published, build: status.build, pending: status.pending }) });
+        })
+        .catch(function () { self.polling = false; });
+    },
     schedule: function () {
       var self = this;
       clearTimeout(this.timer);
@@ -61,7 +79,8 @@
       } else {
         panel = h("div", {},
           findingList("当前内容（未保存）的检查结果", r.draft, "cms-findings-draft"),
-          r.saved === null ? null : findingList("已保存的文件（上次预览构建）", r.saved, "cms-findings-saved"),
+          r.pending ? h("p", { "data-testid": "cms-pending" }, "已保存，预览正在重建，稍后显示保存后的检查结果 …") : null,
+          r.saved === null || r.saved === undefined ? null : findingList("已保存的文件（上次预览构建）", r.saved, "cms-findings-saved"),
           r.published === null || r.published === undefined ? null :
             h("p", { "data-testid": "cms-published" }, r.published ? "已保存的版本会在网站上发布" : "已保存的版本不会发布（见上面的问题）"),
           r.build ? h("p", { style: { color: COLORS.error } }, r.build) : null);

@@ -130,14 +130,40 @@ class Editor:
                 process.kill()
                 process.wait(timeout=10)
 
-    def save_status(self, findings: Iterable[Finding], build_error: str, published: list[str] | None = None) -> None:
-        """The findings of the last preview build, by file (what ``/admin/check`` calls ``saved``)."""
+    def save_status(self, findings: Iterable[Finding], build_error: str, published: list[str] | None = None,
+                    started: float = 0.0) -> None:
+        """The findings of the last preview build, by file (what ``/admin/check`` calls ``saved``);
+        ``started``: when that build began reading ``content/``."""
         by_path: dict[str, list[dict]] = {}
         for f in findings:
             by_path.setdefault(f.path, []).append(f.to_dict())
         with self.lock:
             self.status = {"findings": by_path, "build": build_error, "published": set(published or ()),
-                           "complete": published is not None}
+                           "complete": published is not None, "started": started}
+
+    def saved(self, request: dict) -> dict:
+        """The last preview build's findings for the saved file of ``request["path"]``:
+        ``{"path", "saved", "published", "build", "pending"}``; ``pending`` when the file was
+        saved after that build began (the preview is still rebuilding)."""
+        path = request.get("path") if isinstance(request.get("path"), str) else ""
+        prefix = self.content.resolve().name + "/"
+        rel = path[len(prefix):] if path.startswith(prefix) and path.endswith(".md") and ".." not in path.split("/") else None
+        with self.lock:
+            status = self.status
+        out = {"path": rel, "saved": None, "published": None, "build": status.get("build", ""), "pending": False}
+        if not rel or not status:
+            out["pending"] = bool(rel)
+            return out
+        try:
+            changed = (self.content / rel).stat().st_mtime
+        except OSError:
+            changed = 0.0
+        if changed >= status.get("started", 0.0):
+            out["pending"] = True
+            return out
+        out["saved"] = status["findings"].get(rel, [])
+        out["published"] = rel in status["published"] if status.get("complete") else None
+        return out
 
     def check(self, request: dict) -> dict:
         config = load_config(self.config_dir)
@@ -155,13 +181,7 @@ class Editor:
             markdown = None
         rel, draft = check_draft(self.content, config, site, data, slug if isinstance(slug, str) else None,
                                  upstream_db=self.work / "upstream.sqlite", markdown=markdown)
-        with self.lock:
-            status = self.status
-        saved = published = None
-        if saved_rel and status:
-            saved = status["findings"].get(saved_rel, [])
-            published = saved_rel in status["published"] if status.get("complete") else None
-        return {"path": saved_rel or rel, "draft": draft, "saved": saved, "published": published, "build": status.get("build", "")}
+        return {**self.saved(request), "path": saved_rel or rel, "draft": draft}
 
 
 def _interrupt(signum, frame):  # pragma: no cover - signal handler
@@ -198,7 +218,7 @@ def _respond(start_response, status: str, body: bytes, content_type: str) -> lis
 
 def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
-    if rel == "check":
+    if rel in ("check", "status"):
         if method != "POST":
             return _respond(start_response, "405 Method Not Allowed", "只接受 POST".encode(), "text/plain; charset=utf-8")
         if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
@@ -216,7 +236,7 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
         except (ValueError, UnicodeDecodeError):
             return _respond(start_response, "400 Bad Request", "不是 JSON".encode(), "text/plain; charset=utf-8")
         try:
-            result = editor.check(request)
+            result = editor.check(request) if rel == "check" else editor.saved(request)
         except ConfigError as exc:
             result = {"error": f"配置错误：{exc}"}
         return _respond(start_response, "200 OK", json.dumps(result, ensure_ascii=False).encode(), "application/json; charset=utf-8")

@@ -17,6 +17,7 @@ edited and returns its findings with those of the last preview build (§3).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -43,6 +44,7 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
             raise SystemExit(1) from None
 
     def rebuild() -> None:
+        started = time.time()  # a file saved after this is not in this build (the editor says "rebuilding")
         try:
             config = load_config(config_dir)
             options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file,
@@ -53,7 +55,7 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
                 click.echo("  " + f.text(), err=True)
             click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
             if editor:
-                editor.save_status(exc.findings, f"预览构建失败：{exc}")
+                editor.save_status(exc.findings, f"预览构建失败：{exc}", started=started)
             return
         except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
             click.echo(f"预览构建失败：{exc}", err=True)
@@ -61,7 +63,7 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
         for f in result.findings:
             click.echo("  " + f.text(), err=True)
         if editor:
-            editor.save_status(result.findings, "", published=[i.path for i in result.publication.published])
+            editor.save_status(result.findings, "", published=[i.path for i in result.publication.published], started=started)
         click.echo(f"预览已更新：发布 {len(result.publication.published)} 条。", err=True)
 
     rebuild()

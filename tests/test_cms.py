@@ -234,6 +234,9 @@ class _Editor:
         self.checked.append(request)
         return {"path": "x", "draft": [], "saved": None, "published": None, "build": ""}
 
+    def saved(self, request):
+        return {"path": "x", "saved": [], "published": True, "build": "", "pending": False}
+
 
 def _call(editor, path: str, method: str = "GET", body: bytes = b"", origin: str | None = None):
     from pipeline.cms_server import _admin
@@ -268,6 +271,38 @@ def test_admin_check_takes_json_from_its_own_origin_only(tmp_path, config):
     assert _call(editor, "check", "GET")[0].startswith("405")
     assert _call(editor, "check", "POST", b"not json")[0].startswith("400")
     assert _call(editor, "check", "POST", b"")[0].startswith("413")
+    status, body = _call(editor, "status", "POST", request)
+    assert status.startswith("200") and json.loads(body)["published"] is True and len(editor.checked) == 1
+
+
+def test_saved_status_follows_the_preview_build(tmp_path):
+    """After a save the editor says "rebuilding" until a build that began after the save ends."""
+    import os
+    import time
+
+    from pipeline.cms_server import Editor
+    from pipeline.findings import error
+
+    content = tmp_path / "content"
+    item = content / "items" / "donghu" / "2026" / "2026-11-28-item.md"
+    item.parent.mkdir(parents=True)
+    item.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    editor = Editor(content=content, config_dir=ROOT / "site_config", work=tmp_path, mkdocs_file=ROOT / "mkdocs.yml",
+                    origin="http://127.0.0.1:8000", dist=tmp_path, config_yml="", index_html="")
+    request = {"path": "content/items/donghu/2026/2026-11-28-item.md"}
+    assert editor.saved(request)["pending"] is True  # no build yet
+    finding = error("items/donghu/2026/2026-11-28-item.md", "unreviewed", "没有审签人")
+    os.utime(item, (time.time() - 60, time.time() - 60))
+    editor.save_status([finding], "", published=[], started=time.time() - 30)
+    status = editor.saved(request)
+    assert status["pending"] is False and [f["rule"] for f in status["saved"]] == ["unreviewed"] and status["published"] is False
+    item.write_text("---\ntitle: y\n---\n", encoding="utf-8")  # saved again: that build is out of date
+    assert editor.saved(request)["pending"] is True
+    editor.save_status([], "", published=["items/donghu/2026/2026-11-28-item.md"], started=time.time() + 1)
+    assert editor.saved(request) == {"path": "items/donghu/2026/2026-11-28-item.md", "saved": [], "published": True, "build": "",
+                                     "pending": False}
+    for bad in ({"path": "content/../secret.md"}, {"path": 3}, {}):
+        assert editor.saved(bad)["saved"] is None
 
 
 def test_editor_refuses_a_public_address_and_missing_install(tmp_path):
