@@ -68,15 +68,20 @@ def child(content: Path, work: Path, full: bool) -> None:
     from pipeline.config import load_config
 
     config = load_config(ROOT / "site_config")
-    spent = {"attach": 0.0}
+    spent = {"attach": 0.0, "attach_cpu": 0.0}
     original = attachments.attach
 
+    def cpu() -> float:  # this process and its (forked, reaped) workers: independent of other load
+        return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for f in ("ru_utime", "ru_stime"))
+
     def timed(*args, **kwargs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         try:
             return original(*args, **kwargs)
         finally:
             spent["attach"] += time.perf_counter() - t
+            spent["attach_cpu"] += cpu() - c
 
     attachments.attach = timed
     out: dict = {}
@@ -92,11 +97,13 @@ def child(content: Path, work: Path, full: bool) -> None:
         pub = publication.run(content, config, cache_dir=work / "cache")
         out["pipeline"] = time.perf_counter() - t
     out["attach_cold"] = spent["attach"]
-    spent["attach"] = 0.0
+    out["attach_cold_cpu"] = spent["attach_cpu"]
+    spent["attach"] = spent["attach_cpu"] = 0.0
     t = time.perf_counter()
     publication.run(content, config, cache_dir=work / "cache")
     out["pipeline_warm"] = time.perf_counter() - t
     out["attach_warm"] = spent["attach"]
+    out["attach_warm_cpu"] = spent["attach_cpu"]
     out["published"] = len(pub.published)
     out["attached"] = len(pub.attached)
     out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -133,8 +140,8 @@ def main() -> None:
     with_att = run(linked, args.scratch / "work-linked", args.full)
     key = "total" if args.full else "pipeline"
     print(f"{'':28} {'no attachments':>15} {'with attachments':>17}")
-    for label, k in ((f"cold {key}, s", key), ("  of it the attachment stage, s", "attach_cold"), ("warm pipeline, s", "pipeline_warm"),
-                     ("  of it the attachment stage, s", "attach_warm"), ("published items", "published"), ("files copied", "attached"),
+    for label, k in ((f"cold {key}, s", key), ("  of it the attachment stage, s", "attach_cold"), ("    its CPU time, s", "attach_cold_cpu"),
+                     ("warm pipeline, s", "pipeline_warm"), ("  of it the attachment stage, s", "attach_warm"), ("    its CPU time, s", "attach_warm_cpu"), ("published items", "published"), ("files copied", "attached"),
                      ("peak RSS, MB", "rss_mb")):
         print(f"{label:28} {base.get(k, 0):>15.1f} {with_att.get(k, 0):>17.1f}")
     if args.full:
