@@ -258,21 +258,17 @@ def _attribute_texts(attributes: Iterable[tuple[str, str, str]]) -> tuple[list[s
 # --- the scanning core ----------------------------------------------------------------------
 
 
-# The PII scanner's digit runs (groups and the separators it accepts): every kind it reports
-# (mobile, 身份证号, bank card) has at least 11 digits in one run, so a text without such a run
-# — most pages: dates, amounts, 索引号 — is not handed to it.
-_DIGIT_RUN = getattr(scanners_mod, "_RUN", None)
+# Every kind of number the PII scanner reports (mobile, 身份证号, bank card) has at least 11
+# digits in one run of digit groups (apart by the separators it accepts), so a text without
+# such a run — most pages: dates, amounts, 索引号 — is not handed to it.
+_SEP = getattr(scanners_mod, "_SEP", None)
 PII_MIN_DIGITS = 11
+# 11 digits, each pair apart by nothing or by one of the scanner's separators (no scanner: every text)
+_LONG_RUN = re.compile(rf"\d(?:(?:{_SEP})?\d){{{PII_MIN_DIGITS - 1}}}") if _SEP else re.compile("")
 
 
 def _may_hold_pii(text: str) -> bool:
-    if _DIGIT_RUN is None:
-        return True
-    for m in _DIGIT_RUN.finditer(text):
-        run = m.group()
-        if len(run) >= PII_MIN_DIGITS and sum(c.isdigit() for c in run) >= PII_MIN_DIGITS:
-            return True
-    return False
+    return _LONG_RUN.search(text) is not None
 
 
 _SEPARATOR = "\n\ufdd0\n"  # between texts scanned together: no pattern of the scanners spans it
