@@ -21,7 +21,6 @@ writes to ``<work>/review.json``.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -149,7 +148,7 @@ def _unescaped(text: str) -> str:
     """Entities decoded as often as they nest (&amp;#26426; …): what a feed reader or scraper
     that decodes once more would show."""
     for _ in range(3):
-        decoded = html.unescape(text)
+        decoded = rendered.unescape(text)
         if decoded == text:
             break
         text = decoded
@@ -227,8 +226,15 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
     if plain_text(seg.text):
         return []
     settings = review.markdown
-    html_text = rendered.render_html(seg.text, settings)
-    view = rendered.reader_view(html_text)
+    try:
+        html_text = rendered.render_html(seg.text, settings)
+        view = rendered.reader_view(html_text)
+    except (RecursionError, ValueError) as exc:
+        # Markdown itself gives up — lists or quotes nested thousands deep, a character reference of
+        # thousands of digits in raw HTML: mkdocs could not render the page either, so it is withheld
+        what = "嵌套过深（列表、引用等层层嵌套）" if isinstance(exc, RecursionError) else "含有无法解码的字符引用（如 &#999…;）"
+        return [error(path, "unsafe-html", f"{seg.label}{what}，网站无法按原样渲染。请改为普通写法",
+                      seg.line, match=what, field=f"{seg.label}（渲染后）")]
     texts = _view_texts(view)
     if not body:  # a title, tag, summary …: templates show it escaped, feeds may decode it once more
         texts.append(("（解码后）", _unescaped(seg.text)))

@@ -14,7 +14,9 @@ instance is kept per settings and process and reset before each use.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -87,7 +89,13 @@ def render_html(text: str, settings: MarkdownSettings = MarkdownSettings()) -> s
         md = markdown.Markdown(extensions=list(settings.extensions), extension_configs=json.loads(settings.configs_json))
         _RENDERERS[settings] = md
     md.reset()
-    return md.convert(text)
+    try:
+        return md.convert(text)
+    except BaseException:
+        # a conversion that broke off (RecursionError on deep nesting …) can leave the instance's
+        # parsers half-way: the next text gets a fresh one
+        _RENDERERS.pop(settings, None)
+        raise
 
 
 @dataclass(frozen=True)
@@ -137,10 +145,26 @@ class _Reader(HTMLParser):
         self.comments.append(data)
 
 
+# A numeric character reference too long for int() (Python refuses over 4,300 digits) or beyond
+# Unicode: browsers show U+FFFD; html.unescape and HTMLParser raise ValueError on the first kind.
+_HUGE_CHARREF = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{7,}|0*[0-9]{8,});?")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with character references no browser can decode replaced by U+FFFD, so that
+    decoding it never raises."""
+    return _HUGE_CHARREF.sub("\ufffd", text) if "&#" in text else text
+
+
+def unescape(text: str) -> str:
+    """``html.unescape`` that never raises (see :func:`safe_text`)."""
+    return html.unescape(safe_text(text))
+
+
 def reader_view(html_text: str) -> ReaderView:
     """The :class:`ReaderView` of an HTML fragment or page.  ``<script>``/``<style>`` content
     counts as text: it is in the page the public receives."""
     reader = _Reader()
-    reader.feed(html_text)
+    reader.feed(safe_text(html_text))
     reader.close()
     return ReaderView("".join(reader.parts), tuple(reader.attributes), tuple(reader.comments))

@@ -144,8 +144,10 @@ class _Tokens(HTMLParser):
 
 
 def tokens(html_text: str) -> list[tuple]:
+    from pipeline.rendered import safe_text
+
     parser = _Tokens()
-    parser.feed(html_text)
+    parser.feed(safe_text(html_text))
     parser.close()
     parser._flush()
     return parser.tokens

@@ -415,6 +415,7 @@ class WordScanner:
 
 # --- unsafe-html: 可执行内容 -----------------------------------------------------------------
 
+_HUGE_CHARREF = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{7,}|0*[0-9]{8,});?")  # see pipeline.rendered.safe_text
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|data\s*:\s*text/html)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\u00a0\u200b-\u200f\u2028\u2029\ufeff]+")
 _RAW_SCHEME = re.compile(r"(?:java|vb|live)script\s*:", re.IGNORECASE)
@@ -424,7 +425,7 @@ _ATTR_LIST = re.compile(r"\{:?[^{}\n]*?(?<![\w-])(on[a-z]+|style)\s*=", re.IGNOR
 
 
 def _bad_url(value: str) -> bool:
-    return bool(_BAD_SCHEME.match(_CONTROL.sub("", html.unescape(value))))
+    return bool(_BAD_SCHEME.match(_CONTROL.sub("", html.unescape(_HUGE_CHARREF.sub("\ufffd", value)))))
 
 
 class _TagCollector(HTMLParser):
