@@ -142,6 +142,7 @@ def fields_for(config: Config, site_id: str) -> list[dict]:
     ]
     unknown = {f["name"] for f in fields} - set(KNOWN_KEYS) - {"body"}
     assert not unknown, unknown  # every field is a key of the item contract
+    assert tuple(f["name"] for f in fields if f["name"] != "body") == FIELD_ORDER
     return fields
 
 
@@ -273,9 +274,15 @@ def write_admin(config: Config, config_yml: str, target: Path, cms_dir: Path | N
 # §3: the same checks where editors are
 
 
+FIELD_ORDER = ("title", "date", "site", "column", "author", "kind", "reviewer", "disclosure", "classified", "channels",
+               "doc_number", "topic", "genre", "summary", "tags", "attachments")
+
+
 def draft_text(data: dict) -> str:
     """An editor's unsaved entry (the CMS's field values) as an item file."""
-    meta = {k: v for k, v in data.items() if k != "body" and v not in (None, "", [], {})}
+    order = {name: n for n, name in enumerate(FIELD_ORDER)}  # the editor writes keys in its field order: same lines
+    meta = {k: data[k] for k in sorted(data, key=lambda k: (order.get(k, len(order)), str(k)))
+            if k != "body" and data[k] not in (None, "", [], {})}
     body = data.get("body") or ""
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000) if meta else ""
     return f"---\n{head}---\n{body if isinstance(body, str) else ''}\n"
