@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from pipeline import safe_yaml
 from pipeline.model import KINDS as ITEM_KINDS
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class Portal:
     error_report_url: str = ERROR_REPORT_URL
     # 网页编辑器（portal.yaml ``cms``）：git 托管平台与编辑器的选项表（pipeline/cms.py 解析为 CmsSettings）
     cms: Any = None
+    first_year: int = 1949  # 发布日期最早的年份；更早的日期是 bad-date（pipeline/load.py）
+    max_body_kb: int = 2048  # 正文（front matter 之后）最大 KB；超过是 body-too-large
 
     @property
     def tz(self) -> ZoneInfo:
@@ -216,9 +219,13 @@ def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise ConfigError(path, "配置文件不存在")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_yaml.load(path.read_text(encoding="utf-8"))  # no anchors, aliases, tags or deep nesting
     except UnicodeDecodeError:
         raise ConfigError(path, "文件不是 UTF-8 编码，请另存为 UTF-8") from None
+    except safe_yaml.UnsafeYaml as exc:
+        where = f"第 {exc.line} 行" if exc.line else ""
+        field_name = f"（字段 {exc.field}）" if exc.field else ""
+        raise ConfigError(path, f"YAML 格式错误{where}{field_name}：{exc.problem} [{exc.rule}]") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
@@ -290,6 +297,10 @@ def load_portal(path: Path) -> Portal:
     from pipeline.cms import parse_settings  # late import: cms builds on this module
 
     portal = Portal(**{**portal.__dict__, "cms": parse_settings(path, data.get("cms"))})
+    for key, low, high in (("first_year", 1, 9000), ("max_body_kb", 1, 1024 * 1024)):
+        value = getattr(portal, key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(path, f"键 “{key}” 应为 {low} 到 {high} 之间的整数，现为 {value!r}")
     if not portal.site_url.endswith("/"):
         portal = Portal(**{**portal.__dict__, "site_url": portal.site_url + "/"})
     return portal

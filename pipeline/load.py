@@ -3,16 +3,27 @@
 One reader per input, as Pelican does: nothing downstream touches item files.  Each file
 is read once as bytes, decoded as UTF-8, split with python-frontmatter and checked against
 the item contract.  A file that breaks the contract is *not* an item — it is reported
-(rule ``encoding``, ``bad-yaml``, ``schema``, ``unknown-key``, ``bad-date``,
-``unknown-site``, ``unknown-column``, ``bad-slug``) so that nothing is dropped silently,
-and it can never reach the site.  Date values are kept as text by the YAML loader and
-parsed here, so an impossible date is a ``bad-date`` finding, not a YAML crash.
+(rule ``encoding``, ``bad-yaml``, ``yaml-alias``, ``front-matter-too-large``,
+``body-too-large``, ``schema``, ``unknown-key``, ``bad-date``, ``unknown-site``,
+``unknown-column``, ``bad-slug``) so that nothing is dropped silently, and it can never
+reach the site.  Date values are kept as text by the YAML loader and parsed here, so an
+impossible date is a ``bad-date`` finding, not a YAML crash; :func:`check_dates` then
+withholds dates outside the plausible range (``first_year`` of portal.yaml to one year
+after the reference day).
+
+Inputs cannot hurt: which files are items comes from :mod:`pipeline.content_walk`
+(symbolic links leaving content/ are never read, nothing is skipped without a word); a
+file is read with a bounded read (at most 64 KB of front matter plus ``max_body_kb`` of
+body, so a 5 GB file costs nothing); front matter goes through :mod:`pipeline.safe_yaml`
+(no anchors or aliases, bounded nesting, no tags), before anything is expanded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -21,7 +32,7 @@ from typing import Any, Iterable
 import frontmatter
 import yaml
 
-from pipeline import parallel
+from pipeline import content_walk, parallel, safe_yaml
 from pipeline.config import Config
 from pipeline.findings import Finding, error
 from pipeline.model import DISCLOSURES, KINDS, Attachment, ChangeNote, Item
@@ -35,6 +46,8 @@ OPTIONAL = (
 KNOWN_KEYS = REQUIRED + OPTIONAL
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KEY_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+FRONT_MATTER_MAX = 64 * 1024  # bytes of YAML between the two --- lines
+_BOUNDARY = re.compile(rb"^-{3,}[ \t\r]*$", re.MULTILINE)  # python-frontmatter's delimiter line
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 
 
@@ -54,7 +67,7 @@ _TextDateLoader.yaml_implicit_resolvers = {
 
 class _Handler(frontmatter.YAMLHandler):
     def load(self, fm: str, **kwargs: Any) -> Any:
-        return yaml.load(fm, Loader=_TextDateLoader)  # noqa: S506 - a SafeLoader subclass
+        return safe_yaml.load(fm, _TextDateLoader)  # no anchors, aliases, tags or deep nesting
 
 
 @dataclass(frozen=True)
@@ -71,10 +84,67 @@ class _Reject(Exception):
 
 
 def item_files(items_dir: Path) -> list[Path]:
-    """Every ``.md`` file under ``items_dir``, at any depth, in a stable order."""
-    if not items_dir.is_dir():
-        return []
-    return sorted(p for p in items_dir.rglob("*.md") if p.is_file())
+    """The item files under ``items_dir`` (the content folder's ``items/``), in a stable order,
+    as :mod:`pipeline.content_walk` finds them (symbolic links leaving content/ excluded)."""
+    walked = content_walk.walk(Path(items_dir).parent)
+    return [f.path for f in walked.items]
+
+
+def read_limit(config: Config) -> int:
+    """The most bytes of an item file worth reading: front matter, body and delimiters."""
+    return FRONT_MATTER_MAX + config.portal.max_body_kb * 1024 + 4096
+
+
+class TooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The file's bytes, or :class:`TooLarge` (with its size) when it has more than ``limit``:
+    never more than ``limit + 1`` bytes are read, and only a regular file is read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "不是普通文件")
+        if info.st_size > limit:
+            raise TooLarge(info.st_size)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew while being read
+        raise TooLarge(len(data))
+    return data
+
+
+def size_problem(rel: str, data: bytes, size: int, config: Config) -> Finding | None:
+    """``front-matter-too-large`` or ``body-too-large`` for a file of ``size`` bytes whose
+    first bytes are ``data`` (at least the front matter and its closing line, when there is one)."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    opening = _BOUNDARY.match(data, start)
+    if opening is None:
+        body = size - start
+    else:
+        window = opening.end() + 1 + FRONT_MATTER_MAX + 1
+        closing = _BOUNDARY.search(data, opening.end() + 1, window + 1024)
+        if closing is None or closing.start() - opening.end() - 1 > FRONT_MATTER_MAX:
+            if size > window or (closing is not None):
+                shown = (closing.start() - opening.end()) if closing else size
+                return error(rel, "front-matter-too-large", f"front matter（两行 --- 之间的信息头）有 {_kb(shown)}，超过 64 KB 上限。"
+                             "信息头只写标题、日期等字段；长文字请写进正文", 1)
+            return None  # no closing line in a small file: the parser says what is wrong
+        body = size - closing.end()
+    limit = config.portal.max_body_kb * 1024
+    if body > limit:
+        return error(rel, "body-too-large", f"正文有 {_kb(body)}，超过 {_kb(limit)} 的上限（portal.yaml 的 max_body_kb）。"
+                     "请拆成几条信息，或把大段材料作为附件放在 content/files/ 下", 1)
+    return None
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
 def load_items(content_dir: Path | str, config: Config, cache_file: Path | None = None, jobs: int | None = None) -> Loaded:
@@ -84,15 +154,25 @@ def load_items(content_dir: Path | str, config: Config, cache_file: Path | None 
     from pipeline.load_cache import LoadCache
 
     content = Path(content_dir)
-    files = item_files(content / "items")
+    walked = content_walk.walk(content)
     cache = LoadCache(cache_file, config) if cache_file else None
     results: list[Item | Finding | None] = []
     todo: list[tuple[int, Path, str, bytes]] = []  # (position, file, relative path, bytes) to parse
     keys: dict[int, str] = {}
-    rels = [file.relative_to(content).as_posix() for file in files]
-    for file, rel in zip(files, rels):
+    rels = list(walked.item_rels)
+    limit = read_limit(config)
+    for entry in walked.items:
+        file, rel = entry.path, entry.rel
         try:
-            data = file.read_bytes()
+            data = read_bounded(file, limit)
+        except TooLarge as big:
+            try:
+                with open(file, "rb") as fh:
+                    head = fh.read(FRONT_MATTER_MAX + 8192)
+            except OSError:
+                head = b""
+            results.append(size_problem(rel, head, big.size, config) or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1))
+            continue
         except OSError as exc:
             results.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
             continue
@@ -109,13 +189,13 @@ def load_items(content_dir: Path | str, config: Config, cache_file: Path | None 
         if cache:
             cache.put(keys[position], result)
     items = [r for r in results if isinstance(r, Item)]
-    findings = [r for r in results if not isinstance(r, Item)]
+    findings = [r for r in results if not isinstance(r, Item)] + list(walked.findings)
     if cache:
         try:
             cache.save()
         except OSError:
             pass  # a cache that cannot be written only costs time
-    return Loaded(tuple(items), tuple(findings), len(files), tuple(rels))
+    return Loaded(tuple(items), tuple(findings), len(rels), tuple(rels))
 
 
 def _load_or_reject(file: Path, rel: str, config: Config, data: bytes) -> Item | Finding:
@@ -260,7 +340,16 @@ def _changes(rel: str, lines: dict[str, int], meta: dict, tz) -> tuple[ChangeNot
 
 
 def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -> Item:
-    data = file.read_bytes() if data is None else data
+    if data is None:
+        try:
+            data = read_bounded(file, read_limit(config))
+        except TooLarge as big:
+            with open(file, "rb") as fh:
+                head = fh.read(FRONT_MATTER_MAX + 8192)
+            raise _Reject(size_problem(rel, head, big.size, config) or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1)) from None
+    too_large = size_problem(rel, data, len(data), config)
+    if too_large is not None:
+        raise _Reject(too_large)
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -270,6 +359,10 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
         raise _Reject(error(rel, "schema", "文件开头缺少 front matter（以 --- 开始、--- 结束的 YAML 信息头）", 1))
     try:
         meta, body = frontmatter.parse(raw, handler=_Handler())
+    except safe_yaml.UnsafeYaml as exc:
+        line = exc.line + 1 if exc.line else None  # +1 for the opening ---
+        where = f"字段 “{exc.field}”：" if exc.field else ""
+        raise _Reject(error(rel, exc.rule, f"front matter {where}{exc.problem}", line, **({"key": exc.field} if exc.field else {}))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
@@ -291,7 +384,7 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
     try:
         when = parse_date(meta["date"], config.portal.tz)
     except ValueError:
-        raise _Reject(error(rel, "bad-date", f"发布日期 “{meta['date']}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30", lines.get("date"), key="date")) from None
+        raise _Reject(error(rel, "bad-date", f"发布日期 “{_shown(meta['date'])}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30", lines.get("date"), key="date")) from None
 
     if site not in config.site_by_id:
         raise _Reject(error(rel, "unknown-site", f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}", lines.get("site"), key="site"))
@@ -347,6 +440,47 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
         key_lines=tuple(sorted(lines.items())),
         content_hash=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def plausible_range(config: Config, reference: date | None) -> tuple[date, date]:
+    """First and last plausible 发布日期: 1 January of ``first_year`` (portal.yaml) and one
+    year after the reference day — ``--as-of`` or ``SOURCE_DATE_EPOCH`` when given, else
+    today in the portal's time zone (the only use of the clock: a bound, never a figure)."""
+    today = reference if reference is not None else datetime.now(config.portal.tz).date()
+    try:
+        last = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February, or the year 9999
+        last = date.max if today.year >= date.max.year else today.replace(year=today.year + 1, day=28)
+    return date(config.portal.first_year, 1, 1), last
+
+
+def check_dates(items: Iterable[Item], config: Config, reference: date | None) -> tuple[tuple[Item, ...], tuple[Finding, ...]]:
+    """Items dated outside :func:`plausible_range` are withheld with a ``bad-date`` error:
+    nothing downstream (statistics, 通报, feeds, 索引号, the annual report) then meets a year
+    like 9999 or 1900.  Compared by year first, so no date arithmetic can overflow."""
+    first, last = plausible_range(config, reference)
+    tz = config.portal.tz
+    kept: list[Item] = []
+    findings: list[Finding] = []
+    for item in items:
+        year = item.date.year
+        try:
+            day = item.date.astimezone(tz).date() if first.year <= year <= last.year else None
+        except (OverflowError, ValueError):  # the year 1 or 9999 shifted across the date range's end
+            day = None
+        if day is not None and first <= day <= last:
+            kept.append(item)
+            continue
+        shown = f"{year:04d}-{item.date.month:02d}-{item.date.day:02d}"
+        too = "早于" if year < first.year or (day is not None and day < first) else "晚于"
+        bound = f"{first.isoformat()}（portal.yaml 的 first_year）" if too == "早于" else f"{last.isoformat()}（参照日之后一年）"
+        findings.append(error(item.path, "bad-date", f"发布日期 {shown} {too} {bound}，不合常理，本条不发布。请核对年份", item.line_of("date"), key="date"))
+    return tuple(kept), tuple(findings)
 
 
 def unique_urls(items: Iterable[Item]) -> tuple[tuple[Item, ...], tuple[Finding, ...]]:

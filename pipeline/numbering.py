@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from pipeline import safe_yaml
 from pipeline.config import Config
 from pipeline.findings import Finding, error, warning
 
@@ -154,7 +155,10 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
     """The ledger in ``text`` and its conflicts; ``None`` when it cannot be trusted."""
     portal = config.portal
     try:
-        data = yaml.load(text, Loader=_SAFE_LOADER) if text.strip() else {}  # noqa: S506 - a safe loader
+        data = safe_yaml.load(text, _SAFE_LOADER) if text.strip() else {}  # no aliases, tags or deep nesting
+    except safe_yaml.UnsafeYaml as exc:
+        where = f"（{exc.field}）" if exc.field else ""
+        return None, (error(path, RULE, f"索引号台账{where}：{exc.problem} [{exc.rule}]", exc.line),)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, (error(path, RULE, f"索引号台账不是有效的 YAML：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None),)

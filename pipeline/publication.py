@@ -107,8 +107,9 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config, markdown) if cache_dir is not None else None
     # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config, load_cache, jobs)  # load_cache: see pipeline.load_cache
-    items, url_findings = load.unique_urls(loaded.items)
-    findings = list(loaded.findings + url_findings)
+    dated, date_findings = load.check_dates(loaded.items, config, reference)  # plausible 发布日期 only
+    items, url_findings = load.unique_urls(dated)
+    findings = list(loaded.findings + date_findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
     gated = confidentiality.gate(items, config, reference, gate_cache, jobs, markdown=markdown)  # reference: "today" for future-date
     stage_cache.save_quietly(gate_cache)

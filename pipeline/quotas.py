@@ -36,6 +36,8 @@ def elapsed_fraction(year: int, as_of: date) -> float:
 
 
 def month_ended(year: int, month: int, as_of: date) -> bool:
+    if year >= date.max.year and month == 12:
+        return as_of >= date.max
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return as_of >= date.fromordinal(nxt.toordinal() - 1)
 

@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from pipeline import safe_yaml
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 
@@ -225,7 +226,10 @@ def _read(path: Path, rel: str) -> tuple[dict, dict[str, int], list[int]]:
     except UnicodeDecodeError:
         raise _Bad("文件不是 UTF-8 编码，请另存为 UTF-8") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = safe_yaml.load(text) or {}  # no aliases, tags or deep nesting
+    except safe_yaml.UnsafeYaml as exc:
+        where = f"（{exc.field}）" if exc.field else ""
+        raise _Bad(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise _Bad(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
@@ -479,6 +483,8 @@ def generate(year: int, counted_items, content_dir: Path | str, config: Config) 
     path = report_path(content_dir, year)
     rel = f"{DISCLOSURE_DIR}/{year}.yaml"
     findings: list[Finding] = []
+    if not config.portal.first_year <= year <= 9000:  # no date arithmetic on the year 9999 or 1
+        return None, (error(rel, "report-data", f"年度 {year} 不在合理范围内（{config.portal.first_year} 年以后，portal.yaml 的 first_year）"),)
     try:
         data, keys, app_lines = _read(path, rel)
         if "year" in data and data["year"] != year:

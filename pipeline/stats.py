@@ -215,6 +215,8 @@ def months_with_items(counted, config: Config, as_of: date) -> tuple[tuple[int, 
 
 
 def month_end(year: int, month: int) -> date:
+    if year >= date.max.year and month == 12:
+        return date.max  # 9999-12-31: there is no next month to step back from
     return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
 
 

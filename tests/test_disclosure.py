@@ -45,7 +45,14 @@ def _generate(content: Path, year: int):
 def _edit_yaml(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Shared objects written out in full: the portal refuses YAML anchors and aliases (yaml-alias)."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def _build_tree(content: Path, tmp: Path):

@@ -17,9 +17,10 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from pipeline import content_walk, safe_yaml
 from pipeline.attachments import verified_bytes
 from pipeline.findings import Finding, error
-from pipeline.load import body_line
+from pipeline.load import TooLarge, body_line, read_bounded
 from pipeline.render.common import front_matter
 
 
@@ -41,16 +42,35 @@ class StaticPage:
         return f"{self.section}/{self.name}.md"
 
 
+class _PageHandler(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs) -> object:
+        return safe_yaml.load(fm)  # no anchors, aliases, tags or deep nesting
+
+
+PAGE_MAX = 4 * 1024 * 1024  # a static page over 4 MB is not a page
+
+
 def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding, ...]]:
+    """Pages as :mod:`pipeline.content_walk` finds them (``pages/*.md``; links leaving
+    content/ are refused there, and reported once by the item loader)."""
     pages, findings = [], []
-    root = content_dir / "pages"
-    for file in sorted(root.glob("*.md")) if root.is_dir() else []:
-        rel = file.relative_to(content_dir).as_posix()
+    for entry in content_walk.walk(content_dir).pages:
+        rel = entry.rel
         try:
-            text = file.read_text(encoding="utf-8-sig")
-            post = frontmatter.loads(text)
+            text = read_bounded(entry.path, PAGE_MAX).decode("utf-8-sig")
+            post = frontmatter.loads(text, handler=_PageHandler())
+        except TooLarge as big:
+            findings.append(error(rel, "body-too-large", f"页面文件有 {big.size // 1024} KB，超过 {PAGE_MAX // 1024 // 1024} MB 上限"))
+            continue
+        except OSError as exc:
+            findings.append(error(rel, "unreadable", f"无法读取页面文件：{exc.strerror or exc}"))
+            continue
         except UnicodeDecodeError:
             findings.append(error(rel, "encoding", "页面文件不是 UTF-8 编码，请另存为 UTF-8"))
+            continue
+        except safe_yaml.UnsafeYaml as exc:
+            where = f"字段 “{exc.field}”：" if exc.field else ""
+            findings.append(error(rel, exc.rule, f"页面 front matter {where}{exc.problem}", exc.line + 1 if exc.line else None))
             continue
         except yaml.YAMLError as exc:
             findings.append(error(rel, "bad-yaml", f"页面 front matter 不是有效的 YAML：{getattr(exc, 'problem', exc)}"))
@@ -65,7 +85,7 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
             findings.append(error(rel, "schema", f"页面 section “{section}” 无效，可选：{'、'.join(SECTIONS)}（xxgk = 政府信息公开专栏）"))
             continue
         meta = tuple((k, v) for k, v in post.metadata.items() if k not in ("order", "section"))
-        pages.append(StaticPage(file.stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, body_line(text), section))
+        pages.append(StaticPage(Path(entry.rel).stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, body_line(text), section))
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
 
 

@@ -203,11 +203,18 @@ def tongbao_page(report: stats_mod.MonthReport, config: Config, files: dict) -> 
     return "".join(body)
 
 
-def _months_between(first: tuple[int, int], last: tuple[int, int]):
-    y, m = first
-    while (y, m) <= last:
-        yield y, m
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+def _tongbao_months(months: tuple[tuple[int, int], ...], as_of: date) -> list[tuple[int, int]]:
+    """The months that get a 通报, oldest first: every month from the first month with items
+    to the as-of month, but only in years that have items — one stray old item adds at most
+    twelve pages, never one per month since (a date of 1950 must not add 900 pages)."""
+    first = months[-1]
+    years = sorted({y for y, _ in months})
+    out = []
+    for y in years:
+        start = first[1] if y == first[0] else 1
+        end = as_of.month if y == as_of.year else 12
+        out.extend((y, m) for m in range(start, end + 1))
+    return out
 
 
 def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
@@ -242,7 +249,7 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
     months = stats_mod.months_with_items(counted, config, as_of)
     tb = [front_matter({"title": "信息报送情况通报", "hide": ["toc"]}), "# 信息报送情况通报\n\n"]
     if months:
-        for y, m in reversed(list(_months_between(months[-1], (as_of.year, as_of.month)))):
+        for y, m in reversed(_tongbao_months(months, as_of)):
             report = stats_mod.month_report(around(y), config, y, m, as_of)
             files[f"stats/tongbao/{y}-{m:02d}.md"] = tongbao_page(report, config, files)
             tb.append(f"- [{y} 年 {m} 月]({y}-{m:02d}.md)：{report.total} 条\n")

@@ -1,0 +1,116 @@
+"""YAML that cannot hurt: every front matter, configuration and content data file is read here.
+
+``yaml.safe_load`` constructs no Python objects, but it still expands anchors and aliases
+(a "billion laughs" of nine nested aliases is gigabytes and minutes) and recurses once per
+nesting level.  Before anything is composed, :func:`load` walks the parser's event stream
+(libyaml's C parser when PyYAML has it) and refuses:
+
+- any anchor (``&a``) or alias (``*a``) — rule ``yaml-alias``; no editor needs them, and
+  refusing them at the event level means nothing is ever expanded: a bomb costs only the
+  milliseconds it takes to read the first alias;
+- nesting deeper than :data:`MAX_DEPTH` — ``bad-yaml``;
+- explicit tags other than the plain core ones (``!!python/…``, ``!!binary``, ``!!set``,
+  ``!custom`` …) — ``bad-yaml``.
+
+Only then is the text loaded, by the safe loader given.  Problems are raised as
+:class:`UnsafeYaml`, a ``yaml.YAMLError`` (so callers that already report YAML errors
+report these too) that carries the rule id, the line (1-based, in the YAML text) and the
+field, as a path of keys such as ``attachments[2].file``.  This module never prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+MAX_DEPTH = 20  # an item's front matter nests two levels; configuration files four
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~8x faster
+CORE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))
+
+
+class UnsafeYaml(yaml.YAMLError):
+    """YAML refused before it was loaded; ``problem`` is the Chinese explanation."""
+
+    def __init__(self, rule: str, problem: str, line: int | None, field: str | None):
+        super().__init__(problem)
+        self.rule = rule
+        self.problem = problem
+        self.line = line  # 1-based line in the YAML text
+        self.field = field
+
+
+def check(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> None:
+    """Raise :class:`UnsafeYaml` for an anchor, alias, deep nesting or unusual tag in ``text``;
+    a plain syntax error is left for the loader to report (``yaml.YAMLError``)."""
+    # frames: [is_mapping, expecting_key, key_or_index]
+    frames: list[list] = []
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            kind = type(event)
+            if kind is yaml.StreamStartEvent or kind is yaml.StreamEndEvent or kind is yaml.DocumentStartEvent or kind is yaml.DocumentEndEvent:
+                continue
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frames.pop()
+                _value_done(frames)
+                continue
+            if kind is yaml.AliasEvent:
+                raise UnsafeYaml("yaml-alias", f"使用了 YAML 别名 “*{_short(event.anchor)}”（引用锚点的内容）。请直接写出内容，不要用 & 锚点和 * 别名",
+                                 line, _field(frames))
+            if event.anchor is not None:
+                raise UnsafeYaml("yaml-alias", f"使用了 YAML 锚点 “&{_short(event.anchor)}”。请直接写出内容，不要用 & 锚点和 * 别名",
+                                 line, _field(frames))
+            tag = event.tag
+            if tag is not None and tag not in CORE_TAGS and not (kind is yaml.ScalarEvent and tag == "!"):
+                raise UnsafeYaml("bad-yaml", f"不支持 YAML 标签 “{_short(tag.replace('tag:yaml.org,2002:', '!!'))}”，请去掉它，直接写文字、数字、列表或键值对", line, _field(frames))
+            if kind is yaml.ScalarEvent:
+                if frames and frames[-1][0] and frames[-1][1]:  # a key of a mapping
+                    frames[-1][1] = False
+                    frames[-1][2] = event.value
+                else:
+                    _value_done(frames)
+                continue
+            # a mapping or sequence starts
+            if frames and frames[-1][0] and frames[-1][1]:  # a complex key: no editor writes one
+                raise UnsafeYaml("bad-yaml", "键不能是列表或映射", line, _field(frames))
+            if len(frames) >= max_depth:
+                raise UnsafeYaml("bad-yaml", f"嵌套超过 {max_depth} 层，不是正常的信息头或配置", line, _field(frames))
+            is_mapping = kind is yaml.MappingStartEvent
+            frames.append([is_mapping, True, -1 if is_mapping else 0])
+    except RecursionError:  # the pure-Python parser on absurd input
+        raise UnsafeYaml("bad-yaml", f"嵌套超过 {max_depth} 层，不是正常的信息头或配置", None, _field(frames)) from None
+
+
+def _value_done(frames: list[list]) -> None:
+    if not frames:
+        return
+    top = frames[-1]
+    if top[0]:
+        top[1] = True  # the next scalar is a key again
+    else:
+        top[2] += 1
+
+
+def _field(frames: list[list]) -> str | None:
+    """The path of the value being read: ``attachments[2].file``."""
+    parts: list[str] = []
+    for is_mapping, _expecting_key, at in frames:
+        if is_mapping:
+            if at == -1:
+                break
+            parts.append(("." if parts else "") + _short(str(at), 40))
+        else:
+            parts.append(f"[{at + 1}]")
+    return "".join(parts) or None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def load(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> Any:
+    """``yaml.load(text, loader)`` after :func:`check`; ``loader`` must be a safe loader
+    (``SafeLoader``, ``CSafeLoader`` or a subclass)."""
+    check(text, loader, max_depth)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, and checked above
