@@ -41,9 +41,15 @@ class _Date(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            return datetime.combine(date.fromisoformat(str(value).strip()), datetime.min.time())
+            day = date.fromisoformat(str(value).strip())
         except ValueError:
             self.fail(f"“{value}” 不是日期，请写成 2026-11-28", param, ctx)
+        if not YEARS[0] <= day.year <= YEARS[1]:  # no date arithmetic near the calendar's ends
+            self.fail(f"“{value}” 的年份不在 {YEARS[0]}–{YEARS[1]} 之间", param, ctx)
+        return datetime.combine(day, datetime.min.time())
+
+
+YEARS = (1000, 9000)  # years an option may name
 
 
 class _Year(click.ParamType):
@@ -53,7 +59,7 @@ class _Year(click.ParamType):
 
     def convert(self, value, param, ctx):
         text = str(value).strip()
-        if isinstance(value, int) or (text.isdigit() and len(text) == 4):
+        if (isinstance(value, int) or (text.isdigit() and len(text) == 4)) and YEARS[0] <= int(text) <= YEARS[1]:
             return int(text)
         self.fail(f"“{value}” 不是年份，请写成 2025 这样的四位数字", param, ctx)
 
@@ -91,13 +97,23 @@ def _reference_date(as_of: str | None, config: Config) -> tuple[date | None, str
         if as_of.strip().lower() == "today":
             return datetime.now(config.portal.tz).date(), "--as-of today"
         try:
-            return date.fromisoformat(as_of.strip()), "--as-of"
+            day = date.fromisoformat(as_of.strip())
         except ValueError:
-            click.echo(f"参数错误：--as-of “{as_of}” 不是日期，请写成 2026-11-28 或 today", err=True)
+            day = None
+        if day is None or not YEARS[0] <= day.year <= YEARS[1]:
+            click.echo(f"参数错误：--as-of “{as_of}” 不是 {YEARS[0]}–{YEARS[1]} 年间的日期，请写成 2026-11-28 或 today", err=True)
             sys.exit(1)
+        return day, "--as-of"
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), config.portal.tz).date(), "SOURCE_DATE_EPOCH"
+        try:
+            day = datetime.fromtimestamp(int(epoch), config.portal.tz).date()
+        except (OverflowError, OSError, ValueError):
+            day = None
+        if day is None or not YEARS[0] <= day.year <= YEARS[1]:
+            click.echo(f"环境变量 SOURCE_DATE_EPOCH “{epoch[:30]}” 不是合理的时间戳（{YEARS[0]}–{YEARS[1]} 年间的秒数）", err=True)
+            sys.exit(1)
+        return day, "SOURCE_DATE_EPOCH"
     return None, ""
 
 

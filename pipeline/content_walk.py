@@ -17,8 +17,9 @@ Every file under the content folder is looked at once, by the route an editor se
 
 A symbolic link that stays inside the content folder is followed: a linked file is read
 from its target under the link's route; a linked folder is walked under the link's route
-unless that folder was already walked (by its own route or another link — the files are
-then taken from there), which a ``symlink`` warning says.  So links can neither loop nor
+unless that folder was already walked for the same top folder (``items/`` …) by its own
+route or another link — the files are then taken from there, which a ``symlink`` warning
+says.  A real folder is walked at most once per top folder, so links can neither loop nor
 multiply the work.  FIFOs, devices and sockets are never opened.  This module reads no file
 contents and never prints.
 """
@@ -34,7 +35,7 @@ from pipeline.findings import Finding, error, warning
 
 ITEM_LIKE = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdtext", ".mdx", ".md.txt", ".txt")
 KNOWN_ROOT_FILES = ("index_numbers.yaml", "README.md")
-DATA_FOLDERS = ("disclosure", "upstream")
+DATA_FOLDERS = ("disclosure", "upstream", "website-report")
 SKIPPED_QUIETLY = (".git", ".gitkeep", ".gitignore", ".gitattributes", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
@@ -65,7 +66,7 @@ def walk(content_dir: Path | str) -> Walk:
     if not content.is_dir():
         return Walk((), (), (), ())
     root = os.path.realpath(content)
-    entered: dict[str, str] = {}  # real folder → the route it was walked by
+    entered: dict[tuple[str, str], str] = {}  # (real folder, area) → the route it was walked by
     links: list[tuple[str, str]] = []  # (route, real target) of linked folders, walked after the real tree
 
     def inside(real: str) -> bool:
@@ -87,7 +88,7 @@ def walk(content_dir: Path | str) -> Walk:
         stack = [(start, start_route)]
         while stack:
             folder, route = stack.pop()
-            entered[os.path.realpath(folder)] = route
+            entered[(os.path.realpath(folder), _area(route))] = route
             try:
                 with os.scandir(folder) as it:
                     entries = sorted(it, key=lambda e: e.name)
@@ -151,8 +152,8 @@ def walk(content_dir: Path | str) -> Walk:
     visit(str(content), "")
     while links:
         route, target = links.pop(0)
-        if target in entered:
-            where = entered[target] or "content/"
+        if (target, _area(route)) in entered:
+            where = entered[(target, _area(route))] or "content/"
             findings.append(warning(route, "symlink", f"文件夹链接指向已经读取的文件夹 “{where}”，其中的文件按原位置读取，不重复读取"))
             continue
         visit(target, route)  # may queue more links
@@ -160,6 +161,11 @@ def walk(content_dir: Path | str) -> Walk:
     order = lambda f: f.rel  # noqa: E731
     return Walk(tuple(sorted(items, key=order)), tuple(sorted(pages, key=order)), tuple(sorted(files, key=order)),
                 tuple(sorted(findings, key=lambda f: (f.path, f.rule))))
+
+
+def _area(route: str) -> str:
+    """What a route's files are taken as: the top folder (items, pages, files …)."""
+    return route.split("/", 1)[0]
 
 
 def _item_like(name: str) -> bool:

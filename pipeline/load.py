@@ -334,7 +334,7 @@ def _changes(rel: str, lines: dict[str, int], meta: dict, tz) -> tuple[ChangeNot
         try:
             when = parse_date(entry["date"], tz)
         except ValueError:
-            raise _Reject(error(rel, "bad-date", f"更新记录 changes 第 {n} 项的日期 “{entry['date']}” 无法识别，请写成 2026-11-30", where, key="changes")) from None
+            raise _Reject(error(rel, "bad-date", f"更新记录 changes 第 {n} 项的日期 “{_shown(entry['date'])}” 无法识别，请写成 2026-11-30", where, key="changes")) from None
         notes.append(ChangeNote(when, note.strip()))
     return tuple(sorted(notes, key=lambda c: c.date))
 
@@ -465,22 +465,40 @@ def check_dates(items: Iterable[Item], config: Config, reference: date | None) -
     like 9999 or 1900.  Compared by year first, so no date arithmetic can overflow."""
     first, last = plausible_range(config, reference)
     tz = config.portal.tz
+
+    def outside(when: datetime) -> str | None:
+        """None when ``when`` is plausible, else 早于 / 晚于."""
+        try:
+            day = when.astimezone(tz).date() if first.year <= when.year <= last.year else None
+        except (OverflowError, ValueError):  # the year 1 or 9999 shifted across the calendar's end
+            day = None
+        if day is not None and first <= day <= last:
+            return None
+        return "早于" if when.year < first.year or (day is not None and day < first) else "晚于"
+
+    def bound(too: str) -> str:
+        return f"{first.isoformat()}（portal.yaml 的 first_year）" if too == "早于" else f"{last.isoformat()}（参照日之后一年）"
+
     kept: list[Item] = []
     findings: list[Finding] = []
     for item in items:
-        year = item.date.year
-        try:
-            day = item.date.astimezone(tz).date() if first.year <= year <= last.year else None
-        except (OverflowError, ValueError):  # the year 1 or 9999 shifted across the date range's end
-            day = None
-        if day is not None and first <= day <= last:
-            kept.append(item)
+        too = outside(item.date)
+        if too is not None:
+            findings.append(error(item.path, "bad-date", f"发布日期 {_ymd(item.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
+                                  item.line_of("date"), key="date"))
             continue
-        shown = f"{year:04d}-{item.date.month:02d}-{item.date.day:02d}"
-        too = "早于" if year < first.year or (day is not None and day < first) else "晚于"
-        bound = f"{first.isoformat()}（portal.yaml 的 first_year）" if too == "早于" else f"{last.isoformat()}（参照日之后一年）"
-        findings.append(error(item.path, "bad-date", f"发布日期 {shown} {too} {bound}，不合常理，本条不发布。请核对年份", item.line_of("date"), key="date"))
+        late = next(((n, c, outside(c.date)) for n, c in enumerate(getattr(item, "changes", ()), 1) if outside(c.date)), None)
+        if late is not None:
+            n, change, too = late
+            findings.append(error(item.path, "bad-date", f"更新记录 changes 中的日期 {_ymd(change.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
+                                  item.line_of("changes"), key="changes"))
+            continue
+        kept.append(item)
     return tuple(kept), tuple(findings)
+
+
+def _ymd(when: datetime) -> str:
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
 
 
 def unique_urls(items: Iterable[Item]) -> tuple[tuple[Item, ...], tuple[Finding, ...]]:

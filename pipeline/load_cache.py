@@ -66,7 +66,11 @@ class LoadCache:
         every entry came from the file and none dropped out."""
         if self.hits == len(self.new) and self.new.keys() == self.old.keys():
             return
-        write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, RECORDS))
+        try:
+            data = cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, RECORDS)
+        except (TypeError, ValueError):  # a value the codec does not know: no cache, only time lost
+            return
+        write_atomic(self.path, data)
 
 
 def _belongs(found, key) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import safe_yaml
 from pipeline.config import Config
 from pipeline.load import SLUG_RE, parse_date
 from pipeline.model import KINDS
@@ -62,7 +63,7 @@ def git_author(cwd: Path | None = None) -> str | None:
 def _yaml_value(value: str) -> str:
     """A scalar as YAML text: plain when that reads back the same, else double-quoted."""
     try:
-        if yaml.safe_load(f"k: {value}") == {"k": value}:
+        if safe_yaml.load(f"k: {value}") == {"k": value}:  # an alias, tag or deep nesting: quoted
             return value
     except yaml.YAMLError:
         pass

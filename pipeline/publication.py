@@ -9,11 +9,12 @@ never read content on their own, so a blocked item cannot leak through a side do
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from pipeline import attachments, confidentiality, git_history, load, numbering, provenance, scoring, stage_cache, upstream
+from pipeline import attachments, confidentiality, content_walk, git_history, load, numbering, provenance, scoring, stage_cache, upstream
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
 from pipeline.rendered import MarkdownSettings
@@ -173,14 +174,24 @@ def _attachments(content_dir, config: Config, published: tuple, withheld: tuple,
     owners_withheld += [attachments.page_owner(p) for p in loaded_pages if p.name not in kept_names]
     known = {i.path for i in published} | {w.item.path for w in withheld} | {f"pages/{p.name}.md" for p in loaded_pages}
     unloaded = [p for p in loaded.paths if p not in known]
-    pages_dir = content / "pages"
-    unloaded += [f"pages/{f.name}" for f in sorted(pages_dir.glob("*.md"))] if pages_dir.is_dir() else []
+    unloaded += [f.rel for f in content_walk.walk(content).pages]  # never a link leaving content/
+    root = os.path.realpath(content)
+    limit = load.read_limit(config)
     for path in sorted(set(unloaded) - known):
+        real = os.path.realpath(content / path)
+        if not real.startswith(root + os.sep):
+            continue  # a link leaving content/ is never read (content_walk reports it)
         try:
-            text = (content / path).read_bytes().decode("utf-8", "replace")
+            data = load.read_bounded(Path(real), limit)
+        except load.TooLarge:  # a huge broken file: its references in the first bytes that are read anywhere
+            try:
+                with open(real, "rb") as fh:
+                    data = fh.read(limit)
+            except OSError:
+                continue
         except OSError:
             continue  # gone: it refers to nothing
-        owners_withheld.append(attachments.raw_owner(path, text))
+        owners_withheld.append(attachments.raw_owner(path, data.decode("utf-8", "replace")))
     result = attachments.attach(owners_published, owners_withheld, content, config, confidentiality.build_scanners(config),
                                 settings=settings, cache_path=Path(cache_dir) / "attachments.json" if cache_dir is not None else None,
                                 jobs=jobs)

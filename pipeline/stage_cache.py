@@ -365,5 +365,5 @@ def save_quietly(*caches) -> None:
         if cache is not None:
             try:
                 cache.save()
-            except (OSError, ValueError, zipfile.BadZipFile):
+            except (OSError, ValueError, TypeError, zipfile.BadZipFile):  # TypeError: a value the codec does not store
                 pass

@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from pipeline import safe_yaml
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.stats import local_day
@@ -282,7 +283,10 @@ def read_data(path: Path) -> tuple[dict, dict[tuple[str, ...], int]]:
     except UnicodeDecodeError:
         raise _Bad("文件不是 UTF-8 编码，请另存为 UTF-8") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = safe_yaml.load(text) or {}  # no anchors, aliases, tags or deep nesting
+    except safe_yaml.UnsafeYaml as exc:
+        where = f"（{exc.field}）" if exc.field else ""
+        raise _Bad(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise _Bad(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
