@@ -231,7 +231,10 @@ def parse_date(value: Any, tz) -> datetime:
         parsed = parsed.replace(tzinfo=tz)
     # one rule for the whole pipeline: an item's day, month and year are those of the portal's
     # time zone (a date written with another offset is the same instant, shown in local time)
-    return parsed.astimezone(tz)
+    try:
+        return parsed.astimezone(tz)
+    except OverflowError:  # 0001-01-01T00:00+14:00, 9999-12-31T23:59-12:00: past the calendar's end locally
+        raise ValueError(str(value)) from None
 
 
 def _key_lines(raw: str) -> dict[str, int]:
