@@ -120,6 +120,14 @@ class Editor:
             signal.signal(signal.SIGTERM, _interrupt)  # a terminated serve still stops decap-server (finally in serve)
         return editor
 
+    def fresh_config(self) -> str:
+        """config.yml from ``site_config/`` as it is now (a column added while serving shows on reload)."""
+        try:
+            self.config_yml = config_text(load_config(self.config_dir), self.content.resolve().name, local=True, proxy_url=self.backend_url)
+            return self.config_yml
+        except ConfigError:
+            return self.config_yml  # the last good one; the preview build reports the configuration error
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process and process.poll() is None:
@@ -245,7 +253,7 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
     if rel in ("", "index.html"):
         return _respond(start_response, "200 OK", editor.index_html.encode(), "text/html; charset=utf-8")
     if rel == "config.yml":
-        return _respond(start_response, "200 OK", editor.config_yml.encode(), "text/yaml; charset=utf-8")
+        return _respond(start_response, "200 OK", editor.fresh_config().encode(), "text/yaml; charset=utf-8")
     if rel == "portal-cms.js":
         return _respond(start_response, "200 OK", (CMS_DIR / "portal-cms.js").read_bytes(), TYPES[".js"])
     if rel.startswith("decap/"):

@@ -234,6 +234,9 @@ class _Editor:
         self.checked.append(request)
         return {"path": "x", "draft": [], "saved": None, "published": None, "build": ""}
 
+    def fresh_config(self):
+        return self.config_yml
+
     def saved(self, request):
         return {"path": "x", "saved": [], "published": True, "build": "", "pending": False}
 
@@ -328,6 +331,21 @@ def test_editor_starts_and_stops_decap_server(tmp_path):
     finally:
         editor.stop()
     assert process.poll() is not None and editor.process is None
+
+
+def test_editor_config_follows_site_config_while_serving(tmp_path, config_dir):
+    from pipeline.cms_server import Editor
+
+    editor = Editor(content=ROOT / "content", config_dir=config_dir, work=tmp_path, mkdocs_file=ROOT / "mkdocs.yml",
+                    origin="http://127.0.0.1:8000", dist=tmp_path, config_yml="old", index_html="", backend_url="http://127.0.0.1:9/api/v1")
+    sites = config_dir / "sites.yaml"
+    sites.write_text(sites.read_text(encoding="utf-8").replace("columns: [local, notices]}", "columns: [local, notices, policies]}", 1),
+                     encoding="utf-8")
+    donghu = next(c for c in yaml.safe_load(editor.fresh_config())["collections"] if c["name"] == "donghu")
+    assert [o["value"] for o in _fields(donghu)["column"]["options"]] == ["local", "notices", "policies"]
+    good = editor.fresh_config()
+    sites.write_text("sites: 3\n", encoding="utf-8")  # broken while editing: the last good configuration stays
+    assert editor.fresh_config() == good != "old"
 
 
 def test_cms_config_admin_writes_the_editor_folder_outside_any_site(tmp_path):
