@@ -39,7 +39,7 @@
     componentWillUnmount: function () { clearTimeout(this.timer); clearInterval(this.poller); this.gone = true; },
     poll: function () {
       var self = this, path = this.props.entry.get("path"), r = this.state.result;
-      if (!path || !r || this.polling) { return; }
+      if (!path || !r || r.offline || this.polling) { return; }
       this.polling = true;
       fetch("status", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ path: path }) })
         .then(function (response) { return response.ok ? response.json() : null; })
@@ -63,7 +63,11 @@
         data: entry.get("data").toJS()
       };
       fetch("check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) })
-        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (r) {
+          if (r.status === 404 || r.status === 405) { return { offline: true }; }  // the editor on a static server: no portal serve
+          if (!r.ok) { throw new Error("HTTP " + r.status); }
+          return r.json();
+        })
         .then(function (result) { if (!self.gone && seq === self.seq) { self.setState({ result: result, failed: "" }); } })
         .catch(function (e) { if (!self.gone && seq === self.seq) { self.setState({ failed: String(e) }); } });
     },
@@ -74,6 +78,9 @@
         panel = h("p", { style: { color: COLORS.error } }, "无法检查（portal serve --cms 是否在运行？）：" + this.state.failed);
       } else if (!r) {
         panel = h("p", {}, "正在运行 portal check …");
+      } else if (r.offline) {
+        panel = h("p", {}, "这里没有运行 portal serve --cms，不能即时检查；提交后，合并请求上的 CI 会运行 portal check。"
+                           + "本机预览检查：make serve-cms。");
       } else if (r.error) {
         panel = h("p", { style: { color: COLORS.error } }, r.error);
       } else {
