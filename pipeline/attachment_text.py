@@ -196,9 +196,9 @@ def _markup(data: bytes) -> Extracted:
             for key, value in getattr(el, "attrib", {}).items():
                 pieces.append(Piece(f"属性 {etree.QName(key).localname}", value))
     except Exception:  # noqa: BLE001 - HTML is not XML: the source piece (entities decoded below) covers it
-        import html
+        from pipeline.rendered import unescape  # never raises on &#999…;
 
-        pieces.append(Piece("文字（实体已解码）", html.unescape(source)))
+        pieces.append(Piece("文字（实体已解码）", unescape(source)))
     pieces.append(Piece("源代码", source, markup=True))  # last: a hit is named by its text or attribute first
     return Extracted("markup", tuple(pieces))
 

@@ -42,7 +42,6 @@ stamped with code, configuration and library versions).  Pure over its inputs ap
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
@@ -55,7 +54,7 @@ from urllib.parse import unquote, urlsplit
 from pipeline import attachment_text, parallel, stage_cache
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
-from pipeline.rendered import MarkdownSettings, reader_view, render_html
+from pipeline.rendered import MarkdownSettings, reader_view, render_html, unescape  # unescape: never raises on &#999…;
 from pipeline.scanners import Scanners
 
 FILES = "files"
@@ -149,7 +148,7 @@ def _decodings(path: str) -> list[str]:
 def url_targets(url: str, owner: Owner, site: SiteRoot) -> set[str]:
     """Content-relative paths (``files/…`` or anything else) that ``url`` on ``owner``'s page
     may fetch: browser resolution against the page URL, mkdocs' against its docs file."""
-    url = _STRIP.sub("", html.unescape(url)).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f \x1f")
+    url = _STRIP.sub("", unescape(url)).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f \x1f")
     url = url.replace("\\", "/")
     relative_ok = True
     m = _SCHEME.match(url)
@@ -204,7 +203,7 @@ def owner_urls(owner: Owner, settings: MarkdownSettings) -> list[str]:
                 urls += reader_view(render_html(text, settings)).urls
             except Exception:  # noqa: BLE001 - the raw tokens below still see every path
                 pass
-        plain = html.unescape(text)
+        plain = unescape(text)
         if "%" in plain or "files" in plain.lower() or "\\" in plain:
             for token in _TOKEN.findall(plain):
                 if FILES in unquote(unquote(token)).lower():

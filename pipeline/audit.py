@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import html
 import json
 import re
 import time
@@ -124,7 +123,7 @@ def _markdown_loose(text: str) -> str:
     if "<" in text:
         text = _TAG.sub("", text)
     if "&" in text:
-        text = html.unescape(text)
+        text = rendered.unescape(text)  # never raises on &#999…;
     return loose(text)
 
 
@@ -250,7 +249,7 @@ def _attribute_texts(attributes: Iterable[tuple[str, str, str]]) -> tuple[list[s
                 texts.append(decoded)
         if name.startswith("on"):
             unsafe.append((f"事件属性 {name}=", value))
-        elif ":" in value and _BAD_SCHEME.match(_CONTROL.sub("", html.unescape(value))):
+        elif ":" in value and _BAD_SCHEME.match(_CONTROL.sub("", rendered.unescape(value))):
             unsafe.append((f"{name}= 中的脚本网址", value))
     return texts, unsafe
 

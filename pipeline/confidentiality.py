@@ -225,6 +225,11 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
     scanned, and (for a body) the HTML sanitised by allowlist."""
     if plain_text(seg.text):
         return []
+    huge = rendered.HUGE_CHARREF.search(seg.text)
+    if huge:  # mkdocs itself raises on it: the page could not be built
+        return [error(path, "unsafe-html", f"{seg.label}含有无法解码的字符引用 “{huge.group()[:12]}…”，网站无法渲染。请删去",
+                      _source_line(seg.text, seg.line, "&#", review.markdown) if body else seg.line, match=huge.group()[:12] + "…",
+                      field=f"{seg.label}（渲染后）")]
     settings = review.markdown
     try:
         html_text = rendered.render_html(seg.text, settings)

@@ -147,13 +147,13 @@ class _Reader(HTMLParser):
 
 # A numeric character reference too long for int() (Python refuses over 4,300 digits) or beyond
 # Unicode: browsers show U+FFFD; html.unescape and HTMLParser raise ValueError on the first kind.
-_HUGE_CHARREF = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{7,}|0*[0-9]{8,});?")
+HUGE_CHARREF = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{7,}|0*[0-9]{8,});?")
 
 
 def safe_text(text: str) -> str:
     """``text`` with character references no browser can decode replaced by U+FFFD, so that
     decoding it never raises."""
-    return _HUGE_CHARREF.sub("\ufffd", text) if "&#" in text else text
+    return HUGE_CHARREF.sub("\ufffd", text) if "&#" in text else text
 
 
 def unescape(text: str) -> str:

@@ -92,7 +92,7 @@ HOSTILE = {
         '<p style="position:fixed">x</p>', "<iframe src=https://x.example></iframe>", "<form action=https://x.example><input></form>",
         "<!--><img src=x onerror=alert(1)>-->", '<a href="data:text/html,<script>alert(1)</script>">x</a>', "<center>x</center>",
         '<td style="text-align: left;">x</td>', '<a href="vbscript:msgbox(1)">x</a>',
-        "- " * 3000 + "嵌套", '<a href="&#' + "9" * 5000 + ';">x</a>',
+        "- " * 3000 + "嵌套", '<a href="&#' + "9" * 5000 + ';">x</a>', "&#" + "9" * 5000 + ";", "[a](&#" + "9" * 5000 + ";)",
     ],
 }
 
@@ -102,7 +102,7 @@ NEAR_MISSES = [
     "2021 2022 2023 2024 2025 年", "| 年份 | 金额 |\n|--|--|\n| 138 | 00138000 |", "2021\n2022\n2023\n2024\n2025", "| 月份 | 金额 | 增长 |\n|--|--|--|\n| 1—2月 | 138.5 5.0 424.9 4 | 5.6 |", "138.5 5.0 424.9 4 亿元", "| 年份 | 数值 |\n|:--|--:|\n| 2025 | 1,234.5 |", "!!! note \"提示\"\n    请按时申报。",
     "??? tip \"展开\"\n    详细说明。", "```python\nx = 1 < 2\n```", "[商务部](https://www.mofcom.gov.cn/)", "<https://www.mofcom.gov.cn/>",
     "[邮箱](mailto:swj@jianglin.gov.cn)", "![图](../../../files/2026/photo.png){ width=\"300\" }", "## 一、工作进展 {#progress}",
-    "术语\n:   解释", "&#" + "9" * 5000 + ";", "[a](&#" + "9" * 5000 + ";)", "统一社会信用代码 11430600MB1234567X", "<div markdown>\n**加粗**\n</div>", "a < b & c > d", "正文 <!-- 编辑备注：配图待补 --> 完",
+    "术语\n:   解释", "统一社会信用代码 11430600MB1234567X", "<div markdown>\n**加粗**\n</div>", "a < b & c > d", "正文 <!-- 编辑备注：配图待补 --> 完",
 ]
 
 
