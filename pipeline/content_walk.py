@@ -163,6 +163,13 @@ def walk(content_dir: Path | str) -> Walk:
                 tuple(sorted(findings, key=lambda f: (f.path, f.rule))))
 
 
+def leaves_content(path: Path | str, content_dir: Path | str) -> bool:
+    """True when ``path`` (a data file under the content folder) resolves outside it through a
+    symbolic link: such a file is never read (the walk reports it as ``symlink``)."""
+    root = os.path.realpath(content_dir)
+    return not os.path.realpath(path).startswith(root + os.sep)
+
+
 def _area(route: str) -> str:
     """What a route's files are taken as: the top folder (items, pages, files …)."""
     return route.split("/", 1)[0]

@@ -30,7 +30,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from pipeline import safe_yaml
+from pipeline import content_walk, safe_yaml
 from pipeline.config import Config
 from pipeline.findings import Finding, error, warning
 
@@ -234,6 +234,8 @@ def read_ledger(content_dir: Path | str, config: Config, cache=None) -> tuple[Le
         return Ledger(config.portal.index_format, config.portal.org_code), (), True
     if not file.is_file():
         return None, (error(LEDGER_FILE, RULE, "索引号台账不是普通文件（是目录或断开的链接），无法读取"),), False
+    if content_walk.leaves_content(file, content_dir):
+        return None, (error(LEDGER_FILE, RULE, "索引号台账是指向 content/ 之外的符号链接，不会读取 [symlink]；请把台账文件本身放进 content/"),), False
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

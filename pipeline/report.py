@@ -29,7 +29,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from pipeline import safe_yaml
+from pipeline import content_walk, safe_yaml
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 
@@ -221,6 +221,8 @@ def _number(value: Any, what: str, line: int | None, integer: bool = True) -> fl
 def _read(path: Path, rel: str) -> tuple[dict, dict[str, int], list[int]]:
     if not path.is_file():
         raise _Bad("年度报告数据文件不存在")
+    if content_walk.leaves_content(path, path.parent.parent):
+        raise _Bad("这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/disclosure/")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from pipeline import safe_yaml
+from pipeline import content_walk, safe_yaml
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.stats import local_day
@@ -278,6 +278,8 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
 def read_data(path: Path) -> tuple[dict, dict[tuple[str, ...], int]]:
     if not path.is_file():
         raise _Bad("数据文件不存在")
+    if content_walk.leaves_content(path, path.parent.parent):
+        raise _Bad("这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/website-report/")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

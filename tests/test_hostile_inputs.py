@@ -508,3 +508,23 @@ def test_one_real_build_with_hostile_items(tmp_path, content_copy):
     for rule in ("yaml-alias", "bad-yaml", "bad-date", "body-too-large", "symlink"):
         assert f"[{rule}]" in out.stderr, rule  # the build lists every problem with its rule
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_data_files_linked_out_of_content_are_not_read(content_copy, tmp_path):
+    """The annual report's data and the 索引号 ledger are never read through a link leaving content/."""
+    from pipeline import numbering, report
+
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((content_copy / "disclosure" / "2025.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (content_copy / "disclosure" / "2025.yaml").unlink()
+    (content_copy / "disclosure" / "2025.yaml").symlink_to(outside)
+    rep, findings = report.generate(2025, (), content_copy, CONFIG)
+    assert rep is None and "[symlink]" in findings[0].message
+    ledger_out = tmp_path / "ledger.yaml"
+    ledger_out.write_text((content_copy / "index_numbers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (content_copy / "index_numbers.yaml").unlink()
+    (content_copy / "index_numbers.yaml").symlink_to(ledger_out)
+    ledger, found_ledger, trusted = numbering.read_ledger(content_copy, CONFIG)
+    assert ledger is None and not trusted and "[symlink]" in found_ledger[0].message
+    pub = run(content_copy)
+    assert {"disclosure/2025.yaml", "index_numbers.yaml"} <= {f.path for f in pub.findings if f.rule == "symlink"}
