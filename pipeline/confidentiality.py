@@ -155,6 +155,9 @@ def _unescaped(text: str) -> str:
     return text
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
 def _view_texts(view: rendered.ReaderView) -> list[tuple[str, str]]:
     """(label suffix, text) of everything a rendered fragment delivers."""
     out = [("", view.text)]
@@ -245,7 +248,10 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
         texts.append(("（解码后）", _unescaped(seg.text)))
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    texts += [(f"{suffix}（再次解码后）", again) for suffix, text in list(texts) if "&" in text and (again := _unescaped(text)) != text]
+    # what one more decoding shows (a feed reader, a scraper): entities decoded, tags in the
+    # decoded text removed — "机&amp;#23494;★", a title "机密<span>★</span>"
+    texts += [(f"{suffix}（再次解码后）", again) for suffix, text in list(texts)
+              if ("&" in text or "<" in text) and (again := _TAG.sub("", _unescaped(text))) != text]
     for suffix, text in texts:
         for hit in review.scanners.scan(text, html=False):
             key = (hit.rule, compact(hit.match))

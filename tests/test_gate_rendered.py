@@ -398,3 +398,37 @@ def test_renderer_recovers_after_a_text_it_cannot_render():
         rendered.render_html("- " * 3000 + "x", MARKDOWN)
     assert rendered.render_html("**粗** 与 [链接](https://example.com/)", MARKDOWN) == '<p><strong>粗</strong> 与 <a href="https://example.com/">链接</a></p>'
     assert rendered.unescape("&#" + "9" * 5000 + ";&#26426;") == "\ufffd机"
+
+
+# --- an independent reader: whatever the encoding, a shown marking is never published --------
+
+_T2S = __import__("opencc").OpenCC("t2s")
+_WRAPS = [lambda c: c, lambda c: f"&#{ord(c)};", lambda c: f"&#x{ord(c):X};", lambda c: f"**{c}**", lambda c: f"<span>{c}</span>",
+          lambda c: f"{c}\u200b", lambda c: f"{c}　", lambda c: f"_{c}_", lambda c: f"<b></b>{c}", lambda c: {"机": "機", "密": "密"}.get(c, c),
+          lambda c: f"`{c}`", lambda c: f"{c}<!-- -->"]
+_PLACES = [lambda t: t, lambda t: f"[说明](https://example.com/ \"{t}\")", lambda t: f"![{t}](a.png)", lambda t: f"<abbr title=\"{t}\">x</abbr>",
+           lambda t: f"说明\n{{: title=\"{t}\" }}", lambda t: f"> {t}", lambda t: f"- {t}", lambda t: f"| a |\n|--|\n| {t} |", lambda t: f"## {t}"]
+
+
+def _independent_reader(body: str) -> str:
+    """What a reader (or a scraper of the search index) gets, computed without the gate's code:
+    the rendered page's tags removed and entities decoded twice, NFKC, traditional folded,
+    whitespace and invisible characters dropped."""
+    import unicodedata
+
+    text = rendered.render_html(body, MARKDOWN)
+    text = " ".join([text] + re.findall(r'(?:title|alt|href|src)="([^"]*)"', text))
+    for _ in range(2):
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    text = _T2S.convert(unicodedata.normalize("NFKC", text))
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(range(len(_WRAPS))), min_size=3, max_size=3), st.sampled_from(range(len(_PLACES))), st.text(alphabet="甲乙 ", max_size=4))
+def test_a_marking_in_any_encoding_is_withheld_or_not_shown(wraps, place, noise):
+    marking = "".join(_WRAPS[w](c) for w, c in zip(wraps, "机密★"))
+    body = _PLACES[place](noise + marking)
+    gated = gate_one(make_item(body))
+    if gated.published:
+        assert "机密★" not in _independent_reader(FILLER + "\n\n" + body), body
