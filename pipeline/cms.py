@@ -6,7 +6,8 @@ host before it reaches main); ``portal serve --cms`` makes the local one (decap-
 loopback, files written straight into ``content/``).  Both come from :func:`decap_config`, so the
 editor's choices can never drift from the configuration the pipeline checks against:
 
-- one collection per sub-site, folder ``content/items/<site>``, path ``{{year}}/<date>-item``;
+- one collection per sub-site, folder ``content/items/<site>``, files ``<year>/<date>-<slug>.md``
+  named by ``portal new``'s rule (computed in the browser by ``cms/portal-slug.mjs``);
 - 栏目 a select of that sub-site's columns only, 信息类型 / 公开方式 selects of the item
   contract's values, 涉密 a boolean, channels a multi-select, 主题分类 / 体裁分类 selects when
   ``portal.yaml`` ``cms`` lists values (free text otherwise);
@@ -37,9 +38,14 @@ from pipeline.model import DISCLOSURES, KINDS
 HOSTS = ("github", "gitlab", "gitea")
 DEFAULT_CHANNELS = ("网站", "微信", "微博", "政务客户端")
 DATE_FORMAT = "YYYY-MM-DD HH:mm"  # dayjs; pipeline.load reads it as Beijing time (portal time zone)
-# Decap cannot compute the project's hash slug (pipeline.new_item.slug_for); its own slug of a
-# Chinese title is empty.  So the file is <date>-item, and Decap appends -1, -2 … when taken.
-SLUG_TEMPLATE = "{{year}}-{{month}}-{{day}}-item"
+# The project's file name (pipeline.new_item: <date>-<slug_for(title)>) needs a SHA-1, which Decap's
+# templates cannot compute: cms/portal-format.js computes it before saving into the transient
+# fields _slug and _year, which these templates use and its format "portal-frontmatter" never
+# writes.  Decap appends -1, -2 … when a name is taken.
+SLUG_TEMPLATE = "{{fields._slug}}"
+PATH_TEMPLATE = "{{_year}}/{{slug}}"  # Decap lower-cases a path template and turns "." into "-": no fields. here
+FORMAT = "portal-frontmatter"
+ASSETS = ("portal-cms.js", "portal-format.js", "portal-slug.mjs")  # cms/, served beside Decap
 CMS_DIR = Path(__file__).resolve().parent.parent / "cms"  # package.json; node_modules after make cms-deps
 
 
@@ -170,13 +176,13 @@ def decap_config(config: Config, content: str = "content", *, local: bool = Fals
             "label_singular": "信息",
             "description": f"{site.name}（{site.kind}）的信息条目：content/items/{site.id}/",
             "folder": f"{content}/items/{site.id}",
-            "path": "{{year}}/{{slug}}",
+            "path": PATH_TEMPLATE,
             "slug": SLUG_TEMPLATE,
             "extension": "md",
             # with a nested ``path`` Decap would put uploads beside the entry; /… is from the repository root
             "media_folder": f"/{content}/files",
             "public_folder": "files",
-            "format": "yaml-frontmatter",
+            "format": FORMAT,
             "create": True,
             "delete": False,
             "summary": "{{date | date('YYYY-MM-DD')}} {{title}}",
@@ -226,9 +232,10 @@ ADMIN_HTML = """<!doctype html>
 <title>{title} · 网页编辑器</title>
 </head>
 <body>
-<script>window.PORTAL_COLLECTIONS = {collections};</script>
+<script>window.CMS_MANUAL_INIT = true; window.PORTAL_COLLECTIONS = {collections};</script>
 <script src="decap/decap-cms.js"></script>
 <script src="portal-cms.js"></script>
+<script type="module" src="portal-format.js"></script>
 </body>
 </html>
 """
@@ -253,7 +260,7 @@ def write_admin(config: Config, config_yml: str, target: Path, cms_dir: Path | N
     part of the portal) and a missing install."""
     cms_dir = cms_dir or CMS_DIR
     dist = cms_dir / "node_modules" / "decap-cms" / "dist"
-    if not (dist / "decap-cms.js").is_file():
+    if not (dist / "decap-cms.js").is_file() or not (cms_dir / "node_modules" / "yaml" / "browser" / "dist").is_dir():
         raise CmsError(f"没有安装 Decap CMS（{dist}）：请运行 make cms-deps")
     resolved = target.resolve()
     for parent in (resolved, *resolved.parents):
@@ -262,7 +269,13 @@ def write_admin(config: Config, config_yml: str, target: Path, cms_dir: Path | N
     target.mkdir(parents=True, exist_ok=True)
     (target / "index.html").write_text(admin_html(config), encoding="utf-8")
     (target / "config.yml").write_text(config_yml, encoding="utf-8")
-    shutil.copyfile(cms_dir / "portal-cms.js", target / "portal-cms.js")
+    for name in ASSETS:
+        shutil.copyfile(CMS_DIR / name, target / name)
+    yaml_dist = cms_dir / "node_modules" / "yaml" / "browser" / "dist"
+    (target / "yaml").mkdir(exist_ok=True)
+    for file in yaml_dist.iterdir():
+        if file.is_file():
+            shutil.copyfile(file, target / "yaml" / file.name)
     decap = target / "decap"
     decap.mkdir(exist_ok=True)
     for file in dist.iterdir():

@@ -4,8 +4,9 @@ The preview server (mkdocs' LiveReloadServer) answers ``/admin/…`` itself:
 
 - ``/admin/`` — the editor page, ``/admin/config.yml`` — the local Decap configuration made by
   :func:`pipeline.cms.config_text` from ``site_config/`` at start, ``/admin/portal-cms.js`` —
-  the preview template showing the findings, ``/admin/decap/…`` — Decap CMS from
-  ``cms/node_modules/decap-cms/dist`` (never a CDN);
+  the preview template showing the findings, ``/admin/portal-format.js`` (+ ``portal-slug.mjs``,
+  ``yaml/…``) — file names by the project's slug rule and a front-matter format without the
+  transient fields, ``/admin/decap/…`` — Decap CMS from ``cms/node_modules/decap-cms/dist`` (never a CDN);
 - ``POST /admin/check`` — ``{"collection", "path", "slug", "data"}`` of the entry being edited →
   ``{"path", "draft": [findings of portal check on the unsaved entry], "saved": [findings of
   the last preview build for the saved file] | null, "published": bool | null, "build": ""}``.
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.cms import CMS_DIR, admin_html, check_draft, config_text
+from pipeline.cms import ASSETS, CMS_DIR, admin_html, check_draft, config_text
 from pipeline.config import ConfigError, load_config
 from pipeline.findings import Finding
 
@@ -81,7 +82,7 @@ class Editor:
         modules = cms_dir / "node_modules"
         dist = modules / "decap-cms" / "dist"
         server_js = modules / "decap-server" / "dist" / "index.js"
-        if not (dist / "decap-cms.js").is_file() or not server_js.is_file():
+        if not (dist / "decap-cms.js").is_file() or not server_js.is_file() or not (modules / "yaml" / "browser" / "dist" / "index.js").is_file():
             raise EditorError(f"没有安装 Decap CMS（{modules}）。请运行 make cms-deps（需要 npm）")
         node = shutil.which("node") or shutil.which("nodejs")
         if not node:
@@ -196,7 +197,7 @@ def _interrupt(signum, frame):  # pragma: no cover - signal handler
     raise KeyboardInterrupt
 
 
-TYPES = {".js": "application/javascript", ".css": "text/css", ".map": "application/json", ".wasm": "application/wasm",
+TYPES = {".js": "application/javascript", ".mjs": "application/javascript", ".css": "text/css", ".map": "application/json", ".wasm": "application/wasm",
          ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".woff2": "font/woff2", ".woff": "font/woff",
          ".ttf": "font/ttf", ".png": "image/png"}
 
@@ -254,11 +255,12 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
         return _respond(start_response, "200 OK", editor.index_html.encode(), "text/html; charset=utf-8")
     if rel == "config.yml":
         return _respond(start_response, "200 OK", editor.fresh_config().encode(), "text/yaml; charset=utf-8")
-    if rel == "portal-cms.js":
-        return _respond(start_response, "200 OK", (CMS_DIR / "portal-cms.js").read_bytes(), TYPES[".js"])
-    if rel.startswith("decap/"):
-        name = posixpath.normpath("/" + rel[len("decap/"):]).lstrip("/")
-        file = editor.dist / name
-        if name and "\x00" not in name and file.is_file() and editor.dist.resolve() in file.resolve().parents:
-            return _respond(start_response, "200 OK", file.read_bytes(), TYPES.get(file.suffix, "application/octet-stream"))
+    if rel in ASSETS:
+        return _respond(start_response, "200 OK", (CMS_DIR / rel).read_bytes(), TYPES[".js"])
+    for prefix, folder in (("decap/", editor.dist), ("yaml/", editor.dist.parent.parent / "yaml" / "browser" / "dist")):
+        if rel.startswith(prefix):
+            name = posixpath.normpath("/" + rel[len(prefix):]).lstrip("/")
+            file = folder / name
+            if name and "\x00" not in name and file.is_file() and folder.resolve() in file.resolve().parents:
+                return _respond(start_response, "200 OK", file.read_bytes(), TYPES.get(file.suffix, "application/octet-stream"))
     return _respond(start_response, "404 Not Found", "没有这个文件".encode(), "text/plain; charset=utf-8")

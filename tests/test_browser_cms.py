@@ -30,6 +30,7 @@ from pipeline import cms
 from pipeline.config import load_config
 from pipeline.load import load_items
 from pipeline.model import DISCLOSURES, KINDS
+from pipeline.new_item import slug_for
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require
 
 DECAP = cms.CMS_DIR / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"
@@ -184,7 +185,7 @@ def test_editor_creates_reviews_and_publishes_an_item(admin, editor_site, tmp_pa
     new = _wait_for(lambda: sorted(set(items.rglob("*.md")) - before), "编辑器写出的条目文件")
     assert len(new) == 1
     path = new[0]
-    assert path.parent == items / "2026" and path.name.startswith("2026-11-28-")
+    assert path.parent == items / "2026" and path.stem == "2026-11-28-" + slug_for(TITLE)  # portal new's name for it
     uploaded = root / "content" / "files" / "meeting-list.csv"
     assert uploaded.read_text(encoding="utf-8").startswith("企业,人数")
 

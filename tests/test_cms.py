@@ -56,8 +56,8 @@ def test_one_collection_per_sub_site_writing_to_its_items_folder(config):
     for collection, site in zip(collections, config.sites):
         assert collection["label"] == site.name
         assert collection["folder"] == f"content/items/{site.id}"
-        assert collection["path"] == "{{year}}/{{slug}}"
-        assert collection["format"] == "yaml-frontmatter" and collection["extension"] == "md"
+        assert (collection["path"], collection["slug"]) == ("{{_year}}/{{slug}}", "{{fields._slug}}")
+        assert collection["format"] == "portal-frontmatter" and collection["extension"] == "md"
         assert (collection["media_folder"], collection["public_folder"]) == ("/content/files", "files")
         fields = _fields(collection)
         assert fields["site"] == {"name": "site", "label": "子站", "widget": "hidden", "default": site.id, "required": True}
@@ -96,13 +96,26 @@ def test_attachments_go_to_content_files_and_ui_is_chinese(config):
     assert generated["slug"]["encoding"] == "ascii"
 
 
-def test_file_names_follow_the_slug_rule(config):
-    """<date>-<slug>, lower-case ASCII: what pipeline.load accepts as a file name (SLUG_RE)."""
-    from pipeline.load import SLUG_RE
+TITLES = ("东湖区召开外贸企业座谈会", "Q1 外贸 report", "2026年 Q3", "Canton Fair 第138届 Jianglin delegation results summary extra",
+          "  ab ", "RCEP政策解读", "", "çà et là café")
 
-    template = cms.SLUG_TEMPLATE.replace("{{year}}", "2026").replace("{{month}}", "12").replace("{{day}}", "02")
-    assert SLUG_RE.match(template) and SLUG_RE.match(template + "-1")
-    assert template.startswith("2026-12-02-")
+
+def test_browser_slug_is_portal_news_slug():
+    """cms/portal-slug.mjs (run before saving) gives the names pipeline.new_item.slug_for gives."""
+    import subprocess
+
+    from pipeline.new_item import slug_for
+
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("没有 node")
+    script = ("const { slugFor } = await import(process.argv[1]);"
+              "const titles = JSON.parse(process.argv[2]);"
+              "console.log(JSON.stringify(await Promise.all(titles.map((t) => slugFor(t.trim())))));")
+    done = subprocess.run([node, "--input-type=module", "-e", script, (cms.CMS_DIR / "portal-slug.mjs").as_uri(),
+                           json.dumps(TITLES, ensure_ascii=False)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [slug_for(t.strip()) for t in TITLES]
 
 
 def test_production_config_uses_the_git_host_and_editorial_workflow(config):
@@ -255,12 +268,14 @@ def _call(editor, path: str, method: str = "GET", body: bytes = b"", origin: str
 def test_admin_routes_serve_the_editor_and_nothing_else(tmp_path, config):
     editor = _Editor(config, tmp_path)
     status, body = _call(editor, "")
-    assert status.startswith("200") and b"decap/decap-cms.js" in body and b"portal-cms.js" in body
+    assert status.startswith("200") and b"decap/decap-cms.js" in body and b"portal-cms.js" in body and b"portal-format.js" in body
+    assert b"CMS_MANUAL_INIT = true" in body  # the format is registered before the configuration is read
     assert b"https://" not in body  # no CDN
     status, body = _call(editor, "config.yml")
     assert yaml.safe_load(body)["backend"]["name"] == "proxy"
     assert _call(editor, "decap/decap-cms.js")[0].startswith("200")
-    assert _call(editor, "portal-cms.js")[0].startswith("200")
+    for asset in cms.ASSETS:
+        assert _call(editor, asset)[0].startswith("200"), asset
     for bad in ("decap/../secret.txt", "decap/%2e%2e/secret.txt", "decap/", "decap/../../pipeline/cms.py", "other.js"):
         assert _call(editor, bad)[0].startswith("404"), bad
 
@@ -356,7 +371,8 @@ def test_cms_config_admin_writes_the_editor_folder_outside_any_site(tmp_path):
     assert done.returncode == 0, done.stderr
     html = (target / "index.html").read_text(encoding="utf-8")
     assert 'src="decap/decap-cms.js"' in html and "https://" not in html
-    assert (target / "decap" / "decap-cms.js").is_file() and (target / "portal-cms.js").is_file()
+    assert (target / "decap" / "decap-cms.js").is_file() and (target / "yaml" / "index.js").is_file()
+    assert all((target / name).is_file() for name in cms.ASSETS)
     assert yaml.safe_load((target / "config.yml").read_text(encoding="utf-8"))["publish_mode"] == "editorial_workflow"
     site = tmp_path / "site"
     site.mkdir()
