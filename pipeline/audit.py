@@ -462,9 +462,17 @@ class _Checker:
             # Pagefind separates words by U+200B and joins blocks (paragraphs, table cells) with ". "
             strings = [s.replace("\u200b", "").replace(". ", ".\n") for s in _json_strings(json.loads(raw.decode("utf-8")))]
             return [(r, m, f"{w}（搜索索引）") for r, m, w in self.scan_text(strings)]
-        # index, filter and meta files: the words of the indexed pages, one by one.  The
-        # fragments hold the same pages' whole text, so markings are judged there; here
-        # numbers and listed words (a lone 秘密 of 商业秘密 is a word, not a marking).
+        # The fragments hold every indexed page's whole text, which is scanned in full above;
+        # the index chunks hold the same pages' words one by one, with their positions (tens of
+        # thousands of small integers a chunk: walking them in Python cost a fifth of the whole
+        # audit).  What a word list can add is a number kept whole: a run of 11+ ASCII digits
+        # occurs only inside a CBOR string (small integers are bytes below "0" or after a
+        # length byte), and each goes through the PII scanner.  Filter and meta files are small:
+        # their CBOR strings are read one by one (numbers and listed words; a lone 秘密 of
+        # 商业秘密 is a word, not a marking).
+        if ext == ".pf_index":
+            numbers = [m.group().decode("ascii") for m in _ASCII_NUMBER.finditer(raw)]
+            return [(r, m, f"{w}（搜索索引）") for r, m, w in self.scan_text(numbers, ("pii",))]
         words = list(_cbor_strings(raw))
         return [(r, m, f"{w}（搜索索引）") for r, m, w in self.scan_text(words, ("pii", "sensitive-word"))]
 
@@ -537,6 +545,9 @@ def _json_strings(value) -> Iterator[str]:
             stack.extend(reversed(v))
         elif v is not None and not isinstance(v, bool):
             yield str(v)
+
+
+_ASCII_NUMBER = re.compile(rb"[0-9]{%d,}" % PII_MIN_DIGITS)
 
 
 def _pagefind_decompress(data: bytes) -> bytes:

@@ -130,6 +130,10 @@ def _plant(site: Path, secret) -> dict[str, set[str]]:
     data["content"] += " 秘\u200b密\u200b★\u200b启用前"
     fragment.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps(data, ensure_ascii=False).encode("utf-8")))
     expected[fragment.relative_to(site).as_posix()] = {"marker"}
+    # a Pagefind index chunk (CBOR words): a phone number kept whole as a word
+    chunk = sorted((site / "pagefind" / "index").glob("*.pf_index"))[0]
+    chunk.write_bytes(gzip.compress(gzip.decompress(chunk.read_bytes()) + b"\x6b" + MOBILE.encode()))
+    expected[chunk.relative_to(site).as_posix()] = {"pii"}
     # a JSON output
     stats = site / "stats" / "2026" / "channels.json"
     value = json.loads(stats.read_text(encoding="utf-8"))
