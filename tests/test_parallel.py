@@ -9,7 +9,7 @@ import os
 import pytest
 from conftest import ROOT
 
-from pipeline import confidentiality, dedup, load, parallel, publication
+from pipeline import dedup, load, parallel, publication, scanners
 from pipeline.config import load_config
 
 
@@ -38,7 +38,7 @@ def test_two_processes_publish_exactly_what_one_does(content_copy, tmp_path, alw
     for folder in pids.values():
         folder.mkdir()
     record_pids(monkeypatch, pids["load"], load, "load_item")
-    record_pids(monkeypatch, pids["scan"], confidentiality, "check_content")
+    record_pids(monkeypatch, pids["scan"], scanners.Scanners, "scan")  # the content scans, wherever the gate runs them
     record_pids(monkeypatch, pids["fingerprint"], dedup, "fingerprint_normalized")
     leaky = sorted((content_copy / "items" / "bureau").rglob("*.md"))[5]
     leaky.write_text(leaky.read_text(encoding="utf-8") + "\n联系人手机：13907301234。\n", encoding="utf-8")
