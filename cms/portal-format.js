@@ -7,6 +7,7 @@
  * 由 index.html 以 module 载入；它注册好格式后才启动 CMS（CMS_MANUAL_INIT），因为配置里用到这个格式。 */
 import { YAML } from "./yaml/index.js";
 import { slugFor } from "./portal-slug.mjs";
+import { frontmatterFormat } from "./portal-frontmatter.mjs";
 
 const CMS = window.CMS;
 const TRANSIENT = ["_slug", "_year"];
@@ -18,25 +19,7 @@ function datePrefix(value) {
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
 }
 
-const format = {
-  fromFile(content) {
-    const text = content.replace(/^\uFEFF/, "");
-    const m = text.match(/^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/) || text.match(/^---[ \t]*\r?\n()(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/);
-    if (!m) { return { body: text }; }
-    const meta = YAML.parse(m[1]) || {};
-    return Object.assign({}, typeof meta === "object" && !Array.isArray(meta) ? meta : {}, { body: text.slice(m[0].length).replace(/^\r?\n/, "") });
-  },
-  toFile(data, sortedKeys = []) {
-    const { body = "", ...meta } = data;
-    TRANSIENT.forEach((key) => { delete meta[key]; });
-    const ordered = {};
-    sortedKeys.concat(Object.keys(meta)).forEach((key) => {
-      if (key in meta && !(key in ordered) && meta[key] !== undefined) { ordered[key] = meta[key]; }
-    });
-    const head = Object.keys(ordered).length ? YAML.stringify(ordered) : "";
-    return `---\n${head}---\n${body || ""}\n`;
-  },
-};
+const format = frontmatterFormat(YAML, TRANSIENT);
 
 CMS.registerCustomFormat("portal-frontmatter", "md", format);
 CMS.registerEventListener({

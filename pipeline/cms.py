@@ -45,7 +45,7 @@ DATE_FORMAT = "YYYY-MM-DD HH:mm"  # dayjs; pipeline.load reads it as Beijing tim
 SLUG_TEMPLATE = "{{fields._slug}}"
 PATH_TEMPLATE = "{{_year}}/{{slug}}"  # Decap lower-cases a path template and turns "." into "-": no fields. here
 FORMAT = "portal-frontmatter"
-ASSETS = ("portal-cms.js", "portal-format.js", "portal-slug.mjs")  # cms/, served beside Decap
+ASSETS = ("portal-cms.js", "portal-format.js", "portal-slug.mjs", "portal-frontmatter.mjs")  # cms/, served beside Decap
 CMS_DIR = Path(__file__).resolve().parent.parent / "cms"  # package.json; node_modules after make cms-deps
 
 
