@@ -96,7 +96,7 @@ class Editor:
         root = content.resolve().parent
         backend_port = _free_port("127.0.0.1")
         backend_url = f"http://127.0.0.1:{backend_port}/api/v1"
-        origin = f"http://{'127.0.0.1' if host == 'localhost' else host}:{port}"
+        origin = f"http://{'[::1]' if host == '::1' else host}:{port}"  # the address serve prints: the only one allowed to write
         editor = cls(content=content, config_dir=config_dir, work=work, mkdocs_file=mkdocs_file, origin=origin, dist=dist,
                      config_yml=config_text(config, content.resolve().name, local=True, proxy_url=backend_url),
                      index_html=admin_html(config), backend_url=backend_url)

@@ -342,6 +342,7 @@ def test_editor_starts_and_stops_decap_server(tmp_path):
     process = editor.process
     try:
         assert process.poll() is None and editor.backend_url.startswith("http://127.0.0.1:")
+        assert editor.origin == "http://127.0.0.1:8000"  # only the page serve prints may write through decap-server
         assert yaml.safe_load(editor.config_yml)["backend"]["proxy_url"] == editor.backend_url
     finally:
         editor.stop()
