@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from pipeline import attachments, confidentiality, content_walk, git_history, load, numbering, provenance, scoring, stage_cache, upstream
+from pipeline import attachments, confidentiality, content_walk, git_history, load, numbering, provenance, scoring, stage_cache, upstream, withheld_text
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
 from pipeline.rendered import MarkdownSettings
@@ -137,6 +137,14 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     withheld = withheld + deduped.withheld
     findings.extend(deduped.findings)
     duplicate_of = deduped.duplicate_of
+    # 3b. 涉密信息不公开 also when copied: a published item repeating a withheld item's title or a
+    #     run of its text is withheld too (before attachments, so that its files follow it)
+    copied, copy_findings = withheld_text.check(published, withheld)
+    if copied:
+        findings.extend(copy_findings)
+        withheld += tuple(confidentiality.Withheld(i, tuple(f for f in copy_findings if f.path == i.path)) for i in published if i.path in copied)
+        published = tuple(i for i in published if i.path not in copied)
+        duplicate_of = tuple((a, b) for a, b in duplicate_of if a not in copied and b not in copied)
     # 4. attachments belong to their items: a file any withheld item or page refers to stays
     #    withheld (and so does every published item linking it); the contents of the rest are
     #    scanned.  After dedup, so that reposts own their files too; before numbering.
