@@ -5,16 +5,17 @@ The gate judges each item alone, and dedup counts repeats once, so a published c
 classified body — verbatim, in traditional characters, with its punctuation changed or a dot
 between every few characters, or one sentence quoted — used to reach every page, feed and the
 search index.  This stage compares each published item with the items withheld for what they
-*say* (涉密, 依申请公开/不予公开, a marker, PII or a sensitive word): the texts are folded as the
+*are* (涉密, 依申请公开/不予公开, or marked 密级/内部资料): the texts are folded as the
 scanners fold them (NFKC, traditional → simplified, digits) and reduced to their letters, digits
 and ideographs, and any run of :data:`RUN` such characters in common, or the same title, withholds
 the published item with ``withheld-text``, naming the withheld item.  Items withheld only because
-they are not reviewed yet, or are upstream reposts, do not count: their text is not secret.
+they are not reviewed yet, are upstream reposts, or carry a phone number or a sensitive word do not
+count: their text is not secret (and the number or word itself is the scanners' to find in a copy).
 
 A pure function of the two item lists.  Runs are found by indexing every window of the withheld
 texts and looking up every :data:`STRIDE`-th window of the published ones, which finds every run
 of ``RUN + STRIDE - 1`` characters and most shorter ones down to ``RUN``.  A run that
-:data:`COMMON` or more published items share is the portal's common language (a slogan, the name
+:data:`COMMON` or more items share is the portal's common language (a slogan, the name
 of a law) and does not count — the limit of this check: a text copied into that many items at
 once is left to the output audit.
 """
@@ -29,11 +30,11 @@ from pipeline.model import Item
 from pipeline.scanners import fold
 
 # withheld for what the text says (not for a missing 审签 or a repost of upstream news)
-SENSITIVE_RULES = frozenset({"classified", "not-public", "marker", "pii", "sensitive-word"})
-RUN = 16  # characters (letters, digits, ideographs) in common that count as a copy
+SENSITIVE_RULES = frozenset({"classified", "not-public", "marker"})
+RUN = 20  # characters (letters, digits, ideographs) in common that count as a copy
 STRIDE = 4
 MIN_TITLE = 6  # a title this long or longer may not be reused
-COMMON = 5  # a run shared by this many published items is common language, not a copy
+COMMON = 5  # a run shared by this many items (published or withheld) is common language, not a copy
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -51,6 +52,7 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
     ``withheld``: :class:`pipeline.confidentiality.Withheld` records."""
     windows: dict[str, str] = {}  # window → path of a withheld item holding it
     titles: dict[str, str] = {}
+    withheld = list(withheld)
     for record in withheld:
         if not any(f.rule in SENSITIVE_RULES for f in record.findings):
             continue
@@ -58,8 +60,7 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
         title = key(item.title)
         if len(title) >= MIN_TITLE:
             titles.setdefault(title, item.path)
-        for text in _texts(item):
-            k = key(text)
+        for k in map(key, _texts(item)):
             for i in range(len(k) - RUN + 1):
                 windows.setdefault(k[i : i + RUN], item.path)
     if not windows and not titles:
@@ -75,9 +76,12 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
         keys = [key(text) for text in _texts(item)]
         if any(windows.get(k[i : i + RUN]) for k in keys for i in range(0, max(0, len(k) - RUN + 1), STRIDE)):
             hits[item.path] = sorted({k[i : i + RUN] for k in keys for i in range(len(k) - RUN + 1) if k[i : i + RUN] in windows})
-    # a run that many published items share is the portal's common language (a slogan, a law's
-    # name), not a copy: it does not count
+    # a run that many items share (published or withheld) is the portal's common language (a
+    # slogan, a law's name, a standard closing paragraph), not a copy: it does not count
     spread: dict[str, int] = {}
+    for record in withheld:  # every withheld item counts here, whatever withheld it
+        for window in {k[i : i + RUN] for k in map(key, _texts(record.item)) for i in range(len(k) - RUN + 1)} & windows.keys():
+            spread[window] = spread.get(window, 0) + 1
     for shared in hits.values():
         for window in shared:
             spread[window] = spread.get(window, 0) + 1

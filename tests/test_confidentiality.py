@@ -325,7 +325,11 @@ column: news
 author: 张三
 reviewer: 李四
 {extra}---
-""" + FILLER + "\n{body}\n"
+{filler}
+{body}
+"""
+# a classified item's own words: published items may not repeat them (withheld-text)
+SECRET_FILLER = "二期项目选址调整方案涉及尚未公开的用地和补偿安排，仅供内部研究，暂不对外发布。" * 4
 
 
 def _content(tmp_path: Path, **items: tuple[str, str, str]) -> Path:
@@ -333,7 +337,8 @@ def _content(tmp_path: Path, **items: tuple[str, str, str]) -> Path:
     folder = content / "items" / "bureau" / "2026"
     folder.mkdir(parents=True)
     for slug, (title, extra, body) in items.items():
-        (folder / f"2026-03-15-{slug}.md").write_text(GOOD.format(title=title, extra=extra, body=body), encoding="utf-8")
+        filler = SECRET_FILLER if "classified: true" in extra else FILLER
+        (folder / f"2026-03-15-{slug}.md").write_text(GOOD.format(title=title, extra=extra, body=body, filler=filler), encoding="utf-8")
     return content
 
 
