@@ -6,8 +6,9 @@ classified body — verbatim, in traditional characters, with its punctuation ch
 between every few characters, or one sentence quoted — used to reach every page, feed and the
 search index.  This stage compares each published item with the items withheld for what they
 *are* (涉密, 依申请公开/不予公开, or marked 密级/内部资料): the texts are folded as the
-scanners fold them (NFKC, traditional → simplified, digits) and reduced to their letters, digits
-and ideographs, and any run of :data:`RUN` such characters in common, or the same title, withholds
+scanners fold them (NFKC, traditional → simplified) and reduced to their letters and ideographs
+(figures ignored), sentence by sentence, and any run of :data:`RUN` such characters in common within a
+sentence, or the same title, withholds
 the published item with ``withheld-text``, naming the withheld item.  Items withheld only because
 they are not reviewed yet, are upstream reposts, or carry a phone number or a sensitive word do not
 count: their text is not secret (and the number or word itself is the scanners' to find in a copy).
@@ -31,20 +32,35 @@ from pipeline.scanners import fold
 
 # withheld for what the text says (not for a missing 审签 or a repost of upstream news)
 SENSITIVE_RULES = frozenset({"classified", "not-public", "marker"})
-RUN = 20  # characters (letters, digits, ideographs) in common that count as a copy
+RUN = 24  # characters (letters and ideographs) in common within one sentence that count as a copy
 STRIDE = 4
 MIN_TITLE = 6  # a title this long or longer may not be reused
 COMMON = 5  # a run shared by this many items (published or withheld) is common language, not a copy
-_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD = re.compile(r"[\W_\d]+")  # figures do not count: "活动89场次" and "活动12场次" are the same wording
+
+
+_NOT_TITLE = re.compile(r"[\W_]+")
+
+
+def title_key(title: str) -> str:
+    """A title as compared: folded, letters, digits and ideographs (第12期 and 第644期 differ)."""
+    return _NOT_TITLE.sub("", fold(title))
+
+
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
 
 
 def key(text: str) -> str:
-    """The letters, digits and ideographs of ``text`` as the scanners fold it."""
+    """The letters and ideographs of ``text`` as the scanners fold it (no digits: figures change,
+    wording is what is copied)."""
     return _NOT_WORD.sub("", fold(text))
 
 
 def _texts(item: Item) -> list[str]:
-    return [item.title, item.summary or "", item.body, *item.tags, item.doc_number or ""]
+    """The item's sentences, keyed: runs are compared within a sentence, so two common sentences
+    that happen to follow each other in two items are not a copy."""
+    fields = [item.title, item.summary or "", item.body, *item.tags, item.doc_number or ""]
+    return [k for text in fields for k in map(key, _SENTENCE_END.split(fold(text))) if len(k) >= RUN]
 
 
 def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str], tuple[Finding, ...]]:
@@ -57,10 +73,10 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
         if not any(f.rule in SENSITIVE_RULES for f in record.findings):
             continue
         item = record.item
-        title = key(item.title)
+        title = title_key(item.title)
         if len(title) >= MIN_TITLE:
             titles.setdefault(title, item.path)
-        for k in map(key, _texts(item)):
+        for k in _texts(item):
             for i in range(len(k) - RUN + 1):
                 windows.setdefault(k[i : i + RUN], item.path)
     if not windows and not titles:
@@ -70,17 +86,17 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
     titled: dict[str, str] = {}
     items = list(published)
     for item in items:
-        source = titles.get(key(item.title))
+        source = titles.get(title_key(item.title))
         if source:
             titled[item.path] = source
-        keys = [key(text) for text in _texts(item)]
+        keys = _texts(item)
         if any(windows.get(k[i : i + RUN]) for k in keys for i in range(0, max(0, len(k) - RUN + 1), STRIDE)):
             hits[item.path] = sorted({k[i : i + RUN] for k in keys for i in range(len(k) - RUN + 1) if k[i : i + RUN] in windows})
     # a run that many items share (published or withheld) is the portal's common language (a
     # slogan, a law's name, a standard closing paragraph), not a copy: it does not count
     spread: dict[str, int] = {}
     for record in withheld:  # every withheld item counts here, whatever withheld it
-        for window in {k[i : i + RUN] for k in map(key, _texts(record.item)) for i in range(len(k) - RUN + 1)} & windows.keys():
+        for window in {k[i : i + RUN] for k in _texts(record.item) for i in range(len(k) - RUN + 1)} & windows.keys():
             spread[window] = spread.get(window, 0) + 1
     for shared in hits.values():
         for window in shared:

@@ -203,7 +203,7 @@ def test_a_5_gb_file_is_not_read(content_copy, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["rules"] == ["body-too-large"]
-    assert result["rss_kb"] < 500_000 and result["s"] < 60
+    assert result["rss_kb"] < 1_000_000 and result["s"] < 120  # the bound: under 1 GB; a hang guard, not a timing test
 
 
 # ------------------------------------------------------------------ dates
