@@ -20,6 +20,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Iterable
@@ -66,7 +67,13 @@ _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 
 
 def _invisible(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA
+    # Cf: format characters; Mn/Me: combining marks, which only decorate the character before
+    # them ("机́密" reads as 机密) and never carry a letter of Chinese text
+    return unicodedata.category(ch) in ("Cf", "Mn", "Me") or ch in _INVISIBLE_EXTRA
+
+
+# stars a marking may be written with: each reads as ★ (机密⭐, 绝密✭启用前, 秘密✩1年 …)
+STARS = "★☆⭐✭✩✪✫✬✮✯✰✦✧⋆✡✶✷✸✹✺✻✼✽✾✿❂🟊🟉🟋🟌🟍🟎🟏🟐🟑🟒🟓🟔🌟"
 
 
 def _t2s_table() -> dict[str, str]:
@@ -95,6 +102,8 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
             out.append("\n" if c in _LINE_BREAKS else " ")
             continue
         c = t2s.get(c, c)
+        if c in STARS:
+            c = "★"
         if c.isdecimal() and not c.isascii():
             c = str(unicodedata.decimal(c))
         out.append(c.lower() if "A" <= c <= "Z" else c)
@@ -168,13 +177,14 @@ def compact(text: str) -> str:
 class View:
     """One view of a text: what the scanners match on, and the way back to the original."""
 
-    __slots__ = ("text", "source", "_index", "_compact_of")
+    __slots__ = ("text", "source", "_index", "_compact_of", "_keep")
 
-    def __init__(self, text: str, source: str, compact_of: "View | None" = None):
+    def __init__(self, text: str, source: str, compact_of: "View | None" = None, keep=None):
         self.text = text
         self.source = source
         self._index: list[int] | None = None
-        self._compact_of = compact_of  # the compact view is made from the line view
+        self._compact_of = compact_of  # the compact and bare views are made from the line view
+        self._keep = keep or (lambda ch: not ch.isspace())
 
     def index(self) -> list[int]:
         """The original offset of each character of ``text`` (computed on first use)."""
@@ -182,7 +192,8 @@ class View:
             if self._compact_of is not None:
                 line = self._compact_of
                 idx = line.index()
-                self._index = [idx[j] for j, ch in enumerate(line.text) if not ch.isspace()]
+                keep = self._keep
+                self._index = [idx[j] for j, ch in enumerate(line.text) if keep(ch)]
             elif self.text == self.source:
                 self._index = list(range(len(self.source)))
             else:
@@ -212,6 +223,16 @@ class Normalised:
     def text(self) -> str:  # the line view (what the earlier single-view API called text)
         return self.line.text
 
+    @cached_property
+    def bare(self) -> View:
+        """Letters, digits and ★ only: "代·开发票", "不得——外传", "内部资料（注意保存）" read as written
+        without the marks between (for phrases and words; made on first use)."""
+        return View("".join(ch for ch in self.line.text if _bare(ch)), self.source, compact_of=self.line, keep=_bare)
+
+
+def _bare(ch: str) -> bool:
+    return ch.isalnum() or ch == "★"
+
 
 def normalise(text: str) -> Normalised:
     line = View(fold(text), text)
@@ -228,8 +249,8 @@ def _hits(view: View, rule: str, what: str, spans: Iterable[tuple[int, int]]) ->
 
 # --- marker: 密级标志 --------------------------------------------------------------------------
 
-_OPEN = r"[【〔\[(「『〖]"  # after folding, （ is (
-_CLOSE = r"[】〕\])」』〗]"
+_OPEN = r"[【〔\[(「『〖《〈<‹«〔]"  # after folding, （ is (
+_CLOSE = r"[】〕\])」』〗》〉>›»〕]"
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -253,8 +274,10 @@ class MarkerScanner:
         self.anywhere = re.compile(
             "|".join(
                 [
-                    rf"{lv}[★☆*]*[★☆](?:\d+(?:年|个月|月|天)|长期|启用前|公开前)?",  # 秘密★1年, 机密★
-                    rf"密级[:：]?{lv}",  # 密级：机密
+                    rf"{lv}[★☆*]*[★☆][·・\-—]*(?:\d+(?:年|个月|月|天)|长期|启用前|公开前)?",  # 秘密★1年, 机密★
+                    rf"[★☆]{lv}",  # ★机密
+                    rf"{lv}[·・\-—]+(?:启用前|公开前|长期)",  # 绝密·启用前
+                    rf"{_OPEN}?密级{_CLOSE}?(?:[:：]|为|是)?{lv}",  # 密级：机密, 【密级】机密, 密级为机密
                     rf"{_OPEN}{lv}{_CLOSE}",  # 【机密】
                 ]
             )
@@ -269,6 +292,8 @@ class MarkerScanner:
         self.prefix = re.compile(rf"^[\s#>*_~`|-]*({slv}{term})\s*(?:[:：|｜/·—-]|\s)", re.MULTILINE)
         phrases = [_phrase_regex(p) for p in rules.marker_phrases if p.strip()]
         self.phrases = re.compile("|".join(phrases)) if phrases else None
+        bare = ["".join(ch for ch in compact(p) if _bare(ch)) for p in rules.marker_phrases if p.strip()]
+        self.bare_phrases = re.compile("|".join(re.escape(b) for b in bare if b)) if any(bare) else None
         # a phrase match starts with the phrase's first word
         self.phrase_heads = tuple(compact(p.split()[0]) for p in rules.marker_phrases if p.strip())
         self.level_chars = frozenset(c for w in self.levels for c in w[:1])
@@ -284,9 +309,13 @@ class MarkerScanner:
                 for m in regex.finditer(norm.line.text):
                     for h in _hits(norm.line, "marker", "密级或内部标志", [m.span(1)]):
                         hits.setdefault(h.offset, h)
-        if self.phrases and any(head in flat for head in self.phrase_heads):
+        if self.phrases and any(head[:1] in flat for head in self.phrase_heads):
             for m in self.phrases.finditer(flat):
                 for h in _hits(norm.compact, "marker", "密级或内部标志", [m.span()]):
+                    hits.setdefault(h.offset, h)
+            # the same phrases with any marks between their characters (内部资料·注意保存, 不得——外传)
+            for m in self.bare_phrases.finditer(norm.bare.text) if self.bare_phrases else ():
+                for h in _hits(norm.bare, "marker", "密级或内部标志", [m.span()]):
                     hits.setdefault(h.offset, h)
         return [hits[k] for k in sorted(hits)]
 
@@ -302,7 +331,7 @@ _ID_CHECK = "10x98765432"
 # A dot separates groups only before three digits or more: "138.0013.8000" is a number a reader
 # dials, "138.5 5.0 424.9" a row of decimals.  Line breaks never separate (table cells and
 # blocks are lines of their own in the reader's view and the output audit's).
-_SEP = r"(?:[ \t\-‐‑‒–—―−]{1,3}|[.·・](?=\d{3}))"
+_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]]{1,4}|[.·・](?=\d{3}))"
 _RUN = re.compile(rf"(?<![0-9])(?:\+\s?)?\d+(?:{_SEP}\d+)*x?(?![0-9])")
 _GROUP = re.compile(r"\d+x?")
 # Each kind needs eight digits with at most three separators among them: a text without that
@@ -397,6 +426,7 @@ class WordScanner:
     compact view (the words folded the same way)."""
 
     def __init__(self, words: Iterable[str]):
+        words = tuple(words)
         self.automaton = ahocorasick.Automaton()
         for word in words:
             key = compact(word)
@@ -405,12 +435,26 @@ class WordScanner:
         self.empty = len(self.automaton) == 0
         if not self.empty:
             self.automaton.make_automaton()
+        self.bare = ahocorasick.Automaton()
+        for word in words:
+            key = "".join(ch for ch in compact(word) if _bare(ch))
+            if len(key) >= 2:
+                self.bare.add_word(key, len(key))
+        if len(self.bare):
+            self.bare.make_automaton()
+        else:
+            self.bare = None
 
     def scan(self, norm: Normalised) -> list[Hit]:
         if self.empty:
             return []
         spans = [(end + 1 - length, end + 1) for end, length in self.automaton.iter(norm.compact.text)]
-        return _hits(norm.compact, "sensitive-word", "敏感词", sorted(spans))
+        found = {h.offset: h for h in _hits(norm.compact, "sensitive-word", "敏感词", sorted(spans))}
+        if self.bare is not None:  # the words with marks between their characters (代·开发票, 代_开_发票)
+            bare = [(end + 1 - length, end + 1) for end, length in self.bare.iter(norm.bare.text)]
+            for h in _hits(norm.bare, "sensitive-word", "敏感词", sorted(bare)):
+                found.setdefault(h.offset, h)
+        return [found[k] for k in sorted(found)]
 
 
 # --- unsafe-html: 可执行内容 -----------------------------------------------------------------

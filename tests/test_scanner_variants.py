@@ -1,0 +1,36 @@
+"""Variants the red-team pass published before (issue 12): star look-alikes, a star before the
+level, 密级 written other ways, more brackets, marks between the characters of a phrase or a
+word, combining marks, numbers split by slashes, 、 or brackets — and near misses that publish."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+from pipeline.config import load_config
+from pipeline.scanners import Scanners
+
+CONFIG = load_config(ROOT / "site_config")
+SCANNERS = Scanners(CONFIG.confidentiality, CONFIG.portal.public_phones)
+
+CAUGHT = [
+    ("marker", t) for t in ("机密⭐", "绝密✭启用前", "秘密✩1年", "机密🟊", "机密✯", "★机密", "机\u0301密★", "【密级】机密", "密级为机密",
+                            "《机密》", "〈机密〉", "<机密>", "内部资料·注意保存", "内部资料——注意保存", "内部资料（注意保存）",
+                            "内部资料！注意保存", "不得·外传", "不·得·外·传", "绝密·启用前")
+] + [
+    ("sensitive-word", t) for t in ("代·开发票", "代_开_发票", "代\u0301开发票", "代／开／发票")
+] + [
+    ("pii", t) for t in ("138/0013/8000", "138、0013、8000", "(138)0013-8000", "138 - 0013 - 8000", "（138）0013 8000")
+]
+PUBLISHED = ["保密工作", "商业秘密保护", "做好机密文件管理工作", "0730-8888123", "1—10月全市社会消费品零售总额1234.5亿元",
+             "2025/2026年度", "第12、13、14期", "（2026）12号", "开发区、综保区、高新区"]
+
+
+@pytest.mark.parametrize("rule, text", CAUGHT)
+def test_variant_is_caught(rule, text):
+    assert rule in {h.rule for h in SCANNERS.scan(f"本局召开会议。{text}。会议要求抓好落实。")}, text
+
+
+@pytest.mark.parametrize("text", PUBLISHED)
+def test_near_miss_publishes(text):
+    assert SCANNERS.scan(f"本局召开会议。{text}。会议要求抓好落实。") == [], text
