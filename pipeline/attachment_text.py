@@ -162,6 +162,16 @@ def decode_text(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise Unreadable("UTF-16 文本无法解码") from None
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a byte-order mark (Excel's "Unicode text"): a NUL in every other byte.
+        # Decoded as UTF-8 it would read 1\x003\x008… and no number would ever join up.
+        even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
+        if max(even, odd) > len(data[:4096]) // 8:
+            try:
+                return data.decode("utf-16-le" if odd > even else "utf-16-be")
+            except UnicodeDecodeError:
+                raise Unreadable("UTF-16 文本无法解码") from None
+        raise Unreadable("文本含有 NUL 字符，不是可读的文本文件")
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)

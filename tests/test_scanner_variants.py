@@ -34,3 +34,13 @@ def test_variant_is_caught(rule, text):
 @pytest.mark.parametrize("text", PUBLISHED)
 def test_near_miss_publishes(text):
     assert SCANNERS.scan(f"本局召开会议。{text}。会议要求抓好落实。") == [], text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_without_a_byte_order_mark_is_read_as_text(encoding):
+    from pipeline import attachment_text
+
+    data = "姓名,手机\n张三,13800138000\n".encode(encoding)
+    text = " ".join(piece.text for piece in attachment_text.extract("名单.csv", data).pieces)
+    assert "13800138000" in text
+    assert "pii" in {h.rule for h in SCANNERS.scan(text)}
