@@ -45,6 +45,8 @@ OPTIONAL = (
 )
 KNOWN_KEYS = REQUIRED + OPTIONAL
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# characters XML 1.0 cannot carry (C0 controls but tab and line breaks, and the two non-characters)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 FRONT_MATTER_MAX = 64 * 1024  # bytes of YAML between the two --- lines
 _BOUNDARY = re.compile(rb"^-{3,}[ \t\r]*$", re.MULTILINE)  # python-frontmatter's delimiter line
@@ -358,6 +360,10 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _Reject(error(rel, "encoding", "文件不是 UTF-8 编码（可能是 GBK），请用编辑器另存为 UTF-8", line)) from None
+    bad = _CONTROL.search(raw)
+    if bad:  # XML (feeds, sitemap) cannot carry them, and no reader sees them: never publish one
+        line = raw.count("\n", 0, bad.start()) + 1
+        raise _Reject(error(rel, "encoding", f"文件含有控制字符 U+{ord(bad.group()):04X}（通常是从别处复制时带进来的），请删去后保存", line))
     if not raw.lstrip("\ufeff").startswith("---"):
         raise _Reject(error(rel, "schema", "文件开头缺少 front matter（以 --- 开始、--- 结束的 YAML 信息头）", 1))
     try:

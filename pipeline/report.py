@@ -20,7 +20,6 @@ prints or writes.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,7 +28,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from pipeline import content_walk, safe_yaml
+from pipeline import data_file
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 
@@ -169,16 +168,10 @@ def report_path(content_dir: Path | str, year: int) -> Path:
 
 def available_years(content_dir: Path | str) -> tuple[int, ...]:
     """Years with a ``content/disclosure/<year>.yaml``, newest first."""
-    root = Path(content_dir) / DISCLOSURE_DIR
-    if not root.is_dir():
-        return ()
-    return tuple(sorted((int(p.stem) for p in root.glob("*.yaml") if re.fullmatch(r"\d{4}", p.stem)), reverse=True))
+    return data_file.available_years(Path(content_dir) / DISCLOSURE_DIR)
 
 
-class _Bad(Exception):
-    def __init__(self, message: str, line: int | None = None):
-        self.message = message
-        self.line = line
+_Bad = data_file.DataError
 
 
 KNOWN_KEYS = ("year", "unit", "published", "active", "table2", "applications", "table4", "sections")
@@ -219,24 +212,7 @@ def _number(value: Any, what: str, line: int | None, integer: bool = True) -> fl
 
 
 def _read(path: Path, rel: str) -> tuple[dict, dict[str, int], list[int]]:
-    if not path.is_file():
-        raise _Bad("年度报告数据文件不存在")
-    if content_walk.leaves_content(path, path.parent.parent):
-        raise _Bad("这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/disclosure/")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Bad("文件不是 UTF-8 编码，请另存为 UTF-8") from None
-    try:
-        data = safe_yaml.load(text) or {}  # no aliases, tags or deep nesting
-    except safe_yaml.UnsafeYaml as exc:
-        where = f"（{exc.field}）" if exc.field else ""
-        raise _Bad(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise _Bad(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise _Bad("文件内容应当是键值对（year、table2、applications …）", 1)
+    data, text = data_file.read_mapping(path, "年度报告数据文件不存在", "year、table2、applications …")
     keys, apps = _lines(text)
     for key in data:
         if str(key) not in KNOWN_KEYS:

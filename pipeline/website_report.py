@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from pipeline import content_walk, safe_yaml
+from pipeline import data_file
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.stats import local_day
@@ -241,19 +241,13 @@ def data_path(content_dir: Path | str, year: int) -> Path:
 
 def available_years(content_dir: Path | str) -> tuple[int, ...]:
     """Years with a ``content/website-report/<year>.yaml``, newest first."""
-    root = Path(content_dir) / DATA_DIR
-    if not root.is_dir():
-        return ()
-    return tuple(sorted((int(p.stem) for p in root.glob("*.yaml") if re.fullmatch(r"\d{4}", p.stem)), reverse=True))
+    return data_file.available_years(Path(content_dir) / DATA_DIR)
 
 
 # --- the data file ------------------------------------------------------------------------
 
 
-class _Bad(Exception):
-    def __init__(self, message: str, line: int | None = None):
-        self.message = message
-        self.line = line
+_Bad = data_file.DataError
 
 
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:
@@ -276,24 +270,7 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
 
 
 def read_data(path: Path) -> tuple[dict, dict[tuple[str, ...], int]]:
-    if not path.is_file():
-        raise _Bad("数据文件不存在")
-    if content_walk.leaves_content(path, path.parent.parent):
-        raise _Bad("这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/website-report/")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Bad("文件不是 UTF-8 编码，请另存为 UTF-8") from None
-    try:
-        data = safe_yaml.load(text) or {}  # no anchors, aliases, tags or deep nesting
-    except safe_yaml.UnsafeYaml as exc:
-        where = f"（{exc.field}）" if exc.field else ""
-        raise _Bad(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise _Bad(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise _Bad("文件内容应当是键值对（year、办事服务、互动交流 …）", 1)
+    data, text = data_file.read_mapping(path, "数据文件不存在", "year、办事服务、互动交流 …")
     return data, _key_lines(text)
 
 

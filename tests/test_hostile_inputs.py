@@ -528,3 +528,12 @@ def test_data_files_linked_out_of_content_are_not_read(content_copy, tmp_path):
     assert ledger is None and not trusted and "[symlink]" in found_ledger[0].message
     pub = run(content_copy)
     assert {"disclosure/2025.yaml", "index_numbers.yaml"} <= {f.path for f in pub.findings if f.rule == "symlink"}
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x08", "\x17", "\x1f", "\ufffe"])
+def test_a_control_character_is_an_encoding_error_not_a_failed_build(content_copy, char):
+    rel = f"{ITEM_DIR}/2026-03-15-control.md"
+    put(content_copy, rel, item_text(front(title=f"标题{char}测试")))
+    pub = publication.run(content_copy, load_config(ROOT / "site_config"), upstream_db=None)
+    assert [f.rule for f in pub.findings if f.path == rel] == ["encoding"]
+    assert rel not in {i.path for i in pub.published}

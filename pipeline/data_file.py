@@ -1,0 +1,54 @@
+"""One reader for the yearly data files editors keep under ``content/`` — the 年度报告 data
+(``content/disclosure/<year>.yaml``) and the 网站工作年度报表 data (``content/website-report/<year>.yaml``).
+
+Both are read the same careful way: never through a symlink that leaves ``content/``, UTF-8 only,
+YAML without anchors, aliases, tags or deep nesting (:mod:`pipeline.safe_yaml`), a mapping at the
+top.  Problems raise :class:`DataError` with a Chinese message and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from pipeline import content_walk, safe_yaml
+
+
+class DataError(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def available_years(folder: Path) -> tuple[int, ...]:
+    """Years with a ``<folder>/<year>.yaml``, newest first."""
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((int(p.stem) for p in folder.glob("*.yaml") if re.fullmatch(r"\d{4}", p.stem)), reverse=True))
+
+
+def read_mapping(path: Path, missing: str, keys_hint: str) -> tuple[dict, str]:
+    """The data file's mapping and its text.  ``missing``: what to say when there is no file;
+    ``keys_hint``: the keys named when the top is not a mapping."""
+    if not path.is_file():
+        raise DataError(missing)
+    if content_walk.leaves_content(path, path.parent.parent):
+        raise DataError(f"这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/{path.parent.name}/")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("文件不是 UTF-8 编码，请另存为 UTF-8") from None
+    try:
+        data = safe_yaml.load(text) or {}  # no anchors, aliases, tags or deep nesting
+    except safe_yaml.UnsafeYaml as exc:
+        where = f"（{exc.field}）" if exc.field else ""
+        raise DataError(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise DataError(f"文件内容应当是键值对（{keys_hint}）", 1)
+    return data, text
