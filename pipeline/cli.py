@@ -18,6 +18,7 @@ import click
 
 from pipeline import build as build_mod
 from pipeline import publication
+from pipeline import upstream as upstream_mod
 from pipeline.config import Config, ConfigError, load_config
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
@@ -135,7 +136,7 @@ def _checked_publication(content: Path, config: Config, db: Path | None) -> publ
     """The publication for the reports (stats, health, number, report …), read-only; when a
     piece could not do its job (upstream database, ledger, gate) the figures would count
     unchecked items, so the command stops with exit status 1 instead."""
-    pub = publication.run(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", upstream_read_only=True)
+    pub = publication.run(content, config, upstream_db=db or upstream_mod.DEFAULT_DB, upstream_read_only=True)
     broken = infrastructure_failures(pub.findings)
     if broken:
         for f in broken:
@@ -219,7 +220,7 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, mkdocs_file: 
     from pipeline.checking import check_content, must_fix
 
     try:
-        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs,
+        checked = check_content(content, config, upstream_db=db or upstream_mod.DEFAULT_DB, reference=reference, jobs=jobs,
                                 markdown=_markdown_settings(mkdocs_file, required=mkdocs_file != Path("mkdocs.yml")))
     except publication.HistoryUnavailable as exc:
         click.echo(f"检查失败：{exc}", err=True)
@@ -314,14 +315,14 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
         sys.exit(1)
     reference, _ = _reference_date(as_of, config)
     if dry_run:
-        upstream_db = db or (Path(".portal") / "upstream.sqlite" if (Path(".portal") / "upstream.sqlite").exists() else None)
+        upstream_db = db or (upstream_mod.DEFAULT_DB if upstream_mod.DEFAULT_DB.exists() else None)
         with tempfile.TemporaryDirectory(prefix="portal-import-") as tmp:
             word_import.stage(outcomes, content, Path(tmp))
             checked = check_content(Path(tmp), config, upstream_db=upstream_db, reference=reference, jobs=jobs,
                                     markdown=_markdown_settings(Path("mkdocs.yml"), required=False))
     else:
         outcomes = word_import.write(outcomes)
-        checked = check_content(content, config, upstream_db=db or Path(".portal") / "upstream.sqlite", reference=reference, jobs=jobs,
+        checked = check_content(content, config, upstream_db=db or upstream_mod.DEFAULT_DB, reference=reference, jobs=jobs,
                                 markdown=_markdown_settings(Path("mkdocs.yml"), required=False))
     by_item: dict[str, list[Finding]] = {}
     for f in checked.findings:
