@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pipeline import audit, docs_tree, manifest, mkdocs_build, numbering, publication, publish, search_index, stats
+from pipeline import audit, docs_tree, manifest, mkdocs_build, mkdocs_pages, numbering, publication, publish, search_index, stats
 from pipeline.attachments import ChangedFile
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
@@ -54,6 +55,7 @@ class BuildOptions:
     manifest_copy: Path | None = None  # also write the manifest (and signature) here, outside the swapped folder
     # the Markdown extensions the gate renders items and pages with; None: read from mkdocs_file
     markdown: MarkdownSettings | None = None
+    incremental: bool = True  # reuse pages of the live site whose inputs did not change (<work>/pages.json)
     # progress(stage, done, total): called as stages start and as mkdocs writes pages; the CLI
     # draws it (stages never print).  Stages: pipeline, docs_tree, mkdocs, pagefind.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
@@ -205,8 +207,13 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             stage = "mkdocs"
             epoch = int(pub.as_of.timestamp()) if pub.as_of else None
             progress("mkdocs", 0, 0)
-            warnings = mkdocs_build.render(engine_file, epoch, on_page=lambda done, total: progress("mkdocs", done, total), site_dir=staging)
+            previous, previous_site = _previous_site(options)
+            rendered = mkdocs_build.render_pages(engine_file, epoch, on_page=lambda done, total: progress("mkdocs", done, total), site_dir=staging,
+                                                 jobs=options.jobs, previous=previous, previous_site=previous_site)
+            warnings = list(rendered.warnings)
             timings["mkdocs"] = time.perf_counter() - t2
+            timings["pages_rendered"] = len(rendered.rendered)
+            timings["pages_reused"] = rendered.reused
             if options.search:
                 t3 = time.perf_counter()
                 stage = "pagefind"
@@ -220,8 +227,10 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
             stage = "swap"
+            record = replace(rendered.record, site=_manifest_digest(staging))
             how = publish.swap(staging, options.out)
             staging = None
+            record.save(options.work / PAGE_RECORD)  # after the swap: a kill before it leaves a record that matches no site
             if options.manifest_copy is not None:
                 _copy_manifest(options.out, options.manifest_copy)
             timings["swap"] = time.perf_counter() - t5
@@ -238,6 +247,29 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             publish.discard(staging)
     timings["total"] = time.perf_counter() - t0
     return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how)
+
+
+PAGE_RECORD = "pages.json"  # in --work: what every page of the live site was made from (pipeline.mkdocs_pages)
+
+
+def _manifest_digest(site: Path) -> str:
+    try:
+        return hashlib.sha256((site / manifest.NAME).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _previous_site(options: BuildOptions) -> tuple[mkdocs_pages.PageRecord | None, Path | None]:
+    """The record of the live site and the site, when the record describes exactly that site
+    (its manifest is the one the record was written with); otherwise (None, None): every page
+    is rendered.  ``--incremental no`` (``options.incremental`` False) always renders all."""
+    if not options.incremental:
+        return None, None
+    live = publish.live_dir(options.out)
+    record = mkdocs_pages.PageRecord.load(options.work / PAGE_RECORD)
+    if record is None or not record.site or not live.is_dir() or _manifest_digest(live) != record.site:
+        return None, None
+    return record, live
 
 
 def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config) -> tuple[Finding, ...]:

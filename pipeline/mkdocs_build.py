@@ -19,7 +19,9 @@ from typing import Callable
 
 import yaml
 
+from pipeline import mkdocs_pages
 from pipeline.config import Config
+from pipeline.mkdocs_pages import PageRecord, RenderOutcome
 
 
 class MkdocsError(Exception):
@@ -91,34 +93,22 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _progress_plugin(on_page: Callable[[int, int], None]):
-    """A mkdocs plugin object that reports each written page (for the CLI's progress bar)."""
-    from mkdocs.plugins import BasePlugin
-
-    class PageProgress(BasePlugin):
-        total = done = 0
-
-        def on_files(self, files, config):
-            self.total = len(files.documentation_pages())
-            return files
-
-        def on_post_page(self, output, page, config):
-            self.done += 1
-            if self.done % 50 == 0 or self.done == self.total:
-                on_page(self.done, self.total)
-            return output
-
-    return PageProgress()
-
-
 def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None,
            site_dir: Path | None = None) -> list[str]:
-    """Run ``mkdocs build`` on the generated config; return mkdocs' warnings.
-    ``on_page(done, total)`` is told every 50 written pages.  ``site_dir`` renders into that
-    folder instead of the config's (``portal build`` renders into a staging folder and swaps
-    it in at the end; mkdocs cleans the folder it writes, so it must never be the live one)."""
+    """Render the whole site in this process; return mkdocs' warnings (see :func:`render_pages`)."""
+    return list(render_pages(engine_file, source_epoch, on_page, site_dir, jobs=1).warnings)
+
+
+def render_pages(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None,
+                 site_dir: Path | None = None, jobs: int | None = None, previous: PageRecord | None = None,
+                 previous_site: Path | None = None) -> RenderOutcome:
+    """Render the generated config with mkdocs' own build functions (:mod:`pipeline.mkdocs_pages`):
+    on ``jobs`` processes (None: one per core), reusing the pages of ``previous_site`` whose
+    inputs are unchanged per ``previous``.  ``on_page(done, total)`` is told as pages are
+    written.  ``site_dir`` renders into that folder instead of the config's (``portal build``
+    renders into a staging folder and swaps it in at the end; the folder is cleaned first, so
+    it must never be the live one)."""
     from mkdocs import exceptions
-    from mkdocs.commands import build as mkdocs_build
     from mkdocs.config import load_config
 
     logger = logging.getLogger("mkdocs")
@@ -127,15 +117,15 @@ def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, 
     try:
         with _source_date(source_epoch):
             cfg = load_config(config_file=str(engine_file), **({"site_dir": str(site_dir)} if site_dir is not None else {}))
-            if on_page is not None:
-                cfg.plugins["portal-progress"] = _progress_plugin(on_page)
             cfg.plugins.on_startup(command="build", dirty=False)
             try:
-                mkdocs_build.build(cfg)
+                return mkdocs_pages.build(cfg, jobs=jobs or os.cpu_count() or 1, previous=previous, previous_site=previous_site,
+                                          engine_file=engine_file, on_page=on_page)
             finally:
                 cfg.plugins.on_shutdown()
     except exceptions.MkDocsException as exc:
         raise MkdocsError(str(exc) or "; ".join(collect.messages)) from None
+    except mkdocs_pages.RenderError as exc:
+        raise MkdocsError(f"页面渲染失败：{exc}") from None
     finally:
         logger.removeHandler(collect)
-    return collect.messages
