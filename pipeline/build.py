@@ -70,6 +70,8 @@ class BuildResult:
     mkdocs_warnings: tuple[str, ...] = ()
     engine_config: Path | None = None
     swap: str = ""  # how the new site was put in place (pipeline.publish.swap); "" when not rendered
+    # output pages (site-relative paths) rendered anew or removed by this build; None: all of them
+    changed_pages: tuple[str, ...] | None = None
 
     @property
     def blocking_errors(self) -> tuple[Finding, ...]:
@@ -199,6 +201,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
 
         warnings: list[str] = []
         how = ""
+        changed: tuple[str, ...] | None = None
         if options.render_site:
             publish.recover(options.out)
             publish.clean_stale(options.out)
@@ -214,12 +217,21 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             timings["mkdocs"] = time.perf_counter() - t2
             timings["pages_rendered"] = len(rendered.rendered)
             timings["pages_reused"] = rendered.reused
+            if previous is not None and rendered.reused:
+                now = {e.dest for e in rendered.record.pages.values()}
+                changed = tuple(sorted({rendered.record.pages[src].dest for src in rendered.rendered}
+                                       | ({e.dest for e in previous.pages.values()} - now)))
+            shard_marks: dict = {}
             if options.search:
                 t3 = time.perf_counter()
                 stage = "pagefind"
                 progress("pagefind", 0, 0)
-                search_index.index_site(staging, pub.published, config.portal.search_shard_pages)
+                searched = search_index.index_site(staging, pub.published, config.portal.search_shard_pages,
+                                                   fingerprint=_shard_fingerprint(rendered.record, staging),
+                                                   previous=(previous.extra.get("shards") if previous else None), previous_site=previous_site)
+                shard_marks = searched.fingerprints
                 timings["pagefind"] = time.perf_counter() - t3
+                timings["search_bundles_reused"] = searched.reused
             t4 = time.perf_counter()
             stage = "publish"
             findings = findings + _run_checks(checks, staging, pub, config)  # their warnings are reported like the others
@@ -227,7 +239,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
             stage = "swap"
-            record = replace(rendered.record, site=_manifest_digest(staging))
+            record = replace(rendered.record, site=_manifest_digest(staging), extra={"shards": shard_marks})
             how = publish.swap(staging, options.out)
             staging = None
             record.save(options.work / PAGE_RECORD)  # after the swap: a kill before it leaves a record that matches no site
@@ -246,7 +258,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         if staging is not None:
             publish.discard(staging)
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how)
+    return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how, changed)
 
 
 PAGE_RECORD = "pages.json"  # in --work: what every page of the live site was made from (pipeline.mkdocs_pages)
@@ -270,6 +282,38 @@ def _previous_site(options: BuildOptions) -> tuple[mkdocs_pages.PageRecord | Non
     if record is None or not record.site or not live.is_dir() or _manifest_digest(live) != record.site:
         return None, None
     return record, live
+
+
+def _shard_fingerprint(record: mkdocs_pages.PageRecord, site: Path) -> Callable[[search_index.Shard], str]:
+    """What a search bundle is made from: the Pagefind version and options, the global stamp,
+    and for each page it indexes the inputs of that page (its docs file, its links).  A shard
+    without a glob indexes every HTML file of the site: every page's inputs, and the bytes of
+    the HTML files that are not pages (404.html, HTML copied from the docs tree)."""
+    by_dest = {entry.dest: entry for entry in record.pages.values()}
+    options = search_index.fingerprint_options()
+
+    def fingerprint(shard: search_index.Shard) -> str:
+        if not record.stamp:
+            return ""
+        h = hashlib.sha256(json.dumps([options, record.stamp, shard.output_subdir, shard.glob], ensure_ascii=False).encode())
+        if shard.glob is None:
+            for entry in sorted(record.pages.values(), key=lambda e: e.dest):
+                h.update(json.dumps([entry.dest, entry.source, entry.links], ensure_ascii=False, sort_keys=True).encode())
+            for path in sorted(site.rglob("*.html")):
+                rel = path.relative_to(site).as_posix()
+                if rel not in by_dest:
+                    h.update(json.dumps([rel, hashlib.sha256(path.read_bytes()).hexdigest()]).encode())
+            return h.hexdigest()
+        if not shard.urls:
+            return ""
+        for url in shard.urls:
+            entry = by_dest.get(url.lstrip("/") + "index.html")
+            if entry is None:
+                return ""
+            h.update(json.dumps([entry.dest, entry.source, entry.links], ensure_ascii=False, sort_keys=True).encode())
+        return h.hexdigest()
+
+    return fingerprint
 
 
 def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config) -> tuple[Finding, ...]:

@@ -407,8 +407,10 @@ def _display_width(text: str) -> int:
               help="部署签名私钥（ssh-keygen 格式）；给出时用它签名网站清单 portal-manifest.json（也可用环境变量 PORTAL_MANIFEST_KEY）")
 @click.option("--manifest-copy", "manifest_copy", type=click.Path(path_type=Path), default=None,
               help="把网站清单（及签名）另存一份到这个目录（网站目录之外，供 portal verify --manifest-from 使用）")
+@click.option("--no-incremental", "no_incremental", is_flag=True,
+              help="重新生成每一个页面（默认只重新生成输入有变化的页面，其余沿用上一次发布的网站）")
 def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None, as_of: str | None,
-          jobs: int | None, no_wait: bool, sign_key: Path | None, manifest_copy: Path | None) -> None:
+          jobs: int | None, no_wait: bool, sign_key: Path | None, manifest_copy: Path | None, no_incremental: bool = False) -> None:
     """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。
 
     任何一环无法完成工作（保密审查出错、上级信息数据库或索引号台账无法使用……）时构建失败，
@@ -430,7 +432,7 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
             options = build_mod.BuildOptions(
                 content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db,
                 as_of=reference, progress=progress, jobs=jobs, wait=not no_wait, on_wait=lambda message: click.echo(message, err=True),
-                sign_key=sign_key, manifest_copy=manifest_copy, markdown=markdown,
+                sign_key=sign_key, manifest_copy=manifest_copy, markdown=markdown, incremental=not no_incremental,
             )
             result = build_mod.build(options, config)
     except publish.BuildLocked as exc:
@@ -486,7 +488,8 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
     t = result.timings
     click.echo(
         f"已发布 {len(pub.published)} 条信息（共 {pub.files} 个条目文件，不发布 {pub.files - len(pub.published)} 个），"
-        f"生成 {result.docs_files} 个文件到 {out}/，用时 {t.get('total', 0):.1f} 秒。",
+        f"生成 {result.docs_files} 个文件到 {out}/（渲染 {t.get('pages_rendered', 0)} 页，沿用上次 {t.get('pages_reused', 0)} 页），"
+        f"用时 {t.get('total', 0):.1f} 秒。",
         err=True,
     )
 

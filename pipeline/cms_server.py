@@ -204,6 +204,12 @@ TYPES = {".js": "application/javascript", ".mjs": "application/javascript", ".cs
 
 def make_server(editor: Editor, **kwargs):
     """A LiveReloadServer that also answers ``/admin/…`` from the editor."""
+    return server_class(editor)(**kwargs)
+
+
+def server_class(editor: Editor):
+    """The LiveReloadServer class that also answers ``/admin/…`` from ``editor`` (``portal serve``
+    derives its preview server from it)."""
     from mkdocs.livereload import LiveReloadServer
 
     class EditorServer(LiveReloadServer):
@@ -216,7 +222,7 @@ def make_server(editor: Editor, **kwargs):
                 return _admin(editor, environ, start_response, path[len("/admin/"):])
             return super().serve_request(environ, start_response)
 
-    return EditorServer(**kwargs)
+    return EditorServer
 
 
 def _respond(start_response, status: str, body: bytes, content_type: str) -> list[bytes]:

@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -183,7 +184,8 @@ def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_si
         nav = config.plugins.on_nav(nav, config=config, files=files)
 
         doc_files = files.documentation_pages(inclusion=inclusion)
-        in_nav = [f for f in doc_files if f.page is not None]
+        included = {id(f) for f in doc_files}
+        in_nav = [p.file for p in nav.pages if id(p.file) in included]
         for file in doc_files:
             if file.page is None and file.inclusion.is_not_in_nav():
                 Page(None, file, config)
@@ -269,6 +271,18 @@ def _render_one(file, config, files, doc_files, nav, env, collect, mb) -> tuple[
     return links, warnings + collect.messages[start:]
 
 
+def _die_with(parent: int) -> None:
+    """A worker does not outlive a killed build (it would hold the build lock it inherited)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, done_before) -> dict:
     total = len(doc_files)
     report = on_page or (lambda done, total: None)
@@ -280,6 +294,7 @@ def _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_
                 report(done_before + n, total)
         return out
     children = []
+    parent = os.getpid()
     for worker in range(jobs):
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -287,6 +302,7 @@ def _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_
             os.close(read_fd)
             status = 0
             try:
+                _die_with(parent)
                 share = todo[worker::jobs]
                 out = {}
                 for n, file in enumerate(share, 1):
@@ -307,18 +323,35 @@ def _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_
         children.append((pid, read_fd))
     results: dict = {}
     errors = []
-    for pid, read_fd in children:
-        with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        try:
-            payload = json.loads(data.decode("utf-8")) if data else {}
-        except ValueError:
-            payload = {}
-        if "ok" in payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-            results.update({k: (v[0], list(v[1])) for k, v in payload["ok"].items()})
-        else:
-            errors.append(payload.get("error") or f"渲染进程 {pid} 异常退出（状态 {status}）")
+    collected: list[int] = []
+    try:
+        for pid, read_fd in children:
+            with os.fdopen(read_fd, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            collected.append(pid)
+            _take(pid, data, status, results, errors)
+    except BaseException:  # SIGTERM, Ctrl+C …: no worker may go on writing into a staging folder being removed
+        for pid, _fd in children:
+            if pid not in collected:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+        raise
     if errors:
         raise RenderError("；".join(errors))
     return results
+
+
+def _take(pid: int, data: bytes, status: int, results: dict, errors: list) -> None:
+    """One worker's JSON answer into ``results``, or its error into ``errors``."""
+    try:
+        payload = json.loads(data.decode("utf-8")) if data else {}
+    except ValueError:
+        payload = {}
+    if "ok" in payload and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        results.update({k: (v[0], list(v[1])) for k, v in payload["ok"].items()})
+    else:
+        errors.append(payload.get("error") or f"渲染进程 {pid} 异常退出（状态 {status}）")

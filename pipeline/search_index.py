@@ -19,11 +19,13 @@ this module does not print.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 BUNDLE_DIR = "pagefind"
 MANIFEST = "portal-bundles.json"  # in BUNDLE_DIR: the bundles the search page merges, newest first
@@ -43,6 +45,8 @@ class SearchIndex:
     bundle: Path  # <site>/pagefind (the newest shard when sharded)
     pages: int  # pages in the index (one fragment each), all bundles
     bundles: tuple[Path, ...] = ()  # every bundle, newest first; one unless sharded
+    fingerprints: dict = field(default_factory=dict)  # bundle → what it was made from (issue 15 §3)
+    reused: int = 0  # bundles taken over from the previous site
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Shard:
     output_subdir: str  # pagefind, pagefind-2, …
     glob: str | None  # Pagefind --glob over this shard's item folders; None: the whole site
     pages: int  # item pages it is planned to hold
+    urls: tuple[str, ...] = ()  # the item URLs it holds when sharded (glob); () for the whole site
 
 
 def plan_shards(items, shard_pages: int = DEFAULT_SHARD_PAGES) -> tuple[Shard, ...]:
@@ -64,10 +69,12 @@ def plan_shards(items, shard_pages: int = DEFAULT_SHARD_PAGES) -> tuple[Shard, .
     if len(items) <= shard_pages:
         return (Shard(BUNDLE_DIR, None, len(items)),)
     groups: dict[str, list] = {}
+    members: dict[str, list] = {}
     for item in items:
         folder, slug = item.url.rstrip("/").rsplit("/", 1)
         key = f"{folder}/{slug[:8]}*" if _MONTH_SLUG.match(slug) else f"{folder}/{slug}"
         groups.setdefault(key, []).append(item.date)
+        members.setdefault(key, []).append(item.url)
     ordered = sorted(groups.items(), key=lambda kv: (min(kv[1]).strftime("%Y-%m"), kv[0]))
     target = -(-len(items) // -(-len(items) // shard_pages))  # balanced: N / ⌈N / shard_pages⌉
     packs: list[list[str]] = [[]]
@@ -81,7 +88,7 @@ def plan_shards(items, shard_pages: int = DEFAULT_SHARD_PAGES) -> tuple[Shard, .
     shards = []
     for n, (keys, size) in enumerate(zip(reversed(packs), reversed(sizes)), 1):  # newest first
         subdir = BUNDLE_DIR if n == 1 else f"{BUNDLE_DIR}-{n}"
-        shards.append(Shard(subdir, "{" + ",".join(keys) + "}/index.html", size))
+        shards.append(Shard(subdir, "{" + ",".join(keys) + "}/index.html", size, tuple(sorted(u for k in keys for u in members[k]))))
     return tuple(shards)
 
 
@@ -97,24 +104,79 @@ def executable() -> Path:
         raise SearchIndexError(f"找不到 Pagefind 程序：{exc}") from None
 
 
-def index_site(site_dir: Path, items=None, shard_pages: int = DEFAULT_SHARD_PAGES) -> SearchIndex:
+def index_site(site_dir: Path, items=None, shard_pages: int = DEFAULT_SHARD_PAGES, fingerprint: Callable[[Shard], str] | None = None,
+               previous: dict | None = None, previous_site: Path | None = None) -> SearchIndex:
     """Index ``site_dir`` in place; return where the bundles are and how many pages they hold.
 
     ``items`` (the published items) decide the sharding; without them the whole site is one
     bundle.  Shards run one after another (peak memory = the largest shard).
+
+    Search that follows (issue 15 §3): ``fingerprint(shard)`` names everything a shard's
+    bundle is made from (its pages' inputs, the Pagefind version and options); a shard whose
+    fingerprint is the one ``previous`` recorded for the same bundle of ``previous_site`` is
+    hard-linked from there instead of indexed again.  ``SearchIndex.fingerprints`` are this
+    build's, for the next one.
     """
     shards = plan_shards(items, shard_pages) if items is not None else (Shard(BUNDLE_DIR, None, 0),)
     for stale in site_dir.glob(f"{BUNDLE_DIR}-*"):  # bundles of an earlier, bigger build
         if stale.is_dir() and stale.name[len(BUNDLE_DIR) + 1:].isdigit():
             shutil.rmtree(stale)
     bundles = []
+    fingerprints: dict[str, str] = {}
+    reused = 0
     for shard in shards:
-        _run_pagefind(site_dir, shard)
+        mark = fingerprint(shard) if fingerprint is not None else ""
+        if mark:
+            fingerprints[shard.output_subdir] = mark
+        old = previous_site / shard.output_subdir if previous_site is not None else None
+        if mark and previous and previous.get(shard.output_subdir) == mark and old is not None and _link_tree(old, site_dir / shard.output_subdir):
+            reused += 1
+        else:
+            _run_pagefind(site_dir, shard)
         bundles.append(site_dir / shard.output_subdir)
     manifest = {"bundles": [f"{shard.output_subdir}/" for shard in shards]}
-    (site_dir / BUNDLE_DIR / MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
+    target = site_dir / BUNDLE_DIR / MANIFEST
+    target.unlink(missing_ok=True)  # may be a hard link into the live site: never write through it
+    target.write_text(json.dumps(manifest) + "\n", encoding="utf-8")
     pages = sum(1 for bundle in bundles for _ in (bundle / "fragment").glob("*.pf_fragment"))
-    return SearchIndex(bundles[0], pages, tuple(bundles))
+    return SearchIndex(bundles[0], pages, tuple(bundles), fingerprints, reused)
+
+
+def version() -> str:
+    """The installed Pagefind wheel's version (part of every shard's fingerprint)."""
+    from importlib import metadata
+
+    for name in ("pagefind-bin-extended", "pagefind_bin_extended", "pagefind"):
+        try:
+            return f"{name}={metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return "pagefind=?"
+
+
+def fingerprint_options() -> str:
+    return json.dumps([version(), EXCLUDE_SELECTORS], ensure_ascii=False)
+
+
+def _link_tree(source: Path, target: Path) -> bool:
+    """Hard-link (or copy) a whole bundle folder; False (nothing left behind) when it is not there."""
+    if not source.is_dir() or source.is_symlink():
+        return False
+    if target.exists():
+        shutil.rmtree(target)
+
+    def link(src, dst):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    try:
+        shutil.copytree(source, target, copy_function=link, symlinks=False)
+    except (OSError, shutil.Error):
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    return True
 
 
 def _run_pagefind(site_dir: Path, shard: Shard) -> None:

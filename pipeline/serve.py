@@ -1,12 +1,21 @@
-"""``portal serve``: live preview for editors.
+"""``portal serve``: live preview for editors (issue 15 §4).
 
 Builds once into a private folder under the work directory, serves it on 127.0.0.1 with
 mkdocs' live-reload server, and rebuilds the whole pipeline — not just mkdocs — when
 anything under ``content/``, ``site_config/``, ``theme/`` or ``mkdocs.yml`` changes, so
-the preview shows exactly what the gates let through.  Each rebuild takes the build lock on
-the work folder like ``portal build`` (it waits while another build runs) and swaps the new
-preview in whole, so the browser never sees a half-written site; a failed rebuild keeps the
-last good preview.
+the preview shows exactly what the gates let through.  Rebuilds are incremental (only the
+pages whose inputs changed are rendered, only the search bundles they are in indexed again,
+:mod:`pipeline.mkdocs_pages`); each takes the build lock on the work folder like ``portal
+build`` and swaps the new preview in whole, so the browser never sees a half-written site.
+
+* **Only the changed page reloads.**  After a rebuild ``/portal-status.json`` lists the pages
+  it rendered anew or removed; the script injected into every preview page reloads the page
+  only when it is one of them (or when everything was rendered: theme, nav, config).
+* **The gate's findings for the saved file**, in the terminal and in an overlay on the page.
+* **A bad edit keeps the last good preview.**  When a file saved since the last build has an
+  error (broken YAML, an unknown 栏目, a date in the future such as 9999 …), the build is
+  stopped before the swap by an extra publish check, the preview stays as it was, and the
+  overlay and the terminal say why.
 
 With ``--cms`` it also serves the web editor (Decap CMS, issue 13 §2) at ``/admin/`` from the
 local ``cms/node_modules`` — never from a CDN, and never into ``site/`` — with decap-server
@@ -17,21 +26,154 @@ edited and returns its findings with those of the last preview build (§3).
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 import time
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import click
 
 from pipeline import build as build_mod
 from pipeline.config import ConfigError, load_config
+from pipeline.confidentiality import DECLARED_RULES
+from pipeline.findings import ERROR, Finding
 from pipeline.mkdocs_build import MkdocsError
 from pipeline.publish import PublishError
 from pipeline.search_index import SearchIndexError
 
+STATUS_PATH = "/portal-status.json"
+# Findings on a saved file that stop its preview (beside every error): a date after today.
+BLOCKING_WARNINGS = frozenset({"future-date"})
 
-def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool = False) -> None:
+
+def snapshot(content: Path) -> dict[str, int]:
+    """content-relative path → mtime (ns) of every file under ``content``."""
+    out = {}
+    base = str(content)
+    for folder, _dirs, names in os.walk(base):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                out[os.path.relpath(path, base).replace(os.sep, "/")] = os.stat(path).st_mtime_ns
+            except OSError:
+                continue
+    return out
+
+
+def saved_since(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """Files written, added or removed between two snapshots."""
+    return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+
+
+def saved_findings(findings, saved: set[str]) -> list[Finding]:
+    return [f for f in findings if f.path in saved]
+
+
+def blocking(findings) -> list[Finding]:
+    return [f for f in findings if (f.severity == ERROR and f.rule not in DECLARED_RULES) or f.rule in BLOCKING_WARNINGS]
+
+
+def saved_check(saved: set[str]):
+    """A publish check: a file saved since the last preview has an error → keep the last good preview."""
+    def check(site: Path, pub, config):
+        return [replace(f, severity=ERROR) for f in blocking(saved_findings(pub.findings, saved))]
+    check.__qualname__ = "预览：保存的文件有错误"
+    return check
+
+
+def page_urls(changed) -> list[str] | str:
+    """Output paths → the URLs a browser shows them at; ``"*"`` for everything."""
+    if changed is None:
+        return "*"
+    urls = []
+    for dest in changed:
+        urls.append("/" + (dest[: -len("index.html")] if dest.endswith("index.html") else dest))
+    return urls
+
+
+OVERLAY_JS = r"""
+(function(epoch){
+  var known = epoch;
+  function esc(s){return String(s).replace(/[&<>"]/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c];});}
+  function show(st){
+    var box = document.getElementById("portal-overlay");
+    var lines = (st.findings||[]);
+    if (!st.error && !lines.length && !st.note){ if (box) box.remove(); return; }
+    if (!box){ box = document.createElement("div"); box.id = "portal-overlay";
+      box.setAttribute("role","status");
+      box.style.cssText = "position:fixed;right:1em;bottom:1em;max-width:42em;max-height:50vh;overflow:auto;z-index:10000;"+
+        "background:#fff8f0;border:2px solid #b71c1c;padding:.8em 1em;font:14px/1.5 sans-serif;color:#222;box-shadow:0 2px 8px #0004";
+      document.body.appendChild(box); }
+    var html = "";
+    if (st.error) html += "<strong style='color:#b71c1c'>预览未更新（仍显示上一次成功的版本）：</strong><br>"+esc(st.error)+"<br>";
+    if (lines.length) html += "<strong>保存的文件的审查意见：</strong><ul style='margin:.3em 0 .3em 1.2em'>"+
+      lines.map(function(l){return "<li>"+esc(l)+"</li>";}).join("")+"</ul>";
+    if (st.note) html += "<small>"+esc(st.note)+"</small>";
+    html += " <button type='button' onclick='this.parentNode.remove()'>关闭</button>";
+    box.innerHTML = html;
+  }
+  function status(then){
+    var r = new XMLHttpRequest();
+    r.onloadend = function(){ if (this.status === 200) { try { then(JSON.parse(this.responseText)); } catch(e){} } };
+    r.open("GET", "/portal-status.json"); r.send();
+  }
+  function mine(st){
+    if (st.changed === "*") return true;
+    var here = decodeURI(location.pathname);
+    return (st.changed||[]).some(function(u){ return u === here || u + "index.html" === here; });
+  }
+  function poll(){
+    var req = new XMLHttpRequest();
+    req.onloadend = function(){
+      var now = parseFloat(this.responseText);
+      if (this.status === 200 && now > known){
+        known = now;
+        status(function(st){ if (!st.error && mine(st)) { location.reload(); } else { show(st); } setTimeout(poll, 0); });
+      } else { setTimeout(poll, this.status === 200 ? 0 : 3000); }
+    };
+    req.open("GET", "/livereload/" + known + "/" + Date.now()); req.send();
+  }
+  window.addEventListener("load", function(){ status(show); poll(); });
+})(%d);
+"""
+
+
+def make_server(out: Path, host: str, port: int, rebuild, editor=None):
+    """The preview server: mkdocs' LiveReloadServer (with the web editor's ``/admin/`` when
+    ``editor``), answering ``/portal-status.json`` and injecting :data:`OVERLAY_JS`."""
     from mkdocs.livereload import LiveReloadServer
 
+    base = LiveReloadServer
+    if editor is not None:
+        from pipeline import cms_server
+
+        base = cms_server.server_class(editor)
+
+    class PortalServer(base):
+        status: dict = {"changed": [], "findings": [], "error": None, "note": ""}
+
+        def _serve_request(self, environ, start_response):
+            if environ.get("PATH_INFO") == STATUS_PATH:
+                body = json.dumps(self.status, ensure_ascii=False).encode("utf-8")
+                start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
+                                          ("Cache-Control", "no-store")])
+                return [body]
+            return super()._serve_request(environ, start_response)
+
+        def _inject_js_into_html(self, content, epoch):
+            try:
+                body_end = content.rindex(b"</body>")
+            except ValueError:
+                body_end = len(content)
+            return b"%b<script>%b</script>%b" % (content[:body_end], (OVERLAY_JS % epoch).encode(), content[body_end:])
+
+    return PortalServer(builder=rebuild, host=host, port=port, root=str(out))
+
+
+def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool = False) -> None:
     out = work / "preview"
     editor = None
     if cms:
@@ -42,35 +184,53 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
         except cms_server.EditorError as exc:
             click.echo(f"无法启动网页编辑器：{exc}", err=True)
             raise SystemExit(1) from None
+    state = {"before": snapshot(content), "first": True}
+    lock = threading.Lock()
+    holder: dict = {}
+
+    def publish_status(**status) -> None:
+        server = holder.get("server")
+        if server is not None:
+            server.status = {"changed": [], "findings": [], "error": None, "note": "", **status}
 
     def rebuild() -> None:
-        started = time.time()  # a file saved after this is not in this build (the editor says "rebuilding")
-        try:
-            config = load_config(config_dir)
-            options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file,
-                                             on_wait=lambda message: click.echo(message, err=True))
-            result = build_mod.build(options, config)
-        except build_mod.BuildFailed as exc:
-            for f in exc.findings:
-                click.echo("  " + f.text(), err=True)
-            click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
+        with lock:
+            started = time.time()  # a file saved after this is not in this build (the editor says "rebuilding")
+            after = snapshot(content)
+            saved = set() if state["first"] else saved_since(state["before"], after)
+            state["first"] = False
+            try:
+                config = load_config(config_dir)
+                options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file,
+                                                 as_of=date.today(), on_wait=lambda message: click.echo(message, err=True))
+                result = build_mod.build(options, config, checks=build_mod.PUBLISH_CHECKS + (saved_check(saved),))
+            except build_mod.BuildFailed as exc:
+                for f in exc.findings:
+                    click.echo("  " + f.text(), err=True)
+                click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
+                publish_status(error=str(exc), findings=[f.text() for f in exc.findings][:50])
+                if editor:
+                    editor.save_status(exc.findings, f"预览构建失败：{exc}", started=started)
+                return
+            except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
+                click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
+                publish_status(error=str(exc))
+                return
             if editor:
-                editor.save_status(exc.findings, f"预览构建失败：{exc}", started=started)
-            return
-        except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
-            click.echo(f"预览构建失败：{exc}", err=True)
-            return
-        for f in result.findings:
-            click.echo("  " + f.text(), err=True)
-        if editor:
-            editor.save_status(result.findings, "", published=[i.path for i in result.publication.published], started=started)
-        click.echo(f"预览已更新：发布 {len(result.publication.published)} 条。", err=True)
+                editor.save_status(result.findings, "", published=[i.path for i in result.publication.published], started=started)
+            state["before"] = after  # only a good build moves the baseline: a fix is again "saved"
+            mine = saved_findings(result.findings, saved)
+            for f in (mine if saved else result.findings):
+                click.echo("  " + f.text(), err=True)
+            t = result.timings
+            click.echo(f"预览已更新：发布 {len(result.publication.published)} 条；渲染 {t.get('pages_rendered', 0)} 页、沿用 "
+                       f"{t.get('pages_reused', 0)} 页，用时 {t.get('total', 0):.1f} 秒。" + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
+                       err=True)
+            publish_status(changed=page_urls(result.changed_pages), findings=[f.text() for f in mine][:50])
 
     rebuild()
-    if editor:
-        server = cms_server.make_server(editor, builder=rebuild, host=host, port=port, root=str(out))
-    else:
-        server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(out))
+    server = make_server(out, host, port, rebuild, editor)
+    holder["server"] = server
     theme_dir = mkdocs_file.parent / "theme"
     for path in (content, config_dir, theme_dir, mkdocs_file):
         if path.exists():

@@ -1,0 +1,160 @@
+"""Incremental and parallel builds at scale (issue 15): seconds and peak RSS, side by side.
+
+For each N (default 10,000; ``--big`` adds 50,000) it generates N items (bench/gen_items.py)
+and runs, each build in a fresh child process, in this order:
+
+1. full cold ``portal build`` (empty work folder, no previous site: every page rendered, on every core);
+2. the baseline on the same generated docs tree: bare ``mkdocs build`` + Pagefind (one bundle per
+   shard, as the build runs it);
+3. ``portal build`` again with nothing changed;
+4. ``portal build`` after one edited item;
+5. ``portal build --no-incremental`` (every page rendered again, same work folder) for comparison.
+
+It prints seconds per stage and peak RSS (the build process and its children — Pagefind and
+the render workers — separately).  Figures depend heavily on machine load: say how loaded the
+machine was next to them (``uptime`` is printed).
+
+    .venv/bin/python bench/incremental_speed.py                  # 10k
+    .venv/bin/python bench/incremental_speed.py --sizes 2000     # quick look
+    .venv/bin/python bench/incremental_speed.py --big            # + 50k (long, ~30 GB disk)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
+    from pipeline import build as build_mod
+    from pipeline.config import load_config
+
+    started = time.perf_counter()
+    config = load_config(ROOT / "site_config")
+    options = build_mod.BuildOptions(content=content, out=out, work=work, mkdocs_file=ROOT / "mkdocs.yml", incremental=incremental)
+    result = build_mod.build(options, config)
+    t = dict(result.timings)
+    t["wall"] = time.perf_counter() - started
+    t["published"] = len(result.publication.published)
+    t["rss_self_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t["rss_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps(t))
+
+
+def run_child(content: Path, out: Path, work: Path, incremental: bool = True) -> dict:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--child", str(content), str(out), str(work), "1" if incremental else "0"],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "CI": "true"})
+    if done.returncode != 0:
+        sys.exit(f"构建失败：\n{done.stderr[-3000:]}")
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    row["process"] = time.perf_counter() - started  # with interpreter start and imports
+    return row
+
+
+def bare(work: Path, scratch: Path, published: list | None = None) -> dict:
+    """Bare ``mkdocs build`` of the generated tree and config, then Pagefind over it, as the build
+    shards it (one run per shard, one after another)."""
+    from pipeline import search_index
+
+    site = scratch / "bare-site"
+    started = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
+                           "-d", str(site)], check=True, cwd=ROOT, capture_output=True, text=True)
+    mkdocs_s = time.perf_counter() - started
+    rss = int(done.stderr.strip().splitlines()[-1]) / 1024
+    started = time.perf_counter()
+    search_index.index_site(site, published)
+    pagefind_s = time.perf_counter() - started
+    shutil.rmtree(site, ignore_errors=True)
+    return {"mkdocs": mkdocs_s, "pagefind": pagefind_s, "rss_mkdocs_mb": rss,
+            "rss_pagefind_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def published_items(content: Path):
+    from pipeline import publication
+    from pipeline.config import load_config
+
+    pub = publication.run(content, load_config(ROOT / "site_config"), upstream_db=content.parent / "bare-upstream.sqlite",
+                          cache_dir=content.parent / "bare-cache")
+    return pub.published
+
+
+def edit_one_item(content: Path) -> None:
+    first = sorted((content / "items").rglob("*.md"))[len(list((content / "items").rglob("*.md"))) // 2]
+    first.write_text(first.read_text(encoding="utf-8") + "\n补充说明：本条信息于今日更新。\n", encoding="utf-8")
+
+
+def measure(n: int, scratch: Path) -> dict:
+    from gen_items import generate
+
+    base = scratch / f"inc{n}"
+    if base.exists():
+        shutil.rmtree(base)
+    content = generate(n, base / "content")
+    out, work = base / "site", base / "work"
+    rows = {"n": n}
+    rows["cold"] = run_child(content, out, work)
+    rows["bare"] = bare(work, base, published_items(content))
+    rows["nothing"] = run_child(content, out, work)
+    edit_one_item(content)
+    rows["one_edit"] = run_child(content, out, work)
+    edit_one_item(content)
+    rows["full_again"] = run_child(content, out, work, incremental=False)
+    shutil.rmtree(base, ignore_errors=True)
+    return rows
+
+
+def report(r: dict) -> str:
+    def line(label, t):
+        return (f"| {label} | {t['total']:.1f} | {t['process']:.1f} | {t['pipeline']:.1f} | {t['docs_tree']:.1f} | {t['mkdocs']:.1f} "
+                f"({t.get('pages_rendered', 0):,} rendered, {t.get('pages_reused', 0):,} reused) | {t.get('pagefind', 0):.1f} | "
+                f"{t.get('checks_manifest', 0):.1f} | {t['rss_self_mb']:.0f} / {t['rss_children_mb']:.0f} |")
+
+    b = r["bare"]
+    lines = [f"N = {r['n']:,} items ({r['cold']['published']:,} published)",
+             "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | checks+manifest s | peak RSS build / children MB |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+             line("full cold (every page, every core)", r["cold"]),
+             f"| bare `mkdocs build` + Pagefind, same tree | {b['mkdocs'] + b['pagefind']:.1f} | | | | {b['mkdocs']:.1f} | {b['pagefind']:.1f} | | "
+             f"{b['rss_mkdocs_mb']:.0f} / {b['rss_pagefind_mb']:.0f} |",
+             line("nothing changed", r["nothing"]),
+             line("one edited item", r["one_edit"]),
+             line("`incremental=False` (every page again)", r["full_again"]),
+             f"ratio full cold / (bare mkdocs + Pagefind): {r['cold']['total'] / (b['mkdocs'] + b['pagefind']):.2f}"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10000])
+    parser.add_argument("--big", action="store_true", help="also 50,000 items (heavy)")
+    parser.add_argument("--scratch", type=Path, default=Path("/tmp/portal-bench"))
+    args = parser.parse_args()
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; load at start: {load}")
+    for n in args.sizes + ([50000] if args.big else []):
+        print(f"… N = {n:,}", file=sys.stderr, flush=True)
+        print(report(measure(n, args.scratch)), flush=True)
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"load at end: {load}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5] == "1")
+    else:
+        main()

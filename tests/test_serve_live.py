@@ -1,0 +1,113 @@
+"""``portal serve`` live (issue 15 §4), through the real CLI and HTTP: a bad edit shows the gate's
+error and keeps the last good preview; a good edit re-renders only that item's pages and tells
+the browser which pages changed (the page script reloads only those)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pipeline import serve
+from pipeline.findings import error, warning
+from tests.conftest import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8")
+
+
+def _served(url: str) -> str:
+    """The page as built: without the live-reload script (it carries the preview's build epoch)."""
+    return _get(url).split("<script>\n(function(epoch){")[0]
+
+
+def _wait(predicate, what: str, timeout: float = 600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_saved_file_rules():
+    saved = {"items/bureau/2026/a.md"}
+    findings = (error("items/bureau/2026/a.md", "bad-yaml", "YAML"), error("items/bureau/2026/b.md", "schema", "other file"),
+                warning("items/bureau/2026/a.md", "future-date", "9999"), warning("items/bureau/2026/a.md", "short", "a warning"))
+    assert [f.rule for f in serve.saved_findings(findings, saved)] == ["bad-yaml", "future-date", "short"]
+    stopped = serve.saved_check(saved)(Path("."), type("Pub", (), {"findings": findings})(), None)
+    assert [(f.rule, f.severity) for f in stopped] == [("bad-yaml", "error"), ("future-date", "error")]
+    assert serve.page_urls(("bureau/2026/x/index.html", "404.html")) == ["/bureau/2026/x/", "/404.html"]
+    assert serve.page_urls(None) == "*"
+    assert serve.saved_since({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 1}) == {"b", "c"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_serve_keeps_last_good_preview_and_reloads_only_the_changed_page(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    item = content / "items" / "bureau" / "2026" / "2026-03-18-time-honored-brands.md"
+    url_path = "/bureau/2026/2026-03-18-time-honored-brands/"
+    port = _free_port()
+    log_file = open(tmp_path / "serve.log", "w", encoding="utf-8")
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--content", str(content), "--work", str(tmp_path / "work"),
+                             "--port", str(port)], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        page = _wait(lambda: _get(base + url_path), "the first preview")
+        assert "portal-overlay" in page and "/portal-status.json" in page
+        status = json.loads(_get(base + "/portal-status.json"))
+        assert status["error"] is None
+
+        # a bad edit: broken YAML — the error is shown, the last good page is still served
+        good = item.read_text(encoding="utf-8")
+        item.write_text(good.replace("title: ", "title: [坏的", 1), encoding="utf-8")
+        status = _wait(lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"] and s, "the error status")
+        assert any("2026-03-18-time-honored-brands.md" in line for line in status["findings"]), status
+        assert _served(base + url_path) == page.split("<script>\n(function(epoch){")[0]  # unchanged preview
+
+        # a date of 9999: the same
+        item.write_text(good.replace("date: 2026-03-18", "date: 9999-03-18", 1), encoding="utf-8")
+        status = _wait(lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"]
+                       and any("future-date" in line for line in s["findings"]) and s, "the future-date status")
+        assert _served(base + url_path) == page.split("<script>\n(function(epoch){")[0]
+
+        # a good edit: only this item's page (and the lists that show it) re-rendered and named
+        item.write_text(good + "\n补充说明：预览测试 PREVIEWMARK7。\n", encoding="utf-8")
+        status = _wait(lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"] is None and s["changed"] and s,
+                       "the good status")
+        assert status["changed"] != "*" and url_path in status["changed"], status
+        assert len(status["changed"]) < 20, status
+        assert "PREVIEWMARK7" in _get(base + url_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log_file.close()
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "预览构建失败" in log and "预览已更新" in log and "PREVIEWMARK7" not in log
+    assert "Traceback" not in log
