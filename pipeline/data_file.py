@@ -9,6 +9,7 @@ top.  Problems raise :class:`DataError` with a Chinese message and, where known,
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,15 @@ class DataError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+def as_date(value) -> date:
+    """A date as YAML gives it (a date, a datetime or ISO text); ValueError otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
 
 
 def available_years(folder: Path) -> tuple[int, ...]:

@@ -84,15 +84,6 @@ def _source_date(epoch: int | None):
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None,
            site_dir: Path | None = None) -> list[str]:
     """Render the whole site in this process; return mkdocs' warnings (see :func:`render_pages`)."""
@@ -112,7 +103,7 @@ def render_pages(engine_file: Path, source_epoch: int | None, on_page: Callable[
     from mkdocs.config import load_config
 
     logger = logging.getLogger("mkdocs")
-    collect = _Collect()
+    collect = mkdocs_pages.Collect()
     logger.addHandler(collect)
     try:
         with _source_date(source_epoch):

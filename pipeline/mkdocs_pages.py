@@ -144,7 +144,9 @@ def _place(previous: str, staging: str, dest: str) -> bool:
     return True
 
 
-class _Collect(logging.Handler):
+class Collect(logging.Handler):
+    """mkdocs' warnings of one build, as text."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -168,7 +170,7 @@ def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_si
     from mkdocs.structure.pages import Page
 
     logger = logging.getLogger("mkdocs")
-    collect = _Collect()
+    collect = Collect()
     logger.addHandler(collect)
     inclusion = InclusionLevel.is_included
     try:
@@ -242,7 +244,7 @@ def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_si
         logger.removeHandler(collect)
 
 
-def _populate(page, config, files, collect: _Collect, mb) -> tuple[dict, list[str]]:
+def _populate(page, config, files, collect: Collect, mb) -> tuple[dict, list[str]]:
     """``_populate_page`` with the link lookups and warnings of this page recorded."""
     looked: dict = {}
     original = files.get_file_from_path

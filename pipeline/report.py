@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -195,12 +195,8 @@ def _lines(text: str) -> tuple[dict[str, int], list[int]]:
 
 
 def _date(value: Any, what: str, line: int | None) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return data_file.as_date(value)
     except ValueError:
         raise _Bad(f"{what} “{value}” 不是日期，请写成 2025-03-15", line) from None
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import REPORT_CATEGORIES, ConfigError, _id_ok, _only, _read_yaml
+from pipeline.data_file import as_date
 
 SITE_TYPES = ("政府门户网站", "部门网站", "专项网站")
 __all__ = ["REPORT_CATEGORIES", "SITE_TYPES", "SpecialColumn", "WebsiteReportSettings", "load_website_report"]
@@ -67,12 +68,8 @@ class WebsiteReportSettings:
 
 
 def _day(path: Path, value: Any, where: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return as_date(value)
     except ValueError:
         raise ConfigError(path, f"{where}“{value}” 不是日期，请写成 2024-03-01") from None
 
