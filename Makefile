@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test serve check clean bench browser-deps cms-deps serve-cms
+.PHONY: site test lint serve check clean bench browser-deps cms-deps serve-cms
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ site: $(STAMP)
 	$(BIN)/portal build
 	@echo "门户已生成于 site/ 。本地预览：$(BIN)/portal serve （或 python3 -m http.server -d site 8000）"
 
-test: $(STAMP) browser-deps cms-deps
+test: $(STAMP) browser-deps cms-deps lint
 	$(BIN)/python -m pytest
+
+# 代码检查与格式（配置在 pyproject.toml 的 [tool.ruff]）；ruff format pipeline tests bench 自动改好格式。
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
 
 # 浏览器测试（tests/test_browser.py）所需：Debian 的 chromium 与中文字体、java（Nu Html Checker），
 # root 时用 apt 安装，否则只提示（浏览器测试随之跳过并说明原因）；从不下载 Playwright 自带的浏览器。

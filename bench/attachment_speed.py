@@ -40,7 +40,9 @@ def attachment(kind: str, n: int, rnd: random.Random) -> bytes:
     if kind == "csv":
         return csv_bytes([["企业", "金额", "地址"]] + rows)
     if kind == "docx":
-        return docx_bytes("关于开展外贸企业调研的通知（第%d期）" % n + "各有关单位：请按要求报送材料。" * 20, table=rows[0][0])
+        return docx_bytes(
+            "关于开展外贸企业调研的通知（第%d期）" % n + "各有关单位：请按要求报送材料。" * 20, table=rows[0][0]
+        )
     if kind == "xlsx":
         return xlsx_bytes(f"江临外贸企业名录 第{n}期")
     return pdf_bytes(f"江临市商务局通知 2026 第{n}期")
@@ -72,8 +74,11 @@ def child(content: Path, work: Path, full: bool) -> None:
     original = attachments.attach
 
     def cpu() -> float:  # this process and its (forked, reaped) workers: independent of other load
-        return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-                   for f in ("ru_utime", "ru_stime"))
+        return sum(
+            getattr(resource.getrusage(who), f)
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+            for f in ("ru_utime", "ru_stime")
+        )
 
     def timed(*args, **kwargs):
         t, c = time.perf_counter(), cpu()
@@ -113,8 +118,13 @@ def child(content: Path, work: Path, full: bool) -> None:
 def run(content: Path, work: Path, full: bool) -> dict:
     if work.exists():
         shutil.rmtree(work)
-    done = subprocess.run([sys.executable, __file__, "--child", str(content), str(work)] + (["--full"] if full else []),
-                          check=False, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(content), str(work)] + (["--full"] if full else []),
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if done.returncode != 0:
         sys.exit(f"失败：\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -140,14 +150,24 @@ def main() -> None:
     with_att = run(linked, args.scratch / "work-linked", args.full)
     key = "total" if args.full else "pipeline"
     print(f"{'':28} {'no attachments':>15} {'with attachments':>17}")
-    for label, k in ((f"cold {key}, s", key), ("  of it the attachment stage, s", "attach_cold"), ("    its CPU time, s", "attach_cold_cpu"),
-                     ("warm pipeline, s", "pipeline_warm"), ("  of it the attachment stage, s", "attach_warm"), ("    its CPU time, s", "attach_warm_cpu"), ("published items", "published"), ("files copied", "attached"),
-                     ("peak RSS, MB", "rss_mb")):
+    for label, k in (
+        (f"cold {key}, s", key),
+        ("  of it the attachment stage, s", "attach_cold"),
+        ("    its CPU time, s", "attach_cold_cpu"),
+        ("warm pipeline, s", "pipeline_warm"),
+        ("  of it the attachment stage, s", "attach_warm"),
+        ("    its CPU time, s", "attach_warm_cpu"),
+        ("published items", "published"),
+        ("files copied", "attached"),
+        ("peak RSS, MB", "rss_mb"),
+    ):
         print(f"{label:28} {base.get(k, 0):>15.1f} {with_att.get(k, 0):>17.1f}")
     if args.full:
         for k in ("pipeline", "docs_tree", "mkdocs", "pagefind"):
             print(f"  {k:26} {base.get(k, 0):>15.1f} {with_att.get(k, 0):>17.1f}")
-    print(f"cold cost of attachments: {with_att[key] - base[key]:+.1f} s ({(with_att[key] / base[key] - 1) * 100:+.0f} %)")
+    print(
+        f"cold cost of attachments: {with_att[key] - base[key]:+.1f} s ({(with_att[key] / base[key] - 1) * 100:+.0f} %)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def child(content: Path, out: Path, work: Path, with_audit: bool) -> None:
     reports = []
     checks = ()
     if with_audit:
+
         def check(site, pub, cfg):  # the build's own check, keeping its report for the figures
             report = audit.run_audit(site, pub, cfg)
             reports.append(report)
@@ -62,8 +63,13 @@ def run_child(content: Path, scratch: Path, with_audit: bool) -> dict:
     out, work = scratch / f"site-{tag}", scratch / f"work-{tag}"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work, ignore_errors=True)
-    done = subprocess.run([sys.executable, __file__, "--child", str(content), str(out), str(work), tag],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "CI": "true"})
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(content), str(out), str(work), tag],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "CI": "true"},
+    )
     if done.returncode != 0:
         sys.exit(f"构建失败：\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -88,7 +94,10 @@ def main() -> None:
             plain = run_child(content, scratch, False)
             audited = run_child(content, scratch, True)
             rows.append((n, plain, audited))
-            print(f"N={n}: 不含终审 {plain['total']:.1f} s，含终审 {audited['total']:.1f} s，终审 {audited['audit']:.1f} s", flush=True)
+            print(
+                f"N={n}: 不含终审 {plain['total']:.1f} s，含终审 {audited['total']:.1f} s，终审 {audited['audit']:.1f} s",
+                flush=True,
+            )
     print()
     print("| | " + " | ".join(f"N = {n:,}" for n, _, _ in rows) + " |")
     print("|---|" + "---:|" * len(rows))

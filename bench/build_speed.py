@@ -53,8 +53,13 @@ def child(content: Path, out: Path, work: Path) -> None:
 
 
 def run_child(content: Path, out: Path, work: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", str(content), str(out), str(work)],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "CI": "true"})
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(content), str(out), str(work)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "CI": "true"},
+    )
     if done.returncode != 0:
         sys.exit(f"构建失败：\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -64,8 +69,12 @@ def bare_mkdocs(work: Path, scratch: Path) -> float:
     """``mkdocs build`` of the generated tree and config, nothing else (the baseline)."""
     site = scratch / "bare-site"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"), "-d", str(site)],
-                   check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"), "-d", str(site)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     elapsed = time.perf_counter() - started
     shutil.rmtree(site, ignore_errors=True)
     return elapsed
@@ -81,9 +90,14 @@ def search_transfer(site: Path, query: str, scratch: Path) -> dict | None:
     except RuntimeError:
         return None
     sizes = data["sizes"]
-    return {"query": query, "results": data["results"], "bytes": sum(sizes.values()), "files": sizes,
-            "index_chunks": sum(v for k, v in sizes.items() if "/index/" in k),
-            "ui": sum((site / "pagefind" / f).stat().st_size for f in ("pagefind-ui.js", "pagefind-ui.css"))}
+    return {
+        "query": query,
+        "results": data["results"],
+        "bytes": sum(sizes.values()),
+        "files": sizes,
+        "index_chunks": sum(v for k, v in sizes.items() if "/index/" in k),
+        "ui": sum((site / "pagefind" / f).stat().st_size for f in ("pagefind-ui.js", "pagefind-ui.css")),
+    }
 
 
 def touch_one_item(content: Path) -> None:
@@ -124,12 +138,23 @@ def table(rows: list[dict]) -> str:
         col("Pagefind, s", lambda r: f"{r['pagefind']:.1f}"),
         col("total, s", lambda r: f"{r['total']:.1f}"),
         col("bare `mkdocs build` of the same tree, s", lambda r: f"{r['bare_mkdocs']:.1f}"),
-        col("ratio total / (bare mkdocs + Pagefind)", lambda r: f"{r['total'] / (r['bare_mkdocs'] + r['pagefind']):.2f}"),
+        col(
+            "ratio total / (bare mkdocs + Pagefind)", lambda r: f"{r['total'] / (r['bare_mkdocs'] + r['pagefind']):.2f}"
+        ),
         col("pipeline items/s", lambda r: f"{r['files'] / r['pipeline']:,.0f}"),
         col("peak RSS build / Pagefind, MB", lambda r: f"{r['rss_self_mb']:.0f} / {r['rss_children_mb']:.0f}"),
-        col("rebuild after 1 changed item: pipeline / total, s", lambda r: f"{r['rebuild_pipeline']:.1f} / {r['rebuild_total']:.1f}"),
-        col("search transfer, one query (entry+wasm+meta+chunks+5 fragments), KB",
-            lambda r: f"{r['transfer']['bytes'] / 1024:.0f} (chunks {r['transfer']['index_chunks'] / 1024:.0f})" if r["transfer"] else "n/a"),
+        col(
+            "rebuild after 1 changed item: pipeline / total, s",
+            lambda r: f"{r['rebuild_pipeline']:.1f} / {r['rebuild_total']:.1f}",
+        ),
+        col(
+            "search transfer, one query (entry+wasm+meta+chunks+5 fragments), KB",
+            lambda r: (
+                f"{r['transfer']['bytes'] / 1024:.0f} (chunks {r['transfer']['index_chunks'] / 1024:.0f})"
+                if r["transfer"]
+                else "n/a"
+            ),
+        ),
     ]
     return "\n".join(lines)
 
@@ -147,17 +172,23 @@ def main() -> None:
     for n in sizes:
         print(f"… N = {n:,}", file=sys.stderr, flush=True)
         rows.append(measure(n, args.scratch, args.query))
-    print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; date {date.today()}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; date {date.today()}"
+    )
     print(table(rows))
     if len(rows) >= 2:
         a, b = rows[-2], rows[-1]
         per = lambda key: (b[key] - a[key]) / (b["n"] - a["n"]) * 1000  # noqa: E731
-        print(f"\nslope {a['n']:,} → {b['n']:,} (ms per extra item): total {per('total'):.1f}, pipeline {per('pipeline'):.1f}, "
-              f"mkdocs {per('mkdocs'):.1f}, Pagefind {per('pagefind'):.1f}, bare mkdocs {per('bare_mkdocs'):.1f}")
+        print(
+            f"\nslope {a['n']:,} → {b['n']:,} (ms per extra item): total {per('total'):.1f}, pipeline {per('pipeline'):.1f}, "
+            f"mkdocs {per('mkdocs'):.1f}, Pagefind {per('pagefind'):.1f}, bare mkdocs {per('bare_mkdocs'):.1f}"
+        )
     for r in rows:
         if r["transfer"]:
-            print(f"N={r['n']}: query “{r['transfer']['query']}” → {r['transfer']['results']} results; files: {r['transfer']['files']}; "
-                  f"UI (pagefind-ui.js+css, once) {r['transfer']['ui'] / 1024:.0f} KB")
+            print(
+                f"N={r['n']}: query “{r['transfer']['query']}” → {r['transfer']['results']} results; files: {r['transfer']['files']}; "
+                f"UI (pagefind-ui.js+css, once) {r['transfer']['ui'] / 1024:.0f} KB"
+            )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from pipeline.config import load_config  # noqa: E402
 SEEDS = ROOT.parent / "shared" / "seeds"
 SENTENCE = re.compile(r"(?<=[。！？；!?;])")
 HALF_TO_FULL = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%"}
-PUNCT_SWAP = {"，": ",", "。": ".", "：": ":", "；": ";", "（": "(", "）": ")", "“": "\"", "”": "\"", "、": ","}
+PUNCT_SWAP = {"，": ",", "。": ".", "：": ":", "；": ";", "（": "(", "）": ")", "“": '"', "”": '"', "、": ","}
 STRENGTHS = {
     # fraction of sentences deleted, fraction inserted, reorder swaps (None = shuffle all), char substitution rate
     "light": dict(delete=0.08, insert=0.0, swaps=0, subst=0.0),
@@ -68,7 +68,9 @@ def seed_documents() -> list[tuple[str, str]]:
             docs.append((path.name[:3], text))
             continue
         lines = text.splitlines()
-        starts = [i for i in range(len(lines) - 1) if lines[i].strip() and not lines[i + 1].strip() and len(lines[i]) < 120]
+        starts = [
+            i for i in range(len(lines) - 1) if lines[i].strip() and not lines[i + 1].strip() and len(lines[i]) < 120
+        ]
         starts = starts or [0]
         for n, (a, b) in enumerate(zip(starts, starts[1:] + [len(lines)])):
             docs.append((f"003-{n:02d}", "\n".join(lines[a:b])))
@@ -126,7 +128,11 @@ def build_pairs(rng: random.Random):
     config, items, entries = demo_texts()
     docs = seed_documents()
     seed_passages = [(doc, p) for doc, text in docs for p in passages(text)]
-    bases = [p for _, p in seed_passages] + [f"{t}\n{x}" for _, t, x in entries] + [f"{i.title}\n{i.body}" for i in items if len(i.body) > 200][:60]
+    bases = (
+        [p for _, p in seed_passages]
+        + [f"{t}\n{x}" for _, t, x in entries]
+        + [f"{i.title}\n{i.body}" for i in items if len(i.body) > 200][:60]
+    )
     filler = [s for _, p in seed_passages for s in split_sentences(p)[:2]]
     positives = []  # (strength, kind, a, b)
     for strength_name, strength in STRENGTHS.items():
@@ -141,6 +147,7 @@ def build_pairs(rng: random.Random):
     by_topic: dict[str, list] = {}
     for i in items:
         by_topic.setdefault(i.topic or i.column, []).append(f"{i.title}\n{i.body}")
+
     def literal_copy(a: str, b: str) -> bool:  # demo items that deliberately repeat another (same news, two sub-sites)
         return a.split("\n", 1)[-1].strip()[:60] in b or b.split("\n", 1)[-1].strip()[:60] in a
 
@@ -165,8 +172,10 @@ def main() -> None:
     rng = random.Random(20261128)
     config, positives, negatives = build_pairs(rng)
     settings = load_config(args.config).upstream
-    print(f"labelled pairs: {len(positives)} positive ({len(positives) // 3} per strength), {len(negatives)} negative "
-          f"({', '.join(f'{k} {sum(1 for n in negatives if n[0] == k)}' for k in ('seed003', 'demo-topic', 'upstream-source'))})")
+    print(
+        f"labelled pairs: {len(positives)} positive ({len(positives) // 3} per strength), {len(negatives)} negative "
+        f"({', '.join(f'{k} {sum(1 for n in negatives if n[0] == k)}' for k in ('seed003', 'demo-topic', 'upstream-source'))})"
+    )
 
     # 1. exact Jaccard grid: shingle size × threshold, precision / recall on moderate edits
     print("\nexact Jaccard, moderate edits (precision / recall) and the highest negative similarity:")
@@ -180,7 +189,9 @@ def main() -> None:
                 sh[text] = dedup.shingles(dedup.normalize(text), k)
             return sh[text]
 
-        pos_sim = {name: np.array([dedup.jaccard(s(a), s(b)) for st, _, a, b in positives if st == name]) for name in STRENGTHS}
+        pos_sim = {
+            name: np.array([dedup.jaccard(s(a), s(b)) for st, _, a, b in positives if st == name]) for name in STRENGTHS
+        }
         neg_sim = np.array([dedup.jaccard(s(a), s(b)) for _, a, b in negatives])
         cells = []
         for t in thresholds:
@@ -188,11 +199,17 @@ def main() -> None:
             fp = int((neg_sim >= t).sum())
             p, r = prf(tp, fp, len(pos_sim["moderate"]) - tp)
             cells.append(f"{p:.3f}/{r:.3f}")
-        print(f"  {k}  " + "  ".join(f"{c:<13}" for c in cells) + f"  {neg_sim.max():.3f}     {(pos_sim['light'] >= 0.5).mean():.3f}      {(pos_sim['heavy'] >= 0.5).mean():.3f}")
+        print(
+            f"  {k}  "
+            + "  ".join(f"{c:<13}" for c in cells)
+            + f"  {neg_sim.max():.3f}     {(pos_sim['light'] >= 0.5).mean():.3f}      {(pos_sim['heavy'] >= 0.5).mean():.3f}"
+        )
 
     # 2. the configured defaults through the real path: LSH candidates, estimate screen, exact check
-    print(f"\nconfigured: shingle={settings.shingle} threshold={settings.threshold} num_perm={settings.num_perm} "
-          f"lsh_threshold={settings.lsh_threshold} (bands×rows={dedup.lsh_params(settings.lsh_threshold, settings.num_perm)})")
+    print(
+        f"\nconfigured: shingle={settings.shingle} threshold={settings.threshold} num_perm={settings.num_perm} "
+        f"lsh_threshold={settings.lsh_threshold} (bands×rows={dedup.lsh_params(settings.lsh_threshold, settings.num_perm)})"
+    )
     t0 = time.perf_counter()
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
     bands, rows = dedup.lsh_params(settings.lsh_threshold, settings.num_perm)
@@ -203,7 +220,9 @@ def main() -> None:
         hits = []
         for fa, fb in zip(a_prints, b_prints):
             index = dedup.LSHIndex(fa.signature[None, :], bands, rows)
-            cand = dedup.screen(fa.signature[None, :], fb.signature[None, :], index, settings.threshold - dedup.ESTIMATE_MARGIN)[0]
+            cand = dedup.screen(
+                fa.signature[None, :], fb.signature[None, :], index, settings.threshold - dedup.ESTIMATE_MARGIN
+            )[0]
             hits.append(cand.size > 0 and dedup.jaccard(fa.shingles, fb.shingles) >= settings.threshold)
         return np.array(hits)
 
@@ -216,7 +235,9 @@ def main() -> None:
         hits = detected([(a, b) for a, b, _ in sel])
         tp = int(hits.sum())
         p, r = prf(tp, fp, len(sel) - tp)
-        per_kind = "  ".join(f"{np.mean([h for h, (_, _, kd) in zip(hits, sel) if kd == kind]):.3f}" for kind in EDIT_KINDS)
+        per_kind = "  ".join(
+            f"{np.mean([h for h, (_, _, kd) in zip(hits, sel) if kd == kind]):.3f}" for kind in EDIT_KINDS
+        )
         print(f"  {name:<9}  {p:.4f}     {r:.4f}   {per_kind}")
     print(f"  ({time.perf_counter() - t0:.1f} s)")
 

@@ -70,7 +70,9 @@ def peak_rss_mb() -> float:
 
 def bench_settings() -> UpstreamConfig:
     s = load_config(ROOT / "site_config").upstream
-    return UpstreamConfig(threshold=s.threshold, shingle=s.shingle, num_perm=s.num_perm, lsh_threshold=s.lsh_threshold, seed=s.seed)
+    return UpstreamConfig(
+        threshold=s.threshold, shingle=s.shingle, num_perm=s.num_perm, lsh_threshold=s.lsh_threshold, seed=s.seed
+    )
 
 
 def run_query(db: Path, queries: Path) -> dict:
@@ -113,15 +115,25 @@ def run_one(n: int, reference: bool) -> dict:
         source = UpstreamSource("synthetic", "合成上级信息", "商务部", "file")
         t0 = time.perf_counter()
         for start in range(0, n, 50_000):
-            chunk = [upstream.Entry(f"https://example.gov.cn/{k}.html", "", None, docs[k]) for k in range(start, min(n, start + 50_000))]
+            chunk = [
+                upstream.Entry(f"https://example.gov.cn/{k}.html", "", None, docs[k])
+                for k in range(start, min(n, start + 50_000))
+            ]
             store.add(source, chunk, settings)
         out["ingest_s"] = time.perf_counter() - t0
         out["db_mb"] = (Path(tmp) / "upstream.sqlite").stat().st_size / 2**20
         store.close()
         out["ingest_peak_rss_mb"] = peak_rss_mb()  # includes the N synthetic texts held by this script
         queries = Path(tmp) / "queries.json"
-        queries.write_text(json.dumps({"copies": len(copies), "texts": copies + fresh}, ensure_ascii=False), encoding="utf-8")
-        done = subprocess.run([sys.executable, __file__, "--query", str(Path(tmp) / "upstream.sqlite"), str(queries)], capture_output=True, text=True, check=True)
+        queries.write_text(
+            json.dumps({"copies": len(copies), "texts": copies + fresh}, ensure_ascii=False), encoding="utf-8"
+        )
+        done = subprocess.run(
+            [sys.executable, __file__, "--query", str(Path(tmp) / "upstream.sqlite"), str(queries)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         out.update(json.loads(done.stdout.strip().splitlines()[-1]))
     if reference:
         out.update(brute_force(docs, items, settings, picked))
@@ -165,8 +177,12 @@ def datasketch_reference(docs, items, settings) -> dict:
     ingest = time.perf_counter() - t0
     t0 = time.perf_counter()
     candidates = sum(len(lsh.query(minhash(item.body))) for item in items)
-    return {"datasketch_ingest_s": ingest, "datasketch_query_s": time.perf_counter() - t0, "datasketch_candidates": candidates,
-            "peak_rss_mb_with_datasketch": peak_rss_mb()}
+    return {
+        "datasketch_ingest_s": ingest,
+        "datasketch_query_s": time.perf_counter() - t0,
+        "datasketch_candidates": candidates,
+        "peak_rss_mb_with_datasketch": peak_rss_mb(),
+    }
 
 
 def main() -> None:
@@ -190,14 +206,20 @@ def main() -> None:
             print(f"N={n}: failed\n{done.stderr[-2000:]}")
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"N={n:>9,}: ingest {r['ingest_s']:6.1f} s ({r['db_mb']:.0f} MB SQLite, peak RSS {r['ingest_peak_rss_mb']:.0f} MB)  |  check 1,000 items "
-              f"in a fresh process: load+index {r['load_index_s']:5.2f} s, query {r['query_s']:5.2f} s, peak RSS {r['query_peak_rss_mb']:5.0f} MB  |  "
-              f"copies found {r['copies_found']}/500, new flagged {r['fresh_flagged']}/500")
+        print(
+            f"N={n:>9,}: ingest {r['ingest_s']:6.1f} s ({r['db_mb']:.0f} MB SQLite, peak RSS {r['ingest_peak_rss_mb']:.0f} MB)  |  check 1,000 items "
+            f"in a fresh process: load+index {r['load_index_s']:5.2f} s, query {r['query_s']:5.2f} s, peak RSS {r['query_peak_rss_mb']:5.0f} MB  |  "
+            f"copies found {r['copies_found']}/500, new flagged {r['fresh_flagged']}/500"
+        )
         if "brute_query_s" in r:
-            print(f"   brute-force exact Jaccard: prepare {r['brute_prepare_s']:.1f} s, query {r['brute_query_s']:.1f} s, copies found {r['brute_copies_found']}/500")
+            print(
+                f"   brute-force exact Jaccard: prepare {r['brute_prepare_s']:.1f} s, query {r['brute_query_s']:.1f} s, copies found {r['brute_copies_found']}/500"
+            )
         if "datasketch_query_s" in r:
-            print(f"   datasketch MinHash+MinHashLSH: ingest {r['datasketch_ingest_s']:.1f} s (in memory, no SQLite), query {r['datasketch_query_s']:.2f} s "
-                  f"(candidates only, {r['datasketch_candidates']} before exact check), peak RSS {r['peak_rss_mb_with_datasketch']:.0f} MB")
+            print(
+                f"   datasketch MinHash+MinHashLSH: ingest {r['datasketch_ingest_s']:.1f} s (in memory, no SQLite), query {r['datasketch_query_s']:.2f} s "
+                f"(candidates only, {r['datasketch_candidates']} before exact check), peak RSS {r['peak_rss_mb_with_datasketch']:.0f} MB"
+            )
         sys.stdout.flush()
 
 

@@ -42,8 +42,14 @@ TEMPLATE = (
     "{month}月份，{place}消费市场总体保持平稳，{extra}下一步，{place}商务部门将继续落实促消费各项政策，"
     "组织开展各类促消费活动，推动消费市场持续回暖。"
 )
-EXTRAS = ["以旧换新政策效应持续释放，", "节假日消费带动作用明显，", "线上消费保持较快增长，", "汽车消费回暖明显，",
-          "餐饮消费持续活跃，", "县域商业加快发展，"]
+EXTRAS = [
+    "以旧换新政策效应持续释放，",
+    "节假日消费带动作用明显，",
+    "线上消费保持较快增长，",
+    "汽车消费回暖明显，",
+    "餐饮消费持续活跃，",
+    "县域商业加快发展，",
+]
 
 
 def texts(n: int, seed: int = 3) -> list[str]:
@@ -52,10 +58,27 @@ def texts(n: int, seed: int = 3) -> list[str]:
     for k in range(n):
         month = rnd.randint(2, 12)
         num = lambda lo, hi: round(rnd.uniform(lo, hi), 1)  # noqa: E731
-        out.append(f"{rnd.choice(PLACES)}{rnd.choice(SUBJECTS)}运行情况（第{k}期）\n" + TEMPLATE.format(
-            year=rnd.randint(2017, 2026), month=month, prev=month - 1, place=rnd.choice(PLACES), subject=rnd.choice(SUBJECTS),
-            a=num(10, 900), b=num(5, 400), c=num(5, 300), e=num(5, 300), f=num(1, 40), h=num(1, 60), d=num(0.1, 3), g=num(0.1, 3),
-            dir=rnd.choice(["加快", "回落"]), extra=rnd.choice(EXTRAS), **{f"r{i}": num(-5, 25) for i in range(1, 11)}))
+        out.append(
+            f"{rnd.choice(PLACES)}{rnd.choice(SUBJECTS)}运行情况（第{k}期）\n"
+            + TEMPLATE.format(
+                year=rnd.randint(2017, 2026),
+                month=month,
+                prev=month - 1,
+                place=rnd.choice(PLACES),
+                subject=rnd.choice(SUBJECTS),
+                a=num(10, 900),
+                b=num(5, 400),
+                c=num(5, 300),
+                e=num(5, 300),
+                f=num(1, 40),
+                h=num(1, 60),
+                d=num(0.1, 3),
+                g=num(0.1, 3),
+                dir=rnd.choice(["加快", "回落"]),
+                extra=rnd.choice(EXTRAS),
+                **{f"r{i}": num(-5, 25) for i in range(1, 11)},
+            )
+        )
     return out
 
 
@@ -81,7 +104,7 @@ def same_group_pairs(labels) -> set:
     groups: dict = {}
     for i, g in enumerate(labels):
         groups.setdefault(g, []).append(i)
-    return {(a, b) for members in groups.values() for x, a in enumerate(members) for b in members[x + 1:]}
+    return {(a, b) for members in groups.values() for x, a in enumerate(members) for b in members[x + 1 :]}
 
 
 def components(n: int, edges) -> list[int]:
@@ -134,7 +157,9 @@ def pipeline_run(docs: list[str]) -> None:
     from pipeline import publication
 
     config = load_config(ROOT / "site_config")
-    slots = [(s.id, c) for s in config.sites for c in s.columns if c in ("stats", "news")] or [(config.sites[0].id, config.sites[0].columns[0])]
+    slots = [(s.id, c) for s in config.sites for c in s.columns if c in ("stats", "news")] or [
+        (config.sites[0].id, config.sites[0].columns[0])
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
         for k, text in enumerate(docs):
@@ -144,21 +169,32 @@ def pipeline_run(docs: list[str]) -> None:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"2026-10-{k % 28 + 1:02d}-tpl-{k:05d}.md").write_text(
                 f"---\ntitle: {title}\ndate: 2026-10-{k % 28 + 1:02d} 09:00\nsite: {site}\ncolumn: {column}\nauthor: 统计员\nreviewer: 王建国\n---\n{body}\n",
-                encoding="utf-8")
+                encoding="utf-8",
+            )
         t0 = time.perf_counter()
         pub = publication.run(content, config, upstream_db=Path(tmp) / "upstream.sqlite")
         took = time.perf_counter() - t0
-    print(f"whole cold pipeline on {len(docs)} template items: {took:.2f} s ({len(docs) / took:,.0f} items/s), "
-          f"{len(pub.published)} published, {len(pub.duplicate_of)} counted once as repeats")
+    print(
+        f"whole cold pipeline on {len(docs)} template items: {took:.2f} s ({len(docs) / took:,.0f} items/s), "
+        f"{len(pub.published)} published, {len(pub.duplicate_of)} counted once as repeats"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", type=int, nargs="?", default=3000)
-    parser.add_argument("--exact", type=int, default=800, help="compare with the exact all-pairs graph up to this many items")
-    parser.add_argument("--before", action="store_true", help="also time the all-pairs candidate comparison (portal_edges)")
+    parser.add_argument(
+        "--exact", type=int, default=800, help="compare with the exact all-pairs graph up to this many items"
+    )
+    parser.add_argument(
+        "--before", action="store_true", help="also time the all-pairs candidate comparison (portal_edges)"
+    )
     parser.add_argument("--realistic", type=int, default=0, help="also group N realistic texts both ways and compare")
-    parser.add_argument("--pipeline", action="store_true", help="also time the whole cold pipeline (load → gate → dedup → 索引号) on N template items")
+    parser.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="also time the whole cold pipeline (load → gate → dedup → 索引号) on N template items",
+    )
     args = parser.parse_args()
     settings = load_config(ROOT / "site_config").upstream
     docs = texts(args.n)
@@ -168,14 +204,18 @@ def main() -> None:
     labels, _ = dedup.portal_groups(prints, settings)
     t2 = time.perf_counter()
     groups = len(set(labels))
-    print(f"{args.n} template items: fingerprints {t1 - t0:.2f} s, grouping {t2 - t1:.2f} s "
-          f"({args.n / max(t2 - t0, 1e-9):,.0f} items/s), {groups} groups, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"{args.n} template items: fingerprints {t1 - t0:.2f} s, grouping {t2 - t1:.2f} s "
+        f"({args.n / max(t2 - t0, 1e-9):,.0f} items/s), {groups} groups, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     if args.before:
         t5 = time.perf_counter()
         old = all_pairs(prints, settings)
         t6 = time.perf_counter()
-        print(f"before (all candidate pairs, 1 process): {t6 - t5:.2f} s, {len(set(old))} groups; "
-              f"same groups: {same_group_pairs(old) == same_group_pairs(labels)}")
+        print(
+            f"before (all candidate pairs, 1 process): {t6 - t5:.2f} s, {len(set(old))} groups; "
+            f"same groups: {same_group_pairs(old) == same_group_pairs(labels)}"
+        )
     if args.realistic:
         sys.path.insert(0, str(ROOT / "bench"))
         docs2 = realistic(args.realistic)
@@ -186,8 +226,10 @@ def main() -> None:
         old2 = all_pairs(p2, settings)
         t9 = time.perf_counter()
         a, b = same_group_pairs(old2), same_group_pairs(new2)
-        print(f"{args.realistic} realistic texts: groups {t8 - t7:.2f} s vs all pairs {t9 - t8:.2f} s; "
-              f"{len(a)} grouped pairs before, {len(b)} now, {len(a & b)} in both")
+        print(
+            f"{args.realistic} realistic texts: groups {t8 - t7:.2f} s vs all pairs {t9 - t8:.2f} s; "
+            f"{len(a)} grouped pairs before, {len(b)} now, {len(a & b)} in both"
+        )
     if args.pipeline:
         pipeline_run(docs)
     if args.n <= args.exact:
@@ -197,8 +239,10 @@ def main() -> None:
         t4 = time.perf_counter()
         recall = len(truth & found) / len(truth) if truth else 1.0
         precision = len(truth & found) / len(found) if found else 1.0
-        print(f"exact all-pairs reference: {t4 - t3:.1f} s; same-group pairs: recall {recall:.4f}, precision {precision:.4f} "
-              f"({len(truth)} true pairs)")
+        print(
+            f"exact all-pairs reference: {t4 - t3:.1f} s; same-group pairs: recall {recall:.4f}, precision {precision:.4f} "
+            f"({len(truth)} true pairs)"
+        )
 
 
 if __name__ == "__main__":

@@ -37,12 +37,16 @@ def main() -> None:
     print(f"scanners compiled in {1000 * (time.perf_counter() - t0):.1f} ms")
     for jobs in (1, None):
         t1 = time.perf_counter()
-        gated = confidentiality.gate(items, config, jobs=jobs, markdown=MarkdownSettings.from_mkdocs(ROOT / "mkdocs.yml"))
+        gated = confidentiality.gate(
+            items, config, jobs=jobs, markdown=MarkdownSettings.from_mkdocs(ROOT / "mkdocs.yml")
+        )
         t2 = time.perf_counter()
         label = "1 process" if jobs == 1 else f"{parallel.workers_for(n, None)} processes"
-        print(f"gate, {label}: {n} items, {chars / 1e6:.1f} M characters of body in {t2 - t1:.2f} s "
-              f"= {n / (t2 - t1):,.0f} items/s, {chars / 1e6 / (t2 - t1):.2f} M chars/s; "
-              f"published {len(gated.published)}, withheld {len(gated.withheld)}")
+        print(
+            f"gate, {label}: {n} items, {chars / 1e6:.1f} M characters of body in {t2 - t1:.2f} s "
+            f"= {n / (t2 - t1):,.0f} items/s, {chars / 1e6 / (t2 - t1):.2f} M chars/s; "
+            f"published {len(gated.published)}, withheld {len(gated.withheld)}"
+        )
     checks_apart(items[: min(n, 2000)], config)
 
 
@@ -55,8 +59,12 @@ def checks_apart(items, config) -> None:
         for item in items:
             check(item, review)
         took = time.perf_counter() - t0
-        print(f"{check.__name__}, 1 process: {len(items) / took:,.0f} items/s ({1000 * took / len(items):.2f} ms an item)")
-    print(f"items whose body must be rendered (has markup): {rendered_items} of {len(items)} ({100 * rendered_items / len(items):.0f} %)")
+        print(
+            f"{check.__name__}, 1 process: {len(items) / took:,.0f} items/s ({1000 * took / len(items):.2f} ms an item)"
+        )
+    print(
+        f"items whose body must be rendered (has markup): {rendered_items} of {len(items)} ({100 * rendered_items / len(items):.0f} %)"
+    )
 
 
 if __name__ == "__main__":

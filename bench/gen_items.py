@@ -22,11 +22,30 @@ sys.path.insert(0, str(ROOT))
 from pipeline.config import load_config  # noqa: E402
 
 PLACES = ["东湖区", "南岸县", "清河市", "经开区", "综保区", "江临港", "高新区", "城北新区"]
-SUBJECTS = ["外贸进出口", "社会消费品零售总额", "实际使用外资", "跨境电商交易额", "限上批发零售业销售额",
-            "服务贸易", "电子商务交易额", "重点商贸企业营业额", "夜间经济消费", "农产品网络零售额"]
-EVENTS = ["外贸企业稳订单拓市场座谈会", "消费季启动仪式", "招商引资项目签约会", "跨境电商海外仓建设推进会",
-          "商贸流通企业安全生产检查", "老字号品牌推介会", "直播电商基地授牌仪式", "广交会参展企业培训会",
-          "县域商业体系建设现场会", "外资企业圆桌会议"]
+SUBJECTS = [
+    "外贸进出口",
+    "社会消费品零售总额",
+    "实际使用外资",
+    "跨境电商交易额",
+    "限上批发零售业销售额",
+    "服务贸易",
+    "电子商务交易额",
+    "重点商贸企业营业额",
+    "夜间经济消费",
+    "农产品网络零售额",
+]
+EVENTS = [
+    "外贸企业稳订单拓市场座谈会",
+    "消费季启动仪式",
+    "招商引资项目签约会",
+    "跨境电商海外仓建设推进会",
+    "商贸流通企业安全生产检查",
+    "老字号品牌推介会",
+    "直播电商基地授牌仪式",
+    "广交会参展企业培训会",
+    "县域商业体系建设现场会",
+    "外资企业圆桌会议",
+]
 LEADERS = ["局党组书记、局长", "局党组成员、副局长", "二级调研员", "副县长", "管委会副主任"]
 OPENINGS = [
     "{month}月{day}日，{place}召开{event}，{leader}出席会议并讲话。",
@@ -57,9 +76,18 @@ REVIEWERS = ["陈立新", "吴建国", "郑海涛"]
 
 def fill(template: str, rnd: random.Random, year: int, month: int, day: int) -> str:
     return template.format(
-        place=rnd.choice(PLACES), event=rnd.choice(EVENTS), leader=rnd.choice(LEADERS), subject=rnd.choice(SUBJECTS),
-        month=month, day=day, year=year, amount=round(rnd.uniform(0.5, 300), 1), amount2=round(rnd.uniform(1, 80), 1),
-        rate=round(rnd.uniform(-5, 25), 1), share=round(rnd.uniform(20, 80), 1), count=rnd.randint(3, 260),
+        place=rnd.choice(PLACES),
+        event=rnd.choice(EVENTS),
+        leader=rnd.choice(LEADERS),
+        subject=rnd.choice(SUBJECTS),
+        month=month,
+        day=day,
+        year=year,
+        amount=round(rnd.uniform(0.5, 300), 1),
+        amount2=round(rnd.uniform(1, 80), 1),
+        rate=round(rnd.uniform(-5, 25), 1),
+        share=round(rnd.uniform(20, 80), 1),
+        count=rnd.randint(3, 260),
     )
 
 
@@ -84,8 +112,11 @@ POOL: list[str] = []
 def item_text(n: int, rnd: random.Random, site: str, column: str, year: int) -> tuple[str, str]:
     month, day = rnd.randint(1, 12), rnd.randint(1, 28)
     hour, minute = rnd.randint(8, 18), rnd.choice((0, 15, 30, 45))
-    title = f"{rnd.choice(PLACES)}{rnd.choice(EVENTS)}（第{n}期）" if rnd.random() < 0.6 else \
-        f"{year}年1—{month}月{rnd.choice(PLACES)}{rnd.choice(SUBJECTS)}同比增长{round(rnd.uniform(1, 20), 1)}%"
+    title = (
+        f"{rnd.choice(PLACES)}{rnd.choice(EVENTS)}（第{n}期）"
+        if rnd.random() < 0.6
+        else f"{year}年1—{month}月{rnd.choice(PLACES)}{rnd.choice(SUBJECTS)}同比增长{round(rnd.uniform(1, 20), 1)}%"
+    )
     paragraphs = [fill(rnd.choice(OPENINGS), rnd, year, month, day)]
     for _ in range(rnd.randint(2, 6)):
         sentences = [rnd.choice(POOL) for _ in range(rnd.randint(2, 4))] if POOL else []

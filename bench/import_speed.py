@@ -34,12 +34,23 @@ from pipeline.word_import import Options, plan  # noqa: E402
 
 def make_documents(folder: Path, n: int) -> None:
     for i in range(n):
-        extra = [("table", [["指标", "金额（亿元）", "增长"], ["进出口", f"{10 + i % 7}.5", "8.6%"], ["出口", "7.1", "9.2%"]])]
+        extra = [
+            (
+                "table",
+                [["指标", "金额（亿元）", "增长"], ["进出口", f"{10 + i % 7}.5", "8.6%"], ["出口", "7.1", "9.2%"]],
+            )
+        ]
         if i % 5 == 0:
             extra.append(("image", fx.png(16, 16, seed=i)))
         extra += [fx.BODY] * 3
-        fx.notice(folder / f"{i:03d}-东湖区信息.docx", title=f"东湖区商务工作动态（第{i + 1}期）", unit="东湖区商务局",
-                  date_line=f"2026年{1 + i % 12}月{1 + i % 28}日", attachments=("1. 重点企业名单",) if i % 4 == 0 else (), extra=extra)
+        fx.notice(
+            folder / f"{i:03d}-东湖区信息.docx",
+            title=f"东湖区商务工作动态（第{i + 1}期）",
+            unit="东湖区商务局",
+            date_line=f"2026年{1 + i % 12}月{1 + i % 28}日",
+            attachments=("1. 重点企业名单",) if i % 4 == 0 else (),
+            extra=extra,
+        )
         if i % 4 == 0:
             (folder / f"{i:03d}-东湖区信息-附件1.xlsx").write_bytes(b"PK\x03\x04" + bytes([i % 256]) * 64)
 
@@ -61,18 +72,40 @@ def main() -> None:
         outcomes = plan([folder], root / "plan-only", config, Options("donghu", "local"), jobs=1)
         read, cpu = time.perf_counter() - t0, time.process_time() - c0
         ok = sum(1 for o in outcomes if o.imported)
-        print(f"read + convert + plan (one process): {read:.2f} s wall, {cpu:.2f} s CPU, {n / read:.1f} docs/s ({ok} items planned)")
+        print(
+            f"read + convert + plan (one process): {read:.2f} s wall, {cpu:.2f} s CPU, {n / read:.1f} docs/s ({ok} items planned)"
+        )
 
         content = root / "content"
         shutil.copytree(ROOT / "content", content)
         t0, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run([sys.executable, "-m", "pipeline", "import", str(folder), "--content", str(content), "--site", "donghu",
-                               "--column", "local", "--db", str(root / "upstream.sqlite")], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "import",
+                str(folder),
+                "--content",
+                str(content),
+                "--site",
+                "donghu",
+                "--column",
+                "local",
+                "--db",
+                str(root / "upstream.sqlite"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         total, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         written = len(list((content / "items" / "donghu").rglob("*.md")))
-        print(f"portal import (subprocess: read, convert, write, portal check of {written} donghu items and the rest of the demo): "
-              f"{total:.2f} s wall, {cpu:.2f} s CPU on {len(os.sched_getaffinity(0))} cores, {n / total:.1f} docs/s, exit {done.returncode}")
+        print(
+            f"portal import (subprocess: read, convert, write, portal check of {written} donghu items and the rest of the demo): "
+            f"{total:.2f} s wall, {cpu:.2f} s CPU on {len(os.sched_getaffinity(0))} cores, {n / total:.1f} docs/s, exit {done.returncode}"
+        )
         print(done.stderr.strip().splitlines()[0] if done.stderr.strip() else "(no summary)")
         print(f"load average now: {os.getloadavg()[0]:.1f}")
         print("target: 100 documents in < 10 s —", "met" if total * 100 / n < 10 else "NOT met", "(wall clock)")

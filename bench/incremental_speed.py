@@ -43,7 +43,9 @@ def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
 
     started = time.perf_counter()
     config = load_config(ROOT / "site_config")
-    options = build_mod.BuildOptions(content=content, out=out, work=work, mkdocs_file=ROOT / "mkdocs.yml", incremental=incremental)
+    options = build_mod.BuildOptions(
+        content=content, out=out, work=work, mkdocs_file=ROOT / "mkdocs.yml", incremental=incremental
+    )
     result = build_mod.build(options, config)
     t = dict(result.timings)
     t["wall"] = time.perf_counter() - started
@@ -55,8 +57,13 @@ def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
 
 def run_child(content: Path, out: Path, work: Path, incremental: bool = True) -> dict:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--child", str(content), str(out), str(work), "1" if incremental else "0"],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "CI": "true"})
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(content), str(out), str(work), "1" if incremental else "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "CI": "true"},
+    )
     if done.returncode != 0:
         sys.exit(f"构建失败：\n{done.stderr[-3000:]}")
     row = json.loads(done.stdout.strip().splitlines()[-1])
@@ -71,24 +78,50 @@ def bare(work: Path, scratch: Path, published: list | None = None) -> dict:
 
     site = scratch / "bare-site"
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
-                           "-d", str(site)], check=True, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "-q",
+            "-f",
+            str(work / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     mkdocs_s = time.perf_counter() - started
     rss = int(done.stderr.strip().splitlines()[-1]) / 1024
     started = time.perf_counter()
     search_index.index_site(site, published)
     pagefind_s = time.perf_counter() - started
     shutil.rmtree(site, ignore_errors=True)
-    return {"mkdocs": mkdocs_s, "pagefind": pagefind_s, "rss_mkdocs_mb": rss,
-            "rss_pagefind_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "mkdocs": mkdocs_s,
+        "pagefind": pagefind_s,
+        "rss_mkdocs_mb": rss,
+        "rss_pagefind_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def published_items(content: Path):
     from pipeline import publication
     from pipeline.config import load_config
 
-    pub = publication.run(content, load_config(ROOT / "site_config"), upstream_db=content.parent / "bare-upstream.sqlite",
-                          cache_dir=content.parent / "bare-cache")
+    pub = publication.run(
+        content,
+        load_config(ROOT / "site_config"),
+        upstream_db=content.parent / "bare-upstream.sqlite",
+        cache_dir=content.parent / "bare-cache",
+    )
     return pub.published
 
 
@@ -119,21 +152,25 @@ def measure(n: int, scratch: Path) -> dict:
 
 def report(r: dict) -> str:
     def line(label, t):
-        return (f"| {label} | {t['total']:.1f} | {t['process']:.1f} | {t['pipeline']:.1f} | {t['docs_tree']:.1f} | {t['mkdocs']:.1f} "
-                f"({t.get('pages_rendered', 0):,} rendered, {t.get('pages_reused', 0):,} reused) | {t.get('pagefind', 0):.1f} | "
-                f"{t.get('checks_manifest', 0):.1f} | {t['rss_self_mb']:.0f} / {t['rss_children_mb']:.0f} |")
+        return (
+            f"| {label} | {t['total']:.1f} | {t['process']:.1f} | {t['pipeline']:.1f} | {t['docs_tree']:.1f} | {t['mkdocs']:.1f} "
+            f"({t.get('pages_rendered', 0):,} rendered, {t.get('pages_reused', 0):,} reused) | {t.get('pagefind', 0):.1f} | "
+            f"{t.get('checks_manifest', 0):.1f} | {t['rss_self_mb']:.0f} / {t['rss_children_mb']:.0f} |"
+        )
 
     b = r["bare"]
-    lines = [f"N = {r['n']:,} items ({r['cold']['published']:,} published)",
-             "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | checks+manifest s | peak RSS build / children MB |",
-             "|---|---:|---:|---:|---:|---|---:|---:|---:|",
-             line("full cold (every page, every core)", r["cold"]),
-             f"| bare `mkdocs build` + Pagefind, same tree | {b['mkdocs'] + b['pagefind']:.1f} | | | | {b['mkdocs']:.1f} | {b['pagefind']:.1f} | | "
-             f"{b['rss_mkdocs_mb']:.0f} / {b['rss_pagefind_mb']:.0f} |",
-             line("nothing changed", r["nothing"]),
-             line("one edited item", r["one_edit"]),
-             line("`incremental=False` (every page again)", r["full_again"]),
-             f"ratio full cold / (bare mkdocs + Pagefind): {r['cold']['total'] / (b['mkdocs'] + b['pagefind']):.2f}"]
+    lines = [
+        f"N = {r['n']:,} items ({r['cold']['published']:,} published)",
+        "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | checks+manifest s | peak RSS build / children MB |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+        line("full cold (every page, every core)", r["cold"]),
+        f"| bare `mkdocs build` + Pagefind, same tree | {b['mkdocs'] + b['pagefind']:.1f} | | | | {b['mkdocs']:.1f} | {b['pagefind']:.1f} | | "
+        f"{b['rss_mkdocs_mb']:.0f} / {b['rss_pagefind_mb']:.0f} |",
+        line("nothing changed", r["nothing"]),
+        line("one edited item", r["one_edit"]),
+        line("`incremental=False` (every page again)", r["full_again"]),
+        f"ratio full cold / (bare mkdocs + Pagefind): {r['cold']['total'] / (b['mkdocs'] + b['pagefind']):.2f}",
+    ]
     return "\n".join(lines)
 
 
@@ -145,7 +182,9 @@ def main() -> None:
     args = parser.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; load at start: {load}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; load at start: {load}"
+    )
     for n in args.sizes + ([50000] if args.big else []):
         print(f"… N = {n:,}", file=sys.stderr, flush=True)
         print(report(measure(n, args.scratch)), flush=True)

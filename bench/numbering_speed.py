@@ -20,8 +20,16 @@ def main(n: int) -> None:
     config = load_config(Path(__file__).resolve().parent.parent / "site_config")
     tz = timezone(timedelta(hours=8))
     items = [
-        Item(path=f"items/bureau/{2020 + i % 6}/item-{i}.md", slug=f"item-{i}", title=f"信息标题{i}",
-             date=datetime(2020 + i % 6, 1, 1, tzinfo=tz) + timedelta(minutes=i), site="bureau", column="news", author="a", body="")
+        Item(
+            path=f"items/bureau/{2020 + i % 6}/item-{i}.md",
+            slug=f"item-{i}",
+            title=f"信息标题{i}",
+            date=datetime(2020 + i % 6, 1, 1, tzinfo=tz) + timedelta(minutes=i),
+            site="bureau",
+            column="news",
+            author="a",
+            body="",
+        )
         for i in range(n)
     ]
     empty = numbering.Ledger(config.portal.index_format, config.portal.org_code)
@@ -38,7 +46,9 @@ def main(n: int) -> None:
     again = numbering.number(items, ledger, config)
     renumber = time.perf_counter() - t
     assert not findings and not again.assigned
-    print(f"{n} 条：分配 {assign:.2f} 秒，写台账 {dump:.2f} 秒（{len(text) // 1024} KiB），读台账并核对 {parse:.2f} 秒，按台账编号 {renumber:.2f} 秒")
+    print(
+        f"{n} 条：分配 {assign:.2f} 秒，写台账 {dump:.2f} 秒（{len(text) // 1024} KiB），读台账并核对 {parse:.2f} 秒，按台账编号 {renumber:.2f} 秒"
+    )
 
 
 if __name__ == "__main__":

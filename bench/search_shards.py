@@ -45,7 +45,11 @@ def item_pages(site: Path) -> list:
             continue
         url = rel[: -len("index.html")]
         slug = url.rstrip("/").rsplit("/", 1)[1]
-        day = date.fromisoformat(slug[:10]) if re.match(r"\d{4}-\d{2}-\d{2}", slug) else date(int(url.split("/")[1]), 1, 1)
+        day = (
+            date.fromisoformat(slug[:10])
+            if re.match(r"\d{4}-\d{2}-\d{2}", slug)
+            else date(int(url.split("/")[1]), 1, 1)
+        )
         items.append(SimpleNamespace(url=url, date=day))
     return items
 
@@ -54,15 +58,28 @@ def child(site: Path, shard_pages: int) -> None:
     items = item_pages(site)
     started = time.perf_counter()
     index = search_index.index_site(site, items, shard_pages)
-    print(json.dumps({"seconds": time.perf_counter() - started, "pages": index.pages, "bundles": len(index.bundles),
-                      "items": len(items), "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - started,
+                "pages": index.pages,
+                "bundles": len(index.bundles),
+                "items": len(items),
+                "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def transfer(site: Path, query: str, scratch: Path) -> dict:
     data = pagefind_probe.transfer(site, query, scratch, filters=True)
     sizes = data["sizes"]
-    return {"results": data["results"], "kb": sum(sizes.values()) / 1024, "requests": len(sizes),
-            "chunks_kb": sum(v for k, v in sizes.items() if "/index/" in k or "/filter/" in k) / 1024}
+    return {
+        "results": data["results"],
+        "kb": sum(sizes.values()) / 1024,
+        "requests": len(sizes),
+        "chunks_kb": sum(v for k, v in sizes.items() if "/index/" in k or "/filter/" in k) / 1024,
+    }
 
 
 def main() -> None:
@@ -71,15 +88,22 @@ def main() -> None:
     parser.add_argument("--shard-pages", type=int, nargs="+", default=[1_000_000, 8000])
     parser.add_argument("--query", default="跨境电商")
     args = parser.parse_args()
-    print(f"| shard size | item pages | bundles | Pagefind s | peak RSS MB | query “{args.query}”: results | transfer KB (requests) | of which index+filter chunks KB |")
+    print(
+        f"| shard size | item pages | bundles | Pagefind s | peak RSS MB | query “{args.query}”: results | transfer KB (requests) | of which index+filter chunks KB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.shard_pages:
-        done = subprocess.run([sys.executable, __file__, "--child", str(args.site), str(size)], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(args.site), str(size)], capture_output=True, text=True, check=True
+        )
         row = json.loads(done.stdout.strip().splitlines()[-1])
         t = transfer(args.site, args.query, Path(tempfile.mkdtemp(prefix="pf-bench-")))
         label = "one index" if row["bundles"] == 1 else f"{size:,}"
-        print(f"| {label} | {row['items']:,} | {row['bundles']} | {row['seconds']:.1f} | {row['rss_mb']:.0f} | {t['results']:,} | "
-              f"{t['kb']:.0f} ({t['requests']}) | {t['chunks_kb']:.0f} |", flush=True)
+        print(
+            f"| {label} | {row['items']:,} | {row['bundles']} | {row['seconds']:.1f} | {row['rss_mb']:.0f} | {t['results']:,} | "
+            f"{t['kb']:.0f} ({t['requests']}) | {t['chunks_kb']:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,22 @@ def main() -> None:
     for i in range(n):
         site = sites[i % len(sites)]
         day = first + timedelta(days=(i * 7919) % (span + 1))
-        items.append(Item(path=f"items/{site.id}/{i}.md", slug=f"x-{i}", title=f"t{i}", date=datetime(day.year, day.month, day.day, 9, tzinfo=tz),
-                          site=site.id, column=site.columns[0], author="a", body="字" * 400, reviewer="r",
-                          kind=("信息", "简讯", "调研")[i % 3], channels=channels[i % 3], adopted=levels[i % 5]))
+        items.append(
+            Item(
+                path=f"items/{site.id}/{i}.md",
+                slug=f"x-{i}",
+                title=f"t{i}",
+                date=datetime(day.year, day.month, day.day, 9, tzinfo=tz),
+                site=site.id,
+                column=site.columns[0],
+                author="a",
+                body="字" * 400,
+                reviewer="r",
+                kind=("信息", "简讯", "调研")[i % 3],
+                channels=channels[i % 3],
+                adopted=levels[i % 5],
+            )
+        )
     items = tuple(sorted(items, key=lambda i: i.date, reverse=True))
     as_of = items[0].date.date()
     t0 = time.perf_counter()

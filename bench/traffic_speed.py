@@ -34,7 +34,11 @@ LINE_BYTES = 225  # about the average line of the realistic mix
 
 def generate(folder: Path, gigabytes: float) -> tuple[list[Path], int]:
     lines = int(gigabytes * 1e9 / LINE_BYTES)
-    parts = [("access.log.2.gz", lines // 10), ("access.log.1", lines * 4 // 10), ("access.log", lines - lines // 10 - lines * 4 // 10)]
+    parts = [
+        ("access.log.2.gz", lines // 10),
+        ("access.log.1", lines * 4 // 10),
+        ("access.log", lines - lines // 10 - lines * 4 // 10),
+    ]
     start = datetime(2025, 1, 1, tzinfo=CST)
     days = max(3, int(gigabytes * 30))
     span = timedelta(days=days) / len(parts)
@@ -89,7 +93,9 @@ def main() -> None:
         paths, lines = generate(args.dir, args.gb)
     size = sum(p.stat().st_size for p in paths)
     text = sum(p.stat().st_size if not p.name.endswith(".gz") else gz_size(p) for p in paths)
-    print(f"generated {lines:,} lines, {text / 1e9:.2f} GB of text ({size / 1e9:.2f} GB on disk) in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"generated {lines:,} lines, {text / 1e9:.2f} GB of text ({size / 1e9:.2f} GB on disk) in {time.perf_counter() - t0:.0f} s"
+    )
     db = args.dir / "traffic.sqlite"
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
@@ -97,17 +103,27 @@ def main() -> None:
     took = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
     read = sum(f.lines for f in report.files)
-    print(f"ingest ({args.jobs} processes): {read:,} lines in {took:.1f} s = {read / took:,.0f} lines/s, {text / 1e6 / took:.0f} MB/s; "
-          f"bad lines {sum(f.bad for f in report.files)}")
-    print(f"CPU time (this process + workers): {cpu:.1f} s = {read / cpu:,.0f} lines per CPU-second "
-          f"(wall time above includes waiting for a core on a shared machine: load average {os.getloadavg()[0]:.1f})")
-    print(f"peak RSS: this process {rss_mb(resource.RUSAGE_SELF):.0f} MB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+    print(
+        f"ingest ({args.jobs} processes): {read:,} lines in {took:.1f} s = {read / took:,.0f} lines/s, {text / 1e6 / took:.0f} MB/s; "
+        f"bad lines {sum(f.bad for f in report.files)}"
+    )
+    print(
+        f"CPU time (this process + workers): {cpu:.1f} s = {read / cpu:,.0f} lines per CPU-second "
+        f"(wall time above includes waiting for a core on a shared machine: load average {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"peak RSS: this process {rss_mb(resource.RUSAGE_SELF):.0f} MB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+    )
     t0 = time.perf_counter()
     again = traffic.ingest(db, paths, "Asia/Shanghai", args.jobs)
-    print(f"re-ingest: {sum(f.lines for f in again.files)} lines added in {time.perf_counter() - t0:.1f} s ({'; '.join(f.skipped for f in again.files)})")
+    print(
+        f"re-ingest: {sum(f.lines for f in again.files)} lines added in {time.perf_counter() - t0:.1f} s ({'; '.join(f.skipped for f in again.files)})"
+    )
     months = traffic.monthly(db)
-    print(f"store: {sum(m.days for m in months)} days, {sum(m.page_views for m in months):,} page views, {sum(m.visitors for m in months):,} visitors (daily sum), "
-          f"{db.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"store: {sum(m.days for m in months)} days, {sum(m.page_views for m in months):,} page views, {sum(m.visitors for m in months):,} visitors (daily sum), "
+        f"{db.stat().st_size / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ def signing_key(repo: Path) -> str:
     try:
         value = git_history._git(["config", "--get", "user.signingkey"], repo).strip()
     except git_history.GitError:
-        raise ApproveError("没有配置 git 签名钥匙：请运行 git config user.signingkey ~/.ssh/id_ed25519.pub 和 git config gpg.format ssh") from None
+        raise ApproveError(
+            "没有配置 git 签名钥匙：请运行 git config user.signingkey ~/.ssh/id_ed25519.pub 和 git config gpg.format ssh"
+        ) from None
     if value.startswith("key::"):
         value = value[5:]
     key = parse_key(value)
@@ -91,19 +93,49 @@ def approve(content_dir: Path, config: Config, paths: list[Path]) -> Approval:
         except load._Reject as reject:
             raise ApproveError(f"{rel}：条目有错误，请先改好再审签（{reject.finding.message}）") from None
         if not reviewer.may_approve(item.site):
-            raise ApproveError(f"{rel}：{reviewer.name} 不能审签子站 “{item.site}” 的信息（可审签：{'、'.join(reviewer.sites)}）")
+            raise ApproveError(
+                f"{rel}：{reviewer.name} 不能审签子站 “{item.site}” 的信息（可审签：{'、'.join(reviewer.sites)}）"
+            )
         if item.reviewer and "".join(item.reviewer.split()) != "".join(reviewer.name.split()):
-            raise ApproveError(f"{rel}：条目写的审签人是 “{item.reviewer}”，而你是 “{reviewer.name}”；请由其本人审签，或先改 reviewer")
+            raise ApproveError(
+                f"{rel}：条目写的审签人是 “{item.reviewer}”，而你是 “{reviewer.name}”；请由其本人审签，或先改 reviewer"
+            )
         if not item.reviewer:
             full.write_text(_set_reviewer(full.read_text(encoding="utf-8"), reviewer.name), encoding="utf-8")
             added.append(rel)
         rels.append(rel)
         titles.append(f"- {item.title}（{rel}）")
     repo_paths = [f"{prefix}{rel}" for rel in rels]
-    message = "\n".join([f"审签：{len(rels)} 条信息", "", *titles, "", f"{git_history.REVIEWED_BY}: {reviewer.name}",
-                         *(f"{git_history.REVIEWED_ITEM}: {rel}" for rel in rels)]) + "\n"
+    message = (
+        "\n".join(
+            [
+                f"审签：{len(rels)} 条信息",
+                "",
+                *titles,
+                "",
+                f"{git_history.REVIEWED_BY}: {reviewer.name}",
+                *(f"{git_history.REVIEWED_ITEM}: {rel}" for rel in rels),
+            ]
+        )
+        + "\n"
+    )
     git_history._git(["add", "--", *repo_paths], root)
-    git_history._git(["-c", "gpg.format=ssh", "commit", "-q", "-S", "--allow-empty", "--cleanup=verbatim", "-m", message, "--", *repo_paths], root)
+    git_history._git(
+        [
+            "-c",
+            "gpg.format=ssh",
+            "commit",
+            "-q",
+            "-S",
+            "--allow-empty",
+            "--cleanup=verbatim",
+            "-m",
+            message,
+            "--",
+            *repo_paths,
+        ],
+        root,
+    )
     sha = git_history._git(["rev-parse", "HEAD"], root).strip()
     return Approval(sha, reviewer.name, tuple(rels), tuple(added))
 
@@ -113,8 +145,11 @@ def codeowners(config: Config, content_prefix: str = "content/") -> tuple[str, t
     the reviewers left out because they have no ``handle``."""
     rules = config.review
     everywhere = [r.handle for r in rules.reviewers if "*" in r.sites and r.handle]
-    lines = ["# 由 portal codeowners 依据 site_config/reviewers.yaml 生成，请勿手改。",
-             "# 合并请求改动某子站的信息条目时，须由该子站的审签人批准（在代码托管平台开启“需要代码所有者审核”）。", ""]
+    lines = [
+        "# 由 portal codeowners 依据 site_config/reviewers.yaml 生成，请勿手改。",
+        "# 合并请求改动某子站的信息条目时，须由该子站的审签人批准（在代码托管平台开启“需要代码所有者审核”）。",
+        "",
+    ]
     if everywhere:
         lines.append(f"/{content_prefix}items/ {' '.join(everywhere)}")
     for site in config.sites:

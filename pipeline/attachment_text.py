@@ -89,8 +89,13 @@ def sniff(data: bytes) -> str | None:
 # What an image's bytes start with: an allowed image type must be that image (a workbook renamed
 # to .png is not an image a reader looks at, it is a list anyone can download).
 IMAGE_MAGIC = {
-    "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",),
-    "gif": (b"GIF87a", b"GIF89a"), "bmp": (b"BM",), "tif": (b"II*\x00", b"MM\x00*"), "tiff": (b"II*\x00", b"MM\x00*"),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "bmp": (b"BM",),
+    "tif": (b"II*\x00", b"MM\x00*"),
+    "tiff": (b"II*\x00", b"MM\x00*"),
 }
 
 
@@ -227,11 +232,15 @@ def _check_zip(data: bytes) -> None:
 
 
 # attributes of Office XML that hold text someone wrote (not styles, colours or ids)
-_TEXT_ATTRIBUTES = frozenset({"name", "descr", "title", "author", "initials", "instr", "display", "tooltip", "text", "alt"})
+_TEXT_ATTRIBUTES = frozenset(
+    {"name", "descr", "title", "author", "initials", "instr", "display", "tooltip", "text", "alt"}
+)
 
 
 # parts that only hold formatting (their attribute values are style and font names)
-_FORMATTING = re.compile(r"(?:^|/)(?:styles|styleswitheffects|fonttable|numbering|settings|websettings|theme\d*)\.xml$|/theme/")
+_FORMATTING = re.compile(
+    r"(?:^|/)(?:styles|styleswitheffects|fonttable|numbering|settings|websettings|theme\d*)\.xml$|/theme/"
+)
 _ATTRIBUTE_XPATH = None
 
 
@@ -257,8 +266,9 @@ def _text_attributes():
     return _ATTRIBUTE_XPATH
 
 
-def _package_sweep(data: bytes, depth: int, label: str, parsed: dict | None = None,
-                   covered: frozenset[str] = frozenset()) -> tuple[list[Piece], list[str], list[str]]:
+def _package_sweep(
+    data: bytes, depth: int, label: str, parsed: dict | None = None, covered: frozenset[str] = frozenset()
+) -> tuple[list[Piece], list[str], list[str]]:
     """Every text node and attribute value of every XML part, and embedded files extracted
     in turn; (pieces, hidden, unreadable parts).  ``parsed``: parts already parsed by the
     format's library (zip member name → element), not parsed twice; ``covered``: parts whose
@@ -346,7 +356,17 @@ def _docx(data: bytes, depth: int) -> Extracted:
             if vanish.get(f"{W}val") not in ("0", "false", "off"):
                 hidden_runs += 1
     props = document.core_properties
-    for key in ("title", "subject", "author", "keywords", "comments", "category", "last_modified_by", "content_status", "identifier"):
+    for key in (
+        "title",
+        "subject",
+        "author",
+        "keywords",
+        "comments",
+        "category",
+        "last_modified_by",
+        "content_status",
+        "identifier",
+    ):
         value = getattr(props, key, None)
         if value:
             pieces.append(Piece(f"文档属性 {key}", str(value)))
@@ -361,8 +381,14 @@ def _docx(data: bytes, depth: int) -> Extracted:
 
 def _docx_part_label(partname: str) -> str:
     name = partname.rsplit("/", 1)[-1]
-    for prefix, label in (("document", "正文"), ("header", "页眉"), ("footer", "页脚"), ("comments", "批注"),
-                          ("footnotes", "脚注"), ("endnotes", "尾注")):
+    for prefix, label in (
+        ("document", "正文"),
+        ("header", "页眉"),
+        ("footer", "页脚"),
+        ("comments", "批注"),
+        ("footnotes", "脚注"),
+        ("endnotes", "尾注"),
+    ):
         if name.startswith(prefix):
             return label
     return f"部件 {name} "
@@ -410,7 +436,16 @@ def _xlsx(data: bytes, depth: int) -> Extracted:
                     if text:
                         pieces.append(Piece(f"{label}页眉页脚", text))
         props = wb.properties
-        for key in ("title", "subject", "creator", "keywords", "description", "category", "lastModifiedBy", "identifier"):
+        for key in (
+            "title",
+            "subject",
+            "creator",
+            "keywords",
+            "description",
+            "category",
+            "lastModifiedBy",
+            "identifier",
+        ):
             value = getattr(props, key, None)
             if value:
                 pieces.append(Piece(f"文档属性 {key}", str(value)))

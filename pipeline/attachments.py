@@ -80,7 +80,9 @@ class Owner:
 def item_owner(item) -> Owner:
     texts = (item.body,) + ((item.summary,) if item.summary else ())
     line = item.line_of("attachments")
-    return Owner(item.path, item.docs_path, item.url, texts, tuple((a.href, line) for a in item.attachments), item.body_line)
+    return Owner(
+        item.path, item.docs_path, item.url, texts, tuple((a.href, line) for a in item.attachments), item.body_line
+    )
 
 
 def page_owner(page) -> Owner:
@@ -156,7 +158,7 @@ def url_targets(url: str, owner: Owner, site: SiteRoot) -> set[str]:
         scheme = m.group(1).lower()
         if scheme not in ("http", "https"):
             return set()  # mailto:, tel:, data: …: no file of the site
-        url = url[m.end():]
+        url = url[m.end() :]
         if not url.startswith("//"):
             relative_ok = True  # "https:files/x" is relative to an https page
     if url.startswith("//"):
@@ -165,7 +167,7 @@ def url_targets(url: str, owner: Owner, site: SiteRoot) -> set[str]:
         host = unquote(rest[:cut]).rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".").lower()
         if host not in site.hosts:
             return set()
-        url = "/" + rest[cut:].lstrip("/") if rest[cut:cut + 1] == "/" else "/"
+        url = "/" + rest[cut:].lstrip("/") if rest[cut : cut + 1] == "/" else "/"
         relative_ok = False
     path = url.split("#", 1)[0].split("?", 1)[0]
     page = [s for s in owner.url.split("/") if s]
@@ -175,7 +177,7 @@ def url_targets(url: str, owner: Owner, site: SiteRoot) -> set[str]:
         # the browser: against the page URL under the site's prefix
         segs = _resolve_segments(list(site.prefix) + page, decoded)
         if tuple(segs[: len(site.prefix)]) == site.prefix:
-            out.add("/".join(segs[len(site.prefix):]))
+            out.add("/".join(segs[len(site.prefix) :]))
         if relative_ok and not decoded.startswith("/"):
             out.add("/".join(_resolve_segments(docs_dir, decoded)))  # mkdocs' rewrite
             out.add("/".join(_resolve_segments([], decoded)))  # written relative to content/
@@ -255,7 +257,14 @@ class FileIndex:
         bare = rel.rstrip("/")
         # what the engine or a web server may serve for this path: the file, a page rendered from
         # a .md, a folder's index
-        for candidate in (rel, bare + ".md", bare + "/index.md", bare + "/README.md", bare + "/index.html", bare + "/index.htm"):
+        for candidate in (
+            rel,
+            bare + ".md",
+            bare + "/index.md",
+            bare + "/README.md",
+            bare + "/index.html",
+            bare + "/index.htm",
+        ):
             found = list(self.by_key.get(_key(candidate), []))
             full = os.path.join(self.base, *candidate.split("/"))
             if candidate not in found and os.path.isfile(full):
@@ -265,7 +274,12 @@ class FileIndex:
         if not found and bare:
             # content negotiation (Apache MultiViews) serves files/x.pdf for files/x
             prefix = _key(bare) + "."
-            found = [name for key, names in self.by_key.items() if key.startswith(prefix) and "/" not in key[len(prefix):] for name in names]
+            found = [
+                name
+                for key, names in self.by_key.items()
+                if key.startswith(prefix) and "/" not in key[len(prefix) :]
+                for name in names
+            ]
         out = []
         for name in sorted(set(found)):
             real = os.path.realpath(os.path.join(self.base, *name.split("/")))
@@ -282,7 +296,9 @@ class Refs:
     missing: tuple[str, ...]
 
 
-def owner_refs(owner: Owner, index: FileIndex, site: SiteRoot, settings: MarkdownSettings, urls: list[str] | None = None) -> Refs:
+def owner_refs(
+    owner: Owner, index: FileIndex, site: SiteRoot, settings: MarkdownSettings, urls: list[str] | None = None
+) -> Refs:
     targets: dict[str, Target] = {}
     missing: set[str] = set()
     for url in owner_urls(owner, settings) if urls is None else urls:
@@ -297,7 +313,9 @@ def owner_refs(owner: Owner, index: FileIndex, site: SiteRoot, settings: Markdow
                 missing.add(rel)
     # a path that some route found is not missing because another route missed
     found_keys = {_key(t.rel) for t in targets.values()}
-    return Refs(tuple(targets[k] for k in sorted(targets)), tuple(sorted(m for m in missing if _key(m) not in found_keys)))
+    return Refs(
+        tuple(targets[k] for k in sorted(targets)), tuple(sorted(m for m in missing if _key(m) not in found_keys))
+    )
 
 
 # --- verdicts on file contents -------------------------------------------------------------------
@@ -316,8 +334,13 @@ class Verdict:
 
     def to_json(self) -> dict:
         assert self.failed is None, "a failed check is never cached"
-        return {"kind": self.kind, "hits": [list(h) for h in self.hits], "hidden": list(self.hidden),
-                "unreadable": self.unreadable, "unreadable_parts": list(self.unreadable_parts)}
+        return {
+            "kind": self.kind,
+            "hits": [list(h) for h in self.hits],
+            "hidden": list(self.hidden),
+            "unreadable": self.unreadable,
+            "unreadable_parts": list(self.unreadable_parts),
+        }
 
     @classmethod
     def from_json(cls, data) -> "Verdict":
@@ -328,7 +351,9 @@ class Verdict:
             raise ValueError("bad hits")
         hidden = tuple(data["hidden"])
         parts = tuple(data["unreadable_parts"])
-        if not all(isinstance(x, str) for x in hidden + parts) or not (data["unreadable"] is None or isinstance(data["unreadable"], str)):
+        if not all(isinstance(x, str) for x in hidden + parts) or not (
+            data["unreadable"] is None or isinstance(data["unreadable"], str)
+        ):
             raise ValueError("bad verdict")
         return cls(data["kind"], hits, hidden, data["unreadable"], parts)
 
@@ -391,7 +416,9 @@ class JsonCache:
     def save(self) -> None:
         if self.stamp is None or self.path is None or self.new == self.old:
             return
-        stage_cache.write_atomic(Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8"))
+        stage_cache.write_atomic(
+            Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8")
+        )
 
 
 class VerdictCache(JsonCache):
@@ -421,7 +448,9 @@ class UrlCache(JsonCache):
 
     @staticmethod
     def key(owner: Owner, settings: MarkdownSettings) -> str:
-        material = json.dumps([owner.texts, owner.hrefs, owner.raw_only, settings.extensions, settings.configs_json], ensure_ascii=False)
+        material = json.dumps(
+            [owner.texts, owner.hrefs, owner.raw_only, settings.extensions, settings.configs_json], ensure_ascii=False
+        )
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def urls(self, owner: Owner, settings: MarkdownSettings) -> list[str]:
@@ -481,9 +510,17 @@ def _allowed(ext: str, config: Config) -> bool:
     return ext in config.confidentiality.unscanned_attachment_types
 
 
-def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: Path | str, config: Config,
-           scanners: Scanners | None, *, settings: MarkdownSettings = MarkdownSettings(),
-           cache_path: Path | None = None, jobs: int | None = None) -> Attached:
+def attach(
+    published: Iterable[Owner],
+    withheld: Iterable[Owner],
+    content_dir: Path | str,
+    config: Config,
+    scanners: Scanners | None,
+    *,
+    settings: MarkdownSettings = MarkdownSettings(),
+    cache_path: Path | None = None,
+    jobs: int | None = None,
+) -> Attached:
     """Decide which attachments may be published and which published owners must be withheld."""
     published = list(published)
     withheld = list(withheld)
@@ -536,11 +573,18 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
                     holder = dark_reals.get(t.real) or dark_hashes.get(digests.get(t.real) or "")
                     if holder:
                         same = "" if t.real in dark_reals else "（内容与之完全相同）"
-                        block(path, error(
-                            path, "withheld-attachment",
-                            f"链接的附件 {t.rel} 属于不发布的 {holder}{same}：不发布的条目的附件一律不公开。"
-                            "请删除这个链接或附件，或换用可以公开的文件",
-                            _line(owners[path], t.rel), file=t.rel, owner=holder))
+                        block(
+                            path,
+                            error(
+                                path,
+                                "withheld-attachment",
+                                f"链接的附件 {t.rel} 属于不发布的 {holder}{same}：不发布的条目的附件一律不公开。"
+                                "请删除这个链接或附件，或换用可以公开的文件",
+                                _line(owners[path], t.rel),
+                                file=t.rel,
+                                owner=holder,
+                            ),
+                        )
                         changed = True
                         break
             if not changed:
@@ -550,8 +594,16 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
     for path in live:
         for t in refs[path].targets:
             if t.escapes:
-                block(path, error(path, "symlink", f"链接的附件 {t.rel} 是指向 content/files 之外的符号链接，不能发布；请把文件本身放进 content/files",
-                                  _line(owners[path], t.rel), file=t.rel))
+                block(
+                    path,
+                    error(
+                        path,
+                        "symlink",
+                        f"链接的附件 {t.rel} 是指向 content/files 之外的符号链接，不能发布；请把文件本身放进 content/files",
+                        _line(owners[path], t.rel),
+                        file=t.rel,
+                    ),
+                )
                 break
     # 2. ownership: files of withheld owners stay withheld
     settle()
@@ -605,37 +657,103 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
         for t in refs[path].targets:
             line = _line(owner, t.rel)
             if t.real in read_errors:  # a file that must be read and cannot: the check itself failed
-                block(path, error(path, "gate-failure", f"附件 {t.rel} {read_errors[t.real]}，保密审查未能完成，该条目暂不发布", line, file=t.rel))
+                block(
+                    path,
+                    error(
+                        path,
+                        "gate-failure",
+                        f"附件 {t.rel} {read_errors[t.real]}，保密审查未能完成，该条目暂不发布",
+                        line,
+                        file=t.rel,
+                    ),
+                )
                 continue
             key = f"{digests.get(t.real) or 'empty'}:{attachment_text.extension(t.rel)}"
             v = verdicts[key]
             ext = attachment_text.extension(t.rel)
             if v.failed is not None:
-                block(path, error(path, "gate-failure", f"附件 {t.rel} 的保密审查未能完成（{v.failed}），该条目暂不发布", line, file=t.rel))
+                block(
+                    path,
+                    error(
+                        path,
+                        "gate-failure",
+                        f"附件 {t.rel} 的保密审查未能完成（{v.failed}），该条目暂不发布",
+                        line,
+                        file=t.rel,
+                    ),
+                )
             elif v.unreadable is not None:
-                block(path, error(path, "unscannable-attachment", f"附件 {t.rel} 无法审查：{v.unreadable}。请换成可读取的文件（docx、xlsx、带文字的 pdf、csv、txt）",
-                                  line, file=t.rel))
+                block(
+                    path,
+                    error(
+                        path,
+                        "unscannable-attachment",
+                        f"附件 {t.rel} 无法审查：{v.unreadable}。请换成可读取的文件（docx、xlsx、带文字的 pdf、csv、txt）",
+                        line,
+                        file=t.rel,
+                    ),
+                )
             elif v.kind == "unscanned" and not _allowed(ext, config):
                 shown = f".{ext}" if ext else "无扩展名"
-                block(path, error(path, "unscannable-attachment",
-                                  f"附件 {t.rel} 的类型（{shown}）无法读取文字、审查其内容；请换成 docx、xlsx、pdf、csv 或 txt，"
-                                  "或由保密审查负责人把该扩展名列入 confidentiality.yaml 的 unscanned_attachment_types",
-                                  line, file=t.rel))
+                block(
+                    path,
+                    error(
+                        path,
+                        "unscannable-attachment",
+                        f"附件 {t.rel} 的类型（{shown}）无法读取文字、审查其内容；请换成 docx、xlsx、pdf、csv 或 txt，"
+                        "或由保密审查负责人把该扩展名列入 confidentiality.yaml 的 unscanned_attachment_types",
+                        line,
+                        file=t.rel,
+                    ),
+                )
             elif v.unreadable_parts:
-                block(path, error(path, "unscannable-attachment", f"附件 {t.rel} 有无法审查的内容：{'；'.join(v.unreadable_parts[:3])}", line, file=t.rel))
+                block(
+                    path,
+                    error(
+                        path,
+                        "unscannable-attachment",
+                        f"附件 {t.rel} 有无法审查的内容：{'；'.join(v.unreadable_parts[:3])}",
+                        line,
+                        file=t.rel,
+                    ),
+                )
             for rule, where, match, what in v.hits:
-                block(path, error(path, rule, f"附件 {t.rel}（{where}）中有{what} “{match}”。公开的附件不得含涉密标志、个人信息或敏感词，请删改后重新上传",
-                                  line, file=t.rel, where=where, match=match))
+                block(
+                    path,
+                    error(
+                        path,
+                        rule,
+                        f"附件 {t.rel}（{where}）中有{what} “{match}”。公开的附件不得含涉密标志、个人信息或敏感词，请删改后重新上传",
+                        line,
+                        file=t.rel,
+                        where=where,
+                        match=match,
+                    ),
+                )
             for text in v.hidden:
-                findings.append(warning(path, "hidden-content", f"附件 {t.rel} 含读者看不到但随文件公开的内容：{text}。请确认后删除或转为普通内容",
-                                        line, file=t.rel))
+                findings.append(
+                    warning(
+                        path,
+                        "hidden-content",
+                        f"附件 {t.rel} 含读者看不到但随文件公开的内容：{text}。请确认后删除或转为普通内容",
+                        line,
+                        file=t.rel,
+                    )
+                )
     # 4. what is withheld now withholds the files it refers to, again to a fixed point
     settle()
     for path in live:
         if path not in blocked:
             for rel in refs[path].missing:
-                findings.append(warning(path, "missing-attachment", f"链接的附件 {rel} 不存在（content/{rel}），读者会打开一个空链接",
-                                        _line(owners[path], rel), file=rel))
+                findings.append(
+                    warning(
+                        path,
+                        "missing-attachment",
+                        f"链接的附件 {rel} 不存在（content/{rel}），读者会打开一个空链接",
+                        _line(owners[path], rel),
+                        file=rel,
+                    )
+                )
     files: dict[str, AttachedFile] = {}
     for path in live:
         if path in blocked:
@@ -648,9 +766,18 @@ def attach(published: Iterable[Owner], withheld: Iterable[Owner], content_dir: P
     referenced = {t.rel for r in refs.values() for t in r.targets}
     for rel in index.all:
         if rel not in referenced:
-            findings.append(warning(rel, "unreferenced-attachment", f"没有任何发布的条目或页面链接 content/{rel}，它不会出现在网站上"))
-    return Attached(tuple(files[k] for k in sorted(files)), tuple(sorted(blocked)), tuple(findings), tuple(dark_files),
-                    {k: tuple(v) for k, v in reasons.items()})
+            findings.append(
+                warning(
+                    rel, "unreferenced-attachment", f"没有任何发布的条目或页面链接 content/{rel}，它不会出现在网站上"
+                )
+            )
+    return Attached(
+        tuple(files[k] for k in sorted(files)),
+        tuple(sorted(blocked)),
+        tuple(findings),
+        tuple(dark_files),
+        {k: tuple(v) for k, v in reasons.items()},
+    )
 
 
 class ChangedFile(Exception):

@@ -55,8 +55,28 @@ from pipeline.scanners import Hit, Scanners, normalise
 # --- what is scanned ---------------------------------------------------------------------------
 
 # Theme and search-runtime files: code and pictures, not content (skipped outside files/).
-ASSET_EXTENSIONS = frozenset({".css", ".js", ".mjs", ".map", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".png", ".jpg",
-                              ".jpeg", ".gif", ".ico", ".webp", ".avif", ".bmp", ".pagefind"})
+ASSET_EXTENSIONS = frozenset(
+    {
+        ".css",
+        ".js",
+        ".mjs",
+        ".map",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".ico",
+        ".webp",
+        ".avif",
+        ".bmp",
+        ".pagefind",
+    }
+)
 ATTACHMENT_DIR = "files"  # where published attachments live in the site (content/files/ → site/files/)
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 XML_EXTENSIONS = frozenset({".xml", ".svg", ".rss", ".atom"})
@@ -73,8 +93,11 @@ _CONTROL = re.compile(r"[\x00-\x20\u00a0\u200b-\u200f\u2028\u2029\ufeff]+")
 # Block-closing tags: where an HTML file is cut into pieces (a reader sees a line break there,
 # so no marking or number runs across one unseen).  Never script/style: their text must
 # stay in one piece.
-_CUT = re.compile(rb"</(?:p|li|ul|ol|nav|div|tr|table|h[1-6]|header|footer|head|section|article|aside|main|dl|dd|dt"
-                  rb"|blockquote|pre|figure|figcaption|details|summary|caption|tbody|thead|form|label)\s*>", re.IGNORECASE)
+_CUT = re.compile(
+    rb"</(?:p|li|ul|ol|nav|div|tr|table|h[1-6]|header|footer|head|section|article|aside|main|dl|dd|dt"
+    rb"|blockquote|pre|figure|figcaption|details|summary|caption|tbody|thead|form|label)\s*>",
+    re.IGNORECASE,
+)
 SEAM = 48  # characters of each side scanned at a seam between two pieces (whitespace collapsed)
 _NAV_END = b"</nav>"
 # How an HTML file is cut, coarse to fine: navigation blocks (most repeat on every page),
@@ -95,6 +118,7 @@ def _join_edges(parts: list[tuple[str, str]]) -> tuple[str, str]:
         if len(tail) >= SEAM:
             break
     return head[:SEAM], tail[-SEAM:]
+
 
 # --- withheld items' distinctive strings --------------------------------------------------------
 
@@ -230,9 +254,37 @@ def read_html(text: str) -> tuple[str, list[tuple[str, str, str]], list[str], se
 
 # Attributes that hold drawing data or layout, never words (an SVG icon's path "M1 3 9.5 6.5 …"
 # would read as digit groups): checked for scripts, not scanned as text.
-GEOMETRY_ATTRIBUTES = frozenset({"d", "viewbox", "points", "transform", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx",
-                                 "ry", "dx", "dy", "width", "height", "offset", "stroke-width", "stroke-dasharray",
-                                 "stroke-dashoffset", "font-size", "gradienttransform", "patterntransform", "pathlength"})
+GEOMETRY_ATTRIBUTES = frozenset(
+    {
+        "d",
+        "viewbox",
+        "points",
+        "transform",
+        "x",
+        "y",
+        "x1",
+        "y1",
+        "x2",
+        "y2",
+        "cx",
+        "cy",
+        "r",
+        "rx",
+        "ry",
+        "dx",
+        "dy",
+        "width",
+        "height",
+        "offset",
+        "stroke-width",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "font-size",
+        "gradienttransform",
+        "patterntransform",
+        "pathlength",
+    }
+)
 
 
 def _attribute_texts(attributes: Iterable[tuple[str, str, str]]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -276,7 +328,9 @@ _SEPARATOR = "\n\ufdd0\n"  # between texts scanned together: no pattern of the s
 class _Checker:
     """The scanners and the withheld needles, compiled once; forked workers inherit it."""
 
-    def __init__(self, scanners: Scanners, withheld: Withheld, site: Path, unscanned_types: frozenset[str] = frozenset()):
+    def __init__(
+        self, scanners: Scanners, withheld: Withheld, site: Path, unscanned_types: frozenset[str] = frozenset()
+    ):
         self.scanners = scanners
         self.withheld = withheld
         self.site = site
@@ -297,7 +351,9 @@ class _Checker:
         self.seams: dict[tuple[bytes, bytes], list] = {}  # neighbour pair → hits across it
 
     # -- text --
-    def scan_text(self, texts: list[str], rules: tuple[str, ...] = ("marker", "pii", "sensitive-word")) -> list[tuple[str, str, str]]:
+    def scan_text(
+        self, texts: list[str], rules: tuple[str, ...] = ("marker", "pii", "sensitive-word")
+    ) -> list[tuple[str, str, str]]:
         """(rule, match, what) for the scanners and the withheld needles over ``texts``."""
         texts = [t for t in texts if t and not t.isspace()]
         if not texts:
@@ -385,7 +441,7 @@ class _Checker:
         hits = [("unsafe-html", value, what) for what, value in unsafe]
         hits += [("unsafe-html", f"<{tag}>", f"<{tag}> 标签") for tag in sorted(tags & EMBED_TAGS)]
         head = " ".join(text[: 4 * SEAM].split())[:SEAM]
-        tail = " ".join(text[-4 * SEAM:].split())[-SEAM:]
+        tail = " ".join(text[-4 * SEAM :].split())[-SEAM:]
         return [text, *values, *comments], hits, (head, tail)
 
     def _seam_hits(self, seams: list[str]) -> list[tuple[str, str, str]]:
@@ -460,7 +516,9 @@ class _Checker:
         raw = _pagefind_decompress(data)
         if ext in PAGEFIND_JSON:
             # Pagefind separates words by U+200B and joins blocks (paragraphs, table cells) with ". "
-            strings = [s.replace("\u200b", "").replace(". ", ".\n") for s in _json_strings(json.loads(raw.decode("utf-8")))]
+            strings = [
+                s.replace("\u200b", "").replace(". ", ".\n") for s in _json_strings(json.loads(raw.decode("utf-8")))
+            ]
             return [(r, m, f"{w}（搜索索引）") for r, m, w in self.scan_text(strings)]
         # The fragments hold every indexed page's whole text, which is scanned in full above;
         # the index chunks hold the same pages' words one by one, with their positions (tens of
@@ -486,7 +544,13 @@ class _Checker:
         if extracted.kind == "unscanned":
             if attachment_text.extension(rel) in self.unscanned_types:
                 return [], True
-            return [("audit-unreadable", rel.rsplit("/", 1)[-1], "是无法读取文字的类型，且不在 unscanned_attachment_types 之列")], False
+            return [
+                (
+                    "audit-unreadable",
+                    rel.rsplit("/", 1)[-1],
+                    "是无法读取文字的类型，且不在 unscanned_attachment_types 之列",
+                )
+            ], False
         hits = self.scan_text([piece.text for piece in extracted.pieces])
         for piece in extracted.pieces:
             if piece.markup:  # SVG/HTML source a browser runs
@@ -555,7 +619,7 @@ def _pagefind_decompress(data: bytes) -> bytes:
     raw = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
     if not raw.startswith(PAGEFIND_SIGNATURE):
         raise ValueError("Pagefind 文件没有 pagefind_dcd 标记，格式无法识别")
-    return raw[len(PAGEFIND_SIGNATURE):]
+    return raw[len(PAGEFIND_SIGNATURE) :]
 
 
 def _cbor_strings(data: bytes) -> Iterator[str]:
@@ -571,7 +635,7 @@ def _cbor_strings(data: bytes) -> Iterator[str]:
         size = {24: 1, 25: 2, 26: 4, 27: 8}.get(info)
         if size is None or pos + size > end:
             raise ValueError("CBOR 长度字段无效")
-        value = int.from_bytes(data[pos:pos + size], "big")
+        value = int.from_bytes(data[pos : pos + size], "big")
         pos += size
         return value
 
@@ -591,7 +655,7 @@ def _cbor_strings(data: bytes) -> Iterator[str]:
             if pos + length > end:
                 raise ValueError("CBOR 字符串越界")
             if major == 3:
-                yield data[pos:pos + length].decode("utf-8")
+                yield data[pos : pos + length].decode("utf-8")
             pos += length
         elif major in (4, 5):
             if info != 31:
@@ -636,7 +700,7 @@ def _spans(text: str, limit: int) -> list[str]:
     (boilerplate), and checking against published sentences (:func:`distinctive_strings`) is exact."""
     out = []
     for run in _runs(text, MIN_SPAN, sentences=True):
-        out += [run[s:s + SPAN] for s in range(0, max(1, len(run) - SPAN + 1), SPAN)]
+        out += [run[s : s + SPAN] for s in range(0, max(1, len(run) - SPAN + 1), SPAN)]
     if len(out) > limit:
         out = [out[i * len(out) // limit] for i in range(limit)]
     return out
@@ -647,8 +711,18 @@ def public_texts(published, pages=(), config: Config | None = None) -> list[str]
     and the names from the configuration.  A withheld item's string found here is not distinctive."""
     out = []
     for item in published:
-        values = [item.title, item.url, item.summary, item.doc_number, item.topic, item.genre, item.index_number, *item.tags,
-                  *(a.name for a in item.attachments), *(a.href for a in item.attachments)]
+        values = [
+            item.title,
+            item.url,
+            item.summary,
+            item.doc_number,
+            item.topic,
+            item.genre,
+            item.index_number,
+            *item.tags,
+            *(a.name for a in item.attachments),
+            *(a.href for a in item.attachments),
+        ]
         out.append(item.body + "\n" + "\n".join(v for v in values if v))
     for page in pages:
         out.append(page.title + "\n" + page.body)
@@ -662,9 +736,13 @@ def public_texts(published, pages=(), config: Config | None = None) -> list[str]
 CANDIDATES = 32  # body spans tried per withheld item (those also in published text are dropped)
 
 
-def distinctive_strings(withheld_items, public: list[str], settings: rendered.MarkdownSettings | None = None,
-                        file_texts: dict[str, str] | None = None,
-                        jobs: int | None = None) -> tuple[tuple[Needle, ...], tuple[str, ...]]:
+def distinctive_strings(
+    withheld_items,
+    public: list[str],
+    settings: rendered.MarkdownSettings | None = None,
+    file_texts: dict[str, str] | None = None,
+    jobs: int | None = None,
+) -> tuple[tuple[Needle, ...], tuple[str, ...]]:
     """Needles for the withheld items: the title, the URL, and up to :data:`BODY_SPANS` body
     spans each (and as many spans of each withheld attachment's text, ``file_texts``: files/…
     path → text), none of them in any ``public`` text (Markdown source of published items and
@@ -725,7 +803,9 @@ def _attachment_text(name: str, data: bytes) -> str | None:
     return "\n".join(piece.text for piece in extracted.pieces)
 
 
-def prepare_withheld(pub, config: Config, settings: rendered.MarkdownSettings | None = None, jobs: int | None = None) -> Withheld:
+def prepare_withheld(
+    pub, config: Config, settings: rendered.MarkdownSettings | None = None, jobs: int | None = None
+) -> Withheld:
     """Needles, file digests and URLs of ``pub``'s withheld items and attachments."""
     items = [w.item for w in pub.withheld]
     files: list[tuple[int, str, str, str]] = []
@@ -744,7 +824,9 @@ def prepare_withheld(pub, config: Config, settings: rendered.MarkdownSettings | 
             file_texts[rel] = text
     if not items and not files:
         return Withheld()
-    needles, without = distinctive_strings(items, public_texts(pub.published, pub.pages, config), settings, file_texts, jobs)
+    needles, without = distinctive_strings(
+        items, public_texts(pub.published, pub.pages, config), settings, file_texts, jobs
+    )
     urls = tuple((item.url, item.path) for item in items)
     return Withheld(needles, tuple(files), urls, without)
 
@@ -790,13 +872,22 @@ def audit_site(site: Path, config: Config, withheld: Withheld = Withheld(), jobs
         for file, rule, match, what in file_hits:
             hits.append(AuditHit(file, rule, match, what))
     hits = list(dict.fromkeys(hits))
-    return AuditReport(tuple(hits), read, skipped, tuple(unscanned), len(withheld.needles), time.perf_counter() - started,
-                       withheld.without_needles)
+    return AuditReport(
+        tuple(hits),
+        read,
+        skipped,
+        tuple(unscanned),
+        len(withheld.needles),
+        time.perf_counter() - started,
+        withheld.without_needles,
+    )
 
 
 def message(report: AuditReport, limit: int = 40) -> str:
     """The Chinese failure message: every hit with its file (the first ``limit``)."""
-    lines = [f"上线前终审发现 {len(report.hits)} 处不应公开的内容（{len({h.file for h in report.hits})} 个文件），本次构建的网站不得发布："]
+    lines = [
+        f"上线前终审发现 {len(report.hits)} 处不应公开的内容（{len({h.file for h in report.hits})} 个文件），本次构建的网站不得发布："
+    ]
     lines += ["  " + h.text() for h in report.hits[:limit]]
     if len(report.hits) > limit:
         lines.append(f"  …另有 {len(report.hits) - limit} 处（portal audit 网站目录 可列出全部）")
@@ -805,16 +896,26 @@ def message(report: AuditReport, limit: int = 40) -> str:
 
 def audit_summary(report: AuditReport) -> str:
     """One Chinese line: what was checked, how long it took, and what was found."""
-    text = (f"上线前终审：检查 {report.files} 个文件（跳过主题资源 {report.skipped} 个），未发布条目特征串 {report.needles} 个，"
-            f"用时 {report.seconds:.1f} 秒；" + (f"发现 {len(report.hits)} 处问题。" if report.hits else "未发现问题。"))
+    text = (
+        f"上线前终审：检查 {report.files} 个文件（跳过主题资源 {report.skipped} 个），未发布条目特征串 {report.needles} 个，"
+        f"用时 {report.seconds:.1f} 秒；" + (f"发现 {len(report.hits)} 处问题。" if report.hits else "未发现问题。")
+    )
     if report.unscanned:
-        text += f"\n  {len(report.unscanned)} 个附件是配置允许的无法读取文字的类型（unscanned_attachment_types），未检查内容：" + "、".join(report.unscanned[:10])
+        text += (
+            f"\n  {len(report.unscanned)} 个附件是配置允许的无法读取文字的类型（unscanned_attachment_types），未检查内容："
+            + "、".join(report.unscanned[:10])
+        )
     if report.without_needles:
-        text += f"\n  {len(report.without_needles)} 个未发布条目的正文全部与已发布内容相同，只按标题和网址检查：" + "、".join(report.without_needles[:10])
+        text += (
+            f"\n  {len(report.without_needles)} 个未发布条目的正文全部与已发布内容相同，只按标题和网址检查："
+            + "、".join(report.without_needles[:10])
+        )
     return text
 
 
-def run_audit(site: Path, pub, config: Config, jobs: int | None = None, settings: rendered.MarkdownSettings | None = None) -> AuditReport:
+def run_audit(
+    site: Path, pub, config: Config, jobs: int | None = None, settings: rendered.MarkdownSettings | None = None
+) -> AuditReport:
     """:func:`audit_site` with the withheld items and attachments of ``pub``; raises
     :class:`AuditError` when the audit cannot run (never returns a report it could not finish)."""
     try:
@@ -835,9 +936,15 @@ def publish_check(site: Path, pub, config: Config) -> list[Finding]:
 
 def findings_of(report: AuditReport) -> list[Finding]:
     """The audit's hits as error findings naming the site file (the first :data:`MAX_FINDINGS`)."""
-    found = [error(h.file, h.rule, f"{h.what} “{_shorten(h.match)}”", match=h.match) for h in report.hits[:MAX_FINDINGS]]
+    found = [
+        error(h.file, h.rule, f"{h.what} “{_shorten(h.match)}”", match=h.match) for h in report.hits[:MAX_FINDINGS]
+    ]
     if len(report.hits) > MAX_FINDINGS:
-        found.append(error("(网站)", "audit", f"另有 {len(report.hits) - MAX_FINDINGS} 处未列出；portal audit 网站目录 可列出全部"))
+        found.append(
+            error(
+                "(网站)", "audit", f"另有 {len(report.hits) - MAX_FINDINGS} 处未列出；portal audit 网站目录 可列出全部"
+            )
+        )
     return found
 
 

@@ -23,7 +23,18 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pipeline import audit, docs_tree, manifest, mkdocs_build, mkdocs_pages, numbering, publication, publish, search_index, stats
+from pipeline import (
+    audit,
+    docs_tree,
+    manifest,
+    mkdocs_build,
+    mkdocs_pages,
+    numbering,
+    publication,
+    publish,
+    search_index,
+    stats,
+)
 from pipeline.attachments import ChangedFile
 from pipeline.config import Config
 from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
@@ -88,14 +99,19 @@ def publishable_pages(content: Path, config: Config) -> tuple[tuple, tuple[Findi
     return static_pages, findings + screened
 
 
-def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
-                    traffic_db: Path | None = None) -> tuple[dict, list, tuple[Finding, ...]]:
+def docs_tree_files(
+    pub: publication.Publication, config: Config, content: Path, traffic_db: Path | None = None
+) -> tuple[dict, list, tuple[Finding, ...]]:
     """Everything the renderers produce for one publication, and the nav.  ``traffic_db``: the
     access-log store (``portal traffic ingest``) for the 网站工作年度报表's visit figures."""
     static_pages = pub.pages  # gated and attachment-checked in publication.run (their findings are in pub.findings)
     files: dict = {}
     files.update(items.render(pub.published, config))
-    files.update(lists.render(pub.published, config, website_pages.home_notice(content, config, stats.default_as_of(pub, config))))
+    files.update(
+        lists.render(
+            pub.published, config, website_pages.home_notice(content, config, stats.default_as_of(pub, config))
+        )
+    )
     files.update(feeds.render(pub.published, config, pub.as_of))
     try:
         files.update(pages.render(static_pages, pub.attached))
@@ -109,10 +125,14 @@ def docs_tree_files(pub: publication.Publication, config: Config, content: Path,
     if stats_nav:
         extra_sections.append(stats_nav)
     # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
-    xxgk_files, xxgk_nav, report_findings = disclosure_pages.render(pub.published, pub.counted, content, config, static_pages)
+    xxgk_files, xxgk_nav, report_findings = disclosure_pages.render(
+        pub.published, pub.counted, content, config, static_pages
+    )
     files.update(xxgk_files)
     extra_sections.extend(xxgk_nav)
-    website_files, website_findings = website_pages.render(pub.counted, content, config, traffic_db)  # 网站工作年度报表 (xxgk/website-report/)
+    website_files, website_findings = website_pages.render(
+        pub.counted, content, config, traffic_db
+    )  # 网站工作年度报表 (xxgk/website-report/)
     files.update(website_files)
     report_findings = report_findings + website_findings
     about_pages = tuple(p for p in static_pages if p.section == "about")
@@ -136,8 +156,14 @@ class BuildFailed(Exception):
 PublishCheck = Callable[[Path, publication.Publication, Config], Iterable[Finding]]
 PUBLISH_CHECKS: tuple[PublishCheck, ...] = (audit.publish_check,)  # 上线前终审 (pipeline/audit.py)
 
-_STAGES = {"pipeline": "读取与审查", "docs_tree": "生成 docs 树", "mkdocs": "渲染网站（mkdocs）", "pagefind": "站内搜索索引（Pagefind）",
-           "publish": "发布前检查与网站清单", "swap": "替换网站目录"}
+_STAGES = {
+    "pipeline": "读取与审查",
+    "docs_tree": "生成 docs 树",
+    "mkdocs": "渲染网站（mkdocs）",
+    "pagefind": "站内搜索索引（Pagefind）",
+    "publish": "发布前检查与网站清单",
+    "swap": "替换网站目录",
+}
 
 
 def markdown_settings(mkdocs_file: Path) -> MarkdownSettings:
@@ -160,7 +186,9 @@ def fail_closed(findings: Iterable[Finding]) -> None:
 def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...] | None = None) -> BuildResult:
     """Build the site under the lock on ``options.work``; ``checks`` replace :data:`PUBLISH_CHECKS`."""
     if options.work.resolve().is_relative_to(options.out.resolve()):
-        raise mkdocs_build.MkdocsError(f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外")
+        raise mkdocs_build.MkdocsError(
+            f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外"
+        )
     with publish.build_lock(options.work, options.wait, options.on_wait):
         return _build(options, config, PUBLISH_CHECKS if checks is None else checks)
 
@@ -174,8 +202,15 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     try:
         progress("pipeline", 0, 0)
         markdown = options.markdown or markdown_settings(options.mkdocs_file)
-        pub = publication.run(options.content, config, upstream_db=options.upstream_db or options.work / "upstream.sqlite", reference=options.as_of,
-                              cache_dir=options.work / "cache", jobs=options.jobs, markdown=markdown)
+        pub = publication.run(
+            options.content,
+            config,
+            upstream_db=options.upstream_db or options.work / "upstream.sqlite",
+            reference=options.as_of,
+            cache_dir=options.work / "cache",
+            jobs=options.jobs,
+            markdown=markdown,
+        )
         fail_closed(pub.findings)
         if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
             numbering.write_ledger(options.content, pub.index_ledger)
@@ -195,7 +230,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         docs_tree.sync(docs_dir, files)
         docs_files = len(files)
         del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
-        engine = mkdocs_build.engine_config(options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict)
+        engine = mkdocs_build.engine_config(
+            options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict
+        )
         engine_file = mkdocs_build.write_engine_config(options.work / "mkdocs.yml", engine)
         timings["docs_tree"] = time.perf_counter() - t1
 
@@ -211,30 +248,48 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             epoch = int(pub.as_of.timestamp()) if pub.as_of else None
             progress("mkdocs", 0, 0)
             previous, previous_site = _previous_site(options)
-            rendered = mkdocs_build.render_pages(engine_file, epoch, on_page=lambda done, total: progress("mkdocs", done, total), site_dir=staging,
-                                                 jobs=options.jobs, previous=previous, previous_site=previous_site)
+            rendered = mkdocs_build.render_pages(
+                engine_file,
+                epoch,
+                on_page=lambda done, total: progress("mkdocs", done, total),
+                site_dir=staging,
+                jobs=options.jobs,
+                previous=previous,
+                previous_site=previous_site,
+            )
             warnings = list(rendered.warnings)
             timings["mkdocs"] = time.perf_counter() - t2
             timings["pages_rendered"] = len(rendered.rendered)
             timings["pages_reused"] = rendered.reused
             if previous is not None and rendered.reused:
                 now = {e.dest for e in rendered.record.pages.values()}
-                changed = tuple(sorted({rendered.record.pages[src].dest for src in rendered.rendered}
-                                       | ({e.dest for e in previous.pages.values()} - now)))
+                changed = tuple(
+                    sorted(
+                        {rendered.record.pages[src].dest for src in rendered.rendered}
+                        | ({e.dest for e in previous.pages.values()} - now)
+                    )
+                )
             shard_marks: dict = {}
             if options.search:
                 t3 = time.perf_counter()
                 stage = "pagefind"
                 progress("pagefind", 0, 0)
-                searched = search_index.index_site(staging, pub.published, config.portal.search_shard_pages,
-                                                   fingerprint=_shard_fingerprint(rendered.record, staging),
-                                                   previous=(previous.extra.get("shards") if previous else None), previous_site=previous_site)
+                searched = search_index.index_site(
+                    staging,
+                    pub.published,
+                    config.portal.search_shard_pages,
+                    fingerprint=_shard_fingerprint(rendered.record, staging),
+                    previous=(previous.extra.get("shards") if previous else None),
+                    previous_site=previous_site,
+                )
                 shard_marks = searched.fingerprints
                 timings["pagefind"] = time.perf_counter() - t3
                 timings["search_bundles_reused"] = searched.reused
             t4 = time.perf_counter()
             stage = "publish"
-            findings = findings + _run_checks(checks, staging, pub, config)  # their warnings are reported like the others
+            findings = findings + _run_checks(
+                checks, staging, pub, config
+            )  # their warnings are reported like the others
             manifest.write(staging, options.sign_key)
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
@@ -242,7 +297,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             record = replace(rendered.record, site=_manifest_digest(staging), extra={"shards": shard_marks})
             how = publish.swap(staging, options.out)
             staging = None
-            record.save(options.work / PAGE_RECORD)  # after the swap: a kill before it leaves a record that matches no site
+            record.save(
+                options.work / PAGE_RECORD
+            )  # after the swap: a kill before it leaves a record that matches no site
             if options.manifest_copy is not None:
                 _copy_manifest(options.out, options.manifest_copy)
             timings["swap"] = time.perf_counter() - t5
@@ -295,10 +352,14 @@ def _shard_fingerprint(record: mkdocs_pages.PageRecord, site: Path) -> Callable[
     def fingerprint(shard: search_index.Shard) -> str:
         if not record.stamp:
             return ""
-        h = hashlib.sha256(json.dumps([options, record.stamp, shard.output_subdir, shard.glob], ensure_ascii=False).encode())
+        h = hashlib.sha256(
+            json.dumps([options, record.stamp, shard.output_subdir, shard.glob], ensure_ascii=False).encode()
+        )
         if shard.glob is None:
             for entry in sorted(record.pages.values(), key=lambda e: e.dest):
-                h.update(json.dumps([entry.dest, entry.source, entry.links], ensure_ascii=False, sort_keys=True).encode())
+                h.update(
+                    json.dumps([entry.dest, entry.source, entry.links], ensure_ascii=False, sort_keys=True).encode()
+                )
             for path in sorted(site.rglob("*.html")):
                 rel = path.relative_to(site).as_posix()
                 if rel not in by_dest:
@@ -316,7 +377,9 @@ def _shard_fingerprint(record: mkdocs_pages.PageRecord, site: Path) -> Callable[
     return fingerprint
 
 
-def _run_checks(checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config) -> tuple[Finding, ...]:
+def _run_checks(
+    checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config
+) -> tuple[Finding, ...]:
     """Every check over the new site; their warnings, or :class:`BuildFailed` on any error."""
     warnings: list[Finding] = []
     for check in checks:

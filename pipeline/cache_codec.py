@@ -132,7 +132,17 @@ def _pack_datetime(value: datetime) -> bytes:
         zone = (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
     else:
         raise TypeError(f"cache_codec cannot store time zone {type(tz).__name__}")
-    parts = (value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, value.fold, zone)
+    parts = (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+        value.fold,
+        zone,
+    )
     return msgpack.packb(parts, use_bin_type=True)
 
 

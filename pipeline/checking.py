@@ -26,12 +26,26 @@ class Checked:
     findings: tuple[Finding, ...]  # items' and static pages' findings
 
 
-def check_content(content: Path, config: Config, *, upstream_db: Path | None, reference: date | None, jobs: int | None = None,
-                  markdown: MarkdownSettings | None = None) -> Checked:
+def check_content(
+    content: Path,
+    config: Config,
+    *,
+    upstream_db: Path | None,
+    reference: date | None,
+    jobs: int | None = None,
+    markdown: MarkdownSettings | None = None,
+) -> Checked:
     """``markdown``: the site's Markdown extensions (mkdocs.yml), with which items and pages
     are rendered to judge what a reader receives; None: this repository's defaults."""
-    pub = publication.run(content, config, upstream_db=upstream_db, reference=reference, jobs=jobs, upstream_read_only=True,
-                          markdown=markdown)
+    pub = publication.run(
+        content,
+        config,
+        upstream_db=upstream_db,
+        reference=reference,
+        jobs=jobs,
+        upstream_read_only=True,
+        markdown=markdown,
+    )
     return Checked(pub, pub.findings)  # static pages and attachments are checked in publication.run
 
 

@@ -28,9 +28,29 @@ from pipeline.progress_bar import build_progress
 from pipeline.search_index import SearchIndexError
 from pipeline.model import KINDS
 
-CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录（items/、pages/ …）")
-DB = click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="上级信息（查重）数据库，默认 .portal/upstream.sqlite（build 为 <work>/upstream.sqlite）；本地文件信息源每次自动读入")
-CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录（portal.yaml、sites.yaml …）")
+CONTENT = click.option(
+    "--content",
+    "content",
+    type=click.Path(path_type=Path),
+    default=Path("content"),
+    show_default=True,
+    help="内容目录（items/、pages/ …）",
+)
+DB = click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="上级信息（查重）数据库，默认 .portal/upstream.sqlite（build 为 <work>/upstream.sqlite）；本地文件信息源每次自动读入",
+)
+CONFIG = click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(path_type=Path),
+    default=Path("site_config"),
+    show_default=True,
+    help="配置目录（portal.yaml、sites.yaml …）",
+)
 
 
 class _Date(click.ParamType):
@@ -66,7 +86,10 @@ class _Year(click.ParamType):
 
 
 AS_OF = click.option(
-    "--as-of", "as_of", default=None, metavar="YYYY-MM-DD|today",
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD|today",
     help="未来日期检查（future-date）的参照日，today 表示今天（门户时区）；不给时取环境变量 SOURCE_DATE_EPOCH，都没有则不做此项检查",
 )
 
@@ -85,7 +108,12 @@ class _Jobs(click.ParamType):
 
 
 JOBS = click.option(
-    "--jobs", "-j", "jobs", type=_Jobs(), default=None, metavar="N",
+    "--jobs",
+    "-j",
+    "jobs",
+    type=_Jobs(),
+    default=None,
+    metavar="N",
     help="并行进程数（逐文件的读取、保密审查、查重指纹；结果与单进程相同），默认每个 CPU 核一个",
 )
 
@@ -102,7 +130,10 @@ def _reference_date(as_of: str | None, config: Config) -> tuple[date | None, str
         except ValueError:
             day = None
         if day is None or not YEARS[0] <= day.year <= YEARS[1]:
-            click.echo(f"参数错误：--as-of “{as_of}” 不是 {YEARS[0]}–{YEARS[1]} 年间的日期，请写成 2026-11-28 或 today", err=True)
+            click.echo(
+                f"参数错误：--as-of “{as_of}” 不是 {YEARS[0]}–{YEARS[1]} 年间的日期，请写成 2026-11-28 或 today",
+                err=True,
+            )
             sys.exit(1)
         return day, "--as-of"
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -112,7 +143,10 @@ def _reference_date(as_of: str | None, config: Config) -> tuple[date | None, str
         except (OverflowError, OSError, ValueError):
             day = None
         if day is None or not YEARS[0] <= day.year <= YEARS[1]:
-            click.echo(f"环境变量 SOURCE_DATE_EPOCH “{epoch[:30]}” 不是合理的时间戳（{YEARS[0]}–{YEARS[1]} 年间的秒数）", err=True)
+            click.echo(
+                f"环境变量 SOURCE_DATE_EPOCH “{epoch[:30]}” 不是合理的时间戳（{YEARS[0]}–{YEARS[1]} 年间的秒数）",
+                err=True,
+            )
             sys.exit(1)
         return day, "SOURCE_DATE_EPOCH"
     return None, ""
@@ -195,12 +229,27 @@ _register_review_commands()
 @CONFIG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--staged", is_flag=True, help="只报告 git 暂存区（git add 过）的文件，供 pre-commit 使用")
-@click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True,
-              help="网站的 mkdocs.yml：按其中的 Markdown 扩展渲染条目后审查（默认文件不存在时用本仓库的默认扩展）")
+@click.option(
+    "--mkdocs",
+    "mkdocs_file",
+    type=click.Path(path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="网站的 mkdocs.yml：按其中的 Markdown 扩展渲染条目后审查（默认文件不存在时用本仓库的默认扩展）",
+)
 @DB
 @AS_OF
 @JOBS
-def check(content: Path, config_dir: Path, fmt: str, staged: bool, mkdocs_file: Path, db: Path | None, as_of: str | None, jobs: int | None) -> None:
+def check(
+    content: Path,
+    config_dir: Path,
+    fmt: str,
+    staged: bool,
+    mkdocs_file: Path,
+    db: Path | None,
+    as_of: str | None,
+    jobs: int | None,
+) -> None:
     """检查全部条目，不生成网站。有需要修改的错误时退出码为 1。
 
     涉密（classified）和依申请公开/不予公开（not-public）的条目按其声明不发布，
@@ -220,8 +269,14 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, mkdocs_file: 
     from pipeline.checking import check_content, must_fix
 
     try:
-        checked = check_content(content, config, upstream_db=db or upstream_mod.DEFAULT_DB, reference=reference, jobs=jobs,
-                                markdown=_markdown_settings(mkdocs_file, required=mkdocs_file != Path("mkdocs.yml")))
+        checked = check_content(
+            content,
+            config,
+            upstream_db=db or upstream_mod.DEFAULT_DB,
+            reference=reference,
+            jobs=jobs,
+            markdown=_markdown_settings(mkdocs_file, required=mkdocs_file != Path("mkdocs.yml")),
+        )
     except publication.HistoryUnavailable as exc:
         click.echo(f"检查失败：{exc}", err=True)
         sys.exit(1)
@@ -233,7 +288,11 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, mkdocs_file: 
     declared = sum(1 for f in findings if f.severity == ERROR and f.rule in DECLARED_RULES)
     warnings = len(findings) - errors - declared
     if fmt == "text":
-        scope = f"暂存的 {len(wanted)} 个内容文件（共 {pub.files} 个条目文件）" if wanted is not None else f"共 {pub.files} 个条目文件"
+        scope = (
+            f"暂存的 {len(wanted)} 个内容文件（共 {pub.files} 个条目文件）"
+            if wanted is not None
+            else f"共 {pub.files} 个条目文件"
+        )
         click.echo(
             f"{scope}：可发布 {len(pub.published)} 条，不发布 {pub.files - len(pub.published)} 条；"
             f"需要修改的错误 {errors} 个，按声明不发布 {declared} 个，警告 {warnings} 个。",
@@ -257,9 +316,19 @@ def check(content: Path, config_dir: Path, fmt: str, staged: bool, mkdocs_file: 
 @click.option("--title", required=True, help="标题")
 @click.option("--kind", type=click.Choice(list(KINDS)), default="信息", show_default=True, help="信息类型")
 @click.option("--author", default=None, help="信息员姓名；默认取 git config user.name")
-@click.option("--date", "date_text", default=None, help="发布日期，例如 2026-03-15 或 \"2026-03-15 09:30\"；默认现在")
+@click.option("--date", "date_text", default=None, help='发布日期，例如 2026-03-15 或 "2026-03-15 09:30"；默认现在')
 @click.option("--slug", default=None, help="文件名中的英文短名（成为网址），例如 foreign-trade-q1；默认由标题生成")
-def new(content: Path, config_dir: Path, site: str, column: str, title: str, kind: str, author: str | None, date_text: str | None, slug: str | None) -> None:
+def new(
+    content: Path,
+    config_dir: Path,
+    site: str,
+    column: str,
+    title: str,
+    kind: str,
+    author: str | None,
+    date_text: str | None,
+    slug: str | None,
+) -> None:
     """新建一条信息：生成带好 front matter 的条目文件并打印其路径。"""
     from datetime import datetime, timezone
 
@@ -268,7 +337,9 @@ def new(content: Path, config_dir: Path, site: str, column: str, title: str, kin
     config = _load_config(config_dir)
     try:
         when = new_item.parse_when(date_text, config, datetime.now(timezone.utc))
-        created = new_item.write(new_item.plan(content, config, site, column, title, kind, author or new_item.git_author(), when, slug))
+        created = new_item.write(
+            new_item.plan(content, config, site, column, title, kind, author or new_item.git_author(), when, slug)
+        )
     except new_item.NewItemError as exc:
         click.echo(f"无法新建条目：{exc}", err=True)
         sys.exit(1)
@@ -283,13 +354,26 @@ def new(content: Path, config_dir: Path, site: str, column: str, title: str, kin
 @click.option("--site", required=True, help="子站 id（site_config/sites.yaml），例如 donghu")
 @click.option("--column", required=True, help="栏目 id（site_config/columns.yaml），例如 news")
 @click.option("--kind", type=click.Choice(list(KINDS)), default="信息", show_default=True, help="信息类型")
-@click.option("--author", default=None, help="信息员姓名；不给时取文档中的“信息员/供稿/撰稿”行，再没有时取 git config user.name")
+@click.option(
+    "--author", default=None, help="信息员姓名；不给时取文档中的“信息员/供稿/撰稿”行，再没有时取 git config user.name"
+)
 @click.option("--dry-run", is_flag=True, help="只显示会导入什么、检查结果如何，不写入任何文件")
 @DB
 @AS_OF
 @JOBS
-def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: str, column: str, kind: str, author: str | None, dry_run: bool,
-            db: Path | None, as_of: str | None, jobs: int | None) -> None:
+def import_(
+    sources: tuple[Path, ...],
+    content: Path,
+    config_dir: Path,
+    site: str,
+    column: str,
+    kind: str,
+    author: str | None,
+    dry_run: bool,
+    db: Path | None,
+    as_of: str | None,
+    jobs: int | None,
+) -> None:
     """从 Word 导入：把 .docx 文档（或文件夹中的全部 .docx）转成条目，并按 portal check 检查。
 
     识别标题、文号、落款单位和日期、信息员（供稿、撰稿）行和附件说明，写入 front matter；
@@ -304,7 +388,9 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
     from pipeline.new_item import git_author
 
     config = _load_config(config_dir)
-    options = word_import.Options(site, column, kind, author, None if author else git_author(), datetime.now(timezone.utc))
+    options = word_import.Options(
+        site, column, kind, author, None if author else git_author(), datetime.now(timezone.utc)
+    )
     try:
         outcomes = word_import.plan(list(sources), content, config, options, jobs)
     except word_import.ImportError_ as exc:
@@ -318,12 +404,24 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
         upstream_db = db or (upstream_mod.DEFAULT_DB if upstream_mod.DEFAULT_DB.exists() else None)
         with tempfile.TemporaryDirectory(prefix="portal-import-") as tmp:
             word_import.stage(outcomes, content, Path(tmp))
-            checked = check_content(Path(tmp), config, upstream_db=upstream_db, reference=reference, jobs=jobs,
-                                    markdown=_markdown_settings(Path("mkdocs.yml"), required=False))
+            checked = check_content(
+                Path(tmp),
+                config,
+                upstream_db=upstream_db,
+                reference=reference,
+                jobs=jobs,
+                markdown=_markdown_settings(Path("mkdocs.yml"), required=False),
+            )
     else:
         outcomes = word_import.write(outcomes)
-        checked = check_content(content, config, upstream_db=db or upstream_mod.DEFAULT_DB, reference=reference, jobs=jobs,
-                                markdown=_markdown_settings(Path("mkdocs.yml"), required=False))
+        checked = check_content(
+            content,
+            config,
+            upstream_db=db or upstream_mod.DEFAULT_DB,
+            reference=reference,
+            jobs=jobs,
+            markdown=_markdown_settings(Path("mkdocs.yml"), required=False),
+        )
     by_item: dict[str, list[Finding]] = {}
     for f in checked.findings:
         by_item.setdefault(f.path, []).append(f)
@@ -337,14 +435,21 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
         if outcome.skipped:
             return "跳过"
         findings = by_item.get(rel(outcome), [])
-        verdict = "有错误" if any(must_fix(f) and f.rule != "unreviewed" for f in findings) else "待审签" if findings and all(
-            f.rule == "unreviewed" or not must_fix(f) for f in findings) else "通过检查"
+        verdict = (
+            "有错误"
+            if any(must_fix(f) and f.rule != "unreviewed" for f in findings)
+            else "待审签"
+            if findings and all(f.rule == "unreviewed" or not must_fix(f) for f in findings)
+            else "通过检查"
+        )
         return ("将导入，" if dry_run else "已导入，") + verdict
 
     rows = [("文件", "条目", "结果")] + [(str(o.source), rel(o), status(o)) for o in outcomes]
     widths = [max(_display_width(row[i]) for row in rows) for i in range(2)]
     for row in rows:
-        click.echo("  ".join(cell + " " * (widths[i] - _display_width(cell)) for i, cell in enumerate(row[:2])) + "  " + row[2])
+        click.echo(
+            "  ".join(cell + " " * (widths[i] - _display_width(cell)) for i, cell in enumerate(row[:2])) + "  " + row[2]
+        )
     errors = refused = waiting = 0
     for o in outcomes:
         findings = by_item.get(rel(o), []) if o.imported else []
@@ -378,9 +483,14 @@ def import_(sources: tuple[Path, ...], content: Path, config_dir: Path, site: st
     skipped = sum(1 for o in outcomes if o.skipped)
     click.echo("")
     verb = "将导入" if dry_run else "已导入"
-    click.echo(f"{len(outcomes)} 个文件：{verb} {imported} 条，未导入 {refused} 个，跳过 {skipped} 个；需要修改的错误 {errors} 个，待审签 {waiting} 条。", err=True)
+    click.echo(
+        f"{len(outcomes)} 个文件：{verb} {imported} 条，未导入 {refused} 个，跳过 {skipped} 个；需要修改的错误 {errors} 个，待审签 {waiting} 条。",
+        err=True,
+    )
     if dry_run:
-        click.echo("试运行（--dry-run）：没有写入任何文件；检查只针对这些新条目本身（不与已有条目比较网址和重复）。", err=True)
+        click.echo(
+            "试运行（--dry-run）：没有写入任何文件；检查只针对这些新条目本身（不与已有条目比较网址和重复）。", err=True
+        )
     elif imported:
         click.echo("下一步：核对条目（删除导入提示注释），请审签人审核并填写 reviewer，再运行 portal check。", err=True)
     sys.exit(1 if errors or refused else 0)
@@ -395,22 +505,62 @@ def _display_width(text: str) -> int:
 @main.command()
 @CONTENT
 @CONFIG
-@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True, help="网站输出目录（新网站先生成在它旁边的临时目录，最后整体替换）")
-@click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="工作目录（docs 树、审查报告，不公开）")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="网站输出目录（新网站先生成在它旁边的临时目录，最后整体替换）",
+)
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=Path(".portal"),
+    show_default=True,
+    help="工作目录（docs 树、审查报告，不公开）",
+)
 @click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
 @click.option("--strict", is_flag=True, help="有需要编辑修改的问题时构建失败（CI 使用）")
 @DB
 @AS_OF
 @JOBS
 @click.option("--no-wait", "no_wait", is_flag=True, help="另一个构建正在使用同一工作目录时不等待，直接退出（退出码 1）")
-@click.option("--sign-key", "sign_key", type=click.Path(path_type=Path), envvar="PORTAL_MANIFEST_KEY", default=None,
-              help="部署签名私钥（ssh-keygen 格式）；给出时用它签名网站清单 portal-manifest.json（也可用环境变量 PORTAL_MANIFEST_KEY）")
-@click.option("--manifest-copy", "manifest_copy", type=click.Path(path_type=Path), default=None,
-              help="把网站清单（及签名）另存一份到这个目录（网站目录之外，供 portal verify --manifest-from 使用）")
-@click.option("--no-incremental", "no_incremental", is_flag=True,
-              help="重新生成每一个页面（默认只重新生成输入有变化的页面，其余沿用上一次发布的网站）")
-def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: Path, strict: bool, db: Path | None, as_of: str | None,
-          jobs: int | None, no_wait: bool, sign_key: Path | None, manifest_copy: Path | None, no_incremental: bool = False) -> None:
+@click.option(
+    "--sign-key",
+    "sign_key",
+    type=click.Path(path_type=Path),
+    envvar="PORTAL_MANIFEST_KEY",
+    default=None,
+    help="部署签名私钥（ssh-keygen 格式）；给出时用它签名网站清单 portal-manifest.json（也可用环境变量 PORTAL_MANIFEST_KEY）",
+)
+@click.option(
+    "--manifest-copy",
+    "manifest_copy",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="把网站清单（及签名）另存一份到这个目录（网站目录之外，供 portal verify --manifest-from 使用）",
+)
+@click.option(
+    "--no-incremental",
+    "no_incremental",
+    is_flag=True,
+    help="重新生成每一个页面（默认只重新生成输入有变化的页面，其余沿用上一次发布的网站）",
+)
+def build(
+    content: Path,
+    config_dir: Path,
+    out: Path,
+    work: Path,
+    mkdocs_file: Path,
+    strict: bool,
+    db: Path | None,
+    as_of: str | None,
+    jobs: int | None,
+    no_wait: bool,
+    sign_key: Path | None,
+    manifest_copy: Path | None,
+    no_incremental: bool = False,
+) -> None:
     """生成门户网站到 site/。审查报告（每个不发布的条目、规则、行号、命中文字）写到 <work>/review.json。
 
     任何一环无法完成工作（保密审查出错、上级信息数据库或索引号台账无法使用……）时构建失败，
@@ -430,9 +580,22 @@ def build(content: Path, config_dir: Path, out: Path, work: Path, mkdocs_file: P
     try:
         with build_progress() as progress:
             options = build_mod.BuildOptions(
-                content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file, strict=strict, upstream_db=db,
-                as_of=reference, progress=progress, jobs=jobs, wait=not no_wait, on_wait=lambda message: click.echo(message, err=True),
-                sign_key=sign_key, manifest_copy=manifest_copy, markdown=markdown, incremental=not no_incremental,
+                content=content,
+                config_dir=config_dir,
+                out=out,
+                work=work,
+                mkdocs_file=mkdocs_file,
+                strict=strict,
+                upstream_db=db,
+                as_of=reference,
+                progress=progress,
+                jobs=jobs,
+                wait=not no_wait,
+                on_wait=lambda message: click.echo(message, err=True),
+                sign_key=sign_key,
+                manifest_copy=manifest_copy,
+                markdown=markdown,
+                incremental=not no_incremental,
             )
             result = build_mod.build(options, config)
     except publish.BuildLocked as exc:
@@ -565,7 +728,11 @@ def upstream_stats(config_dir: Path, db: Path | None) -> None:
 @click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--cms", is_flag=True, help="同时在 /admin/ 提供网页编辑器（Decap CMS，本地后端直接写 content/；需先 make cms-deps）")
+@click.option(
+    "--cms",
+    is_flag=True,
+    help="同时在 /admin/ 提供网页编辑器（Decap CMS，本地后端直接写 content/；需先 make cms-deps）",
+)
 def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool) -> None:
     """本地实时预览：内容、配置或主题改动后自动重建并刷新浏览器。"""
     from pipeline.serve import serve as run_server
@@ -576,9 +743,16 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
 @main.command("cms-config")
 @CONTENT
 @CONFIG
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="写到此文件（例如 admin/config.yml）；默认打印")
-@click.option("--admin", "admin_dir", type=click.Path(path_type=Path), default=None,
-              help="生成完整的编辑器目录（index.html、config.yml、portal-cms.js、decap/），放到内网静态服务器上；不能在网站输出目录里")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="写到此文件（例如 admin/config.yml）；默认打印"
+)
+@click.option(
+    "--admin",
+    "admin_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="生成完整的编辑器目录（index.html、config.yml、portal-cms.js、decap/），放到内网静态服务器上；不能在网站输出目录里",
+)
 def cms_config(content: Path, config_dir: Path, out: Path | None, admin_dir: Path | None) -> None:
     """由 site_config/ 生成网页编辑器（Decap CMS）的 config.yml：每个子站一个集合，栏目等为下拉选项。
 
@@ -610,7 +784,9 @@ def cms_config(content: Path, config_dir: Path, out: Path | None, admin_dir: Pat
     click.echo(f"已生成 {out}（{len(config.sites)} 个子站）", err=True)
 
 
-STATS_AS_OF = click.option("--as-of", "as_of", type=_Date(), default=None, help="统计日 YYYY-MM-DD，默认为最新一条信息的发布日期")
+STATS_AS_OF = click.option(
+    "--as-of", "as_of", type=_Date(), default=None, help="统计日 YYYY-MM-DD，默认为最新一条信息的发布日期"
+)
 
 
 def _as_of(pub, config: Config, given) -> "date":
@@ -657,10 +833,28 @@ def _stats_csv(figures) -> None:
     import csv
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["kind", "id", "name", "count", "rank"] + [f"q{q}" for q in range(1, 5)] + [f"m{m}" for m in range(1, 13)] + ["quota", "completion", "score"])
+    writer.writerow(
+        ["kind", "id", "name", "count", "rank"]
+        + [f"q{q}" for q in range(1, 5)]
+        + [f"m{m}" for m in range(1, 13)]
+        + ["quota", "completion", "score"]
+    )
     for g in figures.groups:
         for s in g.sites:
-            writer.writerow([g.kind, s.site.id, s.site.name, s.count, s.rank, *s.quarters, *s.months, s.quota.yearly, s.quota.completion, s.score.total])
+            writer.writerow(
+                [
+                    g.kind,
+                    s.site.id,
+                    s.site.name,
+                    s.count,
+                    s.rank,
+                    *s.quarters,
+                    *s.months,
+                    s.quota.yearly,
+                    s.quota.completion,
+                    s.score.total,
+                ]
+            )
         writer.writerow([g.kind, "total", "合计", g.total, None, *g.quarter_totals, *g.month_totals, None, None, None])
     for name, count in figures.channels:
         writer.writerow(["渠道", name, name, count] + [None] * 20)
@@ -675,12 +869,33 @@ def _stats_table(figures) -> None:
     console.print(f"{figures.year} 年信息量统计（统计日 {figures.as_of.isoformat()}，相同信息计 1 条）")
     for g in figures.groups:
         table = Table(title=g.kind, title_justify="left")
-        for col in ("单位", "条数", "排名", "一季度", "二季度", "三季度", "四季度", "全年任务", "完成率", "进度", "得分"):
+        for col in (
+            "单位",
+            "条数",
+            "排名",
+            "一季度",
+            "二季度",
+            "三季度",
+            "四季度",
+            "全年任务",
+            "完成率",
+            "进度",
+            "得分",
+        ):
             table.add_column(col, justify="left" if col in ("单位", "进度") else "right", no_wrap=True)
         for s in g.sites:
             completion = f"{s.quota.completion * 100:.1f}%" if s.quota.completion is not None else ""
             score = "待核" if s.score.total is None else str(s.score.total)
-            table.add_row(s.site.name, str(s.count), str(s.rank or ""), *map(str, s.quarters), str(s.quota.yearly or ""), completion, "落后" if s.quota.behind else "", score)
+            table.add_row(
+                s.site.name,
+                str(s.count),
+                str(s.rank or ""),
+                *map(str, s.quarters),
+                str(s.quota.yearly or ""),
+                completion,
+                "落后" if s.quota.behind else "",
+                score,
+            )
         table.add_row("合计", str(g.total), "", *map(str, g.quarter_totals), "", "", "", "")
         console.print(table)
     channels = Table(title="分渠道", title_justify="left")
@@ -697,7 +912,13 @@ def _stats_table(figures) -> None:
 @CONFIG
 @DB
 @STATS_AS_OF
-@click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="报告写到这里（health.json、health.md），不进入 site/")
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=Path(".portal"),
+    show_default=True,
+    help="报告写到这里（health.json、health.md），不进入 site/",
+)
 def health(content: Path, config_dir: Path, db: Path | None, as_of, work: Path) -> None:
     """栏目更新检查：不更新栏目、空白栏目、首页更新、单项否决。"""
     from pipeline import health as health_mod
@@ -746,9 +967,13 @@ def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
 @CONTENT
 @CONFIG
 @DB
-@click.option("--year", type=_Year(), required=True, help="报告年度，例如 2025（数据在 content/disclosure/<年度>.yaml）")
+@click.option(
+    "--year", type=_Year(), required=True, help="报告年度，例如 2025（数据在 content/disclosure/<年度>.yaml）"
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--strict", is_flag=True, help="有核对错误（勾稽关系、合计、办理结果代码、申请编号、上年结转）时退出码为 1")
+@click.option(
+    "--strict", is_flag=True, help="有核对错误（勾稽关系、合计、办理结果代码、申请编号、上年结转）时退出码为 1"
+)
 def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt: str, strict: bool) -> None:
     """政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）：打印 Markdown 或 JSON，并核对表格。"""
     from pipeline import report as report_mod
@@ -759,7 +984,9 @@ def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt:
     for f in findings:
         click.echo(f.text(), err=True)
     if rep is None:
-        click.echo(f"无法生成 {year} 年度报告，请检查 {content / report_mod.DISCLOSURE_DIR / f'{year}.yaml'}。", err=True)
+        click.echo(
+            f"无法生成 {year} 年度报告，请检查 {content / report_mod.DISCLOSURE_DIR / f'{year}.yaml'}。", err=True
+        )
         sys.exit(1)
     click.echo(report_mod.to_json(rep) if fmt == "json" else report_mod.to_markdown(rep), nl=False)
     errors = [f for f in findings if f.severity == ERROR]
@@ -773,7 +1000,13 @@ def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt:
 @click.argument("site", type=click.Path(path_type=Path))
 @CONTENT
 @CONFIG
-@click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True, help="工作目录（缓存；查重数据库默认在此）")
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=Path(".portal"),
+    show_default=True,
+    help="工作目录（缓存；查重数据库默认在此）",
+)
 @DB
 @JOBS
 def audit_cmd(site: Path, content: Path, config_dir: Path, work: Path, db: Path | None, jobs: int | None) -> None:
@@ -793,8 +1026,14 @@ def audit_cmd(site: Path, content: Path, config_dir: Path, work: Path, db: Path 
         click.echo(f"参数错误：内容目录 {content} 不存在（未发布条目从这里审查得出）", err=True)
         sys.exit(1)
     try:
-        pub = publication.run(content, config, upstream_db=db or work / "upstream.sqlite", cache_dir=work / "cache", jobs=jobs,
-                              upstream_read_only=True)
+        pub = publication.run(
+            content,
+            config,
+            upstream_db=db or work / "upstream.sqlite",
+            cache_dir=work / "cache",
+            jobs=jobs,
+            upstream_read_only=True,
+        )
         failed = infrastructure_failures(pub.findings)
         if failed:
             for f in failed:
@@ -813,16 +1052,35 @@ def audit_cmd(site: Path, content: Path, config_dir: Path, work: Path, db: Path 
 
 @main.command("verify")
 @click.argument("target")
-@click.option("--allowed-signers", type=click.Path(path_type=Path), default=None,
-              help="允许的部署签名者文件（ssh-keygen 的 allowed_signers 格式）；给出时先验证清单签名，签名不符即失败")
-@click.option("--manifest-from", type=click.Path(path_type=Path), default=None,
-              help="从这个可信目录读取清单（默认读取被检查网站根目录中的 portal-manifest.json）")
-@click.option("--restore", "trusted", type=click.Path(path_type=Path), default=None,
-              help="发现差异时，从这个可信副本（构建输出）恢复被改动和缺失的文件，并删除多出的文件")
+@click.option(
+    "--allowed-signers",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="允许的部署签名者文件（ssh-keygen 的 allowed_signers 格式）；给出时先验证清单签名，签名不符即失败",
+)
+@click.option(
+    "--manifest-from",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="从这个可信目录读取清单（默认读取被检查网站根目录中的 portal-manifest.json）",
+)
+@click.option(
+    "--restore",
+    "trusted",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="发现差异时，从这个可信副本（构建输出）恢复被改动和缺失的文件，并删除多出的文件",
+)
 @click.option("--sample", type=click.IntRange(min=1), default=None, help="按网址检查时只抽查这么多个文件（默认全部）")
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="按网址检查时的并发请求数")
-def verify_cmd(target: str, allowed_signers: Path | None, manifest_from: Path | None, trusted: Path | None,
-               sample: int | None, workers: int) -> None:
+def verify_cmd(
+    target: str,
+    allowed_signers: Path | None,
+    manifest_from: Path | None,
+    trusted: Path | None,
+    sample: int | None,
+    workers: int,
+) -> None:
     """防篡改：对照构建时生成的网站清单（portal-manifest.json）检查已部署的网站。
 
     TARGET 是网站根目录（可由 cron 定时运行）或网址（http://…，抽查或全部下载比对）。
@@ -844,14 +1102,20 @@ def verify_cmd(target: str, allowed_signers: Path | None, manifest_from: Path | 
     except manifest.ManifestError as exc:
         click.echo(f"网站清单错误：{exc}", err=True)
         sys.exit(1)
-    click.echo(f"清单签名有效（签名者 {signer}）。" if signer else "未验证清单签名（加 --allowed-signers 验证）。", err=True)
+    click.echo(
+        f"清单签名有效（签名者 {signer}）。" if signer else "未验证清单签名（加 --allowed-signers 验证）。", err=True
+    )
     for label, paths in (("被改动", difference.modified), ("缺失", difference.missing), ("多出", difference.extra)):
         for rel in paths:
             click.echo(f"{label}：{rel}")
     for rel, reason in difference.unreachable:
         click.echo(f"无法取得：{rel}（{reason}）")
-    summary = (f"检查 {difference.checked} 个文件：被改动 {len(difference.modified)} 个，缺失 {len(difference.missing)} 个，"
-               f"多出 {len(difference.extra)} 个" + (f"，无法取得 {len(difference.unreachable)} 个" if difference.unreachable else "") + "。")
+    summary = (
+        f"检查 {difference.checked} 个文件：被改动 {len(difference.modified)} 个，缺失 {len(difference.missing)} 个，"
+        f"多出 {len(difference.extra)} 个"
+        + (f"，无法取得 {len(difference.unreachable)} 个" if difference.unreachable else "")
+        + "。"
+    )
     click.echo(summary, err=True)
     if difference.clean:
         return

@@ -11,8 +11,17 @@ from pathlib import Path
 
 import click
 
-CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录")
-CONFIG = click.option("--config", "config_dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True, help="配置目录")
+CONTENT = click.option(
+    "--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录"
+)
+CONFIG = click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(path_type=Path),
+    default=Path("site_config"),
+    show_default=True,
+    help="配置目录",
+)
 
 
 @click.command("approve")
@@ -35,12 +44,20 @@ def approve_cmd(content: Path, config_dir: Path, items: tuple[Path, ...]) -> Non
         sys.exit(1)
     for rel in done.added_reviewer:
         click.echo(f"已写入 reviewer: {done.reviewer}（{rel}）", err=True)
-    click.echo(f"{done.reviewer} 已审签 {len(done.items)} 条信息，签名提交 {done.sha[:10]}。推送（git push）后发布。", err=True)
+    click.echo(
+        f"{done.reviewer} 已审签 {len(done.items)} 条信息，签名提交 {done.sha[:10]}。推送（git push）后发布。", err=True
+    )
 
 
 @click.command("codeowners")
 @CONFIG
-@click.option("--out", type=click.Path(path_type=Path), default=Path("CODEOWNERS"), show_default=True, help="写到哪里（GitHub 也认 .github/CODEOWNERS）")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("CODEOWNERS"),
+    show_default=True,
+    help="写到哪里（GitHub 也认 .github/CODEOWNERS）",
+)
 @click.option("--content-prefix", default="content/", show_default=True, help="内容目录在仓库中的路径")
 def codeowners_cmd(config_dir: Path, out: Path, content_prefix: str) -> None:
     """依据 reviewers.yaml 生成 CODEOWNERS：代码托管平台合并前即要求该子站审签人批准。"""

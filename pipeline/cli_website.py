@@ -15,8 +15,14 @@ import click
 from pipeline.cli import CONFIG, CONTENT, DB, JOBS, _checked_publication, _load_config, _Year
 from pipeline.findings import ERROR
 
-TRAFFIC_DB = click.option("--traffic-db", "traffic_db", type=click.Path(path_type=Path), default=Path(".portal") / "traffic.sqlite", show_default=True,
-                          help="访问日志统计库（portal traffic ingest 写入）")
+TRAFFIC_DB = click.option(
+    "--traffic-db",
+    "traffic_db",
+    type=click.Path(path_type=Path),
+    default=Path(".portal") / "traffic.sqlite",
+    show_default=True,
+    help="访问日志统计库（portal traffic ingest 写入）",
+)
 
 
 def traffic_year(path: Path, year: int):
@@ -31,7 +37,9 @@ def traffic_year(path: Path, year: int):
 @CONFIG
 @DB
 @TRAFFIC_DB
-@click.option("--year", type=_Year(), required=True, help="报表年度，例如 2025（数据在 content/website-report/<年度>.yaml）")
+@click.option(
+    "--year", type=_Year(), required=True, help="报表年度，例如 2025（数据在 content/website-report/<年度>.yaml）"
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), default="md", show_default=True)
 def website_report_cmd(content: Path, config_dir: Path, db: Path | None, traffic_db: Path, year: int, fmt: str) -> None:
     """政府网站工作年度报表（国办函〔2018〕12号）：每一行及其来源（配置、门户统计、访问日志、数据文件）。
@@ -53,7 +61,10 @@ def website_report_cmd(content: Path, config_dir: Path, db: Path | None, traffic
         click.echo(f.text(), err=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
-        click.echo(f"{year} 年度网站工作年度报表有 {len(errors)} 个错误（缺少或填错的行），请修改 {content / website_report.DATA_DIR / f'{year}.yaml'}。", err=True)
+        click.echo(
+            f"{year} 年度网站工作年度报表有 {len(errors)} 个错误（缺少或填错的行），请修改 {content / website_report.DATA_DIR / f'{year}.yaml'}。",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -89,7 +100,9 @@ def traffic_ingest(config_dir: Path, traffic_db: Path, jobs: int | None, logs: t
             click.echo(f"{f.path}：读入 {f.lines} 行，无法解析 {f.bad} 行{note}")
             for line_no, text in f.samples:
                 click.echo(f"  第 {line_no} 行无法解析：{text}", err=True)
-    click.echo(f"统计库 {traffic_db}；本次结算 {report.closed_days} 天（其访客摘要与当日随机盐已删除，只保留人数）。", err=True)
+    click.echo(
+        f"统计库 {traffic_db}；本次结算 {report.closed_days} 天（其访客摘要与当日随机盐已删除，只保留人数）。", err=True
+    )
     sys.exit(1 if report.errors else 0)
 
 
@@ -111,7 +124,15 @@ def traffic_stats(traffic_db: Path, year: int | None) -> None:
         sys.exit(1)
     click.echo("月份\t天数\t网页浏览量\t独立访客\t资源文件\t订阅源\t爬虫和监测\t错误(4xx/5xx)\t其他")
     for m in months:
-        click.echo(f"{m.month}\t{m.days}\t{m.page_views}\t{m.visitors}\t{m.assets}\t{m.feeds}\t{m.bots}\t{m.errors}\t{m.other}")
-    totals = [sum(getattr(m, k) for m in months) for k in ("days", "page_views", "visitors", "assets", "feeds", "bots", "errors", "other")]
+        click.echo(
+            f"{m.month}\t{m.days}\t{m.page_views}\t{m.visitors}\t{m.assets}\t{m.feeds}\t{m.bots}\t{m.errors}\t{m.other}"
+        )
+    totals = [
+        sum(getattr(m, k) for m in months)
+        for k in ("days", "page_views", "visitors", "assets", "feeds", "bots", "errors", "other")
+    ]
     click.echo("合计\t" + "\t".join(str(v) for v in totals))
-    click.echo(f"已读入 {files} 个日志文件，共 {lines} 行，其中无法解析 {bad} 行。独立访客为每日独立访客之和（每天单独去重）。", err=True)
+    click.echo(
+        f"已读入 {files} 个日志文件，共 {lines} 行，其中无法解析 {bad} 行。独立访客为每日独立访客之和（每天单独去重）。",
+        err=True,
+    )

@@ -58,7 +58,9 @@ class CmsSettings:
     branch: str = "main"  # the branch the site is built from
     base_url: str = ""  # the git host (self-hosted GitLab/Gitea) or the OAuth server (GitHub)
     app_id: str = ""  # OAuth application id (GitLab, Gitea)
-    review_branch: str = "cms"  # Gitea only: Decap has no editorial workflow there; it commits here, merged by pull request
+    review_branch: str = (
+        "cms"  # Gitea only: Decap has no editorial workflow there; it commits here, merged by pull request
+    )
     channels: tuple[str, ...] = DEFAULT_CHANNELS
     topics: tuple[str, ...] = ()  # 主题分类; empty: free text
     genres: tuple[str, ...] = ()  # 体裁分类; empty: free text
@@ -89,7 +91,9 @@ def parse_settings(path: Path, data: Any) -> CmsSettings:
     if settings.base_url and urlsplit(settings.base_url).scheme not in ("http", "https"):
         raise ConfigError(path, f"cms：base_url 应为 https:// 开头的网址，现为 {settings.base_url!r}")
     if settings.backend == "gitea" and settings.review_branch == settings.branch:
-        raise ConfigError(path, "cms：Gitea 上编辑器没有审核流程，review_branch 不能是发布用的 branch（否则未经审签直接上线）")
+        raise ConfigError(
+            path, "cms：Gitea 上编辑器没有审核流程，review_branch 不能是发布用的 branch（否则未经审签直接上线）"
+        )
     if not settings.channels:
         raise ConfigError(path, "cms：channels 不能为空（至少有 网站）")
     return settings
@@ -102,7 +106,14 @@ def _options(values: tuple[str, ...]) -> list[str]:
 def _choice(name: str, label: str, values: tuple[str, ...], hint: str) -> dict:
     """A select of ``values`` when the configuration lists any, else free text."""
     if values:
-        return {"name": name, "label": label, "widget": "select", "options": _options(values), "required": False, "hint": hint}
+        return {
+            "name": name,
+            "label": label,
+            "widget": "select",
+            "options": _options(values),
+            "required": False,
+            "hint": hint,
+        }
     return {"name": name, "label": label, "widget": "string", "required": False, "hint": hint}
 
 
@@ -118,32 +129,92 @@ def fields_for(config: Config, site_id: str) -> list[dict]:
 
     fields: list[dict] = [
         {"name": "title", "label": "标题", "widget": "string", "required": need("title")},
-        {"name": "date", "label": "发布日期", "widget": "datetime", "required": need("date"), "format": DATE_FORMAT,
-         "date_format": "YYYY-MM-DD", "time_format": "HH:mm", "picker_utc": False, "hint": "北京时间；正式发布时改为发布当天"},
+        {
+            "name": "date",
+            "label": "发布日期",
+            "widget": "datetime",
+            "required": need("date"),
+            "format": DATE_FORMAT,
+            "date_format": "YYYY-MM-DD",
+            "time_format": "HH:mm",
+            "picker_utc": False,
+            "hint": "北京时间；正式发布时改为发布当天",
+        },
         {"name": "site", "label": "子站", "widget": "hidden", "default": site.id, "required": need("site")},
-        {"name": "column", "label": "栏目", "widget": "select", "required": need("column"),
-         "options": [{"label": config.column_by_id[c].name, "value": c} for c in site.columns]},
+        {
+            "name": "column",
+            "label": "栏目",
+            "widget": "select",
+            "required": need("column"),
+            "options": [{"label": config.column_by_id[c].name, "value": c} for c in site.columns],
+        },
         {"name": "author", "label": "信息员", "widget": "string", "required": need("author")},
-        {"name": "kind", "label": "信息类型", "widget": "select", "options": list(KINDS), "default": "信息", "required": False,
-         "hint": "调研不少于 3000 字"},
-        {"name": "reviewer", "label": "审签人", "widget": "string", "required": False,
-         "hint": "审签领导审核后填写；没有审签人的条目不会发布" + (f"。本子站的审签人：{'、'.join(reviewers)}" if reviewers else "")},
-        {"name": "disclosure", "label": "公开方式", "widget": "select", "options": list(DISCLOSURES), "default": DISCLOSURES[0],
-         "required": False},
-        {"name": "classified", "label": "涉密", "widget": "boolean", "default": False, "required": False,
-         "hint": "涉密信息永不发布"},
-        {"name": "channels", "label": "发布渠道", "widget": "select", "multiple": True, "options": _options(settings.channels),
-         "default": [settings.channels[0]], "required": False, "hint": "同时发布的渠道；多个渠道只计 1 条"},
-        {"name": "doc_number", "label": "文号", "widget": "string", "required": False, "hint": "例如 江商发〔2026〕1号"},
+        {
+            "name": "kind",
+            "label": "信息类型",
+            "widget": "select",
+            "options": list(KINDS),
+            "default": "信息",
+            "required": False,
+            "hint": "调研不少于 3000 字",
+        },
+        {
+            "name": "reviewer",
+            "label": "审签人",
+            "widget": "string",
+            "required": False,
+            "hint": "审签领导审核后填写；没有审签人的条目不会发布"
+            + (f"。本子站的审签人：{'、'.join(reviewers)}" if reviewers else ""),
+        },
+        {
+            "name": "disclosure",
+            "label": "公开方式",
+            "widget": "select",
+            "options": list(DISCLOSURES),
+            "default": DISCLOSURES[0],
+            "required": False,
+        },
+        {
+            "name": "classified",
+            "label": "涉密",
+            "widget": "boolean",
+            "default": False,
+            "required": False,
+            "hint": "涉密信息永不发布",
+        },
+        {
+            "name": "channels",
+            "label": "发布渠道",
+            "widget": "select",
+            "multiple": True,
+            "options": _options(settings.channels),
+            "default": [settings.channels[0]],
+            "required": False,
+            "hint": "同时发布的渠道；多个渠道只计 1 条",
+        },
+        {
+            "name": "doc_number",
+            "label": "文号",
+            "widget": "string",
+            "required": False,
+            "hint": "例如 江商发〔2026〕1号",
+        },
         _choice("topic", "主题分类", settings.topics, "主题分类"),
         _choice("genre", "体裁分类", settings.genres, "体裁分类"),
         {"name": "summary", "label": "内容概述", "widget": "text", "required": False},
         {"name": "tags", "label": "关键词", "widget": "list", "required": False, "default": []},
-        {"name": "attachments", "label": "附件", "widget": "list", "required": False, "default": [], "summary": "{{fields.name}}",
-         "fields": [
-             {"name": "name", "label": "显示名", "widget": "string", "required": True},
-             {"name": "file", "label": "文件", "widget": "file", "required": True, "choose_url": False},
-         ]},
+        {
+            "name": "attachments",
+            "label": "附件",
+            "widget": "list",
+            "required": False,
+            "default": [],
+            "summary": "{{fields.name}}",
+            "fields": [
+                {"name": "name", "label": "显示名", "widget": "string", "required": True},
+                {"name": "file", "label": "文件", "widget": "file", "required": True, "choose_url": False},
+            ],
+        },
         {"name": "body", "label": "正文", "widget": "markdown", "required": True, "hint": "每条不少于 200 字"},
     ]
     unknown = {f["name"] for f in fields} - set(KNOWN_KEYS) - {"body"}
@@ -170,25 +241,27 @@ def decap_config(config: Config, content: str = "content", *, local: bool = Fals
     out["slug"] = {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"}
     collections = []
     for site in config.sites:
-        collections.append({
-            "name": site.id,
-            "label": site.name,
-            "label_singular": "信息",
-            "description": f"{site.name}（{site.kind}）的信息条目：content/items/{site.id}/",
-            "folder": f"{content}/items/{site.id}",
-            "path": PATH_TEMPLATE,
-            "slug": SLUG_TEMPLATE,
-            "extension": "md",
-            # with a nested ``path`` Decap would put uploads beside the entry; /… is from the repository root
-            "media_folder": f"/{content}/files",
-            "public_folder": "files",
-            "format": FORMAT,
-            "create": True,
-            "delete": False,
-            "summary": "{{date | date('YYYY-MM-DD')}} {{title}}",
-            "sortable_fields": ["date", "title", "column"],
-            "fields": fields_for(config, site.id),
-        })
+        collections.append(
+            {
+                "name": site.id,
+                "label": site.name,
+                "label_singular": "信息",
+                "description": f"{site.name}（{site.kind}）的信息条目：content/items/{site.id}/",
+                "folder": f"{content}/items/{site.id}",
+                "path": PATH_TEMPLATE,
+                "slug": SLUG_TEMPLATE,
+                "extension": "md",
+                # with a nested ``path`` Decap would put uploads beside the entry; /… is from the repository root
+                "media_folder": f"/{content}/files",
+                "public_folder": "files",
+                "format": FORMAT,
+                "create": True,
+                "delete": False,
+                "summary": "{{date | date('YYYY-MM-DD')}} {{title}}",
+                "sortable_fields": ["date", "title", "column"],
+                "fields": fields_for(config, site.id),
+            }
+        )
     out["collections"] = collections
     return out
 
@@ -196,7 +269,10 @@ def decap_config(config: Config, content: str = "content", *, local: bool = Fals
 def backend(settings: CmsSettings) -> dict:
     """The ``backend`` section for the production git host."""
     if not settings.backend:
-        raise ConfigError("portal.yaml", "没有设置网页编辑器的 git 托管平台：在 portal.yaml 的 cms 中填写 backend（github | gitlab | gitea）和 repo")
+        raise ConfigError(
+            "portal.yaml",
+            "没有设置网页编辑器的 git 托管平台：在 portal.yaml 的 cms 中填写 backend（github | gitlab | gitea）和 repo",
+        )
     base = settings.base_url.rstrip("/")
     out: dict[str, Any] = {"name": settings.backend, "repo": settings.repo, "branch": settings.branch}
     if settings.backend == "github":
@@ -218,8 +294,10 @@ def config_text(config: Config, content: str = "content", *, local: bool = False
     data = decap_config(config, content, local=local)
     if local:
         data["backend"]["proxy_url"] = proxy_url
-    head = ("# 由 portal cms-config 从 site_config/ 生成，请勿手改：改 site_config/ 后重新生成。\n"
-            "# 网页编辑器（Decap CMS）的配置；portal serve --cms 另行生成本地用的配置。\n")
+    head = (
+        "# 由 portal cms-config 从 site_config/ 生成，请勿手改：改 site_config/ 后重新生成。\n"
+        "# 网页编辑器（Decap CMS）的配置；portal serve --cms 另行生成本地用的配置。\n"
+    )
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200)
 
 
@@ -287,15 +365,34 @@ def write_admin(config: Config, config_yml: str, target: Path, cms_dir: Path | N
 # §3: the same checks where editors are
 
 
-FIELD_ORDER = ("title", "date", "site", "column", "author", "kind", "reviewer", "disclosure", "classified", "channels",
-               "doc_number", "topic", "genre", "summary", "tags", "attachments")
+FIELD_ORDER = (
+    "title",
+    "date",
+    "site",
+    "column",
+    "author",
+    "kind",
+    "reviewer",
+    "disclosure",
+    "classified",
+    "channels",
+    "doc_number",
+    "topic",
+    "genre",
+    "summary",
+    "tags",
+    "attachments",
+)
 
 
 def draft_text(data: dict) -> str:
     """An editor's unsaved entry (the CMS's field values) as an item file."""
     order = {name: n for n, name in enumerate(FIELD_ORDER)}  # the editor writes keys in its field order: same lines
-    meta = {k: data[k] for k in sorted(data, key=lambda k: (order.get(k, len(order)), str(k)))
-            if k != "body" and data[k] not in (None, "", [], {})}
+    meta = {
+        k: data[k]
+        for k in sorted(data, key=lambda k: (order.get(k, len(order)), str(k)))
+        if k != "body" and data[k] not in (None, "", [], {})
+    }
     body = data.get("body") or ""
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000) if meta else ""
     return f"---\n{head}---\n{body if isinstance(body, str) else ''}\n"
@@ -313,8 +410,15 @@ def draft_path(config: Config, site: str, data: dict, slug: str | None) -> str:
     return f"items/{site}/{year}/{name}.md"
 
 
-def check_draft(content: Path, config: Config, site: str, data: dict, slug: str | None = None,
-                upstream_db: Path | None = None, markdown=None) -> tuple[str, list[dict]]:
+def check_draft(
+    content: Path,
+    config: Config,
+    site: str,
+    data: dict,
+    slug: str | None = None,
+    upstream_db: Path | None = None,
+    markdown=None,
+) -> tuple[str, list[dict]]:
     """``portal check`` on one unsaved entry, alone in a scratch content folder (attachments
     are looked up in the real ``content/files/``).  Returns its path and its findings as
     ``portal check --format json`` prints them.  Checks across items (duplicates among the

@@ -76,19 +76,35 @@ class Editor:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def start(cls, content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int,
-              cms_dir: Path | None = None) -> "Editor":
+    def start(
+        cls,
+        content: Path,
+        config_dir: Path,
+        work: Path,
+        mkdocs_file: Path,
+        host: str,
+        port: int,
+        cms_dir: Path | None = None,
+    ) -> "Editor":
         cms_dir = Path(os.environ.get("PORTAL_CMS_DIR") or cms_dir or CMS_DIR)
         modules = cms_dir / "node_modules"
         dist = modules / "decap-cms" / "dist"
         server_js = modules / "decap-server" / "dist" / "index.js"
-        if not (dist / "decap-cms.js").is_file() or not server_js.is_file() or not (modules / "yaml" / "browser" / "dist" / "index.js").is_file():
+        if (
+            not (dist / "decap-cms.js").is_file()
+            or not server_js.is_file()
+            or not (modules / "yaml" / "browser" / "dist" / "index.js").is_file()
+        ):
             raise EditorError(f"没有安装 Decap CMS（{modules}）。请运行 make cms-deps（需要 npm）")
         node = shutil.which("node") or shutil.which("nodejs")
         if not node:
-            raise EditorError("没有 node，无法运行编辑器的本地后端 decap-server。请安装 nodejs（apt-get install -y nodejs）")
+            raise EditorError(
+                "没有 node，无法运行编辑器的本地后端 decap-server。请安装 nodejs（apt-get install -y nodejs）"
+            )
         if host not in ("127.0.0.1", "localhost", "::1"):
-            raise EditorError(f"网页编辑器的本地后端不需要登录、可直接改写 content/，只能在本机地址上提供（--host 127.0.0.1），不能用 {host}")
+            raise EditorError(
+                f"网页编辑器的本地后端不需要登录、可直接改写 content/，只能在本机地址上提供（--host 127.0.0.1），不能用 {host}"
+            )
         try:
             config = load_config(config_dir)
         except ConfigError as exc:
@@ -97,14 +113,35 @@ class Editor:
         backend_port = _free_port("127.0.0.1")
         backend_url = f"http://127.0.0.1:{backend_port}/api/v1"
         origin = f"http://{'[::1]' if host == '::1' else host}:{port}"  # the address serve prints: the only one allowed to write
-        editor = cls(content=content, config_dir=config_dir, work=work, mkdocs_file=mkdocs_file, origin=origin, dist=dist,
-                     config_yml=config_text(config, content.resolve().name, local=True, proxy_url=backend_url),
-                     index_html=admin_html(config), backend_url=backend_url)
-        env = {**os.environ, "PORT": str(backend_port), "BIND_HOST": "127.0.0.1", "MODE": "fs",
-               "GIT_REPO_DIRECTORY": str(root), "ORIGIN": origin, "LOG_LEVEL": "warn"}
-        editor.process = subprocess.Popen([node, str(server_js)], cwd=str(work if work.is_dir() else root), env=env,
-                                          stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr,
-                                          preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        editor = cls(
+            content=content,
+            config_dir=config_dir,
+            work=work,
+            mkdocs_file=mkdocs_file,
+            origin=origin,
+            dist=dist,
+            config_yml=config_text(config, content.resolve().name, local=True, proxy_url=backend_url),
+            index_html=admin_html(config),
+            backend_url=backend_url,
+        )
+        env = {
+            **os.environ,
+            "PORT": str(backend_port),
+            "BIND_HOST": "127.0.0.1",
+            "MODE": "fs",
+            "GIT_REPO_DIRECTORY": str(root),
+            "ORIGIN": origin,
+            "LOG_LEVEL": "warn",
+        }
+        editor.process = subprocess.Popen(
+            [node, str(server_js)],
+            cwd=str(work if work.is_dir() else root),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sys.stderr,
+            stderr=sys.stderr,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if editor.process.poll() is not None:
@@ -124,7 +161,9 @@ class Editor:
     def fresh_config(self) -> str:
         """config.yml from ``site_config/`` as it is now (a column added while serving shows on reload)."""
         try:
-            self.config_yml = config_text(load_config(self.config_dir), self.content.resolve().name, local=True, proxy_url=self.backend_url)
+            self.config_yml = config_text(
+                load_config(self.config_dir), self.content.resolve().name, local=True, proxy_url=self.backend_url
+            )
             return self.config_yml
         except ConfigError:
             return self.config_yml  # the last good one; the preview build reports the configuration error
@@ -139,16 +178,22 @@ class Editor:
                 process.kill()
                 process.wait(timeout=10)
 
-    def save_status(self, findings: Iterable[Finding], build_error: str, published: list[str] | None = None,
-                    started: float = 0.0) -> None:
+    def save_status(
+        self, findings: Iterable[Finding], build_error: str, published: list[str] | None = None, started: float = 0.0
+    ) -> None:
         """The findings of the last preview build, by file (what ``/admin/check`` calls ``saved``);
         ``started``: when that build began reading ``content/``."""
         by_path: dict[str, list[dict]] = {}
         for f in findings:
             by_path.setdefault(f.path, []).append(f.to_dict())
         with self.lock:
-            self.status = {"findings": by_path, "build": build_error, "published": set(published or ()),
-                           "complete": published is not None, "started": started}
+            self.status = {
+                "findings": by_path,
+                "build": build_error,
+                "published": set(published or ()),
+                "complete": published is not None,
+                "started": started,
+            }
 
     def saved(self, request: dict) -> dict:
         """The last preview build's findings for the saved file of ``request["path"]``:
@@ -156,7 +201,11 @@ class Editor:
         saved after that build began (the preview is still rebuilding)."""
         path = request.get("path") if isinstance(request.get("path"), str) else ""
         prefix = self.content.resolve().name + "/"
-        rel = path[len(prefix):] if path.startswith(prefix) and path.endswith(".md") and ".." not in path.split("/") else None
+        rel = (
+            path[len(prefix) :]
+            if path.startswith(prefix) and path.endswith(".md") and ".." not in path.split("/")
+            else None
+        )
         with self.lock:
             status = self.status
         out = {"path": rel, "saved": None, "published": None, "build": status.get("build", ""), "pending": False}
@@ -180,7 +229,7 @@ class Editor:
         data = request.get("data") if isinstance(request.get("data"), dict) else {}
         path = request.get("path") if isinstance(request.get("path"), str) else ""
         prefix = self.content.resolve().name + "/"
-        saved_rel = path[len(prefix):] if path.startswith(prefix) else None
+        saved_rel = path[len(prefix) :] if path.startswith(prefix) else None
         slug = saved_rel.rsplit("/", 1)[-1][:-3] if saved_rel and saved_rel.endswith(".md") else request.get("slug")
         from pipeline.rendered import MarkdownSettings, SettingsError
 
@@ -188,8 +237,15 @@ class Editor:
             markdown = MarkdownSettings.from_mkdocs(self.mkdocs_file) if self.mkdocs_file.exists() else None
         except SettingsError:
             markdown = None
-        rel, draft = check_draft(self.content, config, site, data, slug if isinstance(slug, str) else None,
-                                 upstream_db=self.work / "upstream.sqlite", markdown=markdown)
+        rel, draft = check_draft(
+            self.content,
+            config,
+            site,
+            data,
+            slug if isinstance(slug, str) else None,
+            upstream_db=self.work / "upstream.sqlite",
+            markdown=markdown,
+        )
         return {**self.saved(request), "path": saved_rel or rel, "draft": draft}
 
 
@@ -197,9 +253,19 @@ def _interrupt(signum, frame):  # pragma: no cover - signal handler
     raise KeyboardInterrupt
 
 
-TYPES = {".js": "application/javascript", ".mjs": "application/javascript", ".css": "text/css", ".map": "application/json", ".wasm": "application/wasm",
-         ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml", ".woff2": "font/woff2", ".woff": "font/woff",
-         ".ttf": "font/ttf", ".png": "image/png"}
+TYPES = {
+    ".js": "application/javascript",
+    ".mjs": "application/javascript",
+    ".css": "text/css",
+    ".map": "application/json",
+    ".wasm": "application/wasm",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".png": "image/png",
+}
 
 
 def make_server(editor: Editor, **kwargs):
@@ -219,15 +285,22 @@ def server_class(editor: Editor):
                 start_response("302 Found", [("Location", "/admin/")])
                 return []
             if path.startswith("/admin/"):
-                return _admin(editor, environ, start_response, path[len("/admin/"):])
+                return _admin(editor, environ, start_response, path[len("/admin/") :])
             return super().serve_request(environ, start_response)
 
     return EditorServer
 
 
 def _respond(start_response, status: str, body: bytes, content_type: str) -> list[bytes]:
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store"),
-                            ("X-Content-Type-Options", "nosniff")])
+    start_response(
+        status,
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+        ],
+    )
     return [body]
 
 
@@ -235,7 +308,9 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
     if rel in ("check", "status"):
         if method != "POST":
-            return _respond(start_response, "405 Method Not Allowed", "只接受 POST".encode(), "text/plain; charset=utf-8")
+            return _respond(
+                start_response, "405 Method Not Allowed", "只接受 POST".encode(), "text/plain; charset=utf-8"
+            )
         if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
             return _respond(start_response, "403 Forbidden", "来源不符".encode(), "text/plain; charset=utf-8")
         try:
@@ -243,7 +318,9 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
         except ValueError:
             length = -1
         if not 0 < length <= MAX_CHECK_BODY:
-            return _respond(start_response, "413 Payload Too Large", "条目过大或为空".encode(), "text/plain; charset=utf-8")
+            return _respond(
+                start_response, "413 Payload Too Large", "条目过大或为空".encode(), "text/plain; charset=utf-8"
+            )
         try:
             request = json.loads(environ["wsgi.input"].read(length).decode("utf-8"))
             if not isinstance(request, dict):
@@ -254,7 +331,9 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
             result = editor.check(request) if rel == "check" else editor.saved(request)
         except ConfigError as exc:
             result = {"error": f"配置错误：{exc}"}
-        return _respond(start_response, "200 OK", json.dumps(result, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+        return _respond(
+            start_response, "200 OK", json.dumps(result, ensure_ascii=False).encode(), "application/json; charset=utf-8"
+        )
     if method not in ("GET", "HEAD"):
         return _respond(start_response, "405 Method Not Allowed", b"", "text/plain")
     if rel in ("", "index.html"):
@@ -265,8 +344,10 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
         return _respond(start_response, "200 OK", (CMS_DIR / rel).read_bytes(), TYPES[".js"])
     for prefix, folder in (("decap/", editor.dist), ("yaml/", editor.dist.parent.parent / "yaml" / "browser" / "dist")):
         if rel.startswith(prefix):
-            name = posixpath.normpath("/" + rel[len(prefix):]).lstrip("/")
+            name = posixpath.normpath("/" + rel[len(prefix) :]).lstrip("/")
             file = folder / name
             if name and "\x00" not in name and file.is_file() and folder.resolve() in file.resolve().parents:
-                return _respond(start_response, "200 OK", file.read_bytes(), TYPES.get(file.suffix, "application/octet-stream"))
+                return _respond(
+                    start_response, "200 OK", file.read_bytes(), TYPES.get(file.suffix, "application/octet-stream")
+                )
     return _respond(start_response, "404 Not Found", "没有这个文件".encode(), "text/plain; charset=utf-8")

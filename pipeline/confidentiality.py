@@ -230,9 +230,16 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
         return []
     huge = rendered.HUGE_CHARREF.search(seg.text)
     if huge:  # mkdocs itself raises on it: the page could not be built
-        return [error(path, "unsafe-html", f"{seg.label}含有无法解码的字符引用 “{huge.group()[:12]}…”，网站无法渲染。请删去",
-                      _source_line(seg.text, seg.line, "&#", review.markdown) if body else seg.line, match=huge.group()[:12] + "…",
-                      field=f"{seg.label}（渲染后）")]
+        return [
+            error(
+                path,
+                "unsafe-html",
+                f"{seg.label}含有无法解码的字符引用 “{huge.group()[:12]}…”，网站无法渲染。请删去",
+                _source_line(seg.text, seg.line, "&#", review.markdown) if body else seg.line,
+                match=huge.group()[:12] + "…",
+                field=f"{seg.label}（渲染后）",
+            )
+        ]
     settings = review.markdown
     try:
         html_text = rendered.render_html(seg.text, settings)
@@ -240,9 +247,21 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
     except (RecursionError, ValueError) as exc:
         # Markdown itself gives up — lists or quotes nested thousands deep, a character reference of
         # thousands of digits in raw HTML: mkdocs could not render the page either, so it is withheld
-        what = "嵌套过深（列表、引用等层层嵌套）" if isinstance(exc, RecursionError) else "含有无法解码的字符引用（如 &#999…;）"
-        return [error(path, "unsafe-html", f"{seg.label}{what}，网站无法按原样渲染。请改为普通写法",
-                      seg.line, match=what, field=f"{seg.label}（渲染后）")]
+        what = (
+            "嵌套过深（列表、引用等层层嵌套）"
+            if isinstance(exc, RecursionError)
+            else "含有无法解码的字符引用（如 &#999…;）"
+        )
+        return [
+            error(
+                path,
+                "unsafe-html",
+                f"{seg.label}{what}，网站无法按原样渲染。请改为普通写法",
+                seg.line,
+                match=what,
+                field=f"{seg.label}（渲染后）",
+            )
+        ]
     texts = _view_texts(view)
     if not body:  # a title, tag, summary …: templates show it escaped, feeds may decode it once more
         texts.append(("（解码后）", _unescaped(seg.text)))
@@ -250,8 +269,11 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
     seen: set[tuple[str, str]] = set()
     # what one more decoding shows (a feed reader, a scraper): entities decoded, tags in the
     # decoded text removed — "机&amp;#23494;★", a title "机密<span>★</span>"
-    texts += [(f"{suffix}（再次解码后）", again) for suffix, text in list(texts)
-              if ("&" in text or "<" in text) and (again := _TAG.sub("", _unescaped(text))) != text]
+    texts += [
+        (f"{suffix}（再次解码后）", again)
+        for suffix, text in list(texts)
+        if ("&" in text or "<" in text) and (again := _TAG.sub("", _unescaped(text))) != text
+    ]
     for suffix, text in texts:
         for hit in review.scanners.scan(text, html=False):
             key = (hit.rule, compact(hit.match))
@@ -265,10 +287,20 @@ def rendered_findings(path: str, seg: Segment, review: Review, *, body: bool) ->
     if body:
         for gone in sanitise.removed(html_text):
             detail = f"（{gone.detail}）" if gone.detail else ""
-            message = (f"{seg.label}渲染后含有不允许的 HTML：{gone.what}{detail}。网页不会改动后发布，"
-                       f"请删去或改用普通 Markdown 写法（允许的网址：http、https、mailto、tel 和相对网址）")
-            out.append(error(path, "unsafe-html", message, _source_line(seg.text, seg.line, gone.needle, settings), match=gone.detail or gone.what,
-                             field=f"{seg.label}（渲染后）"))
+            message = (
+                f"{seg.label}渲染后含有不允许的 HTML：{gone.what}{detail}。网页不会改动后发布，"
+                f"请删去或改用普通 Markdown 写法（允许的网址：http、https、mailto、tel 和相对网址）"
+            )
+            out.append(
+                error(
+                    path,
+                    "unsafe-html",
+                    message,
+                    _source_line(seg.text, seg.line, gone.needle, settings),
+                    match=gone.detail or gone.what,
+                    field=f"{seg.label}（渲染后）",
+                )
+            )
     return out
 
 
@@ -297,21 +329,38 @@ def _same_hit(finding: Finding) -> tuple:
 def check_declared_status(item: Item, review: Review) -> list[Finding]:
     out = []
     if item.classified:
-        out.append(error(item.path, "classified", "标记为涉密（classified: true），涉密信息不公开", item.line_of("classified")))
+        out.append(
+            error(item.path, "classified", "标记为涉密（classified: true），涉密信息不公开", item.line_of("classified"))
+        )
     if item.disclosure != "主动公开":
-        out.append(error(item.path, "not-public", f"公开方式为 “{item.disclosure}”，不在网站主动公开", item.line_of("disclosure")))
+        out.append(
+            error(
+                item.path, "not-public", f"公开方式为 “{item.disclosure}”，不在网站主动公开", item.line_of("disclosure")
+            )
+        )
     return out
 
 
 def check_review(item: Item, review: Review) -> list[Finding]:
     if not item.reviewer:
-        return [error(item.path, "unreviewed", "没有审签人（reviewer）。先审查、后公开：请由审签领导审核后填写 reviewer", item.line_of("author") or 1)]
-    if not review.config.confidentiality.allow_self_review and "".join(item.reviewer.split()) == "".join(item.author.split()):
         return [
             error(
-                item.path, "unreviewed",
+                item.path,
+                "unreviewed",
+                "没有审签人（reviewer）。先审查、后公开：请由审签领导审核后填写 reviewer",
+                item.line_of("author") or 1,
+            )
+        ]
+    if not review.config.confidentiality.allow_self_review and "".join(item.reviewer.split()) == "".join(
+        item.author.split()
+    ):
+        return [
+            error(
+                item.path,
+                "unreviewed",
                 f"审签人与信息员是同一人（{item.reviewer}）。谁公开、谁负责：请由另一位审签领导审核后填写 reviewer",
-                item.line_of("reviewer"), match=item.reviewer,
+                item.line_of("reviewer"),
+                match=item.reviewer,
             )
         ]
     return []
@@ -327,7 +376,9 @@ def check_quality(item: Item, review: Review) -> list[Finding]:
     out = []
     minimum = review.config.confidentiality.min_chars
     if item.text_length < minimum:
-        out.append(warning(item.path, "too-short", f"正文只有 {item.text_length} 字，少于 {minimum} 字", item.body_line))
+        out.append(
+            warning(item.path, "too-short", f"正文只有 {item.text_length} 字，少于 {minimum} 字", item.body_line)
+        )
     if item.date is None:
         out.append(warning(item.path, "no-date", "没有发布日期；无发布日期的信息在检查中按未更新计", 1))
     return out
@@ -341,15 +392,23 @@ def check_future_date(item: Item, review: Review) -> list[Finding]:
     if day > review.reference:
         return [
             warning(
-                item.path, "future-date", f"发布日期 {day.isoformat()} 晚于参照日 {review.reference.isoformat()}（伪造发稿日期是单项否决项）",
-                item.line_of("date"), match=day.isoformat(),
+                item.path,
+                "future-date",
+                f"发布日期 {day.isoformat()} 晚于参照日 {review.reference.isoformat()}（伪造发稿日期是单项否决项）",
+                item.line_of("date"),
+                match=day.isoformat(),
             )
         ]
     return []
 
 
 CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (
-    check_declared_status, check_review, check_content, check_rendered, check_quality, check_future_date,
+    check_declared_status,
+    check_review,
+    check_content,
+    check_rendered,
+    check_quality,
+    check_future_date,
 )
 # Checks whose result depends only on the item, the configuration, the Markdown settings and
 # this code: their findings may be memoised per item (pipeline.stage_cache.GateCache, whose
@@ -371,11 +430,20 @@ def _run(check: Callable[[Item, Review], list[Finding]], item: Item, review: Rev
     try:
         return check(item, review), True
     except Exception as exc:  # noqa: BLE001 - fail closed (and the failure is not cached)
-        return [error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布")], False
+        return [
+            error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布")
+        ], False
 
 
-def gate(items: Iterable[Item], config: Config, reference: date | None = None, cache=None, jobs: int | None = None, *,
-         markdown: MarkdownSettings | None = None) -> Gated:
+def gate(
+    items: Iterable[Item],
+    config: Config,
+    reference: date | None = None,
+    cache=None,
+    jobs: int | None = None,
+    *,
+    markdown: MarkdownSettings | None = None,
+) -> Gated:
     """Split ``items`` into published and withheld.  ``reference`` is the build's "today" for
     the future-date warning (explicit, so that the same inputs always give the same result).
     ``markdown``: the Markdown extensions the site is rendered with (from mkdocs.yml; None:
@@ -429,7 +497,9 @@ def gate(items: Iterable[Item], config: Config, reference: date | None = None, c
 # --- static pages -----------------------------------------------------------------------------
 
 
-def screen_pages(pages: Iterable[Any], config: Config, *, markdown: MarkdownSettings | None = None) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
+def screen_pages(
+    pages: Iterable[Any], config: Config, *, markdown: MarkdownSettings | None = None
+) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
     """Static pages (机构职能、联系我们 …) through the content scanners, as written and as
     rendered (the body also through the sanitiser); a page with a finding, or one whose scan
     failed, is left out.  ``pages`` are :class:`pipeline.render.pages.StaticPage`."""
@@ -442,13 +512,23 @@ def screen_pages(pages: Iterable[Any], config: Config, *, markdown: MarkdownSett
             if scanners is None:
                 raise RuntimeError("保密审查扫描器未能建立")
             parts = [Segment("标题", page.title, None), Segment("正文", page.body, getattr(page, "body_line", None))]
-            parts += [Segment(f"字段 {k}", str(v), None) for k, v in page.meta if k != "title" and isinstance(v, (str, int, float))]
+            parts += [
+                Segment(f"字段 {k}", str(v), None)
+                for k, v in page.meta
+                if k != "title" and isinstance(v, (str, int, float))
+            ]
             page_findings = scan_segments(path, parts, scanners)
             source_hits = {_same_hit(f) for f in page_findings}
             for seg in parts:
-                page_findings += [f for f in rendered_findings(path, seg, review, body=seg.label == "正文") if _same_hit(f) not in source_hits]
+                page_findings += [
+                    f
+                    for f in rendered_findings(path, seg, review, body=seg.label == "正文")
+                    if _same_hit(f) not in source_hits
+                ]
         except Exception as exc:  # noqa: BLE001 - fail closed
-            page_findings = [error(path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该页面暂不发布")]
+            page_findings = [
+                error(path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该页面暂不发布")
+            ]
         if page_findings:
             findings.extend(page_findings)
         else:

@@ -27,7 +27,13 @@ from pipeline.model import KINDS as ITEM_KINDS
 if TYPE_CHECKING:
     from pipeline.review_config import ReviewRules
 
-SITE_KINDS = ("市站", "科室", "事业单位", "县市区", "开发区")  # the default kinds (sites.yaml ``kinds`` may name others)
+SITE_KINDS = (
+    "市站",
+    "科室",
+    "事业单位",
+    "县市区",
+    "开发区",
+)  # the default kinds (sites.yaml ``kinds`` may name others)
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
 RESERVED_IDS = frozenset({"about", "assets", "column", "feed", "files", "index", "pagefind", "search", "stats", "xxgk"})
 # 全国政府网站“我为政府网站找错”平台（国办政府网站管理）的纠错页
@@ -183,15 +189,23 @@ class Config:
     site_by_id: dict[str, Site] = field(default_factory=dict, compare=False)
     column_by_id: dict[str, Column] = field(default_factory=dict, compare=False)
     quotas: Quotas = field(default_factory=lambda: Quotas())  # quotas.yaml (任务分配)
-    scoring: ScoringScheme = field(default_factory=lambda: parse_scoring(Path("<默认>"), DEFAULT_SCORING))  # scoring.yaml
+    scoring: ScoringScheme = field(
+        default_factory=lambda: parse_scoring(Path("<默认>"), DEFAULT_SCORING)
+    )  # scoring.yaml
     health: HealthRules = field(default_factory=lambda: HealthRules())  # health.yaml (栏目更新时限)
-    confidentiality: ConfidentialityRules = field(default_factory=lambda: ConfidentialityRules())  # confidentiality.yaml (保密审查)
+    confidentiality: ConfidentialityRules = field(
+        default_factory=lambda: ConfidentialityRules()
+    )  # confidentiality.yaml (保密审查)
     upstream: UpstreamConfig = field(default_factory=lambda: UpstreamConfig())  # upstream.yaml (查重)
     review: "ReviewRules" = field(default_factory=lambda: _default_review())  # reviewers.yaml (审签人, 签名审签)
-    fees: Any = field(default_factory=lambda: _default_fees())  # fees.yaml (信息处理费标准, pipeline.fee_config.FeeSchedule)
+    fees: Any = field(
+        default_factory=lambda: _default_fees()
+    )  # fees.yaml (信息处理费标准, pipeline.fee_config.FeeSchedule)
     kinds: tuple[SiteKind, ...] = DEFAULT_KINDS  # sites.yaml kinds (子站类别, in display order)
     stats_tables: tuple[StatsTable, ...] = DEFAULT_STATS_TABLES  # sites.yaml stats_tables
-    website_report: Any = field(default_factory=lambda: _website_report_defaults())  # website_report.yaml (网站工作年度报表)
+    website_report: Any = field(
+        default_factory=lambda: _website_report_defaults()
+    )  # website_report.yaml (网站工作年度报表)
 
     def kind(self, kind_id: str) -> SiteKind:
         return next(k for k in self.kinds if k.id == kind_id)
@@ -272,14 +286,24 @@ def _refuse_markup(path: Path, record: Any, where: str, keys: Iterable[str]) -> 
             bad = sorted({c for c in value if c in special or (c < " " and c != "\t")})
             if bad:
                 shown = "、".join(repr(c)[1:-1] if c < " " else c for c in bad)
-                raise ConfigError(path, f"{where}键 “{key}” 的值 “{value}” 含有 HTML 特殊字符或控制字符 {shown}：它会写进每个网页的页眉、"
-                                        "导航或页脚，请去掉（可改用全角的 ＜ ＞ ＆ 或书名号《》）")
+                raise ConfigError(
+                    path,
+                    f"{where}键 “{key}” 的值 “{value}” 含有 HTML 特殊字符或控制字符 {shown}：它会写进每个网页的页眉、"
+                    "导航或页脚，请去掉（可改用全角的 ＜ ＞ ＆ 或书名号《》）",
+                )
 
 
 def load_portal(path: Path) -> Portal:
     data = _mapping(path, _read_yaml(path), "portal.yaml ")
-    portal = _build(Portal, path, data, "", ("name", "site_url", "sponsor", "site_code", "icp", "police_record", "org_code"))
-    _refuse_markup(path, portal, "", [k for k, f in Portal.__dataclass_fields__.items() if "str" in str(f.type) and "tuple" not in str(f.type)])
+    portal = _build(
+        Portal, path, data, "", ("name", "site_url", "sponsor", "site_code", "icp", "police_record", "org_code")
+    )
+    _refuse_markup(
+        path,
+        portal,
+        "",
+        [k for k, f in Portal.__dataclass_fields__.items() if "str" in str(f.type) and "tuple" not in str(f.type)],
+    )
     try:
         ZoneInfo(portal.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -289,8 +313,15 @@ def load_portal(path: Path) -> Portal:
     problem = format_problem(portal.index_format)
     if problem:
         raise ConfigError(path, f"键 “index_format”（索引号格式）{problem}，例如 {{org_code}}/{{year}}-{{seq:05d}}")
-    if isinstance(portal.search_shard_pages, bool) or not isinstance(portal.search_shard_pages, int) or portal.search_shard_pages < 1:
-        raise ConfigError(path, f"键 “search_shard_pages”（搜索索引每片信息页数）应为正整数，例如 8000，现为 {portal.search_shard_pages!r}")
+    if (
+        isinstance(portal.search_shard_pages, bool)
+        or not isinstance(portal.search_shard_pages, int)
+        or portal.search_shard_pages < 1
+    ):
+        raise ConfigError(
+            path,
+            f"键 “search_shard_pages”（搜索索引每片信息页数）应为正整数，例如 8000，现为 {portal.search_shard_pages!r}",
+        )
     problem = footer_marks_problem(portal)
     if problem:
         raise ConfigError(path, problem)
@@ -308,7 +339,11 @@ def load_portal(path: Path) -> Portal:
 
 def _web_url(value: str) -> bool:
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() or c in "\"'<>\\" for c in value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not any(c.isspace() or c in "\"'<>\\" for c in value)
+    )
 
 
 def footer_marks_problem(portal: Portal) -> str:
@@ -319,13 +354,23 @@ def footer_marks_problem(portal: Portal) -> str:
     if url and not _web_url(url):
         return f"键 “gov_mark_url”（党政机关网站标识核验链接）应为 https:// 或 http:// 开头的网址，现为 {url!r}"
     if image and not _web_url(image):
-        if image.startswith("/") or ":" in image or "\\" in image or ".." in image.split("/") or any(c.isspace() or c in "\"'<>?#" for c in image):
+        if (
+            image.startswith("/")
+            or ":" in image
+            or "\\" in image
+            or ".." in image.split("/")
+            or any(c.isspace() or c in "\"'<>?#" for c in image)
+        ):
             return f"键 “gov_mark_image”（党政机关网站标识图片）应为站内相对路径（如 assets/images/gov-mark.png）或 https:// 网址，现为 {image!r}"
     pattern = portal.error_report_url
     if not _web_url(pattern):
         return f"键 “error_report_url”（我为政府网站找错）应为 https:// 或 http:// 开头的网址，现为 {pattern!r}"
     try:
-        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(pattern) if name is not None]
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(pattern)
+            if name is not None
+        ]
     except ValueError:
         fields = [("?", "", None)]
     names = {name if not spec and conversion is None else "?" for name, spec, conversion in fields}
@@ -335,7 +380,12 @@ def footer_marks_problem(portal: Portal) -> str:
 
 
 def _id_ok(value: Any) -> bool:
-    return isinstance(value, str) and value != "" and all(c.isascii() and (c.isalnum() or c == "-") for c in value) and value == value.lower()
+    return (
+        isinstance(value, str)
+        and value != ""
+        and all(c.isascii() and (c.isalnum() or c == "-") for c in value)
+        and value == value.lower()
+    )
 
 
 def load_columns(path: Path) -> tuple[Column, ...]:
@@ -357,8 +407,11 @@ def load_columns(path: Path) -> tuple[Column, ...]:
             raise ConfigError(path, f"{where}category “{column.category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
         if column.report_category not in REPORT_CATEGORIES:
             shown = f"“{column.report_category}” 无效" if column.report_category else "没有 report_category"
-            raise ConfigError(path, f"{where}栏目 “{column.id}”（{column.name}）{shown}：每个栏目都要归入《政府网站工作年度报表》"
-                                    f"信息发布的一类，可选：{'、'.join(REPORT_CATEGORIES)}")
+            raise ConfigError(
+                path,
+                f"{where}栏目 “{column.id}”（{column.name}）{shown}：每个栏目都要归入《政府网站工作年度报表》"
+                f"信息发布的一类，可选：{'、'.join(REPORT_CATEGORIES)}",
+            )
         seen.add(column.id)
         columns.append(column)
     return tuple(sorted(columns, key=lambda c: (c.order, c.id)))
@@ -371,8 +424,16 @@ def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[Stat
         entries = data["stats_tables"]
         if not isinstance(entries, list) or not entries:
             raise ConfigError(path, "stats_tables 应当是列表，每项含 id 与 title")
-        tables = tuple(_build(StatsTable, path, _mapping(path, e, f"stats_tables 第 {n} 项："), f"stats_tables 第 {n} 项：", ("id", "title"))
-                       for n, e in enumerate(entries, 1))
+        tables = tuple(
+            _build(
+                StatsTable,
+                path,
+                _mapping(path, e, f"stats_tables 第 {n} 项："),
+                f"stats_tables 第 {n} 项：",
+                ("id", "title"),
+            )
+            for n, e in enumerate(entries, 1)
+        )
     kinds = DEFAULT_KINDS
     if data.get("kinds") is not None:
         entries = data["kinds"]
@@ -385,7 +446,15 @@ def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[Stat
             for flag in ("ranked", "main"):
                 if flag in entry and not isinstance(entry[flag], bool):
                     raise ConfigError(path, f"{where}{flag} 只能是 true 或 false")
-            parsed.append(SiteKind(str(entry["id"]), str(entry["label"]), entry.get("ranked", True), str(entry.get("table") or ""), entry.get("main", False)))
+            parsed.append(
+                SiteKind(
+                    str(entry["id"]),
+                    str(entry["label"]),
+                    entry.get("ranked", True),
+                    str(entry.get("table") or ""),
+                    entry.get("main", False),
+                )
+            )
         kinds = tuple(parsed)
     ids = [k.id for k in kinds]
     if len(set(ids)) != len(ids):
@@ -397,11 +466,16 @@ def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[Stat
         _refuse_markup(path, table, f"stats_tables 第 {n} 项：", ("title",))
     for kind in kinds:
         if kind.table and kind.table not in table_ids:
-            raise ConfigError(path, f"类别 “{kind.id}” 的 table “{kind.table}” 不在 stats_tables 中（可选：{'、'.join(sorted(table_ids))}）")
+            raise ConfigError(
+                path,
+                f"类别 “{kind.id}” 的 table “{kind.table}” 不在 stats_tables 中（可选：{'、'.join(sorted(table_ids))}）",
+            )
     return kinds, tables
 
 
-def load_sites(path: Path, columns: tuple[Column, ...], kinds: tuple[SiteKind, ...] = DEFAULT_KINDS) -> tuple[Site, ...]:
+def load_sites(
+    path: Path, columns: tuple[Column, ...], kinds: tuple[SiteKind, ...] = DEFAULT_KINDS
+) -> tuple[Site, ...]:
     data = _mapping(path, _read_yaml(path), "sites.yaml ")
     entries = data.get("sites")
     if not isinstance(entries, list) or not entries:
@@ -420,9 +494,13 @@ def load_sites(path: Path, columns: tuple[Column, ...], kinds: tuple[SiteKind, .
         if site.id in seen:
             raise ConfigError(path, f"{where}id “{site.id}” 重复")
         if site.id in RESERVED_IDS:
-            raise ConfigError(path, f"{where}id “{site.id}” 是门户保留的网址目录，请换一个（保留：{'、'.join(sorted(RESERVED_IDS))}）")
+            raise ConfigError(
+                path, f"{where}id “{site.id}” 是门户保留的网址目录，请换一个（保留：{'、'.join(sorted(RESERVED_IDS))}）"
+            )
         if site.kind not in kind_ids:
-            raise ConfigError(path, f"{where}kind “{site.kind}” 无效，可选：{'、'.join(kind_ids)}（类别在本文件的 kinds 中定义）")
+            raise ConfigError(
+                path, f"{where}kind “{site.kind}” 无效，可选：{'、'.join(kind_ids)}（类别在本文件的 kinds 中定义）"
+            )
         for cid in site.columns:
             if cid not in column_ids:
                 raise ConfigError(path, f"{where}栏目 “{cid}” 不在 columns.yaml 中")
@@ -438,7 +516,9 @@ def load_config(config_dir: Path | str) -> Config:
         raise ConfigError(root, "配置目录不存在")
     portal = load_portal(root / "portal.yaml")
     columns = load_columns(root / "columns.yaml")
-    kinds, stats_tables = load_kinds(root / "sites.yaml", _mapping(root / "sites.yaml", _read_yaml(root / "sites.yaml"), "sites.yaml "))
+    kinds, stats_tables = load_kinds(
+        root / "sites.yaml", _mapping(root / "sites.yaml", _read_yaml(root / "sites.yaml"), "sites.yaml ")
+    )
     sites = load_sites(root / "sites.yaml", columns, kinds)
     kind_ids = tuple(k.id for k in kinds)
     return Config(
@@ -583,7 +663,13 @@ class ScoringScheme:
 class HealthRules:
     """栏目更新检查：各栏目类别的更新时限（“2w” 两周、“6m” 六个月、“1y” 一年、“30d”），首页时限，单项否决门槛。"""
 
-    limits: tuple[tuple[str, str], ...] = (("动态要闻", "2w"), ("通知公告", "6m"), ("政策文件", "6m"), ("人事", "1y"), ("规划计划", "1y"))
+    limits: tuple[tuple[str, str], ...] = (
+        ("动态要闻", "2w"),
+        ("通知公告", "6m"),
+        ("政策文件", "6m"),
+        ("人事", "1y"),
+        ("规划计划", "1y"),
+    )
     home: str = "2w"
     veto_categories: tuple[str, ...] = ("动态要闻", "通知公告", "政策文件")
     stale_veto: int = 5  # 动态要闻、通知公告、政策文件栏目不更新 ≥ 5 个
@@ -624,7 +710,10 @@ def _points(path: Path, value: Any, where: str, site_kinds: tuple[str, ...] = SI
         table = []
         for key, v in value.items():
             if key not in keys:
-                raise ConfigError(path, f"{where}分值的键 “{key}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(site_kinds)}")
+                raise ConfigError(
+                    path,
+                    f"{where}分值的键 “{key}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(site_kinds)}",
+                )
             table.append((str(key), _int(path, v, f"{where}{key} 的分值")))
         default = dict(table).pop("default", 0)
         return Points(default, tuple((k, v) for k, v in table if k != "default"))
@@ -643,7 +732,12 @@ def _only(path: Path, entry: Any, where: str, known: tuple[str, ...], required: 
 
 
 def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KINDS) -> ScoringScheme:
-    data = _only(path, data if data is not None else {}, "scoring.yaml ", ("name", "base", "item_points", "item_rules", "adoption", "minimums"))
+    data = _only(
+        path,
+        data if data is not None else {},
+        "scoring.yaml ",
+        ("name", "base", "item_points", "item_rules", "adoption", "minimums"),
+    )
     rules = []
     for n, entry in enumerate(data.get("item_rules") or [], 1):
         where = f"item_rules 第 {n} 条："
@@ -651,7 +745,13 @@ def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KIND
         kind = entry.get("kind")
         if kind is not None and kind not in ITEM_KINDS:
             raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
-        rules.append(ItemRule(_points(path, entry["points"], where, site_kinds), kind, _int(path, entry.get("min_chars", 0), f"{where}min_chars ")))
+        rules.append(
+            ItemRule(
+                _points(path, entry["points"], where, site_kinds),
+                kind,
+                _int(path, entry.get("min_chars", 0), f"{where}min_chars "),
+            )
+        )
     levels, seen = [], set()
     for n, entry in enumerate(data.get("adoption") or [], 1):
         where = f"adoption 第 {n} 条："
@@ -660,7 +760,9 @@ def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KIND
         if level in seen:
             raise ConfigError(path, f"{where}采用级别 “{level}” 重复")
         seen.add(level)
-        levels.append(AdoptionLevel(level, _points(path, entry["points"], where, site_kinds), str(entry.get("group") or "")))
+        levels.append(
+            AdoptionLevel(level, _points(path, entry["points"], where, site_kinds), str(entry.get("group") or ""))
+        )
     minimums = []
     for n, entry in enumerate(data.get("minimums") or [], 1):
         where = f"minimums 第 {n} 条："
@@ -670,7 +772,14 @@ def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KIND
         kind = entry.get("kind")
         if kind is not None and kind not in ITEM_KINDS:
             raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
-        minimums.append(Minimum(entry["period"], _int(path, entry["count"], f"{where}count "), _int(path, entry["penalty"], f"{where}penalty "), kind))
+        minimums.append(
+            Minimum(
+                entry["period"],
+                _int(path, entry["count"], f"{where}count "),
+                _int(path, entry["penalty"], f"{where}penalty "),
+                kind,
+            )
+        )
     return ScoringScheme(
         name=str(data.get("name") or ""),
         base=_int(path, data.get("base", 0), "base "),
@@ -731,7 +840,9 @@ def load_health(path: Path) -> HealthRules:
             if category not in COLUMN_CATEGORIES:
                 raise ConfigError(path, f"limits 的栏目类别 “{category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
             if parse_duration(value) is None:
-                raise ConfigError(path, f"limits.{category} 的时限 “{value}” 无效，例如 2w（两周）、6m（六个月）、1y（一年）、30d")
+                raise ConfigError(
+                    path, f"limits.{category} 的时限 “{value}” 无效，例如 2w（两周）、6m（六个月）、1y（一年）、30d"
+                )
         limits = tuple((str(k), str(v)) for k, v in table.items())
     home = str(data.get("home", rules.home))
     if parse_duration(home) is None:
@@ -766,10 +877,19 @@ def _number(path: Path, value: Any, where: str, low: float, high: float, integer
 def load_upstream(path: Path) -> UpstreamConfig:
     if not path.is_file():
         return UpstreamConfig()
-    data = _only(path, _read_yaml(path) or {}, "upstream.yaml ", ("sources", "threshold", "shingle", "num_perm", "lsh_threshold", "seed"))
+    data = _only(
+        path,
+        _read_yaml(path) or {},
+        "upstream.yaml ",
+        ("sources", "threshold", "shingle", "num_perm", "lsh_threshold", "seed"),
+    )
     defaults = UpstreamConfig()
     threshold = float(_number(path, data.get("threshold", defaults.threshold), "键 “threshold” ", 0.05, 1.0))
-    lsh = float(_number(path, data.get("lsh_threshold", min(defaults.lsh_threshold, threshold)), "键 “lsh_threshold” ", 0.05, 1.0))
+    lsh = float(
+        _number(
+            path, data.get("lsh_threshold", min(defaults.lsh_threshold, threshold)), "键 “lsh_threshold” ", 0.05, 1.0
+        )
+    )
     if lsh > threshold:
         raise ConfigError(path, f"lsh_threshold（{lsh}）不能大于 threshold（{threshold}），否则会漏掉相似条目")
     sources, seen = [], set()
@@ -786,7 +906,11 @@ def load_upstream(path: Path) -> UpstreamConfig:
         if entry["id"] in seen:
             raise ConfigError(path, f"{where}id “{entry['id']}” 重复")
         seen.add(entry["id"])
-        sources.append(UpstreamSource(str(entry["id"]), str(entry["name"]), str(entry["level"]), str(entry.get("url") or entry.get("file"))))
+        sources.append(
+            UpstreamSource(
+                str(entry["id"]), str(entry["name"]), str(entry["level"]), str(entry.get("url") or entry.get("file"))
+            )
+        )
     return UpstreamConfig(
         sources=tuple(sources),
         threshold=threshold,
@@ -802,12 +926,35 @@ class ConfidentialityRules:
     """保密审查：是否允许本人审签、密级标志、敏感词表、字数下限、不允许的 HTML 标签。"""
 
     allow_self_review: bool = False  # 审签人与信息员为同一人时是否算已审签（谁公开、谁负责：默认不算）
-    marker_levels: tuple[str, ...] = ("绝密", "机密", "秘密")  # 密级词：带 ★、在“密级”后、加括号、独占一行或在标题开头时拦截
-    marker_phrases: tuple[str, ...] = ("内部资料 注意保存", "不得外传", "严禁外传", "内部文件", "内部明电")  # 出现即拦截；空格处可有空格或标点
+    marker_levels: tuple[str, ...] = (
+        "绝密",
+        "机密",
+        "秘密",
+    )  # 密级词：带 ★、在“密级”后、加括号、独占一行或在标题开头时拦截
+    marker_phrases: tuple[str, ...] = (
+        "内部资料 注意保存",
+        "不得外传",
+        "严禁外传",
+        "内部文件",
+        "内部明电",
+    )  # 出现即拦截；空格处可有空格或标点
     sensitive_words_file: str = "sensitive_words.txt"  # 相对于配置目录；每行一个词，# 开头为注释
     sensitive_words: tuple[str, ...] = ()  # 从 sensitive_words_file 读入
     min_chars: int = 200  # 正文少于此字数时警告 too-short
-    unsafe_tags: tuple[str, ...] = ("script", "iframe", "frame", "frameset", "style", "object", "embed", "applet", "base", "meta", "link", "form")
+    unsafe_tags: tuple[str, ...] = (
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "style",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "meta",
+        "link",
+        "form",
+    )
     # 无法读取文字、仍允许发布的附件扩展名（小写、不带点）；其余无法读取的类型一律 unscannable-attachment
     unscanned_attachment_types: tuple[str, ...] = ("jpg", "jpeg", "png", "gif", "webp")
 
@@ -829,8 +976,15 @@ def load_confidentiality(path: Path) -> ConfidentialityRules:
     defaults = ConfidentialityRules()
     data = {}
     if path.is_file():
-        keys = ("allow_self_review", "marker_levels", "marker_phrases", "sensitive_words_file", "min_chars", "unsafe_tags",
-                "unscanned_attachment_types")
+        keys = (
+            "allow_self_review",
+            "marker_levels",
+            "marker_phrases",
+            "sensitive_words_file",
+            "min_chars",
+            "unsafe_tags",
+            "unscanned_attachment_types",
+        )
         data = _only(path, _read_yaml(path) or {}, "confidentiality.yaml ", keys)
     allow = data.get("allow_self_review", defaults.allow_self_review)
     if not isinstance(allow, bool):
@@ -849,7 +1003,9 @@ def load_confidentiality(path: Path) -> ConfidentialityRules:
     unscanned = tuple(dict.fromkeys(v.strip().lstrip(".").lower() for v in unscanned))
     readable = {"docx", "xlsx", "pdf", "csv", "txt", "md", "svg", "html", "htm"}
     if readable & set(unscanned):
-        raise ConfigError(path, f"unscanned_attachment_types 不能包含可以审查的类型：{'、'.join(sorted(readable & set(unscanned)))}")
+        raise ConfigError(
+            path, f"unscanned_attachment_types 不能包含可以审查的类型：{'、'.join(sorted(readable & set(unscanned)))}"
+        )
     words_name = data.get("sensitive_words_file", defaults.sensitive_words_file)
     if not isinstance(words_name, str) or not words_name.strip():
         raise ConfigError(path, "sensitive_words_file 应当是文件名，例如 sensitive_words.txt")

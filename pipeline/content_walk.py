@@ -121,7 +121,13 @@ def walk(content_dir: Path | str) -> Walk:
         target = os.path.realpath(entry.path)
         shown = os.readlink(entry.path)
         if not inside(target):
-            findings.append(error(rel, "symlink", f"这是指向 content/ 之外（{_short(shown)}）的符号链接，不会读取。请把文件本身放进 content/"))
+            findings.append(
+                error(
+                    rel,
+                    "symlink",
+                    f"这是指向 content/ 之外（{_short(shown)}）的符号链接，不会读取。请把文件本身放进 content/",
+                )
+            )
             return
         try:
             info = os.stat(target)
@@ -147,20 +153,30 @@ def walk(content_dir: Path | str) -> Walk:
             if count:
                 break
         if count:
-            findings.append(warning(rel, "ignored-file", "隐藏文件夹（名称以 . 开头）中的文件不会发布；要发布请移出该文件夹"))
+            findings.append(
+                warning(rel, "ignored-file", "隐藏文件夹（名称以 . 开头）中的文件不会发布；要发布请移出该文件夹")
+            )
 
     visit(str(content), "")
     while links:
         route, target = links.pop(0)
         if (target, _area(route)) in entered:
             where = entered[(target, _area(route))] or "content/"
-            findings.append(warning(route, "symlink", f"文件夹链接指向已经读取的文件夹 “{where}”，其中的文件按原位置读取，不重复读取"))
+            findings.append(
+                warning(
+                    route, "symlink", f"文件夹链接指向已经读取的文件夹 “{where}”，其中的文件按原位置读取，不重复读取"
+                )
+            )
             continue
         visit(target, route)  # may queue more links
         links.sort()
     order = lambda f: f.rel  # noqa: E731
-    return Walk(tuple(sorted(items, key=order)), tuple(sorted(pages, key=order)), tuple(sorted(files, key=order)),
-                tuple(sorted(findings, key=lambda f: (f.path, f.rule))))
+    return Walk(
+        tuple(sorted(items, key=order)),
+        tuple(sorted(pages, key=order)),
+        tuple(sorted(files, key=order)),
+        tuple(sorted(findings, key=lambda f: (f.path, f.rule))),
+    )
 
 
 def leaves_content(path: Path | str, content_dir: Path | str) -> bool:
@@ -203,18 +219,26 @@ def _classify(rel: str) -> str | None:
         if len(parts) == 2 and name.endswith(".md"):
             return "page"
         if _item_like(name):
-            return ("pages/ 只读取直接放在其中的 .md 页面，子文件夹中的不会发布" if len(parts) > 2
-                    else f"扩展名不是小写 .md，不会作为页面读取；请改名为 {name.split('.')[0]}.md")
+            return (
+                "pages/ 只读取直接放在其中的 .md 页面，子文件夹中的不会发布"
+                if len(parts) > 2
+                else f"扩展名不是小写 .md，不会作为页面读取；请改名为 {name.split('.')[0]}.md"
+            )
         return None
     if len(parts) == 1 and name in KNOWN_ROOT_FILES:
         return None
     if top in DATA_FOLDERS and len(parts) > 1:
-        return None if not _item_like(name) or name == "README.md" or top == "upstream" else (
-            f"{top}/ 中的 Markdown 文件不会发布；信息请放在 content/items/<子站>/<年份>/ 下")
+        return (
+            None
+            if not _item_like(name) or name == "README.md" or top == "upstream"
+            else (f"{top}/ 中的 Markdown 文件不会发布；信息请放在 content/items/<子站>/<年份>/ 下")
+        )
     if name == "README.md" or hidden:
         return None
     if _item_like(name):
-        return "不在 items/ 或 pages/ 下，不会发布；信息请放在 content/items/<子站>/<年份>/ 下，页面放在 content/pages/ 下"
+        return (
+            "不在 items/ 或 pages/ 下，不会发布；信息请放在 content/items/<子站>/<年份>/ 下，页面放在 content/pages/ 下"
+        )
     return None
 
 

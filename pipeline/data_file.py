@@ -46,7 +46,9 @@ def read_mapping(path: Path, missing: str, keys_hint: str) -> tuple[dict, str]:
     if not path.is_file():
         raise DataError(missing)
     if content_walk.leaves_content(path, path.parent.parent):
-        raise DataError(f"这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/{path.parent.name}/")
+        raise DataError(
+            f"这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/{path.parent.name}/"
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -33,7 +33,9 @@ from pipeline.findings import Finding, error, warning
 BOILERPLATE_LINE = re.compile(
     r"^\s*[（(【\[]?\s*(来源|信息来源|稿件来源|文章来源|编辑|责任编辑|编审|作者|审核|审稿|校对|供稿|撰稿|摄影|通讯员|发布时间|发布日期|浏览次数|字号)\s*[:：]"
 )
-BOILERPLATE_INLINE = re.compile(r"[（(【\[]\s*(来源|信息来源|编辑|责任编辑|作者|审核|供稿|通讯员)\s*[:：][^）)】\]\n]{0,40}[）)】\]]")
+BOILERPLATE_INLINE = re.compile(
+    r"[（(【\[]\s*(来源|信息来源|编辑|责任编辑|作者|审核|供稿|通讯员)\s*[:：][^）)】\]\n]{0,40}[）)】\]]"
+)
 MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 HTML_TAG = re.compile(r"<[^>\n]{1,200}>")
@@ -305,8 +307,14 @@ def _split(rows: np.ndarray, queries: np.ndarray, count: int) -> list[np.ndarray
     return [rows[bounds[q] : bounds[q + 1]] for q in range(count)]
 
 
-def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum: float, own_from: int | None = None,
-           limit: int = 500_000) -> list[np.ndarray]:
+def screen(
+    signatures: np.ndarray,
+    queries: np.ndarray,
+    index: LSHIndex,
+    minimum: float,
+    own_from: int | None = None,
+    limit: int = 500_000,
+) -> list[np.ndarray]:
     """LSH candidates of each query whose MinHash similarity estimate is ≥ ``minimum``
     (``own_from``, ``limit``: see :meth:`LSHIndex.candidates`)."""
     queries = np.atleast_2d(queries)
@@ -319,7 +327,9 @@ def screen(signatures: np.ndarray, queries: np.ndarray, index: LSHIndex, minimum
     for start, stop, q, rows in index.candidates(queries, own_from, limit):
         maybe = np.count_nonzero(low[rows] == low_queries[start:stop][q], axis=1) >= needed
         q, rows = q[maybe], rows[maybe]
-        keep = np.count_nonzero(signatures[rows] == queries[start:stop][q], axis=1) >= needed  # (a mean over booleans is ~10x slower)
+        keep = (
+            np.count_nonzero(signatures[rows] == queries[start:stop][q], axis=1) >= needed
+        )  # (a mean over booleans is ~10x slower)
         out.extend(_split(rows[keep], q[keep], stop - start))
     return out
 
@@ -341,10 +351,16 @@ class UpstreamMatch:
     similarity: float
 
 
-def fingerprint_texts(texts: Sequence[str], shingle_size: int, hasher: MinHasher, jobs: int | None = None) -> list[Fingerprint]:
+def fingerprint_texts(
+    texts: Sequence[str], shingle_size: int, hasher: MinHasher, jobs: int | None = None
+) -> list[Fingerprint]:
     """Fingerprints of ``texts``, made by up to ``jobs`` processes (:mod:`pipeline.parallel`)."""
-    return parallel.map_ordered(lambda chunk: fingerprint_normalized([normalize(t) for t in chunk], shingle_size, hasher),
-                                texts, jobs, batched=True)
+    return parallel.map_ordered(
+        lambda chunk: fingerprint_normalized([normalize(t) for t in chunk], shingle_size, hasher),
+        texts,
+        jobs,
+        batched=True,
+    )
 
 
 def fingerprint_normalized(norms: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
@@ -358,7 +374,9 @@ def item_text(item) -> str:
     return f"{item.title}\n{item.body}"
 
 
-def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerprint] | None = None) -> tuple[tuple, tuple, tuple[Finding, ...]]:
+def check_upstream(
+    items: Sequence, corpus, settings, prints: Sequence[Fingerprint] | None = None
+) -> tuple[tuple, tuple, tuple[Finding, ...]]:
     """Split ``items`` into (kept, blocked, findings) against an upstream corpus.
 
     ``corpus`` offers ``signatures`` (matrix), ``index`` (an :class:`LSHIndex` over them)
@@ -367,8 +385,12 @@ def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerpri
     if not items or corpus is None or corpus.size == 0:
         return tuple(items), (), ()
     if prints is None:
-        prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
-    candidates = screen(corpus.signatures, np.stack([p.signature for p in prints]), corpus.index, settings.threshold - ESTIMATE_MARGIN)
+        prints = fingerprint_texts(
+            [item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed)
+        )
+    candidates = screen(
+        corpus.signatures, np.stack([p.signature for p in prints]), corpus.index, settings.threshold - ESTIMATE_MARGIN
+    )
     kept, blocked, findings = [], [], []
     for item, fp, rows in zip(items, prints, candidates):
         best: UpstreamMatch | None = None
@@ -382,19 +404,40 @@ def check_upstream(items: Sequence, corpus, settings, prints: Sequence[Fingerpri
         where = f"{best.level}《{best.title}》（{best.url}）"
         fields = dict(upstream_url=best.url, upstream_source=best.source, similarity=best.similarity)
         if item.original:
-            findings.append(warning(item.path, "upstream-duplicate",
-                                    f"与{where}相似度 {best.similarity:.2f}；已声明原创（{item.original_reason}），照常发布", item.line_of("original"), **fields))
+            findings.append(
+                warning(
+                    item.path,
+                    "upstream-duplicate",
+                    f"与{where}相似度 {best.similarity:.2f}；已声明原创（{item.original_reason}），照常发布",
+                    item.line_of("original"),
+                    **fields,
+                )
+            )
             kept.append(item)
         else:
-            f = error(item.path, "upstream-duplicate",
-                      f"与{where}相似度 {best.similarity:.2f}，不转载上级已发布的信息，本条不发布。"
-                      "如确属本单位原创，请在 front matter 写 original: true 并用 original_reason 说明理由", item.body_line, **fields)
+            f = error(
+                item.path,
+                "upstream-duplicate",
+                f"与{where}相似度 {best.similarity:.2f}，不转载上级已发布的信息，本条不发布。"
+                "如确属本单位原创，请在 front matter 写 original: true 并用 original_reason 说明理由",
+                item.body_line,
+                **fields,
+            )
             findings.append(f)
             blocked.append((item, f))
     return tuple(kept), tuple(blocked), tuple(findings)
 
 
-GROUP_BLOCKS = (8, 16, 32, 64, 128, 256, 512, 1024)  # queries screened together between two refreshes of the group labels: small
+GROUP_BLOCKS = (
+    8,
+    16,
+    32,
+    64,
+    128,
+    256,
+    512,
+    1024,
+)  # queries screened together between two refreshes of the group labels: small
 # first, so that texts from one template are one group before most of their pairs are looked at
 
 
@@ -428,8 +471,12 @@ class _Groups:
             parent = jumped
 
 
-def portal_groups(prints: Sequence[Fingerprint], settings, fresh: Sequence[int] | None = None,
-                  known: Sequence[tuple[int, int, float]] = ()) -> tuple[list[int], list[tuple[int, int, float]]]:
+def portal_groups(
+    prints: Sequence[Fingerprint],
+    settings,
+    fresh: Sequence[int] | None = None,
+    known: Sequence[tuple[int, int, float]] = (),
+) -> tuple[list[int], list[tuple[int, int, float]]]:
     """Groups of near-identical texts — a label per position (the group's smallest position) —
     and the confirmed pairs that joined them ``(i, j, Jaccard)``, ``i < j``.
 
@@ -485,8 +532,13 @@ def portal_groups(prints: Sequence[Fingerprint], settings, fresh: Sequence[int] 
     return groups.labels().tolist(), sorted(joined)
 
 
-def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fingerprint] | None = None,
-                 labels: Sequence[int] | None = None) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
+def check_portal(
+    items: Sequence,
+    settings,
+    rank: Callable,
+    prints: Sequence[Fingerprint] | None = None,
+    labels: Sequence[int] | None = None,
+) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
     """Near-identical published items: ``(path, canonical path)`` pairs and ``duplicate``
     warnings.  ``rank(item)`` orders a group; the smallest rank is canonical (the earliest,
     then the higher-level sub-site).  ``labels``: the groups (:func:`portal_groups`), when
@@ -494,7 +546,9 @@ def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fin
     if len(items) < 2:
         return (), ()
     if prints is None:
-        prints = fingerprint_texts([item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed))
+        prints = fingerprint_texts(
+            [item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed)
+        )
     if labels is None:
         labels, _ = portal_groups(prints, settings)
     groups: dict[int, list[int]] = {}
@@ -510,9 +564,16 @@ def check_portal(items: Sequence, settings, rank: Callable, prints: Sequence[Fin
             item = items[i]
             similarity = jaccard(prints[i].shingles, prints[members[0]].shingles)
             pairs.append((item.path, canonical.path))
-            findings.append(warning(item.path, "duplicate",
-                                    f"与 {canonical.path} 内容几乎相同（相似度 {similarity:.2f}），同一信息在多个子站发布，统计时只计 1 条",
-                                    None, canonical=canonical.path, similarity=round(similarity, 3)))
+            findings.append(
+                warning(
+                    item.path,
+                    "duplicate",
+                    f"与 {canonical.path} 内容几乎相同（相似度 {similarity:.2f}），同一信息在多个子站发布，统计时只计 1 条",
+                    None,
+                    canonical=canonical.path,
+                    similarity=round(similarity, 3),
+                )
+            )
     return tuple(sorted(pairs)), tuple(findings)
 
 

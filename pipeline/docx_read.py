@@ -54,7 +54,16 @@ IMAGE_TYPES = {  # magic bytes → extension
 
 
 # what reading a damaged zip member can raise (a bad CRC, a broken deflate stream, an unknown method …)
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError, NotImplementedError, KeyError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    KeyError,
+)
 
 
 class Refused(Exception):
@@ -89,12 +98,16 @@ def sniff(data: bytes, suffix: str) -> None:
     if not data:
         raise Refused("文件是空的（0 字节），可能保存或拷贝时没有完成。请向报送单位重新索要文件")
     if data.startswith(b"%PDF-") or suffix == ".pdf":
-        raise Refused("这是 PDF 文件，无法还原成可编辑的正文（段落、表格会错乱）。请向报送单位索要 Word 原稿（.docx）；只有 PDF 时，"
-                      "请在 WPS 或 Word 中转换为 .docx 并核对后再导入")
+        raise Refused(
+            "这是 PDF 文件，无法还原成可编辑的正文（段落、表格会错乱）。请向报送单位索要 Word 原稿（.docx）；只有 PDF 时，"
+            "请在 WPS 或 Word 中转换为 .docx 并核对后再导入"
+        )
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-            raise Refused("文档设置了打开密码（已加密），无法读取。请在 Word 中打开，选择“文件 → 信息 → 保护文档 → 用密码进行加密”，"
-                          "清空密码后保存，再导入")
+            raise Refused(
+                "文档设置了打开密码（已加密），无法读取。请在 Word 中打开，选择“文件 → 信息 → 保护文档 → 用密码进行加密”，"
+                "清空密码后保存，再导入"
+            )
         if suffix == ".wps":
             raise Refused(WPS_SAVE_AS)
         if suffix == ".docx":
@@ -112,7 +125,9 @@ def sniff(data: bytes, suffix: str) -> None:
     if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
         raise Refused(f"这是网页（HTML/MHT）格式，不是 .docx。{SAVE_AS}")
     if not data.startswith(ZIP_MAGIC):
-        raise Refused(f"不是 Word 文档（.docx）：内容无法识别，可能文件不完整或不是文档。请确认文件能用 Word 打开；能打开时{SAVE_AS[1:]}")
+        raise Refused(
+            f"不是 Word 文档（.docx）：内容无法识别，可能文件不完整或不是文档。请确认文件能用 Word 打开；能打开时{SAVE_AS[1:]}"
+        )
 
 
 def _open_zip(data: bytes) -> zipfile.ZipFile:
@@ -120,16 +135,24 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
     except ZIP_ERRORS:
-        raise Refused("文件已损坏（.docx 的 zip 结构无法读取），可能下载或拷贝不完整。请向报送单位重新索要文件") from None
+        raise Refused(
+            "文件已损坏（.docx 的 zip 结构无法读取），可能下载或拷贝不完整。请向报送单位重新索要文件"
+        ) from None
     if "word/document.xml" not in names:
         if "xl/workbook.xml" in names:
-            raise Refused("这是 Excel 表格（.xlsx），不是 Word 文档。表格请作为附件放在对应文档旁边，或先把内容放进 Word 文档")
+            raise Refused(
+                "这是 Excel 表格（.xlsx），不是 Word 文档。表格请作为附件放在对应文档旁边，或先把内容放进 Word 文档"
+            )
         if "ppt/presentation.xml" in names:
             raise Refused("这是 PowerPoint 演示文稿（.pptx），不是 Word 文档")
         raise Refused("是压缩文件，但不是 Word 文档（缺少 word/document.xml）。请确认文件能用 Word 打开并另存为 .docx")
     total = sum(info.file_size for info in archive.infolist())
-    if total > MAX_UNPACKED or any(info.file_size > MAX_PART for info in archive.infolist() if info.filename.endswith(".xml")):
-        raise Refused(f"文档解压后过大（{total // (1024 * 1024)} MB），不像一份普通的信息稿。请检查文件，或把大图片压缩后另存")
+    if total > MAX_UNPACKED or any(
+        info.file_size > MAX_PART for info in archive.infolist() if info.filename.endswith(".xml")
+    ):
+        raise Refused(
+            f"文档解压后过大（{total // (1024 * 1024)} MB），不像一份普通的信息稿。请检查文件，或把大图片压缩后另存"
+        )
     return archive
 
 
@@ -184,8 +207,10 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
                 who = el.get(_w("author")) or "某人"
                 changes.append(f"{who} {what}“{_snippet(text)}”" if text.strip() else f"{who} {what}了段落标记")
     if changes:
-        problems.append(f"有 {len(changes)} 处未接受的修订（例如：{'；'.join(changes[:3])}）。请在 Word 中选择“审阅 → 接受 → 接受所有修订”"
-                        "（或逐条接受、拒绝），保存后再导入")
+        problems.append(
+            f"有 {len(changes)} 处未接受的修订（例如：{'；'.join(changes[:3])}）。请在 Word 中选择“审阅 → 接受 → 接受所有修订”"
+            "（或逐条接受、拒绝），保存后再导入"
+        )
 
     comments: list[str] = []
     comment_root = _xml(archive, "word/comments.xml")
@@ -195,7 +220,9 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
     refs = sum(1 for root in roots.values() for _ in root.iter(_w("commentReference")))
     if comments or refs:
         examples = f"（例如 {'；'.join(comments[:3])}）" if comments else ""
-        problems.append(f"有 {max(len(comments), refs)} 条批注{examples}。请在 Word 中选择“审阅 → 删除 → 删除文档中的所有批注”，保存后再导入")
+        problems.append(
+            f"有 {max(len(comments), refs)} 条批注{examples}。请在 Word 中选择“审阅 → 删除 → 删除文档中的所有批注”，保存后再导入"
+        )
 
     hidden_styles = set()
     if styles is not None:
@@ -210,7 +237,9 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
             rpr = run.find(_w("rPr"))
             vanish = rpr.find(_w("vanish")) if rpr is not None else None
             style = rpr.find(_w("rStyle")) if rpr is not None else None
-            is_hidden = (vanish is not None and _on(vanish)) or (style is not None and style.get(_w("val")) in hidden_styles)
+            is_hidden = (vanish is not None and _on(vanish)) or (
+                style is not None and style.get(_w("val")) in hidden_styles
+            )
             if not is_hidden and hidden_styles:
                 paragraph = run.getparent()
                 while paragraph is not None and paragraph.tag != _w("p"):
@@ -221,8 +250,10 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
             if is_hidden and text.strip():
                 hidden.append(text)
     if hidden:
-        problems.append(f"有 {len(hidden)} 处隐藏文字（例如“{_snippet(''.join(hidden))}”）。请在 Word 中点“开始 → 显示/隐藏编辑标记”，"
-                        "删除隐藏文字或取消“隐藏”格式，保存后再导入")
+        problems.append(
+            f"有 {len(hidden)} 处隐藏文字（例如“{_snippet(''.join(hidden))}”）。请在 Word 中点“开始 → 显示/隐藏编辑标记”，"
+            "删除隐藏文字或取消“隐藏”格式，保存后再导入"
+        )
     if problems:
         raise Refused("文档不能导入，导入会把作者已删除、批注或隐藏的文字发布出去：" + "；".join(problems))
 
@@ -244,7 +275,11 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
 # --- conversion --------------------------------------------------------------------------------
 
 STYLE_MAP = "\n".join(
-    [f"p[style-name='{name} {n}'] => h{min(n + 1, 6)}:fresh" for name in ("heading", "Heading", "标题") for n in range(1, 7)]
+    [
+        f"p[style-name='{name} {n}'] => h{min(n + 1, 6)}:fresh"
+        for name in ("heading", "Heading", "标题")
+        for n in range(1, 7)
+    ]
     + ["p[style-name='Title'] => h2:fresh", "p[style-name='标题'] => h2:fresh", "p[style-name='Subtitle'] => p:fresh"]
 )
 
@@ -264,7 +299,12 @@ def _block(element) -> Block:
         return Block("", paragraph=False)
     style = (element.style_name or "").lower()
     heading = style.startswith(("heading", "title", "标题"))
-    return Block(_text_of(element), centred=element.alignment == "center", heading=heading, numbered=element.numbering is not None)
+    return Block(
+        _text_of(element),
+        centred=element.alignment == "center",
+        heading=heading,
+        numbered=element.numbering is not None,
+    )
 
 
 class _Markdown(MarkdownConverter):
@@ -275,8 +315,14 @@ class _Markdown(MarkdownConverter):
             return ""
         text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = re.sub(r"([`*_{}\[\]!])", r"\\\1", text)
-        text = re.sub(r"(^|\n)(\s*)(:(?=\s)|\?\?\?)", lambda m: m[1] + m[2] + m[3].replace(":", "&#58;").replace("?", "&#63;"), text)
-        text = re.sub(r"(^|\n)(\s*)([#+-]|\d{1,9}[.)])(?=\s|$)", lambda m: m[1] + m[2] + m[3][:-1] + "\\" + m[3][-1], text)
+        text = re.sub(
+            r"(^|\n)(\s*)(:(?=\s)|\?\?\?)",
+            lambda m: m[1] + m[2] + m[3].replace(":", "&#58;").replace("?", "&#63;"),
+            text,
+        )
+        text = re.sub(
+            r"(^|\n)(\s*)([#+-]|\d{1,9}[.)])(?=\s|$)", lambda m: m[1] + m[2] + m[3][:-1] + "\\" + m[3][-1], text
+        )
         if parent_tags and ("td" in parent_tags or "th" in parent_tags):
             text = text.replace("|", "&#124;")
         return text
@@ -306,7 +352,11 @@ class _Markdown(MarkdownConverter):
                 continue
             cells = []
             for cell in tr.find_all(["td", "th"], recursive=False):
-                spans = "".join(f' {a}="{int(v)}"' for a in ("colspan", "rowspan") if (v := str(cell.get(a, "1"))).isdigit() and v != "1")
+                spans = "".join(
+                    f' {a}="{int(v)}"'
+                    for a in ("colspan", "rowspan")
+                    if (v := str(cell.get(a, "1"))).isdigit() and v != "1"
+                )
                 lines = [" ".join(p.get_text(" ").split()) for p in (cell.find_all("p") or [cell])]
                 body = "<br>".join(html_mod.escape(line) for line in lines if line)
                 cells.append(f"<{cell.name}{spans}>{body}</{cell.name}>")
@@ -329,13 +379,19 @@ def _slim_styles(styles) -> bytes:
     parses XML with minidom, and the slim copy makes reading a document several times faster."""
     root = etree.Element(_w("styles"), nsmap={"w": W})
     for style in styles.iter(_w("style")):
-        kept = etree.SubElement(root, _w("style"), {k: v for k, v in style.attrib.items() if k in (_w("type"), _w("styleId"))})
+        kept = etree.SubElement(
+            root, _w("style"), {k: v for k, v in style.attrib.items() if k in (_w("type"), _w("styleId"))}
+        )
         name = style.find(_w("name"))
         if name is not None:
             etree.SubElement(kept, _w("name"), {_w("val"): name.get(_w("val"), "")})
         num_id = style.find(f"{_w('pPr')}/{_w('numPr')}/{_w('numId')}")
         if num_id is not None:
-            etree.SubElement(etree.SubElement(etree.SubElement(kept, _w("pPr")), _w("numPr")), _w("numId"), {_w("val"): num_id.get(_w("val"), "")})
+            etree.SubElement(
+                etree.SubElement(etree.SubElement(kept, _w("pPr")), _w("numPr")),
+                _w("numId"),
+                {_w("val"): num_id.get(_w("val"), "")},
+            )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -405,8 +461,12 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
         return {"src": IMAGE_TOKEN + name}
 
     try:
-        result = mammoth.convert_to_html(io.BytesIO(package), style_map=STYLE_MAP, transform_document=transform,
-                                         convert_image=mammoth.images.img_element(image))
+        result = mammoth.convert_to_html(
+            io.BytesIO(package),
+            style_map=STYLE_MAP,
+            transform_document=transform,
+            convert_image=mammoth.images.img_element(image),
+        )
     except Refused:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of the converter is the same advice
@@ -414,12 +474,22 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
     if not layouts:
         raise Refused("文档没有正文（读不到任何段落）。请确认是否发错了文件")
     layout = layouts[0]
-    markdown = _Markdown(heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=False,
-                         escape_asterisks=False, escape_underscores=False).convert(result.value)
+    markdown = _Markdown(
+        heading_style="ATX",
+        bullets="-",
+        table_infer_header=True,
+        escape_misc=False,
+        escape_asterisks=False,
+        escape_underscores=False,
+    ).convert(result.value)
     if skipped:
-        notes.append(f"有 {len(skipped)} 张图片未导入（{'、'.join(sorted(set(skipped)))}：不是网页用的图片格式或无法读取）；"
-                     "请在 Word 中把它们另存为 PNG 或 JPG 后重新插入")
-        markdown = re.sub(r"!\[[^\]]*\]\(" + re.escape(IMAGE_TOKEN) + r"skip\)", "<!-- 此处原有一张未能导入的图片 -->", markdown)
+        notes.append(
+            f"有 {len(skipped)} 张图片未导入（{'、'.join(sorted(set(skipped)))}：不是网页用的图片格式或无法读取）；"
+            "请在 Word 中把它们另存为 PNG 或 JPG 后重新插入"
+        )
+        markdown = re.sub(
+            r"!\[[^\]]*\]\(" + re.escape(IMAGE_TOKEN) + r"skip\)", "<!-- 此处原有一张未能导入的图片 -->", markdown
+        )
     for message in result.messages:
         if "unrecognised element" in message.message.lower() or "unrecognized element" in message.message.lower():
             what = message.message.rsplit(":", 1)[-1].strip()
@@ -430,7 +500,9 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
         if layout.title or layout.removed:
             raise Refused("文档除标题、文号、落款等之外没有正文。请确认是否发错了文件，或补上正文后再导入")
         raise Refused("文档是空的（没有文字）。请确认是否发错了文件")
-    return Converted(layout, markdown, tuple(images.values()), tuple(notes) + layout.notes, chars, margin_texts(archive))
+    return Converted(
+        layout, markdown, tuple(images.values()), tuple(notes) + layout.notes, chars, margin_texts(archive)
+    )
 
 
 def _list_kind(line: str) -> str | None:

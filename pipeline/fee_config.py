@@ -60,8 +60,16 @@ class Scale:
                 low = tier.up_to
         if self.beyond is not None:
             b = self.beyond
-            examples = "，".join(f"{low + 1 + k * b.step}—{low + (k + 1) * b.step}{u}{b.first_rate + k * b.increase}元/{u}" for k in range(2))
-            out.append((f"{low + 1}{u}以上的部分", f"以{b.step}{u}为一档，每增加一档，收费标准提高{b.increase}元/{u}（{examples}……）"))
+            examples = "，".join(
+                f"{low + 1 + k * b.step}—{low + (k + 1) * b.step}{u}{b.first_rate + k * b.increase}元/{u}"
+                for k in range(2)
+            )
+            out.append(
+                (
+                    f"{low + 1}{u}以上的部分",
+                    f"以{b.step}{u}为一档，每增加一档，收费标准提高{b.increase}元/{u}（{examples}……）",
+                )
+            )
         return tuple(out)
 
 
@@ -74,7 +82,8 @@ class FeeSchedule:
 
 
 NATIONAL_2020 = FeeSchedule(
-    "政府信息公开信息处理费管理办法", "国办函〔2020〕109号",
+    "政府信息公开信息处理费管理办法",
+    "国办函〔2020〕109号",
     Scale("件", 10, (Tier(30, 100),), Beyond(10, 200, 100)),
     Scale("页", 30, (Tier(100, 10), Tier(200, 20), Tier(None, 40))),
 )
@@ -102,8 +111,18 @@ def _scale(path: Path, data, where: str, unit: str) -> Scale:
     if data.get("beyond") is not None:
         if tiers and tiers[-1].up_to is None:
             raise ConfigError(path, f"{where}最后一档已包含以上全部，不能再写 beyond")
-        b = _only(path, data["beyond"], f"{where}beyond ", ("step", "first_rate", "increase"), ("step", "first_rate", "increase"))
-        beyond = Beyond(max(1, _int(path, b["step"], "step ")), _int(path, b["first_rate"], "first_rate "), _int(path, b["increase"], "increase "))
+        b = _only(
+            path,
+            data["beyond"],
+            f"{where}beyond ",
+            ("step", "first_rate", "increase"),
+            ("step", "first_rate", "increase"),
+        )
+        beyond = Beyond(
+            max(1, _int(path, b["step"], "step ")),
+            _int(path, b["first_rate"], "first_rate "),
+            _int(path, b["increase"], "increase "),
+        )
     if beyond is None and (not tiers or tiers[-1].up_to is not None):
         raise ConfigError(path, f"{where}没有说明最后一档以上如何收费：最后一档不写 up_to，或写 beyond")
     return Scale(unit, free, tuple(tiers), beyond)
@@ -112,7 +131,16 @@ def _scale(path: Path, data, where: str, unit: str) -> Scale:
 def load_fees(path: Path) -> FeeSchedule:
     if not path.is_file():
         return NATIONAL_2020
-    data = _only(path, _read_yaml(path) or {}, "fees.yaml ", ("source", "document", "by_requests", "by_pages"),
-                 ("source", "document", "by_requests", "by_pages"))
-    return FeeSchedule(str(data["source"]), str(data["document"]), _scale(path, data["by_requests"], "by_requests：", "件"),
-                       _scale(path, data["by_pages"], "by_pages：", "页"))
+    data = _only(
+        path,
+        _read_yaml(path) or {},
+        "fees.yaml ",
+        ("source", "document", "by_requests", "by_pages"),
+        ("source", "document", "by_requests", "by_pages"),
+    )
+    return FeeSchedule(
+        str(data["source"]),
+        str(data["document"]),
+        _scale(path, data["by_requests"], "by_requests：", "件"),
+        _scale(path, data["by_pages"], "by_pages：", "页"),
+    )

@@ -79,9 +79,18 @@ def unavailable(reason: str) -> History:
 
 def _git(args: list[str], cwd: Path, stdin: str | None = None) -> str:
     try:
-        done = subprocess.run(["git", *args], check=False, cwd=cwd, input=stdin, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=_TIMEOUT,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C.UTF-8"})
+        done = subprocess.run(
+            ["git", *args],
+            check=False,
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=_TIMEOUT,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C.UTF-8"},
+        )
     except FileNotFoundError:
         raise GitError("没有找到 git 命令") from None
     except subprocess.TimeoutExpired:
@@ -132,8 +141,9 @@ def _log(root: Path, args: list[str]) -> list[tuple[Commit, list[list[str]]]]:
     return entries
 
 
-def read(content_dir: Path | str, allowed_signers: str, items: Iterable[str] | None = None, *,
-         verify_signatures: bool = True) -> History:
+def read(
+    content_dir: Path | str, allowed_signers: str, items: Iterable[str] | None = None, *, verify_signatures: bool = True
+) -> History:
     """The history of every ``items/**.md`` file under ``content_dir``.  ``allowed_signers`` is
     the text of git's allowed-signers file (:meth:`ReviewRules.allowed_signers`).  ``items``:
     the content-relative paths to report (default: every path seen in history that still exists)."""
@@ -145,7 +155,7 @@ def read(content_dir: Path | str, allowed_signers: str, items: Iterable[str] | N
     items_prefix = f"{prefix}items/"
 
     def rel(path: str) -> str | None:
-        return path[len(prefix):] if path.startswith(prefix) else None
+        return path[len(prefix) :] if path.startswith(prefix) else None
 
     added: dict[str, tuple[Commit, str]] = {}  # content-relative path → (commit, repo path at that time)
     changes: dict[str, list[Commit]] = {}
@@ -194,7 +204,9 @@ def read(content_dir: Path | str, allowed_signers: str, items: Iterable[str] | N
             commit, repo_path = added[path]
             first_wanted.append((path, f"{commit.sha}:{repo_path}"))
     first_blobs = _batch_check(root, [spec for _, spec in first_wanted])
-    need_text = [(path, spec) for (path, spec), blob in zip(first_wanted, first_blobs) if blob and blob != current.get(path)]
+    need_text = [
+        (path, spec) for (path, spec), blob in zip(first_wanted, first_blobs) if blob and blob != current.get(path)
+    ]
     texts = dict(zip([p for p, _ in need_text], _batch_text(root, [spec for _, spec in need_text])))
 
     matches: dict[str, list[tuple[str, bool]]] = {}
@@ -202,9 +214,17 @@ def read(content_dir: Path | str, allowed_signers: str, items: Iterable[str] | N
         matches.setdefault(path, []).append((sha, blob is not None and blob == current.get(path)))
     files = {}
     for path in wanted:
-        approvals = tuple(dict.fromkeys([c.sha for c in changes.get(path, [])] + [c.sha for c in trailer_commits.get(path, [])]))
-        files[path] = FileHistory(path, added[path][0] if path in added else None, tuple(changes.get(path, ())),
-                                  texts.get(path), tuple(matches.get(path, ())), approvals)
+        approvals = tuple(
+            dict.fromkeys([c.sha for c in changes.get(path, [])] + [c.sha for c in trailer_commits.get(path, [])])
+        )
+        files[path] = FileHistory(
+            path,
+            added[path][0] if path in added else None,
+            tuple(changes.get(path, ())),
+            texts.get(path),
+            tuple(matches.get(path, ())),
+            approvals,
+        )
     signatures: dict[str, Signature] = {}
     if verify_signatures:
         # every commit that could have approved some version of an item (one git call; unsigned ones cost nothing)
@@ -230,8 +250,14 @@ def _batch_text(root: Path, specs: list[str]) -> list[str | None]:
     if not specs:
         return []
     try:
-        done = subprocess.run(["git", "cat-file", "--batch"], check=False, cwd=root, input=("\n".join(specs) + "\n").encode(),
-                              capture_output=True, timeout=_TIMEOUT)
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            check=False,
+            cwd=root,
+            input=("\n".join(specs) + "\n").encode(),
+            capture_output=True,
+            timeout=_TIMEOUT,
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git cat-file 失败：{exc}") from None
     data, pos, texts = done.stdout, 0, []
@@ -241,7 +267,7 @@ def _batch_text(root: Path, specs: list[str]) -> list[str | None]:
         pos = end + 1
         if len(header) == 3:
             size = int(header[2])
-            texts.append(data[pos:pos + size].decode("utf-8", "replace"))
+            texts.append(data[pos : pos + size].decode("utf-8", "replace"))
             pos += size + 1
         else:
             texts.append(None)
@@ -256,8 +282,20 @@ def verify(root: Path, shas: list[str], allowed_signers: str) -> dict[str, Signa
         fh.write(allowed_signers)
         signers = fh.name
     try:
-        out = _git(["-c", f"gpg.ssh.allowedSignersFile={signers}", "-c", "log.showSignature=false", "log", "--no-walk=unsorted",
-                    "--stdin", f"--format={_RS}%H{_US}%G?{_US}%GS{_US}%GF"], root, "\n".join(shas) + "\n")
+        out = _git(
+            [
+                "-c",
+                f"gpg.ssh.allowedSignersFile={signers}",
+                "-c",
+                "log.showSignature=false",
+                "log",
+                "--no-walk=unsorted",
+                "--stdin",
+                f"--format={_RS}%H{_US}%G?{_US}%GS{_US}%GF",
+            ],
+            root,
+            "\n".join(shas) + "\n",
+        )
     finally:
         os.unlink(signers)
     result = {}

@@ -81,9 +81,13 @@ class HealthReport:
             out.append(f"首页 {limit_text(self.rules.home)}内无新信息（单项否决：首页不更新）")
         key = [c for c in self.stale if c.column.category in self.rules.veto_categories]
         if len(key) >= self.rules.stale_veto:
-            out.append(f"{'、'.join(self.rules.veto_categories)}栏目不更新 {len(key)} 个，达到 {self.rules.stale_veto} 个（单项否决：栏目不更新）")
+            out.append(
+                f"{'、'.join(self.rules.veto_categories)}栏目不更新 {len(key)} 个，达到 {self.rules.stale_veto} 个（单项否决：栏目不更新）"
+            )
         if len(self.stale) >= self.rules.long_stale_veto:
-            out.append(f"应更新而长期未更新的栏目 {len(self.stale)} 个，达到 {self.rules.long_stale_veto} 个（单项否决：栏目不更新）")
+            out.append(
+                f"应更新而长期未更新的栏目 {len(self.stale)} 个，达到 {self.rules.long_stale_veto} 个（单项否决：栏目不更新）"
+            )
         if len(self.blank) >= self.rules.blank_veto:
             out.append(f"空白栏目 {len(self.blank)} 个，达到 {self.rules.blank_veto} 个（单项否决：空白栏目）")
         return tuple(out)
@@ -99,7 +103,9 @@ class HealthReport:
         out.append(f"首页最新信息：{home}" + ("  ← 超过时限" if self.home_stale else ""))
         for c in self.stale:
             days = (self.as_of - c.last).days
-            out.append(f"不更新：{c.site.name}（{c.site.id}）· {c.column.name}（{c.column.category}，时限 {limit_text(c.limit)}）最近更新 {c.last.isoformat()}，已 {days} 天")
+            out.append(
+                f"不更新：{c.site.name}（{c.site.id}）· {c.column.name}（{c.column.category}，时限 {limit_text(c.limit)}）最近更新 {c.last.isoformat()}，已 {days} 天"
+            )
         for c in self.blank:
             out.append(f"空白栏目：{c.site.name}（{c.site.id}）· {c.column.name}（{c.column.category}）没有任何信息")
         out.append(f"合计：不更新 {len(self.stale)} 个，空白 {len(self.blank)} 个。")
@@ -110,10 +116,15 @@ class HealthReport:
         return out
 
     def to_markdown(self) -> str:
-        rows = ["| 子站 | 栏目 | 类别 | 时限 | 条数 | 最近更新 | 状态 |", "| --- | --- | --- | --- | ---: | --- | --- |"]
+        rows = [
+            "| 子站 | 栏目 | 类别 | 时限 | 条数 | 最近更新 | 状态 |",
+            "| --- | --- | --- | --- | ---: | --- | --- |",
+        ]
         for c in self.columns:
             state = "空白" if c.blank else ("不更新" if c.stale_at(self.as_of) else "正常")
-            rows.append(f"| {c.site.name} | {c.column.name} | {c.column.category} | {limit_text(c.limit) if c.limit else '—'} | {c.items} | {c.last.isoformat() if c.last else '—'} | {state} |")
+            rows.append(
+                f"| {c.site.name} | {c.column.name} | {c.column.category} | {limit_text(c.limit) if c.limit else '—'} | {c.items} | {c.last.isoformat() if c.last else '—'} | {state} |"
+            )
         return "# 栏目更新检查\n\n" + "\n".join(f"- {line}" for line in self.lines()) + "\n\n" + "\n".join(rows) + "\n"
 
     def to_dict(self) -> dict:
@@ -121,8 +132,16 @@ class HealthReport:
             "as_of": self.as_of.isoformat(),
             "home": {"last": self.home_last.isoformat() if self.home_last else None, "stale": self.home_stale},
             "columns": [
-                {"site": c.site.id, "column": c.column.id, "category": c.column.category, "limit": c.limit, "items": c.items,
-                 "last": c.last.isoformat() if c.last else None, "stale": c.stale_at(self.as_of), "blank": c.blank}
+                {
+                    "site": c.site.id,
+                    "column": c.column.id,
+                    "category": c.column.category,
+                    "limit": c.limit,
+                    "items": c.items,
+                    "last": c.last.isoformat() if c.last else None,
+                    "stale": c.stale_at(self.as_of),
+                    "blank": c.blank,
+                }
                 for c in self.columns
             ],
             "stale": len(self.stale),
@@ -155,5 +174,9 @@ def check(published, config: Config, as_of: date) -> HealthReport:
     for site in config.sites:
         for cid in site.columns:
             column = config.column_by_id[cid]
-            states.append(ColumnState(site, column, count.get((site.id, cid), 0), last.get((site.id, cid)), limits.get(column.category)))
+            states.append(
+                ColumnState(
+                    site, column, count.get((site.id, cid), 0), last.get((site.id, cid)), limits.get(column.category)
+                )
+            )
     return HealthReport(as_of, config.health, tuple(states), home_last)

@@ -39,9 +39,23 @@ from pipeline.model import DISCLOSURES, KINDS, Attachment, ChangeNote, Item
 
 REQUIRED = ("title", "date", "site", "column", "author")
 OPTIONAL = (
-    "reviewer", "disclosure", "classified", "kind", "channels", "adopted", "doc_number",
-    "topic", "genre", "summary", "tags", "attachments", "validity", "original", "original_reason",
-    "changes", "date_changed_reason",
+    "reviewer",
+    "disclosure",
+    "classified",
+    "kind",
+    "channels",
+    "adopted",
+    "doc_number",
+    "topic",
+    "genre",
+    "summary",
+    "tags",
+    "attachments",
+    "validity",
+    "original",
+    "original_reason",
+    "changes",
+    "date_changed_reason",
 )
 KNOWN_KEYS = REQUIRED + OPTIONAL
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -50,7 +64,14 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 FRONT_MATTER_MAX = 64 * 1024  # bytes of YAML between the two --- lines
 _BOUNDARY = re.compile(rb"^-{3,}[ \t\r]*$", re.MULTILINE)  # python-frontmatter's delimiter line
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+)
 
 
 # libyaml's C parser when PyYAML has it: about 8x faster on front matter than the pure-Python one.
@@ -134,14 +155,24 @@ def size_problem(rel: str, data: bytes, size: int, config: Config) -> Finding | 
         if closing is None or closing.start() - opening.end() - 1 > FRONT_MATTER_MAX:
             if size > window or (closing is not None):
                 shown = (closing.start() - opening.end()) if closing else size
-                return error(rel, "front-matter-too-large", f"front matter（两行 --- 之间的信息头）有 {_kb(shown)}，超过 64 KB 上限。"
-                             "信息头只写标题、日期等字段；长文字请写进正文", 1)
+                return error(
+                    rel,
+                    "front-matter-too-large",
+                    f"front matter（两行 --- 之间的信息头）有 {_kb(shown)}，超过 64 KB 上限。"
+                    "信息头只写标题、日期等字段；长文字请写进正文",
+                    1,
+                )
             return None  # no closing line in a small file: the parser says what is wrong
         body = size - closing.end()
     limit = config.portal.max_body_kb * 1024
     if body > limit:
-        return error(rel, "body-too-large", f"正文有 {_kb(body)}，超过 {_kb(limit)} 的上限（portal.yaml 的 max_body_kb）。"
-                     "请拆成几条信息，或把大段材料作为附件放在 content/files/ 下", 1)
+        return error(
+            rel,
+            "body-too-large",
+            f"正文有 {_kb(body)}，超过 {_kb(limit)} 的上限（portal.yaml 的 max_body_kb）。"
+            "请拆成几条信息，或把大段材料作为附件放在 content/files/ 下",
+            1,
+        )
     return None
 
 
@@ -149,7 +180,9 @@ def _kb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
-def load_items(content_dir: Path | str, config: Config, cache_file: Path | None = None, jobs: int | None = None) -> Loaded:
+def load_items(
+    content_dir: Path | str, config: Config, cache_file: Path | None = None, jobs: int | None = None
+) -> Loaded:
     """Load every item file; with ``cache_file`` (:mod:`pipeline.load_cache`) an unchanged
     file's result is reused instead of parsed again.  Files not in the cache are parsed by
     up to ``jobs`` processes (:mod:`pipeline.parallel`; default: one per core)."""
@@ -173,7 +206,10 @@ def load_items(content_dir: Path | str, config: Config, cache_file: Path | None 
                     head = fh.read(FRONT_MATTER_MAX + 8192)
             except OSError:
                 head = b""
-            results.append(size_problem(rel, head, big.size, config) or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1))
+            results.append(
+                size_problem(rel, head, big.size, config)
+                or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1)
+            )
             continue
         except OSError as exc:
             results.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
@@ -271,10 +307,14 @@ def _text(rel: str, lines: dict[str, int], meta: dict, key: str, required: bool 
     value = meta.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise _Reject(error(rel, "schema", f"缺少必填字段 “{key}”，请在 front matter 中填写", lines.get(key), key=key))
+            raise _Reject(
+                error(rel, "schema", f"缺少必填字段 “{key}”，请在 front matter 中填写", lines.get(key), key=key)
+            )
         return None
     if isinstance(value, (dict, list, bool)):
-        raise _Reject(error(rel, "schema", f"字段 “{key}” 应当是文字，实际是 {type(value).__name__}", lines.get(key), key=key))
+        raise _Reject(
+            error(rel, "schema", f"字段 “{key}” 应当是文字，实际是 {type(value).__name__}", lines.get(key), key=key)
+        )
     return str(value).strip()
 
 
@@ -299,7 +339,9 @@ def _bool(rel: str, lines: dict[str, int], meta: dict, key: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise _Reject(error(rel, "schema", f"字段 “{key}” 只能是 true 或 false，实际是 {value!r}", lines.get(key), key=key))
+        raise _Reject(
+            error(rel, "schema", f"字段 “{key}” 只能是 true 或 false，实际是 {value!r}", lines.get(key), key=key)
+        )
     return value
 
 
@@ -314,10 +356,23 @@ def _attachments(rel: str, lines: dict[str, int], meta: dict) -> tuple[Attachmen
         if isinstance(entry, str) and entry.strip():
             href = entry.strip()
             out.append(Attachment(name=href.rsplit("/", 1)[-1], href=href))
-        elif isinstance(entry, dict) and set(entry) <= {"name", "file", "url"} and entry.get("name") and (entry.get("file") or entry.get("url")):
+        elif (
+            isinstance(entry, dict)
+            and set(entry) <= {"name", "file", "url"}
+            and entry.get("name")
+            and (entry.get("file") or entry.get("url"))
+        ):
             out.append(Attachment(name=str(entry["name"]), href=str(entry.get("file") or entry.get("url"))))
         else:
-            raise _Reject(error(rel, "schema", "附件 attachments 的每一项应当是文件名，或 {name: 显示名, file: 路径}", lines.get("attachments"), key="attachments"))
+            raise _Reject(
+                error(
+                    rel,
+                    "schema",
+                    "附件 attachments 的每一项应当是文件名，或 {name: 显示名, file: 路径}",
+                    lines.get("attachments"),
+                    key="attachments",
+                )
+            )
     return tuple(out)
 
 
@@ -328,18 +383,44 @@ def _changes(rel: str, lines: dict[str, int], meta: dict, tz) -> tuple[ChangeNot
         return ()
     where = lines.get("changes")
     if not isinstance(value, list):
-        raise _Reject(error(rel, "schema", "更新记录 changes 应当是列表，每项写 date（更新日期）和 note（更新说明）", where, key="changes"))
+        raise _Reject(
+            error(
+                rel,
+                "schema",
+                "更新记录 changes 应当是列表，每项写 date（更新日期）和 note（更新说明）",
+                where,
+                key="changes",
+            )
+        )
     notes = []
     for n, entry in enumerate(value, 1):
         if not isinstance(entry, dict) or set(entry) != {"date", "note"}:
-            raise _Reject(error(rel, "schema", f"更新记录 changes 第 {n} 项应当只写 date 和 note，例如 {{date: 2026-11-30, note: 更正了联系电话}}", where, key="changes"))
+            raise _Reject(
+                error(
+                    rel,
+                    "schema",
+                    f"更新记录 changes 第 {n} 项应当只写 date 和 note，例如 {{date: 2026-11-30, note: 更正了联系电话}}",
+                    where,
+                    key="changes",
+                )
+            )
         note = entry["note"]
         if not isinstance(note, str) or not note.strip():
-            raise _Reject(error(rel, "schema", f"更新记录 changes 第 {n} 项的 note 应当是一句说明", where, key="changes"))
+            raise _Reject(
+                error(rel, "schema", f"更新记录 changes 第 {n} 项的 note 应当是一句说明", where, key="changes")
+            )
         try:
             when = parse_date(entry["date"], tz)
         except ValueError:
-            raise _Reject(error(rel, "bad-date", f"更新记录 changes 第 {n} 项的日期 “{_shown(entry['date'])}” 无法识别，请写成 2026-11-30", where, key="changes")) from None
+            raise _Reject(
+                error(
+                    rel,
+                    "bad-date",
+                    f"更新记录 changes 第 {n} 项的日期 “{_shown(entry['date'])}” 无法识别，请写成 2026-11-30",
+                    where,
+                    key="changes",
+                )
+            ) from None
         notes.append(ChangeNote(when, note.strip()))
     return tuple(sorted(notes, key=lambda c: c.date))
 
@@ -351,7 +432,10 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
         except TooLarge as big:
             with open(file, "rb") as fh:
                 head = fh.read(FRONT_MATTER_MAX + 8192)
-            raise _Reject(size_problem(rel, head, big.size, config) or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1)) from None
+            raise _Reject(
+                size_problem(rel, head, big.size, config)
+                or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1)
+            ) from None
     too_large = size_problem(rel, data, len(data), config)
     if too_large is not None:
         raise _Reject(too_large)
@@ -359,11 +443,20 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _Reject(error(rel, "encoding", "文件不是 UTF-8 编码（可能是 GBK），请用编辑器另存为 UTF-8", line)) from None
+        raise _Reject(
+            error(rel, "encoding", "文件不是 UTF-8 编码（可能是 GBK），请用编辑器另存为 UTF-8", line)
+        ) from None
     bad = _CONTROL.search(raw)
     if bad:  # XML (feeds, sitemap) cannot carry them, and no reader sees them: never publish one
         line = raw.count("\n", 0, bad.start()) + 1
-        raise _Reject(error(rel, "encoding", f"文件含有控制字符 U+{ord(bad.group()):04X}（通常是从别处复制时带进来的），请删去后保存", line))
+        raise _Reject(
+            error(
+                rel,
+                "encoding",
+                f"文件含有控制字符 U+{ord(bad.group()):04X}（通常是从别处复制时带进来的），请删去后保存",
+                line,
+            )
+        )
     if not raw.lstrip("\ufeff").startswith("---"):
         raise _Reject(error(rel, "schema", "文件开头缺少 front matter（以 --- 开始、--- 结束的 YAML 信息头）", 1))
     try:
@@ -371,52 +464,130 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
     except safe_yaml.UnsafeYaml as exc:
         line = exc.line + 1 if exc.line else None  # +1 for the opening ---
         where = f"字段 “{exc.field}”：" if exc.field else ""
-        raise _Reject(error(rel, exc.rule, f"front matter {where}{exc.problem}", line, **({"key": exc.field} if exc.field else {}))) from None
+        raise _Reject(
+            error(
+                rel, exc.rule, f"front matter {where}{exc.problem}", line, **({"key": exc.field} if exc.field else {})
+            )
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
         problem = getattr(exc, "problem", None) or str(exc)
-        raise _Reject(error(rel, "bad-yaml", f"front matter 不是有效的 YAML：{problem}。常见原因：标题含英文冒号时没有加引号", line)) from None
+        raise _Reject(
+            error(
+                rel, "bad-yaml", f"front matter 不是有效的 YAML：{problem}。常见原因：标题含英文冒号时没有加引号", line
+            )
+        ) from None
     if not isinstance(meta, dict) or not meta:
         raise _Reject(error(rel, "schema", "front matter 应当是 “键: 值” 形式的 YAML 映射", 2))
     lines = _key_lines(raw)
     for key in meta:
         if key not in KNOWN_KEYS:
-            raise _Reject(error(rel, "unknown-key", f"未知字段 “{key}”（是否拼写错误？可用字段：{'、'.join(KNOWN_KEYS)}）", lines.get(str(key)), key=str(key)))
+            raise _Reject(
+                error(
+                    rel,
+                    "unknown-key",
+                    f"未知字段 “{key}”（是否拼写错误？可用字段：{'、'.join(KNOWN_KEYS)}）",
+                    lines.get(str(key)),
+                    key=str(key),
+                )
+            )
 
     title = _text(rel, lines, meta, "title", required=True)
     author = _text(rel, lines, meta, "author", required=True)
     site = _text(rel, lines, meta, "site", required=True)
     column = _text(rel, lines, meta, "column", required=True)
     if meta.get("date") in (None, ""):
-        raise _Reject(error(rel, "schema", "缺少必填字段 “date”（发布日期，例如 2026-03-15 或 2026-03-15 09:30）", lines.get("date"), key="date"))
+        raise _Reject(
+            error(
+                rel,
+                "schema",
+                "缺少必填字段 “date”（发布日期，例如 2026-03-15 或 2026-03-15 09:30）",
+                lines.get("date"),
+                key="date",
+            )
+        )
     try:
         when = parse_date(meta["date"], config.portal.tz)
     except ValueError:
-        raise _Reject(error(rel, "bad-date", f"发布日期 “{_shown(meta['date'])}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30", lines.get("date"), key="date")) from None
+        raise _Reject(
+            error(
+                rel,
+                "bad-date",
+                f"发布日期 “{_shown(meta['date'])}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30",
+                lines.get("date"),
+                key="date",
+            )
+        ) from None
 
     if site not in config.site_by_id:
-        raise _Reject(error(rel, "unknown-site", f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}", lines.get("site"), key="site"))
+        raise _Reject(
+            error(
+                rel,
+                "unknown-site",
+                f"子站 “{site}” 不存在，可选：{'、'.join(config.site_by_id)}",
+                lines.get("site"),
+                key="site",
+            )
+        )
     if column not in config.column_by_id:
-        raise _Reject(error(rel, "unknown-column", f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}", lines.get("column"), key="column"))
+        raise _Reject(
+            error(
+                rel,
+                "unknown-column",
+                f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}",
+                lines.get("column"),
+                key="column",
+            )
+        )
     if column not in config.site_by_id[site].columns:
         carried = "、".join(config.site_by_id[site].columns)
-        raise _Reject(error(rel, "unknown-column", f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{carried}", lines.get("column"), key="column"))
+        raise _Reject(
+            error(
+                rel,
+                "unknown-column",
+                f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{carried}",
+                lines.get("column"),
+                key="column",
+            )
+        )
 
     slug = file.stem
     if not SLUG_RE.match(slug):
-        raise _Reject(error(rel, "bad-slug", f"文件名 “{file.name}” 会成为网址，只能用小写英文字母、数字、连字符和下划线", 1))
+        raise _Reject(
+            error(rel, "bad-slug", f"文件名 “{file.name}” 会成为网址，只能用小写英文字母、数字、连字符和下划线", 1)
+        )
 
     disclosure = _text(rel, lines, meta, "disclosure") or "主动公开"
     if disclosure not in DISCLOSURES:
-        raise _Reject(error(rel, "schema", f"公开方式 disclosure “{disclosure}” 无效，可选：{'、'.join(DISCLOSURES)}", lines.get("disclosure"), key="disclosure"))
+        raise _Reject(
+            error(
+                rel,
+                "schema",
+                f"公开方式 disclosure “{disclosure}” 无效，可选：{'、'.join(DISCLOSURES)}",
+                lines.get("disclosure"),
+                key="disclosure",
+            )
+        )
     kind = _text(rel, lines, meta, "kind") or "信息"
     if kind not in KINDS:
-        raise _Reject(error(rel, "schema", f"信息类型 kind “{kind}” 无效，可选：{'、'.join(KINDS)}", lines.get("kind"), key="kind"))
+        raise _Reject(
+            error(
+                rel, "schema", f"信息类型 kind “{kind}” 无效，可选：{'、'.join(KINDS)}", lines.get("kind"), key="kind"
+            )
+        )
     original = _bool(rel, lines, meta, "original")
     original_reason = _text(rel, lines, meta, "original_reason")
     if original and not original_reason:
-        raise _Reject(error(rel, "schema", "声明 original: true 时必须用 original_reason 写明理由", lines.get("original"), key="original_reason"))
+        raise _Reject(
+            error(
+                rel,
+                "schema",
+                "声明 original: true 时必须用 original_reason 写明理由",
+                lines.get("original"),
+                key="original_reason",
+            )
+        )
 
     channels = _text_list(rel, lines, meta, "channels")
     return Item(
@@ -468,7 +639,9 @@ def plausible_range(config: Config, reference: date | None) -> tuple[date, date]
     return date(config.portal.first_year, 1, 1), last
 
 
-def check_dates(items: Iterable[Item], config: Config, reference: date | None) -> tuple[tuple[Item, ...], tuple[Finding, ...]]:
+def check_dates(
+    items: Iterable[Item], config: Config, reference: date | None
+) -> tuple[tuple[Item, ...], tuple[Finding, ...]]:
     """Items dated outside :func:`plausible_range` are withheld with a ``bad-date`` error:
     nothing downstream (statistics, 通报, feeds, 索引号, the annual report) then meets a year
     like 9999 or 1900.  Compared by year first, so no date arithmetic can overflow."""
@@ -486,21 +659,41 @@ def check_dates(items: Iterable[Item], config: Config, reference: date | None) -
         return "早于" if when.year < first.year or (day is not None and day < first) else "晚于"
 
     def bound(too: str) -> str:
-        return f"{first.isoformat()}（portal.yaml 的 first_year）" if too == "早于" else f"{last.isoformat()}（参照日之后一年）"
+        return (
+            f"{first.isoformat()}（portal.yaml 的 first_year）"
+            if too == "早于"
+            else f"{last.isoformat()}（参照日之后一年）"
+        )
 
     kept: list[Item] = []
     findings: list[Finding] = []
     for item in items:
         too = outside(item.date)
         if too is not None:
-            findings.append(error(item.path, "bad-date", f"发布日期 {_ymd(item.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
-                                  item.line_of("date"), key="date"))
+            findings.append(
+                error(
+                    item.path,
+                    "bad-date",
+                    f"发布日期 {_ymd(item.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
+                    item.line_of("date"),
+                    key="date",
+                )
+            )
             continue
-        late = next(((n, c, outside(c.date)) for n, c in enumerate(getattr(item, "changes", ()), 1) if outside(c.date)), None)
+        late = next(
+            ((n, c, outside(c.date)) for n, c in enumerate(getattr(item, "changes", ()), 1) if outside(c.date)), None
+        )
         if late is not None:
             n, change, too = late
-            findings.append(error(item.path, "bad-date", f"更新记录 changes 中的日期 {_ymd(change.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
-                                  item.line_of("changes"), key="changes"))
+            findings.append(
+                error(
+                    item.path,
+                    "bad-date",
+                    f"更新记录 changes 中的日期 {_ymd(change.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
+                    item.line_of("changes"),
+                    key="changes",
+                )
+            )
             continue
         kept.append(item)
     return tuple(kept), tuple(findings)
@@ -523,5 +716,13 @@ def unique_urls(items: Iterable[Item]) -> tuple[tuple[Item, ...], tuple[Finding,
             continue
         paths = "、".join(i.path for i in group)
         for item in group:
-            findings.append(error(item.path, "duplicate-slug", f"网址 /{url} 被多个文件占用（{paths}），请给其中一个改文件名", 1, url="/" + url))
+            findings.append(
+                error(
+                    item.path,
+                    "duplicate-slug",
+                    f"网址 /{url} 被多个文件占用（{paths}），请给其中一个改文件名",
+                    1,
+                    url="/" + url,
+                )
+            )
     return tuple(kept), tuple(findings)

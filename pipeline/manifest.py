@@ -123,7 +123,9 @@ def check_signature(data: bytes, signature: bytes, allowed_signers: Path) -> str
         principal = listed.splitlines()[0] if listed else None
         if principal is None:
             raise ManifestError("网站清单的签名不是允许的部署密钥所签（或签名已损坏）")
-        done = _ssh_keygen(["-Y", "verify", "-f", str(allowed_signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig)], data)
+        done = _ssh_keygen(
+            ["-Y", "verify", "-f", str(allowed_signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig)], data
+        )
     if done.returncode != 0:
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
         raise ManifestError(f"网站清单与签名不符，清单可能被改动：{said}")
@@ -149,7 +151,10 @@ def parse(data: bytes, origin: str) -> dict[str, dict]:
         raise ManifestError(f"{origin}: 网站清单的格式版本不对（应为 {FORMAT}）")
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
-        isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str) and isinstance(v.get("size"), int)
+        isinstance(k, str)
+        and isinstance(v, dict)
+        and isinstance(v.get("sha256"), str)
+        and isinstance(v.get("size"), int)
         for k, v in files.items()
     ):
         raise ManifestError(f"{origin}: 网站清单的 files 应为 路径 → {{sha256, size}}")
@@ -243,7 +248,9 @@ def fetch_manifest(base: str, allowed_signers: Path | None, timeout: float = 30)
     return parse(data, base + NAME), signer
 
 
-def compare_url(base: str, files: dict[str, dict], sample: int | None = None, workers: int = 8, timeout: float = 30) -> Difference:
+def compare_url(
+    base: str, files: dict[str, dict], sample: int | None = None, workers: int = 8, timeout: float = 30
+) -> Difference:
     """Fetch the manifest's files (all, or an evenly spread ``sample``) from ``base`` with at
     most ``workers`` requests at a time; a file that cannot be fetched is ``missing`` when the
     server says 404, ``unreachable`` otherwise.  Extra files cannot be listed over HTTP."""

@@ -39,7 +39,9 @@ def engine_config(base_file: Path, config: Config, docs_dir: Path, site_dir: Pat
         theme["custom_dir"] = str((base_file.parent / theme["custom_dir"]).resolve())
     theme["language"] = portal.language
     extra = dict(base.get("extra") or {})
-    extra["portal"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(portal).items() if k != "cms"}  # the editor's git host is no page's business
+    extra["portal"] = {
+        k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(portal).items() if k != "cms"
+    }  # the editor's git host is no page's business
     return {
         **base,
         "site_name": portal.name,
@@ -84,15 +86,25 @@ def _source_date(epoch: int | None):
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
-def render(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None,
-           site_dir: Path | None = None) -> list[str]:
+def render(
+    engine_file: Path,
+    source_epoch: int | None,
+    on_page: Callable[[int, int], None] | None = None,
+    site_dir: Path | None = None,
+) -> list[str]:
     """Render the whole site in this process; return mkdocs' warnings (see :func:`render_pages`)."""
     return list(render_pages(engine_file, source_epoch, on_page, site_dir, jobs=1).warnings)
 
 
-def render_pages(engine_file: Path, source_epoch: int | None, on_page: Callable[[int, int], None] | None = None,
-                 site_dir: Path | None = None, jobs: int | None = None, previous: PageRecord | None = None,
-                 previous_site: Path | None = None) -> RenderOutcome:
+def render_pages(
+    engine_file: Path,
+    source_epoch: int | None,
+    on_page: Callable[[int, int], None] | None = None,
+    site_dir: Path | None = None,
+    jobs: int | None = None,
+    previous: PageRecord | None = None,
+    previous_site: Path | None = None,
+) -> RenderOutcome:
     """Render the generated config with mkdocs' own build functions (:mod:`pipeline.mkdocs_pages`):
     on ``jobs`` processes (None: one per core), reusing the pages of ``previous_site`` whose
     inputs are unchanged per ``previous``.  ``on_page(done, total)`` is told as pages are
@@ -107,11 +119,19 @@ def render_pages(engine_file: Path, source_epoch: int | None, on_page: Callable[
     logger.addHandler(collect)
     try:
         with _source_date(source_epoch):
-            cfg = load_config(config_file=str(engine_file), **({"site_dir": str(site_dir)} if site_dir is not None else {}))
+            cfg = load_config(
+                config_file=str(engine_file), **({"site_dir": str(site_dir)} if site_dir is not None else {})
+            )
             cfg.plugins.on_startup(command="build", dirty=False)
             try:
-                return mkdocs_pages.build(cfg, jobs=jobs or os.cpu_count() or 1, previous=previous, previous_site=previous_site,
-                                          engine_file=engine_file, on_page=on_page)
+                return mkdocs_pages.build(
+                    cfg,
+                    jobs=jobs or os.cpu_count() or 1,
+                    previous=previous,
+                    previous_site=previous_site,
+                    engine_file=engine_file,
+                    on_page=on_page,
+                )
             finally:
                 cfg.plugins.on_shutdown()
     except exceptions.MkDocsException as exc:

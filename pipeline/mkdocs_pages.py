@@ -61,9 +61,17 @@ class PageRecord:
     extra: dict = field(default_factory=dict)  # other stages' records (search shards)
 
     def to_json(self) -> str:
-        return json.dumps({"version": RECORD_VERSION, "stamp": self.stamp, "site": self.site, "extra": self.extra,
-                           "pages": {k: [e.source, e.dest, e.links, list(e.warnings)] for k, e in sorted(self.pages.items())}},
-                          ensure_ascii=False, sort_keys=True)
+        return json.dumps(
+            {
+                "version": RECORD_VERSION,
+                "stamp": self.stamp,
+                "site": self.site,
+                "extra": self.extra,
+                "pages": {k: [e.source, e.dest, e.links, list(e.warnings)] for k, e in sorted(self.pages.items())},
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
 
     @classmethod
     def load(cls, path: Path) -> "PageRecord | None":
@@ -155,8 +163,15 @@ class Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_site: Path | None = None,
-          engine_file: Path | None = None, on_page: Callable[[int, int], None] | None = None) -> RenderOutcome:
+def build(
+    cfg,
+    *,
+    jobs: int = 1,
+    previous: PageRecord | None = None,
+    previous_site: Path | None = None,
+    engine_file: Path | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> RenderOutcome:
     """Render the site of the loaded mkdocs config ``cfg`` into ``cfg.site_dir`` (cleaned first).
 
     ``jobs`` processes render the pages (1: this process).  With ``previous`` (the record of
@@ -204,7 +219,9 @@ def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_si
             mb._build_extra_template(template, files, config, nav)
 
         custom_dir = config.theme.custom_dir if hasattr(config.theme, "custom_dir") else None
-        stamp = global_stamp(engine_file, custom_dir, [[p.file.src_uri, p.title] for p in nav.pages]) if engine_file else ""
+        stamp = (
+            global_stamp(engine_file, custom_dir, [[p.file.src_uri, p.title] for p in nav.pages]) if engine_file else ""
+        )
         sources = {f.src_uri: file_hash(f.abs_src_path) for f in doc_files}
         entries: dict = {}
         todo = []
@@ -212,17 +229,25 @@ def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_si
         use_previous = previous is not None and previous_site is not None and previous.stamp == stamp and bool(stamp)
         for file in doc_files:
             old = previous.pages.get(file.src_uri) if use_previous else None
-            if (old is not None and old.source == sources[file.src_uri] and old.dest == file.dest_uri
-                    and _link_state(files, old.links) and _place(str(previous_site), config.site_dir, file.dest_uri)):
+            if (
+                old is not None
+                and old.source == sources[file.src_uri]
+                and old.dest == file.dest_uri
+                and _link_state(files, old.links)
+                and _place(str(previous_site), config.site_dir, file.dest_uri)
+            ):
                 entries[file.src_uri] = old
                 reused += 1
             else:
                 todo.append(file)
         for file in in_nav:  # read above: their links and warnings are known
             if file.src_uri in entries:
-                entries[file.src_uri] = PageEntry(sources[file.src_uri], file.dest_uri, nav_links[file.src_uri],
-                                                  tuple(nav_warn[file.src_uri]))
-        results = _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, len(doc_files) - len(todo))
+                entries[file.src_uri] = PageEntry(
+                    sources[file.src_uri], file.dest_uri, nav_links[file.src_uri], tuple(nav_warn[file.src_uri])
+                )
+        results = _render_all(
+            todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, len(doc_files) - len(todo)
+        )
         for file in todo:
             links, warnings = results[file.src_uri]
             if file.src_uri in nav_links:
@@ -235,6 +260,7 @@ def build(cfg, *, jobs: int = 1, previous: PageRecord | None = None, previous_si
         warnings = [m for m in collect.messages if m not in page_warnings] + warnings
         if config.strict and warnings:
             from mkdocs.exceptions import Abort
+
             raise Abort(f"Aborted with {len(warnings)} warnings in strict mode!")
         return RenderOutcome(tuple(warnings), PageRecord(stamp, entries), tuple(f.src_uri for f in todo), reused)
     except Exception as exc:

@@ -161,7 +161,9 @@ def check_place(config: Config, site: str, column: str, kind: str) -> None:
     if column not in config.column_by_id:
         raise NewItemError(f"栏目 “{column}” 不存在，可选：{'、'.join(config.column_by_id)}")
     if column not in config.site_by_id[site].columns:
-        raise NewItemError(f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{'、'.join(config.site_by_id[site].columns)}")
+        raise NewItemError(
+            f"子站 “{site}” 没有开设栏目 “{column}”，该子站的栏目：{'、'.join(config.site_by_id[site].columns)}"
+        )
     if kind not in KINDS:
         raise NewItemError(f"信息类型 “{kind}” 无效，可选：{'、'.join(KINDS)}")
 

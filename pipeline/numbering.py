@@ -82,7 +82,7 @@ class Numbered:
 
 def key_of_path(path: str) -> str:
     """Ledger key of an item file given relative to ``content/items/`` (or ``content/``)."""
-    path = path[len("items/"):] if path.startswith("items/") else path
+    path = path[len("items/") :] if path.startswith("items/") else path
     return path[:-3] if path.endswith(".md") else path
 
 
@@ -161,7 +161,14 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
         return None, (error(path, RULE, f"索引号台账{where}：{exc.problem} [{exc.rule}]", exc.line),)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return None, (error(path, RULE, f"索引号台账不是有效的 YAML：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None),)
+        return None, (
+            error(
+                path,
+                RULE,
+                f"索引号台账不是有效的 YAML：{getattr(exc, 'problem', exc)}",
+                mark.line + 1 if mark else None,
+            ),
+        )
     data = data or {}
     if not isinstance(data, dict):
         return None, (error(path, RULE, "索引号台账应当是键值对（format、org_code、items）", 1),)
@@ -169,12 +176,15 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
     org_code = str(data.get("org_code") or portal.org_code)
     findings: list[Finding] = []
     if fmt != portal.index_format or org_code != portal.org_code:
-        findings.append(error(
-            path, RULE,
-            f"台账中的索引号格式 “{fmt}”（机构代码 {org_code}）与 portal.yaml 的 “{portal.index_format}”（{portal.org_code}）不一致。"
-            "已发布的索引号不能更改：请恢复 portal.yaml 的设置，或在台账中整体登记新格式的起用办法后再改",
-            1,
-        ))
+        findings.append(
+            error(
+                path,
+                RULE,
+                f"台账中的索引号格式 “{fmt}”（机构代码 {org_code}）与 portal.yaml 的 “{portal.index_format}”（{portal.org_code}）不一致。"
+                "已发布的索引号不能更改：请恢复 portal.yaml 的设置，或在台账中整体登记新格式的起用办法后再改",
+                1,
+            )
+        )
     raw_items = data.get("items") or {}
     if not isinstance(raw_items, dict):
         return None, tuple(findings) + (error(path, RULE, "“items” 应当是 条目路径: {number: …} 的映射", 1),)
@@ -191,12 +201,22 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
         number = str(value["number"])
         m = pattern.match(number)
         if not m or make_number(fmt, org_code, int(m.group("year")), int(m.group("seq"))) != number:
-            findings.append(error(path, RULE, f"{where}的索引号 “{number}” 不符合格式 “{fmt}”（是否被手工改动？）", line, entry=key))
+            findings.append(
+                error(path, RULE, f"{where}的索引号 “{number}” 不符合格式 “{fmt}”（是否被手工改动？）", line, entry=key)
+            )
             continue
         date = str(value.get("date") or "")
         year, seq = int(m.group("year")), int(m.group("seq"))
         if date[:4].isdigit() and int(date[:4]) != year:
-            findings.append(error(path, RULE, f"{where}的索引号 “{number}” 年份与登记的发布日期 {date} 不符（是否被手工改动？）", line, entry=key))
+            findings.append(
+                error(
+                    path,
+                    RULE,
+                    f"{where}的索引号 “{number}” 年份与登记的发布日期 {date} 不符（是否被手工改动？）",
+                    line,
+                    entry=key,
+                )
+            )
         moved = value.get("moved_from") or []
         moved = tuple(str(m) for m in (moved if isinstance(moved, list) else [moved]))
         entries.append(LedgerEntry(key, number, year, seq, date, str(value.get("title") or ""), moved, line))
@@ -207,19 +227,34 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
         if len(group) > 1:
             keys = "、".join(f"“{e.key}”" for e in group)
             for e in group:
-                findings.append(error(path, RULE, f"索引号 “{number}” 被多个台账条目占用：{keys}。一个索引号只能属于一条信息", e.line, entry=e.key, number=number))
+                findings.append(
+                    error(
+                        path,
+                        RULE,
+                        f"索引号 “{number}” 被多个台账条目占用：{keys}。一个索引号只能属于一条信息",
+                        e.line,
+                        entry=e.key,
+                        number=number,
+                    )
+                )
     by_year: dict[int, set[int]] = {}
     for e in entries:
         by_year.setdefault(e.year, set()).add(e.seq)
     for year, seqs in sorted(by_year.items()):
         missing = sorted(set(range(1, max(seqs) + 1)) - seqs)
         if missing:
-            shown = "、".join(make_number(fmt, org_code, year, s) for s in missing[:5]) + ("……" if len(missing) > 5 else "")
-            findings.append(error(
-                path, RULE,
-                f"{year} 年的索引号不连续，缺少 {shown}：台账条目不能删除（撤下的信息也要保留），否则索引号会被重新分配",
-                None, year=year,
-            ))
+            shown = "、".join(make_number(fmt, org_code, year, s) for s in missing[:5]) + (
+                "……" if len(missing) > 5 else ""
+            )
+            findings.append(
+                error(
+                    path,
+                    RULE,
+                    f"{year} 年的索引号不连续，缺少 {shown}：台账条目不能删除（撤下的信息也要保留），否则索引号会被重新分配",
+                    None,
+                    year=year,
+                )
+            )
     if findings:
         return Ledger(fmt, org_code, tuple(e for e in entries if len(by_number[e.number]) == 1)), tuple(findings)
     return Ledger(fmt, org_code, tuple(entries)), ()
@@ -235,19 +270,33 @@ def read_ledger(content_dir: Path | str, config: Config, cache=None) -> tuple[Le
     if not file.is_file():
         return None, (error(LEDGER_FILE, RULE, "索引号台账不是普通文件（是目录或断开的链接），无法读取"),), False
     if content_walk.leaves_content(file, content_dir):
-        return None, (error(LEDGER_FILE, RULE, "索引号台账是指向 content/ 之外的符号链接，不会读取 [symlink]；请把台账文件本身放进 content/"),), False
+        return (
+            None,
+            (
+                error(
+                    LEDGER_FILE,
+                    RULE,
+                    "索引号台账是指向 content/ 之外的符号链接，不会读取 [symlink]；请把台账文件本身放进 content/",
+                ),
+            ),
+            False,
+        )
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, (error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc}"),), False
-    ledger, findings = cache.parsed(text, lambda t: parse_ledger(t, config)) if cache is not None else parse_ledger(text, config)
+    ledger, findings = (
+        cache.parsed(text, lambda t: parse_ledger(t, config)) if cache is not None else parse_ledger(text, config)
+    )
     return ledger, findings, not findings
 
 
 # --- the stage ---------------------------------------------------------------------------
 
 
-def number(published: Iterable, ledger: Ledger | None, config: Config, existing_keys: Iterable[str] = (), trusted: bool = True) -> Numbered:
+def number(
+    published: Iterable, ledger: Ledger | None, config: Config, existing_keys: Iterable[str] = (), trusted: bool = True
+) -> Numbered:
     """Set ``index_number`` on every published item; assign new numbers when the ledger is trusted.
 
     ``existing_keys`` are the keys of every item file that still exists (published or
@@ -279,14 +328,25 @@ def number(published: Iterable, ledger: Ledger | None, config: Config, existing_
                 moved.append((old.key, key))
                 continue
             if len(candidates) > 1:
-                findings.append(warning(item.path, RULE, f"台账中有多个已不存在的同名条目（{'、'.join(candidates)}），无法判断本条是从哪里移来的，已分配新索引号", 1))
+                findings.append(
+                    warning(
+                        item.path,
+                        RULE,
+                        f"台账中有多个已不存在的同名条目（{'、'.join(candidates)}），无法判断本条是从哪里移来的，已分配新索引号",
+                        1,
+                    )
+                )
             year = item.date.year
             next_seq[year] = next_seq.get(year, 0) + 1
             num = make_number(ledger.format, ledger.org_code, year, next_seq[year])
             entries[key] = LedgerEntry(key, num, year, next_seq[year], item.date.strftime("%Y-%m-%d"), item.title)
             assigned.append((key, num))
     out = tuple(replace(i, index_number=entries[item_key(i)].number) if item_key(i) in entries else i for i in items)
-    new_ledger = Ledger(ledger.format, ledger.org_code, tuple(sorted(entries.values(), key=lambda e: (e.year, e.seq)))) if trusted else None
+    new_ledger = (
+        Ledger(ledger.format, ledger.org_code, tuple(sorted(entries.values(), key=lambda e: (e.year, e.seq))))
+        if trusted
+        else None
+    )
     return Numbered(out, new_ledger, tuple(assigned), tuple(moved), tuple(findings))
 
 

@@ -48,7 +48,9 @@ def workers_for(tasks: int, jobs: int | None, min_tasks: int | None = None) -> i
     return min(wanted, tasks)
 
 
-def map_ordered(func: Callable, tasks: Sequence, jobs: int | None = None, *, batched: bool = False, min_tasks: int | None = None) -> list:
+def map_ordered(
+    func: Callable, tasks: Sequence, jobs: int | None = None, *, batched: bool = False, min_tasks: int | None = None
+) -> list:
     """``[func(t) for t in tasks]`` — or, ``batched``, ``func(tasks)`` for a function that
     takes a list and returns one result per task — computed by up to ``jobs`` processes."""
     workers = workers_for(len(tasks), jobs, min_tasks)
@@ -59,7 +61,9 @@ def map_ordered(func: Callable, tasks: Sequence, jobs: int | None = None, *, bat
     bounds = [(lo, min(lo + size, len(tasks))) for lo in range(0, len(tasks), size)]
     _job = (func, tasks, batched)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+        ) as pool:
             parts = list(pool.map(_run_chunk, bounds))
     except Exception:  # noqa: BLE001 - a broken pool: do it all here (same results, only slower)
         return _serial(func, tasks, batched)

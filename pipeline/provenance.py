@@ -65,7 +65,15 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
     line = item.line_of("reviewer") or item.line_of("author") or 1
     file = history.file(item.path)
     if file is None or not file.approvals:
-        return [error(item.path, "unsigned-review", "没有审签记录：该文件还没有提交到 git，或从未由审签人签名提交。请审签人运行 portal approve " + item.path, line)]
+        return [
+            error(
+                item.path,
+                "unsigned-review",
+                "没有审签记录：该文件还没有提交到 git，或从未由审签人签名提交。请审签人运行 portal approve "
+                + item.path,
+                line,
+            )
+        ]
     same_now = dict(file.matches_now)
     signed = []  # (sha, reviewer, approves the present version)
     for sha in file.approvals:
@@ -74,15 +82,35 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
         if reviewer is None:
             continue
         commit = history.commits.get(sha)
-        if commit is not None and item.path in commit.reviewed_items and commit.reviewed_by and not any(_same_name(v, reviewer.name) for v in commit.reviewed_by):
+        if (
+            commit is not None
+            and item.path in commit.reviewed_items
+            and commit.reviewed_by
+            and not any(_same_name(v, reviewer.name) for v in commit.reviewed_by)
+        ):
             continue  # a trailer approval must be the signer's own
         signed.append((sha, reviewer, same_now.get(sha, False)))
     if not signed:
-        return [error(item.path, "unsigned-review", "没有审签人签名的提交：修改或审签该信息的提交都没有名单（site_config/reviewers.yaml）中审签人的有效签名。请审签人运行 portal approve " + item.path, line)]
+        return [
+            error(
+                item.path,
+                "unsigned-review",
+                "没有审签人签名的提交：修改或审签该信息的提交都没有名单（site_config/reviewers.yaml）中审签人的有效签名。请审签人运行 portal approve "
+                + item.path,
+                line,
+            )
+        ]
     current = [(sha, r) for sha, r, now in signed if now]
     if not current:
         sha, reviewer, _ = signed[-1]
-        return [error(item.path, "review-outdated", f"审签后内容又改动过：{reviewer.name} 在提交 {sha[:10]} 审签的是此前的版本。请审签人重新审签（portal approve {item.path}）", line)]
+        return [
+            error(
+                item.path,
+                "review-outdated",
+                f"审签后内容又改动过：{reviewer.name} 在提交 {sha[:10]} 审签的是此前的版本。请审签人重新审签（portal approve {item.path}）",
+                line,
+            )
+        ]
     for _sha, reviewer in current:
         if _same_name(reviewer.name, item.reviewer) and reviewer.may_approve(item.site):
             return []
@@ -91,7 +119,9 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
         why = f"签名的是 {reviewer.name}，而 reviewer 写的是 “{item.reviewer or '（空）'}”"
     else:
         why = f"{reviewer.name} 不能审签子站 “{item.site}” 的信息（可审签：{'、'.join(reviewer.sites)}）"
-    return [error(item.path, "reviewer-not-allowed", f"审签人不符：提交 {sha[:10]} {why}", line, match=item.reviewer or "")]
+    return [
+        error(item.path, "reviewer-not-allowed", f"审签人不符：提交 {sha[:10]} {why}", line, match=item.reviewer or "")
+    ]
 
 
 def _first_version(text: str) -> tuple[dict, str] | None:
@@ -126,31 +156,64 @@ def check_dates(item: Item, history: History, rules: ReviewRules, tz, history_st
     day = item.day
     legacy = history_starts is not None and file.added.time < history_starts
     if not legacy and (added_day - day).days > rules.max_backdate_days:
-        out.append(error(item.path, "backdated",
-                         f"发布日期 {day.isoformat()} 比首次提交日期 {added_day.isoformat()} 早 {(added_day - day).days} 天"
-                         f"（最多允许 {rules.max_backdate_days} 天）。伪造发稿日期是单项否决项：请写实际发布日期", line, match=day.isoformat()))
+        out.append(
+            error(
+                item.path,
+                "backdated",
+                f"发布日期 {day.isoformat()} 比首次提交日期 {added_day.isoformat()} 早 {(added_day - day).days} 天"
+                f"（最多允许 {rules.max_backdate_days} 天）。伪造发稿日期是单项否决项：请写实际发布日期",
+                line,
+                match=day.isoformat(),
+            )
+        )
     earlier = _first_version(file.first_text) if file.first_text is not None else None
     if earlier is not None:
         meta, body = earlier
         first = _date_of(meta, tz)
         if first is not None and first != item.date and not item.date_changed_reason:
-            out.append(error(item.path, "date-changed",
-                             f"发布日期由首次提交时的 {first.astimezone(tz):%Y-%m-%d %H:%M} 改为 {item.date.astimezone(tz):%Y-%m-%d %H:%M}；"
-                             "如确需更改，请用 date_changed_reason 写明理由", line, match=day.isoformat()))
+            out.append(
+                error(
+                    item.path,
+                    "date-changed",
+                    f"发布日期由首次提交时的 {first.astimezone(tz):%Y-%m-%d %H:%M} 改为 {item.date.astimezone(tz):%Y-%m-%d %H:%M}；"
+                    "如确需更改，请用 date_changed_reason 写明理由",
+                    line,
+                    match=day.isoformat(),
+                )
+            )
         before = (str(meta.get("title", "")).strip(), "".join(body.split()))
         now = (item.title.strip(), "".join(item.body.split()))
         if before != now and not item.changes and not legacy:
-            out.append(warning(item.path, "change-unnoted", "发布后标题或正文有改动，但没有更新记录；实质性改动请在 changes 中写明日期和说明", item.line_of("title") or 1))
+            out.append(
+                warning(
+                    item.path,
+                    "change-unnoted",
+                    "发布后标题或正文有改动，但没有更新记录；实质性改动请在 changes 中写明日期和说明",
+                    item.line_of("title") or 1,
+                )
+            )
     last = file.changes[-1].time if file.changes else None
     for note in item.changes:
         note_day = note.date.astimezone(tz).date()
-        if note_day < day or (last is not None and note_day > last.astimezone(tz).date() + timedelta(days=1) and not legacy):
+        if note_day < day or (
+            last is not None and note_day > last.astimezone(tz).date() + timedelta(days=1) and not legacy
+        ):
             limit = f"最后一次提交 {last.astimezone(tz).date().isoformat()}" if last else "发布日期"
-            out.append(warning(item.path, "change-date", f"更新记录的日期 {note_day.isoformat()} 不在发布日期 {day.isoformat()} 与{limit}之间", item.line_of("changes") or 1, match=note_day.isoformat()))
+            out.append(
+                warning(
+                    item.path,
+                    "change-date",
+                    f"更新记录的日期 {note_day.isoformat()} 不在发布日期 {day.isoformat()} 与{limit}之间",
+                    item.line_of("changes") or 1,
+                    match=note_day.isoformat(),
+                )
+            )
     return out
 
 
-def check(items: Iterable[Item], history: History, rules: ReviewRules, tz, history_starts: datetime | None = None) -> Provenance:
+def check(
+    items: Iterable[Item], history: History, rules: ReviewRules, tz, history_starts: datetime | None = None
+) -> Provenance:
     """Findings for every item; git history must be available (``history.available``)."""
     findings: list[Finding] = []
     for item in items:

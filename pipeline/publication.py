@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from pipeline import attachments, confidentiality, content_walk, git_history, load, numbering, provenance, scoring, stage_cache, upstream, withheld_text
+from pipeline import (
+    attachments,
+    confidentiality,
+    content_walk,
+    git_history,
+    load,
+    numbering,
+    provenance,
+    scoring,
+    stage_cache,
+    upstream,
+    withheld_text,
+)
 from pipeline.config import Config
 from pipeline.findings import Finding, sort_key
 from pipeline.rendered import MarkdownSettings
@@ -64,14 +76,20 @@ def read_history(content_dir: Path | str, config: Config, paths) -> tuple[git_hi
     (:class:`HistoryUnavailable`) when ``review.require_signature`` is on and history is missing."""
     rules = config.review
     try:
-        history = git_history.read(content_dir, rules.allowed_signers(), paths, verify_signatures=rules.require_signature)
+        history = git_history.read(
+            content_dir, rules.allowed_signers(), paths, verify_signatures=rules.require_signature
+        )
     except git_history.GitError as exc:
         history = git_history.unavailable(str(exc))
     notes = []
     if rules.require_signature and not history.available:
-        raise HistoryUnavailable(f"要求审签签名（reviewers.yaml review.require_signature: true），但无法读取 git 历史：{history.reason}")
+        raise HistoryUnavailable(
+            f"要求审签签名（reviewers.yaml review.require_signature: true），但无法读取 git 历史：{history.reason}"
+        )
     if not rules.require_signature:
-        notes.append("审签未核验签名：site_config/reviewers.yaml 的 review.require_signature 为 false，reviewer 字段按所写采信")
+        notes.append(
+            "审签未核验签名：site_config/reviewers.yaml 的 review.require_signature 为 false，reviewer 字段按所写采信"
+        )
     if not history.available:
         notes.append(f"没有 git 历史，倒签（backdated）和改日期（date-changed）检查已跳过：{history.reason}")
     return history, tuple(notes)
@@ -81,9 +99,18 @@ def newest_first(items) -> tuple:
     return tuple(sorted(items, key=lambda i: (i.date, i.url), reverse=True))
 
 
-def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = None, reference: date | None = None,
-        load_cache: Path | None = None, cache_dir: Path | None = None, jobs: int | None = None,
-        markdown: MarkdownSettings | None = None, upstream_read_only: bool = False) -> Publication:
+def run(
+    content_dir: Path | str,
+    config: Config,
+    *,
+    upstream_db: Path | None = None,
+    reference: date | None = None,
+    load_cache: Path | None = None,
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
+    markdown: MarkdownSettings | None = None,
+    upstream_read_only: bool = False,
+) -> Publication:
     """The gated publication of one content folder.  Stage order matters: each gate sees
     only what the previous one let through, and numbering sees only publishable items.
 
@@ -105,14 +132,18 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     if cache_dir is not None and load_cache is None:
         load_cache = Path(cache_dir) / "load.msgpack"
     markdown = markdown or MarkdownSettings()
-    gate_cache = stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config, markdown) if cache_dir is not None else None
+    gate_cache = (
+        stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config, markdown) if cache_dir is not None else None
+    )
     # 1. load + validate (one reader per file; broken files become findings)
     loaded = load.load_items(content_dir, config, load_cache, jobs)  # load_cache: see pipeline.load_cache
     dated, date_findings = load.check_dates(loaded.items, config, reference)  # plausible 发布日期 only
     items, url_findings = load.unique_urls(dated)
     findings = list(loaded.findings + date_findings + url_findings)
     # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
-    gated = confidentiality.gate(items, config, reference, gate_cache, jobs, markdown=markdown)  # reference: "today" for future-date
+    gated = confidentiality.gate(
+        items, config, reference, gate_cache, jobs, markdown=markdown
+    )  # reference: "today" for future-date
     stage_cache.save_quietly(gate_cache)
     findings.extend(gated.findings)
     published = newest_first(gated.published)
@@ -121,15 +152,26 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     history, notes = read_history(content_dir, config, [i.path for i in published])
     if history.available:
         starts = config.review.history_starts
-        checked = provenance.check(published, history, config.review, config.portal.tz,
-                                   datetime.combine(starts, time(0), config.portal.tz) if starts else None)
+        checked = provenance.check(
+            published,
+            history,
+            config.review,
+            config.portal.tz,
+            datetime.combine(starts, time(0), config.portal.tz) if starts else None,
+        )
         findings.extend(checked.findings)
         blocked = checked.blocked()
-        withheld += tuple(confidentiality.Withheld(i, tuple(f for f in checked.findings if f.path == i.path)) for i in published if i.path in blocked)
+        withheld += tuple(
+            confidentiality.Withheld(i, tuple(f for f in checked.findings if f.path == i.path))
+            for i in published
+            if i.path in blocked
+        )
         published = tuple(i for i in published if i.path not in blocked)
     # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
     #    two sub-sites stays published but is counted once (duplicate_of)
-    prints = stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
+    prints = (
+        stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
+    )
     pairs = stage_cache.PairCache(Path(cache_dir) / "pairs.npz", config.upstream) if cache_dir is not None else None
     deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs, pairs, upstream_read_only)
     stage_cache.save_quietly(prints, pairs)
@@ -142,17 +184,24 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     copied, copy_findings = withheld_text.check(published, withheld)
     if copied:
         findings.extend(copy_findings)
-        withheld += tuple(confidentiality.Withheld(i, tuple(f for f in copy_findings if f.path == i.path)) for i in published if i.path in copied)
+        withheld += tuple(
+            confidentiality.Withheld(i, tuple(f for f in copy_findings if f.path == i.path))
+            for i in published
+            if i.path in copied
+        )
         published = tuple(i for i in published if i.path not in copied)
         duplicate_of = tuple((a, b) for a, b in duplicate_of if a not in copied and b not in copied)
     # 4. attachments belong to their items: a file any withheld item or page refers to stays
     #    withheld (and so does every published item linking it); the contents of the rest are
     #    scanned.  After dedup, so that reposts own their files too; before numbering.
     published, withheld, static_pages, attached, attachment_findings, withheld_files = _attachments(
-        content_dir, config, published, withheld, loaded, markdown, cache_dir, jobs)
+        content_dir, config, published, withheld, loaded, markdown, cache_dir, jobs
+    )
     findings.extend(attachment_findings)
     # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
-    ledger_cache = stage_cache.LedgerCache(Path(cache_dir) / "ledger.msgpack", config) if cache_dir is not None else None
+    ledger_cache = (
+        stage_cache.LedgerCache(Path(cache_dir) / "ledger.msgpack", config) if cache_dir is not None else None
+    )
     ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config, ledger_cache)
     present = {numbering.key_of_path(path) for path in loaded.paths}  # incl. withheld/broken
     numbered = numbering.number(published, ledger, config, present, trusted)
@@ -161,13 +210,25 @@ def run(content_dir: Path | str, config: Config, *, upstream_db: Path | None = N
     # 6. adoption levels must be in the scoring scheme (a wrong level is an error, never 0 points)
     findings.extend(scoring.check_adoption(published, config.scoring))
     as_of = published[0].date if published else None
-    return Publication(published, withheld, tuple(sorted(findings, key=sort_key)), loaded.files, as_of, duplicate_of,
-                       index_ledger=numbered.ledger if numbered.changed else None, new_index_numbers=numbered.assigned, notes=notes,
-                       pages=static_pages, attached=attached, withheld_attachments=withheld_files)
+    return Publication(
+        published,
+        withheld,
+        tuple(sorted(findings, key=sort_key)),
+        loaded.files,
+        as_of,
+        duplicate_of,
+        index_ledger=numbered.ledger if numbered.changed else None,
+        new_index_numbers=numbered.assigned,
+        notes=notes,
+        pages=static_pages,
+        attached=attached,
+        withheld_attachments=withheld_files,
+    )
 
 
-def _attachments(content_dir, config: Config, published: tuple, withheld: tuple, loaded, settings: MarkdownSettings,
-                 cache_dir, jobs) -> tuple[tuple, tuple, tuple, tuple, list[Finding], tuple[tuple[str, str], ...]]:
+def _attachments(
+    content_dir, config: Config, published: tuple, withheld: tuple, loaded, settings: MarkdownSettings, cache_dir, jobs
+) -> tuple[tuple, tuple, tuple, tuple, list[Finding], tuple[tuple[str, str], ...]]:
     """Static pages through the gate, then :func:`pipeline.attachments.attach` over every item
     and page: published, withheld, and files that did not load (their raw text)."""
     from pipeline.render import pages as pages_mod  # the page loader lives with its renderer
@@ -200,13 +261,22 @@ def _attachments(content_dir, config: Config, published: tuple, withheld: tuple,
         except OSError:
             continue  # gone: it refers to nothing
         owners_withheld.append(attachments.raw_owner(path, data.decode("utf-8", "replace")))
-    result = attachments.attach(owners_published, owners_withheld, content, config, confidentiality.build_scanners(config),
-                                settings=settings, cache_path=Path(cache_dir) / "attachments.json" if cache_dir is not None else None,
-                                jobs=jobs)
+    result = attachments.attach(
+        owners_published,
+        owners_withheld,
+        content,
+        config,
+        confidentiality.build_scanners(config),
+        settings=settings,
+        cache_path=Path(cache_dir) / "attachments.json" if cache_dir is not None else None,
+        jobs=jobs,
+    )
     findings.extend(result.findings)
     blocked = set(result.blocked)
     still = tuple(i for i in published if i.path not in blocked)
-    withheld = withheld + tuple(confidentiality.Withheld(i, result.reasons.get(i.path, ())) for i in published if i.path in blocked)
+    withheld = withheld + tuple(
+        confidentiality.Withheld(i, result.reasons.get(i.path, ())) for i in published if i.path in blocked
+    )
     kept_pages = tuple(p for p in kept_pages if f"pages/{p.name}.md" not in blocked)
     withheld_files = tuple((rel, str(content / rel)) for rel in result.withheld_files)
     return still, withheld, kept_pages, result.files, findings, withheld_files

@@ -80,7 +80,9 @@ def build_lock(work: Path, wait: bool = True, on_wait: Callable[[str], None] | N
                 raise PublishError(f"无法锁定 {path}：{exc.strerror or exc}") from None
             who = _holder(path)
             if not wait:
-                raise BuildLocked(f"另一个构建正在使用工作目录 {work}{who}；本次未构建，网站未改动。稍后再试，或去掉 --no-wait 排队等待") from None
+                raise BuildLocked(
+                    f"另一个构建正在使用工作目录 {work}{who}；本次未构建，网站未改动。稍后再试，或去掉 --no-wait 排队等待"
+                ) from None
             if on_wait is not None:
                 on_wait(f"另一个构建正在使用工作目录 {work}{who}，等待它结束……（不想等待时加 --no-wait）")
             fcntl.lockf(fd, fcntl.LOCK_EX)
@@ -110,7 +112,7 @@ def staging_dir(out: Path) -> Path:
 
 
 def _pid_of(path: Path, live: Path, marker: str) -> int | None:
-    rest = path.name[len(live.name) + len(marker):] if path.name.startswith(live.name + marker) else ""
+    rest = path.name[len(live.name) + len(marker) :] if path.name.startswith(live.name + marker) else ""
     return int(rest) if rest.isdigit() else None
 
 
@@ -133,7 +135,11 @@ def recover(out: Path) -> Path | None:
     live = live_dir(out)
     if live.exists() or not live.parent.is_dir():
         return None
-    olds = [p for p in live.parent.iterdir() if (pid := _pid_of(p, live, _OLD)) is not None and not _running(pid) and p.is_dir()]
+    olds = [
+        p
+        for p in live.parent.iterdir()
+        if (pid := _pid_of(p, live, _OLD)) is not None and not _running(pid) and p.is_dir()
+    ]
     if not olds:
         return None
     newest = max(olds, key=lambda p: p.stat().st_mtime)
@@ -214,4 +220,6 @@ def swap(staging: Path, out: Path, exchange: Callable[[Path, Path], bool] = _ren
         _remove(aside)
         return "fallback"
     except OSError as exc:
-        raise PublishError(f"无法把新网站 {staging} 换到 {out}：{exc.strerror or exc}；{out} 保持上一次的版本") from None
+        raise PublishError(
+            f"无法把新网站 {staging} 换到 {out}：{exc.strerror or exc}；{out} 保持上一次的版本"
+        ) from None

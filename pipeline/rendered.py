@@ -24,8 +24,16 @@ from pathlib import Path
 import markdown
 
 # What mkdocs.yml of this repository asks for; used when no mkdocs.yml is given (tests, tools).
-DEFAULT_EXTENSIONS = ("tables", "attr_list", "md_in_html", "admonition", "def_list", "toc",
-                      "pymdownx.details", "pymdownx.superfences")
+DEFAULT_EXTENSIONS = (
+    "tables",
+    "attr_list",
+    "md_in_html",
+    "admonition",
+    "def_list",
+    "toc",
+    "pymdownx.details",
+    "pymdownx.superfences",
+)
 
 # Block-level tags: their boundaries separate words in what a reader sees.
 _BLOCK = frozenset(
@@ -33,8 +41,25 @@ _BLOCK = frozenset(
     "h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
 )
 # Attributes whose value is a URL (or a list of them): what a link, image or embed points to.
-URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "data", "action", "formaction", "xlink:href",
-                            "background", "cite", "longdesc", "usemap", "manifest", "codebase", "archive"})
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "srcset",
+        "poster",
+        "data",
+        "action",
+        "formaction",
+        "xlink:href",
+        "background",
+        "cite",
+        "longdesc",
+        "usemap",
+        "manifest",
+        "codebase",
+        "archive",
+    }
+)
 
 
 class SettingsError(Exception):
@@ -86,7 +111,9 @@ def render_html(text: str, settings: MarkdownSettings = MarkdownSettings()) -> s
     extensions change no text, so they are not needed to judge what a reader sees)."""
     md = _RENDERERS.get(settings)
     if md is None:
-        md = markdown.Markdown(extensions=list(settings.extensions), extension_configs=json.loads(settings.configs_json))
+        md = markdown.Markdown(
+            extensions=list(settings.extensions), extension_configs=json.loads(settings.configs_json)
+        )
         _RENDERERS[settings] = md
     md.reset()
     try:

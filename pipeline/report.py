@@ -70,13 +70,41 @@ class Row:
 
 
 _GROUPS = (
-    ("三.3", "（三）不予公开", ("属于国家秘密", "其他法律行政法规禁止公开", "危及“三安全一稳定”", "保护第三方合法权益",
-                               "属于三类内部事务信息", "属于四类过程性信息", "属于行政执法案卷", "属于行政查询事项")),
+    (
+        "三.3",
+        "（三）不予公开",
+        (
+            "属于国家秘密",
+            "其他法律行政法规禁止公开",
+            "危及“三安全一稳定”",
+            "保护第三方合法权益",
+            "属于三类内部事务信息",
+            "属于四类过程性信息",
+            "属于行政执法案卷",
+            "属于行政查询事项",
+        ),
+    ),
     ("三.4", "（四）无法提供", ("本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确")),
-    ("三.5", "（五）不予处理", ("信访举报投诉类申请", "重复申请", "要求提供公开出版物", "无正当理由大量反复申请",
-                               "要求行政机关确认或重新出具已获取信息")),
-    ("三.6", "（六）其他处理", ("申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-                               "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "其他")),
+    (
+        "三.5",
+        "（五）不予处理",
+        (
+            "信访举报投诉类申请",
+            "重复申请",
+            "要求提供公开出版物",
+            "无正当理由大量反复申请",
+            "要求行政机关确认或重新出具已获取信息",
+        ),
+    ),
+    (
+        "三.6",
+        "（六）其他处理",
+        (
+            "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            "其他",
+        ),
+    ),
 )
 
 
@@ -202,7 +230,12 @@ def _date(value: Any, what: str, line: int | None) -> date:
 
 
 def _number(value: Any, what: str, line: int | None, integer: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (integer and not isinstance(value, int)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < 0
+        or (integer and not isinstance(value, int))
+    ):
         raise _Bad(f"{what} 应当是{'非负整数' if integer else '非负数'}，实际是 {value!r}", line)
     return value
 
@@ -235,15 +268,17 @@ def _applications(data: dict, keys: dict[str, int], app_lines: list[int]) -> lis
         if entry.get("received") in (None, ""):
             raise _Bad(f"{where} 缺少 received（收到申请日期）", line)
         closed = entry.get("closed")
-        out.append(Application(
-            id=str(entry["id"]),
-            received=_date(entry["received"], f"{where} 的 received", line),
-            applicant=str(entry.get("applicant") or ""),
-            outcome=str(entry["outcome"]).strip() if entry.get("outcome") not in (None, "") else None,
-            closed=_date(closed, f"{where} 的 closed", line) if closed not in (None, "") else None,
-            fee=_number(entry.get("fee", 0) or 0, f"{where} 的 fee（信息处理费，元）", line, integer=False),
-            line=line,
-        ))
+        out.append(
+            Application(
+                id=str(entry["id"]),
+                received=_date(entry["received"], f"{where} 的 received", line),
+                applicant=str(entry.get("applicant") or ""),
+                outcome=str(entry["outcome"]).strip() if entry.get("outcome") not in (None, "") else None,
+                closed=_date(closed, f"{where} 的 closed", line) if closed not in (None, "") else None,
+                fee=_number(entry.get("fee", 0) or 0, f"{where} 的 fee（信息处理费，元）", line, integer=False),
+                line=line,
+            )
+        )
     return out
 
 
@@ -271,7 +306,9 @@ def _table2(data: dict, keys: dict[str, int]) -> tuple:
                 for key in value:
                     if key not in columns:
                         raise _Bad(f"table2 “{row}” 未知的列 “{key}”（可用：{'、'.join(columns)}）", line)
-                out.append((row, tuple((c, _number(value.get(c, 0) or 0, f"table2 “{row}” 的 “{c}”", line)) for c in columns)))
+                out.append(
+                    (row, tuple((c, _number(value.get(c, 0) or 0, f"table2 “{row}” 的 “{c}”", line)) for c in columns))
+                )
     return tuple(out)
 
 
@@ -294,8 +331,16 @@ def _table4(data: dict, keys: dict[str, int], rel: str, findings: list[Finding])
         parts = [int(_number(value.get(c, 0) or 0, f"table4 “{group}” 的 “{c}”", line)) for c in TABLE4_RESULTS[:-1]]
         total = sum(parts)
         if "总计" in value and int(_number(value["总计"], f"table4 “{group}” 的 “总计”", line)) != total:
-            findings.append(error(rel, "report-total", f"表四 “{_table4_label(group)}” 的 “总计” 填为 {value['总计']}，但各项之和为 {total}", line,
-                                  row=_table4_label(group), column="总计"))
+            findings.append(
+                error(
+                    rel,
+                    "report-total",
+                    f"表四 “{_table4_label(group)}” 的 “总计” 填为 {value['总计']}，但各项之和为 {total}",
+                    line,
+                    row=_table4_label(group),
+                    column="总计",
+                )
+            )
         out.append((group, tuple(parts) + (total,)))
     return tuple(out)
 
@@ -324,35 +369,89 @@ def tabulate(year: int, apps: Iterable[Application], rel: str, findings: list[Fi
     for app in apps:
         where = f"申请 “{app.id}”"
         if app.id in seen:
-            findings.append(error(rel, "report-duplicate", f"申请编号 “{app.id}” 重复（另见第 {seen[app.id].line} 行），每件申请只能登记一次", app.line, application=app.id))
+            findings.append(
+                error(
+                    rel,
+                    "report-duplicate",
+                    f"申请编号 “{app.id}” 重复（另见第 {seen[app.id].line} 行），每件申请只能登记一次",
+                    app.line,
+                    application=app.id,
+                )
+            )
             continue
         seen[app.id] = app
         if app.applicant not in APPLICANT_TYPES:
-            findings.append(error(rel, "report-applicant", f"{where} 的申请人类型 “{app.applicant}” 无效，可选：{'、'.join(APPLICANT_TYPES)}", app.line, application=app.id))
+            findings.append(
+                error(
+                    rel,
+                    "report-applicant",
+                    f"{where} 的申请人类型 “{app.applicant}” 无效，可选：{'、'.join(APPLICANT_TYPES)}",
+                    app.line,
+                    application=app.id,
+                )
+            )
             continue
         col = APPLICANT_TYPES.index(app.applicant)
         if app.received.year > year:
-            findings.append(error(rel, "report-date", f"{where} 的收到日期 {app.received} 不在 {year} 年或以前，不属于本年度报告", app.line, application=app.id))
+            findings.append(
+                error(
+                    rel,
+                    "report-date",
+                    f"{where} 的收到日期 {app.received} 不在 {year} 年或以前，不属于本年度报告",
+                    app.line,
+                    application=app.id,
+                )
+            )
             continue
         table["一" if app.received.year == year else "二"][col] += 1
         if app.closed is not None and app.closed < app.received:
-            findings.append(error(rel, "report-date", f"{where} 的办结日期 {app.closed} 早于收到日期 {app.received}", app.line, application=app.id))
+            findings.append(
+                error(
+                    rel,
+                    "report-date",
+                    f"{where} 的办结日期 {app.closed} 早于收到日期 {app.received}",
+                    app.line,
+                    application=app.id,
+                )
+            )
             continue
         if app.closed is None or app.closed.year > year:
             if app.outcome and app.closed is None:
-                findings.append(error(rel, "report-outcome", f"{where} 填了办理结果 “{app.outcome}” 但没有办结日期 closed；未办结的申请不填 outcome", app.line, application=app.id))
+                findings.append(
+                    error(
+                        rel,
+                        "report-outcome",
+                        f"{where} 填了办理结果 “{app.outcome}” 但没有办结日期 closed；未办结的申请不填 outcome",
+                        app.line,
+                        application=app.id,
+                    )
+                )
             table["四"][col] += 1
             continue
         if app.closed.year < year:
-            findings.append(error(rel, "report-date", f"{where} 已于 {app.closed} 办结，不应列入 {year} 年台账", app.line, application=app.id))
+            findings.append(
+                error(
+                    rel,
+                    "report-date",
+                    f"{where} 已于 {app.closed} 办结，不应列入 {year} 年台账",
+                    app.line,
+                    application=app.id,
+                )
+            )
             continue
         if app.outcome not in OUTCOME_CODES:
             shown = f"“{app.outcome}”" if app.outcome else "（未填写）"
-            findings.append(error(
-                rel, "report-outcome",
-                f"{where} 的办理结果代码 {shown} 无效，应为表三“三、本年度办理结果”的一行：" + "、".join(f"{c}={ROW_BY_CODE[c].label}" for c in OUTCOME_CODES[:3]) + " …（完整列表见 content/disclosure/README.md）",
-                app.line, application=app.id,
-            ))
+            findings.append(
+                error(
+                    rel,
+                    "report-outcome",
+                    f"{where} 的办理结果代码 {shown} 无效，应为表三“三、本年度办理结果”的一行："
+                    + "、".join(f"{c}={ROW_BY_CODE[c].label}" for c in OUTCOME_CODES[:3])
+                    + " …（完整列表见 content/disclosure/README.md）",
+                    app.line,
+                    application=app.id,
+                )
+            )
             continue
         table[app.outcome][col] += 1
     for col in range(len(APPLICANT_TYPES)):
@@ -369,74 +468,162 @@ def check_table3(table: dict[str, Iterable[int]], rel: str, line: int | None = N
     for code, values in t.items():
         parts = sum(values[: len(APPLICANT_TYPES)])
         if values[-1] != parts:
-            out.append(error(rel, "report-total", f"表三 “{row_title(code)}” 行的 “总计” 为 {values[-1]}，但各类申请人之和为 {parts}", line, row=ROW_BY_CODE[code].label, column="总计"))
+            out.append(
+                error(
+                    rel,
+                    "report-total",
+                    f"表三 “{row_title(code)}” 行的 “总计” 为 {values[-1]}，但各类申请人之和为 {parts}",
+                    line,
+                    row=ROW_BY_CODE[code].label,
+                    column="总计",
+                )
+            )
     for i, col in enumerate(COLUMNS):
         parts = sum(t[c][i] for c in OUTCOME_CODES)
         if t["三.7"][i] != parts:
-            out.append(error(rel, "report-total", f"表三 “{column_name(col)}” 列的 “（七）总计” 为 {t['三.7'][i]}，但（一）至（六）各项之和为 {parts}", line, row="（七）总计", column=col))
+            out.append(
+                error(
+                    rel,
+                    "report-total",
+                    f"表三 “{column_name(col)}” 列的 “（七）总计” 为 {t['三.7'][i]}，但（一）至（六）各项之和为 {parts}",
+                    line,
+                    row="（七）总计",
+                    column=col,
+                )
+            )
         left = t["一"][i] + t["二"][i]
         right = t["三.7"][i] + t["四"][i]
         if left != right:
-            out.append(error(
-                rel, "report-balance",
-                f"表三 “{column_name(col)}” 列不平衡：一、本年新收（{t['一'][i]}）+ 二、上年结转（{t['二'][i]}）= {left}，"
-                f"但 三、本年度办理结果（七）总计（{t['三.7'][i]}）+ 四、结转下年度继续办理（{t['四'][i]}）= {right}",
-                line, row="一 + 二 = 三（七）总计 + 四", column=col,
-            ))
+            out.append(
+                error(
+                    rel,
+                    "report-balance",
+                    f"表三 “{column_name(col)}” 列不平衡：一、本年新收（{t['一'][i]}）+ 二、上年结转（{t['二'][i]}）= {left}，"
+                    f"但 三、本年度办理结果（七）总计（{t['三.7'][i]}）+ 四、结转下年度继续办理（{t['四'][i]}）= {right}",
+                    line,
+                    row="一 + 二 = 三（七）总计 + 四",
+                    column=col,
+                )
+            )
     return out
 
 
 def _carried(year: int, apps: Iterable[Application]) -> tuple[str, ...]:
-    return tuple(a.id for a in apps if a.applicant in APPLICANT_TYPES and a.received.year <= year and (a.closed is None or a.closed.year > year))
+    return tuple(
+        a.id
+        for a in apps
+        if a.applicant in APPLICANT_TYPES and a.received.year <= year and (a.closed is None or a.closed.year > year)
+    )
 
 
-def _check_carry_over(year: int, apps: list[Application], table: dict, content_dir: Path, rel: str, line: int | None) -> list[Finding]:
+def _check_carry_over(
+    year: int, apps: list[Application], table: dict, content_dir: Path, rel: str, line: int | None
+) -> list[Finding]:
     prev_path = report_path(content_dir, year - 1)
     this_in = {a.id: a for a in apps if a.received.year < year}
     if not prev_path.is_file():
         if this_in:
-            return [warning(rel, "report-carryover", f"没有 {year - 1} 年的数据文件 disclosure/{year - 1}.yaml，无法核对“二、上年结转政府信息公开申请数量”", line)]
+            return [
+                warning(
+                    rel,
+                    "report-carryover",
+                    f"没有 {year - 1} 年的数据文件 disclosure/{year - 1}.yaml，无法核对“二、上年结转政府信息公开申请数量”",
+                    line,
+                )
+            ]
         return []
     try:
         prev_data, prev_keys, prev_lines = _read(prev_path, "")
         prev_apps = _applications(prev_data, prev_keys, prev_lines)
     except _Bad:
-        return [error(rel, "report-carryover", f"{year - 1} 年的数据文件有错误，无法核对“二、上年结转政府信息公开申请数量”：请先运行 portal report --year {year - 1}", line)]
+        return [
+            error(
+                rel,
+                "report-carryover",
+                f"{year - 1} 年的数据文件有错误，无法核对“二、上年结转政府信息公开申请数量”：请先运行 portal report --year {year - 1}",
+                line,
+            )
+        ]
     prev_table = tabulate(year - 1, prev_apps, "", [])
     out: list[Finding] = []
     for i, col in enumerate(COLUMNS):
         if prev_table["四"][i] != table["二"][i]:
-            out.append(error(
-                rel, "report-carryover",
-                f"表三 “二、上年结转政府信息公开申请数量” 行 “{column_name(col)}” 列为 {table['二'][i]}，但 {year - 1} 年报告“四、结转下年度继续办理”为 {prev_table['四'][i]}",
-                line, row="二、上年结转政府信息公开申请数量", column=col,
-            ))
+            out.append(
+                error(
+                    rel,
+                    "report-carryover",
+                    f"表三 “二、上年结转政府信息公开申请数量” 行 “{column_name(col)}” 列为 {table['二'][i]}，但 {year - 1} 年报告“四、结转下年度继续办理”为 {prev_table['四'][i]}",
+                    line,
+                    row="二、上年结转政府信息公开申请数量",
+                    column=col,
+                )
+            )
     prev_ids = {a.id: a for a in prev_apps}
     carried = set(_carried(year - 1, prev_apps))
     for app_id in sorted(carried - set(this_in)):
-        out.append(error(rel, "report-carryover", f"{year - 1} 年结转的申请 “{app_id}” 没有列入 {year} 年台账", line, application=app_id))
+        out.append(
+            error(
+                rel,
+                "report-carryover",
+                f"{year - 1} 年结转的申请 “{app_id}” 没有列入 {year} 年台账",
+                line,
+                application=app_id,
+            )
+        )
     for app_id in sorted(set(this_in) - carried):
-        out.append(error(rel, "report-carryover", f"申请 “{app_id}” 收到于 {this_in[app_id].received}，但不在 {year - 1} 年台账的结转申请中", this_in[app_id].line, application=app_id))
+        out.append(
+            error(
+                rel,
+                "report-carryover",
+                f"申请 “{app_id}” 收到于 {this_in[app_id].received}，但不在 {year - 1} 年台账的结转申请中",
+                this_in[app_id].line,
+                application=app_id,
+            )
+        )
     for app_id in sorted(carried & set(this_in)):
         if prev_ids[app_id].applicant != this_in[app_id].applicant:
-            out.append(error(rel, "report-carryover", f"申请 “{app_id}” 的申请人类型与 {year - 1} 年台账不一致（{prev_ids[app_id].applicant} / {this_in[app_id].applicant}）", this_in[app_id].line, application=app_id))
+            out.append(
+                error(
+                    rel,
+                    "report-carryover",
+                    f"申请 “{app_id}” 的申请人类型与 {year - 1} 年台账不一致（{prev_ids[app_id].applicant} / {this_in[app_id].applicant}）",
+                    this_in[app_id].line,
+                    application=app_id,
+                )
+            )
     return out
 
 
 # --- the report -----------------------------------------------------------------------------
 
 
-def _active(year: int, counted_items, data: dict, keys: dict[str, int], rel: str, findings: list[Finding]) -> tuple[int, tuple, str]:
+def _active(
+    year: int, counted_items, data: dict, keys: dict[str, int], rel: str, findings: list[Finding]
+) -> tuple[int, tuple, str]:
     mine = [i for i in counted_items if i.date.year == year]
     raw = data.get("active")
     if mine:
         if raw:
-            findings.append(warning(rel, "report-active", f"门户有 {year} 年的信息条目，主动公开数字按条目统计，active 中填写的数字未使用", keys.get("active")))
+            findings.append(
+                warning(
+                    rel,
+                    "report-active",
+                    f"门户有 {year} 年的信息条目，主动公开数字按条目统计，active 中填写的数字未使用",
+                    keys.get("active"),
+                )
+            )
         channels = Counter(ch for i in mine for ch in i.channels)
         order = {ch: n for n, ch in enumerate(("网站",))}
         return len(mine), tuple(sorted(channels.items(), key=lambda kv: (order.get(kv[0], 1), -kv[1], kv[0]))), "items"
     if not raw:
-        findings.append(warning(rel, "report-active", f"门户没有 {year} 年的信息条目，也没有在 active 中填写主动公开数字（total、channels），主动公开计为 0", keys.get("active") or 1))
+        findings.append(
+            warning(
+                rel,
+                "report-active",
+                f"门户没有 {year} 年的信息条目，也没有在 active 中填写主动公开数字（total、channels），主动公开计为 0",
+                keys.get("active") or 1,
+            )
+        )
         return 0, (), "none"
     if not isinstance(raw, dict) or set(raw) - {"total", "channels"}:
         raise _Bad("active 应当写成 {total: 条数, channels: {网站: 条数, 微信: 条数 …}}", keys.get("active"))
@@ -447,18 +634,33 @@ def _active(year: int, counted_items, data: dict, keys: dict[str, int], rel: str
     channels = tuple((str(k), int(_number(v, f"active 渠道 “{k}”", keys.get("active")))) for k, v in ch.items())
     for name, n in channels:
         if n > total:
-            findings.append(error(rel, "report-active", f"active 渠道 “{name}” 的 {n} 条多于主动公开总数 {total}（不同渠道公开相同信息计1条，总数不小于任一渠道）", keys.get("active")))
+            findings.append(
+                error(
+                    rel,
+                    "report-active",
+                    f"active 渠道 “{name}” 的 {n} 条多于主动公开总数 {total}（不同渠道公开相同信息计1条，总数不小于任一渠道）",
+                    keys.get("active"),
+                )
+            )
     return total, channels, "yaml"
 
 
-def generate(year: int, counted_items, content_dir: Path | str, config: Config) -> tuple[Report | None, tuple[Finding, ...]]:
+def generate(
+    year: int, counted_items, content_dir: Path | str, config: Config
+) -> tuple[Report | None, tuple[Finding, ...]]:
     """The report of ``year`` and every problem found; ``None`` when the data file is unusable."""
     content_dir = Path(content_dir)
     path = report_path(content_dir, year)
     rel = f"{DISCLOSURE_DIR}/{year}.yaml"
     findings: list[Finding] = []
     if not config.portal.first_year <= year <= 9000:  # no date arithmetic on the year 9999 or 1
-        return None, (error(rel, "report-data", f"年度 {year} 不在合理范围内（{config.portal.first_year} 年以后，portal.yaml 的 first_year）"),)
+        return None, (
+            error(
+                rel,
+                "report-data",
+                f"年度 {year} 不在合理范围内（{config.portal.first_year} 年以后，portal.yaml 的 first_year）",
+            ),
+        )
     try:
         data, keys, app_lines = _read(path, rel)
         if "year" in data and data["year"] != year:
@@ -473,7 +675,14 @@ def generate(year: int, counted_items, content_dir: Path | str, config: Config) 
     except _Bad as bad:
         return None, (error(rel, "report-data", bad.message, bad.line),)
     if published_on and published_on > date(year + 1, 1, 31):
-        findings.append(warning(rel, "report-late", f"年度报告应于 {year + 1} 年 1 月 31 日前公布，published 为 {published_on}", keys.get("published")))
+        findings.append(
+            warning(
+                rel,
+                "report-late",
+                f"年度报告应于 {year + 1} 年 1 月 31 日前公布，published 为 {published_on}",
+                keys.get("published"),
+            )
+        )
     table = tabulate(year, apps, rel, findings)
     findings.extend(check_table3(table, rel, keys.get("applications")))
     findings.extend(_check_carry_over(year, apps, table, content_dir, rel, keys.get("applications")))
@@ -507,7 +716,9 @@ def overview(report: Report) -> str:
     """Section 一's generated figures (seed 004's way of counting)."""
     t = {code: dict(zip(COLUMNS, v)) for code, v in report.table3}
     if report.active_channels:
-        via = "，其中" + "、".join(f"通过{'门户网站' if ch == '网站' else ch}发布 {n} 条" for ch, n in report.active_channels)
+        via = "，其中" + "、".join(
+            f"通过{'门户网站' if ch == '网站' else ch}发布 {n} 条" for ch, n in report.active_channels
+        )
     else:
         via = ""
     reviews = dict(report.table4)
@@ -535,7 +746,9 @@ def to_markdown(report: Report) -> str:
     out = [f"# {report.title}\n\n"]
     if report.published:
         out.append(f"发布日期：{report.published}\n\n")
-    out.append(f"本报告根据《中华人民共和国政府信息公开条例》和国办公开办函〔2021〕30号要求编制，所列数据的统计期限自{report.year}年1月1日起至{report.year}年12月31日止。\n\n")
+    out.append(
+        f"本报告根据《中华人民共和国政府信息公开条例》和国办公开办函〔2021〕30号要求编制，所列数据的统计期限自{report.year}年1月1日起至{report.year}年12月31日止。\n\n"
+    )
     titles = dict(SECTION_TITLES)
     out.append(f"## {titles['一']}\n\n{overview(report)}\n\n")
     if report.section("一"):
@@ -543,7 +756,9 @@ def to_markdown(report: Report) -> str:
     out.append(f"## {titles['二']}\n\n")
     values2 = dict(report.table2)
     for heading, columns, rows in TABLE2:
-        out.append(f"**{heading}**\n\n| 信息内容 | " + " | ".join(columns) + " |\n|" + " --- |" * (len(columns) + 1) + "\n")
+        out.append(
+            f"**{heading}**\n\n| 信息内容 | " + " | ".join(columns) + " |\n|" + " --- |" * (len(columns) + 1) + "\n"
+        )
         for row in rows:
             out.append(f"| {row} | " + " | ".join(_num(v) for _, v in values2[row]) + " |\n")
         out.append("\n")
@@ -580,11 +795,18 @@ def to_dict(report: Report) -> dict:
             titles["五"]: {"text": report.section("五")},
             titles["六"]: {"generated": fee_sentence(report), "text": report.section("六")},
         },
-        "active": {"total": report.active_total, "channels": dict(report.active_channels), "source": report.active_source},
+        "active": {
+            "total": report.active_total,
+            "channels": dict(report.active_channels),
+            "source": report.active_source,
+        },
         "table2": {row: dict(values) for row, values in report.table2},
         "table3": {
             "columns": list(COLUMNS),
-            "rows": [{"code": code, "label": ROW_BY_CODE[code].label, "values": dict(zip(COLUMNS, values))} for code, values in report.table3],
+            "rows": [
+                {"code": code, "label": ROW_BY_CODE[code].label, "values": dict(zip(COLUMNS, values))}
+                for code, values in report.table3
+            ],
         },
         "table4": {_table4_label(group): dict(zip(TABLE4_RESULTS, values)) for group, values in report.table4},
         "fees_yuan": report.fees,

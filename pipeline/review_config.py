@@ -23,8 +23,15 @@ from typing import Any
 
 from pipeline.config import ConfigError, _int, _only, _read_yaml
 
-KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
-             "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+KEY_TYPES = (
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
 HANDLE_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
 
 
@@ -59,7 +66,7 @@ class ReviewRules:
         lines = []
         for n, reviewer in enumerate(self.reviewers):
             for key in reviewer.keys:
-                lines.append(f"reviewer-{n} namespaces=\"git\" {key}")
+                lines.append(f'reviewer-{n} namespaces="git" {key}')
         return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -73,7 +80,7 @@ def parse_key(text: Any) -> str | None:
     try:
         blob = base64.b64decode(parts[1], validate=True)
         (length,) = struct.unpack(">I", blob[:4])
-        inner = blob[4:4 + length].decode("ascii")
+        inner = blob[4 : 4 + length].decode("ascii")
     except (binascii.Error, struct.error, UnicodeDecodeError, ValueError):
         return None
     return f"{parts[0]} {parts[1]}" if inner == parts[0] else None
@@ -83,7 +90,9 @@ def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
     if not path.is_file():
         return ReviewRules()
     data = _only(path, _read_yaml(path) or {}, "reviewers.yaml ", ("review", "reviewers"))
-    section = _only(path, data.get("review") or {}, "review：", ("require_signature", "max_backdate_days", "history_starts"))
+    section = _only(
+        path, data.get("review") or {}, "review：", ("require_signature", "max_backdate_days", "history_starts")
+    )
     require = section.get("require_signature", False)
     if not isinstance(require, bool):
         raise ConfigError(path, f"review.require_signature 只能是 true 或 false，实际是 {require!r}")
@@ -110,20 +119,25 @@ def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
         sites = entry["sites"]
         sites = [sites] if isinstance(sites, str) else sites
         if not isinstance(sites, list) or not sites or any(not isinstance(s, str) for s in sites):
-            raise ConfigError(path, f"{where}sites 应当是子站 id 的列表，或 \"*\" 表示全部子站")
+            raise ConfigError(path, f'{where}sites 应当是子站 id 的列表，或 "*" 表示全部子站')
         for site in sites:
             if site != "*" and site not in site_ids:
                 raise ConfigError(path, f"{where}子站 “{site}” 不在 sites.yaml 中")
         keys = entry["keys"]
         keys = [keys] if isinstance(keys, str) else keys
         if not isinstance(keys, list) or not keys:
-            raise ConfigError(path, f"{where}keys 应当是 SSH 公钥的列表（ssh-ed25519 AAAA… 形式，即 ~/.ssh/id_ed25519.pub 的内容）")
+            raise ConfigError(
+                path, f"{where}keys 应当是 SSH 公钥的列表（ssh-ed25519 AAAA… 形式，即 ~/.ssh/id_ed25519.pub 的内容）"
+            )
         parsed = []
         for k, key in enumerate(keys, 1):
             good = parse_key(key)
             if good is None:
                 shown = str(key)[:40]
-                raise ConfigError(path, f"{where}第 {k} 个公钥 “{shown}…” 不是有效的 SSH 公钥（应为 ~/.ssh/id_ed25519.pub 的整行内容）")
+                raise ConfigError(
+                    path,
+                    f"{where}第 {k} 个公钥 “{shown}…” 不是有效的 SSH 公钥（应为 ~/.ssh/id_ed25519.pub 的整行内容）",
+                )
             if good in owners and owners[good] != name:
                 raise ConfigError(path, f"{where}第 {k} 个公钥已属于审签人 “{owners[good]}”，一把钥匙只能属于一人")
             owners[good] = name

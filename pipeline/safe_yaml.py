@@ -51,7 +51,12 @@ def check(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> N
     try:
         for event in yaml.parse(text, Loader=loader):
             kind = type(event)
-            if kind is yaml.StreamStartEvent or kind is yaml.StreamEndEvent or kind is yaml.DocumentStartEvent or kind is yaml.DocumentEndEvent:
+            if (
+                kind is yaml.StreamStartEvent
+                or kind is yaml.StreamEndEvent
+                or kind is yaml.DocumentStartEvent
+                or kind is yaml.DocumentEndEvent
+            ):
                 continue
             line = event.start_mark.line + 1 if event.start_mark is not None else None
             if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
@@ -59,14 +64,27 @@ def check(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> N
                 _value_done(frames)
                 continue
             if kind is yaml.AliasEvent:
-                raise UnsafeYaml("yaml-alias", f"使用了 YAML 别名 “*{_short(event.anchor)}”（引用锚点的内容）。请直接写出内容，不要用 & 锚点和 * 别名",
-                                 line, _field(frames))
+                raise UnsafeYaml(
+                    "yaml-alias",
+                    f"使用了 YAML 别名 “*{_short(event.anchor)}”（引用锚点的内容）。请直接写出内容，不要用 & 锚点和 * 别名",
+                    line,
+                    _field(frames),
+                )
             if event.anchor is not None:
-                raise UnsafeYaml("yaml-alias", f"使用了 YAML 锚点 “&{_short(event.anchor)}”。请直接写出内容，不要用 & 锚点和 * 别名",
-                                 line, _field(frames))
+                raise UnsafeYaml(
+                    "yaml-alias",
+                    f"使用了 YAML 锚点 “&{_short(event.anchor)}”。请直接写出内容，不要用 & 锚点和 * 别名",
+                    line,
+                    _field(frames),
+                )
             tag = event.tag
             if tag is not None and tag not in CORE_TAGS and not (kind is yaml.ScalarEvent and tag == "!"):
-                raise UnsafeYaml("bad-yaml", f"不支持 YAML 标签 “{_short(tag.replace('tag:yaml.org,2002:', '!!'))}”，请去掉它，直接写文字、数字、列表或键值对", line, _field(frames))
+                raise UnsafeYaml(
+                    "bad-yaml",
+                    f"不支持 YAML 标签 “{_short(tag.replace('tag:yaml.org,2002:', '!!'))}”，请去掉它，直接写文字、数字、列表或键值对",
+                    line,
+                    _field(frames),
+                )
             if kind is yaml.ScalarEvent:
                 if frames and frames[-1][0] and frames[-1][1]:  # a key of a mapping
                     frames[-1][1] = False
@@ -93,8 +111,7 @@ def _plainly_safe(text: str, max_depth: int) -> bool:
     or ``!`` at all (so no anchor, alias or tag), at most ``max_depth`` brackets and braces,
     and no line indented by more than ``max_depth`` columns (block nesting needs a column per
     level), so nothing can nest deeper than the limit either."""
-    return (max_depth == MAX_DEPTH and _SUSPECT.search(text) is None
-            and text.count("[") + text.count("{") <= max_depth)
+    return max_depth == MAX_DEPTH and _SUSPECT.search(text) is None and text.count("[") + text.count("{") <= max_depth
 
 
 def _value_done(frames: list[list]) -> None:

@@ -63,7 +63,9 @@ TAG_ATTRIBUTES = {
 _ALIGN = {f"text-align: {a};" for a in ("left", "right", "center")}
 TAG_ATTRIBUTE_VALUES = {"th": {"style": _ALIGN}, "td": {"style": _ALIGN}}
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-_URL_ATTRIBUTES = frozenset({"href", "src", "cite", "action", "formaction", "poster", "background", "xlink:href", "data"})
+_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "cite", "action", "formaction", "poster", "background", "xlink:href", "data"}
+)
 
 
 @lru_cache(maxsize=1)
@@ -182,18 +184,26 @@ def describe(before: list[tuple], after: list[tuple]) -> list[Removed]:
         if tag in removed_tags and tags_a[tag] == 0:
             continue  # the whole tag went; already said
         if name in _URL_ATTRIBUTES:
-            out.append(Removed(f"<{tag}> 的 {name} 网址（只允许 http、https、mailto、tel 和相对网址）", f"{name}=\"{_short(value)}\"", value[:20] or name))
+            out.append(
+                Removed(
+                    f"<{tag}> 的 {name} 网址（只允许 http、https、mailto、tel 和相对网址）",
+                    f'{name}="{_short(value)}"',
+                    value[:20] or name,
+                )
+            )
         elif name == "style":
-            out.append(Removed(f"<{tag}> 的 style 样式属性", f"style=\"{_short(value)}\"", "style"))
+            out.append(Removed(f"<{tag}> 的 style 样式属性", f'style="{_short(value)}"', "style"))
         elif name.startswith("on"):
-            out.append(Removed(f"<{tag}> 的事件属性 {name}（会运行脚本）", f"{name}=\"{_short(value)}\"", name))
+            out.append(Removed(f"<{tag}> 的事件属性 {name}（会运行脚本）", f'{name}="{_short(value)}"', name))
         else:
-            out.append(Removed(f"<{tag}> 的 {name} 属性", f"{name}=\"{_short(value)}\"", name))
+            out.append(Removed(f"<{tag}> 的 {name} 属性", f'{name}="{_short(value)}"', name))
     comments_b = Counter(t[1] for t in before if t[0] == "comment")
     comments_a = Counter(t[1] for t in after if t[0] == "comment")
     for c in sorted(comments_b - comments_a):
         out.append(Removed("HTML 注释", f"<!--{_short(c)}-->", "<!--"))
-    decls = Counter(t[1] for t in before if t[0] in ("decl", "pi")) - Counter(t[1] for t in after if t[0] in ("decl", "pi"))
+    decls = Counter(t[1] for t in before if t[0] in ("decl", "pi")) - Counter(
+        t[1] for t in after if t[0] in ("decl", "pi")
+    )
     for d in sorted(decls):
         out.append(Removed("HTML 声明", f"<!{_short(d)}>", "<!"))
     texts_b = Counter(t[1] for t in before if t[0] == "text")

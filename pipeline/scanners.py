@@ -147,7 +147,7 @@ def _foldable() -> re.Pattern:
     return re.compile("[" + "".join(parts) + "]")
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def fold(text: str) -> str:
@@ -463,7 +463,10 @@ _HUGE_CHARREF = re.compile(r"&#(?:[xX]0*[0-9a-fA-F]{7,}|0*[0-9]{8,});?")  # see 
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|data\s*:\s*text/html)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\u00a0\u200b-\u200f\u2028\u2029\ufeff]+")
 _RAW_SCHEME = re.compile(r"(?:java|vb|live)script\s*:", re.IGNORECASE)
-_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|<([a-z][a-z0-9+.-]*:[^>\s]*)>", re.IGNORECASE | re.MULTILINE)
+_MD_LINK = re.compile(
+    r"\]\(\s*<?([^)\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)|<([a-z][a-z0-9+.-]*:[^>\s]*)>",
+    re.IGNORECASE | re.MULTILINE,
+)
 # attr_list: { onclick="…" }, { style="…" } (style can lay a box over the whole page)
 _ATTR_LIST = re.compile(r"\{:?[^{}\n]*?(?<![\w-])(on[a-z]+|style)\s*=", re.IGNORECASE)
 
@@ -495,7 +498,9 @@ class HtmlScanner:
     def __init__(self, rules: ConfidentialityRules):
         self.tags = frozenset(t.lower() for t in rules.unsafe_tags)
         names = "|".join(re.escape(t) for t in sorted(self.tags)) or r"(?!)"
-        self.tag_re = re.compile(rf"<\s*({names})(?![a-z0-9-])", re.IGNORECASE)  # opening tags: a lone </script> is harmless
+        self.tag_re = re.compile(
+            rf"<\s*({names})(?![a-z0-9-])", re.IGNORECASE
+        )  # opening tags: a lone </script> is harmless
         self.handler_re = re.compile(r"<[a-z][^>]*?[\s/\"'](on[a-z]+)\s*=", re.IGNORECASE | re.DOTALL)
 
     def scan(self, norm: Normalised) -> list[Hit]:

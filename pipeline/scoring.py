@@ -33,12 +33,16 @@ def check_adoption(items, scheme: ScoringScheme) -> tuple[Finding, ...]:
     levels = "、".join(scheme.levels) or "（记分办法中没有采用级别）"
     for item in items:
         for level in unknown_levels(item, scheme):
-            out.append(error(
-                item.path, UNKNOWN_ADOPTION,
-                f"采用级别 “{level}” 不在记分办法（site_config/scoring.yaml）中，无法计分；可用：{levels}。"
-                f"请改正 adopted，或在 scoring.yaml 的 adoption 中增加该级别",
-                item.line_of("adopted"), level=level,
-            ))
+            out.append(
+                error(
+                    item.path,
+                    UNKNOWN_ADOPTION,
+                    f"采用级别 “{level}” 不在记分办法（site_config/scoring.yaml）中，无法计分；可用：{levels}。"
+                    f"请改正 adopted，或在 scoring.yaml 的 adoption 中增加该级别",
+                    item.line_of("adopted"),
+                    level=level,
+                )
+            )
     return tuple(out)
 
 

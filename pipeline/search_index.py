@@ -88,7 +88,11 @@ def plan_shards(items, shard_pages: int = DEFAULT_SHARD_PAGES) -> tuple[Shard, .
     shards = []
     for n, (keys, size) in enumerate(zip(reversed(packs), reversed(sizes)), 1):  # newest first
         subdir = BUNDLE_DIR if n == 1 else f"{BUNDLE_DIR}-{n}"
-        shards.append(Shard(subdir, "{" + ",".join(keys) + "}/index.html", size, tuple(sorted(u for k in keys for u in members[k]))))
+        shards.append(
+            Shard(
+                subdir, "{" + ",".join(keys) + "}/index.html", size, tuple(sorted(u for k in keys for u in members[k]))
+            )
+        )
     return tuple(shards)
 
 
@@ -97,15 +101,23 @@ def executable() -> Path:
     try:
         from pagefind_bin_extended import get_executable
     except ImportError:
-        raise SearchIndexError("未安装 pagefind[extended]（支持中文分词的 Pagefind），请运行 pip install -e . 重新安装依赖") from None
+        raise SearchIndexError(
+            "未安装 pagefind[extended]（支持中文分词的 Pagefind），请运行 pip install -e . 重新安装依赖"
+        ) from None
     try:
         return get_executable()
     except FileNotFoundError as exc:
         raise SearchIndexError(f"找不到 Pagefind 程序：{exc}") from None
 
 
-def index_site(site_dir: Path, items=None, shard_pages: int = DEFAULT_SHARD_PAGES, fingerprint: Callable[[Shard], str] | None = None,
-               previous: dict | None = None, previous_site: Path | None = None) -> SearchIndex:
+def index_site(
+    site_dir: Path,
+    items=None,
+    shard_pages: int = DEFAULT_SHARD_PAGES,
+    fingerprint: Callable[[Shard], str] | None = None,
+    previous: dict | None = None,
+    previous_site: Path | None = None,
+) -> SearchIndex:
     """Index ``site_dir`` in place; return where the bundles are and how many pages they hold.
 
     ``items`` (the published items) decide the sharding; without them the whole site is one
@@ -119,7 +131,7 @@ def index_site(site_dir: Path, items=None, shard_pages: int = DEFAULT_SHARD_PAGE
     """
     shards = plan_shards(items, shard_pages) if items is not None else (Shard(BUNDLE_DIR, None, 0),)
     for stale in site_dir.glob(f"{BUNDLE_DIR}-*"):  # bundles of an earlier, bigger build
-        if stale.is_dir() and stale.name[len(BUNDLE_DIR) + 1:].isdigit():
+        if stale.is_dir() and stale.name[len(BUNDLE_DIR) + 1 :].isdigit():
             shutil.rmtree(stale)
     bundles = []
     fingerprints: dict[str, str] = {}
@@ -129,7 +141,13 @@ def index_site(site_dir: Path, items=None, shard_pages: int = DEFAULT_SHARD_PAGE
         if mark:
             fingerprints[shard.output_subdir] = mark
         old = previous_site / shard.output_subdir if previous_site is not None else None
-        if mark and previous and previous.get(shard.output_subdir) == mark and old is not None and _link_tree(old, site_dir / shard.output_subdir):
+        if (
+            mark
+            and previous
+            and previous.get(shard.output_subdir) == mark
+            and old is not None
+            and _link_tree(old, site_dir / shard.output_subdir)
+        ):
             reused += 1
         else:
             _run_pagefind(site_dir, shard)
@@ -182,9 +200,12 @@ def _link_tree(source: Path, target: Path) -> bool:
 def _run_pagefind(site_dir: Path, shard: Shard) -> None:
     command = [
         str(executable()),
-        "--site", str(site_dir),
-        "--output-subdir", shard.output_subdir,
-        "--exclude-selectors", ", ".join(EXCLUDE_SELECTORS),
+        "--site",
+        str(site_dir),
+        "--output-subdir",
+        shard.output_subdir,
+        "--exclude-selectors",
+        ", ".join(EXCLUDE_SELECTORS),
         "--silent",
     ]
     if shard.glob:

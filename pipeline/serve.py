@@ -73,13 +73,17 @@ def saved_findings(findings, saved: set[str]) -> list[Finding]:
 
 
 def blocking(findings) -> list[Finding]:
-    return [f for f in findings if (f.severity == ERROR and f.rule not in DECLARED_RULES) or f.rule in BLOCKING_WARNINGS]
+    return [
+        f for f in findings if (f.severity == ERROR and f.rule not in DECLARED_RULES) or f.rule in BLOCKING_WARNINGS
+    ]
 
 
 def saved_check(saved: set[str]):
     """A publish check: a file saved since the last preview has an error → keep the last good preview."""
+
     def check(site: Path, pub, config):
         return [replace(f, severity=ERROR) for f in blocking(saved_findings(pub.findings, saved))]
+
     check.__qualname__ = "预览：保存的文件有错误"
     return check
 
@@ -158,8 +162,14 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None):
         def _serve_request(self, environ, start_response):
             if environ.get("PATH_INFO") == STATUS_PATH:
                 body = json.dumps(self.status, ensure_ascii=False).encode("utf-8")
-                start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
-                                          ("Cache-Control", "no-store")])
+                start_response(
+                    "200 OK",
+                    [
+                        ("Content-Type", "application/json; charset=utf-8"),
+                        ("Content-Length", str(len(body))),
+                        ("Cache-Control", "no-store"),
+                    ],
+                )
                 return [body]
             return super()._serve_request(environ, start_response)
 
@@ -173,7 +183,9 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None):
     return PortalServer(builder=rebuild, host=host, port=port, root=str(out))
 
 
-def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool = False) -> None:
+def serve(
+    content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool = False
+) -> None:
     out = work / "preview"
     editor = None
     if cms:
@@ -201,8 +213,15 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
             state["first"] = False
             try:
                 config = load_config(config_dir)
-                options = build_mod.BuildOptions(content=content, config_dir=config_dir, out=out, work=work, mkdocs_file=mkdocs_file,
-                                                 as_of=date.today(), on_wait=lambda message: click.echo(message, err=True))
+                options = build_mod.BuildOptions(
+                    content=content,
+                    config_dir=config_dir,
+                    out=out,
+                    work=work,
+                    mkdocs_file=mkdocs_file,
+                    as_of=date.today(),
+                    on_wait=lambda message: click.echo(message, err=True),
+                )
                 result = build_mod.build(options, config, checks=build_mod.PUBLISH_CHECKS + (saved_check(saved),))
             except build_mod.BuildFailed as exc:
                 for f in exc.findings:
@@ -217,15 +236,20 @@ def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: 
                 publish_status(error=str(exc))
                 return
             if editor:
-                editor.save_status(result.findings, "", published=[i.path for i in result.publication.published], started=started)
+                editor.save_status(
+                    result.findings, "", published=[i.path for i in result.publication.published], started=started
+                )
             state["before"] = after  # only a good build moves the baseline: a fix is again "saved"
             mine = saved_findings(result.findings, saved)
-            for f in (mine if saved else result.findings):
+            for f in mine if saved else result.findings:
                 click.echo("  " + f.text(), err=True)
             t = result.timings
-            click.echo(f"预览已更新：发布 {len(result.publication.published)} 条；渲染 {t.get('pages_rendered', 0)} 页、沿用 "
-                       f"{t.get('pages_reused', 0)} 页，用时 {t.get('total', 0):.1f} 秒。" + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
-                       err=True)
+            click.echo(
+                f"预览已更新：发布 {len(result.publication.published)} 条；渲染 {t.get('pages_rendered', 0)} 页、沿用 "
+                f"{t.get('pages_reused', 0)} 页，用时 {t.get('total', 0):.1f} 秒。"
+                + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
+                err=True,
+            )
             publish_status(changed=page_urls(result.changed_pages), findings=[f.text() for f in mine][:50])
 
     rebuild()

@@ -94,8 +94,27 @@ class GateCache:
         self.dirty = False
         try:
             self.stamp: str | None = stamp(
-                "gate", LOAD_SOURCES + ("confidentiality.py", "scanners.py", "rendered.py", "sanitise.py", "stage_cache.py", "cache_codec.py"),
-                ("PyYAML", "python-frontmatter", "pyahocorasick", "OpenCC", "Markdown", "pymdown-extensions", "Pygments", "nh3"), config,
+                "gate",
+                LOAD_SOURCES
+                + (
+                    "confidentiality.py",
+                    "scanners.py",
+                    "rendered.py",
+                    "sanitise.py",
+                    "stage_cache.py",
+                    "cache_codec.py",
+                ),
+                (
+                    "PyYAML",
+                    "python-frontmatter",
+                    "pyahocorasick",
+                    "OpenCC",
+                    "Markdown",
+                    "pymdown-extensions",
+                    "Pygments",
+                    "nh3",
+                ),
+                config,
                 extra=repr(markdown),
             )
         except Exception:  # noqa: BLE001 - what the entries depend on is unknown: no cache at all
@@ -138,9 +157,14 @@ class GateCache:
 
 def _valid_entry(key, value) -> bool:
     return (
-        type(key) is tuple and len(key) == 2 and all(type(k) is str for k in key)
+        type(key) is tuple
+        and len(key) == 2
+        and all(type(k) is str for k in key)
         and type(value) is dict
-        and all(type(name) is str and type(fs) is tuple and all(type(f) is Finding and f.path == key[0] for f in fs) for name, fs in value.items())
+        and all(
+            type(name) is str and type(fs) is tuple and all(type(f) is Finding and f.path == key[0] for f in fs)
+            for name, fs in value.items()
+        )
     )
 
 
@@ -160,7 +184,9 @@ class FingerprintCache:
         self.hits = 0
         self.dirty = False
         try:
-            self.stamp: str | None = stamp("dedup", ("dedup.py", "stage_cache.py"), ("numpy",), None, extra=repr(self.settings))
+            self.stamp: str | None = stamp(
+                "dedup", ("dedup.py", "stage_cache.py"), ("numpy",), None, extra=repr(self.settings)
+            )
             self.old = self._read()
         except Exception:  # noqa: BLE001 - fail closed
             self.stamp = getattr(self, "stamp", None)
@@ -174,9 +200,19 @@ class FingerprintCache:
                 return {}
             keys, offsets, flat, sigs = npz["keys"], npz["offsets"], npz["shingles"], npz["signatures"]
         n = len(keys)
-        if (keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != 32 or offsets.dtype != np.int64 or flat.dtype != np.uint32 or sigs.dtype != np.uint32
-                or offsets.shape != (n + 1,) or sigs.shape != (n, self.num_perm) or offsets[0] != 0 or offsets[-1] != len(flat)
-                or (n and np.any(np.diff(offsets) < 0))):
+        if (
+            keys.dtype != np.uint8
+            or keys.ndim != 2
+            or keys.shape[1] != 32
+            or offsets.dtype != np.int64
+            or flat.dtype != np.uint32
+            or sigs.dtype != np.uint32
+            or offsets.shape != (n + 1,)
+            or sigs.shape != (n, self.num_perm)
+            or offsets[0] != 0
+            or offsets[-1] != len(flat)
+            or (n and np.any(np.diff(offsets) < 0))
+        ):
             return {}
         bounds = offsets.tolist()
         raw = keys.tobytes()
@@ -220,9 +256,14 @@ class FingerprintCache:
         np.cumsum([s.size for s in sets], out=offsets[1:])
         buf = io.BytesIO()
         np.savez(
-            buf, stamp=np.array(self.stamp), keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32), offsets=offsets,
+            buf,
+            stamp=np.array(self.stamp),
+            keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32),
+            offsets=offsets,
             shingles=np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32),
-            signatures=np.stack([self.new[k][1] for k in keys]).astype(np.uint32) if keys else np.empty((0, self.num_perm), dtype=np.uint32),
+            signatures=np.stack([self.new[k][1] for k in keys]).astype(np.uint32)
+            if keys
+            else np.empty((0, self.num_perm), dtype=np.uint32),
         )
         write_atomic(self.path, buf.getvalue())
 
@@ -244,10 +285,18 @@ class PairCache:
         self.path = Path(path)
         self.compared: set[bytes] = set()
         self.edges: dict[tuple[bytes, bytes], float] = {}
-        params = (int(settings.shingle), int(settings.num_perm), int(settings.seed), float(settings.threshold), float(settings.lsh_threshold))
+        params = (
+            int(settings.shingle),
+            int(settings.num_perm),
+            int(settings.seed),
+            float(settings.threshold),
+            float(settings.lsh_threshold),
+        )
         self.result: tuple[list[bytes], list[tuple[int, int, float]]] | None = None
         try:
-            self.stamp: str | None = stamp("pairs", ("dedup.py", "stage_cache.py"), ("numpy",), None, extra=repr(params))
+            self.stamp: str | None = stamp(
+                "pairs", ("dedup.py", "stage_cache.py"), ("numpy",), None, extra=repr(params)
+            )
             self.compared, self.edges = self._read()
         except Exception:  # noqa: BLE001 - fail closed: nothing known, every pair compared
             self.stamp = getattr(self, "stamp", None)
@@ -260,13 +309,23 @@ class PairCache:
             if str(npz["stamp"]) != self.stamp:
                 return set(), {}
             keys, left, right, sims = npz["keys"], npz["left"], npz["right"], npz["similarity"]
-        if (keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != 32 or left.dtype != np.int64 or right.dtype != np.int64
-                or sims.dtype != np.float64 or not (left.shape == right.shape == sims.shape) or left.ndim != 1
-                or (left.size and (left.min() < 0 or right.min() < 0 or max(left.max(), right.max()) >= len(keys)))):
+        if (
+            keys.dtype != np.uint8
+            or keys.ndim != 2
+            or keys.shape[1] != 32
+            or left.dtype != np.int64
+            or right.dtype != np.int64
+            or sims.dtype != np.float64
+            or not (left.shape == right.shape == sims.shape)
+            or left.ndim != 1
+            or (left.size and (left.min() < 0 or right.min() < 0 or max(left.max(), right.max()) >= len(keys)))
+        ):
             return set(), {}
         raw = keys.tobytes()
         names = [raw[32 * i : 32 * i + 32] for i in range(len(keys))]
-        return set(names), {(names[a], names[b]): float(sim) for a, b, sim in zip(left.tolist(), right.tolist(), sims.tolist())}
+        return set(names), {
+            (names[a], names[b]): float(sim) for a, b, sim in zip(left.tolist(), right.tolist(), sims.tolist())
+        }
 
     def groups_for(self, keys: Sequence[bytes], compute) -> list[int]:
         """Group labels of the texts with these ``keys``: ``compute(fresh, known)`` is
@@ -295,8 +354,11 @@ class PairCache:
         old = [n for n in old if root(keys[n]) not in stale]
         settled = set(old)
         fresh = [n for n in range(len(keys)) if n not in settled]
-        known = sorted((min(position[a], position[b]), max(position[a], position[b]), sim) for (a, b), sim in self.edges.items()
-                       if a in position and b in position and position[a] in settled and position[b] in settled)
+        known = sorted(
+            (min(position[a], position[b]), max(position[a], position[b]), sim)
+            for (a, b), sim in self.edges.items()
+            if a in position and b in position and position[a] in settled and position[b] in settled
+        )
         labels, joined = compute(fresh, known) if old else compute(None, ())
         self.result = (list(keys), sorted(set(known) | set(joined)))
         return labels
@@ -312,7 +374,9 @@ class PairCache:
         kept = [(i, j, sim) for i, j, sim in edges if keys[i] != keys[j]]  # copies are compared anew anyway
         buf = io.BytesIO()
         np.savez(
-            buf, stamp=np.array(self.stamp), keys=np.frombuffer(b"".join(unique), dtype=np.uint8).reshape(len(unique), 32),
+            buf,
+            stamp=np.array(self.stamp),
+            keys=np.frombuffer(b"".join(unique), dtype=np.uint8).reshape(len(unique), 32),
             left=np.array([number[keys[i]] for i, j, _ in kept], dtype=np.int64),
             right=np.array([number[keys[j]] for i, j, _ in kept], dtype=np.int64),
             similarity=np.array([sim for _, _, sim in kept], dtype=np.float64),
@@ -331,7 +395,9 @@ class LedgerCache:
     def __init__(self, path: Path, config: Config):
         self.path = Path(path)
         try:
-            self.stamp: str | None = stamp("ledger", ("numbering.py", "findings.py", "stage_cache.py", "cache_codec.py"), ("PyYAML",), config)
+            self.stamp: str | None = stamp(
+                "ledger", ("numbering.py", "findings.py", "stage_cache.py", "cache_codec.py"), ("PyYAML",), config
+            )
         except Exception:  # noqa: BLE001 - no stamp, no cache
             self.stamp = None
 
@@ -344,16 +410,30 @@ class LedgerCache:
         if self.stamp is not None:
             try:
                 data = cache_codec.loads(self.path.read_bytes(), records)  # never pickle
-                value = data["value"] if type(data) is dict and data.get("stamp") == self.stamp and data.get("text") == digest else None
-                if (type(value) is tuple and len(value) == 2 and type(value[1]) is tuple and all(type(f) is Finding for f in value[1])
-                        and (value[0] is None or (type(value[0]) is Ledger and all(type(e) is LedgerEntry for e in value[0].entries)))):
+                value = (
+                    data["value"]
+                    if type(data) is dict and data.get("stamp") == self.stamp and data.get("text") == digest
+                    else None
+                )
+                if (
+                    type(value) is tuple
+                    and len(value) == 2
+                    and type(value[1]) is tuple
+                    and all(type(f) is Finding for f in value[1])
+                    and (
+                        value[0] is None
+                        or (type(value[0]) is Ledger and all(type(e) is LedgerEntry for e in value[0].entries))
+                    )
+                ):
                     return value
             except (OSError, ValueError):  # fail closed: parse again
                 pass
         value = parse(text)
         if self.stamp is not None:
             try:
-                write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "text": digest, "value": value}, records))
+                write_atomic(
+                    self.path, cache_codec.dumps({"stamp": self.stamp, "text": digest, "value": value}, records)
+                )
             except (OSError, TypeError):
                 pass  # only costs time next run
         return value

@@ -23,7 +23,9 @@ def _git(args: list[str], cwd: Path) -> str:
     except (OSError, subprocess.SubprocessError) as exc:
         raise StagedError(f"无法运行 git：{exc}") from None
     if done.returncode != 0:
-        raise StagedError(f"git {' '.join(args)} 失败：{done.stderr.strip() or done.returncode}（--staged 只能在 git 仓库里使用）")
+        raise StagedError(
+            f"git {' '.join(args)} 失败：{done.stderr.strip() or done.returncode}（--staged 只能在 git 仓库里使用）"
+        )
     return done.stdout
 
 

@@ -101,9 +101,15 @@ class YearStats:
                     "kind": g.kind,
                     "sites": [
                         {
-                            "id": s.site.id, "name": s.site.name, "count": s.count, "rank": s.rank,
-                            "quarters": list(s.quarters), "months": list(s.months),
-                            "quota": s.quota.yearly, "completion": s.quota.completion, "score": s.score.total,
+                            "id": s.site.id,
+                            "name": s.site.name,
+                            "count": s.count,
+                            "rank": s.rank,
+                            "quarters": list(s.quarters),
+                            "months": list(s.months),
+                            "quota": s.quota.yearly,
+                            "completion": s.quota.completion,
+                            "score": s.score.total,
                         }
                         for s in g.sites
                     ],
@@ -168,16 +174,21 @@ def year_stats(counted, config: Config, year: int, as_of: date) -> YearStats:
             months[month_of[id(item)] - 1] += 1
         adopted = Counter(level for item in items for level in item.adopted)
         quota: Quota | None = config.quotas.for_site(site)
-        raw.append((site, {
-            "count": len(items),
-            "months": tuple(months),
-            "quarters": tuple(sum(months[q * 3 : q * 3 + 3]) for q in range(4)),
-            "previous": previous[site.id],
-            "previous_same_period": previous_same[site.id],
-            "adopted": tuple((level, adopted[level]) for level in scheme.levels),
-            "quota": quotas.status(len(items), tuple(months), quota, year, as_of),
-            "score": scoring.unit_score(items, site, scheme, year, as_of, tz),
-        }))
+        raw.append(
+            (
+                site,
+                {
+                    "count": len(items),
+                    "months": tuple(months),
+                    "quarters": tuple(sum(months[q * 3 : q * 3 + 3]) for q in range(4)),
+                    "previous": previous[site.id],
+                    "previous_same_period": previous_same[site.id],
+                    "adopted": tuple((level, adopted[level]) for level in scheme.levels),
+                    "quota": quotas.status(len(items), tuple(months), quota, year, as_of),
+                    "score": scoring.unit_score(items, site, scheme, year, as_of, tz),
+                },
+            )
+        )
 
     groups = []
     for kind in config.kinds:
@@ -188,19 +199,36 @@ def year_stats(counted, config: Config, year: int, as_of: date) -> YearStats:
         prev_ranks = _ranks(kind.ranked, [d["previous"] for _, d in members])
         q_ranks = [_ranks(kind.ranked, [d["quarters"][q] for _, d in members]) for q in range(4)]
         sites = tuple(
-            SiteFigures(site=s, rank=ranks[n], previous_rank=prev_ranks[n], quarter_ranks=tuple(q_ranks[q][n] for q in range(4)), **d)
+            SiteFigures(
+                site=s,
+                rank=ranks[n],
+                previous_rank=prev_ranks[n],
+                quarter_ranks=tuple(q_ranks[q][n] for q in range(4)),
+                **d,
+            )
             for n, (s, d) in enumerate(members)
         )
         groups.append(GroupFigures(kind.id, sites, kind.ranked))
 
     all_items = [i for items in this_year.values() for i in items]
     channel_counts = Counter(ch for item in all_items for ch in item.channels)
-    order = [c for c in CHANNEL_ORDER if c in channel_counts] + sorted(c for c in channel_counts if c not in CHANNEL_ORDER)
+    order = [c for c in CHANNEL_ORDER if c in channel_counts] + sorted(
+        c for c in channel_counts if c not in CHANNEL_ORDER
+    )
     months = [0] * 12
     for item in all_items:
         months[month_of[id(item)] - 1] += 1
     started = 4 if as_of.year > year else max(1, (as_of.month - 1) // 3 + 1)
-    return YearStats(year, as_of, tuple(groups), tuple((c, channel_counts[c]) for c in order), len(all_items), tuple(months), started, scheme.levels)
+    return YearStats(
+        year,
+        as_of,
+        tuple(groups),
+        tuple((c, channel_counts[c]) for c in order),
+        len(all_items),
+        tuple(months),
+        started,
+        scheme.levels,
+    )
 
 
 def years_with_items(counted, config: Config, as_of: date) -> tuple[int, ...]:
@@ -265,6 +293,14 @@ def month_report(counted, config: Config, year: int, month: int, as_of: date) ->
         for n, s in enumerate(g.sites):
             adopted = Counter(level for item in in_month.get(s.site.id, ()) for level in item.adopted)
             quota = config.quotas.for_site(s.site)
-            rows.append(MonthRow(s, counts[n], ranks[n], tuple((lv, adopted[lv]) for lv in stats.levels), quotas.month_status(counts[n], quota)[0]))
+            rows.append(
+                MonthRow(
+                    s,
+                    counts[n],
+                    ranks[n],
+                    tuple((lv, adopted[lv]) for lv in stats.levels),
+                    quotas.month_status(counts[n], quota)[0],
+                )
+            )
         groups.append((g.kind, tuple(rows)))
     return MonthReport(year, month, cutoff, stats, tuple(groups))

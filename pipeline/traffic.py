@@ -84,7 +84,10 @@ _FAST = re.compile(
     rb'"(' + _Q + rb'*)" ([0-9]{3}|-) (?:0|-?[1-9][0-9]*|-) "' + _Q + rb'*" "(' + _Q + rb'*)"'
 )
 _STAMP = re.compile(rb"(\d{2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})")
-_MONTHS = {m.encode(): n for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m.encode(): n
+    for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,14 @@ class _Days:
                 offset = timedelta(hours=int(oh), minutes=int(om))
                 if offset >= timedelta(hours=24) or int(om) >= 60:
                     return None
-                when = datetime(int(y), _MONTHS[m.group(2)], int(d), int(hh), int(mm), tzinfo=timezone(-offset if sign == b"-" else offset))
+                when = datetime(
+                    int(y),
+                    _MONTHS[m.group(2)],
+                    int(d),
+                    int(hh),
+                    int(mm),
+                    tzinfo=timezone(-offset if sign == b"-" else offset),
+                )
             except ValueError:
                 return None
             try:
@@ -163,8 +173,13 @@ def _parse_slow(line: bytes, days: _Days) -> Request | None:
     except (OverflowError, ValueError):
         return None
     agent = entry.headers_in.get("User-Agent") or ""
-    return Request((entry.remote_host or "").encode("iso-8859-1"), day, (entry.request_line or "").encode("iso-8859-1"),
-                   entry.final_status, agent.encode("iso-8859-1"))
+    return Request(
+        (entry.remote_host or "").encode("iso-8859-1"),
+        day,
+        (entry.request_line or "").encode("iso-8859-1"),
+        entry.final_status,
+        agent.encode("iso-8859-1"),
+    )
 
 
 # --- classification -----------------------------------------------------------------------
@@ -237,7 +252,15 @@ class Tally:
 
     def as_plain(self) -> tuple:
         """Picklable for the trip back from a worker."""
-        return ({d: list(v) for d, v in self.counts.items()}, dict(self.visitors), self.lines, self.bad, self.consumed, self.samples, self.new_days)
+        return (
+            {d: list(v) for d, v in self.counts.items()},
+            dict(self.visitors),
+            self.lines,
+            self.bad,
+            self.consumed,
+            self.samples,
+            self.new_days,
+        )
 
     @classmethod
     def from_plain(cls, plain: tuple) -> Tally:
@@ -352,14 +375,20 @@ def _tally_piece(piece: Piece) -> tuple:
                 else:
                     n = kind_of.get((request, status))
                     if n is None:
-                        n = index[classify(Request(host, date.min, request, None if status == b"-" else int(status), agent), _never)]
+                        n = index[
+                            classify(
+                                Request(host, date.min, request, None if status == b"-" else int(status), agent), _never
+                            )
+                        ]
                         if len(kind_of) > 100_000:
                             kind_of.clear()
                         kind_of[(request, status)] = n
             row, seen, salt = where
             row[n] += 1
             if n == page:
-                seen.add(int.from_bytes(blake(host + b"\x00" + agent, key=salt, digest_size=8).digest(), "big", signed=True))
+                seen.add(
+                    int.from_bytes(blake(host + b"\x00" + agent, key=salt, digest_size=8).digest(), "big", signed=True)
+                )
     tally.lines, tally.consumed, tally.bad = lines, consumed, bad
     for day in [d for d, v in visitors.items() if not v]:
         del visitors[day]  # days with no page view: nothing to store
@@ -494,7 +523,9 @@ class Store:
         self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115 - held while the store is open
         fcntl.flock(self._lock, fcntl.LOCK_EX)  # one ingest at a time: two would both read the same new lines
         self.con = sqlite3.connect(self.path)
-        self.con.execute("PRAGMA secure_delete = ON")  # a closed day's hashes and salt are overwritten, not just unlinked
+        self.con.execute(
+            "PRAGMA secure_delete = ON"
+        )  # a closed day's hashes and salt are overwritten, not just unlinked
         self.con.executescript(SCHEMA)
         version = self.con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
@@ -527,8 +558,11 @@ class Store:
             for day, values in tally.counts.items():
                 key = day.isoformat()
                 con.execute("INSERT OR IGNORE INTO days (day) VALUES (?)", (key,))
-                con.execute("UPDATE days SET page_views = page_views + ?, assets = assets + ?, feeds = feeds + ?, bots = bots + ?, "
-                            "errors = errors + ?, other = other + ? WHERE day = ?", (*values, key))
+                con.execute(
+                    "UPDATE days SET page_views = page_views + ?, assets = assets + ?, feeds = feeds + ?, bots = bots + ?, "
+                    "errors = errors + ?, other = other + ? WHERE day = ?",
+                    (*values, key),
+                )
                 if key in closed:
                     late += sum(values)
             for day in tally.new_days:
@@ -541,10 +575,21 @@ class Store:
                     con.execute("UPDATE days SET visitors = visitors + ? WHERE day = ?", (len(hashes), key))
                     continue
                 con.executemany("INSERT OR IGNORE INTO visitors VALUES (?, ?)", ((key, h) for h in hashes))
-                con.execute("UPDATE days SET visitors = (SELECT COUNT(*) FROM visitors WHERE day = ?) WHERE day = ?", (key, key))
+                con.execute(
+                    "UPDATE days SET visitors = (SELECT COUNT(*) FROM visitors WHERE day = ?) WHERE day = ?", (key, key)
+                )
             lines = self.known(identity)
-            con.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                        (identity, name, offset, lines[1] + tally.lines, lines[2] + tally.bad, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            con.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    identity,
+                    name,
+                    offset,
+                    lines[1] + tally.lines,
+                    lines[2] + tally.bad,
+                    datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                ),
+            )
         return late
 
     def close_old_days(self, open_days: int = OPEN_DAYS) -> int:
@@ -557,7 +602,10 @@ class Store:
         with self.con:
             days = [r[0] for r in self.con.execute("SELECT day FROM days WHERE closed = 0 AND day < ?", (cutoff,))]
             for day in days:
-                self.con.execute("UPDATE days SET visitors = (SELECT COUNT(*) FROM visitors WHERE day = ?), closed = 1 WHERE day = ?", (day, day))
+                self.con.execute(
+                    "UPDATE days SET visitors = (SELECT COUNT(*) FROM visitors WHERE day = ?), closed = 1 WHERE day = ?",
+                    (day, day),
+                )
                 self.con.execute("DELETE FROM visitors WHERE day = ?", (day,))
                 self.con.execute("DELETE FROM salts WHERE day = ?", (day,))
             self.con.execute("DELETE FROM salts WHERE day < ?", (cutoff,))
@@ -588,7 +636,9 @@ class IngestReport:
         return tuple(f for f in self.files if f.error)
 
 
-def ingest(db: Path | str, paths, tz: str = "Asia/Shanghai", jobs: int | None = None, open_days: int = OPEN_DAYS) -> IngestReport:
+def ingest(
+    db: Path | str, paths, tz: str = "Asia/Shanghai", jobs: int | None = None, open_days: int = OPEN_DAYS
+) -> IngestReport:
     """Read each log (any order) into the store; a file that cannot be used is reported, the others still count.
 
     Every file is planned first (identity, offset, format probe), then the pieces of all
@@ -605,7 +655,9 @@ def ingest(db: Path | str, paths, tz: str = "Asia/Shanghai", jobs: int | None = 
             result = _plan(store, Path(path), zone)
             if isinstance(result, _Plan):
                 if result.identity in seen:  # the same file twice (a second name, a copy): count it once
-                    result = FileReport(result.name, skipped=f"与 {seen[result.identity]} 是同一个日志（第一行相同），不重复计数")
+                    result = FileReport(
+                        result.name, skipped=f"与 {seen[result.identity]} 是同一个日志（第一行相同），不重复计数"
+                    )
                 else:
                     seen[result.identity] = result.name
                     plans.append((len(reports), result))
@@ -658,7 +710,9 @@ def _plan(store: Store, path: Path, zone: ZoneInfo) -> _Plan | FileReport:
     else:
         end = _readable_end(path)
         if end < offset:
-            return FileReport(name, skipped=f"文件比上次读到的位置（{offset} 字节）短，可能被改写过；为免重复计数未读取")
+            return FileReport(
+                name, skipped=f"文件比上次读到的位置（{offset} 字节）短，可能被改写过；为免重复计数未读取"
+            )
         if end == offset:
             return FileReport(name, skipped="没有新内容（已读过）")
     try:
@@ -666,7 +720,10 @@ def _plan(store: Store, path: Path, zone: ZoneInfo) -> _Plan | FileReport:
     except (OSError, EOFError, zlib.error) as exc:
         return FileReport(name, error=f"无法读取（{exc}）")
     if good == 0 and bad:
-        return FileReport(name, error=f"不是 combined 格式的访问日志（nginx 的 combined、Apache 的 {apachelogs.COMBINED}）：前 {bad} 行都无法解析，例如 “{first_bad}”")
+        return FileReport(
+            name,
+            error=f"不是 combined 格式的访问日志（nginx 的 combined、Apache 的 {apachelogs.COMBINED}）：前 {bad} 行都无法解析，例如 “{first_bad}”",
+        )
     if gz and good == 0 and not bad:
         return FileReport(name, skipped="没有新内容（已读过）")
     ranges = ((offset, None),) if gz else tuple(_pieces(path, offset, end))
@@ -708,8 +765,11 @@ def year_totals(path: Path | str, year: int):
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "days" not in tables:
             return None
-        row = con.execute("SELECT COUNT(*), COALESCE(SUM(page_views), 0), COALESCE(SUM(visitors), 0), MIN(day), MAX(day) FROM days "
-                          "WHERE day BETWEEN ? AND ?", (f"{year}-01-01", f"{year}-12-31")).fetchone()
+        row = con.execute(
+            "SELECT COUNT(*), COALESCE(SUM(page_views), 0), COALESCE(SUM(visitors), 0), MIN(day), MAX(day) FROM days "
+            "WHERE day BETWEEN ? AND ?",
+            (f"{year}-01-01", f"{year}-12-31"),
+        ).fetchone()
     finally:
         con.close()
     days, views, visitors, first, last = row
@@ -736,8 +796,11 @@ def monthly(path: Path | str, year: int | None = None) -> tuple[Month, ...]:
     con = _read_only(Path(path))
     try:
         where, args = ("WHERE day BETWEEN ? AND ?", (f"{year}-01-01", f"{year}-12-31")) if year else ("", ())
-        rows = con.execute("SELECT substr(day, 1, 7), COUNT(*), SUM(page_views), SUM(visitors), SUM(assets), SUM(feeds), SUM(bots), SUM(errors), SUM(other) "
-                           f"FROM days {where} GROUP BY substr(day, 1, 7) ORDER BY 1", args).fetchall()
+        rows = con.execute(
+            "SELECT substr(day, 1, 7), COUNT(*), SUM(page_views), SUM(visitors), SUM(assets), SUM(feeds), SUM(bots), SUM(errors), SUM(other) "
+            f"FROM days {where} GROUP BY substr(day, 1, 7) ORDER BY 1",
+            args,
+        ).fetchall()
     finally:
         con.close()
     return tuple(Month(*r) for r in rows)

@@ -90,7 +90,9 @@ class SourceStats:
 
 
 class _TextExtractor(HTMLParser):
-    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table"})
+    BLOCKS = frozenset(
+        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -155,12 +157,14 @@ def parse_feed(data: bytes) -> tuple[list[Entry], str | None]:
     entries = []
     for e in parsed.entries:
         html = e.content[0].value if e.get("content") else e.get("summary", "")
-        entries.append(Entry(
-            link=(e.get("link") or e.get("id") or None),
-            title=strip_html(e.get("title", "")),
-            published=_iso(e.get("published_parsed") or e.get("updated_parsed")),
-            text=strip_html(html),
-        ))
+        entries.append(
+            Entry(
+                link=(e.get("link") or e.get("id") or None),
+                title=strip_html(e.get("title", "")),
+                published=_iso(e.get("published_parsed") or e.get("updated_parsed")),
+                text=strip_html(html),
+            )
+        )
     return entries, (f"格式有误但已读取 {len(entries)} 条：{problem}" if problem else None)
 
 
@@ -196,11 +200,15 @@ class Store:
 
     def _check_schema(self) -> None:
         """A file that is an SQLite database but not this one (other tables or columns) is refused."""
-        for table, wanted in (("entries", {"id", "source", "source_name", "level", "link", "title", "published", "text", "content_hash"}),
-                              ("fingerprints", {"entry_id", "params", "signature"})):
+        for table, wanted in (
+            ("entries", {"id", "source", "source_name", "level", "link", "title", "published", "text", "content_hash"}),
+            ("fingerprints", {"entry_id", "params", "signature"}),
+        ):
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}  # noqa: S608 - fixed names
             if not wanted <= columns:
-                raise sqlite3.DatabaseError(f"不是上级信息数据库（表 {table} 缺少 {'、'.join(sorted(wanted - columns))}）")
+                raise sqlite3.DatabaseError(
+                    f"不是上级信息数据库（表 {table} 缺少 {'、'.join(sorted(wanted - columns))}）"
+                )
 
     def close(self) -> None:
         self.db.close()
@@ -219,7 +227,17 @@ class Store:
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO entries (source, source_name, level, link, title, published, text, content_hash, ingested_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (source.id, source.name, source.level, e.link, e.title, e.published, e.text, xxhash.xxh3_128_hexdigest(norm.encode("utf-8")), now),
+                    (
+                        source.id,
+                        source.name,
+                        source.level,
+                        e.link,
+                        e.title,
+                        e.published,
+                        e.text,
+                        xxhash.xxh3_128_hexdigest(norm.encode("utf-8")),
+                        now,
+                    ),
                 )
                 if cur.rowcount:
                     rows.append((cur.lastrowid, norm))
@@ -236,10 +254,13 @@ class Store:
         key = params_key(settings)
         stale = self.db.execute(
             "SELECT e.id, e.title, e.text FROM entries e LEFT JOIN fingerprints f ON f.entry_id = e.id"
-            " WHERE f.params IS NULL OR f.params != ?", (key,)
+            " WHERE f.params IS NULL OR f.params != ?",
+            (key,),
         ).fetchall()
         if stale:
-            prints = dedup.fingerprint_texts([f"{t}\n{x}" for _, t, x in stale], settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))
+            prints = dedup.fingerprint_texts(
+                [f"{t}\n{x}" for _, t, x in stale], settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed)
+            )
             with self.db:
                 self.db.executemany(
                     "INSERT OR REPLACE INTO fingerprints (entry_id, params, signature) VALUES (?, ?, ?)",
@@ -257,7 +278,9 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
 
 
-def ingest(store: Store, config: Config, only: Iterable[str] = (), local_only: bool = False) -> tuple[SourceReport, ...]:
+def ingest(
+    store: Store, config: Config, only: Iterable[str] = (), local_only: bool = False
+) -> tuple[SourceReport, ...]:
     """Read every configured source (or those named in ``only``) into ``store``."""
     settings = config.upstream
     root = config.root.parent
@@ -305,7 +328,9 @@ class Corpus:
         total = store.db.execute("SELECT COUNT(*) FROM fingerprints WHERE params = ?", (key,)).fetchone()[0]
         self.ids = np.empty(total, dtype=np.int64)
         self.signatures = np.empty((total, settings.num_perm), dtype=np.uint32)
-        cursor = store.db.execute("SELECT entry_id, signature FROM fingerprints WHERE params = ? ORDER BY entry_id", (key,))
+        cursor = store.db.execute(
+            "SELECT entry_id, signature FROM fingerprints WHERE params = ? ORDER BY entry_id", (key,)
+        )
         n = 0
         while chunk := cursor.fetchmany(50_000):  # filled in place: no second copy of a big corpus
             self.ids[n : n + len(chunk)] = [r[0] for r in chunk]
@@ -326,14 +351,19 @@ class Corpus:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for rid, link, name, level, title, text in self.store.db.execute(
-                f"SELECT id, link, source_name, level, title, text FROM entries WHERE id IN ({marks})", chunk  # noqa: S608 - placeholders only
+                f"SELECT id, link, source_name, level, title, text FROM entries WHERE id IN ({marks})",
+                chunk,  # noqa: S608 - placeholders only
             ):
                 norm = dedup.normalize(f"{title}\n{text}")
-                self._cache[rid] = StoredEntry(link or "", name, level, title, dedup.shingles(norm, self.settings.shingle))
+                self._cache[rid] = StoredEntry(
+                    link or "", name, level, title, dedup.shingles(norm, self.settings.shingle)
+                )
         return [self._cache[i] for i in ids if i in self._cache]
 
 
-def open_corpus(db_path: Path | None, config: Config, read_only: bool = False) -> tuple[Corpus | None, tuple[Finding, ...]]:
+def open_corpus(
+    db_path: Path | None, config: Config, read_only: bool = False
+) -> tuple[Corpus | None, tuple[Finding, ...]]:
     """The upstream corpus for a build or check, or None and the error findings that say why
     there is none (the build then fails: reposts are never published unchecked).
 
@@ -365,9 +395,12 @@ def open_corpus(db_path: Path | None, config: Config, read_only: bool = False) -
 
 def unavailable(db_path: Path | None, exc: BaseException) -> Finding:
     reason = str(exc) if isinstance(exc, sqlite3.Error) else f"{type(exc).__name__}: {exc}"
-    return error(str(db_path or "upstream"), "upstream-unavailable",
-                 f"上级信息数据库无法使用（{reason}），无法做上级查重。"
-                 "可删除该文件后重新运行 portal upstream ingest，或检查是否有其他进程正在写它")
+    return error(
+        str(db_path or "upstream"),
+        "upstream-unavailable",
+        f"上级信息数据库无法使用（{reason}），无法做上级查重。"
+        "可删除该文件后重新运行 portal upstream ingest，或检查是否有其他进程正在写它",
+    )
 
 
 def _ingest_local(store: Store, config: Config) -> tuple[Finding, ...]:
@@ -376,8 +409,15 @@ def _ingest_local(store: Store, config: Config) -> tuple[Finding, ...]:
         if report.database_failed:  # the database is unusable, not the source: fail closed
             raise sqlite3.DatabaseError(report.error)
         if report.error:
-            findings.append(warning(f"site_config/upstream.yaml#{report.source}", "upstream-source",
-                                    f"上级信息源 “{report.name}” 未能读入：{report.error}", None, upstream_source=report.name))
+            findings.append(
+                warning(
+                    f"site_config/upstream.yaml#{report.source}",
+                    "upstream-source",
+                    f"上级信息源 “{report.name}” 未能读入：{report.error}",
+                    None,
+                    upstream_source=report.name,
+                )
+            )
     return tuple(findings)
 
 
@@ -387,9 +427,15 @@ def _empty_sources(store: Store, config: Config, reported: tuple[Finding, ...]) 
     counts = dict(store.db.execute("SELECT source, COUNT(*) FROM entries GROUP BY source").fetchall())
     named = {dict(f.extra).get("upstream_source") for f in reported}
     return tuple(
-        warning(f"site_config/upstream.yaml#{s.id}", "upstream-source",
-                f"上级信息源 “{s.name}” 在数据库中没有任何条目，本次未与它比对；请先运行 portal upstream ingest {s.id}", None, upstream_source=s.name)
-        for s in config.upstream.sources if not counts.get(s.id) and s.name not in named
+        warning(
+            f"site_config/upstream.yaml#{s.id}",
+            "upstream-source",
+            f"上级信息源 “{s.name}” 在数据库中没有任何条目，本次未与它比对；请先运行 portal upstream ingest {s.id}",
+            None,
+            upstream_source=s.name,
+        )
+        for s in config.upstream.sources
+        if not counts.get(s.id) and s.name not in named
     )
 
 
@@ -406,7 +452,9 @@ def _read_only_corpus_store(db_path: Path, config: Config) -> tuple[Store, tuple
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            have += disk.db.execute(f"SELECT COUNT(*) FROM entries WHERE content_hash IN ({marks})", chunk).fetchone()[0]  # noqa: S608
+            have += disk.db.execute(f"SELECT COUNT(*) FROM entries WHERE content_hash IN ({marks})", chunk).fetchone()[
+                0
+            ]  # noqa: S608
         stale = disk.db.execute(
             "SELECT COUNT(*) FROM entries e LEFT JOIN fingerprints f ON f.entry_id = e.id WHERE f.params IS NULL OR f.params != ?",
             (params_key(config.upstream),),
@@ -434,8 +482,15 @@ class Deduplicated:
     duplicate_of: tuple[tuple[str, str], ...]  # (path, canonical path) within the portal
 
 
-def deduplicate(published: Sequence, config: Config, db_path: Path | None = None, fingerprint_cache=None, jobs: int | None = None,
-                pair_cache=None, read_only: bool = False) -> Deduplicated:
+def deduplicate(
+    published: Sequence,
+    config: Config,
+    db_path: Path | None = None,
+    fingerprint_cache=None,
+    jobs: int | None = None,
+    pair_cache=None,
+    read_only: bool = False,
+) -> Deduplicated:
     """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
     ``original: true``), then near-identical published items are paired with the canonical
     one (the earliest; on the same day the higher-level sub-site).  ``fingerprint_cache``
@@ -451,13 +506,18 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     cached = fingerprint_cache is not None or pair_cache is not None
     text_keys = dict(zip((i.path for i in published), map(stage_cache.FingerprintCache.key, texts))) if cached else {}
     if fingerprint_cache is not None:
-        made = fingerprint_cache.fingerprints(texts, lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher, jobs),
-                                              [text_keys[i.path] for i in published])
+        made = fingerprint_cache.fingerprints(
+            texts,
+            lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher, jobs),
+            [text_keys[i.path] for i in published],
+        )
     else:
         made = dedup.fingerprint_texts(texts, settings.shingle, hasher, jobs)
     prints = dict(zip((i.path for i in published), made))
     try:
-        kept, blocked, up_findings = dedup.check_upstream(published, corpus, settings, [prints[i.path] for i in published])
+        kept, blocked, up_findings = dedup.check_upstream(
+            published, corpus, settings, [prints[i.path] for i in published]
+        )
     except Exception as exc:  # noqa: BLE001 - a page of the database that cannot be read mid-query: fail closed
         kept, blocked, up_findings = list(published), [], (unavailable(db_path, exc),)
     finally:
@@ -466,9 +526,14 @@ def deduplicate(published: Sequence, config: Config, db_path: Path | None = None
     site_rank = {s.id: n for n, s in enumerate(config.sites)}
     kept_prints = [prints[i.path] for i in kept]
     if pair_cache is not None:
-        labels = pair_cache.groups_for([text_keys[i.path] for i in kept], lambda fresh, known: dedup.portal_groups(kept_prints, settings, fresh, known))
+        labels = pair_cache.groups_for(
+            [text_keys[i.path] for i in kept],
+            lambda fresh, known: dedup.portal_groups(kept_prints, settings, fresh, known),
+        )
     else:
         labels, _ = dedup.portal_groups(kept_prints, settings)
-    pairs, dup_findings = dedup.check_portal(kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, labels)
+    pairs, dup_findings = dedup.check_portal(
+        kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, labels
+    )
     withheld = tuple(Withheld(item, (f,)) for item, f in blocked)
     return Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)

@@ -74,7 +74,9 @@ def _day(path: Path, value: Any, where: str) -> date:
         raise ConfigError(path, f"{where}“{value}” 不是日期，请写成 2024-03-01") from None
 
 
-def load_website_report(path: Path, column_ids: tuple[str, ...] = (), site_ids: tuple[str, ...] = ()) -> WebsiteReportSettings:
+def load_website_report(
+    path: Path, column_ids: tuple[str, ...] = (), site_ids: tuple[str, ...] = ()
+) -> WebsiteReportSettings:
     if not path.is_file():
         return WebsiteReportSettings()
     keys = ("site_type", "deadline", "home_months", "genres", "special_columns")
@@ -90,10 +92,18 @@ def load_website_report(path: Path, column_ids: tuple[str, ...] = (), site_ids: 
             deadline = (int(m.group(1)), int(m.group(2))) if m else None
             date(2001, *deadline)
         except (TypeError, ValueError):
-            raise ConfigError(path, f"deadline（次年公布期限）“{data['deadline']}” 无效，写成 月-日，例如 01-31") from None
+            raise ConfigError(
+                path, f"deadline（次年公布期限）“{data['deadline']}” 无效，写成 月-日，例如 01-31"
+            ) from None
     months = data.get("home_months", list(defaults.home_months))
-    if not isinstance(months, list) or not months or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in months):
-        raise ConfigError(path, f"home_months（次年在首页显示报表链接的月份）应当是 1–12 的整数列表，例如 [1]，实际是 {months!r}")
+    if (
+        not isinstance(months, list)
+        or not months
+        or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in months)
+    ):
+        raise ConfigError(
+            path, f"home_months（次年在首页显示报表链接的月份）应当是 1–12 的整数列表，例如 [1]，实际是 {months!r}"
+        )
     genres = defaults.genres
     if "genres" in data:
         raw = data["genres"]
@@ -110,7 +120,10 @@ def load_website_report(path: Path, column_ids: tuple[str, ...] = (), site_ids: 
                 raise ConfigError(path, f"genres.{bucket} 应当是体裁（genre）取值的列表，例如 [图解, 视频]")
             for v in values:
                 if v.strip() in seen:
-                    raise ConfigError(path, f"genre “{v}” 同时列在 genres.{seen[v.strip()]} 和 genres.{bucket} 中，一条信息只能计入一行")
+                    raise ConfigError(
+                        path,
+                        f"genre “{v}” 同时列在 genres.{seen[v.strip()]} 和 genres.{bucket} 中，一条信息只能计入一行",
+                    )
                 seen[v.strip()] = bucket
             out.append((bucket, tuple(v.strip() for v in values)))
         genres = tuple(out)
@@ -134,6 +147,15 @@ def load_website_report(path: Path, column_ids: tuple[str, ...] = (), site_ids: 
         closed = _day(path, entry["closed"], f"{where}closed ") if entry.get("closed") else None
         if opened and closed and closed < opened:
             raise ConfigError(path, f"{where}closed（{closed}）早于 opened（{opened}）")
-        specials.append(SpecialColumn(str(entry["id"]), str(entry["name"]), entry.get("column") or None, str(entry["tag"]) if entry.get("tag") else None,
-                                      entry.get("site") or None, opened, closed))
+        specials.append(
+            SpecialColumn(
+                str(entry["id"]),
+                str(entry["name"]),
+                entry.get("column") or None,
+                str(entry["tag"]) if entry.get("tag") else None,
+                entry.get("site") or None,
+                opened,
+                closed,
+            )
+        )
     return WebsiteReportSettings(site_type, deadline, tuple(months), genres, tuple(specials))

@@ -301,12 +301,28 @@ def _check_keys(data: dict, lines: dict, rel: str, findings: list[Finding]) -> N
             p = path + (str(key),)
             if str(key) not in allowed:
                 options = "、".join(k for k in allowed)
-                findings.append(error(rel, "website-report-unknown", f"未知的项 “{' › '.join(p)}”（这一级可用：{options}）", lines.get(p), row=" › ".join(p)))
+                findings.append(
+                    error(
+                        rel,
+                        "website-report-unknown",
+                        f"未知的项 “{' › '.join(p)}”（这一级可用：{options}）",
+                        lines.get(p),
+                        row=" › ".join(p),
+                    )
+                )
                 continue
             sub = allowed[str(key)]
             if isinstance(sub, dict):
                 if not isinstance(value, dict):
-                    findings.append(error(rel, "website-report-data", f"“{' › '.join(p)}” 应当是键值对（{'、'.join(sub)}）", lines.get(p), row=" › ".join(p)))
+                    findings.append(
+                        error(
+                            rel,
+                            "website-report-data",
+                            f"“{' › '.join(p)}” 应当是键值对（{'、'.join(sub)}）",
+                            lines.get(p),
+                            row=" › ".join(p),
+                        )
+                    )
                     continue
                 walk(value, sub, p)
 
@@ -374,8 +390,11 @@ def _special_columns(counted, year: int, config: Config) -> tuple[tuple[str, str
     tz = config.portal.tz
     out = []
     for sc in config.website_report.special_columns:
-        days = [local_day(i, tz) for i in counted
-                if (sc.site is None or i.site == sc.site) and (i.column == sc.column if sc.column else sc.tag in i.tags)]
+        days = [
+            local_day(i, tz)
+            for i in counted
+            if (sc.site is None or i.site == sc.site) and (i.column == sc.column if sc.column else sc.tag in i.tags)
+        ]
         candidates = [d for d in (sc.opened, min(days) if days else None) if d is not None]
         if not candidates:
             continue  # configured but not opened yet: no item and no opening date
@@ -387,7 +406,9 @@ def _special_columns(counted, year: int, config: Config) -> tuple[tuple[str, str
 
 def item_figures(items, counted, year: int, config: Config) -> tuple[dict[str, Any], tuple, dict[str, int]]:
     """Every item-derived figure of the year (keys of :data:`ROWS`) and the per-channel counts."""
-    by_category = Counter(config.column_by_id[i.column].report_category for i in items if i.column in config.column_by_id)
+    by_category = Counter(
+        config.column_by_id[i.column].report_category for i in items if i.column in config.column_by_id
+    )
     buckets = Counter(config.website_report.bucket_of(i.genre) for i in items)
     channels = Counter(ch for i in items for ch in i.channels)
     specials = _special_columns(counted, year, config)
@@ -405,7 +426,9 @@ def item_figures(items, counted, year: int, config: Config) -> tuple[dict[str, A
         "media.weibo.posts": channels[WEIBO],
         "media.wechat.posts": channels[WECHAT],
     }
-    figures["interpret.total"] = figures["interpret.解读材料"] + figures["interpret.解读产品"] + figures["interpret.媒体评论"]
+    figures["interpret.total"] = (
+        figures["interpret.解读材料"] + figures["interpret.解读产品"] + figures["interpret.媒体评论"]
+    )
     return figures, specials, {ch: n for ch, n in channels.items() if ch != WEB_CHANNEL}
 
 
@@ -414,11 +437,20 @@ def item_figures(items, counted, year: int, config: Config) -> tuple[dict[str, A
 
 def _config_value(key: str, config: Config) -> str:
     p = config.portal
-    return {"name": p.name, "url": p.site_url, "sponsor": p.sponsor, "site_type": config.website_report.site_type,
-            "site_code": p.site_code, "icp": p.icp, "police_record": p.police_record}[key]
+    return {
+        "name": p.name,
+        "url": p.site_url,
+        "sponsor": p.sponsor,
+        "site_type": config.website_report.site_type,
+        "site_code": p.site_code,
+        "icp": p.icp,
+        "police_record": p.police_record,
+    }[key]
 
 
-def generate(year: int, counted, content_dir: Path | str, config: Config, traffic: TrafficYear | None = None) -> tuple[WebsiteReport, tuple[Finding, ...]]:
+def generate(
+    year: int, counted, content_dir: Path | str, config: Config, traffic: TrafficYear | None = None
+) -> tuple[WebsiteReport, tuple[Finding, ...]]:
     """The report of ``year`` and every problem found.  ``counted``: the publication's counted
     items (all years: a 专栏's first item may be older); ``traffic``: the year's totals from
     the access-log store, None when no log of the year was read."""
@@ -429,9 +461,20 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
     try:
         data, lines = read_data(data_path(content_dir, year))
     except _Bad as bad:
-        findings.append(error(rel, "website-report-data", f"{bad.message}；办事服务、互动交流、安全防护等各行须在此文件中填写（格式见 content/website-report/README.md）", bad.line))
+        findings.append(
+            error(
+                rel,
+                "website-report-data",
+                f"{bad.message}；办事服务、互动交流、安全防护等各行须在此文件中填写（格式见 content/website-report/README.md）",
+                bad.line,
+            )
+        )
     if "year" in data and data["year"] != year:
-        findings.append(error(rel, "website-report-data", f"year 为 {data['year']}，与文件名 {year}.yaml 不符", lines.get(("year",))))
+        findings.append(
+            error(
+                rel, "website-report-data", f"year 为 {data['year']}，与文件名 {year}.yaml 不符", lines.get(("year",))
+            )
+        )
     _check_keys(data, lines, rel, findings)
 
     items = _items_of(counted, year, config)
@@ -447,7 +490,15 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
     def from_data(row: Row, why: str = "") -> Any:
         raw = _lookup(data, row.path)
         if raw is _MISSING:
-            findings.append(error(rel, "website-report-missing", f"缺少 “{row.title}”{why}：请在 {rel} 中填写 {' › '.join(row.path)}", line_of(row.path[:-1]), row=row.title))
+            findings.append(
+                error(
+                    rel,
+                    "website-report-missing",
+                    f"缺少 “{row.title}”{why}：请在 {rel} 中填写 {' › '.join(row.path)}",
+                    line_of(row.path[:-1]),
+                    row=row.title,
+                )
+            )
             return None
         try:
             return _coerce(row, raw, row.title)
@@ -458,8 +509,14 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
     if traffic is not None and traffic.days:
         in_year = (date(year, 12, 31) - date(year, 1, 1)).days + 1
         if traffic.days < in_year:
-            findings.append(warning(rel, "website-report-traffic", f"访问日志只有 {year} 年中的 {traffic.days} 天（{traffic.first} 至 {traffic.last}），"
-                                    f"独立用户访问总量和网站总访问量只含这些天；请用 portal traffic ingest 读入全年的日志"))
+            findings.append(
+                warning(
+                    rel,
+                    "website-report-traffic",
+                    f"访问日志只有 {year} 年中的 {traffic.days} 天（{traffic.first} 至 {traffic.last}），"
+                    f"独立用户访问总量和网站总访问量只含这些天；请用 portal traffic ingest 读入全年的日志",
+                )
+            )
     innovations = _innovations(data, lines, rel, findings)
     figures: list[Figure] = []
     for row in ROWS:
@@ -468,10 +525,20 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
         elif row.origin == LOGS:
             if traffic is not None and traffic.days:
                 if _lookup(data, row.path) is not _MISSING:
-                    findings.append(warning(rel, "website-report-unused", f"已读入 {year} 年的访问日志，“{row.title}” 按日志统计，数据文件中的值未使用", line_of(row.path), row=row.title))
+                    findings.append(
+                        warning(
+                            rel,
+                            "website-report-unused",
+                            f"已读入 {year} 年的访问日志，“{row.title}” 按日志统计，数据文件中的值未使用",
+                            line_of(row.path),
+                            row=row.title,
+                        )
+                    )
                 figures.append(Figure(row.key, traffic.visitors if row.key == "visitors" else traffic.page_views, LOGS))
             else:
-                figures.append(Figure(row.key, from_data(row, f"（没有读入 {year} 年的访问日志，见 portal traffic ingest）"), DATA))
+                figures.append(
+                    Figure(row.key, from_data(row, f"（没有读入 {year} 年的访问日志，见 portal traffic ingest）"), DATA)
+                )
         elif row.group == "创新发展":
             figures.append(Figure(row.key, innovations.get(row.label) if innovations is not None else None, DATA))
         elif row.key == "media.other":
@@ -479,7 +546,15 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
         elif row.origin == ITEMS and row.key != "media.any":
             if from_items:
                 if _lookup(data, row.path) is not _MISSING:
-                    findings.append(warning(rel, "website-report-unused", f"门户有 {year} 年的信息条目，“{row.title}” 按条目统计，数据文件中的值未使用", line_of(row.path), row=row.title))
+                    findings.append(
+                        warning(
+                            rel,
+                            "website-report-unused",
+                            f"门户有 {year} 年的信息条目，“{row.title}” 按条目统计，数据文件中的值未使用",
+                            line_of(row.path),
+                            row=row.title,
+                        )
+                    )
                 figures.append(Figure(row.key, computed[row.key], ITEMS))
             elif row.key in ("interpret.total",) and _lookup(data, row.path) is _MISSING:
                 figures.append(Figure(row.key, "__sum__", DATA))  # the sum of its parts, filled in below
@@ -493,29 +568,60 @@ def generate(year: int, counted, content_dir: Path | str, config: Config, traffi
             figures.append(Figure(row.key, None, ITEMS))  # 是否有移动新媒体: after the accounts
     others = _other_accounts(data, lines, rel, findings, channels if from_items else None, year)
     by_key = {f.key: f for f in figures}
-    _fill_sum(by_key, "interpret.total", ("interpret.解读材料", "interpret.解读产品", "interpret.媒体评论"), rel, lines, findings)
+    _fill_sum(
+        by_key,
+        "interpret.total",
+        ("interpret.解读材料", "interpret.解读产品", "interpret.媒体评论"),
+        rel,
+        lines,
+        findings,
+    )
     _fill_sum(by_key, "service.cases.total", ("service.cases.person", "service.cases.legal"), rel, lines, findings)
     # 是否有移动新媒体: computed from the accounts and the posts; the data file may only agree
-    has_media = any(by_key[k].value for k in ("media.weibo.posts", "media.wechat.posts")) or bool(others) \
-        or any(isinstance(by_key[k].value, str) and by_key[k].value not in NO for k in ("media.weibo.name", "media.wechat.name"))
+    has_media = (
+        any(by_key[k].value for k in ("media.weibo.posts", "media.wechat.posts"))
+        or bool(others)
+        or any(
+            isinstance(by_key[k].value, str) and by_key[k].value not in NO
+            for k in ("media.weibo.name", "media.wechat.name")
+        )
+    )
     declared = _lookup(data, ROW_BY_KEY["media.any"].path)
     if declared is not _MISSING:
         try:
             said = _coerce(ROW_BY_KEY["media.any"], declared, ROW_BY_KEY["media.any"].title)
             if said != has_media:
-                findings.append(error(rel, "website-report-check", f"“移动新媒体 › 是否有移动新媒体” 填为 {'是' if said else '否'}，但{'有' if has_media else '没有'}微博、微信或其他账号与发布量",
-                                      line_of(ROW_BY_KEY["media.any"].path), row="移动新媒体 › 是否有移动新媒体"))
+                findings.append(
+                    error(
+                        rel,
+                        "website-report-check",
+                        f"“移动新媒体 › 是否有移动新媒体” 填为 {'是' if said else '否'}，但{'有' if has_media else '没有'}微博、微信或其他账号与发布量",
+                        line_of(ROW_BY_KEY["media.any"].path),
+                        row="移动新媒体 › 是否有移动新媒体",
+                    )
+                )
         except _Bad as bad:
             findings.append(error(rel, "website-report-data", bad.message, line_of(ROW_BY_KEY["media.any"].path)))
     by_key["media.any"] = Figure("media.any", has_media, ITEMS if from_items else DATA)
     by_key["media.other"] = Figure("media.other", other_text(others), ITEMS if from_items else DATA)
     figures = [by_key[r.key] for r in ROWS]
     _checks(by_key, data, lines, rel, findings, config, year)
-    report = WebsiteReport(year, config.portal.name, rel, tuple(figures), others, specials, traffic if traffic and traffic.days else None, tuple(findings))
+    report = WebsiteReport(
+        year,
+        config.portal.name,
+        rel,
+        tuple(figures),
+        others,
+        specials,
+        traffic if traffic and traffic.days else None,
+        tuple(findings),
+    )
     return report, tuple(findings)
 
 
-def _fill_sum(by_key: dict, total_key: str, parts: tuple[str, ...], rel: str, lines: dict, findings: list[Finding]) -> None:
+def _fill_sum(
+    by_key: dict, total_key: str, parts: tuple[str, ...], rel: str, lines: dict, findings: list[Finding]
+) -> None:
     total = by_key[total_key]
     values = [by_key[p].value for p in parts]
     known = None if any(v is None for v in values) else sum(values)
@@ -523,20 +629,45 @@ def _fill_sum(by_key: dict, total_key: str, parts: tuple[str, ...], rel: str, li
         by_key[total_key] = Figure(total_key, known, total.source)
     elif total.value is not None and known is not None and total.value != known and total.source == DATA:
         row = ROW_BY_KEY[total_key]
-        findings.append(error(rel, "website-report-check", f"“{row.title}” 填为 {total.value}，但" + "、".join(ROW_BY_KEY[p].label for p in parts) + f" 之和为 {known}",
-                              lines.get(row.path), row=row.title))
+        findings.append(
+            error(
+                rel,
+                "website-report-check",
+                f"“{row.title}” 填为 {total.value}，但"
+                + "、".join(ROW_BY_KEY[p].label for p in parts)
+                + f" 之和为 {known}",
+                lines.get(row.path),
+                row=row.title,
+            )
+        )
 
 
 def _innovations(data: dict, lines: dict, rel: str, findings: list[Finding]) -> dict[str, Any] | None:
     """创新发展: the data file lists the ticked items; any other text is 其他."""
     raw = data.get("创新发展", _MISSING)
     if raw is _MISSING:
-        findings.append(error(rel, "website-report-missing", "缺少 “创新发展”：列出已具备的项，例如 [搜索即服务, 无障碍浏览]；都没有时写 []", None, row="创新发展"))
+        findings.append(
+            error(
+                rel,
+                "website-report-missing",
+                "缺少 “创新发展”：列出已具备的项，例如 [搜索即服务, 无障碍浏览]；都没有时写 []",
+                None,
+                row="创新发展",
+            )
+        )
         return None
     if raw is None:
         raw = []
     if not isinstance(raw, list) or any(not isinstance(v, str) or not v.strip() for v in raw):
-        findings.append(error(rel, "website-report-data", f"“创新发展” 应当是已具备项的列表（{'、'.join(INNOVATIONS[:-1])}，或其他文字），实际是 {raw!r}", lines.get(("创新发展",)), row="创新发展"))
+        findings.append(
+            error(
+                rel,
+                "website-report-data",
+                f"“创新发展” 应当是已具备项的列表（{'、'.join(INNOVATIONS[:-1])}，或其他文字），实际是 {raw!r}",
+                lines.get(("创新发展",)),
+                row="创新发展",
+            )
+        )
         return None
     ticked = [v.strip() for v in raw]
     other = "、".join(v for v in ticked if v not in INNOVATIONS[:-1] and v != "其他")
@@ -545,7 +676,9 @@ def _innovations(data: dict, lines: dict, rel: str, findings: list[Finding]) -> 
     return out
 
 
-def _other_accounts(data: dict, lines: dict, rel: str, findings: list[Finding], channels: dict | None, year: int) -> tuple[OtherAccount, ...]:
+def _other_accounts(
+    data: dict, lines: dict, rel: str, findings: list[Finding], channels: dict | None, year: int
+) -> tuple[OtherAccount, ...]:
     """移动新媒体 › 其他: the accounts of every channel but 网站, 微博, 微信 — posts counted from the
     items (``channels`` given) or read from the data file (a year without items)."""
     raw = _lookup(data, ("移动新媒体", "其他"))
@@ -553,43 +686,94 @@ def _other_accounts(data: dict, lines: dict, rel: str, findings: list[Finding], 
     if raw is _MISSING or raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        findings.append(error(rel, "website-report-data", "“移动新媒体 › 其他” 应当写成 渠道: {名称: …, 关注量: …}，例如 今日头条: {名称: 江临商务, 关注量: 3200}",
-                              lines.get(path), row="移动新媒体 › 其他"))
+        findings.append(
+            error(
+                rel,
+                "website-report-data",
+                "“移动新媒体 › 其他” 应当写成 渠道: {名称: …, 关注量: …}，例如 今日头条: {名称: 江临商务, 关注量: 3200}",
+                lines.get(path),
+                row="移动新媒体 › 其他",
+            )
+        )
         raw = {}
     names = list(raw)
     if channels is not None:
-        names += [ch for ch in sorted(channels, key=lambda c: (-channels[c], c)) if ch not in (WEIBO, WECHAT) and ch not in raw]
+        names += [
+            ch
+            for ch in sorted(channels, key=lambda c: (-channels[c], c))
+            if ch not in (WEIBO, WECHAT) and ch not in raw
+        ]
     out = []
     for channel in names:
         where = f"移动新媒体 › 其他 › {channel}"
         entry = raw.get(channel, _MISSING)
         if entry is _MISSING:
-            findings.append(error(rel, "website-report-missing", f"{year} 年有 {channels[channel]} 条信息发布到 “{channel}”，请在 {rel} 的 移动新媒体 › 其他 中填写该账号的名称和关注量",
-                                  lines.get(path) or lines.get(("移动新媒体",)), row=where))
+            findings.append(
+                error(
+                    rel,
+                    "website-report-missing",
+                    f"{year} 年有 {channels[channel]} 条信息发布到 “{channel}”，请在 {rel} 的 移动新媒体 › 其他 中填写该账号的名称和关注量",
+                    lines.get(path) or lines.get(("移动新媒体",)),
+                    row=where,
+                )
+            )
             out.append(OtherAccount(str(channel), None, channels[channel], None))
             continue
         if not isinstance(entry, dict):
-            findings.append(error(rel, "website-report-data", f"“{where}” 应当写成 {{名称: …, 关注量: …}}", lines.get(path + (str(channel),)), row=where))
+            findings.append(
+                error(
+                    rel,
+                    "website-report-data",
+                    f"“{where}” 应当写成 {{名称: …, 关注量: …}}",
+                    lines.get(path + (str(channel),)),
+                    row=where,
+                )
+            )
             continue
         for key in entry:
             if key not in OTHER_MEDIA_KEYS:
-                findings.append(error(rel, "website-report-unknown", f"“{where}” 未知的项 “{key}”（可用：{'、'.join(OTHER_MEDIA_KEYS)}）", lines.get(path + (str(channel), str(key))), row=where))
+                findings.append(
+                    error(
+                        rel,
+                        "website-report-unknown",
+                        f"“{where}” 未知的项 “{key}”（可用：{'、'.join(OTHER_MEDIA_KEYS)}）",
+                        lines.get(path + (str(channel), str(key))),
+                        row=where,
+                    )
+                )
         values: dict[str, Any] = {}
         for key, kind in (("名称", "text"), ("关注量", "int"), ("信息发布量", "int")):
             if key == "信息发布量" and channels is not None:
                 if key in entry:
-                    findings.append(warning(rel, "website-report-unused", f"门户有 {year} 年的信息条目，“{where} › 信息发布量” 按条目统计，数据文件中的值未使用",
-                                            lines.get(path + (str(channel), key)), row=where))
+                    findings.append(
+                        warning(
+                            rel,
+                            "website-report-unused",
+                            f"门户有 {year} 年的信息条目，“{where} › 信息发布量” 按条目统计，数据文件中的值未使用",
+                            lines.get(path + (str(channel), key)),
+                            row=where,
+                        )
+                    )
                 values[key] = channels.get(channel, 0)
                 continue
             if key not in entry:
-                findings.append(error(rel, "website-report-missing", f"缺少 “{where} › {key}”", lines.get(path + (str(channel),)), row=f"{where} › {key}"))
+                findings.append(
+                    error(
+                        rel,
+                        "website-report-missing",
+                        f"缺少 “{where} › {key}”",
+                        lines.get(path + (str(channel),)),
+                        row=f"{where} › {key}",
+                    )
+                )
                 values[key] = None
                 continue
             try:
                 values[key] = _coerce(Row("", "", "", key, kind, DATA), entry[key], f"{where} › {key}")
             except _Bad as bad:
-                findings.append(error(rel, "website-report-data", bad.message, lines.get(path + (str(channel), key)), row=where))
+                findings.append(
+                    error(rel, "website-report-data", bad.message, lines.get(path + (str(channel), key)), row=where)
+                )
                 values[key] = None
         out.append(OtherAccount(str(channel), values["名称"], values["信息发布量"], values["关注量"]))
     return tuple(out)
@@ -607,7 +791,9 @@ def other_text(others) -> str:
     return "；".join(parts)
 
 
-def _checks(by_key: dict, data: dict, lines: dict, rel: str, findings: list[Finding], config: Config, year: int) -> None:
+def _checks(
+    by_key: dict, data: dict, lines: dict, rel: str, findings: list[Finding], config: Config, year: int
+) -> None:
     def v(key):
         value = by_key[key].value
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
@@ -616,7 +802,15 @@ def _checks(by_key: dict, data: dict, lines: dict, rel: str, findings: list[Find
         a, b = v(small), v(big)
         if a is not None and b is not None and a > b:
             s, g = ROW_BY_KEY[small], ROW_BY_KEY[big]
-            findings.append(severity(rel, "website-report-check", f"“{s.title}”（{a}）大于 “{g.title}”（{b}），请核对", lines.get(s.path), row=s.title))
+            findings.append(
+                severity(
+                    rel,
+                    "website-report-check",
+                    f"“{s.title}”（{a}）大于 “{g.title}”（{b}），请核对",
+                    lines.get(s.path),
+                    row=s.title,
+                )
+            )
 
     check("service.online", "service.items", error)
     check("security.fixed", "security.found")
@@ -627,12 +821,26 @@ def _checks(by_key: dict, data: dict, lines: dict, rel: str, findings: list[Find
     phone = by_key["signoff.phone"].value
     if isinstance(phone, str) and config.portal.public_phones and phone not in config.portal.public_phones:
         row = ROW_BY_KEY["signoff.phone"]
-        findings.append(warning(rel, "website-report-phone", f"联系电话 “{phone}” 不在 portal.yaml 的 public_phones（本局公开的联系电话）中；报表会公开发布，请填写公开的办公电话",
-                                lines.get(row.path), row=row.title))
+        findings.append(
+            warning(
+                rel,
+                "website-report-phone",
+                f"联系电话 “{phone}” 不在 portal.yaml 的 public_phones（本局公开的联系电话）中；报表会公开发布，请填写公开的办公电话",
+                lines.get(row.path),
+                row=row.title,
+            )
+        )
     filled = by_key["signoff.date"].value
     month, day = config.website_report.deadline
     if isinstance(filled, str) and date.fromisoformat(filled) > date(year + 1, month, day):
-        findings.append(warning(rel, "website-report-late", f"报表应于 {year + 1} 年 {month} 月 {day} 日前在首页公布，填报日期为 {filled}", lines.get(("填报日期",))))
+        findings.append(
+            warning(
+                rel,
+                "website-report-late",
+                f"报表应于 {year + 1} 年 {month} 月 {day} 日前在首页公布，填报日期为 {filled}",
+                lines.get(("填报日期",)),
+            )
+        )
 
 
 # --- output --------------------------------------------------------------------------------
@@ -652,7 +860,11 @@ def display(figure: Figure) -> str:
 def source_text(report: WebsiteReport, figure: Figure) -> str:
     label = SOURCE_LABELS[figure.source]
     if figure.key == "media.other" and report.others:
-        return f"{label}（信息发布量）、数据文件（名称、关注量，{report.source}）" if figure.source == ITEMS else f"{label}（{report.source}）"
+        return (
+            f"{label}（信息发布量）、数据文件（名称、关注量，{report.source}）"
+            if figure.source == ITEMS
+            else f"{label}（{report.source}）"
+        )
     if figure.source == LOGS and report.traffic:
         t = report.traffic
         return f"{label}（{t.first} 至 {t.last}，{t.days} 天）" if t.first else f"{label}（{t.days} 天）"
@@ -664,8 +876,17 @@ def source_text(report: WebsiteReport, figure: Figure) -> str:
 def rows(report: WebsiteReport) -> list[dict]:
     """The table as plain records: what the CSV holds and what the JSON lists."""
     return [
-        {"key": f.key, "group": f.row.group, "sub": f.row.sub, "label": f.row.label, "unit": f.row.unit,
-         "value": f.value, "display": display(f), "source": f.source, "source_label": SOURCE_LABELS[f.source]}
+        {
+            "key": f.key,
+            "group": f.row.group,
+            "sub": f.row.sub,
+            "label": f.row.label,
+            "unit": f.row.unit,
+            "value": f.value,
+            "display": display(f),
+            "source": f.source,
+            "source_label": SOURCE_LABELS[f.source],
+        }
         for f in report.figures
     ]
 
@@ -690,10 +911,18 @@ def to_dict(report: WebsiteReport) -> dict:
         "format": FORMAT,
         "rows": rows(report),
         "special_columns": [{"name": n, "opened": o, "new": new} for n, o, new in report.specials],
-        "other_accounts": [{"channel": a.channel, "name": a.name, "posts": a.posts, "followers": a.followers} for a in report.others],
-        "traffic": None if traffic is None else {"visitors": traffic.visitors, "page_views": traffic.page_views, "days": traffic.days,
-                                                 "first": traffic.first.isoformat() if traffic.first else None,
-                                                 "last": traffic.last.isoformat() if traffic.last else None},
+        "other_accounts": [
+            {"channel": a.channel, "name": a.name, "posts": a.posts, "followers": a.followers} for a in report.others
+        ],
+        "traffic": None
+        if traffic is None
+        else {
+            "visitors": traffic.visitors,
+            "page_views": traffic.page_views,
+            "days": traffic.days,
+            "first": traffic.first.isoformat() if traffic.first else None,
+            "last": traffic.last.isoformat() if traffic.last else None,
+        },
         "sources": SOURCE_LABELS,
         "findings": [f.to_dict() for f in report.findings],
     }
@@ -708,7 +937,10 @@ def _md(text: str) -> str:
 
 
 def to_markdown(report: WebsiteReport) -> str:
-    out = [f"# {report.title}\n\n", f"格式：{FORMAT}《政府网站工作年度报表》。统计期限：{report.year}年1月1日至{report.year}年12月31日。\n\n"]
+    out = [
+        f"# {report.title}\n\n",
+        f"格式：{FORMAT}《政府网站工作年度报表》。统计期限：{report.year}年1月1日至{report.year}年12月31日。\n\n",
+    ]
     out.append("| 项目 | 数值 | 来源 |\n| --- | --- | --- |\n")
     group = sub = None
     for f in report.figures:
@@ -723,6 +955,8 @@ def to_markdown(report: WebsiteReport) -> str:
                 out.append(f"| {'　' if row.group else ''}{_md(sub)} | | |\n")
         indent = "　" * ((1 if row.group else 0) + (1 if row.sub else 0))
         out.append(f"| {indent}{_md(row.label)} | {_md(display(f))} | {_md(source_text(report, f))} |\n")
-    out.append("\n来源：配置 = site_config；门户统计 = 本门户当年发布的信息（不同渠道和方式公开相同信息计1条）；访问日志 = 网站服务器访问日志（portal traffic ingest）；数据文件 = "
-               f"{report.source}。\n")
+    out.append(
+        "\n来源：配置 = site_config；门户统计 = 本门户当年发布的信息（不同渠道和方式公开相同信息计1条）；访问日志 = 网站服务器访问日志（portal traffic ingest）；数据文件 = "
+        f"{report.source}。\n"
+    )
     return "".join(out)

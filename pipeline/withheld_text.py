@@ -91,7 +91,9 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
             titled[item.path] = source
         keys = _texts(item)
         if any(windows.get(k[i : i + RUN]) for k in keys for i in range(0, max(0, len(k) - RUN + 1), STRIDE)):
-            hits[item.path] = sorted({k[i : i + RUN] for k in keys for i in range(len(k) - RUN + 1) if k[i : i + RUN] in windows})
+            hits[item.path] = sorted(
+                {k[i : i + RUN] for k in keys for i in range(len(k) - RUN + 1) if k[i : i + RUN] in windows}
+            )
     # a run that many items share (published or withheld) is the portal's common language (a
     # slogan, a law's name, a standard closing paragraph), not a copy: it does not count
     spread: dict[str, int] = {}
@@ -110,10 +112,17 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
                 source, shown = windows[own[0]], _longest(own)
         if source:
             blocked.add(item.path)
-            findings.append(error(item.path, "withheld-text",
-                                  f"与不公开的 {source} 有相同的文字（“{shown}”）：涉密或不公开信息的内容不得出现在公开信息中，"
-                                  "请删去这部分，或确认该信息可以公开后重新履行保密审查", item.line_of("title") or item.body_line,
-                                  match=shown, source=source))
+            findings.append(
+                error(
+                    item.path,
+                    "withheld-text",
+                    f"与不公开的 {source} 有相同的文字（“{shown}”）：涉密或不公开信息的内容不得出现在公开信息中，"
+                    "请删去这部分，或确认该信息可以公开后重新履行保密审查",
+                    item.line_of("title") or item.body_line,
+                    match=shown,
+                    source=source,
+                )
+            )
     return frozenset(blocked), tuple(findings)
 
 
@@ -122,7 +131,7 @@ def _longest(windows: list[str]) -> str:
     run = windows[0]
     rest = set(windows[1:])
     while True:
-        nxt = next((w for w in rest if w[:-1] == run[-(RUN - 1):]), None)
+        nxt = next((w for w in rest if w[:-1] == run[-(RUN - 1) :]), None)
         if nxt is None or len(run) > 200:
             return run
         run += nxt[-1]

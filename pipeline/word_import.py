@@ -74,6 +74,7 @@ class Outcome:
 
 # --- which files -------------------------------------------------------------------------------
 
+
 def _is_lock_file(path: Path) -> bool:
     return path.name.startswith(("~$", ".~", "._")) or path.name.startswith(".")
 
@@ -103,7 +104,9 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
         if path.is_dir():
             for child in sorted(path.iterdir()):
                 if child.is_symlink():  # a link in a 报送 folder may point anywhere on this machine
-                    outcomes.append(Outcome(child, skipped="是符号链接，文件夹导入不跟随链接；确需导入时请直接给出原文件"))
+                    outcomes.append(
+                        Outcome(child, skipped="是符号链接，文件夹导入不跟随链接；确需导入时请直接给出原文件")
+                    )
                 elif child.is_file():
                     add(child, True)
         elif path.is_file():
@@ -140,18 +143,27 @@ def _number_key(stem: str) -> int | None:
 
 def _title_key(stem: str) -> str:
     """A file name without its 附件N prefix (附件1 全市统计表 → 全市统计表)."""
-    stem = re.sub(r"^附件\s*0*(\d{1,2}|[" + _CN + r"]{1,3})?\s*[:：、.\-_ ]*", "", unicodedata.normalize("NFKC", stem).strip())
+    stem = re.sub(
+        r"^附件\s*0*(\d{1,2}|[" + _CN + r"]{1,3})?\s*[:：、.\-_ ]*", "", unicodedata.normalize("NFKC", stem).strip()
+    )
     return _key(stem)
 
 
-def match_attachments(lines: tuple[AttachmentLine, ...], beside: list[Path]) -> tuple[list[tuple[AttachmentLine, Path]], list[str]]:
+def match_attachments(
+    lines: tuple[AttachmentLine, ...], beside: list[Path]
+) -> tuple[list[tuple[AttachmentLine, Path]], list[str]]:
     """Each 附件 line with the one file beside the document it names; notes for the rest."""
     matched: list[tuple[AttachmentLine, Path]] = []
     notes: list[str] = []
     for line in lines:
         title = _key(line.title)
         exact = [f for f in beside if _title_key(f.stem) == title or _key(f.name) == title]
-        partial = [f for f in beside if len(title) >= 4 and (title in _title_key(f.stem) or (len(_title_key(f.stem)) >= 4 and _title_key(f.stem) in title))]
+        partial = [
+            f
+            for f in beside
+            if len(title) >= 4
+            and (title in _title_key(f.stem) or (len(_title_key(f.stem)) >= 4 and _title_key(f.stem) in title))
+        ]
         numbered = [f for f in beside if line.number is not None and _number_key(f.stem) == line.number]
         for found in (exact, partial, numbered):
             if len(found) == 1:
@@ -159,11 +171,15 @@ def match_attachments(lines: tuple[AttachmentLine, ...], beside: list[Path]) -> 
                 break
             if len(found) > 1:
                 names = "、".join(f.name for f in found)
-                notes.append(f"附件{line.number or ''}“{line.title}”对应多个文件（{names}），未自动添加，请在 attachments 中手工填写")
+                notes.append(
+                    f"附件{line.number or ''}“{line.title}”对应多个文件（{names}），未自动添加，请在 attachments 中手工填写"
+                )
                 break
         else:
-            notes.append(f"附件{line.number or ''}“{line.title}”未找到文件：请把附件放在文档旁边（文件名写附件名称或“附件{line.number or 1}”）后重新导入，"
-                         "或手工放进 content/files/ 并填写 attachments")
+            notes.append(
+                f"附件{line.number or ''}“{line.title}”未找到文件：请把附件放在文档旁边（文件名写附件名称或“附件{line.number or 1}”）后重新导入，"
+                "或手工放进 content/files/ 并填写 attachments"
+            )
     return matched, notes
 
 
@@ -178,6 +194,7 @@ def _comment(note: str) -> str:
 
 # --- planning ----------------------------------------------------------------------------------
 
+
 def read_one(path: Path) -> Converted | Refused:
     """One document read and converted, or why not (never raises for a bad file)."""
     try:
@@ -190,7 +207,9 @@ def read_one(path: Path) -> Converted | Refused:
         return refused
 
 
-def plan(paths: list[Path], content: Path, config: Config, options: Options, jobs: int | None = None) -> tuple[Outcome, ...]:
+def plan(
+    paths: list[Path], content: Path, config: Config, options: Options, jobs: int | None = None
+) -> tuple[Outcome, ...]:
     """What importing ``paths`` would do; documents are read on up to ``jobs`` processes
     (:mod:`pipeline.parallel`; the result does not depend on their number)."""
     try:
@@ -198,7 +217,9 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
     except NewItemError as exc:
         raise ImportError_(str(exc)) from None
     documents, outcomes = collect(paths)
-    read: dict[Path, Converted | Refused] = dict(zip(documents, parallel.map_ordered(read_one, documents, jobs, min_tasks=MIN_PARALLEL)))
+    read: dict[Path, Converted | Refused] = dict(
+        zip(documents, parallel.map_ordered(read_one, documents, jobs, min_tasks=MIN_PARALLEL))
+    )
 
     # attachments: files beside each document; a .docx named as another document's attachment
     # is that attachment, not an item of its own
@@ -207,8 +228,11 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
     for path, result in read.items():
         if isinstance(result, Converted) and result.layout.attachments:
             # never a symbolic link: an "attachment" linking to a file elsewhere on this machine would be published
-            beside = sorted(f for f in path.parent.iterdir()
-                            if not f.is_symlink() and f.is_file() and f.resolve() != path.resolve() and not _is_lock_file(f))
+            beside = sorted(
+                f
+                for f in path.parent.iterdir()
+                if not f.is_symlink() and f.is_file() and f.resolve() != path.resolve() and not _is_lock_file(f)
+            )
             matches[path] = match_attachments(result.layout.attachments, beside)
             for _, file in matches[path][0]:
                 claimed.setdefault(file.resolve(), path)
@@ -228,8 +252,11 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
         if outcome.item is not None and outcome.refused is None:
             first = planned.get(outcome.item)
             if first is not None:
-                outcome = replace(outcome, refused=f"与 {first.name} 生成同一个条目 {outcome.item.name}（标题和日期相同，可能是重复报送）；"
-                                                   f"已导入 {first.name}，本文件未导入。如确是两条信息，请修改其中一份的标题后再导入")
+                outcome = replace(
+                    outcome,
+                    refused=f"与 {first.name} 生成同一个条目 {outcome.item.name}（标题和日期相同，可能是重复报送）；"
+                    f"已导入 {first.name}，本文件未导入。如确是两条信息，请修改其中一份的标题后再导入",
+                )
             else:
                 planned[outcome.item] = path
         outcomes.append(outcome)
@@ -237,14 +264,24 @@ def plan(paths: list[Path], content: Path, config: Config, options: Options, job
     return tuple(sorted(outcomes, key=lambda o: (order.get(o.source, -1), str(o.source))))
 
 
-def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]], content: Path, config: Config, options: Options,
-             scanners: Scanners) -> Outcome:
+def _outcome(
+    path: Path,
+    doc: Converted,
+    attachment_match: tuple[list, list[str]],
+    content: Path,
+    config: Config,
+    options: Options,
+    scanners: Scanners,
+) -> Outcome:
     layout = doc.layout
     for margin in doc.margins:  # headers and footers are not imported: a 密级标志 there must not vanish with them
         marks = [hit.match for hit in scanners.marker.scan(normalise(margin))]
         if marks:
-            return Outcome(path, refused=f"页眉或页脚中有密级标志“{marks[0]}”：涉密信息不公开，不能导入。如已按规定解密，"
-                                         "请先在 Word 中删去标志并由审签领导确认后再导入")
+            return Outcome(
+                path,
+                refused=f"页眉或页脚中有密级标志“{marks[0]}”：涉密信息不公开，不能导入。如已按规定解密，"
+                "请先在 Word 中删去标志并由审签领导确认后再导入",
+            )
     notes = list(doc.notes)
     found: list[str] = []
     remarks = [f"导入自 {path.name}（portal import）"]
@@ -284,7 +321,10 @@ def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]
         author = options.fallback_author
         notes.append(f"文档中没有信息员（供稿、撰稿）行，信息员暂用 git 用户名“{author}”，请核对")
     else:
-        return Outcome(path, refused="文档中没有信息员（供稿、撰稿）行，也没有用 --author 指定：请用 --author 填写信息员姓名后再导入")
+        return Outcome(
+            path,
+            refused="文档中没有信息员（供稿、撰稿）行，也没有用 --author 指定：请用 --author 填写信息员姓名后再导入",
+        )
 
     fields: dict[str, str] = {}
     if layout.doc_number:
@@ -332,9 +372,20 @@ def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]
             found.append(f"附件{number} 在正文落款之后（保留在正文中）")
 
     comments = "\n".join(_comment(n) for n in notes)
-    text = new_item.item_text(title, when, options.site, options.column, author, options.kind, config, fields=fields,
-                              attachments=tuple(attachments), remarks=tuple(remarks), body=(comments + "\n\n" + body) if comments else body,
-                              date_only=date_only)
+    text = new_item.item_text(
+        title,
+        when,
+        options.site,
+        options.column,
+        author,
+        options.kind,
+        config,
+        fields=fields,
+        attachments=tuple(attachments),
+        remarks=tuple(remarks),
+        body=(comments + "\n\n" + body) if comments else body,
+        date_only=date_only,
+    )
     outcome = Outcome(path, item, text, tuple(files), tuple(found), tuple(notes))
     if item.exists():
         try:
@@ -343,7 +394,10 @@ def _outcome(path: Path, doc: Converted, attachment_match: tuple[list, list[str]
             same = False
         if same:
             return replace(outcome, skipped="已导入过（条目内容相同），未重复写入")
-        return replace(outcome, refused=f"条目 {item.name} 已存在，不会覆盖。如是更新稿，请先删除或改名原条目；如是另一条信息，请修改标题后再导入")
+        return replace(
+            outcome,
+            refused=f"条目 {item.name} 已存在，不会覆盖。如是更新稿，请先删除或改名原条目；如是另一条信息，请修改标题后再导入",
+        )
     return outcome
 
 
@@ -353,6 +407,7 @@ def _inline(note: str, layout) -> bool:
 
 
 # --- writing -----------------------------------------------------------------------------------
+
 
 def _create(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data``; an existing file with the same bytes is fine (files are

@@ -32,7 +32,24 @@ HEAD_LINES = 6  # 红头 and 文号 are looked for within this many first blocks
 SHORT_LINE = 40  # a 落款 unit, 信息员 line or title continuation is at most this long
 LONG_TITLE = 100  # a centred paragraph longer than this is text, not a title
 
-CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "o": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "Ｏ": 0,
+    "O": 0,
+    "o": 0,
+    "0": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_NUM = "〇○零ＯOo0一二三四五六七八九十"
 _OPEN = "〔[【(（［"
 _CLOSE = "〕]】)）］"
@@ -49,10 +66,38 @@ DATE_RES = (
 # a 落款 date that was left blank (“2015年　月　日”, “年 月 日”)
 BLANK_DATE_RE = re.compile(rf"^(\d{{4}}|[{_CN_NUM}]{{4}})?\s*年\s*月\s*日$")
 AUTHOR_LABELS = ("信息员", "通讯员", "供稿人", "供稿", "撰稿人", "撰稿", "撰写人", "执笔人", "执笔", "报送人", "作者")
-AUTHOR_RE = re.compile(r"^[（(【\[]?\s*(?P<label>" + "|".join(AUTHOR_LABELS) + r")\s*[:：]\s*(?P<rest>.*?)\s*[)）】\]]?$")
+AUTHOR_RE = re.compile(
+    r"^[（(【\[]?\s*(?P<label>" + "|".join(AUTHOR_LABELS) + r")\s*[:：]\s*(?P<rest>.*?)\s*[)）】\]]?$"
+)
 # labels that end the name on an author line (信息员：张三 电话：…)
-_OTHER_LABEL_RE = re.compile(r"(联系)?电话|手机|邮箱|电子邮件|E-?mail|QQ|审核|审签|签发|责任编辑|编辑|单位|地址|传真", re.IGNORECASE)
-_UNIT_END = ("局", "委", "办", "办公室", "室", "科", "处", "中心", "政府", "委员会", "管委会", "公司", "站", "所", "院", "队", "部", "厅", "会", "馆", "区", "县", "市")
+_OTHER_LABEL_RE = re.compile(
+    r"(联系)?电话|手机|邮箱|电子邮件|E-?mail|QQ|审核|审签|签发|责任编辑|编辑|单位|地址|传真", re.IGNORECASE
+)
+_UNIT_END = (
+    "局",
+    "委",
+    "办",
+    "办公室",
+    "室",
+    "科",
+    "处",
+    "中心",
+    "政府",
+    "委员会",
+    "管委会",
+    "公司",
+    "站",
+    "所",
+    "院",
+    "队",
+    "部",
+    "厅",
+    "会",
+    "馆",
+    "区",
+    "县",
+    "市",
+)
 ATTACH_HEAD_RE = re.compile(r"^附\s*件\s*(?:(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[:：]?|[:：])\s*(?P<rest>.*)$")
 ATTACH_ITEM_RE = re.compile(r"^(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.．:：)）]\s*(?P<title>\S.*)$")
 _SENTENCE_PUNCT = "。；！？，"
@@ -154,7 +199,11 @@ def _date_line(text: str) -> tuple[str, re.Match | None, date | None]:
 
 def _looks_like_unit(text: str) -> bool:
     line = squeeze(_plain(text))
-    return 2 <= len(line) <= SHORT_LINE and not any(p in line for p in _SENTENCE_PUNCT + ":：") and line.endswith(_UNIT_END)
+    return (
+        2 <= len(line) <= SHORT_LINE
+        and not any(p in line for p in _SENTENCE_PUNCT + ":：")
+        and line.endswith(_UNIT_END)
+    )
 
 
 def author_name(rest: str) -> str | None:
@@ -213,16 +262,29 @@ def recognise(blocks: list[Block] | tuple[Block, ...]) -> Layout:
     # 标题: the first remaining block, when it is a heading or centred
     title = None
     rest = [i for i in filled if i not in removed]
-    if rest and blocks[rest[0]].paragraph and (blocks[rest[0]].heading or blocks[rest[0]].centred) and len(texts[rest[0]]) <= LONG_TITLE:
+    if (
+        rest
+        and blocks[rest[0]].paragraph
+        and (blocks[rest[0]].heading or blocks[rest[0]].centred)
+        and len(texts[rest[0]]) <= LONG_TITLE
+    ):
         first = rest[0]
         title = texts[first]
         removed.add(first)
         if len(rest) > 1:
             nxt = rest[1]
             b = blocks[nxt]
-            if (b.paragraph and b.centred and not b.heading and len(texts[nxt]) <= SHORT_LINE and not texts[nxt].startswith(("—", "-", "("))
-                    and not _date_line(b.text)[1] and not parse_doc_number(b.text) and not AUTHOR_RE.match(_plain(b.text))
-                    and not any(p in texts[nxt] for p in "。；！？")):
+            if (
+                b.paragraph
+                and b.centred
+                and not b.heading
+                and len(texts[nxt]) <= SHORT_LINE
+                and not texts[nxt].startswith(("—", "-", "("))
+                and not _date_line(b.text)[1]
+                and not parse_doc_number(b.text)
+                and not AUTHOR_RE.match(_plain(b.text))
+                and not any(p in texts[nxt] for p in "。；！？")
+            ):
                 title += texts[nxt]
                 removed.add(nxt)
 
@@ -280,7 +342,11 @@ def recognise(blocks: list[Block] | tuple[Block, ...]) -> Layout:
             attachments.append(AttachmentLine(cn_number(m["n"]), _attachment_title(first)))
         elif first:
             item = ATTACH_ITEM_RE.match(first)
-            attachments.append(AttachmentLine(cn_number(item["n"]), _attachment_title(item["title"])) if item else AttachmentLine(None, _attachment_title(first)))
+            attachments.append(
+                AttachmentLine(cn_number(item["n"]), _attachment_title(item["title"]))
+                if item
+                else AttachmentLine(None, _attachment_title(first))
+            )
         following = [j for j in filled if j > head and j not in removed]
         for j in following:
             if j >= end or not blocks[j].paragraph:

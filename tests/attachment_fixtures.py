@@ -16,9 +16,17 @@ ID = "430602198503121237"  # a valid 居民身份证号 check digit
 MOBILE = "13800138000"
 
 
-def docx_bytes(body: str = "关于开展外贸企业调研的通知", *, table: str | None = None, header: str | None = None,
-               comment: str | None = None, inserted: str | None = None, deleted: str | None = None,
-               hidden: str | None = None, author: str | None = None) -> bytes:
+def docx_bytes(
+    body: str = "关于开展外贸企业调研的通知",
+    *,
+    table: str | None = None,
+    header: str | None = None,
+    comment: str | None = None,
+    inserted: str | None = None,
+    deleted: str | None = None,
+    hidden: str | None = None,
+    author: str | None = None,
+) -> bytes:
     import docx
     from docx.oxml.ns import qn
 
@@ -42,7 +50,9 @@ def docx_bytes(body: str = "关于开展外贸企业调研的通知", *, table: 
         run = p.add_run(text)
         if text_tag == "w:delText":
             run._r.find(qn("w:t")).tag = qn("w:delText")
-        wrapper = p._p.makeelement(qn(tag), {qn("w:id"): "1", qn("w:author"): "某人", qn("w:date"): "2026-01-01T00:00:00Z"})
+        wrapper = p._p.makeelement(
+            qn(tag), {qn("w:id"): "1", qn("w:author"): "某人", qn("w:date"): "2026-01-01T00:00:00Z"}
+        )
         p._p.remove(run._r)
         wrapper.append(copy.deepcopy(run._r))
         p._p.append(wrapper)
@@ -53,8 +63,15 @@ def docx_bytes(body: str = "关于开展外贸企业调研的通知", *, table: 
     return out.getvalue()
 
 
-def xlsx_bytes(visible: str = "外贸企业名录", *, hidden_sheet: str | None = None, hidden_row: str | None = None,
-               hidden_column: str | None = None, comment: str | None = None, title: str | None = None) -> bytes:
+def xlsx_bytes(
+    visible: str = "外贸企业名录",
+    *,
+    hidden_sheet: str | None = None,
+    hidden_row: str | None = None,
+    hidden_column: str | None = None,
+    comment: str | None = None,
+    title: str | None = None,
+) -> bytes:
     import openpyxl
     from openpyxl.comments import Comment
 
@@ -83,7 +100,9 @@ def xlsx_bytes(visible: str = "外贸企业名录", *, hidden_sheet: str | None 
     return out.getvalue()
 
 
-def pdf_bytes(text: str = "Notice 2026", *, title: str | None = None, encrypt: str | None = None, image_only: bool = False) -> bytes:
+def pdf_bytes(
+    text: str = "Notice 2026", *, title: str | None = None, encrypt: str | None = None, image_only: bool = False
+) -> bytes:
     """A one-page PDF drawing ``text``: every character a glyph of a Type0 font whose ToUnicode
     map gives it back, so pypdf extracts Chinese as well as digits."""
     chars = list(dict.fromkeys(text))

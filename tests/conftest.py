@@ -34,7 +34,12 @@ class BuiltSite:
 
 def build_site(tmp: Path, content: Path = ROOT / "content", config_dir: Path = ROOT / "site_config", **kw) -> BuiltSite:
     options = build_mod.BuildOptions(
-        content=content, config_dir=config_dir, out=tmp / "site", work=tmp / "work", mkdocs_file=ROOT / "mkdocs.yml", **kw
+        content=content,
+        config_dir=config_dir,
+        out=tmp / "site",
+        work=tmp / "work",
+        mkdocs_file=ROOT / "mkdocs.yml",
+        **kw,
     )
     result = build_mod.build(options, load_config(config_dir))
     return BuiltSite(options.out, options.work, result)
@@ -56,4 +61,6 @@ def content_copy(tmp_path) -> Path:
 
 def run_portal(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess (what an editor or CI runs)."""
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )

@@ -21,19 +21,28 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-BODY = ("为进一步做好全市商务信息工作，东湖区商务局组织召开外贸企业座谈会，听取企业对稳外贸政策的意见建议。"
-        "会上，十二家重点外贸企业负责人介绍了今年以来的进出口情况，反映了订单、物流和汇率方面的困难。"
-        "区商务局逐项作了回应，表示将用好用足各项支持政策，帮助企业稳订单、拓市场。")
+BODY = (
+    "为进一步做好全市商务信息工作，东湖区商务局组织召开外贸企业座谈会，听取企业对稳外贸政策的意见建议。"
+    "会上，十二家重点外贸企业负责人介绍了今年以来的进出口情况，反映了订单、物流和汇率方面的困难。"
+    "区商务局逐项作了回应，表示将用好用足各项支持政策，帮助企业稳订单、拓市场。"
+)
 
 
 def png(width: int = 2, height: int = 2, seed: int = 0) -> bytes:
     """A valid PNG (``seed`` changes its pixels, so its hash)."""
-    raw = b"".join(b"\x00" + bytes(((x + y + seed) * 40) % 256 for x in range(width) for _ in range(3)) for y in range(height))
+    raw = b"".join(
+        b"\x00" + bytes(((x + y + seed) * 40) % 256 for x in range(width) for _ in range(3)) for y in range(height)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def build(path: Path, blocks: list) -> Path:
@@ -77,9 +86,18 @@ def build(path: Path, blocks: list) -> Path:
     return path
 
 
-def notice(path: Path, *, doc_number: str = "江商发〔2026〕12号", title: str = "江临市商务局关于做好2026年商务信息工作的通知",
-           date_line: str = "2026年11月28日", unit: str = "江临市商务局", author: str | None = "信息员：李晓梅  电话：0730-8888100",
-           attachments: tuple[str, ...] = (), extra: list | None = None, red_head: bool = True) -> Path:
+def notice(
+    path: Path,
+    *,
+    doc_number: str = "江商发〔2026〕12号",
+    title: str = "江临市商务局关于做好2026年商务信息工作的通知",
+    date_line: str = "2026年11月28日",
+    unit: str = "江临市商务局",
+    author: str | None = "信息员：李晓梅  电话：0730-8888100",
+    attachments: tuple[str, ...] = (),
+    extra: list | None = None,
+    red_head: bool = True,
+) -> Path:
     """A 公文-shaped notice: 红头, 文号, centred title, body, 附件说明, 落款 unit and date, 信息员 line."""
     blocks: list = []
     if red_head:

@@ -40,14 +40,18 @@ def serve(site: Path, handler: type = QuietHandler) -> Iterator[str]:
         server.server_close()
 
 
-def run_node(site: Path, script: str, scratch: Path, *args: str, timeout: int = 120, handler: type = QuietHandler) -> subprocess.CompletedProcess:
+def run_node(
+    site: Path, script: str, scratch: Path, *args: str, timeout: int = 120, handler: type = QuietHandler
+) -> subprocess.CompletedProcess:
     """Run ``node script <pagefind.js as module URL> <site base URL> *args`` against ``site`` served on loopback."""
     module = scratch / "pagefind.mjs"
     shutil.copy(site / "pagefind" / "pagefind.js", module)
     path = scratch / "probe.mjs"
     path.write_text(script, encoding="utf-8")
     with serve(site, handler) as base:
-        return subprocess.run(["node", str(path), module.as_uri(), base, *args], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            ["node", str(path), module.as_uri(), base, *args], capture_output=True, text=True, timeout=timeout
+        )
 
 
 TRANSFER_SCRIPT = """
@@ -78,7 +82,9 @@ def transfer(site: Path, query: str, scratch: Path, filters: bool = True, timeou
     """What one query downloads: ``{"results": n, "sizes": {site path: bytes}}``, counting
     ``pagefind.js``, the wasm, each bundle's entry/meta, the index (and, with ``filters``,
     filter) chunks it loads and the first five result fragments."""
-    done = run_node(site, TRANSFER_SCRIPT, scratch, query, json.dumps(bundles_of(site)), "1" if filters else "0", timeout=timeout)
+    done = run_node(
+        site, TRANSFER_SCRIPT, scratch, query, json.dumps(bundles_of(site)), "1" if filters else "0", timeout=timeout
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip() or "node failed")
     data = json.loads(done.stdout)

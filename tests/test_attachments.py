@@ -87,28 +87,34 @@ def test_secret_in_an_attachment_is_found_where_it_is(name, make, rule, where):
     assert any(h[0] == rule and where in h[1] for h in v.hits), [h[:2] for h in v.hits]
 
 
-@pytest.mark.parametrize("name, make, what", [
-    ("sheet.xlsx", lambda: xlsx_bytes(hidden_sheet="仅供核对"), "工作表“名单”被隐藏"),
-    ("rows.xlsx", lambda: xlsx_bytes(hidden_row="备注"), "行被隐藏"),
-    ("cols.xlsx", lambda: xlsx_bytes(hidden_column="备注"), "列被隐藏"),
-    ("ins.docx", lambda: docx_bytes(inserted="补充说明"), "未接受的修订"),
-    ("del.docx", lambda: docx_bytes(deleted="删去的话"), "未接受的修订"),
-    ("vanish.docx", lambda: docx_bytes(hidden="看不见的说明"), "隐藏文字"),
-])
+@pytest.mark.parametrize(
+    "name, make, what",
+    [
+        ("sheet.xlsx", lambda: xlsx_bytes(hidden_sheet="仅供核对"), "工作表“名单”被隐藏"),
+        ("rows.xlsx", lambda: xlsx_bytes(hidden_row="备注"), "行被隐藏"),
+        ("cols.xlsx", lambda: xlsx_bytes(hidden_column="备注"), "列被隐藏"),
+        ("ins.docx", lambda: docx_bytes(inserted="补充说明"), "未接受的修订"),
+        ("del.docx", lambda: docx_bytes(deleted="删去的话"), "未接受的修订"),
+        ("vanish.docx", lambda: docx_bytes(hidden="看不见的说明"), "隐藏文字"),
+    ],
+)
 def test_hidden_content_is_reported_even_when_clean(name, make, what):
     v = verdict(name, make())
     assert not v.hits
     assert any(what in h for h in v.hidden), v.hidden
 
 
-@pytest.mark.parametrize("name, data, why", [
-    ("broken.docx", b"PK\x03\x04 not really a zip", "损坏"),
-    ("broken.xlsx", b"garbage", "损坏"),
-    ("broken.pdf", b"%PDF-1.7\n garbage", ""),
-    ("locked.pdf", None, "加密"),
-    ("x.png", b"MZ\x90\x00 an executable", "不是 png"),
-    ("bad.csv", b"\xff\xfe\x00\xd8", "UTF-16"),
-])
+@pytest.mark.parametrize(
+    "name, data, why",
+    [
+        ("broken.docx", b"PK\x03\x04 not really a zip", "损坏"),
+        ("broken.xlsx", b"garbage", "损坏"),
+        ("broken.pdf", b"%PDF-1.7\n garbage", ""),
+        ("locked.pdf", None, "加密"),
+        ("x.png", b"MZ\x90\x00 an executable", "不是 png"),
+        ("bad.csv", b"\xff\xfe\x00\xd8", "UTF-16"),
+    ],
+)
 def test_unreadable_files_say_why(name, data, why):
     data = pdf_bytes("通知", encrypt="secret") if data is None else data
     v = verdict(name, data)
@@ -144,7 +150,14 @@ SECRET = "名单,金丝雀附件秘文\n张三,备注\n"
 
 
 def item_text(title: str, body: str, **front) -> str:
-    meta = {"title": title, "date": "2026-03-02 10:00", "site": "bureau", "column": "news", "author": "李晓梅", "reviewer": "陈立新"}
+    meta = {
+        "title": title,
+        "date": "2026-03-02 10:00",
+        "site": "bureau",
+        "column": "news",
+        "author": "李晓梅",
+        "reviewer": "陈立新",
+    }
     meta.update(front)
     lines = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in meta.items()] + ["---", ""]
     return "\n".join(lines) + body + "\n\n" + "商务工作稳步推进，外贸企业座谈会顺利召开。" * 20 + "\n"
@@ -207,7 +220,7 @@ ROUTES = [  # a published item's ways to the classified item's files/2026/secret
     ("entity", '<a href="../../../&#102;iles/2026/secret-notice.csv">下载</a>', {}),
     ("srcset", '<img srcset="a.png 1x, ../../../files/2026/secret-notice.csv 2x">', {}),
     ("video-poster", '<video poster="../../../files/2026/secret-notice.csv"></video>', {}),
-    ("attr-list", "[下载](https://example.com/){: href=\"../../../files/2026/secret-notice.csv\" }", {}),
+    ("attr-list", '[下载](https://example.com/){: href="../../../files/2026/secret-notice.csv" }', {}),
     ("case", "[下载](../../../FILES/2026/Secret-Notice.CSV)", {}),
     ("too-many-dotdots", "[下载](../../../../../../../files/2026/secret-notice.csv)", {}),
     ("tab-entity", '<a href="../../../fi&#9;les/2026/secret-notice.csv">下载</a>', {}),  # browsers drop tabs in URLs
@@ -230,8 +243,11 @@ def test_a_withheld_items_file_is_withheld_whoever_links_it(content, slug, body,
     assert linker not in {i.path for i in pub.published}
 
 
-@pytest.mark.parametrize("owner_front", [{"classified": True}, {"disclosure": "依申请公开"}, {"reviewer": None}],
-                         ids=["classified", "not-public", "unreviewed"])
+@pytest.mark.parametrize(
+    "owner_front",
+    [{"classified": True}, {"disclosure": "依申请公开"}, {"reviewer": None}],
+    ids=["classified", "not-public", "unreviewed"],
+)
 def test_any_reason_to_withhold_owns_the_file(content, owner_front):
     content.file("files/2026/a.csv", "企业,地址\n")
     owner = content.item("owner", "[附件](../../../files/2026/a.csv)", **owner_front)
@@ -307,11 +323,13 @@ MATRIX = [  # (file, clean bytes, bytes with PII)
 def test_attachment_matrix(content, name, clean, dirty):
     content.file(f"files/2026/clean-{name}", clean())
     content.file(f"files/2026/dirty-{name}", dirty())
-    content.file(f"files/2026/owned-{name}", clean() + b"owned")  # other bytes than the clean one (same bytes would be withheld too)
+    content.file(
+        f"files/2026/owned-{name}", clean() + b"owned"
+    )  # other bytes than the clean one (same bytes would be withheld too)
     ok = content.item("ok", f"[附件](../../../files/2026/clean-{name})")
     bad = content.item("bad", f"[附件](../../../files/2026/dirty-{name})")
     content.item("owner", f"[附件](../../../files/2026/owned-{name})", classified=True)
-    linker = content.item("linker", f"<a href=\"/files/2026/owned-{name}\">附件</a>")
+    linker = content.item("linker", f'<a href="/files/2026/owned-{name}">附件</a>')
     pub = content.run()
     rules_ = withheld_rules(pub)
     assert ok not in rules_, rules_.get(ok)
@@ -333,8 +351,12 @@ def test_unscannable_types_follow_the_configuration(content, tmp_path):
     config_dir = tmp_path / "cfg"
     shutil.copytree(ROOT / "site_config", config_dir)
     yaml_file = config_dir / "confidentiality.yaml"
-    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("unscanned_attachment_types: [jpg, jpeg, png, gif, webp]",
-                                                                        "unscanned_attachment_types: [zip]"), encoding="utf-8")
+    yaml_file.write_text(
+        yaml_file.read_text(encoding="utf-8").replace(
+            "unscanned_attachment_types: [jpg, jpeg, png, gif, webp]", "unscanned_attachment_types: [zip]"
+        ),
+        encoding="utf-8",
+    )
     pub = content.run(load_config(config_dir))
     assert "unscannable-attachment" in withheld_rules(pub)[photo]
     assert pack not in withheld_rules(pub)
@@ -344,7 +366,9 @@ def test_static_pages_and_broken_items_own_files_too(content):
     content.file("files/2026/a.csv", SECRET)
     content.file("files/2026/b.csv", "企业\n乙\n")
     (content.root / "pages").mkdir()
-    (content.root / "pages" / "contact.md").write_text("---\ntitle: 联系我们\n---\n[表](../../files/2026/b.csv)\n", encoding="utf-8")
+    (content.root / "pages" / "contact.md").write_text(
+        "---\ntitle: 联系我们\n---\n[表](../../files/2026/b.csv)\n", encoding="utf-8"
+    )
     broken = content.root / "items" / "bureau" / "2026" / "2026-03-02-broken.md"
     broken.write_text("---\ntitle: [unclosed\nclassified: true\n---\n见 files/2026/a.csv\n", encoding="utf-8")
     content.item("owner-b", "[附件](../../../files/2026/b.csv)", classified=True)
@@ -364,8 +388,13 @@ def test_verdicts_are_cached_as_json_and_a_planted_cache_is_ignored(content, tmp
     stored = json.loads((cache / "attachments.json").read_text(encoding="utf-8"))
     assert len(stored["entries"]) == 1
     # a forged "clean" verdict under another stamp, then garbage: both ignored
-    forged = {"stamp": "forged", "entries": {k: {"kind": "text", "hits": [], "hidden": [], "unreadable": None, "unreadable_parts": []}
-                                             for k in stored["entries"]}}
+    forged = {
+        "stamp": "forged",
+        "entries": {
+            k: {"kind": "text", "hits": [], "hidden": [], "unreadable": None, "unreadable_parts": []}
+            for k in stored["entries"]
+        },
+    }
     (cache / "attachments.json").write_text(json.dumps(forged), encoding="utf-8")
     assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
     (cache / "attachments.json").write_bytes(b"\x80\x04garbage")
@@ -391,10 +420,30 @@ def test_a_file_changed_after_its_scan_is_not_copied(content):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PREFIXES = ["../../../", "../../", "/", "https://swj.jianglin.gov.cn/", "//swj.jianglin.gov.cn/", "HTTPS://SWJ.JIANGLIN.GOV.CN/",
-            "../../../../../../", "./../../../", "https:/", "..\\..\\..\\", "%2e%2e/%2e%2e/%2e%2e/"]
-WRAPPERS = ["[下载]({u})", "![]({u})", '<a href="{u}">下载</a>', "<img src='{u}'>", '<img srcset="x.png 1x, {u} 2x">',
-            "[下载][r]\n\n[r]: {u}", "<{u}>", '<video poster="{u}"></video>', "[x](https://example.com/){{: href=\"{u}\" }}"]
+PREFIXES = [
+    "../../../",
+    "../../",
+    "/",
+    "https://swj.jianglin.gov.cn/",
+    "//swj.jianglin.gov.cn/",
+    "HTTPS://SWJ.JIANGLIN.GOV.CN/",
+    "../../../../../../",
+    "./../../../",
+    "https:/",
+    "..\\..\\..\\",
+    "%2e%2e/%2e%2e/%2e%2e/",
+]
+WRAPPERS = [
+    "[下载]({u})",
+    "![]({u})",
+    '<a href="{u}">下载</a>',
+    "<img src='{u}'>",
+    '<img srcset="x.png 1x, {u} 2x">',
+    "[下载][r]\n\n[r]: {u}",
+    "<{u}>",
+    '<video poster="{u}"></video>',
+    '[x](https://example.com/){{: href="{u}" }}',
+]
 
 
 @st.composite
@@ -442,10 +491,19 @@ def test_build_copies_only_published_attachments_and_check_reports(content_copy,
     (files / "public-list.xlsx").write_bytes(xlsx_bytes("江临外贸有限公司"))
     (files / "pii-list.docx").write_bytes(docx_bytes(table=ID))
     items = content_copy / "items" / "bureau" / "2026"
-    (items / "2026-03-02-att-owner.md").write_text(item_text("内部通知", "见附件。", classified=True, attachments=["files/2026/secret-notice.csv"]), encoding="utf-8")
-    (items / "2026-03-02-att-link.md").write_text(item_text("转发通知", "[下载](../../../files/2026/secret-notice.csv)"), encoding="utf-8")
-    (items / "2026-03-02-att-ok.md").write_text(item_text("企业名录", "[名录](../../../files/2026/public-list.xlsx)"), encoding="utf-8")
-    (items / "2026-03-02-att-pii.md").write_text(item_text("名单", "[名单](../../../files/2026/pii-list.docx)"), encoding="utf-8")
+    (items / "2026-03-02-att-owner.md").write_text(
+        item_text("内部通知", "见附件。", classified=True, attachments=["files/2026/secret-notice.csv"]),
+        encoding="utf-8",
+    )
+    (items / "2026-03-02-att-link.md").write_text(
+        item_text("转发通知", "[下载](../../../files/2026/secret-notice.csv)"), encoding="utf-8"
+    )
+    (items / "2026-03-02-att-ok.md").write_text(
+        item_text("企业名录", "[名录](../../../files/2026/public-list.xlsx)"), encoding="utf-8"
+    )
+    (items / "2026-03-02-att-pii.md").write_text(
+        item_text("名单", "[名单](../../../files/2026/pii-list.docx)"), encoding="utf-8"
+    )
     site = build_site(tmp_path, content=content_copy, search=False)
     assert sorted(p.name for p in (site.out / "files").rglob("*") if p.is_file()) == ["public-list.xlsx"]
     assert (site.out / "files" / "2026" / "public-list.xlsx").read_bytes() == (files / "public-list.xlsx").read_bytes()

@@ -46,6 +46,7 @@ def _hits(report) -> set[tuple[str, str]]:
 
 # --- the clean demo ----------------------------------------------------------------------------
 
+
 def test_the_clean_demo_passes_and_every_kind_of_file_is_read(demo_site, config):
     report = audit.run_audit(demo_site.out, _pub(demo_site), config)
     assert report.hits == ()
@@ -73,6 +74,7 @@ def test_distinctive_strings_avoid_text_a_published_item_shares(demo_site, confi
 
 
 # --- leaks planted into a copy of the built demo ------------------------------------------------
+
 
 def _gz_fragment(site: Path) -> Path:
     return sorted((site / "pagefind" / "fragment").glob("*.pf_fragment"))[0]
@@ -109,13 +111,22 @@ def _plant(site: Path, secret) -> dict[str, set[str]]:
     html("qinghe/index.html", "<p>文件标注：机密</p><p>★</p>", {"marker"})
     # a withheld item's title and a span of its body
     html("donghu/index.html", f"<p>{secret.title}</p>", {"withheld-text"})
-    body_span = next(n.text for n in audit.prepare_withheld(_PUB, _CONFIG).needles if n.item == secret.path and n.what == "正文片段")
+    body_span = next(
+        n.text for n in audit.prepare_withheld(_PUB, _CONFIG).needles if n.item == secret.path and n.what == "正文片段"
+    )
     html("market/index.html", f"<p>据悉，{body_span}。</p>", {"withheld-text"})
     # the feed: HTML carried as escaped text in a description
     feed = site / "feed.xml"
-    feed.write_text(feed.read_text(encoding="utf-8").replace(
-        "</channel>", "<item><title>x</title><description>&lt;p&gt;身份证号 " + VALID_ID + "&lt;/p&gt;</description></item></channel>", 1),
-        encoding="utf-8")
+    feed.write_text(
+        feed.read_text(encoding="utf-8").replace(
+            "</channel>",
+            "<item><title>x</title><description>&lt;p&gt;身份证号 "
+            + VALID_ID
+            + "&lt;/p&gt;</description></item></channel>",
+            1,
+        ),
+        encoding="utf-8",
+    )
     expected["feed.xml"] = {"pii"}
     # the gzipped sitemap: a withheld item's URL
     sitemap = site / "sitemap.xml.gz"
@@ -126,7 +137,7 @@ def _plant(site: Path, secret) -> dict[str, set[str]]:
     # a Pagefind fragment, decompressed, changed and compressed again
     fragment = _gz_fragment(site)
     raw = gzip.decompress(fragment.read_bytes())
-    data = json.loads(raw[len(b"pagefind_dcd"):])
+    data = json.loads(raw[len(b"pagefind_dcd") :])
     data["content"] += " 秘\u200b密\u200b★\u200b启用前"
     fragment.write_bytes(gzip.compress(b"pagefind_dcd" + json.dumps(data, ensure_ascii=False).encode("utf-8")))
     expected[fragment.relative_to(site).as_posix()] = {"marker"}
@@ -137,7 +148,10 @@ def _plant(site: Path, secret) -> dict[str, set[str]]:
     # a JSON output
     stats = site / "stats" / "2026" / "channels.json"
     value = json.loads(stats.read_text(encoding="utf-8"))
-    stats.write_text(json.dumps({"data": value, "note": f"联系人电话 {MOBILE[:3]} {MOBILE[3:7]} {MOBILE[7:]}"}, ensure_ascii=False), encoding="utf-8")
+    stats.write_text(
+        json.dumps({"data": value, "note": f"联系人电话 {MOBILE[:3]} {MOBILE[3:7]} {MOBILE[7:]}"}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     expected["stats/2026/channels.json"] = {"pii"}
     # attachments: a docx with a marking, a CSV with an ID number, a file type nobody may publish
     files = site / "files" / "2026"
@@ -150,8 +164,12 @@ def _plant(site: Path, secret) -> dict[str, set[str]]:
     expected["files/2026/beifen.zip"] = {"audit-unreadable"}
     # near misses: ordinary words and the bureau's public phone numbers (portal.yaml)
     page = site / "investment" / "index.html"
-    page.write_text(page.read_text(encoding="utf-8").replace(
-        "</article>", "<p>加强保密工作，做好商业秘密保护。咨询电话：0730-8888123，投诉 12345。</p></article>", 1), encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "</article>", "<p>加强保密工作，做好商业秘密保护。咨询电话：0730-8888123，投诉 12345。</p></article>", 1
+        ),
+        encoding="utf-8",
+    )
     return expected
 
 
@@ -224,6 +242,7 @@ def test_portal_audit_command(planted):
 
 # --- reading pieces of files -------------------------------------------------------------------
 
+
 def test_html_pieces_seen_before_report_their_hits_in_every_file(config, tmp_path):
     scanners = audit.Scanners(config.confidentiality, config.portal.public_phones)
     checker = audit._Checker(scanners, audit.Withheld(), tmp_path)
@@ -263,6 +282,7 @@ def test_a_broken_pagefind_file_fails_the_audit(demo_site, config, tmp_path):
 
 # --- the build fails closed ---------------------------------------------------------------------
 
+
 def test_a_renderer_leak_fails_the_build_and_leaves_the_site(content_copy, tmp_path, monkeypatch):
     built = build_site(tmp_path / "first", content=content_copy)
     before = {p.relative_to(built.out).as_posix(): p.read_bytes() for p in built.out.rglob("*") if p.is_file()}
@@ -275,8 +295,13 @@ def test_a_renderer_leak_fails_the_build_and_leaves_the_site(content_copy, tmp_p
         return files, site_nav, findings
 
     monkeypatch.setattr(build_mod, "docs_tree_files", leaky)
-    options = build_mod.BuildOptions(content=content_copy, config_dir=ROOT / "site_config", out=built.out, work=built.work,
-                                     mkdocs_file=ROOT / "mkdocs.yml")
+    options = build_mod.BuildOptions(
+        content=content_copy,
+        config_dir=ROOT / "site_config",
+        out=built.out,
+        work=built.work,
+        mkdocs_file=ROOT / "mkdocs.yml",
+    )
     with pytest.raises(build_mod.BuildFailed) as failed:
         build_mod.build(options, load_config(ROOT / "site_config"))
     assert "上线前终审" in str(failed.value)

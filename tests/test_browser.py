@@ -36,7 +36,15 @@ import pytest
 from conftest import ROOT
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -55,12 +63,17 @@ VNU_IGNORED = (
     ("Bad value “” for attribute “tabindex” on element “label”", 'class="md-nav__link'),
     # On a page with `hide: [toc]` Material still renders the table of contents, inside a
     # sidebar marked `hidden`, with its <label for="__toc"> but without the toggle it names.
-    ("The value of the “for” attribute of the “label” element must be the ID of a non-hidden form control", 'for="__toc"'),
+    (
+        "The value of the “for” attribute of the “label” element must be the ID of a non-hidden form control",
+        'for="__toc"',
+    ),
 )
 
 
 def _vnu_ignored(message: dict) -> bool:
-    return any(message["message"].startswith(text) and marker in message.get("extract", "") for text, marker in VNU_IGNORED)
+    return any(
+        message["message"].startswith(text) and marker in message.get("extract", "") for text, marker in VNU_IGNORED
+    )
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -92,8 +105,13 @@ def served(demo_site):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require(CHROMIUM.exists(), f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="没有安装 playwright：运行 make test（pip install -e '.[test]'）")
+    _require(
+        CHROMIUM.exists(),
+        f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）",
+    )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="没有安装 playwright：运行 make test（pip install -e '.[test]'）"
+    )
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -392,7 +410,9 @@ def test_statistics_page_shows_charts_and_downloads_csv(page, served, demo_site)
         chart = charts.nth(n)
         if chart.evaluate("e => e.tagName") == "IMG":
             chart.scroll_into_view_if_needed()
-            assert chart.evaluate("e => e.complete && e.naturalWidth > 0"), f"chart {chart.get_attribute('src')} did not load"
+            assert chart.evaluate("e => e.complete && e.naturalWidth > 0"), (
+                f"chart {chart.get_attribute('src')} did not load"
+            )
             assert chart.get_attribute("alt"), "a chart needs a text alternative"
     box = charts.first.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 50
@@ -432,7 +452,12 @@ def test_nu_html_checker_finds_no_error(demo_site):
     java = shutil.which("java")
     _require(java is not None, "没有 java：apt-get install default-jre-headless")
     files = [str(demo_site.out / url / "index.html") for url in checked_pages(demo_site).values()]
-    done = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(done.stderr or done.stdout)["messages"]
     errors = [
         f"{m.get('url', '').rsplit('/site/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
@@ -471,7 +496,9 @@ CLIPPED_JS = """() => {
 def a11y_pages(demo_site) -> dict[str, str]:
     """checked_pages plus the pages with the widest content: 公开目录, the newest 政府网站工作年度报表, 联系我们."""
     pages = {**checked_pages(demo_site), "catalog": "xxgk/catalog/", "contact": "about/contact/"}
-    years = sorted(p.parent.name for p in (demo_site.out / "xxgk" / "website-report").glob("[0-9][0-9][0-9][0-9]/index.html"))
+    years = sorted(
+        p.parent.name for p in (demo_site.out / "xxgk" / "website-report").glob("[0-9][0-9][0-9][0-9]/index.html")
+    )
     if years:
         pages["website-report"] = f"xxgk/website-report/{years[-1]}/"
     return pages
@@ -497,7 +524,12 @@ def test_footer_carries_the_government_marks_on_every_page_kind(page, served, de
         page.goto(served + url)
         footer = page.locator("footer .portal-footer")
         text = footer.inner_text()
-        for fact in (f"主办单位：{portal.sponsor}", f"网站标识码：{portal.site_code}", portal.icp, portal.police_record):
+        for fact in (
+            f"主办单位：{portal.sponsor}",
+            f"网站标识码：{portal.site_code}",
+            portal.icp,
+            portal.police_record,
+        ):
             assert fact in text, (name, fact)
         mark = footer.locator("a.portal-footer__mark")
         assert mark.get_attribute("href") == portal.gov_mark_url, name
@@ -509,7 +541,9 @@ def test_footer_carries_the_government_marks_on_every_page_kind(page, served, de
         report = footer.get_by_role("link", name="我为政府网站找错")
         assert report.is_visible(), name
         own = portal.site_url + ("" if url == "404.html" else url)
-        expected = f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={portal.site_code}&url={quote(own, safe='')}"
+        expected = (
+            f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={portal.site_code}&url={quote(own, safe='')}"
+        )
         assert report.get_attribute("href") == expected, name
     # the demo's placeholder image visibly says 示例 (a real site replaces it, see README)
     page.goto(served + portal.gov_mark_image)
@@ -563,7 +597,9 @@ def test_toolbar_works_with_the_keyboard_only(page, served, demo_site):
     page.keyboard.press("Space")
     assert root.get_attribute("data-portal-spacing") == "wide"
     assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"  # 大字 + 行距 = 长者模式
-    line = page.evaluate("() => { const s = getComputedStyle(document.querySelector('.md-typeset p')); return parseFloat(s.lineHeight) / parseFloat(s.fontSize); }")
+    line = page.evaluate(
+        "() => { const s = getComputedStyle(document.querySelector('.md-typeset p')); return parseFloat(s.lineHeight) / parseFloat(s.fontSize); }"
+    )
     assert line >= 1.9, line
     page.keyboard.press("Escape")  # closes the panel and gives the focus back to its button
     assert not panel.is_visible() and page.evaluate("() => document.activeElement.textContent.trim()") == "无障碍"
@@ -572,7 +608,11 @@ def test_toolbar_works_with_the_keyboard_only(page, served, demo_site):
     page.locator("footer a", has_text="联系我们").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/about/contact/")
-    assert (root.get_attribute("data-portal-font"), root.get_attribute("data-portal-contrast"), root.get_attribute("data-portal-spacing")) == ("l", "high", "wide")
+    assert (
+        root.get_attribute("data-portal-font"),
+        root.get_attribute("data-portal-contrast"),
+        root.get_attribute("data-portal-spacing"),
+    ) == ("l", "high", "wide")
     assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"
     page.locator("[data-portal-panel-toggle]").press("Enter")
     assert page.get_by_role("button", name="字号 大").get_attribute("aria-pressed") == "true"
@@ -613,7 +653,9 @@ def test_pages_read_without_javascript(browser, served, demo_site):
 def test_large_text_at_200_percent_zoom_on_a_phone_has_no_horizontal_scroll(browser, served, demo_site):
     """字号“大” on a phone zoomed to 200 %: nothing scrolls sideways and nothing is cut off, except
     inside the wide tables' own scroll regions."""
-    context = browser.new_context(viewport=ZOOMED_PHONE, device_scale_factor=4, is_mobile=True, has_touch=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport=ZOOMED_PHONE, device_scale_factor=4, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     context.add_init_script(_prefs_script(font="l", spacing="wide"))
     pg = context.new_page()
     problems = []
@@ -646,7 +688,9 @@ def test_high_contrast_passes_the_colour_contrast_rules(browser, served, demo_si
         assert pg.get_by_role("button", name="高对比度").get_attribute("aria-pressed") == "true"
         assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
         pg.add_script_tag(path=str(AXE_JS))
-        result = pg.evaluate("() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast', 'color-contrast-enhanced']}})")
+        result = pg.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast', 'color-contrast-enhanced']}})"
+        )
         for v in result["violations"]:
             targets = [n["target"] for n in v["nodes"][:3]]
             problems.append(f"{name} ({url or '/'}): {v['id']} — {targets}")
@@ -669,7 +713,9 @@ def test_toolbar_and_footer_marks_pass_axe_in_every_state(browser, served, demo_
             pg.goto(served + url)
             pg.locator("[data-portal-panel-toggle]").click()
             pg.add_script_tag(path=str(AXE_JS))
-            result = pg.evaluate("() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})")
+            result = pg.evaluate(
+                "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+            )
             for v in result["violations"]:
                 if v["impact"] in ("serious", "critical"):
                     problems.append(f"{prefs} {url or '/'}: {v['id']} — {[n['target'] for n in v['nodes'][:3]]}")
@@ -691,7 +737,15 @@ def test_print_view_of_an_item_page_hides_the_chrome(page, served, demo_site):
     assert page.evaluate("() => window.__printed") == 1
     assert not page.locator(".portal-print-source").is_visible()  # on screen it is not shown
     page.emulate_media(media="print")
-    for chrome in ("#portal-a11y", ".md-header", ".md-tabs", ".md-sidebar--primary", ".md-sidebar--secondary", ".md-footer", ".portal-search-box"):
+    for chrome in (
+        "#portal-a11y",
+        ".md-header",
+        ".md-tabs",
+        ".md-sidebar--primary",
+        ".md-sidebar--secondary",
+        ".md-footer",
+        ".portal-search-box",
+    ):
         assert not page.locator(chrome).first.is_visible(), chrome
     assert page.locator("article h1").is_visible()
     assert page.locator("table.item-meta").is_visible()
@@ -700,7 +754,9 @@ def test_print_view_of_an_item_page_hides_the_chrome(page, served, demo_site):
     assert _portal().site_url + first_item_url(demo_site) in source.inner_text()
     # high contrast is for the screen: the paper copy is dark text on white
     page.evaluate("() => document.documentElement.setAttribute('data-portal-contrast', 'high')")
-    colours = page.evaluate("() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('article p')).color]")
+    colours = page.evaluate(
+        "() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('article p')).color]"
+    )
     assert colours[0] != "rgb(0, 0, 0)" and colours[1] != "rgb(255, 255, 255)", colours
     shot(page, "print-item")
     page.pdf(path=str(ARTIFACTS / "print-item.pdf"))

@@ -35,11 +35,13 @@ from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require
 
 DECAP = cms.CMS_DIR / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"
 TITLE = "东湖区召开外贸企业稳订单座谈会"
-BODY = ("11月28日，东湖区商务局召开外贸企业稳订单座谈会，区内20家重点外贸企业负责人参加。"
-        "会议通报了前三季度全区进出口情况，听取了企业在订单、物流、汇率等方面的困难和建议。"
-        "区商务局将会同海关、税务等部门，落实出口退税、出口信用保险等支持政策，帮助企业稳订单、拓市场。"
-        "下一步，东湖区将组织企业参加广交会、进博会等重点展会，推动跨境电商与传统外贸融合发展。"
-        "参会企业表示，将用好各项政策，加快开拓共建“一带一路”国家市场，全力完成全年外贸目标。")
+BODY = (
+    "11月28日，东湖区商务局召开外贸企业稳订单座谈会，区内20家重点外贸企业负责人参加。"
+    "会议通报了前三季度全区进出口情况，听取了企业在订单、物流、汇率等方面的困难和建议。"
+    "区商务局将会同海关、税务等部门，落实出口退税、出口信用保险等支持政策，帮助企业稳订单、拓市场。"
+    "下一步，东湖区将组织企业参加广交会、进博会等重点展会，推动跨境电商与传统外贸融合发展。"
+    "参会企业表示，将用好各项政策，加快开拓共建“一带一路”国家市场，全力完成全年外贸目标。"
+)
 
 
 def _free_port() -> int:
@@ -56,8 +58,14 @@ def _get(url: str) -> str:
 @pytest.fixture(scope="module")
 def editor_site(tmp_path_factory):
     """A copy of the demo with ``portal serve --cms`` running on it: (folder, base URL)."""
-    _require(CHROMIUM.exists(), f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）")
-    _require(shutil.which("node") is not None and shutil.which("npm") is not None, "没有 node/npm：apt-get install -y nodejs npm")
+    _require(
+        CHROMIUM.exists(),
+        f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）",
+    )
+    _require(
+        shutil.which("node") is not None and shutil.which("npm") is not None,
+        "没有 node/npm：apt-get install -y nodejs npm",
+    )
     _require(DECAP.is_file(), f"没有安装网页编辑器（{DECAP}）：运行 make cms-deps")
     root = tmp_path_factory.mktemp("cms-demo")
     for name in ("content", "site_config", "theme"):
@@ -66,8 +74,13 @@ def editor_site(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = (root / "serve.log").open("w", encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--cms", "--port", str(port)], cwd=root, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--cms", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 300
     while True:
@@ -92,7 +105,9 @@ def editor_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def admin(editor_site):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="没有安装 playwright：运行 make test（pip install -e '.[test]'）")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="没有安装 playwright：运行 make test（pip install -e '.[test]'）"
+    )
     root, base = editor_site
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -150,7 +165,9 @@ def test_editor_creates_reviews_and_publishes_an_item(admin, editor_site, tmp_pa
     assert _options(page, "栏目") == [config.column_by_id[c].name for c in config.site_by_id["donghu"].columns]
     assert _options(page, "信息类型") == list(KINDS)
     assert _options(page, "公开方式") == list(DISCLOSURES)
-    assert _options(page, "发布渠道") == [c for c in config.portal.cms.channels if c != "网站"]  # 网站 is already chosen
+    assert _options(page, "发布渠道") == [
+        c for c in config.portal.cms.channels if c != "网站"
+    ]  # 网站 is already chosen
 
     page.get_by_label("发布日期").fill("2026-11-28T10:00")
     page.get_by_label("栏目").click()
@@ -193,7 +210,14 @@ def test_editor_creates_reviews_and_publishes_an_item(admin, editor_site, tmp_pa
     rel = path.relative_to(root / "content").as_posix()
     assert not [f for f in loaded.findings if f.path == rel]
     item = next(i for i in loaded.items if i.path == rel)
-    assert (item.title, item.site, item.column, item.author, item.kind, item.reviewer) == (TITLE, "donghu", "local", "李晓东", "信息", None)
+    assert (item.title, item.site, item.column, item.author, item.kind, item.reviewer) == (
+        TITLE,
+        "donghu",
+        "local",
+        "李晓东",
+        "信息",
+        None,
+    )
     assert item.date.strftime("%Y-%m-%d %H:%M") == "2026-11-28 10:00"
     assert [(a.name, a.href) for a in item.attachments] == [("参会企业名单", "files/meeting-list.csv")]
     assert "13907301234" not in item.body and "稳订单" in item.body
@@ -238,7 +262,10 @@ def test_local_backend_listens_on_loopback_for_this_origin_only(editor_site):
     config_yml = _get(base + "admin/config.yml")
     backend = next(line.split(": ", 1)[1] for line in config_yml.splitlines() if "proxy_url" in line)
     assert backend.startswith("http://127.0.0.1:")
-    request = urllib.request.Request(backend, data=b'{"action":"info","params":{}}', headers={"Content-Type": "application/json",
-                                                                                            "Origin": "http://evil.example"})
+    request = urllib.request.Request(
+        backend,
+        data=b'{"action":"info","params":{}}',
+        headers={"Content-Type": "application/json", "Origin": "http://evil.example"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
         assert response.headers.get("Access-Control-Allow-Origin") in (None, base.rstrip("/"))

@@ -25,9 +25,19 @@ CACHE_FILES = ("load.msgpack", "gate.msgpack", "ledger.msgpack", "dedup.npz", "p
 
 
 def _item(**kw) -> Item:
-    base = {"path": "items/bureau/2026/x.md", "slug": "x", "title": "标题", "date": datetime(2026, 3, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
-                "site": "bureau", "column": "news", "author": "李晓梅", "body": "正文" * 10, "attachments": (Attachment("a.pdf", "files/a.pdf"),),
-                "key_lines": (("title", 2), ("date", 3)), "content_hash": "ab" * 32}
+    base = {
+        "path": "items/bureau/2026/x.md",
+        "slug": "x",
+        "title": "标题",
+        "date": datetime(2026, 3, 15, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
+        "site": "bureau",
+        "column": "news",
+        "author": "李晓梅",
+        "body": "正文" * 10,
+        "attachments": (Attachment("a.pdf", "files/a.pdf"),),
+        "key_lines": (("title", 2), ("date", 3)),
+        "content_hash": "ab" * 32,
+    }
     base.update(kw)
     return Item(**base)
 
@@ -35,12 +45,30 @@ def _item(**kw) -> Item:
 RECORDS = (Item, Attachment, Finding)
 
 
-@pytest.mark.parametrize("value", [
-    None, True, 0, -(2**63), 2**64 - 1, 1.5, "中文", b"\x00\xff", (), ("a", ("b", 1)), {"k": (1, 2)}, {("p", "h"): {"check": ()}},
-    datetime(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=-3, minutes=-30))),
-    datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")),
-    _item(), _item(reviewer="王建国", tags=("外贸",), index_number="X-2026-001"), error("items/x.md", "pii", "手机号", 3, match="139", row=2),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        0,
+        -(2**63),
+        2**64 - 1,
+        1.5,
+        "中文",
+        b"\x00\xff",
+        (),
+        ("a", ("b", 1)),
+        {"k": (1, 2)},
+        {("p", "h"): {"check": ()}},
+        datetime(2026, 1, 1),
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=-3, minutes=-30))),
+        datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")),
+        _item(),
+        _item(reviewer="王建国", tags=("外贸",), index_number="X-2026-001"),
+        error("items/x.md", "pii", "手机号", 3, match="139", row=2),
+    ],
+)
 def test_round_trip_is_exact(value):
     back = cache_codec.loads(cache_codec.dumps(value, RECORDS), RECORDS)
     assert back == value and type(back) is type(value)
@@ -51,7 +79,11 @@ def test_round_trip_is_exact(value):
 
 
 def test_ledger_round_trip():
-    ledger = Ledger("{org}-{year}-{seq:04d}", "JL", (LedgerEntry("bureau/2026/x", "JL-2026-0001", 2026, 1, "2026-03-15", "标题", ("old/x",), 7),))
+    ledger = Ledger(
+        "{org}-{year}-{seq:04d}",
+        "JL",
+        (LedgerEntry("bureau/2026/x", "JL-2026-0001", 2026, 1, "2026-03-15", "标题", ("old/x",), 7),),
+    )
     records = (Ledger, LedgerEntry, Finding)
     assert cache_codec.loads(cache_codec.dumps((ledger, ()), records), records) == (ledger, ())
 
@@ -71,15 +103,21 @@ def _forge(header, value) -> bytes:
     return msgpack.packb([header, value], use_bin_type=True)
 
 
-@pytest.mark.parametrize("bad", [
-    b"", b"\x80\x04not a cache at all", pickle.dumps({"stamp": "x", "entries": {}}), b"\x92\x80",
-    cache_codec.dumps({"stamp": "x"}, RECORDS)[:-3],  # truncated
-    cache_codec.dumps({"stamp": "x"}, RECORDS) + b"\x00",  # trailing bytes
-    _forge({"codec": "portal-cache/0", "records": {}}, 1),  # another version
-    _forge({"codec": cache_codec.CODEC, "records": {"Item": ["path"]}}, 1),  # another shape of Item
-    cache_codec.dumps(_item(), RECORDS).replace(b"Asia/Shanghai", b"../../etc/pas"),  # a zone name that is a path
-    cache_codec.dumps(_item(), RECORDS).replace("标题".encode(), b"\xff\xfe\xfd\xfc\xfb\xfa"),  # not UTF-8
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"",
+        b"\x80\x04not a cache at all",
+        pickle.dumps({"stamp": "x", "entries": {}}),
+        b"\x92\x80",
+        cache_codec.dumps({"stamp": "x"}, RECORDS)[:-3],  # truncated
+        cache_codec.dumps({"stamp": "x"}, RECORDS) + b"\x00",  # trailing bytes
+        _forge({"codec": "portal-cache/0", "records": {}}, 1),  # another version
+        _forge({"codec": cache_codec.CODEC, "records": {"Item": ["path"]}}, 1),  # another shape of Item
+        cache_codec.dumps(_item(), RECORDS).replace(b"Asia/Shanghai", b"../../etc/pas"),  # a zone name that is a path
+        cache_codec.dumps(_item(), RECORDS).replace("标题".encode(), b"\xff\xfe\xfd\xfc\xfb\xfa"),  # not UTF-8
+    ],
+)
 def test_damaged_or_foreign_bytes_raise_format_error(bad):
     with pytest.raises(cache_codec.CacheFormatError):
         cache_codec.loads(bad, RECORDS)
@@ -95,19 +133,33 @@ def _forged_item(field: str, value) -> bytes:
         if type(obj) is datetime:
             return msgpack.ExtType(cache_codec.EXT_DATETIME, cache_codec._pack_datetime(obj))
         if type(obj) is Attachment:
-            return msgpack.ExtType(cache_codec.EXT_RECORD, msgpack.packb(["Attachment", obj.name, obj.href], use_bin_type=True))
+            return msgpack.ExtType(
+                cache_codec.EXT_RECORD, msgpack.packb(["Attachment", obj.name, obj.href], use_bin_type=True)
+            )
         raise TypeError(obj)
 
     header = {"codec": cache_codec.CODEC, "records": {c.__name__: [f.name for f in fields(c)] for c in RECORDS}}
     values = [value if f.name == field else getattr(_item(), f.name) for f in fields(Item)]
-    record = msgpack.ExtType(cache_codec.EXT_RECORD, msgpack.packb(["Item", *values], default=default, use_bin_type=True, strict_types=True))
+    record = msgpack.ExtType(
+        cache_codec.EXT_RECORD, msgpack.packb(["Item", *values], default=default, use_bin_type=True, strict_types=True)
+    )
     return msgpack.packb([header, record], use_bin_type=True)
 
 
 def test_a_forged_record_is_only_read_when_every_field_has_its_type():
-    assert cache_codec.loads(_forged_item("title", "另一个标题"), RECORDS) == _item(title="另一个标题")  # the forgery itself is sound
-    for field, value in (("date", "2026-03-15"), ("classified", 1), ("tags", ("x", 1)), ("attachments", ("files/a.pdf",)),
-                         ("reviewer", 5), ("key_lines", (("title", "2"),)), ("title", None), ("body_line", True)):
+    assert cache_codec.loads(_forged_item("title", "另一个标题"), RECORDS) == _item(
+        title="另一个标题"
+    )  # the forgery itself is sound
+    for field, value in (
+        ("date", "2026-03-15"),
+        ("classified", 1),
+        ("tags", ("x", 1)),
+        ("attachments", ("files/a.pdf",)),
+        ("reviewer", 5),
+        ("key_lines", (("title", "2"),)),
+        ("title", None),
+        ("body_line", True),
+    ):
         with pytest.raises(cache_codec.CacheFormatError):
             cache_codec.loads(_forged_item(field, value), RECORDS)
 
@@ -194,5 +246,13 @@ def test_cli_build_with_planted_cache_runs_no_code(tmp_path):
 def test_no_pickle_in_the_pipeline():
     for source in sorted((ROOT / "pipeline").rglob("*.py")):
         text = source.read_text(encoding="utf-8")
-        for word in ("import pickle", "pickle.load", "import marshal", "import shelve", "allow_pickle=True", "dill", "joblib"):
+        for word in (
+            "import pickle",
+            "pickle.load",
+            "import marshal",
+            "import shelve",
+            "allow_pickle=True",
+            "dill",
+            "joblib",
+        ):
             assert word not in text, f"{source.name}: {word}"

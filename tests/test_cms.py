@@ -60,7 +60,13 @@ def test_one_collection_per_sub_site_writing_to_its_items_folder(config):
         assert collection["format"] == "portal-frontmatter" and collection["extension"] == "md"
         assert (collection["media_folder"], collection["public_folder"]) == ("/content/files", "files")
         fields = _fields(collection)
-        assert fields["site"] == {"name": "site", "label": "子站", "widget": "hidden", "default": site.id, "required": True}
+        assert fields["site"] == {
+            "name": "site",
+            "label": "子站",
+            "widget": "hidden",
+            "default": site.id,
+            "required": True,
+        }
 
 
 def test_column_select_offers_only_the_sub_sites_columns(config):
@@ -71,7 +77,9 @@ def test_column_select_offers_only_the_sub_sites_columns(config):
         assert [o["value"] for o in column["options"]] == list(site.columns)
         assert [o["label"] for o in column["options"]] == [config.column_by_id[c].name for c in site.columns]
     county = next(c for c in cms.decap_config(config)["collections"] if c["name"] == "donghu")
-    assert "news" not in [o["value"] for o in _fields(county)["column"]["options"]]  # 商务动态 is the city's, not a county's
+    assert "news" not in [
+        o["value"] for o in _fields(county)["column"]["options"]
+    ]  # 商务动态 is the city's, not a county's
 
 
 def test_required_fields_are_the_item_contracts(config):
@@ -96,8 +104,16 @@ def test_attachments_go_to_content_files_and_ui_is_chinese(config):
     assert generated["slug"]["encoding"] == "ascii"
 
 
-TITLES = ("东湖区召开外贸企业座谈会", "Q1 外贸 report", "2026年 Q3", "Canton Fair 第138届 Jianglin delegation results summary extra",
-          "  ab ", "RCEP政策解读", "", "çà et là café")
+TITLES = (
+    "东湖区召开外贸企业座谈会",
+    "Q1 外贸 report",
+    "2026年 Q3",
+    "Canton Fair 第138届 Jianglin delegation results summary extra",
+    "  ab ",
+    "RCEP政策解读",
+    "",
+    "çà et là café",
+)
 
 
 def test_browser_slug_is_portal_news_slug():
@@ -109,11 +125,24 @@ def test_browser_slug_is_portal_news_slug():
     node = shutil.which("node")
     if not node:
         pytest.skip("没有 node")
-    script = ("const { slugFor } = await import(process.argv[1]);"
-              "const titles = JSON.parse(process.argv[2]);"
-              "console.log(JSON.stringify(await Promise.all(titles.map((t) => slugFor(t.trim())))));")
-    done = subprocess.run([node, "--input-type=module", "-e", script, (cms.CMS_DIR / "portal-slug.mjs").as_uri(),
-                           json.dumps(TITLES, ensure_ascii=False)], capture_output=True, text=True, timeout=60)
+    script = (
+        "const { slugFor } = await import(process.argv[1]);"
+        "const titles = JSON.parse(process.argv[2]);"
+        "console.log(JSON.stringify(await Promise.all(titles.map((t) => slugFor(t.trim())))));"
+    )
+    done = subprocess.run(
+        [
+            node,
+            "--input-type=module",
+            "-e",
+            script,
+            (cms.CMS_DIR / "portal-slug.mjs").as_uri(),
+            json.dumps(TITLES, ensure_ascii=False),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [slug_for(t.strip()) for t in TITLES]
 
@@ -128,12 +157,24 @@ def test_production_config_uses_the_git_host_and_editorial_workflow(config):
 
 @pytest.mark.parametrize("host", ["github", "gitlab", "gitea"])
 def test_each_git_host(config_dir, host):
-    _set_cms(config_dir, {"backend": host, "repo": "bureau/portal", "branch": "main", "base_url": "https://git.example.gov.cn",
-                          "app_id": "abc", "topics": ["对外贸易", "电子商务"], "genres": ["工作动态"]})
+    _set_cms(
+        config_dir,
+        {
+            "backend": host,
+            "repo": "bureau/portal",
+            "branch": "main",
+            "base_url": "https://git.example.gov.cn",
+            "app_id": "abc",
+            "topics": ["对外贸易", "电子商务"],
+            "genres": ["工作动态"],
+        },
+    )
     generated = cms.decap_config(load_config(config_dir))
     backend = generated["backend"]
     assert backend["name"] == host and backend["repo"] == "bureau/portal"
-    if host == "gitea":  # Decap has no editorial workflow on Gitea: it commits to a review branch, merged by pull request
+    if (
+        host == "gitea"
+    ):  # Decap has no editorial workflow on Gitea: it commits to a review branch, merged by pull request
         assert "publish_mode" not in generated and backend["branch"] == "cms"
         assert backend["api_root"] == "https://git.example.gov.cn/api/v1"
     else:
@@ -148,14 +189,17 @@ def test_topic_and_genre_are_free_text_without_configured_values(config):
     assert fields["topic"]["widget"] == "string" and fields["genre"]["widget"] == "string"
 
 
-@pytest.mark.parametrize("section, words", [
-    ({"backend": "bitbucket", "repo": "a/b"}, "backend"),
-    ({"backend": "github", "repo": "portal"}, "repo"),
-    ({"backend": "gitea", "repo": "a/b", "branch": "main", "review_branch": "main"}, "review_branch"),
-    ({"backend": "github", "repo": "a/b", "channels": "网站"}, "channels"),
-    ({"backend": "github", "repo": "a/b", "colour": "red"}, "colour"),
-    ({"backend": "github", "repo": "a/b", "base_url": "git.example"}, "base_url"),
-])
+@pytest.mark.parametrize(
+    "section, words",
+    [
+        ({"backend": "bitbucket", "repo": "a/b"}, "backend"),
+        ({"backend": "github", "repo": "portal"}, "repo"),
+        ({"backend": "gitea", "repo": "a/b", "branch": "main", "review_branch": "main"}, "review_branch"),
+        ({"backend": "github", "repo": "a/b", "channels": "网站"}, "channels"),
+        ({"backend": "github", "repo": "a/b", "colour": "red"}, "colour"),
+        ({"backend": "github", "repo": "a/b", "base_url": "git.example"}, "base_url"),
+    ],
+)
 def test_bad_cms_settings_name_the_key(config_dir, section, words):
     _set_cms(config_dir, section)
     with pytest.raises(ConfigError) as raised:
@@ -185,9 +229,25 @@ def test_local_config_uses_the_proxy_backend_without_workflow(config):
 
 def test_a_saved_entry_loads_as_an_item(tmp_path, config):
     """What the editor writes (its field values as front matter) is a valid item."""
-    data = {"title": "东湖区召开外贸企业座谈会", "date": "2026-12-01 09:30", "site": "donghu", "column": "local", "author": "张三",
-            "kind": "信息", "reviewer": "", "disclosure": "主动公开", "classified": False, "channels": ["网站"], "doc_number": "",
-            "topic": "", "genre": "", "summary": "", "tags": [], "attachments": [], "body": "东湖区商务局召开座谈会。" * 30}
+    data = {
+        "title": "东湖区召开外贸企业座谈会",
+        "date": "2026-12-01 09:30",
+        "site": "donghu",
+        "column": "local",
+        "author": "张三",
+        "kind": "信息",
+        "reviewer": "",
+        "disclosure": "主动公开",
+        "classified": False,
+        "channels": ["网站"],
+        "doc_number": "",
+        "topic": "",
+        "genre": "",
+        "summary": "",
+        "tags": [],
+        "attachments": [],
+        "body": "东湖区商务局召开座谈会。" * 30,
+    }
     target = tmp_path / "items" / "donghu" / "2026" / "2026-12-01-item.md"
     target.parent.mkdir(parents=True)
     target.write_text(cms.draft_text(data), encoding="utf-8")
@@ -198,8 +258,14 @@ def test_a_saved_entry_loads_as_an_item(tmp_path, config):
 
 
 def test_draft_check_reports_marker_and_pii_before_saving(config):
-    data = {"title": "东湖区召开外贸企业座谈会", "date": "2026-12-01 09:30", "site": "donghu", "column": "local", "author": "张三",
-            "body": "联系人电话 13812345678。" + "东湖区商务局召开座谈会。" * 30}
+    data = {
+        "title": "东湖区召开外贸企业座谈会",
+        "date": "2026-12-01 09:30",
+        "site": "donghu",
+        "column": "local",
+        "author": "张三",
+        "body": "联系人电话 13812345678。" + "东湖区商务局召开座谈会。" * 30,
+    }
     rel, findings = cms.check_draft(ROOT / "content", config, "donghu", data)
     assert rel == "items/donghu/2026/draft-item.md"
     rules = {f["rule"] for f in findings}
@@ -212,8 +278,15 @@ def test_draft_check_reports_marker_and_pii_before_saving(config):
 
 
 def test_draft_check_of_a_clean_reviewed_entry_is_empty(config):
-    data = {"title": "东湖区召开外贸企业座谈会", "date": "2026-11-20 09:30", "site": "donghu", "column": "local", "author": "张三",
-            "reviewer": "陈立新", "body": "东湖区商务局召开外贸企业座谈会，通报前三季度进出口情况。" * 10}
+    data = {
+        "title": "东湖区召开外贸企业座谈会",
+        "date": "2026-11-20 09:30",
+        "site": "donghu",
+        "column": "local",
+        "author": "张三",
+        "reviewer": "陈立新",
+        "body": "东湖区商务局召开外贸企业座谈会，通报前三季度进出口情况。" * 10,
+    }
     _, findings = cms.check_draft(ROOT / "content", config, "donghu", data)
     assert [f for f in findings if f["severity"] == "error"] == []
 
@@ -221,8 +294,12 @@ def test_draft_check_of_a_clean_reviewed_entry_is_empty(config):
 def test_draft_check_names_an_unknown_sub_site_and_a_bad_column(config):
     _, findings = cms.check_draft(ROOT / "content", config, "../../etc", {"title": "x"})
     assert [f["rule"] for f in findings] == ["unknown-site"]
-    _, findings = cms.check_draft(ROOT / "content", config, "donghu", {"title": "x", "date": "2026-11-20", "site": "donghu",
-                                                                         "column": "news", "author": "张三", "body": "正文"})
+    _, findings = cms.check_draft(
+        ROOT / "content",
+        config,
+        "donghu",
+        {"title": "x", "date": "2026-11-20", "site": "donghu", "column": "news", "author": "张三", "body": "正文"},
+    )
     assert [f["rule"] for f in findings] == ["unknown-column"]
 
 
@@ -268,7 +345,12 @@ def _call(editor, path: str, method: str = "GET", body: bytes = b"", origin: str
 def test_admin_routes_serve_the_editor_and_nothing_else(tmp_path, config):
     editor = _Editor(config, tmp_path)
     status, body = _call(editor, "")
-    assert status.startswith("200") and b"decap/decap-cms.js" in body and b"portal-cms.js" in body and b"portal-format.js" in body
+    assert (
+        status.startswith("200")
+        and b"decap/decap-cms.js" in body
+        and b"portal-cms.js" in body
+        and b"portal-format.js" in body
+    )
     assert b"CMS_MANUAL_INIT = true" in body  # the format is registered before the configuration is read
     assert b"https://" not in body  # no CDN
     status, body = _call(editor, "config.yml")
@@ -305,20 +387,37 @@ def test_saved_status_follows_the_preview_build(tmp_path):
     item = content / "items" / "donghu" / "2026" / "2026-11-28-item.md"
     item.parent.mkdir(parents=True)
     item.write_text("---\ntitle: x\n---\n", encoding="utf-8")
-    editor = Editor(content=content, config_dir=ROOT / "site_config", work=tmp_path, mkdocs_file=ROOT / "mkdocs.yml",
-                    origin="http://127.0.0.1:8000", dist=tmp_path, config_yml="", index_html="")
+    editor = Editor(
+        content=content,
+        config_dir=ROOT / "site_config",
+        work=tmp_path,
+        mkdocs_file=ROOT / "mkdocs.yml",
+        origin="http://127.0.0.1:8000",
+        dist=tmp_path,
+        config_yml="",
+        index_html="",
+    )
     request = {"path": "content/items/donghu/2026/2026-11-28-item.md"}
     assert editor.saved(request)["pending"] is True  # no build yet
     finding = error("items/donghu/2026/2026-11-28-item.md", "unreviewed", "没有审签人")
     os.utime(item, (time.time() - 60, time.time() - 60))
     editor.save_status([finding], "", published=[], started=time.time() - 30)
     status = editor.saved(request)
-    assert status["pending"] is False and [f["rule"] for f in status["saved"]] == ["unreviewed"] and status["published"] is False
+    assert (
+        status["pending"] is False
+        and [f["rule"] for f in status["saved"]] == ["unreviewed"]
+        and status["published"] is False
+    )
     item.write_text("---\ntitle: y\n---\n", encoding="utf-8")  # saved again: that build is out of date
     assert editor.saved(request)["pending"] is True
     editor.save_status([], "", published=["items/donghu/2026/2026-11-28-item.md"], started=time.time() + 1)
-    assert editor.saved(request) == {"path": "items/donghu/2026/2026-11-28-item.md", "saved": [], "published": True, "build": "",
-                                     "pending": False}
+    assert editor.saved(request) == {
+        "path": "items/donghu/2026/2026-11-28-item.md",
+        "saved": [],
+        "published": True,
+        "build": "",
+        "pending": False,
+    }
     for bad in ({"path": "content/../secret.md"}, {"path": 3}, {}):
         assert editor.saved(bad)["saved"] is None
 
@@ -327,7 +426,9 @@ def test_editor_refuses_a_public_address_and_missing_install(tmp_path):
     from pipeline.cms_server import Editor, EditorError
 
     with pytest.raises(EditorError, match="make cms-deps"):
-        Editor.start(ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "127.0.0.1", 8000, cms_dir=tmp_path)
+        Editor.start(
+            ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "127.0.0.1", 8000, cms_dir=tmp_path
+        )
     if (cms.CMS_DIR / "node_modules" / "decap-cms" / "dist" / "decap-cms.js").is_file() and shutil.which("node"):
         with pytest.raises(EditorError, match="127.0.0.1"):
             Editor.start(ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "0.0.0.0", 8000)
@@ -352,11 +453,24 @@ def test_editor_starts_and_stops_decap_server(tmp_path):
 def test_editor_config_follows_site_config_while_serving(tmp_path, config_dir):
     from pipeline.cms_server import Editor
 
-    editor = Editor(content=ROOT / "content", config_dir=config_dir, work=tmp_path, mkdocs_file=ROOT / "mkdocs.yml",
-                    origin="http://127.0.0.1:8000", dist=tmp_path, config_yml="old", index_html="", backend_url="http://127.0.0.1:9/api/v1")
+    editor = Editor(
+        content=ROOT / "content",
+        config_dir=config_dir,
+        work=tmp_path,
+        mkdocs_file=ROOT / "mkdocs.yml",
+        origin="http://127.0.0.1:8000",
+        dist=tmp_path,
+        config_yml="old",
+        index_html="",
+        backend_url="http://127.0.0.1:9/api/v1",
+    )
     sites = config_dir / "sites.yaml"
-    sites.write_text(sites.read_text(encoding="utf-8").replace("columns: [local, notices]}", "columns: [local, notices, policies]}", 1),
-                     encoding="utf-8")
+    sites.write_text(
+        sites.read_text(encoding="utf-8").replace(
+            "columns: [local, notices]}", "columns: [local, notices, policies]}", 1
+        ),
+        encoding="utf-8",
+    )
     donghu = next(c for c in yaml.safe_load(editor.fresh_config())["collections"] if c["name"] == "donghu")
     assert [o["value"] for o in _fields(donghu)["column"]["options"]] == ["local", "notices", "policies"]
     good = editor.fresh_config()
@@ -410,8 +524,13 @@ for (const [from, to] of pairs) {
 }
 """
     pairs = [[str(f), str(tmp_path / f.relative_to(source))] for f in files]
-    done = subprocess.run([node, "--input-type=module", "-e", script, dist.as_uri(), (cms.CMS_DIR / "portal-frontmatter.mjs").as_uri()],
-                          input=json.dumps([order, pairs]), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script, dist.as_uri(), (cms.CMS_DIR / "portal-frontmatter.mjs").as_uri()],
+        input=json.dumps([order, pairs]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     before = load_items(source, config, jobs=1)
     after = load_items(tmp_path, config, jobs=1)

@@ -70,7 +70,10 @@ def test_minhash_estimate_and_lsh_find_the_near_duplicate():
 
 def test_signature_batches_agree():
     hasher = dedup.MinHasher(64, 3)
-    sets = [dedup.shingles(dedup.normalize(f"第{i}条信息：江临市商务局召开专题会议研究部署第{i}项工作"), 3) for i in range(50)]
+    sets = [
+        dedup.shingles(dedup.normalize(f"第{i}条信息：江临市商务局召开专题会议研究部署第{i}项工作"), 3)
+        for i in range(50)
+    ]
     assert np.array_equal(hasher.signatures(sets, batch_rows=1), hasher.signatures(sets))
 
 
@@ -147,27 +150,43 @@ def copied_entry():
 def test_check_reports_a_light_copy_with_the_upstream_url(content_copy, tmp_path, copied_entry):
     entry, text = copied_entry
     paragraphs = text.splitlines()
-    light = "来源：商务部网站\n\n" + "\n\n".join(paragraphs[:-1]).replace("，", ",") + "\n\n" + paragraphs[-1][:-20] + "。"
+    light = (
+        "来源：商务部网站\n\n" + "\n\n".join(paragraphs[:-1]).replace("，", ",") + "\n\n" + paragraphs[-1][:-20] + "。"
+    )
     light = light.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
     items = content_copy / "items" / "bureau" / "2026"
-    (items / "2026-09-28-consumption-copy.md").write_text(_item("商务部：消费市场总体平稳", light, "copy"), encoding="utf-8")
-    (items / "2026-09-28-golden-autumn.md").write_text(_item("江临市国庆假期消费市场活跃", ORIGINAL_BODY, "own"), encoding="utf-8")
+    (items / "2026-09-28-consumption-copy.md").write_text(
+        _item("商务部：消费市场总体平稳", light, "copy"), encoding="utf-8"
+    )
+    (items / "2026-09-28-golden-autumn.md").write_text(
+        _item("江临市国庆假期消费市场活跃", ORIGINAL_BODY, "own"), encoding="utf-8"
+    )
     db = tmp_path / "upstream.sqlite"
     done = run_portal("check", "--content", str(content_copy), "--db", str(db), "--format", "json")
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)
-    mine = [f for f in findings if f["rule"] == "upstream-duplicate" and f["path"] == "items/bureau/2026/2026-09-28-consumption-copy.md"]
+    mine = [
+        f
+        for f in findings
+        if f["rule"] == "upstream-duplicate" and f["path"] == "items/bureau/2026/2026-09-28-consumption-copy.md"
+    ]
     assert len(mine) == 1
     assert mine[0]["severity"] == "error"
     assert mine[0]["upstream_url"] == entry.link
     assert mine[0]["upstream_source"] == "商务部网站"
     assert mine[0]["similarity"] >= 0.6
-    assert not [f for f in findings if f["path"].endswith("2026-09-28-golden-autumn.md") and f["rule"] in ("upstream-duplicate", "duplicate")]
+    assert not [
+        f
+        for f in findings
+        if f["path"].endswith("2026-09-28-golden-autumn.md") and f["rule"] in ("upstream-duplicate", "duplicate")
+    ]
     assert not db.exists()  # check is read-only: the local snapshot is compared in memory (build creates the file)
 
     # original: true with a reason → a warning, and the item is published
     (items / "2026-09-28-consumption-copy.md").write_text(
-        _item("商务部：消费市场总体平稳", light, "copy", "original: true\noriginal_reason: 本局撰写，商务部采用在后\n"), encoding="utf-8")
+        _item("商务部：消费市场总体平稳", light, "copy", "original: true\noriginal_reason: 本局撰写，商务部采用在后\n"),
+        encoding="utf-8",
+    )
     pub = publication.run(content_copy, load_config(ROOT / "site_config"), upstream_db=db)
     f = next(f for f in pub.findings if f.rule == "upstream-duplicate" and f.path.endswith("consumption-copy.md"))
     assert f.severity == "warning"
@@ -209,11 +228,14 @@ def _config_with_sources(tmp_path: Path, sources: str) -> Path:
 
 
 def test_ingest_over_http_is_idempotent_and_survives_a_broken_source(tmp_path, feed_server):
-    cfg = _config_with_sources(tmp_path, (
-        f"  - {{id: prov, name: 测试省厅, level: 省商务厅, url: '{feed_server}/feed.xml'}}\n"
-        f"  - {{id: broken, name: 坏信息源, level: 商务部, url: '{feed_server}/broken.xml'}}\n"
-        f"  - {{id: gone, name: 不存在的信息源, level: 商务部, url: '{feed_server}/missing.xml'}}\n"
-    ))
+    cfg = _config_with_sources(
+        tmp_path,
+        (
+            f"  - {{id: prov, name: 测试省厅, level: 省商务厅, url: '{feed_server}/feed.xml'}}\n"
+            f"  - {{id: broken, name: 坏信息源, level: 商务部, url: '{feed_server}/broken.xml'}}\n"
+            f"  - {{id: gone, name: 不存在的信息源, level: 商务部, url: '{feed_server}/missing.xml'}}\n"
+        ),
+    )
     db = tmp_path / "up.sqlite"
     first = run_portal("upstream", "ingest", "prov", "--config", str(cfg), "--db", str(db))
     assert first.returncode == 0, first.stderr
@@ -244,7 +266,9 @@ def test_build_ingests_the_local_snapshot_when_the_database_is_missing(tmp_path)
     pub = publication.run(ROOT / "content", config, upstream_db=db)
     in_memory = publication.run(ROOT / "content", config)
     assert db.exists()
-    assert {f.path for f in pub.findings if f.rule == "upstream-duplicate"} == {f.path for f in in_memory.findings if f.rule == "upstream-duplicate"}
+    assert {f.path for f in pub.findings if f.rule == "upstream-duplicate"} == {
+        f.path for f in in_memory.findings if f.rule == "upstream-duplicate"
+    }
     stats = run_portal("upstream", "stats", "--db", str(db))
     assert "商务部网站（mofcom，商务部）" in stats.stdout
 
@@ -255,13 +279,18 @@ def test_a_corrupt_database_is_reported_not_a_traceback(tmp_path):
     done = run_portal("check", "--db", str(db), "--format", "json")
     assert "Traceback" not in done.stderr
     findings = json.loads(done.stdout)
-    assert any(f["rule"] == "upstream-unavailable" and f["path"] == str(db) and f["severity"] == "error" for f in findings)
+    assert any(
+        f["rule"] == "upstream-unavailable" and f["path"] == str(db) and f["severity"] == "error" for f in findings
+    )
 
 
 # The fast paths must give exactly what the slow, obvious code gives: NFKC of any text
 # (Chinese prose with full-width punctuation, compatibility characters, combining marks),
 # and the one-permutation signatures of sets of any size (densification of short texts).
-_PROSE = st.text(alphabet=st.sampled_from(list("中文商务局，；（）：！？％＠﹪\u3000\xa0ＡＢａ１２㎏①ﬁe\u0301ＱA\u200bｶﾞ 12ab\n")), max_size=60)
+_PROSE = st.text(
+    alphabet=st.sampled_from(list("中文商务局，；（）：！？％＠﹪\u3000\xa0ＡＢａ１２㎏①ﬁe\u0301ＱA\u200bｶﾞ 12ab\n")),
+    max_size=60,
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -389,7 +418,11 @@ def test_the_pair_cache_regroups_a_group_that_lost_the_text_holding_it_together(
 
     path = tmp_path / "pairs.npz"
     full = [chain["A"], chain["B"], chain["C"], *others]
-    assert groups(full, PairCache(path, settings)) == groups(full, None) == {frozenset({0, 1, 2}), frozenset({3}), frozenset({4}), frozenset({5})}
+    assert (
+        groups(full, PairCache(path, settings))
+        == groups(full, None)
+        == {frozenset({0, 1, 2}), frozenset({3}), frozenset({4}), frozenset({5})}
+    )
     without_b = [chain["A"], chain["C"], *others]
     assert groups(without_b, PairCache(path, settings)) == groups(without_b, None) == {frozenset({i}) for i in range(5)}
     edited_b = [chain["A"], chain["B"] + "（更正）", chain["C"], *others]

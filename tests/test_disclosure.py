@@ -57,8 +57,14 @@ class _NoAliases(yaml.SafeDumper):
 
 def _build_tree(content: Path, tmp: Path):
     """The pipeline and docs tree as ``portal build`` makes them (ledger written), without mkdocs."""
-    options = build_mod.BuildOptions(content=content, out=tmp / "site", work=tmp / "work", mkdocs_file=ROOT / "mkdocs.yml",
-                                     render_site=False, search=False)
+    options = build_mod.BuildOptions(
+        content=content,
+        out=tmp / "site",
+        work=tmp / "work",
+        mkdocs_file=ROOT / "mkdocs.yml",
+        render_site=False,
+        search=False,
+    )
     return build_mod.build(options, CONFIG)
 
 
@@ -90,7 +96,10 @@ def test_table3_labels_equal_domain_word_for_word():
     columns = re.search(r"Table 三: columns (.+?)\. Rows", text, re.S).group(1)
     person, orgs, total = [c.strip() for c in columns.split("|")]
     assert (person, total) == (report.COLUMNS[0], report.COLUMNS[-1])
-    assert orgs.startswith("法人或其他组织") and tuple(re.search(r"\((.+)\)", orgs).group(1).split(", ")) == report.ORG_TYPES
+    assert (
+        orgs.startswith("法人或其他组织")
+        and tuple(re.search(r"\((.+)\)", orgs).group(1).split(", ")) == report.ORG_TYPES
+    )
 
 
 def test_tables_2_and_4_and_sections_equal_domain():
@@ -110,14 +119,20 @@ def test_tables_2_and_4_and_sections_equal_domain():
 
 def test_report_page_shows_template_rows_in_order(demo_site):
     html = demo_site.html("xxgk/reports/2025/")
-    table = html[html.index("report-table-3"):]
+    table = html[html.index("report-table-3") :]
     table = table[: table.index("</table>")]
     headers = re.findall(r"<th[^>]*>([^<]+)</th>", table)
     rows_in_page = [h for h in headers if h in {r.label for r in report.TABLE3_ROWS}]
     assert rows_in_page == [r.label for r in report.TABLE3_ROWS]
     assert "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）" in table
-    for title in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                  "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+    for title in (
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ):
         assert title in html
 
 
@@ -202,7 +217,10 @@ def test_downloads_and_cli_print_the_same_report(demo_site):
 
 def test_reports_listed_newest_first_with_hand_written_ones(demo_site):
     html = demo_site.html("xxgk/reports/")
-    positions = [html.index(t) for t in ("2025年政府信息公开工作年度报告", "2024年政府信息公开工作年度报告", "2019年政府信息公开工作年度报告")]
+    positions = [
+        html.index(t)
+        for t in ("2025年政府信息公开工作年度报告", "2024年政府信息公开工作年度报告", "2019年政府信息公开工作年度报告")
+    ]
     assert positions == sorted(positions)
     assert "年度报告" in demo_site.html("xxgk/report-2019/")
 
@@ -210,7 +228,15 @@ def test_reports_listed_newest_first_with_hand_written_ones(demo_site):
 def test_apply_page_carries_fee_rules(demo_site):
     html = demo_site.html("xxgk/apply/")
     assert "申请方式" in html  # the office's page body (content/pages/apply.md)
-    for text in ("国办函〔2020〕109号", "10件以下（含10件）", "100元/件", "31—100页（含100页）的部分", "10元/页", "20元/页", "40元/页"):
+    for text in (
+        "国办函〔2020〕109号",
+        "10件以下（含10件）",
+        "100元/件",
+        "31—100页（含100页）的部分",
+        "10元/页",
+        "20元/页",
+        "40元/页",
+    ):
         assert text in html, text
     fees = load_config(ROOT / "site_config").fees
     assert fees.by_pages.fee(45) == 150 and fees.by_requests.fee(35) == 3000 and fees.by_requests.fee(10) == 0
@@ -222,7 +248,11 @@ def test_column_pages_and_nav(demo_site):
         assert f'href="{href}"' in home, href
     assert "政府信息公开指南" in demo_site.html("xxgk/disclosure-guide/")
     assert not (demo_site.out / "about/disclosure-guide").exists()
-    nav = [list(e)[0] for e in yaml.safe_load((demo_site.work / "mkdocs.yml").read_text(encoding="utf-8"))["nav"] if isinstance(e, dict)]
+    nav = [
+        list(e)[0]
+        for e in yaml.safe_load((demo_site.work / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+        if isinstance(e, dict)
+    ]
     assert "信息公开" in nav
 
 
@@ -236,7 +266,10 @@ def test_unbalanced_table_names_row_and_column():
     table["一"][-1] += 1
     msgs = [f.message for f in report.check_table3(table, "disclosure/2025.yaml")]
     assert len(msgs) == 2 and "“自然人” 列不平衡" in msgs[0] and "“总计” 列不平衡" in msgs[1]
-    assert "一、本年新收（7）+ 二、上年结转（1）= 8，但 三、本年度办理结果（七）总计（6）+ 四、结转下年度继续办理（1）= 7" in msgs[0]
+    assert (
+        "一、本年新收（7）+ 二、上年结转（1）= 8，但 三、本年度办理结果（七）总计（6）+ 四、结转下年度继续办理（1）= 7"
+        in msgs[0]
+    )
     table["三.7"][1] += 1  # a 总计 that is not the sum of its parts
     msgs = [f.message for f in report.check_table3(table, "disclosure/2025.yaml")]
     assert any("“（七）总计” 为 4，但（一）至（六）各项之和为 3" in m and "商业企业" in m for m in msgs)
@@ -276,10 +309,16 @@ def test_duplicate_application_id_is_named(content_copy):
 
 
 def test_carry_over_must_match_last_year(content_copy):
-    _edit_yaml(content_copy / "disclosure/2025.yaml", lambda d: d.update(applications=[a for a in d["applications"] if a["id"] != "JLSW-YSQ-2024-007"]))
+    _edit_yaml(
+        content_copy / "disclosure/2025.yaml",
+        lambda d: d.update(applications=[a for a in d["applications"] if a["id"] != "JLSW-YSQ-2024-007"]),
+    )
     _, findings = _generate(content_copy, 2025)
     msgs = [f.message for f in _errors(findings, "report-carryover")]
-    assert any("“二、上年结转政府信息公开申请数量” 行 “自然人” 列为 0，但 2024 年报告“四、结转下年度继续办理”为 1" in m for m in msgs)
+    assert any(
+        "“二、上年结转政府信息公开申请数量” 行 “自然人” 列为 0，但 2024 年报告“四、结转下年度继续办理”为 1" in m
+        for m in msgs
+    )
     assert any("JLSW-YSQ-2024-007" in m and "没有列入 2025 年台账" in m for m in msgs)
 
 
@@ -350,11 +389,16 @@ def test_index_number_follows_a_move_and_is_kept_after_withdrawal(content_copy):
     (content_copy / "items/bureau/2025/2025-01-03-new-year-exporters.md").write_text(OLDER_ITEM, encoding="utf-8")
     pub = publication.run(content_copy, CONFIG)
     after = _numbers(pub)
-    assert after["items/nanan/2025/2025-05-08-mayday-consumption.md"] == before["items/donghu/2025/2025-05-08-mayday-consumption.md"]
+    assert (
+        after["items/nanan/2025/2025-05-08-mayday-consumption.md"]
+        == before["items/donghu/2025/2025-05-08-mayday-consumption.md"]
+    )
     assert withdrawn_number not in after.values()
     numbering.write_ledger(content_copy, pub.index_ledger)
     ledger = yaml.safe_load((content_copy / "index_numbers.yaml").read_text(encoding="utf-8"))["items"]
-    assert ledger["nanan/2025/2025-05-08-mayday-consumption"]["moved_from"] == ["donghu/2025/2025-05-08-mayday-consumption"]
+    assert ledger["nanan/2025/2025-05-08-mayday-consumption"]["moved_from"] == [
+        "donghu/2025/2025-05-08-mayday-consumption"
+    ]
     assert ledger["qinghe/2025/2025-04-22-canton-fair"]["number"] == withdrawn_number  # kept, never reused
 
 
@@ -381,7 +425,9 @@ def test_ledger_conflicts_are_named(content_copy):
     keys = list(data["items"])
     # two items, one number (a hand edit)
     data["items"][keys[1]]["number"] = data["items"][keys[0]]["number"]
-    (content_copy / "index_numbers.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (content_copy / "index_numbers.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     (content_copy / "items/bureau/2025/2025-01-03-new-year-exporters.md").write_text(OLDER_ITEM, encoding="utf-8")
     pub = publication.run(content_copy, CONFIG)
     conflicts = [f for f in pub.errors if f.rule == numbering.RULE]
@@ -398,7 +444,9 @@ def test_ledger_hand_edit_breaking_the_format_is_named(content_copy):
     data = yaml.safe_load(text)
     key = list(data["items"])[3]
     data["items"][key]["number"] = "JL-2025-4"
-    (content_copy / "index_numbers.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (content_copy / "index_numbers.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     findings = [f for f in publication.run(content_copy, CONFIG).errors if f.rule == numbering.RULE]
     assert any(f"台账条目 “{key}”的索引号 “JL-2025-4” 不符合格式" in f.message and f.line for f in findings)
 
@@ -407,12 +455,18 @@ def test_index_format_is_configurable(content_copy, tmp_path):
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)
     portal = config_dir / "portal.yaml"
-    portal.write_text(re.sub(r"(?m)^index_format:.*$", 'index_format: "430600-{year}-{seq:06d}"', portal.read_text(encoding="utf-8")), encoding="utf-8")
+    portal.write_text(
+        re.sub(r"(?m)^index_format:.*$", 'index_format: "430600-{year}-{seq:06d}"', portal.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
     (content_copy / "index_numbers.yaml").unlink()
     pub = publication.run(content_copy, load_config(config_dir))
     numbers = sorted(i.index_number for i in pub.published if i.date.year == 2025)
     assert numbers[0] == "430600-2025-000001" and numbers[-1] == f"430600-2025-{len(numbers):06d}"
-    portal.write_text(re.sub(r"(?m)^index_format:.*$", 'index_format: "{org_code}-{serial}"', portal.read_text(encoding="utf-8")), encoding="utf-8")
+    portal.write_text(
+        re.sub(r"(?m)^index_format:.*$", 'index_format: "{org_code}-{serial}"', portal.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
     proc = run_portal("number", "--config", str(config_dir), "--content", str(content_copy))
     assert proc.returncode == 1 and "index_format" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -445,8 +499,12 @@ def test_catalog_by_year_topic_and_genre(demo_site):
 
     for year in {i.date.year for i in pub.published}:
         root = demo_site.out / f"xxgk/catalog/{year}"
-        html = "".join(p.read_text(encoding="utf-8") for p in [root / "index.html", *sorted(root.glob("page/*/index.html"))])
-        assert sorted(re.findall(r"<td>(11430600MB1234567X/\d{4}-\d{5})</td>", html)) == sorted(i.index_number for i in pub.published if i.date.year == year)
+        html = "".join(
+            p.read_text(encoding="utf-8") for p in [root / "index.html", *sorted(root.glob("page/*/index.html"))]
+        )
+        assert sorted(re.findall(r"<td>(11430600MB1234567X/\d{4}-\d{5})</td>", html)) == sorted(
+            i.index_number for i in pub.published if i.date.year == year
+        )
     topic = "对外贸易"
     html = demo_site.html(f"xxgk/catalog/topic/{disclosure.group_slug(topic)}/")
     expected = [i for i in pub.published if i.topic == topic]
@@ -564,8 +622,13 @@ def test_report_read_back_by_a_scraper(demo_site, year):
     assert [t for _, t in grid4[1][5:10]] == ["未经复议直接起诉"] * 5
     assert [int(t) for _, t in grid4[3]] == [v for _, vs in rep.table4 for v in vs]
     # merged data cells only where the template has them
-    merged = [(text, span) for table in tables for row in table
-              for tag, text, rs, span in row if tag == "td" and (rs > 1 or span > 1)]
+    merged = [
+        (text, span)
+        for table in tables
+        for row in table
+        for tag, text, rs, span in row
+        if tag == "td" and (rs > 1 or span > 1)
+    ]
     assert all(span == 3 for _, span in merged) and len(merged) == sum(1 for _, cols in rep.table2 if len(cols) == 1)
 
 

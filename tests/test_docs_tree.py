@@ -27,7 +27,12 @@ def test_sync_writes_keeps_replaces_and_removes(tmp_path):
     first = {"index.md": "# 首页\n", "a/b/c.md": "正文", "files/x.bin": b"\x00\x01", "a/keep.md": "留下"}
     report = docs_tree.sync(root, first)
     assert (report.written, report.unchanged, report.removed) == (4, 0, 0)
-    assert _tree(root) == {"index.md": "# 首页\n".encode(), "a/b/c.md": "正文".encode(), "files/x.bin": b"\x00\x01", "a/keep.md": "留下".encode()}
+    assert _tree(root) == {
+        "index.md": "# 首页\n".encode(),
+        "a/b/c.md": "正文".encode(),
+        "files/x.bin": b"\x00\x01",
+        "a/keep.md": "留下".encode(),
+    }
 
     old = 1_000_000_000
     for p in root.rglob("*"):
@@ -37,9 +42,18 @@ def test_sync_writes_keeps_replaces_and_removes(tmp_path):
     (root / "stray" / "old.md").write_text("旧", encoding="utf-8")
     (root / "empty" / "deeper").mkdir(parents=True)
 
-    second = {"index.md": "# 首页\n", "a/b/c.md": "正文".replace("正", "本"), "files/x.bin": b"\x00\x01", "new/d.md": "新"}
+    second = {
+        "index.md": "# 首页\n",
+        "a/b/c.md": "正文".replace("正", "本"),
+        "files/x.bin": b"\x00\x01",
+        "new/d.md": "新",
+    }
     report = docs_tree.sync(root, second)
-    assert (report.written, report.unchanged, report.removed) == (2, 2, 2)  # c.md (same size, new bytes), d.md; keep.md, old.md
+    assert (report.written, report.unchanged, report.removed) == (
+        2,
+        2,
+        2,
+    )  # c.md (same size, new bytes), d.md; keep.md, old.md
     assert _tree(root) == {k: v.encode() if isinstance(v, str) else v for k, v in second.items()}
     assert (root / "index.md").stat().st_mtime == old and (root / "files" / "x.bin").stat().st_mtime == old
     assert (root / "a" / "b" / "c.md").stat().st_mtime != old
@@ -61,15 +75,24 @@ def test_excerpt_matches_whole_body_substitution():
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 90)))
         limit = rnd.choice((0, 1, 4, 10, 25, 160))
         assert excerpt(text, limit) == _excerpt_reference(text, limit), (text, limit)
-    long_body = "## 一、总体要求\n\n" + "据统计，**全市**社会消费品零售总额增长 [5.2%](files/a.pdf)。\n\n" * 200 + "<b>尾</b>"
+    long_body = (
+        "## 一、总体要求\n\n" + "据统计，**全市**社会消费品零售总额增长 [5.2%](files/a.pdf)。\n\n" * 200 + "<b>尾</b>"
+    )
     for limit in (20, 120, 160, 200, 10_000):
         assert excerpt(long_body, limit) == _excerpt_reference(long_body, limit)
     assert excerpt("[通知全文](files/a.pdf) 见附件", 160) == "通知全文 见附件"
 
 
 def test_front_matter_reads_back_and_md_escape():
-    meta = {"title": "关于“双品网购节”的通知\u2028第二行", "hide": ["navigation", "toc"], "item": True, "n": 3,
-            "第 1 项": "中文键", "date": "2024-05-01T09:00:00+08:00", "note": None}
+    meta = {
+        "title": "关于“双品网购节”的通知\u2028第二行",
+        "hide": ["navigation", "toc"],
+        "item": True,
+        "n": 3,
+        "第 1 项": "中文键",
+        "date": "2024-05-01T09:00:00+08:00",
+        "note": None,
+    }
     text = front_matter(meta)
     assert text.startswith("---\n") and text.endswith("\n---\n\n") and "\u2028" not in text
     assert yaml.safe_load(text.split("---\n")[1]) == meta

@@ -36,7 +36,13 @@ def test_new_creates_a_named_item_that_loads(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "# reviewer:" in text and "信息员" in text  # optional keys commented in Chinese
     item = load_item(path, "items/bureau/2026/2026-11-20-foreign-trade.md", load_config(ROOT / "site_config"))
-    assert (item.title, item.author, item.site, item.column, item.kind) == ("Foreign trade: 稳外贸座谈会", "李晓梅", "bureau", "news", "信息")
+    assert (item.title, item.author, item.site, item.column, item.kind) == (
+        "Foreign trade: 稳外贸座谈会",
+        "李晓梅",
+        "bureau",
+        "news",
+        "信息",
+    )
     assert item.date.isoformat() == "2026-11-20T09:30:00+08:00"
     assert item.reviewer is None  # not published before sign-off
 
@@ -52,7 +58,9 @@ def test_new_refuses_to_overwrite_and_names_bad_input(tmp_path):
     again = _new(content, *args)
     assert again.returncode == 1 and "不会覆盖" in again.stderr and "Traceback" not in again.stderr
     assert path.read_text(encoding="utf-8") == "edited"
-    bad = run_portal("new", "--content", str(content), "--site", "donghu", "--column", "news", "--title", "x", "--author", "a")
+    bad = run_portal(
+        "new", "--content", str(content), "--site", "donghu", "--column", "news", "--title", "x", "--author", "a"
+    )
     assert bad.returncode == 1 and "没有开设栏目" in bad.stderr
     bad_date = _new(content, "--title", "x", "--author", "a", "--date", "2026-13-40")
     assert bad_date.returncode == 1 and "无法识别" in bad_date.stderr
@@ -68,7 +76,10 @@ def test_new_takes_author_from_git_config(tmp_path):
 
 def test_check_groups_findings_per_file_with_line_rule_and_fix(content_copy):
     item = content_copy / "items/bureau/2026/2026-11-20-bad.md"
-    item.write_text(f"---\ntitle: 测试\ndate: 2026-02-30\nsite: bureau\ncolumn: news\nauthor: 李晓梅\n---\n{BODY}\n", encoding="utf-8")
+    item.write_text(
+        f"---\ntitle: 测试\ndate: 2026-02-30\nsite: bureau\ncolumn: news\nauthor: 李晓梅\n---\n{BODY}\n",
+        encoding="utf-8",
+    )
     done = run_portal("check", "--content", str(content_copy))
     assert done.returncode == 1
     lines = done.stdout.splitlines()
@@ -94,7 +105,10 @@ def _git_repo(tmp_path: Path) -> Path:
 def test_check_staged_reports_only_staged_files(tmp_path):
     repo = _git_repo(tmp_path)
     staged = "content/items/bureau/2026/2026-11-20-staged.md"
-    (repo / staged).write_text(f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: newz\nauthor: 李晓梅\n---\n{BODY}\n", encoding="utf-8")
+    (repo / staged).write_text(
+        f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: newz\nauthor: 李晓梅\n---\n{BODY}\n",
+        encoding="utf-8",
+    )
     subprocess.run(["git", "-C", str(repo), "add", staged], check=True)
     done = run_portal("check", "--staged", "--content", "content", "--config", "site_config", cwd=repo)
     assert done.returncode == 1, done.stderr
@@ -104,7 +118,8 @@ def test_check_staged_reports_only_staged_files(tmp_path):
     assert "暂存的 1 个内容文件" in done.stderr
 
     (repo / staged).write_text(
-        f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n", encoding="utf-8"
+        f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n",
+        encoding="utf-8",
     )
     subprocess.run(["git", "-C", str(repo), "add", staged], check=True)
     ok = run_portal("check", "--staged", cwd=repo)
@@ -121,7 +136,11 @@ def test_check_staged_outside_git_is_a_clear_error(tmp_path):
 
 def test_precommit_hook_and_ci_examples_run_the_right_commands():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert hooks[0]["id"] == "portal-check" and hooks[0]["entry"] == "portal check --staged" and hooks[0]["pass_filenames"] is False
+    assert (
+        hooks[0]["id"] == "portal-check"
+        and hooks[0]["entry"] == "portal check --staged"
+        and hooks[0]["pass_filenames"] is False
+    )
     local = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert local["repos"][0]["hooks"][0]["entry"].endswith("portal check --staged")
     gh = yaml.safe_load((ROOT / "ci-examples/github-actions.yml").read_text(encoding="utf-8"))
@@ -169,9 +188,25 @@ def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--content", str(content_copy), "--config", str(config_dir),
-         "--work", str(tmp_path / "work"), "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "serve",
+            "--content",
+            str(content_copy),
+            "--config",
+            str(config_dir),
+            "--work",
+            str(tmp_path / "work"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         url = f"http://127.0.0.1:{port}/bureau/2026/2026-11-20-preview/"
@@ -180,8 +215,13 @@ def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
         assert _wait_for(url, "预览测试新标题", 60), "portal serve did not rebuild after a content change"
         assert "预览测试新标题" in (_get(f"http://127.0.0.1:{port}/bureau/news/") or "")
         portal_yaml = config_dir / "portal.yaml"
-        portal_yaml.write_text(portal_yaml.read_text(encoding="utf-8").replace("name: 江临市商务局", "name: 江临市商务局预览", 1), encoding="utf-8")
-        assert _wait_for(f"http://127.0.0.1:{port}/", "江临市商务局预览", 60), "portal serve did not rebuild after a config change"
+        portal_yaml.write_text(
+            portal_yaml.read_text(encoding="utf-8").replace("name: 江临市商务局", "name: 江临市商务局预览", 1),
+            encoding="utf-8",
+        )
+        assert _wait_for(f"http://127.0.0.1:{port}/", "江临市商务局预览", 60), (
+            "portal serve did not rebuild after a config change"
+        )
     finally:
         proc.terminate()
         try:

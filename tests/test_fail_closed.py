@@ -36,11 +36,19 @@ CONFIG = load_config(ROOT / "site_config")
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(out.name + ".new-") or p.name.startswith(out.name + ".old-"))
+    return sorted(
+        p.name
+        for p in out.parent.iterdir()
+        if p.name.startswith(out.name + ".new-") or p.name.startswith(out.name + ".old-")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +151,11 @@ def test_corrupted_upstream_database_fails_the_build_and_keeps_the_site(live, tm
     if db.is_file():
         saved = db.read_bytes()
         checked = run_portal("check", "--db", str(db))
-        assert checked.returncode == 1 and "[upstream-unavailable]" in checked.stdout and "检查结果不完整" in checked.stderr
+        assert (
+            checked.returncode == 1
+            and "[upstream-unavailable]" in checked.stdout
+            and "检查结果不完整" in checked.stderr
+        )
         assert db.read_bytes() == saved
 
 
@@ -191,8 +203,11 @@ def test_check_never_writes_the_upstream_database(tmp_path):
         assert not list(tmp_path.glob(f"{name}.sqlite-*")), name  # no journal left either
 
 
-@pytest.mark.parametrize("command", [("stats",), ("health",), ("number",), ("report", "--year", "2025"), ("website-report", "--year", "2025")],
-                         ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    "command",
+    [("stats",), ("health",), ("number",), ("report", "--year", "2025"), ("website-report", "--year", "2025")],
+    ids=lambda c: c[0],
+)
 def test_reports_refuse_figures_from_an_unusable_database(content_copy, tmp_path, command):
     """Statistics, 索引号 and reports would count the reposts the database should have caught."""
     db = tmp_path / "upstream.sqlite"
@@ -213,10 +228,18 @@ def test_a_source_never_ingested_is_named(tmp_path):
         (tmp_path / "content" / "upstream").mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "content" / "upstream" / name, tmp_path / "content" / "upstream" / name)
     text = (config / "upstream.yaml").read_text(encoding="utf-8")
-    text = text.replace("sources:\n", "sources:\n  - {id: state, name: 国务院网站, level: 国务院, url: 'http://127.0.0.1:9/feed.xml'}\n", 1)
+    text = text.replace(
+        "sources:\n",
+        "sources:\n  - {id: state, name: 国务院网站, level: 国务院, url: 'http://127.0.0.1:9/feed.xml'}\n",
+        1,
+    )
     (config / "upstream.yaml").write_text(text, encoding="utf-8")
-    done = run_portal("check", "--config", str(config), "--content", str(ROOT / "content"), "--db", str(tmp_path / "none.sqlite"))
-    assert "[upstream-source] 上级信息源 “国务院网站” 在数据库中没有任何条目" in done.stdout, done.stdout[-2000:] + done.stderr
+    done = run_portal(
+        "check", "--config", str(config), "--content", str(ROOT / "content"), "--db", str(tmp_path / "none.sqlite")
+    )
+    assert "[upstream-source] 上级信息源 “国务院网站” 在数据库中没有任何条目" in done.stdout, (
+        done.stdout[-2000:] + done.stderr
+    )
     assert "商务部网站” 在数据库中没有任何条目" not in done.stdout
 
 
@@ -289,24 +312,34 @@ def test_the_injection_hook_itself_is_harmless():
     assert done.returncode == 0 and "version" in done.stdout, done.stderr
 
 
-@pytest.mark.parametrize("condition", [
-    "True",  # every text
-    f"args[1] == {_one_item_title()!r}",  # one item's title
-    "args[1] == '联系我们'",  # one static page's title
-], ids=["every-text", "one-item", "one-static-page"])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "True",  # every text
+        f"args[1] == {_one_item_title()!r}",  # one item's title
+        "args[1] == '联系我们'",  # one static page's title
+    ],
+    ids=["every-text", "one-item", "one-static-page"],
+)
 def test_an_exception_in_the_gate_fails_the_build(live, tmp_path, condition):
     site, before = live
-    done = run_injected("pipeline.scanners:Scanners.scan", condition, "build", "--out", str(site), "--work", str(tmp_path / "work"))
+    done = run_injected(
+        "pipeline.scanners:Scanners.scan", condition, "build", "--out", str(site), "--work", str(tmp_path / "work")
+    )
     assert_failed_untouched(done, site, before, "保密审查")
     assert "[gate-failure]" in done.stderr and "injected failure" in done.stderr
 
 
 def test_an_exception_in_a_renderer_fails_the_build_with_the_stage_named(live, tmp_path):
     site, before = live
-    done = run_injected("pipeline.render.feeds:render", "True", "build", "--out", str(site), "--work", str(tmp_path / "work"))
+    done = run_injected(
+        "pipeline.render.feeds:render", "True", "build", "--out", str(site), "--work", str(tmp_path / "work")
+    )
     assert_failed_untouched(done, site, before, "生成 docs 树")
     assert "RuntimeError: injected failure" in done.stderr
-    assert "injected failure" in (tmp_path / "work" / "build-error.log").read_text(encoding="utf-8")  # the traceback, for developers
+    assert "injected failure" in (tmp_path / "work" / "build-error.log").read_text(
+        encoding="utf-8"
+    )  # the traceback, for developers
 
 
 def test_a_failing_publish_check_keeps_the_site(live, tmp_path):
@@ -331,7 +364,9 @@ def test_a_failing_publish_check_keeps_the_site(live, tmp_path):
     [(new_site, had_home, had_search)] = seen
     assert new_site != site and had_home and had_search  # run on the complete new site, beside the live one
     # a check that only warns lets the site through, and its warning is reported with the others
-    result = build_mod.build(options, CONFIG, checks=(lambda new_site, pub, config: [warning("index.html", "output-note", "测试")],))
+    result = build_mod.build(
+        options, CONFIG, checks=(lambda new_site, pub, config: [warning("index.html", "output-note", "测试")],)
+    )
     assert "output-note" in {f.rule for f in result.findings} and result.swap == "exchange" and digest(site) != before
 
 
@@ -350,7 +385,9 @@ def _tree(root: Path, text: str) -> None:
     (root / "a" / "b.html").write_text(text)
 
 
-@pytest.mark.parametrize("exchange", [publish._renameat2_exchange, lambda a, b: False], ids=["renameat2", "two-renames"])
+@pytest.mark.parametrize(
+    "exchange", [publish._renameat2_exchange, lambda a, b: False], ids=["renameat2", "two-renames"]
+)
 def test_swap_replaces_the_whole_folder(tmp_path, exchange):
     out = tmp_path / "site"
     _tree(out, "old")
@@ -359,7 +396,10 @@ def test_swap_replaces_the_whole_folder(tmp_path, exchange):
     _tree(staging, "new")
     how = publish.swap(staging, out, exchange)
     assert how == ("exchange" if exchange is publish._renameat2_exchange else "fallback")
-    assert digest(out) == {"index.html": hashlib.sha256(b"new").hexdigest(), "a/b.html": hashlib.sha256(b"new").hexdigest()}
+    assert digest(out) == {
+        "index.html": hashlib.sha256(b"new").hexdigest(),
+        "a/b.html": hashlib.sha256(b"new").hexdigest(),
+    }
     assert leftovers(out) == []
 
 
@@ -390,8 +430,13 @@ def test_next_build_recovers_and_cleans_after_a_killed_one(tmp_path):
 
 def test_sigterm_during_the_render_removes_the_staging_folder(live, tmp_path):
     site, before = live
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--out", str(site), "--work", str(tmp_path / "work")],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", "--out", str(site), "--work", str(tmp_path / "work")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     staging = site.with_name(f"site.new-{proc.pid}")
     deadline = time.monotonic() + 120
     while not (staging / "index.html").exists():  # mkdocs is writing the new site
@@ -430,7 +475,11 @@ def test_a_second_build_waits_or_exits_with_a_message(tmp_path):
             assert first.poll() is None and time.monotonic() < deadline, "the first build never took the lock"
             time.sleep(0.05)
         refused = run_portal("build", "--out", str(site), "--work", str(work), "--no-wait")
-        assert refused.returncode == 1 and "另一个构建正在使用工作目录" in refused.stderr and f"进程 {first.pid}" in refused.stderr
+        assert (
+            refused.returncode == 1
+            and "另一个构建正在使用工作目录" in refused.stderr
+            and f"进程 {first.pid}" in refused.stderr
+        )
         assert "Traceback" not in refused.stderr
         second = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         _, first_err = first.communicate(timeout=600)
@@ -451,7 +500,9 @@ def _content_b(tmp: Path) -> Path:
     """The demo with one published item's title changed: a second, different complete site."""
     content = tmp / "content-b"
     shutil.copytree(ROOT / "content", content)
-    item = next(p for p in sorted((content / "items" / "bureau").rglob("*.md")) if "reviewer:" in p.read_text(encoding="utf-8"))
+    item = next(
+        p for p in sorted((content / "items" / "bureau").rglob("*.md")) if "reviewer:" in p.read_text(encoding="utf-8")
+    )
     text = item.read_text(encoding="utf-8")
     title = yaml.safe_load(text.split("---")[1])["title"]
     item.write_text(text.replace(title, title + "（修订）", 1), encoding="utf-8")
@@ -491,8 +542,24 @@ def test_kill_9_at_random_moments_leaves_a_complete_site(tmp_path):
     outcomes = []
     for fraction in fractions:
         target = "B" if current == "A" else "A"
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--content", str(contents[target]), "--out", str(site), "--work", str(work)],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "build",
+                "--content",
+                str(contents[target]),
+                "--out",
+                str(site),
+                "--work",
+                str(work),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(duration * fraction)
         os.killpg(proc.pid, signal.SIGKILL)  # the build and every process it started
         proc.wait()

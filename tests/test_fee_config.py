@@ -24,19 +24,24 @@ def test_a_changed_schedule_reaches_the_apply_page(tmp_path):
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)
     text = (config_dir / "fees.yaml").read_text(encoding="utf-8")
-    (config_dir / "fees.yaml").write_text(text.replace("free_up_to: 30", "free_up_to: 50").replace("国办函〔2020〕109号", "某省办函〔2027〕1号"),
-                                          encoding="utf-8")
+    (config_dir / "fees.yaml").write_text(
+        text.replace("free_up_to: 30", "free_up_to: 50").replace("国办函〔2020〕109号", "某省办函〔2027〕1号"),
+        encoding="utf-8",
+    )
     config = load_config(config_dir)
     _, page = disclosure.apply_page(config, ())
     assert "| 50页以下（含50页） | 不收费 |" in page and "| 51—100页（含100页）的部分 | 10元/页 |" in page
     assert "（某省办函〔2027〕1号）" in page and "一件申请提供 45 页，收费 0 元" in page
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("    - {up_to: 200, rate: 20}\n", "    - {up_to: 90, rate: 20}\n", "应大于上一档"),
-    ("    - {rate: 40}          # 200页以上的部分\n", "", "没有说明最后一档以上如何收费"),
-    ("  free_up_to: 10", "  free_up_to: 十", "free_up_to 应当是非负整数"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("    - {up_to: 200, rate: 20}\n", "    - {up_to: 90, rate: 20}\n", "应大于上一档"),
+        ("    - {rate: 40}          # 200页以上的部分\n", "", "没有说明最后一档以上如何收费"),
+        ("  free_up_to: 10", "  free_up_to: 十", "free_up_to 应当是非负整数"),
+    ],
+)
 def test_fee_errors_name_the_file_and_the_key(tmp_path, old, new, message):
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)

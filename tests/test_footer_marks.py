@@ -42,7 +42,10 @@ def test_every_page_carries_both_marks_with_its_own_address(demo_site):
         footer = _footer(file.read_text(encoding="utf-8"))
         assert mark in footer and 'alt="党政机关网站标识"' in footer, url
         own = portal.site_url + ("" if url == "404.html" else url.removesuffix("index.html"))
-        assert _report_href(footer) == f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={portal.site_code}&url={quote(own, safe='')}", url
+        assert (
+            _report_href(footer)
+            == f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={portal.site_code}&url={quote(own, safe='')}"
+        ), url
         for fact in (portal.sponsor, portal.site_code, portal.icp, portal.police_record):
             assert fact in footer, (url, fact)
     sample = (demo_site.out / portal.gov_mark_image).read_text(encoding="utf-8")
@@ -60,20 +63,29 @@ def test_footer_values_are_escaped(tmp_path):
     text = portal_yaml.read_text(encoding="utf-8")
     old = "gov_mark_url: https://bszs.conac.cn/sitename?method=show&id="
     assert old in text
-    portal_yaml.write_text(text.replace(old, "gov_mark_url: https://bszs.conac.cn/sitename?x=1&y=2&id=", 1).replace(
-        'site_code: "4306000012"', 'site_code: "4306 000012"', 1), encoding="utf-8")
+    portal_yaml.write_text(
+        text.replace(old, "gov_mark_url: https://bszs.conac.cn/sitename?x=1&y=2&id=", 1).replace(
+            'site_code: "4306000012"', 'site_code: "4306 000012"', 1
+        ),
+        encoding="utf-8",
+    )
     built = build_site(tmp_path, config_dir=config_dir)
     footer = _footer(built.html(""))
     assert 'href="https://bszs.conac.cn/sitename?x=1&amp;y=2&amp;id=' in footer
-    assert _report_href(footer).startswith("https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=4306%20000012&url=https%3A%2F%2F")
+    assert _report_href(footer).startswith(
+        "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=4306%20000012&url=https%3A%2F%2F"
+    )
 
 
-@pytest.mark.parametrize("key, value", [
-    ("sponsor: 江临市商务局", 'sponsor: "江临市商务局<script>alert(1)</script>"'),
-    ("sponsor: 江临市商务局", """sponsor: '江临市商务局 & "开放"'"""),
-    ("icp: 湘ICP备05001234号", "icp: 湘ICP备<em>05001234号"),
-    ('site_code: "4306000012"', """site_code: '43&06"<i>'"""),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("sponsor: 江临市商务局", 'sponsor: "江临市商务局<script>alert(1)</script>"'),
+        ("sponsor: 江临市商务局", """sponsor: '江临市商务局 & "开放"'"""),
+        ("icp: 湘ICP备05001234号", "icp: 湘ICP备<em>05001234号"),
+        ('site_code: "4306000012"', """site_code: '43&06"<i>'"""),
+    ],
+)
 def test_markup_in_footer_values_is_refused_naming_the_key(tmp_path, key, value):
     config_dir = tmp_path / "config"
     shutil.copytree(ROOT / "site_config", config_dir)
@@ -94,7 +106,10 @@ def test_markup_in_footer_values_is_refused_naming_the_key(tmp_path, key, value)
         ("gov_mark_image: /etc/passwd", "gov_mark_image"),
         ("gov_mark_image: ../../secret.png", "gov_mark_image"),
         ("gov_mark_image: 'data:image/svg+xml,<svg onload=alert(1)>'", "gov_mark_image"),
-        ("error_report_url: https://zfwzgl.www.gov.cn/exposure/jiucuo.html?url={page_url}", "error_report_url"),  # no 网站标识码
+        (
+            "error_report_url: https://zfwzgl.www.gov.cn/exposure/jiucuo.html?url={page_url}",
+            "error_report_url",
+        ),  # no 网站标识码
         ("error_report_url: https://example.org/?site_code={site_code}&u={page_uri}", "error_report_url"),
         ("error_report_url: https://example.org/?site_code={site_code!r}", "error_report_url"),
         ("error_report_url: https://example.org/?site_code={site_code", "error_report_url"),
@@ -119,4 +134,6 @@ def test_the_marks_are_optional_keys_with_the_national_platform_as_default(tmp_p
     path.write_text(text, encoding="utf-8")
     portal = load_portal(path)
     assert (portal.gov_mark_image, portal.gov_mark_url) == ("", "")
-    assert portal.error_report_url == "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={site_code}&url={page_url}"
+    assert (
+        portal.error_report_url == "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={site_code}&url={page_url}"
+    )

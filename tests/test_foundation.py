@@ -32,6 +32,7 @@ def _link_targets(html: str) -> list[str]:
 
 # --- the demo bureau itself --------------------------------------------------------------
 
+
 def test_demo_is_a_realistic_bureau():
     kinds = {s.kind for s in CONFIG.sites}
     assert kinds == {"市站", "科室", "事业单位", "县市区", "开发区"}
@@ -50,6 +51,7 @@ def test_demo_is_a_realistic_bureau():
 
 
 # --- home, sub-sites, lists, items ---------------------------------------------------------
+
 
 def test_home_lists_every_sub_site_and_latest_items(demo_site):
     html = demo_site.html("")
@@ -88,7 +90,9 @@ def test_column_lists_paginate_with_permanent_item_urls(tmp_path):
     for n in range(1, pages + 1):
         html = built.html("column/news/" if n == 1 else f"column/news/page/{n}/")
         assert f"第 {n} / {pages} 页" in html
-        seen += re.findall(r'href="(?:\.\./)+([a-z-]+/\d{4}/[^"/]+)/"', html.split('class="item-list"')[1].split("</div>")[0])
+        seen += re.findall(
+            r'href="(?:\.\./)+([a-z-]+/\d{4}/[^"/]+)/"', html.split('class="item-list"')[1].split("</div>")[0]
+        )
     assert seen == [i.url.rstrip("/") for i in news]
     # URLs come from sub-site, year and file name — not from the position in a list
     for item in news:
@@ -134,6 +138,7 @@ def test_internal_links_resolve(demo_site):
 
 # --- feeds -----------------------------------------------------------------------------
 
+
 def _feed(site, path):
     parsed = feedparser.parse((site.out / path).read_bytes())
     assert not parsed.bozo, (path, parsed.get("bozo_exception"))
@@ -166,7 +171,11 @@ def test_sub_site_and_column_feeds_hold_their_items(demo_site, kind):
 
 def test_pages_link_their_feed(demo_site):
     item = _published_demo(demo_site)[0]
-    for url, feed in ((item.url, f"{item.site}/feed.xml"), (f"{item.site}/", f"{item.site}/feed.xml"), ("column/news/", "column/news/feed.xml")):
+    for url, feed in (
+        (item.url, f"{item.site}/feed.xml"),
+        (f"{item.site}/", f"{item.site}/feed.xml"),
+        ("column/news/", "column/news/feed.xml"),
+    ):
         html = demo_site.html(url)
         links = re.findall(r'<link rel="alternate" type="application/rss\+xml"[^>]*href="([^"]+)"', html)
         resolved = {((demo_site.out / url) / href).resolve() for href in links}
@@ -175,6 +184,7 @@ def test_pages_link_their_feed(demo_site):
 
 
 # --- withheld items and reproducibility ------------------------------------------------------
+
 
 def test_withheld_items_appear_in_no_output_file(demo_site):
     withheld = demo_site.result.publication.withheld
@@ -190,15 +200,27 @@ def test_withheld_items_appear_in_no_output_file(demo_site):
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _reproducible(digest: dict[str, str]) -> dict[str, str]:
     # Pagefind 1.5 writes its filter maps (and so the names in its entry/meta files) in the
     # order of a Rust HashMap; every index chunk and fragment is still byte-identical.
     # portal-manifest.json lists the SHA-256 of those files too.
-    return {k: v for k, v in digest.items()
-            if not (k.startswith("pagefind/filter/") or k == "pagefind/pagefind-entry.json" or k.endswith(".pf_meta") or k == "portal-manifest.json")}
+    return {
+        k: v
+        for k, v in digest.items()
+        if not (
+            k.startswith("pagefind/filter/")
+            or k == "pagefind/pagefind-entry.json"
+            or k.endswith(".pf_meta")
+            or k == "portal-manifest.json"
+        )
+    }
 
 
 def test_two_builds_are_byte_identical(demo_site, tmp_path):
@@ -208,7 +230,8 @@ def test_two_builds_are_byte_identical(demo_site, tmp_path):
 
 # --- malformed input: the named error, exit status 1, no traceback -------------------------------
 
-GOOD = """---
+GOOD = (
+    """---
 title: 测试条目
 date: 2026-03-15
 site: bureau
@@ -216,7 +239,10 @@ column: news
 author: 张三
 reviewer: 李四
 ---
-""" + "江临市商务局召开外贸企业座谈会，听取企业关于订单、物流和融资方面的意见建议。" * 8 + "\n"
+"""
+    + "江临市商务局召开外贸企业座谈会，听取企业关于订单、物流和融资方面的意见建议。" * 8
+    + "\n"
+)
 
 BROKEN = {
     "bad-yaml": GOOD.replace("title: 测试条目", "title: 测试: [条目"),
@@ -283,7 +309,9 @@ def test_bad_config_is_a_clear_error(tmp_path):
     shutil.copytree(ROOT / "site_config", config_dir)
     sites = config_dir / "sites.yaml"
     sites.write_text(sites.read_text(encoding="utf-8").replace("kind: 开发区", "kind: 园区", 1), encoding="utf-8")
-    result = run_portal("build", "--config", str(config_dir), "--out", str(tmp_path / "site"), "--work", str(tmp_path / "work"))
+    result = run_portal(
+        "build", "--config", str(config_dir), "--out", str(tmp_path / "site"), "--work", str(tmp_path / "work")
+    )
     assert result.returncode == 1
     assert "sites.yaml" in result.stderr and "园区" in result.stderr and "Traceback" not in result.stderr
 
@@ -291,7 +319,9 @@ def test_bad_config_is_a_clear_error(tmp_path):
 def test_strict_build_fails_on_items_an_editor_must_fix(tmp_path):
     content = _items_dir(tmp_path)
     (content / "items" / "bureau" / "2026" / "2026-03-15-good.md").write_text(GOOD, encoding="utf-8")
-    (content / "items" / "bureau" / "2026" / "2026-03-16-draft.md").write_text(GOOD.replace("reviewer: 李四\n", ""), encoding="utf-8")
+    (content / "items" / "bureau" / "2026" / "2026-03-16-draft.md").write_text(
+        GOOD.replace("reviewer: 李四\n", ""), encoding="utf-8"
+    )
     args = ("build", "--content", str(content), "--out", str(tmp_path / "site"), "--work", str(tmp_path / "work"))
     lenient = run_portal(*args)
     assert lenient.returncode == 0 and "unreviewed" in lenient.stderr

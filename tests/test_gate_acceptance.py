@@ -104,7 +104,15 @@ def write_item(content: Path, slug: str, body: str, extra: dict) -> str:
     }
     front.update(extra)
     lines = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()] + ["---", ""]
-    text = "\n".join(lines) + f"{canary(slug)}。本条用于检验保密审查。" + "\n\n" + body + "\n\n" + "商务工作稳步推进。" * 30 + "\n"
+    text = (
+        "\n".join(lines)
+        + f"{canary(slug)}。本条用于检验保密审查。"
+        + "\n\n"
+        + body
+        + "\n\n"
+        + "商务工作稳步推进。" * 30
+        + "\n"
+    )
     path = content / "items" / "bureau" / "2026" / f"2026-03-02-{slug}.md"
     path.write_text(text, encoding="utf-8")
     return path.relative_to(content).as_posix()
@@ -138,7 +146,12 @@ def hostile_build(tmp_path_factory):
     paths.update({slug: write_item(content, slug, body, {}) for slug, body in NEAR_MISS})
     (content / "files" / "2026").mkdir(parents=True, exist_ok=True)
     (content / "files" / "2026" / "secret-notice.csv").write_text(SECRET_FILE_TEXT, encoding="utf-8")
-    write_item(content, "att-owner", "内部通知，见附件。", {"classified": True, "attachments": ["files/2026/secret-notice.csv"]})
+    write_item(
+        content,
+        "att-owner",
+        "内部通知，见附件。",
+        {"classified": True, "attachments": ["files/2026/secret-notice.csv"]},
+    )
     paths.update({slug: write_item(content, slug, body, extra) for slug, body, extra in ATTACHMENT_ROUTES})
     site = build_site(tmp, content=content)
     texts = {}
@@ -171,7 +184,10 @@ def test_nothing_of_the_leaks_reaches_any_file(hostile_build):
     _, _, texts, _ = hostile_build
     # the search UI's own scripts legitimately contain the text "javascript:" (they are code, not links)
     vendor = {n for n in texts if n.endswith(".js") and n.startswith(("pagefind", "assets/"))}
-    found = {leak: [n for n, t in texts.items() if leak.lower() in t.lower() and not (leak == "javascript:" and n in vendor)] for leak in LEAKS}
+    found = {
+        leak: [n for n, t in texts.items() if leak.lower() in t.lower() and not (leak == "javascript:" and n in vendor)]
+        for leak in LEAKS
+    }
     assert not {k: v for k, v in found.items() if v}
 
 

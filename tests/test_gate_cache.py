@@ -47,7 +47,9 @@ def test_warm_run_equals_cold_run_and_skips_the_scanners(content_copy, tmp_path,
     page_texts = set(counted_scans)
     counted_scans.clear()
     warm = run(content_copy, config, cache)
-    assert page_texts and set(counted_scans) <= page_texts  # no item scanned again (the few static pages are, every run)
+    assert (
+        page_texts and set(counted_scans) <= page_texts
+    )  # no item scanned again (the few static pages are, every run)
     assert scanned_cold > 0
     for pub in (cold, warm):
         assert pub == plain
@@ -149,7 +151,9 @@ def test_fingerprint_cache_rejects_a_wrong_shape(tmp_path):
     cache = stage_cache.FingerprintCache(path, settings)
     from pipeline import dedup
 
-    compute = lambda texts: dedup.fingerprint_texts(texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))  # noqa: E731
+    compute = lambda texts: dedup.fingerprint_texts(
+        texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed)
+    )  # noqa: E731
     first = cache.fingerprints(["商务局召开外贸企业座谈会", "第二条"], compute)
     cache.save()
     again = stage_cache.FingerprintCache(path, settings)
@@ -174,12 +178,19 @@ def test_pair_cache_follows_edits_new_copies_and_removals(content_copy, tmp_path
     # 1. the repeat is rewritten: the pair goes away
     file = content_copy / repeat
     head, _, _ = file.read_text(encoding="utf-8").partition("\n---\n")
-    file.write_text(head + "\n---\n" + "本条改写为另一则消息：全市外贸企业培训会在会展中心举办，近百家企业参加。" * 3 + "\n", encoding="utf-8")
+    file.write_text(
+        head + "\n---\n" + "本条改写为另一则消息：全市外贸企业培训会在会展中心举办，近百家企业参加。" * 3 + "\n",
+        encoding="utf-8",
+    )
     warm = run(content_copy, config, cache)
     assert (repeat, canonical) not in warm.duplicate_of
     assert warm == run(content_copy, config)
     # 2. a new file with exactly the text of an unchanged item: found, though that text is known
-    source = next(i for i in warm.published if i.path not in {p for pair in warm.duplicate_of for p in pair} and i.text_length > 200)
+    source = next(
+        i
+        for i in warm.published
+        if i.path not in {p for pair in warm.duplicate_of for p in pair} and i.text_length > 200
+    )
     copy = content_copy / source.path.replace(".md", "-copy.md")
     copy.write_text((content_copy / source.path).read_text(encoding="utf-8"), encoding="utf-8")
     warm = run(content_copy, config, cache)
@@ -198,7 +209,13 @@ def test_pair_cache_skips_known_pairs(content_copy, tmp_path, monkeypatch):
     run(content_copy, config, cache)
     asked = []
     original = dedup.portal_groups
-    monkeypatch.setattr(dedup, "portal_groups", lambda prints, settings, fresh=None, known=(): (asked.append(fresh), original(prints, settings, fresh, known))[1])
+    monkeypatch.setattr(
+        dedup,
+        "portal_groups",
+        lambda prints, settings, fresh=None, known=(): (asked.append(fresh), original(prints, settings, fresh, known))[
+            1
+        ],
+    )
     run(content_copy, config, cache)
     assert asked == [[]]  # nothing changed: no lookup at all
 

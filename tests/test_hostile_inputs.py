@@ -32,7 +32,14 @@ ITEM_DIR = "items/bureau/2026"
 
 
 def front(**fields) -> str:
-    base = {"title": "测试信息", "date": "2026-03-15 09:30", "site": "bureau", "column": "news", "author": "李晓梅", "reviewer": "王建国"}
+    base = {
+        "title": "测试信息",
+        "date": "2026-03-15 09:30",
+        "site": "bureau",
+        "column": "news",
+        "author": "李晓梅",
+        "reviewer": "王建国",
+    }
     base.update(fields)
     return "".join(f"{k}: {v}\n" for k, v in base.items() if v is not None)
 
@@ -92,19 +99,30 @@ def test_alias_bomb_is_refused_in_milliseconds(content_copy, field):
     assert rel not in published_paths(pub)
 
 
-@pytest.mark.parametrize("yaml_text, rule, field", [
-    ("tags: &t [外贸]\n", "yaml-alias", "tags"),  # an anchor alone
-    ("summary: x\nkeywords_: *nowhere\n", "yaml-alias", "keywords_"),  # an alias alone (even an unknown one)
-    ("attachments:\n  - name: a\n    file: &f files/a.pdf\n  - name: b\n    file: *f\n", "yaml-alias", "attachments[1].file"),
-    ("summary:\n  <<: *base\n", "yaml-alias", "summary.<<"),
-    ("summary: !!python/object/apply:os.system ['touch /tmp/portal-pwned']\n", "bad-yaml", "summary"),
-    ("summary: !!binary aGVsbG8=\n", "bad-yaml", "summary"),
-    ("tags: !!set {a, b}\n", "bad-yaml", "tags"),
-    ("summary: !custom x\n", "bad-yaml", "summary"),
-    ("summary: " + "[" * 30_000 + "]" * 30_000 + "\n", "bad-yaml", "summary"),  # libyaml's composer crashes the process at ~100k
-    ("summary: " + "{a: " * 30 + "1" + "}" * 30 + "\n", "bad-yaml", "summary"),
-    ("? [a, b]\n: c\n", "bad-yaml", None),  # a complex key
-])
+@pytest.mark.parametrize(
+    "yaml_text, rule, field",
+    [
+        ("tags: &t [外贸]\n", "yaml-alias", "tags"),  # an anchor alone
+        ("summary: x\nkeywords_: *nowhere\n", "yaml-alias", "keywords_"),  # an alias alone (even an unknown one)
+        (
+            "attachments:\n  - name: a\n    file: &f files/a.pdf\n  - name: b\n    file: *f\n",
+            "yaml-alias",
+            "attachments[1].file",
+        ),
+        ("summary:\n  <<: *base\n", "yaml-alias", "summary.<<"),
+        ("summary: !!python/object/apply:os.system ['touch /tmp/portal-pwned']\n", "bad-yaml", "summary"),
+        ("summary: !!binary aGVsbG8=\n", "bad-yaml", "summary"),
+        ("tags: !!set {a, b}\n", "bad-yaml", "tags"),
+        ("summary: !custom x\n", "bad-yaml", "summary"),
+        (
+            "summary: " + "[" * 30_000 + "]" * 30_000 + "\n",
+            "bad-yaml",
+            "summary",
+        ),  # libyaml's composer crashes the process at ~100k
+        ("summary: " + "{a: " * 30 + "1" + "}" * 30 + "\n", "bad-yaml", "summary"),
+        ("? [a, b]\n: c\n", "bad-yaml", None),  # a complex key
+    ],
+)
 def test_unsafe_yaml_is_named(tmp_path, yaml_text, rule, field):
     file = put(tmp_path, f"{ITEM_DIR}/2026-03-15-x.md", item_text(front() + yaml_text))
     with pytest.raises(load._Reject) as refused:
@@ -122,11 +140,14 @@ def test_safe_yaml_passes_ordinary_yaml_unchanged():
     assert safe_yaml.load(text) == yaml.safe_load(text)
 
 
-@pytest.mark.parametrize("name, text", [
-    ("sites.yaml", "x: &a [1]\ny: *a\n"),
-    ("portal.yaml", "name: " + "[" * 50_000 + "]" * 50_000 + "\n"),
-    ("columns.yaml", "columns: !!python/name:os.system\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("sites.yaml", "x: &a [1]\ny: *a\n"),
+        ("portal.yaml", "name: " + "[" * 50_000 + "]" * 50_000 + "\n"),
+        ("columns.yaml", "columns: !!python/name:os.system\n"),
+    ],
+)
 def test_config_with_unsafe_yaml_is_a_config_error(tmp_path, name, text):
     import shutil
 
@@ -142,7 +163,9 @@ def test_config_with_unsafe_yaml_is_a_config_error(tmp_path, name, text):
 
 def test_ledger_and_disclosure_with_aliases_are_findings_not_crashes(content_copy):
     ledger = content_copy / "index_numbers.yaml"
-    ledger.write_text(ledger.read_text(encoding="utf-8").replace("items:", "x: &x [1]\ny: *x\nitems:", 1), encoding="utf-8")
+    ledger.write_text(
+        ledger.read_text(encoding="utf-8").replace("items:", "x: &x [1]\ny: *x\nitems:", 1), encoding="utf-8"
+    )
     disclosure = content_copy / "disclosure" / "2025.yaml"
     disclosure.write_text("deep: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     pub = run(content_copy)
@@ -154,6 +177,7 @@ def test_ledger_and_disclosure_with_aliases_are_findings_not_crashes(content_cop
 
 
 # ------------------------------------------------------------------ sizes
+
 
 def test_front_matter_over_64_kb(tmp_path):
     rel = f"{ITEM_DIR}/2026-03-15-big-head.md"
@@ -179,7 +203,9 @@ def test_body_over_the_configured_size(content_copy, tmp_path):
     config_dir = tmp_path / "cfg"
     shutil.copytree(ROOT / "site_config", config_dir)
     portal = config_dir / "portal.yaml"
-    portal.write_text(portal.read_text(encoding="utf-8").replace("max_body_kb: 2048", "max_body_kb: 4096"), encoding="utf-8")
+    portal.write_text(
+        portal.read_text(encoding="utf-8").replace("max_body_kb: 2048", "max_body_kb: 4096"), encoding="utf-8"
+    )
     assert rel in published_paths(run(content_copy, config=load_config(config_dir)))
 
 
@@ -195,7 +221,7 @@ def test_a_5_gb_file_is_not_read(content_copy, tmp_path):
         from pipeline import publication
         from pipeline.config import load_config
         t0 = time.perf_counter()
-        pub = publication.run({str(content_copy)!r}, load_config({str(ROOT / 'site_config')!r}), upstream_db=None)
+        pub = publication.run({str(content_copy)!r}, load_config({str(ROOT / "site_config")!r}), upstream_db=None)
         rules = [f.rule for f in pub.findings if f.path == {rel!r}]
         print(json.dumps({{"rules": rules, "s": time.perf_counter() - t0, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
     """)
@@ -203,35 +229,41 @@ def test_a_5_gb_file_is_not_read(content_copy, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["rules"] == ["body-too-large"]
-    assert result["rss_kb"] < 1_000_000 and result["s"] < 120  # the issue's bound: under 1 GB; a hang guard, not a timing test
+    assert (
+        result["rss_kb"] < 1_000_000 and result["s"] < 120
+    )  # the issue's bound: under 1 GB; a hang guard, not a timing test
 
 
 # ------------------------------------------------------------------ dates
 
-@pytest.mark.parametrize("value, verdict", [
-    ("9999-12-31", "bad-date"),
-    ("9999-12-31T23:59:00-12:00", "bad-date"),
-    ("0001-01-01T00:00:00+14:00", "bad-date"),
-    ("0001-01-01", "bad-date"),
-    ("1900-01-01", "bad-date"),
-    ("1948-12-31 23:59", "bad-date"),
-    ("2028-01-01", "bad-date"),  # more than a year after the reference day
-    ("1949-01-01", "ok"),
-    ("2027-05-01", "future-date"),  # within a year: a warning, published
-    ("2026-03-15T09:30:00.123456+08:00", "ok"),
-    ("2026-03-15T01:30:00Z", "ok"),
-    ("2026-03-15 09:30:00-05:00", "ok"),
-    ("2026/03/15", "ok"),
-    ("2026-02-30", "bad-date"),
-    ("20260315", "bad-date"),
-    ("1e400", "bad-date"),
-    ("-2026-03-15", "bad-date"),
-    ("'2026-03-15\\x00'", "bad-date"),
-    ("[2026, 3, 15]", "bad-date"),
-    ("{y: 2026}", "bad-date"),
-    ("99999999999999999999-01-01", "bad-date"),
-    ("'" + "2" * 5000 + "'", "bad-date"),
-])
+
+@pytest.mark.parametrize(
+    "value, verdict",
+    [
+        ("9999-12-31", "bad-date"),
+        ("9999-12-31T23:59:00-12:00", "bad-date"),
+        ("0001-01-01T00:00:00+14:00", "bad-date"),
+        ("0001-01-01", "bad-date"),
+        ("1900-01-01", "bad-date"),
+        ("1948-12-31 23:59", "bad-date"),
+        ("2028-01-01", "bad-date"),  # more than a year after the reference day
+        ("1949-01-01", "ok"),
+        ("2027-05-01", "future-date"),  # within a year: a warning, published
+        ("2026-03-15T09:30:00.123456+08:00", "ok"),
+        ("2026-03-15T01:30:00Z", "ok"),
+        ("2026-03-15 09:30:00-05:00", "ok"),
+        ("2026/03/15", "ok"),
+        ("2026-02-30", "bad-date"),
+        ("20260315", "bad-date"),
+        ("1e400", "bad-date"),
+        ("-2026-03-15", "bad-date"),
+        ("'2026-03-15\\x00'", "bad-date"),
+        ("[2026, 3, 15]", "bad-date"),
+        ("{y: 2026}", "bad-date"),
+        ("99999999999999999999-01-01", "bad-date"),
+        ("'" + "2" * 5000 + "'", "bad-date"),
+    ],
+)
 def test_dates_outside_the_plausible_range_are_withheld(content_copy, value, verdict):
     rel = f"{ITEM_DIR}/2026-03-15-date.md"
     put(content_copy, rel, item_text(front(date=value)))
@@ -246,7 +278,10 @@ def test_dates_outside_the_plausible_range_are_withheld(content_copy, value, ver
         assert len(rules["bad-date"][0].message) < 300  # a 5,000-character value is not echoed in full
 
 
-@pytest.mark.parametrize("value, withheld", [("9999-12-31", True), ("1900-01-01", True), ("0001-01-01T00:00+14:00", True), ("2026-04-01", False)])
+@pytest.mark.parametrize(
+    "value, withheld",
+    [("9999-12-31", True), ("1900-01-01", True), ("0001-01-01T00:00+14:00", True), ("2026-04-01", False)],
+)
 def test_dates_in_the_change_record_are_checked_too(content_copy, value, withheld):
     rel = f"{ITEM_DIR}/2026-03-15-changed.md"
     put(content_copy, rel, item_text(front() + f"changes:\n  - date: {value}\n    note: 更正了联系电话\n"))
@@ -257,14 +292,25 @@ def test_dates_in_the_change_record_are_checked_too(content_copy, value, withhel
 
 def test_extreme_dates_do_not_crash_or_fan_out_the_build(tmp_path, content_copy):
     """9999 and 1900 are withheld; a plausible but old 1950 item adds at most a year of 通报."""
-    plain = build_mod.build(build_mod.BuildOptions(content=content_copy, out=tmp_path / "a", work=tmp_path / "wa", render_site=False,
-                                                   as_of=REFERENCE), CONFIG)
+    plain = build_mod.build(
+        build_mod.BuildOptions(
+            content=content_copy, out=tmp_path / "a", work=tmp_path / "wa", render_site=False, as_of=REFERENCE
+        ),
+        CONFIG,
+    )
     put(content_copy, "items/bureau/2026/2026-03-15-far-future.md", item_text(front(date="9999-12-31")))
     put(content_copy, "items/bureau/2026/2026-03-15-far-past.md", item_text(front(date="1900-01-01")))
     put(content_copy, "items/bureau/1950/1950-06-01-old.md", item_text(front(date="1950-06-01", title="旧信息")))
-    hostile = build_mod.build(build_mod.BuildOptions(content=content_copy, out=tmp_path / "b", work=tmp_path / "wb", render_site=False,
-                                                     as_of=REFERENCE), CONFIG)
-    assert {f.path for f in hostile.findings if f.rule == "bad-date"} >= {"items/bureau/2026/2026-03-15-far-future.md", "items/bureau/2026/2026-03-15-far-past.md"}
+    hostile = build_mod.build(
+        build_mod.BuildOptions(
+            content=content_copy, out=tmp_path / "b", work=tmp_path / "wb", render_site=False, as_of=REFERENCE
+        ),
+        CONFIG,
+    )
+    assert {f.path for f in hostile.findings if f.rule == "bad-date"} >= {
+        "items/bureau/2026/2026-03-15-far-future.md",
+        "items/bureau/2026/2026-03-15-far-past.md",
+    }
     tongbao = lambda work: sorted(p.name for p in (work / "docs" / "stats" / "tongbao").glob("*.md"))  # noqa: E731
     extra = set(tongbao(tmp_path / "wb")) - set(tongbao(tmp_path / "wa"))
     assert extra == {f"1950-{m:02d}.md" for m in range(6, 13)}
@@ -272,10 +318,18 @@ def test_extreme_dates_do_not_crash_or_fan_out_the_build(tmp_path, content_copy)
     assert plain.docs_files > 100
 
 
-@pytest.mark.parametrize("args", [
-    ("stats", "--as-of", "9999-12-31"), ("stats", "--as-of", "0001-01-01"), ("health", "--as-of", "9999-12-31"),
-    ("report", "--year", "9999"), ("report", "--year", "0001"), ("check", "--as-of", "9999-12-31"), ("check", "--as-of", "0001-01-01"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("stats", "--as-of", "9999-12-31"),
+        ("stats", "--as-of", "0001-01-01"),
+        ("health", "--as-of", "9999-12-31"),
+        ("report", "--year", "9999"),
+        ("report", "--year", "0001"),
+        ("check", "--as-of", "9999-12-31"),
+        ("check", "--as-of", "0001-01-01"),
+    ],
+)
 def test_extreme_years_on_the_command_line(args):
     proc = run_portal(*args)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
@@ -284,8 +338,14 @@ def test_extreme_years_on_the_command_line(args):
 
 @pytest.mark.parametrize("epoch", ["99999999999999999999", "253402300800"])
 def test_source_date_epoch_past_the_calendar(epoch):
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "check"], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": epoch})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "SOURCE_DATE_EPOCH": epoch},
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "SOURCE_DATE_EPOCH" in proc.stderr
 
 
@@ -293,11 +353,25 @@ def test_extreme_years_in_data_files(content_copy):
     (content_copy / "disclosure" / "9999.yaml").write_text("year: 9999\n", encoding="utf-8")
     (content_copy / "disclosure" / "0001.yaml").write_text("year: 1\n", encoding="utf-8")
     data = (content_copy / "disclosure" / "2025.yaml").read_text(encoding="utf-8")
-    (content_copy / "disclosure" / "2025.yaml").write_text(data.replace("year: 2025", "year: 99999999999999999999999"), encoding="utf-8")
+    (content_copy / "disclosure" / "2025.yaml").write_text(
+        data.replace("year: 2025", "year: 99999999999999999999999"), encoding="utf-8"
+    )
     ledger = content_copy / "index_numbers.yaml"
-    ledger.write_text(re.sub(r"year: \d+", "year: 99999999999999999999", ledger.read_text(encoding="utf-8"), count=1), encoding="utf-8")
-    proc = run_portal("build", "--content", str(content_copy), "--out", str(content_copy.parent / "site"), "--work", str(content_copy.parent / "w"),
-                      "--jobs", "1")
+    ledger.write_text(
+        re.sub(r"year: \d+", "year: 99999999999999999999", ledger.read_text(encoding="utf-8"), count=1),
+        encoding="utf-8",
+    )
+    proc = run_portal(
+        "build",
+        "--content",
+        str(content_copy),
+        "--out",
+        str(content_copy.parent / "site"),
+        "--work",
+        str(content_copy.parent / "w"),
+        "--jobs",
+        "1",
+    )
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     review = json.loads((content_copy.parent / "w" / "review.json").read_text(encoding="utf-8"))
     text = json.dumps(review, ensure_ascii=False)
@@ -305,6 +379,7 @@ def test_extreme_years_in_data_files(content_copy):
 
 
 # ------------------------------------------------------------------ symbolic links and other routes
+
 
 def test_symlink_leaving_content_is_an_error_and_never_read(content_copy, tmp_path):
     outside = tmp_path / "secret.md"
@@ -361,25 +436,29 @@ def test_broken_link_fifo_and_linked_file_inside_content(content_copy):
 
 # ------------------------------------------------------------------ files the loader does not take
 
-@pytest.mark.parametrize("rel, warned", [
-    (f"{ITEM_DIR}/2026-03-15-upper.MD", True),
-    (f"{ITEM_DIR}/2026-03-15-long.markdown", True),
-    (f"{ITEM_DIR}/2026-03-15-windows.md.txt", True),
-    (f"{ITEM_DIR}/photo.jpg", True),
-    (f"{ITEM_DIR}/.hidden.md", True),
-    ("items/bureau/.drafts/2026-03-15-x.md", True),
-    ("drafts/2026-03-15-x.md", True),
-    ("2026-03-15-x.md", True),
-    ("pages/sub/page.md", True),
-    ("pages/Page.MD", True),
-    ("disclosure/notes.md", True),
-    ("README.md", False),
-    ("disclosure/README.md", False),
-    ("files/2026/manual.md", False),  # an attachment
-    ("files/2026/report.pdf", False),
-    ("upstream/extra.xml", False),
-    (f"{ITEM_DIR}/.gitkeep", False),
-])
+
+@pytest.mark.parametrize(
+    "rel, warned",
+    [
+        (f"{ITEM_DIR}/2026-03-15-upper.MD", True),
+        (f"{ITEM_DIR}/2026-03-15-long.markdown", True),
+        (f"{ITEM_DIR}/2026-03-15-windows.md.txt", True),
+        (f"{ITEM_DIR}/photo.jpg", True),
+        (f"{ITEM_DIR}/.hidden.md", True),
+        ("items/bureau/.drafts/2026-03-15-x.md", True),
+        ("drafts/2026-03-15-x.md", True),
+        ("2026-03-15-x.md", True),
+        ("pages/sub/page.md", True),
+        ("pages/Page.MD", True),
+        ("disclosure/notes.md", True),
+        ("README.md", False),
+        ("disclosure/README.md", False),
+        ("files/2026/manual.md", False),  # an attachment
+        ("files/2026/report.pdf", False),
+        ("upstream/extra.xml", False),
+        (f"{ITEM_DIR}/.gitkeep", False),
+    ],
+)
 def test_ignored_files_are_named(content_copy, rel, warned):
     put(content_copy, rel, item_text(front()))
     pub = run(content_copy)
@@ -387,7 +466,9 @@ def test_ignored_files_are_named(content_copy, rel, warned):
     rules = found(pub, where)
     assert ("ignored-file" in rules) is warned, rules
     if warned:
-        assert rules["ignored-file"][0].severity == "warning" and re.search(r"[\u4e00-\u9fff]", rules["ignored-file"][0].message)
+        assert rules["ignored-file"][0].severity == "warning" and re.search(
+            r"[\u4e00-\u9fff]", rules["ignored-file"][0].message
+        )
     assert rel not in published_paths(pub)
 
 
@@ -398,18 +479,52 @@ def test_check_lists_the_new_rules(content_copy):
     proc = run_portal("check", "--content", str(content_copy), "--format", "json", "--as-of", "2026-11-28")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     rules = {(f["path"], f["rule"]) for f in json.loads(proc.stdout)}
-    assert {(f"{ITEM_DIR}/2026-03-15-alias.md", "yaml-alias"), (f"{ITEM_DIR}/2026-03-15-ancient.md", "bad-date"),
-            (f"{ITEM_DIR}/note.markdown", "ignored-file")} <= rules
+    assert {
+        (f"{ITEM_DIR}/2026-03-15-alias.md", "yaml-alias"),
+        (f"{ITEM_DIR}/2026-03-15-ancient.md", "bad-date"),
+        (f"{ITEM_DIR}/note.markdown", "ignored-file"),
+    } <= rules
 
 
 # ------------------------------------------------------------------ property: nothing generated hurts
 
 _scalars = st.one_of(
-    st.text(max_size=30), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none(),
-    st.sampled_from(["9999-12-31", "0001-01-01", "1900-01-01", "2026-02-30", "2026-03-15T09:30+14:00", "&a x", "*a", "<<", "---", "...",
-                     "!!binary aGk=", "{", "[", "'", '"', "\\", "\x00", "\ufeff", "：", "机密★", "files/../../etc/passwd"]),
+    st.text(max_size=30),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(
+        [
+            "9999-12-31",
+            "0001-01-01",
+            "1900-01-01",
+            "2026-02-30",
+            "2026-03-15T09:30+14:00",
+            "&a x",
+            "*a",
+            "<<",
+            "---",
+            "...",
+            "!!binary aGk=",
+            "{",
+            "[",
+            "'",
+            '"',
+            "\\",
+            "\x00",
+            "\ufeff",
+            "：",
+            "机密★",
+            "files/../../etc/passwd",
+        ]
+    ),
 )
-_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
 _keys = st.sampled_from(list(load.KNOWN_KEYS) + ["x", "date", "date", "title"])
 
 
@@ -432,7 +547,9 @@ def front_matters(draw) -> str:
     return text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(head=front_matters(), body=st.text(max_size=2000), bom=st.booleans(), crlf=st.booleans())
 def test_no_generated_front_matter_or_body_makes_loading_fail(tmp_path, head, body, bom, crlf):
     text = ("\ufeff" if bom else "") + f"---\n{head}\n---\n{body}"
@@ -454,8 +571,15 @@ def test_no_generated_front_matter_or_body_makes_loading_fail(tmp_path, head, bo
 GENERATED = 12
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
-@given(heads=st.lists(front_matters(), min_size=GENERATED, max_size=GENERATED), bodies=st.lists(st.text(max_size=800), min_size=GENERATED, max_size=GENERATED))
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(
+    heads=st.lists(front_matters(), min_size=GENERATED, max_size=GENERATED),
+    bodies=st.lists(st.text(max_size=800), min_size=GENERATED, max_size=GENERATED),
+)
 def test_generated_items_build_within_1_gb(tmp_path_factory, heads, bodies):
     """Generated items (plus valid front matter with generated values) through the pipeline and
     the docs tree in a subprocess: no traceback, bounded time, peak memory under 1 GB."""
@@ -467,7 +591,9 @@ def test_generated_items_build_within_1_gb(tmp_path_factory, heads, bodies):
     for n, (head, body) in enumerate(zip(heads, bodies)):
         if n % 2:  # half of them are valid items with one generated field value
             head = front(date=json.dumps(head[:40]) if n % 4 == 1 else "2026-03-15", summary=json.dumps(head[:200]))
-        put(content, f"{ITEM_DIR}/2026-03-15-gen-{n}.md", f"---\n{head}\n---\n{body}\n".encode("utf-8", "surrogatepass"))
+        put(
+            content, f"{ITEM_DIR}/2026-03-15-gen-{n}.md", f"---\n{head}\n---\n{body}\n".encode("utf-8", "surrogatepass")
+        )
     script = textwrap.dedent(f"""
         import json, resource, sys
         sys.path.insert(0, {str(ROOT)!r})
@@ -475,9 +601,9 @@ def test_generated_items_build_within_1_gb(tmp_path_factory, heads, bodies):
         from pipeline import build
         from pipeline.config import load_config
         from datetime import date
-        options = build.BuildOptions(content=Path({str(content)!r}), out=Path({str(tmp / 'site')!r}), work=Path({str(tmp / 'work')!r}),
+        options = build.BuildOptions(content=Path({str(content)!r}), out=Path({str(tmp / "site")!r}), work=Path({str(tmp / "work")!r}),
                                      render_site=False, as_of=date(2026, 11, 28), jobs=1)
-        result = build.build(options, load_config({str(ROOT / 'site_config')!r}))
+        result = build.build(options, load_config({str(ROOT / "site_config")!r}))
         print(json.dumps({{"docs": result.docs_files, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
@@ -490,14 +616,18 @@ def test_one_real_build_with_hostile_items(tmp_path, content_copy):
     """The real CLI build (mkdocs and all) over a bomb, a deep nest, a 9999 date, a link out and
     a huge body: exit status 0 without --strict, the hostile items named, peak memory < 1 GB."""
     put(content_copy, f"{ITEM_DIR}/2026-03-15-bomb.md", item_text(_bomb_in("classified")))
-    put(content_copy, f"{ITEM_DIR}/2026-03-15-deep.md", item_text(front() + "summary: " + "[" * 30_000 + "]" * 30_000 + "\n"))
+    put(
+        content_copy,
+        f"{ITEM_DIR}/2026-03-15-deep.md",
+        item_text(front() + "summary: " + "[" * 30_000 + "]" * 30_000 + "\n"),
+    )
     put(content_copy, f"{ITEM_DIR}/2026-03-15-future.md", item_text(front(date="9999-12-31")))
     put(content_copy, f"{ITEM_DIR}/2026-03-15-huge.md", item_text(front(), "大" * 1_000_000))
     (content_copy / ITEM_DIR / "2026-03-15-out.md").symlink_to("/etc/hostname")
     script = textwrap.dedent(f"""
         import resource, subprocess, sys
-        done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--content", {str(content_copy)!r}, "--out", {str(tmp_path / 'site')!r},
-                               "--work", {str(tmp_path / 'work')!r}, "--as-of", "2026-11-28", "--jobs", "1"], cwd={str(ROOT)!r}, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--content", {str(content_copy)!r}, "--out", {str(tmp_path / "site")!r},
+                               "--work", {str(tmp_path / "work")!r}, "--as-of", "2026-11-28", "--jobs", "1"], cwd={str(ROOT)!r}, capture_output=True, text=True)
         sys.stderr.write(done.stderr)
         print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     """)

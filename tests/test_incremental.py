@@ -31,7 +31,11 @@ from tests.test_foundation import _reproducible
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def comparable(folder: Path) -> dict[str, str]:
@@ -61,13 +65,22 @@ def all_text(site: Path) -> str:
 
 
 def test_parallel_render_equals_one_process_and_plain_mkdocs(tmp_path):
-    options = build_mod.BuildOptions(content=ROOT / "content", out=tmp_path / "site", work=tmp_path / "work",
-                                     mkdocs_file=ROOT / "mkdocs.yml", search=False)
+    options = build_mod.BuildOptions(
+        content=ROOT / "content",
+        out=tmp_path / "site",
+        work=tmp_path / "work",
+        mkdocs_file=ROOT / "mkdocs.yml",
+        search=False,
+    )
     result = build_mod.build(options, load_config(ROOT / "site_config"))
     one = mkdocs_build.render_pages(result.engine_config, None, site_dir=tmp_path / "one", jobs=1)
     two = mkdocs_build.render_pages(result.engine_config, None, site_dir=tmp_path / "two", jobs=2)
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(result.engine_config), "-d", str(tmp_path / "plain")],
-                   check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(result.engine_config), "-d", str(tmp_path / "plain")],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     a, b, c = digest(tmp_path / "one"), digest(tmp_path / "two"), digest(tmp_path / "plain")
     assert len(a) > 300 and len(one.rendered) > 250
     assert a == b, sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))[:10]
@@ -97,8 +110,10 @@ class Portal:
         self.config_dir = tmp / "site_config"
         shutil.copytree(ROOT / "site_config", self.config_dir)
         portal_yaml = self.config_dir / "portal.yaml"  # several search bundles (month-contiguous shards) at demo size
-        portal_yaml.write_text(portal_yaml.read_text(encoding="utf-8").replace("search_shard_pages: 5000", "search_shard_pages: 40"),
-                               encoding="utf-8")
+        portal_yaml.write_text(
+            portal_yaml.read_text(encoding="utf-8").replace("search_shard_pages: 5000", "search_shard_pages: 40"),
+            encoding="utf-8",
+        )
         shutil.copytree(ROOT / "theme", tmp / "theme")
         shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
         self.tokens: dict[Path, str] = {}  # items we added: their path → a word only they contain
@@ -108,8 +123,14 @@ class Portal:
             self.add()
 
     def build(self, name: str, incremental: bool) -> tuple[Path, build_mod.BuildResult]:
-        options = build_mod.BuildOptions(content=self.content, config_dir=self.config_dir, out=self.tmp / f"site-{name}",
-                                         work=self.tmp / f"work-{name}", mkdocs_file=self.tmp / "mkdocs.yml", incremental=incremental)
+        options = build_mod.BuildOptions(
+            content=self.content,
+            config_dir=self.config_dir,
+            out=self.tmp / f"site-{name}",
+            work=self.tmp / f"work-{name}",
+            mkdocs_file=self.tmp / "mkdocs.yml",
+            incremental=incremental,
+        )
         return options.out, build_mod.build(options, load_config(self.config_dir))
 
     def items(self) -> list[Path]:
@@ -120,15 +141,24 @@ class Portal:
         self.count += 1
         token = f"tokq{self.count}z{self.rng.randrange(10**6)}"
         path = self.content / "items" / "bureau" / "2026" / f"2026-05-{self.count:02d}-added-{self.count}.md"
-        path.write_text(ITEM.format(title=f"新增测试条目{self.count}号 {token}", month=5, day=min(self.count, 28), column="news",
-                                    body=f"本条用于增量构建测试，编号 {token}。" + "江临市商务局召开外贸企业座谈会，听取企业意见建议。" * 4),
-                        encoding="utf-8")
+        path.write_text(
+            ITEM.format(
+                title=f"新增测试条目{self.count}号 {token}",
+                month=5,
+                day=min(self.count, 28),
+                column="news",
+                body=f"本条用于增量构建测试，编号 {token}。" + "江临市商务局召开外贸企业座谈会，听取企业意见建议。" * 4,
+            ),
+            encoding="utf-8",
+        )
         self.tokens[path] = token
         return f"add {path.name}"
 
     def edit(self) -> str:
         path = self.rng.choice(self.items())
-        path.write_text(path.read_text(encoding="utf-8") + f"\n补充说明：第 {self.rng.randrange(1000)} 次修改。\n", encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\n补充说明：第 {self.rng.randrange(1000)} 次修改。\n", encoding="utf-8"
+        )
         return f"edit {path.name}"
 
     def _victim(self) -> Path:
@@ -153,10 +183,18 @@ class Portal:
 
     def move(self) -> str:
         """Another URL (renamed file) and another column: the item leaves one list for another."""
-        path = self.rng.choice([p for p in self.items() if p.parent == self.content / "items" / "bureau" / "2026"
-                                and "\ncolumn: news\n" in p.read_text(encoding="utf-8")])
+        path = self.rng.choice(
+            [
+                p
+                for p in self.items()
+                if p.parent == self.content / "items" / "bureau" / "2026"
+                and "\ncolumn: news\n" in p.read_text(encoding="utf-8")
+            ]
+        )
         target = path.with_name(path.stem + "-moved.md")
-        target.write_text(path.read_text(encoding="utf-8").replace("\ncolumn: news\n", "\ncolumn: notices\n", 1), encoding="utf-8")
+        target.write_text(
+            path.read_text(encoding="utf-8").replace("\ncolumn: news\n", "\ncolumn: notices\n", 1), encoding="utf-8"
+        )
         path.unlink()
         if path in self.tokens:
             self.tokens[target] = self.tokens.pop(path)
@@ -166,8 +204,10 @@ class Portal:
     def rename_column(self) -> str:
         file = self.config_dir / "columns.yaml"
         self.count += 1
-        file.write_text(re.sub(r"name: 商务动态\d*,", f"name: 商务动态{self.count},", file.read_text(encoding="utf-8"), count=1),
-                        encoding="utf-8")
+        file.write_text(
+            re.sub(r"name: 商务动态\d*,", f"name: 商务动态{self.count},", file.read_text(encoding="utf-8"), count=1),
+            encoding="utf-8",
+        )
         return "rename column"
 
     def change_theme(self) -> str:

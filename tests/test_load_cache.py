@@ -19,11 +19,14 @@ def test_rebuild_reparses_only_the_changed_file(content_copy, tmp_path):
 
     target = next(i for i in first.items if i.site == "bureau")
     file = content_copy / target.path
-    file.write_text(file.read_text(encoding="utf-8").replace(f"title: {target.title}", "title: 改过的标题", 1), encoding="utf-8")
+    file.write_text(
+        file.read_text(encoding="utf-8").replace(f"title: {target.title}", "title: 改过的标题", 1), encoding="utf-8"
+    )
     broken = sorted((content_copy / "items").rglob("*.md"))[-1]
     broken.write_text("no front matter\n", encoding="utf-8")
 
     import pipeline.load_cache as lc
+
     hits = []
     original_get = lc.LoadCache.get
 

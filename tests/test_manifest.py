@@ -70,13 +70,16 @@ def _first_page(root: Path) -> Path:
     return next(p for p in sorted(root.rglob("index.html")) if "bureau/2026" in p.as_posix())
 
 
-@pytest.mark.parametrize("tamper, label", [
-    ("byte", "被改动"),
-    ("script", "被改动"),
-    ("php", "多出"),
-    ("delete", "缺失"),
-    ("symlink", "被改动"),
-])
+@pytest.mark.parametrize(
+    "tamper, label",
+    [
+        ("byte", "被改动"),
+        ("script", "被改动"),
+        ("php", "多出"),
+        ("delete", "缺失"),
+        ("symlink", "被改动"),
+    ],
+)
 def test_tampering_is_named_and_fails(webroot, keys, tamper, label):
     page = _first_page(webroot)
     rel = page.relative_to(webroot).as_posix()
@@ -85,7 +88,9 @@ def test_tampering_is_named_and_fails(webroot, keys, tamper, label):
         data[len(data) // 2] ^= 0x01
         page.write_bytes(bytes(data))
     elif tamper == "script":
-        page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<script>alert(1)</script></body>"), encoding="utf-8")
+        page.write_text(
+            page.read_text(encoding="utf-8").replace("</body>", "<script>alert(1)</script></body>"), encoding="utf-8"
+        )
     elif tamper == "php":
         (webroot / "files").mkdir(exist_ok=True)
         (webroot / "files" / "shell.php").write_text("<?php system($_GET['c']); ?>")
@@ -105,7 +110,10 @@ def test_manifest_edited_without_the_key_is_refused(webroot, keys):
     page.write_text("<html>已篡改</html>", encoding="utf-8")
     data = json.loads((webroot / manifest.NAME).read_text(encoding="utf-8"))
     rel = page.relative_to(webroot).as_posix()
-    data["files"][rel] = {"sha256": manifest._digest(page), "size": page.stat().st_size}  # the attacker updates the list too
+    data["files"][rel] = {
+        "sha256": manifest._digest(page),
+        "size": page.stat().st_size,
+    }  # the attacker updates the list too
     (webroot / manifest.NAME).write_bytes(manifest.dumps(data))
     done = verify(webroot, keys)
     assert done.returncode == 1 and "网站清单与签名不符" in done.stderr
@@ -119,8 +127,16 @@ def test_manifest_edited_without_the_key_is_refused(webroot, keys):
     assert done.returncode == 1 and "没有签名" in done.stderr
 
 
-@pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"format": 1, "files": {"../../etc/passwd": {"sha256": "0", "size": 1}}}',
-                                     b'{"format": 99, "files": {}}', b"[1, 2]"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"",
+        b"{not json",
+        b'{"format": 1, "files": {"../../etc/passwd": {"sha256": "0", "size": 1}}}',
+        b'{"format": 99, "files": {}}',
+        b"[1, 2]",
+    ],
+)
 def test_broken_manifest_is_a_clear_error(webroot, garbage):
     (webroot / manifest.NAME).write_bytes(garbage)
     done = run_portal("verify", str(webroot))
@@ -184,8 +200,14 @@ def test_every_build_writes_its_manifest_signed_when_a_key_is_configured(demo_si
     # PORTAL_MANIFEST_KEY (or --sign-key) signs it; --manifest-copy keeps a copy outside the swapped folder
     site, work, copy = tmp_path / "site", tmp_path / "work", tmp_path / "trusted"
     args = [sys.executable, "-m", "pipeline", "build", "--out", str(site), "--work", str(work)]
-    done = subprocess.run([*args, "--manifest-copy", str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PORTAL_MANIFEST_KEY": str(keys[0])})
+    done = subprocess.run(
+        [*args, "--manifest-copy", str(copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PORTAL_MANIFEST_KEY": str(keys[0])},
+    )
     assert done.returncode == 0, done.stderr
     assert verify(site, keys).returncode == 0
     for name in (manifest.NAME, manifest.SIGNATURE):

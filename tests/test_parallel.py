@@ -50,7 +50,9 @@ def test_two_processes_publish_exactly_what_one_does(content_copy, tmp_path, alw
     assert one.withheld and one.duplicate_of and any(f.rule == "pii" for f in one.findings)  # every gate had work
     assert two.published == one.published and two.withheld == one.withheld
     assert two.findings == one.findings and two.duplicate_of == one.duplicate_of
-    cached = publication.run(content_copy, config, upstream_db=tmp_path / "b.sqlite", cache_dir=tmp_path / "cache", jobs=2)
+    cached = publication.run(
+        content_copy, config, upstream_db=tmp_path / "b.sqlite", cache_dir=tmp_path / "cache", jobs=2
+    )
     assert cached.published == one.published and cached.findings == one.findings
 
 
@@ -82,7 +84,11 @@ def test_an_error_in_the_work_is_still_raised(always_parallel):
 
 def test_work_inside_a_worker_does_not_fork_again(always_parallel):
     outer = os.getpid()
-    inner = parallel.map_ordered(lambda t: (os.getpid(), {p for p in parallel.map_ordered(lambda u: os.getpid(), list(range(4)), 2)}), list(range(8)), 2)
+    inner = parallel.map_ordered(
+        lambda t: (os.getpid(), {p for p in parallel.map_ordered(lambda u: os.getpid(), list(range(4)), 2)}),
+        list(range(8)),
+        2,
+    )
     for worker, inner_pids in inner:
         assert worker != outer and inner_pids == {worker}
 

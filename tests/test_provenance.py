@@ -16,12 +16,16 @@ from pipeline import publication
 from pipeline.config import ConfigError, load_config
 from pipeline.render import feeds, items
 
-pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None or shutil.which("git") is None, reason="需要 git 与 ssh-keygen")
+pytestmark = pytest.mark.skipif(
+    shutil.which("ssh-keygen") is None or shutil.which("git") is None, reason="需要 git 与 ssh-keygen"
+)
 
 BODY = "本局组织召开全市外贸企业座谈会，听取企业对稳外贸政策的意见建议。" * 8
 
 
-def item_text(title="全市外贸企业座谈会召开", date="2026-11-20 10:00", site="bureau", column="news", reviewer="王建国", extra=""):
+def item_text(
+    title="全市外贸企业座谈会召开", date="2026-11-20 10:00", site="bureau", column="news", reviewer="王建国", extra=""
+):
     review = f"reviewer: {reviewer}\n" if reviewer else ""
     return f"---\ntitle: {title}\ndate: {date}\nsite: {site}\ncolumn: {column}\nauthor: 周雅琴\n{review}{extra}---\n{BODY}\n"
 
@@ -58,10 +62,19 @@ class Repo:
             f"review:\n  require_signature: {'true' if require else 'false'}\n  max_backdate_days: 3\n{starts}"
             "reviewers:\n"
             f"  - {{name: 王建国, sites: [bureau], keys: ['{self.pub['wang']}'], handle: '@wangjg'}}\n"
-            f"  - {{name: 李梅, sites: [nanan], keys: ['{self.pub['li']}']}}\n", encoding="utf-8")
+            f"  - {{name: 李梅, sites: [nanan], keys: ['{self.pub['li']}']}}\n",
+            encoding="utf-8",
+        )
 
     def git(self, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=check, env={**os.environ, **(env or {})})
+        return subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=check,
+            env={**os.environ, **(env or {})},
+        )
 
     def write(self, rel: str, text: str) -> Path:
         path = self.content / "items" / rel
@@ -69,8 +82,15 @@ class Repo:
         path.write_text(text, encoding="utf-8")
         return path
 
-    def commit(self, message: str, *, signer: str | None = None, date: str = "2026-11-20T12:00:00+08:00", trailers: tuple[str, ...] = (),
-               allow_empty: bool = False) -> str:
+    def commit(
+        self,
+        message: str,
+        *,
+        signer: str | None = None,
+        date: str = "2026-11-20T12:00:00+08:00",
+        trailers: tuple[str, ...] = (),
+        allow_empty: bool = False,
+    ) -> str:
         self.git("add", "-A")
         args = ["-c", f"user.signingkey={self.keys / signer}", "commit", "-q", "-S"] if signer else ["commit", "-q"]
         if allow_empty:
@@ -144,8 +164,13 @@ def test_an_edit_after_approval_is_review_outdated_until_approved_again(repo):
 def test_a_trailer_approval_by_the_reviewer_approves_the_present_version(repo):
     repo.write(ITEM, item_text())
     repo.commit("新信息（信息员提交）")
-    repo.commit("审签", signer="wang", allow_empty=True, trailers=("Reviewed-by: 王建国", f"Reviewed-item: items/{ITEM}"),
-                date="2026-11-20T15:00:00+08:00")
+    repo.commit(
+        "审签",
+        signer="wang",
+        allow_empty=True,
+        trailers=("Reviewed-by: 王建国", f"Reviewed-item: items/{ITEM}"),
+        date="2026-11-20T15:00:00+08:00",
+    )
     assert repo.findings(ITEM) == {}
 
 
@@ -166,7 +191,9 @@ def test_a_forged_reviewer_line_is_not_allowed(repo):
     other = "bureau/2026/2026-11-20-other.md"
     repo.write(other, item_text(title="另一条信息"))
     repo.commit("新信息（信息员提交）")
-    repo.commit("冒名审签", signer="li", allow_empty=True, trailers=("Reviewed-by: 王建国", f"Reviewed-item: items/{other}"))
+    repo.commit(
+        "冒名审签", signer="li", allow_empty=True, trailers=("Reviewed-by: 王建国", f"Reviewed-item: items/{other}")
+    )
     assert set(repo.findings(other)) == {"unsigned-review"}
 
 
@@ -202,7 +229,9 @@ def test_portal_approve_makes_a_signed_commit_that_the_build_accepts(repo):
     repo.commit("新信息（未写审签人）")
     assert "unreviewed" in repo.findings(ITEM)
     repo.git("config", "user.signingkey", str(repo.keys / "wang"))
-    done = run_portal("approve", "--content", str(repo.content), "--config", str(repo.config_dir), str(repo.content / "items" / ITEM))
+    done = run_portal(
+        "approve", "--content", str(repo.content), "--config", str(repo.config_dir), str(repo.content / "items" / ITEM)
+    )
     assert done.returncode == 0, done.stderr
     assert "王建国 已审签 1 条信息" in done.stderr
     assert "reviewer: 王建国" in (repo.content / "items" / ITEM).read_text(encoding="utf-8")
@@ -216,10 +245,14 @@ def test_portal_approve_refuses_a_reviewer_of_another_sub_site_and_a_stranger(re
     repo.write(ITEM, item_text())
     repo.commit("新信息")
     repo.git("config", "user.signingkey", str(repo.keys / "li"))
-    done = run_portal("approve", "--content", str(repo.content), "--config", str(repo.config_dir), str(repo.content / "items" / ITEM))
+    done = run_portal(
+        "approve", "--content", str(repo.content), "--config", str(repo.config_dir), str(repo.content / "items" / ITEM)
+    )
     assert done.returncode == 1 and "李梅 不能审签子站 “bureau”" in done.stderr
     repo.git("config", "user.signingkey", str(repo.keys / "stranger"))
-    done = run_portal("approve", "--content", str(repo.content), "--config", str(repo.config_dir), str(repo.content / "items" / ITEM))
+    done = run_portal(
+        "approve", "--content", str(repo.content), "--config", str(repo.config_dir), str(repo.content / "items" / ITEM)
+    )
     assert done.returncode == 1 and "不在" in done.stderr and "审签人名单" in done.stderr
     assert repo.git("log", "-1", "--format=%s").stdout.strip() == "新信息"  # nothing committed
 
@@ -233,16 +266,21 @@ def test_codeowners_follows_reviewers_yaml(repo):
     assert "李梅" in done.stderr  # no handle: said, not silently left out
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("keys: ['ssh-ed25519 AAAAnotakey']", "不是有效的 SSH 公钥"),
-    ("keys: []", "keys 应当是 SSH 公钥的列表"),
-    ("sites: [nowhere]", "子站 “nowhere” 不在 sites.yaml 中"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("keys: ['ssh-ed25519 AAAAnotakey']", "不是有效的 SSH 公钥"),
+        ("keys: []", "keys 应当是 SSH 公钥的列表"),
+        ("sites: [nowhere]", "子站 “nowhere” 不在 sites.yaml 中"),
+    ],
+)
 def test_reviewers_yaml_errors_name_the_file_and_the_reviewer(repo, bad, message):
     key, value = bad.split(": ", 1)
     entry = {"name": "王建国", "sites": "[bureau]", "keys": f"['{repo.pub['wang']}']"}
     entry[key] = value
-    (repo.config_dir / "reviewers.yaml").write_text("reviewers:\n  - {" + ", ".join(f"{k}: {v}" for k, v in entry.items()) + "}\n", encoding="utf-8")
+    (repo.config_dir / "reviewers.yaml").write_text(
+        "reviewers:\n  - {" + ", ".join(f"{k}: {v}" for k, v in entry.items()) + "}\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(repo.config_dir)
     assert "reviewers.yaml" in str(caught.value) and message in str(caught.value)
@@ -281,8 +319,14 @@ def test_a_changed_date_needs_a_reason(repo):
     repo.write(ITEM, item_text(date="2026-11-19 10:00"))
     repo.commit("改日期", date="2026-11-22T12:00:00+08:00")
     found = repo.findings(ITEM)
-    assert set(found) == {"date-changed"} and "2026-11-20 10:00" in found["date-changed"] and "2026-11-19 10:00" in found["date-changed"]
-    repo.write(ITEM, item_text(date="2026-11-19 10:00", extra="date_changed_reason: 原稿日期录入错误，实际 11 月 19 日发布\n"))
+    assert (
+        set(found) == {"date-changed"}
+        and "2026-11-20 10:00" in found["date-changed"]
+        and "2026-11-19 10:00" in found["date-changed"]
+    )
+    repo.write(
+        ITEM, item_text(date="2026-11-19 10:00", extra="date_changed_reason: 原稿日期录入错误，实际 11 月 19 日发布\n")
+    )
     repo.commit("写明理由", date="2026-11-22T13:00:00+08:00")
     assert repo.findings(ITEM) == {}
 
@@ -303,7 +347,9 @@ def test_a_change_after_publication_is_shown_on_the_page_and_in_the_feed(repo):
     repo.reviewers(require=False)
     repo.write(ITEM, item_text())
     repo.commit("新信息")
-    changed = item_text(extra="changes:\n  - {date: 2026-11-25, note: 更正了会议地点}\n").replace("座谈会，", "座谈会（地点更正），")
+    changed = item_text(extra="changes:\n  - {date: 2026-11-25, note: 更正了会议地点}\n").replace(
+        "座谈会，", "座谈会（地点更正），"
+    )
     repo.write(ITEM, changed)
     repo.commit("更正", date="2026-11-25T10:00:00+08:00")
     pub, config = repo.run()
@@ -324,6 +370,9 @@ def test_a_content_change_without_a_note_is_a_warning_and_a_note_outside_history
     found = repo.findings(ITEM)
     assert set(found) == {"change-unnoted"}
     assert published(repo)  # a warning does not withhold
-    repo.write(ITEM, item_text(title="全市外贸企业座谈会召开（更新）", extra="changes:\n  - {date: 2027-03-01, note: 未来的更新}\n"))
+    repo.write(
+        ITEM,
+        item_text(title="全市外贸企业座谈会召开（更新）", extra="changes:\n  - {date: 2027-03-01, note: 未来的更新}\n"),
+    )
     repo.commit("写更新记录", date="2026-11-23T11:00:00+08:00")
     assert set(repo.findings(ITEM)) == {"change-date"}

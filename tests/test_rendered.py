@@ -41,7 +41,9 @@ def test_reader_sees_decoded_text(source, seen):
 
 
 def test_attributes_and_urls_are_decoded():
-    view = reader_view(render_html('[x](https://example.com/){: href="&#106;avascript:alert(1)" }\n\n![图](files/a.png "t")', SITE))
+    view = reader_view(
+        render_html('[x](https://example.com/){: href="&#106;avascript:alert(1)" }\n\n![图](files/a.png "t")', SITE)
+    )
     assert "javascript:alert(1)" in view.urls and "files/a.png" in view.urls
     assert ("img", "alt", "图") in view.attributes and ("img", "title", "t") in view.attributes
 

@@ -21,7 +21,7 @@ ZWSP = "\u200b"  # Pagefind marks Chinese word boundaries with zero-width spaces
 
 def _decompressed(path: Path) -> bytes:
     data = gzip.decompress(path.read_bytes())
-    return data[len(SIGNATURE):] if data.startswith(SIGNATURE) else data
+    return data[len(SIGNATURE) :] if data.startswith(SIGNATURE) else data
 
 
 def fragments(site: Path) -> list[dict]:
@@ -64,7 +64,7 @@ def test_search_page_and_header_box_work_offline(demo_site):
     assert 'src="../pagefind/pagefind-ui.js"' in page
     assert 'src="../assets/javascripts/portal-search.js"' in page
     assert 'href="../pagefind/pagefind-ui.css"' in page
-    assert "<script src=\"http" not in page and "cdn" not in page.lower()
+    assert '<script src="http' not in page and "cdn" not in page.lower()
     assert (demo_site.out / "pagefind" / "pagefind-ui.js").is_file()
     script = (demo_site.out / "assets" / "javascripts" / "portal-search.js").read_text(encoding="utf-8")
     assert "搜索本站信息" in script and "triggerSearch" in script
@@ -95,11 +95,23 @@ def canary_site(tmp_path_factory) -> Path:
     shutil.copytree(Path(__file__).resolve().parent.parent / "content", content)
     folder = content / "items" / "bureau" / "2026"
     (folder / "2026-06-01-search-demo.md").write_text(
-        ITEM.format(title="跨境电商海外仓建设推进会召开", day="01", extra="",
-                    body="会议部署跨境电商海外仓建设工作，口令 DEMOTOKENZ9 。"), encoding="utf-8")
+        ITEM.format(
+            title="跨境电商海外仓建设推进会召开",
+            day="01",
+            extra="",
+            body="会议部署跨境电商海外仓建设工作，口令 DEMOTOKENZ9 。",
+        ),
+        encoding="utf-8",
+    )
     (folder / "2026-06-02-search-canary.md").write_text(
-        ITEM.format(title="内部情况通报", day="02", extra="classified: true\n",
-                    body="涉密内容：青鸾密档七号 CANARYX7Q 不得公开。"), encoding="utf-8")
+        ITEM.format(
+            title="内部情况通报",
+            day="02",
+            extra="classified: true\n",
+            body="涉密内容：青鸾密档七号 CANARYX7Q 不得公开。",
+        ),
+        encoding="utf-8",
+    )
     site = build_site(tmp, content=content)
     assert any(w.item.path.endswith("search-canary.md") for w in site.result.publication.withheld)
     return site.out

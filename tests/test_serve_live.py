@@ -52,8 +52,12 @@ def _wait(predicate, what: str, timeout: float = 600):
 
 def test_saved_file_rules():
     saved = {"items/bureau/2026/a.md"}
-    findings = (error("items/bureau/2026/a.md", "bad-yaml", "YAML"), error("items/bureau/2026/b.md", "schema", "other file"),
-                warning("items/bureau/2026/a.md", "future-date", "9999"), warning("items/bureau/2026/a.md", "short", "a warning"))
+    findings = (
+        error("items/bureau/2026/a.md", "bad-yaml", "YAML"),
+        error("items/bureau/2026/b.md", "schema", "other file"),
+        warning("items/bureau/2026/a.md", "future-date", "9999"),
+        warning("items/bureau/2026/a.md", "short", "a warning"),
+    )
     assert [f.rule for f in serve.saved_findings(findings, saved)] == ["bad-yaml", "future-date", "short"]
     stopped = serve.saved_check(saved)(Path("."), type("Pub", (), {"findings": findings})(), None)
     assert [(f.rule, f.severity) for f in stopped] == [("bad-yaml", "error"), ("future-date", "error")]
@@ -71,9 +75,25 @@ def test_serve_keeps_last_good_preview_and_reloads_only_the_changed_page(tmp_pat
     port = _free_port()
     log_file = open(tmp_path / "serve.log", "w", encoding="utf-8")
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--content", str(content), "--work", str(tmp_path / "work"),
-                             "--port", str(port)], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "serve",
+            "--content",
+            str(content),
+            "--work",
+            str(tmp_path / "work"),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         page = _wait(lambda: _get(base + url_path), "the first preview")
         assert "portal-overlay" in page and "/portal-status.json" in page
@@ -89,14 +109,22 @@ def test_serve_keeps_last_good_preview_and_reloads_only_the_changed_page(tmp_pat
 
         # a date of 9999: the same
         item.write_text(good.replace("date: 2026-03-18", "date: 9999-03-18", 1), encoding="utf-8")
-        status = _wait(lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"]
-                       and any("9999" in line for line in s["findings"]) and s, "the bad-date status")
+        status = _wait(
+            lambda: (
+                (s := json.loads(_get(base + "/portal-status.json")))["error"]
+                and any("9999" in line for line in s["findings"])
+                and s
+            ),
+            "the bad-date status",
+        )
         assert _served(base + url_path) == page.split("<script>\n(function(epoch){")[0]
 
         # a good edit: only this item's page (and the lists that show it) re-rendered and named
         item.write_text(good + "\n补充说明：预览测试 PREVIEWMARK7。\n", encoding="utf-8")
-        status = _wait(lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"] is None and s["changed"] and s,
-                       "the good status")
+        status = _wait(
+            lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"] is None and s["changed"] and s,
+            "the good status",
+        )
         assert status["changed"] != "*" and url_path in status["changed"], status
         assert len(status["changed"]) < 20, status
         assert "PREVIEWMARK7" in _get(base + url_path)

@@ -29,18 +29,29 @@ def town_portal(tmp_path):
     shutil.copytree(ROOT / "site_config", config_dir)
     sites = config_dir / "sites.yaml"
     text = sites.read_text(encoding="utf-8")
-    text = text.replace("  - {id: 开发区,   label: 开发区,   table: zones}\n",
-                        "  - {id: 开发区,   label: 开发区,   table: zones}\n  - {id: 乡镇,     label: 乡镇街道, table: towns}\n")
-    text = text.replace("  - {id: zones,        title: 开发区子站信息量统计表}\n",
-                        "  - {id: zones,        title: 开发区子站信息量统计表}\n  - {id: towns,        title: 乡镇子站信息量统计表}\n")
-    text += "  - {id: qingshi,     name: 青石镇人民政府,           kind: 乡镇,     order: 50, columns: [local, notices]}\n"
-    text += "  - {id: baisha,      name: 白沙镇人民政府,           kind: 乡镇,     order: 51, columns: [local, notices]}\n"
+    text = text.replace(
+        "  - {id: 开发区,   label: 开发区,   table: zones}\n",
+        "  - {id: 开发区,   label: 开发区,   table: zones}\n  - {id: 乡镇,     label: 乡镇街道, table: towns}\n",
+    )
+    text = text.replace(
+        "  - {id: zones,        title: 开发区子站信息量统计表}\n",
+        "  - {id: zones,        title: 开发区子站信息量统计表}\n  - {id: towns,        title: 乡镇子站信息量统计表}\n",
+    )
+    text += (
+        "  - {id: qingshi,     name: 青石镇人民政府,           kind: 乡镇,     order: 50, columns: [local, notices]}\n"
+    )
+    text += (
+        "  - {id: baisha,      name: 白沙镇人民政府,           kind: 乡镇,     order: 51, columns: [local, notices]}\n"
+    )
     sites.write_text(text, encoding="utf-8")
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     item = content / "items" / "qingshi" / "2026" / "2026-11-10-town-ecommerce.md"
     item.parent.mkdir(parents=True)
-    item.write_text(TOWN_ITEM.format(body="青石镇组织召开电商进农村工作推进会，部署农产品上行和快递进村工作。" * 10), encoding="utf-8")
+    item.write_text(
+        TOWN_ITEM.format(body="青石镇组织召开电商进农村工作推进会，部署农产品上行和快递进村工作。" * 10),
+        encoding="utf-8",
+    )
     return config_dir, content
 
 
@@ -60,11 +71,20 @@ def test_a_new_kind_is_a_config_change_only(town_portal):
     assert "青石镇人民政府,0,1,1,1," in towns and "白沙镇人民政府,0,1,0,2," in towns  # ranked within the kind
 
 
-@pytest.mark.parametrize("change, message", [
-    (("table: zones}\n", "table: nowhere}\n"), "table “nowhere” 不在 stats_tables 中"),
-    (("kind: 开发区,   order: 40", "kind: 街道,   order: 40"), "kind “街道” 无效"),
-    (("  - {id: 科室,     label: 科室,     table: sections}\n", "  - {id: 科室,     label: 科室,     table: sections, ranked: 否}\n"), "ranked 只能是 true 或 false"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("table: zones}\n", "table: nowhere}\n"), "table “nowhere” 不在 stats_tables 中"),
+        (("kind: 开发区,   order: 40", "kind: 街道,   order: 40"), "kind “街道” 无效"),
+        (
+            (
+                "  - {id: 科室,     label: 科室,     table: sections}\n",
+                "  - {id: 科室,     label: 科室,     table: sections, ranked: 否}\n",
+            ),
+            "ranked 只能是 true 或 false",
+        ),
+    ],
+)
 def test_kind_errors_name_the_file_and_the_kind(tmp_path, change, message):
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)

@@ -37,9 +37,20 @@ _n = 0
 def item(site: str, day: date, kind: str = "信息", adopted=(), channels=("网站",), chars: int = 300) -> Item:
     global _n
     _n += 1
-    return Item(path=f"items/{site}/{day.year}/{_n}.md", slug=f"{day.isoformat()}-i{_n}", title=f"条目{_n}",
-                date=datetime(day.year, day.month, day.day, 10, 0, tzinfo=TZ), site=site, column="news", author="甲",
-                body="字" * chars, reviewer="乙", kind=kind, channels=tuple(channels), adopted=tuple(adopted))
+    return Item(
+        path=f"items/{site}/{day.year}/{_n}.md",
+        slug=f"{day.isoformat()}-i{_n}",
+        title=f"条目{_n}",
+        date=datetime(day.year, day.month, day.day, 10, 0, tzinfo=TZ),
+        site=site,
+        column="news",
+        author="甲",
+        body="字" * chars,
+        reviewer="乙",
+        kind=kind,
+        channels=tuple(channels),
+        adopted=tuple(adopted),
+    )
 
 
 # Seed 000, 附件1: name, 2013 count, 2013 rank, Q1-2014 count, Q1 rank (市站 listed, not ranked).
@@ -58,12 +69,23 @@ ANNEX1 = [
 # 附件2.  The seed ranks the two 0-item units of 2013 as 16 and 17; under the competition
 # ranking the seed itself uses everywhere else (0 items in Q1 → four units at 14) they tie at 16.
 ANNEX2 = [
-    ("办公室", 87, 1, 19, 1), ("市场运行调节科", 67, 2, 18, 2), ("加工贸易科", 32, 3, 4, 5),
-    ("商贸服务管理科", 28, 4, 7, 4), ("市场体系科", 27, 5, 3, 6), ("对外贸易管理科", 21, 6, 1, 9),
-    ("市场秩序科", 18, 7, 0, 14), ("外资管理科", 13, 8, 2, 7), ("社会事物管理办公室", 12, 9, 0, 14),
-    ("商务综合行政执法支队", 10, 10, 1, 9), ("对外经济合作科", 9, 11, 0, 14), ("人事科", 8, 12, 8, 3),
-    ("机关党委", 7, 13, 1, 9), ("纪检组", 6, 14, 2, 7), ("财务科", 4, 15, 0, 14),
-    ("行政审批科", 0, 16, 1, 9), ("离退休人员管理服务科", 0, 16, 1, 9),
+    ("办公室", 87, 1, 19, 1),
+    ("市场运行调节科", 67, 2, 18, 2),
+    ("加工贸易科", 32, 3, 4, 5),
+    ("商贸服务管理科", 28, 4, 7, 4),
+    ("市场体系科", 27, 5, 3, 6),
+    ("对外贸易管理科", 21, 6, 1, 9),
+    ("市场秩序科", 18, 7, 0, 14),
+    ("外资管理科", 13, 8, 2, 7),
+    ("社会事物管理办公室", 12, 9, 0, 14),
+    ("商务综合行政执法支队", 10, 10, 1, 9),
+    ("对外经济合作科", 9, 11, 0, 14),
+    ("人事科", 8, 12, 8, 3),
+    ("机关党委", 7, 13, 1, 9),
+    ("纪检组", 6, 14, 2, 7),
+    ("财务科", 4, 15, 0, 14),
+    ("行政审批科", 0, 16, 1, 9),
+    ("离退休人员管理服务科", 0, 16, 1, 9),
 ]
 
 
@@ -111,13 +133,40 @@ def test_seed000_annex2_ranks_and_totals():
 
 # Seed 001, 附件一 信息任务分配表: name, monthly ("-" = none), yearly
 SEED001 = [
-    ("办公室", "-", 4), ("综合法规科", 5, 60), ("经济运行科", 4, 48), ("投资规划科", 4, 48), ("中小企业科", 4, 48),
-    ("资源电力科", 4, 48), ("加速推进新型工业化科", 4, 48), ("成品油及工业物流管理科", 4, 48), ("轻工业科", 1, 12),
-    ("信息化推进科", 4, 48), ("企业改革科", 1, 12), ("离退休人员管理服务科", "-", 4), ("人事科", "-", 4), ("财务科", "-", 4),
-    ("机关党委", "-", 4), ("纪检监察室", 1, 12), ("工业公会", "-", 4), ("中小企业服务中心", 4, 48), ("能源利用监测站", "-", 4),
-    ("机关后勤服务中心", "-", 4), ("联手帮扶办", 4, 48), ("退二进三办", "-", 4), ("岳阳县工信局", 4, 48), ("平江县工信局", 4, 48),
-    ("湘阴县工信局", 4, 48), ("华容县工信局", 4, 48), ("汩罗市工信局", 4, 48), ("临湘市工信局", 4, 48), ("岳阳楼区工信局", 4, 48),
-    ("君山区工信局", 4, 48), ("屈原区工信局", 4, 48), ("云溪区工信局", 4, 48), ("经开区工信局", 4, 48), ("南湖风景区工信局", 4, 48),
+    ("办公室", "-", 4),
+    ("综合法规科", 5, 60),
+    ("经济运行科", 4, 48),
+    ("投资规划科", 4, 48),
+    ("中小企业科", 4, 48),
+    ("资源电力科", 4, 48),
+    ("加速推进新型工业化科", 4, 48),
+    ("成品油及工业物流管理科", 4, 48),
+    ("轻工业科", 1, 12),
+    ("信息化推进科", 4, 48),
+    ("企业改革科", 1, 12),
+    ("离退休人员管理服务科", "-", 4),
+    ("人事科", "-", 4),
+    ("财务科", "-", 4),
+    ("机关党委", "-", 4),
+    ("纪检监察室", 1, 12),
+    ("工业公会", "-", 4),
+    ("中小企业服务中心", 4, 48),
+    ("能源利用监测站", "-", 4),
+    ("机关后勤服务中心", "-", 4),
+    ("联手帮扶办", 4, 48),
+    ("退二进三办", "-", 4),
+    ("岳阳县工信局", 4, 48),
+    ("平江县工信局", 4, 48),
+    ("湘阴县工信局", 4, 48),
+    ("华容县工信局", 4, 48),
+    ("汩罗市工信局", 4, 48),
+    ("临湘市工信局", 4, 48),
+    ("岳阳楼区工信局", 4, 48),
+    ("君山区工信局", 4, 48),
+    ("屈原区工信局", 4, 48),
+    ("云溪区工信局", 4, 48),
+    ("经开区工信局", 4, 48),
+    ("南湖风景区工信局", 4, 48),
 ]
 
 
@@ -125,8 +174,10 @@ SEED001 = [
 def seed001_config(tmp_path):
     cfg = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", cfg)
-    sites = [{"id": f"u{n:02d}", "name": name, "kind": "县市区" if name.endswith("工信局") else "科室", "columns": ["news"]}
-             for n, (name, _m, _y) in enumerate(SEED001)]
+    sites = [
+        {"id": f"u{n:02d}", "name": name, "kind": "县市区" if name.endswith("工信局") else "科室", "columns": ["news"]}
+        for n, (name, _m, _y) in enumerate(SEED001)
+    ]
     (cfg / "sites.yaml").write_text(yaml.safe_dump({"sites": sites}, allow_unicode=True), encoding="utf-8")
     table = {f"u{n:02d}": {"monthly": m, "yearly": y} for n, (_name, m, y) in enumerate(SEED001)}
     (cfg / "quotas.yaml").write_text(yaml.safe_dump({"sites": table}, allow_unicode=True), encoding="utf-8")
@@ -200,7 +251,11 @@ def test_scoring_changchun_scheme_by_hand():
     unit = Site("d", "处室", "科室", 1, ("news",))
     items = [
         item("d", date(2012, 1, 3), kind="简讯", adopted=["高新信息"]),  # 1
-        item("d", date(2012, 1, 4), adopted=["高新信息", "长春信息", "长春信息·专报领导", "市委书记批示", "市委副书记批示"]),  # 2 + 8 + 20
+        item(
+            "d",
+            date(2012, 1, 4),
+            adopted=["高新信息", "长春信息", "长春信息·专报领导", "市委书记批示", "市委副书记批示"],
+        ),  # 2 + 8 + 20
         item("d", date(2012, 2, 15), kind="调研", adopted=["市政府专报信息", "市长批示", "长春信息"]),  # 8 + 20 + 5
         item("d", date(2012, 3, 20), adopted=["省办", "省领导批示"]),  # 30 + 30
     ]
@@ -214,14 +269,26 @@ def test_scoring_changchun_scheme_by_hand():
 def test_unknown_adoption_level_is_an_error_not_zero(content_copy, tmp_path):
     target = next((content_copy / "items" / "donghu").rglob("*.md"))
     text = target.read_text(encoding="utf-8")
-    text = text.replace("\ntitle:", "\nadopted: [国务院办公厅]\ntitle:", 1) if "\nadopted:" not in text else \
-        "\n".join("adopted: [国务院办公厅]" if line.startswith("adopted:") else line for line in text.split("\n"))
+    text = (
+        text.replace("\ntitle:", "\nadopted: [国务院办公厅]\ntitle:", 1)
+        if "\nadopted:" not in text
+        else "\n".join("adopted: [国务院办公厅]" if line.startswith("adopted:") else line for line in text.split("\n"))
+    )
     target.write_text(text, encoding="utf-8")
     check = run_portal("check", "--content", str(content_copy), "--db", str(tmp_path / "up.sqlite"))
     assert check.returncode == 1
     assert "[unknown-adoption]" in check.stdout and "国务院办公厅" in check.stdout and target.name in check.stdout
-    out = run_portal("stats", "--content", str(content_copy), "--db", str(tmp_path / "up.sqlite"), "--format", "json",
-                     "--year", target.parent.name)
+    out = run_portal(
+        "stats",
+        "--content",
+        str(content_copy),
+        "--db",
+        str(tmp_path / "up.sqlite"),
+        "--format",
+        "json",
+        "--year",
+        target.parent.name,
+    )
     assert out.returncode == 1 and "unknown-adoption" in out.stderr and "Traceback" not in out.stderr
     data = json.loads(out.stdout)
     donghu = next(s for g in data["groups"] for s in g["sites"] if s["id"] == "donghu")
@@ -330,11 +397,19 @@ def test_charts_are_valid_svg_without_script(demo_site):
         root = ET.parse(path).getroot()
         assert root.tag == "{http://www.w3.org/2000/svg}svg", path
         text = path.read_text(encoding="utf-8")
-        assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+        assert (
+            "<script" not in text
+            and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+            and "https://" not in text
+        )
         assert root.find("{http://www.w3.org/2000/svg}title").text
     year = _year(demo_site)
     page = _html_table(demo_site, f"stats/{year}/", "county")
-    bars = ET.parse(demo_site.out / "stats" / str(year) / "county.svg").getroot().findall("{http://www.w3.org/2000/svg}rect")
+    bars = (
+        ET.parse(demo_site.out / "stats" / str(year) / "county.svg")
+        .getroot()
+        .findall("{http://www.w3.org/2000/svg}rect")
+    )
     assert len(bars) - 1 == len(page) - 2  # one bar per unit (minus background, header and total row)
     assert 'src="county.svg"' in demo_site.html(f"stats/{year}/")
 
@@ -383,8 +458,17 @@ def test_health_flags_stale_news_and_blank_column(content_copy, tmp_path):
     for i in recent:
         (content_copy / i.path).unlink()
     work = tmp_path / "work"
-    out = run_portal("health", "--content", str(content_copy), "--config", str(config_dir), "--work", str(work),
-                     "--db", str(tmp_path / "up.sqlite"))
+    out = run_portal(
+        "health",
+        "--content",
+        str(content_copy),
+        "--config",
+        str(config_dir),
+        "--work",
+        str(work),
+        "--db",
+        str(tmp_path / "up.sqlite"),
+    )
     assert out.returncode == 0, out.stderr
     column = config.column_by_id[cid].name
     assert f"不更新：{site.name}（{site.id}）· {column}" in out.stdout
@@ -408,16 +492,21 @@ def test_health_on_the_fresh_demo_flags_nothing(tmp_path):
 def test_health_veto_threshold(tmp_path):
     """An as-of date a year after the newest item: every limited column is stale, and the
     单项否决 sentences say so."""
-    out = run_portal("health", "--as-of", "2031-01-01", "--work", str(tmp_path / "w"), "--db", str(tmp_path / "up.sqlite"))
+    out = run_portal(
+        "health", "--as-of", "2031-01-01", "--work", str(tmp_path / "w"), "--db", str(tmp_path / "up.sqlite")
+    )
     assert out.returncode == 0
     assert "单项否决：首页" in out.stdout and "栏目不更新" in out.stdout
 
 
-@pytest.mark.parametrize("text, words", [
-    ("adoption:\n  - {level: 省厅, points: {省级: 5}}\n", ("scoring.yaml", "省级")),
-    ("adoption:\n  - {level: 省厅, pionts: 5}\n", ("scoring.yaml", "pionts")),
-    ("minimums:\n  - {period: fortnight, count: 1, penalty: 2}\n", ("scoring.yaml", "fortnight")),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("adoption:\n  - {level: 省厅, points: {省级: 5}}\n", ("scoring.yaml", "省级")),
+        ("adoption:\n  - {level: 省厅, pionts: 5}\n", ("scoring.yaml", "pionts")),
+        ("minimums:\n  - {period: fortnight, count: 1, penalty: 2}\n", ("scoring.yaml", "fortnight")),
+    ],
+)
 def test_bad_scoring_config_is_a_clear_error(tmp_path, text, words):
     cfg = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", cfg)

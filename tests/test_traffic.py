@@ -100,8 +100,11 @@ def test_local_date_follows_each_line_offset_including_half_hours(tmp_path):
 
 def _three_parts(tmp_path: Path) -> tuple[list[str], list[Path]]:
     lines = list(realistic(6000, datetime(2025, 3, 1, tzinfo=CST), seed=3, span=timedelta(days=3)))
-    paths = [_write(tmp_path / "access.log.2.gz", lines[:2000], gz=True), _write(tmp_path / "access.log.1", lines[2000:4000]),
-             _write(tmp_path / "access.log", lines[4000:])]
+    paths = [
+        _write(tmp_path / "access.log.2.gz", lines[:2000], gz=True),
+        _write(tmp_path / "access.log.1", lines[2000:4000]),
+        _write(tmp_path / "access.log", lines[4000:]),
+    ]
     return lines, paths
 
 
@@ -164,12 +167,16 @@ def test_bad_lines_are_counted_and_reported_never_fatal(tmp_path):
         '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-"\n',  # common format: no user agent
         "\n",  # an empty line is not counted as bad
         '203.0.113.9 - - [31/Dec/9999:23:59:59 -1200] "GET / HTTP/1.1" 200 5 "-" "x"\n',  # past the end of the calendar in Shanghai
-        '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET /' + "a " * 40000 + 'HTTP/1.1" 200 5 "-" "x"\n',  # 80 KB of request
+        '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET /'
+        + "a " * 40000
+        + 'HTTP/1.1" 200 5 "-" "x"\n',  # 80 KB of request
     ]
     # nginx escapes a double quote in a field as \x22: valid, read by apachelogs itself
     escaped = '203.0.113.77 - - [15/Mar/2025:11:00:00 +0800] "GET /bureau/ HTTP/1.1" 200 5 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 \\x22x\\x22"\n'
     log = tmp_path / "access.log"
-    log.write_bytes("".join(good[:5] + bad[:2] + [escaped] + good[5:] + bad[2:]).encode() + b"\x00\xff\xfe garbage \x80\n")
+    log.write_bytes(
+        "".join(good[:5] + bad[:2] + [escaped] + good[5:] + bad[2:]).encode() + b"\x00\xff\xfe garbage \x80\n"
+    )
     db = tmp_path / "t.sqlite"
     out = run_portal("traffic", "ingest", "--traffic-db", str(db), str(log))
     assert out.returncode == 0, out.stderr
@@ -179,11 +186,15 @@ def test_bad_lines_are_counted_and_reported_never_fatal(tmp_path):
     assert day["page_views"] == HAND["page_views"] + 1 and day["visitors"] == HAND["visitors"] + 1
 
 
-@pytest.mark.parametrize("text", [
-    '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5120\n' * 60,  # common log format
-    json.dumps({"time": "2025-03-15T10:00:00+08:00", "remote_addr": A, "request": "GET / HTTP/1.1", "status": 200}) + "\n" * 1,
-    "\x00\x01\x02 binary \xff\n" * 3,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5120\n' * 60,  # common log format
+        json.dumps({"time": "2025-03-15T10:00:00+08:00", "remote_addr": A, "request": "GET / HTTP/1.1", "status": 200})
+        + "\n" * 1,
+        "\x00\x01\x02 binary \xff\n" * 3,
+    ],
+)
 def test_a_log_of_another_format_is_a_clear_error_and_others_still_count(tmp_path, text):
     other = tmp_path / "other.log"
     other.write_bytes(text.encode("latin-1", "replace") if "\x00" in text else text.encode())
@@ -198,7 +209,9 @@ def test_a_log_of_another_format_is_a_clear_error_and_others_still_count(tmp_pat
 def test_missing_file_and_broken_gzip_are_named(tmp_path):
     broken = tmp_path / "access.log.3.gz"
     broken.write_bytes(gzip.compress(b"".join(x.encode() for x in _hand_day()))[:60])
-    out = run_portal("traffic", "ingest", "--traffic-db", str(tmp_path / "t.sqlite"), str(tmp_path / "nope.log"), str(broken))
+    out = run_portal(
+        "traffic", "ingest", "--traffic-db", str(tmp_path / "t.sqlite"), str(tmp_path / "nope.log"), str(broken)
+    )
     assert out.returncode == 1 and "nope.log：错误：文件不存在" in out.stderr and "access.log.3.gz：错误" in out.stderr
     assert "Traceback" not in out.stderr
 
@@ -225,7 +238,9 @@ def test_no_ip_is_stored_and_closed_days_keep_only_counts(tmp_path):
     hashed = {r[0] for r in con.execute("SELECT DISTINCT day FROM visitors")}
     con.close()
     days = _days(db)
-    assert open_days == hashed == {"2025-03-17", "2025-03-18", "2025-03-19", "2025-03-20"}  # the newest day and the 3 before it
+    assert (
+        open_days == hashed == {"2025-03-17", "2025-03-18", "2025-03-19", "2025-03-20"}
+    )  # the newest day and the 3 before it
     assert all(r["visitors"] == 2 and r["page_views"] == 4 for r in days.values())
     assert [d for d, r in days.items() if r["closed"]] == ["2025-03-15", "2025-03-16"]
 
@@ -238,7 +253,17 @@ def test_stats_and_the_website_report_use_the_store(tmp_path):
     assert traffic.year_totals(db, 2025) == traffic.year_totals(db, 2025) and traffic.year_totals(db, 2024) is None
     totals = traffic.year_totals(db, 2025)
     assert (totals.visitors, totals.page_views, totals.days, totals.first) == (3, 5, 1, date(2025, 3, 15))
-    report = run_portal("website-report", "--year", "2025", "--format", "csv", "--traffic-db", str(db), "--db", str(tmp_path / "up.sqlite"))
+    report = run_portal(
+        "website-report",
+        "--year",
+        "2025",
+        "--format",
+        "csv",
+        "--traffic-db",
+        str(db),
+        "--db",
+        str(tmp_path / "up.sqlite"),
+    )
     assert ",独立用户访问总量（单位：个）,个,3,访问日志（2025-03-15 至 2025-03-15，1 天）" in report.stdout
     assert ",网站总访问量（单位：次）,次,5,访问日志" in report.stdout
     missing = run_portal("traffic", "stats", "--traffic-db", str(tmp_path / "none.sqlite"))

@@ -24,12 +24,28 @@ CONFIG = load_config(ROOT / "site_config")
 
 def _import(content: Path, *sources: Path, site: str = "donghu", column: str = "local", extra: tuple[str, ...] = ()):
     db = content.parent / "upstream.sqlite"
-    return run_portal("import", *map(str, sources), "--content", str(content), "--site", site, "--column", column, "--db", str(db), *extra)
+    return run_portal(
+        "import",
+        *map(str, sources),
+        "--content",
+        str(content),
+        "--site",
+        site,
+        "--column",
+        column,
+        "--db",
+        str(db),
+        *extra,
+    )
 
 
 def _items(content: Path, site: str = "donghu") -> dict[str, str]:
     folder = content / "items" / site
-    return {p.relative_to(content).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.md"))} if folder.is_dir() else {}
+    return (
+        {p.relative_to(content).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.md"))}
+        if folder.is_dir()
+        else {}
+    )
 
 
 def _new_items(content: Path, before: dict[str, str], site: str = "donghu") -> dict[str, str]:
@@ -41,15 +57,24 @@ def _load(content: Path, rel: str):
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- layouts -----------------------------------------------------------------------------------
 
+
 def test_notice_layout_becomes_front_matter_and_leaves_the_body(content_copy, tmp_path):
     folder = tmp_path / "报送"
-    fx.notice(folder / "东湖区外贸座谈会.docx", unit="东湖区商务局", title="东湖区召开外贸企业座谈会",
-              attachments=("1. 重点外贸企业名单", "2.外贸企业困难问题清单。"))
+    fx.notice(
+        folder / "东湖区外贸座谈会.docx",
+        unit="东湖区商务局",
+        title="东湖区召开外贸企业座谈会",
+        attachments=("1. 重点外贸企业名单", "2.外贸企业困难问题清单。"),
+    )
     (folder / "附件1 重点外贸企业名单.xlsx").write_bytes(b"PK\x03\x04 xlsx stand-in")
     (folder / "东湖区外贸座谈会-附件2.pdf").write_bytes(b"%PDF-1.4 stand-in")
     before = _items(content_copy)
@@ -58,14 +83,28 @@ def test_notice_layout_becomes_front_matter_and_leaves_the_body(content_copy, tm
     [(rel, text)] = _new_items(content_copy, before).items()
     assert rel.startswith("items/donghu/2026/2026-11-28-") and rel in done.stdout
     item = _load(content_copy, rel)
-    assert (item.title, item.author, item.doc_number, item.site, item.column) == ("东湖区召开外贸企业座谈会", "李晓梅", "江商发〔2026〕12号", "donghu", "local")
+    assert (item.title, item.author, item.doc_number, item.site, item.column) == (
+        "东湖区召开外贸企业座谈会",
+        "李晓梅",
+        "江商发〔2026〕12号",
+        "donghu",
+        "local",
+    )
     assert item.date.isoformat() == "2026-11-28T00:00:00+08:00" and item.reviewer is None
     assert [a.name for a in item.attachments] == ["重点外贸企业名单.xlsx", "外贸企业困难问题清单.pdf"]
     for att, original in zip(item.attachments, ("附件1 重点外贸企业名单.xlsx", "东湖区外贸座谈会-附件2.pdf")):
         assert (content_copy / att.href).read_bytes() == (folder / original).read_bytes()
         assert att.href.startswith("files/2026/")
     # recognised lines left the body: 红头, 文号, title, 附件说明, 落款, the 信息员 line with its phone number
-    for gone in ("江临市商务局文件", "江商发", "附件", "2026年11月28日", "信息员", "0730-8888100", "东湖区召开外贸企业座谈会"):
+    for gone in (
+        "江临市商务局文件",
+        "江商发",
+        "附件",
+        "2026年11月28日",
+        "信息员",
+        "0730-8888100",
+        "东湖区召开外贸企业座谈会",
+    ):
         assert gone not in item.body, gone
     assert "**一是加强队伍建设。**" in item.body and item.body.lstrip().startswith("各县市区商务主管部门")
     assert "识别：标题 东湖区召开外贸企业座谈会" in done.stdout and "附件 2 个" in done.stdout
@@ -77,25 +116,91 @@ def test_notice_layout_becomes_front_matter_and_leaves_the_body(content_copy, tm
     ("blocks", "expect"),
     [
         # 文号 in [] and 【】, a heading-styled title, 二〇 date, 供稿 with a unit before the name
-        ([("center", "【江商发 [2026] 3号】"), ("title", "关于开展消费季活动的通知"), fx.BODY, ("right", "东湖区商务局"), ("right", "二〇二六年十一月二十八日"),
-          "（供稿：东湖区商务局 王小燕）"],
-         {"title": "关于开展消费季活动的通知", "doc_number": "江商发〔2026〕3号", "signed": "2026-11-28", "unit": "东湖区商务局", "author": "王小燕"}),
+        (
+            [
+                ("center", "【江商发 [2026] 3号】"),
+                ("title", "关于开展消费季活动的通知"),
+                fx.BODY,
+                ("right", "东湖区商务局"),
+                ("right", "二〇二六年十一月二十八日"),
+                "（供稿：东湖区商务局 王小燕）",
+            ],
+            {
+                "title": "关于开展消费季活动的通知",
+                "doc_number": "江商发〔2026〕3号",
+                "signed": "2026-11-28",
+                "unit": "东湖区商务局",
+                "author": "王小燕",
+            },
+        ),
         # ISO date with the unit on the same line, 撰稿 line, first heading as title, 附件一： lines
-        ([("h1", "东湖区电商直播节开幕"), fx.BODY, "附件一：活动安排表", "附件二：参展企业名单", ("right", "东湖区商务局 2026-11-28"), "撰稿：赵敏  审核：钱进"],
-         {"title": "东湖区电商直播节开幕", "doc_number": None, "signed": "2026-11-28", "unit": "东湖区商务局", "author": "赵敏",
-          "attachments": [(1, "活动安排表"), (2, "参展企业名单")]}),
+        (
+            [
+                ("h1", "东湖区电商直播节开幕"),
+                fx.BODY,
+                "附件一：活动安排表",
+                "附件二：参展企业名单",
+                ("right", "东湖区商务局 2026-11-28"),
+                "撰稿：赵敏  审核：钱进",
+            ],
+            {
+                "title": "东湖区电商直播节开幕",
+                "doc_number": None,
+                "signed": "2026-11-28",
+                "unit": "东湖区商务局",
+                "author": "赵敏",
+                "attachments": [(1, "活动安排表"), (2, "参展企业名单")],
+            },
+        ),
         # seed 000 shape: spaced-out title, 附件：1、… then 2、…, attachments printed after the 落款
-        ([("center", "岳阳市商务局文件"), ("center", "岳商发〔2014〕79号"), ("center", "岳阳市商务局 关于切实做好 2014 年商务信息工作的通知"), fx.BODY,
-          "附件：1、全市商务网站（市站、县市区子站）信息量统计表", "2、全市商务网站（市局科室子站）信息量统计表", ("right", "2014年4月8日"),
-          "附件 1:", "全市商务网站（市站、县市区子站）信息量统计表", ("table", [["网站名称", "2013 年"], ["市 站", "955"]])],
-         {"title": "岳阳市商务局关于切实做好2014年商务信息工作的通知", "doc_number": "岳商发〔2014〕79号", "signed": "2014-04-08", "unit": None,
-          "attachments": [(1, "全市商务网站(市站、县市区子站)信息量统计表"), (2, "全市商务网站(市局科室子站)信息量统计表")], "inline": (1,)}),
+        (
+            [
+                ("center", "岳阳市商务局文件"),
+                ("center", "岳商发〔2014〕79号"),
+                ("center", "岳阳市商务局 关于切实做好 2014 年商务信息工作的通知"),
+                fx.BODY,
+                "附件：1、全市商务网站（市站、县市区子站）信息量统计表",
+                "2、全市商务网站（市局科室子站）信息量统计表",
+                ("right", "2014年4月8日"),
+                "附件 1:",
+                "全市商务网站（市站、县市区子站）信息量统计表",
+                ("table", [["网站名称", "2013 年"], ["市 站", "955"]]),
+            ],
+            {
+                "title": "岳阳市商务局关于切实做好2014年商务信息工作的通知",
+                "doc_number": "岳商发〔2014〕79号",
+                "signed": "2014-04-08",
+                "unit": None,
+                "attachments": [
+                    (1, "全市商务网站(市站、县市区子站)信息量统计表"),
+                    (2, "全市商务网站(市局科室子站)信息量统计表"),
+                ],
+                "inline": (1,),
+            },
+        ),
         # seed 003 shape: 附件:1.… with Chinese date and 通讯员; a date that does not exist is a note
-        ([("center", "高新区政务信息工作实施意见"), fx.BODY, "附件:1.政务信息工作考核办法。", "2.专报信息样表", ("right", "二〇二六年二月三十日"), "通讯员：孙丽"],
-         {"title": "高新区政务信息工作实施意见", "signed": None, "author": "孙丽", "attachments": [(1, "政务信息工作考核办法"), (2, "专报信息样表")],
-          "note": "不存在"}),
+        (
+            [
+                ("center", "高新区政务信息工作实施意见"),
+                fx.BODY,
+                "附件:1.政务信息工作考核办法。",
+                "2.专报信息样表",
+                ("right", "二〇二六年二月三十日"),
+                "通讯员：孙丽",
+            ],
+            {
+                "title": "高新区政务信息工作实施意见",
+                "signed": None,
+                "author": "孙丽",
+                "attachments": [(1, "政务信息工作考核办法"), (2, "专报信息样表")],
+                "note": "不存在",
+            },
+        ),
         # no title style, no centring: nothing is taken as title; a blank 落款 date is a note
-        (["东湖区商务局组织外贸企业座谈", fx.BODY, ("right", "2015年　月　日")], {"title": None, "signed": None, "note": "没有填写完整"}),
+        (
+            ["东湖区商务局组织外贸企业座谈", fx.BODY, ("right", "2015年　月　日")],
+            {"title": None, "signed": None, "note": "没有填写完整"},
+        ),
     ],
 )
 def test_layout_variants(tmp_path, blocks, expect):
@@ -122,9 +227,22 @@ def test_layout_variants(tmp_path, blocks, expect):
 
 def test_layout_reader_on_plain_blocks():
     B = word_layout.Block
-    layout = word_layout.recognise([B("江临市商务局文件", centred=True), B("江商发(2026)7号", centred=True), B("关于进一步加强", centred=True),
-                                    B("政务信息报送工作的通知", centred=True), B("正文。" * 30), B("附件：", ), B("统计表", numbered=True),
-                                    B("登记表", numbered=True), B("江临市商务局"), B("2026年12月1日")])
+    layout = word_layout.recognise(
+        [
+            B("江临市商务局文件", centred=True),
+            B("江商发(2026)7号", centred=True),
+            B("关于进一步加强", centred=True),
+            B("政务信息报送工作的通知", centred=True),
+            B("正文。" * 30),
+            B(
+                "附件：",
+            ),
+            B("统计表", numbered=True),
+            B("登记表", numbered=True),
+            B("江临市商务局"),
+            B("2026年12月1日"),
+        ]
+    )
     assert layout.title == "关于进一步加强政务信息报送工作的通知"  # a long title on two centred lines
     assert layout.doc_number == "江商发〔2026〕7号" and layout.unit == "江临市商务局"
     assert [(a.number, a.title) for a in layout.attachments] == [(1, "统计表"), (2, "登记表")]  # Word-numbered lines
@@ -133,28 +251,46 @@ def test_layout_reader_on_plain_blocks():
 
 # --- conversion --------------------------------------------------------------------------------
 
+
 def test_table_image_and_lists_survive(content_copy, tmp_path):
     image = fx.png(seed=7)
-    doc = fx.build(tmp_path / "in" / "统计.docx", [
-        ("center", "东湖区前三季度外贸运行情况"), fx.BODY,
-        ("table", [["指标", "金额（亿元）", "增长"], ["进出口", "12.5", "8.6%"], ["出口|其中", "7.1", "9.2%"]]),
-        ("table", [["合并表头", "", "备注"], ["a", "b", "c"]], True),
-        ("image", image), ("h1", "一、主要做法"), ("numbered", ["稳订单", "拓市场"]), ("bullet", ["跨境电商"]),
-        ("right", "2026年10月21日"), "信息员：李晓梅"])
+    doc = fx.build(
+        tmp_path / "in" / "统计.docx",
+        [
+            ("center", "东湖区前三季度外贸运行情况"),
+            fx.BODY,
+            ("table", [["指标", "金额（亿元）", "增长"], ["进出口", "12.5", "8.6%"], ["出口|其中", "7.1", "9.2%"]]),
+            ("table", [["合并表头", "", "备注"], ["a", "b", "c"]], True),
+            ("image", image),
+            ("h1", "一、主要做法"),
+            ("numbered", ["稳订单", "拓市场"]),
+            ("bullet", ["跨境电商"]),
+            ("right", "2026年10月21日"),
+            "信息员：李晓梅",
+        ],
+    )
     done = _import(content_copy, doc)
     assert done.returncode == 0, done.stdout + done.stderr
     rel = next(line.split()[1] for line in done.stdout.splitlines() if "统计.docx" in line and "items/" in line)
     item = _load(content_copy, rel)
     html = render_html(item.body)
-    assert "<table>" in html and "<th>金额（亿元）</th>" in html and "<td>出口&#124;其中</td>" in html  # a pipe in a cell stays text
+    assert (
+        "<table>" in html and "<th>金额（亿元）</th>" in html and "<td>出口&#124;其中</td>" in html
+    )  # a pipe in a cell stays text
     assert '<td colspan="2">合并表头</td>' in html  # merged cells kept as an HTML table
-    assert ">一、主要做法</h2>" in html and "<ol>\n<li>稳订单</li>\n<li>拓市场</li>\n</ol>" in html and "<ul>\n<li>跨境电商</li>\n</ul>" in html
+    assert (
+        ">一、主要做法</h2>" in html
+        and "<ol>\n<li>稳订单</li>\n<li>拓市场</li>\n</ol>" in html
+        and "<ul>\n<li>跨境电商</li>\n</ul>" in html
+    )
     name = hashlib.sha256(image).hexdigest()[:16] + ".png"
     assert (content_copy / "files" / "2026" / name).read_bytes() == image
     assert f"](../../files/2026/{name})" in item.body  # relative to the item page: <site>/<year>/<slug>
     # once signed off, the build publishes the image with the item (the attachment stage resolves the link)
     path = content_copy / rel
-    path.write_text(path.read_text(encoding="utf-8").replace("# reviewer: 审签人姓名", "reviewer: 王建国", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("# reviewer: 审签人姓名", "reviewer: 王建国", 1), encoding="utf-8"
+    )
     checked = check_content(content_copy, CONFIG, upstream_db=None, reference=None, jobs=1)
     assert rel in {i.path for i in checked.publication.published}
     assert (f"files/2026/{name}", (rel,)) in {(a.path, a.owners) for a in checked.publication.attached}
@@ -164,14 +300,30 @@ def test_table_image_and_lists_survive(content_copy, tmp_path):
 
 def test_word_text_is_text_not_markup(content_copy, tmp_path):
     """What an author typed never becomes HTML or Markdown syntax on the page."""
-    doc = fx.build(tmp_path / "代码.docx", [("center", "关于网站安全的通报"), fx.BODY, "<script>alert(1)</script> 与 <b>粗</b> & &amp;",
-                                           "{: .big #top }", "# 不是标题", "1. 不是列表", "- 不是列表", "*星号* _下划线_ [链接](https://example.com/)",
-                                           "!!! note \"不是提示框\"", ("right", "2026年11月2日"), "信息员：李晓梅"])
+    doc = fx.build(
+        tmp_path / "代码.docx",
+        [
+            ("center", "关于网站安全的通报"),
+            fx.BODY,
+            "<script>alert(1)</script> 与 <b>粗</b> & &amp;",
+            "{: .big #top }",
+            "# 不是标题",
+            "1. 不是列表",
+            "- 不是列表",
+            "*星号* _下划线_ [链接](https://example.com/)",
+            '!!! note "不是提示框"',
+            ("right", "2026年11月2日"),
+            "信息员：李晓梅",
+        ],
+    )
     done = _import(content_copy, doc)
     assert done.returncode == 0, done.stdout + done.stderr
     rel = next(line.split()[1] for line in done.stdout.splitlines() if "items/" in line)
     html = render_html(_load(content_copy, rel).body)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; 与 &lt;b&gt;粗&lt;/b&gt; &amp; &amp;amp;" in html and "<script" not in html
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; 与 &lt;b&gt;粗&lt;/b&gt; &amp; &amp;amp;" in html
+        and "<script" not in html
+    )
     assert "{: .big #top }" in html and 'class="big"' not in html and "# 不是标题" in html and "1. 不是列表" in html
     for tag in ("<h1", "<ol", "<ul", "<em", "<strong", "<a ", "admonition"):
         assert tag not in html, tag
@@ -179,20 +331,31 @@ def test_word_text_is_text_not_markup(content_copy, tmp_path):
 
 def test_research_over_3000_characters(content_copy, tmp_path):
     paragraphs = [f"（{n}）" + fx.BODY for n in range(1, 25)]
-    doc = fx.build(tmp_path / "调研.docx", [("center", "关于东湖区跨境电商发展情况的调研报告"), *paragraphs, ("right", "东湖区商务局"),
-                                           ("right", "2026年9月30日"), "执笔：周文"])
+    doc = fx.build(
+        tmp_path / "调研.docx",
+        [
+            ("center", "关于东湖区跨境电商发展情况的调研报告"),
+            *paragraphs,
+            ("right", "东湖区商务局"),
+            ("right", "2026年9月30日"),
+            "执笔：周文",
+        ],
+    )
     done = _import(content_copy, doc, extra=("--kind", "调研"))
     assert done.returncode == 0, done.stdout + done.stderr
     rel = next(line.split()[1] for line in done.stdout.splitlines() if "items/" in line)
     item = _load(content_copy, rel)
     assert item.kind == "调研" and item.text_length >= 3000 and item.author == "周文"
     assert "调研文章不少于" not in done.stdout
-    short = fx.build(tmp_path / "短.docx", [("center", "关于夜间经济的调研"), fx.BODY, ("right", "2026年9月29日"), "执笔：周文"])
+    short = fx.build(
+        tmp_path / "短.docx", [("center", "关于夜间经济的调研"), fx.BODY, ("right", "2026年9月29日"), "执笔：周文"]
+    )
     done = _import(content_copy, short, extra=("--kind", "调研"))
     assert "调研文章不少于 3000 字" in done.stdout
 
 
 # --- refused documents -------------------------------------------------------------------------
+
 
 def test_tracked_changes_comments_and_hidden_text_are_refused_by_name(content_copy, tmp_path):
     folder = tmp_path / "in"
@@ -204,7 +367,12 @@ def test_tracked_changes_comments_and_hidden_text_are_refused_by_name(content_co
     done = _import(content_copy, folder)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     out = done.stdout
-    assert "修订.docx" in out and "2 处未接受的修订" in out and "王建国 删除“百分之三十（内部估计，未公开）”" in out and "接受所有修订" in out
+    assert (
+        "修订.docx" in out
+        and "2 处未接受的修订" in out
+        and "王建国 删除“百分之三十（内部估计，未公开）”" in out
+        and "接受所有修订" in out
+    )
     assert "批注.docx" in out and "1 条批注" in out and "这段数字请核实后再报" in out and "删除文档中的所有批注" in out
     assert "隐藏.docx" in out and "隐藏文字" in out and "取消“隐藏”格式" in out
     assert "未导入 3 个" in done.stderr
@@ -224,7 +392,11 @@ def test_tracked_changes_comments_and_hidden_text_are_refused_by_name(content_co
         ("损坏.docx", lambda p: p.write_bytes(b"PK\x03\x04" + b"\x00" * 100), "文件已损坏"),
         ("空文件.docx", lambda p: p.write_bytes(b""), "文件是空的（0 字节）"),
         ("空文档.docx", lambda p: fx.build(p, []), "文档是空的"),
-        ("只有标题.docx", lambda p: fx.build(p, [("center", "关于召开座谈会的通知"), ("right", "2026年11月28日")]), "没有正文"),
+        (
+            "只有标题.docx",
+            lambda p: fx.build(p, [("center", "关于召开座谈会的通知"), ("right", "2026年11月28日")]),
+            "没有正文",
+        ),
     ],
 )
 def test_files_that_cannot_be_imported_are_named_with_what_to_do(tmp_path, name, make, expect):
@@ -247,6 +419,7 @@ def test_cli_names_each_refused_file_and_exits_1(content_copy, tmp_path):
 
 
 # --- folders, clashes, dry run -----------------------------------------------------------------
+
 
 def test_folder_import_names_clashes_and_never_overwrites(content_copy, tmp_path):
     folder = tmp_path / "十一月报送"
@@ -278,15 +451,28 @@ def test_dry_run_writes_nothing(content_copy, tmp_path):
     before = _tree(content_copy)
     done = _import(content_copy, tmp_path / "in", extra=("--dry-run",))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "将导入，待审签" in done.stdout and "没有写入任何文件" in done.stderr and "items/donghu/2026/2026-11-28-" in done.stdout
+    assert (
+        "将导入，待审签" in done.stdout
+        and "没有写入任何文件" in done.stderr
+        and "items/donghu/2026/2026-11-28-" in done.stdout
+    )
     assert _tree(content_copy) == before
 
 
 # --- the checks of portal check ---------------------------------------------------------------
 
+
 def test_imported_item_with_personal_data_is_reported_and_exits_1(content_copy, tmp_path):
-    doc = fx.build(tmp_path / "联系方式.docx", [("center", "东湖区开展外贸政策宣讲"), fx.BODY,
-                                             "如有疑问请联系张科长，手机 13912345678。", ("right", "2026年11月26日"), "信息员：李晓梅"])
+    doc = fx.build(
+        tmp_path / "联系方式.docx",
+        [
+            ("center", "东湖区开展外贸政策宣讲"),
+            fx.BODY,
+            "如有疑问请联系张科长，手机 13912345678。",
+            ("right", "2026年11月26日"),
+            "信息员：李晓梅",
+        ],
+    )
     done = _import(content_copy, doc)
     assert done.returncode == 1
     assert "[pii]" in done.stdout and "13912345678" in done.stdout and "需要修改的错误 1 个" in done.stderr
@@ -306,7 +492,9 @@ def test_unrecognised_layout_is_said_and_left_as_a_comment_the_gate_accepts(cont
     assert item.title == "东湖区冬季消费季启动"  # the file name stands in for the title
     assert "<!-- 导入提示：未识别标题" in item.body and "<!-- 导入提示：未识别落款日期" in item.body
     check_lines = [line for line in done.stdout.splitlines() if line.strip().startswith("检查：")]
-    assert check_lines and all("[unreviewed]" in line for line in check_lines), check_lines  # no unsafe-html, marker … on the comment
+    assert check_lines and all("[unreviewed]" in line for line in check_lines), (
+        check_lines
+    )  # no unsafe-html, marker … on the comment
 
 
 def test_attachments_beside_the_document_and_what_the_import_notes(content_copy, tmp_path):
@@ -314,7 +502,12 @@ def test_attachments_beside_the_document_and_what_the_import_notes(content_copy,
     the document (and says so); a 落款 unit of another sub-site is pointed out; a symbolic link
     beside the document is never taken as an attachment."""
     folder = tmp_path / "in"
-    fx.notice(folder / "通知.docx", unit="南岸县商务局", title="关于报送外贸企业名单的通知", attachments=("1. 企业登记表", "2. 企业名单"))
+    fx.notice(
+        folder / "通知.docx",
+        unit="南岸县商务局",
+        title="关于报送外贸企业名单的通知",
+        attachments=("1. 企业登记表", "2. 企业名单"),
+    )
     fx.build(folder / "附件1 企业登记表.docx", [("center", "企业登记表"), ("table", [["企业", "联系人"], ["", ""]])])
     secret = tmp_path / "secret.xlsx"
     secret.write_bytes(b"PK\x03\x04 not for the public")
@@ -346,7 +539,10 @@ def test_a_classification_mark_in_the_header_refuses_the_document(tmp_path):
     doc.save(str(tmp_path / "分析.docx"))
     doc.sections[0].header.paragraphs[0].text = "东湖区商务局"  # an ordinary header is fine
     doc.save(str(tmp_path / "普通.docx"))
-    outcomes = {o.source.name: o for o in plan([tmp_path], tmp_path / "content", CONFIG, Options("donghu", "local", author="李晓梅"))}
+    outcomes = {
+        o.source.name: o
+        for o in plan([tmp_path], tmp_path / "content", CONFIG, Options("donghu", "local", author="李晓梅"))
+    }
     assert "页眉或页脚中有密级标志“秘密★" in outcomes["分析.docx"].refused
     assert outcomes["普通.docx"].imported
 
@@ -356,7 +552,9 @@ def test_damaged_documents_are_refused_never_a_traceback(tmp_path):
     with a message — no other exception reaches the editor."""
     import random
 
-    data = fx.notice(tmp_path / "原件.docx", extra=[("image", fx.png()), ("table", [["a", "b"], ["1", "2"]])]).read_bytes()
+    data = fx.notice(
+        tmp_path / "原件.docx", extra=[("image", fx.png()), ("table", [["a", "b"], ["1", "2"]])]
+    ).read_bytes()
     rng = random.Random(13)
     refused = 0
     for n in range(120):
@@ -386,7 +584,10 @@ def test_strict_open_xml_is_refused(tmp_path):
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "word/document.xml":
-                data = data.replace(b"http://schemas.openxmlformats.org/wordprocessingml/2006/main", b"http://purl.oclc.org/ooxml/wordprocessingml/main")
+                data = data.replace(
+                    b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                    b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+                )
             dst.writestr(info, data)
     with pytest.raises(Refused, match="Strict Open XML"):
         read_docx(strict.read_bytes())

@@ -66,9 +66,15 @@ def column_chart(title: str, labels, series, width: int = 720, height: int = 300
             value = vals[n] if n < len(vals) else 0
             bh = round(plot_h * value / biggest, 1)
             x = round(x0 + s * bar, 1)
-            body.append(f'<rect x="{x}" y="{round(base_y - bh, 1)}" width="{round(bar - 1, 1)}" height="{bh}" fill="{COLOURS[s % len(COLOURS)]}"/>\n')
+            body.append(
+                f'<rect x="{x}" y="{round(base_y - bh, 1)}" width="{round(bar - 1, 1)}" height="{bh}" fill="{COLOURS[s % len(COLOURS)]}"/>\n'
+            )
             if value:
-                body.append(f'<text x="{round(x + bar / 2, 1)}" y="{round(base_y - bh - 3, 1)}" text-anchor="middle" font-family="sans-serif" font-size="10">{value}</text>\n')
-        body.append(f'<text x="{round(left + n * slot + slot / 2, 1)}" y="{base_y + 18}" text-anchor="middle" {FONT}>{h(label)}</text>\n')
+                body.append(
+                    f'<text x="{round(x + bar / 2, 1)}" y="{round(base_y - bh - 3, 1)}" text-anchor="middle" font-family="sans-serif" font-size="10">{value}</text>\n'
+                )
+        body.append(
+            f'<text x="{round(left + n * slot + slot / 2, 1)}" y="{base_y + 18}" text-anchor="middle" {FONT}>{h(label)}</text>\n'
+        )
     desc = "；".join(f"{name}：" + "，".join(f"{label} {v}" for label, v in zip(labels, vals)) for name, vals in series)
     return _svg(width, height, title, desc, body)

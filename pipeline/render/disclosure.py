@@ -38,8 +38,10 @@ APPLY_PAGE = "apply"  # content/pages/apply.md (section: xxgk): how to apply
 
 def _row_cells(e) -> tuple[str, str]:
     """A catalogue row without its link target: the text before and after it."""
-    return (f"| {md_escape(e.index_number or '—')} | [{md_escape(e.title)}](",
-            f") | {md_escape(e.publisher)} | {ymd(e.date)} | {md_escape(e.doc_number or '—')} | {md_escape(e.topic)} | {md_escape(e.genre)} |\n")
+    return (
+        f"| {md_escape(e.index_number or '—')} | [{md_escape(e.title)}](",
+        f") | {md_escape(e.publisher)} | {ymd(e.date)} | {md_escape(e.doc_number or '—')} | {md_escape(e.topic)} | {md_escape(e.genre)} |\n",
+    )
 
 
 def _catalog_table(doc: str, entries, cells: dict | None = None) -> str:
@@ -55,7 +57,9 @@ def _catalog_table(doc: str, entries, cells: dict | None = None) -> str:
 
 def _browse(doc: str, years, topics, genres) -> str:
     def links(groups, target) -> str:
-        return " · ".join(f"[{md_escape(str(name))}（{len(entries)}）]({rel(doc, target(name))})" for name, entries in groups.items())
+        return " · ".join(
+            f"[{md_escape(str(name))}（{len(entries)}）]({rel(doc, target(name))})" for name, entries in groups.items()
+        )
 
     return (
         f"**按年度**：[全部]({rel(doc, f'{ROOT}/catalog/index.md')}) · {links(years, lambda y: f'{ROOT}/catalog/{y}/index.md')}\n{{ .catalog-browse }}\n\n"
@@ -90,11 +94,31 @@ def render_catalog(published, config: Config) -> dict[str, str]:
 
     out = catalog_pages(f"{ROOT}/catalog", "政府信息公开目录", entries, config, browse, cells)
     for year, group in years.items():
-        out.update(catalog_pages(f"{ROOT}/catalog/{year}", f"政府信息公开目录 · {year}年", group, config, browse, cells))
+        out.update(
+            catalog_pages(f"{ROOT}/catalog/{year}", f"政府信息公开目录 · {year}年", group, config, browse, cells)
+        )
     for name, group in topics.items():
-        out.update(catalog_pages(f"{ROOT}/catalog/topic/{disclosure.group_slug(name)}", f"政府信息公开目录 · 主题分类：{name}", group, config, browse, cells))
+        out.update(
+            catalog_pages(
+                f"{ROOT}/catalog/topic/{disclosure.group_slug(name)}",
+                f"政府信息公开目录 · 主题分类：{name}",
+                group,
+                config,
+                browse,
+                cells,
+            )
+        )
     for name, group in genres.items():
-        out.update(catalog_pages(f"{ROOT}/catalog/genre/{disclosure.group_slug(name)}", f"政府信息公开目录 · 体裁分类：{name}", group, config, browse, cells))
+        out.update(
+            catalog_pages(
+                f"{ROOT}/catalog/genre/{disclosure.group_slug(name)}",
+                f"政府信息公开目录 · 体裁分类：{name}",
+                group,
+                config,
+                browse,
+                cells,
+            )
+        )
     return out
 
 
@@ -111,10 +135,16 @@ def table2_html(rep: report.Report) -> str:
     for heading, columns, labels in report.TABLE2:
         rows.append(f'<tr><th colspan="4" scope="colgroup">{h(heading)}</th></tr>')
         span = 4 - len(columns)
-        head_cells = "".join(f'<th scope="col"{f" colspan={chr(34)}{span}{chr(34)}" if len(columns) == 1 else ""}>{h(c)}</th>' for c in columns)
+        head_cells = "".join(
+            f'<th scope="col"{f" colspan={chr(34)}{span}{chr(34)}" if len(columns) == 1 else ""}>{h(c)}</th>'
+            for c in columns
+        )
         rows.append(f'<tr><th scope="col">信息内容</th>{head_cells}</tr>')
         for label in labels:
-            cells = "".join(f'<td{f" colspan={chr(34)}{span}{chr(34)}" if len(columns) == 1 else ""}>{_num(v)}</td>' for _, v in values[label])
+            cells = "".join(
+                f"<td{f' colspan={chr(34)}{span}{chr(34)}' if len(columns) == 1 else ''}>{_num(v)}</td>"
+                for _, v in values[label]
+            )
             rows.append(f'<tr><th scope="row">{h(label)}</th>{cells}</tr>')
     return '<table class="report-table report-table-2">\n' + "\n".join(rows) + "\n</table>\n"
 
@@ -152,7 +182,13 @@ def table3_html(rep: report.Report) -> str:
                     label += f'<th rowspan="{size}" scope="rowgroup">{h(report.ROW_BY_CODE[group].label)}</th>'
                 label += f'<th scope="row">{h(row.label)}</th>'
         rows.append(f'<tr data-row="{row.code}">{label}{cells}</tr>')
-    return '<table class="report-table report-table-3">\n' + head + "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+    return (
+        '<table class="report-table report-table-3">\n'
+        + head
+        + "<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+    )
 
 
 def table4_html(rep: report.Report) -> str:
@@ -174,8 +210,12 @@ def report_page(rep: report.Report, doc: str, md_file: str, json_file: str) -> s
     out = [front_matter(meta), f"# {md_escape(rep.title)}\n\n"]
     if rep.published:
         out.append(f"发布日期：{rep.published}\n{{ .item-byline }}\n\n")
-    out.append(f"下载：[Markdown 文本]({rel(doc, md_file)}) · [JSON 数据]({rel(doc, json_file)})\n{{ .report-downloads }}\n\n")
-    out.append(f"本报告根据《中华人民共和国政府信息公开条例》和国办公开办函〔2021〕30号要求编制，所列数据的统计期限自{rep.year}年1月1日起至{rep.year}年12月31日止。\n\n")
+    out.append(
+        f"下载：[Markdown 文本]({rel(doc, md_file)}) · [JSON 数据]({rel(doc, json_file)})\n{{ .report-downloads }}\n\n"
+    )
+    out.append(
+        f"本报告根据《中华人民共和国政府信息公开条例》和国办公开办函〔2021〕30号要求编制，所列数据的统计期限自{rep.year}年1月1日起至{rep.year}年12月31日止。\n\n"
+    )
     out.append(f"## {titles['一']}\n\n{report.overview(rep)}\n\n")
     if rep.section("一"):
         out.append(rep.section("一") + "\n\n")
@@ -214,7 +254,10 @@ def render_reports(counted, content: Path, config: Config, static_pages) -> tupl
     body.append("各年度报告于次年1月31日前公布。\n\n")
     if listing:
         body.append('<div class="item-list" markdown>\n\n')
-        body.extend(f"- [{md_escape(title)}]({rel(doc, path)}) <span class=\"item-date\">{year}年度 · {kind}</span>\n" for year, title, path, kind in listing)
+        body.extend(
+            f'- [{md_escape(title)}]({rel(doc, path)}) <span class="item-date">{year}年度 · {kind}</span>\n'
+            for year, title, path, kind in listing
+        )
         body.append("\n</div>\n")
     else:
         body.append("暂无年度报告。\n")
@@ -240,10 +283,12 @@ def apply_page(config: Config, static_pages) -> tuple[str, str]:
     doc = page.docs_path if page else f"{ROOT}/{APPLY_PAGE}.md"
     meta = dict(page.meta) if page else {"title": "依申请公开"}
     body = page.body.strip() if page else f"# 依申请公开\n\n{DEFAULT_APPLY}"
-    fees = ["\n\n## 信息处理费标准\n\n",
-            f"依据《{config.fees.source}》（{config.fees.document}），申请人申请公开政府信息的数量、频次明显超过合理范围的，"
-            "本机关可以收取信息处理费，按件计收或按量计收（二者选其一）。\n\n",
-            "**按件计收**（同一申请人一个自然月内累计申请的件数）\n\n| 申请件数 | 收费标准 |\n| --- | --- |\n"]
+    fees = [
+        "\n\n## 信息处理费标准\n\n",
+        f"依据《{config.fees.source}》（{config.fees.document}），申请人申请公开政府信息的数量、频次明显超过合理范围的，"
+        "本机关可以收取信息处理费，按件计收或按量计收（二者选其一）。\n\n",
+        "**按件计收**（同一申请人一个自然月内累计申请的件数）\n\n| 申请件数 | 收费标准 |\n| --- | --- |\n",
+    ]
     fees.extend(f"| {a} | {b} |\n" for a, b in config.fees.by_requests.rows())
     fees.append("\n**按量计收**（同一申请的页数）\n\n| 页数 | 收费标准 |\n| --- | --- |\n")
     fees.extend(f"| {a} | {b} |\n" for a, b in config.fees.by_pages.rows())
@@ -258,7 +303,9 @@ def apply_page(config: Config, static_pages) -> tuple[str, str]:
 
 def column_pages(static_pages) -> tuple:
     """The office's pages placed in the column, not counting hand-written reports and the apply page."""
-    return tuple(p for p in static_pages if p.section == ROOT and p.name != APPLY_PAGE and "report_year" not in dict(p.meta))
+    return tuple(
+        p for p in static_pages if p.section == ROOT and p.name != APPLY_PAGE and "report_year" not in dict(p.meta)
+    )
 
 
 def column_home(config: Config, static_pages, apply_doc: str) -> str:
@@ -268,10 +315,14 @@ def column_home(config: Config, static_pages, apply_doc: str) -> str:
     body.append('<div class="grid cards" markdown>\n\n')
     for page in column_pages(static_pages):
         body.append(f"-   **[{md_escape(page.title)}]({rel(doc, page.docs_path)})**\n\n")
-    body.append(f"-   **[法定主动公开内容（公开目录）]({rel(doc, f'{ROOT}/catalog/index.md')})**\n\n    按年度、主题分类、体裁分类浏览，每条信息附索引号\n\n")
+    body.append(
+        f"-   **[法定主动公开内容（公开目录）]({rel(doc, f'{ROOT}/catalog/index.md')})**\n\n    按年度、主题分类、体裁分类浏览，每条信息附索引号\n\n"
+    )
     body.append(f"-   **[政府信息公开工作年度报告]({rel(doc, f'{ROOT}/reports/index.md')})**\n\n")
     body.append(f"-   **[依申请公开]({rel(doc, apply_doc)})**\n\n    申请方式与信息处理费标准\n\n")
-    body.append(f"-   **[政府网站工作年度报表]({rel(doc, f'{ROOT}/website-report/index.md')})**\n\n    国办函〔2018〕12号格式，附 CSV、JSON\n\n")
+    body.append(
+        f"-   **[政府网站工作年度报表]({rel(doc, f'{ROOT}/website-report/index.md')})**\n\n    国办函〔2018〕12号格式，附 CSV、JSON\n\n"
+    )
     body.append("</div>\n")
     return "".join(body)
 
@@ -286,6 +337,10 @@ def render(published, counted, content: Path, config: Config, static_pages) -> t
     report_files, findings = render_reports(counted, content, config, static_pages)
     files.update(report_files)
     entries = [f"{ROOT}/index.md"] + [{p.title: p.docs_path} for p in column_pages(static_pages)]
-    entries += [{"公开目录": f"{ROOT}/catalog/index.md"}, {"年度报告": f"{ROOT}/reports/index.md"}, {"依申请公开": apply_doc},
-                {"网站工作年度报表": f"{ROOT}/website-report/index.md"}]  # pages: pipeline.render.website_report
+    entries += [
+        {"公开目录": f"{ROOT}/catalog/index.md"},
+        {"年度报告": f"{ROOT}/reports/index.md"},
+        {"依申请公开": apply_doc},
+        {"网站工作年度报表": f"{ROOT}/website-report/index.md"},
+    ]  # pages: pipeline.render.website_report
     return files, [{"信息公开": entries}], findings

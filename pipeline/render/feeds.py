@@ -22,7 +22,9 @@ def _absolute(config: Config, path: str) -> str:
     return config.portal.site_url + path
 
 
-def _generator(title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date) -> FeedGenerator:
+def _generator(
+    title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date
+) -> FeedGenerator:
     portal = config.portal
     fg = FeedGenerator()
     fg.title(title)
@@ -56,7 +58,9 @@ def _generator(title: str, description: str, page_path: str, feed_path: str, ite
     return fg
 
 
-def feed_xml(title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date) -> bytes:
+def feed_xml(
+    title: str, description: str, page_path: str, feed_path: str, items, config: Config, fallback_date
+) -> bytes:
     """RSS 2.0 bytes of one feed."""
     return _generator(title, description, page_path, feed_path, items, config, fallback_date).rss_str(pretty=True)
 
@@ -70,14 +74,27 @@ def render(published, config: Config, as_of) -> dict[str, bytes]:
     portal = config.portal
     out = {"feed.xml": feed_xml(portal.name, portal.description, "", "feed.xml", published, config, as_of)}
     # the whole portal also as Atom 1.0, for readers that prefer it
-    out["atom.xml"] = _generator(portal.name, portal.description, "", "atom.xml", published, config, as_of).atom_str(pretty=True)
+    out["atom.xml"] = _generator(portal.name, portal.description, "", "atom.xml", published, config, as_of).atom_str(
+        pretty=True
+    )
     for site in config.sites:
         out[f"{site.id}/feed.xml"] = feed_xml(
-            f"{site.name} - {portal.name}", f"{site.name}发布的信息", f"{site.id}/", f"{site.id}/feed.xml", by_site[site.id], config, as_of
+            f"{site.name} - {portal.name}",
+            f"{site.name}发布的信息",
+            f"{site.id}/",
+            f"{site.id}/feed.xml",
+            by_site[site.id],
+            config,
+            as_of,
         )
     for column in config.columns:
         out[f"column/{column.id}/feed.xml"] = feed_xml(
-            f"{column.name} - {portal.name}", f"{portal.name}{column.name}栏目", f"column/{column.id}/", f"column/{column.id}/feed.xml",
-            by_column[column.id], config, as_of
+            f"{column.name} - {portal.name}",
+            f"{portal.name}{column.name}栏目",
+            f"column/{column.id}/",
+            f"column/{column.id}/feed.xml",
+            by_column[column.id],
+            config,
+            as_of,
         )
     return out

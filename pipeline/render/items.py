@@ -32,7 +32,7 @@ def metadata_rows(item: Item, config: Config) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=64)
 def _th(label: str) -> str:
-    return f"<th scope=\"row\">{h(label)}</th>"
+    return f'<th scope="row">{h(label)}</th>'
 
 
 def metadata_table(item: Item, config: Config) -> str:
@@ -46,8 +46,11 @@ def metadata_table(item: Item, config: Config) -> str:
 
 def change_history(item: Item) -> str:
     """更新记录 (newest first), as GOV.UK shows "Updates to this page": the reader sees what changed and when."""
-    rows = "".join(f"<li><time datetime=\"{h(c.date.date().isoformat())}\">{h(ymd(c.date))}</time> {h(c.note)}</li>\n" for c in reversed(item.changes))
-    first = f"<li><time datetime=\"{h(item.date.date().isoformat())}\">{h(ymd(item.date))}</time> 首次发布</li>\n"
+    rows = "".join(
+        f'<li><time datetime="{h(c.date.date().isoformat())}">{h(ymd(c.date))}</time> {h(c.note)}</li>\n'
+        for c in reversed(item.changes)
+    )
+    first = f'<li><time datetime="{h(item.date.date().isoformat())}">{h(ymd(item.date))}</time> 首次发布</li>\n'
     return f'<section class="item-changes" aria-labelledby="item-changes-title" markdown="0">\n<h2 id="item-changes-title">更新记录</h2>\n<ul>\n{rows}{first}</ul>\n</section>\n\n'
 
 
@@ -79,7 +82,7 @@ def item_page(item: Item, config: Config) -> str:
     )
     parts.append(metadata_table(item, config) + "\n")
     if item.summary:
-        parts.append(f"!!! abstract \"内容概述\"\n    {md_escape(one_line(item.summary))}\n\n")
+        parts.append(f'!!! abstract "内容概述"\n    {md_escape(one_line(item.summary))}\n\n')
     parts.append('<div class="item-body" markdown>\n\n' + item.body.strip() + "\n\n</div>\n\n")
     if item.changes:
         parts.append(change_history(item))

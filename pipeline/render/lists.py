@@ -20,11 +20,18 @@ def _entry(doc: str, item, config: Config, with_site: bool) -> str:
     return f'- [{md_escape(item.title)}]({rel(doc, item.docs_path)}){source} <span class="item-date">{ymd(item.date)}</span>\n'
 
 
-def paginated(base: str, title: str, heading: str, items, config: Config, feed_doc: str, with_site: bool) -> dict[str, str]:
+def paginated(
+    base: str, title: str, heading: str, items, config: Config, feed_doc: str, with_site: bool
+) -> dict[str, str]:
     """``base/index.md`` and ``base/page/N.md``: ``page_size`` items each, newest first."""
     out = {}
     for page, pages, doc, chunk in paginate(base, items, config.portal.page_size):
-        meta = {"title": title if page == 1 else f"{title}（第 {page} 页）", "feed": feed_doc, "feed_title": f"{title} RSS", "list": True}
+        meta = {
+            "title": title if page == 1 else f"{title}（第 {page} 页）",
+            "feed": feed_doc,
+            "feed_title": f"{title} RSS",
+            "list": True,
+        }
         body = [front_matter(meta), f"# {md_escape(heading)}\n\n"]
         if chunk:
             body.append('<div class="item-list" markdown>\n\n')
@@ -52,7 +59,11 @@ def _block(doc: str, title: str, more_doc: str, items, config: Config, with_site
 def site_home(site, by_column: dict, config: Config) -> str:
     doc = f"{site.id}/index.md"
     meta = {"title": site.name, "feed": f"{site.id}/feed.xml", "feed_title": f"{site.name} RSS", "hide": ["toc"]}
-    body = [front_matter(meta), f"# {md_escape(site.name)}\n\n", f"{site.kind}子站 · [RSS 订阅本站](feed.xml)\n{{ .feed-link }}\n\n"]
+    body = [
+        front_matter(meta),
+        f"# {md_escape(site.name)}\n\n",
+        f"{site.kind}子站 · [RSS 订阅本站](feed.xml)\n{{ .feed-link }}\n\n",
+    ]
     body.append('<div class="grid cards" markdown>\n\n')
     for cid in site.columns:
         column = config.column_by_id[cid]
@@ -66,7 +77,13 @@ def portal_home(published, by_column_all: dict, config: Config, notices: str = "
     """``notices``: Markdown blocks shown above the latest items (the 网站工作年度报表 while it is due)."""
     doc = "index.md"
     portal = config.portal
-    meta = {"title": portal.name, "description": portal.description, "feed": "feed.xml", "feed_title": f"{portal.name} RSS", "hide": ["navigation", "toc"]}
+    meta = {
+        "title": portal.name,
+        "description": portal.description,
+        "feed": "feed.xml",
+        "feed_title": f"{portal.name} RSS",
+        "hide": ["navigation", "toc"],
+    }
     body = [front_matter(meta), f"# {md_escape(portal.name)}\n\n"]
     if portal.description:
         body.append(f"{md_escape(portal.description)}\n{{ .portal-lead }}\n\n")
@@ -108,12 +125,26 @@ def render(published, config: Config, notices: str = "") -> dict[str, str]:
         for cid in site.columns:
             column = config.column_by_id[cid]
             out.update(
-                paginated(f"{site.id}/{cid}", f"{column.name} - {site.name}", f"{site.name} · {column.name}",
-                          by_site_column.get((site.id, cid), []), config, f"{site.id}/feed.xml", False)
+                paginated(
+                    f"{site.id}/{cid}",
+                    f"{column.name} - {site.name}",
+                    f"{site.name} · {column.name}",
+                    by_site_column.get((site.id, cid), []),
+                    config,
+                    f"{site.id}/feed.xml",
+                    False,
+                )
             )
     for column in config.columns:
         out.update(
-            paginated(f"column/{column.id}", column.name, column.name, by_column.get(column.id, []), config,
-                      f"column/{column.id}/feed.xml", True)
+            paginated(
+                f"column/{column.id}",
+                column.name,
+                column.name,
+                by_column.get(column.id, []),
+                config,
+                f"column/{column.id}/feed.xml",
+                True,
+            )
         )
     return out

@@ -60,7 +60,11 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
             text = read_bounded(entry.path, PAGE_MAX).decode("utf-8-sig")
             post = frontmatter.loads(text, handler=_PageHandler())
         except TooLarge as big:
-            findings.append(error(rel, "body-too-large", f"页面文件有 {big.size // 1024} KB，超过 {PAGE_MAX // 1024 // 1024} MB 上限"))
+            findings.append(
+                error(
+                    rel, "body-too-large", f"页面文件有 {big.size // 1024} KB，超过 {PAGE_MAX // 1024 // 1024} MB 上限"
+                )
+            )
             continue
         except OSError as exc:
             findings.append(error(rel, "unreadable", f"无法读取页面文件：{exc.strerror or exc}"))
@@ -70,10 +74,14 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
             continue
         except safe_yaml.UnsafeYaml as exc:
             where = f"字段 “{exc.field}”：" if exc.field else ""
-            findings.append(error(rel, exc.rule, f"页面 front matter {where}{exc.problem}", exc.line + 1 if exc.line else None))
+            findings.append(
+                error(rel, exc.rule, f"页面 front matter {where}{exc.problem}", exc.line + 1 if exc.line else None)
+            )
             continue
         except yaml.YAMLError as exc:
-            findings.append(error(rel, "bad-yaml", f"页面 front matter 不是有效的 YAML：{getattr(exc, 'problem', exc)}"))
+            findings.append(
+                error(rel, "bad-yaml", f"页面 front matter 不是有效的 YAML：{getattr(exc, 'problem', exc)}")
+            )
             continue
         title = post.metadata.get("title")
         if not isinstance(title, str) or not title.strip():
@@ -82,10 +90,26 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
         order = post.metadata.get("order", 100)
         section = post.metadata.get("section", "about")
         if section not in SECTIONS:
-            findings.append(error(rel, "schema", f"页面 section “{section}” 无效，可选：{'、'.join(SECTIONS)}（xxgk = 政府信息公开专栏）"))
+            findings.append(
+                error(
+                    rel,
+                    "schema",
+                    f"页面 section “{section}” 无效，可选：{'、'.join(SECTIONS)}（xxgk = 政府信息公开专栏）",
+                )
+            )
             continue
         meta = tuple((k, v) for k, v in post.metadata.items() if k not in ("order", "section"))
-        pages.append(StaticPage(Path(entry.rel).stem, title.strip(), order if isinstance(order, int) else 100, meta, post.content, body_line(text), section))
+        pages.append(
+            StaticPage(
+                Path(entry.rel).stem,
+                title.strip(),
+                order if isinstance(order, int) else 100,
+                meta,
+                post.content,
+                body_line(text),
+                section,
+            )
+        )
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
 
 

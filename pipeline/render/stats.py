@@ -59,8 +59,13 @@ def to_csv(table: Table) -> str:
 
 
 def to_json(table: Table, year: int, as_of: date) -> str:
-    data = {"title": table.title, "year": year, "as_of": as_of.isoformat(), "columns": list(table.columns),
-            "rows": [dict(zip(table.columns, row)) for row in table.rows]}
+    data = {
+        "title": table.title,
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "columns": list(table.columns),
+        "rows": [dict(zip(table.columns, row)) for row in table.rows],
+    }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
@@ -97,8 +102,14 @@ def group_table(key: str, title: str, kinds, ys: stats_mod.YearStats, whole_city
             rows.append(tuple(row))
     sites = [s for g in groups for s in g.sites]
     same = sum(s.previous_same_period for s in sites)
-    total = ["全市合计" if whole_city else "合计", sum(s.previous for s in sites), None, sum(s.count for s in sites), None,
-             round(sum(s.count for s in sites) / same - 1, 4) if same else None]
+    total = [
+        "全市合计" if whole_city else "合计",
+        sum(s.previous for s in sites),
+        None,
+        sum(s.count for s in sites),
+        None,
+        round(sum(s.count for s in sites) / same - 1, 4) if same else None,
+    ]
     for q in range(qs):
         total += [sum(s.quarters[q] for s in sites), None]
     total += [None, None, "", None]
@@ -115,7 +126,9 @@ def monthly_table(ys: stats_mod.YearStats, previous: stats_mod.YearStats) -> Tab
     last = 12 if ys.as_of.year > ys.year else ys.as_of.month
     rows = [(f"{m}月", ys.months[m - 1], previous.months[m - 1]) for m in range(1, last + 1)]
     rows.append(("合计", sum(ys.months[:last]), sum(previous.months[:last])))
-    return Table("monthly", "月度信息发布量", ("月份", f"{ys.year}年", f"{ys.year - 1}年"), ("text", "int", "int"), tuple(rows))
+    return Table(
+        "monthly", "月度信息发布量", ("月份", f"{ys.year}年", f"{ys.year - 1}年"), ("text", "int", "int"), tuple(rows)
+    )
 
 
 def _block(doc_dir: str, table: Table, chart: str | None, ys: stats_mod.YearStats, files: dict) -> str:
@@ -134,11 +147,14 @@ def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dic
     doc_dir = f"stats/{ys.year}"
     through = "全年" if ys.as_of.year > ys.year else f"截至 {ys.as_of.month} 月 {ys.as_of.day} 日"
     meta = {"title": f"{ys.year} 年信息量统计", "hide": ["toc"]}
-    body = [front_matter(meta), f"# {ys.year} 年信息量统计\n\n",
-            f"统计范围：{ys.year} 年{through}（统计日 {ys.as_of.isoformat()}）已发布的信息，"
-            "不同渠道、不同子站发布的相同信息计 1 条。排名为同组单位按条数排名，并列同名次、其后名次顺延；"
-            f"{'、'.join(k.id for k in config.kinds if not k.ranked) or '各类子站均'}{'不参加排名' if any(not k.ranked for k in config.kinds) else '参加排名'}。"
-            "“落后”：完成数低于全年任务按日折算的进度，或有已结束月份未完成月度任务。\n{ .stats-note }\n\n"]
+    body = [
+        front_matter(meta),
+        f"# {ys.year} 年信息量统计\n\n",
+        f"统计范围：{ys.year} 年{through}（统计日 {ys.as_of.isoformat()}）已发布的信息，"
+        "不同渠道、不同子站发布的相同信息计 1 条。排名为同组单位按条数排名，并列同名次、其后名次顺延；"
+        f"{'、'.join(k.id for k in config.kinds if not k.ranked) or '各类子站均'}{'不参加排名' if any(not k.ranked for k in config.kinds) else '参加排名'}。"
+        "“落后”：完成数低于全年任务按日折算的进度，或有已结束月份未完成月度任务。\n{ .stats-note }\n\n",
+    ]
     for spec in config.stats_tables:
         kinds = config.kinds_in_table(spec.id)
         key, title = spec.id, spec.title
@@ -146,14 +162,29 @@ def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dic
         if table is None:
             continue
         sites = [s for g in ys.groups if g.kind in kinds for s in g.sites]
-        chart = charts.bar_chart(f"{ys.year} 年{title.replace('统计表', '')}", [s.site.name for s in sites], [s.count for s in sites])
+        chart = charts.bar_chart(
+            f"{ys.year} 年{title.replace('统计表', '')}", [s.site.name for s in sites], [s.count for s in sites]
+        )
         body.append(_block(doc_dir, table, chart, ys, files))
     ch = channel_table(ys)
-    body.append(_block(doc_dir, ch, charts.bar_chart(f"{ys.year} 年分渠道信息发布量", [r[0] for r in ch.rows[:-1]], [r[1] for r in ch.rows[:-1]]), ys, files))
+    body.append(
+        _block(
+            doc_dir,
+            ch,
+            charts.bar_chart(
+                f"{ys.year} 年分渠道信息发布量", [r[0] for r in ch.rows[:-1]], [r[1] for r in ch.rows[:-1]]
+            ),
+            ys,
+            files,
+        )
+    )
     mt = monthly_table(ys, previous)
     months = mt.rows[:-1]
-    chart = charts.column_chart(f"{ys.year} 年月度信息发布量", [r[0] for r in months],
-                                [(f"{ys.year}年", [r[1] for r in months]), (f"{ys.year - 1}年", [r[2] for r in months])])
+    chart = charts.column_chart(
+        f"{ys.year} 年月度信息发布量",
+        [r[0] for r in months],
+        [(f"{ys.year}年", [r[1] for r in months]), (f"{ys.year - 1}年", [r[2] for r in months])],
+    )
     body.append(_block(doc_dir, mt, chart, ys, files))
     files[f"{doc_dir}/stats.json"] = json.dumps(ys.to_dict(), ensure_ascii=False, indent=1) + "\n"
     body.append("全部数据（与 `portal stats --format json` 相同）：[stats.json](stats.json)\n{ .stats-downloads }\n")
@@ -162,16 +193,33 @@ def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dic
 
 def month_table(report: stats_mod.MonthReport) -> Table:
     levels = report.stats.levels
-    columns = ["单位", "类别", "本月", "本月排名", "本年累计", "本年排名"] + [f"{lv}采用" for lv in levels] + ["本年得分", "月度任务", "全年任务", "完成率", "进度"]
-    formats = ["text", "text", "int", "int", "int", "int"] + ["int"] * len(levels) + ["int", "int", "int", "pct", "text"]
+    columns = (
+        ["单位", "类别", "本月", "本月排名", "本年累计", "本年排名"]
+        + [f"{lv}采用" for lv in levels]
+        + ["本年得分", "月度任务", "全年任务", "完成率", "进度"]
+    )
+    formats = (
+        ["text", "text", "int", "int", "int", "int"] + ["int"] * len(levels) + ["int", "int", "int", "pct", "text"]
+    )
     rows = []
     for _kind, group_rows in report.groups:
         for r in group_rows:
             s = r.figures
             score = s.score.total if s.score.total is not None else "待核"
-            rows.append(tuple([s.site.name, s.site.kind, r.count, r.rank, s.count, s.rank] + [n for _, n in r.adopted]
-                              + [score, r.monthly_quota, s.quota.yearly, s.quota.completion, BEHIND if s.quota.behind else ""]))
-    return Table(f"{report.year}-{report.month:02d}", f"{report.year} 年 {report.month} 月信息报送情况", tuple(columns), tuple(formats), tuple(rows))
+            rows.append(
+                tuple(
+                    [s.site.name, s.site.kind, r.count, r.rank, s.count, s.rank]
+                    + [n for _, n in r.adopted]
+                    + [score, r.monthly_quota, s.quota.yearly, s.quota.completion, BEHIND if s.quota.behind else ""]
+                )
+            )
+    return Table(
+        f"{report.year}-{report.month:02d}",
+        f"{report.year} 年 {report.month} 月信息报送情况",
+        tuple(columns),
+        tuple(formats),
+        tuple(rows),
+    )
 
 
 def tongbao_page(report: stats_mod.MonthReport, config: Config, files: dict) -> str:
@@ -181,11 +229,14 @@ def tongbao_page(report: stats_mod.MonthReport, config: Config, files: dict) -> 
     files[f"{doc_dir}/{table.key}.csv"] = to_csv(table)
     files[f"{doc_dir}/{table.key}.json"] = to_json(table, report.year, report.as_of)
     adopted = sum(n for _, rows in report.groups for r in rows for _, n in r.adopted)
-    body = [front_matter({"title": title, "hide": ["toc"]}), f"# {md_escape(title)}\n\n",
-            f"{md_escape(config.portal.sponsor or config.portal.name)}各子站 {report.year} 年 {report.month} 月共发布信息 **{report.total}** 条"
-            f"（统计至 {report.as_of.isoformat()}，不同渠道、不同子站的相同信息计 1 条），"
-            f"本年累计 **{report.stats.unique_total}** 条；本月被上级采用 {adopted} 条次。"
-            f"记分按《{md_escape(config.scoring.name or '信息记分办法')}》。\n\n"]
+    body = [
+        front_matter({"title": title, "hide": ["toc"]}),
+        f"# {md_escape(title)}\n\n",
+        f"{md_escape(config.portal.sponsor or config.portal.name)}各子站 {report.year} 年 {report.month} 月共发布信息 **{report.total}** 条"
+        f"（统计至 {report.as_of.isoformat()}，不同渠道、不同子站的相同信息计 1 条），"
+        f"本年累计 **{report.stats.unique_total}** 条；本月被上级采用 {adopted} 条次。"
+        f"记分按《{md_escape(config.scoring.name or '信息记分办法')}》。\n\n",
+    ]
     body.append(f'<div class="stats-table" id="t-tongbao" markdown>\n\n{to_markdown(table)}\n</div>\n\n')
     body.append(f"下载：[CSV]({table.key}.csv) · [JSON]({table.key}.json)\n{{ .stats-downloads }}\n\n")
     body.append("## 未完成进度的单位\n\n")
@@ -230,9 +281,12 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
     def around(year: int) -> tuple:
         return tuple(by_year.get(year, ())) + tuple(by_year.get(year - 1, ()))
 
-    index = [front_matter({"title": "信息量统计", "hide": ["toc"]}), "# 信息量统计\n\n",
-             f"统计日：{as_of.isoformat()}（最新一条信息的发布日期）。\n\n## 年度统计\n\n",
-             "| 年度 | 信息量（去重） |\n| --- | ---: |\n"]
+    index = [
+        front_matter({"title": "信息量统计", "hide": ["toc"]}),
+        "# 信息量统计\n\n",
+        f"统计日：{as_of.isoformat()}（最新一条信息的发布日期）。\n\n## 年度统计\n\n",
+        "| 年度 | 信息量（去重） |\n| --- | ---: |\n",
+    ]
     nav = [{"统计概览": "stats/index.md"}]
     year_figures: dict[int, stats_mod.YearStats] = {}
 
