@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test lint serve check clean bench browser-deps cms-deps serve-cms
+.PHONY: site test lint golden serve check clean bench browser-deps cms-deps serve-cms
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP) browser-deps cms-deps lint
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
+
+# 金标准测试（tests/test_golden.py）的期望输出：有意改变了网站输出之后运行，重建 tests/golden/content 的小网站并
+# 改写 tests/golden/expected/，再在提交中审阅其差异（不比较的文件及原因见 tests/golden_site.py 的 EXCLUDED）。
+golden: $(STAMP)
+	$(BIN)/python tests/golden_site.py
 
 # 浏览器测试（tests/test_browser.py）所需：Debian 的 chromium 与中文字体、java（Nu Html Checker），
 # root 时用 apt 安装，否则只提示（浏览器测试随之跳过并说明原因）；从不下载 Playwright 自带的浏览器。
