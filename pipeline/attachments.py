@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
-from pipeline import attachment_text, parallel, stage_cache
+from pipeline import attachment_text, cpu_limit, parallel, stage_cache
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.rendered import MarkdownSettings, reader_view, render_html, unescape  # unescape: never raises on &#999…;
@@ -202,7 +202,7 @@ def owner_urls(owner: Owner, settings: MarkdownSettings) -> list[str]:
             continue
         if not owner.raw_only and any(s in text for s in _LINK_SYNTAX):
             try:
-                urls += reader_view(render_html(text, settings)).urls
+                urls += reader_view(cpu_limit.run(render_html, text, settings, seconds=cpu_limit.BUDGET)).urls
             except Exception:  # noqa: BLE001 - the raw tokens below still see every path
                 pass
         plain = unescape(text)

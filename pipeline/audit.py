@@ -46,7 +46,7 @@ from urllib.parse import unquote
 
 import ahocorasick
 
-from pipeline import attachment_text, parallel, rendered
+from pipeline import attachment_text, cpu_limit, parallel, rendered
 from pipeline import scanners as scanners_mod
 from pipeline.config import Config
 from pipeline.findings import Finding, error
@@ -678,7 +678,8 @@ def _cbor_strings(data: bytes) -> Iterator[str]:
 
 def _reader_text(markdown_text: str, settings: rendered.MarkdownSettings) -> str:
     try:
-        return rendered.reader_view(rendered.render_html(markdown_text, settings)).text
+        html_text = cpu_limit.run(rendered.render_html, markdown_text, settings, seconds=cpu_limit.BUDGET)
+        return rendered.reader_view(html_text).text
     except Exception:  # noqa: BLE001 - the source text is still a fine source of spans
         return markdown_text
 

@@ -27,7 +27,7 @@ from datetime import date
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
-from pipeline import parallel, rendered, sanitise
+from pipeline import cpu_limit, parallel, rendered, sanitise
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.model import Item
@@ -425,10 +425,22 @@ def build_scanners(config: Config) -> Scanners | None:
         return None
 
 
+def too_complex(path: str, exc: BaseException, what: str = "该条目") -> Finding:
+    """The editor's error for Markdown the renderer cannot finish: too slow or nested too deep."""
+    why = "嵌套层次太深" if isinstance(exc, RecursionError) else f"转换为网页{exc}"
+    return error(
+        path,
+        "too-complex",
+        f"正文排版过于复杂（{why}），{what}暂不发布；请减少层层嵌套的列表、引用，以及成串的 [ ! < * ` 等符号后重新提交",
+    )
+
+
 def _run(check: Callable[[Item, Review], list[Finding]], item: Item, review: Review) -> tuple[list[Finding], bool]:
     """What ``check`` found, and whether it finished; a check that breaks blocks the item."""
     try:
-        return check(item, review), True
+        return cpu_limit.run(check, item, review, seconds=cpu_limit.BUDGET), True
+    except (cpu_limit.LimitExceeded, RecursionError) as exc:
+        return [too_complex(item.path, exc)], False
     except Exception as exc:  # noqa: BLE001 - fail closed (and the failure is not cached)
         return [
             error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布")
@@ -497,6 +509,20 @@ def gate(
 # --- static pages -----------------------------------------------------------------------------
 
 
+def _screen_page(path: str, page: Any, scanners: Scanners, review: Review) -> list[Finding]:
+    parts = [Segment("标题", page.title, None), Segment("正文", page.body, getattr(page, "body_line", None))]
+    parts += [
+        Segment(f"字段 {k}", str(v), None) for k, v in page.meta if k != "title" and isinstance(v, (str, int, float))
+    ]
+    page_findings = scan_segments(path, parts, scanners)
+    source_hits = {_same_hit(f) for f in page_findings}
+    for seg in parts:
+        page_findings += [
+            f for f in rendered_findings(path, seg, review, body=seg.label == "正文") if _same_hit(f) not in source_hits
+        ]
+    return page_findings
+
+
 def screen_pages(
     pages: Iterable[Any], config: Config, *, markdown: MarkdownSettings | None = None
 ) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
@@ -511,20 +537,9 @@ def screen_pages(
         try:
             if scanners is None:
                 raise RuntimeError("保密审查扫描器未能建立")
-            parts = [Segment("标题", page.title, None), Segment("正文", page.body, getattr(page, "body_line", None))]
-            parts += [
-                Segment(f"字段 {k}", str(v), None)
-                for k, v in page.meta
-                if k != "title" and isinstance(v, (str, int, float))
-            ]
-            page_findings = scan_segments(path, parts, scanners)
-            source_hits = {_same_hit(f) for f in page_findings}
-            for seg in parts:
-                page_findings += [
-                    f
-                    for f in rendered_findings(path, seg, review, body=seg.label == "正文")
-                    if _same_hit(f) not in source_hits
-                ]
+            page_findings = cpu_limit.run(_screen_page, path, page, scanners, review, seconds=cpu_limit.BUDGET)
+        except (cpu_limit.LimitExceeded, RecursionError) as exc:
+            page_findings = [too_complex(path, exc, "该页面")]
         except Exception as exc:  # noqa: BLE001 - fail closed
             page_findings = [
                 error(path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该页面暂不发布")
