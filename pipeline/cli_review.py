@@ -34,7 +34,7 @@ def approve_cmd(content: Path, config_dir: Path, items: tuple[Path, ...]) -> Non
     条目没有写 reviewer 时写上你的名字；写的是别人、或你不能审签该子站时拒绝并说明原因。
     """
     from pipeline import approve
-    from pipeline.cli import _load_config
+    from pipeline.cli_common import _load_config
 
     config = _load_config(config_dir)
     try:
@@ -62,7 +62,7 @@ def approve_cmd(content: Path, config_dir: Path, items: tuple[Path, ...]) -> Non
 def codeowners_cmd(config_dir: Path, out: Path, content_prefix: str) -> None:
     """依据 reviewers.yaml 生成 CODEOWNERS：代码托管平台合并前即要求该子站审签人批准。"""
     from pipeline import approve
-    from pipeline.cli import _load_config
+    from pipeline.cli_common import _load_config
 
     config = _load_config(config_dir)
     prefix = content_prefix.strip("/") + "/" if content_prefix.strip("/") else ""

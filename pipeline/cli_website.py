@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli import CONFIG, CONTENT, DB, JOBS, _checked_publication, _load_config, _Year
+from pipeline.cli_common import CONFIG, CONTENT, DB, JOBS, _checked_publication, _load_config, _Year
 from pipeline.findings import ERROR
 
 TRAFFIC_DB = click.option(

@@ -484,7 +484,7 @@ def test_future_date_reference_is_explicit(tmp_path):
 
 
 def test_reference_date_is_never_the_clock_unless_asked(monkeypatch):
-    from pipeline import cli
+    from pipeline import cli_common as cli
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert cli._reference_date(None, CONFIG) == (None, "")  # no reference: future-date not checked
