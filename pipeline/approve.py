@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline import git_history
 from pipeline.config import Config
-from pipeline.review_config import Reviewer, parse_key
+from pipeline.config import Reviewer, parse_key
 
 
 class ApproveError(Exception):

@@ -23,20 +23,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
-from pipeline.config import Config, ConfigError, _only
+from pipeline.config import Config, ConfigError, CmsSettings
 from pipeline.load import KNOWN_KEYS, REQUIRED, SLUG_RE, parse_date
 from pipeline.model import DISCLOSURES, KINDS
 
-HOSTS = ("github", "gitlab", "gitea")
-DEFAULT_CHANNELS = ("网站", "微信", "微博", "政务客户端")
 DATE_FORMAT = "YYYY-MM-DD HH:mm"  # dayjs; pipeline.load reads it as Beijing time (portal time zone)
 # The project's file name (pipeline.new_item: <date>-<slug_for(title)>) needs a SHA-1, which Decap's
 # templates cannot compute: cms/portal-format.js computes it before saving into the transient
@@ -47,56 +43,6 @@ PATH_TEMPLATE = "{{_year}}/{{slug}}"  # Decap lower-cases a path template and tu
 FORMAT = "portal-frontmatter"
 ASSETS = ("portal-cms.js", "portal-format.js", "portal-slug.mjs", "portal-frontmatter.mjs")  # cms/, served beside Decap
 CMS_DIR = Path(__file__).resolve().parent.parent / "cms"  # package.json; node_modules after make cms-deps
-
-
-@dataclass(frozen=True)
-class CmsSettings:
-    """portal.yaml ``cms``: where the editor commits in production, and its choice lists."""
-
-    backend: str = ""  # github | gitlab | gitea ("" = not set up: cms-config says so)
-    repo: str = ""  # owner/name on the git host
-    branch: str = "main"  # the branch the site is built from
-    base_url: str = ""  # the git host (self-hosted GitLab/Gitea) or the OAuth server (GitHub)
-    app_id: str = ""  # OAuth application id (GitLab, Gitea)
-    review_branch: str = (
-        "cms"  # Gitea only: Decap has no editorial workflow there; it commits here, merged by pull request
-    )
-    channels: tuple[str, ...] = DEFAULT_CHANNELS
-    topics: tuple[str, ...] = ()  # 主题分类; empty: free text
-    genres: tuple[str, ...] = ()  # 体裁分类; empty: free text
-
-
-def parse_settings(path: Path, data: Any) -> CmsSettings:
-    if data is None:
-        return CmsSettings()
-    keys = tuple(CmsSettings.__dataclass_fields__)
-    entry = _only(path, data, "cms：", keys)
-    values: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key in ("channels", "topics", "genres"):
-            if not isinstance(value, list) or any(not isinstance(v, (str, int)) or not str(v).strip() for v in value):
-                raise ConfigError(path, f"cms：键 “{key}” 应当是文字列表，例如 [网站, 微信]")
-            values[key] = tuple(dict.fromkeys(str(v).strip() for v in value))
-        elif value is None:
-            continue
-        elif not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise ConfigError(path, f"cms：键 “{key}” 应当是文字，实际是 {value!r}")
-        else:
-            values[key] = str(value).strip()
-    settings = CmsSettings(**values)
-    if settings.backend and settings.backend not in HOSTS:
-        raise ConfigError(path, f"cms：backend “{settings.backend}” 无效，可选：{'、'.join(HOSTS)}")
-    if settings.backend and "/" not in settings.repo:
-        raise ConfigError(path, "cms：repo 应当写成 所有者/仓库名，例如 swj/portal")
-    if settings.base_url and urlsplit(settings.base_url).scheme not in ("http", "https"):
-        raise ConfigError(path, f"cms：base_url 应为 https:// 开头的网址，现为 {settings.base_url!r}")
-    if settings.backend == "gitea" and settings.review_branch == settings.branch:
-        raise ConfigError(
-            path, "cms：Gitea 上编辑器没有审核流程，review_branch 不能是发布用的 branch（否则未经审签直接上线）"
-        )
-    if not settings.channels:
-        raise ConfigError(path, "cms：channels 不能为空（至少有 网站）")
-    return settings
 
 
 def _options(values: tuple[str, ...]) -> list[str]:

@@ -36,7 +36,6 @@ from pipeline.findings import Finding, error, warning
 
 LEDGER_FILE = "index_numbers.yaml"
 RULE = "index-ledger"
-FIELDS = ("org_code", "year", "seq")
 
 LEDGER_HEADER = """\
 # 索引号台账：由 `portal number` / `portal build` 自动维护并提交，请勿手工修改。
@@ -89,24 +88,6 @@ def key_of_path(path: str) -> str:
 def item_key(item) -> str:
     """The ledger key of an item: its path under ``items/`` without the extension."""
     return key_of_path(item.path)
-
-
-def format_problem(fmt: str) -> str | None:
-    """Why an ``index_format`` is unusable, or None (used by the config loader)."""
-    try:
-        names = [f for _, f, _, _ in string.Formatter().parse(fmt) if f is not None]
-    except ValueError as exc:
-        return f"格式无法解析：{exc}"
-    unknown = [n for n in names if n not in FIELDS]
-    if unknown:
-        return f"只能使用 {{org_code}}、{{year}}、{{seq}}，不认识 “{{{unknown[0]}}}”"
-    if "year" not in names or "seq" not in names:
-        return "必须包含 {year} 和 {seq}"
-    try:
-        fmt.format(org_code="X", year=2024, seq=1)
-    except (ValueError, KeyError, IndexError) as exc:
-        return f"格式无法使用：{exc}"
-    return None
 
 
 def number_pattern(fmt: str, org_code: str) -> re.Pattern:

@@ -33,7 +33,7 @@ import frontmatter
 from pipeline.findings import Finding, error, warning
 from pipeline.git_history import History
 from pipeline.model import Item
-from pipeline.review_config import ReviewRules
+from pipeline.config import ReviewRules
 
 SIGNATURE_RULES = frozenset({"unsigned-review", "review-outdated", "reviewer-not-allowed"})
 DATE_RULES = frozenset({"backdated", "date-changed"})

@@ -39,14 +39,16 @@ from pipeline.findings import Finding
 FORMAT = 1
 HERE = Path(__file__).resolve().parent
 # modules whose code decides an item record (an item is keyed by its file's bytes)
-LOAD_SOURCES = ("load.py", "model.py", "config.py", "findings.py")
+LOAD_SOURCES = ("load.py", "model.py", "config", "findings.py")
 
 
 def stamp(kind: str, sources: Iterable[str], packages: Iterable[str], config: Config | None, extra: str = "") -> str:
     """A digest of everything besides an entry's own key that its cached value depends on."""
     digest = hashlib.sha256(f"{kind}|{FORMAT}|{sys.version}|{extra}".encode())
-    for source in sources:
-        digest.update(source.encode() + (HERE / source).read_bytes())
+    for source in sources:  # a module, or a package (every .py file in it, e.g. "config")
+        path = HERE / source
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else (path,):
+            digest.update(file.relative_to(HERE).as_posix().encode() + file.read_bytes())
     for package in packages:
         try:
             digest.update(f"{package}={metadata.version(package)}".encode())

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from pipeline.config import ConfigError, load_config
-from pipeline.fee_config import NATIONAL_2020
+from pipeline.config import NATIONAL_2020
 from pipeline.render import disclosure
 
 

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import ConfigError, _int, _only, _read_yaml
+from pipeline.config.fields import ConfigError, non_negative, only, read_yaml
 
 KEY_TYPES = (
     "ssh-ed25519",
@@ -89,14 +89,14 @@ def parse_key(text: Any) -> str | None:
 def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
     if not path.is_file():
         return ReviewRules()
-    data = _only(path, _read_yaml(path) or {}, "reviewers.yaml ", ("review", "reviewers"))
-    section = _only(
+    data = only(path, read_yaml(path) or {}, "reviewers.yaml ", ("review", "reviewers"))
+    section = only(
         path, data.get("review") or {}, "review：", ("require_signature", "max_backdate_days", "history_starts")
     )
     require = section.get("require_signature", False)
     if not isinstance(require, bool):
         raise ConfigError(path, f"review.require_signature 只能是 true 或 false，实际是 {require!r}")
-    backdate = _int(path, section.get("max_backdate_days", 3), "review.max_backdate_days ")
+    backdate = non_negative(path, section.get("max_backdate_days", 3), "review.max_backdate_days ")
     if not 0 <= backdate <= 366:
         raise ConfigError(path, f"review.max_backdate_days 应在 0 到 366 之间，实际是 {backdate}")
     starts = section.get("history_starts")
@@ -111,7 +111,7 @@ def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
     reviewers, owners = [], {}
     for n, entry in enumerate(entries, 1):
         where = f"第 {n} 位审签人："
-        entry = _only(path, entry, where, ("name", "sites", "keys", "handle"), ("name", "sites", "keys"))
+        entry = only(path, entry, where, ("name", "sites", "keys", "handle"), ("name", "sites", "keys"))
         name = entry["name"]
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(path, f"{where}name 应当是姓名")

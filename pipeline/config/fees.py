@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import ConfigError, _int, _only, _read_yaml
+from pipeline.config.fields import ConfigError, non_negative, only, read_yaml
 
 
 @dataclass(frozen=True)
@@ -90,28 +90,28 @@ NATIONAL_2020 = FeeSchedule(
 
 
 def _scale(path: Path, data, where: str, unit: str) -> Scale:
-    data = _only(path, data, where, ("free_up_to", "tiers", "beyond"), ("free_up_to",))
-    free = _int(path, data["free_up_to"], f"{where}free_up_to ")
+    data = only(path, data, where, ("free_up_to", "tiers", "beyond"), ("free_up_to",))
+    free = non_negative(path, data["free_up_to"], f"{where}free_up_to ")
     tiers, last = [], free
     entries = data.get("tiers") or []
     if not isinstance(entries, list):
         raise ConfigError(path, f"{where}tiers 应当是列表，例如 [{{up_to: 100, rate: 10}}]")
     for n, entry in enumerate(entries, 1):
-        entry = _only(path, entry, f"{where}第 {n} 档：", ("up_to", "rate"), ("rate",))
+        entry = only(path, entry, f"{where}第 {n} 档：", ("up_to", "rate"), ("rate",))
         up_to = entry.get("up_to")
         if up_to is not None:
-            up_to = _int(path, up_to, f"{where}第 {n} 档 up_to ")
+            up_to = non_negative(path, up_to, f"{where}第 {n} 档 up_to ")
             if up_to <= last:
                 raise ConfigError(path, f"{where}第 {n} 档的 up_to（{up_to}）应大于上一档（{last}）")
             last = up_to
         elif n != len(entries):
             raise ConfigError(path, f"{where}只有最后一档可以不写 up_to（表示以上全部）")
-        tiers.append(Tier(up_to, _int(path, entry["rate"], f"{where}第 {n} 档 rate ")))
+        tiers.append(Tier(up_to, non_negative(path, entry["rate"], f"{where}第 {n} 档 rate ")))
     beyond = None
     if data.get("beyond") is not None:
         if tiers and tiers[-1].up_to is None:
             raise ConfigError(path, f"{where}最后一档已包含以上全部，不能再写 beyond")
-        b = _only(
+        b = only(
             path,
             data["beyond"],
             f"{where}beyond ",
@@ -119,9 +119,9 @@ def _scale(path: Path, data, where: str, unit: str) -> Scale:
             ("step", "first_rate", "increase"),
         )
         beyond = Beyond(
-            max(1, _int(path, b["step"], "step ")),
-            _int(path, b["first_rate"], "first_rate "),
-            _int(path, b["increase"], "increase "),
+            max(1, non_negative(path, b["step"], "step ")),
+            non_negative(path, b["first_rate"], "first_rate "),
+            non_negative(path, b["increase"], "increase "),
         )
     if beyond is None and (not tiers or tiers[-1].up_to is not None):
         raise ConfigError(path, f"{where}没有说明最后一档以上如何收费：最后一档不写 up_to，或写 beyond")
@@ -131,9 +131,9 @@ def _scale(path: Path, data, where: str, unit: str) -> Scale:
 def load_fees(path: Path) -> FeeSchedule:
     if not path.is_file():
         return NATIONAL_2020
-    data = _only(
+    data = only(
         path,
-        _read_yaml(path) or {},
+        read_yaml(path) or {},
         "fees.yaml ",
         ("source", "document", "by_requests", "by_pages"),
         ("source", "document", "by_requests", "by_pages"),

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import REPORT_CATEGORIES, ConfigError, _id_ok, _only, _read_yaml
+from pipeline.config.columns import REPORT_CATEGORIES
+from pipeline.config.fields import ConfigError, id_ok, only, read_yaml
 from pipeline.data_file import as_date
 
 SITE_TYPES = ("政府门户网站", "部门网站", "专项网站")
@@ -80,7 +81,7 @@ def load_website_report(
     if not path.is_file():
         return WebsiteReportSettings()
     keys = ("site_type", "deadline", "home_months", "genres", "special_columns")
-    data = _only(path, _read_yaml(path) or {}, "website_report.yaml ", keys)
+    data = only(path, read_yaml(path) or {}, "website_report.yaml ", keys)
     defaults = WebsiteReportSettings()
     site_type = str(data.get("site_type", defaults.site_type))
     if site_type not in SITE_TYPES:
@@ -133,8 +134,8 @@ def load_website_report(
         raise ConfigError(path, "special_columns（专栏专题）应当是列表")
     for n, entry in enumerate(entries, 1):
         where = f"special_columns 第 {n} 个专栏："
-        entry = _only(path, entry, where, ("id", "name", "column", "tag", "site", "opened", "closed"), ("id", "name"))
-        if not _id_ok(entry["id"]) or entry["id"] in ids:
+        entry = only(path, entry, where, ("id", "name", "column", "tag", "site", "opened", "closed"), ("id", "name"))
+        if not id_ok(entry["id"]) or entry["id"] in ids:
             raise ConfigError(path, f"{where}id “{entry['id']}” 应当唯一，且只用小写英文字母、数字和连字符")
         ids.add(entry["id"])
         if bool(entry.get("column")) == bool(entry.get("tag")):
