@@ -8,7 +8,9 @@ revisions, hidden text) — which is published with the file even though a reade
 rendered document does not see it.  Kept libraries read the formats: python-docx (.docx),
 openpyxl (.xlsx), pypdf (.pdf); .csv/.txt/.md are decoded (UTF-8, UTF-8 with BOM, UTF-16
 with BOM, GB 18030); .svg/.html are XML/HTML whose text, attribute values and markup are all
-scanned.  Office files are additionally swept part by part: every text node of every XML
+scanned; images (kind ``image``) are checked to be the image their extension names and the text
+their metadata carries is read (:mod:`pipeline.image_meta`: EXIF, XMP, IPTC, comments, PNG
+text chunks) — their pixels are not, so they still need ``unscanned_attachment_types``.  Office files are additionally swept part by part: every text node of every XML
 part (shared strings no cell uses any more, custom XML, document properties …) is a piece,
 and embedded Office/PDF files are extracted in turn.
 
@@ -28,6 +30,8 @@ import re
 import posixpath
 import zipfile
 from dataclasses import dataclass
+
+from pipeline import image_meta
 
 # Decompressed size and member count an Office file may have (a zip bomb is unreadable).
 MAX_UNPACKED = 512 * 1024 * 1024
@@ -125,15 +129,25 @@ def kind_of(name: str, data: bytes) -> str:
         return "text"
     if ext in MARKUP_TYPES or data.lstrip()[:5].lower() in (b"<svg ", b"<?xml", b"<html", b"<!doc"):
         return "markup"
+    if ext in IMAGE_MAGIC or ext == "webp":
+        return "image"
     return "unscanned"
+
+
+def pixels_unread(kind: str) -> bool:
+    """Whether part of the file is not read at all (another type, or an image's pixels): such a
+    file is published only when ``unscanned_attachment_types`` lists its extension."""
+    return kind in ("unscanned", "image")
 
 
 def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
     kind = kind_of(name, data)
-    if kind == "unscanned":
+    if kind in ("unscanned", "image"):
         problem = disguised(name, data)
         if problem:
             raise Unreadable(problem)
+        if kind == "image":  # the pixels are not read; the text it carries is
+            return Extracted("image", tuple(Piece(f"图片元数据：{w}", t) for w, t in image_meta.labelled(data)))
         return Extracted("unscanned")
     if kind == "text":
         text = decode_text(data)
@@ -193,6 +207,11 @@ def _safe_parser():
     from lxml import etree
 
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=False)
+
+
+def markup_pieces(data: bytes) -> list[tuple[str, str]]:
+    """``(where, text)`` of an XML/HTML document's text, attribute values and source."""
+    return [(p.where, p.text) for p in _markup(data).pieces]
 
 
 def _markup(data: bytes) -> Extracted:
@@ -305,6 +324,8 @@ def _package_sweep(
                     targets = [v for el in root.iter() for k, v in el.items() if k == "Target"]
                     if targets:
                         pieces.append(Piece(f"{label}内部部件 {name} 的链接", "\n".join(targets)))
+            elif "/media/" in lower:  # pictures in the document: the text their metadata carries
+                pieces += [Piece(f"{label}图片 {name} 的{w}", t) for w, t in image_meta.labelled(blob)]
             elif "/embeddings/" in lower or lower.startswith("customxml/") or "/activex/" in lower:
                 if depth >= MAX_DEPTH:
                     unreadable.append(f"{label}嵌入文件 {name}（嵌套过深）")

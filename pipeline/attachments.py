@@ -385,7 +385,7 @@ class JsonCache:
     damaged or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss."""
 
     KIND = "attachments"
-    SOURCES = ("attachment_text.py", "attachments.py", "scanners.py", "config")
+    SOURCES = ("attachment_text.py", "image_meta.py", "attachments.py", "scanners.py", "config")
     PACKAGES = ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick")
 
     def __init__(self, path: Path | None, config: Config):
@@ -693,7 +693,7 @@ def attach(
                         file=t.rel,
                     ),
                 )
-            elif v.kind == "unscanned" and not _allowed(ext, config):
+            elif attachment_text.pixels_unread(v.kind) and not _allowed(ext, config):
                 shown = f".{ext}" if ext else "无扩展名"
                 block(
                     path,

@@ -541,9 +541,10 @@ class _Checker:
             extracted = attachment_text.extract(rel, data)
         except attachment_text.Unreadable as exc:
             return [("audit-unreadable", rel.rsplit("/", 1)[-1], f"无法读取内容（{exc}）")], False
-        if extracted.kind == "unscanned":
+        if attachment_text.pixels_unread(extracted.kind):
             if attachment_text.extension(rel) in self.unscanned_types:
-                return [], True
+                hits = self.scan_text([piece.text for piece in extracted.pieces])  # an image's metadata
+                return [(r, m, f"{w}（图片元数据）") for r, m, w in hits], True
             return [
                 (
                     "audit-unreadable",
@@ -799,7 +800,7 @@ def _attachment_text(name: str, data: bytes) -> str | None:
     """The text of a document as :mod:`pipeline.attachment_text` reads it (every part, hidden
     or not); None for a type it does not read.  Raises ``attachment_text.Unreadable``."""
     extracted = attachment_text.extract(name, data)
-    if extracted.kind == "unscanned":
+    if attachment_text.pixels_unread(extracted.kind):  # a photo's camera model is no withheld text
         return None
     return "\n".join(piece.text for piece in extracted.pieces)
 

@@ -163,3 +163,103 @@ def svg_bytes(text: str = "示意图", *, attribute: str | None = None, script: 
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+# --- images with metadata (pipeline/image_meta.py) -------------------------------------------
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_bytes(*, text: str | None = None, where: str = "iTXt") -> bytes:
+    """A 1×1 PNG; ``text`` in a tEXt (Latin-1 cannot hold Chinese: then UTF-8 bytes), zTXt or iTXt chunk."""
+    import zlib
+
+    ihdr = _png_chunk(b"IHDR", b"\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
+    idat = _png_chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+    meta = b""
+    if text is not None:
+        value = text.encode("utf-8")
+        meta = {
+            "tEXt": lambda: _png_chunk(b"tEXt", b"Comment\x00" + value),
+            "zTXt": lambda: _png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(value)),
+            "iTXt": lambda: _png_chunk(b"iTXt", b"Description\x00\x01\x00zh\x00\x00" + zlib.compress(value)),
+        }[where]()
+    return b"\x89PNG\r\n\x1a\n" + ihdr + meta + idat + _png_chunk(b"IEND", b"")
+
+
+def _exif(entries: list[tuple[int, int, bytes]]) -> bytes:
+    """A little-endian TIFF block: IFD0 with the given (tag, type, value) entries."""
+    import struct
+
+    head = b"II*\x00" + struct.pack("<I", 8)
+    data_at = 8 + 2 + 12 * len(entries) + 4
+    ifd, extra = struct.pack("<H", len(entries)), b""
+    for tag, kind, value in entries:
+        count = len(value) // (2 if kind == 3 else 1)
+        if len(value) <= 4:
+            ifd += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\x00")
+        else:
+            ifd += struct.pack("<HHII", tag, kind, count, data_at + len(extra))
+            extra += value
+    return head + ifd + b"\x00\x00\x00\x00" + extra
+
+
+def jpeg_bytes(
+    *,
+    description: str | None = None,
+    xp_comment: str | None = None,
+    comment: str | None = None,
+    xmp: str | None = None,
+    gbk: bool = False,
+) -> bytes:
+    """A JPEG header with EXIF (ImageDescription in UTF-8 or GBK, XPComment in UTF-16), a COM
+    segment and XMP; the pixel data after SOS is a stub (only metadata is read)."""
+    import struct
+
+    def segment(marker: int, body: bytes) -> bytes:
+        return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+    out = b"\xff\xd8" + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+    entries = [(0x010F, 2, b"Canon\x00")]
+    if description is not None:
+        entries.append((0x010E, 2, description.encode("gbk" if gbk else "utf-8") + b"\x00"))
+    if xp_comment is not None:
+        entries.append((0x9C9C, 1, xp_comment.encode("utf-16-le") + b"\x00\x00"))
+    out += segment(0xE1, b"Exif\x00\x00" + _exif(entries))
+    if xmp is not None:
+        packet = (
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            f'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{xmp}</dc:title>'
+            "</rdf:Description></rdf:RDF></x:xmpmeta>"
+        )
+        out += segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + packet.encode("utf-8"))
+    if comment is not None:
+        out += segment(0xFE, comment.encode("utf-8"))
+    return out + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + b"\x12\x34" * 64 + b"\xff\xd9"
+
+
+def gif_bytes(*, comment: str | None = None) -> bytes:
+    body = b""
+    if comment is not None:
+        raw = comment.encode("utf-8")
+        body = b"\x21\xfe" + b"".join(
+            bytes([len(raw[i : i + 255])]) + raw[i : i + 255] for i in range(0, len(raw), 255)
+        )
+        body += b"\x00"
+    image = b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00"
+    return b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00" + body + image + b"\x3b"
+
+
+def webp_bytes(*, description: str | None = None) -> bytes:
+    import struct
+
+    chunks = b"VP8L" + struct.pack("<I", 6) + b"\x2f\x00\x00\x00\x00\x00"
+    if description is not None:
+        exif = b"Exif\x00\x00" + _exif([(0x010E, 2, description.encode("utf-8") + b"\x00")])
+        chunks += b"EXIF" + struct.pack("<I", len(exif)) + exif + (b"\x00" if len(exif) % 2 else b"")
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks

@@ -14,7 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from attachment_fixtures import ID, MOBILE, PNG, csv_bytes, docx_bytes, pdf_bytes, svg_bytes, xlsx_bytes
+from attachment_fixtures import (
+    ID,
+    MOBILE,
+    PNG,
+    csv_bytes,
+    docx_bytes,
+    gif_bytes,
+    jpeg_bytes,
+    pdf_bytes,
+    png_bytes,
+    svg_bytes,
+    webp_bytes,
+    xlsx_bytes,
+)
 from conftest import ROOT
 from pipeline import attachment_text, attachments, publication
 from pipeline.config import load_config
@@ -127,7 +140,8 @@ def test_scanned_pdf_page_is_an_unreadable_part():
 
 
 def test_types_that_cannot_be_read_are_unscanned():
-    assert verdict("photo.png", PNG).kind == "unscanned"
+    assert verdict("photo.png", PNG).kind == "image"  # its metadata is read, its pixels are not
+    assert attachment_text.pixels_unread("image") and attachment_text.pixels_unread("unscanned")
     assert verdict("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100).kind == "unscanned"
     assert attachment_text.kind_of("list.wps", b"PK\x03\x04") == "unscanned"
 
@@ -316,6 +330,8 @@ MATRIX = [  # (file, clean bytes, bytes with PII)
     ("list.xlsx", lambda: xlsx_bytes(hidden_sheet="仅供核对"), lambda: xlsx_bytes(hidden_sheet=ID)),
     ("list.pdf", lambda: pdf_bytes("企业名录 2026"), lambda: pdf_bytes(f"名单 {ID}")),
     ("list.csv", lambda: csv_bytes([["企业"], ["江临外贸"]]), lambda: csv_bytes([["姓名", "电话"], ["张三", MOBILE]])),
+    ("photo.jpg", lambda: jpeg_bytes(description="座谈会现场"), lambda: jpeg_bytes(xp_comment=f"联系人 {ID}")),
+    ("photo.png", lambda: png_bytes(text="座谈会现场"), lambda: png_bytes(text=f"身份证 {ID}")),
 ]
 
 
@@ -537,3 +553,58 @@ def test_a_check_that_breaks_is_a_gate_failure_and_never_cached(content, tmp_pat
     monkeypatch.undo()
     pub = content.run(cache_dir=tmp_path / "cache")  # the failure was not remembered
     assert item in {i.path for i in pub.published}
+
+
+IMAGE_HIDEOUTS = [  # (file name, bytes with the secret in its metadata)
+    ("exif-description.jpg", lambda t: jpeg_bytes(description=t)),
+    ("exif-description-gbk.jpg", lambda t: jpeg_bytes(description=t, gbk=True)),
+    ("exif-xpcomment.jpg", lambda t: jpeg_bytes(xp_comment=t)),
+    ("jpeg-comment.jpg", lambda t: jpeg_bytes(comment=t)),
+    ("xmp-title.jpg", lambda t: jpeg_bytes(xmp=t)),
+    ("png-text.png", lambda t: png_bytes(text=t, where="tEXt")),
+    ("png-ztxt.png", lambda t: png_bytes(text=t, where="zTXt")),
+    ("png-itxt.png", lambda t: png_bytes(text=t, where="iTXt")),
+    ("gif-comment.gif", lambda t: gif_bytes(comment=t)),
+    ("webp-exif.webp", lambda t: webp_bytes(description=t)),
+]
+
+
+@pytest.mark.parametrize("name, make", IMAGE_HIDEOUTS, ids=[h[0] for h in IMAGE_HIDEOUTS])
+def test_text_in_an_images_metadata_is_scanned(name, make):
+    """A photo keeps what a camera, Windows' 属性 dialog or an editor wrote into it; the public
+    can read all of it.  The marker and the ID number are found, named by where they are."""
+    marked = verdict(name, make("机密★5年 座谈会现场"))
+    assert marked.kind == "image" and "marker" in {h[0] for h in marked.hits}, marked
+    assert all(h[1].startswith("图片元数据") for h in marked.hits)
+    assert "pii" in {h[0] for h in verdict(name, make(f"联系人身份证 {ID}")).hits}
+    assert verdict(name, make("江临市外贸企业座谈会现场")).hits == ()
+
+
+@pytest.mark.parametrize("cut", [10, 40, 90, 200])
+def test_a_damaged_image_header_is_still_read_and_never_raises(cut):
+    data = jpeg_bytes(xp_comment=f"联系人 {ID}", comment=f"身份证 {ID}")
+    damaged = data[:cut] + b"\xff" * 7 + data[cut:]
+    v = verdict("photo.jpg", damaged)
+    assert v.kind == "image" and v.unreadable is None
+
+
+def test_pictures_inside_a_word_document_are_read_too():
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes())) as src, zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            out.writestr(info, src.read(info))
+        out.writestr("word/media/image9.jpeg", jpeg_bytes(description=f"身份证 {ID}"))
+    v = verdict("notice.docx", buf.getvalue())
+    assert any(h[0] == "pii" and "image9" in h[1] for h in v.hits), v.hits
+
+
+def test_an_image_still_needs_the_configured_allowance(content):
+    """Only the metadata is read, never the pixels (a photographed 红头文件 is still a picture):
+    an image type not in unscanned_attachment_types stays unpublishable."""
+    content.file("files/2026/scan.tif", jpeg_bytes()[:0] + b"II*\x00" + b"\x08\x00\x00\x00" + b"\x00" * 16)
+    item = content.item("tif", "[扫描件](../../../files/2026/scan.tif)")
+    pub = content.run()
+    assert "unscannable-attachment" in withheld_rules(pub)[item]

@@ -162,6 +162,12 @@ def _plant(site: Path, secret) -> dict[str, set[str]]:
     expected["files/2026/mingdan.csv"] = {"pii"}
     (files / "beifen.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
     expected["files/2026/beifen.zip"] = {"audit-unreadable"}
+    # a photo whose EXIF (Windows' 备注, UTF-16) carries an ID number; a clean photo beside it
+    from attachment_fixtures import jpeg_bytes
+
+    (files / "xianchang.jpg").write_bytes(jpeg_bytes(xp_comment=f"联系人 {VALID_ID}"))
+    expected["files/2026/xianchang.jpg"] = {"pii"}
+    (files / "huichang.jpg").write_bytes(jpeg_bytes(description="江临市外贸企业座谈会现场"))
     # near misses: ordinary words and the bureau's public phone numbers (portal.yaml)
     page = site / "investment" / "index.html"
     page.write_text(
