@@ -20,7 +20,9 @@ this module does not read returns ``kind="unscanned"``; whether it may be publis
 configuration's decision (:mod:`pipeline.attachments`).  The type is taken from the bytes
 first (``%PDF``, a zip with ``word/`` or ``xl/``), then from the extension, so a list renamed
 to ``.png`` is still read as the workbook it is.  Pure: nothing here reads files on its own,
-prints, or decides.
+prints, or decides.  PDFs are read by :mod:`pipeline.attachment_pdf`, image metadata by
+:mod:`pipeline.image_meta`; the Office readers stay here (about 480 lines) because they share
+the package sweep and the recursion into embedded files.
 """
 
 from __future__ import annotations
@@ -163,7 +165,9 @@ def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
             return _docx(data, depth)
         if kind == "xlsx":
             return _xlsx(data, depth)
-        return _pdf(data, depth)
+        from pipeline import attachment_pdf  # imports this module back for Piece, extract …
+
+        return attachment_pdf.read(data, depth)
     except Unreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of the reader: the file cannot be checked
@@ -479,69 +483,3 @@ def _xlsx(data: bytes, depth: int) -> Extracted:
 
 
 # --- PDF --------------------------------------------------------------------------------------
-
-
-def _pdf(data: bytes, depth: int) -> Extracted:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        try:
-            opened = reader.decrypt("")
-        except Exception:  # noqa: BLE001
-            opened = 0
-        if not opened:
-            raise Unreadable("PDF 已加密（需要密码），无法审查其内容")
-    pieces: list[Piece] = []
-    unreadable: list[str] = []
-    for n, page in enumerate(reader.pages, 1):
-        text = page.extract_text() or ""
-        if text.strip():
-            pieces.append(Piece(f"第 {n} 页", text))
-        elif _has_images(page):
-            unreadable.append(f"第 {n} 页只有图片（扫描件？），没有可提取的文字")
-        for annot in _annotations(page):
-            pieces.append(Piece(f"第 {n} 页的批注", annot))
-    for key, value in (reader.metadata or {}).items():
-        if value:
-            pieces.append(Piece(f"文档属性 {str(key).lstrip('/')}", str(value)))
-    for name, field in (reader.get_fields() or {}).items():
-        value = field.get("/V") if hasattr(field, "get") else None
-        if value:
-            pieces.append(Piece(f"表单域 {name}", str(value)))
-    for name, contents in (reader.attachments or {}).items():
-        for blob in contents:
-            if depth >= MAX_DEPTH:
-                unreadable.append(f"嵌入文件 {name}（嵌套过深）")
-                continue
-            try:
-                inner = extract(name, blob, depth + 1)
-            except Unreadable as exc:
-                unreadable.append(f"嵌入文件 {name}（{exc}）")
-                continue
-            if inner.kind == "unscanned":
-                unreadable.append(f"嵌入文件 {name}（无法读取的类型）")
-                continue
-            pieces += [Piece(f"嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
-            unreadable += [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
-    return Extracted("pdf", tuple(pieces), (), tuple(unreadable))
-
-
-def _has_images(page) -> bool:
-    """Whether a page draws images (a failure to tell propagates: the file is unreadable)."""
-    resources = page.get("/Resources")
-    xobjects = resources.get_object().get("/XObject") if resources is not None else None
-    if xobjects is None:
-        return False
-    return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
-
-
-def _annotations(page) -> list[str]:
-    out = []
-    for ref in page.get("/Annots") or []:
-        annot = ref.get_object()
-        for key in ("/Contents", "/T", "/Subj"):
-            value = annot.get(key)
-            if value:
-                out.append(str(value))
-    return out

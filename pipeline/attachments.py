@@ -385,7 +385,7 @@ class JsonCache:
     damaged or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss."""
 
     KIND = "attachments"
-    SOURCES = ("attachment_text.py", "image_meta.py", "attachments.py", "scanners.py", "config")
+    SOURCES = ("attachment_text.py", "attachment_pdf.py", "image_meta.py", "attachments.py", "scanners.py", "config")
     PACKAGES = ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick")
 
     def __init__(self, path: Path | None, config: Config):

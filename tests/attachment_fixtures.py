@@ -263,3 +263,21 @@ def webp_bytes(*, description: str | None = None) -> bytes:
         exif = b"Exif\x00\x00" + _exif([(0x010E, 2, description.encode("utf-8") + b"\x00")])
         chunks += b"EXIF" + struct.pack("<I", len(exif)) + exif + (b"\x00" if len(exif) % 2 else b"")
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
+def pdf_revised(first: str, final: str) -> bytes:
+    """A PDF saved twice (an incremental update, as Acrobat's 'save' does): the first revision
+    draws ``first``, the appended one replaces the page's content with ``final`` (whose
+    characters must all occur in ``first``: the font's ToUnicode map is the first one's)."""
+    import re
+
+    data = pdf_bytes(first)
+    codes = {ch: i + 1 for i, ch in enumerate(dict.fromkeys(first))}
+    content = f"BT /F1 12 Tf 72 720 Td <{''.join(f'{codes[ch]:04X}' for ch in final)}> Tj ET".encode()
+    prev = int(re.search(rb"startxref\n(\d+)", data).group(1))
+    at = len(data)
+    update = b"4 0 obj\n<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream\nendobj\n"
+    xref = at + len(update)
+    update += f"xref\n4 1\n{at:010d} 00000 n \ntrailer\n<< /Size 9 /Root 1 0 R /Prev {prev} >>\n".encode()
+    update += f"startxref\n{xref}\n%%EOF\n".encode()
+    return data + update

@@ -23,6 +23,7 @@ from attachment_fixtures import (
     gif_bytes,
     jpeg_bytes,
     pdf_bytes,
+    pdf_revised,
     png_bytes,
     svg_bytes,
     webp_bytes,
@@ -608,3 +609,26 @@ def test_an_image_still_needs_the_configured_allowance(content):
     item = content.item("tif", "[扫描件](../../../files/2026/scan.tif)")
     pub = content.run()
     assert "unscannable-attachment" in withheld_rules(pub)[item]
+
+
+def test_text_deleted_in_a_later_pdf_revision_is_still_found():
+    """An incrementally saved PDF keeps every earlier revision in the file: a name list 'deleted'
+    by saving over it is downloaded with the final version."""
+    first = f"名单 {ID}"
+    v = verdict("notice.pdf", pdf_revised(first, "名单"))
+    assert any(h[0] == "pii" and h[1].startswith("早期版本") for h in v.hits), v.hits
+    assert any("早期版本" in h for h in v.hidden)
+    clean = verdict("notice.pdf", pdf_revised("名单 2026", "名单"))
+    assert clean.hits == () and clean.unreadable is None
+
+
+def test_pdf_bookmarks_are_read():
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes("企业名录 2026"))))
+    writer.add_outline_item(title=f"附：联系人身份证 {ID}", page_number=0)
+    buf = io.BytesIO()
+    writer.write(buf)
+    assert any(h[0] == "pii" and h[1] == "书签" for h in verdict("list.pdf", buf.getvalue()).hits)

@@ -1,0 +1,123 @@
+"""A PDF attachment's text, every part a downloader gets (:mod:`pipeline.attachment_text` calls it).
+
+With pypdf: each page's text (a page that only draws images is an unreadable part: a scan needs
+text recognition first), annotations, document properties, bookmarks, the XMP packet, form
+field values, embedded files (extracted in turn), and the page text of every earlier revision
+of an incrementally saved file that the final revision no longer shows — "deleted" text is
+still in the file.  Encrypted files that need a password are :class:`Unreadable`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pipeline.attachment_text import MAX_DEPTH, Extracted, Piece, Unreadable, extract, markup_pieces
+
+
+def read(data: bytes, depth: int) -> Extracted:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception:  # noqa: BLE001
+            opened = 0
+        if not opened:
+            raise Unreadable("PDF 已加密（需要密码），无法审查其内容")
+    pieces: list[Piece] = []
+    unreadable: list[str] = []
+    for n, page in enumerate(reader.pages, 1):
+        text = page.extract_text() or ""
+        if text.strip():
+            pieces.append(Piece(f"第 {n} 页", text))
+        elif _has_images(page):
+            unreadable.append(f"第 {n} 页只有图片（扫描件？），没有可提取的文字")
+        for annot in _annotations(page):
+            pieces.append(Piece(f"第 {n} 页的批注", annot))
+    for key, value in (reader.metadata or {}).items():
+        if value:
+            pieces.append(Piece(f"文档属性 {str(key).lstrip('/')}", str(value)))
+    pieces += [Piece("书签", title) for title in _outline_titles(reader.outline)]
+    xmp = reader.trailer["/Root"].get_object().get("/Metadata")
+    if xmp is not None:
+        pieces += [Piece(f"XMP 元数据 {w}", t) for w, t in markup_pieces(xmp.get_object().get_data())]
+    final = [p.text for p in pieces if p.where.startswith("第 ") and p.where.endswith("页")]
+    earlier, hidden = _earlier_revisions(data, set(final))
+    pieces += earlier
+    for name, field in (reader.get_fields() or {}).items():
+        value = field.get("/V") if hasattr(field, "get") else None
+        if value:
+            pieces.append(Piece(f"表单域 {name}", str(value)))
+    for name, contents in (reader.attachments or {}).items():
+        for blob in contents:
+            if depth >= MAX_DEPTH:
+                unreadable.append(f"嵌入文件 {name}（嵌套过深）")
+                continue
+            try:
+                inner = extract(name, blob, depth + 1)
+            except Unreadable as exc:
+                unreadable.append(f"嵌入文件 {name}（{exc}）")
+                continue
+            if inner.kind == "unscanned":
+                unreadable.append(f"嵌入文件 {name}（无法读取的类型）")
+                continue
+            pieces += [Piece(f"嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
+            unreadable += [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
+    return Extracted("pdf", tuple(pieces), tuple(hidden), tuple(unreadable))
+
+
+MAX_REVISIONS = 20
+
+
+def _outline_titles(outline, depth: int = 0) -> list[str]:
+    out: list[str] = []
+    for entry in outline or []:
+        if isinstance(entry, list):
+            out += _outline_titles(entry, depth + 1) if depth < 50 else []
+        elif getattr(entry, "title", None):
+            out.append(str(entry.title))
+    return out
+
+
+def _earlier_revisions(data: bytes, final_pages: set[str]) -> tuple[list[Piece], list[str]]:
+    """The page text of every earlier revision of an incrementally saved PDF (each ``%%EOF``
+    ends one): text a later revision deleted or covered is still in the file.  Only text the
+    final revision does not show is kept; a revision that cannot be read is reported hidden."""
+    from pypdf import PdfReader
+
+    ends = [m.end() for m in re.finditer(rb"%%EOF", data)][:-1][-MAX_REVISIONS:]
+    pieces: list[Piece] = []
+    hidden: list[str] = []
+    for k, end in enumerate(ends, 1):
+        try:
+            old = PdfReader(io.BytesIO(data[:end]), strict=False)
+            texts = [page.extract_text() or "" for page in old.pages]
+        except Exception:  # noqa: BLE001 - a linearized file's first part is not a whole document
+            continue
+        changed = [(n, t) for n, t in enumerate(texts, 1) if t.strip() and t not in final_pages]
+        pieces += [Piece(f"早期版本 {k} 第 {n} 页", t) for n, t in changed]
+        if changed:
+            hidden.append(f"PDF 保留了早期版本（增量保存）：早期版本 {k} 有最终版本里没有的文字，随文件一起公开")
+    return pieces, hidden
+
+
+def _has_images(page) -> bool:
+    """Whether a page draws images (a failure to tell propagates: the file is unreadable)."""
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is None:
+        return False
+    return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
+
+
+def _annotations(page) -> list[str]:
+    out = []
+    for ref in page.get("/Annots") or []:
+        annot = ref.get_object()
+        for key in ("/Contents", "/T", "/Subj"):
+            value = annot.get(key)
+            if value:
+                out.append(str(value))
+    return out
