@@ -419,6 +419,29 @@ def _docx_part_label(partname: str) -> str:
     return f"部件 {name} "
 
 
+_FORMULA_TOKEN = re.compile(r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\$?[A-Z]{1,3}\$?\d{1,7})(?![\w(])|(\d+(?:\.\d+)?)')
+
+
+_CONCATENATES = re.compile(r"&|CONCAT|TEXTJOIN|REPT", re.I)
+
+
+def _formula_text(formula: str, ws) -> str:
+    """What a concatenating formula shows, roughly: its string and number literals and the
+    values of the same-sheet cells it names, in order (``="4306"&"02…"`` or ``=A1&B1`` composes
+    a number no single cell holds; the file may carry no computed value)."""
+    parts: list[str] = []
+    for literal, ref, number in _FORMULA_TOKEN.findall(formula[:2000]):
+        if ref:
+            try:
+                value = ws[ref.replace("$", "")].value
+            except Exception:  # noqa: BLE001 - not a cell of this sheet
+                value = None
+            parts.append("" if value is None or str(value).startswith("=") else str(value))
+        else:
+            parts.append(literal.replace('""', '"') if literal or not number else number)
+    return "".join(parts)
+
+
 def _xlsx(data: bytes, depth: int) -> Extracted:
     import openpyxl
     from openpyxl.utils import get_column_letter
@@ -452,6 +475,10 @@ def _xlsx(data: bytes, depth: int) -> Extracted:
                         where += "（隐藏）"
                     if value is not None and str(value).strip():
                         pieces.append(Piece(where, str(value)))
+                    if isinstance(value, str) and value.startswith("=") and _CONCATENATES.search(value):
+                        shown = _formula_text(value, ws)
+                        if shown:
+                            pieces.append(Piece(where + "（公式拼接）", shown))
                     if cell.comment is not None and cell.comment.text:
                         pieces.append(Piece(where + "的批注", cell.comment.text))
             for key in ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"):

@@ -632,3 +632,24 @@ def test_pdf_bookmarks_are_read():
     buf = io.BytesIO()
     writer.write(buf)
     assert any(h[0] == "pii" and h[1] == "书签" for h in verdict("list.pdf", buf.getvalue()).hits)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [f'="{ID[:6]}"&"{ID[6:]}"', "=A1&B1", f'=CONCATENATE("{ID[:9]}",B2)', f'=$A$1&"{ID[6:]}"'],
+    ids=["literals", "cells", "concatenate", "absolute"],
+)
+def test_an_id_number_composed_by_a_formula_is_found(formula):
+    """No cell holds the number and a file written by a program has no computed value: the
+    concatenation shows it all the same."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["B2"], ws["C1"] = ID[:6], ID[6:], ID[9:], formula
+    buf = io.BytesIO()
+    wb.save(buf)
+    hits = verdict("list.xlsx", buf.getvalue()).hits
+    assert any(h[0] == "pii" and "公式拼接" in h[1] for h in hits), hits
