@@ -34,6 +34,7 @@ from pipeline import (
     publish,
     search_index,
     stats,
+    website_report,
 )
 from pipeline.attachments import ChangedFile
 from pipeline.config import Config
@@ -109,7 +110,7 @@ def docs_tree_files(
     files.update(items.render(pub.published, config))
     files.update(
         lists.render(
-            pub.published, config, website_pages.home_notice(content, config, stats.default_as_of(pub, config))
+            pub.published, config, website_pages.home_notice(pub.report_data, config, stats.default_as_of(pub, config))
         )
     )
     files.update(feeds.render(pub.published, config, pub.as_of))
@@ -126,12 +127,13 @@ def docs_tree_files(
         extra_sections.append(stats_nav)
     # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
     xxgk_files, xxgk_nav, report_findings = disclosure_pages.render(
-        pub.published, pub.counted, content, config, static_pages
+        pub.published, pub.counted, pub.report_data, config, static_pages
     )
     files.update(xxgk_files)
     extra_sections.extend(xxgk_nav)
+    traffic = website_report.read_traffic_years(traffic_db, pub.report_data.website_years)
     website_files, website_findings = website_pages.render(
-        pub.counted, content, config, traffic_db
+        pub.counted, pub.report_data, config, traffic
     )  # 网站工作年度报表 (xxgk/website-report/)
     files.update(website_files)
     report_findings = report_findings + website_findings

@@ -194,18 +194,20 @@ def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
 def report_cmd(content: Path, config_dir: Path, db: Path | None, year: int, fmt: str, strict: bool) -> None:
     """政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）：打印 Markdown 或 JSON，并核对表格。"""
     from pipeline import report as report_mod
+    from pipeline import report_data
+    from pipeline.render import disclosure_report
 
     config = _load_config(config_dir)
     pub = _checked_publication(content, config, db)
-    rep, findings = report_mod.generate(year, pub.counted, content, config)
+    rep, findings = report_mod.compute(year, pub.report_data, pub.counted, config)
     for f in findings:
         click.echo(f.text(), err=True)
     if rep is None:
         click.echo(
-            f"无法生成 {year} 年度报告，请检查 {content / report_mod.DISCLOSURE_DIR / f'{year}.yaml'}。", err=True
+            f"无法生成 {year} 年度报告，请检查 {content / report_data.DISCLOSURE_DIR / f'{year}.yaml'}。", err=True
         )
         sys.exit(1)
-    click.echo(report_mod.to_json(rep) if fmt == "json" else report_mod.to_markdown(rep), nl=False)
+    click.echo(disclosure_report.to_json(rep) if fmt == "json" else disclosure_report.to_markdown(rep), nl=False)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         click.echo(f"{year} 年度报告有 {len(errors)} 个核对错误。", err=True)

@@ -14,6 +14,7 @@ import click
 
 from pipeline.cli_common import CONFIG, CONTENT, DB, JOBS, _checked_publication, _load_config, _Year
 from pipeline.findings import ERROR
+from pipeline.report_data import WEBSITE_DIR
 
 TRAFFIC_DB = click.option(
     "--traffic-db",
@@ -23,13 +24,6 @@ TRAFFIC_DB = click.option(
     show_default=True,
     help="访问日志统计库（portal traffic ingest 写入）",
 )
-
-
-def traffic_year(path: Path, year: int):
-    """The year's totals from the access-log store, None when there is no store or no day of the year."""
-    from pipeline import traffic
-
-    return traffic.year_totals(path, year)
 
 
 @click.command("website-report")
@@ -46,23 +40,23 @@ def website_report_cmd(content: Path, config_dir: Path, db: Path | None, traffic
 
     缺少的行、填错的值列为错误（退出码 1），报表中显示为“未填报”，不会当作 0。"""
     from pipeline import website_report
+    from pipeline.render import website_report as layout
 
     config = _load_config(config_dir)
     pub = _checked_publication(content, config, db)
-    try:
-        traffic = traffic_year(traffic_db, year)
-    except (sqlite3.Error, OSError) as exc:  # a damaged store must not hide the report: say so, use the data file
-        click.echo(f"无法读取访问日志统计库 {traffic_db}：{exc}；访问量按数据文件填报", err=True)
-        traffic = None
-    rep, findings = website_report.generate(year, pub.counted, content, config, traffic)
-    out = {"md": website_report.to_markdown, "json": website_report.to_json, "csv": website_report.to_csv}[fmt](rep)
+    traffic, problem = website_report.read_traffic(traffic_db, year)
+    if problem is not None:  # a damaged store must not hide the report: say so, use the data file
+        click.echo(problem.message, err=True)
+    rep, findings = website_report.compute(year, pub.report_data, pub.counted, config, traffic)
+    out = {"md": layout.to_markdown, "json": layout.to_json, "csv": layout.to_csv}[fmt](rep)
     click.echo(out, nl=False)
     for f in findings:
         click.echo(f.text(), err=True)
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         click.echo(
-            f"{year} 年度网站工作年度报表有 {len(errors)} 个错误（缺少或填错的行），请修改 {content / website_report.DATA_DIR / f'{year}.yaml'}。",
+            f"{year} 年度网站工作年度报表有 {len(errors)} 个错误（缺少或填错的行），"
+            f"请修改 {content / WEBSITE_DIR / f'{year}.yaml'}。",
             err=True,
         )
         sys.exit(1)
@@ -133,6 +127,7 @@ def traffic_stats(traffic_db: Path, year: int | None) -> None:
     ]
     click.echo("合计\t" + "\t".join(str(v) for v in totals))
     click.echo(
-        f"已读入 {files} 个日志文件，共 {lines} 行，其中无法解析 {bad} 行。独立访客为每日独立访客之和（每天单独去重）。",
+        f"已读入 {files} 个日志文件，共 {lines} 行，其中无法解析 {bad} 行。"
+        "独立访客为每日独立访客之和（每天单独去重）。",
         err=True,
     )

@@ -64,3 +64,26 @@ def read_mapping(path: Path, missing: str, keys_hint: str) -> tuple[dict, str]:
     if not isinstance(data, dict):
         raise DataError(f"文件内容应当是键值对（{keys_hint}）", 1)
     return data, text
+
+
+def key_lines(text: str) -> tuple[tuple[tuple, int], ...]:
+    """(path, line) of every mapping key and sequence entry, in document order; a path holds
+    keys (str) and entry indexes (int): ``("applications", 2)`` → 14.  Empty when the text is not YAML."""
+    out: list[tuple[tuple, int]] = []
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return ()
+
+    def walk(node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                out.append((path + (str(k.value),), k.start_mark.line + 1))
+                walk(v, path + (str(k.value),))
+        elif isinstance(node, yaml.SequenceNode):
+            for n, v in enumerate(node.value):
+                out.append((path + (n,), v.start_mark.line + 1))
+                walk(v, path + (n,))
+
+    walk(root, ())
+    return tuple(out)

@@ -22,6 +22,7 @@ from pipeline import (
     load,
     numbering,
     provenance,
+    report_data,
     scoring,
     stage_cache,
     upstream,
@@ -55,6 +56,9 @@ class Publication:
     # files of content/files/ that withheld items or pages refer to, as (files/… path, path on
     # disk): never copied; the output audit (pipeline.audit) checks no site file has their bytes
     withheld_attachments: tuple[tuple[str, str], ...] = ()
+    # the yearly data files of the two reports (content/disclosure/, content/website-report/),
+    # read and checked here so that the reports and their renderers read no file
+    report_data: report_data.ReportData = report_data.ReportData()
 
     @property
     def counted(self) -> tuple:
@@ -223,6 +227,7 @@ def run(
         pages=static_pages,
         attached=attached,
         withheld_attachments=withheld_files,
+        report_data=report_data.read(content_dir),
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from pipeline import build as build_mod
-from pipeline import numbering, publication, report
+from pipeline import disclosure_template, numbering, publication, report
 from pipeline.config import load_config
 from pipeline.findings import ERROR
 from tests.conftest import ROOT, run_portal
@@ -39,7 +39,7 @@ def _errors(findings, rule=None):
 
 def _generate(content: Path, year: int):
     pub = publication.run(content, CONFIG)
-    return report.generate(year, pub.counted, content, CONFIG)
+    return report.compute(year, pub.report_data, pub.counted, CONFIG)
 
 
 def _edit_yaml(path: Path, change) -> None:
@@ -92,13 +92,13 @@ def _domain_table3_labels(text: str) -> list[str]:
 
 def test_table3_labels_equal_domain_word_for_word():
     text = _domain_text()
-    assert [r.label for r in report.TABLE3_ROWS] == _domain_table3_labels(text)
+    assert [r.label for r in disclosure_template.TABLE3_ROWS] == _domain_table3_labels(text)
     columns = re.search(r"Table 三: columns (.+?)\. Rows", text, re.S).group(1)
     person, orgs, total = [c.strip() for c in columns.split("|")]
-    assert (person, total) == (report.COLUMNS[0], report.COLUMNS[-1])
+    assert (person, total) == (disclosure_template.COLUMNS[0], disclosure_template.COLUMNS[-1])
     assert (
         orgs.startswith("法人或其他组织")
-        and tuple(re.search(r"\((.+)\)", orgs).group(1).split(", ")) == report.ORG_TYPES
+        and tuple(re.search(r"\((.+)\)", orgs).group(1).split(", ")) == disclosure_template.ORG_TYPES
     )
 
 
@@ -109,12 +109,12 @@ def test_tables_2_and_4_and_sections_equal_domain():
     for part in t2.rstrip(".").split(";"):
         rows, cols = re.sub(r"^\s*\(.\)\s*", "", part).split(" — ")
         expected.append((tuple(r.strip() for r in rows.split(",")), tuple(c.strip() for c in cols.split("/"))))
-    assert [(rows, cols) for _, cols, rows in report.TABLE2] == expected
+    assert [(rows, cols) for _, cols, rows in disclosure_template.TABLE2] == expected
     t4 = text.split("Table 四:", 1)[1].split("\n\n", 1)[0]
-    assert tuple(re.search(r"行政复议 \((.+?)\)", t4).group(1).split(", ")) == report.TABLE4_RESULTS
+    assert tuple(re.search(r"行政复议 \((.+?)\)", t4).group(1).split(", ")) == disclosure_template.TABLE4_RESULTS
     assert "未经复议直接起诉" in t4 and "复议后起诉" in t4
     sections = re.search(r"Sections:\n(.+?)\n\n", text, re.S).group(1)
-    assert [t for _, t in report.SECTION_TITLES] == re.findall(r"[一二三四五六]、\S+", sections)
+    assert [t for _, t in disclosure_template.SECTION_TITLES] == re.findall(r"[一二三四五六]、\S+", sections)
 
 
 def test_report_page_shows_template_rows_in_order(demo_site):
@@ -122,8 +122,8 @@ def test_report_page_shows_template_rows_in_order(demo_site):
     table = html[html.index("report-table-3") :]
     table = table[: table.index("</table>")]
     headers = re.findall(r"<th[^>]*>([^<]+)</th>", table)
-    rows_in_page = [h for h in headers if h in {r.label for r in report.TABLE3_ROWS}]
-    assert rows_in_page == [r.label for r in report.TABLE3_ROWS]
+    rows_in_page = [h for h in headers if h in {r.label for r in disclosure_template.TABLE3_ROWS}]
+    assert rows_in_page == [r.label for r in disclosure_template.TABLE3_ROWS]
     assert "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）" in table
     for title in (
         "一、总体情况",
@@ -166,9 +166,11 @@ HAND_2024 = {
 
 @pytest.mark.parametrize("year, hand", [(2025, HAND_2025), (2024, HAND_2024)])
 def test_table3_equals_hand_computed(demo_site, year, hand):
-    rep, findings = report.generate(year, demo_site.result.publication.counted, ROOT / "content", CONFIG)
+    rep, findings = report.compute(
+        year, demo_site.result.publication.report_data, demo_site.result.publication.counted, CONFIG
+    )
     assert _errors(findings) == []
-    zero = (0,) * len(report.COLUMNS)
+    zero = (0,) * len(disclosure_template.COLUMNS)
     assert dict(rep.table3) == {code: hand.get(code, zero) for code, _ in rep.table3}
     # and the same figures reach the JSON download users get
     data = json.loads((demo_site.out / f"xxgk/reports/{year}/report-{year}.json").read_text(encoding="utf-8"))
@@ -178,7 +180,7 @@ def test_table3_equals_hand_computed(demo_site, year, hand):
 
 def test_tables_2_4_and_generated_overview(demo_site):
     pub = demo_site.result.publication
-    rep, _ = report.generate(2025, pub.counted, ROOT / "content", CONFIG)
+    rep, _ = report.compute(2025, pub.report_data, pub.counted, CONFIG)
     assert dict(rep.table2)["行政规范性文件"] == (("本年制发件数", 3), ("本年废止件数", 1), ("现行有效件数", 11))
     assert dict(rep.table2)["行政许可"] == (("本年处理决定数量", 126),)
     assert dict(rep.table4)["行政复议"] == (1, 0, 0, 0, 1)
@@ -198,7 +200,9 @@ def test_tables_2_4_and_generated_overview(demo_site):
 
 def test_2024_takes_active_figures_from_yaml_when_no_items(demo_site):
     assert not [i for i in demo_site.result.publication.counted if i.date.year == 2024]
-    rep, _ = report.generate(2024, demo_site.result.publication.counted, ROOT / "content", CONFIG)
+    rep, _ = report.compute(
+        2024, demo_site.result.publication.report_data, demo_site.result.publication.counted, CONFIG
+    )
     assert (rep.active_source, rep.active_total) == ("yaml", 1236)
     assert dict(rep.active_channels)["网站"] == 1187
 
@@ -590,9 +594,11 @@ def test_report_read_back_by_a_scraper(demo_site, year):
     <h2> headings word for word and in order, the tables are real <table>s in the template's row
     and column order, data cells are merged only where the template merges them (one figure
     across 本年处理决定数量 / 本年收费金额), and every figure reads back equal to the report."""
-    rep, _ = report.generate(year, demo_site.result.publication.counted, ROOT / "content", CONFIG)
+    rep, _ = report.compute(
+        year, demo_site.result.publication.report_data, demo_site.result.publication.counted, CONFIG
+    )
     h2, tables = _scrape(demo_site.html(f"xxgk/reports/{year}/"))
-    assert h2 == [t for _, t in report.SECTION_TITLES]
+    assert h2 == [t for _, t in disclosure_template.SECTION_TITLES]
     page = demo_site.html(f"xxgk/reports/{year}/")
     t2, t3, t4 = (tables[i] for i in (0, 1, 2))
     assert page.index("report-table-2") < page.index("report-table-3") < page.index("report-table-4")
@@ -604,7 +610,7 @@ def test_report_read_back_by_a_scraper(demo_site, year):
     assert read2 == {label: tuple(_fmt(v) for _, v in cols) for label, cols in rep.table2}
     # table 三: body rows in the template's order, the most specific label, then seven figures
     body = [row for row in _grid(t3) if row[-1][0] == "td"]
-    figure_rows = [r for r in report.TABLE3_ROWS if r.figures]
+    figure_rows = [r for r in disclosure_template.TABLE3_ROWS if r.figures]
     assert [row[2][1] for row in body] == [r.label for r in figure_rows]
     values = dict(rep.table3)
     assert [tuple(int(t) for _, t in row[3:]) for row in body] == [values[r.code] for r in figure_rows]
@@ -613,11 +619,11 @@ def test_report_read_back_by_a_scraper(demo_site, year):
         if r.code.startswith("三."):
             assert row[0][1] == "三、本年度办理结果"
         if r.code.count(".") == 2:
-            assert row[1][1] == report.ROW_BY_CODE[r.code.rsplit(".", 1)[0]].label
-    assert [t for _, t in _grid(t3)[2][3:]] == list(report.COLUMNS)
+            assert row[1][1] == disclosure_template.ROW_BY_CODE[r.code.rsplit(".", 1)[0]].label
+    assert [t for _, t in _grid(t3)[2][3:]] == list(disclosure_template.COLUMNS)
     # table 四: the 15 result columns in order and one row of figures
     grid4 = _grid(t4)
-    assert [t for _, t in grid4[2]] == list(report.TABLE4_RESULTS) * 3
+    assert [t for _, t in grid4[2]] == list(disclosure_template.TABLE4_RESULTS) * 3
     assert [t for _, t in grid4[0][:5]] == ["行政复议"] * 5
     assert [t for _, t in grid4[1][5:10]] == ["未经复议直接起诉"] * 5
     assert [int(t) for _, t in grid4[3]] == [v for _, vs in rep.table4 for v in vs]

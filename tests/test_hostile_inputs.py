@@ -172,7 +172,7 @@ def test_ledger_and_disclosure_with_aliases_are_findings_not_crashes(content_cop
     assert [f for f in pub.findings if f.rule == "index-ledger" and "yaml-alias" in f.message]
     from pipeline import report
 
-    rep, findings = report.generate(2025, pub.counted, content_copy, CONFIG)
+    rep, findings = report.compute(2025, pub.report_data, pub.counted, CONFIG)
     assert rep is None and findings[0].rule == "report-data" and "嵌套" in findings[0].message
 
 
@@ -642,13 +642,13 @@ def test_one_real_build_with_hostile_items(tmp_path, content_copy):
 
 def test_data_files_linked_out_of_content_are_not_read(content_copy, tmp_path):
     """The annual report's data and the 索引号 ledger are never read through a link leaving content/."""
-    from pipeline import numbering, report
+    from pipeline import numbering, report, report_data
 
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text((content_copy / "disclosure" / "2025.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (content_copy / "disclosure" / "2025.yaml").unlink()
     (content_copy / "disclosure" / "2025.yaml").symlink_to(outside)
-    rep, findings = report.generate(2025, (), content_copy, CONFIG)
+    rep, findings = report.compute(2025, report_data.read(content_copy), (), CONFIG)
     assert rep is None and "[symlink]" in findings[0].message
     ledger_out = tmp_path / "ledger.yaml"
     ledger_out.write_text((content_copy / "index_numbers.yaml").read_text(encoding="utf-8"), encoding="utf-8")

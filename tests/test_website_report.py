@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import publication
+from pipeline import publication, report_data, website_template
 from pipeline import website_report as wr
 from pipeline.config import ConfigError, load_config
 from pipeline.findings import ERROR
@@ -117,14 +117,17 @@ def _outline(rows) -> list[str]:
 
 
 def test_every_row_label_equals_domain_in_order():
-    assert _outline(wr.ROWS) == _domain_tokens()
-    assert {r.unit for r in wr.ROWS if r.kind == "int"} <= {"个", "次", "条", "项", "件", "期"}
-    assert wr.ROW_BY_KEY["interpret.解读产品"].unit == "条" and wr.ROW_BY_KEY["service.cases.legal"].unit == "件"
+    assert _outline(website_template.ROWS) == _domain_tokens()
+    assert {r.unit for r in website_template.ROWS if r.kind == "int"} <= {"个", "次", "条", "项", "件", "期"}
+    assert (
+        website_template.ROW_BY_KEY["interpret.解读产品"].unit == "条"
+        and website_template.ROW_BY_KEY["service.cases.legal"].unit == "件"
+    )
 
 
 def _report(year: int, content: Path = ROOT / "content", config=CONFIG, traffic=None):
     pub = publication.run(content, config)
-    return wr.generate(year, pub.counted, content, config, traffic)
+    return wr.compute(year, pub.report_data, pub.counted, config, traffic)
 
 
 def _errors(findings, rule=None):
@@ -132,7 +135,9 @@ def _errors(findings, rule=None):
 
 
 def test_2025_figures_equal_hand_counts(demo_site):
-    rep, findings = wr.generate(2025, demo_site.result.publication.counted, ROOT / "content", CONFIG)
+    rep, findings = wr.compute(
+        2025, demo_site.result.publication.report_data, demo_site.result.publication.counted, CONFIG
+    )
     assert findings == ()
     for key, value in {**HAND_2025, **DATA_2025}.items():
         assert rep.value(key) == value, key
@@ -161,7 +166,9 @@ def test_2025_figures_equal_hand_counts(demo_site):
 
 
 def test_2024_comes_from_the_data_file_and_says_so(demo_site):
-    rep, findings = wr.generate(2024, demo_site.result.publication.counted, ROOT / "content", CONFIG)
+    rep, findings = wr.compute(
+        2024, demo_site.result.publication.report_data, demo_site.result.publication.counted, CONFIG
+    )
     assert findings == ()
     assert (rep.value("info.total"), rep.value("info.政务动态"), rep.value("special.maintained")) == (1236, 731, 4)
     assert rep.value("interpret.total") == 16  # not written: the sum of 9 + 5 + 2
@@ -171,10 +178,12 @@ def test_2024_comes_from_the_data_file_and_says_so(demo_site):
 
 def test_visits_from_the_access_logs_when_read(demo_site):
     traffic = wr.TrafficYear(visitors=1234, page_views=5678, days=31, first=date(2025, 12, 1), last=date(2025, 12, 31))
-    rep, findings = wr.generate(2025, demo_site.result.publication.counted, ROOT / "content", CONFIG, traffic)
+    rep, findings = wr.compute(
+        2025, demo_site.result.publication.report_data, demo_site.result.publication.counted, CONFIG, traffic
+    )
     assert (rep.value("visitors"), rep.value("page_views")) == (1234, 5678)
     assert rep.figure("visitors").source == "logs"
-    assert "访问日志（2025-12-01 至 2025-12-31，31 天）" in wr.to_csv(rep)
+    assert "访问日志（2025-12-01 至 2025-12-31，31 天）" in pages.to_csv(rep)
     # the data file's figures are not used, and it says so; 31 days of logs are not the whole year
     assert {f.rule for f in findings} == {"website-report-unused", "website-report-traffic"}
     assert "只有 2025 年中的 31 天" in next(f.message for f in findings if f.rule == "website-report-traffic")
@@ -317,8 +326,8 @@ def _table_rows(html: str) -> list[tuple[str, str, str, str]]:
 def test_the_page_in_the_built_demo(demo_site):
     html = demo_site.html("xxgk/website-report/2025/")
     rows = _table_rows(html)
-    assert [key for key, *_ in rows] == [r.key for r in wr.ROWS]
-    assert [label for _, label, _, _ in rows] == [r.label for r in wr.ROWS]
+    assert [key for key, *_ in rows] == [r.key for r in website_template.ROWS]
+    assert [label for _, label, _, _ in rows] == [r.label for r in website_template.ROWS]
     by_key = {key: (value, source) for key, _, value, source in rows}
     assert by_key["info.total"] == ("62", "门户统计")
     assert by_key["interpret.解读产品"] == ("2", "门户统计")
@@ -339,7 +348,7 @@ def test_the_page_in_the_built_demo(demo_site):
     assert 'href="website-report-2025.csv"' in html and 'href="website-report-2025.json"' in html
     folder = demo_site.out / "xxgk" / "website-report" / "2025"
     table = list(csv.reader(io.StringIO((folder / "website-report-2025.csv").read_text(encoding="utf-8"))))
-    assert table[0] == list(wr.CSV_HEADER) and [r[2] for r in table[1:]] == [r.label for r in wr.ROWS]
+    assert table[0] == list(pages.CSV_HEADER) and [r[2] for r in table[1:]] == [r.label for r in website_template.ROWS]
     assert [r[4] for r in table[1:]] == [value for _, _, value, _ in rows]
     data = json.loads((folder / "website-report-2025.json").read_text(encoding="utf-8"))
     assert {r["key"]: r["value"] for r in data["rows"]}["info.政务动态"] == 37 and data[
@@ -354,13 +363,15 @@ def test_the_page_in_the_built_demo(demo_site):
 
 
 def test_home_notice_window(config_copy):
-    january = pages.home_notice(ROOT / "content", CONFIG, date(2026, 1, 20))
+    january = pages.home_notice(report_data.read(ROOT / "content"), CONFIG, date(2026, 1, 20))
     assert "江临市商务局2025年度政府网站工作年度报表" in january and "(xxgk/website-report/2025/index.md)" in january
     assert "(xxgk/website-report/index.md)" in january
-    assert pages.home_notice(ROOT / "content", CONFIG, date(2026, 2, 1)) == ""
-    assert pages.home_notice(ROOT / "content", CONFIG, date(2028, 1, 5)) == ""  # no 2027 report yet
+    assert pages.home_notice(report_data.read(ROOT / "content"), CONFIG, date(2026, 2, 1)) == ""
+    assert pages.home_notice(report_data.read(ROOT / "content"), CONFIG, date(2028, 1, 5)) == ""  # no 2027 report yet
     (config_copy / "website_report.yaml").write_text("home_months: [1, 2]\n", encoding="utf-8")
-    assert "2025年度" in pages.home_notice(ROOT / "content", load_config(config_copy), date(2026, 2, 27))
+    assert "2025年度" in pages.home_notice(
+        report_data.read(ROOT / "content"), load_config(config_copy), date(2026, 2, 27)
+    )
 
 
 def test_home_page_shows_the_notice_in_january(content_copy, tmp_path):
