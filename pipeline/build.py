@@ -204,18 +204,19 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     try:
         progress("pipeline", 0, 0)
         markdown = options.markdown or markdown_settings(options.mkdocs_file)
-        pub = publication.run(
-            options.content,
-            config,
-            upstream_db=options.upstream_db or options.work / "upstream.sqlite",
-            reference=options.as_of,
-            cache_dir=options.work / "cache",
-            jobs=options.jobs,
-            markdown=markdown,
-        )
-        fail_closed(pub.findings)
-        if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
-            numbering.write_ledger(options.content, pub.index_ledger)
+        with numbering.ledger_lock(options.content, on_wait=options.on_wait):  # from reading the ledger to writing it
+            pub = publication.run(
+                options.content,
+                config,
+                upstream_db=options.upstream_db or options.work / "upstream.sqlite",
+                reference=options.as_of,
+                cache_dir=options.work / "cache",
+                jobs=options.jobs,
+                markdown=markdown,
+            )
+            fail_closed(pub.findings)
+            if pub.index_ledger is not None:  # new 索引号 were assigned: record them (CI commits the ledger back)
+                numbering.write_ledger(options.content, pub.index_ledger)
         timings["pipeline"] = time.perf_counter() - t0
 
         t1 = time.perf_counter()

@@ -164,6 +164,13 @@ def number_cmd(content: Path, config_dir: Path, db: Path | None) -> None:
     from pipeline import numbering
 
     config = _load_config(config_dir)
+    with numbering.ledger_lock(content, on_wait=lambda message: click.echo(message, err=True)):
+        _assign_numbers(content, config, db)
+
+
+def _assign_numbers(content: Path, config, db: Path | None) -> None:
+    from pipeline import numbering
+
     pub = _checked_publication(content, config, db)
     ledger_findings = [f for f in pub.findings if f.rule == numbering.RULE]
     for f in ledger_findings:

@@ -17,16 +17,20 @@ be reused), a format or 统一社会信用代码 different from ``portal.yaml`` 
 ``index-ledger`` error findings naming the entry; then no new number is assigned (items
 keep the valid numbers they have) and the ledger is not rewritten.  This module never
 writes on its own: :func:`write_ledger` is called by the CLI (``portal number``) and by
-``portal build``; :func:`number` is pure.
+``portal build``, each under :func:`ledger_lock` from reading the ledger to writing it;
+:func:`number` is pure.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import string
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -343,6 +347,29 @@ def dump_ledger(ledger: Ledger) -> str:
         items[e.key] = value
     data = {"format": ledger.format, "org_code": ledger.org_code, "items": items}
     return LEDGER_HEADER + yaml.dump(data, Dumper=_SAFE_DUMPER, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+@contextmanager
+def ledger_lock(content_dir: Path | str, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on the content folder (``flock`` on the directory itself: no lock
+    file is left in content/) from reading the ledger to writing it, so two runs — ``portal
+    number`` and a build, or two builds with different work folders — cannot both hand out the
+    next free number of a year, and the second write does not drop the first's entries."""
+    try:
+        fd = os.open(Path(content_dir), os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # no content folder: the run itself reports that
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f"另一个进程正在分配索引号（{content_dir}），等待它完成……")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def write_ledger(content_dir: Path | str, ledger: Ledger) -> Path:
