@@ -30,7 +30,7 @@ from pathlib import Path
 from pipeline.config.columns import COLUMN_CATEGORIES, REPORT_CATEGORIES, Column, load_columns
 from pipeline.config.confidentiality import ConfidentialityRules, load_confidentiality, load_sensitive_words
 from pipeline.config.fees import NATIONAL_2020, FeeSchedule, load_fees
-from pipeline.config.fields import ConfigError, mapping, read_yaml
+from pipeline.config.fields import ConfigError
 from pipeline.config.health import HealthRules, load_health, parse_duration
 from pipeline.config.portal import (
     ERROR_REPORT_URL,
@@ -61,6 +61,7 @@ from pipeline.config.sites import (
     SITE_KINDS,
     Site,
     SiteKind,
+    SitesFile,
     StatsTable,
     load_kinds,
     load_sites,
@@ -98,6 +99,7 @@ __all__ = [
     "ScoringScheme",
     "Site",
     "SiteKind",
+    "SitesFile",
     "SpecialColumn",
     "StatsTable",
     "UpstreamConfig",
@@ -168,11 +170,9 @@ def load_config(config_dir: Path | str) -> Config:
         raise ConfigError(root, "配置目录不存在")
     portal = load_portal(root / "portal.yaml")
     columns = load_columns(root / "columns.yaml")
-    kinds, stats_tables = load_kinds(
-        root / "sites.yaml", mapping(root / "sites.yaml", read_yaml(root / "sites.yaml"), "sites.yaml ")
-    )
-    sites = load_sites(root / "sites.yaml", columns, kinds)
-    kind_ids = tuple(k.id for k in kinds)
+    sites_file = load_sites(root / "sites.yaml", columns)
+    sites = sites_file.sites
+    kind_ids = tuple(k.id for k in sites_file.kinds)
     return Config(
         root=root,
         portal=portal,
@@ -186,8 +186,8 @@ def load_config(config_dir: Path | str) -> Config:
         confidentiality=load_confidentiality(root / "confidentiality.yaml"),
         upstream=load_upstream(root / "upstream.yaml"),
         review=load_review(root / "reviewers.yaml", tuple(s.id for s in sites)),
-        kinds=kinds,
-        stats_tables=stats_tables,
+        kinds=sites_file.kinds,
+        stats_tables=sites_file.stats_tables,
         fees=load_fees(root / "fees.yaml"),
         website_report=load_website_report(
             root / "website_report.yaml", tuple(c.id for c in columns), tuple(s.id for s in sites)

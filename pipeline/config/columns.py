@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config.fields import ConfigError, build, id_ok, mapping, read_yaml, refuse_markup
+from pipeline.config.fields import ConfigError, Entry, id_ok, integer, mapping, read_yaml, refuse_markup, text
 
 
 COLUMN_CATEGORIES = ("动态要闻", "通知公告", "政策文件", "人事", "规划计划", "统计数据", "财务", "办事指南")
@@ -27,6 +27,9 @@ class Column:
     report_category: str = ""
 
 
+COLUMN_FIELDS = {"id": text, "name": text, "category": text, "order": integer(low=None), "report_category": text}
+
+
 def load_columns(path: Path) -> tuple[Column, ...]:
     data = mapping(path, read_yaml(path), "columns.yaml ")
     entries = data.get("columns")
@@ -34,9 +37,9 @@ def load_columns(path: Path) -> tuple[Column, ...]:
         raise ConfigError(path, "需要非空列表 “columns”")
     columns, seen = [], set()
     for n, entry in enumerate(entries, 1):
-        where = f"第 {n} 个栏目："
-        entry = mapping(path, entry, where)
-        column = build(Column, path, {"order": n, **entry}, where, ("id", "name", "category"))
+        entry = Entry(path, entry, f"第 {n} 个栏目：", COLUMN_FIELDS, ("id", "name", "category"))
+        column = Column(**{"order": n, **entry.values(COLUMN_FIELDS)})
+        where = entry.where
         refuse_markup(path, column, where, ("name",))
         if not id_ok(column.id):
             raise ConfigError(path, f"{where}id “{column.id}” 只能用小写英文字母、数字和连字符")

@@ -5,10 +5,11 @@ minimum length, refused HTML tags, attachment types allowed unscanned.  Both fil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from pipeline.config.fields import ConfigError, non_negative, only, read_yaml
+from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, read_yaml
 
 
 @dataclass(frozen=True)
@@ -62,55 +63,52 @@ def load_sensitive_words(path: Path) -> tuple[str, ...]:
     return tuple(words)
 
 
+def _words(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+        raise Wrong("应当是非空文字的列表，例如 [绝密, 机密, 秘密]")
+    return tuple(v.strip() for v in value)
+
+
+READABLE = {"docx", "xlsx", "pdf", "csv", "txt", "md", "svg", "html", "htm"}  # attachment types the scanners read
+
+
+def _extensions(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip(" .") for v in value):
+        raise Wrong("应当是扩展名的列表，例如 [jpg, png]（不需要时写 []）")
+    extensions = tuple(dict.fromkeys(v.strip().lstrip(".").lower() for v in value))
+    if READABLE & set(extensions):
+        raise Wrong(f"不能包含可以审查的类型：{'、'.join(sorted(READABLE & set(extensions)))}")
+    return extensions
+
+
+def _file_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Wrong("应当是文件名，例如 sensitive_words.txt")
+    return value
+
+
+CONFIDENTIALITY_FIELDS = {
+    "allow_self_review": flag,
+    "marker_levels": _words,
+    "marker_phrases": _words,
+    "sensitive_words_file": _file_name,
+    "min_chars": integer(),
+    "unsafe_tags": _words,
+    "unscanned_attachment_types": _extensions,
+}
+
+
 def load_confidentiality(path: Path) -> ConfidentialityRules:
-    defaults = ConfidentialityRules()
-    data = {}
-    if path.is_file():
-        keys = (
-            "allow_self_review",
-            "marker_levels",
-            "marker_phrases",
-            "sensitive_words_file",
-            "min_chars",
-            "unsafe_tags",
-            "unscanned_attachment_types",
-        )
-        data = only(path, read_yaml(path) or {}, "confidentiality.yaml ", keys)
-    allow = data.get("allow_self_review", defaults.allow_self_review)
-    if not isinstance(allow, bool):
-        raise ConfigError(path, f"allow_self_review 只能是 true 或 false，实际是 {allow!r}")
-    lists = {}
-    for key in ("marker_levels", "marker_phrases", "unsafe_tags"):
-        value = data.get(key, getattr(defaults, key))
-        if not isinstance(value, (list, tuple)) or any(not isinstance(v, str) or not v.strip() for v in value):
-            raise ConfigError(path, f"{key} 应当是非空文字的列表，例如 [绝密, 机密, 秘密]")
-        lists[key] = tuple(v.strip() for v in value)
-    unscanned = data.get("unscanned_attachment_types", defaults.unscanned_attachment_types)
-    if unscanned is None:
-        unscanned = ()
-    if not isinstance(unscanned, (list, tuple)) or any(not isinstance(v, str) or not v.strip(" .") for v in unscanned):
-        raise ConfigError(path, "unscanned_attachment_types 应当是扩展名的列表，例如 [jpg, png]（不需要时写 []）")
-    unscanned = tuple(dict.fromkeys(v.strip().lstrip(".").lower() for v in unscanned))
-    readable = {"docx", "xlsx", "pdf", "csv", "txt", "md", "svg", "html", "htm"}
-    if readable & set(unscanned):
-        raise ConfigError(
-            path, f"unscanned_attachment_types 不能包含可以审查的类型：{'、'.join(sorted(readable & set(unscanned)))}"
-        )
-    words_name = data.get("sensitive_words_file", defaults.sensitive_words_file)
-    if not isinstance(words_name, str) or not words_name.strip():
-        raise ConfigError(path, "sensitive_words_file 应当是文件名，例如 sensitive_words.txt")
-    words_file = path.parent / words_name
+    """confidentiality.yaml (optional) and the word list it names (optional unless named)."""
+    data = read_yaml(path) if path.is_file() else {}
+    top = Entry(path, data, "", CONFIDENTIALITY_FIELDS)
+    values = top.values(CONFIDENTIALITY_FIELDS)
+    if "unscanned_attachment_types" in top and top.get("unscanned_attachment_types") is None:
+        values["unscanned_attachment_types"] = ()  # written but empty: every unreadable attachment is withheld
+    rules = ConfidentialityRules(**values)
+    words_file = path.parent / rules.sensitive_words_file
     if words_file.is_file():
-        words = load_sensitive_words(words_file)
-    elif "sensitive_words_file" in data:
-        raise ConfigError(path, f"sensitive_words_file 指定的敏感词表 “{words_name}” 不存在")
-    else:
-        words = ()
-    return ConfidentialityRules(
-        allow_self_review=allow,
-        sensitive_words_file=words_name,
-        sensitive_words=words,
-        min_chars=non_negative(path, data.get("min_chars", defaults.min_chars), "min_chars "),
-        unscanned_attachment_types=unscanned,
-        **lists,
-    )
+        return replace(rules, sensitive_words=load_sensitive_words(words_file))
+    if "sensitive_words_file" in top:
+        raise top.error(f"sensitive_words_file 指定的敏感词表 “{rules.sensitive_words_file}” 不存在")
+    return rules

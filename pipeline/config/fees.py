@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pipeline.config.fields import ConfigError, non_negative, only, read_yaml
+from pipeline.config.fields import Entry, integer, read_yaml, text
 
 
 @dataclass(frozen=True)
@@ -89,58 +90,46 @@ NATIONAL_2020 = FeeSchedule(
 )
 
 
-def _scale(path: Path, data, where: str, unit: str) -> Scale:
-    data = only(path, data, where, ("free_up_to", "tiers", "beyond"), ("free_up_to",))
-    free = non_negative(path, data["free_up_to"], f"{where}free_up_to ")
+def _scale(path: Path, data: Any, where: str, unit: str) -> Scale:
+    scale = Entry(path, data, where, ("free_up_to", "tiers", "beyond"), ("free_up_to",))
+    free = scale.read("free_up_to", integer())
+    if not isinstance(scale.get("tiers", []), list):
+        raise scale.error("tiers 应当是列表，例如 [{up_to: 100, rate: 10}]")
+    entries = scale.entries("tiers")
     tiers, last = [], free
-    entries = data.get("tiers") or []
-    if not isinstance(entries, list):
-        raise ConfigError(path, f"{where}tiers 应当是列表，例如 [{{up_to: 100, rate: 10}}]")
-    for n, entry in enumerate(entries, 1):
-        entry = only(path, entry, f"{where}第 {n} 档：", ("up_to", "rate"), ("rate",))
-        up_to = entry.get("up_to")
+    for n, raw in enumerate(entries, 1):
+        tier = Entry(path, raw, f"{where}第 {n} 档：", ("up_to", "rate"), ("rate",))
+        up_to = tier.read("up_to", integer())
         if up_to is not None:
-            up_to = non_negative(path, up_to, f"{where}第 {n} 档 up_to ")
             if up_to <= last:
-                raise ConfigError(path, f"{where}第 {n} 档的 up_to（{up_to}）应大于上一档（{last}）")
+                raise scale.error(f"第 {n} 档的 up_to（{up_to}）应大于上一档（{last}）")
             last = up_to
         elif n != len(entries):
-            raise ConfigError(path, f"{where}只有最后一档可以不写 up_to（表示以上全部）")
-        tiers.append(Tier(up_to, non_negative(path, entry["rate"], f"{where}第 {n} 档 rate ")))
+            raise scale.error("只有最后一档可以不写 up_to（表示以上全部）")
+        tiers.append(Tier(up_to, tier.read("rate", integer())))
     beyond = None
-    if data.get("beyond") is not None:
+    if scale.get("beyond") is not None:
         if tiers and tiers[-1].up_to is None:
-            raise ConfigError(path, f"{where}最后一档已包含以上全部，不能再写 beyond")
-        b = only(
-            path,
-            data["beyond"],
-            f"{where}beyond ",
-            ("step", "first_rate", "increase"),
-            ("step", "first_rate", "increase"),
-        )
+            raise scale.error("最后一档已包含以上全部，不能再写 beyond")
+        keys = ("step", "first_rate", "increase")
+        b = Entry(path, scale.get("beyond"), f"{where}beyond：", keys, keys)
         beyond = Beyond(
-            max(1, non_negative(path, b["step"], "step ")),
-            non_negative(path, b["first_rate"], "first_rate "),
-            non_negative(path, b["increase"], "increase "),
+            max(1, b.read("step", integer())), b.read("first_rate", integer()), b.read("increase", integer())
         )
     if beyond is None and (not tiers or tiers[-1].up_to is not None):
-        raise ConfigError(path, f"{where}没有说明最后一档以上如何收费：最后一档不写 up_to，或写 beyond")
+        raise scale.error("没有说明最后一档以上如何收费：最后一档不写 up_to，或写 beyond")
     return Scale(unit, free, tuple(tiers), beyond)
 
 
 def load_fees(path: Path) -> FeeSchedule:
+    """fees.yaml; no file: the national schedule of 2020 (``NATIONAL_2020``)."""
     if not path.is_file():
         return NATIONAL_2020
-    data = only(
-        path,
-        read_yaml(path) or {},
-        "fees.yaml ",
-        ("source", "document", "by_requests", "by_pages"),
-        ("source", "document", "by_requests", "by_pages"),
-    )
+    keys = ("source", "document", "by_requests", "by_pages")
+    top = Entry(path, read_yaml(path), "", keys, keys)
     return FeeSchedule(
-        str(data["source"]),
-        str(data["document"]),
-        _scale(path, data["by_requests"], "by_requests：", "件"),
-        _scale(path, data["by_pages"], "by_pages：", "页"),
+        top.read("source", text),
+        top.read("document", text),
+        _scale(path, top.get("by_requests"), "by_requests：", "件"),
+        _scale(path, top.get("by_pages"), "by_pages：", "页"),
     )

@@ -1,14 +1,20 @@
 """The one helper layer every ``pipeline/config`` module reads its yaml file with.
 
-:class:`ConfigError` (file + Chinese message), :func:`read_yaml` (UTF-8, no anchors, aliases, tags or
-deep nesting), :func:`only` (a mapping with known and required keys) and the typed checks of values.
+:func:`read_yaml` reads a file (UTF-8; no anchors, aliases, tags or deep nesting).  An :class:`Entry`
+is one mapping of it — the whole file or one item of a list: unknown and missing required keys are
+refused when it is made, and :meth:`Entry.values` checks each present key with the typed field named
+for it in the module's field table (:func:`text`, :func:`texts`, :func:`integer`, :func:`number`,
+:data:`flag`).  Absent keys keep the record's own default, so every default is written once, on the
+record.  Every problem is a :class:`ConfigError` naming the file and the key, in Chinese.
+
 Reads no file of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -22,6 +28,17 @@ class ConfigError(Exception):
         self.path = str(path)
         self.message = message
         super().__init__(f"{self.path}: {message}")
+
+
+class Wrong(Exception):
+    """A typed field refused a value; ``tail`` says what it should be (e.g. "应当是非负整数")."""
+
+    def __init__(self, tail: str):
+        super().__init__(tail)
+        self.tail = tail
+
+
+Field = Callable[[Any], Any]  # a value as YAML gives it → the checked, typed value; raises Wrong
 
 
 def read_yaml(path: Path) -> Any:
@@ -39,6 +56,10 @@ def read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
         raise ConfigError(path, f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}") from None
+    except (ValueError, OverflowError) as exc:  # a scalar YAML cannot make, e.g. the date 2026-13-01
+        raise ConfigError(
+            path, f"YAML 格式错误：有无法读取的值（{exc}），日期请写成 2026-12-01 这样的有效日期"
+        ) from None
 
 
 def mapping(path: Path, data: Any, what: str) -> dict:
@@ -47,63 +68,9 @@ def mapping(path: Path, data: Any, what: str) -> dict:
     return data
 
 
-def build(cls: type, path: Path, data: dict, where: str, required: tuple[str, ...]) -> Any:
-    """Make a frozen config record, naming the unknown or missing key when there is one."""
-    only(path, data, where, tuple(sorted(cls.__dataclass_fields__)), required)
-    values = {}
-    for key, value in data.items():
-        default = cls.__dataclass_fields__[key].type
-        if isinstance(value, list):
-            value = tuple(str(v) for v in value)
-        elif "int" in str(default) and not isinstance(value, int):
-            raise ConfigError(path, f"{where}键 “{key}” 应当是整数，实际是 {value!r}")
-        elif "str" in str(default) and not isinstance(value, str):
-            value = str(value)
-        values[key] = value
-    return cls(**values)
-
-
-# Names and footer facts are written into every page's header, navigation, <title> and footer,
-# and mkdocs-material prints some of them without escaping: a value with one of these characters
-# is refused (a 门户 name never needs them; full-width ＜＞＆ and 《》 are fine).
-HTML_SPECIAL = "<>&\"'`"
-
-
-# URL values keep their query strings ("&"), and are escaped where templates print them
-URL_KEYS = frozenset({"site_url", "gov_mark_image", "gov_mark_url", "error_report_url"})
-
-
-def refuse_markup(path: Path, record: Any, where: str, keys: Iterable[str]) -> None:
-    for key in keys:
-        value = getattr(record, key)
-        if isinstance(value, str):
-            special = HTML_SPECIAL.replace("&", "") + " " if key in URL_KEYS else HTML_SPECIAL
-            bad = sorted({c for c in value if c in special or (c < " " and c != "\t")})
-            if bad:
-                shown = "、".join(repr(c)[1:-1] if c < " " else c for c in bad)
-                raise ConfigError(
-                    path,
-                    f"{where}键 “{key}” 的值 “{value}” 含有 HTML 特殊字符或控制字符 {shown}：它会写进每个网页的页眉、"
-                    "导航或页脚，请去掉（可改用全角的 ＜ ＞ ＆ 或书名号《》）",
-                )
-
-
-def id_ok(value: Any) -> bool:
-    return (
-        isinstance(value, str)
-        and value != ""
-        and all(c.isascii() and (c.isalnum() or c == "-") for c in value)
-        and value == value.lower()
-    )
-
-
-def non_negative(path: Path, value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(path, f"{where}应当是非负整数，实际是 {value!r}")
-    return value
-
-
-def only(path: Path, entry: Any, where: str, known: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+def only(path: Path, entry: Any, where: str, known: Iterable[str], required: Iterable[str] = ()) -> dict:
+    """``entry`` as a mapping with no key outside ``known`` and every ``required`` key filled."""
+    known = tuple(known)
     entry = mapping(path, entry, where)
     for key in entry:
         if key not in known:
@@ -114,9 +81,139 @@ def only(path: Path, entry: Any, where: str, known: tuple[str, ...], required: t
     return entry
 
 
-def number_in(path: Path, value: Any, where: str, low: float, high: float, integer: bool = False) -> Any:
-    ok = not isinstance(value, bool) and isinstance(value, int if integer else (int, float))
-    if not ok or not low <= value <= high:
-        kind = "整数" if integer else "数"
-        raise ConfigError(path, f"{where}应当是 {low}–{high} 之间的{kind}，实际是 {value!r}")
+class Entry:
+    """One mapping of a config file, read key by key.  ``where`` starts every message ("第 3 个子站：")."""
+
+    def __init__(self, path: Path, data: Any, where: str, known: Iterable[str], required: Iterable[str] = ()):
+        self.path = path
+        self.where = where
+        # the file itself (where ""): "portal.yaml 未知的键 …"; its field errors name just the key
+        self.data = only(path, data if data is not None else {}, where or f"{Path(path).name} ", known, required)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The raw value (for checks no typed field covers)."""
+        value = self.data.get(key)
+        return default if value is None else value
+
+    def entries(self, key: str) -> list:
+        """The list under ``key`` (absent or empty: no entries)."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(f"{key} 应当是列表")
+        return value
+
+    def table(self, key: str) -> dict:
+        """The mapping under ``key`` (absent or empty: an empty one)."""
+        return mapping(self.path, self.get(key, {}), f"{self.where}{key} ")
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(self.path, f"{self.where}{message}")
+
+    def read(self, key: str, field: Field, default: Any = None) -> Any:
+        """``key`` checked by ``field``; ``default`` when the key is absent or empty."""
+        value = self.data.get(key)
+        return default if value is None else self.check(key, value, field)
+
+    def check(self, label: str, value: Any, field: Field) -> Any:
+        """``value`` checked by ``field``; ``label`` names it in the message (a key, or e.g. "points.县市区")."""
+        try:
+            return field(value)
+        except Wrong as wrong:
+            gap = "" if wrong.tail.startswith("（") else " "
+            raise self.error(f"{label}{gap}{wrong.tail}，实际是 {value!r}") from None
+
+    def values(self, fields: dict[str, Field]) -> dict[str, Any]:
+        """The checked values of the keys present (absent and empty ones keep the record's default)."""
+        return {key: self.read(key, field) for key, field in fields.items() if self.data.get(key) is not None}
+
+
+# --- typed fields -----------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """A scalar as text (YAML may read 4306000012 as a number)."""
+    if isinstance(value, (list, dict, bool)):
+        raise Wrong("应当是文字")
+    return str(value)
+
+
+def texts(value: Any) -> tuple[str, ...]:
+    """A list of scalars, as text."""
+    if not isinstance(value, list) or any(isinstance(v, (list, dict)) for v in value):
+        raise Wrong("应当是列表，例如 [a, b]")
+    return tuple(str(v) for v in value)
+
+
+def integer(low: int | None = 0, high: int | None = None) -> Field:
+    """An integer from ``low`` (to ``high``; ``low=None``: any); true/false are not integers."""
+    if low is None:
+        tail = "应当是整数"
+    elif high is not None:
+        tail = f"应当是 {low} 到 {high} 之间的整数"
+    else:
+        tail = {0: "应当是非负整数", 1: "应当是正整数"}.get(low, f"应当是不小于 {low} 的整数")
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Wrong(tail)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise Wrong(tail)
+        return value
+
+    return check
+
+
+def number(low: float, high: float) -> Field:
+    """A number from ``low`` to ``high``."""
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise Wrong(f"应当是 {low}–{high} 之间的数")
+        return float(value)
+
+    return check
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Wrong("只能是 true 或 false")
     return value
+
+
+def id_ok(value: Any) -> bool:
+    """An id used in URLs and file names: lower-case ASCII letters, digits and hyphens."""
+    return (
+        isinstance(value, str)
+        and value != ""
+        and all(c.isascii() and (c.isalnum() or c == "-") for c in value)
+        and value == value.lower()
+    )
+
+
+# Names and footer facts are written into every page's header, navigation, <title> and footer,
+# and mkdocs-material prints some of them without escaping: a value with one of these characters
+# is refused (a 门户 name never needs them; full-width ＜＞＆ and 《》 are fine).
+HTML_SPECIAL = "<>&\"'`"
+
+
+def refuse_markup(path: Path, record: Any, where: str, keys: Iterable[str], urls: Iterable[str] = ()) -> None:
+    """Refuse HTML-special and control characters in the text ``keys`` of ``record``; the ``urls``
+    among them keep their query strings ("&") and are escaped where templates print them."""
+    urls = frozenset(urls)
+    for key in keys:
+        value = getattr(record, key)
+        if isinstance(value, str):
+            special = HTML_SPECIAL.replace("&", "") + " " if key in urls else HTML_SPECIAL
+            bad = sorted({c for c in value if c in special or (c < " " and c != "\t")})
+            if bad:
+                shown = "、".join(repr(c)[1:-1] if c < " " else c for c in bad)
+                raise ConfigError(
+                    path,
+                    f"{where}键 “{key}” 的值 “{value}” 含有 HTML 特殊字符或控制字符 {shown}：它会写进每个网页的页眉、"
+                    "导航或页脚，请去掉（可改用全角的 ＜ ＞ ＆ 或书名号《》）",
+                )

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.config.columns import COLUMN_CATEGORIES
-from pipeline.config.fields import ConfigError, mapping, non_negative, only, read_yaml
+from pipeline.config.fields import Entry, Wrong, integer, read_yaml, texts
 
 
 @dataclass(frozen=True)
@@ -40,35 +41,39 @@ def parse_duration(text: str) -> tuple[int, str] | None:
     return (int(m.group(1)), m.group(2)) if m else None
 
 
+def _duration(value: Any) -> str:
+    if parse_duration(value) is None:
+        raise Wrong("时限无效，例如 2w（两周）、6m（六个月）、1y（一年）、30d")
+    return str(value)
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    bad = [c for c in texts(value) if c not in COLUMN_CATEGORIES]
+    if bad:
+        raise Wrong(f"中的栏目类别 “{bad[0]}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
+    return texts(value)
+
+
+HEALTH_FIELDS = {
+    "home": _duration,
+    "veto_categories": _categories,
+    "stale_veto": integer(),
+    "long_stale_veto": integer(),
+    "blank_veto": integer(),
+}
+
+
 def load_health(path: Path) -> HealthRules:
+    """health.yaml; no file: the limits of 国办秘函〔2019〕19号 (the defaults above)."""
     if not path.is_file():
         return HealthRules()
-    keys = ("limits", "home", "veto_categories", "stale_veto", "long_stale_veto", "blank_veto")
-    data = only(path, read_yaml(path) or {}, "health.yaml ", keys)
-    rules = HealthRules()
-    limits = rules.limits
-    if "limits" in data:
-        table = mapping(path, data["limits"], "limits ")
-        for category, value in table.items():
+    top = Entry(path, read_yaml(path), "", ("limits", *HEALTH_FIELDS))
+    values = top.values(HEALTH_FIELDS)
+    if "limits" in top:
+        limits = top.table("limits")
+        for category, value in limits.items():
             if category not in COLUMN_CATEGORIES:
-                raise ConfigError(path, f"limits 的栏目类别 “{category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
-            if parse_duration(value) is None:
-                raise ConfigError(
-                    path, f"limits.{category} 的时限 “{value}” 无效，例如 2w（两周）、6m（六个月）、1y（一年）、30d"
-                )
-        limits = tuple((str(k), str(v)) for k, v in table.items())
-    home = str(data.get("home", rules.home))
-    if parse_duration(home) is None:
-        raise ConfigError(path, f"home 的时限 “{home}” 无效，例如 2w")
-    veto = tuple(str(c) for c in data.get("veto_categories", rules.veto_categories))
-    for category in veto:
-        if category not in COLUMN_CATEGORIES:
-            raise ConfigError(path, f"veto_categories 中的栏目类别 “{category}” 无效")
-    return HealthRules(
-        limits=limits,
-        home=home,
-        veto_categories=veto,
-        stale_veto=non_negative(path, data.get("stale_veto", rules.stale_veto), "stale_veto "),
-        long_stale_veto=non_negative(path, data.get("long_stale_veto", rules.long_stale_veto), "long_stale_veto "),
-        blank_veto=non_negative(path, data.get("blank_veto", rules.blank_veto), "blank_veto "),
-    )
+                raise top.error(f"limits 的栏目类别 “{category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
+            top.check(f"limits.{category}", value, _duration)
+        values["limits"] = tuple((str(k), str(v)) for k, v in limits.items())
+    return HealthRules(**values)

@@ -7,13 +7,13 @@ Reads only portal.yaml.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.config.fields import ConfigError, build, mapping, only, read_yaml, refuse_markup
+from pipeline.config.fields import ConfigError, Entry, Wrong, integer, mapping, read_yaml, refuse_markup, text, texts
 
 
 # 全国政府网站“我为政府网站找错”平台（国办政府网站管理）的纠错页
@@ -42,36 +42,49 @@ class CmsSettings:
     genres: tuple[str, ...] = ()  # 体裁分类; empty: free text
 
 
+def _stripped(value: Any) -> str:
+    if isinstance(value, float):
+        raise Wrong("应当是文字")
+    return text(value).strip()
+
+
+def _choices(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(
+        isinstance(v, bool) or not isinstance(v, (str, int)) or not str(v).strip() for v in value
+    ):
+        raise Wrong("应当是文字列表，例如 [网站, 微信]")
+    return tuple(dict.fromkeys(str(v).strip() for v in value))
+
+
+CMS_FIELDS = {
+    "backend": _stripped,
+    "repo": _stripped,
+    "branch": _stripped,
+    "base_url": _stripped,
+    "app_id": _stripped,
+    "review_branch": _stripped,
+    "channels": _choices,
+    "topics": _choices,
+    "genres": _choices,
+}
+
+
 def parse_settings(path: Path, data: Any) -> CmsSettings:
+    """portal.yaml ``cms`` (None: not set up)."""
     if data is None:
         return CmsSettings()
-    keys = tuple(CmsSettings.__dataclass_fields__)
-    entry = only(path, data, "cms：", keys)
-    values: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key in ("channels", "topics", "genres"):
-            if not isinstance(value, list) or any(not isinstance(v, (str, int)) or not str(v).strip() for v in value):
-                raise ConfigError(path, f"cms：键 “{key}” 应当是文字列表，例如 [网站, 微信]")
-            values[key] = tuple(dict.fromkeys(str(v).strip() for v in value))
-        elif value is None:
-            continue
-        elif not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise ConfigError(path, f"cms：键 “{key}” 应当是文字，实际是 {value!r}")
-        else:
-            values[key] = str(value).strip()
-    settings = CmsSettings(**values)
+    entry = Entry(path, data, "cms：", CMS_FIELDS)
+    settings = CmsSettings(**entry.values(CMS_FIELDS))
     if settings.backend and settings.backend not in HOSTS:
-        raise ConfigError(path, f"cms：backend “{settings.backend}” 无效，可选：{'、'.join(HOSTS)}")
+        raise entry.error(f"backend “{settings.backend}” 无效，可选：{'、'.join(HOSTS)}")
     if settings.backend and "/" not in settings.repo:
-        raise ConfigError(path, "cms：repo 应当写成 所有者/仓库名，例如 swj/portal")
+        raise entry.error("repo 应当写成 所有者/仓库名，例如 swj/portal")
     if settings.base_url and urlsplit(settings.base_url).scheme not in ("http", "https"):
-        raise ConfigError(path, f"cms：base_url 应为 https:// 开头的网址，现为 {settings.base_url!r}")
+        raise entry.error(f"base_url 应为 https:// 开头的网址，现为 {settings.base_url!r}")
     if settings.backend == "gitea" and settings.review_branch == settings.branch:
-        raise ConfigError(
-            path, "cms：Gitea 上编辑器没有审核流程，review_branch 不能是发布用的 branch（否则未经审签直接上线）"
-        )
+        raise entry.error("Gitea 上编辑器没有审核流程，review_branch 不能是发布用的 branch（否则未经审签直接上线）")
     if not settings.channels:
-        raise ConfigError(path, "cms：channels 不能为空（至少有 网站）")
+        raise entry.error("channels 不能为空（至少有 网站）")
     return settings
 
 
@@ -105,7 +118,7 @@ class Portal:
     gov_mark_image: str = ""
     gov_mark_url: str = ""
     error_report_url: str = ERROR_REPORT_URL
-    # 网页编辑器（portal.yaml ``cms``）：git 托管平台与编辑器的选项表（pipeline/cms.py 解析为 CmsSettings）
+    # 网页编辑器（portal.yaml ``cms``）：git 托管平台与编辑器的选项表（用于 pipeline/cms.py）
     cms: CmsSettings = field(default_factory=lambda: CmsSettings())
     first_year: int = 1949  # 发布日期最早的年份；更早的日期是 bad-date（pipeline/load.py）
     max_body_kb: int = 2048  # 正文（front matter 之后）最大 KB；超过是 body-too-large
@@ -115,17 +128,43 @@ class Portal:
         return ZoneInfo(self.timezone)
 
 
+PORTAL_FIELDS = {
+    "name": text,
+    "site_url": text,
+    "sponsor": text,
+    "site_code": text,
+    "icp": text,
+    "police_record": text,
+    "org_code": text,
+    "short_name": text,
+    "description": text,
+    "timezone": text,
+    "language": text,
+    "address": text,
+    "postcode": text,
+    "phone": text,
+    "email": text,
+    "page_size": integer(1),
+    "home_latest": integer(),
+    "block_size": integer(),
+    "public_phones": texts,
+    "index_format": text,
+    "search_shard_pages": integer(1),
+    "gov_mark_image": text,
+    "gov_mark_url": text,
+    "error_report_url": text,
+    "first_year": integer(1, 9000),
+    "max_body_kb": integer(1, 1024 * 1024),
+}
+REQUIRED = ("name", "site_url", "sponsor", "site_code", "icp", "police_record", "org_code")
+# URL values keep their query strings ("&"), and are escaped where templates print them
+URL_KEYS = ("site_url", "gov_mark_image", "gov_mark_url", "error_report_url")
+
+
 def load_portal(path: Path) -> Portal:
-    data = mapping(path, read_yaml(path), "portal.yaml ")
-    portal = build(
-        Portal, path, data, "", ("name", "site_url", "sponsor", "site_code", "icp", "police_record", "org_code")
-    )
-    refuse_markup(
-        path,
-        portal,
-        "",
-        [k for k, f in Portal.__dataclass_fields__.items() if "str" in str(f.type) and "tuple" not in str(f.type)],
-    )
+    entry = Entry(path, mapping(path, read_yaml(path), "portal.yaml "), "", (*PORTAL_FIELDS, "cms"), REQUIRED)
+    portal = Portal(**entry.values(PORTAL_FIELDS))
+    refuse_markup(path, portal, "", [k for k, f in PORTAL_FIELDS.items() if f is text], URL_KEYS)
     try:
         ZoneInfo(portal.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -133,26 +172,11 @@ def load_portal(path: Path) -> Portal:
     problem = format_problem(portal.index_format)
     if problem:
         raise ConfigError(path, f"键 “index_format”（索引号格式）{problem}，例如 {{org_code}}/{{year}}-{{seq:05d}}")
-    if (
-        isinstance(portal.search_shard_pages, bool)
-        or not isinstance(portal.search_shard_pages, int)
-        or portal.search_shard_pages < 1
-    ):
-        raise ConfigError(
-            path,
-            f"键 “search_shard_pages”（搜索索引每片信息页数）应为正整数，例如 8000，现为 {portal.search_shard_pages!r}",
-        )
     problem = footer_marks_problem(portal)
     if problem:
         raise ConfigError(path, problem)
-    portal = Portal(**{**portal.__dict__, "cms": parse_settings(path, data.get("cms"))})
-    for key, low, high in (("first_year", 1, 9000), ("max_body_kb", 1, 1024 * 1024)):
-        value = getattr(portal, key)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ConfigError(path, f"键 “{key}” 应为 {low} 到 {high} 之间的整数，现为 {value!r}")
-    if not portal.site_url.endswith("/"):
-        portal = Portal(**{**portal.__dict__, "site_url": portal.site_url + "/"})
-    return portal
+    site_url = portal.site_url if portal.site_url.endswith("/") else portal.site_url + "/"
+    return replace(portal, cms=parse_settings(path, entry.get("cms")), site_url=site_url)
 
 
 def _web_url(value: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import ConfigError, mapping, non_negative, only, read_yaml
+from pipeline.config.fields import ConfigError, Entry, integer, read_yaml
 from pipeline.config.sites import SITE_KINDS, Site
 
 
@@ -38,31 +38,32 @@ class Quotas:
         return own if own is not None else dict(self.by_kind).get(site.kind)
 
 
+def _count(value: Any) -> int | None:
+    """A number of items, or None for no such task ("-" in the 任务分配表)."""
+    return None if value in ("-", "－", "") else integer()(value)
+
+
 def _quota(path: Path, value: Any, where: str) -> Quota:
-    entry = only(path, value, where, ("monthly", "yearly"))
-
-    def one(key: str) -> int | None:
-        v = entry.get(key)
-        return None if v in (None, "-", "－", "") else non_negative(path, v, f"{where}{key} ")
-
-    quota = Quota(one("monthly"), one("yearly"))
+    entry = Entry(path, value, where, ("monthly", "yearly"))
+    quota = Quota(**entry.values({"monthly": _count, "yearly": _count}))
     if quota.monthly is None and quota.yearly is None:
-        raise ConfigError(path, f"{where}至少要有 monthly 或 yearly 之一（“-” 表示没有该项任务）")
+        raise entry.error("至少要有 monthly 或 yearly 之一（“-” 表示没有该项任务）")
     return quota
 
 
 def load_quotas(path: Path, sites: tuple[Site, ...], site_kinds: tuple[str, ...] = SITE_KINDS) -> Quotas:
+    """quotas.yaml: ``defaults`` per kind of sub-site, ``sites`` per sub-site; no file, no quotas."""
     if not path.is_file():
         return Quotas()
-    data = only(path, read_yaml(path) or {}, "quotas.yaml ", ("defaults", "sites"))
+    top = Entry(path, read_yaml(path), "", ("defaults", "sites"))
     by_kind = []
-    for kind, value in (mapping(path, data.get("defaults") or {}, "defaults ")).items():
+    for kind, value in top.table("defaults").items():
         if kind not in site_kinds:
             raise ConfigError(path, f"defaults 的子站类别 “{kind}” 无效，可选：{'、'.join(site_kinds)}")
         by_kind.append((kind, _quota(path, value, f"defaults.{kind}：")))
     ids = {s.id for s in sites}
     by_site = []
-    for sid, value in (mapping(path, data.get("sites") or {}, "sites ")).items():
+    for sid, value in top.table("sites").items():
         if sid not in ids:
             raise ConfigError(path, f"sites 中的子站 “{sid}” 不在 sites.yaml 中")
         by_site.append((sid, _quota(path, value, f"sites.{sid}：")))

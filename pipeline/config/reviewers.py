@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import ConfigError, non_negative, only, read_yaml
+from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, only, read_yaml
+from pipeline.data_file import as_date
 
 KEY_TYPES = (
     "ssh-ed25519",
@@ -86,28 +87,26 @@ def parse_key(text: Any) -> str | None:
     return f"{parts[0]} {parts[1]}" if inner == parts[0] else None
 
 
+def _day(value: Any) -> date:
+    try:
+        return as_date(value)
+    except ValueError:
+        raise Wrong("应为日期，例如 2026-12-01") from None
+
+
+REVIEW_FIELDS = {"require_signature": flag, "max_backdate_days": integer(0, 366), "history_starts": _day}
+
+
 def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
+    """reviewers.yaml; no file: approvals are not verified (no reviewers, signatures not required)."""
     if not path.is_file():
         return ReviewRules()
-    data = only(path, read_yaml(path) or {}, "reviewers.yaml ", ("review", "reviewers"))
-    section = only(
-        path, data.get("review") or {}, "review：", ("require_signature", "max_backdate_days", "history_starts")
-    )
-    require = section.get("require_signature", False)
-    if not isinstance(require, bool):
-        raise ConfigError(path, f"review.require_signature 只能是 true 或 false，实际是 {require!r}")
-    backdate = non_negative(path, section.get("max_backdate_days", 3), "review.max_backdate_days ")
-    if not 0 <= backdate <= 366:
-        raise ConfigError(path, f"review.max_backdate_days 应在 0 到 366 之间，实际是 {backdate}")
-    starts = section.get("history_starts")
-    if starts is not None:
-        try:
-            starts = starts if isinstance(starts, date) else date.fromisoformat(str(starts))
-        except ValueError:
-            raise ConfigError(path, f"review.history_starts 应为日期，例如 2026-12-01，实际是 {starts!r}") from None
-    entries = data.get("reviewers") or []
-    if not isinstance(entries, list):
-        raise ConfigError(path, "reviewers 应当是列表，每项含 name、sites、keys")
+    top = Entry(path, read_yaml(path), "", ("review", "reviewers"))
+    section = Entry(path, top.get("review"), "review：", REVIEW_FIELDS)
+    values = section.values(REVIEW_FIELDS)
+    if not isinstance(top.get("reviewers", []), list):
+        raise top.error("reviewers 应当是列表，每项含 name、sites、keys")
+    entries = top.entries("reviewers")
     reviewers, owners = [], {}
     for n, entry in enumerate(entries, 1):
         where = f"第 {n} 位审签人："
@@ -150,4 +149,4 @@ def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(path, f"审签人 “{name}” 出现了不止一次；同一人的多把钥匙请写在同一项的 keys 中")
-    return ReviewRules(require, backdate, starts, tuple(reviewers))
+    return ReviewRules(**values, reviewers=tuple(reviewers))

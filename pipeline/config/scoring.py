@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import ConfigError, non_negative, only, read_yaml
+from pipeline.config.fields import Entry, Wrong, integer, read_yaml, text
 from pipeline.config.sites import SITE_KINDS
 from pipeline.model import KINDS as ITEM_KINDS
 
@@ -87,82 +87,64 @@ DEFAULT_SCORING = {
 }
 
 
-def _points(path: Path, value: Any, where: str, site_kinds: tuple[str, ...] = SITE_KINDS) -> Points:
-    if isinstance(value, dict):
-        keys = set(site_kinds) | set(ITEM_KINDS) | {"default"}
-        table = []
-        for key, v in value.items():
-            if key not in keys:
-                raise ConfigError(
-                    path,
-                    f"{where}分值的键 “{key}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(site_kinds)}",
-                )
-            table.append((str(key), non_negative(path, v, f"{where}{key} 的分值")))
-        default = dict(table).pop("default", 0)
-        return Points(default, tuple((k, v) for k, v in table if k != "default"))
-    return Points(non_negative(path, value, f"{where}分值"))
+def _points(entry: Entry, key: str, site_kinds: tuple[str, ...]) -> Points:
+    """A number of points, or a table of them by item kind and sub-site kind (with ``default``)."""
+    value = entry.get(key)
+    if not isinstance(value, dict):
+        return Points(entry.check(key, value, integer()))
+    keys = set(site_kinds) | set(ITEM_KINDS) | {"default"}
+    table = []
+    for name, v in value.items():
+        if name not in keys:
+            raise entry.error(
+                f"{key} 的键 “{name}” 无效，可用：default、{'、'.join(ITEM_KINDS)}、{'、'.join(site_kinds)}"
+            )
+        table.append((str(name), entry.check(f"{key}.{name}", v, integer())))
+    default = dict(table).pop("default", 0)
+    return Points(default, tuple((k, v) for k, v in table if k != "default"))
+
+
+def _item_kind(value: Any) -> str:
+    if value not in ITEM_KINDS:
+        raise Wrong(f"无效，可选：{'、'.join(ITEM_KINDS)}")
+    return value
+
+
+def _period(value: Any) -> str:
+    if value not in PERIODS:
+        raise Wrong(f"无效，可选：{'、'.join(PERIODS)}")
+    return value
 
 
 def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KINDS) -> ScoringScheme:
-    data = only(
-        path,
-        data if data is not None else {},
-        "scoring.yaml ",
-        ("name", "base", "item_points", "item_rules", "adoption", "minimums"),
-    )
+    top = Entry(path, data, "", ("name", "base", "item_points", "item_rules", "adoption", "minimums"))
+    values: dict[str, Any] = top.values({"name": text, "base": integer()})
+    if "item_points" in top:
+        values["item_points"] = _points(top, "item_points", site_kinds)
     rules = []
-    for n, entry in enumerate(data.get("item_rules") or [], 1):
-        where = f"item_rules 第 {n} 条："
-        entry = only(path, entry, where, ("kind", "min_chars", "points"), ("points",))
-        kind = entry.get("kind")
-        if kind is not None and kind not in ITEM_KINDS:
-            raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
-        rules.append(
-            ItemRule(
-                _points(path, entry["points"], where, site_kinds),
-                kind,
-                non_negative(path, entry.get("min_chars", 0), f"{where}min_chars "),
-            )
-        )
+    for n, raw in enumerate(top.entries("item_rules"), 1):
+        entry = Entry(path, raw, f"item_rules 第 {n} 条：", ("kind", "min_chars", "points"), ("points",))
+        fields = entry.values({"kind": _item_kind, "min_chars": integer()})
+        rules.append(ItemRule(_points(entry, "points", site_kinds), **fields))
     levels, seen = [], set()
-    for n, entry in enumerate(data.get("adoption") or [], 1):
-        where = f"adoption 第 {n} 条："
-        entry = only(path, entry, where, ("level", "points", "group"), ("level", "points"))
-        level = str(entry["level"]).strip()
+    for n, raw in enumerate(top.entries("adoption"), 1):
+        entry = Entry(path, raw, f"adoption 第 {n} 条：", ("level", "points", "group"), ("level", "points"))
+        level = entry.read("level", text).strip()
         if level in seen:
-            raise ConfigError(path, f"{where}采用级别 “{level}” 重复")
+            raise entry.error(f"采用级别 “{level}” 重复")
         seen.add(level)
-        levels.append(
-            AdoptionLevel(level, _points(path, entry["points"], where, site_kinds), str(entry.get("group") or ""))
-        )
+        levels.append(AdoptionLevel(level, _points(entry, "points", site_kinds), **entry.values({"group": text})))
     minimums = []
-    for n, entry in enumerate(data.get("minimums") or [], 1):
-        where = f"minimums 第 {n} 条："
-        entry = only(path, entry, where, ("period", "count", "penalty", "kind"), ("period", "count", "penalty"))
-        if entry["period"] not in PERIODS:
-            raise ConfigError(path, f"{where}period “{entry['period']}” 无效，可选：{'、'.join(PERIODS)}")
-        kind = entry.get("kind")
-        if kind is not None and kind not in ITEM_KINDS:
-            raise ConfigError(path, f"{where}kind “{kind}” 无效，可选：{'、'.join(ITEM_KINDS)}")
-        minimums.append(
-            Minimum(
-                entry["period"],
-                non_negative(path, entry["count"], f"{where}count "),
-                non_negative(path, entry["penalty"], f"{where}penalty "),
-                kind,
-            )
+    for n, raw in enumerate(top.entries("minimums"), 1):
+        entry = Entry(
+            path, raw, f"minimums 第 {n} 条：", ("period", "count", "penalty", "kind"), ("period", "count", "penalty")
         )
-    return ScoringScheme(
-        name=str(data.get("name") or ""),
-        base=non_negative(path, data.get("base", 0), "base "),
-        item_points=_points(path, data.get("item_points", 1), "item_points ", site_kinds),
-        item_rules=tuple(rules),
-        adoption=tuple(levels),
-        minimums=tuple(minimums),
-    )
+        minimums.append(
+            Minimum(**entry.values({"period": _period, "count": integer(), "penalty": integer(), "kind": _item_kind}))
+        )
+    return ScoringScheme(**values, item_rules=tuple(rules), adoption=tuple(levels), minimums=tuple(minimums))
 
 
 def load_scoring(path: Path, site_kinds: tuple[str, ...] = SITE_KINDS) -> ScoringScheme:
-    if not path.is_file():
-        return parse_scoring(path, DEFAULT_SCORING, site_kinds)
-    return parse_scoring(path, read_yaml(path), site_kinds)
+    """scoring.yaml, or seed 000's scheme (``DEFAULT_SCORING``) when there is none."""
+    return parse_scoring(path, read_yaml(path) if path.is_file() else DEFAULT_SCORING, site_kinds)

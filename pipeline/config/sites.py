@@ -11,16 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config.columns import Column
-from pipeline.config.fields import ConfigError, build, id_ok, mapping, only, read_yaml, refuse_markup
+from pipeline.config.fields import (
+    ConfigError,
+    Entry,
+    flag,
+    id_ok,
+    integer,
+    mapping,
+    read_yaml,
+    refuse_markup,
+    text,
+    texts,
+)
 
 
-SITE_KINDS = (
-    "市站",
-    "科室",
-    "事业单位",
-    "县市区",
-    "开发区",
-)  # the default kinds (sites.yaml ``kinds`` may name others)
 # Top-level URL folders the portal itself uses; a sub-site may not take one of these ids.
 RESERVED_IDS = frozenset({"about", "assets", "column", "feed", "files", "index", "pagefind", "search", "stats", "xxgk"})
 
@@ -59,11 +63,12 @@ DEFAULT_STATS_TABLES = (
     StatsTable("institutions", "事业单位子站信息量统计表"),
     StatsTable("zones", "开发区子站信息量统计表"),
 )
+SITE_KINDS = tuple(k.id for k in DEFAULT_KINDS)  # the default kinds' ids (sites.yaml ``kinds`` may name others)
 
 
 @dataclass(frozen=True)
 class Site:
-    """子站（市站、科室、事业单位、县市区、开发区）。"""
+    """子站：id（网址与条目 site 字段）、名称、类别（``kinds`` 之一）、排序、开设的栏目（默认全部）。"""
 
     id: str
     name: str
@@ -72,45 +77,47 @@ class Site:
     columns: tuple[str, ...]
 
 
+SITE_FIELDS = {"id": text, "name": text, "kind": text, "order": integer(low=None), "columns": texts}
+KIND_FIELDS = {"id": text, "label": text, "ranked": flag, "table": text, "main": flag}
+TABLE_FIELDS = {"id": text, "title": text}
+
+
+@dataclass(frozen=True)
+class SitesFile:
+    """What sites.yaml says: the kinds (in display order), the statistics tables and the sub-sites."""
+
+    kinds: tuple[SiteKind, ...]
+    stats_tables: tuple[StatsTable, ...]
+    sites: tuple[Site, ...]
+
+
+def _entries(path: Path, data: dict, key: str, hint: str) -> list | None:
+    """The list under ``key``, None when the key is absent."""
+    if data.get(key) is None:
+        return None
+    if not isinstance(data[key], list) or not data[key]:
+        raise ConfigError(path, hint)
+    return data[key]
+
+
 def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[StatsTable, ...]]:
     """子站类别与统计表（sites.yaml ``kinds``、``stats_tables``；省略时为市站、科室、事业单位、县市区、开发区）。"""
     tables = DEFAULT_STATS_TABLES
-    if data.get("stats_tables") is not None:
-        entries = data["stats_tables"]
-        if not isinstance(entries, list) or not entries:
-            raise ConfigError(path, "stats_tables 应当是列表，每项含 id 与 title")
+    entries = _entries(path, data, "stats_tables", "stats_tables 应当是列表，每项含 id 与 title")
+    if entries is not None:
         tables = tuple(
-            build(
-                StatsTable,
-                path,
-                mapping(path, e, f"stats_tables 第 {n} 项："),
-                f"stats_tables 第 {n} 项：",
-                ("id", "title"),
+            StatsTable(
+                **Entry(path, e, f"stats_tables 第 {n} 项：", TABLE_FIELDS, ("id", "title")).values(TABLE_FIELDS)
             )
             for n, e in enumerate(entries, 1)
         )
     kinds = DEFAULT_KINDS
-    if data.get("kinds") is not None:
-        entries = data["kinds"]
-        if not isinstance(entries, list) or not entries:
-            raise ConfigError(path, "kinds 应当是列表，每项含 id（类别名）与 label（导航标签）")
-        parsed = []
-        for n, entry in enumerate(entries, 1):
-            where = f"kinds 第 {n} 项："
-            entry = only(path, entry, where, ("id", "label", "ranked", "table", "main"), ("id", "label"))
-            for flag in ("ranked", "main"):
-                if flag in entry and not isinstance(entry[flag], bool):
-                    raise ConfigError(path, f"{where}{flag} 只能是 true 或 false")
-            parsed.append(
-                SiteKind(
-                    str(entry["id"]),
-                    str(entry["label"]),
-                    entry.get("ranked", True),
-                    str(entry.get("table") or ""),
-                    entry.get("main", False),
-                )
-            )
-        kinds = tuple(parsed)
+    entries = _entries(path, data, "kinds", "kinds 应当是列表，每项含 id（类别名）与 label（导航标签）")
+    if entries is not None:
+        kinds = tuple(
+            SiteKind(**Entry(path, e, f"kinds 第 {n} 项：", KIND_FIELDS, ("id", "label")).values(KIND_FIELDS))
+            for n, e in enumerate(entries, 1)
+        )
     ids = [k.id for k in kinds]
     if len(set(ids)) != len(ids):
         raise ConfigError(path, f"kinds 中的类别重复：{'、'.join(sorted({i for i in ids if ids.count(i) > 1}))}")
@@ -128,37 +135,34 @@ def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[Stat
     return kinds, tables
 
 
-def load_sites(
-    path: Path, columns: tuple[Column, ...], kinds: tuple[SiteKind, ...] = DEFAULT_KINDS
-) -> tuple[Site, ...]:
+def load_sites(path: Path, columns: tuple[Column, ...]) -> SitesFile:
+    """Read sites.yaml once: its kinds and tables, then the sub-sites (sorted by kind, order, id)."""
     data = mapping(path, read_yaml(path), "sites.yaml ")
+    kinds, tables = load_kinds(path, data)
     entries = data.get("sites")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(path, "需要非空列表 “sites”")
     column_ids = [c.id for c in columns]
     kind_ids = [k.id for k in kinds]
     sites, seen = [], set()
-    for n, entry in enumerate(entries, 1):
-        where = f"第 {n} 个子站："
-        entry = mapping(path, entry, where)
-        entry = {"order": n, "columns": column_ids, **entry}
-        site = build(Site, path, entry, where, ("id", "name", "kind"))
-        refuse_markup(path, site, where, ("name",))
+    for n, raw in enumerate(entries, 1):
+        entry = Entry(path, raw, f"第 {n} 个子站：", SITE_FIELDS, ("id", "name", "kind"))
+        site = Site(**{"order": n, "columns": tuple(column_ids), **entry.values(SITE_FIELDS)})
+        refuse_markup(path, site, entry.where, ("name",))
         if not id_ok(site.id):
-            raise ConfigError(path, f"{where}id “{site.id}” 只能用小写英文字母、数字和连字符")
+            raise entry.error(f"id “{site.id}” 只能用小写英文字母、数字和连字符")
         if site.id in seen:
-            raise ConfigError(path, f"{where}id “{site.id}” 重复")
+            raise entry.error(f"id “{site.id}” 重复")
         if site.id in RESERVED_IDS:
-            raise ConfigError(
-                path, f"{where}id “{site.id}” 是门户保留的网址目录，请换一个（保留：{'、'.join(sorted(RESERVED_IDS))}）"
+            raise entry.error(
+                f"id “{site.id}” 是门户保留的网址目录，请换一个（保留：{'、'.join(sorted(RESERVED_IDS))}）"
             )
         if site.kind not in kind_ids:
-            raise ConfigError(
-                path, f"{where}kind “{site.kind}” 无效，可选：{'、'.join(kind_ids)}（类别在本文件的 kinds 中定义）"
-            )
+            raise entry.error(f"kind “{site.kind}” 无效，可选：{'、'.join(kind_ids)}（类别在本文件的 kinds 中定义）")
         for cid in site.columns:
             if cid not in column_ids:
-                raise ConfigError(path, f"{where}栏目 “{cid}” 不在 columns.yaml 中")
+                raise entry.error(f"栏目 “{cid}” 不在 columns.yaml 中")
         seen.add(site.id)
         sites.append(site)
-    return tuple(sorted(sites, key=lambda s: (kind_ids.index(s.kind), s.order, s.id)))
+    sites.sort(key=lambda s: (kind_ids.index(s.kind), s.order, s.id))
+    return SitesFile(kinds, tables, tuple(sites))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config.fields import ConfigError, id_ok, number_in, only, read_yaml
+from pipeline.config.fields import Entry, id_ok, integer, number, read_yaml, text
 
 
 @dataclass(frozen=True)
@@ -40,48 +40,38 @@ class UpstreamConfig:
         return next((s for s in self.sources if s.id == source_id), None)
 
 
+UPSTREAM_FIELDS = {
+    "threshold": number(0.05, 1.0),
+    "shingle": integer(1, 16),
+    "num_perm": integer(16, 1024),
+    "lsh_threshold": number(0.05, 1.0),
+    "seed": integer(0, 2**31),
+}
+SOURCE_FIELDS = {"id": text, "name": text, "level": text, "url": text, "file": text}
+
+
 def load_upstream(path: Path) -> UpstreamConfig:
+    """upstream.yaml; no file: no sources and the default parameters."""
     if not path.is_file():
         return UpstreamConfig()
-    data = only(
-        path,
-        read_yaml(path) or {},
-        "upstream.yaml ",
-        ("sources", "threshold", "shingle", "num_perm", "lsh_threshold", "seed"),
-    )
-    defaults = UpstreamConfig()
-    threshold = float(number_in(path, data.get("threshold", defaults.threshold), "键 “threshold” ", 0.05, 1.0))
-    lsh = float(
-        number_in(
-            path, data.get("lsh_threshold", min(defaults.lsh_threshold, threshold)), "键 “lsh_threshold” ", 0.05, 1.0
-        )
-    )
+    top = Entry(path, read_yaml(path), "", ("sources", *UPSTREAM_FIELDS))
+    values = top.values(UPSTREAM_FIELDS)
+    threshold = values.get("threshold", UpstreamConfig.threshold)
+    lsh = values.setdefault("lsh_threshold", min(UpstreamConfig.lsh_threshold, threshold))
     if lsh > threshold:
-        raise ConfigError(path, f"lsh_threshold（{lsh}）不能大于 threshold（{threshold}），否则会漏掉相似条目")
+        raise top.error(f"lsh_threshold（{lsh}）不能大于 threshold（{threshold}），否则会漏掉相似条目")
     sources, seen = [], set()
-    entries = data.get("sources") or []
-    if not isinstance(entries, list):
-        raise ConfigError(path, "“sources” 应当是列表")
-    for n, entry in enumerate(entries, 1):
-        where = f"第 {n} 个信息源："
-        entry = only(path, entry, where, ("id", "name", "level", "url", "file"), ("id", "name", "level"))
-        if bool(entry.get("url")) == bool(entry.get("file")):
-            raise ConfigError(path, f"{where}请填写 url（RSS/Atom 网址）或 file（本地文件）其中之一")
-        if not id_ok(entry["id"]):
-            raise ConfigError(path, f"{where}id “{entry['id']}” 只能用小写英文字母、数字和连字符")
-        if entry["id"] in seen:
-            raise ConfigError(path, f"{where}id “{entry['id']}” 重复")
-        seen.add(entry["id"])
+    for n, raw in enumerate(top.entries("sources"), 1):
+        entry = Entry(path, raw, f"第 {n} 个信息源：", SOURCE_FIELDS, ("id", "name", "level"))
+        source = entry.values(SOURCE_FIELDS)
+        if bool(source.get("url")) == bool(source.get("file")):
+            raise entry.error("请填写 url（RSS/Atom 网址）或 file（本地文件）其中之一")
+        if not id_ok(entry.get("id")):
+            raise entry.error(f"id “{source['id']}” 只能用小写英文字母、数字和连字符")
+        if source["id"] in seen:
+            raise entry.error(f"id “{source['id']}” 重复")
+        seen.add(source["id"])
         sources.append(
-            UpstreamSource(
-                str(entry["id"]), str(entry["name"]), str(entry["level"]), str(entry.get("url") or entry.get("file"))
-            )
+            UpstreamSource(source["id"], source["name"], source["level"], source.get("url") or source["file"])
         )
-    return UpstreamConfig(
-        sources=tuple(sources),
-        threshold=threshold,
-        shingle=number_in(path, data.get("shingle", defaults.shingle), "键 “shingle” ", 1, 16, integer=True),
-        num_perm=number_in(path, data.get("num_perm", defaults.num_perm), "键 “num_perm” ", 16, 1024, integer=True),
-        lsh_threshold=lsh,
-        seed=number_in(path, data.get("seed", defaults.seed), "键 “seed” ", 0, 2**31, integer=True),
-    )
+    return UpstreamConfig(sources=tuple(sources), **values)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.columns import REPORT_CATEGORIES
-from pipeline.config.fields import ConfigError, id_ok, only, read_yaml
+from pipeline.config.fields import Entry, Wrong, id_ok, read_yaml, text
 from pipeline.data_file import as_date
 
 SITE_TYPES = ("政府门户网站", "部门网站", "专项网站")
@@ -68,95 +68,88 @@ class WebsiteReportSettings:
         return None
 
 
-def _day(path: Path, value: Any, where: str) -> date:
+def _day(value: Any) -> date:
     try:
         return as_date(value)
     except ValueError:
-        raise ConfigError(path, f"{where}“{value}” 不是日期，请写成 2024-03-01") from None
+        raise Wrong("不是日期，请写成 2024-03-01") from None
+
+
+def _site_type(value: Any) -> str:
+    if str(value) not in SITE_TYPES:
+        raise Wrong(f"（网站类型）无效，可选：{'、'.join(SITE_TYPES)}")
+    return str(value)
+
+
+def _deadline(value: Any) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{1,2})-(\d{1,2})\s*", str(value))
+    try:
+        deadline = (int(m.group(1)), int(m.group(2))) if m else None
+        date(2001, *deadline)
+    except (TypeError, ValueError):
+        raise Wrong("（次年公布期限）无效，写成 月-日，例如 01-31") from None
+    return deadline
+
+
+def _months(value: Any) -> tuple[int, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in value)
+    ):
+        raise Wrong("（次年在首页显示报表链接的月份）应当是 1–12 的整数列表，例如 [1]")
+    return tuple(value)
+
+
+REPORT_FIELDS = {"site_type": _site_type, "deadline": _deadline, "home_months": _months}
+SPECIAL_FIELDS = {"id": text, "name": text, "column": text, "tag": text, "site": text, "opened": _day, "closed": _day}
 
 
 def load_website_report(
     path: Path, column_ids: tuple[str, ...] = (), site_ids: tuple[str, ...] = ()
 ) -> WebsiteReportSettings:
+    """website_report.yaml; no file: no 专栏 and the default genre lists."""
     if not path.is_file():
         return WebsiteReportSettings()
-    keys = ("site_type", "deadline", "home_months", "genres", "special_columns")
-    data = only(path, read_yaml(path) or {}, "website_report.yaml ", keys)
-    defaults = WebsiteReportSettings()
-    site_type = str(data.get("site_type", defaults.site_type))
-    if site_type not in SITE_TYPES:
-        raise ConfigError(path, f"site_type（网站类型）“{site_type}” 无效，可选：{'、'.join(SITE_TYPES)}")
-    deadline = defaults.deadline
-    if "deadline" in data:
-        m = re.fullmatch(r"\s*(\d{1,2})-(\d{1,2})\s*", str(data["deadline"]))
-        try:
-            deadline = (int(m.group(1)), int(m.group(2))) if m else None
-            date(2001, *deadline)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                path, f"deadline（次年公布期限）“{data['deadline']}” 无效，写成 月-日，例如 01-31"
-            ) from None
-    months = data.get("home_months", list(defaults.home_months))
-    if (
-        not isinstance(months, list)
-        or not months
-        or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in months)
-    ):
-        raise ConfigError(
-            path, f"home_months（次年在首页显示报表链接的月份）应当是 1–12 的整数列表，例如 [1]，实际是 {months!r}"
-        )
-    genres = defaults.genres
-    if "genres" in data:
-        raw = data["genres"]
+    top = Entry(path, read_yaml(path), "", (*REPORT_FIELDS, "genres", "special_columns"))
+    values = top.values(REPORT_FIELDS)
+    if "genres" in top:
+        raw = top.data["genres"]
         if not isinstance(raw, dict):
-            raise ConfigError(path, "genres 应当写成 {解读材料: [...], 解读产品: [...], 媒体评论: [...], 回应: [...]}")
+            raise top.error("genres 应当写成 {解读材料: [...], 解读产品: [...], 媒体评论: [...], 回应: [...]}")
         seen: dict[str, str] = {}
         out = []
         for bucket in raw:
             if bucket not in GENRE_BUCKETS:
-                raise ConfigError(path, f"genres 的 “{bucket}” 无效，可选：{'、'.join(GENRE_BUCKETS)}")
+                raise top.error(f"genres 的 “{bucket}” 无效，可选：{'、'.join(GENRE_BUCKETS)}")
         for bucket in GENRE_BUCKETS:
-            values = raw.get(bucket) or []
-            if not isinstance(values, list) or any(not isinstance(v, str) or not v.strip() for v in values):
-                raise ConfigError(path, f"genres.{bucket} 应当是体裁（genre）取值的列表，例如 [图解, 视频]")
-            for v in values:
+            names = raw.get(bucket) or []
+            if not isinstance(names, list) or any(not isinstance(v, str) or not v.strip() for v in names):
+                raise top.error(f"genres.{bucket} 应当是体裁（genre）取值的列表，例如 [图解, 视频]")
+            for v in names:
                 if v.strip() in seen:
-                    raise ConfigError(
-                        path,
+                    raise top.error(
                         f"genre “{v}” 同时列在 genres.{seen[v.strip()]} 和 genres.{bucket} 中，一条信息只能计入一行",
                     )
                 seen[v.strip()] = bucket
-            out.append((bucket, tuple(v.strip() for v in values)))
-        genres = tuple(out)
+            out.append((bucket, tuple(v.strip() for v in names)))
+        values["genres"] = tuple(out)
     specials, ids = [], set()
-    entries = data.get("special_columns") or []
-    if not isinstance(entries, list):
-        raise ConfigError(path, "special_columns（专栏专题）应当是列表")
-    for n, entry in enumerate(entries, 1):
-        where = f"special_columns 第 {n} 个专栏："
-        entry = only(path, entry, where, ("id", "name", "column", "tag", "site", "opened", "closed"), ("id", "name"))
-        if not id_ok(entry["id"]) or entry["id"] in ids:
-            raise ConfigError(path, f"{where}id “{entry['id']}” 应当唯一，且只用小写英文字母、数字和连字符")
-        ids.add(entry["id"])
-        if bool(entry.get("column")) == bool(entry.get("tag")):
-            raise ConfigError(path, f"{where}请填写 column（栏目 id）或 tag（条目标签）其中之一")
-        if entry.get("column") and column_ids and entry["column"] not in column_ids:
-            raise ConfigError(path, f"{where}栏目 “{entry['column']}” 不在 columns.yaml 中")
-        if entry.get("site") and site_ids and entry["site"] not in site_ids:
-            raise ConfigError(path, f"{where}子站 “{entry['site']}” 不在 sites.yaml 中")
-        opened = _day(path, entry["opened"], f"{where}opened ") if entry.get("opened") else None
-        closed = _day(path, entry["closed"], f"{where}closed ") if entry.get("closed") else None
-        if opened and closed and closed < opened:
-            raise ConfigError(path, f"{where}closed（{closed}）早于 opened（{opened}）")
-        specials.append(
-            SpecialColumn(
-                str(entry["id"]),
-                str(entry["name"]),
-                entry.get("column") or None,
-                str(entry["tag"]) if entry.get("tag") else None,
-                entry.get("site") or None,
-                opened,
-                closed,
-            )
-        )
-    return WebsiteReportSettings(site_type, deadline, tuple(months), genres, tuple(specials))
+    if not isinstance(top.get("special_columns", []), list):
+        raise top.error("special_columns（专栏专题）应当是列表")
+    for n, raw in enumerate(top.entries("special_columns"), 1):
+        entry = Entry(path, raw, f"special_columns 第 {n} 个专栏：", SPECIAL_FIELDS, ("id", "name"))
+        special = SpecialColumn(**{k: v for k, v in entry.values(SPECIAL_FIELDS).items() if v != ""})
+        if not id_ok(entry.get("id")) or special.id in ids:
+            raise entry.error(f"id “{special.id}” 应当唯一，且只用小写英文字母、数字和连字符")
+        ids.add(special.id)
+        if bool(special.column) == bool(special.tag):
+            raise entry.error("请填写 column（栏目 id）或 tag（条目标签）其中之一")
+        if special.column and column_ids and special.column not in column_ids:
+            raise entry.error(f"栏目 “{special.column}” 不在 columns.yaml 中")
+        if special.site and site_ids and special.site not in site_ids:
+            raise entry.error(f"子站 “{special.site}” 不在 sites.yaml 中")
+        if special.opened and special.closed and special.closed < special.opened:
+            raise entry.error(f"closed（{special.closed}）早于 opened（{special.opened}）")
+        specials.append(special)
+    return WebsiteReportSettings(**values, special_columns=tuple(specials))
