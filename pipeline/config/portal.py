@@ -203,7 +203,10 @@ def footer_marks_problem(portal: Portal) -> str:
             or ".." in image.split("/")
             or any(c.isspace() or c in "\"'<>?#" for c in image)
         ):
-            return f"键 “gov_mark_image”（党政机关网站标识图片）应为站内相对路径（如 assets/images/gov-mark.png）或 https:// 网址，现为 {image!r}"
+            return (
+                "键 “gov_mark_image”（党政机关网站标识图片）应为站内相对路径（如 assets/images/gov-mark.png）"
+                f"或 https:// 网址，现为 {image!r}"
+            )
     pattern = portal.error_report_url
     if not _web_url(pattern):
         return f"键 “error_report_url”（我为政府网站找错）应为 https:// 或 http:// 开头的网址，现为 {pattern!r}"
@@ -217,7 +220,10 @@ def footer_marks_problem(portal: Portal) -> str:
         fields = [("?", "", None)]
     names = {name if not spec and conversion is None else "?" for name, spec, conversion in fields}
     if "site_code" not in names or not names <= {"site_code", "page_url"}:
-        return f"键 “error_report_url”（我为政府网站找错）须含 {{site_code}}，可含 {{page_url}}，不能有其他花括号，例如 {ERROR_REPORT_URL}"
+        return (
+            "键 “error_report_url”（我为政府网站找错）须含 {site_code}，可含 {page_url}，不能有其他花括号，"
+            f"例如 {ERROR_REPORT_URL}"
+        )
     return ""
 
 

@@ -128,10 +128,8 @@ def load_kinds(path: Path, data: dict) -> tuple[tuple[SiteKind, ...], tuple[Stat
         refuse_markup(path, table, f"stats_tables 第 {n} 项：", ("title",))
     for kind in kinds:
         if kind.table and kind.table not in table_ids:
-            raise ConfigError(
-                path,
-                f"类别 “{kind.id}” 的 table “{kind.table}” 不在 stats_tables 中（可选：{'、'.join(sorted(table_ids))}）",
-            )
+            shown = "、".join(sorted(table_ids))
+            raise ConfigError(path, f"类别 “{kind.id}” 的 table “{kind.table}” 不在 stats_tables 中（可选：{shown}）")
     return kinds, tables
 
 
