@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, only, read_yaml
+from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, read_yaml
 from pipeline.data_file import as_date
 
 KEY_TYPES = (
@@ -108,42 +108,39 @@ def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
         raise top.error("reviewers 应当是列表，每项含 name、sites、keys")
     entries = top.entries("reviewers")
     reviewers, owners = [], {}
-    for n, entry in enumerate(entries, 1):
-        where = f"第 {n} 位审签人："
-        entry = only(path, entry, where, ("name", "sites", "keys", "handle"), ("name", "sites", "keys"))
-        name = entry["name"]
+    for n, raw in enumerate(entries, 1):
+        known = ("name", "sites", "keys", "handle")
+        entry = Entry(path, raw, f"第 {n} 位审签人：", known, known[:3])
+        name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise ConfigError(path, f"{where}name 应当是姓名")
-        where = f"审签人 “{name}”："
-        sites = entry["sites"]
+            raise entry.error("name 应当是姓名")
+        entry.where = f"审签人 “{name}”："  # from here on, messages name the reviewer
+        sites = entry.get("sites")
         sites = [sites] if isinstance(sites, str) else sites
         if not isinstance(sites, list) or not sites or any(not isinstance(s, str) for s in sites):
-            raise ConfigError(path, f'{where}sites 应当是子站 id 的列表，或 "*" 表示全部子站')
+            raise entry.error('sites 应当是子站 id 的列表，或 "*" 表示全部子站')
         for site in sites:
             if site != "*" and site not in site_ids:
-                raise ConfigError(path, f"{where}子站 “{site}” 不在 sites.yaml 中")
-        keys = entry["keys"]
+                raise entry.error(f"子站 “{site}” 不在 sites.yaml 中")
+        keys = entry.get("keys")
         keys = [keys] if isinstance(keys, str) else keys
         if not isinstance(keys, list) or not keys:
-            raise ConfigError(
-                path, f"{where}keys 应当是 SSH 公钥的列表（ssh-ed25519 AAAA… 形式，即 ~/.ssh/id_ed25519.pub 的内容）"
-            )
+            raise entry.error("keys 应当是 SSH 公钥的列表（ssh-ed25519 AAAA… 形式，即 ~/.ssh/id_ed25519.pub 的内容）")
         parsed = []
         for k, key in enumerate(keys, 1):
             good = parse_key(key)
             if good is None:
                 shown = str(key)[:40]
-                raise ConfigError(
-                    path,
-                    f"{where}第 {k} 个公钥 “{shown}…” 不是有效的 SSH 公钥（应为 ~/.ssh/id_ed25519.pub 的整行内容）",
+                raise entry.error(
+                    f"第 {k} 个公钥 “{shown}…” 不是有效的 SSH 公钥（应为 ~/.ssh/id_ed25519.pub 的整行内容）",
                 )
             if good in owners and owners[good] != name:
-                raise ConfigError(path, f"{where}第 {k} 个公钥已属于审签人 “{owners[good]}”，一把钥匙只能属于一人")
+                raise entry.error(f"第 {k} 个公钥已属于审签人 “{owners[good]}”，一把钥匙只能属于一人")
             owners[good] = name
             parsed.append(good)
         handle = entry.get("handle")
         if handle is not None and (not isinstance(handle, str) or not HANDLE_RE.match(handle)):
-            raise ConfigError(path, f"{where}handle 应为代码托管平台的账号，例如 @wangjg 或 @bureau/reviewers")
+            raise entry.error("handle 应为代码托管平台的账号，例如 @wangjg 或 @bureau/reviewers")
         reviewers.append(Reviewer(name.strip(), tuple(sites), tuple(parsed), handle))
     names = [("".join(r.name.split())) for r in reviewers]
     for name in names:
