@@ -3,19 +3,17 @@
 One module per file, each with its records, their defaults (written once, on the record) and its
 loader; all read their file through :mod:`pipeline.config.fields`:
 
-===================================  ==========================================================
-``portal.yaml``                      :mod:`.portal` — the bureau, footer facts, 索引号 format, ``cms``
-``sites.yaml``                       :mod:`.sites` — sub-sites, their kinds, statistics tables
-``columns.yaml``                     :mod:`.columns` — columns and their categories
-``quotas.yaml``                      :mod:`.quotas` — 任务分配
-``scoring.yaml``                     :mod:`.scoring` — 记分办法
-``health.yaml``                      :mod:`.health` — 栏目更新时限
-``confidentiality.yaml`` + word list  :mod:`.confidentiality` — 保密审查
-``upstream.yaml``                    :mod:`.upstream` — 查重 sources and parameters
-``reviewers.yaml``                   :mod:`.reviewers` — 审签人, signed review
-``fees.yaml``                        :mod:`.fees` — 信息处理费标准
-``website_report.yaml``              :mod:`.website_report` — 网站工作年度报表 settings
-===================================  ==========================================================
+- ``portal.yaml`` — :mod:`.portal`: the bureau, footer facts, 索引号 format, ``cms`` (the web editor)
+- ``columns.yaml`` — :mod:`.columns`: columns and their categories
+- ``sites.yaml`` — :mod:`.sites`: sub-sites, their kinds, statistics tables
+- ``quotas.yaml`` — :mod:`.quotas`: 任务分配
+- ``scoring.yaml`` — :mod:`.scoring`: 记分办法
+- ``health.yaml`` — :mod:`.health`: 栏目更新时限
+- ``confidentiality.yaml`` and its word list — :mod:`.confidentiality`: 保密审查
+- ``upstream.yaml`` — :mod:`.upstream`: 查重 sources and parameters
+- ``reviewers.yaml`` — :mod:`.reviewers`: 审签人, signed review
+- ``fees.yaml`` — :mod:`.fees`: 信息处理费标准
+- ``website_report.yaml`` — :mod:`.website_report`: 网站工作年度报表 settings
 
 :func:`load_config` reads them in this order and raises :class:`ConfigError` (naming the file and
 the key, in Chinese) on the first problem; nothing here reads items or writes output.  This module
