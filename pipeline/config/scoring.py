@@ -75,9 +75,7 @@ class ScoringScheme:
 
 
 DEFAULT_SCORING = {
-    "name": "岳阳市商务局商务信息记分办法（岳商发〔2014〕79号）",
-    "base": 0,
-    "item_points": 1,
+    "name": "岳阳市商务局商务信息记分办法（岳商发〔2014〕79号）",  # base 0, 1 point an item: the record's defaults
     "item_rules": [{"kind": "调研", "min_chars": 3000, "points": 10}],
     "adoption": [
         {"level": "市局", "points": 1, "group": "市局提取"},
