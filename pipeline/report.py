@@ -195,8 +195,8 @@ def check_table3(table: dict[str, Iterable[int]], rel: str, line: int | None = N
                 error(
                     rel,
                     "report-total",
-                    f"表三 “{column_name(col)}” 列的 “（七）总计” 为 {t['三.7'][i]}，但（一）至（六）"
-                    f"各项之和为 {parts}",
+                    f"表三 “{column_name(col)}” 列的 “（七）总计” 为 {t['三.7'][i]}，"
+                    f"但（一）至（六）各项之和为 {parts}",
                     line,
                     row="（七）总计",
                     column=col,
@@ -209,10 +209,10 @@ def check_table3(table: dict[str, Iterable[int]], rel: str, line: int | None = N
                 error(
                     rel,
                     "report-balance",
-                    f"表三 “{column_name(col)}” 列不平衡：一、本年新收（{t['一'][i]}）+ 二、上年结转（{t['二'][i]}）"
-                    f"= {left}，"
-                    f"但 三、本年度办理结果（七）总计（{t['三.7'][i]}）+ 四、结转下年度继续办理（{t['四'][i]}）"
-                    f"= {right}",
+                    f"表三 “{column_name(col)}” 列不平衡："
+                    f"一、本年新收（{t['一'][i]}）+ 二、上年结转（{t['二'][i]}）= {left}，"
+                    f"但 三、本年度办理结果（七）总计（{t['三.7'][i]}）"
+                    f"+ 四、结转下年度继续办理（{t['四'][i]}）= {right}",
                     line,
                     row="一 + 二 = 三（七）总计 + 四",
                     column=col,
@@ -240,8 +240,8 @@ def _check_carry_over(
                 warning(
                     rel,
                     "report-carryover",
-                    f"没有 {year - 1} 年的数据文件 disclosure/{year - 1}.yaml，无法核对“二、"
-                    "上年结转政府信息公开申请数量”",
+                    f"没有 {year - 1} 年的数据文件 disclosure/{year - 1}.yaml，"
+                    "无法核对“二、上年结转政府信息公开申请数量”",
                     line,
                 )
             ]

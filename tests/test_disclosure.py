@@ -326,6 +326,18 @@ def test_carry_over_must_match_last_year(content_copy):
     assert any("JLSW-YSQ-2024-007" in m and "没有列入 2025 年台账" in m for m in msgs)
 
 
+def test_reports_are_rendered_from_the_publication_alone(content_copy):
+    """The yearly data files are read once, in the publication stage: the report pages and their
+    findings stay the same when the files are gone by the time the renderers run."""
+    pub = publication.run(content_copy, CONFIG)
+    files, _, findings = build_mod.docs_tree_files(pub, CONFIG, content_copy)
+    assert {"xxgk/reports/2025/report-2025.json", "xxgk/website-report/2025/website-report-2025.csv"} <= set(files)
+    shutil.rmtree(content_copy / "disclosure")
+    shutil.rmtree(content_copy / "website-report")
+    again, _, found_again = build_mod.docs_tree_files(pub, CONFIG, content_copy)
+    assert again == files and found_again == findings
+
+
 def test_report_errors_fail_a_strict_build(content_copy, tmp_path):
     _edit_yaml(content_copy / "disclosure/2025.yaml", lambda d: d["applications"][2].update(outcome="予以公开"))
     result = _build_tree(content_copy, tmp_path)

@@ -150,8 +150,8 @@ def apply_page(config: Config, static_pages) -> tuple[str, str]:
     body = page.body.strip() if page else f"# 依申请公开\n\n{DEFAULT_APPLY}"
     fees = [
         "\n\n## 信息处理费标准\n\n",
-        f"依据《{config.fees.source}》（{config.fees.document}），申请人申请公开政府信息的数量、"
-        "频次明显超过合理范围的，"
+        f"依据《{config.fees.source}》（{config.fees.document}），"
+        "申请人申请公开政府信息的数量、频次明显超过合理范围的，"
         "本机关可以收取信息处理费，按件计收或按量计收（二者选其一）。\n\n",
         "**按件计收**（同一申请人一个自然月内累计申请的件数）\n\n| 申请件数 | 收费标准 |\n| --- | --- |\n",
     ]
@@ -183,14 +183,14 @@ def column_home(config: Config, static_pages, apply_doc: str) -> str:
     for page in column_pages(static_pages):
         body.append(f"-   **[{md_escape(page.title)}]({rel(doc, page.docs_path)})**\n\n")
     body.append(
-        f"-   **[法定主动公开内容（公开目录）]({rel(doc, f'{ROOT}/catalog/index.md')})**\n\n    按年度、主题分类、"
-        "体裁分类浏览，每条信息附索引号\n\n"
+        f"-   **[法定主动公开内容（公开目录）]({rel(doc, f'{ROOT}/catalog/index.md')})**\n\n"
+        "    按年度、主题分类、体裁分类浏览，每条信息附索引号\n\n"
     )
     body.append(f"-   **[政府信息公开工作年度报告]({rel(doc, f'{ROOT}/reports/index.md')})**\n\n")
     body.append(f"-   **[依申请公开]({rel(doc, apply_doc)})**\n\n    申请方式与信息处理费标准\n\n")
     body.append(
-        f"-   **[政府网站工作年度报表]({rel(doc, f'{ROOT}/website-report/index.md')})**\n\n    国办函〔2018〕12号格式"
-        "，附 CSV、JSON\n\n"
+        f"-   **[政府网站工作年度报表]({rel(doc, f'{ROOT}/website-report/index.md')})**\n\n"
+        "    国办函〔2018〕12号格式，附 CSV、JSON\n\n"
     )
     body.append("</div>\n")
     return "".join(body)
