@@ -46,7 +46,7 @@ from urllib.parse import unquote
 
 import ahocorasick
 
-from pipeline import attachment_text, cpu_limit, parallel, rendered
+from pipeline import attachment_text, audit_cache, cpu_limit, parallel, rendered
 from pipeline import scanners as scanners_mod
 from pipeline.config import Config
 from pipeline.findings import Finding, error
@@ -189,6 +189,7 @@ class AuditReport:
     seconds: float
     without_needles: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict, compare=False)
+    reused: int = 0  # files whose verdict came from the last audit (pipeline/audit_cache.py), not read
 
     @property
     def clean(self) -> bool:
@@ -455,7 +456,17 @@ class _Checker:
     # -- one file --
     def check_file(self, rel: str) -> tuple[list[tuple[str, str, str, str]], bool, bool]:
         """Hits (file, rule, match, what), whether the file was read, whether it was unscanned."""
-        path = self.site / rel
+        try:
+            size = (self.site / rel).stat().st_size
+            out = self.withheld_file_hits(rel, size, lambda: hashlib.sha256((self.site / rel).read_bytes()).hexdigest())
+        except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be read is not checked
+            return [(rel, "audit-unreadable", type(exc).__name__, f"无法读取检查（{exc}）")], True, False
+        hits, was_read, unscanned, _digest = self.check_content(rel)
+        return out + [(rel, *hit) for hit in hits], was_read, unscanned
+
+    def withheld_file_hits(self, rel: str, size: int, digest) -> list[tuple[str, str, str, str]]:
+        """The ``withheld-file`` hits of a file, from its path and (``digest()``, asked only when
+        its size is one of a withheld file's) its SHA-256: it needs no reading of its own."""
         out: list[tuple[str, str, str, str]] = []
         if self.withheld_urls:
             parts = rel.split("/")
@@ -463,20 +474,28 @@ class _Checker:
                 folder = "/".join(parts[:k]) + "/"
                 if folder in self.withheld_urls:
                     out.append((rel, "withheld-file", folder, f"未发布条目 {self.withheld_urls[folder]} 的页面"))
+        if size in self.file_sizes:
+            found = self.file_digests.get(digest())
+            if found is not None:
+                source, item = found
+                out.append((rel, "withheld-file", source, f"未发布条目 {item} 的附件"))
+        return out
+
+    def check_content(self, rel: str) -> tuple[list[tuple[str, str, str]], bool, bool, str]:
+        """The file's own hits (rule, match, what), whether it was read (theme assets are
+        not), whether it was unscanned, and the SHA-256 of the bytes judged ("" if none)."""
+        if _is_asset(rel):
+            return [], False, False, ""
         try:
-            size = path.stat().st_size
-            if size in self.file_sizes:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                if digest in self.file_digests:
-                    source, item = self.file_digests[digest]
-                    out.append((rel, "withheld-file", source, f"未发布条目 {item} 的附件"))
-            if _is_asset(rel):
-                return out, False, False
-            data = path.read_bytes()
+            data = (self.site / rel).read_bytes()
+        except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be read is not checked
+            return [("audit-unreadable", type(exc).__name__, f"无法读取检查（{exc}）")], True, False, ""
+        digest = hashlib.sha256(data).hexdigest()
+        try:
             hits, unscanned = self._check_bytes(rel, data)
         except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be read is not checked
-            return out + [(rel, "audit-unreadable", type(exc).__name__, f"无法读取检查（{exc}）")], True, False
-        return out + [(rel, *hit) for hit in hits], True, unscanned
+            return [("audit-unreadable", type(exc).__name__, f"无法读取检查（{exc}）")], True, False, digest
+        return hits, True, unscanned, digest
 
     def _check_bytes(self, rel: str, data: bytes) -> tuple[list[tuple[str, str, str]], bool]:
         name = rel.rsplit("/", 1)[-1].lower()
@@ -565,6 +584,9 @@ class _Checker:
 
     def run(self, rels: list[str]) -> list[tuple[list, bool, bool]]:
         return [self.check_file(rel) for rel in rels]
+
+    def run_content(self, rels: list[str]) -> list[tuple[list, bool, bool, str]]:
+        return [self.check_content(rel) for rel in rels]
 
 
 def _extension(name: str) -> str:
@@ -806,9 +828,15 @@ def _attachment_text(name: str, data: bytes) -> str | None:
 
 
 def prepare_withheld(
-    pub, config: Config, settings: rendered.MarkdownSettings | None = None, jobs: int | None = None
+    pub,
+    config: Config,
+    settings: rendered.MarkdownSettings | None = None,
+    jobs: int | None = None,
+    cache: audit_cache.VerdictCache | None = None,
 ) -> Withheld:
-    """Needles, file digests and URLs of ``pub``'s withheld items and attachments."""
+    """Needles, file digests and URLs of ``pub``'s withheld items and attachments.  With
+    ``cache``, the needles chosen last time from exactly the same inputs (withheld items and
+    files, every public text, the Markdown settings) are taken over."""
     items = [w.item for w in pub.withheld]
     files: list[tuple[int, str, str, str]] = []
     file_texts: dict[str, str] = {}
@@ -826,10 +854,25 @@ def prepare_withheld(
             file_texts[rel] = text
     if not items and not files:
         return Withheld()
-    needles, without = distinctive_strings(
-        items, public_texts(pub.published, pub.pages, config), settings, file_texts, jobs
-    )
+    public = public_texts(pub.published, pub.pages, config)
     urls = tuple((item.url, item.path) for item in items)
+    inputs = ""
+    if cache is not None:
+        digest = hashlib.sha256(repr(settings or rendered.MarkdownSettings()).encode())
+        for item in items:
+            fields = [item.path, item.title, str(item.year), item.slug, item.url, item.body, item.summary or ""]
+            digest.update(json.dumps(fields, ensure_ascii=False).encode() + b"\0")
+        digest.update(json.dumps([files, sorted(file_texts.items())], ensure_ascii=False).encode() + b"\1")
+        for text in public:
+            digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+        inputs = digest.hexdigest()
+        known = cache.withheld(inputs)
+        if known is not None and known[1] == tuple(files) and known[2] == urls:
+            needles = tuple(Needle(*row) for row in known[0])
+            return Withheld(needles, tuple(files), urls, known[3])
+    needles, without = distinctive_strings(items, public, settings, file_texts, jobs)
+    if cache is not None:
+        cache.put_withheld(inputs, tuple((n.text, n.item, n.what) for n in needles), tuple(files), urls, without)
     return Withheld(needles, tuple(files), urls, without)
 
 
@@ -850,8 +893,19 @@ def _order(rels: list[str]) -> list[str]:
     return sorted(rels, key=lambda r: (not r.endswith(".html"), r.count("/"), r))
 
 
-def audit_site(site: Path, config: Config, withheld: Withheld = Withheld(), jobs: int | None = None) -> AuditReport:
-    """Scan every file of ``site``; see the module docstring."""
+def audit_site(
+    site: Path,
+    config: Config,
+    withheld: Withheld = Withheld(),
+    jobs: int | None = None,
+    cache: audit_cache.VerdictCache | None = None,
+    hashes: dict[str, tuple[str, int]] | None = None,
+) -> AuditReport:
+    """Scan every file of ``site``; see the module docstring.  With ``cache``
+    (:class:`pipeline.audit_cache.VerdictCache`), a file whose bytes were judged before under
+    the same rules and needles is not read again; ``hashes`` (path → (sha256, size), from
+    :func:`pipeline.manifest.hash_site` of the same folder) are its bytes' digests, taken
+    once for the manifest and the audit (a file it does not list is read to be hashed)."""
     started = time.perf_counter()
     site = Path(site)
     if not site.is_dir():
@@ -862,7 +916,10 @@ def audit_site(site: Path, config: Config, withheld: Withheld = Withheld(), jobs
         raise AuditError(f"上线前终审无法建立扫描器（{type(exc).__name__}: {exc}）") from None
     checker = _Checker(scanners, withheld, site, frozenset(config.confidentiality.unscanned_attachment_types))
     rels = _order(site_files(site))
-    results = parallel.map_ordered(checker.run, rels, jobs, batched=True, min_tasks=200)
+    if cache is None:
+        results = parallel.map_ordered(checker.run, rels, jobs, batched=True, min_tasks=200)
+    else:
+        results = _audit_cached(checker, rels, cache, hashes or {}, jobs)
     hits: list[AuditHit] = []
     read = skipped = 0
     unscanned = []
@@ -882,7 +939,69 @@ def audit_site(site: Path, config: Config, withheld: Withheld = Withheld(), jobs
         len(withheld.needles),
         time.perf_counter() - started,
         withheld.without_needles,
+        reused=cache.reused if cache is not None else 0,
     )
+
+
+def _audit_cached(
+    checker: _Checker,
+    rels: list[str],
+    cache: audit_cache.VerdictCache,
+    hashes: dict[str, tuple[str, int]],
+    jobs: int | None,
+) -> list[tuple[list, bool, bool]]:
+    """:meth:`_Checker.run` over ``rels`` with the verdicts of ``cache``: only files not
+    judged before are read (on every core); every verdict goes back into the cache."""
+    rows = audit_cache.needle_rows(checker.needles)
+    now = audit_cache.needle_stamp(rows)
+    known: dict[str, tuple[tuple, bool]] = {}
+    digests: dict[str, str] = {}
+    todo: list[str] = []
+    for rel in rels:
+        if _is_asset(rel):
+            continue
+        digest = hashes.get(rel, ("", 0))[0]
+        if not digest:
+            try:
+                digest = hashlib.sha256((checker.site / rel).read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+        digests[rel] = digest
+        verdict = cache.verdict(rel, digest, now, rows) if digest else None
+        if verdict is None:
+            todo.append(rel)
+        else:
+            known[rel] = verdict
+    scanned = dict(zip(todo, parallel.map_ordered(checker.run_content, todo, jobs, batched=True, min_tasks=200)))
+    results: list[tuple[list, bool, bool]] = []
+    for rel in rels:
+        try:
+            digest, size = digests.get(rel) or hashes.get(rel, ("", -1))[0], hashes.get(rel, ("", -1))[1]
+            if not digest or size < 0:
+                size = (checker.site / rel).stat().st_size
+            out = checker.withheld_file_hits(
+                rel,
+                size,
+                lambda digest=digest, rel=rel: digest or hashlib.sha256((checker.site / rel).read_bytes()).hexdigest(),
+            )
+        except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be read is not checked
+            results.append(([(rel, "audit-unreadable", type(exc).__name__, f"无法读取检查（{exc}）")], True, False))
+            continue
+        if _is_asset(rel):
+            results.append((out, False, False))
+            continue
+        if rel in known:
+            file_hits, unscanned = known[rel]
+        else:
+            file_hits, _read, unscanned, judged = scanned[rel]
+            file_hits = list(file_hits)
+            if judged and judged != digests[rel]:  # changed between hashing and reading: not what gets published
+                file_hits.append(("audit-unreadable", rel.rsplit("/", 1)[-1], "文件在检查期间被改动"))
+            elif judged and not any(h[0] == "audit-unreadable" for h in file_hits):
+                cache.put(rel, judged, now, file_hits, unscanned)
+        results.append((out + [(rel, *hit) for hit in file_hits], True, unscanned))
+    cache.save(now, rows)
+    return results
 
 
 def message(report: AuditReport, limit: int = 40) -> str:
@@ -916,24 +1035,40 @@ def audit_summary(report: AuditReport) -> str:
 
 
 def run_audit(
-    site: Path, pub, config: Config, jobs: int | None = None, settings: rendered.MarkdownSettings | None = None
+    site: Path,
+    pub,
+    config: Config,
+    jobs: int | None = None,
+    settings: rendered.MarkdownSettings | None = None,
+    cache: audit_cache.VerdictCache | None = None,
+    hashes: dict[str, tuple[str, int]] | None = None,
 ) -> AuditReport:
     """:func:`audit_site` with the withheld items and attachments of ``pub``; raises
-    :class:`AuditError` when the audit cannot run (never returns a report it could not finish)."""
+    :class:`AuditError` when the audit cannot run (never returns a report it could not finish).
+    ``cache`` and ``hashes``: see :func:`audit_site`."""
     try:
-        withheld = prepare_withheld(pub, config, settings, jobs)
+        withheld = prepare_withheld(pub, config, settings, jobs, cache)
     except Exception as exc:  # noqa: BLE001 - fail closed
         raise AuditError(f"上线前终审无法取得未发布条目的特征串（{type(exc).__name__}: {exc}）") from None
-    return audit_site(site, config, withheld, jobs)
+    return audit_site(site, config, withheld, jobs, cache, hashes)
 
 
 MAX_FINDINGS = 200  # findings handed to the build (the first ones; a summary says how many more)
 
 
-def publish_check(site: Path, pub, config: Config) -> list[Finding]:
+def publish_check(site: Path, pub, config: Config, context=None) -> list[Finding]:
     """The build's last check before the swap (:data:`pipeline.build.PUBLISH_CHECKS`): every
-    hit of the audit as an error naming the site file; any error stops the build."""
-    return findings_of(run_audit(site, pub, config))
+    hit of the audit as an error naming the site file; any error stops the build.  The build
+    passes ``context`` (:class:`pipeline.build.CheckContext`: the work folder and the digests
+    of the new site's files): then the verdicts of the last audit are reused
+    (:mod:`pipeline.audit_cache`)."""
+    if context is None:
+        return findings_of(run_audit(site, pub, config))
+    cache = audit_cache.VerdictCache(context.work, config)
+    return findings_of(run_audit(site, pub, config, cache=cache, hashes=context.hashes))
+
+
+publish_check.takes_context = True  # type: ignore[attr-defined]
 
 
 def findings_of(report: AuditReport) -> list[Finding]:

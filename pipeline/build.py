@@ -156,6 +156,17 @@ class BuildFailed(Exception):
 # an exception — fails the build, and the new site is never put in place.  The output audit
 # (issue 12 §8) reads every file of the new site back with the gate's scanners.
 PublishCheck = Callable[[Path, publication.Publication, Config], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check with ``takes_context = True`` is also told: the build's work folder (its
+    caches) and every file's (sha256, size) in the new site (:func:`pipeline.manifest.hash_site`)."""
+
+    work: Path
+    hashes: dict = field(default_factory=dict, compare=False)
+
+
 PUBLISH_CHECKS: tuple[PublishCheck, ...] = (audit.publish_check,)  # 上线前终审 (pipeline/audit.py)
 
 _STAGES = {
@@ -290,21 +301,34 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 timings["search_bundles_reused"] = searched.reused
             t4 = time.perf_counter()
             stage = "publish"
+            # every file's digest, read once for the audit and the manifest (a file hard-linked
+            # unchanged from the live site takes it from the live manifest: manifest.hash_site)
+            hashed = manifest.hash_site(
+                staging, previous_site, previous.extra.get("files") if previous is not None else None
+            )
+            timings["hashed_reused"] = hashed.reused
+            context = CheckContext(options.work, hashed.files)
             findings = findings + _run_checks(
-                checks, staging, pub, config
+                checks, staging, pub, config, context
             )  # their warnings are reported like the others
-            manifest.write(staging, options.sign_key)
+            manifest.write(staging, options.sign_key, hashed.files)
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
             stage = "swap"
-            record = replace(rendered.record, site=_manifest_digest(staging), extra={"shards": shard_marks})
-            how = publish.swap(staging, options.out)
+            record = replace(
+                rendered.record,
+                site=_manifest_digest(staging),
+                extra={"shards": shard_marks, "files": hashed.stats},
+            )
+            how, aside = publish.swap_keep(staging, options.out)
             staging = None
             record.save(
                 options.work / PAGE_RECORD
             )  # after the swap: a kill before it leaves a record that matches no site
             if options.manifest_copy is not None:
                 _copy_manifest(options.out, options.manifest_copy)
+            if aside is not None:  # the previous site: removed off the critical path (publish.remove_later)
+                publish.remove_later(aside)
             timings["swap"] = time.perf_counter() - t5
     except (BuildFailed, mkdocs_build.MkdocsError, search_index.SearchIndexError, publish.PublishError):
         raise
@@ -381,14 +405,22 @@ def _shard_fingerprint(record: mkdocs_pages.PageRecord, site: Path) -> Callable[
 
 
 def _run_checks(
-    checks: Iterable[PublishCheck], site: Path, pub: publication.Publication, config: Config
+    checks: Iterable[PublishCheck],
+    site: Path,
+    pub: publication.Publication,
+    config: Config,
+    context: CheckContext | None = None,
 ) -> tuple[Finding, ...]:
-    """Every check over the new site; their warnings, or :class:`BuildFailed` on any error."""
+    """Every check over the new site; their warnings, or :class:`BuildFailed` on any error.
+    A check with ``takes_context`` is also given ``context``."""
     warnings: list[Finding] = []
     for check in checks:
         name = getattr(check, "__qualname__", repr(check))
         try:
-            found = tuple(check(site, pub, config))
+            if context is not None and getattr(check, "takes_context", False):
+                found = tuple(check(site, pub, config, context=context))
+            else:
+                found = tuple(check(site, pub, config))
         except Exception as exc:  # noqa: BLE001 - fail closed: a check that breaks is a failed check
             raise BuildFailed(f"发布前检查 {name} 未能完成（{type(exc).__name__}: {exc}），新网站未发布") from exc
         errors = tuple(f for f in found if f.severity == ERROR)

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import urllib.error
@@ -75,23 +76,90 @@ def _files(root: Path) -> list[str]:
     return sorted(out)
 
 
-def make(site: Path) -> dict:
-    """The manifest of a built site: ``{"format", "files": {path: {"sha256", "size"}}}``."""
+def make(site: Path, hashes: dict[str, tuple[str, int]] | None = None) -> dict:
+    """The manifest of a built site: ``{"format", "files": {path: {"sha256", "size"}}}``.
+    ``hashes`` (path → (sha256, size), from :func:`hash_site` of the same folder) spares
+    reading the files again; a file it does not list is read."""
     entries = {}
     for rel in _files(site):
-        path = site / rel
-        entries[rel] = {"sha256": _digest(path), "size": path.stat().st_size}
+        known = hashes.get(rel) if hashes else None
+        if known is None:
+            path = site / rel
+            known = (_digest(path), path.stat().st_size)
+        entries[rel] = {"sha256": known[0], "size": known[1]}
     return {"format": FORMAT, "files": entries}
+
+
+@dataclass(frozen=True)
+class SiteHashes:
+    """:func:`hash_site`'s answer: every file's (sha256, size), how each regular file was found
+    on disk (path → [device, inode, size, mtime_ns], for the next build), and how many digests
+    were taken over from the previous manifest instead of read."""
+
+    files: dict[str, tuple[str, int]]
+    stats: dict[str, list[int]]
+    reused: int = 0
+
+
+def hash_site(site: Path, live: Path | None = None, previous_stats: dict | None = None) -> SiteHashes:
+    """The SHA-256 and size of every file of ``site`` (the files :func:`make` lists), each read once.
+
+    With ``live`` (the published site, whose manifest the caller has checked is the one the
+    build record names) and ``previous_stats`` (what :attr:`SiteHashes.stats` said of that
+    site's files when it was built), a file of ``site`` that is the very same inode as the
+    live file of the same path (hard-linked from it by the incremental build), with the size
+    the live manifest lists and the size and modification time recorded then, takes its digest
+    from the live manifest instead of being read.  Why that is safe: the live site's files
+    exist all the while, so their inodes cannot be reused by a new file; a live file changed
+    in place has a new modification time (and is read); only someone who changes a live file
+    in place *and* sets its time back keeps the old digest — then the new manifest still names
+    the bytes the build published, and ``portal verify`` reports that file as modified, as it
+    did before the build (reading it would have written the tampered bytes into a fresh
+    manifest instead)."""
+    old: dict[str, dict] = {}
+    if live is not None and previous_stats:
+        try:
+            old = parse((live / NAME).read_bytes(), str(live / NAME))
+        except (OSError, ManifestError):
+            old = {}
+    files: dict[str, tuple[str, int]] = {}
+    stats: dict[str, list[int]] = {}
+    reused = 0
+    for rel in _files(site):
+        path = site / rel
+        st = os.lstat(path)
+        if not _regular(st.st_mode):  # a symlink: what a web server serves is its target
+            files[rel] = (_digest(path), path.stat().st_size)
+            continue
+        mark = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+        stats[rel] = mark
+        entry = old.get(rel)
+        if entry is not None and previous_stats.get(rel) == mark and entry["size"] == st.st_size:
+            try:
+                same = os.lstat(live / rel)
+            except OSError:
+                same = None
+            if same is not None and (same.st_dev, same.st_ino) == (st.st_dev, st.st_ino):
+                files[rel] = (entry["sha256"], st.st_size)
+                reused += 1
+                continue
+        files[rel] = (_digest(path), st.st_size)
+    return SiteHashes(files, stats, reused)
+
+
+def _regular(mode: int) -> bool:
+    return stat.S_ISREG(mode)
 
 
 def dumps(manifest: dict) -> bytes:
     return (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def write(site: Path, signing_key: Path | None = None) -> Path:
-    """Write ``portal-manifest.json`` into ``site`` and, with ``signing_key``, its signature."""
+def write(site: Path, signing_key: Path | None = None, hashes: dict[str, tuple[str, int]] | None = None) -> Path:
+    """Write ``portal-manifest.json`` into ``site`` and, with ``signing_key``, its signature.
+    ``hashes``: see :func:`make`."""
     path = site / NAME
-    path.write_bytes(dumps(make(site)))
+    path.write_bytes(dumps(make(site, hashes)))
     (site / SIGNATURE).unlink(missing_ok=True)
     if signing_key is not None:
         sign(path, signing_key)

@@ -31,14 +31,17 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import itertools
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
 LOCK_FILE = "build.lock"
-_NEW, _OLD = ".new-", ".old-"
+_NEW, _OLD, _GONE = ".new-", ".old-", ".gone-"
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -158,6 +161,11 @@ def clean_stale(out: Path) -> tuple[Path, ...]:
         if pid is not None and not _running(pid):
             _remove(path)
             removed.append(path)
+        elif path.name.startswith(live.name + _GONE) and path.is_dir() and not path.is_symlink():
+            gone_pid = path.name[len(live.name) + len(_GONE) :].split("-", 1)[0]
+            if gone_pid.isdigit() and not _running(int(gone_pid)):  # a removal that was killed: finish it
+                remove_later(path)
+                removed.append(path)
     return tuple(removed)
 
 
@@ -198,6 +206,20 @@ def swap(staging: Path, out: Path, exchange: Callable[[Path, Path], bool] = _ren
     """Put the complete site in ``staging`` in place of ``out`` and remove the previous one.
     Returns how: ``exchange`` (atomic), ``rename`` (no previous site) or ``fallback`` (two
     renames).  On an error the previous site stays in place and :class:`PublishError` says why."""
+    how, gone = swap_keep(staging, out, exchange)
+    if gone is not None:
+        _remove(gone)
+    return how
+
+
+def swap_keep(
+    staging: Path, out: Path, exchange: Callable[[Path, Path], bool] = _renameat2_exchange
+) -> tuple[str, Path | None]:
+    """:func:`swap`, but the previous site is only renamed to ``<out>.gone-<pid>-<n>`` (not
+    removed, which takes a while for a big site): returns how and that folder (None when there
+    was no previous site).  A ``.gone-`` folder is never put back (:func:`recover` takes only
+    ``.old-`` ones, a site that was live when a build was killed mid-swap): remove it with
+    :func:`remove_later`; one left by a killed process goes in the next build (:func:`clean_stale`)."""
     live = live_dir(out)
     try:
         if live.is_dir():
@@ -205,10 +227,9 @@ def swap(staging: Path, out: Path, exchange: Callable[[Path, Path], bool] = _ren
                 os.chmod(staging, stat.S_IMODE(live.stat().st_mode))
         if not live.exists():
             os.rename(staging, live)
-            return "rename"
+            return "rename", None
         if exchange(staging, live):
-            _remove(staging)  # holds the previous site now
-            return "exchange"
+            return "exchange", _set_aside(staging, live)  # staging holds the previous site now
         aside = live.with_name(f"{live.name}{_OLD}{os.getpid()}")
         _remove(aside)
         os.rename(live, aside)
@@ -217,9 +238,47 @@ def swap(staging: Path, out: Path, exchange: Callable[[Path, Path], bool] = _ren
         except OSError:
             os.rename(aside, live)
             raise
-        _remove(aside)
-        return "fallback"
+        return "fallback", _set_aside(aside, live)
     except OSError as exc:
         raise PublishError(
             f"无法把新网站 {staging} 换到 {out}：{exc.strerror or exc}；{out} 保持上一次的版本"
         ) from None
+
+
+_gone_count = itertools.count(1)
+
+
+def _set_aside(previous: Path, live: Path) -> Path:
+    """Rename the previous site (no longer live) to a ``.gone-`` name; never raises."""
+    target = live.with_name(f"{live.name}{_GONE}{os.getpid()}-{next(_gone_count)}")
+    try:
+        _remove(target)
+        os.rename(previous, target)
+        return target
+    except OSError:
+        return previous
+
+
+def remove_later(path: Path) -> subprocess.Popen | None:
+    """Remove a folder set aside by :func:`swap_keep` in a detached process, so the build does
+    not wait for it; returns that process (None: removed here, no process could start).
+    Killed or not started, the folder is removed by the next build."""
+    try:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-c",
+                "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                str(path),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl+C of the build does not stop it half way
+            close_fds=True,
+        )
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        return None

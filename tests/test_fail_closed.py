@@ -428,6 +428,66 @@ def test_next_build_recovers_and_cleans_after_a_killed_one(tmp_path):
     assert leftovers(out) == [f"site.new-{os.getpid()}"]
 
 
+def _gone(out: Path) -> list[Path]:
+    return sorted(p for p in out.parent.iterdir() if p.name.startswith(out.name + ".gone-"))
+
+
+def _wait_until_gone(paths: list[Path], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while any(p.exists() for p in paths):
+        assert time.monotonic() < deadline, [p for p in paths if p.exists()]
+        time.sleep(0.05)
+
+
+def test_the_previous_site_is_removed_after_the_swap_and_never_put_back(tmp_path):
+    """The previous site is set aside (``.gone-``) at the swap and removed by a detached process:
+    the build does not wait for it, and a ``.gone-`` folder is never a site to restore."""
+    out = tmp_path / "site"
+    _tree(out, "old")
+    (out / "withdrawn.html").write_text("old")
+    staging = publish.staging_dir(out)
+    _tree(staging, "new")
+    how, aside = publish.swap_keep(staging, out)
+    assert how == "exchange" and aside is not None and aside.name.startswith("site.gone-")
+    assert (out / "index.html").read_text() == "new" and not (out / "withdrawn.html").exists()
+    assert (aside / "withdrawn.html").read_text() == "old" and leftovers(out) == []
+    # the site folder lost (by hand, a broken deploy step): a set-aside site is never put back
+    shutil.rmtree(out)
+    assert publish.recover(out) is None and not out.exists()
+    publish.remove_later(aside).wait(timeout=60)
+    assert _gone(out) == []
+
+
+def test_a_killed_removal_is_finished_by_the_next_build(tmp_path):
+    out = tmp_path / "site"
+    _tree(out, "live")
+    dead = _dead_pid()
+    aside = out.with_name(f"site.gone-{dead}-1")
+    for n in range(400):
+        (aside / f"d{n % 7}").mkdir(parents=True, exist_ok=True)
+        (aside / f"d{n % 7}" / f"{n}.html").write_text("previous")
+    remover = publish.remove_later(aside)
+    remover.kill()  # killed at once or half way: the folder is partly there
+    remover.wait()
+    mine = out.with_name(f"site.gone-{os.getpid()}-1")  # a running build's removal is left to it
+    _tree(mine, "previous")
+    if aside.exists():
+        assert aside in publish.clean_stale(out)
+    _wait_until_gone([aside])
+    assert mine.exists() and (out / "index.html").read_text() == "live"
+    shutil.rmtree(mine)
+
+
+def test_a_build_over_a_site_leaves_no_previous_copy(live, tmp_path):
+    site, before = live
+    done = build_over(site, tmp_path / "work")
+    assert done.returncode == 0, done.stderr
+    _wait_until_gone(_gone(site))
+    assert leftovers(site) == [] and _gone(site) == []
+    files, _ = manifest.load(site, None)
+    assert manifest.compare(site, files).clean
+
+
 def test_sigterm_during_the_render_removes_the_staging_folder(live, tmp_path):
     site, before = live
     proc = subprocess.Popen(
