@@ -31,28 +31,27 @@ COLUMN_FIELDS = {"id": text, "name": text, "category": text, "order": integer(lo
 
 
 def load_columns(path: Path) -> tuple[Column, ...]:
+    """columns.yaml's columns, sorted by order and id."""
     data = mapping(path, read_yaml(path), "columns.yaml ")
     entries = data.get("columns")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(path, "需要非空列表 “columns”")
     columns, seen = [], set()
-    for n, entry in enumerate(entries, 1):
-        entry = Entry(path, entry, f"第 {n} 个栏目：", COLUMN_FIELDS, ("id", "name", "category"))
+    for n, raw in enumerate(entries, 1):
+        entry = Entry(path, raw, f"第 {n} 个栏目：", COLUMN_FIELDS, ("id", "name", "category"))
         column = Column(**{"order": n, **entry.values(COLUMN_FIELDS)})
-        where = entry.where
-        refuse_markup(path, column, where, ("name",))
+        refuse_markup(path, column, entry.where, ("name",))
         if not id_ok(column.id):
-            raise ConfigError(path, f"{where}id “{column.id}” 只能用小写英文字母、数字和连字符")
+            raise entry.error(f"id “{column.id}” 只能用小写英文字母、数字和连字符")
         if column.id in seen:
-            raise ConfigError(path, f"{where}id “{column.id}” 重复")
+            raise entry.error(f"id “{column.id}” 重复")
         if column.category not in COLUMN_CATEGORIES:
-            raise ConfigError(path, f"{where}category “{column.category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
+            raise entry.error(f"category “{column.category}” 无效，可选：{'、'.join(COLUMN_CATEGORIES)}")
         if column.report_category not in REPORT_CATEGORIES:
             shown = f"“{column.report_category}” 无效" if column.report_category else "没有 report_category"
-            raise ConfigError(
-                path,
-                f"{where}栏目 “{column.id}”（{column.name}）{shown}：每个栏目都要归入《政府网站工作年度报表》"
-                f"信息发布的一类，可选：{'、'.join(REPORT_CATEGORIES)}",
+            raise entry.error(
+                f"栏目 “{column.id}”（{column.name}）{shown}：每个栏目都要归入《政府网站工作年度报表》"
+                f"信息发布的一类，可选：{'、'.join(REPORT_CATEGORIES)}"
             )
         seen.add(column.id)
         columns.append(column)
