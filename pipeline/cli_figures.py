@@ -47,73 +47,41 @@ def stats(content: Path, config_dir: Path, db: Path | None, year: int | None, as
 
 
 def _stats_csv(figures) -> None:
+    """``--format csv``: :mod:`pipeline.stats_table`'s columns ``CSV``, raw values, one total row per
+    group, then the channels (a pending score is left empty)."""
     import csv
 
+    from pipeline import stats_table
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(
-        ["kind", "id", "name", "count", "rank"]
-        + [f"q{q}" for q in range(1, 5)]
-        + [f"m{m}" for m in range(1, 13)]
-        + ["quota", "completion", "score"]
-    )
+    writer.writerow(stats_table.CSV)
     for g in figures.groups:
-        for s in g.sites:
-            writer.writerow(
-                [
-                    g.kind,
-                    s.site.id,
-                    s.site.name,
-                    s.count,
-                    s.rank,
-                    *s.quarters,
-                    *s.months,
-                    s.quota.yearly,
-                    s.quota.completion,
-                    s.score.total,
-                ]
-            )
-        writer.writerow([g.kind, "total", "合计", g.total, None, *g.quarter_totals, *g.month_totals, None, None, None])
+        _columns, rows = stats_table.site_table(figures, [g], "合计").pick(stats_table.CSV)
+        writer.writerows([None if v == stats_table.PENDING else v for v in row] for row in rows)
+    blank = [None] * (len(stats_table.CSV) - 4)
     for name, count in figures.channels:
-        writer.writerow(["渠道", name, name, count] + [None] * 20)
-    writer.writerow(["渠道", "unique_total", "去重合计", figures.unique_total] + [None] * 20)
+        writer.writerow(["渠道", name, name, count, *blank])
+    writer.writerow(["渠道", "unique_total", "去重合计", figures.unique_total, *blank])
 
 
 def _stats_table(figures) -> None:
+    """``--format table``: :mod:`pipeline.stats_table`'s columns ``TERMINAL``, one table per group."""
     from rich.console import Console
     from rich.table import Table
+
+    from pipeline import stats_table
 
     console = Console(width=max(Console().width, 120))
     console.print(f"{figures.year} 年信息量统计（统计日 {figures.as_of.isoformat()}，相同信息计 1 条）")
     for g in figures.groups:
         table = Table(title=g.kind, title_justify="left")
-        for col in (
-            "单位",
-            "条数",
-            "排名",
-            "一季度",
-            "二季度",
-            "三季度",
-            "四季度",
-            "全年任务",
-            "完成率",
-            "进度",
-            "得分",
-        ):
-            table.add_column(col, justify="left" if col in ("单位", "进度") else "right", no_wrap=True)
-        for s in g.sites:
-            completion = f"{s.quota.completion * 100:.1f}%" if s.quota.completion is not None else ""
-            score = "待核" if s.score.total is None else str(s.score.total)
+        columns, rows = stats_table.site_table(figures, [g], "合计").pick(stats_table.TERMINAL)
+        for col in columns:
+            table.add_column(col.short, justify="left" if col.fmt == "text" else "right", no_wrap=True)
+        for row in rows:  # a yearly quota of 0 reads as none here (unlike the website)
             table.add_row(
-                s.site.name,
-                str(s.count),
-                str(s.rank or ""),
-                *map(str, s.quarters),
-                str(s.quota.yearly or ""),
-                completion,
-                "落后" if s.quota.behind else "",
-                score,
+                *(stats_table.cell(v or None if c.key == "quota" else v, c.fmt) for c, v in zip(columns, row))
             )
-        table.add_row("合计", str(g.total), "", *map(str, g.quarter_totals), "", "", "", "")
         console.print(table)
     channels = Table(title="分渠道", title_justify="left")
     channels.add_column("渠道")

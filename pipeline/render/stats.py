@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline import stats as stats_mod
+from pipeline import stats_table
 from pipeline.config import Config
 from pipeline.render import charts
 from pipeline.render.common import front_matter, md_escape
-
-QUARTERS = ("一季度", "二季度", "三季度", "四季度")
-BEHIND = "落后"
+from pipeline.stats_table import BEHIND, PENDING, cell
 
 
 @dataclass(frozen=True)
@@ -33,17 +32,6 @@ class Table:
     columns: tuple[str, ...]
     formats: tuple[str, ...]  # per column: text | int | pct | signed
     rows: tuple[tuple, ...]
-
-
-def cell(value, fmt: str) -> str:
-    """How a value reads on the page and in the CSV."""
-    if value is None:
-        return ""
-    if fmt == "pct":
-        return f"{value * 100:.1f}%"
-    if fmt == "signed":
-        return f"{value * 100:+.1f}%"
-    return str(value)
 
 
 def display_rows(table: Table) -> list[list[str]]:
@@ -79,42 +67,14 @@ def to_markdown(table: Table) -> str:
 
 def group_table(key: str, title: str, kinds, ys: stats_mod.YearStats, whole_city: bool = False) -> Table | None:
     """One statistics table (sites.yaml ``stats_tables``) of the sites of ``kinds``; ``whole_city``:
-    the table lists the bureau's own site, so its total row is 全市合计."""
+    the table lists the bureau's own site, so its total row is 全市合计.  Columns and values are
+    :mod:`pipeline.stats_table`'s; this only picks the website's columns."""
     groups = [g for g in ys.groups if g.kind in kinds]
     if not groups:
         return None
-    y, qs = ys.year, ys.quarters_started
-    columns = ["网站名称", f"{y - 1}年", f"{y - 1}年排名", f"{y}年累计", f"{y}年排名", "同比"]
-    formats = ["text", "int", "int", "int", "int", "signed"]
-    for q in range(qs):
-        columns += [f"{y}年{QUARTERS[q]}", f"{QUARTERS[q]}排名"]
-        formats += ["int", "int"]
-    columns += ["全年任务", "完成率", "进度", "得分"]
-    formats += ["int", "pct", "text", "int"]
-    rows = []
-    for g in groups:
-        for s in g.sites:
-            row = [s.site.name, s.previous, s.previous_rank, s.count, s.rank, s.yoy]
-            for q in range(qs):
-                row += [s.quarters[q], s.quarter_ranks[q]]
-            score = s.score.total if s.score.total is not None else "待核"
-            row += [s.quota.yearly, s.quota.completion, BEHIND if s.quota.behind else "", score]
-            rows.append(tuple(row))
-    sites = [s for g in groups for s in g.sites]
-    same = sum(s.previous_same_period for s in sites)
-    total = [
-        "全市合计" if whole_city else "合计",
-        sum(s.previous for s in sites),
-        None,
-        sum(s.count for s in sites),
-        None,
-        round(sum(s.count for s in sites) / same - 1, 4) if same else None,
-    ]
-    for q in range(qs):
-        total += [sum(s.quarters[q] for s in sites), None]
-    total += [None, None, "", None]
-    rows.append(tuple(total))
-    return Table(key, title, tuple(columns), tuple(formats), tuple(rows))
+    model = stats_table.site_table(ys, groups, "全市合计" if whole_city else "合计")
+    columns, rows = model.pick(stats_table.website_keys(ys.quarters_started))
+    return Table(key, title, tuple(c.label for c in columns), tuple(c.fmt for c in columns), rows)
 
 
 def channel_table(ys: stats_mod.YearStats) -> Table:
@@ -205,7 +165,7 @@ def month_table(report: stats_mod.MonthReport) -> Table:
     for _kind, group_rows in report.groups:
         for r in group_rows:
             s = r.figures
-            score = s.score.total if s.score.total is not None else "待核"
+            score = s.score.total if s.score.total is not None else PENDING
             rows.append(
                 tuple(
                     [s.site.name, s.site.kind, r.count, r.rank, s.count, s.rank]
