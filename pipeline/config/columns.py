@@ -26,6 +26,24 @@ class Column:
     order: int
     report_category: str = ""
 
+    # The column across the whole portal: list ``column/<column>/`` (+ ``page/N/``), feed ``column/<column>/feed.xml``.
+    @property
+    def url(self) -> str:
+        return f"column/{self.id}/"
+
+    @property
+    def base(self) -> str:
+        """The folder of the portal-wide list (``index.md``, ``page/N.md``)."""
+        return f"column/{self.id}"
+
+    @property
+    def home_doc(self) -> str:
+        return f"{self.base}/index.md"
+
+    @property
+    def feed(self) -> str:
+        return f"{self.base}/feed.xml"
+
 
 COLUMN_FIELDS = {"id": text, "name": text, "category": text, "order": integer(low=None), "report_category": text}
 

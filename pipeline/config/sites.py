@@ -76,6 +76,27 @@ class Site:
     order: int
     columns: tuple[str, ...]
 
+    # Where its pages live, site-root relative (docs paths ``….md``, the rest as published):
+    # home ``<site>/``, feed ``<site>/feed.xml``, a column's list ``<site>/<column>/`` (+ ``page/N/``).
+    @property
+    def url(self) -> str:
+        return f"{self.id}/"
+
+    @property
+    def home_doc(self) -> str:
+        return f"{self.id}/index.md"
+
+    @property
+    def feed(self) -> str:
+        return f"{self.id}/feed.xml"
+
+    def column_base(self, column_id: str) -> str:
+        """The folder of the sub-site's list of ``column_id`` (``index.md``, ``page/N.md``)."""
+        return f"{self.id}/{column_id}"
+
+    def column_doc(self, column_id: str) -> str:
+        return f"{self.column_base(column_id)}/index.md"
+
 
 SITE_FIELDS = {"id": text, "name": text, "kind": text, "order": integer(low=None), "columns": texts}
 KIND_FIELDS = {"id": text, "label": text, "ranked": flag, "table": text, "main": flag}

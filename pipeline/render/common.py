@@ -6,6 +6,7 @@ import html
 import json
 import re
 
+HOME_DOC = "index.md"  # the portal home (a sub-site's: Site.home_doc, a column's: Column.home_doc)
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]{}<>#|&!]")
 # Markdown's backslash escapes for its own syntax; entities for what HTML would read (a "\<"
 # is no escape in Python-Markdown: it showed a stray backslash, and "<!--" then hid the page)

@@ -16,6 +16,8 @@ from pipeline.config import Config
 from pipeline.render.common import excerpt
 
 FEED_LENGTH = 50
+PORTAL_FEED = "feed.xml"  # the whole portal, RSS 2.0 (the sub-sites' and columns': Site.feed, Column.feed)
+PORTAL_ATOM = "atom.xml"  # the whole portal, Atom 1.0
 
 
 def _absolute(config: Config, path: str) -> str:
@@ -72,27 +74,27 @@ def render(published, config: Config, as_of) -> dict[str, bytes]:
         by_site[item.site].append(item)
         by_column[item.column].append(item)
     portal = config.portal
-    out = {"feed.xml": feed_xml(portal.name, portal.description, "", "feed.xml", published, config, as_of)}
+    out = {PORTAL_FEED: feed_xml(portal.name, portal.description, "", PORTAL_FEED, published, config, as_of)}
     # the whole portal also as Atom 1.0, for readers that prefer it
-    out["atom.xml"] = _generator(portal.name, portal.description, "", "atom.xml", published, config, as_of).atom_str(
+    out[PORTAL_ATOM] = _generator(portal.name, portal.description, "", PORTAL_ATOM, published, config, as_of).atom_str(
         pretty=True
     )
     for site in config.sites:
-        out[f"{site.id}/feed.xml"] = feed_xml(
+        out[site.feed] = feed_xml(
             f"{site.name} - {portal.name}",
             f"{site.name}发布的信息",
-            f"{site.id}/",
-            f"{site.id}/feed.xml",
+            site.url,
+            site.feed,
             by_site[site.id],
             config,
             as_of,
         )
     for column in config.columns:
-        out[f"column/{column.id}/feed.xml"] = feed_xml(
+        out[column.feed] = feed_xml(
             f"{column.name} - {portal.name}",
             f"{portal.name}{column.name}栏目",
-            f"column/{column.id}/",
-            f"column/{column.id}/feed.xml",
+            column.url,
+            column.feed,
             by_column[column.id],
             config,
             as_of,

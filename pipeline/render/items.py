@@ -61,7 +61,7 @@ def item_page(item: Item, config: Config) -> str:
     meta = {
         "title": item.title,
         "description": item.summary or excerpt(item.body, 120),
-        "feed": f"{item.site}/feed.xml",  # site-root path; the theme makes it relative
+        "feed": site.feed,  # site-root path; the theme makes it relative
         "feed_title": f"{site.name} RSS",
         "item": True,
         "site_id": item.site,
@@ -75,8 +75,8 @@ def item_page(item: Item, config: Config) -> str:
     parts = [front_matter(meta)]
     parts.append(f"# {md_escape(one_line(item.title))}\n\n")
     parts.append(
-        f"发布日期：{ymd(item.date)} &nbsp;·&nbsp; 来源：[{md_escape(site.name)}]({rel(doc, f'{item.site}/index.md')})"
-        f" &nbsp;·&nbsp; 栏目：[{md_escape(column.name)}]({rel(doc, f'{item.site}/{item.column}/index.md')})"
+        f"发布日期：{ymd(item.date)} &nbsp;·&nbsp; 来源：[{md_escape(site.name)}]({rel(doc, site.home_doc)})"
+        f" &nbsp;·&nbsp; 栏目：[{md_escape(column.name)}]({rel(doc, site.column_doc(item.column))})"
         + (f" &nbsp;·&nbsp; 更新日期：{ymd(item.updated)}" if item.updated else "")
         + "\n{ .item-byline }\n\n"
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pipeline.config import Config
-from pipeline.render.common import front_matter, md_escape, pager, paginate, rel, ymd
+from pipeline.render.common import HOME_DOC, front_matter, md_escape, pager, paginate, rel, ymd
+from pipeline.render.feeds import PORTAL_FEED
 
 
 def _entry(doc: str, item, config: Config, with_site: bool) -> str:
@@ -57,30 +58,30 @@ def _block(doc: str, title: str, more_doc: str, items, config: Config, with_site
 
 
 def site_home(site, by_column: dict, config: Config) -> str:
-    doc = f"{site.id}/index.md"
-    meta = {"title": site.name, "feed": f"{site.id}/feed.xml", "feed_title": f"{site.name} RSS", "hide": ["toc"]}
+    doc = site.home_doc
+    meta = {"title": site.name, "feed": site.feed, "feed_title": f"{site.name} RSS", "hide": ["toc"]}
     body = [
         front_matter(meta),
         f"# {md_escape(site.name)}\n\n",
-        f"{site.kind}子站 · [RSS 订阅本站](feed.xml)\n{{ .feed-link }}\n\n",
+        f"{site.kind}子站 · [RSS 订阅本站]({rel(doc, site.feed)})\n{{ .feed-link }}\n\n",
     ]
     body.append('<div class="grid cards" markdown>\n\n')
     for cid in site.columns:
         column = config.column_by_id[cid]
         items = by_column.get((site.id, cid), ())[: config.portal.block_size]
-        body.append(_block(doc, column.name, f"{site.id}/{cid}/index.md", items, config, False))
+        body.append(_block(doc, column.name, site.column_doc(cid), items, config, False))
     body.append("</div>\n")
     return "".join(body)
 
 
 def portal_home(published, by_column_all: dict, config: Config, notices: str = "") -> str:
     """``notices``: Markdown blocks shown above the latest items (the 网站工作年度报表 while it is due)."""
-    doc = "index.md"
+    doc = HOME_DOC
     portal = config.portal
     meta = {
         "title": portal.name,
         "description": portal.description,
-        "feed": "feed.xml",
+        "feed": PORTAL_FEED,
         "feed_title": f"{portal.name} RSS",
         "hide": ["navigation", "toc"],
     }
@@ -96,19 +97,19 @@ def portal_home(published, by_column_all: dict, config: Config, notices: str = "
         body.append("\n</div>\n\n")
     else:
         body.append("暂无信息。\n\n")
-    body.append("[RSS 订阅全站信息](feed.xml)\n{ .feed-link }\n\n")
+    body.append(f"[RSS 订阅全站信息]({rel(doc, PORTAL_FEED)})\n{{ .feed-link }}\n\n")
     body.append("## 栏目\n\n")
     body.append('<div class="grid cards" markdown>\n\n')
     for column in config.columns:
         items = by_column_all.get(column.id, ())[: portal.block_size]
-        body.append(_block(doc, column.name, f"column/{column.id}/index.md", items, config, True))
+        body.append(_block(doc, column.name, column.home_doc, items, config, True))
     body.append("</div>\n\n")
     body.append("## 子站导航\n\n")
     for kind in config.kinds:
         sites = config.sites_of_kind(kind.id)
         if not sites:
             continue
-        links = " · ".join(f"[{md_escape(s.name)}]({s.id}/index.md)" for s in sites)
+        links = " · ".join(f"[{md_escape(s.name)}]({rel(doc, s.home_doc)})" for s in sites)
         body.append(f"**{md_escape(kind.id)}**：{links}\n{{ .site-directory }}\n\n")
     return "".join(body)
 
@@ -119,31 +120,31 @@ def render(published, config: Config, notices: str = "") -> dict[str, str]:
     for item in published:  # already newest first
         by_site_column[(item.site, item.column)].append(item)
         by_column[item.column].append(item)
-    out: dict[str, str] = {"index.md": portal_home(published, by_column, config, notices)}
+    out: dict[str, str] = {HOME_DOC: portal_home(published, by_column, config, notices)}
     for site in config.sites:
-        out[f"{site.id}/index.md"] = site_home(site, by_site_column, config)
+        out[site.home_doc] = site_home(site, by_site_column, config)
         for cid in site.columns:
             column = config.column_by_id[cid]
             out.update(
                 paginated(
-                    f"{site.id}/{cid}",
+                    site.column_base(cid),
                     f"{column.name} - {site.name}",
                     f"{site.name} · {column.name}",
                     by_site_column.get((site.id, cid), []),
                     config,
-                    f"{site.id}/feed.xml",
+                    site.feed,
                     False,
                 )
             )
     for column in config.columns:
         out.update(
             paginated(
-                f"column/{column.id}",
+                column.base,
                 column.name,
                 column.name,
                 by_column.get(column.id, []),
                 config,
-                f"column/{column.id}/feed.xml",
+                column.feed,
                 True,
             )
         )

@@ -11,15 +11,16 @@ from __future__ import annotations
 import html
 
 from pipeline.config import Config
+from pipeline.render.common import HOME_DOC
 
 
 def site_section(site, config: Config) -> list:
-    return [f"{site.id}/index.md"] + [{config.column_by_id[c].name: f"{site.id}/{c}/index.md"} for c in site.columns]
+    return [site.home_doc] + [{config.column_by_id[c].name: site.column_doc(c)} for c in site.columns]
 
 
 def build_nav(config: Config, pages=(), extra_sections=()) -> list:
-    nav: list = [{"首页": "index.md"}]
-    nav.append({"栏目": [{c.name: f"column/{c.id}/index.md"} for c in config.columns]})
+    nav: list = [{"首页": HOME_DOC}]
+    nav.append({"栏目": [{c.name: c.home_doc} for c in config.columns]})
     for kind in config.kinds:  # sub-sites grouped by kind (sites.yaml kinds: label, order)
         sites = config.sites_of_kind(kind.id)
         if not sites:

@@ -21,8 +21,22 @@ from pipeline import stats as stats_mod
 from pipeline import stats_table
 from pipeline.config import Config
 from pipeline.render import charts
-from pipeline.render.common import front_matter, md_escape
+from pipeline.render.common import front_matter, md_escape, rel
 from pipeline.stats_table import BEHIND, PENDING, cell
+
+ROOT = "stats"
+HOME_DOC = f"{ROOT}/index.md"  # years and the 通报 list
+TONGBAO = f"{ROOT}/tongbao"
+TONGBAO_DOC = f"{TONGBAO}/index.md"
+
+
+def year_dir(year: int) -> str:
+    """The folder of one year's page (``index.md``) and its downloads."""
+    return f"{ROOT}/{year}"
+
+
+def tongbao_doc(year: int, month: int) -> str:
+    return f"{TONGBAO}/{year}-{month:02d}.md"
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,7 @@ def _block(doc_dir: str, table: Table, chart: str | None, ys: stats_mod.YearStat
 
 
 def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dict, config: Config) -> str:
-    doc_dir = f"stats/{ys.year}"
+    doc_dir = year_dir(ys.year)
     through = "全年" if ys.as_of.year > ys.year else f"截至 {ys.as_of.month} 月 {ys.as_of.day} 日"
     meta = {"title": f"{ys.year} 年信息量统计", "hide": ["toc"]}
     body = [
@@ -185,7 +199,7 @@ def month_table(report: stats_mod.MonthReport) -> Table:
 def tongbao_page(report: stats_mod.MonthReport, config: Config, files: dict) -> str:
     title = f"信息报送情况通报（{report.year} 年 {report.month} 月）"
     table = month_table(report)
-    doc_dir = "stats/tongbao"
+    doc_dir = TONGBAO
     files[f"{doc_dir}/{table.key}.csv"] = to_csv(table)
     files[f"{doc_dir}/{table.key}.json"] = to_json(table, report.year, report.as_of)
     adopted = sum(n for _, rows in report.groups for r in rows for _, n in r.adopted)
@@ -247,7 +261,7 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
         f"统计日：{as_of.isoformat()}（最新一条信息的发布日期）。\n\n## 年度统计\n\n",
         "| 年度 | 信息量（去重） |\n| --- | ---: |\n",
     ]
-    nav = [{"统计概览": "stats/index.md"}]
+    nav = [{"统计概览": HOME_DOC}]
     year_figures: dict[int, stats_mod.YearStats] = {}
 
     def figures(year: int) -> stats_mod.YearStats:  # each year is also the next one's "previous"
@@ -257,20 +271,21 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
 
     for year in years:
         ys, previous = figures(year), figures(year - 1)
-        files[f"stats/{year}/index.md"] = year_page(ys, previous, files, config)
-        index.append(f"| [{year} 年]({year}/index.md) | {ys.unique_total} |\n")
-        nav.append({f"{year} 年": f"stats/{year}/index.md"})
+        doc = f"{year_dir(year)}/index.md"
+        files[doc] = year_page(ys, previous, files, config)
+        index.append(f"| [{year} 年]({rel(HOME_DOC, doc)}) | {ys.unique_total} |\n")
+        nav.append({f"{year} 年": doc})
     months = stats_mod.months_with_items(counted, config, as_of)
     tb = [front_matter({"title": "信息报送情况通报", "hide": ["toc"]}), "# 信息报送情况通报\n\n"]
     if months:
         for y, m in reversed(_tongbao_months(months, as_of)):
             report = stats_mod.month_report(around(y), config, y, m, as_of)
-            files[f"stats/tongbao/{y}-{m:02d}.md"] = tongbao_page(report, config, files)
-            tb.append(f"- [{y} 年 {m} 月]({y}-{m:02d}.md)：{report.total} 条\n")
+            files[tongbao_doc(y, m)] = tongbao_page(report, config, files)
+            tb.append(f"- [{y} 年 {m} 月]({rel(TONGBAO_DOC, tongbao_doc(y, m))})：{report.total} 条\n")
     else:
         tb.append("暂无通报。\n")
-    files["stats/tongbao/index.md"] = "".join(tb)
-    index.append("\n## 信息报送情况通报\n\n每月一期：[信息报送情况通报](tongbao/index.md)\n")
-    files["stats/index.md"] = "".join(index)
-    nav.append({"信息报送情况通报": "stats/tongbao/index.md"})
+    files[TONGBAO_DOC] = "".join(tb)
+    index.append(f"\n## 信息报送情况通报\n\n每月一期：[信息报送情况通报]({rel(HOME_DOC, TONGBAO_DOC)})\n")
+    files[HOME_DOC] = "".join(index)
+    nav.append({"信息报送情况通报": TONGBAO_DOC})
     return files, {"统计": nav}
