@@ -58,7 +58,7 @@ def main() -> None:
     t0 = time.perf_counter()
     stats.year_stats(items, config, as_of.year, as_of)
     t1 = time.perf_counter()
-    files, _nav = stats_pages.render(items, config, as_of)
+    files = stats_pages.render(items, config, as_of).files
     t2 = time.perf_counter()
     health.check(items, config, as_of)
     t3 = time.perf_counter()

@@ -46,6 +46,7 @@ from pipeline.render import search as search_page
 from pipeline.render import stats as stats_pages
 from pipeline.render import disclosure as disclosure_pages
 from pipeline.render import website_report as website_pages
+from pipeline.render.common import Output
 
 
 @dataclass(frozen=True)
@@ -106,37 +107,31 @@ def docs_tree_files(
     """Everything the renderers produce for one publication, and the nav.  ``traffic_db``: the
     access-log store (``portal traffic ingest``) for the 网站工作年度报表's visit figures."""
     static_pages = pub.pages  # gated and attachment-checked in publication.run (their findings are in pub.findings)
+    as_of = stats.default_as_of(pub, config)
     files: dict = {}
-    files.update(items.render(pub.published, config))
-    files.update(
-        lists.render(
-            pub.published, config, website_pages.home_notice(pub.report_data, config, stats.default_as_of(pub, config))
-        )
-    )
-    files.update(feeds.render(pub.published, config, pub.as_of))
+    extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
+    report_findings: tuple[Finding, ...] = ()
+
+    def take(output: Output) -> None:  # every renderer returns one render.common.Output
+        nonlocal report_findings
+        files.update(output.files)
+        extra_sections.extend(output.nav)
+        report_findings += output.findings
+
+    take(items.render(pub.published, config))
+    take(lists.render(pub.published, config, website_pages.home_notice(pub.report_data, config, as_of)))
+    take(feeds.render(pub.published, config, pub.as_of))
     try:
-        files.update(pages.render(static_pages, pub.attached))
+        take(pages.render(static_pages, pub.attached))
     except (OSError, ChangedFile) as exc:  # fail closed: an attachment changed or vanished since its scan
         raise BuildFailed(f"附件复制失败：{exc}") from None
     shards = search_index.plan_shards(pub.published, config.portal.search_shard_pages)
-    files.update(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
-    extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
-    stats_files, stats_nav = stats_pages.render(pub.counted, config, stats.default_as_of(pub, config))
-    files.update(stats_files)
-    if stats_nav:
-        extra_sections.append(stats_nav)
+    take(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
+    take(stats_pages.render(pub.counted, config, as_of))  # 统计
     # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
-    xxgk_files, xxgk_nav, report_findings = disclosure_pages.render(
-        pub.published, pub.counted, pub.report_data, config, static_pages
-    )
-    files.update(xxgk_files)
-    extra_sections.extend(xxgk_nav)
+    take(disclosure_pages.render(pub.published, pub.counted, pub.report_data, config, static_pages))
     traffic = website_report.read_traffic_years(traffic_db, pub.report_data.website_years)
-    website_files, website_findings = website_pages.render(
-        pub.counted, pub.report_data, config, traffic
-    )  # 网站工作年度报表 (xxgk/website-report/)
-    files.update(website_files)
-    report_findings = report_findings + website_findings
+    take(website_pages.render(pub.counted, pub.report_data, config, traffic))  # 网站工作年度报表 (xxgk/website-report/)
     about_pages = tuple(p for p in static_pages if p.section == "about")
     site_nav = nav.build_nav(config, about_pages, extra_sections)
     return files, site_nav, report_findings

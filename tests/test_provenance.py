@@ -357,7 +357,7 @@ def test_a_change_after_publication_is_shown_on_the_page_and_in_the_feed(repo):
     item = pub.published[0]
     page = items.item_page(item, config)
     assert "更新日期：2026-11-25" in page and "更正了会议地点" in page and "首次发布" in page
-    feed = feedparser.parse(feeds.render(pub.published, config, pub.as_of)["atom.xml"])
+    feed = feedparser.parse(feeds.render(pub.published, config, pub.as_of).files["atom.xml"])
     assert feed.entries[0].updated.startswith("2026-11-25")
 
 

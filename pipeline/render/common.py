@@ -5,6 +5,20 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass
+
+from pipeline.findings import Finding
+
+
+@dataclass(frozen=True)
+class Output:
+    """What every renderer's ``render`` returns: docs-tree files (path → ``str`` or ``bytes``),
+    the nav sections it adds (in menu order), and findings about the data it laid out."""
+
+    files: dict[str, str | bytes]
+    nav: tuple = ()
+    findings: tuple[Finding, ...] = ()
+
 
 HOME_DOC = "index.md"  # the portal home (a sub-site's: Site.home_doc, a column's: Column.home_doc)
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]{}<>#|&!]")

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 from pipeline import disclosure
 from pipeline.config import Config
-from pipeline.findings import Finding
 from pipeline.render import disclosure_report
-from pipeline.render.common import front_matter, md_escape, pager, paginate, rel, ymd
+from pipeline.render.common import Output, front_matter, md_escape, pager, paginate, rel, ymd
 from pipeline.report_data import ReportData
 
 ROOT = "xxgk"
@@ -196,10 +195,8 @@ def column_home(config: Config, static_pages, apply_doc: str) -> str:
     return "".join(body)
 
 
-def render(
-    published, counted, data: ReportData, config: Config, static_pages
-) -> tuple[dict, list, tuple[Finding, ...]]:
-    """(files, nav section, findings) of the whole column; ``data``: the publication's yearly data files."""
+def render(published, counted, data: ReportData, config: Config, static_pages) -> Output:
+    """The files, nav section and findings of the whole column; ``data``: the publication's yearly data files."""
     files: dict = {}
     apply_doc, apply_text = apply_page(config, static_pages)
     files[apply_doc] = apply_text
@@ -214,4 +211,4 @@ def render(
         {"依申请公开": apply_doc},
         {"网站工作年度报表": f"{ROOT}/website-report/index.md"},
     ]  # pages: pipeline.render.website_report
-    return files, [{"信息公开": entries}], findings
+    return Output(files, ({"信息公开": entries},), findings)

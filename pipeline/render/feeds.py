@@ -13,7 +13,7 @@ from collections import defaultdict
 from feedgen.feed import FeedGenerator
 
 from pipeline.config import Config
-from pipeline.render.common import excerpt
+from pipeline.render.common import Output, excerpt
 
 FEED_LENGTH = 50
 PORTAL_FEED = "feed.xml"  # the whole portal, RSS 2.0 (the sub-sites' and columns': Site.feed, Column.feed)
@@ -67,7 +67,7 @@ def feed_xml(
     return _generator(title, description, page_path, feed_path, items, config, fallback_date).rss_str(pretty=True)
 
 
-def render(published, config: Config, as_of) -> dict[str, bytes]:
+def render(published, config: Config, as_of) -> Output:
     by_site: dict = defaultdict(list)
     by_column: dict = defaultdict(list)
     for item in published:  # newest first
@@ -99,4 +99,4 @@ def render(published, config: Config, as_of) -> dict[str, bytes]:
             config,
             as_of,
         )
-    return out
+    return Output(out)

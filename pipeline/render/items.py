@@ -13,7 +13,7 @@ from functools import lru_cache
 from pipeline.config import Config
 from pipeline.disclosure import publisher
 from pipeline.model import Item
-from pipeline.render.common import excerpt, front_matter, h, link_target, md_escape, one_line, rel, ymd
+from pipeline.render.common import Output, excerpt, front_matter, h, link_target, md_escape, one_line, rel, ymd
 
 
 def metadata_rows(item: Item, config: Config) -> list[tuple[str, str]]:
@@ -95,5 +95,5 @@ def item_page(item: Item, config: Config) -> str:
     return "".join(parts)
 
 
-def render(published, config: Config) -> dict[str, str]:
-    return {item.docs_path: item_page(item, config) for item in published}
+def render(published, config: Config) -> Output:
+    return Output({item.docs_path: item_page(item, config) for item in published})

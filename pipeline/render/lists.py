@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pipeline.config import Config
-from pipeline.render.common import HOME_DOC, front_matter, md_escape, pager, paginate, rel, ymd
+from pipeline.render.common import HOME_DOC, Output, front_matter, md_escape, pager, paginate, rel, ymd
 from pipeline.render.feeds import PORTAL_FEED
 
 
@@ -114,7 +114,7 @@ def portal_home(published, by_column_all: dict, config: Config, notices: str = "
     return "".join(body)
 
 
-def render(published, config: Config, notices: str = "") -> dict[str, str]:
+def render(published, config: Config, notices: str = "") -> Output:
     by_site_column: dict = defaultdict(list)
     by_column: dict = defaultdict(list)
     for item in published:  # already newest first
@@ -148,4 +148,4 @@ def render(published, config: Config, notices: str = "") -> dict[str, str]:
                 True,
             )
         )
-    return out
+    return Output(out)

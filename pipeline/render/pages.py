@@ -21,7 +21,7 @@ from pipeline import content_walk, safe_yaml
 from pipeline.attachments import verified_bytes
 from pipeline.findings import Finding, error
 from pipeline.load import TooLarge, body_line, read_bounded
-from pipeline.render.common import front_matter
+from pipeline.render.common import Output, front_matter
 
 
 SECTIONS = ("about", "xxgk")  # where a page is published: /about/<name>/ or /xxgk/<name>/
@@ -113,7 +113,7 @@ def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding
     return tuple(sorted(pages, key=lambda p: (p.order, p.name))), tuple(findings)
 
 
-def render(pages, attached=()) -> dict[str, str | bytes]:
+def render(pages, attached=()) -> Output:
     """Page documents plus the ``attached`` files (:attr:`pipeline.publication.Publication.attached`:
     what published items and pages refer to and the attachment check let through — nothing
     else), each with exactly the bytes that were hashed and scanned."""
@@ -122,4 +122,4 @@ def render(pages, attached=()) -> dict[str, str | bytes]:
         out[page.docs_path] = front_matter(dict(page.meta)) + page.body.strip() + "\n"
     for att in attached:
         out[att.path] = verified_bytes(att)
-    return out
+    return Output(out)

@@ -12,12 +12,12 @@ container lists every bundle in ``data-bundles`` and the script merges them (Pag
 from __future__ import annotations
 
 from pipeline.config import Config
-from pipeline.render.common import front_matter
+from pipeline.render.common import Output, front_matter
 
 SEARCH_DOC = "search/index.md"
 
 
-def render(config: Config, bundles: tuple[str, ...] = ("pagefind/",)) -> dict[str, str]:
+def render(config: Config, bundles: tuple[str, ...] = ("pagefind/",)) -> Output:
     """``bundles``: the Pagefind bundles (site-relative folders) the page merges, newest first."""
     meta = {"title": "站内搜索", "portal_search": True, "hide": ["navigation", "toc"]}
     body = (
@@ -27,4 +27,4 @@ def render(config: Config, bundles: tuple[str, ...] = ("pagefind/",)) -> dict[st
         f'<div id="portal-search" class="portal-search" data-bundles="{" ".join(bundles)}"></div>\n\n'
         "<noscript>站内搜索需要浏览器启用 JavaScript。也可以从首页的栏目和子站列表查找信息。</noscript>\n"
     )
-    return {SEARCH_DOC: front_matter(meta) + body}
+    return Output({SEARCH_DOC: front_matter(meta) + body})

@@ -21,7 +21,7 @@ from pipeline import stats as stats_mod
 from pipeline import stats_table
 from pipeline.config import Config
 from pipeline.render import charts
-from pipeline.render.common import front_matter, md_escape, rel
+from pipeline.render.common import Output, front_matter, md_escape, rel
 from pipeline.stats_table import BEHIND, PENDING, cell
 
 ROOT = "stats"
@@ -242,11 +242,11 @@ def _tongbao_months(months: tuple[tuple[int, int], ...], as_of: date) -> list[tu
     return out
 
 
-def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
-    """``(files, nav_section)`` for the 统计 section; empty when nothing is published."""
+def render(counted, config: Config, as_of: date | None) -> Output:
+    """The 统计 section's files and nav section; empty when nothing is published."""
     files: dict = {}
     if as_of is None:
-        return files, {}
+        return Output(files)
     years = stats_mod.years_with_items(counted, config, as_of) or (as_of.year,)
     by_year: dict[int, list] = {}
     for item in counted:  # each year's figures need only that year and the one before
@@ -288,4 +288,4 @@ def render(counted, config: Config, as_of: date | None) -> tuple[dict, dict]:
     index.append(f"\n## 信息报送情况通报\n\n每月一期：[信息报送情况通报]({rel(HOME_DOC, TONGBAO_DOC)})\n")
     files[HOME_DOC] = "".join(index)
     nav.append({"信息报送情况通报": TONGBAO_DOC})
-    return files, {"统计": nav}
+    return Output(files, ({"统计": nav},))

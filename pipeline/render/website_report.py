@@ -23,7 +23,7 @@ from datetime import date
 from pipeline import website_report as wr
 from pipeline.config import Config
 from pipeline.findings import Finding
-from pipeline.render.common import front_matter, h, md_escape, rel
+from pipeline.render.common import Output, front_matter, h, md_escape, rel
 from pipeline.render.yearly import byline, downloads, listing_page, md_cell, num
 from pipeline.report_data import ReportData
 from pipeline.website_template import DATA, FORMAT, ITEMS, LOGS, SOURCE_LABELS
@@ -209,9 +209,7 @@ def report_page(rep: wr.WebsiteReport, doc: str, csv_file: str, json_file: str) 
     return "".join(out)
 
 
-def render(
-    counted, data: ReportData, config: Config, traffic: dict | None = None
-) -> tuple[dict[str, str], tuple[Finding, ...]]:
+def render(counted, data: ReportData, config: Config, traffic: dict | None = None) -> Output:
     """Every year's page and downloads, the listing, and the findings of the data files.
     ``traffic``: year → (:class:`pipeline.website_report.TrafficYear` or None, the finding of a
     store that could not be read or None), as :func:`pipeline.website_report.read_traffic` gives."""
@@ -233,7 +231,7 @@ def render(
     month, day = config.website_report.deadline
     lead = f"按{FORMAT}要求，各年度报表于次年{month}月{day}日前在网站首页公布，并报送全国政府网站信息报送系统。\n\n"
     out[INDEX] = listing_page(INDEX, TITLE, lead, listing, "暂无网站工作年度报表。\n")
-    return out, tuple(findings)
+    return Output(out, findings=tuple(findings))
 
 
 def home_notice(data: ReportData, config: Config, today: date | None) -> str:
