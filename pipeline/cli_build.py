@@ -200,11 +200,20 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
     is_flag=True,
     help="同时在 /admin/ 提供网页编辑器（Decap CMS，本地后端直接写 content/；需先 make cms-deps）",
 )
-def serve(content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool) -> None:
-    """本地实时预览：内容、配置或主题改动后自动重建并刷新浏览器。"""
+@click.option(
+    "--idle",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="快速预览后，停止保存多少秒再做全站审查与站内搜索索引",
+)
+def serve(
+    content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool, idle: float
+) -> None:
+    """本地实时预览：保存一条信息后只重新审查、渲染它的页面和列表（约一秒），停止保存后再完整构建。"""
     from pipeline.serve import serve as run_server
 
-    run_server(content, config_dir, work, mkdocs_file, host, port, cms=cms)
+    run_server(content, config_dir, work, mkdocs_file, host, port, cms=cms, idle=idle)
 
 
 @click.command("cms-config")

@@ -180,12 +180,55 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None):
                 body_end = len(content)
             return b"%b<script>%b</script>%b" % (content[:body_end], (OVERLAY_JS % epoch).encode(), content[body_end:])
 
-    return PortalServer(builder=rebuild, host=host, port=port, root=str(out))
+    server = PortalServer(builder=rebuild, host=host, port=port, root=str(out))
+    try:  # the kernel's notifications (inotify) instead of walking every content file twice a second
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        if Observer is not PollingObserver:
+            server.observer = Observer(timeout=0.2)
+    except (ImportError, OSError):
+        pass
+    return server
+
+
+IDLE_SECONDS = 5.0  # after the last save, the complete build (gates over all items, search, audit) runs
+PENDING_NOTE = (
+    "快速预览：已重新审查保存的条目并更新其页面和列表；站内搜索索引与全站审查（查重、附件、索引号、终审）"
+    "将在停止保存 {idle:g} 秒后自动完成。"
+)
+
+
+def config_snapshot(paths) -> dict[str, int]:
+    """path → mtime (ns) of every file under the config folder, the theme and mkdocs.yml."""
+    out: dict[str, int] = {}
+    for path in paths:
+        if path.is_file():
+            out[str(path)] = path.stat().st_mtime_ns
+        elif path.is_dir():
+            for folder, _dirs, names in os.walk(path):
+                for name in names:
+                    full = os.path.join(folder, name)
+                    try:
+                        out[full] = os.stat(full).st_mtime_ns
+                    except OSError:
+                        continue
+    return out
 
 
 def serve(
-    content: Path, config_dir: Path, work: Path, mkdocs_file: Path, host: str, port: int, cms: bool = False
+    content: Path,
+    config_dir: Path,
+    work: Path,
+    mkdocs_file: Path,
+    host: str,
+    port: int,
+    cms: bool = False,
+    idle: float = IDLE_SECONDS,
 ) -> None:
+    from pipeline import preview
+    from pipeline.publish import live_dir
+
     out = work / "preview"
     editor = None
     if cms:
@@ -196,7 +239,16 @@ def serve(
         except cms_server.EditorError as exc:
             click.echo(f"无法启动网页编辑器：{exc}", err=True)
             raise SystemExit(1) from None
-    state = {"before": snapshot(content), "first": True}
+    watched = (config_dir, mkdocs_file.parent / "theme", mkdocs_file)
+    state: dict = {
+        "before": snapshot(content),
+        "config": config_snapshot(watched),
+        "first": True,
+        "preview": None,  # preview.PreviewState of the preview on disk; None: the next save builds fully
+        "pending": set(),  # files shown by the fast path whose complete build is still to come
+        "last_save": 0.0,
+        "confirm": False,
+    }
     lock = threading.Lock()
     holder: dict = {}
 
@@ -205,60 +257,156 @@ def serve(
         if server is not None:
             server.status = {"changed": [], "findings": [], "error": None, "note": "", **status}
 
+    def server_status() -> dict:
+        server = holder.get("server")
+        return server.status if server is not None else {}
+
+    def show(findings, saved) -> None:
+        for f in findings:
+            click.echo("  " + f.text(), err=True)
+
+    def full_build(saved: set[str], started: float, after: dict, config_after: dict, confirm: bool) -> None:
+        state["preview"] = None
+        try:
+            config = load_config(config_dir)
+            options = build_mod.BuildOptions(
+                content=content,
+                config_dir=config_dir,
+                out=out,
+                work=work,
+                mkdocs_file=mkdocs_file,
+                as_of=date.today(),
+                on_wait=lambda message: click.echo(message, err=True),
+            )
+            result = build_mod.build(options, config, checks=build_mod.PUBLISH_CHECKS + (saved_check(saved),))
+        except build_mod.BuildFailed as exc:
+            for f in exc.findings:
+                click.echo("  " + f.text(), err=True)
+            click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
+            publish_status(error=str(exc), findings=[f.text() for f in exc.findings][:50])
+            if editor:
+                editor.save_status(exc.findings, f"预览构建失败：{exc}", started=started)
+            return
+        except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
+            click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
+            publish_status(error=str(exc))
+            return
+        if editor:
+            editor.save_status(
+                result.findings, "", published=[i.path for i in result.publication.published], started=started
+            )
+        state["before"], state["config"] = after, config_after  # only a good build moves the baseline
+        state["pending"] = set()
+        mine = saved_findings(result.findings, saved)
+        for f in mine if saved else result.findings:
+            click.echo("  " + f.text(), err=True)
+        t = result.timings
+        click.echo(
+            f"预览已更新{'（全站审查与搜索索引）' if confirm else ''}：发布 {len(result.publication.published)} 条；"
+            f"渲染 {t.get('pages_rendered', 0)} 页、沿用 {t.get('pages_reused', 0)} 页，用时 {t.get('total', 0):.1f} 秒。"
+            + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
+            err=True,
+        )
+        publish_status(changed=page_urls(result.changed_pages), findings=[f.text() for f in mine][:50])
+        try:  # what the next save starts from (a failure here only means the next save builds fully)
+            state["preview"] = preview.make_state(
+                result.publication, config, content, work, live_dir(out), result.engine_config
+            )
+        except Exception as exc:  # noqa: BLE001 - the fast path is an optimisation; the full build stays correct
+            click.echo(f"（快速预览不可用，下次保存时完整构建：{type(exc).__name__}: {exc}）", err=True)
+
+    def quick(saved: set[str], started: float, after: dict) -> bool:
+        """The fast path; False when a full build must follow."""
+        t0 = time.perf_counter()
+        try:
+            config = load_config(config_dir)
+            result = preview.quick_edit(
+                state["preview"],
+                saved,
+                content,
+                config,
+                build_mod.markdown_settings(mkdocs_file),
+                date.today(),
+                work / "upstream.sqlite",
+            )
+        except Exception as exc:  # noqa: BLE001 - any surprise: the full build decides (fail closed)
+            click.echo(f"（快速预览出错，改为完整构建：{type(exc).__name__}: {exc}）", err=True)
+            return False
+        if result.kind == preview.FULL:
+            click.echo(f"（{result.reason}：完整构建预览）", err=True)
+            return False
+        show(result.findings, saved)
+        lines = [f.text() for f in result.findings][:50]
+        if result.kind == preview.BAD:
+            blocked = blocking(result.findings)
+            message = f"保存的文件有 {len(blocked)} 个错误（见上），新版本未发布到预览"
+            click.echo(f"预览构建失败：{message}；预览保持上一次的版本。", err=True)
+            publish_status(error=message, findings=lines)
+            if editor:
+                editor.save_status(result.findings, f"预览构建失败：{message}", started=started)
+            return True
+        for w in result.warnings:
+            click.echo("  mkdocs: " + w, err=True)
+        state["before"] = after
+        state["pending"] |= saved
+        state["last_save"] = time.monotonic()
+        took = time.perf_counter() - t0
+        click.echo(
+            f"预览已更新（快速）：重新渲染 {len(result.changed)} 个文件，用时 {took:.2f} 秒。保存的文件："
+            + "、".join(sorted(saved)),
+            err=True,
+        )
+        if not result.changed and server_status().get("changed"):
+            return True  # the same text saved again: the pages the last update named stay named
+        publish_status(
+            changed=page_urls(result.changed),
+            findings=lines + [f"mkdocs: {w}" for w in result.warnings][:10],
+            note=PENDING_NOTE.format(idle=idle),
+        )
+        if editor:
+            editor.save_status(
+                result.findings, "", published=[i.path for i in state["preview"].pub.published], started=started
+            )
+        return True
+
     def rebuild() -> None:
         with lock:
             started = time.time()  # a file saved after this is not in this build (the editor says "rebuilding")
             after = snapshot(content)
+            config_after = config_snapshot(watched)
             saved = set() if state["first"] else saved_since(state["before"], after)
-            state["first"] = False
-            try:
-                config = load_config(config_dir)
-                options = build_mod.BuildOptions(
-                    content=content,
-                    config_dir=config_dir,
-                    out=out,
-                    work=work,
-                    mkdocs_file=mkdocs_file,
-                    as_of=date.today(),
-                    on_wait=lambda message: click.echo(message, err=True),
-                )
-                result = build_mod.build(options, config, checks=build_mod.PUBLISH_CHECKS + (saved_check(saved),))
-            except build_mod.BuildFailed as exc:
-                for f in exc.findings:
-                    click.echo("  " + f.text(), err=True)
-                click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
-                publish_status(error=str(exc), findings=[f.text() for f in exc.findings][:50])
-                if editor:
-                    editor.save_status(exc.findings, f"预览构建失败：{exc}", started=started)
+            first, state["first"] = state["first"], False
+            confirm, state["confirm"] = state["confirm"], False
+            if not first and not saved and config_after == state["config"] and not (confirm and state["pending"]):
+                server = holder.get("server")
+                if server is not None:  # nothing of ours changed: no page should reload
+                    server.status = {**server.status, "changed": []}
                 return
-            except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
-                click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
-                publish_status(error=str(exc))
-                return
-            if editor:
-                editor.save_status(
-                    result.findings, "", published=[i.path for i in result.publication.published], started=started
-                )
-            state["before"] = after  # only a good build moves the baseline: a fix is again "saved"
-            mine = saved_findings(result.findings, saved)
-            for f in mine if saved else result.findings:
-                click.echo("  " + f.text(), err=True)
-            t = result.timings
-            click.echo(
-                f"预览已更新：发布 {len(result.publication.published)} 条；渲染 {t.get('pages_rendered', 0)} 页、沿用 "
-                f"{t.get('pages_reused', 0)} 页，用时 {t.get('total', 0):.1f} 秒。"
-                + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
-                err=True,
-            )
-            publish_status(changed=page_urls(result.changed_pages), findings=[f.text() for f in mine][:50])
+            if saved and config_after == state["config"] and state["preview"] is not None:
+                if quick(saved, started, after):
+                    return
+            full_build(saved | state["pending"], started, after, config_after, confirm)
+
+    def idle_watch() -> None:
+        """Once nothing was saved for ``idle`` seconds after a fast update, ask for the complete build."""
+        while not holder.get("stop"):
+            time.sleep(0.5)
+            server = holder.get("server")
+            if server is None or not state["pending"] or state["confirm"]:
+                continue
+            if time.monotonic() - state["last_save"] >= idle:
+                state["confirm"] = True
+                with server._rebuild_cond:
+                    server._want_rebuild = True
+                    server._rebuild_cond.notify_all()
 
     rebuild()
     server = make_server(out, host, port, rebuild, editor)
     holder["server"] = server
-    theme_dir = mkdocs_file.parent / "theme"
-    for path in (content, config_dir, theme_dir, mkdocs_file):
+    for path in (content, *watched):
         if path.exists():
             server.watch(str(path))
+    threading.Thread(target=idle_watch, daemon=True).start()
     click.echo(f"预览地址：http://{host}:{port}/ （Ctrl+C 结束）", err=True)
     if editor:
         click.echo(f"网页编辑器：http://{host}:{port}/admin/ （保存即写入 {content}/，预览随之更新）", err=True)
@@ -267,6 +415,7 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        holder["stop"] = True
         server.shutdown()
         if editor:
             editor.stop()

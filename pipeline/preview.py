@@ -1,0 +1,448 @@
+"""The fast path of ``portal serve`` (issue 15 §4): one saved item → its pages in about a second.
+
+``portal serve`` keeps, between saves, what the last complete preview build was made from
+(:class:`PreviewState`): the gated :class:`~pipeline.publication.Publication`, the docs tree
+the renderers made from it, and mkdocs' loaded config, files, nav and theme environment
+(:class:`LivePages`).  When only item files were saved, :func:`quick_edit`
+
+1. loads and gates only those files, with the same stage functions as
+   :func:`pipeline.publication.run` (``load_item``, ``check_dates``, ``unique_urls``, the
+   confidentiality gate, provenance, the upstream repost check for that item, the
+   copied-withheld-text check, the adoption-level check) — a bad edit (broken YAML, a date of
+   9999, a gate error) is reported at once and the preview stays as it was;
+2. puts the new item into the last publication (or takes a deleted or withheld item out), runs
+   every renderer over it (:func:`pipeline.build.docs_tree_files`) and compares the result with
+   the last docs tree: only docs files whose text changed are written;
+3. renders only those pages with mkdocs' own ``_populate_page`` / ``_build_page`` on the kept
+   objects — the same functions and objects a full build uses, so the page is the one a clean
+   build gives (tested) — and puts each into the preview with an atomic rename; a removed page
+   is deleted and the pages that linked to it are rendered again; ``<work>/pages.json`` is
+   updated, so the next incremental build knows exactly what the preview holds.
+
+Anything it cannot decide from the saved files alone goes the long way (a full incremental
+build): a new item (its 索引号), a changed link or attachment route (attachments follow their
+items), a changed URL, newest date, nav page title, theme, ``mkdocs.yml`` or ``site_config/``,
+a file outside ``content/items/``.  What the fast path leaves to later — in-portal duplicate
+counting (statistics), the upstream database's in-portal pairs, Pagefind and the output audit —
+is done by the complete build ``portal serve`` runs once the editor has stopped saving for a
+few seconds, and the page says so.  This module does not print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from pipeline import attachments, confidentiality, load, mkdocs_pages, provenance, publication, scoring, upstream
+from pipeline import withheld_text
+from pipeline.config import Config
+from pipeline.findings import ERROR, Finding, sort_key
+from pipeline.mkdocs_build import _source_date
+from pipeline.mkdocs_pages import PageEntry, PageRecord
+from pipeline.rendered import MarkdownSettings
+
+FAST, BAD, FULL = "fast", "bad", "full"
+
+
+class Slow(Exception):
+    """The fast path cannot decide this save alone; ``str()`` says why (a full build follows)."""
+
+
+@dataclass
+class PreviewState:
+    """What the preview on disk was made from (kept in the ``portal serve`` process)."""
+
+    pub: publication.Publication
+    files: dict  # docs-tree path → text or bytes, as docs_tree_files made them
+    nav: list
+    engine_file: Path
+    docs_dir: Path
+    site_dir: Path  # the live preview folder
+    work: Path
+    pages: "LivePages"
+    epoch: int | None
+
+
+@dataclass(frozen=True)
+class QuickResult:
+    kind: str  # FAST: the preview was updated; BAD: the saved files have errors (preview kept); FULL: build
+    findings: tuple[Finding, ...] = ()  # the gate's findings for the saved files
+    changed: tuple[str, ...] = ()  # output paths rendered anew or removed
+    reason: str = ""  # FULL: why
+    warnings: tuple[str, ...] = ()  # mkdocs' warnings for the pages rendered
+    seconds: dict = field(default_factory=dict)
+
+
+class LivePages:
+    """mkdocs' config, files, nav and theme environment of one docs tree, set up once as
+    :func:`pipeline.mkdocs_pages.build` sets them up (the nav pages read, because their titles
+    are in every page's menu), then used to render single pages again."""
+
+    def __init__(self, engine_file: Path, scratch: Path, epoch: int | None) -> None:
+        from mkdocs.commands import build as mb
+        from mkdocs.config import load_config
+        from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+        from mkdocs.structure.nav import get_navigation
+        from mkdocs.structure.pages import Page
+
+        self.mb = mb
+        self.epoch = epoch
+        self.scratch = scratch
+        self.collect = mkdocs_pages.Collect()
+        logger = logging.getLogger("mkdocs")
+        logger.addHandler(self.collect)
+        try:
+            with _source_date(epoch):
+                cfg = load_config(config_file=str(engine_file), site_dir=str(scratch))
+                cfg.plugins.on_startup(command="build", dirty=False)
+                config = cfg.plugins.on_config(cfg)
+                config.plugins.on_pre_build(config=config)
+                files = get_files(config)
+                env = config.theme.get_env()
+                files.add_files_from_theme(env, config)
+                files = config.plugins.on_files(files, config=config)
+                set_exclusions(files, config)
+                nav = get_navigation(files, config)
+                nav = config.plugins.on_nav(nav, config=config, files=files)
+                self.inclusion = InclusionLevel.is_included
+                doc_files = files.documentation_pages(inclusion=self.inclusion)
+                for file in doc_files:
+                    if file.page is None and file.inclusion.is_not_in_nav():
+                        Page(None, file, config)
+                included = {id(f) for f in doc_files}
+                self.in_nav = {p.file.src_uri for p in nav.pages if id(p.file) in included}
+                for page in nav.pages:
+                    if page.file.src_uri in self.in_nav:
+                        mkdocs_pages._populate(page, config, files, self.collect, mb)
+                self.env = config.plugins.on_env(env, config=config, files=files)
+        finally:
+            logger.removeHandler(self.collect)
+        self.config, self.files, self.nav = config, files, nav
+        self.doc_files = doc_files
+        self.titles = self._titles()
+
+    def _titles(self) -> list:
+        return [[p.file.src_uri, p.title] for p in self.nav.pages]
+
+    def has(self, src_uri: str) -> bool:
+        return self.files.get_file_from_path(src_uri) is not None
+
+    def dest(self, src_uri: str) -> str | None:
+        found = self.files.get_file_from_path(src_uri)
+        return found.dest_uri if found is not None else None
+
+    def render(self, src_uris, site_dir: Path) -> dict[str, tuple[str, dict, list[str]]]:
+        """Render these docs pages again into ``site_dir`` (each file replaced atomically);
+        src_uri → (output path, link lookups, warnings).  Raises :class:`Slow` when a nav page's
+        title changed (every page's menu would change)."""
+        logger = logging.getLogger("mkdocs")
+        logger.addHandler(self.collect)
+        out: dict = {}
+        try:
+            with _source_date(self.epoch):
+                for src in src_uris:
+                    file = self.files.get_file_from_path(src)
+                    page = file.page
+                    links, warnings = mkdocs_pages._populate(page, self.config, self.files, self.collect, self.mb)
+                    start = len(self.collect.messages)
+                    self.mb._build_page(
+                        page,
+                        self.config,
+                        self.doc_files,
+                        self.nav,
+                        self.env,
+                        False,
+                        excluded=file.inclusion.is_excluded(),
+                    )
+                    warnings = warnings + self.collect.messages[start:]
+                    if src not in self.in_nav:
+                        page.content = None  # only nav pages stay read (as in a full build)
+                    out[src] = (file.dest_uri, links, warnings)
+                if self._titles() != self.titles:
+                    raise Slow("导航页面的标题变了")
+                for dest, _links, _warnings in out.values():
+                    _move_in(self.scratch, site_dir, dest)
+        finally:
+            logger.removeHandler(self.collect)
+        return out
+
+    def remove(self, src_uri: str) -> str | None:
+        """Forget a docs page that is gone; its output path."""
+        file = self.files.get_file_from_path(src_uri)
+        if file is None:
+            return None
+        if src_uri in self.in_nav:
+            raise Slow("导航中的页面被删除")
+        self.files.remove(file)
+        self.doc_files = self.files.documentation_pages(inclusion=self.inclusion)
+        return file.dest_uri
+
+    def sitemap(self, site_dir: Path) -> list[str]:
+        """The theme's sitemap again (the set of pages changed)."""
+        with _source_date(self.epoch):
+            for template in self.config.theme.static_templates:
+                if template.startswith("sitemap"):
+                    self.mb._build_theme_template(template, self.env, self.files, self.config, self.nav)
+        moved = []
+        for name in ("sitemap.xml", "sitemap.xml.gz"):
+            if (self.scratch / name).is_file():
+                _move_in(self.scratch, site_dir, name)
+                moved.append(name)
+        return moved
+
+
+def _move_in(scratch: Path, site_dir: Path, dest: str) -> None:
+    target = site_dir / dest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(scratch / dest, target)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _bytes(content) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
+
+
+def make_state(
+    pub: publication.Publication, config: Config, content: Path, work: Path, site_dir: Path, engine_file: Path
+) -> PreviewState:
+    """The state of the preview a complete build just put in place (``engine_file``: its
+    generated mkdocs.yml)."""
+    from pipeline import build as build_mod
+
+    files, nav, _findings = build_mod.docs_tree_files(pub, config, content, work / "traffic.sqlite")
+    epoch = int(pub.as_of.timestamp()) if pub.as_of else None
+    scratch = work / "preview-pages"
+    shutil.rmtree(scratch, ignore_errors=True)
+    pages = LivePages(engine_file, scratch, epoch)
+    return PreviewState(pub, files, nav, engine_file, work / "docs", site_dir, work, pages, epoch)
+
+
+def _load_saved(content: Path, rel: str, config: Config):
+    """The saved file as an Item, a Finding (it does not load), or None when it is gone."""
+    path = content / rel
+    if not path.exists():
+        return None
+    if path.is_symlink() or not path.is_file():
+        raise Slow(f"{rel} 不是普通文件")
+    try:
+        data = load.read_bounded(path, load.read_limit(config))
+    except load.TooLarge:
+        raise Slow(f"{rel} 超过大小上限") from None
+    except OSError as exc:
+        raise Slow(f"{rel} 无法读取：{exc}") from None
+    return load._load_or_reject(path, rel, config, data)
+
+
+def gate_saved(
+    state: PreviewState,
+    saved: set[str],
+    content: Path,
+    config: Config,
+    markdown: MarkdownSettings,
+    reference: date | None,
+    upstream_db: Path,
+) -> tuple[publication.Publication, tuple[Finding, ...]]:
+    """The last publication with the saved item files loaded and gated again; and their findings.
+    Raises :class:`Slow` when that cannot be decided from the saved files alone."""
+    pub = state.pub
+    by_path = {i.path: i for i in pub.published}
+    withheld_paths = {w.item.path for w in pub.withheld}
+    for rel in saved:
+        if not (rel.startswith("items/") and rel.endswith(".md")):
+            raise Slow(f"{rel} 不是条目文件")
+        if rel not in by_path:
+            raise Slow(f"{rel} 是新条目或上次未发布")  # its 索引号, its attachments, its URL: the long way
+    findings: list[Finding] = []
+    new_items = {}
+    for rel in sorted(saved):
+        loaded = _load_saved(content, rel, config)
+        if loaded is None:
+            new_items[rel] = None  # deleted
+        elif isinstance(loaded, Finding):
+            findings.append(loaded)
+        else:
+            new_items[rel] = loaded
+    items = [i for i in new_items.values() if i is not None]
+    dated, date_findings = load.check_dates(items, config, reference)
+    findings.extend(date_findings)
+    others = [i for i in pub.published if i.path not in saved] + [
+        w.item for w in pub.withheld if w.item.path not in saved
+    ]
+    unique, url_findings = load.unique_urls(others + list(dated))
+    findings.extend(f for f in url_findings if f.path in saved)
+    kept = {i.path for i in unique}
+    dated = [i for i in dated if i.path in kept]
+    gated = confidentiality.gate(dated, config, reference, None, 1, markdown=markdown)
+    findings.extend(gated.findings)
+    if any(f.severity == ERROR and f.rule not in confidentiality.DECLARED_RULES for f in findings):
+        return pub, tuple(sorted(findings, key=sort_key))  # a bad edit: nothing else is decided
+    published = list(gated.published)
+    withheld = list(gated.withheld)
+    for item in published:
+        old = by_path[item.path]
+        if item.url != old.url:
+            raise Slow("网址变了")
+        urls = attachments.owner_urls(attachments.item_owner(item), markdown)
+        if urls != attachments.owner_urls(attachments.item_owner(old), markdown):
+            raise Slow("链接或附件变了")  # attachments belong to their items: decided over all of them
+    if withheld or any(v is None for v in new_items.values()):
+        for rel in [w.item.path for w in withheld] + [k for k, v in new_items.items() if v is None]:
+            if attachments.owner_urls(attachments.item_owner(by_path[rel]), markdown):
+                raise Slow("撤下的条目有链接或附件")
+    if published:
+        try:
+            history, _notes = publication.read_history(content, config, [i.path for i in published])
+        except publication.HistoryUnavailable as exc:
+            raise Slow(str(exc)) from None
+        if history.available:
+            starts = config.review.history_starts
+            from datetime import datetime, time
+
+            checked = provenance.check(
+                published,
+                history,
+                config.review,
+                config.portal.tz,
+                datetime.combine(starts, time(0), config.portal.tz) if starts else None,
+            )
+            findings.extend(checked.findings)
+            blocked = checked.blocked()
+            withheld += [
+                confidentiality.Withheld(i, tuple(f for f in checked.findings if f.path == i.path))
+                for i in published
+                if i.path in blocked
+            ]
+            published = [i for i in published if i.path not in blocked]
+    if published:  # 不转载上级已发布的信息: this item against the upstream database (read only)
+        deduped = upstream.deduplicate(tuple(published), config, upstream_db, None, 1, None, True)
+        findings.extend(f for f in deduped.findings if f.severity == ERROR or f.path in saved)
+        if any(f.severity == ERROR and f.path not in saved for f in deduped.findings):
+            raise Slow("上级信息数据库无法使用")
+        withheld += list(deduped.withheld)
+        published = list(deduped.published)
+    all_withheld = tuple(w for w in pub.withheld if w.item.path not in saved) + tuple(withheld)
+    copied, copy_findings = withheld_text.check(published, all_withheld)
+    if copied:
+        findings.extend(copy_findings)
+        withheld += [
+            confidentiality.Withheld(i, tuple(f for f in copy_findings if f.path == i.path))
+            for i in published
+            if i.path in copied
+        ]
+        published = [i for i in published if i.path not in copied]
+    if withheld:  # a newly withheld item: others repeating its words are withheld too — decided over all
+        again, _ = withheld_text.check([i for i in pub.published if i.path not in saved], tuple(withheld))
+        if again:
+            raise Slow("其他条目重复了撤下条目的文字")
+    published = [replace(i, index_number=by_path[i.path].index_number) for i in published]  # 索引号 by path
+    findings.extend(scoring.check_adoption(published, config.scoring))
+    if any(f.severity == ERROR and f.rule not in confidentiality.DECLARED_RULES for f in findings):
+        return pub, tuple(sorted(findings, key=sort_key))
+    new_published = publication.newest_first([i for i in pub.published if i.path not in saved] + published)
+    as_of = new_published[0].date if new_published else None
+    if as_of != pub.as_of:
+        raise Slow("最新发布日期变了")
+    gone = {w.item.path for w in withheld} | {k for k, v in new_items.items() if v is None}
+    new_pub = replace(
+        pub,
+        published=new_published,
+        withheld=tuple(w for w in pub.withheld if w.item.path not in saved) + tuple(withheld),
+        findings=tuple(
+            sorted(
+                [f for f in pub.findings if f.path not in saved] + [f for f in findings if f.path in saved],
+                key=sort_key,
+            )
+        ),
+        duplicate_of=tuple((a, b) for a, b in pub.duplicate_of if a not in gone and b not in gone),
+    )
+    del withheld_paths
+    return new_pub, tuple(sorted(findings, key=sort_key))
+
+
+def quick_edit(
+    state: PreviewState,
+    saved: set[str],
+    content: Path,
+    config: Config,
+    markdown: MarkdownSettings,
+    reference: date | None,
+    upstream_db: Path,
+) -> QuickResult:
+    """Bring the preview up to date with the saved item files, or say why a full build is needed."""
+    import time
+
+    started = time.perf_counter()
+    seconds: dict = {}
+    try:
+        new_pub, findings = gate_saved(state, saved, content, config, markdown, reference, upstream_db)
+    except Slow as why:
+        return QuickResult(FULL, reason=str(why))
+    seconds["gate"] = time.perf_counter() - started
+    if new_pub is state.pub:
+        return QuickResult(BAD, findings, seconds=seconds)
+    from pipeline import build as build_mod
+
+    t = time.perf_counter()
+    files, nav, _report = build_mod.docs_tree_files(new_pub, config, content, state.work / "traffic.sqlite")
+    seconds["docs_tree"] = time.perf_counter() - t
+    if nav != state.nav:
+        return QuickResult(FULL, findings, reason="导航变了")
+    added = set(files) - set(state.files)
+    if added:
+        return QuickResult(FULL, findings, reason="新增了页面或文件")
+    removed = set(state.files) - set(files)
+    changed = [k for k, v in files.items() if state.files[k] != v]
+    t = time.perf_counter()
+    record_path = state.work / "pages.json"
+    record = PageRecord.load(record_path)
+    if record is None:
+        return QuickResult(FULL, findings, reason="没有上次的页面记录")
+    pages = state.pages
+    site = state.site_dir
+    for rel in changed:  # the docs tree first: mkdocs reads the pages from it
+        _write_atomic(state.docs_dir / rel, _bytes(files[rel]))
+    for rel in removed:
+        (state.docs_dir / rel).unlink(missing_ok=True)
+    out_changed: list[str] = []
+    entries = dict(record.pages)
+    try:
+        for rel in removed:
+            dest = pages.remove(rel) if rel.endswith(".md") else rel
+            entries.pop(rel, None)
+            if dest:
+                (site / dest).unlink(missing_ok=True)
+                out_changed.append(dest)
+        md = {rel for rel in changed if rel.endswith(".md") and pages.has(rel)}
+        # pages that looked up a removed page's path render again (their links resolve differently)
+        md |= {src for src, e in entries.items() if removed & set(e.links) and pages.has(src)}
+        for rel in changed:
+            if rel not in md and not rel.endswith(".md"):
+                _write_atomic(site / rel, _bytes(files[rel]))
+                out_changed.append(rel)
+        rendered = pages.render(sorted(md), site)
+        if removed:
+            out_changed.extend(pages.sitemap(site))
+    except Slow as why:
+        return QuickResult(FULL, findings, reason=str(why))
+    warnings: list[str] = []
+    for src, (dest, links, page_warnings) in rendered.items():
+        source = hashlib.sha256(_bytes(files[src])).hexdigest()
+        entries[src] = PageEntry(source, dest, links, tuple(page_warnings))
+        out_changed.append(dest)
+        warnings.extend(page_warnings)
+    replace_record = replace(record, pages=entries)
+    replace_record.save(record_path)
+    seconds["mkdocs"] = time.perf_counter() - t
+    state.pub, state.files = new_pub, files
+    return QuickResult(FAST, findings, tuple(sorted(set(out_changed))), warnings=tuple(warnings), seconds=seconds)
