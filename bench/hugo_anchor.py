@@ -50,7 +50,8 @@ def version() -> str:
     if exe is None:
         return ""
     done = subprocess.run([str(exe), "version"], capture_output=True, text=True)
-    return done.stdout.split()[1] if done.returncode == 0 and len(done.stdout.split()) > 1 else "?"
+    words = done.stdout.split()
+    return words[1].split("-")[0] if done.returncode == 0 and len(words) > 1 else "?"
 
 
 def write_site(content: Path, site: Path, nav_links: int = 71) -> int:

