@@ -5,9 +5,11 @@ on them (its first build is a clean full build: its time is printed as the basel
 opens one item page in Debian's chromium (/usr/bin/chromium, driven by Playwright; no browser is
 downloaded), then, several times: appends a sentence with a new marker to the item file and measures
 from the write to the open page showing the marker (the preview's script reloads the page when the
-server names it as changed).  Before each measured save the server is left idle until its complete
-build (all gates, search, audit) has run, as when an editor saves, reads and saves again; one more
-save is measured while that complete build runs.  Also prints the fast path's own seconds from the
+server names it as changed).  Between the measured saves there is no complete
+build (all gates, search, audit) — which ``portal serve`` starts once nothing was saved for
+``--idle`` seconds — the saves come ``--pause`` seconds after the previous page update (an editor
+fixing text and saving again); one more save is measured while that complete build runs (it waits
+for it).  Also prints the fast path's own seconds from the
 server's log, Hugo's time for the same items (the anchor, bench/hugo_anchor.py) and ``uptime``.
 
     .venv/bin/python bench/serve_reload.py                       # 10k items
@@ -19,7 +21,6 @@ server's log, Hugo's time for the same items (the anchor, bench/hugo_anchor.py) 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -99,11 +100,6 @@ def save_and_wait(page, item: Path, marker: str, timeout: float = 600) -> float:
     raise SystemExit(f"the page never showed {marker}")
 
 
-def idle(base: str, timeout: float = 1800) -> None:
-    """Until the server has no complete build pending (its status has no note)."""
-    wait(lambda: not json.loads(get(base + "/portal-status.json")).get("note"), "the complete build", timeout)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10000)
@@ -111,6 +107,7 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/portal-bench"))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--idle", type=float, default=5.0, help="portal serve --idle")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between a page update and the next save")
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument(
         "--work", type=Path, help="keep and reuse this work folder (its preview): the first build is then incremental"
@@ -167,7 +164,7 @@ def main() -> None:
             page = browser.new_page()
             page.goto(base + url)
             for n in range(1, args.repeats + 1):
-                idle(base)
+                time.sleep(args.pause)
                 saves.append(save_and_wait(page, item, f"BENCHMARK{n}X{os.getpid()}"))
                 print(f"  save {n}: page reloaded with the new text after {saves[-1]:.2f} s; load: {uptime()}")
             time.sleep(args.idle + 1.0)  # the complete build has started
