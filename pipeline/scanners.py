@@ -331,9 +331,16 @@ _ID_CHECK = "10x98765432"
 # A dot separates groups only before three digits or more: "138.0013.8000" is a number a reader
 # dials, "138.5 5.0 424.9" a row of decimals.  Line breaks never separate (table cells and
 # blocks are lines of their own in the reader's view and the output audit's).
-_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]]{1,4}|[.·・](?=\d{3}))"
+_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]]{1,4}|[.·・](?=\d{3})|(?<=\d{3}),(?=\d{3}))"
 _RUN = re.compile(rf"(?<![0-9])(?:\+\s?)?\d+(?:{_SEP}\d+)*x?(?![0-9])")
 _GROUP = re.compile(r"\d+x?")
+# A comma separates groups of three digits or more ("138,0013,8000"; a row of a CSV file, "1,5,0,…",
+# is not a number), except in an amount grouped by thousands ("13,800,138,000 元"): that is yuan.
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+# Chinese numerals read digit by digit (一三八〇〇一三八〇〇〇, 幺三八…): one character for one
+# digit, so offsets stay those of the line view; only runs of eight or more are read this way.
+_NUMERALS = str.maketrans("〇零一二三四五六七八九幺两", "0012345678912")
+_NUMERAL_RUN = re.compile(r"[〇零一二三四五六七八九幺两]{8,}")
 # Each kind needs eight digits with at most three separators among them: a text without that
 # (most prose: years, amounts, percentages) skips the scan.
 _PII_HINT = re.compile(rf"\d(?:(?:{_SEP})?\d){{7}}")
@@ -390,6 +397,8 @@ class PiiScanner:
 
     def scan(self, norm: Normalised) -> list[Hit]:
         text = norm.line.text
+        if _NUMERAL_RUN.search(text):
+            text = _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)
         if not _PII_HINT.search(text):
             return []
         out: list[Hit] = []
@@ -406,6 +415,8 @@ class PiiScanner:
                         break
                     if "x" in digits[:-1]:
                         break
+                    if j > i and _THOUSANDS.fullmatch(text[groups[i][0] : groups[j][1]]):
+                        continue  # 13,800,138,000: an amount
                     kind = self._kind(digits)
                     if kind:
                         found = (j, kind)

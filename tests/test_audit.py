@@ -329,7 +329,7 @@ def _scanners():
     return audit.Scanners(config.confidentiality, config.portal.public_phones)
 
 
-_digits_and_separators = st.text(st.sampled_from("0123456789 -.·—x+86电话号"), max_size=40)
+_digits_and_separators = st.text(st.sampled_from("0123456789 -.·—x+86电话号,，一三八〇四二六九"), max_size=40)
 
 
 @settings(max_examples=400, deadline=None)
