@@ -145,4 +145,9 @@ def load(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> An
     """``yaml.load(text, loader)`` after :func:`check`; ``loader`` must be a safe loader
     (``SafeLoader``, ``CSafeLoader`` or a subclass)."""
     check(text, loader, max_depth)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, and checked above
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, and checked above
+    except (ValueError, OverflowError) as exc:  # a value the loader cannot make, e.g. the date 2026-13-01
+        raise UnsafeYaml(
+            "bad-yaml", f"有无法读取的值（{exc}），日期要写成有效的日期，例如 2026-12-01", None, None
+        ) from None

@@ -130,3 +130,20 @@ def test_no_import_circle_in_pipeline():
     gone = sorted(", ".join(sorted(c)) for c in KNOWN_CIRCLES - circles)
     assert not gone, f"this circle is gone, delete it from KNOWN_CIRCLES: {gone}"
     assert not any("pipeline.config" in m for c in circles for m in c)
+
+
+@pytest.mark.parametrize("text", ["opened: 2026-13-01\n", "rows:\n  - {day: 2025-02-30}\n"])
+def test_a_value_yaml_cannot_make_is_a_yaml_error_everywhere(tmp_path, text):
+    """An impossible date was a ValueError traceback from every YAML reader; now it is the
+    ``bad-yaml`` refusal each reader already reports (config error, data-file finding …)."""
+    from pipeline import data_file, safe_yaml
+
+    with pytest.raises(safe_yaml.UnsafeYaml) as refused:
+        safe_yaml.load(text)
+    assert refused.value.rule == "bad-yaml" and "日期" in refused.value.problem
+    path = tmp_path / "content" / "website-report" / "2025.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(data_file.DataError) as bad:
+        data_file.read_mapping(path, "数据文件不存在", "year …")
+    assert "bad-yaml" in bad.value.message

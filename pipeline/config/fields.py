@@ -56,10 +56,6 @@ def read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
         raise ConfigError(path, f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}") from None
-    except (ValueError, OverflowError) as exc:  # a scalar YAML cannot make, e.g. the date 2026-13-01
-        raise ConfigError(
-            path, f"YAML 格式错误：有无法读取的值（{exc}），日期请写成 2026-12-01 这样的有效日期"
-        ) from None
 
 
 def mapping(path: Path, data: Any, what: str) -> dict:
