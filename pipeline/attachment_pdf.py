@@ -1,4 +1,4 @@
-"""A PDF attachment's text, every part a downloader gets (:mod:`pipeline.attachment_text` calls it).
+"""A PDF attachment's text, every part a downloader gets (:mod:`pipeline.attachment_text` calls it with its ``extract`` for embedded files).
 
 With pypdf: each page's text (a page that only draws images is an unreadable part: a scan needs
 text recognition first), annotations, document properties, bookmarks, the XMP packet, form
@@ -12,10 +12,13 @@ from __future__ import annotations
 import io
 import re
 
-from pipeline.attachment_text import MAX_DEPTH, Extracted, Piece, Unreadable, extract, markup_pieces
+from typing import Callable
+
+from pipeline.attachment_base import MAX_DEPTH, Extracted, Piece, Unreadable, markup_pieces
 
 
-def read(data: bytes, depth: int) -> Extracted:
+def read(data: bytes, depth: int, extract: Callable[[str, bytes, int], Extracted]) -> Extracted:
+    """``extract``: the reader of embedded files (:func:`pipeline.attachment_text.extract`)."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data), strict=False)

@@ -21,7 +21,7 @@ configuration's decision (:mod:`pipeline.attachments`).  The type is taken from 
 first (``%PDF``, a zip with ``word/`` or ``xl/``), then from the extension, so a list renamed
 to ``.png`` is still read as the workbook it is.  Pure: nothing here reads files on its own,
 prints, or decides.  PDFs are read by :mod:`pipeline.attachment_pdf`, image metadata by
-:mod:`pipeline.image_meta`; the Office readers stay here (about 480 lines) because they share
+:mod:`pipeline.image_meta`; the Office readers stay here (about 440 lines) because they share
 the package sweep and the recursion into embedded files.
 """
 
@@ -31,39 +31,27 @@ import io
 import re
 import posixpath
 import zipfile
-from dataclasses import dataclass
-
-from pipeline import image_meta
+from pipeline import attachment_pdf, image_meta
+from pipeline.attachment_base import (  # noqa: F401 - the records and readers are this module's API too
+    MAX_DEPTH,
+    Extracted,
+    Piece,
+    Unreadable,
+    decode_text,
+    markup,
+    markup_pieces,
+    safe_parser,
+)
 
 # Decompressed size and member count an Office file may have (a zip bomb is unreadable).
 MAX_UNPACKED = 512 * 1024 * 1024
 MAX_MEMBERS = 20_000
-MAX_DEPTH = 3  # embedded files inside embedded files …
 
 TEXT_TYPES = frozenset({"csv", "txt", "md", "markdown", "tsv"})
 MARKUP_TYPES = frozenset({"svg", "html", "htm", "xml"})
 SCANNED_TYPES = frozenset({"docx", "xlsx", "pdf"}) | TEXT_TYPES | MARKUP_TYPES
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-class Unreadable(Exception):
-    """A file of a type that must be read could not be; ``str()`` says why, in Chinese."""
-
-
-@dataclass(frozen=True)
-class Piece:
-    where: str  # Chinese label: 正文第 3 段、工作表“名单”第 2 行 C 列 …
-    text: str
-    markup: bool = False  # source the browser interprets (SVG/HTML): also scanned for scripts
-
-
-@dataclass(frozen=True)
-class Extracted:
-    kind: str  # docx | xlsx | pdf | text | markup | unscanned
-    pieces: tuple[Piece, ...] = ()
-    hidden: tuple[str, ...] = ()  # Chinese descriptions of hidden content (warnings)
-    unreadable_parts: tuple[str, ...] = ()  # parts that could not be read (image-only PDF pages …)
 
 
 def extension(name: str) -> str:
@@ -158,16 +146,14 @@ def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
             pieces.append(Piece("源代码", text, markup=True))
         return Extracted("text", tuple(pieces))
     if kind == "markup":
-        return _markup(data)
+        return markup(data)
     _check_zip(data) if kind in ("docx", "xlsx") else None
     try:
         if kind == "docx":
             return _docx(data, depth)
         if kind == "xlsx":
             return _xlsx(data, depth)
-        from pipeline import attachment_pdf  # imports this module back for Piece, extract …
-
-        return attachment_pdf.read(data, depth)
+        return attachment_pdf.read(data, depth, extract)
     except Unreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of the reader: the file cannot be checked
@@ -177,68 +163,8 @@ def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
 # --- text -------------------------------------------------------------------------------------
 
 
-def decode_text(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise Unreadable("UTF-16 文本无法解码") from None
-    if b"\x00" in data[:4096]:
-        # UTF-16 without a byte-order mark (Excel's "Unicode text"): a NUL in every other byte.
-        # Decoded as UTF-8 it would read 1\x003\x008… and no number would ever join up.
-        even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
-        if max(even, odd) > len(data[:4096]) // 8:
-            try:
-                return data.decode("utf-16-le" if odd > even else "utf-16-be")
-            except UnicodeDecodeError:
-                raise Unreadable("UTF-16 文本无法解码") from None
-        raise Unreadable("文本含有 NUL 字符，不是可读的文本文件")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Unreadable("文本既不是 UTF-8 也不是 GB 18030 编码，无法读取")
-
-
 def _lines(text: str, prefix: str) -> list[Piece]:
     return [Piece(f"{prefix}第 {n} 行", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-
-
-def _safe_parser():
-    from lxml import etree
-
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=False)
-
-
-def markup_pieces(data: bytes) -> list[tuple[str, str]]:
-    """``(where, text)`` of an XML/HTML document's text, attribute values and source."""
-    return [(p.where, p.text) for p in _markup(data).pieces]
-
-
-def _markup(data: bytes) -> Extracted:
-    """SVG / HTML / XML: the whole source (scripts, handlers), text nodes and attribute values."""
-    source = decode_text(data)
-    pieces: list[Piece] = []
-    try:
-        from lxml import etree
-
-        root = etree.fromstring(data, _safe_parser())
-        for el in root.iter():
-            if isinstance(el.tag, str) and el.text and el.text.strip():
-                pieces.append(Piece(f"<{etree.QName(el).localname}> 文字", el.text))
-            if el.tail and el.tail.strip():
-                pieces.append(Piece("文字", el.tail))
-            for key, value in getattr(el, "attrib", {}).items():
-                pieces.append(Piece(f"属性 {etree.QName(key).localname}", value))
-    except Exception:  # noqa: BLE001 - HTML is not XML: the source piece (entities decoded below) covers it
-        from pipeline.rendered import unescape  # never raises on &#999…;
-
-        pieces.append(Piece("文字（实体已解码）", unescape(source)))
-    pieces.append(Piece("源代码", source, markup=True))  # last: a hit is named by its text or attribute first
-    return Extracted("markup", tuple(pieces))
 
 
 # --- Office packages --------------------------------------------------------------------------
@@ -314,7 +240,7 @@ def _package_sweep(
             blob = zf.read(info) if root is None else b""
             if root is not None or lower.endswith((".xml", ".rels", ".vml")):
                 try:
-                    root = etree.fromstring(blob, _safe_parser()) if root is None else root
+                    root = etree.fromstring(blob, safe_parser()) if root is None else root
                 except Exception:  # noqa: BLE001
                     raise Unreadable(f"{label}内部部件 {name} 不是有效的 XML") from None
                 texts = [] if name in covered else [str(t) for t in _NONBLANK_TEXT(root)]

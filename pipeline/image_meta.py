@@ -20,6 +20,8 @@ import struct
 import zlib
 from typing import Iterator
 
+from pipeline.attachment_base import markup_pieces  # XMP is XML: read like an SVG's text and attributes
+
 MAX_BLOCK = 4 * 1024 * 1024  # decompressed size of one PNG text chunk
 MAX_ENTRIES = 4096  # TIFF directory entries read in all
 _RUN = re.compile(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]{2,}")
@@ -161,8 +163,6 @@ def _iptc(body: bytes) -> Pieces:
 
 
 def _xmp(xml: bytes) -> Pieces:
-    from pipeline.attachment_text import markup_pieces  # XMP is XML: read like an SVG's text and attributes
-
     return [(f"XMP {w}", t) for w, t in markup_pieces(xml)]
 
 

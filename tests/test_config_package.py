@@ -102,8 +102,6 @@ def _imports(root: Path) -> dict[str, set[str]]:
 # Circles other work left, each through late imports; listed so that a new circle still fails
 # this test, and an entry whose circle is gone fails it too (then delete the entry).
 KNOWN_CIRCLES = {
-    # 415f74a: attachment_text ⇄ attachment_pdf (PDF reading), image_meta → attachment_text.markup_pieces
-    frozenset({"pipeline.attachment_text", "pipeline.attachment_pdf", "pipeline.image_meta"}),
     # traffic.year_totals → website_report.TrafficYear, website_report.read_traffic → traffic
     frozenset({"pipeline.traffic", "pipeline.website_report"}),
 }

@@ -1,0 +1,95 @@
+"""What every attachment reader shares: the records of extracted text, the refusal, and the
+readers of plain and marked-up text (used by :mod:`pipeline.attachment_text` for .csv/.svg/.html,
+by :mod:`pipeline.attachment_pdf` and by :mod:`pipeline.image_meta` for XMP packets).  Kept apart
+so that those modules import it, and not each other.  Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_DEPTH = 3  # embedded files inside embedded files …
+
+
+class Unreadable(Exception):
+    """A file of a type that must be read could not be; ``str()`` says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    where: str  # Chinese label: 正文第 3 段、工作表“名单”第 2 行 C 列 …
+    text: str
+    markup: bool = False  # source the browser interprets (SVG/HTML): also scanned for scripts
+
+
+@dataclass(frozen=True)
+class Extracted:
+    kind: str  # docx | xlsx | pdf | text | markup | unscanned
+    pieces: tuple[Piece, ...] = ()
+    hidden: tuple[str, ...] = ()  # Chinese descriptions of hidden content (warnings)
+    unreadable_parts: tuple[str, ...] = ()  # parts that could not be read (image-only PDF pages …)
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Unreadable("UTF-16 文本无法解码") from None
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a byte-order mark (Excel's "Unicode text"): a NUL in every other byte.
+        # Decoded as UTF-8 it would read 1\x003\x008… and no number would ever join up.
+        even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
+        if max(even, odd) > len(data[:4096]) // 8:
+            try:
+                return data.decode("utf-16-le" if odd > even else "utf-16-be")
+            except UnicodeDecodeError:
+                raise Unreadable("UTF-16 文本无法解码") from None
+        raise Unreadable("文本含有 NUL 字符，不是可读的文本文件")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Unreadable("文本既不是 UTF-8 也不是 GB 18030 编码，无法读取")
+
+
+# --- markup ------------------------------------------------------------------------------------
+
+
+def safe_parser():
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=False)
+
+
+def markup_pieces(data: bytes) -> list[tuple[str, str]]:
+    """``(where, text)`` of an XML/HTML document's text, attribute values and source."""
+    return [(p.where, p.text) for p in markup(data).pieces]
+
+
+def markup(data: bytes) -> Extracted:
+    """SVG / HTML / XML: the whole source (scripts, handlers), text nodes and attribute values."""
+    source = decode_text(data)
+    pieces: list[Piece] = []
+    try:
+        from lxml import etree
+
+        root = etree.fromstring(data, safe_parser())
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.text and el.text.strip():
+                pieces.append(Piece(f"<{etree.QName(el).localname}> 文字", el.text))
+            if el.tail and el.tail.strip():
+                pieces.append(Piece("文字", el.tail))
+            for key, value in getattr(el, "attrib", {}).items():
+                pieces.append(Piece(f"属性 {etree.QName(key).localname}", value))
+    except Exception:  # noqa: BLE001 - HTML is not XML: the source piece (entities decoded below) covers it
+        from pipeline.rendered import unescape  # never raises on &#999…;
+
+        pieces.append(Piece("文字（实体已解码）", unescape(source)))
+    pieces.append(Piece("源代码", source, markup=True))  # last: a hit is named by its text or attribute first
+    return Extracted("markup", tuple(pieces))
