@@ -72,6 +72,10 @@ class Report:
 # --- table 三 ------------------------------------------------------------------------------
 
 
+def _ledger_error(rel: str, app: Application, rule: str, message: str) -> Finding:
+    return error(rel, rule, message, app.line, application=app.id)
+
+
 def tabulate(year: int, apps: Iterable[Application], rel: str, findings: list[Finding]) -> dict[str, list[int]]:
     """Table 三 from the ledger; each row counts by its own rule, mistakes become findings."""
     table = {r.code: [0] * len(COLUMNS) for r in TABLE3_ROWS if r.figures}
@@ -80,86 +84,66 @@ def tabulate(year: int, apps: Iterable[Application], rel: str, findings: list[Fi
         where = f"申请 “{app.id}”"
         if app.id in seen:
             findings.append(
-                error(
+                _ledger_error(
                     rel,
+                    app,
                     "report-duplicate",
                     f"申请编号 “{app.id}” 重复（另见第 {seen[app.id].line} 行），每件申请只能登记一次",
-                    app.line,
-                    application=app.id,
                 )
             )
             continue
         seen[app.id] = app
         if app.applicant not in APPLICANT_TYPES:
             findings.append(
-                error(
+                _ledger_error(
                     rel,
+                    app,
                     "report-applicant",
                     f"{where} 的申请人类型 “{app.applicant}” 无效，可选：{'、'.join(APPLICANT_TYPES)}",
-                    app.line,
-                    application=app.id,
                 )
             )
             continue
         col = APPLICANT_TYPES.index(app.applicant)
         if app.received.year > year:
             findings.append(
-                error(
-                    rel,
-                    "report-date",
-                    f"{where} 的收到日期 {app.received} 不在 {year} 年或以前，不属于本年度报告",
-                    app.line,
-                    application=app.id,
+                _ledger_error(
+                    rel, app, "report-date", f"{where} 的收到日期 {app.received} 不在 {year} 年或以前，不属于本年度报告"
                 )
             )
             continue
         table["一" if app.received.year == year else "二"][col] += 1
         if app.closed is not None and app.closed < app.received:
             findings.append(
-                error(
-                    rel,
-                    "report-date",
-                    f"{where} 的办结日期 {app.closed} 早于收到日期 {app.received}",
-                    app.line,
-                    application=app.id,
-                )
+                _ledger_error(rel, app, "report-date", f"{where} 的办结日期 {app.closed} 早于收到日期 {app.received}")
             )
             continue
         if app.closed is None or app.closed.year > year:
             if app.outcome and app.closed is None:
                 findings.append(
-                    error(
+                    _ledger_error(
                         rel,
+                        app,
                         "report-outcome",
                         f"{where} 填了办理结果 “{app.outcome}” 但没有办结日期 closed；未办结的申请不填 outcome",
-                        app.line,
-                        application=app.id,
                     )
                 )
             table["四"][col] += 1
             continue
         if app.closed.year < year:
             findings.append(
-                error(
-                    rel,
-                    "report-date",
-                    f"{where} 已于 {app.closed} 办结，不应列入 {year} 年台账",
-                    app.line,
-                    application=app.id,
-                )
+                _ledger_error(rel, app, "report-date", f"{where} 已于 {app.closed} 办结，不应列入 {year} 年台账")
             )
             continue
         if app.outcome not in OUTCOME_CODES:
             shown = f"“{app.outcome}”" if app.outcome else "（未填写）"
             findings.append(
-                error(
+                _ledger_error(
                     rel,
+                    app,
                     "report-outcome",
                     f"{where} 的办理结果代码 {shown} 无效，应为表三“三、本年度办理结果”的一行："
                     + "、".join(f"{c}={ROW_BY_CODE[c].label}" for c in OUTCOME_CODES[:3])
                     + " …（完整列表见 content/disclosure/README.md）",
-                    app.line,
-                    application=app.id,
                 )
             )
             continue
