@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +38,10 @@ def main() -> None:
     print(f"scanners compiled in {1000 * (time.perf_counter() - t0):.1f} ms")
     for jobs in (1, None):
         t1 = time.perf_counter()
-        gated = confidentiality.gate(
-            items, config, jobs=jobs, markdown=MarkdownSettings.from_mkdocs(ROOT / "mkdocs.yml")
-        )
+        # as pipeline.publication.run applies the gate: the scans spread over the cores, then the decision
+        review = confidentiality.review_of(config, None, MarkdownSettings.from_mkdocs(ROOT / "mkdocs.yml"))
+        scanned = parallel.map_ordered(partial(confidentiality.scan, review=review), items, jobs)
+        gated = confidentiality.decide(items, review, scanned)
         t2 = time.perf_counter()
         label = "1 process" if jobs == 1 else f"{parallel.workers_for(n, None)} processes"
         print(

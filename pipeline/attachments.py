@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
-from pipeline import attachment_text, cpu_limit, parallel, stage_cache
+from pipeline import attachment_text, cpu_limit, memo, parallel
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.rendered import MarkdownSettings, reader_view, render_html, unescape  # unescape: never raises on &#999…;
@@ -396,7 +396,7 @@ class JsonCache:
         if path is None:
             return
         try:
-            self.stamp = stage_cache.stamp(self.KIND, self.SOURCES, self.PACKAGES, config)
+            self.stamp = memo.stamp(self.KIND, self.SOURCES, self.PACKAGES, config)
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
                 self.old = data["entries"]
@@ -416,7 +416,7 @@ class JsonCache:
     def save(self) -> None:
         if self.stamp is None or self.path is None or self.new == self.old:
             return
-        stage_cache.write_atomic(
+        memo.write_atomic(
             Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8")
         )
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import unquote
 
-from pipeline import cpu_limit, parallel, rendered, sanitise
+from pipeline import cpu_limit, rendered, sanitise
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.model import Item
@@ -385,7 +385,7 @@ def check_quality(item: Item, review: Review) -> list[Finding]:
 
 
 def check_future_date(item: Item, review: Review) -> list[Finding]:
-    """Depends on the reference date, so it is never cached (see :data:`CACHEABLE`)."""
+    """Depends on the reference date, so it is never remembered (not one of :data:`SCANS`)."""
     if item.date is None or review.reference is None:
         return []
     day = item.date.astimezone(review.config.portal.tz).date()
@@ -410,12 +410,10 @@ CHECKS: tuple[Callable[[Item, Review], list[Finding]], ...] = (
     check_quality,
     check_future_date,
 )
-# Checks whose result depends only on the item, the configuration, the Markdown settings and
-# this code: their findings may be memoised per item (pipeline.stage_cache.GateCache, whose
-# stamp covers all of these); the decision is not.
-CACHEABLE = frozenset({check_declared_status, check_review, check_content, check_rendered, check_quality})
-# The expensive checks, run for the items the cache does not know in up to ``jobs`` processes.
-PARALLEL = (check_content, check_rendered)
+# The expensive checks: what they find depends only on the item, the configuration, the
+# Markdown settings and this code, so :func:`pipeline.publication.run` may remember it per
+# item (by its file's hash) and spread it over the cores.  The decision is taken every run.
+SCANS: tuple[Callable[[Item, Review], list[Finding]], ...] = (check_content, check_rendered)
 
 
 def build_scanners(config: Config) -> Scanners | None:
@@ -435,64 +433,67 @@ def too_complex(path: str, exc: BaseException, what: str = "该条目") -> Findi
     )
 
 
+def review_of(config: Config, reference: date | None = None, markdown: MarkdownSettings | None = None) -> Review:
+    """What the checks get (the scanners compiled once).  ``reference``: the build's "today"
+    for the future-date warning; ``markdown``: the site's Markdown extensions (None: this
+    repository's defaults, :data:`pipeline.rendered.DEFAULT_EXTENSIONS`)."""
+    return Review(config, build_scanners(config), reference, markdown or MarkdownSettings())
+
+
 def _run(check: Callable[[Item, Review], list[Finding]], item: Item, review: Review) -> tuple[list[Finding], bool]:
     """What ``check`` found, and whether it finished; a check that breaks blocks the item."""
     try:
         return cpu_limit.run(check, item, review, seconds=cpu_limit.BUDGET), True
     except (cpu_limit.LimitExceeded, RecursionError) as exc:
         return [too_complex(item.path, exc)], False
-    except Exception as exc:  # noqa: BLE001 - fail closed (and the failure is not cached)
+    except Exception as exc:  # noqa: BLE001 - fail closed (and the failure is never remembered)
         return [
             error(item.path, "gate-failure", f"保密审查未能完成（{type(exc).__name__}: {exc}），该条目暂不发布")
         ], False
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What the :data:`SCANS` found in one item, check by check; ``finished``: none of them broke."""
+
+    path: str
+    findings: tuple[tuple[Finding, ...], ...]
+    finished: bool
+
+
+def scan(item: Item, review: Review) -> Scanned:
+    """The :data:`SCANS` of one item (a pure function of the item and ``review``)."""
+    done = [_run(check, item, review) for check in SCANS]
+    return Scanned(item.path, tuple(tuple(found) for found, _ in done), all(ok for _, ok in done))
 
 
 def gate(
     items: Iterable[Item],
     config: Config,
     reference: date | None = None,
-    cache=None,
-    jobs: int | None = None,
     *,
     markdown: MarkdownSettings | None = None,
 ) -> Gated:
-    """Split ``items`` into published and withheld.  ``reference`` is the build's "today" for
-    the future-date warning (explicit, so that the same inputs always give the same result).
-    ``markdown``: the Markdown extensions the site is rendered with (from mkdocs.yml; None:
-    this repository's defaults, :data:`pipeline.rendered.DEFAULT_EXTENSIONS`).
-    ``cache`` (a :class:`pipeline.stage_cache.GateCache`, optional) memoises what the
-    :data:`CACHEABLE` checks found for an unchanged item; the decision is taken here, every run.
-    The :data:`PARALLEL` checks of items not in the cache run in up to ``jobs`` processes
-    (:mod:`pipeline.parallel`); the results are the same as in one."""
-    review = Review(config, build_scanners(config), reference, markdown or MarkdownSettings())
-    if review.scanners is None:
-        cache = None  # fail closed: without scanners every item is checked (and held back)
-    items = list(items)
-    keys = [cache.key(item) for item in items] if cache is not None else [None] * len(items)
+    """Split ``items`` into published and withheld (see :func:`review_of` for the arguments)."""
+    return decide(list(items), review_of(config, reference, markdown))
 
-    def missing(n: int) -> tuple:
-        key = keys[n]
-        return tuple(c for c in PARALLEL if key is None or cache.get(key, c.__name__) is None)
 
-    # the expensive checks, for the items the cache does not know, spread over the cores
-    todo = [(n, checks) for n, checks in ((n, missing(n)) for n in range(len(items))) if checks]
-    done = parallel.map_ordered(lambda task: {c.__name__: _run(c, items[task[0]], review) for c in task[1]}, todo, jobs)
-    scanned = {n: result for (n, _), result in zip(todo, done)}
+def decide(items: Sequence[Item], review: Review, scanned: Sequence[Scanned] | None = None) -> Gated:
+    """Split ``items`` into published and withheld.  ``scanned``: :func:`scan` of each item,
+    when the caller has it (None: scanned here); taken only when the scanners work and it is
+    the scan of that very item."""
+    if scanned is None or review.scanners is None or len(scanned) != len(items):
+        scanned = [scan(item, review) for item in items]
     published: list[Item] = []
     withheld: list[Withheld] = []
     findings: list[Finding] = []
-    for n, item in enumerate(items):
+    for item, pre in zip(items, scanned):
+        if type(pre) is not Scanned or pre.path != item.path or len(pre.findings) != len(SCANS):
+            pre = scan(item, review)  # fail closed: never another item's scan
         item_findings: list[Finding] = []
-        key = keys[n]
         source_hits: set[tuple[str, str]] = set()
         for check in CHECKS:
-            memo = key is not None and check in CACHEABLE
-            found = cache.get(key, check.__name__) if memo else None
-            if found is None:
-                ready = scanned.get(n, {})
-                found, finished = ready.pop(check.__name__) if check.__name__ in ready else _run(check, item, review)
-                if memo and finished:
-                    cache.put(key, check.__name__, found)
+            found = list(pre.findings[SCANS.index(check)]) if check in SCANS else _run(check, item, review)[0]
             if check is check_content:
                 source_hits = {_same_hit(f) for f in found}
             elif check is check_rendered:  # what the source scan already reported, once

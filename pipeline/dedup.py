@@ -1,4 +1,4 @@
-"""Near-duplicate detection (查重): upstream reposts and the same news in two sub-sites.
+"""Near-duplicate detection (查重): fingerprints, an LSH index and groups of near-identical texts.
 
 Text is normalised (NFKC, so full-width letters, digits and punctuation become half-width;
 Markdown, URLs, whitespace and punctuation removed; boilerplate lines such as 来源/编辑/
@@ -9,12 +9,13 @@ fingerprints fit in about 1 GB).  LSH candidates are screened by their MinHash e
 and every survivor is confirmed with the exact Jaccard similarity of the shingle sets
 before it is reported.
 
-Two stage functions use it: :func:`check_upstream` (an item repeating an upstream entry is
-withheld — rule ``upstream-duplicate``, an error — unless the item says ``original: true``,
-which makes it a warning) and :func:`check_portal` (two published items with near-identical
-text: rule ``duplicate``, a warning; both stay published and the later one is counted once).
-This module does not read files, feeds or the database; :mod:`pipeline.upstream` does.
-"""
+The pipeline stage that uses it — upstream reposts withheld, the same news in two sub-sites
+counted once — is :mod:`pipeline.dedup_stage`; the upstream store (feeds in SQLite) is
+:mod:`pipeline.upstream`.  This module does not read files, feeds or the database.
+
+Longer than ~400 lines on purpose: it is one algorithm (normalise → shingles → MinHash →
+LSH → screen → exact Jaccard → groups) whose parts share their numeric conventions (uint32
+hashes, sorted unique arrays, the estimate margin) and are tested and benchmarked together."""
 
 from __future__ import annotations
 
@@ -22,12 +23,10 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from pipeline import parallel
-from pipeline.findings import Finding, error, warning
 
 # Lines that name the source, editor, author … of a text: not part of what is said.
 BOILERPLATE_LINE = re.compile(
@@ -342,90 +341,15 @@ class Fingerprint:
     signature: np.ndarray
 
 
-@dataclass(frozen=True)
-class UpstreamMatch:
-    url: str
-    source: str  # source name (商务部网站 …)
-    level: str
-    title: str
-    similarity: float
-
-
-def fingerprint_texts(
-    texts: Sequence[str], shingle_size: int, hasher: MinHasher, jobs: int | None = None
-) -> list[Fingerprint]:
-    """Fingerprints of ``texts``, made by up to ``jobs`` processes (:mod:`pipeline.parallel`)."""
-    return parallel.map_ordered(
-        lambda chunk: fingerprint_normalized([normalize(t) for t in chunk], shingle_size, hasher),
-        texts,
-        jobs,
-        batched=True,
-    )
+def fingerprint_texts(texts: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
+    """Fingerprints of ``texts`` (one per text, in order)."""
+    return fingerprint_normalized([normalize(t) for t in texts], shingle_size, hasher)
 
 
 def fingerprint_normalized(norms: Sequence[str], shingle_size: int, hasher: MinHasher) -> list[Fingerprint]:
     sets = [shingles(n, shingle_size) for n in norms]
     sigs = hasher.signatures(sets)
     return [Fingerprint(s, sig) for s, sig in zip(sets, sigs)]
-
-
-def item_text(item) -> str:
-    """The text of an item that is compared: title and body."""
-    return f"{item.title}\n{item.body}"
-
-
-def check_upstream(
-    items: Sequence, corpus, settings, prints: Sequence[Fingerprint] | None = None
-) -> tuple[tuple, tuple, tuple[Finding, ...]]:
-    """Split ``items`` into (kept, blocked, findings) against an upstream corpus.
-
-    ``corpus`` offers ``signatures`` (matrix), ``index`` (an :class:`LSHIndex` over them)
-    and ``entries(rows)`` → records with ``shingles``, ``link``, ``source``, ``level``,
-    ``title``.  Only confirmed matches (exact Jaccard ≥ ``settings.threshold``) count."""
-    if not items or corpus is None or corpus.size == 0:
-        return tuple(items), (), ()
-    if prints is None:
-        prints = fingerprint_texts(
-            [item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed)
-        )
-    candidates = screen(
-        corpus.signatures, np.stack([p.signature for p in prints]), corpus.index, settings.threshold - ESTIMATE_MARGIN
-    )
-    kept, blocked, findings = [], [], []
-    for item, fp, rows in zip(items, prints, candidates):
-        best: UpstreamMatch | None = None
-        for entry in corpus.entries(rows):
-            sim = jaccard(fp.shingles, entry.shingles)
-            if sim >= settings.threshold and (best is None or sim > best.similarity):
-                best = UpstreamMatch(entry.link, entry.source, entry.level, entry.title, round(sim, 3))
-        if best is None:
-            kept.append(item)
-            continue
-        where = f"{best.level}《{best.title}》（{best.url}）"
-        fields = dict(upstream_url=best.url, upstream_source=best.source, similarity=best.similarity)
-        if item.original:
-            findings.append(
-                warning(
-                    item.path,
-                    "upstream-duplicate",
-                    f"与{where}相似度 {best.similarity:.2f}；已声明原创（{item.original_reason}），照常发布",
-                    item.line_of("original"),
-                    **fields,
-                )
-            )
-            kept.append(item)
-        else:
-            f = error(
-                item.path,
-                "upstream-duplicate",
-                f"与{where}相似度 {best.similarity:.2f}，不转载上级已发布的信息，本条不发布。"
-                "如确属本单位原创，请在 front matter 写 original: true 并用 original_reason 说明理由",
-                item.body_line,
-                **fields,
-            )
-            findings.append(f)
-            blocked.append((item, f))
-    return tuple(kept), tuple(blocked), tuple(findings)
 
 
 GROUP_BLOCKS = (
@@ -491,7 +415,7 @@ def portal_groups(
 
     ``fresh`` (positions) and ``known`` (pairs confirmed before, among the other texts):
     compare only pairs that involve a fresh text, after joining the known pairs
-    (:class:`pipeline.stage_cache.PairCache`); None: every pair."""
+    (:func:`pipeline.memo.groups`); None: every pair."""
     n = len(prints)
     groups = _Groups(n)
     for i, j, _ in known:
@@ -530,51 +454,6 @@ def portal_groups(
                     groups.join(i, j)
                     joined.append((min(i, j), max(i, j), similarity))
     return groups.labels().tolist(), sorted(joined)
-
-
-def check_portal(
-    items: Sequence,
-    settings,
-    rank: Callable,
-    prints: Sequence[Fingerprint] | None = None,
-    labels: Sequence[int] | None = None,
-) -> tuple[tuple[tuple[str, str], ...], tuple[Finding, ...]]:
-    """Near-identical published items: ``(path, canonical path)`` pairs and ``duplicate``
-    warnings.  ``rank(item)`` orders a group; the smallest rank is canonical (the earliest,
-    then the higher-level sub-site).  ``labels``: the groups (:func:`portal_groups`), when
-    the caller has them; each warning gives the similarity with the canonical item."""
-    if len(items) < 2:
-        return (), ()
-    if prints is None:
-        prints = fingerprint_texts(
-            [item_text(i) for i in items], settings.shingle, MinHasher(settings.num_perm, settings.seed)
-        )
-    if labels is None:
-        labels, _ = portal_groups(prints, settings)
-    groups: dict[int, list[int]] = {}
-    for i, label in enumerate(labels):
-        groups.setdefault(label, []).append(i)
-    pairs, findings = [], []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda i: rank(items[i]))
-        canonical = items[members[0]]
-        for i in members[1:]:
-            item = items[i]
-            similarity = jaccard(prints[i].shingles, prints[members[0]].shingles)
-            pairs.append((item.path, canonical.path))
-            findings.append(
-                warning(
-                    item.path,
-                    "duplicate",
-                    f"与 {canonical.path} 内容几乎相同（相似度 {similarity:.2f}），同一信息在多个子站发布，统计时只计 1 条",
-                    None,
-                    canonical=canonical.path,
-                    similarity=round(similarity, 3),
-                )
-            )
-    return tuple(sorted(pairs)), tuple(findings)
 
 
 def signature_bytes(sig: np.ndarray) -> bytes:

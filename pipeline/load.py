@@ -32,7 +32,7 @@ from typing import Any, Iterable
 import frontmatter
 import yaml
 
-from pipeline import content_walk, parallel, safe_yaml
+from pipeline import content_walk, safe_yaml
 from pipeline.config import Config
 from pipeline.findings import Finding, error
 from pipeline.model import DISCLOSURES, KINDS, Attachment, ChangeNote, Item
@@ -180,67 +180,75 @@ def _kb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
-def load_items(
-    content_dir: Path | str, config: Config, cache_file: Path | None = None, jobs: int | None = None
-) -> Loaded:
-    """Load every item file; with ``cache_file`` (:mod:`pipeline.load_cache`) an unchanged
-    file's result is reused instead of parsed again.  Files not in the cache are parsed by
-    up to ``jobs`` processes (:mod:`pipeline.parallel`; default: one per core)."""
-    from pipeline.load_cache import LoadCache
+@dataclass(frozen=True)
+class Source:
+    """One item file as read, to be parsed by :func:`parse`."""
 
-    content = Path(content_dir)
-    walked = content_walk.walk(content)
-    cache = LoadCache(cache_file, config) if cache_file else None
-    results: list[Item | Finding | None] = []
-    todo: list[tuple[int, Path, str, bytes]] = []  # (position, file, relative path, bytes) to parse
-    keys: dict[int, str] = {}
-    rels = list(walked.item_rels)
+    file: Path
+    rel: str  # relative to the content folder
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Read:
+    """The item files of a content folder as read, in walk order: each a :class:`Source` to
+    parse, or the finding that rejected it before parsing (unreadable, too large)."""
+
+    entries: tuple  # tuple[Source | Finding, ...]
+    findings: tuple[Finding, ...]  # the walk's (links leaving content/, skipped files …)
+    rels: tuple[str, ...]  # every item file seen
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(e for e in self.entries if type(e) is Source)
+
+
+def read_sources(content_dir: Path | str, config: Config) -> Read:
+    """Read every item file once, with a bounded read."""
+    walked = content_walk.walk(Path(content_dir))
     limit = read_limit(config)
+    entries: list[Source | Finding] = []
     for entry in walked.items:
         file, rel = entry.path, entry.rel
         try:
-            data = read_bounded(file, limit)
+            entries.append(Source(file, rel, read_bounded(file, limit)))
         except TooLarge as big:
             try:
                 with open(file, "rb") as fh:
                     head = fh.read(FRONT_MATTER_MAX + 8192)
             except OSError:
                 head = b""
-            results.append(
+            entries.append(
                 size_problem(rel, head, big.size, config)
                 or error(rel, "body-too-large", f"文件有 {_kb(big.size)}，超过上限", 1)
             )
-            continue
         except OSError as exc:
-            results.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
-            continue
-        result = None
-        if cache:
-            keys[len(results)] = key = LoadCache.key(rel, data)
-            result = cache.get(key)
-        if result is None:
-            todo.append((len(results), file, rel, data))
-        results.append(result)
-    parsed = parallel.map_ordered(lambda task: _load_or_reject(task[1], task[2], config, task[3]), todo, jobs)
-    for (position, *_), result in zip(todo, parsed):
-        results[position] = result
-        if cache:
-            cache.put(keys[position], result)
-    items = [r for r in results if isinstance(r, Item)]
-    findings = [r for r in results if not isinstance(r, Item)] + list(walked.findings)
-    if cache:
-        try:
-            cache.save()
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-    return Loaded(tuple(items), tuple(findings), len(rels), tuple(rels))
+            entries.append(error(rel, "unreadable", f"无法读取文件：{exc.strerror or exc}"))
+    return Read(tuple(entries), tuple(walked.findings), tuple(walked.item_rels))
 
 
-def _load_or_reject(file: Path, rel: str, config: Config, data: bytes) -> Item | Finding:
+def parse(source: Source, config: Config) -> Item | Finding:
+    """One file's item, or the finding that rejects it (a pure function of its bytes)."""
     try:
-        return load_item(file, rel, config, data)
+        return load_item(source.file, source.rel, config, source.data)
     except _Reject as reject:
         return reject.finding
+
+
+def assemble(read: Read, parsed: Iterable[Item | Finding]) -> Loaded:
+    """The loaded items and findings, ``parsed`` being :func:`parse` of each of ``read.sources``."""
+    results = iter(parsed)
+    done = [next(results) if type(e) is Source else e for e in read.entries]
+    items = [r for r in done if isinstance(r, Item)]
+    findings = [r for r in done if not isinstance(r, Item)] + list(read.findings)
+    return Loaded(tuple(items), tuple(findings), len(read.rels), read.rels)
+
+
+def load_items(content_dir: Path | str, config: Config) -> Loaded:
+    """Load every item file (in this process, nothing remembered: :func:`pipeline.publication.run`
+    parses on every core and reuses the results of unchanged files)."""
+    read = read_sources(content_dir, config)
+    return assemble(read, [parse(source, config) for source in read.sources])
 
 
 def parse_date(value: Any, tz) -> datetime:

@@ -245,35 +245,42 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
     return Ledger(fmt, org_code, tuple(entries)), ()
 
 
-def read_ledger(content_dir: Path | str, config: Config, cache=None) -> tuple[Ledger | None, tuple[Finding, ...], bool]:
-    """(ledger, findings, trusted) for ``content/index_numbers.yaml``; a missing file is an
-    empty ledger.  ``cache`` (:class:`pipeline.stage_cache.LedgerCache`): an unchanged file is
-    not parsed again."""
+def ledger_text(content_dir: Path | str) -> str | Finding | None:
+    """The text of ``content/index_numbers.yaml``; None when there is none (an empty ledger);
+    the ``index-ledger`` error when it cannot be read."""
     file = Path(content_dir) / LEDGER_FILE
     if not file.exists() and not file.is_symlink():
-        return Ledger(config.portal.index_format, config.portal.org_code), (), True
+        return None
     if not file.is_file():
-        return None, (error(LEDGER_FILE, RULE, "索引号台账不是普通文件（是目录或断开的链接），无法读取"),), False
+        return error(LEDGER_FILE, RULE, "索引号台账不是普通文件（是目录或断开的链接），无法读取")
     if content_walk.leaves_content(file, content_dir):
-        return (
-            None,
-            (
-                error(
-                    LEDGER_FILE,
-                    RULE,
-                    "索引号台账是指向 content/ 之外的符号链接，不会读取 [symlink]；请把台账文件本身放进 content/",
-                ),
-            ),
-            False,
+        return error(
+            LEDGER_FILE,
+            RULE,
+            "索引号台账是指向 content/ 之外的符号链接，不会读取 [symlink]；请把台账文件本身放进 content/",
         )
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        return file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, (error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc}"),), False
-    ledger, findings = (
-        cache.parsed(text, lambda t: parse_ledger(t, config)) if cache is not None else parse_ledger(text, config)
-    )
+        return error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc}")
+
+
+def ledger_of(
+    text: str | Finding | None, config: Config, parsed: tuple[Ledger | None, tuple[Finding, ...]] | None = None
+) -> tuple[Ledger | None, tuple[Finding, ...], bool]:
+    """(ledger, findings, trusted) for :func:`ledger_text`'s answer; ``parsed``: its
+    :func:`parse_ledger` when the caller has it."""
+    if text is None:
+        return Ledger(config.portal.index_format, config.portal.org_code), (), True
+    if isinstance(text, Finding):
+        return None, (text,), False
+    ledger, findings = parsed if parsed is not None else parse_ledger(text, config)
     return ledger, findings, not findings
+
+
+def read_ledger(content_dir: Path | str, config: Config) -> tuple[Ledger | None, tuple[Finding, ...], bool]:
+    """(ledger, findings, trusted) for ``content/index_numbers.yaml``; a missing file is an empty ledger."""
+    return ledger_of(ledger_text(content_dir), config)
 
 
 # --- the stage ---------------------------------------------------------------------------

@@ -5,26 +5,36 @@
 first), the items held back with their reasons (``withheld``) and every finding.  Later
 stages (numbering, statistics, rendering, feeds, reports) are fed ``published`` only and
 never read content on their own, so a blocked item cannot leak through a side door.
+
+The stages are pure functions that know nothing of caches or processes.  This module is
+the one place where their per-file work is remembered by content hash (:mod:`pipeline.memo`,
+the memos of :mod:`pipeline.stage_memos`) and spread over the cores (:mod:`pipeline.parallel`); the
+result is the same with or without either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 
 from pipeline import (
     attachments,
     confidentiality,
     content_walk,
+    dedup,
+    dedup_stage,
     git_history,
     load,
+    memo,
     numbering,
     provenance,
     report_data,
     scoring,
-    stage_cache,
+    stage_memos,
     upstream,
     withheld_text,
 )
@@ -109,7 +119,6 @@ def run(
     *,
     upstream_db: Path | None = None,
     reference: date | None = None,
-    load_cache: Path | None = None,
     cache_dir: Path | None = None,
     jobs: int | None = None,
     markdown: MarkdownSettings | None = None,
@@ -122,8 +131,7 @@ def run(
     sources when missing); None compares against the local-file sources in memory.
     ``reference``: the build's "today" for the future-date warning (``--as-of``); None skips it.
     ``cache_dir``: the private cache folder (``<work>/cache``, never under site/) — unchanged
-    files are not parsed, scanned or fingerprinted again (:mod:`pipeline.load_cache`,
-    :mod:`pipeline.stage_cache`); None: no cache (``load_cache`` alone caches loading only).
+    files are not parsed, scanned or fingerprinted again (:mod:`pipeline.stage_memos`); None: nothing remembered.
     ``jobs``: processes for the per-file work (:mod:`pipeline.parallel`; None: one per core).
     ``markdown``: the Markdown extensions of the site (``MarkdownSettings.from_mkdocs``): the gate
     renders items and pages with them to judge what a reader receives, and links are resolved as
@@ -133,22 +141,22 @@ def run(
     A piece that cannot do its job (the gate, the upstream database, the 索引号 ledger) says so
     with an error of :data:`pipeline.findings.INFRASTRUCTURE_RULES`; ``portal build`` then
     fails and publishes nothing (:func:`pipeline.findings.infrastructure_failures`)."""
-    if cache_dir is not None and load_cache is None:
-        load_cache = Path(cache_dir) / "load.msgpack"
     markdown = markdown or MarkdownSettings()
-    gate_cache = (
-        stage_cache.GateCache(Path(cache_dir) / "gate.msgpack", config, markdown) if cache_dir is not None else None
-    )
+    memos = stage_memos.Memos.open(cache_dir, config, markdown)
     # 1. load + validate (one reader per file; broken files become findings)
-    loaded = load.load_items(content_dir, config, load_cache, jobs)  # load_cache: see pipeline.load_cache
+    read = load.read_sources(content_dir, config)
+    loaded = load.assemble(
+        read, memos.load.map(partial(load.parse, config=config), read.sources, stage_memos.source_key, jobs)
+    )
     dated, date_findings = load.check_dates(loaded.items, config, reference)  # plausible 发布日期 only
     items, url_findings = load.unique_urls(dated)
     findings = list(loaded.findings + date_findings + url_findings)
-    # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed)
-    gated = confidentiality.gate(
-        items, config, reference, gate_cache, jobs, markdown=markdown
-    )  # reference: "today" for future-date
-    stage_cache.save_quietly(gate_cache)
+    # 2. confidentiality gate (涉密信息不公开，公开信息不涉密; fails closed); reference: "today" for future-date
+    review = confidentiality.review_of(config, reference, markdown)
+    scanned = memos.gate.map(
+        partial(confidentiality.scan, review=review), items, stage_memos.item_key, jobs, keep=stage_memos.finished
+    )
+    gated = confidentiality.decide(items, review, scanned)
     findings.extend(gated.findings)
     published = newest_first(gated.published)
     withheld = tuple(gated.withheld)
@@ -173,12 +181,7 @@ def run(
         published = tuple(i for i in published if i.path not in blocked)
     # 3. deduplication: 不转载上级已发布的信息 (upstream reposts are withheld); the same news in
     #    two sub-sites stays published but is counted once (duplicate_of)
-    prints = (
-        stage_cache.FingerprintCache(Path(cache_dir) / "dedup.npz", config.upstream) if cache_dir is not None else None
-    )
-    pairs = stage_cache.PairCache(Path(cache_dir) / "pairs.npz", config.upstream) if cache_dir is not None else None
-    deduped = upstream.deduplicate(published, config, upstream_db, prints, jobs, pairs, upstream_read_only)
-    stage_cache.save_quietly(prints, pairs)
+    deduped = _deduplicate(published, config, upstream_db, upstream_read_only, memos, jobs)
     published = deduped.published
     withheld = withheld + deduped.withheld
     findings.extend(deduped.findings)
@@ -203,16 +206,20 @@ def run(
     )
     findings.extend(attachment_findings)
     # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
-    ledger_cache = (
-        stage_cache.LedgerCache(Path(cache_dir) / "ledger.msgpack", config) if cache_dir is not None else None
+    text = numbering.ledger_text(content_dir)
+    parsed = (
+        memos.ledger.map(partial(numbering.parse_ledger, config=config), [text], memo.sha256)[0]
+        if isinstance(text, str)
+        else None
     )
-    ledger, ledger_findings, trusted = numbering.read_ledger(content_dir, config, ledger_cache)
+    ledger, ledger_findings, trusted = numbering.ledger_of(text, config, parsed)
     present = {numbering.key_of_path(path) for path in loaded.paths}  # incl. withheld/broken
     numbered = numbering.number(published, ledger, config, present, trusted)
     published = numbered.items
     findings.extend(ledger_findings + numbered.findings)
     # 6. adoption levels must be in the scoring scheme (a wrong level is an error, never 0 points)
     findings.extend(scoring.check_adoption(published, config.scoring))
+    memos.save()
     as_of = published[0].date if published else None
     return Publication(
         published,
@@ -229,6 +236,44 @@ def run(
         withheld_attachments=withheld_files,
         report_data=report_data.read(content_dir),
     )
+
+
+def _deduplicate(
+    published: tuple, config: Config, db: Path | None, read_only: bool, memos: stage_memos.Memos, jobs: int | None
+) -> dedup_stage.Deduplicated:
+    """:mod:`pipeline.dedup_stage` with the upstream corpus opened here (read-only: no byte
+    written) and the fingerprints and similar pairs of unchanged texts remembered."""
+    corpus, findings = upstream.open_corpus(db, config, read_only)
+    texts = [dedup_stage.item_text(i) for i in published]
+    keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in texts]  # once, for both memos
+    settings = config.upstream
+    hasher = dedup.MinHasher(settings.num_perm, settings.seed)
+    made = memos.prints.map(
+        lambda chunk: dedup.fingerprint_texts([texts[n] for n in chunk], settings.shingle, hasher),
+        range(len(texts)),
+        keys.__getitem__,
+        jobs,
+        batched=True,
+    )
+    prints = dict(zip((i.path for i in published), made))
+    key_of = dict(zip((i.path for i in published), keys))
+    try:
+        kept, withheld, up_findings = dedup_stage.withhold_reposts(
+            published, config, corpus, [prints[i.path] for i in published]
+        )
+    except Exception as exc:  # noqa: BLE001 - a page of the database that cannot be read mid-query: fail closed
+        kept, withheld, up_findings = tuple(published), (), (upstream.unavailable(db, exc),)
+    finally:
+        if corpus is not None:
+            corpus.store.close()
+    kept_prints = [prints[i.path] for i in kept]
+    labels = memo.groups(
+        memos.pairs,
+        [key_of[i.path] for i in kept],
+        lambda fresh, known: dedup.portal_groups(kept_prints, settings, fresh, known),
+    )
+    pairs, dup_findings = dedup_stage.count_repeats(kept, config, kept_prints, labels)
+    return dedup_stage.Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)
 
 
 def _attachments(

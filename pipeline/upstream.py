@@ -7,8 +7,9 @@ stripped) and are stored with their MinHash fingerprint in SQLite (default
 hash of its normalised text.  A source that cannot be fetched or parsed is reported by name
 with the reason; the other sources go on, and each source is written in its own
 transaction, so nothing already stored is lost.  :func:`open_corpus` gives the dedup stage
-the stored fingerprints with an LSH index.  This module does not judge items
-(:mod:`pipeline.dedup` does) and does not print.
+(:mod:`pipeline.dedup_stage`) the stored fingerprints with an LSH index; opened read-only
+(``portal check``, the reports) it never writes a byte to the file.  This module does not
+judge items and does not print.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ import feedparser
 import numpy as np
 import xxhash
 
-from pipeline import dedup, stage_cache
-from pipeline.confidentiality import Withheld
+from pipeline import dedup
 from pipeline.config import Config, UpstreamConfig, UpstreamSource
 from pipeline.findings import Finding, error, warning
 
@@ -123,7 +123,8 @@ def fetch(source: UpstreamSource, root: Path) -> bytes:
     if source.is_remote:
         request = urllib.request.Request(source.url, headers={"User-Agent": "commerce-portal upstream ingest"})
         try:
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - configured http(s) URL
+            # a configured http(s) URL
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
                 return response.read()
         except urllib.error.HTTPError as exc:
             raise FeedError(f"服务器返回 HTTP {exc.code}（{source.url}）") from None
@@ -225,8 +226,8 @@ class Store:
                 if not norm:
                     continue
                 cur = self.db.execute(
-                    "INSERT OR IGNORE INTO entries (source, source_name, level, link, title, published, text, content_hash, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO entries (source, source_name, level, link, title, published, text,"
+                    " content_hash, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         source.id,
                         source.name,
@@ -452,11 +453,11 @@ def _read_only_corpus_store(db_path: Path, config: Config) -> tuple[Store, tuple
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            have += disk.db.execute(f"SELECT COUNT(*) FROM entries WHERE content_hash IN ({marks})", chunk).fetchone()[
-                0
-            ]  # noqa: S608
+            query = f"SELECT COUNT(*) FROM entries WHERE content_hash IN ({marks})"  # noqa: S608 - placeholders only
+            have += disk.db.execute(query, chunk).fetchone()[0]
         stale = disk.db.execute(
-            "SELECT COUNT(*) FROM entries e LEFT JOIN fingerprints f ON f.entry_id = e.id WHERE f.params IS NULL OR f.params != ?",
+            "SELECT COUNT(*) FROM entries e LEFT JOIN fingerprints f ON f.entry_id = e.id"
+            " WHERE f.params IS NULL OR f.params != ?",
             (params_key(config.upstream),),
         ).fetchone()[0]
         if have == len(hashes) and not stale:
@@ -469,71 +470,3 @@ def _read_only_corpus_store(db_path: Path, config: Config) -> tuple[Store, tuple
     except BaseException:
         disk.close()
         raise
-
-
-# -- the pipeline stage ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deduplicated:
-    published: tuple  # items that stay published
-    withheld: tuple  # confidentiality.Withheld records of upstream reposts
-    findings: tuple[Finding, ...]
-    duplicate_of: tuple[tuple[str, str], ...]  # (path, canonical path) within the portal
-
-
-def deduplicate(
-    published: Sequence,
-    config: Config,
-    db_path: Path | None = None,
-    fingerprint_cache=None,
-    jobs: int | None = None,
-    pair_cache=None,
-    read_only: bool = False,
-) -> Deduplicated:
-    """Step 3 of :func:`pipeline.publication.run`: upstream reposts are withheld (unless
-    ``original: true``), then near-identical published items are paired with the canonical
-    one (the earliest; on the same day the higher-level sub-site).  ``fingerprint_cache``
-    (a :class:`pipeline.stage_cache.FingerprintCache`, optional) reuses the fingerprints of
-    unchanged texts; ``pair_cache`` (:class:`pipeline.stage_cache.PairCache`) the similar pairs
-    among unchanged texts, so only pairs with a changed text are looked up."""
-    corpus, findings = open_corpus(db_path, config, read_only)
-    settings = config.upstream
-    # fingerprint each item once; both checks share the prints
-    hasher = dedup.MinHasher(settings.num_perm, settings.seed)
-    texts = [dedup.item_text(i) for i in published]
-    # each text's SHA-256, once, for both caches (they key texts the same way)
-    cached = fingerprint_cache is not None or pair_cache is not None
-    text_keys = dict(zip((i.path for i in published), map(stage_cache.FingerprintCache.key, texts))) if cached else {}
-    if fingerprint_cache is not None:
-        made = fingerprint_cache.fingerprints(
-            texts,
-            lambda missing: dedup.fingerprint_texts(missing, settings.shingle, hasher, jobs),
-            [text_keys[i.path] for i in published],
-        )
-    else:
-        made = dedup.fingerprint_texts(texts, settings.shingle, hasher, jobs)
-    prints = dict(zip((i.path for i in published), made))
-    try:
-        kept, blocked, up_findings = dedup.check_upstream(
-            published, corpus, settings, [prints[i.path] for i in published]
-        )
-    except Exception as exc:  # noqa: BLE001 - a page of the database that cannot be read mid-query: fail closed
-        kept, blocked, up_findings = list(published), [], (unavailable(db_path, exc),)
-    finally:
-        if corpus is not None:
-            corpus.store.close()
-    site_rank = {s.id: n for n, s in enumerate(config.sites)}
-    kept_prints = [prints[i.path] for i in kept]
-    if pair_cache is not None:
-        labels = pair_cache.groups_for(
-            [text_keys[i.path] for i in kept],
-            lambda fresh, known: dedup.portal_groups(kept_prints, settings, fresh, known),
-        )
-    else:
-        labels, _ = dedup.portal_groups(kept_prints, settings)
-    pairs, dup_findings = dedup.check_portal(
-        kept, settings, lambda i: (i.date, site_rank.get(i.site, 999), i.path), kept_prints, labels
-    )
-    withheld = tuple(Withheld(item, (f,)) for item, f in blocked)
-    return Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)

@@ -206,7 +206,7 @@ def test_editor_creates_reviews_and_publishes_an_item(admin, editor_site, tmp_pa
     uploaded = root / "content" / "files" / "meeting-list.csv"
     assert uploaded.read_text(encoding="utf-8").startswith("企业,人数")
 
-    loaded = load_items(root / "content", config, jobs=1)
+    loaded = load_items(root / "content", config)
     rel = path.relative_to(root / "content").as_posix()
     assert not [f for f in loaded.findings if f.path == rel]
     item = next(i for i in loaded.items if i.path == rel)

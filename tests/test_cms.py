@@ -251,7 +251,7 @@ def test_a_saved_entry_loads_as_an_item(tmp_path, config):
     target = tmp_path / "items" / "donghu" / "2026" / "2026-12-01-item.md"
     target.parent.mkdir(parents=True)
     target.write_text(cms.draft_text(data), encoding="utf-8")
-    loaded = load_items(tmp_path, config, jobs=1)
+    loaded = load_items(tmp_path, config)
     assert not loaded.findings and len(loaded.items) == 1
     item = loaded.items[0]
     assert (item.site, item.column, item.author, item.reviewer) == ("donghu", "local", "张三", None)
@@ -532,8 +532,8 @@ for (const [from, to] of pairs) {
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    before = load_items(source, config, jobs=1)
-    after = load_items(tmp_path, config, jobs=1)
+    before = load_items(source, config)
+    after = load_items(tmp_path, config)
     assert after.files == before.files == len(files) > 100
     assert [f.text() for f in after.findings] == [f.text() for f in before.findings]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import http.server
 import json
 import random
@@ -17,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import dedup, publication
+from pipeline import dedup, publication, upstream
 from pipeline.config import ConfigError, load_config
 
 from conftest import ROOT, run_portal
@@ -399,31 +401,72 @@ def test_groups_equal_the_components_of_every_candidate_pair_for_template_texts(
 
 
 def test_the_pair_cache_regroups_a_group_that_lost_the_text_holding_it_together(tmp_path):
-    from pipeline.stage_cache import FingerprintCache, PairCache
+    from pipeline import memo, stage_memos
+    from pipeline.rendered import MarkdownSettings
 
-    settings = load_config(ROOT / "site_config").upstream
+    config = load_config(ROOT / "site_config")
+    settings = config.upstream
     a1, a2, a3, b1, c1 = _segments(9, 5)
     chain = {"A": a1 + a2 + a3, "B": a2 + a3 + b1, "C": a3 + b1 + c1}  # A~B, B~C, but A and C are not alike
     others = _segments(12, 3)
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
 
-    def groups(texts, cache):
+    def groups(texts, remembered):
         prints = dedup.fingerprint_texts(texts, settings.shingle, hasher)
-        keys = [FingerprintCache.key(t) for t in texts]
-        if cache is None:
+        keys = [hashlib.sha256(t.encode()).digest() for t in texts]
+        if not remembered:
             return _same(dedup.portal_groups(prints, settings)[0])
-        labels = cache.groups_for(keys, lambda fresh, known: dedup.portal_groups(prints, settings, fresh, known))
-        cache.save()
+        memos = stage_memos.Memos.open(tmp_path, config, MarkdownSettings())
+        labels = memo.groups(
+            memos.pairs, keys, lambda fresh, known: dedup.portal_groups(prints, settings, fresh, known)
+        )
+        memos.save()
         return _same(labels)
 
-    path = tmp_path / "pairs.npz"
     full = [chain["A"], chain["B"], chain["C"], *others]
     assert (
-        groups(full, PairCache(path, settings))
-        == groups(full, None)
+        groups(full, True)
+        == groups(full, False)
         == {frozenset({0, 1, 2}), frozenset({3}), frozenset({4}), frozenset({5})}
     )
     without_b = [chain["A"], chain["C"], *others]
-    assert groups(without_b, PairCache(path, settings)) == groups(without_b, None) == {frozenset({i}) for i in range(5)}
+    assert groups(without_b, True) == groups(without_b, False) == {frozenset({i}) for i in range(5)}
     edited_b = [chain["A"], chain["B"] + "（更正）", chain["C"], *others]
-    assert groups(edited_b, PairCache(path, settings)) == groups(edited_b, None)
+    assert groups(edited_b, True) == groups(edited_b, False)
+
+
+def _db_state(db):
+    folder = db.parent
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode) for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("kind", ["complete", "empty", "read-only"])
+def test_check_never_writes_the_upstream_database(content_copy, tmp_path, kind):
+    """portal check opens the database read-only: its bytes, its mtime and its folder stay as
+    they were — with every local entry stored, with none (compared in a copy in memory), and
+    with the file and its folder read-only."""
+    config = load_config(ROOT / "site_config")
+    db = tmp_path / "work" / "upstream.sqlite"
+    if kind == "empty":
+        db.parent.mkdir(parents=True)
+        upstream.Store(db).close()
+    else:
+        publication.run(content_copy, config, upstream_db=db)  # a build ingests the local snapshot
+    if kind == "read-only":
+        db.chmod(0o444)
+        db.parent.chmod(0o555)
+    before = _db_state(db)
+    try:
+        done = run_portal("check", "--content", str(content_copy), "--db", str(db), "--format", "json")
+        after = _db_state(db)
+    finally:
+        db.parent.chmod(0o755)
+        db.chmod(0o644)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert after == before
+    findings = json.loads(done.stdout)
+    assert not [f for f in findings if f["rule"] == "upstream-unavailable"]
+    reposts = {f["path"] for f in findings if f["rule"] == "upstream-duplicate"}
+    assert reposts and reposts == {
+        f.path for f in publication.run(content_copy, config).findings if f.rule == "upstream-duplicate"
+    }

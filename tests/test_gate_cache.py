@@ -1,17 +1,17 @@
-"""The gate cache (<work>/cache/gate.msgpack, dedup.npz): a warm run gives exactly what a cold
-run gives, rechecks what changed, and ignores a cache it cannot trust."""
+"""The memos of a run (<work>/cache/*.msgpack, pipeline.memo): a warm run gives exactly what a
+cold run gives, rechecks what changed, and ignores a cache it cannot trust."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from conftest import ROOT
 
-from pipeline import cache_codec, confidentiality, publication, scanners, stage_cache
+from pipeline import cache_codec, confidentiality, memo, publication, scanners, stage_memos
 from pipeline.config import load_config
-from pipeline.findings import Finding
 
 
 @pytest.fixture()
@@ -20,9 +20,9 @@ def counted_scans(monkeypatch):
     calls = []
     original = scanners.Scanners.scan
 
-    def counting(self, text):
+    def counting(self, text, *args, **kwargs):
         calls.append(text)
-        return original(self, text)
+        return original(self, text, *args, **kwargs)
 
     monkeypatch.setattr(scanners.Scanners, "scan", counting)
     return calls
@@ -39,7 +39,7 @@ def test_warm_run_equals_cold_run_and_skips_the_scanners(content_copy, tmp_path,
     assert plain.withheld and plain.duplicate_of  # the demo exercises both gates
     scanned_cold = len(counted_scans)
     cold = run(content_copy, config, cache)
-    assert {p.name for p in cache.iterdir()} >= {"load.msgpack", "gate.msgpack", "dedup.npz"}
+    assert {p.name for p in cache.iterdir()} >= {"load.msgpack", "gate.msgpack", "dedup.msgpack", "pairs.msgpack"}
     counted_scans.clear()
     from pipeline.render import pages as pages_mod
 
@@ -116,64 +116,87 @@ def test_future_date_follows_the_reference_not_the_cache(content_copy, tmp_path)
     assert early == run(content_copy, config, reference=date(2025, 12, 1))
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-entries", "foreign-findings"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-entries", "foreign-findings", "another-scan"])
 def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
     config = load_config(ROOT / "site_config")
     cache = tmp_path / "cache"
+    leaky = sorted((content_copy / "items" / "bureau").rglob("*.md"))[3]  # an item the scans withhold
+    leaky.write_text(leaky.read_text(encoding="utf-8") + "\n联系人手机：13907301234。\n", encoding="utf-8")
     plain = run(content_copy, config)
+    assert leaky.relative_to(content_copy).as_posix() in {w.item.path for w in plain.withheld}
     run(content_copy, config, cache)
-    names = ("gate.msgpack", "dedup.npz", "load.msgpack", "pairs.npz", "ledger.msgpack")
-    gate_file, dedup_file, load_file, pairs_file, ledger_file = (cache / n for n in names)
+    names = ("gate.msgpack", "dedup.msgpack", "load.msgpack", "pairs.msgpack", "ledger.msgpack")
+    gate_file = cache / names[0]
+    records = stage_memos.MEMOS["gate"].records
     if damage == "garbage":
-        for f in (gate_file, dedup_file, load_file, pairs_file, ledger_file):
+        for f in (cache / n for n in names):
             f.write_bytes(b"\x80\x04not a cache at all")
     elif damage == "truncated":
-        for f in (gate_file, dedup_file, load_file, pairs_file, ledger_file):
+        for f in (cache / n for n in names):
             f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     else:
-        data = cache_codec.loads(gate_file.read_bytes(), (Finding,))
+        data = cache_codec.loads(gate_file.read_bytes(), records)
+        entries = data["entries"]
+        found = next(k for k, v in entries.items() if any(v.findings))  # the leaky item
         if damage == "wrong-entries":
-            data["entries"] = tuple(sorted(data["entries"]))  # right stamp, wrong shape
-        else:  # every item "cached clean": findings of another file must not be taken
-            other = next(k for k, v in data["entries"].items() if v.get("check_declared_status"))
-            some = next(k for k in data["entries"] if k[0] != other[0])
-            data["entries"][some]["check_declared_status"] = data["entries"][other]["check_declared_status"]
-        gate_file.write_bytes(cache_codec.dumps(data, (Finding,)))
+            data["entries"] = tuple(sorted(entries))  # right stamp, wrong shape
+        elif damage == "foreign-findings":  # every item "scanned clean" with the findings of another file
+            for key, scan in entries.items():
+                if key != found:
+                    entries[key] = replace(scan, findings=entries[found].findings)
+            entries[found] = replace(entries[found], findings=((), ()))  # … and the findings taken away
+            entries[found] = replace(entries[found], path="items/other.md")
+        else:  # the withheld item's entry is the clean scan of another item
+            entries[found] = next(v for k, v in entries.items() if not any(v.findings))
+        gate_file.write_bytes(cache_codec.dumps(data, records))
     assert run(content_copy, config, cache) == plain
     assert run(content_copy, config, cache) == plain  # and the rewritten cache is sound
 
 
-def test_fingerprint_cache_rejects_a_wrong_shape(tmp_path):
+def test_fingerprint_memo_rejects_a_wrong_shape(tmp_path):
     import numpy as np
 
-    settings = load_config(ROOT / "site_config").upstream
-    path = tmp_path / "dedup.npz"
-    cache = stage_cache.FingerprintCache(path, settings)
     from pipeline import dedup
+    from pipeline.rendered import MarkdownSettings
 
-    compute = lambda texts: dedup.fingerprint_texts(
-        texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed)
-    )  # noqa: E731
-    first = cache.fingerprints(["商务局召开外贸企业座谈会", "第二条"], compute)
-    cache.save()
-    again = stage_cache.FingerprintCache(path, settings)
-    assert len(again.old) == 2
-    second = again.fingerprints(["商务局召开外贸企业座谈会", "第二条"], lambda texts: pytest.fail("should be cached"))
+    config = load_config(ROOT / "site_config")
+    settings = config.upstream
+    texts = ["商务局召开外贸企业座谈会", "第二条"]
+    keys = [memo.sha256(t).encode() for t in texts]
+
+    def fingerprints(compute):
+        memos = stage_memos.Memos.open(tmp_path, config, MarkdownSettings())
+        made = memos.prints.map(compute, texts, lambda t: keys[texts.index(t)], batched=True)
+        memos.save()
+        return made, memos.prints
+
+    hasher = dedup.MinHasher(settings.num_perm, settings.seed)
+    first, _ = fingerprints(lambda chunk: dedup.fingerprint_texts(chunk, settings.shingle, hasher))
+    second, again = fingerprints(lambda chunk: pytest.fail("should be remembered"))
+    assert again.hits == 2
     for a, b in zip(first, second):
         assert np.array_equal(a.shingles, b.shingles) and np.array_equal(a.signature, b.signature)
-    with np.load(path) as npz:
-        arrays = dict(npz)
-    arrays["offsets"] = arrays["offsets"][::-1].copy()
-    np.savez(path, **arrays)
-    assert stage_cache.FingerprintCache(path, settings).old == {}
+    path = tmp_path / "dedup.msgpack"
+    data = cache_codec.loads(path.read_bytes())
+    shingles, signature = data["entries"][keys[0]]
+    for forged in (
+        (np.frombuffer(shingles, dtype="<u4")[::-1].tobytes(), signature),  # not sorted
+        (shingles[:-1], signature),  # not whole values
+        (shingles, signature[:-4]),  # a signature of another length
+        ("text", signature),
+    ):
+        data["entries"][keys[0]] = forged
+        path.write_bytes(cache_codec.dumps(data))
+        made, memos = fingerprints(lambda chunk: dedup.fingerprint_texts(chunk, settings.shingle, hasher))
+        assert memos.hits == 1 and np.array_equal(made[0].shingles, first[0].shingles)
 
 
 def test_pair_cache_follows_edits_new_copies_and_removals(content_copy, tmp_path):
-    """pairs.npz: a warm run looks up only pairs with a changed text, and still finds what a cold run finds."""
+    """pairs.msgpack: a warm run looks up only pairs with a changed text, and still finds what a cold run finds."""
     config = load_config(ROOT / "site_config")
     cache = tmp_path / "cache"
     cold = run(content_copy, config, cache)
-    assert (cache / "pairs.npz").is_file() and cold.duplicate_of
+    assert (cache / "pairs.msgpack").is_file() and cold.duplicate_of
     repeat, canonical = cold.duplicate_of[0]
     # 1. the repeat is rewritten: the pair goes away
     file = content_copy / repeat

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import confidentiality, rendered, sanitise, stage_cache
+from pipeline import confidentiality, rendered, sanitise, stage_memos
 from pipeline.config import load_config
 from pipeline.model import Item
 from pipeline.rendered import MarkdownSettings
@@ -60,7 +60,7 @@ def make_item(body: str, raw: bool = False, **kw) -> Item:
 
 
 def gate_one(item: Item):
-    return confidentiality.gate([item], CONFIG, date(2026, 11, 28), markdown=MARKDOWN, jobs=1)
+    return confidentiality.gate([item], CONFIG, date(2026, 11, 28), markdown=MARKDOWN)
 
 
 def rules(item: Item) -> set[str]:
@@ -221,7 +221,7 @@ def test_front_matter_fields_are_judged_as_shown(field, value, rule):
 
 def test_finding_names_rule_line_and_reader_text():
     body = "第一段。\n\n第二段 &#26426;&#23494;&#9733; 的说明。\n\n第三段。"
-    gated = confidentiality.gate([make_item(body, raw=True, body_line=10)], CONFIG, markdown=MARKDOWN, jobs=1)
+    gated = confidentiality.gate([make_item(body, raw=True, body_line=10)], CONFIG, markdown=MARKDOWN)
     [f] = [f for f in gated.findings if f.rule == "marker"]
     assert f.line == 12
     assert dict(f.extra)["match"] == "机密★"
@@ -230,14 +230,14 @@ def test_finding_names_rule_line_and_reader_text():
 
 def test_reference_title_is_found_on_the_definition_line():
     body = '见[说明][r]。\n\n其他内容。\n\n[r]: https://example.com/ "机&#23494;★"'
-    gated = confidentiality.gate([make_item(body, raw=True, body_line=20)], CONFIG, markdown=MARKDOWN, jobs=1)
+    gated = confidentiality.gate([make_item(body, raw=True, body_line=20)], CONFIG, markdown=MARKDOWN)
     [f] = [f for f in gated.findings if f.rule == "marker"]
     assert f.line == 24 and "title" in f.message
 
 
 def test_unsafe_html_names_what_would_be_removed():
     body = '正文。\n\n[点此](https://example.com/){: href="&#106;avascript:alert(1)" }'
-    gated = confidentiality.gate([make_item(body, raw=True, body_line=10)], CONFIG, markdown=MARKDOWN, jobs=1)
+    gated = confidentiality.gate([make_item(body, raw=True, body_line=10)], CONFIG, markdown=MARKDOWN)
     [f] = [f for f in gated.findings if f.rule == "unsafe-html"]
     assert "javascript:alert(1)" in dict(f.extra)["match"] and "href" in f.message and f.line == 12
     assert not gated.published
@@ -313,17 +313,24 @@ def test_sanitiser_names_what_it_removes(html_text, what):
 
 def test_rendered_findings_are_cached_and_the_settings_are_in_the_stamp(tmp_path, monkeypatch):
     item = replace(make_item("机**密**★"), content_hash="abc")
-    cache = stage_cache.GateCache(tmp_path / "gate.msgpack", CONFIG, MARKDOWN)
-    first = confidentiality.gate([item], CONFIG, cache=cache, markdown=MARKDOWN, jobs=1)
-    cache.save()
+
+    def gate(markdown=MARKDOWN):
+        """The gate as publication.run applies it: the scans remembered in <cache>/gate.msgpack."""
+        memos = stage_memos.Memos.open(tmp_path, CONFIG, markdown)
+        review = confidentiality.review_of(CONFIG, None, markdown)
+        scanned = memos.gate.map(lambda i: confidentiality.scan(i, review), [item], lambda i: (i.path, i.content_hash))
+        memos.save()
+        return confidentiality.decide([item], review, scanned), memos.gate
+
+    first, _ = gate()
     calls = []
-    original = confidentiality.check_rendered
-    monkeypatch.setattr(confidentiality, "check_rendered", lambda *a: calls.append(a) or original(*a))
-    again = stage_cache.GateCache(tmp_path / "gate.msgpack", CONFIG, MARKDOWN)
-    second = confidentiality.gate([item], CONFIG, cache=again, markdown=MARKDOWN, jobs=1)
+    original = confidentiality.scan
+    monkeypatch.setattr(confidentiality, "scan", lambda *a: calls.append(a) or original(*a))
+    second, again = gate()
+    assert again.hits == 1 and not calls  # remembered: not rendered again
     assert second.findings == first.findings and "marker" in {f.rule for f in second.findings}
     other = MarkdownSettings(MARKDOWN.extensions[:-1], MARKDOWN.configs_json)
-    assert stage_cache.GateCache(tmp_path / "gate.msgpack", CONFIG, other).stamp != again.stamp
+    assert stage_memos.Memos.open(tmp_path, CONFIG, other).gate.stamp != again.stamp
 
 
 def test_gate_uses_the_extensions_of_mkdocs_yml(tmp_path):
@@ -331,9 +338,9 @@ def test_gate_uses_the_extensions_of_mkdocs_yml(tmp_path):
     as the site does."""
     body = '说明\n{: title="&#26426;密★" }'
     bare = MarkdownSettings(("tables",), "{}")
-    with_attr = confidentiality.gate([make_item(body)], CONFIG, markdown=MARKDOWN, jobs=1)
+    with_attr = confidentiality.gate([make_item(body)], CONFIG, markdown=MARKDOWN)
     assert any("title" in f.message for f in with_attr.findings if f.rule == "marker")
-    without = confidentiality.gate([make_item(body)], CONFIG, markdown=bare, jobs=1)
+    without = confidentiality.gate([make_item(body)], CONFIG, markdown=bare)
     assert not any("title" in f.message for f in without.findings if f.rule == "marker")
 
 

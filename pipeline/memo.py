@@ -1,0 +1,263 @@
+"""One memo mechanism for the pipeline's stages: results of pure work by content hash.
+
+A stage is a pure function; the work inside it that is worth remembering is a pure function
+of one input — an item file's bytes (load), an item (the gate's scans), a text (dedup
+fingerprints), the 索引号 ledger's text.  :meth:`Memo.map` applies such a function to many
+inputs the way ``[func(x) for x in inputs]`` does: the results known from the last run are
+taken from the memo file, the others are computed (by up to ``jobs`` processes,
+:mod:`pipeline.parallel`) and remembered.  :func:`pipeline.publication.run` is the one place
+that does this; no stage module imports this one, and the results are the same with or
+without a memo.
+
+Each memo is one file in the private cache folder (``<work>/cache/<name>.msgpack``, never
+under site/), keyed by content (a path and the SHA-256 of its bytes, or the SHA-256 of a
+text).  The file carries a stamp of everything else its entries depend on — the source code
+of the modules involved, every file of the configuration folder, the loaded configuration
+itself and the versions of Python and the libraries — and is dropped whole when the stamp
+differs.  It fails closed: a file that cannot be read, is not msgpack of the expected
+records (:mod:`pipeline.cache_codec`, never pickle: a planted file runs no code), was
+written by other code, or has an entry its :attr:`Spec.check` refuses (the wrong shape,
+findings of another file …) is a miss, and the work is simply done again.  A memo that
+cannot be written only costs time next run; deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Hashable, Iterable, Sequence
+
+from pipeline import cache_codec, parallel
+
+FORMAT = 2
+HERE = Path(__file__).resolve().parent
+# modules every memo's entries depend on: this one and the file format
+MEMO_SOURCES = ("memo.py", "cache_codec.py")
+
+
+def stamp(kind: str, sources: Iterable[str], packages: Iterable[str], config: Any | None, extra: str = "") -> str:
+    """A digest of everything besides an entry's own key that its value depends on: the
+    code of ``sources`` (modules and packages of pipeline/), the versions of ``packages``, the configuration
+    (as loaded, and every file of its folder) and ``extra``."""
+    digest = hashlib.sha256(f"{kind}|{FORMAT}|{sys.version}|{extra}".encode())
+    for source in sources:
+        for file in _source_files(source):
+            digest.update(file.relative_to(HERE).as_posix().encode() + b"\0" + file.read_bytes())
+    for package in packages:
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(package.encode())
+    if config is not None:
+        digest.update(repr(config).encode())  # a Config made or changed in code, too
+        root = Path(config.root)
+        for file in sorted(p for p in root.iterdir() if p.is_file()):  # *.yaml, sensitive_words.txt …
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _source_files(source: str) -> list[Path]:
+    """The files of a module of pipeline/ (``x.py``) or of a package (``x``: every ``.py`` in
+    it); one that is not there raises (no stamp, no memo)."""
+    path = HERE / source
+    if path.is_dir():
+        return sorted(path.rglob("*.py"))
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return [path]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def sha256(data: bytes | str) -> str:
+    """The hex SHA-256 of bytes, or of a text's UTF-8."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _accept(key: Any, value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one memo remembers and what its entries depend on.
+
+    ``check(key, stored)`` turns a stored value back into a result, or raises ``ValueError``
+    / ``TypeError`` when the entry is not one this code would have written for this key (the
+    entry is then a miss); ``store(result)`` is what is written (default: the result itself,
+    which :mod:`pipeline.cache_codec` must be able to store with ``records``)."""
+
+    name: str  # the file: <cache>/<name>.msgpack
+    sources: tuple[str, ...]  # pipeline/ modules whose code decides a result
+    packages: tuple[str, ...] = ()  # libraries whose version decides a result
+    records: tuple[type, ...] = ()  # the frozen dataclasses a stored value may contain
+    check: Callable[[Any, Any], Any] = _accept
+    store: Callable[[Any], Any] | None = None
+    uses_config: bool = True  # results depend on the configuration
+
+
+class Memo:
+    """The remembered results of one :class:`Spec` (``Memo.off()``: none, nothing written)."""
+
+    def __init__(self, path: Path | None, spec: Spec, config: Any = None, extra: str = ""):
+        """``extra``: anything else the results depend on (as text), part of the stamp."""
+        self.path = Path(path) if path is not None else None
+        self.spec = spec
+        self.old: dict = {}
+        self.new: dict = {}
+        self.hits = 0
+        self.dirty = False
+        self.stamp: str | None = None
+        if self.path is None:
+            return
+        try:
+            self.stamp = stamp(
+                spec.name,
+                spec.sources + MEMO_SOURCES,
+                spec.packages,
+                config if spec.uses_config else None,
+                extra,
+            )
+        except Exception:  # noqa: BLE001 - what the entries depend on is unknown: no memo at all
+            return
+        try:
+            data = cache_codec.loads(self.path.read_bytes(), spec.records)  # never pickle
+            if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
+                self.old = data["entries"]
+        except (OSError, ValueError):  # fail closed: an unreadable, damaged or foreign file is an empty memo
+            self.old = {}
+
+    @classmethod
+    def off(cls) -> Memo:
+        return cls(None, Spec("off", ()))
+
+    @property
+    def on(self) -> bool:
+        return self.stamp is not None
+
+    def get(self, key: Hashable | None) -> Any | None:
+        """The remembered result for ``key``, or None (never remembered, or an entry :attr:`Spec.check` refuses)."""
+        if key is None or self.stamp is None:
+            return None
+        stored = self.new.get(key)
+        if stored is None:
+            stored = self.old.get(key)
+        if stored is None:
+            return None
+        try:
+            found = self.spec.check(key, stored)
+        except (ValueError, TypeError, KeyError, IndexError):  # fail closed: not trusted, done again
+            return None
+        if found is None:
+            return None
+        self.hits += 1
+        self.new[key] = stored
+        return found
+
+    def put(self, key: Hashable | None, result: Any) -> None:
+        if key is not None and self.stamp is not None:
+            self.new[key] = self.spec.store(result) if self.spec.store is not None else result
+            self.dirty = True
+
+    def map(
+        self,
+        func: Callable,
+        tasks: Sequence,
+        key: Callable[[Any], Hashable | None],
+        jobs: int | None = None,
+        *,
+        keep: Callable[[Any], bool] | None = None,
+        batched: bool = False,
+    ) -> list:
+        """``[func(t) for t in tasks]`` (``batched``: ``func(tasks)``, one result per task):
+        results of known keys from the memo, the rest computed once per distinct key by up to
+        ``jobs`` processes and remembered when ``keep(result)`` (default: always).  ``key(t)``
+        is the task's content key (None: never remembered); it is not asked for when the memo is off."""
+        if self.stamp is None:
+            return parallel.map_ordered(func, tasks, jobs, batched=batched)
+        keys = [key(t) for t in tasks]
+        out: list = [self.get(k) for k in keys]
+        todo: dict = {}  # key → positions; a task without a key is its own
+        for n, (k, found) in enumerate(zip(keys, out)):
+            if found is None:
+                todo.setdefault(k if k is not None else ("no key", n), []).append(n)
+        if todo:
+            firsts = [positions[0] for positions in todo.values()]
+            made = parallel.map_ordered(func, [tasks[n] for n in firsts], jobs, batched=batched)
+            for positions, result in zip(todo.values(), made):
+                for n in positions:
+                    out[n] = result
+                if keep is None or keep(result):
+                    self.put(keys[positions[0]], result)
+        return out
+
+    def save(self) -> None:
+        """Keep only the entries of this run (what went away drops out); nothing is written
+        when every entry came from the file and none dropped out.  A memo that cannot be
+        written only costs time on the next run."""
+        if self.stamp is None or self.path is None or (not self.dirty and self.new.keys() == self.old.keys()):
+            return
+        try:
+            write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, self.spec.records))
+        except (OSError, ValueError, TypeError):  # TypeError: a value the codec does not store
+            pass
+
+
+def groups(memo: Memo, keys: Sequence[bytes], compute: Callable) -> list[int]:
+    """Group labels of texts known by ``keys`` (their SHA-256 digests) under a symmetric
+    similarity relation that depends on the two texts alone, such as
+    :func:`pipeline.dedup.portal_groups`; ``compute(fresh, known)`` groups them comparing only
+    pairs with a text at a position in ``fresh`` (None: all) after joining the ``known`` pairs
+    ``(i, j, similarity)``, and returns ``(labels, the pairs it confirmed)``.
+
+    The memo keeps one entry: the keys compared last time and the pairs that joined them.  A
+    group none of whose texts changed or went away is known — every pair of its texts with
+    any other unchanged text was settled last time.  A group that lost a text is compared
+    again as a whole (the pair that held it together may have gone with it), as are new and
+    repeated texts; so the groups always equal those of a run without the memo."""
+    previous = memo.get("groups")
+    compared, edges = previous if previous is not None else ((), ())
+    compared = set(compared)
+    edges = {(a, b): sim for a, b, sim in edges}
+    count: dict[bytes, int] = {}
+    for k in keys:
+        count[k] = count.get(k, 0) + 1
+    parent: dict[bytes, bytes] = {}
+
+    def root(k: bytes) -> bytes:
+        while parent.get(k, k) != k:
+            k = parent[k]
+        return k
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    present = set(keys)
+    stale = {root(k) for k in compared if k not in present}  # a group that lost a text
+    stale |= {root(k) for k in keys if count[k] > 1}  # a text that is there twice
+    position = {k: n for n, k in enumerate(keys)}
+    settled = {n for n, k in enumerate(keys) if k in compared and root(k) not in stale}
+    fresh = [n for n in range(len(keys)) if n not in settled]
+    known = sorted(
+        (min(position[a], position[b]), max(position[a], position[b]), sim)
+        for (a, b), sim in edges.items()
+        if a in position and b in position and position[a] in settled and position[b] in settled
+    )
+    labels, joined = compute(fresh, known) if settled else compute(None, ())
+    kept = sorted((keys[i], keys[j], sim) for i, j, sim in set(known) | set(joined) if keys[i] != keys[j])
+    unique = tuple(dict.fromkeys(keys))
+    if previous is None or set(unique) != compared or {(a, b) for a, b, _ in kept} != set(edges):
+        memo.put("groups", (unique, tuple(kept)))
+    return labels
