@@ -55,7 +55,7 @@ from pipeline import attachment_text, cpu_limit, memo, parallel
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.rendered import MarkdownSettings, reader_view, render_html, unescape  # unescape: never raises on &#999…;
-from pipeline.scanners import Scanners
+from pipeline.scanners import Scanners, fold
 
 FILES = "files"
 SCAN_RULES = ("marker", "pii", "sensitive-word", "unsafe-html")
@@ -331,6 +331,7 @@ class Verdict:
     unreadable: str | None = None  # the whole file could not be read
     unreadable_parts: tuple[str, ...] = ()
     failed: str | None = None  # the check itself failed (no scanners, an error, a file changed): never cached
+    text_key: str | None = None  # SHA-256 of the file's words (see text_key): the same text in other bytes
 
     def to_json(self) -> dict:
         assert self.failed is None, "a failed check is never cached"
@@ -340,6 +341,7 @@ class Verdict:
             "hidden": list(self.hidden),
             "unreadable": self.unreadable,
             "unreadable_parts": list(self.unreadable_parts),
+            "text_key": self.text_key,
         }
 
     @classmethod
@@ -355,12 +357,33 @@ class Verdict:
             data["unreadable"] is None or isinstance(data["unreadable"], str)
         ):
             raise ValueError("bad verdict")
-        return cls(data["kind"], hits, hidden, data["unreadable"], parts)
+        text_key = data["text_key"]
+        if not (text_key is None or (isinstance(text_key, str) and re.fullmatch(r"[0-9a-f]{64}", text_key))):
+            raise ValueError("bad text key")
+        return cls(data["kind"], hits, hidden, data["unreadable"], parts, text_key=text_key)
 
 
 def scan_text(text: str, scanners: Scanners, markup: bool = False) -> list:
     """The gate's scanners on one piece of attachment text (the HTML rule only for markup)."""
     return scanners.scan(text, html=markup)
+
+
+TEXT_KEY_MIN = 40  # letters and digits a document needs before its text identifies it
+
+
+def text_key(pieces) -> str | None:
+    """The document's words — folded (full-width, traditional, invisible characters), without
+    spaces, punctuation or markup — hashed: the same for a copy saved again, converted to another
+    format (docx → pdf), renamed or with its properties changed.  None for a file with too little
+    text to tell (a picture, a heading)."""
+    words = "".join(
+        ch for p in pieces if not p.markup and not p.where.startswith(_NOT_TEXT) for ch in fold(p.text) if ch.isalnum()
+    )
+    return hashlib.sha256(words.encode("utf-8")).hexdigest() if len(words) >= TEXT_KEY_MIN else None
+
+
+# pieces that are not the document's words: properties and metadata differ between copies
+_NOT_TEXT = ("文档属性", "图片元数据", "XMP", "定义的名称", "书签", "早期版本")
 
 
 def verdict_of(name: str, data: bytes, scanners: Scanners) -> Verdict:
@@ -377,7 +400,10 @@ def verdict_of(name: str, data: bytes, scanners: Scanners) -> Verdict:
                 continue  # the same text found again by the package sweep
             seen.add(key)
             hits.append((hit.rule, piece.where, hit.match, hit.what))
-    return Verdict(extracted.kind, tuple(hits), extracted.hidden, None, extracted.unreadable_parts)
+    body = [p for p in extracted.pieces if "内部部件" not in p.where]  # the package sweep repeats the text
+    return Verdict(
+        extracted.kind, tuple(hits), extracted.hidden, None, extracted.unreadable_parts, text_key=text_key(body)
+    )
 
 
 class JsonCache:
@@ -559,20 +585,32 @@ def attach(
         reasons.setdefault(path, []).append(finding)
         findings.append(finding)
 
+    verdicts: dict[str, Verdict] = {}
+    key_of: dict[str, str] = {}  # real path → verdict key
+
+    def text_of(real: str) -> str | None:
+        v = verdicts.get(key_of.get(real, ""))
+        return v.text_key if v is not None else None
+
     def settle() -> None:
-        """Withhold published owners that refer to a withheld file, to a fixed point."""
+        """Withhold published owners that refer to a withheld file (the file itself, the same
+        bytes, or — once the files are read — the same text), to a fixed point."""
         while True:
             dark = [p for p in owners if p not in live_set or p in blocked]
             dark_reals = {t.real: p for p in sorted(dark) for t in refs[p].targets}
             dark_hashes = {digests[r]: p for r, p in sorted(dark_reals.items(), reverse=True) if digests.get(r)}
+            dark_texts = {k: p for r, p in sorted(dark_reals.items(), reverse=True) if (k := text_of(r))}
             changed = False
             for path in live:
                 if path in blocked:
                     continue
                 for t in refs[path].targets:
                     holder = dark_reals.get(t.real) or dark_hashes.get(digests.get(t.real) or "")
-                    if holder:
+                    if not holder and text_of(t.real) in dark_texts:
+                        holder, same = dark_texts[text_of(t.real)], "（文字与之相同，只是另存、转换格式或改了属性）"
+                    elif holder:
                         same = "" if t.real in dark_reals else "（内容与之完全相同）"
+                    if holder:
                         block(
                             path,
                             error(
@@ -610,14 +648,13 @@ def attach(
     # 3. contents of the files still to publish
     cache = VerdictCache(cache_path, config)
     todo: dict[str, tuple[str, str]] = {}  # cache key → (real, rel)
-    verdicts: dict[str, Verdict] = {}
-    for path in live:
-        if path in blocked:
-            continue
+    # the files to publish, and the withheld owners' files (their text identifies copies in other bytes)
+    for path in sorted(owners):
         for t in refs[path].targets:
-            if t.real in read_errors:
+            if t.real in read_errors or t.escapes:
                 continue
             key = f"{digests.get(t.real) or 'empty'}:{attachment_text.extension(t.rel)}"
+            key_of[t.real] = key
             if key in verdicts or key in todo:
                 continue
             cached = cache.get(key) if digests.get(t.real) else None

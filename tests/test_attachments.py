@@ -297,6 +297,51 @@ def test_a_copy_of_a_withheld_file_is_withheld_too(content):
     assert not attached_paths(pub)
 
 
+COPY_TEXT = (
+    "关于二〇二六年第三季度重点外贸企业出口情况的内部通报，请各县市区商务主管部门对照名单逐一核实并于十月底前报送"
+)
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("resaved.docx", lambda: docx_bytes(COPY_TEXT, author="另存的人")),
+        ("converted.pdf", lambda: pdf_bytes(COPY_TEXT)),
+        ("as-text.txt", lambda: (COPY_TEXT[:30] + "\n" + COPY_TEXT[30:] + "\n").encode("utf-8")),
+        (
+            "traditional.csv",
+            lambda: (
+                "關於二〇二六年第三季度重點外貿企業出口情況的內部通報，請各縣市區商務主管部門對照名單逐一核實並於十月底前報送".encode(
+                    "utf-8"
+                )
+            ),
+        ),
+    ],
+    ids=["resaved", "converted", "retyped-lines", "traditional"],
+)
+def test_the_same_text_in_other_bytes_is_withheld_too(content, name, make):
+    """A withheld item's document saved again, converted to PDF, pasted into a text file or
+    turned into 繁体 is the same document to a reader: withheld like the original."""
+    content.file("files/2026/neibu.docx", docx_bytes(COPY_TEXT))
+    content.file(f"files/2026/{name}", make())
+    content.item("owner", "[附件](../../../files/2026/neibu.docx)", classified=True)
+    linker = content.item("linker", f"[附件](../../../files/2026/{name})")
+    pub = content.run()
+    assert "withheld-attachment" in withheld_rules(pub).get(linker, set()), withheld_rules(pub)
+    assert not attached_paths(pub)
+
+
+def test_a_short_shared_text_is_not_a_copy(content):
+    """A heading two files share ("附件1") is not the same document."""
+    content.file("files/2026/a.csv", "附件1：企业名单\n".encode("utf-8"))
+    content.file("files/2026/b.csv", "附件1：企业名单\r\n".encode("utf-8"))
+    content.item("owner", "[附件](../../../files/2026/a.csv)", classified=True)
+    linker = content.item("linker", "[附件](../../../files/2026/b.csv)")
+    pub = content.run()
+    assert linker not in withheld_rules(pub)
+    assert attached_paths(pub) == {"files/2026/b.csv"}
+
+
 def test_symlinks(content, tmp_path):
     outside = tmp_path / "outside.csv"
     outside.write_text("外部文件\n", encoding="utf-8")
