@@ -257,7 +257,6 @@ def gate_saved(
     Raises :class:`Slow` when that cannot be decided from the saved files alone."""
     pub = state.pub
     by_path = {i.path: i for i in pub.published}
-    withheld_paths = {w.item.path for w in pub.withheld}
     for rel in saved:
         if not (rel.startswith("items/") and rel.endswith(".md")):
             raise Slow(f"{rel} 不是条目文件")
@@ -331,20 +330,8 @@ def gate_saved(
             raise Slow("上级信息数据库无法使用")
         withheld += list(deduped.withheld)
         published = list(deduped.published)
-    all_withheld = tuple(w for w in pub.withheld if w.item.path not in saved) + tuple(withheld)
-    copied, copy_findings = withheld_text.check(published, all_withheld)
-    if copied:
-        findings.extend(copy_findings)
-        withheld += [
-            confidentiality.Withheld(i, tuple(f for f in copy_findings if f.path == i.path))
-            for i in published
-            if i.path in copied
-        ]
-        published = [i for i in published if i.path not in copied]
-    if withheld:  # a newly withheld item: others repeating its words are withheld too — decided over all
-        again, _ = withheld_text.check([i for i in pub.published if i.path not in saved], tuple(withheld))
-        if again:
-            raise Slow("其他条目重复了撤下条目的文字")
+    copied_findings = _copies(pub, saved, published, withheld, new_items, by_path)
+    findings.extend(copied_findings)
     published = [replace(i, index_number=by_path[i.path].index_number) for i in published]  # 索引号 by path
     findings.extend(scoring.check_adoption(published, config.scoring))
     if any(f.severity == ERROR and f.rule not in confidentiality.DECLARED_RULES for f in findings):
@@ -366,8 +353,60 @@ def gate_saved(
         ),
         duplicate_of=tuple((a, b) for a, b in pub.duplicate_of if a not in gone and b not in gone),
     )
-    del withheld_paths
     return new_pub, tuple(sorted(findings, key=sort_key))
+
+
+def _withheld_words(records) -> tuple[dict, dict]:
+    """The runs of words and the titles of the sensitive withheld items, as
+    :func:`pipeline.withheld_text.check` collects them."""
+    windows: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for record in records:
+        if not any(f.rule in withheld_text.SENSITIVE_RULES for f in record.findings):
+            continue
+        title = withheld_text.title_key(record.item.title)
+        if len(title) >= withheld_text.MIN_TITLE:
+            titles.setdefault(title, record.item.path)
+        for k in withheld_text._texts(record.item):
+            for i in range(len(k) - withheld_text.RUN + 1):
+                windows.setdefault(k[i : i + withheld_text.RUN], record.item.path)
+    return windows, titles
+
+
+def _shared(item, windows: dict) -> tuple[bool, frozenset]:
+    """Whether :func:`pipeline.withheld_text.check` takes ``item`` as a candidate, and every run it
+    shares with a sensitive withheld item."""
+    run, stride = withheld_text.RUN, withheld_text.STRIDE
+    keys = withheld_text._texts(item)
+    candidate = any(k[i : i + run] in windows for k in keys for i in range(0, max(0, len(k) - run + 1), stride))
+    return candidate, frozenset(
+        k[i : i + run] for k in keys for i in range(len(k) - run + 1) if k[i : i + run] in windows
+    )
+
+
+def _copies(pub, saved, published, withheld, new_items, by_path) -> list[Finding]:
+    """涉密信息不公开, also when copied (:mod:`pipeline.withheld_text`), decided for the saved items only.
+
+    Whether a shared run is a copy depends on how many items share it, over all of them; so the
+    fast path takes an edit only when it leaves every shared run as it was (then every other item's
+    verdict, and the saved item's — published last time — stay as they were), and reports a title
+    copied from a sensitive withheld item (decisive on its own).  Anything else: :class:`Slow`."""
+    records = [w for w in pub.withheld if w.item.path not in saved]
+    windows, titles = _withheld_words(records)
+    out: list[Finding] = []
+    for item in published:
+        if withheld_text.title_key(item.title) in titles:
+            _blocked, found = withheld_text.check([item], records)
+            out.extend(found)
+        elif _shared(item, windows) != _shared(by_path[item.path], windows):
+            raise Slow("与不公开条目相同的文字变了")
+    for record in withheld:
+        if any(f.rule in withheld_text.SENSITIVE_RULES for f in record.findings):
+            raise Slow("新撤下的条目涉密或不公开：其他条目是否重复了它的文字要全站判断")
+    for rel in [w.item.path for w in withheld] + [k for k, v in new_items.items() if v is None]:
+        if _shared(by_path[rel], windows)[1]:
+            raise Slow("撤下的条目与不公开条目有相同的文字")
+    return out
 
 
 def quick_edit(

@@ -352,8 +352,9 @@ def serve(
         state["last_save"] = time.monotonic()
         took = time.perf_counter() - t0
         click.echo(
-            f"预览已更新（快速）：重新渲染 {len(result.changed)} 个文件，用时 {took:.2f} 秒。保存的文件："
-            + "、".join(sorted(saved)),
+            f"预览已更新（快速）：重新渲染 {len(result.changed)} 个文件，用时 {took:.2f} 秒"
+            f"（审查 {result.seconds.get('gate', 0):.2f}、docs 树 {result.seconds.get('docs_tree', 0):.2f}、"
+            f"mkdocs {result.seconds.get('mkdocs', 0):.2f}）。保存的文件：" + "、".join(sorted(saved)),
             err=True,
         )
         if not result.changed and server_status().get("changed"):
