@@ -33,6 +33,9 @@ def as_date(value) -> date:
     return date.fromisoformat(str(value).strip())
 
 
+MAX_BYTES = 8 * 1024 * 1024  # a year's figures are a few KB; anything this large is not a data file
+
+
 def available_years(folder: Path) -> tuple[int, ...]:
     """Years with a ``<folder>/<year>.yaml``, newest first."""
     if not folder.is_dir():
@@ -50,9 +53,15 @@ def read_mapping(path: Path, missing: str, keys_hint: str) -> tuple[dict, str]:
             f"这是指向 content/ 之外的符号链接，不会读取 [symlink]；请把文件本身放进 content/{path.parent.name}/"
         )
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise DataError(
+                f"文件有 {path.stat().st_size // 1024 // 1024} MB，超过 {MAX_BYTES // 1024 // 1024} MB 上限"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError("文件不是 UTF-8 编码，请另存为 UTF-8") from None
+    except OSError as exc:  # permissions, an I/O error: the file is there but cannot be read
+        raise DataError(f"无法读取（{exc.strerror or type(exc).__name__}）") from None
     try:
         data = safe_yaml.load(text) or {}  # no anchors, aliases, tags or deep nesting
     except safe_yaml.UnsafeYaml as exc:
