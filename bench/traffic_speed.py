@@ -25,9 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # traffic_logs.py: the tests' log lines
 
 from pipeline import traffic  # noqa: E402
-from tests.traffic_logs import CST, realistic  # noqa: E402
+from traffic_logs import CST, realistic  # noqa: E402
 
 LINE_BYTES = 225  # about the average line of the realistic mix
 

@@ -1,48 +1,18 @@
-"""Shared fixtures: the demo portal built once per test session, and a CLI runner.
+"""Shared fixtures: the demo portal built once per test session, a private copy of its content, Chromium pages.
 
 Tests assert on what users get — HTML under ``site/``, feeds, statistics, reports — so the
-demo is built into a temporary folder exactly as ``make site`` builds it.
+demo is built into a temporary folder exactly as ``make site`` builds it. Fixtures are used by
+naming them, never imported; plain helpers (``build_site``, ``run_portal``, ``ROOT``) are in
+``helpers.py``.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from pipeline import build as build_mod
-from pipeline.config import load_config
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class BuiltSite:
-    out: Path  # the built site/
-    work: Path  # the private work folder (.portal)
-    result: build_mod.BuildResult
-
-    def html(self, url: str) -> str:
-        """The HTML of a site URL such as ``bureau/`` or ``bureau/2026/x/``."""
-        path = self.out / url / "index.html" if not url.endswith(".html") else self.out / url
-        return path.read_text(encoding="utf-8")
-
-
-def build_site(tmp: Path, content: Path = ROOT / "content", config_dir: Path = ROOT / "site_config", **kw) -> BuiltSite:
-    options = build_mod.BuildOptions(
-        content=content,
-        config_dir=config_dir,
-        out=tmp / "site",
-        work=tmp / "work",
-        mkdocs_file=ROOT / "mkdocs.yml",
-        **kw,
-    )
-    result = build_mod.build(options, load_config(config_dir))
-    return BuiltSite(options.out, options.work, result)
+from helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, ROOT, BuiltSite, build_site, require
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +29,35 @@ def content_copy(tmp_path) -> Path:
     return target
 
 
-def run_portal(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run the real CLI in a subprocess (what an editor or CI runs)."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+# --- the browser (tests/test_browser.py, tests/test_search_shards.py): skipped without Chromium ----
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(
+        CHROMIUM.exists(),
+        f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）",
     )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="没有安装 playwright：运行 make test（pip install -e '.[test]'）"
+    )
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", service_workers="block")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture()
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()

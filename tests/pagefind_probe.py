@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
 import json
 import shutil
@@ -16,6 +17,15 @@ import subprocess
 import threading
 from pathlib import Path
 from typing import Iterator
+
+
+SIGNATURE = b"pagefind_dcd"  # the header of Pagefind's gzip'd index files, after decompression
+
+
+def decompressed(path: Path) -> bytes:
+    """A Pagefind index file (fragment, chunk, meta) as the browser reads it: gunzipped, header removed."""
+    data = gzip.decompress(path.read_bytes())
+    return data[len(SIGNATURE) :] if data.startswith(SIGNATURE) else data
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -29,7 +29,7 @@ from attachment_fixtures import (
     webp_bytes,
     xlsx_bytes,
 )
-from conftest import ROOT
+from helpers import ROOT, build_site, run_portal
 from pipeline import attachment_text, attachments, publication
 from pipeline.config import load_config
 from pipeline.confidentiality import build_scanners
@@ -545,8 +545,6 @@ def test_property_no_byte_of_a_withheld_file_is_copied(tmp_path_factory, link, v
 
 
 def test_build_copies_only_published_attachments_and_check_reports(content_copy, tmp_path):
-    from conftest import build_site, run_portal
-
     files = content_copy / "files" / "2026"
     files.mkdir(parents=True)
     (files / "secret-notice.csv").write_text(SECRET, encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_site, run_portal
+from helpers import ROOT, build_site, run_portal
 from pipeline import audit
 from pipeline import build as build_mod
 from pipeline.config import load_config

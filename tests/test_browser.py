@@ -19,7 +19,6 @@ import functools
 import html.parser
 import io
 import json
-import os
 import posixpath
 import re
 import shutil
@@ -33,24 +32,11 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import feedparser
 import pytest
 
-from conftest import ROOT
+from helpers import ARTIFACTS, DESKTOP, PHONE, ROOT, require
 
-CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 
 # Nu Html Checker errors that come from mkdocs-material's own templates, not from the portal.
 # Each is harmless in browsers and fixing it would mean forking a whole Material template.
@@ -76,14 +62,6 @@ def _vnu_ignored(message: dict) -> bool:
     )
 
 
-def _require(condition: bool, reason: str) -> None:
-    """Skip on a developer machine without the tool; fail under CI, which must have it."""
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 # ---------------------------------------------------------------- the served demo
 
 
@@ -101,37 +79,6 @@ def served(demo_site):
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require(
-        CHROMIUM.exists(),
-        f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）",
-    )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="没有安装 playwright：运行 make test（pip install -e '.[test]'）"
-    )
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", service_workers="block")
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-@pytest.fixture()
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 def shot(pg, name: str) -> None:
@@ -430,7 +377,7 @@ def test_statistics_page_shows_charts_and_downloads_csv(page, served, demo_site)
 
 
 def test_no_serious_accessibility_violation(page, served, demo_site):
-    _require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
+    require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
     problems = []
     for name, url in checked_pages(demo_site).items():
         page.goto(served + url)
@@ -448,9 +395,9 @@ def test_no_serious_accessibility_violation(page, served, demo_site):
 
 
 def test_nu_html_checker_finds_no_error(demo_site):
-    _require(VNU_JAR.is_file(), f"没有 {VNU_JAR.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
+    require(VNU_JAR.is_file(), f"没有 {VNU_JAR.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
     java = shutil.which("java")
-    _require(java is not None, "没有 java：apt-get install default-jre-headless")
+    require(java is not None, "没有 java：apt-get install default-jre-headless")
     files = [str(demo_site.out / url / "index.html") for url in checked_pages(demo_site).values()]
     done = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
@@ -677,7 +624,7 @@ def test_large_text_at_200_percent_zoom_on_a_phone_has_no_horizontal_scroll(brow
 def test_high_contrast_passes_the_colour_contrast_rules(browser, served, demo_site):
     """高对比度 on every checked page: axe's color-contrast (AA) and color-contrast-enhanced (AAA,
     7:1) find nothing — the toolbar and the footer marks included."""
-    _require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
+    require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     context.add_init_script(_prefs_script(contrast="high"))
     pg = context.new_page()
@@ -703,7 +650,7 @@ def test_high_contrast_passes_the_colour_contrast_rules(browser, served, demo_si
 def test_toolbar_and_footer_marks_pass_axe_in_every_state(browser, served, demo_site):
     """The new markup under axe's WCAG 2.x A/AA rules with the settings panel open, in each
     setting (default, 大字 + 行距, 高对比度), on a phone and on the desktop."""
-    _require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
+    require(AXE_JS.is_file(), f"没有 {AXE_JS.relative_to(ROOT)}：运行 make test（npm ci 安装到 tests/node/）")
     problems = []
     for viewport, prefs in ((DESKTOP, {}), (PHONE, {"font": "l", "spacing": "wide"}), (PHONE, {"contrast": "high"})):
         context = browser.new_context(viewport=viewport, locale="zh-CN")

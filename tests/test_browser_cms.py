@@ -25,13 +25,12 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, run_portal
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, require, run_portal
 from pipeline import cms
 from pipeline.config import load_config
 from pipeline.load import load_items
 from pipeline.model import DISCLOSURES, KINDS
 from pipeline.new_item import slug_for
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require
 
 DECAP = cms.CMS_DIR / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"
 TITLE = "东湖区召开外贸企业稳订单座谈会"
@@ -58,15 +57,15 @@ def _get(url: str) -> str:
 @pytest.fixture(scope="module")
 def editor_site(tmp_path_factory):
     """A copy of the demo with ``portal serve --cms`` running on it: (folder, base URL)."""
-    _require(
+    require(
         CHROMIUM.exists(),
         f"没有 {CHROMIUM}：以 root 运行 make test 会自动安装（apt-get install chromium fonts-noto-cjk）",
     )
-    _require(
+    require(
         shutil.which("node") is not None and shutil.which("npm") is not None,
         "没有 node/npm：apt-get install -y nodejs npm",
     )
-    _require(DECAP.is_file(), f"没有安装网页编辑器（{DECAP}）：运行 make cms-deps")
+    require(DECAP.is_file(), f"没有安装网页编辑器（{DECAP}）：运行 make cms-deps")
     root = tmp_path_factory.mktemp("cms-demo")
     for name in ("content", "site_config", "theme"):
         shutil.copytree(ROOT / name, root / name)

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 from pipeline import cache_codec, publication, stage_memos
 from pipeline.config import load_config

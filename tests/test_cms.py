@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 from pipeline import cms
 from pipeline.config import ConfigError, load_config
 from pipeline.load import KNOWN_KEYS, REQUIRED, load_items

@@ -29,7 +29,7 @@ from pipeline import confidentiality, load
 from pipeline.config import ConfigError, load_config
 from pipeline.model import Attachment, Item
 from pipeline.scanners import Scanners, id_number_valid, luhn_valid
-from tests.conftest import ROOT, build_site, run_portal
+from helpers import ROOT, build_site, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 SCANNERS = Scanners(CONFIG.confidentiality, CONFIG.portal.public_phones)

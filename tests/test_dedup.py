@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pipeline import dedup, publication, upstream
 from pipeline.config import ConfigError, load_config
 
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 MOFCOM = ROOT / "content" / "upstream" / "mofcom.xml"
 

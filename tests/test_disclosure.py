@@ -20,7 +20,7 @@ from pipeline import build as build_mod
 from pipeline import disclosure_template, numbering, publication, report
 from pipeline.config import load_config
 from pipeline.findings import ERROR
-from tests.conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 DOMAIN_CANDIDATES = (Path("/work/shared/DOMAIN.md"), ROOT.parent / "shared" / "DOMAIN.md")

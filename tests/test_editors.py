@@ -18,7 +18,7 @@ from pipeline import new_item
 from pipeline.config import load_config
 from pipeline.load import load_item
 
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 BODY = "江临市商务局召开外贸企业座谈会，听取企业对稳外贸政策的意见建议。" * 8
 

@@ -29,8 +29,7 @@ from pipeline import build as build_mod
 from pipeline import manifest, publish, upstream
 from pipeline.config import load_config
 from pipeline.findings import error, warning
-from tests.conftest import ROOT, run_portal
-from tests.test_foundation import _reproducible
+from helpers import ROOT, reproducible, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 
@@ -579,7 +578,7 @@ def _state(site: Path, exact: dict[str, dict[str, str]], complete: dict[str, dic
     files, _ = manifest.load(site, None)
     assert manifest.compare(site, files).clean, "site/ is not a complete build"
     for name, reference in complete.items():
-        if _reproducible(now) == reference:
+        if reproducible(now) == reference:
             return name
     raise AssertionError("site/ is neither the previous nor the new build")
 
@@ -593,7 +592,7 @@ def test_kill_9_at_random_moments_leaves_a_complete_site(tmp_path):
         done = build_over(site, work, content=contents[name])
         assert done.returncode == 0, done.stderr
         duration = time.monotonic() - started
-        complete[name] = _reproducible(digest(site))
+        complete[name] = reproducible(digest(site))
     assert complete["A"] != complete["B"]
     exact = {"A": digest(site)}
     current = "A"

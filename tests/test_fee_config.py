@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from pipeline.config import ConfigError, load_config
 from pipeline.config import NATIONAL_2020
 from pipeline.render import disclosure

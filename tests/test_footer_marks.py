@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import ROOT, build_site
+from helpers import ROOT, build_site
 from pipeline.config import ConfigError, load_config, load_portal
 
 CONFIG = load_config(ROOT / "site_config")

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.load import load_items
-from tests.conftest import ROOT, build_site, run_portal
+from helpers import ROOT, build_site, reproducible, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 DEMO = load_items(ROOT / "content", CONFIG)
@@ -207,25 +207,9 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
-def _reproducible(digest: dict[str, str]) -> dict[str, str]:
-    # Pagefind 1.5 writes its filter maps (and so the names in its entry/meta files) in the
-    # order of a Rust HashMap; every index chunk and fragment is still byte-identical.
-    # portal-manifest.json lists the SHA-256 of those files too.
-    return {
-        k: v
-        for k, v in digest.items()
-        if not (
-            k.startswith("pagefind/filter/")
-            or k == "pagefind/pagefind-entry.json"
-            or k.endswith(".pf_meta")
-            or k == "portal-manifest.json"
-        )
-    }
-
-
 def test_two_builds_are_byte_identical(demo_site, tmp_path):
     again = build_site(tmp_path)
-    assert _reproducible(_digest(again.out)) == _reproducible(_digest(demo_site.out))
+    assert reproducible(_digest(again.out)) == reproducible(_digest(demo_site.out))
 
 
 # --- malformed input: the named error, exit status 1, no traceback -------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from tests.conftest import build_site
+from helpers import build_site
 
 ID = "430602198503121237"  # valid check digit
 T2S = opencc.OpenCC("t2s")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from pipeline import cache_codec, confidentiality, memo, publication, scanners, stage_memos
 from pipeline.config import load_config

@@ -31,7 +31,7 @@ from pipeline.config import load_config
 from pipeline.model import Item
 from pipeline.rendered import MarkdownSettings
 from pipeline.scanners import compact
-from tests.conftest import ROOT, build_site, run_portal
+from helpers import ROOT, build_site, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 MARKDOWN = MarkdownSettings.from_mkdocs(ROOT / "mkdocs.yml")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

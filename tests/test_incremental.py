@@ -26,8 +26,7 @@ import yaml
 from pipeline import build as build_mod
 from pipeline import mkdocs_build
 from pipeline.config import load_config
-from tests.conftest import ROOT
-from tests.test_foundation import _reproducible
+from helpers import ROOT, reproducible
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -43,7 +42,7 @@ def comparable(folder: Path) -> dict[str, str]:
     kept = {}
     for key, value in digest(folder).items():
         top, _, rest = key.partition("/")
-        if _reproducible({("pagefind/" + rest) if top.startswith("pagefind") else key: value}):
+        if reproducible({("pagefind/" + rest) if top.startswith("pagefind") else key: value}):
             kept[key] = value
     return kept
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import ROOT
+from helpers import ROOT
 
 from pipeline import load, publication, stage_memos
 from pipeline.config import load_config

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import manifest
-from tests.conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT, run_portal
 
 from pipeline import dedup, load, parallel, publication, scanners
 from pipeline.config import load_config
@@ -95,7 +95,5 @@ def test_work_inside_a_worker_does_not_fork_again(always_parallel):
 
 @pytest.mark.parametrize("value", ["0", "abc", "999"])
 def test_a_bad_jobs_value_is_refused_in_chinese(value):
-    from conftest import run_portal
-
     out = run_portal("check", "--jobs", value)
     assert out.returncode == 2 and "不是进程数" in out.stderr and "Traceback" not in out.stderr

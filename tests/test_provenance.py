@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 from pipeline import publication
 from pipeline.config import ConfigError, load_config
 from pipeline.render import feeds, items

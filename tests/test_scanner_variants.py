@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from pipeline.config import load_config
 from pipeline.scanners import Scanners
 

@@ -5,36 +5,29 @@ gzip'd JSON fragments and word chunks); where Node is installed, Pagefind's own
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import build_site
-from pagefind_probe import run_node
+from helpers import build_site
+from pagefind_probe import decompressed, run_node
 
-SIGNATURE = b"pagefind_dcd"
 ZWSP = "\u200b"  # Pagefind marks Chinese word boundaries with zero-width spaces
 
 
-def _decompressed(path: Path) -> bytes:
-    data = gzip.decompress(path.read_bytes())
-    return data[len(SIGNATURE) :] if data.startswith(SIGNATURE) else data
-
-
 def fragments(site: Path) -> list[dict]:
-    return [json.loads(_decompressed(p)) for p in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment"))]
+    return [json.loads(decompressed(p)) for p in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment"))]
 
 
 def index_text(site: Path) -> str:
     """Everything the browser could download from the index, as text (ZWSP removed)."""
     parts = [f["content"] + json.dumps(f, ensure_ascii=False) for f in fragments(site)]
     for chunk in sorted((site / "pagefind" / "index").glob("*.pf_index")):
-        parts.append(_decompressed(chunk).decode("utf-8", "replace"))
+        parts.append(decompressed(chunk).decode("utf-8", "replace"))
     for meta in (site / "pagefind").glob("*.pf_meta"):
-        parts.append(_decompressed(meta).decode("utf-8", "replace"))
+        parts.append(decompressed(meta).decode("utf-8", "replace"))
     return "".join(parts).replace(ZWSP, "")
 
 

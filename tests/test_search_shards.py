@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_site
-from pagefind_probe import run_node, serve
+from helpers import ROOT, build_site
+from pagefind_probe import decompressed, run_node, serve
 from pipeline import search_index
 from pipeline.config import ConfigError, load_config
-from test_search import _decompressed
 
 SHARD_PAGES = 40  # the demo publishes ~130 items → 4 shards
 
@@ -42,7 +41,7 @@ def bundles(site: Path) -> list[str]:
 
 
 def bundle_urls(site: Path, bundle: str) -> set[str]:
-    return {json.loads(_decompressed(p))["url"] for p in (site / bundle / "fragment").glob("*.pf_fragment")}
+    return {json.loads(decompressed(p))["url"] for p in (site / bundle / "fragment").glob("*.pf_fragment")}
 
 
 def test_every_item_in_exactly_one_shard(sharded):
@@ -117,8 +116,6 @@ def test_merged_shards_find_what_one_index_finds(sharded, demo_site, tmp_path):
 
 
 # ---------------------------------------------------------------- the search page in a browser
-
-from test_browser import browser, page  # noqa: E402,F401  (Chromium fixtures, skipped without it)
 
 
 @pytest.fixture(scope="module")

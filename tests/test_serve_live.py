@@ -18,7 +18,7 @@ import pytest
 
 from pipeline import serve
 from pipeline.findings import error, warning
-from tests.conftest import ROOT
+from helpers import ROOT
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from pipeline import build, publication
 from pipeline.config import ConfigError, load_config
 

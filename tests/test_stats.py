@@ -21,7 +21,7 @@ from pipeline.config import ConfigError, Site, load_config, load_scoring
 from pipeline.model import Item
 from pipeline.render import stats as stats_pages
 
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 TZ = ZoneInfo("Asia/Shanghai")
 BASE = load_config(ROOT / "site_config")

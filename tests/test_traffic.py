@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import traffic
-from tests.conftest import run_portal
-from tests.traffic_logs import BAIDUSPIDER, CHROME, CST, CURL, FIREFOX, UPTIME, WECHAT, line, realistic
+from helpers import run_portal
+from traffic_logs import BAIDUSPIDER, CHROME, CST, CURL, FIREFOX, UPTIME, WECHAT, line, realistic
 
 DAY = datetime(2025, 3, 15, 10, 0, tzinfo=CST)
 A, B = "203.0.113.9", "2408:8207:24a1:5c30::1f"

@@ -29,7 +29,7 @@ from pipeline import website_report as wr
 from pipeline.config import ConfigError, load_config
 from pipeline.findings import ERROR
 from pipeline.render import website_report as pages
-from tests.conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 DOMAIN_CANDIDATES = (Path("/work/shared/DOMAIN.md"), ROOT.parent / "shared" / "DOMAIN.md")

@@ -12,6 +12,7 @@ from pipeline import withheld_text
 from pipeline.confidentiality import Withheld
 from pipeline.findings import error
 from pipeline.model import Item
+from helpers import ROOT, build_site
 
 SECRET = (
     "经研究，拟将二期项目选址调整至青山湖北侧地块，用地面积约三百二十亩，"
@@ -86,8 +87,6 @@ def test_common_language_shared_by_many_published_items_does_not_count():
 
 def test_in_the_pipeline_the_copy_is_withheld_and_absent_from_the_site(tmp_path):
     import shutil
-
-    from conftest import ROOT, build_site
 
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)

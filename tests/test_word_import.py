@@ -17,7 +17,7 @@ from pipeline.checking import check_content
 from pipeline.rendered import render_html
 
 import docx_fixtures as fx
-from conftest import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 
