@@ -95,7 +95,8 @@ def main() -> None:
             audited = run_child(content, scratch, True)
             rows.append((n, plain, audited))
             print(
-                f"N={n}: 不含终审 {plain['total']:.1f} s，含终审 {audited['total']:.1f} s，终审 {audited['audit']:.1f} s",
+                f"N={n}: 不含终审 {plain['total']:.1f} s，含终审 {audited['total']:.1f} s，"
+                f"终审 {audited['audit']:.1f} s",
                 flush=True,
             )
     print()

@@ -173,21 +173,23 @@ def main() -> None:
         print(f"… N = {n:,}", file=sys.stderr, flush=True)
         rows.append(measure(n, args.scratch, args.query))
     print(
-        f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; date {date.today()}"
+        f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()};"
+        f" date {date.today()}"
     )
     print(table(rows))
     if len(rows) >= 2:
         a, b = rows[-2], rows[-1]
         per = lambda key: (b[key] - a[key]) / (b["n"] - a["n"]) * 1000  # noqa: E731
         print(
-            f"\nslope {a['n']:,} → {b['n']:,} (ms per extra item): total {per('total'):.1f}, pipeline {per('pipeline'):.1f}, "
-            f"mkdocs {per('mkdocs'):.1f}, Pagefind {per('pagefind'):.1f}, bare mkdocs {per('bare_mkdocs'):.1f}"
+            f"\nslope {a['n']:,} → {b['n']:,} (ms per extra item): total {per('total'):.1f},"
+            f" pipeline {per('pipeline'):.1f}, mkdocs {per('mkdocs'):.1f}, Pagefind {per('pagefind'):.1f},"
+            f" bare mkdocs {per('bare_mkdocs'):.1f}"
         )
     for r in rows:
         if r["transfer"]:
             print(
-                f"N={r['n']}: query “{r['transfer']['query']}” → {r['transfer']['results']} results; files: {r['transfer']['files']}; "
-                f"UI (pagefind-ui.js+css, once) {r['transfer']['ui'] / 1024:.0f} KB"
+                f"N={r['n']}: query “{r['transfer']['query']}” → {r['transfer']['results']} results;"
+                f" files: {r['transfer']['files']}; UI (pagefind-ui.js+css, once) {r['transfer']['ui'] / 1024:.0f} KB"
             )
 
 

@@ -42,7 +42,8 @@ def main(n: int) -> None:
         cpu.append(time.process_time() - c)
     assert {"pii", "unreviewed"} <= {f["rule"] for f in findings}
     print(
-        f"config.yml: {len(config.sites)} collections, {len(text.encode()) / 1024:.1f} KB, generated in {made * 1000:.1f} ms"
+        f"config.yml: {len(config.sites)} collections, {len(text.encode()) / 1024:.1f} KB,"
+        f" generated in {made * 1000:.1f} ms"
     )
     print(
         f"check of one unsaved entry ({n} runs): median {statistics.median(wall) * 1000:.0f} ms wall "

@@ -117,7 +117,10 @@ def edit(text: str, kind: str, strength: dict, rng: random.Random, filler: list[
         out = "".join(PUNCT_SWAP.get(c, c) if rng.random() < 0.5 else c for c in out)
         out = out.replace("。", "。\n\n", 3)
     if kind in ("source", "all"):
-        out = f"来源：{rng.choice(['商务部网站', '湘江省商务厅', '江临日报'])}\n{out}\n责任编辑：{rng.choice(['张三', '李华'])}\n（审核：王五）"
+        out = (
+            f"来源：{rng.choice(['商务部网站', '湘江省商务厅', '江临日报'])}\n{out}\n责任编辑："
+            f"{rng.choice(['张三', '李华'])}\n（审核：王五）"
+        )
     return out
 
 
@@ -172,9 +175,12 @@ def main() -> None:
     rng = random.Random(20261128)
     config, positives, negatives = build_pairs(rng)
     settings = load_config(args.config).upstream
+    kinds = ", ".join(
+        f"{k} {sum(1 for n in negatives if n[0] == k)}" for k in ("seed003", "demo-topic", "upstream-source")
+    )
     print(
         f"labelled pairs: {len(positives)} positive ({len(positives) // 3} per strength), {len(negatives)} negative "
-        f"({', '.join(f'{k} {sum(1 for n in negatives if n[0] == k)}' for k in ('seed003', 'demo-topic', 'upstream-source'))})"
+        f"({kinds})"
     )
 
     # 1. exact Jaccard grid: shingle size × threshold, precision / recall on moderate edits
@@ -202,13 +208,15 @@ def main() -> None:
         print(
             f"  {k}  "
             + "  ".join(f"{c:<13}" for c in cells)
-            + f"  {neg_sim.max():.3f}     {(pos_sim['light'] >= 0.5).mean():.3f}      {(pos_sim['heavy'] >= 0.5).mean():.3f}"
+            + f"  {neg_sim.max():.3f}     {(pos_sim['light'] >= 0.5).mean():.3f}      "
+            f"{(pos_sim['heavy'] >= 0.5).mean():.3f}"
         )
 
     # 2. the configured defaults through the real path: LSH candidates, estimate screen, exact check
     print(
         f"\nconfigured: shingle={settings.shingle} threshold={settings.threshold} num_perm={settings.num_perm} "
-        f"lsh_threshold={settings.lsh_threshold} (bands×rows={dedup.lsh_params(settings.lsh_threshold, settings.num_perm)})"
+        f"lsh_threshold={settings.lsh_threshold} (bands×rows="
+        f"{dedup.lsh_params(settings.lsh_threshold, settings.num_perm)})"
     )
     t0 = time.perf_counter()
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)

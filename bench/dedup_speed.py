@@ -207,18 +207,21 @@ def main() -> None:
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
         print(
-            f"N={n:>9,}: ingest {r['ingest_s']:6.1f} s ({r['db_mb']:.0f} MB SQLite, peak RSS {r['ingest_peak_rss_mb']:.0f} MB)  |  check 1,000 items "
-            f"in a fresh process: load+index {r['load_index_s']:5.2f} s, query {r['query_s']:5.2f} s, peak RSS {r['query_peak_rss_mb']:5.0f} MB  |  "
+            f"N={n:>9,}: ingest {r['ingest_s']:6.1f} s ({r['db_mb']:.0f} MB SQLite,"
+            f" peak RSS {r['ingest_peak_rss_mb']:.0f} MB)  |  check 1,000 items in a fresh process: load+index "
+            f"{r['load_index_s']:5.2f} s, query {r['query_s']:5.2f} s, peak RSS {r['query_peak_rss_mb']:5.0f} MB  |  "
             f"copies found {r['copies_found']}/500, new flagged {r['fresh_flagged']}/500"
         )
         if "brute_query_s" in r:
             print(
-                f"   brute-force exact Jaccard: prepare {r['brute_prepare_s']:.1f} s, query {r['brute_query_s']:.1f} s, copies found {r['brute_copies_found']}/500"
+                f"   brute-force exact Jaccard: prepare {r['brute_prepare_s']:.1f} s,"
+                f" query {r['brute_query_s']:.1f} s, copies found {r['brute_copies_found']}/500"
             )
         if "datasketch_query_s" in r:
             print(
-                f"   datasketch MinHash+MinHashLSH: ingest {r['datasketch_ingest_s']:.1f} s (in memory, no SQLite), query {r['datasketch_query_s']:.2f} s "
-                f"(candidates only, {r['datasketch_candidates']} before exact check), peak RSS {r['peak_rss_mb_with_datasketch']:.0f} MB"
+                f"   datasketch MinHash+MinHashLSH: ingest {r['datasketch_ingest_s']:.1f} s (in memory, no SQLite),"
+                f" query {r['datasketch_query_s']:.2f} s (candidates only, {r['datasketch_candidates']} before exact "
+                f"check), peak RSS {r['peak_rss_mb_with_datasketch']:.0f} MB"
             )
         sys.stdout.flush()
 

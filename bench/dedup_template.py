@@ -168,7 +168,8 @@ def pipeline_run(docs: list[str]) -> None:
             folder = content / "items" / site / "2026"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"2026-10-{k % 28 + 1:02d}-tpl-{k:05d}.md").write_text(
-                f"---\ntitle: {title}\ndate: 2026-10-{k % 28 + 1:02d} 09:00\nsite: {site}\ncolumn: {column}\nauthor: 统计员\nreviewer: 王建国\n---\n{body}\n",
+                f"---\ntitle: {title}\ndate: 2026-10-{k % 28 + 1:02d} 09:00\nsite: {site}\ncolumn: {column}\nauthor: "
+                f"统计员\nreviewer: 王建国\n---\n{body}\n",
                 encoding="utf-8",
             )
         t0 = time.perf_counter()
@@ -206,7 +207,8 @@ def main() -> None:
     groups = len(set(labels))
     print(
         f"{args.n} template items: fingerprints {t1 - t0:.2f} s, grouping {t2 - t1:.2f} s "
-        f"({args.n / max(t2 - t0, 1e-9):,.0f} items/s), {groups} groups, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"({args.n / max(t2 - t0, 1e-9):,.0f} items/s), {groups} groups, peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     if args.before:
         t5 = time.perf_counter()
@@ -240,8 +242,8 @@ def main() -> None:
         recall = len(truth & found) / len(truth) if truth else 1.0
         precision = len(truth & found) / len(found) if found else 1.0
         print(
-            f"exact all-pairs reference: {t4 - t3:.1f} s; same-group pairs: recall {recall:.4f}, precision {precision:.4f} "
-            f"({len(truth)} true pairs)"
+            f"exact all-pairs reference: {t4 - t3:.1f} s; same-group pairs: recall {recall:.4f},"
+            f" precision {precision:.4f} ({len(truth)} true pairs)"
         )
 
 

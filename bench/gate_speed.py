@@ -65,7 +65,8 @@ def checks_apart(items, config) -> None:
             f"{check.__name__}, 1 process: {len(items) / took:,.0f} items/s ({1000 * took / len(items):.2f} ms an item)"
         )
     print(
-        f"items whose body must be rendered (has markup): {rendered_items} of {len(items)} ({100 * rendered_items / len(items):.0f} %)"
+        f"items whose body must be rendered (has markup): {rendered_items} of {len(items)} "
+        f"({100 * rendered_items / len(items):.0f} %)"
     )
 
 

@@ -131,9 +131,9 @@ def item_text(n: int, rnd: random.Random, site: str, column: str, year: int) -> 
     channels = ", ".join(rnd.sample(CHANNELS, rnd.randint(1, 3)))
     tags = "、".join(rnd.sample(SUBJECTS, 2))
     meta = (
-        f"---\ntitle: {title}\ndate: {year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}\nsite: {site}\ncolumn: {column}\n"
-        f"author: {rnd.choice(AUTHORS)}\nreviewer: {rnd.choice(REVIEWERS)}\nchannels: [{channels}]\n"
-        f"topic: {rnd.choice(TOPICS)}\ngenre: {rnd.choice(GENRES)}\ntags: {tags}\n{withheld}---\n"
+        f"---\ntitle: {title}\ndate: {year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}\nsite: {site}\ncolumn: "
+        f"{column}\nauthor: {rnd.choice(AUTHORS)}\nreviewer: {rnd.choice(REVIEWERS)}\nchannels: [{channels}]\ntopic: "
+        f"{rnd.choice(TOPICS)}\ngenre: {rnd.choice(GENRES)}\ntags: {tags}\n{withheld}---\n"
     )
     slug = f"{year}-{month:02d}-{day:02d}-gen-{n:06d}"
     return slug, meta + "\n\n".join(paragraphs) + "\n"

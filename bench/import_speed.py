@@ -73,7 +73,8 @@ def main() -> None:
         read, cpu = time.perf_counter() - t0, time.process_time() - c0
         ok = sum(1 for o in outcomes if o.imported)
         print(
-            f"read + convert + plan (one process): {read:.2f} s wall, {cpu:.2f} s CPU, {n / read:.1f} docs/s ({ok} items planned)"
+            f"read + convert + plan (one process): {read:.2f} s wall, {cpu:.2f} s CPU,"
+            f" {n / read:.1f} docs/s ({ok} items planned)"
         )
 
         content = root / "content"
@@ -103,8 +104,9 @@ def main() -> None:
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         written = len(list((content / "items" / "donghu").rglob("*.md")))
         print(
-            f"portal import (subprocess: read, convert, write, portal check of {written} donghu items and the rest of the demo): "
-            f"{total:.2f} s wall, {cpu:.2f} s CPU on {len(os.sched_getaffinity(0))} cores, {n / total:.1f} docs/s, exit {done.returncode}"
+            f"portal import (subprocess: read, convert, write, portal check of {written} donghu items and the rest "
+            f"of the demo): {total:.2f} s wall, {cpu:.2f} s CPU on {len(os.sched_getaffinity(0))} cores,"
+            f" {n / total:.1f} docs/s, exit {done.returncode}"
         )
         print(done.stderr.strip().splitlines()[0] if done.stderr.strip() else "(no summary)")
         print(f"load average now: {os.getloadavg()[0]:.1f}")

@@ -156,19 +156,21 @@ def measure(n: int, scratch: Path) -> dict:
 def report(r: dict) -> str:
     def line(label, t):
         return (
-            f"| {label} | {t['total']:.1f} | {t['process']:.1f} | {t['pipeline']:.1f} | {t['docs_tree']:.1f} | {t['mkdocs']:.1f} "
-            f"({t.get('pages_rendered', 0):,} rendered, {t.get('pages_reused', 0):,} reused) | {t.get('pagefind', 0):.1f} | "
-            f"{t.get('checks_manifest', 0):.1f} | {t['rss_self_mb']:.0f} / {t['rss_children_mb']:.0f} |"
+            f"| {label} | {t['total']:.1f} | {t['process']:.1f} | {t['pipeline']:.1f} | {t['docs_tree']:.1f} | "
+            f"{t['mkdocs']:.1f} ({t.get('pages_rendered', 0):,} rendered, {t.get('pages_reused', 0):,} reused) | "
+            f"{t.get('pagefind', 0):.1f} | {t.get('checks_manifest', 0):.1f} | {t['rss_self_mb']:.0f} / "
+            f"{t['rss_children_mb']:.0f} |"
         )
 
     b = r["bare"]
     lines = [
         f"N = {r['n']:,} items ({r['cold']['published']:,} published)",
-        "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | checks+manifest s | peak RSS build / children MB |",
+        "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | checks+manifest s | "
+        "peak RSS build / children MB |",
         "|---|---:|---:|---:|---:|---|---:|---:|---:|",
         line("full cold (every page, every core)", r["cold"]),
-        f"| bare `mkdocs build` + Pagefind, same tree | {b['mkdocs'] + b['pagefind']:.1f} | | | | {b['mkdocs']:.1f} | {b['pagefind']:.1f} | | "
-        f"{b['rss_mkdocs_mb']:.0f} / {b['rss_pagefind_mb']:.0f} |",
+        f"| bare `mkdocs build` + Pagefind, same tree | {b['mkdocs'] + b['pagefind']:.1f} | | | | {b['mkdocs']:.1f} "
+        f"| {b['pagefind']:.1f} | | {b['rss_mkdocs_mb']:.0f} / {b['rss_pagefind_mb']:.0f} |",
         line("nothing changed", r["nothing"]),
         line("one edited item", r["one_edit"]),
         line("`incremental=False` (every page again)", r["full_again"]),
@@ -192,7 +194,8 @@ def main() -> None:
     args.scratch.mkdir(parents=True, exist_ok=True)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(
-        f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; load at start: {load}"
+        f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()};"
+        f" load at start: {load}"
     )
     for n in args.sizes + ([50000] if args.big else []):
         print(f"… N = {n:,}", file=sys.stderr, flush=True)

@@ -47,7 +47,8 @@ def main(n: int) -> None:
     renumber = time.perf_counter() - t
     assert not findings and not again.assigned
     print(
-        f"{n} 条：分配 {assign:.2f} 秒，写台账 {dump:.2f} 秒（{len(text) // 1024} KiB），读台账并核对 {parse:.2f} 秒，按台账编号 {renumber:.2f} 秒"
+        f"{n} 条：分配 {assign:.2f} 秒，写台账 {dump:.2f} 秒（{len(text) // 1024} KiB），"
+        f"读台账并核对 {parse:.2f} 秒，按台账编号 {renumber:.2f} 秒"
     )
 
 

@@ -89,7 +89,8 @@ def main() -> None:
     parser.add_argument("--query", default="跨境电商")
     args = parser.parse_args()
     print(
-        f"| shard size | item pages | bundles | Pagefind s | peak RSS MB | query “{args.query}”: results | transfer KB (requests) | of which index+filter chunks KB |"
+        f"| shard size | item pages | bundles | Pagefind s | peak RSS MB | query “{args.query}”: results | transfer "
+        "KB (requests) | of which index+filter chunks KB |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in args.shard_pages:
@@ -100,8 +101,8 @@ def main() -> None:
         t = transfer(args.site, args.query, Path(tempfile.mkdtemp(prefix="pf-bench-")))
         label = "one index" if row["bundles"] == 1 else f"{size:,}"
         print(
-            f"| {label} | {row['items']:,} | {row['bundles']} | {row['seconds']:.1f} | {row['rss_mb']:.0f} | {t['results']:,} | "
-            f"{t['kb']:.0f} ({t['requests']}) | {t['chunks_kb']:.0f} |",
+            f"| {label} | {row['items']:,} | {row['bundles']} | {row['seconds']:.1f} | {row['rss_mb']:.0f} | "
+            f"{t['results']:,} | {t['kb']:.0f} ({t['requests']}) | {t['chunks_kb']:.0f} |",
             flush=True,
         )
 

@@ -95,7 +95,8 @@ def main() -> None:
     size = sum(p.stat().st_size for p in paths)
     text = sum(p.stat().st_size if not p.name.endswith(".gz") else gz_size(p) for p in paths)
     print(
-        f"generated {lines:,} lines, {text / 1e9:.2f} GB of text ({size / 1e9:.2f} GB on disk) in {time.perf_counter() - t0:.0f} s"
+        f"generated {lines:,} lines, {text / 1e9:.2f} GB of text ({size / 1e9:.2f} GB on disk) in "
+        f"{time.perf_counter() - t0:.0f} s"
     )
     db = args.dir / "traffic.sqlite"
     cpu0 = cpu_seconds()
@@ -105,25 +106,27 @@ def main() -> None:
     cpu = cpu_seconds() - cpu0
     read = sum(f.lines for f in report.files)
     print(
-        f"ingest ({args.jobs} processes): {read:,} lines in {took:.1f} s = {read / took:,.0f} lines/s, {text / 1e6 / took:.0f} MB/s; "
-        f"bad lines {sum(f.bad for f in report.files)}"
+        f"ingest ({args.jobs} processes): {read:,} lines in {took:.1f} s = {read / took:,.0f} lines/s,"
+        f" {text / 1e6 / took:.0f} MB/s; bad lines {sum(f.bad for f in report.files)}"
     )
     print(
         f"CPU time (this process + workers): {cpu:.1f} s = {read / cpu:,.0f} lines per CPU-second "
         f"(wall time above includes waiting for a core on a shared machine: load average {os.getloadavg()[0]:.1f})"
     )
     print(
-        f"peak RSS: this process {rss_mb(resource.RUSAGE_SELF):.0f} MB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+        f"peak RSS: this process {rss_mb(resource.RUSAGE_SELF):.0f} MB, largest worker "
+        f"{rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
     )
     t0 = time.perf_counter()
     again = traffic.ingest(db, paths, "Asia/Shanghai", args.jobs)
     print(
-        f"re-ingest: {sum(f.lines for f in again.files)} lines added in {time.perf_counter() - t0:.1f} s ({'; '.join(f.skipped for f in again.files)})"
+        f"re-ingest: {sum(f.lines for f in again.files)} lines added in {time.perf_counter() - t0:.1f} s "
+        f"({'; '.join(f.skipped for f in again.files)})"
     )
     months = traffic.monthly(db)
     print(
-        f"store: {sum(m.days for m in months)} days, {sum(m.page_views for m in months):,} page views, {sum(m.visitors for m in months):,} visitors (daily sum), "
-        f"{db.stat().st_size / 1e6:.1f} MB"
+        f"store: {sum(m.days for m in months)} days, {sum(m.page_views for m in months):,} page views,"
+        f" {sum(m.visitors for m in months):,} visitors (daily sum), {db.stat().st_size / 1e6:.1f} MB"
     )
 
 

@@ -37,7 +37,8 @@ def signing_key(repo: Path) -> str:
         value = git_history._git(["config", "--get", "user.signingkey"], repo).strip()
     except git_history.GitError:
         raise ApproveError(
-            "没有配置 git 签名钥匙：请运行 git config user.signingkey ~/.ssh/id_ed25519.pub 和 git config gpg.format ssh"
+            "没有配置 git 签名钥匙：请运行 git config user.signingkey ~/.ssh/id_ed25519.pub 和 git config gpg."
+            "format ssh"
         ) from None
     if value.startswith("key::"):
         value = value[5:]

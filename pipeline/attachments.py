@@ -36,7 +36,8 @@ Rules (:func:`attach`):
 Only the files in :attr:`Attached.files` may be copied into the site, and only with the
 bytes that were hashed (:func:`verified_bytes`).  Verdicts are cached by SHA-256 in
 ``<work>/cache/attachments.json``, each text's URLs in ``attachment-urls.json`` (JSON,
-stamped with code, configuration and library versions).  Pure over its inputs apart from reading the referenced files; never prints.
+stamped with code, configuration and library versions).  Pure over its inputs apart from
+reading the referenced files; never prints.
 """
 
 from __future__ import annotations
@@ -637,7 +638,8 @@ def attach(
                     error(
                         path,
                         "symlink",
-                        f"链接的附件 {t.rel} 是指向 content/files 之外的符号链接，不能发布；请把文件本身放进 content/files",
+                        f"链接的附件 {t.rel} 是指向 content/files 之外的符号链接，不能发布；"
+                        "请把文件本身放进 content/files",
                         _line(owners[path], t.rel),
                         file=t.rel,
                     ),
@@ -725,7 +727,8 @@ def attach(
                     error(
                         path,
                         "unscannable-attachment",
-                        f"附件 {t.rel} 无法审查：{v.unreadable}。请换成可读取的文件（docx、xlsx、带文字的 pdf、csv、txt）",
+                        f"附件 {t.rel} 无法审查：{v.unreadable}。请换成可读取的文件（docx、xlsx、带文字的 pdf、csv、"
+                        "txt）",
                         line,
                         file=t.rel,
                     ),
@@ -760,7 +763,8 @@ def attach(
                     error(
                         path,
                         rule,
-                        f"附件 {t.rel}（{where}）中有{what} “{match}”。公开的附件不得含涉密标志、个人信息或敏感词，请删改后重新上传",
+                        f"附件 {t.rel}（{where}）中有{what} “{match}”。公开的附件不得含涉密标志、个人信息或敏感词，"
+                        "请删改后重新上传",
                         line,
                         file=t.rel,
                         where=where,

@@ -4,7 +4,8 @@ the static-page scanners and the attachment check (both in :func:`pipeline.publi
 
 ``portal check`` and ``portal import`` (which checks the items it has just written) share
 it, so an imported item is judged exactly like a hand-written one.  It does not print and
-does not decide the exit status, and never writes the upstream database (read-only); :func:`must_fix` says which findings an editor must fix.
+does not decide the exit status, and never writes the upstream database (read-only);
+:func:`must_fix` says which findings an editor must fix.
 """
 
 from __future__ import annotations

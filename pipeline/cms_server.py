@@ -103,7 +103,8 @@ class Editor:
             )
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise EditorError(
-                f"网页编辑器的本地后端不需要登录、可直接改写 content/，只能在本机地址上提供（--host 127.0.0.1），不能用 {host}"
+                "网页编辑器的本地后端不需要登录、可直接改写 content/，只能在本机地址上提供（--host 127.0.0.1），"
+                f"不能用 {host}"
             )
         try:
             config = load_config(config_dir)
@@ -112,7 +113,8 @@ class Editor:
         root = content.resolve().parent
         backend_port = _free_port("127.0.0.1")
         backend_url = f"http://127.0.0.1:{backend_port}/api/v1"
-        origin = f"http://{'[::1]' if host == '::1' else host}:{port}"  # the address serve prints: the only one allowed to write
+        # the address serve prints: the only one allowed to write
+        origin = f"http://{'[::1]' if host == '::1' else host}:{port}"
         editor = cls(
             content=content,
             config_dir=config_dir,

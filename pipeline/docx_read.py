@@ -88,7 +88,10 @@ class Converted:
 
 # --- what the bytes are ------------------------------------------------------------------------
 
-WPS_SAVE_AS = "这是 WPS 文字的 .wps 格式，不能直接导入。请在 WPS 中打开，选择“文件 → 另存为”，文件类型选“Word 文件（*.docx）”，再导入新的 .docx 文件"
+WPS_SAVE_AS = (
+    "这是 WPS 文字的 .wps 格式，不能直接导入。请在 WPS 中打开，选择“文件 → 另存为”，"
+    "文件类型选“Word 文件（*.docx）”，再导入新的 .docx 文件"
+)
 SAVE_AS = "请用 Word 或 WPS 打开，选择“文件 → 另存为”，保存类型选“Word 文档（*.docx）”，再导入新的 .docx 文件"
 
 
@@ -99,14 +102,14 @@ def sniff(data: bytes, suffix: str) -> None:
         raise Refused("文件是空的（0 字节），可能保存或拷贝时没有完成。请向报送单位重新索要文件")
     if data.startswith(b"%PDF-") or suffix == ".pdf":
         raise Refused(
-            "这是 PDF 文件，无法还原成可编辑的正文（段落、表格会错乱）。请向报送单位索要 Word 原稿（.docx）；只有 PDF 时，"
-            "请在 WPS 或 Word 中转换为 .docx 并核对后再导入"
+            "这是 PDF 文件，无法还原成可编辑的正文（段落、表格会错乱）。请向报送单位索要 Word 原稿（.docx）；"
+            "只有 PDF 时，请在 WPS 或 Word 中转换为 .docx 并核对后再导入"
         )
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
             raise Refused(
-                "文档设置了打开密码（已加密），无法读取。请在 Word 中打开，选择“文件 → 信息 → 保护文档 → 用密码进行加密”，"
-                "清空密码后保存，再导入"
+                "文档设置了打开密码（已加密），无法读取。请在 Word 中打开，选择“文件 → 信息 → 保护文档 → "
+                "用密码进行加密”，清空密码后保存，再导入"
             )
         if suffix == ".wps":
             raise Refused(WPS_SAVE_AS)
@@ -126,7 +129,8 @@ def sniff(data: bytes, suffix: str) -> None:
         raise Refused(f"这是网页（HTML/MHT）格式，不是 .docx。{SAVE_AS}")
     if not data.startswith(ZIP_MAGIC):
         raise Refused(
-            f"不是 Word 文档（.docx）：内容无法识别，可能文件不完整或不是文档。请确认文件能用 Word 打开；能打开时{SAVE_AS[1:]}"
+            "不是 Word 文档（.docx）：内容无法识别，可能文件不完整或不是文档。请确认文件能用 Word 打开；"
+            f"能打开时{SAVE_AS[1:]}"
         )
 
 
@@ -208,8 +212,8 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
                 changes.append(f"{who} {what}“{_snippet(text)}”" if text.strip() else f"{who} {what}了段落标记")
     if changes:
         problems.append(
-            f"有 {len(changes)} 处未接受的修订（例如：{'；'.join(changes[:3])}）。请在 Word 中选择“审阅 → 接受 → 接受所有修订”"
-            "（或逐条接受、拒绝），保存后再导入"
+            f"有 {len(changes)} 处未接受的修订（例如：{'；'.join(changes[:3])}）。"
+            "请在 Word 中选择“审阅 → 接受 → 接受所有修订”（或逐条接受、拒绝），保存后再导入"
         )
 
     comments: list[str] = []
@@ -221,7 +225,8 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
     if comments or refs:
         examples = f"（例如 {'；'.join(comments[:3])}）" if comments else ""
         problems.append(
-            f"有 {max(len(comments), refs)} 条批注{examples}。请在 Word 中选择“审阅 → 删除 → 删除文档中的所有批注”，保存后再导入"
+            f"有 {max(len(comments), refs)} 条批注{examples}。请在 Word 中选择“审阅 → 删除 → 删除文档中的所有批注”，"
+            "保存后再导入"
         )
 
     hidden_styles = set()
@@ -251,8 +256,8 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
                 hidden.append(text)
     if hidden:
         problems.append(
-            f"有 {len(hidden)} 处隐藏文字（例如“{_snippet(''.join(hidden))}”）。请在 Word 中点“开始 → 显示/隐藏编辑标记”，"
-            "删除隐藏文字或取消“隐藏”格式，保存后再导入"
+            f"有 {len(hidden)} 处隐藏文字（例如“{_snippet(''.join(hidden))}”）。"
+            "请在 Word 中点“开始 → 显示/隐藏编辑标记”，删除隐藏文字或取消“隐藏”格式，保存后再导入"
         )
     if problems:
         raise Refused("文档不能导入，导入会把作者已删除、批注或隐藏的文字发布出去：" + "；".join(problems))

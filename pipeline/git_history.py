@@ -114,7 +114,10 @@ def repository(content_dir: Path) -> tuple[Path, str] | str:
     if inside != "true":
         return f"{content_dir} 不在 git 工作区中"
     if _git(["rev-parse", "--is-shallow-repository"], content_dir).strip() == "true":
-        return "git 历史是浅克隆（shallow），无法核对首次提交和审签提交；请运行 git fetch --unshallow，CI 中设置 fetch-depth: 0"
+        return (
+            "git 历史是浅克隆（shallow），无法核对首次提交和审签提交；请运行 git fetch --unshallow，"
+            "CI 中设置 fetch-depth: 0"
+        )
     try:
         _git(["rev-parse", "--verify", "-q", "HEAD"], content_dir)
     except GitError:
@@ -129,7 +132,10 @@ def _trailers(text: str) -> tuple[str, ...]:
 
 
 def _log(root: Path, args: list[str]) -> list[tuple[Commit, list[list[str]]]]:
-    fmt = f"{_RS}%H{_US}%ct{_US}%(trailers:key={REVIEWED_BY},valueonly,separator=%x1d){_US}%(trailers:key={REVIEWED_ITEM},valueonly,separator=%x1d){_US}"
+    fmt = (
+        f"{_RS}%H{_US}%ct{_US}%(trailers:key={REVIEWED_BY},valueonly,separator=%x1d){_US}%(trailers:"
+        f"key={REVIEWED_ITEM},valueonly,separator=%x1d){_US}"
+    )
     out = _git(["-c", "core.quotepath=off", "log", "--no-color", f"--format={fmt}", *args], root)
     entries = []
     for record in out.split(_RS)[1:]:

@@ -82,11 +82,13 @@ class HealthReport:
         key = [c for c in self.stale if c.column.category in self.rules.veto_categories]
         if len(key) >= self.rules.stale_veto:
             out.append(
-                f"{'、'.join(self.rules.veto_categories)}栏目不更新 {len(key)} 个，达到 {self.rules.stale_veto} 个（单项否决：栏目不更新）"
+                f"{'、'.join(self.rules.veto_categories)}栏目不更新 {len(key)} 个，"
+                f"达到 {self.rules.stale_veto} 个（单项否决：栏目不更新）"
             )
         if len(self.stale) >= self.rules.long_stale_veto:
             out.append(
-                f"应更新而长期未更新的栏目 {len(self.stale)} 个，达到 {self.rules.long_stale_veto} 个（单项否决：栏目不更新）"
+                f"应更新而长期未更新的栏目 {len(self.stale)} 个，达到 {self.rules.long_stale_veto} 个（单项否决："
+                "栏目不更新）"
             )
         if len(self.blank) >= self.rules.blank_veto:
             out.append(f"空白栏目 {len(self.blank)} 个，达到 {self.rules.blank_veto} 个（单项否决：空白栏目）")
@@ -104,7 +106,8 @@ class HealthReport:
         for c in self.stale:
             days = (self.as_of - c.last).days
             out.append(
-                f"不更新：{c.site.name}（{c.site.id}）· {c.column.name}（{c.column.category}，时限 {limit_text(c.limit)}）最近更新 {c.last.isoformat()}，已 {days} 天"
+                f"不更新：{c.site.name}（{c.site.id}）· {c.column.name}（{c.column.category}，"
+                f"时限 {limit_text(c.limit)}）最近更新 {c.last.isoformat()}，已 {days} 天"
             )
         for c in self.blank:
             out.append(f"空白栏目：{c.site.name}（{c.site.id}）· {c.column.name}（{c.column.category}）没有任何信息")
@@ -123,7 +126,8 @@ class HealthReport:
         for c in self.columns:
             state = "空白" if c.blank else ("不更新" if c.stale_at(self.as_of) else "正常")
             rows.append(
-                f"| {c.site.name} | {c.column.name} | {c.column.category} | {limit_text(c.limit) if c.limit else '—'} | {c.items} | {c.last.isoformat() if c.last else '—'} | {state} |"
+                f"| {c.site.name} | {c.column.name} | {c.column.category} | {limit_text(c.limit) if c.limit else '—'}"
+                f" | {c.items} | {c.last.isoformat() if c.last else '—'} | {state} |"
             )
         return "# 栏目更新检查\n\n" + "\n".join(f"- {line}" for line in self.lines()) + "\n\n" + "\n".join(rows) + "\n"
 

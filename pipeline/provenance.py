@@ -95,8 +95,8 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
             error(
                 item.path,
                 "unsigned-review",
-                "没有审签人签名的提交：修改或审签该信息的提交都没有名单（site_config/reviewers.yaml）中审签人的有效签名。请审签人运行 portal approve "
-                + item.path,
+                "没有审签人签名的提交：修改或审签该信息的提交都没有名单（site_config/reviewers.yaml）"
+                "中审签人的有效签名。请审签人运行 portal approve " + item.path,
                 line,
             )
         ]
@@ -107,7 +107,8 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
             error(
                 item.path,
                 "review-outdated",
-                f"审签后内容又改动过：{reviewer.name} 在提交 {sha[:10]} 审签的是此前的版本。请审签人重新审签（portal approve {item.path}）",
+                f"审签后内容又改动过：{reviewer.name} 在提交 {sha[:10]} 审签的是此前的版本。"
+                f"请审签人重新审签（portal approve {item.path}）",
                 line,
             )
         ]
@@ -175,8 +176,8 @@ def check_dates(item: Item, history: History, rules: ReviewRules, tz, history_st
                 error(
                     item.path,
                     "date-changed",
-                    f"发布日期由首次提交时的 {first.astimezone(tz):%Y-%m-%d %H:%M} 改为 {item.date.astimezone(tz):%Y-%m-%d %H:%M}；"
-                    "如确需更改，请用 date_changed_reason 写明理由",
+                    f"发布日期由首次提交时的 {first.astimezone(tz):%Y-%m-%d %H:%M} 改为 "
+                    f"{item.date.astimezone(tz):%Y-%m-%d %H:%M}；如确需更改，请用 date_changed_reason 写明理由",
                     line,
                     match=day.isoformat(),
                 )

@@ -66,7 +66,8 @@ def check(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> N
             if kind is yaml.AliasEvent:
                 raise UnsafeYaml(
                     "yaml-alias",
-                    f"使用了 YAML 别名 “*{_short(event.anchor)}”（引用锚点的内容）。请直接写出内容，不要用 & 锚点和 * 别名",
+                    f"使用了 YAML 别名 “*{_short(event.anchor)}”（引用锚点的内容）。请直接写出内容，"
+                    "不要用 & 锚点和 * 别名",
                     line,
                     _field(frames),
                 )
@@ -81,7 +82,8 @@ def check(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> N
             if tag is not None and tag not in CORE_TAGS and not (kind is yaml.ScalarEvent and tag == "!"):
                 raise UnsafeYaml(
                     "bad-yaml",
-                    f"不支持 YAML 标签 “{_short(tag.replace('tag:yaml.org,2002:', '!!'))}”，请去掉它，直接写文字、数字、列表或键值对",
+                    f"不支持 YAML 标签 “{_short(tag.replace('tag:yaml.org,2002:', '!!'))}”，请去掉它，直接写文字、"
+                    "数字、列表或键值对",
                     line,
                     _field(frames),
                 )

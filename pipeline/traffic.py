@@ -424,7 +424,8 @@ class LogFile:
     path: str
     gz: bool
     identity: str  # hash of the first line
-    size: int  # decompressed bytes up to the last complete line (plain) or the whole text (gzip); None-like -1: unknown yet
+    # decompressed bytes up to the last complete line (plain) or the whole text (gzip); None-like -1: unknown yet
+    size: int
 
 
 def _is_gzip(path: Path) -> bool:
@@ -559,8 +560,8 @@ class Store:
                 key = day.isoformat()
                 con.execute("INSERT OR IGNORE INTO days (day) VALUES (?)", (key,))
                 con.execute(
-                    "UPDATE days SET page_views = page_views + ?, assets = assets + ?, feeds = feeds + ?, bots = bots + ?, "
-                    "errors = errors + ?, other = other + ? WHERE day = ?",
+                    "UPDATE days SET page_views = page_views + ?, assets = assets + ?, feeds = feeds + ?,"
+                    " bots = bots + ?, errors = errors + ?, other = other + ? WHERE day = ?",
                     (*values, key),
                 )
                 if key in closed:
@@ -603,7 +604,8 @@ class Store:
             days = [r[0] for r in self.con.execute("SELECT day FROM days WHERE closed = 0 AND day < ?", (cutoff,))]
             for day in days:
                 self.con.execute(
-                    "UPDATE days SET visitors = (SELECT COUNT(*) FROM visitors WHERE day = ?), closed = 1 WHERE day = ?",
+                    "UPDATE days SET visitors = (SELECT COUNT(*) FROM visitors WHERE day = ?),"
+                    " closed = 1 WHERE day = ?",
                     (day, day),
                 )
                 self.con.execute("DELETE FROM visitors WHERE day = ?", (day,))
@@ -722,7 +724,8 @@ def _plan(store: Store, path: Path, zone: ZoneInfo) -> _Plan | FileReport:
     if good == 0 and bad:
         return FileReport(
             name,
-            error=f"不是 combined 格式的访问日志（nginx 的 combined、Apache 的 {apachelogs.COMBINED}）：前 {bad} 行都无法解析，例如 “{first_bad}”",
+            error=f"不是 combined 格式的访问日志（nginx 的 combined、Apache 的 {apachelogs.COMBINED}）："
+            f"前 {bad} 行都无法解析，例如 “{first_bad}”",
         )
     if gz and good == 0 and not bad:
         return FileReport(name, skipped="没有新内容（已读过）")
@@ -797,8 +800,8 @@ def monthly(path: Path | str, year: int | None = None) -> tuple[Month, ...]:
     try:
         where, args = ("WHERE day BETWEEN ? AND ?", (f"{year}-01-01", f"{year}-12-31")) if year else ("", ())
         rows = con.execute(
-            "SELECT substr(day, 1, 7), COUNT(*), SUM(page_views), SUM(visitors), SUM(assets), SUM(feeds), SUM(bots), SUM(errors), SUM(other) "
-            f"FROM days {where} GROUP BY substr(day, 1, 7) ORDER BY 1",
+            "SELECT substr(day, 1, 7), COUNT(*), SUM(page_views), SUM(visitors), SUM(assets), SUM(feeds), SUM(bots),"
+            f" SUM(errors), SUM(other) FROM days {where} GROUP BY substr(day, 1, 7) ORDER BY 1",
             args,
         ).fetchall()
     finally:

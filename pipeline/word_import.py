@@ -172,13 +172,14 @@ def match_attachments(
             if len(found) > 1:
                 names = "、".join(f.name for f in found)
                 notes.append(
-                    f"附件{line.number or ''}“{line.title}”对应多个文件（{names}），未自动添加，请在 attachments 中手工填写"
+                    f"附件{line.number or ''}“{line.title}”对应多个文件（{names}），未自动添加，"
+                    "请在 attachments 中手工填写"
                 )
                 break
         else:
             notes.append(
-                f"附件{line.number or ''}“{line.title}”未找到文件：请把附件放在文档旁边（文件名写附件名称或“附件{line.number or 1}”）后重新导入，"
-                "或手工放进 content/files/ 并填写 attachments"
+                f"附件{line.number or ''}“{line.title}”未找到文件：请把附件放在文档旁边（文件名写附件名称或“附件"
+                f"{line.number or 1}”）后重新导入，或手工放进 content/files/ 并填写 attachments"
             )
     return matched, notes
 
@@ -396,7 +397,8 @@ def _outcome(
             return replace(outcome, skipped="已导入过（条目内容相同），未重复写入")
         return replace(
             outcome,
-            refused=f"条目 {item.name} 已存在，不会覆盖。如是更新稿，请先删除或改名原条目；如是另一条信息，请修改标题后再导入",
+            refused=f"条目 {item.name} 已存在，不会覆盖。如是更新稿，请先删除或改名原条目；如是另一条信息，"
+            "请修改标题后再导入",
         )
     return outcome
 

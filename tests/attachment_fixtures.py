@@ -113,20 +113,24 @@ def pdf_bytes(
         content = b"q 100 0 0 100 72 600 cm /Im1 Do Q"
     cmap_lines = "\n".join(f"<{codes[ch]:04X}> <{ord(ch):04X}>" for ch in chars if ord(ch) <= 0xFFFF)
     cmap = (
-        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def "
-        "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
-        f"{len(chars)} beginbfchar\n{cmap_lines}\nendbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def 1 begincodespacerange <0000> "
+        f"<FFFF> endcodespacerange\n{len(chars)} beginbfchar\n{cmap_lines}\nendbfchar endcmap CMapName currentdict /"
+        "CMap defineresource pop end end"
     ).encode()
     resources = "/Font << /F1 5 0 R >>" + (" /XObject << /Im1 8 0 R >>" if image_only else "")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << {resources} >> /Contents 4 0 R >>".encode(),
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << {resources} >> "
+        "/Contents 4 0 R >>".encode(),
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /Song /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
-        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Song /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Song /Encoding /Identity-H /DescendantFonts [6 0 R] "
+        b"/ToUnicode 7 0 R >>",
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Song "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
         b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
-        b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Length 1 >>\nstream\n\x80\nendstream",
     ]
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
@@ -159,7 +163,8 @@ def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
 def svg_bytes(text: str = "示意图", *, attribute: str | None = None, script: bool = False) -> bytes:
     extra = f' data-note="{attribute}"' if attribute else ""
     inner = "<script>alert(1)</script>" if script else ""
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"{extra}><text x="0" y="5">{text}</text>{inner}</svg>'.encode()
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"{extra}>'
+    return (svg + f'<text x="0" y="5">{text}</text>{inner}</svg>').encode()
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -414,7 +414,7 @@ def test_nu_html_checker_finds_no_error(demo_site):
     assert not errors, "\n".join(errors[:20])
 
 
-# ---------------------------------------------------------------- marks every page carries, 适老化 / 无障碍 (issue 16 §3)
+# -------------------------------------------------- marks every page carries, 适老化 / 无障碍 (issue 16 §3)
 
 # A 375×812 phone at 200 % browser zoom lays the page out in half the CSS pixels.
 ZOOMED_PHONE = {"width": 188, "height": 406}
@@ -434,7 +434,8 @@ CLIPPED_JS = """() => {
     if (!r.width || !r.height || s.visibility !== 'visible' || parseFloat(s.opacity) === 0) continue;
     if (el.closest('[hidden], .md-sidebar, .md-overlay, .md-header__topic + .md-header__topic')) continue;
     if ((r.right > width + 1 || r.left < -1) && !inScroller(el))
-      out.push(el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+      out.push(el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' '
+               + Math.round(r.left) + '..' + Math.round(r.right));
   }
   return {width, scroll: document.documentElement.scrollWidth, clipped: out.slice(0, 10)};
 }"""
@@ -545,7 +546,8 @@ def test_toolbar_works_with_the_keyboard_only(page, served, demo_site):
     assert root.get_attribute("data-portal-spacing") == "wide"
     assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"  # 大字 + 行距 = 长者模式
     line = page.evaluate(
-        "() => { const s = getComputedStyle(document.querySelector('.md-typeset p')); return parseFloat(s.lineHeight) / parseFloat(s.fontSize); }"
+        "() => { const s = getComputedStyle(document.querySelector('.md-typeset p'));"
+        " return parseFloat(s.lineHeight) / parseFloat(s.fontSize); }"
     )
     assert line >= 1.9, line
     page.keyboard.press("Escape")  # closes the panel and gives the focus back to its button
@@ -661,7 +663,8 @@ def test_toolbar_and_footer_marks_pass_axe_in_every_state(browser, served, demo_
             pg.locator("[data-portal-panel-toggle]").click()
             pg.add_script_tag(path=str(AXE_JS))
             result = pg.evaluate(
-                "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+                "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
+                " 'wcag21aa', 'wcag22aa']}})"
             )
             for v in result["violations"]:
                 if v["impact"] in ("serious", "critical"):
@@ -702,7 +705,8 @@ def test_print_view_of_an_item_page_hides_the_chrome(page, served, demo_site):
     # high contrast is for the screen: the paper copy is dark text on white
     page.evaluate("() => document.documentElement.setAttribute('data-portal-contrast', 'high')")
     colours = page.evaluate(
-        "() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('article p')).color]"
+        "() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('article "
+        "p')).color]"
     )
     assert colours[0] != "rgb(0, 0, 0)" and colours[1] != "rgb(255, 255, 255)", colours
     shot(page, "print-item")

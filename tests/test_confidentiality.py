@@ -560,10 +560,10 @@ def _canary_item(case: str, extra: str, body: str) -> tuple[str, str, list[str]]
     title, body_token, summary, tag, attname, attfile, docno = tokens
     reviewer = {"unreviewed": "", "selfreview": "reviewer: 许可欣\n"}.get(case, "reviewer: 汤卫东\n")
     text = (
-        f"---\ntitle: 江临经开区{title}项目情况\ndate: 2026-11-26 10:00\nsite: etdz\ncolumn: local\nauthor: 许可欣\n{reviewer}{extra}"
-        f"doc_number: 江经开发〔2026〕{docno}号\nsummary: 概述{summary}\ntags: [招商, {tag}]\n"
-        f"attachments:\n  - {{name: {attname}.pdf, file: files/2026/{attfile}.pdf}}\n---\n"
-        f"{FILLER}\n\n{body_token}：{body}\n"
+        f"---\ntitle: 江临经开区{title}项目情况\ndate: 2026-11-26 10:00\nsite: etdz\ncolumn: local\nauthor: "
+        f"许可欣\n{reviewer}{extra}doc_number: 江经开发〔2026〕{docno}号\nsummary: 概述{summary}\ntags: [招商,"
+        f" {tag}]\nattachments:\n  - {{name: {attname}.pdf, file: files/2026/{attfile}."
+        f"pdf}}\n---\n{FILLER}\n\n{body_token}：{body}\n"
     )
     return f"2026-11-26-zqcanary-{case}", text, tokens
 

@@ -129,14 +129,18 @@ def test_demo_same_news_in_two_subsites_counted_once(demo_site):
 
 
 def _item(title: str, body: str, slug: str, extra: str = "") -> str:
-    return f"---\ntitle: {title}\ndate: 2026-09-28 10:00\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n{extra}---\n{body}\n"
+    return (
+        f"---\ntitle: {title}\ndate: 2026-09-28 10:00\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: "
+        f"王建国\n{extra}---\n{body}\n"
+    )
 
 
 ORIGINAL_BODY = (
-    "国庆假期，江临市商务局组织全市重点商贸企业开展“金秋惠民购物月”活动。滨江路步行街、东湖夜市等重点商圈客流同比增长12%，"
-    "全市30家重点监测零售企业销售额4.6亿元。市商务局会同市场监管部门加强节日市场巡查，督促企业落实明码标价，"
-    "保障粮油、肉蛋、果蔬等生活必需品供应充足、价格稳定。下一步将继续推动汽车、家电以旧换新，办好冬季消费季系列活动，"
-    "支持县市区发展夜间经济和社区便民商业，进一步激发本地消费活力。"
+    "国庆假期，江临市商务局组织全市重点商贸企业开展“金秋惠民购物月”活动。滨江路步行街、"
+    "东湖夜市等重点商圈客流同比增长12%，全市30家重点监测零售企业销售额4.6亿元。"
+    "市商务局会同市场监管部门加强节日市场巡查，督促企业落实明码标价，保障粮油、肉蛋、果蔬等生活必需品供应充足、"
+    "价格稳定。下一步将继续推动汽车、家电以旧换新，办好冬季消费季系列活动，支持县市区发展夜间经济和社区便民商业，"
+    "进一步激发本地消费活力。"
 )
 
 
@@ -199,7 +203,8 @@ def test_check_reports_a_light_copy_with_the_upstream_url(content_copy, tmp_path
 
 GOOD_RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>测试省厅</title><link>http://127.0.0.1/</link><description>t</description>
-<item><title>全省外贸稳中向好</title><link>http://127.0.0.1/a.html</link><pubDate>Fri, 23 Oct 2026 11:30:00 +0800</pubDate>
+<item><title>全省外贸稳中向好</title><link>http://127.0.0.1/a.html</link>
+<pubDate>Fri, 23 Oct 2026 11:30:00 +0800</pubDate>
 <description><![CDATA[<p>前三季度全省货物贸易进出口总值同比增长，<b>民营企业</b>占比提升。</p>]]></description></item>
 <item><title>省厅部署外资企业服务月</title><link>http://127.0.0.1/b.html</link>
 <description>&lt;p&gt;省商务厅部署开展外资企业服务月活动，走访重点外资企业。&lt;/p&gt;</description></item>

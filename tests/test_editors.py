@@ -118,7 +118,8 @@ def test_check_staged_reports_only_staged_files(tmp_path):
     assert "暂存的 1 个内容文件" in done.stderr
 
     (repo / staged).write_text(
-        f"---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n",
+        "---\ntitle: 测试\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: "
+        f"王建国\n---\n{BODY}\n",
         encoding="utf-8",
     )
     subprocess.run(["git", "-C", str(repo), "add", staged], check=True)
@@ -183,7 +184,10 @@ def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
     content_copy = tmp_path / "content"  # one item: every rebuild is quick
     item = content_copy / "items/bureau/2026/2026-11-20-preview.md"
     item.parent.mkdir(parents=True)
-    text = f"---\ntitle: 预览测试原标题\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 王建国\n---\n{BODY}\n"
+    text = (
+        "---\ntitle: 预览测试原标题\ndate: 2026-11-20\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: "
+        f"王建国\n---\n{BODY}\n"
+    )
     item.write_text(text, encoding="utf-8")
     config_dir = tmp_path / "site_config"
     shutil.copytree(ROOT / "site_config", config_dir)

@@ -223,7 +223,8 @@ def test_a_5_gb_file_is_not_read(content_copy, tmp_path):
         t0 = time.perf_counter()
         pub = publication.run({str(content_copy)!r}, load_config({str(ROOT / "site_config")!r}), upstream_db=None)
         rules = [f.rule for f in pub.findings if f.path == {rel!r}]
-        print(json.dumps({{"rules": rules, "s": time.perf_counter() - t0, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+        rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({{"rules": rules, "s": time.perf_counter() - t0, "rss_kb": rss_kb}}))
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -601,8 +602,9 @@ def test_generated_items_build_within_1_gb(tmp_path_factory, heads, bodies):
         from pipeline import build
         from pipeline.config import load_config
         from datetime import date
-        options = build.BuildOptions(content=Path({str(content)!r}), out=Path({str(tmp / "site")!r}), work=Path({str(tmp / "work")!r}),
-                                     render_site=False, as_of=date(2026, 11, 28), jobs=1)
+        options = build.BuildOptions(content=Path({str(content)!r}), out=Path({str(tmp / "site")!r}),
+                                     work=Path({str(tmp / "work")!r}), render_site=False,
+                                     as_of=date(2026, 11, 28), jobs=1)
         result = build.build(options, load_config({str(ROOT / "site_config")!r}))
         print(json.dumps({{"docs": result.docs_files, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
     """)
@@ -626,8 +628,10 @@ def test_one_real_build_with_hostile_items(tmp_path, content_copy):
     (content_copy / ITEM_DIR / "2026-03-15-out.md").symlink_to("/etc/hostname")
     script = textwrap.dedent(f"""
         import resource, subprocess, sys
-        done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--content", {str(content_copy)!r}, "--out", {str(tmp_path / "site")!r},
-                               "--work", {str(tmp_path / "work")!r}, "--as-of", "2026-11-28", "--jobs", "1"], cwd={str(ROOT)!r}, capture_output=True, text=True)
+        args = ["build", "--content", {str(content_copy)!r}, "--out", {str(tmp_path / "site")!r},
+                "--work", {str(tmp_path / "work")!r}, "--as-of", "2026-11-28", "--jobs", "1"]
+        done = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd={str(ROOT)!r},
+                              capture_output=True, text=True)
         sys.stderr.write(done.stderr)
         print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     """)

@@ -27,7 +27,10 @@ def item_text(
     title="全市外贸企业座谈会召开", date="2026-11-20 10:00", site="bureau", column="news", reviewer="王建国", extra=""
 ):
     review = f"reviewer: {reviewer}\n" if reviewer else ""
-    return f"---\ntitle: {title}\ndate: {date}\nsite: {site}\ncolumn: {column}\nauthor: 周雅琴\n{review}{extra}---\n{BODY}\n"
+    return (
+        f"---\ntitle: {title}\ndate: {date}\nsite: {site}\ncolumn: {column}\nauthor: "
+        f"周雅琴\n{review}{extra}---\n{BODY}\n"
+    )
 
 
 class Repo:

@@ -166,13 +166,18 @@ def test_bad_lines_are_counted_and_reported_never_fatal(tmp_path):
         '203.0.113.9 - - [32/Foo/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "x"\n',  # no such date
         '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-"\n',  # common format: no user agent
         "\n",  # an empty line is not counted as bad
-        '203.0.113.9 - - [31/Dec/9999:23:59:59 -1200] "GET / HTTP/1.1" 200 5 "-" "x"\n',  # past the end of the calendar in Shanghai
+        # past the end of the calendar in Shanghai
+        '203.0.113.9 - - [31/Dec/9999:23:59:59 -1200] "GET / HTTP/1.1" 200 5 "-" "x"\n',
         '203.0.113.9 - - [15/Mar/2025:10:00:00 +0800] "GET /'
         + "a " * 40000
         + 'HTTP/1.1" 200 5 "-" "x"\n',  # 80 KB of request
     ]
     # nginx escapes a double quote in a field as \x22: valid, read by apachelogs itself
-    escaped = '203.0.113.77 - - [15/Mar/2025:11:00:00 +0800] "GET /bureau/ HTTP/1.1" 200 5 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 \\x22x\\x22"\n'
+    escaped = (
+        '203.0.113.77 - - [15/Mar/2025:11:00:00 +0800] "GET /bureau/ HTTP/1.1" 200 5 "-" '
+        '"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 '
+        'Safari/537.36 \\x22x\\x22"\n'
+    )
     log = tmp_path / "access.log"
     log.write_bytes(
         "".join(good[:5] + bad[:2] + [escaped] + good[5:] + bad[2:]).encode() + b"\x00\xff\xfe garbage \x80\n"

@@ -318,7 +318,8 @@ def test_no_data_file_is_an_error_and_rows_stay_unfilled(content_copy):
 def _table_rows(html: str) -> list[tuple[str, str, str, str]]:
     table = html.split('<table class="report-table website-report-table">', 1)[1].split("</table>", 1)[0]
     return re.findall(
-        r'<tr data-key="([^"]+)" data-source="[^"]+"><th scope="row"[^>]*>([^<]+)</th><td[^>]*>([^<]*)</td><td>([^<]*)</td></tr>',
+        r'<tr data-key="([^"]+)" data-source="[^"]+"><th scope="row"[^>]*>([^<]+)</th>'
+        r"<td[^>]*>([^<]*)</td><td>([^<]*)</td></tr>",
         table,
     )
 

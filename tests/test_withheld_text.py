@@ -100,11 +100,8 @@ def test_in_the_pipeline_the_copy_is_withheld_and_absent_from_the_site(tmp_path)
     sentence = max((s for s in secret_body.replace("\n", "").split("。") if len(s) > 30), key=len)
     copy = content / "items" / "bureau" / "2026" / "2026-11-27-copy.md"
     copy.write_text(
-        "---\ntitle: 关于近期招商工作的情况通报\ndate: 2026-11-27 10:00\nsite: bureau\ncolumn: news\nauthor: 周雅琴\nreviewer: 陈立新\n---\n"
-        + OTHER
-        + "\n\n"
-        + sentence
-        + "。\n",
+        "---\ntitle: 关于近期招商工作的情况通报\ndate: 2026-11-27 10:00\nsite: bureau\ncolumn: news\nauthor: "
+        "周雅琴\nreviewer: 陈立新\n---\n" + OTHER + "\n\n" + sentence + "。\n",
         encoding="utf-8",
     )
     built = build_site(tmp_path, content=content)
