@@ -4,8 +4,8 @@ Every file under the content folder is looked at once, by the route an editor se
 (``items/bureau/2026/x.md``), and ends up in exactly one of these:
 
 - an item (``items/**/*.md``), a static page (``pages/*.md``), an attachment
-  (``files/**``) or a known data file (``index_numbers.yaml``, ``disclosure/``,
-  ``upstream/``, ``README.md``);
+  (``files/**``) or a known data file (``index_numbers.yaml``, ``README.md``, and the
+  folders ``disclosure/``, ``website-report/`` and ``upstream/``);
 - an ``ignored-file`` warning: a file that looks like an item but that no loader takes —
   ``*.MD``, ``*.markdown``, ``x.md.txt``, a ``.md`` outside the known folders, a page in a
   sub-folder of ``pages/``, anything else inside ``items/`` (pictures belong in

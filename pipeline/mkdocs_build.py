@@ -1,11 +1,13 @@
-"""The thin mkdocs layer: write the complete engine config, then let mkdocs render.
+"""The thin mkdocs layer: write the complete engine config, then have mkdocs render it.
 
 The project's ``mkdocs.yml`` holds the look (theme, extensions); the pipeline adds what
 comes from ``site_config/`` (site name and URL, nav, footer facts) and writes the result
 to ``<work>/mkdocs.yml`` beside the docs tree.  That file is complete on its own, so the
-same tree can be rendered by ``mkdocs build -f`` or by Zensical.  ``SOURCE_DATE_EPOCH`` is
-set to the newest item's date so the sitemap's dates — and so the whole site — are
-reproducible.
+same tree can be rendered by ``mkdocs build -f`` or by Zensical.  The pages are rendered
+by :mod:`pipeline.mkdocs_pages` with mkdocs' own build functions, on several processes and
+reusing the pages whose inputs did not change; mkdocs' warnings and errors come back as
+:class:`MkdocsError` or a list of messages.  ``SOURCE_DATE_EPOCH`` is set to the newest
+item's date so the sitemap's dates — and so the whole site — are reproducible.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ marking or a phone number.  This module turns Markdown into the HTML mkdocs woul
 then into a :class:`ReaderView`: the visible text with entities decoded and tags removed, and
 every attribute value (``href``, ``src``, ``title``, ``alt`` …) decoded the same way.
 
-Pure functions over strings: nothing here reads items, prints, or decides; the gate
-(:mod:`pipeline.confidentiality`) and the output audit use it.  A :class:`markdown.Markdown`
-instance is kept per settings and process and reset before each use.
+Apart from reading ``mkdocs.yml`` once (:meth:`MarkdownSettings.from_mkdocs`), pure functions
+over strings: nothing here reads items, prints, or decides; the gate
+(:mod:`pipeline.confidentiality`), the attachment check and the output audit
+(:mod:`pipeline.audit`) use it.  A :class:`markdown.Markdown` instance is kept per settings
+and process and reset before each use.
 """
 
 from __future__ import annotations

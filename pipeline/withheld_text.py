@@ -7,11 +7,11 @@ between every few characters, or one sentence quoted — used to reach every pag
 search index.  This stage compares each published item with the items withheld for what they
 *are* (涉密, 依申请公开/不予公开, or marked 密级/内部资料): the texts are folded as the
 scanners fold them (NFKC, traditional → simplified) and reduced to their letters and ideographs
-(figures ignored), sentence by sentence, and any run of :data:`RUN` such characters in common within a
-sentence, or the same title, withholds
-the published item with ``withheld-text``, naming the withheld item.  Items withheld only because
-they are not reviewed yet, are upstream reposts, or carry a phone number or a sensitive word do not
-count: their text is not secret (and the number or word itself is the scanners' to find in a copy).
+(figures ignored), sentence by sentence, and any run of :data:`RUN` such characters in common
+within a sentence, or the same title, withholds the published item with ``withheld-text``,
+naming the withheld item.  Items withheld only because they are not reviewed yet, are
+upstream reposts, or carry a phone number or a sensitive word do not count: their text is not
+secret (and the number or word itself is the scanners' to find in a copy).
 
 A pure function of the two item lists.  Runs are found by indexing every window of the withheld
 texts and looking up every :data:`STRIDE`-th window of the published ones, which finds every run
