@@ -25,8 +25,14 @@ BASEOF = """<!doctype html>
 <body><nav><ul>{{ range site.Menus.main }}<li><a href="{{ .URL }}">{{ .Name }}</a></li>{{ end }}</ul></nav>
 <main>{{ block "main" . }}{{ end }}</main></body></html>
 """
-SINGLE = '{{ define "main" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}</time>{{ .Content }}</article>{{ end }}\n'
-LIST = '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n'
+SINGLE = (
+    '{{ define "main" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}</time>'
+    "{{ .Content }}</article>{{ end }}\n"
+)
+LIST = (
+    '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}'
+    '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n'
+)
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _FIELD = re.compile(r"^(title|date):\s*(.*)$", re.M)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from pipeline import audit, audit_cache, cache_codec, manifest
 from pipeline.config import load_config
 

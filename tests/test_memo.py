@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import ROOT
+from helpers import ROOT
 
 from pipeline import cache_codec, memo
 from pipeline.findings import Finding, error

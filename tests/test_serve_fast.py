@@ -14,7 +14,7 @@ from pipeline import build as build_mod
 from pipeline import preview
 from pipeline.config import load_config
 from pipeline.publish import live_dir
-from tests.conftest import ROOT
+from helpers import ROOT
 
 ITEM = "items/bureau/2026/2026-05-12-scrapped-vehicle-recycling.md"
 OTHER = "items/bureau/2026/2026-11-24-winter-safety-inspection.md"
