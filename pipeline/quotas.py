@@ -1,7 +1,7 @@
 """Quotas (任务完成情况): completion of a unit's yearly and monthly 信息报送任务.
 
 The quota of a unit is its own line in ``quotas.yaml`` or its kind's default
-(:meth:`pipeline.config.Quotas.for_site`).  Completion is count ÷ yearly quota.  A unit is
+(:meth:`pipeline.config.quotas.Quotas.for_site`).  Completion is count ÷ yearly quota.  A unit is
 *behind* when, at the as-of date, its count is below the yearly quota prorated by the days
 of the year elapsed (rounded down), or — for a unit with a monthly quota — when a month
 that has ended fell short of it.  A monthly quota of “-” (None) means no monthly check.
