@@ -148,8 +148,34 @@ def load(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> An
     (``SafeLoader``, ``CSafeLoader`` or a subclass)."""
     check(text, loader, max_depth)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, and checked above
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, and checked above
     except (ValueError, OverflowError) as exc:  # a value the loader cannot make, e.g. the date 2026-13-01
         raise UnsafeYaml(
             "bad-yaml", f"有无法读取的值（{exc}），日期要写成有效的日期，例如 2026-12-01", None, None
         ) from None
+    if "\\" in text:  # only an escape ("\x01", "\ud800") makes a character the reader refuses as written
+        _no_invalid(data, "")
+    return data
+
+
+# characters XML 1.0 cannot carry (feeds, the sitemap) and lone surrogates UTF-8 cannot encode
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _no_invalid(value: Any, field: str) -> None:
+    if isinstance(value, str):
+        bad = _INVALID.search(value)
+        if bad:
+            raise UnsafeYaml(
+                "bad-yaml",
+                f"含有不可见的控制字符 U+{ord(bad.group()):04X}（写成了 \\x、\\u 之类的转义），请删去",
+                None,
+                field or None,
+            )
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_invalid(k, field)
+            _no_invalid(v, f"{field}.{k}" if field else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _no_invalid(v, f"{field}[{i + 1}]")
