@@ -15,7 +15,6 @@ as it was — the site is rendered into a staging folder and swapped in only at 
 from __future__ import annotations
 
 import json
-import os
 import time
 import hashlib
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,7 @@ from pipeline import (
 )
 from pipeline.attachments import ChangedFile
 from pipeline.config import Config
-from pipeline.confidentiality import DECLARED_RULES, review_report, screen_pages
+from pipeline.confidentiality import DECLARED_RULES, review_report
 from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
 from pipeline.rendered import MarkdownSettings, SettingsError
 from pipeline.render import feeds, items, lists, nav, pages
@@ -90,15 +89,6 @@ class BuildResult:
     def blocking_errors(self) -> tuple[Finding, ...]:
         """Errors an editor must fix (what ``--strict`` fails on): all but declared withholding."""
         return tuple(f for f in self.findings if f.severity == ERROR and f.rule not in DECLARED_RULES)
-
-
-def publishable_pages(content: Path, config: Config) -> tuple[tuple, tuple[Finding, ...]]:
-    """Static pages that passed the 保密审查 scanners (a failing page is left out), and findings.
-    (The build and ``portal check`` take pages from :attr:`Publication.pages`, which also went
-    through the attachment check.)"""
-    static_pages, findings = pages.load_pages(content)
-    static_pages, screened = screen_pages(static_pages, config)
-    return static_pages, findings + screened
 
 
 def docs_tree_files(
@@ -431,9 +421,7 @@ def _copy_manifest(site: Path, target: Path) -> None:
     for name in (manifest.NAME, manifest.SIGNATURE):
         source, dest = site / name, target / name
         if source.is_file():
-            tmp = dest.with_name(dest.name + ".tmp")
-            tmp.write_bytes(source.read_bytes())
-            os.replace(tmp, dest)
+            publish.write_atomic(dest, source.read_bytes())
         else:
             dest.unlink(missing_ok=True)
 

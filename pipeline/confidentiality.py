@@ -12,7 +12,7 @@ scanners of :mod:`pipeline.scanners` — ``marker``, ``pii``, ``sensitive-word``
 ``unsafe-html`` — run on every published text field (title, body, summary, tags,
 attachments, 文号, 分类).  ``classified`` and ``not-public`` are the item's own declared
 status ("expected" withholding); the others are failures an editor must fix.  Warnings
-(never block): ``too-short``, ``no-date``, ``future-date``.  ``future-date`` compares with
+(never block): ``too-short``, ``future-date``.  ``future-date`` compares with
 an explicit reference date passed in by the caller (the CLI's ``--as-of``), never with the
 clock, so the gate is a pure function of its inputs.  This module reads no files and
 prints nothing; :func:`review_report` shapes the private editors' report that the build
@@ -379,14 +379,12 @@ def check_quality(item: Item, review: Review) -> list[Finding]:
         out.append(
             warning(item.path, "too-short", f"正文只有 {item.text_length} 字，少于 {minimum} 字", item.body_line)
         )
-    if item.date is None:
-        out.append(warning(item.path, "no-date", "没有发布日期；无发布日期的信息在检查中按未更新计", 1))
     return out
 
 
 def check_future_date(item: Item, review: Review) -> list[Finding]:
     """Depends on the reference date, so it is never remembered (not one of :data:`SCANS`)."""
-    if item.date is None or review.reference is None:
+    if review.reference is None:
         return []
     day = item.date.astimezone(review.config.portal.tz).date()
     if day > review.reference:

@@ -62,10 +62,6 @@ def warning(path: str, rule: str, message: str, line: int | None = None, **extra
     return Finding(path, rule, WARNING, message, line, tuple(extra.items()))
 
 
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.severity == ERROR for f in findings)
-
-
 def infrastructure_failures(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """The errors among ``findings`` that fail a build whatever ``--strict`` says."""
     return tuple(f for f in findings if f.severity == ERROR and f.rule in INFRASTRUCTURE_RULES)

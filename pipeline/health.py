@@ -12,12 +12,12 @@ folder); nothing here goes into ``site/``, reads files or prints.
 
 from __future__ import annotations
 
-import calendar
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.config import Column, Config, HealthRules, Site, parse_duration
+from pipeline.dates import month_end
 
 UNITS = {"d": "天", "w": "周", "m": "个月", "y": "年"}
 
@@ -30,7 +30,7 @@ def limit_start(as_of: date, limit: str) -> date:
     months = n * (12 if unit == "y" else 1)
     y, m = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
     m += 1
-    return date(y, m, min(as_of.day, calendar.monthrange(y, m)[1]))
+    return date(y, m, min(as_of.day, month_end(y, m).day))
 
 
 def limit_text(limit: str) -> str:

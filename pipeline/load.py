@@ -106,13 +106,6 @@ class _Reject(Exception):
         self.finding = finding
 
 
-def item_files(items_dir: Path) -> list[Path]:
-    """The item files under ``items_dir`` (the content folder's ``items/``), in a stable order,
-    as :mod:`pipeline.content_walk` finds them (symbolic links leaving content/ excluded)."""
-    walked = content_walk.walk(Path(items_dir).parent)
-    return [f.path for f in walked.items]
-
-
 def read_limit(config: Config) -> int:
     """The most bytes of an item file worth reading: front matter, body and delimiters."""
     return FRONT_MATTER_MAX + config.portal.max_body_kb * 1024 + 4096

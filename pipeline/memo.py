@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from pipeline import cache_codec, parallel
+from pipeline.publish import write_atomic  # the one atomic file write (attachments uses it from here)
 
 FORMAT = 2
 HERE = Path(__file__).resolve().parent
@@ -68,14 +69,6 @@ def _source_files(source: str) -> list[Path]:
     if not path.is_file():
         raise FileNotFoundError(path)
     return [path]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def sha256(data: bytes | str) -> str:

@@ -39,6 +39,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+from pipeline.publish import write_atomic
+
 RECORD_VERSION = 1
 _PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pygments")
 
@@ -86,9 +88,7 @@ class PageRecord:
             return None
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, self.to_json())
 
 
 @dataclass(frozen=True)

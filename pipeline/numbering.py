@@ -37,6 +37,7 @@ import yaml
 from pipeline import content_walk, safe_yaml
 from pipeline.config import Config
 from pipeline.findings import Finding, error, warning
+from pipeline.publish import write_atomic
 
 LEDGER_FILE = "index_numbers.yaml"
 RULE = "index-ledger"
@@ -65,9 +66,6 @@ class Ledger:
     format: str
     org_code: str
     entries: tuple[LedgerEntry, ...] = ()
-
-    def by_key(self) -> dict[str, LedgerEntry]:
-        return {e.key: e for e in self.entries}
 
 
 @dataclass(frozen=True)
@@ -384,7 +382,5 @@ def write_ledger(content_dir: Path | str, ledger: Ledger) -> Path:
     path = Path(content_dir) / LEDGER_FILE
     text = dump_ledger(ledger)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, text)
     return path

@@ -44,6 +44,7 @@ from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, sort_key
 from pipeline.mkdocs_build import _source_date
 from pipeline.mkdocs_pages import PageEntry, PageRecord
+from pipeline.publish import write_atomic
 from pipeline.rendered import MarkdownSettings
 
 FAST, BAD, FULL = "fast", "bad", "full"
@@ -200,13 +201,6 @@ def _move_in(scratch: Path, site_dir: Path, dest: str) -> None:
     target = site_dir / dest
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(scratch / dest, target)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _bytes(content) -> bytes:
@@ -450,7 +444,7 @@ def quick_edit(
     pages = state.pages
     site = state.site_dir
     for rel in changed:  # the docs tree first: mkdocs reads the pages from it
-        _write_atomic(state.docs_dir / rel, _bytes(files[rel]))
+        write_atomic(state.docs_dir / rel, _bytes(files[rel]))
     for rel in removed:
         (state.docs_dir / rel).unlink(missing_ok=True)
     out_changed: list[str] = []
@@ -467,7 +461,7 @@ def quick_edit(
         md |= {src for src, e in entries.items() if removed & set(e.links) and pages.has(src)}
         for rel in changed:
             if rel not in md and not rel.endswith(".md"):
-                _write_atomic(site / rel, _bytes(files[rel]))
+                write_atomic(site / rel, _bytes(files[rel]))
                 out_changed.append(rel)
         rendered = pages.render(sorted(md), site)
         if removed:

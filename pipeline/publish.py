@@ -23,6 +23,9 @@ with the same ``--work`` waits — or, asked not to, stops with a message.  It i
 record lock (``fcntl.lockf``): forked worker processes do not inherit it, so a worker left
 behind by a killed build cannot keep the next one waiting; the kernel drops it when the
 holder dies.  This module does not print: waiting is reported through a callback.
+
+:func:`write_atomic` is the same promise for one file (caches, the 索引号 ledger, the manifest
+copy, the page record): the only atomic file write in the pipeline.
 """
 
 from __future__ import annotations
@@ -39,6 +42,16 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Callable, Iterator
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Replace ``path`` atomically: ``data`` (``str`` as UTF-8) goes to ``<name>.tmp`` beside it,
+    which is then renamed over it, so a reader sees the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
 
 LOCK_FILE = "build.lock"
 _NEW, _OLD, _GONE = ".new-", ".old-", ".gone-"

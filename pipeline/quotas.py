@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline.config import Quota
+from pipeline.dates import month_end
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,7 @@ def elapsed_fraction(year: int, as_of: date) -> float:
 
 
 def month_ended(year: int, month: int, as_of: date) -> bool:
-    if year >= date.max.year and month == 12:
-        return as_of >= date.max
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return as_of >= date.fromordinal(nxt.toordinal() - 1)
+    return as_of >= month_end(year, month)
 
 
 def status(count: int, months: tuple[int, ...], quota: Quota | None, year: int, as_of: date) -> QuotaStatus:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.config import ScoringScheme, Site
+from pipeline.dates import month_end
 from pipeline.findings import Finding, error
 
 UNKNOWN_ADOPTION = "unknown-adoption"
@@ -86,7 +87,7 @@ def _periods(period: str, year: int, as_of: date) -> list[tuple[date, date]]:
     elif period in ("month", "quarter"):
         step = 1 if period == "month" else 3
         for m in range(1, 13, step):
-            last = date(year, m + step, 1) - timedelta(days=1) if m + step <= 12 else end_of_year
+            last = month_end(year, m + step - 1)
             if last <= as_of:
                 out.append((date(year, m, 1), last))
     elif period == "year" and end_of_year <= as_of:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from pipeline import quotas, scoring
+from pipeline.dates import month_end
 from pipeline.config import Config, Quota, Site
 
 CHANNEL_ORDER = ("网站", "微信", "微博", "政务客户端", "今日头条", "抖音")
@@ -63,14 +64,6 @@ class GroupFigures:
     @property
     def previous_total(self) -> int:
         return sum(s.previous for s in self.sites)
-
-    @property
-    def quarter_totals(self) -> tuple[int, ...]:
-        return tuple(sum(s.quarters[q] for s in self.sites) for q in range(4))
-
-    @property
-    def month_totals(self) -> tuple[int, ...]:
-        return tuple(sum(s.months[m] for s in self.sites) for m in range(12))
 
 
 @dataclass(frozen=True)
@@ -240,12 +233,6 @@ def months_with_items(counted, config: Config, as_of: date) -> tuple[tuple[int, 
     """(year, month) of every month that has counted items by ``as_of``, newest first."""
     tz = config.portal.tz
     return tuple(sorted({(d.year, d.month) for d in (local_day(i, tz) for i in counted) if d <= as_of}, reverse=True))
-
-
-def month_end(year: int, month: int) -> date:
-    if year >= date.max.year and month == 12:
-        return date.max  # 9999-12-31: there is no next month to step back from
-    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)

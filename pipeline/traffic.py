@@ -419,15 +419,6 @@ def _skip(f, offset: int, gz: bool) -> None:
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass(frozen=True)
-class LogFile:
-    path: str
-    gz: bool
-    identity: str  # hash of the first line
-    # decompressed bytes up to the last complete line (plain) or the whole text (gzip); None-like -1: unknown yet
-    size: int
-
-
 def _is_gzip(path: Path) -> bool:
     with open(path, "rb") as f:
         return f.read(2) == GZIP_MAGIC
