@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pipeline import dedup, upstream  # noqa: E402
+from pipeline import dedup, feeds, upstream  # noqa: E402
 from pipeline.config import UpstreamConfig, UpstreamSource, load_config  # noqa: E402
 
 QUERIES = 1000
@@ -116,7 +116,7 @@ def run_one(n: int, reference: bool) -> dict:
         t0 = time.perf_counter()
         for start in range(0, n, 50_000):
             chunk = [
-                upstream.Entry(f"https://example.gov.cn/{k}.html", "", None, docs[k])
+                feeds.Entry(f"https://example.gov.cn/{k}.html", "", None, docs[k])
                 for k in range(start, min(n, start + 50_000))
             ]
             store.add(source, chunk, settings)

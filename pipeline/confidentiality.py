@@ -17,6 +17,15 @@ an explicit reference date passed in by the caller (the CLI's ``--as-of``), neve
 clock, so the gate is a pure function of its inputs.  This module reads no files and
 prints nothing; :func:`review_report` shapes the private editors' report that the build
 writes to ``<work>/review.json``.
+
+The gate's expensive checks (:data:`SCANS`) are pure functions of one item, :func:`scan`; the
+decision is :func:`decide`.  Remembering scans of unchanged items and running them on every
+core is :func:`pipeline.publication.run`'s business, never this module's.
+
+Longer than ~400 lines on purpose: every confidentiality rule (declared status, 审签,
+markings, PII, sensitive words, unsafe HTML, the rendered reader's view) and the decision are
+here, so that "where do I add a confidentiality rule" has one answer; the text scanners
+themselves are :mod:`pipeline.scanners`.
 """
 
 from __future__ import annotations

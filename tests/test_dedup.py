@@ -147,7 +147,7 @@ ORIGINAL_BODY = (
 @pytest.fixture(scope="module")
 def copied_entry():
     entry = feedparser.parse(MOFCOM.read_bytes()).entries[0]
-    from pipeline.upstream import strip_html
+    from pipeline.feeds import strip_html
 
     text = strip_html(entry.content[0].value)
     return entry, text
