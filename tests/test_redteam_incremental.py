@@ -1,0 +1,209 @@
+"""Red-team attacks on the incremental machinery of issue 15 (a hostile or careless insider).
+
+The guarantees under attack: the output audit judges what the public receives; the incremental
+output equals a clean build; a forged or damaged cache is never trusted (fail closed).  Each
+attack that succeeds on the current code is an ``xfail(strict=True)`` test naming the defect
+(it turns into an unexpected pass, and fails the suite, once the defect is fixed — then drop the
+mark); attacks that are defeated are plain tests.
+
+One portal (the demo content, several search bundles) is built once per module; every test
+works on its own copy of that portal (content, config, theme, site and work folder), so the
+attacks do not see each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipeline import audit_cache
+from pipeline import build as build_mod
+from test_incremental import Portal, all_text
+
+MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("redteam")
+    portal = Portal(tmp, random.Random(7))
+    portal.build("inc", incremental=True)
+    return tmp
+
+
+def clone(base: Path, tmp: Path) -> Portal:
+    """A private copy of the module's portal, built once in its new place (so the page record,
+    the audit cache and the file marks describe this copy's live site)."""
+    for name in ("content", "site_config", "theme", "site-inc", "work-inc"):
+        shutil.copytree(base / name, tmp / name, symlinks=True)
+    shutil.copy(base / "mkdocs.yml", tmp / "mkdocs.yml")
+    portal = Portal.__new__(Portal)
+    portal.tmp, portal.content, portal.config_dir = tmp, tmp / "content", tmp / "site_config"
+    portal.rng, portal.tokens, portal.gone, portal.count = random.Random(1), {}, [], 100
+    portal.build("inc", incremental=True)
+    return portal
+
+
+def tamper(page: Path, text: str, keep_mtime: bool) -> None:
+    """Overwrite four CJK characters of the page's article with ``text`` (same byte length), in
+    place (same inode, so every hard link to the file sees it), optionally setting the
+    modification time back."""
+    before = os.stat(page)
+    data = page.read_bytes()
+    start = data.index(b"<article")
+    article = data[start:].decode("utf-8")
+    found = re.search(r"[\u4e00-\u9fff]{4}", article)
+    assert found is not None and len(text.encode()) == len(found.group().encode())
+    new = data[:start] + (article[: found.start()] + text + article[found.end() :]).encode("utf-8")
+    assert len(new) == len(data)
+    with open(page, "r+b") as handle:
+        handle.write(new)
+    if keep_mtime:
+        os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(page).st_ino == before.st_ino
+
+
+def manifest_digest(site: Path, rel: str) -> str:
+    return json.loads((site / "portal-manifest.json").read_text(encoding="utf-8"))["files"][rel]["sha256"]
+
+
+# --- tampering with the live site in place ------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="manifest.hash_site takes a hard-linked live file's digest from the live manifest when "
+    "inode, size and mtime match, and audit_cache.VerdictCache.verdict reuses the verdict of that "
+    "digest: a 密级 marking written into a live page in place, with its mtime set back, is never "
+    "read by the output audit, stays online, and the new manifest claims the old digest",
+)
+def test_live_page_tampered_with_mtime_set_back_is_audited(base, tmp_path):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    page = site / "bureau" / "index.html"
+    tamper(page, MARKER, keep_mtime=True)
+    try:
+        portal.build("inc", incremental=True)  # nothing changed in the content
+    except build_mod.BuildFailed:
+        return  # the audit read the page and refused the marking: defeated
+    served = page.read_bytes()
+    assert MARKER.encode() not in served, "the 密级 marking is online and the build passed the audit"
+    assert manifest_digest(site, "bureau/index.html") == hashlib.sha256(served).hexdigest()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mkdocs_pages.build reuses a page when its docs file and links are unchanged, without "
+    "checking that the live output file is still what was rendered (pages.json 'files' marks are "
+    "only used for hashing): a live page defaced in place survives every incremental rebuild, "
+    "and the new manifest records the defaced bytes as the published ones",
+)
+def test_live_page_defaced_in_place_is_rendered_again(base, tmp_path):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    page = site / "about" / "about" / "index.html"
+    tamper(page, "网站被黑", keep_mtime=False)
+    portal.build("inc", incremental=True)  # nothing changed in the content
+    assert "网站被黑".encode() not in page.read_bytes(), "the defaced page survived the rebuild"
+
+
+def test_live_page_tampered_with_a_marking_is_caught_by_the_audit(base, tmp_path):
+    """Changed in place without setting the time back: the new mtime makes the page be read,
+    the audit finds the marking and the build stops (the live site is not replaced)."""
+    portal = clone(base, tmp_path)
+    page = tmp_path / "site-inc" / "about" / "contact" / "index.html"
+    tamper(page, MARKER, keep_mtime=False)
+    with pytest.raises(build_mod.BuildFailed):
+        portal.build("inc", incremental=True)
+
+
+# --- forged and damaged caches ------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="<work>/pages.json (mkdocs_pages.PageRecord) is plain JSON without a MAC; its only "
+    "binding is 'site' = sha256 of the live portal-manifest.json, which anyone can compute: an "
+    "old record with 'site' rewritten is trusted, and pages of an item's previous text stay online",
+)
+def test_forged_page_record_is_not_trusted(base, tmp_path):
+    portal = clone(base, tmp_path)
+    site, record = tmp_path / "site-inc", tmp_path / "work-inc" / build_mod.PAGE_RECORD
+    before = json.loads(record.read_text(encoding="utf-8"))
+    item = portal.items()[0]
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text + "\n补充说明：STALETOKENQ。\n", encoding="utf-8")
+    portal.build("inc", incremental=True)
+    assert "staletokenq" in all_text(site)
+    item.write_text(text, encoding="utf-8")  # the editor takes the sentence back …
+    after = json.loads(record.read_text(encoding="utf-8"))
+    # … and an insider puts the earlier record back, bound to the live site by its public digest
+    before["site"] = hashlib.sha256((site / "portal-manifest.json").read_bytes()).hexdigest()
+    before["extra"] = after["extra"]
+    assert before["site"] == after["site"]
+    record.write_text(json.dumps(before, ensure_ascii=False), encoding="utf-8")
+    portal.build("inc", incremental=True)
+    assert "staletokenq" not in all_text(site), "a page of the item's withdrawn text is still online"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign-key"])
+def test_damaged_or_foreign_audit_cache_is_not_trusted(base, tmp_path, damage):
+    """The audit cache is void when damaged or not written with this work folder's key: the
+    audit reads every file again, so even a marking written in place with the mtime set back
+    (the attack that beats a trusted cache, above) is found."""
+    portal = clone(base, tmp_path)
+    work = tmp_path / "work-inc"
+    cache = work / "cache" / audit_cache.CACHE_FILE
+    blob = cache.read_bytes()
+    if damage == "truncated":
+        cache.write_bytes(blob[: len(blob) // 2])
+    elif damage == "garbage":
+        cache.write_bytes(blob[: len(audit_cache._MAGIC)] + secrets.token_bytes(len(blob)))
+    else:  # a cache copied from another work folder, or planted by someone without the key
+        (work / audit_cache.KEY_FILE).write_bytes(secrets.token_bytes(32))
+    tamper(tmp_path / "site-inc" / "bureau" / "index.html", MARKER, keep_mtime=True)
+    with pytest.raises(build_mod.BuildFailed):
+        portal.build("inc", incremental=True)
+
+
+def test_audit_cache_key_is_private_and_outside_the_cache_folder(base):
+    key = base / "work-inc" / audit_cache.KEY_FILE
+    assert len(key.read_bytes()) == 32
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not list((base / "work-inc" / "cache").glob("*.key"))
+
+
+def test_truncated_page_record_renders_everything(base, tmp_path):
+    portal = clone(base, tmp_path)
+    record = tmp_path / "work-inc" / build_mod.PAGE_RECORD
+    record.write_bytes(record.read_bytes()[:1000])
+    _, result = portal.build("inc", incremental=True)
+    assert result.timings["pages_reused"] == 0
+
+
+# --- withholding together with a column rename and a theme change -------------------------------
+
+
+def test_withheld_item_is_gone_everywhere_with_column_and_theme_change(base, tmp_path):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    item = sorted(p for p in portal.items() if "added" in p.name)[0]
+    token = re.search(r"tokq\w+", item.read_text(encoding="utf-8")).group()
+    assert token in all_text(site)
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text.replace("\n---\n", "\nclassified: true\n---\n", 1), encoding="utf-8")
+    portal.rename_column()
+    portal.change_theme()
+    portal.build("inc", incremental=True)
+    published = all_text(site)  # pages, feeds, gzipped sitemap, every search bundle decompressed
+    assert token not in published
+    assert item.stem + "/" not in published
