@@ -51,7 +51,10 @@ def change_history(item: Item) -> str:
         for c in reversed(item.changes)
     )
     first = f'<li><time datetime="{h(item.date.date().isoformat())}">{h(ymd(item.date))}</time> 首次发布</li>\n'
-    return f'<section class="item-changes" aria-labelledby="item-changes-title" markdown="0">\n<h2 id="item-changes-title">更新记录</h2>\n<ul>\n{rows}{first}</ul>\n</section>\n\n'
+    return (
+        '<section class="item-changes" aria-labelledby="item-changes-title" markdown="0">\n'
+        f'<h2 id="item-changes-title">更新记录</h2>\n<ul>\n{rows}{first}</ul>\n</section>\n\n'
+    )
 
 
 def item_page(item: Item, config: Config) -> str:

@@ -18,7 +18,8 @@ from pipeline.render.feeds import PORTAL_FEED
 def _entry(doc: str, item, config: Config, with_site: bool) -> str:
     site = config.site_by_id[item.site]
     source = f' <span class="item-site">{md_escape(site.name)}</span>' if with_site else ""
-    return f'- [{md_escape(item.title)}]({rel(doc, item.docs_path)}){source} <span class="item-date">{ymd(item.date)}</span>\n'
+    link = f"[{md_escape(item.title)}]({rel(doc, item.docs_path)})"
+    return f'- {link}{source} <span class="item-date">{ymd(item.date)}</span>\n'
 
 
 def paginated(

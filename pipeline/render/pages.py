@@ -2,10 +2,10 @@
 
 ``content/pages/<name>.md`` is published at ``/about/<name>/`` with its own front matter
 (``title``, optional ``order`` for the 关于 menu); with ``section: xxgk`` it is published at
-``/xxgk/<name>/`` in the 政府信息公开专栏 instead (see :mod:`pipeline.render.disclosure`).  Of ``content/files/**`` only the files
-that :mod:`pipeline.attachments` lets through are copied: those a published item or page
-refers to, scanned, and referred to by no withheld item — a stray file nobody links is never
-published.  Pages are written by the bureau's office, not by 信息员, and are
+``/xxgk/<name>/`` in the 政府信息公开专栏 instead (see :mod:`pipeline.render.disclosure`).  Of
+``content/files/**`` only the files that :mod:`pipeline.attachments` lets through are copied:
+those a published item or page refers to, scanned, and referred to by no withheld item — a
+stray file nobody links is never published.  Pages are written by the bureau's office, not by 信息员, and are
 not items: they are not counted and carry no 索引号.
 """
 

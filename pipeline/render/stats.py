@@ -121,12 +121,13 @@ def year_page(ys: stats_mod.YearStats, previous: stats_mod.YearStats, files: dic
     doc_dir = year_dir(ys.year)
     through = "全年" if ys.as_of.year > ys.year else f"截至 {ys.as_of.month} 月 {ys.as_of.day} 日"
     meta = {"title": f"{ys.year} 年信息量统计", "hide": ["toc"]}
+    unranked = "、".join(k.id for k in config.kinds if not k.ranked)
     body = [
         front_matter(meta),
         f"# {ys.year} 年信息量统计\n\n",
         f"统计范围：{ys.year} 年{through}（统计日 {ys.as_of.isoformat()}）已发布的信息，"
         "不同渠道、不同子站发布的相同信息计 1 条。排名为同组单位按条数排名，并列同名次、其后名次顺延；"
-        f"{'、'.join(k.id for k in config.kinds if not k.ranked) or '各类子站均'}{'不参加排名' if any(not k.ranked for k in config.kinds) else '参加排名'}。"
+        f"{unranked or '各类子站均'}{'不参加排名' if unranked else '参加排名'}。"
         "“落后”：完成数低于全年任务按日折算的进度，或有已结束月份未完成月度任务。\n{ .stats-note }\n\n",
     ]
     for spec in config.stats_tables:
@@ -206,7 +207,8 @@ def tongbao_page(report: stats_mod.MonthReport, config: Config, files: dict) -> 
     body = [
         front_matter({"title": title, "hide": ["toc"]}),
         f"# {md_escape(title)}\n\n",
-        f"{md_escape(config.portal.sponsor or config.portal.name)}各子站 {report.year} 年 {report.month} 月共发布信息 **{report.total}** 条"
+        f"{md_escape(config.portal.sponsor or config.portal.name)}各子站 {report.year} 年 {report.month} 月"
+        f"共发布信息 **{report.total}** 条"
         f"（统计至 {report.as_of.isoformat()}，不同渠道、不同子站的相同信息计 1 条），"
         f"本年累计 **{report.stats.unique_total}** 条；本月被上级采用 {adopted} 条次。"
         f"记分按《{md_escape(config.scoring.name or '信息记分办法')}》。\n\n",
