@@ -20,14 +20,19 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from pipeline import audit_cache
 from pipeline import build as build_mod
-from test_incremental import Portal, all_text
+from helpers import ROOT
+from test_incremental import Portal, all_text, comparable
 
 MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
 
@@ -207,3 +212,88 @@ def test_withheld_item_is_gone_everywhere_with_column_and_theme_change(base, tmp
     published = all_text(site)  # pages, feeds, gzipped sitemap, every search bundle decompressed
     assert token not in published
     assert item.stem + "/" not in published
+
+
+# --- a build killed (SIGKILL) at different points -----------------------------------------------
+
+KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+
+from pipeline import build as build_mod
+from pipeline import mkdocs_pages, publish
+from test_incremental import Portal
+
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+point = sys.argv[2]
+if point == "render":
+    mkdocs_pages._render_all = die
+elif point == "audit":
+    build_mod._run_checks = die
+else:  # right after the swap, before the page record is saved and the old site removed
+    swap_keep = publish.swap_keep
+
+    def swap_then_die(*args, **kwargs):
+        swap_keep(*args, **kwargs)
+        die()
+
+    publish.swap_keep = swap_then_die
+portal = Portal.__new__(Portal)
+portal.tmp = Path(sys.argv[1])
+portal.content, portal.config_dir = portal.tmp / "content", portal.tmp / "site_config"
+portal.build("inc", incremental=True)
+"""
+
+
+def _delete_added_item(portal: Portal) -> str:
+    item = sorted(p for p in portal.items() if "added" in p.name)[0]
+    token = re.search(r"tokq\w+", item.read_text(encoding="utf-8")).group()
+    item.unlink()
+    return token
+
+
+@pytest.fixture(scope="module")
+def clean_after_delete(base, tmp_path_factory) -> dict:
+    """A clean full build of the module's portal with its first added item deleted."""
+    tmp = tmp_path_factory.mktemp("clean")
+    for name in ("content", "site_config", "theme"):
+        shutil.copytree(base / name, tmp / name)
+    shutil.copy(base / "mkdocs.yml", tmp / "mkdocs.yml")
+    portal = Portal.__new__(Portal)
+    portal.tmp, portal.content, portal.config_dir = tmp, tmp / "content", tmp / "site_config"
+    _delete_added_item(portal)
+    out, _ = portal.build("clean", incremental=False)
+    return comparable(out)
+
+
+@pytest.mark.parametrize("point", ["render", "audit", "after-swap"])
+def test_killed_build_leaves_live_site_and_next_build_is_clean(base, tmp_path, point, clean_after_delete):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    before = (site / "portal-manifest.json").read_bytes()
+    token = _delete_added_item(portal)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_BUILD, str(tmp_path), point], env=env, cwd=ROOT, capture_output=True
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+    if point == "after-swap":
+        assert token not in all_text(site)  # the new site is complete and live
+    else:
+        assert (site / "portal-manifest.json").read_bytes() == before  # the live site untouched
+        assert token in all_text(site)
+    _, result = portal.build("inc", incremental=True)
+    if point == "after-swap":
+        assert result.timings["pages_reused"] == 0  # the record names the site before: not trusted
+    assert token not in all_text(site)
+    a = comparable(site)
+    diff = sorted(k for k in set(a) | set(clean_after_delete) if a.get(k) != clean_after_delete.get(k))
+    assert not diff, diff[:10]
+    deadline = time.monotonic() + 60  # the set-aside and staging folders go (the detached removal)
+    while time.monotonic() < deadline and [p for p in tmp_path.iterdir() if p.name.startswith("site-inc.")]:
+        time.sleep(0.5)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("site-inc.")]
