@@ -38,7 +38,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from pipeline import attachments, confidentiality, load, mkdocs_pages, provenance, publication, scoring, upstream
+from pipeline import attachments, confidentiality, dedup_stage, load, mkdocs_pages, provenance, publication
+from pipeline import scoring, upstream
 from pipeline import withheld_text
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, sort_key
@@ -235,7 +236,7 @@ def _load_saved(content: Path, rel: str, config: Config):
         raise Slow(f"{rel} 超过大小上限") from None
     except OSError as exc:
         raise Slow(f"{rel} 无法读取：{exc}") from None
-    return load._load_or_reject(path, rel, config, data)
+    return load.parse(load.Source(path, rel, data), config)
 
 
 def gate_saved(
@@ -276,7 +277,7 @@ def gate_saved(
     findings.extend(f for f in url_findings if f.path in saved)
     kept = {i.path for i in unique}
     dated = [i for i in dated if i.path in kept]
-    gated = confidentiality.gate(dated, config, reference, None, 1, markdown=markdown)
+    gated = confidentiality.gate(dated, config, reference, markdown=markdown)
     findings.extend(gated.findings)
     if any(f.severity == ERROR and f.rule not in confidentiality.DECLARED_RULES for f in findings):
         return pub, tuple(sorted(findings, key=sort_key))  # a bad edit: nothing else is decided
@@ -318,12 +319,17 @@ def gate_saved(
             ]
             published = [i for i in published if i.path not in blocked]
     if published:  # 不转载上级已发布的信息: this item against the upstream database (read only)
-        deduped = upstream.deduplicate(tuple(published), config, upstream_db, None, 1, None, True)
-        findings.extend(f for f in deduped.findings if f.severity == ERROR or f.path in saved)
-        if any(f.severity == ERROR and f.path not in saved for f in deduped.findings):
-            raise Slow("上级信息数据库无法使用")
-        withheld += list(deduped.withheld)
-        published = list(deduped.published)
+        corpus, db_findings = upstream.open_corpus(upstream_db, config, True)
+        try:
+            if any(f.severity == ERROR for f in db_findings):
+                raise Slow("上级信息数据库无法使用")
+            kept, reposts, up_findings = dedup_stage.withhold_reposts(tuple(published), config, corpus)
+        finally:
+            if corpus is not None:
+                corpus.store.close()
+        findings.extend(up_findings)
+        withheld += list(reposts)
+        published = list(kept)
     copied_findings = _copies(pub, saved, published, withheld, new_items, by_path)
     findings.extend(copied_findings)
     published = [replace(i, index_number=by_path[i.path].index_number) for i in published]  # 索引号 by path
