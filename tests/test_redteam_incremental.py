@@ -297,3 +297,31 @@ def test_killed_build_leaves_live_site_and_next_build_is_clean(base, tmp_path, p
     while time.monotonic() < deadline and [p for p in tmp_path.iterdir() if p.name.startswith("site-inc.")]:
         time.sleep(0.5)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("site-inc.")]
+
+
+def test_forged_page_record_cannot_keep_a_withheld_item_online(base, tmp_path):
+    """The forgery above, when the item is withheld: the record of a build where it was already
+    withheld, bound to the live site (where it is still published), makes the lists and search
+    bundles naming it be taken over from the live site — but a newly withheld item makes the
+    output audit read every file again, so the build stops; the item is never published anew
+    without the audit refusing it."""
+    portal = clone(base, tmp_path)
+    site, record = tmp_path / "site-inc", tmp_path / "work-inc" / build_mod.PAGE_RECORD
+    item = sorted(p for p in portal.items() if "added" in p.name)[-1]
+    token = re.search(r"tokq\w+", item.read_text(encoding="utf-8")).group()
+    published = item.read_text(encoding="utf-8")
+    withheld = published.replace("\n---\n", "\nclassified: true\n---\n", 1)
+    item.write_text(withheld, encoding="utf-8")
+    portal.build("inc", incremental=True)
+    assert token not in all_text(site)
+    forged = json.loads(record.read_text(encoding="utf-8"))  # the docs hashes with the item withheld
+    item.write_text(published, encoding="utf-8")
+    portal.build("inc", incremental=True)
+    assert token in all_text(site)
+    item.write_text(withheld, encoding="utf-8")
+    live = json.loads(record.read_text(encoding="utf-8"))
+    forged["site"], forged["extra"] = live["site"], live["extra"]
+    record.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(build_mod.BuildFailed, match="终审"):  # the output audit (pipeline/audit.py)
+        portal.build("inc", incremental=True)
+    assert token in all_text(site)  # the live site stays as it was (the item still online: fix and rebuild)
