@@ -325,3 +325,43 @@ def test_forged_page_record_cannot_keep_a_withheld_item_online(base, tmp_path):
     with pytest.raises(build_mod.BuildFailed, match="终审"):  # the output audit (pipeline/audit.py)
         portal.build("inc", incremental=True)
     assert token in all_text(site)  # the live site stays as it was (the item still online: fix and rebuild)
+
+
+# --- the serve fast path (pipeline/preview.py) --------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_fast_path_never_shows_a_saved_marking(content_copy, tmp_path):
+    """An editor saves an item with a 密级 marking in its body, then one in its title: whatever the
+    fast path answers, the marked text is on no page, list, feed or search bundle of the preview."""
+
+    from pipeline import preview
+    from pipeline.config import load_config
+    from pipeline.publish import live_dir
+    from test_serve_fast import ITEM, _build, _quick
+
+    content, work = content_copy, tmp_path / "work"
+    out = work / "preview"
+    result = _build(content, out, work)
+    state = preview.make_state(
+        result.publication, load_config(ROOT / "site_config"), content, work, live_dir(out), result.engine_config
+    )
+    site = live_dir(out)
+    item = content / ITEM
+    good = item.read_text(encoding="utf-8")
+    for n, text in enumerate(
+        (
+            good + "\n【机密】FASTSECRETQ1 内部讨论稿。\n",
+            good.replace("title: ", "title: 机密：FASTSECRETQ2 ", 1),
+        ),
+        1,
+    ):
+        item.write_text(text, encoding="utf-8")
+        quick = _quick(state, content, {ITEM}, work)
+        assert f"fastsecretq{n}" not in all_text(site), quick
+        if quick.kind == preview.FULL:  # serve builds in full then: the gate decides
+            try:
+                _build(content, out, work)
+            except build_mod.BuildFailed:
+                pass
+            assert f"fastsecretq{n}" not in all_text(site)
