@@ -100,7 +100,7 @@ def page_urls(changed) -> list[str] | str:
 
 OVERLAY_JS = r"""
 (function(epoch){
-  var known = epoch;
+  var known = epoch, seen = null;
   function esc(s){return String(s).replace(/[&<>"]/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c];});}
   function show(st){
     var box = document.getElementById("portal-overlay");
@@ -135,12 +135,16 @@ OVERLAY_JS = r"""
       var now = parseFloat(this.responseText);
       if (this.status === 200 && now > known){
         known = now;
-        status(function(st){ if (!st.error && mine(st)) { location.reload(); } else { show(st); } setTimeout(poll, 0); });
+        status(function(st){
+          if (st.version === seen) { setTimeout(poll, 0); return; }  // a build that changed nothing
+          seen = st.version;
+          if (!st.error && mine(st)) { location.reload(); } else { show(st); } setTimeout(poll, 0);
+        });
       } else { setTimeout(poll, this.status === 200 ? 0 : 3000); }
     };
     req.open("GET", "/livereload/" + known + "/" + Date.now()); req.send();
   }
-  window.addEventListener("load", function(){ status(show); poll(); });
+  window.addEventListener("load", function(){ status(function(st){ seen = st.version; show(st); }); poll(); });
 })(%d);
 """
 
@@ -157,7 +161,7 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None):
         base = cms_server.server_class(editor)
 
     class PortalServer(base):
-        status: dict = {"changed": [], "findings": [], "error": None, "note": ""}
+        status: dict = {"changed": [], "findings": [], "error": None, "note": "", "version": 0}
 
         def _serve_request(self, environ, start_response):
             if environ.get("PATH_INFO") == STATUS_PATH:
@@ -255,7 +259,8 @@ def serve(
     def publish_status(**status) -> None:
         server = holder.get("server")
         if server is not None:
-            server.status = {"changed": [], "findings": [], "error": None, "note": "", **status}
+            version = server.status.get("version", 0) + 1
+            server.status = {"changed": [], "findings": [], "error": None, "note": "", **status, "version": version}
 
     def server_status() -> dict:
         server = holder.get("server")
@@ -379,10 +384,7 @@ def serve(
             first, state["first"] = state["first"], False
             confirm, state["confirm"] = state["confirm"], False
             if not first and not saved and config_after == state["config"] and not (confirm and state["pending"]):
-                server = holder.get("server")
-                if server is not None:  # nothing of ours changed: no page should reload
-                    server.status = {**server.status, "changed": []}
-                return
+                return  # nothing of ours changed: the status (and its version) stays, so no page reloads again
             if saved and config_after == state["config"] and state["preview"] is not None:
                 if quick(saved, started, after):
                     return
