@@ -32,7 +32,7 @@ import pytest
 from pipeline import audit_cache
 from pipeline import build as build_mod
 from helpers import ROOT
-from test_incremental import Portal, all_text, comparable
+from incremental_portal import Portal, all_text, comparable
 
 MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
 
