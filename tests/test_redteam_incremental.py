@@ -222,7 +222,7 @@ from pathlib import Path
 
 from pipeline import build as build_mod
 from pipeline import mkdocs_pages, publish
-from test_incremental import Portal
+from incremental_portal import Portal
 
 
 def die(*args, **kwargs):
@@ -338,11 +338,11 @@ def test_fast_path_never_shows_a_saved_marking(content_copy, tmp_path):
     from pipeline import preview
     from pipeline.config import load_config
     from pipeline.publish import live_dir
-    from test_serve_fast import ITEM, _build, _quick
+    from serve_preview import ITEM, preview_build, quick_save
 
     content, work = content_copy, tmp_path / "work"
     out = work / "preview"
-    result = _build(content, out, work)
+    result = preview_build(content, out, work)
     state = preview.make_state(
         result.publication, load_config(ROOT / "site_config"), content, work, live_dir(out), result.engine_config
     )
@@ -357,11 +357,11 @@ def test_fast_path_never_shows_a_saved_marking(content_copy, tmp_path):
         1,
     ):
         item.write_text(text, encoding="utf-8")
-        quick = _quick(state, content, {ITEM}, work)
+        quick = quick_save(state, content, {ITEM}, work)
         assert f"fastsecretq{n}" not in all_text(site), quick
         if quick.kind == preview.FULL:  # serve builds in full then: the gate decides
             try:
-                _build(content, out, work)
+                preview_build(content, out, work)
             except build_mod.BuildFailed:
                 pass
             assert f"fastsecretq{n}" not in all_text(site)

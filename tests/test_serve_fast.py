@@ -5,28 +5,19 @@ is gone from its page and every list; a bad edit keeps the last good preview and
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from pipeline import build as build_mod
 from pipeline import preview
 from pipeline.config import load_config
 from pipeline.publish import live_dir
 from helpers import ROOT
+from serve_preview import ITEM, preview_build, quick_save
 
-ITEM = "items/bureau/2026/2026-05-12-scrapped-vehicle-recycling.md"
 OTHER = "items/bureau/2026/2026-11-24-winter-safety-inspection.md"
 # not compared: the search bundles (indexed when the editor stops saving) and the manifest naming them
 DEFERRED = ("pagefind", "portal-manifest.json")
-
-
-def _build(content: Path, out: Path, work: Path) -> build_mod.BuildResult:
-    options = build_mod.BuildOptions(
-        content=content, out=out, work=work, mkdocs_file=ROOT / "mkdocs.yml", as_of=date.today(), jobs=1
-    )
-    return build_mod.build(options, load_config(ROOT / "site_config"))
 
 
 def _tree(site: Path) -> dict[str, bytes]:
@@ -40,30 +31,18 @@ def _tree(site: Path) -> dict[str, bytes]:
 
 
 def _same_as_clean(content: Path, preview_dir: Path, scratch: Path) -> None:
-    _build(content, scratch / "clean-site", scratch / "clean-work")
+    preview_build(content, scratch / "clean-site", scratch / "clean-work")
     clean, shown = _tree(scratch / "clean-site"), _tree(preview_dir)
     assert sorted(clean) == sorted(shown)
     differ = [rel for rel in clean if clean[rel] != shown[rel]]
     assert differ == []
 
 
-def _quick(state, content: Path, saved: set[str], work: Path) -> preview.QuickResult:
-    return preview.quick_edit(
-        state,
-        saved,
-        content,
-        load_config(ROOT / "site_config"),
-        build_mod.markdown_settings(ROOT / "mkdocs.yml"),
-        date.today(),
-        work / "upstream.sqlite",
-    )
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
 def test_fast_path_gives_the_clean_build_pages_and_drops_deleted_and_withheld_items(content_copy, tmp_path):
     content, work = content_copy, tmp_path / "work"
     out = work / "preview"
-    result = _build(content, out, work)
+    result = preview_build(content, out, work)
     state = preview.make_state(
         result.publication, load_config(ROOT / "site_config"), content, work, live_dir(out), result.engine_config
     )
@@ -74,7 +53,7 @@ def test_fast_path_gives_the_clean_build_pages_and_drops_deleted_and_withheld_it
     item = content / ITEM
     good = item.read_text(encoding="utf-8")
     item.write_text(good.replace("title: 1—4月", "title: FASTMARK 1—4月", 1) + "\n补充：FASTBODY。\n", encoding="utf-8")
-    quick = _quick(state, content, {ITEM}, work)
+    quick = quick_save(state, content, {ITEM}, work)
     assert quick.kind == preview.FAST, quick.reason
     assert url in quick.changed and len(quick.changed) < 40, quick.changed
     page = (site / url).read_text(encoding="utf-8")
@@ -85,10 +64,10 @@ def test_fast_path_gives_the_clean_build_pages_and_drops_deleted_and_withheld_it
     # a bad edit (broken YAML, then a date of 9999): the finding, and the preview as it was
     before = _tree(site)
     item.write_text(good.replace("title: ", "title: [坏的", 1), encoding="utf-8")
-    bad = _quick(state, content, {ITEM}, work)
+    bad = quick_save(state, content, {ITEM}, work)
     assert bad.kind == preview.BAD and any(f.rule == "bad-yaml" and f.path == ITEM for f in bad.findings)
     item.write_text(good.replace("date: 2026-05-12", "date: 9999-05-12", 1), encoding="utf-8")
-    bad = _quick(state, content, {ITEM}, work)
+    bad = quick_save(state, content, {ITEM}, work)
     assert bad.kind == preview.BAD and any(f.rule == "bad-date" and "9999" in f.message for f in bad.findings)
     assert _tree(site) == before
 
@@ -96,9 +75,9 @@ def test_fast_path_gives_the_clean_build_pages_and_drops_deleted_and_withheld_it
     # so serve builds in full (as it does on a FULL answer); deleted: the fast path.  Both are then
     # gone from the item page, every list and feed
     item.write_text(good.replace("kind: 信息", "kind: 信息\ndisclosure: 依申请公开", 1), encoding="utf-8")
-    withheld = _quick(state, content, {ITEM}, work)
+    withheld = quick_save(state, content, {ITEM}, work)
     assert withheld.kind == preview.FULL and "不公开" in withheld.reason, withheld
-    result = _build(content, out, work)
+    result = preview_build(content, out, work)
     state = preview.make_state(
         result.publication, load_config(ROOT / "site_config"), content, work, live_dir(out), result.engine_config
     )
@@ -107,7 +86,7 @@ def test_fast_path_gives_the_clean_build_pages_and_drops_deleted_and_withheld_it
     other = content / OTHER
     title = next(line[7:] for line in other.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))
     other.unlink()
-    deleted = _quick(state, content, {OTHER}, work)
+    deleted = quick_save(state, content, {OTHER}, work)
     assert deleted.kind == preview.FAST, deleted.reason
     for rel, data in _tree(site).items():
         text = data.decode("utf-8", "replace")
@@ -118,15 +97,15 @@ def test_fast_path_gives_the_clean_build_pages_and_drops_deleted_and_withheld_it
 def test_what_the_fast_path_leaves_to_a_full_build(content_copy, tmp_path):
     content, work = content_copy, tmp_path / "work"
     out = work / "preview"
-    result = _build(content, out, work)
+    result = preview_build(content, out, work)
     state = preview.make_state(
         result.publication, load_config(ROOT / "site_config"), content, work, live_dir(out), result.engine_config
     )
     new = content / "items/bureau/2026/2026-11-30-brand-new.md"
     new.write_text((content / ITEM).read_text(encoding="utf-8"), encoding="utf-8")
-    assert _quick(state, content, {"items/bureau/2026/2026-11-30-brand-new.md"}, work).kind == preview.FULL
-    assert _quick(state, content, {"pages/about.md"}, work).kind == preview.FULL
+    assert quick_save(state, content, {"items/bureau/2026/2026-11-30-brand-new.md"}, work).kind == preview.FULL
+    assert quick_save(state, content, {"pages/about.md"}, work).kind == preview.FULL
     item = content / ITEM
     item.write_text(item.read_text(encoding="utf-8") + "\n[附件](../../../files/x.pdf)\n", encoding="utf-8")
-    slow = _quick(state, content, {ITEM}, work)
+    slow = quick_save(state, content, {ITEM}, work)
     assert slow.kind == preview.FULL and "附件" in slow.reason
