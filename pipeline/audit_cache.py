@@ -91,8 +91,9 @@ def needle_stamp(rows) -> str:
     return hashlib.sha256(json.dumps(sorted(rows), ensure_ascii=False).encode()).hexdigest()
 
 
-def _key(work: Path) -> bytes | None:
-    """The MAC key of this work folder, made on first use; None when it cannot be had."""
+def work_key(work: Path) -> bytes | None:
+    """The MAC key of this work folder (the audit cache and the page record, :mod:`pipeline.mkdocs_pages`,
+    are written with it), made on first use; None when it cannot be had."""
     path = Path(work) / KEY_FILE
     try:
         data = path.read_bytes()
@@ -142,7 +143,7 @@ class VerdictCache:
 
     def __init__(self, work: Path, config):
         self.path = Path(work) / "cache" / CACHE_FILE
-        self.key = _key(Path(work))
+        self.key = work_key(Path(work))
         self.old: dict[str, tuple] = {}
         self.needle_sets: dict[str, frozenset] = {}  # needle stamp → {(text, item, what)}
         self.new: dict[str, tuple] = {}

@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 
 from pipeline import (
     audit,
+    audit_cache,
     docs_tree,
     manifest,
     mkdocs_build,
@@ -286,11 +287,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 timings["search_bundles_reused"] = searched.reused
             t4 = time.perf_counter()
             stage = "publish"
-            # every file's digest, read once for the audit and the manifest (a file hard-linked
-            # unchanged from the live site takes it from the live manifest: manifest.hash_site)
-            hashed = manifest.hash_site(
-                staging, previous_site, previous.extra.get("files") if previous is not None else None
-            )
+            # every file's digest, read once for the audit and the manifest (the pages' digests were
+            # taken as they were written or, when taken over from the live site, checked then)
+            hashed = manifest.hash_site(staging, rendered.digests)
             timings["hashed_reused"] = hashed.reused
             context = CheckContext(options.work, hashed.files)
             findings = findings + _run_checks(
@@ -303,13 +302,12 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             record = replace(
                 rendered.record,
                 site=_manifest_digest(staging),
-                extra={"shards": shard_marks, "files": hashed.stats},
+                extra={"shards": shard_marks},
             )
             how, aside = publish.swap_keep(staging, options.out)
             staging = None
-            record.save(
-                options.work / PAGE_RECORD
-            )  # after the swap: a kill before it leaves a record that matches no site
+            # after the swap: a kill before it leaves a record that matches no site
+            record.save(options.work / PAGE_RECORD, audit_cache.work_key(options.work))
             if options.manifest_copy is not None:
                 _copy_manifest(options.out, options.manifest_copy)
             if aside is not None:  # the previous site: removed off the critical path (publish.remove_later)
@@ -347,7 +345,7 @@ def _previous_site(options: BuildOptions) -> tuple[mkdocs_pages.PageRecord | Non
     if not options.incremental:
         return None, None
     live = publish.live_dir(options.out)
-    record = mkdocs_pages.PageRecord.load(options.work / PAGE_RECORD)
+    record = mkdocs_pages.PageRecord.load(options.work / PAGE_RECORD, audit_cache.work_key(options.work))
     if record is None or not record.site or not live.is_dir() or _manifest_digest(live) != record.site:
         return None, None
     return record, live

@@ -92,38 +92,23 @@ def make(site: Path, hashes: dict[str, tuple[str, int]] | None = None) -> dict:
 
 @dataclass(frozen=True)
 class SiteHashes:
-    """:func:`hash_site`'s answer: every file's (sha256, size), how each regular file was found
-    on disk (path → [device, inode, size, mtime_ns], for the next build), and how many digests
-    were taken over from the previous manifest instead of read."""
+    """:func:`hash_site`'s answer: every file's (sha256, size), and how many digests were given
+    (``known``) instead of read."""
 
     files: dict[str, tuple[str, int]]
-    stats: dict[str, list[int]]
     reused: int = 0
 
 
-def hash_site(site: Path, live: Path | None = None, previous_stats: dict | None = None) -> SiteHashes:
+def hash_site(site: Path, known: dict[str, tuple[str, int]] | None = None) -> SiteHashes:
     """The SHA-256 and size of every file of ``site`` (the files :func:`make` lists), each read once.
 
-    With ``live`` (the published site, whose manifest the caller has checked is the one the
-    build record names) and ``previous_stats`` (what :attr:`SiteHashes.stats` said of that
-    site's files when it was built), a file of ``site`` that is the very same inode as the
-    live file of the same path (hard-linked from it by the incremental build), with the size
-    the live manifest lists and the size and modification time recorded then, takes its digest
-    from the live manifest instead of being read.  Why that is safe: the live site's files
-    exist all the while, so their inodes cannot be reused by a new file; a live file changed
-    in place has a new modification time (and is read); only someone who changes a live file
-    in place *and* sets its time back keeps the old digest — then the new manifest still names
-    the bytes the build published, and ``portal verify`` reports that file as modified, as it
-    did before the build (reading it would have written the tampered bytes into a fresh
-    manifest instead)."""
-    old: dict[str, dict] = {}
-    if live is not None and previous_stats:
-        try:
-            old = parse((live / NAME).read_bytes(), str(live / NAME))
-        except (OSError, ManifestError):
-            old = {}
+    ``known``: digests the caller has just taken of these very files (the renderer hashes each
+    page it writes, and each page it takes over from the live site after checking that the live
+    file is still what was published — :mod:`pipeline.mkdocs_pages`), used when the size agrees.
+    Nothing is taken on trust from the live site's manifest or from file times: a live file
+    changed in place, its modification time set back, is read like any other."""
+    known = known or {}
     files: dict[str, tuple[str, int]] = {}
-    stats: dict[str, list[int]] = {}
     reused = 0
     for rel in _files(site):
         path = site / rel
@@ -131,20 +116,13 @@ def hash_site(site: Path, live: Path | None = None, previous_stats: dict | None 
         if not _regular(st.st_mode):  # a symlink: what a web server serves is its target
             files[rel] = (_digest(path), path.stat().st_size)
             continue
-        mark = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
-        stats[rel] = mark
-        entry = old.get(rel)
-        if entry is not None and previous_stats.get(rel) == mark and entry["size"] == st.st_size:
-            try:
-                same = os.lstat(live / rel)
-            except OSError:
-                same = None
-            if same is not None and (same.st_dev, same.st_ino) == (st.st_dev, st.st_ino):
-                files[rel] = (entry["sha256"], st.st_size)
-                reused += 1
-                continue
+        given = known.get(rel)
+        if given is not None and given[1] == st.st_size:
+            files[rel] = given
+            reused += 1
+            continue
         files[rel] = (_digest(path), st.st_size)
-    return SiteHashes(files, stats, reused)
+    return SiteHashes(files, reused)
 
 
 def _regular(mode: int) -> bool:

@@ -28,10 +28,10 @@ every page, the same static files and theme templates — with two differences:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
-import shutil
 import signal
 import traceback
 from dataclasses import dataclass, field
@@ -41,7 +41,7 @@ from typing import Callable
 
 from pipeline.publish import write_atomic
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: each page's output digest; the record carries an HMAC
 _PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pygments")
 
 
@@ -51,6 +51,7 @@ class PageEntry:
     dest: str  # output path under the site folder
     links: dict  # link target (docs path) → the URL it resolved to, or None
     warnings: tuple[str, ...] = ()
+    output: str = ""  # sha256 of the page as written: the live file must still be that to be taken over
 
 
 @dataclass(frozen=True)
@@ -69,26 +70,43 @@ class PageRecord:
                 "stamp": self.stamp,
                 "site": self.site,
                 "extra": self.extra,
-                "pages": {k: [e.source, e.dest, e.links, list(e.warnings)] for k, e in sorted(self.pages.items())},
+                "pages": {
+                    k: [e.source, e.dest, e.links, list(e.warnings), e.output] for k, e in sorted(self.pages.items())
+                },
             },
             ensure_ascii=False,
             sort_keys=True,
         )
 
     @classmethod
-    def load(cls, path: Path) -> "PageRecord | None":
-        """The record, or None when missing, unreadable or of another version (→ full render)."""
+    def load(cls, path: Path, key: bytes | None) -> "PageRecord | None":
+        """The record, or None when missing, unreadable, of another version or not written with
+        ``key`` (the work folder's key, :func:`pipeline.audit_cache.work_key`; None: no record is
+        trusted) → every page is rendered."""
+        if key is None:
+            return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw = Path(path).read_bytes()
+            mac, _, payload = raw.partition(b"\n")
+            if not hmac.compare_digest(bytes.fromhex(mac.decode("ascii")), hmac.new(key, payload, "sha256").digest()):
+                return None
+            data = json.loads(payload.decode("utf-8"))
             if data.get("version") != RECORD_VERSION:
                 return None
-            pages = {k: PageEntry(str(v[0]), str(v[1]), dict(v[2]), tuple(v[3])) for k, v in data["pages"].items()}
+            pages = {
+                k: PageEntry(str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4])) for k, v in data["pages"].items()
+            }
             return cls(str(data["stamp"]), pages, str(data.get("site", "")), dict(data.get("extra") or {}))
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
             return None
 
-    def save(self, path: Path) -> None:
-        write_atomic(path, self.to_json())
+    def save(self, path: Path, key: bytes | None) -> None:
+        """Written with an HMAC of ``key`` (None: the record is removed, so nothing is reused)."""
+        if key is None:
+            Path(path).unlink(missing_ok=True)
+            return
+        payload = self.to_json().encode("utf-8")
+        write_atomic(path, hmac.new(key, payload, "sha256").hexdigest() + "\n" + payload.decode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,7 @@ class RenderOutcome:
     record: PageRecord
     rendered: tuple[str, ...]  # src_uris rendered this time
     reused: int  # pages taken over from the previous site
+    digests: dict = field(default_factory=dict)  # dest → (sha256, size) of every page written or taken over
 
 
 class RenderError(Exception):
@@ -138,18 +157,29 @@ def _link_state(files, links: dict) -> bool:
     return True
 
 
-def _place(previous: str, staging: str, dest: str) -> bool:
-    """Hard-link (or copy) ``dest`` of the previous site into the staging folder."""
+def _place(previous: str, staging: str, dest: str, output: str) -> tuple[str, int] | None:
+    """Hard-link (or copy) ``dest`` of the previous site into the staging folder when the live
+    file is still the page that was written (its SHA-256 is ``output``); its (sha256, size), or
+    None — then the page is rendered again (a page changed in place on the web server, whatever
+    its modification time says, is never carried over)."""
     source = os.path.join(previous, dest)
     target = os.path.join(staging, dest)
-    if not os.path.isfile(source) or os.path.islink(source):
-        return False
+    if not output or not os.path.isfile(source) or os.path.islink(source):
+        return None
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != output:
+        return None
     os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
         os.link(source, target)
     except OSError:
-        shutil.copyfile(source, target)
-    return True
+        with open(target, "wb") as handle:
+            handle.write(data)
+    return output, len(data)
 
 
 class Collect(logging.Handler):
@@ -226,24 +256,32 @@ def build(
         entries: dict = {}
         todo = []
         reused = 0
+        digests: dict = {}
         use_previous = previous is not None and previous_site is not None and previous.stamp == stamp and bool(stamp)
         for file in doc_files:
             old = previous.pages.get(file.src_uri) if use_previous else None
-            if (
-                old is not None
+            placed = (
+                _place(str(previous_site), config.site_dir, file.dest_uri, old.output)
+                if old is not None
                 and old.source == sources[file.src_uri]
                 and old.dest == file.dest_uri
                 and _link_state(files, old.links)
-                and _place(str(previous_site), config.site_dir, file.dest_uri)
-            ):
+                else None
+            )
+            if placed is not None:
                 entries[file.src_uri] = old
+                digests[file.dest_uri] = placed
                 reused += 1
             else:
                 todo.append(file)
         for file in in_nav:  # read above: their links and warnings are known
             if file.src_uri in entries:
                 entries[file.src_uri] = PageEntry(
-                    sources[file.src_uri], file.dest_uri, nav_links[file.src_uri], tuple(nav_warn[file.src_uri])
+                    sources[file.src_uri],
+                    file.dest_uri,
+                    nav_links[file.src_uri],
+                    tuple(nav_warn[file.src_uri]),
+                    entries[file.src_uri].output,
                 )
         results = _render_all(
             todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, len(doc_files) - len(todo)
@@ -252,7 +290,12 @@ def build(
             links, warnings = results[file.src_uri]
             if file.src_uri in nav_links:
                 links, warnings = nav_links[file.src_uri], nav_warn[file.src_uri] + warnings
-            entries[file.src_uri] = PageEntry(sources[file.src_uri], file.dest_uri, links, tuple(warnings))
+            with open(os.path.join(config.site_dir, file.dest_uri), "rb") as handle:
+                data = handle.read()
+            digests[file.dest_uri] = (hashlib.sha256(data).hexdigest(), len(data))
+            entries[file.src_uri] = PageEntry(
+                sources[file.src_uri], file.dest_uri, links, tuple(warnings), digests[file.dest_uri][0]
+            )
         config.plugins.on_post_build(config=config)
         warnings = [w for f in doc_files for w in entries[f.src_uri].warnings]
         # warnings outside pages (nav, files, templates): what the handler saw that no page owns
@@ -262,7 +305,9 @@ def build(
             from mkdocs.exceptions import Abort
 
             raise Abort(f"Aborted with {len(warnings)} warnings in strict mode!")
-        return RenderOutcome(tuple(warnings), PageRecord(stamp, entries), tuple(f.src_uri for f in todo), reused)
+        return RenderOutcome(
+            tuple(warnings), PageRecord(stamp, entries), tuple(f.src_uri for f in todo), reused, digests
+        )
     except Exception as exc:
         cfg.plugins.on_build_error(error=exc)
         raise

@@ -38,13 +38,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from pipeline import attachments, confidentiality, dedup_stage, load, mkdocs_pages, provenance, publication
-from pipeline import scoring, upstream
+from pipeline import attachments, audit_cache, confidentiality, dedup_stage, load, mkdocs_pages, provenance
+from pipeline import publication, scoring, upstream
 from pipeline import withheld_text
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, sort_key
 from pipeline.mkdocs_build import _source_date
-from pipeline.mkdocs_pages import PageEntry, PageRecord
+from pipeline.mkdocs_pages import PageEntry, PageRecord, file_hash
 from pipeline.publish import write_atomic
 from pipeline.rendered import MarkdownSettings
 
@@ -444,7 +444,7 @@ def quick_edit(
     changed = [k for k, v in files.items() if state.files[k] != v]
     t = time.perf_counter()
     record_path = state.work / "pages.json"
-    record = PageRecord.load(record_path)
+    record = PageRecord.load(record_path, audit_cache.work_key(state.work))
     if record is None:
         return QuickResult(FULL, findings, reason="没有上次的页面记录")
     pages = state.pages
@@ -477,11 +477,11 @@ def quick_edit(
     warnings: list[str] = []
     for src, (dest, links, page_warnings) in rendered.items():
         source = hashlib.sha256(_bytes(files[src])).hexdigest()
-        entries[src] = PageEntry(source, dest, links, tuple(page_warnings))
+        entries[src] = PageEntry(source, dest, links, tuple(page_warnings), file_hash(str(site / dest)))
         out_changed.append(dest)
         warnings.extend(page_warnings)
     replace_record = replace(record, pages=entries)
-    replace_record.save(record_path)
+    replace_record.save(record_path, audit_cache.work_key(state.work))
     seconds["mkdocs"] = time.perf_counter() - t
     state.pub, state.files = new_pub, files
     return QuickResult(FAST, findings, tuple(sorted(set(out_changed))), warnings=tuple(warnings), seconds=seconds)
