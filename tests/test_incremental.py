@@ -100,7 +100,8 @@ def test_record_of_another_site_is_not_trusted(tmp_path):
     _, third = portal.build("inc", incremental=True)
     assert third.timings["pages_reused"] == 0
     record = tmp_path / "work-inc" / build_mod.PAGE_RECORD
-    assert yaml.safe_load(record.read_text(encoding="utf-8"))["version"] == 1  # JSON, readable
+    mac, _, payload = record.read_text(encoding="utf-8").partition("\n")  # an HMAC line, then JSON
+    assert len(mac) == 64 and yaml.safe_load(payload)["version"] == 2
     record.write_text("not json", encoding="utf-8")
     _, fourth = portal.build("inc", incremental=True)
     assert fourth.timings["pages_reused"] == 0
