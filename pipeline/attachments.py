@@ -34,25 +34,29 @@ Rules (:func:`attach`):
   (warning, named by the file).
 
 Only the files in :attr:`Attached.files` may be copied into the site, and only with the
-bytes that were hashed (:func:`verified_bytes`).  Verdicts are cached by SHA-256 in
-``<work>/cache/attachments.json``, each text's URLs in ``attachment-urls.json`` (JSON,
-stamped with code, configuration and library versions).  Pure over its inputs apart from
-reading the referenced files; never prints.
+bytes that were hashed (:func:`verified_bytes`).  The runner remembers verdicts and URLs
+between builds and scans files on every core (:mod:`pipeline.attachment_memos`, passed in as
+``urls_of``/``verdicts_of``); this module knows nothing of either.  Pure over its inputs apart
+from reading the referenced files; never prints.
+
+Why one module of about 750 lines: the three parts — who refers to what (every route a link can
+take to a file), what a file's bytes hold (verdicts), and the ownership fixed point — are one
+decision, and each part's rules are written against the other two; splitting them would spread
+one security argument over three files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
-from pipeline import attachment_text, cpu_limit, memo, parallel
+from pipeline import attachment_text, cpu_limit
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, error, warning
 from pipeline.rendered import MarkdownSettings, reader_view, render_html, unescape  # unescape: never raises on &#999…;
@@ -407,89 +411,6 @@ def verdict_of(name: str, data: bytes, scanners: Scanners) -> Verdict:
     )
 
 
-class JsonCache:
-    """Entries by key, as JSON, stamped with code, configuration and library versions; a
-    damaged or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss."""
-
-    KIND = "attachments"
-    SOURCES = ("attachment_text.py", "attachment_pdf.py", "image_meta.py", "attachments.py", "scanners.py", "config")
-    PACKAGES = ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick")
-
-    def __init__(self, path: Path | None, config: Config):
-        self.path = path
-        self.old: dict = {}
-        self.new: dict = {}
-        self.stamp: str | None = None
-        if path is None:
-            return
-        try:
-            self.stamp = memo.stamp(self.KIND, self.SOURCES, self.PACKAGES, config)
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
-                self.old = data["entries"]
-        except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
-            self.old = {}
-
-    def get_raw(self, key: str):
-        if self.stamp is None or key not in self.old:
-            return None
-        self.new[key] = self.old[key]
-        return self.old[key]
-
-    def put_raw(self, key: str, value) -> None:
-        if self.stamp is not None:
-            self.new[key] = value
-
-    def save(self) -> None:
-        if self.stamp is None or self.path is None or self.new == self.old:
-            return
-        memo.write_atomic(
-            Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8")
-        )
-
-
-class VerdictCache(JsonCache):
-    """Verdicts by (SHA-256, extension)."""
-
-    def get(self, key: str) -> Verdict | None:
-        raw = self.get_raw(key)
-        if raw is None:
-            return None
-        try:
-            return Verdict.from_json(raw)
-        except Exception:  # noqa: BLE001
-            self.new.pop(key, None)
-            return None
-
-    def put(self, key: str, verdict: Verdict) -> None:
-        self.put_raw(key, verdict.to_json())
-
-
-class UrlCache(JsonCache):
-    """The URLs of an item's or page's text (rendering Markdown is most of a warm run's cost),
-    by the SHA-256 of everything they depend on."""
-
-    KIND = "attachment-urls"
-    SOURCES = ("attachments.py", "rendered.py")
-    PACKAGES = ("Markdown", "pymdown-extensions")
-
-    @staticmethod
-    def key(owner: Owner, settings: MarkdownSettings) -> str:
-        material = json.dumps(
-            [owner.texts, owner.hrefs, owner.raw_only, settings.extensions, settings.configs_json], ensure_ascii=False
-        )
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-    def urls(self, owner: Owner, settings: MarkdownSettings) -> list[str]:
-        key = self.key(owner, settings)
-        raw = self.get_raw(key)
-        if type(raw) is list and all(type(u) is str for u in raw):
-            return raw
-        urls = owner_urls(owner, settings)
-        self.put_raw(key, urls)
-        return urls
-
-
 # --- the stage -------------------------------------------------------------------------------
 
 
@@ -545,20 +466,23 @@ def attach(
     scanners: Scanners | None,
     *,
     settings: MarkdownSettings = MarkdownSettings(),
-    cache_path: Path | None = None,
-    jobs: int | None = None,
+    urls_of: Callable[[list[Owner], Callable[[Owner], list[str]]], list[list[str]]] | None = None,
+    verdicts_of: Callable[[list[str], Callable[[str], Verdict]], dict[str, Verdict]] | None = None,
 ) -> Attached:
-    """Decide which attachments may be published and which published owners must be withheld."""
+    """Decide which attachments may be published and which published owners must be withheld.
+
+    ``urls_of(owners, urls)`` and ``verdicts_of(keys, scan)`` apply the two per-owner and
+    per-file steps (default: a plain map); the runner (:func:`pipeline.publication.run`) passes
+    versions that remember results and use every core (:mod:`pipeline.attachment_memos`) — this
+    stage knows nothing of either.  A verdict's key is ``<sha256>:<extension>``."""
     published = list(published)
     withheld = list(withheld)
     index = FileIndex(Path(content_dir))
     site = SiteRoot.from_url(config.portal.site_url)
-    url_cache = UrlCache(Path(cache_path).with_name("attachment-urls.json") if cache_path is not None else None, config)
-    refs = {o.path: owner_refs(o, index, site, settings, url_cache.urls(o, settings)) for o in published + withheld}
-    try:
-        url_cache.save()
-    except OSError:
-        pass  # a cache that cannot be written is only slower next time
+    everyone = published + withheld
+    urls_of = urls_of or (lambda owners, urls: [urls(o) for o in owners])
+    found_urls = urls_of(everyone, lambda o: owner_urls(o, settings))
+    refs = {o.path: owner_refs(o, index, site, settings, u) for o, u in zip(everyone, found_urls)}
     owners = {o.path: o for o in published + withheld}
     findings: list[Finding] = []
     reasons: dict[str, list[Finding]] = {}
@@ -648,7 +572,6 @@ def attach(
     # 2. ownership: files of withheld owners stay withheld
     settle()
     # 3. contents of the files still to publish
-    cache = VerdictCache(cache_path, config)
     todo: dict[str, tuple[str, str]] = {}  # cache key → (real, rel)
     # the files to publish, and the withheld owners' files (their text identifies copies in other bytes)
     for path in sorted(owners):
@@ -657,12 +580,7 @@ def attach(
                 continue
             key = f"{digests.get(t.real) or 'empty'}:{attachment_text.extension(t.rel)}"
             key_of[t.real] = key
-            if key in verdicts or key in todo:
-                continue
-            cached = cache.get(key) if digests.get(t.real) else None
-            if cached is not None:
-                verdicts[key] = cached
-            else:
+            if key not in todo:
                 todo[key] = (t.real, t.rel)
     keys = sorted(todo)
 
@@ -680,14 +598,7 @@ def attach(
         except Exception as exc:  # noqa: BLE001 - fail closed
             return Verdict("?", failed=f"审查出错（{type(exc).__name__}: {exc}）")
 
-    for key, verdict in zip(keys, parallel.map_ordered(scan_one, keys, jobs, min_tasks=64)):
-        verdicts[key] = verdict
-        if verdict.failed is None and not key.startswith("empty"):
-            cache.put(key, verdict)
-    try:
-        cache.save()
-    except OSError:
-        pass  # a cache that cannot be written is only slower next time
+    verdicts.update((verdicts_of or (lambda ks, scan: {k: scan(k) for k in ks}))(keys, scan_one))
 
     for path in live:
         if path in blocked:

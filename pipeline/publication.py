@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from pipeline import (
+    attachment_memos,
     attachments,
     confidentiality,
     content_walk,
@@ -318,8 +319,8 @@ def _attachments(
         config,
         confidentiality.build_scanners(config),
         settings=settings,
-        cache_path=Path(cache_dir) / "attachments.json" if cache_dir is not None else None,
-        jobs=jobs,
+        urls_of=attachment_memos.urls_of(cache_dir, config, settings),
+        verdicts_of=attachment_memos.verdicts_of(cache_dir, config, jobs),
     )
     findings.extend(result.findings)
     blocked = set(result.blocked)

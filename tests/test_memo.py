@@ -11,7 +11,17 @@ from pipeline import cache_codec, memo
 from pipeline.findings import Finding, error
 
 # the pipeline stages: pure functions of items and config, which know nothing of caches or processes
-STAGES = ("load", "confidentiality", "dedup", "dedup_stage", "numbering", "provenance", "withheld_text", "scoring")
+STAGES = (
+    "load",
+    "confidentiality",
+    "dedup",
+    "dedup_stage",
+    "numbering",
+    "provenance",
+    "withheld_text",
+    "scoring",
+    "attachments",
+)
 PLUMBING = {"memo", "stage_memos", "parallel", "cache_codec", "stage_cache", "load_cache"}
 
 

@@ -1,0 +1,148 @@
+"""What the attachment stage (:func:`pipeline.attachments.attach`) remembers between builds, and
+its per-file scan on every core — applied by the runner (:func:`pipeline.publication.run`), so
+the stage itself knows nothing of caches or processes.
+
+Two JSON files in ``<work>/cache/``: ``attachments.json`` (each file's :class:`Verdict` by
+SHA-256 and extension) and ``attachment-urls.json`` (the URLs of an item's or page's text, by the
+SHA-256 of everything they depend on: rendering Markdown is most of a warm run's cost).  Each is
+stamped with code, configuration and library versions (:func:`pipeline.memo.stamp`); a damaged
+or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss, a failed check
+is never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable
+
+from pipeline import memo, parallel
+from pipeline.attachments import Owner, Verdict
+from pipeline.config import Config
+from pipeline.rendered import MarkdownSettings
+
+
+class JsonCache:
+    """Entries by key, as JSON, stamped with code, configuration and library versions; a
+    damaged or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss."""
+
+    KIND = "attachments"
+    SOURCES = ("attachment_text.py", "attachment_pdf.py", "image_meta.py", "attachments.py", "scanners.py", "config")
+    PACKAGES = ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick")
+
+    def __init__(self, path: Path | None, config: Config):
+        self.path = path
+        self.old: dict = {}
+        self.new: dict = {}
+        self.stamp: str | None = None
+        if path is None:
+            return
+        try:
+            self.stamp = memo.stamp(self.KIND, self.SOURCES, self.PACKAGES, config)
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
+                self.old = data["entries"]
+        except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
+            self.old = {}
+
+    def get_raw(self, key: str):
+        if self.stamp is None or key not in self.old:
+            return None
+        self.new[key] = self.old[key]
+        return self.old[key]
+
+    def put_raw(self, key: str, value) -> None:
+        if self.stamp is not None:
+            self.new[key] = value
+
+    def save(self) -> None:
+        if self.stamp is None or self.path is None or self.new == self.old:
+            return
+        memo.write_atomic(
+            Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8")
+        )
+
+
+class VerdictCache(JsonCache):
+    """Verdicts by (SHA-256, extension)."""
+
+    def get(self, key: str) -> Verdict | None:
+        raw = self.get_raw(key)
+        if raw is None:
+            return None
+        try:
+            return Verdict.from_json(raw)
+        except Exception:  # noqa: BLE001
+            self.new.pop(key, None)
+            return None
+
+    def put(self, key: str, verdict: Verdict) -> None:
+        self.put_raw(key, verdict.to_json())
+
+
+class UrlCache(JsonCache):
+    """The URLs of an item's or page's text (rendering Markdown is most of a warm run's cost),
+    by the SHA-256 of everything they depend on."""
+
+    KIND = "attachment-urls"
+    SOURCES = ("attachments.py", "rendered.py")
+    PACKAGES = ("Markdown", "pymdown-extensions")
+
+    @staticmethod
+    def key(owner: Owner, settings: MarkdownSettings) -> str:
+        material = json.dumps(
+            [owner.texts, owner.hrefs, owner.raw_only, settings.extensions, settings.configs_json], ensure_ascii=False
+        )
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def urls(self, owner: Owner, settings: MarkdownSettings, compute: Callable[[Owner], list[str]]) -> list[str]:
+        key = self.key(owner, settings)
+        raw = self.get_raw(key)
+        if type(raw) is list and all(type(u) is str for u in raw):
+            return raw
+        urls = compute(owner)
+        self.put_raw(key, urls)
+        return urls
+
+
+def urls_of(cache_dir: Path | None, config: Config, settings: MarkdownSettings):
+    """:func:`pipeline.attachments.attach`'s ``urls_of``, remembering in ``cache_dir``."""
+
+    def run(owners: list[Owner], compute: Callable[[Owner], list[str]]) -> list[list[str]]:
+        cache = UrlCache(Path(cache_dir) / "attachment-urls.json" if cache_dir is not None else None, config)
+        found = [cache.urls(o, settings, compute) for o in owners]
+        try:
+            cache.save()
+        except OSError:
+            pass  # a cache that cannot be written is only slower next time
+        return found
+
+    return run
+
+
+def verdicts_of(cache_dir: Path | None, config: Config, jobs: int | None):
+    """:func:`pipeline.attachments.attach`'s ``verdicts_of``: known verdicts from ``cache_dir``,
+    the others scanned on every core."""
+
+    def run(keys: list[str], scan: Callable[[str], Verdict]) -> dict[str, Verdict]:
+        cache = VerdictCache(Path(cache_dir) / "attachments.json" if cache_dir is not None else None, config)
+        out: dict[str, Verdict] = {}
+        todo = []
+        for key in keys:
+            cached = cache.get(key) if not key.startswith("empty") else None
+            if cached is not None:
+                out[key] = cached
+            else:
+                todo.append(key)
+        for key, verdict in zip(todo, parallel.map_ordered(scan, todo, jobs, min_tasks=64)):
+            out[key] = verdict
+            if verdict.failed is None and not key.startswith("empty"):
+                cache.put(key, verdict)
+        try:
+            cache.save()
+        except OSError:
+            pass  # a cache that cannot be written is only slower next time
+        return out
+
+    return run
