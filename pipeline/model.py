@@ -8,7 +8,7 @@ never from a list position — so it is permanent (``/<site>/<year>/<slug>/``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
 KINDS = ("简讯", "信息", "调研")
@@ -94,3 +94,15 @@ class Item:
     def text_length(self) -> int:
         """Characters of body text, not counting whitespace (字数)."""
         return len("".join(self.body.split()))
+
+
+@dataclass(frozen=True)
+class TrafficYear:
+    """A year's totals from the access-log store (:func:`pipeline.traffic.year_totals`), the input of
+    the 政府网站工作年度报表 (:mod:`pipeline.website_report`)."""
+
+    visitors: int  # sum of daily unique visitors
+    page_views: int
+    days: int  # days with log lines
+    first: date | None = None
+    last: date | None = None

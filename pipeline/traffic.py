@@ -54,6 +54,7 @@ import apachelogs
 from crawlerdetect import CrawlerDetect
 
 from pipeline import parallel
+from pipeline.model import TrafficYear
 
 DEFAULT_DB = Path(".portal") / "traffic.sqlite"
 OPEN_DAYS = 3  # days before the newest day whose salts and hashes are kept (late and rotated files)
@@ -749,8 +750,6 @@ def _read_only(path: Path):
 def year_totals(path: Path | str, year: int):
     """The year's 独立用户访问总量 (sum of daily unique visitors) and 网站总访问量 (page views),
     with the days covered; None when there is no store or no day of the year in it."""
-    from pipeline.website_report import TrafficYear
-
     path = Path(path)
     if not path.is_file():
         return None

@@ -50,17 +50,7 @@ from pipeline.website_template import (
     Row,
 )
 from pipeline import data_file
-
-
-@dataclass(frozen=True)
-class TrafficYear:
-    """A year's totals from the access-log store (:func:`pipeline.traffic.year_totals`)."""
-
-    visitors: int  # sum of daily unique visitors
-    page_views: int
-    days: int  # days with log lines
-    first: date | None = None
-    last: date | None = None
+from pipeline.model import TrafficYear  # noqa: F401 - the report's input record, named here too
 
 
 @dataclass(frozen=True)
