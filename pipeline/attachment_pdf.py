@@ -1,4 +1,5 @@
-"""A PDF attachment's text, every part a downloader gets (:mod:`pipeline.attachment_text` calls it with its ``extract`` for embedded files).
+"""A PDF attachment's text, every part a downloader gets (:mod:`pipeline.attachment_text` calls it
+with its ``extract`` for embedded files).
 
 With pypdf: each page's text (a page that only draws images is an unreadable part: a scan needs
 text recognition first), annotations, document properties, bookmarks, the XMP packet, form

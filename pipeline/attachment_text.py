@@ -10,7 +10,8 @@ openpyxl (.xlsx), pypdf (.pdf); .csv/.txt/.md are decoded (UTF-8, UTF-8 with BOM
 with BOM, GB 18030); .svg/.html are XML/HTML whose text, attribute values and markup are all
 scanned; images (kind ``image``) are checked to be the image their extension names and the text
 their metadata carries is read (:mod:`pipeline.image_meta`: EXIF, XMP, IPTC, comments, PNG
-text chunks) — their pixels are not, so they still need ``unscanned_attachment_types``.  Office files are additionally swept part by part: every text node of every XML
+text chunks) — their pixels are not, so they still need ``unscanned_attachment_types``.  Office
+files are additionally swept part by part: every text node of every XML
 part (shared strings no cell uses any more, custom XML, document properties …) is a piece,
 and embedded Office/PDF files are extracted in turn.
 

@@ -1007,7 +1007,8 @@ def _audit_cached(
 def message(report: AuditReport, limit: int = 40) -> str:
     """The Chinese failure message: every hit with its file (the first ``limit``)."""
     lines = [
-        f"上线前终审发现 {len(report.hits)} 处不应公开的内容（{len({h.file for h in report.hits})} 个文件），本次构建的网站不得发布："
+        f"上线前终审发现 {len(report.hits)} 处不应公开的内容（{len({h.file for h in report.hits})} 个文件），"
+        "本次构建的网站不得发布："
     ]
     lines += ["  " + h.text() for h in report.hits[:limit]]
     if len(report.hits) > limit:
@@ -1018,13 +1019,14 @@ def message(report: AuditReport, limit: int = 40) -> str:
 def audit_summary(report: AuditReport) -> str:
     """One Chinese line: what was checked, how long it took, and what was found."""
     text = (
-        f"上线前终审：检查 {report.files} 个文件（跳过主题资源 {report.skipped} 个），未发布条目特征串 {report.needles} 个，"
-        f"用时 {report.seconds:.1f} 秒；" + (f"发现 {len(report.hits)} 处问题。" if report.hits else "未发现问题。")
+        f"上线前终审：检查 {report.files} 个文件（跳过主题资源 {report.skipped} 个），"
+        f"未发布条目特征串 {report.needles} 个，用时 {report.seconds:.1f} 秒；"
+        + (f"发现 {len(report.hits)} 处问题。" if report.hits else "未发现问题。")
     )
     if report.unscanned:
         text += (
-            f"\n  {len(report.unscanned)} 个附件是配置允许的无法读取文字的类型（unscanned_attachment_types），未检查内容："
-            + "、".join(report.unscanned[:10])
+            f"\n  {len(report.unscanned)} 个附件是配置允许的无法读取文字的类型（unscanned_attachment_types），"
+            "未检查内容：" + "、".join(report.unscanned[:10])
         )
     if report.without_needles:
         text += (

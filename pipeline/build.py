@@ -186,7 +186,8 @@ def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...
     """Build the site under the lock on ``options.work``; ``checks`` replace :data:`PUBLISH_CHECKS`."""
     if options.work.resolve().is_relative_to(options.out.resolve()):
         raise mkdocs_build.MkdocsError(
-            f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；请把 --work 放到 --out 之外"
+            f"工作目录 {options.work} 位于网站输出目录 {options.out} 之内，审查报告和 docs 树会被公开；"
+            "请把 --work 放到 --out 之外"
         )
     with publish.build_lock(options.work, options.wait, options.on_wait):
         return _build(options, config, PUBLISH_CHECKS if checks is None else checks)

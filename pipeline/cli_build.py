@@ -62,7 +62,8 @@ from pipeline.search_index import SearchIndexError
     type=click.Path(path_type=Path),
     envvar="PORTAL_MANIFEST_KEY",
     default=None,
-    help="部署签名私钥（ssh-keygen 格式）；给出时用它签名网站清单 portal-manifest.json（也可用环境变量 PORTAL_MANIFEST_KEY）",
+    help="部署签名私钥（ssh-keygen 格式）；给出时用它签名网站清单 portal-manifest.json（也可用环境变量 "
+    "PORTAL_MANIFEST_KEY）",
 )
 @click.option(
     "--manifest-copy",
@@ -181,9 +182,9 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
             click.echo(f"  {w.item.path} [{rules}]{'（按声明不发布）' if w.declared else ''}", err=True)
     t = result.timings
     click.echo(
-        f"已发布 {len(pub.published)} 条信息（共 {pub.files} 个条目文件，不发布 {pub.files - len(pub.published)} 个），"
-        f"生成 {result.docs_files} 个文件到 {out}/（渲染 {t.get('pages_rendered', 0)} 页，沿用上次 {t.get('pages_reused', 0)} 页），"
-        f"用时 {t.get('total', 0):.1f} 秒。",
+        f"已发布 {len(pub.published)} 条信息（共 {pub.files} 个条目文件，不发布 {pub.files - len(pub.published)} "
+        f"个），生成 {result.docs_files} 个文件到 {out}/（渲染 {t.get('pages_rendered', 0)} 页，"
+        f"沿用上次 {t.get('pages_reused', 0)} 页），用时 {t.get('total', 0):.1f} 秒。",
         err=True,
     )
 
@@ -227,7 +228,8 @@ def serve(
     "admin_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="生成完整的编辑器目录（index.html、config.yml、portal-cms.js、decap/），放到内网静态服务器上；不能在网站输出目录里",
+    help="生成完整的编辑器目录（index.html、config.yml、portal-cms.js、decap/），放到内网静态服务器上；"
+    "不能在网站输出目录里",
 )
 def cms_config(content: Path, config_dir: Path, out: Path | None, admin_dir: Path | None) -> None:
     """由 site_config/ 生成网页编辑器（Decap CMS）的 config.yml：每个子站一个集合，栏目等为下拉选项。

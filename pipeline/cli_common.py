@@ -37,7 +37,8 @@ DB = click.option(
     "db",
     type=click.Path(path_type=Path),
     default=None,
-    help="上级信息（查重）数据库，默认 .portal/upstream.sqlite（build 为 <work>/upstream.sqlite）；本地文件信息源每次自动读入",
+    help="上级信息（查重）数据库，默认 .portal/upstream.sqlite（build 为 <work>/upstream.sqlite）；"
+    "本地文件信息源每次自动读入",
 )
 CONFIG = click.option(
     "--config",
@@ -86,7 +87,8 @@ AS_OF = click.option(
     "as_of",
     default=None,
     metavar="YYYY-MM-DD|today",
-    help="未来日期检查（future-date）的参照日，today 表示今天（门户时区）；不给时取环境变量 SOURCE_DATE_EPOCH，都没有则不做此项检查",
+    help="未来日期检查（future-date）的参照日，today 表示今天（门户时区）；不给时取环境变量 SOURCE_DATE_EPOCH，"
+    "都没有则不做此项检查",
 )
 
 

@@ -291,7 +291,8 @@ def import_(
     click.echo("")
     verb = "将导入" if dry_run else "已导入"
     click.echo(
-        f"{len(outcomes)} 个文件：{verb} {imported} 条，未导入 {refused} 个，跳过 {skipped} 个；需要修改的错误 {errors} 个，待审签 {waiting} 条。",
+        f"{len(outcomes)} 个文件：{verb} {imported} 条，未导入 {refused} 个，跳过 {skipped} 个；"
+        f"需要修改的错误 {errors} 个，待审签 {waiting} 条。",
         err=True,
     )
     if dry_run:

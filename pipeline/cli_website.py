@@ -75,7 +75,8 @@ def traffic_group() -> None:
 def traffic_ingest(config_dir: Path, traffic_db: Path, jobs: int | None, logs: tuple[Path, ...]) -> None:
     """读入访问日志 LOG…（nginx/Apache combined 格式，可为 .gz，轮转文件顺序不限）。
 
-    已读过的内容不会重复计数；无法解析的行计数并报告，不会中断；不是 combined 格式的文件报错（退出码 1），其余文件照常读入。"""
+    已读过的内容不会重复计数；无法解析的行计数并报告，不会中断；
+    不是 combined 格式的文件报错（退出码 1），其余文件照常读入。"""
     from pipeline import traffic
 
     config = _load_config(config_dir)

@@ -131,7 +131,8 @@ def check_portal(
                 warning(
                     item.path,
                     "duplicate",
-                    f"与 {canonical.path} 内容几乎相同（相似度 {similarity:.2f}），同一信息在多个子站发布，统计时只计 1 条",
+                    f"与 {canonical.path} 内容几乎相同（相似度 {similarity:.2f}），同一信息在多个子站发布，"
+                    "统计时只计 1 条",
                     None,
                     canonical=canonical.path,
                     similarity=round(similarity, 3),

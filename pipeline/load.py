@@ -694,7 +694,8 @@ def check_dates(
                 error(
                     item.path,
                     "bad-date",
-                    f"更新记录 changes 中的日期 {_ymd(change.date)} {too} {bound(too)}，不合常理，本条不发布。请核对年份",
+                    f"更新记录 changes 中的日期 {_ymd(change.date)} {too} {bound(too)}，不合常理，本条不发布。"
+                    "请核对年份",
                     item.line_of("changes"),
                     key="changes",
                 )

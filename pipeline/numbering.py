@@ -163,8 +163,9 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
             error(
                 path,
                 RULE,
-                f"台账中的索引号格式 “{fmt}”（机构代码 {org_code}）与 portal.yaml 的 “{portal.index_format}”（{portal.org_code}）不一致。"
-                "已发布的索引号不能更改：请恢复 portal.yaml 的设置，或在台账中整体登记新格式的起用办法后再改",
+                f"台账中的索引号格式 “{fmt}”（机构代码 {org_code}）与 portal.yaml 的 “{portal.index_format}”"
+                f"（{portal.org_code}）不一致。已发布的索引号不能更改：请恢复 portal.yaml 的设置，"
+                "或在台账中整体登记新格式的起用办法后再改",
                 1,
             )
         )
@@ -233,7 +234,8 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
                 error(
                     path,
                     RULE,
-                    f"{year} 年的索引号不连续，缺少 {shown}：台账条目不能删除（撤下的信息也要保留），否则索引号会被重新分配",
+                    f"{year} 年的索引号不连续，缺少 {shown}：台账条目不能删除（撤下的信息也要保留），"
+                    "否则索引号会被重新分配",
                     None,
                     year=year,
                 )
@@ -322,7 +324,8 @@ def number(
                     warning(
                         item.path,
                         RULE,
-                        f"台账中有多个已不存在的同名条目（{'、'.join(candidates)}），无法判断本条是从哪里移来的，已分配新索引号",
+                        f"台账中有多个已不存在的同名条目（{'、'.join(candidates)}），无法判断本条是从哪里移来的，"
+                        "已分配新索引号",
                         1,
                     )
                 )

@@ -97,7 +97,8 @@ def build_lock(work: Path, wait: bool = True, on_wait: Callable[[str], None] | N
             who = _holder(path)
             if not wait:
                 raise BuildLocked(
-                    f"另一个构建正在使用工作目录 {work}{who}；本次未构建，网站未改动。稍后再试，或去掉 --no-wait 排队等待"
+                    f"另一个构建正在使用工作目录 {work}{who}；本次未构建，网站未改动。稍后再试，"
+                    "或去掉 --no-wait 排队等待"
                 ) from None
             if on_wait is not None:
                 on_wait(f"另一个构建正在使用工作目录 {work}{who}，等待它结束……（不想等待时加 --no-wait）")

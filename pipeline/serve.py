@@ -101,18 +101,22 @@ def page_urls(changed) -> list[str] | str:
 OVERLAY_JS = r"""
 (function(epoch){
   var known = epoch, seen = null;
-  function esc(s){return String(s).replace(/[&<>"]/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c];});}
+  function esc(s){
+    return String(s).replace(/[&<>"]/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c];});
+  }
   function show(st){
     var box = document.getElementById("portal-overlay");
     var lines = (st.findings||[]);
     if (!st.error && !lines.length && !st.note){ if (box) box.remove(); return; }
     if (!box){ box = document.createElement("div"); box.id = "portal-overlay";
       box.setAttribute("role","status");
-      box.style.cssText = "position:fixed;right:1em;bottom:1em;max-width:42em;max-height:50vh;overflow:auto;z-index:10000;"+
-        "background:#fff8f0;border:2px solid #b71c1c;padding:.8em 1em;font:14px/1.5 sans-serif;color:#222;box-shadow:0 2px 8px #0004";
+      box.style.cssText = "position:fixed;right:1em;bottom:1em;max-width:42em;max-height:50vh;overflow:auto;"+
+        "z-index:10000;background:#fff8f0;border:2px solid #b71c1c;padding:.8em 1em;font:14px/1.5 sans-serif;"+
+        "color:#222;box-shadow:0 2px 8px #0004";
       document.body.appendChild(box); }
     var html = "";
-    if (st.error) html += "<strong style='color:#b71c1c'>预览未更新（仍显示上一次成功的版本）：</strong><br>"+esc(st.error)+"<br>";
+    if (st.error)
+      html += "<strong style='color:#b71c1c'>预览未更新（仍显示上一次成功的版本）：</strong><br>"+esc(st.error)+"<br>";
     if (lines.length) html += "<strong>保存的文件的审查意见：</strong><ul style='margin:.3em 0 .3em 1.2em'>"+
       lines.map(function(l){return "<li>"+esc(l)+"</li>";}).join("")+"</ul>";
     if (st.note) html += "<small>"+esc(st.note)+"</small>";
@@ -308,8 +312,8 @@ def serve(
         t = result.timings
         click.echo(
             f"预览已更新{'（全站审查与搜索索引）' if confirm else ''}：发布 {len(result.publication.published)} 条；"
-            f"渲染 {t.get('pages_rendered', 0)} 页、沿用 {t.get('pages_reused', 0)} 页，用时 {t.get('total', 0):.1f} 秒。"
-            + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
+            f"渲染 {t.get('pages_rendered', 0)} 页、沿用 {t.get('pages_reused', 0)} 页，"
+            f"用时 {t.get('total', 0):.1f} 秒。" + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
             err=True,
         )
         publish_status(changed=page_urls(result.changed_pages), findings=[f.text() for f in mine][:50])

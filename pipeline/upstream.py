@@ -1,7 +1,8 @@
 """Upstream corpus (上级已发布信息): feeds of 商务部 and 省商务厅 read into SQLite.
 
 Sources come from ``site_config/upstream.yaml`` (an RSS/Atom URL or a local file).  Each
-feed is read by :mod:`pipeline.feeds`; entries (title, link, date and plain text) are stored with their MinHash fingerprint in SQLite (default
+feed is read by :mod:`pipeline.feeds`; entries (title, link, date and plain text) are stored
+with their MinHash fingerprint in SQLite (default
 ``.portal/upstream.sqlite``).  Re-ingesting an entry is a no-op, keyed by its link or by the
 hash of its normalised text.  A source that cannot be fetched or parsed is reported by name
 with the reason; the other sources go on, and each source is written in its own

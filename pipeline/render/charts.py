@@ -18,7 +18,8 @@ COLOURS = ("#c0392b", "#7f8c8d", "#2c7fb8", "#e67e22")
 def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">\n'
         f"<title>{h(title)}</title>\n<desc>{h(desc)}</desc>\n"
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n'
         f'<text x="{width // 2}" y="22" text-anchor="middle" {FONT} font-weight="bold">{h(title)}</text>\n'
@@ -67,14 +68,17 @@ def column_chart(title: str, labels, series, width: int = 720, height: int = 300
             bh = round(plot_h * value / biggest, 1)
             x = round(x0 + s * bar, 1)
             body.append(
-                f'<rect x="{x}" y="{round(base_y - bh, 1)}" width="{round(bar - 1, 1)}" height="{bh}" fill="{COLOURS[s % len(COLOURS)]}"/>\n'
+                f'<rect x="{x}" y="{round(base_y - bh, 1)}" width="{round(bar - 1, 1)}" height="{bh}" '
+                f'fill="{COLOURS[s % len(COLOURS)]}"/>\n'
             )
             if value:
                 body.append(
-                    f'<text x="{round(x + bar / 2, 1)}" y="{round(base_y - bh - 3, 1)}" text-anchor="middle" font-family="sans-serif" font-size="10">{value}</text>\n'
+                    f'<text x="{round(x + bar / 2, 1)}" y="{round(base_y - bh - 3, 1)}" text-anchor="middle" '
+                    f'font-family="sans-serif" font-size="10">{value}</text>\n'
                 )
         body.append(
-            f'<text x="{round(left + n * slot + slot / 2, 1)}" y="{base_y + 18}" text-anchor="middle" {FONT}>{h(label)}</text>\n'
+            f'<text x="{round(left + n * slot + slot / 2, 1)}" y="{base_y + 18}" text-anchor="middle" '
+            f"{FONT}>{h(label)}</text>\n"
         )
     desc = "；".join(f"{name}：" + "，".join(f"{label} {v}" for label, v in zip(labels, vals)) for name, vals in series)
     return _svg(width, height, title, desc, body)
