@@ -23,6 +23,9 @@ every page, the same static files and theme templates — with two differences:
   own whose content changes when an item changes, so that key is complete.  A page that is
   no longer in the docs tree (deleted or withheld item) is simply not in the new folder.
   The record is JSON (never pickle) and is trusted only for the exact site it describes.
+
+Why about 430 lines: mkdocs' page build, the page record it is checked against and the forked workers share
+mkdocs' in-memory objects; split, each part would have to re-create them.
 """
 
 from __future__ import annotations

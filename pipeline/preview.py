@@ -26,6 +26,9 @@ a file outside ``content/items/``.  What the fast path leaves to later — in-po
 counting (statistics), the upstream database's in-portal pairs, Pagefind and the output audit —
 is done by the complete build ``portal serve`` runs once the editor has stopped saving for a
 few seconds, and the page says so.  This module does not print.
+
+Why about 490 lines: the fast path's decision (what a save can change, and when to fall back to a complete
+build) and its execution share the kept state of the last build; split, that state would cross modules.
 """
 
 from __future__ import annotations

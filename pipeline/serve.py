@@ -22,6 +22,9 @@ local ``cms/node_modules`` — never from a CDN, and never into ``site/`` — wi
 started on loopback as the local backend (writing into ``content/``; stopped on exit, and
 killed with this process).  ``POST /admin/check`` runs ``portal check`` on the entry being
 edited and returns its findings with those of the last preview build (§3).
+
+Why about 420 lines: the watcher, the HTTP server with its status endpoint and the overlay script are one
+process's parts; the build logic they call lives in :mod:`pipeline.build` and :mod:`pipeline.preview`.
 """
 
 from __future__ import annotations

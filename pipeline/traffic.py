@@ -33,6 +33,9 @@ Each file's figures and its new offset are committed in one transaction, so a ki
 leaves the store as if that file had not been started.  Time stamps carry their own UTC
 offset (including half-hour zones such as +0530); each request counts on its local date in
 the portal's time zone.
+
+Why about 810 lines: log parsing, bot detection, the idempotent SQLite store and its statistics are one
+ingest path whose correctness (no line counted twice across rotated files) rests on all four.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ text is reported as imported before).  :func:`write` creates the files; :func:`s
 the planned items into another folder (``--dry-run`` checks them there).  Checking is not
 done here — the CLI runs :func:`pipeline.checking.check_content`, as ``portal check`` does.
 Nothing here prints.
+
+Why about 460 lines: planning (names, collisions, attachments) and writing (front matter, files, the check
+of the new items) are one transaction per document; reading the file is :mod:`pipeline.docx_read`.
 """
 
 from __future__ import annotations

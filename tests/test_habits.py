@@ -35,3 +35,16 @@ def test_tests_share_code_one_way():
     assert not wrong, "fixtures come from conftest.py by name; helpers via `from helpers import …`:\n" + "\n".join(
         wrong
     )
+
+
+def test_a_long_module_says_why_at_its_top():
+    """No module of pipeline/ over ~400 lines without the reason written in its docstring."""
+    unexplained = []
+    for path in sorted((ROOT / "pipeline").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= 420:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if not any(word in doc for word in ("Why about", "Why one module", "on purpose", "stay here")):
+            unexplained.append(f"{path.relative_to(ROOT)} ({text.count(chr(10))} lines)")
+    assert not unexplained, unexplained
