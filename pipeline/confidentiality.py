@@ -395,7 +395,7 @@ def check_future_date(item: Item, review: Review) -> list[Finding]:
     """Depends on the reference date, so it is never remembered (not one of :data:`SCANS`)."""
     if review.reference is None:
         return []
-    day = item.date.astimezone(review.config.portal.tz).date()
+    day = item.day_in(review.config.portal.tz)
     if day > review.reference:
         return [
             warning(

@@ -165,7 +165,7 @@ def check(published, config: Config, as_of: date) -> HealthReport:
     count: dict[tuple[str, str], int] = {}
     home_last = None
     for item in published:
-        day = item.date.astimezone(tz).date()
+        day = item.day_in(tz)
         if day > as_of:
             continue
         key = (item.site, item.column)

@@ -68,6 +68,11 @@ class Item:
         """发布日期's calendar day in the portal's time zone (the loader keeps dates in that zone)."""
         return self.date.date()
 
+    def day_in(self, tz):
+        """发布日期's calendar day in ``tz`` — the one place an item's local day is worked out (an
+        item made in code, not by the loader, may carry another zone)."""
+        return self.date.astimezone(tz).date()
+
     @property
     def year(self) -> int:
         return self.date.year

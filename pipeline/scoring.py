@@ -114,7 +114,7 @@ def unit_score(items, site: Site, scheme: ScoringScheme, year: int, as_of: date,
             points += p
     deductions = 0
     for rule in scheme.minimums:
-        days = [i.date.astimezone(tz).date() for i in items if rule.kind is None or i.kind == rule.kind]
+        days = [i.day_in(tz) for i in items if rule.kind is None or i.kind == rule.kind]
         for first, last in _periods(rule.period, year, as_of):
             have = sum(1 for d in days if first <= d <= last)
             deductions += max(0, rule.count - have) * rule.penalty

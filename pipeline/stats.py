@@ -117,7 +117,7 @@ class YearStats:
 
 def local_day(item, tz) -> date:
     """The item's day in ``tz`` (the portal's zone: :attr:`Item.day`, unless a caller asks for another)."""
-    return item.date.astimezone(tz).date()
+    return item.day_in(tz)
 
 
 def default_as_of(pub, config: Config) -> date | None:
