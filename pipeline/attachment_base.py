@@ -29,6 +29,24 @@ class Extracted:
     unreadable_parts: tuple[str, ...] = ()  # parts that could not be read (image-only PDF pages …)
 
 
+def embedded(name: str, blob: bytes, depth: int, extract, label: str = "") -> tuple[list[Piece], list[str], list[str]]:
+    """A file inside a file (an Office package's embedding, a PDF's attached file), read with
+    ``extract`` (:func:`pipeline.attachment_text.extract`): its pieces, hidden content and
+    unreadable parts, each named by where it sits; nested deeper than :data:`MAX_DEPTH`, or of
+    a type nothing reads, it is an unreadable part."""
+    if depth >= MAX_DEPTH:
+        return [], [], [f"{label}嵌入文件 {name}（嵌套过深）"]
+    try:
+        inner = extract(name, blob, depth + 1)
+    except Unreadable as exc:
+        return [], [], [f"{label}嵌入文件 {name}（{exc}）"]
+    if inner.kind == "unscanned":
+        return [], [], [f"{label}嵌入文件 {name}（无法读取的类型）"]
+    pieces = [Piece(f"{label}嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
+    hidden = [f"嵌入文件 {name}：{h}" for h in inner.hidden]
+    return pieces, hidden, [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
+
+
 # --- text -------------------------------------------------------------------------------------
 
 

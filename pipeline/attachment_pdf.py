@@ -15,7 +15,7 @@ import re
 
 from typing import Callable
 
-from pipeline.attachment_base import MAX_DEPTH, Extracted, Piece, Unreadable, markup_pieces
+from pipeline.attachment_base import Extracted, Piece, Unreadable, embedded, markup_pieces
 
 
 def read(data: bytes, depth: int, extract: Callable[[str, bytes, int], Extracted]) -> Extracted:
@@ -56,19 +56,10 @@ def read(data: bytes, depth: int, extract: Callable[[str, bytes, int], Extracted
             pieces.append(Piece(f"表单域 {name}", str(value)))
     for name, contents in (reader.attachments or {}).items():
         for blob in contents:
-            if depth >= MAX_DEPTH:
-                unreadable.append(f"嵌入文件 {name}（嵌套过深）")
-                continue
-            try:
-                inner = extract(name, blob, depth + 1)
-            except Unreadable as exc:
-                unreadable.append(f"嵌入文件 {name}（{exc}）")
-                continue
-            if inner.kind == "unscanned":
-                unreadable.append(f"嵌入文件 {name}（无法读取的类型）")
-                continue
-            pieces += [Piece(f"嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
-            unreadable += [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
+            inner_pieces, inner_hidden, inner_unreadable = embedded(name, blob, depth, extract)
+            pieces += inner_pieces
+            hidden += inner_hidden
+            unreadable += inner_unreadable
     return Extracted("pdf", tuple(pieces), tuple(hidden), tuple(unreadable))
 
 

@@ -39,6 +39,7 @@ from pipeline.attachment_base import (  # noqa: F401 - the records and readers a
     Piece,
     Unreadable,
     decode_text,
+    embedded,
     markup,
     markup_pieces,
     safe_parser,
@@ -258,20 +259,10 @@ def _package_sweep(
             elif "/media/" in lower:  # pictures in the document: the text their metadata carries
                 pieces += [Piece(f"{label}图片 {name} 的{w}", t) for w, t in image_meta.labelled(blob)]
             elif "/embeddings/" in lower or lower.startswith("customxml/") or "/activex/" in lower:
-                if depth >= MAX_DEPTH:
-                    unreadable.append(f"{label}嵌入文件 {name}（嵌套过深）")
-                    continue
-                try:
-                    inner = extract(name, blob, depth + 1)
-                except Unreadable as exc:
-                    unreadable.append(f"{label}嵌入文件 {name}（{exc}）")
-                    continue
-                if inner.kind == "unscanned":
-                    unreadable.append(f"{label}嵌入文件 {name}（无法读取的类型）")
-                    continue
-                pieces += [Piece(f"{label}嵌入文件 {name}：{p.where}", p.text, p.markup) for p in inner.pieces]
-                hidden += [f"嵌入文件 {name}：{h}" for h in inner.hidden]
-                unreadable += [f"嵌入文件 {name}：{u}" for u in inner.unreadable_parts]
+                inner_pieces, inner_hidden, inner_unreadable = embedded(name, blob, depth, extract, label)
+                pieces += inner_pieces
+                hidden += inner_hidden
+                unreadable += inner_unreadable
     return pieces, hidden, unreadable
 
 
