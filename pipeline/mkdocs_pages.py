@@ -37,7 +37,7 @@ import logging
 import os
 import signal
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -293,13 +293,13 @@ def build(
             links, warnings = results[file.src_uri]
             if file.src_uri in nav_links:
                 links, warnings = nav_links[file.src_uri], nav_warn[file.src_uri] + warnings
+            entries[file.src_uri] = PageEntry(sources[file.src_uri], file.dest_uri, links, tuple(warnings))
+        config.plugins.on_post_build(config=config)
+        for file in todo:  # the pages as written, after every plugin has had its say
             with open(os.path.join(config.site_dir, file.dest_uri), "rb") as handle:
                 data = handle.read()
             digests[file.dest_uri] = (hashlib.sha256(data).hexdigest(), len(data))
-            entries[file.src_uri] = PageEntry(
-                sources[file.src_uri], file.dest_uri, links, tuple(warnings), digests[file.dest_uri][0]
-            )
-        config.plugins.on_post_build(config=config)
+            entries[file.src_uri] = replace(entries[file.src_uri], output=digests[file.dest_uri][0])
         warnings = [w for f in doc_files for w in entries[f.src_uri].warnings]
         # warnings outside pages (nav, files, templates): what the handler saw that no page owns
         page_warnings = {w for e in entries.values() for w in e.warnings}
