@@ -22,7 +22,10 @@ every page, the same static files and theme templates — with two differences:
   staging folder instead of rendered.  Lists, feeds and aggregates are docs files of their
   own whose content changes when an item changes, so that key is complete.  A page that is
   no longer in the docs tree (deleted or withheld item) is simply not in the new folder.
-  The record is JSON (never pickle) and is trusted only for the exact site it describes.
+  The record is JSON (never pickle) after an HMAC line under the work folder's key, and is
+  trusted only for the exact site it describes; a page is taken over only when the live file
+  still has the SHA-256 recorded when it was written (a page changed on the web server is
+  rendered again).
 
 Why about 430 lines: mkdocs' page build, the page record it is checked against and the forked workers share
 mkdocs' in-memory objects; split, each part would have to re-create them.
