@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from pipeline import attachments, audit_cache, confidentiality, dedup_stage, load, mkdocs_pages, provenance
+from pipeline import attachments, audit_cache, confidentiality, dedup_stage, load, mkdocs_pages
 from pipeline import publication, scoring, upstream
 from pipeline import withheld_text
 from pipeline.config import Config
@@ -303,16 +303,7 @@ def gate_saved(
         except publication.HistoryUnavailable as exc:
             raise Slow(str(exc)) from None
         if history.available:
-            starts = config.review.history_starts
-            from datetime import datetime, time
-
-            checked = provenance.check(
-                published,
-                history,
-                config.review,
-                config.portal.tz,
-                datetime.combine(starts, time(0), config.portal.tz) if starts else None,
-            )
+            checked = publication.check_provenance(published, history, config)
             findings.extend(checked.findings)
             blocked = checked.blocked()
             withheld += [

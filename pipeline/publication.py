@@ -86,6 +86,19 @@ class HistoryUnavailable(Exception):
     """Signed approvals are required but git history cannot be read; ``str()`` says why and what to do."""
 
 
+def check_provenance(published, history, config: Config):
+    """:func:`pipeline.provenance.check` of ``published`` against ``history`` with the review
+    settings (the history that counts starts at ``review.history_starts``, portal time)."""
+    starts = config.review.history_starts
+    return provenance.check(
+        published,
+        history,
+        config.review,
+        config.portal.tz,
+        datetime.combine(starts, time(0), config.portal.tz) if starts else None,
+    )
+
+
 def read_history(content_dir: Path | str, config: Config, paths) -> tuple[git_history.History, tuple[str, ...]]:
     """git history of the item files, and the notes an editor should see once.  Fails closed
     (:class:`HistoryUnavailable`) when ``review.require_signature`` is on and history is missing."""
@@ -164,14 +177,7 @@ def run(
     # 2b. provenance: 审签 signed by a listed reviewer; dates that agree with git history
     history, notes = read_history(content_dir, config, [i.path for i in published])
     if history.available:
-        starts = config.review.history_starts
-        checked = provenance.check(
-            published,
-            history,
-            config.review,
-            config.portal.tz,
-            datetime.combine(starts, time(0), config.portal.tz) if starts else None,
-        )
+        checked = check_provenance(published, history, config)
         findings.extend(checked.findings)
         blocked = checked.blocked()
         withheld += tuple(
