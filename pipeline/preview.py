@@ -16,8 +16,11 @@ the renderers made from it, and mkdocs' loaded config, files, nav and theme envi
 3. renders only those pages with mkdocs' own ``_populate_page`` / ``_build_page`` on the kept
    objects — the same functions and objects a full build uses, so the page is the one a clean
    build gives (tested) — and puts each into the preview with an atomic rename; a removed page
-   is deleted and the pages that linked to it are rendered again; ``<work>/pages.json`` is
-   updated, so the next incremental build knows exactly what the preview holds.
+   is deleted and the pages that linked to it are rendered again; the page record (kept in
+   :class:`PreviewState`, written by :func:`save_record`) is updated, so the next incremental
+   build knows what the preview holds.  With an ``overlay`` folder (a complete build holds the
+   build lock) the pages go there and nothing is written to the preview or ``<work>``: the writes
+   wait in :class:`Deferred` until :func:`flush`.
 
 Anything it cannot decide from the saved files alone goes the long way (a full incremental
 build): a new item (its 索引号), a changed link or attachment route (attachments follow their
@@ -27,8 +30,9 @@ counting (statistics), the upstream database's in-portal pairs, Pagefind and the
 is done by the complete build ``portal serve`` runs once the editor has stopped saving for a
 few seconds, and the page says so.  This module does not print.
 
-Why about 490 lines: the fast path's decision (what a save can change, and when to fall back to a complete
-build) and its execution share the kept state of the last build; split, that state would cross modules.
+Why about 600 lines: the fast path's decision (what a save can change, and when to fall back to a complete
+build) and its execution (into the preview or the overlay) share the kept state of the last build; split,
+that state would cross modules.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import hashlib
 import logging
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -71,6 +76,25 @@ class PreviewState:
     work: Path
     pages: "LivePages"
     epoch: int | None
+    record: PageRecord | None = None  # the page record of the preview on disk, kept here between saves
+    record_dirty: bool = False  # changed since written to <work>/pages.json (serve writes it off the save's path)
+    deferred: "Deferred" = field(default_factory=lambda: Deferred())  # in the overlay, not yet in the preview
+
+
+@dataclass
+class Deferred:
+    """What the fast path wrote into the overlay folder instead of the preview and ``<work>`` (a complete
+    build held the build lock): the docs files, the pages rendered (in the overlay) and removed, and the
+    page record's entries.  :func:`flush` puts them in place; after a complete build that replaced the
+    preview they are dropped and the saves applied again to the new state."""
+
+    docs: dict = field(default_factory=dict)  # docs path → bytes (None: removed)
+    entries: dict = field(default_factory=dict)  # src_uri → PageEntry (None: removed)
+    files: set = field(default_factory=set)  # output paths whose new version is in the overlay
+    gone: set = field(default_factory=set)  # output paths removed
+
+    def __bool__(self) -> bool:
+        return bool(self.docs or self.entries or self.files or self.gone)
 
 
 @dataclass(frozen=True)
@@ -81,6 +105,7 @@ class QuickResult:
     reason: str = ""  # FULL: why
     warnings: tuple[str, ...] = ()  # mkdocs' warnings for the pages rendered
     seconds: dict = field(default_factory=dict)
+    intact: bool = True  # False: the state was half changed (FULL after rendering began); make a new one
 
 
 class LivePages:
@@ -141,8 +166,9 @@ class LivePages:
         found = self.files.get_file_from_path(src_uri)
         return found.dest_uri if found is not None else None
 
-    def render(self, src_uris, site_dir: Path) -> dict[str, tuple[str, dict, list[str]]]:
-        """Render these docs pages again into ``site_dir`` (each file replaced atomically);
+    def render(self, src_uris, site_dir: Path, texts: dict) -> dict[str, tuple[str, dict, list[str]]]:
+        """Render these docs pages again into ``site_dir`` (each file replaced atomically), each from
+        its text in ``texts`` (the docs tree in memory: the docs folder may be a complete build's);
         src_uri → (output path, link lookups, warnings).  Raises :class:`Slow` when a nav page's
         title changed (every page's menu would change)."""
         logger = logging.getLogger("mkdocs")
@@ -153,7 +179,11 @@ class LivePages:
                 for src in src_uris:
                     file = self.files.get_file_from_path(src)
                     page = file.page
-                    links, warnings = mkdocs_pages._populate(page, self.config, self.files, self.collect, self.mb)
+                    file._content = texts[src]  # read_source takes it (File.content_string) instead of the disk
+                    try:
+                        links, warnings = mkdocs_pages._populate(page, self.config, self.files, self.collect, self.mb)
+                    finally:
+                        file._content = None
                     start = len(self.collect.messages)
                     self.mb._build_page(
                         page,
@@ -220,10 +250,61 @@ def make_state(
 
     files, nav, _findings = build_mod.docs_tree_files(pub, config, content, work / "traffic.sqlite")
     epoch = int(pub.as_of.timestamp()) if pub.as_of else None
-    scratch = work / "preview-pages"
-    shutil.rmtree(scratch, ignore_errors=True)
+    for old in work.glob("preview-pages*"):  # scratch folders of earlier states (pages are moved out at once)
+        if old.is_dir() and not any(old.iterdir()):
+            shutil.rmtree(old, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix="preview-pages-", dir=work))
     pages = LivePages(engine_file, scratch, epoch)
-    return PreviewState(pub, files, nav, engine_file, work / "docs", site_dir, work, pages, epoch)
+    record = PageRecord.load(work / RECORD, audit_cache.work_key(work))
+    if record is not None and record.site != _manifest_digest(site_dir):
+        record = None  # not the record of this preview: the fast path answers FULL
+    return PreviewState(pub, files, nav, engine_file, work / "docs", site_dir, work, pages, epoch, record)
+
+
+RECORD = "pages.json"  # pipeline.build.PAGE_RECORD
+
+
+def _manifest_digest(site: Path) -> str:
+    from pipeline import manifest
+
+    try:
+        return hashlib.sha256((site / manifest.NAME).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def save_record(state: PreviewState) -> None:
+    """Write the kept page record to ``<work>/pages.json`` (the caller holds the build lock)."""
+    if state.record is not None and state.record_dirty:
+        state.record.save(state.work / RECORD, audit_cache.work_key(state.work))
+        state.record_dirty = False
+
+
+def flush(state: PreviewState, overlay: Path) -> list[str]:
+    """Put what the fast path wrote into the overlay in place (the caller holds the build lock);
+    the output paths changed."""
+    d = state.deferred
+    for rel, data in d.docs.items():
+        if data is None:
+            (state.docs_dir / rel).unlink(missing_ok=True)
+        else:
+            write_atomic(state.docs_dir / rel, data)
+    for dest in sorted(d.gone):
+        (state.site_dir / dest).unlink(missing_ok=True)
+    for dest in sorted(d.files):
+        _move_in(overlay, state.site_dir, dest)
+    if state.record is not None:
+        pages = dict(state.record.pages)
+        for src, entry in d.entries.items():
+            if entry is None:
+                pages.pop(src, None)
+            else:
+                pages[src] = entry
+        state.record = replace(state.record, pages=pages)
+        state.record_dirty = True
+    changed = sorted(d.gone | d.files)
+    state.deferred = Deferred()
+    return changed
 
 
 def _load_saved(content: Path, rel: str, config: Config):
@@ -411,8 +492,12 @@ def quick_edit(
     markdown: MarkdownSettings,
     reference: date | None,
     upstream_db: Path,
+    overlay: Path | None = None,
 ) -> QuickResult:
-    """Bring the preview up to date with the saved item files, or say why a full build is needed."""
+    """Bring the preview up to date with the saved item files, or say why a full build is needed.
+    With ``overlay`` (a complete build holds the build lock), nothing is written to the preview or
+    ``<work>``: the pages go into ``overlay`` (served in front of the preview) and the rest is kept in
+    ``state.deferred`` (:func:`flush`)."""
     import time
 
     started = time.perf_counter()
@@ -437,45 +522,78 @@ def quick_edit(
     removed = set(state.files) - set(files)
     changed = [k for k, v in files.items() if state.files[k] != v]
     t = time.perf_counter()
-    record_path = state.work / "pages.json"
-    record = PageRecord.load(record_path, audit_cache.work_key(state.work))
-    if record is None:
+    if state.record is None:
         return QuickResult(FULL, findings, reason="没有上次的页面记录")
     pages = state.pages
-    site = state.site_dir
-    for rel in changed:  # the docs tree first: mkdocs reads the pages from it
-        write_atomic(state.docs_dir / rel, _bytes(files[rel]))
+    deferred = state.deferred if overlay is not None else None
+    site = overlay if overlay is not None else state.site_dir
+    for rel in changed:  # the docs tree (the next complete build reads the pages from it)
+        if deferred is not None:
+            deferred.docs[rel] = _bytes(files[rel])
+        else:
+            write_atomic(state.docs_dir / rel, _bytes(files[rel]))
     for rel in removed:
-        (state.docs_dir / rel).unlink(missing_ok=True)
+        if deferred is not None:
+            deferred.docs[rel] = None
+        else:
+            (state.docs_dir / rel).unlink(missing_ok=True)
     out_changed: list[str] = []
-    entries = dict(record.pages)
+    entries = dict(state.record.pages)
+    if deferred is not None:
+        entries.update(deferred.entries)
+        entries = {k: v for k, v in entries.items() if v is not None}
+    updates: dict = {}
+
+    def gone(dest: str) -> None:
+        (site / dest).unlink(missing_ok=True)
+        out_changed.append(dest)
+        if deferred is not None:
+            deferred.files.discard(dest)
+            deferred.gone.add(dest)
+
+    def wrote(dest: str) -> None:
+        out_changed.append(dest)
+        if deferred is not None:
+            deferred.gone.discard(dest)
+            deferred.files.add(dest)
+
     try:
         for rel in removed:
             dest = pages.remove(rel) if rel.endswith(".md") else rel
             entries.pop(rel, None)
+            updates[rel] = None
             if dest:
-                (site / dest).unlink(missing_ok=True)
-                out_changed.append(dest)
+                gone(dest)
         md = {rel for rel in changed if rel.endswith(".md") and pages.has(rel)}
         # pages that looked up a removed page's path render again (their links resolve differently)
         md |= {src for src, e in entries.items() if removed & set(e.links) and pages.has(src)}
         for rel in changed:
             if rel not in md and not rel.endswith(".md"):
                 write_atomic(site / rel, _bytes(files[rel]))
-                out_changed.append(rel)
-        rendered = pages.render(sorted(md), site)
+                wrote(rel)
+        rendered = pages.render(sorted(md), site, files)
         if removed:
-            out_changed.extend(pages.sitemap(site))
-    except Slow as why:
-        return QuickResult(FULL, findings, reason=str(why))
+            for name in pages.sitemap(site):
+                wrote(name)
+    except Slow as why:  # the kept mkdocs objects may be half changed: this state is not used again
+        return QuickResult(FULL, findings, reason=str(why), intact=False)
     warnings: list[str] = []
     for src, (dest, links, page_warnings) in rendered.items():
         source = hashlib.sha256(_bytes(files[src])).hexdigest()
-        entries[src] = PageEntry(source, dest, links, tuple(page_warnings), file_hash(str(site / dest)))
-        out_changed.append(dest)
+        updates[src] = PageEntry(source, dest, links, tuple(page_warnings), file_hash(str(site / dest)))
+        wrote(dest)
         warnings.extend(page_warnings)
-    replace_record = replace(record, pages=entries)
-    replace_record.save(record_path, audit_cache.work_key(state.work))
+    if deferred is not None:
+        deferred.entries.update(updates)
+    else:  # kept in memory; written to <work>/pages.json off the save's path (save_record)
+        pages_now = dict(state.record.pages)
+        for src, entry in updates.items():
+            if entry is None:
+                pages_now.pop(src, None)
+            else:
+                pages_now[src] = entry
+        state.record = replace(state.record, pages=pages_now)
+        state.record_dirty = True
     seconds["mkdocs"] = time.perf_counter() - t
     state.pub, state.files = new_pub, files
     return QuickResult(FAST, findings, tuple(sorted(set(out_changed))), warnings=tuple(warnings), seconds=seconds)

@@ -1,13 +1,24 @@
 """``portal serve``: live preview for editors (issue 15 §4).
 
 Builds once into a private folder under the work directory, serves it on 127.0.0.1 with
-mkdocs' live-reload server, and rebuilds the whole pipeline — not just mkdocs — when
-anything under ``content/``, ``site_config/``, ``theme/`` or ``mkdocs.yml`` changes, so
-the preview shows exactly what the gates let through.  Rebuilds are incremental (only the
-pages whose inputs changed are rendered, only the search bundles they are in indexed again,
-:mod:`pipeline.mkdocs_pages`); each takes the build lock on the work folder like ``portal
-build`` and swaps the new preview in whole, so the browser never sees a half-written site.
+mkdocs' live-reload server, and brings it up to date when anything under ``content/``,
+``site_config/``, ``theme/`` or ``mkdocs.yml`` changes, so the preview shows exactly what the
+gates let through.  A saved item file goes through the fast path (:mod:`pipeline.preview`: that
+item gated, its pages rendered, in about a second); everything else, and the complete build
+(every gate, search, audit) once nothing was saved for ``--idle`` seconds, is the ordinary
+incremental build run in a child process (:mod:`pipeline.serve_child`), which holds the build
+lock on the work folder like ``portal build`` and swaps the new preview in whole, so the browser
+never sees a half-written site.
 
+* **Saves are answered while a complete build runs.**  The fast path takes the build lock too
+  (without waiting) for its writes to the preview and ``<work>``; when a complete build holds it,
+  the fast path writes nothing there: its pages go into ``<work>/preview-overlay``, served in
+  front of the preview, and once the complete build has swapped its preview in, the saves are
+  applied again to the new state (or, when that build failed, the overlay is put in place).
+* **The page record is kept in memory** between saves and written to ``<work>/pages.json`` before
+  the next complete build and on exit — not on the save's path.  The record on disk may lag the
+  preview meanwhile; a build takes a page over only when the file still has the recorded
+  digest (:mod:`pipeline.mkdocs_pages`), so a lagging record only costs pages rendered again.
 * **Only the changed page reloads.**  After a rebuild ``/portal-status.json`` lists the pages
   it rendered anew or removed; the script injected into every preview page reloads the page
   only when it is one of them (or when everything was rendered: theme, nav, config).
@@ -23,14 +34,21 @@ started on loopback as the local backend (writing into ``content/``; stopped on 
 killed with this process).  ``POST /admin/check`` runs ``portal check`` on the entry being
 edited and returns its findings with those of the last preview build (§3).
 
-Why about 420 lines: the watcher, the HTTP server with its status endpoint and the overlay script are one
-process's parts; the build logic they call lives in :mod:`pipeline.build` and :mod:`pipeline.preview`.
+Why about 590 lines: the watcher, the HTTP server with its status endpoint, the overlay folder and the overlay
+script, and the hand-over between the fast path and the complete build's child are one process's parts, sharing
+its state; the build logic they call lives in :mod:`pipeline.build`, :mod:`pipeline.preview` and
+:mod:`pipeline.serve_child`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import posixpath
+import shutil
+import signal
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -40,14 +58,12 @@ from pathlib import Path
 import click
 
 from pipeline import build as build_mod
-from pipeline.config import ConfigError, load_config
+from pipeline.config import load_config
 from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, Finding
-from pipeline.mkdocs_build import MkdocsError
-from pipeline.publish import PublishError
-from pipeline.search_index import SearchIndexError
 
 STATUS_PATH = "/portal-status.json"
+OVERLAY = "preview-overlay"  # in --work: pages the fast path made while a complete build ran (served first)
 # Findings on a saved file that stop its preview (beside every error): a date after today.
 BLOCKING_WARNINGS = frozenset({"future-date"})
 
@@ -156,9 +172,20 @@ OVERLAY_JS = r"""
 """
 
 
-def make_server(out: Path, host: str, port: int, rebuild, editor=None):
+def overlay_path(path_info: str) -> str | None:
+    """The output path a request names (as mkdocs' server maps it), or None."""
+    path = path_info.encode("latin-1").decode("utf-8", "ignore")
+    if not path.startswith("/"):
+        return None
+    rel = path[1:] + ("index.html" if path.endswith("/") else "")
+    return posixpath.normpath("/" + rel).lstrip("/")
+
+
+def make_server(out: Path, host: str, port: int, rebuild, editor=None, overlay=None):
     """The preview server: mkdocs' LiveReloadServer (with the web editor's ``/admin/`` when
-    ``editor``), answering ``/portal-status.json`` and injecting :data:`OVERLAY_JS`."""
+    ``editor``), answering ``/portal-status.json`` and injecting :data:`OVERLAY_JS`.  ``overlay()``
+    gives (folder, output paths in it, output paths removed): those are served from the folder (or
+    not found) in front of the preview."""
     from mkdocs.livereload import LiveReloadServer
 
     base = LiveReloadServer
@@ -182,6 +209,23 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None):
                     ],
                 )
                 return [body]
+            if overlay is not None:
+                folder, files, gone = overlay()
+                if files or gone:
+                    rel = overlay_path(environ.get("PATH_INFO", ""))
+                    if rel in gone:
+                        return None  # not found
+                    if rel in files:
+                        try:
+                            data = (folder / rel).read_bytes()
+                        except OSError:  # just moved into the preview
+                            return super()._serve_request(environ, start_response)
+                        if rel.endswith(".html"):
+                            data = self._inject_js_into_html(data, self._visible_epoch)
+                        start_response(
+                            "200 OK", [("Content-Type", self._guess_type(rel)), ("Content-Length", str(len(data)))]
+                        )
+                        return [data]
             return super()._serve_request(environ, start_response)
 
         def _inject_js_into_html(self, content, epoch):
@@ -237,10 +281,14 @@ def serve(
     cms: bool = False,
     idle: float = IDLE_SECONDS,
 ) -> None:
-    from pipeline import preview
-    from pipeline.publish import live_dir
+    from pipeline import preview, serve_child
+    from pipeline.publish import BuildLocked, build_lock, live_dir
 
     out = work / "preview"
+    overlay = work / OVERLAY
+    work.mkdir(parents=True, exist_ok=True)
+    for old in [overlay, *work.glob("preview-pages*")]:  # a previous serve's
+        shutil.rmtree(old, ignore_errors=True)
     editor = None
     if cms:
         from pipeline import cms_server
@@ -259,9 +307,13 @@ def serve(
         "pending": set(),  # files shown by the fast path whose complete build is still to come
         "last_save": 0.0,
         "confirm": False,
+        "child": None,  # the complete build running (serve_child.Child) and what it was started with
+        "done": None,  # its outcome and the state made from it, to be put in place by the build loop
+        "overlaid": set(),  # files the fast path showed from the overlay while that build ran
+        "again": False,  # a save while it ran needs a complete build of its own
     }
     lock = threading.Lock()
-    holder: dict = {}
+    holder: dict = {"overlay": (overlay, frozenset(), frozenset())}
 
     def publish_status(**status) -> None:
         server = holder.get("server")
@@ -273,81 +325,170 @@ def serve(
         server = holder.get("server")
         return server.status if server is not None else {}
 
-    def show(findings, saved) -> None:
-        for f in findings:
-            click.echo("  " + f.text(), err=True)
+    def show_overlay() -> None:
+        st = state["preview"]
+        d = st.deferred if st is not None else preview.Deferred()
+        holder["overlay"] = (overlay, frozenset(d.files), frozenset(d.gone))
 
-    def full_build(saved: set[str], started: float, after: dict, config_after: dict, confirm: bool) -> None:
-        state["preview"] = None
-        try:
-            config = load_config(config_dir)
-            options = build_mod.BuildOptions(
-                content=content,
-                config_dir=config_dir,
-                out=out,
-                work=work,
-                mkdocs_file=mkdocs_file,
-                as_of=date.today(),
-                on_wait=lambda message: click.echo(message, err=True),
-            )
-            result = build_mod.build(options, config, checks=build_mod.PUBLISH_CHECKS + (saved_check(saved),))
-        except build_mod.BuildFailed as exc:
-            for f in exc.findings:
+    def drop_overlay() -> None:
+        if state["preview"] is not None:
+            state["preview"].deferred = preview.Deferred()
+        holder["overlay"] = (overlay, frozenset(), frozenset())
+        shutil.rmtree(overlay, ignore_errors=True)
+
+    def settle() -> list[str]:
+        """Put the overlay's pages and the kept page record in place (the caller holds the build lock)."""
+        st = state["preview"]
+        if st is None:
+            return []
+        moved = preview.flush(st, overlay) if st.deferred else []
+        preview.save_record(st)
+        show_overlay()
+        return moved
+
+    def want_rebuild() -> None:
+        server = holder.get("server")
+        if server is not None:
+            with server._rebuild_cond:
+                server._want_rebuild = True
+                server._rebuild_cond.notify_all()
+
+    def start_full(saved: set[str], after: dict, config_after: dict, confirm: bool, started: float) -> None:
+        """Start the complete build in a child process (:mod:`pipeline.serve_child`)."""
+        if state["preview"] is not None:
+            try:  # the next build reads the page record: it must be the kept one (a stale one only costs pages)
+                with build_lock(work, wait=False):
+                    settle()
+            except BuildLocked:
+                pass
+        click.echo(f"完整构建预览（子进程）……{'保存的文件：' + '、'.join(sorted(saved)) if saved else ''}", err=True)
+        child = serve_child.start(content, config_dir, work, mkdocs_file, out, saved, date.today())
+        info = {
+            "saved": saved,
+            "after": after,
+            "config_after": config_after,
+            "confirm": confirm,
+            "started": started,
+            "before": state["before"],
+            "pending": state["pending"],
+            "t0": time.perf_counter(),
+        }
+        state["child"], state["pending"], state["overlaid"] = (child, info), set(), set()
+        if holder.get("server") is None:  # the first build: serve once it is done
+            finish(child)
+            install()
+        else:
+            threading.Thread(target=finish, args=(child,), daemon=True).start()
+
+    def finish(child) -> None:
+        """Wait for the child's outcome and make the fast path's state of the new preview (outside the
+        lock: saves meanwhile are answered from the overlay), then ask the build loop to put it in place."""
+        outcome = child.result()
+        made, failure = None, ""
+        if not outcome.error:
+            try:
+                made = preview.make_state(
+                    outcome.publication, load_config(config_dir), content, work, live_dir(out), outcome.engine_config
+                )
+            except Exception as exc:  # noqa: BLE001 - the fast path is an optimisation; the full build stays correct
+                failure = f"{type(exc).__name__}: {exc}"
+        state["done"] = (outcome, made, failure)
+        want_rebuild()
+
+    def install() -> None:
+        """The complete build's outcome: the new state, and the saves shown from the overlay applied to it."""
+        (_child, info), (outcome, made, failure) = state["child"], state["done"]
+        state["child"], state["done"] = None, None
+        saved, started = info["saved"], info["started"]
+        if outcome.error:
+            for f in outcome.findings:
                 click.echo("  " + f.text(), err=True)
-            click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
-            publish_status(error=str(exc), findings=[f.text() for f in exc.findings][:50])
-            if editor:
-                editor.save_status(exc.findings, f"预览构建失败：{exc}", started=started)
-            return
-        except (ConfigError, MkdocsError, SearchIndexError, PublishError) as exc:
-            click.echo(f"预览构建失败：{exc}；预览保持上一次的版本。", err=True)
-            publish_status(error=str(exc))
-            return
-        if editor:
-            editor.save_status(
-                result.findings, "", published=[i.path for i in result.publication.published], started=started
+            click.echo(f"预览构建失败：{outcome.error}；预览保持上一次的版本。", err=True)
+            state["pending"] |= info["pending"]
+            moved: list[str] = []
+            if state["preview"] is not None and state["preview"].deferred:
+                try:  # the saves shown from the overlay go into the preview the build left as it was
+                    with build_lock(work, wait=False):
+                        moved = settle()
+                except BuildLocked:
+                    pass
+            publish_status(
+                error=outcome.error, findings=[f.text() for f in outcome.findings][:50], changed=page_urls(moved)
             )
-        state["before"], state["config"] = after, config_after  # only a good build moves the baseline
-        state["pending"] = set()
-        mine = saved_findings(result.findings, saved)
-        for f in mine if saved else result.findings:
+            if editor:
+                editor.save_status(outcome.findings, f"预览构建失败：{outcome.error}", started=started)
+            return
+        findings, pub, t = outcome.findings, outcome.publication, outcome.timings or {}
+        if editor:
+            editor.save_status(findings, "", published=[i.path for i in pub.published], started=started)
+        if state["before"] is info["before"]:  # no save was shown meanwhile; only a good build moves the baseline
+            state["before"] = info["after"]
+        state["config"] = info["config_after"]
+        mine = saved_findings(findings, saved)
+        for f in mine if saved else findings:
             click.echo("  " + f.text(), err=True)
-        t = result.timings
         click.echo(
-            f"预览已更新{'（全站审查与搜索索引）' if confirm else ''}：发布 {len(result.publication.published)} 条；"
+            f"预览已更新{'（全站审查与搜索索引）' if info['confirm'] else ''}：发布 {len(pub.published)} 条；"
             f"渲染 {t.get('pages_rendered', 0)} 页、沿用 {t.get('pages_reused', 0)} 页，"
-            f"用时 {t.get('total', 0):.1f} 秒。" + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
+            f"用时 {t.get('total', 0):.1f} 秒（子进程 {time.perf_counter() - info['t0']:.1f} 秒）。"
+            + (f" 保存的文件：{'、'.join(sorted(saved))}" if saved else ""),
             err=True,
         )
-        publish_status(changed=page_urls(result.changed_pages), findings=[f.text() for f in mine][:50])
-        try:  # what the next save starts from (a failure here only means the next save builds fully)
-            state["preview"] = preview.make_state(
-                result.publication, config, content, work, live_dir(out), result.engine_config
-            )
-        except Exception as exc:  # noqa: BLE001 - the fast path is an optimisation; the full build stays correct
-            click.echo(f"（快速预览不可用，下次保存时完整构建：{type(exc).__name__}: {exc}）", err=True)
+        old, state["preview"] = state["preview"], made
+        if old is not None:
+            shutil.rmtree(old.pages.scratch, ignore_errors=True)
+        if failure:
+            click.echo(f"（快速预览不可用，下次保存时完整构建：{failure}）", err=True)
+        changed = page_urls(outcome.changed)
+        again, state["overlaid"] = state["overlaid"], set()
+        if again and made is not None:  # saved while the build ran: shown from the overlay, now applied
+            if quick(again, started, state["before"], also=changed):
+                drop_overlay()
+                return
+        drop_overlay()
+        if again:
+            state["pending"] |= again
+            state["again"] = True
+        publish_status(changed=changed, findings=[f.text() for f in mine][:50])
 
-    def quick(saved: set[str], started: float, after: dict) -> bool:
-        """The fast path; False when a full build must follow."""
+    def quick(saved: set[str], started: float, after: dict, also=()) -> bool:
+        """The fast path; False when a full build must follow.  While a complete build holds the build
+        lock, the pages go into the overlay (served in front of the preview) and nothing else is written."""
         t0 = time.perf_counter()
+        st = state["preview"]
         try:
             config = load_config(config_dir)
-            result = preview.quick_edit(
-                state["preview"],
-                saved,
-                content,
-                config,
-                build_mod.markdown_settings(mkdocs_file),
-                date.today(),
-                work / "upstream.sqlite",
-            )
+            with contextlib.ExitStack() as stack:
+                into = overlay
+                if state["child"] is None:
+                    try:
+                        stack.enter_context(build_lock(work, wait=False))
+                        into = None
+                        if st.deferred:  # shown from the overlay while the lock was held: in place first
+                            moved = page_urls(settle())
+                            also = also if also == "*" else sorted(set(also) | set(moved))
+                    except BuildLocked:
+                        pass
+                result = preview.quick_edit(
+                    st,
+                    saved,
+                    content,
+                    config,
+                    build_mod.markdown_settings(mkdocs_file),
+                    date.today(),
+                    work / "upstream.sqlite",
+                    overlay=into,
+                )
         except Exception as exc:  # noqa: BLE001 - any surprise: the full build decides (fail closed)
             click.echo(f"（快速预览出错，改为完整构建：{type(exc).__name__}: {exc}）", err=True)
+            state["preview"] = None
             return False
         if result.kind == preview.FULL:
             click.echo(f"（{result.reason}：完整构建预览）", err=True)
+            if not result.intact:
+                state["preview"] = None
             return False
-        show(result.findings, saved)
+        show(result.findings)
         lines = [f.text() for f in result.findings][:50]
         if result.kind == preview.BAD:
             blocked = blocking(result.findings)
@@ -361,71 +502,94 @@ def serve(
             click.echo("  mkdocs: " + w, err=True)
         state["before"] = after
         state["pending"] |= saved
+        if into is not None:
+            state["overlaid"] |= saved
+            show_overlay()
         state["last_save"] = time.monotonic()
         took = time.perf_counter() - t0
         click.echo(
-            f"预览已更新（快速）：重新渲染 {len(result.changed)} 个文件，用时 {took:.2f} 秒"
+            f"预览已更新（快速{'，完整构建进行中，页面暂存' if into is not None else ''}）："
+            f"重新渲染 {len(result.changed)} 个文件，用时 {took:.2f} 秒"
             f"（审查 {result.seconds.get('gate', 0):.2f}、docs 树 {result.seconds.get('docs_tree', 0):.2f}、"
             f"mkdocs {result.seconds.get('mkdocs', 0):.2f}）。保存的文件：" + "、".join(sorted(saved)),
             err=True,
         )
-        if not result.changed and server_status().get("changed"):
+        changed = "*" if also == "*" else sorted(set(page_urls(result.changed)) | set(also))
+        if not changed and server_status().get("changed"):
             return True  # the same text saved again: the pages the last update named stay named
         publish_status(
-            changed=page_urls(result.changed),
+            changed=changed,
             findings=lines + [f"mkdocs: {w}" for w in result.warnings][:10],
             note=PENDING_NOTE.format(idle=idle),
         )
         if editor:
-            editor.save_status(
-                result.findings, "", published=[i.path for i in state["preview"].pub.published], started=started
-            )
+            editor.save_status(result.findings, "", published=[i.path for i in st.pub.published], started=started)
         return True
+
+    def show(findings) -> None:
+        for f in findings:
+            click.echo("  " + f.text(), err=True)
 
     def rebuild() -> None:
         with lock:
+            if state["done"] is not None:
+                install()
             started = time.time()  # a file saved after this is not in this build (the editor says "rebuilding")
             after = snapshot(content)
             config_after = config_snapshot(watched)
             saved = set() if state["first"] else saved_since(state["before"], after)
             first, state["first"] = state["first"], False
-            confirm, state["confirm"] = state["confirm"], False
-            if not first and not saved and config_after == state["config"] and not (confirm and state["pending"]):
+            wanted = first or saved or config_after != state["config"] or state["again"]
+            if not wanted and not (state["confirm"] and state["pending"]):
+                state["confirm"] = False
                 return  # nothing of ours changed: the status (and its version) stays, so no page reloads again
             if saved and config_after == state["config"] and state["preview"] is not None:
                 if quick(saved, started, after):
                     return
-            full_build(saved | state["pending"], started, after, config_after, confirm)
+            if state["child"] is not None:  # a complete build runs: another follows it
+                state["again"] = True
+                return
+            confirm, state["confirm"], state["again"] = state["confirm"], False, False
+            start_full(saved | state["pending"], after, config_after, confirm, started)
 
     def idle_watch() -> None:
         """Once nothing was saved for ``idle`` seconds after a fast update, ask for the complete build."""
         while not holder.get("stop"):
             time.sleep(0.5)
-            server = holder.get("server")
-            if server is None or not state["pending"] or state["confirm"]:
+            if not state["pending"] or state["confirm"] or state["child"] is not None:
                 continue
             if time.monotonic() - state["last_save"] >= idle:
                 state["confirm"] = True
-                with server._rebuild_cond:
-                    server._want_rebuild = True
-                    server._rebuild_cond.notify_all()
+                want_rebuild()
 
-    rebuild()
-    server = make_server(out, host, port, rebuild, editor)
-    holder["server"] = server
-    for path in (content, *watched):
-        if path.exists():
-            server.watch(str(path))
-    threading.Thread(target=idle_watch, daemon=True).start()
-    click.echo(f"预览地址：http://{host}:{port}/ （Ctrl+C 结束）", err=True)
-    if editor:
-        click.echo(f"网页编辑器：http://{host}:{port}/admin/ （保存即写入 {content}/，预览随之更新）", err=True)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a terminated serve stops the child build (finally)
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
+        rebuild()
+        server = make_server(out, host, port, rebuild, editor, lambda: holder["overlay"])
+        holder["server"] = server
+        for path in (content, *watched):
+            if path.exists():
+                server.watch(str(path))
+        threading.Thread(target=idle_watch, daemon=True).start()
+        click.echo(f"预览地址：http://{host}:{port}/ （Ctrl+C 结束）", err=True)
+        if editor:
+            click.echo(f"网页编辑器：http://{host}:{port}/admin/ （保存即写入 {content}/，预览随之更新）", err=True)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            holder["stop"] = True
+            server.shutdown()
     finally:
-        holder["stop"] = True
-        server.shutdown()
+        running = state["child"]
+        if running is not None:
+            running[0].stop()
+        try:  # what the fast path showed stays in the preview, and the record says so
+            with build_lock(work, wait=False):
+                settle()
+        except (BuildLocked, OSError):
+            pass
         if editor:
             editor.stop()

@@ -23,7 +23,7 @@ def preview_build(content: Path, out: Path, work: Path) -> build_mod.BuildResult
     return build_mod.build(options, load_config(ROOT / "site_config"))
 
 
-def quick_save(state, content: Path, saved: set[str], work: Path) -> preview.QuickResult:
+def quick_save(state, content: Path, saved: set[str], work: Path, overlay: Path | None = None) -> preview.QuickResult:
     return preview.quick_edit(
         state,
         saved,
@@ -32,4 +32,5 @@ def quick_save(state, content: Path, saved: set[str], work: Path) -> preview.Qui
         build_mod.markdown_settings(ROOT / "mkdocs.yml"),
         date.today(),
         work / "upstream.sqlite",
+        overlay=overlay,
     )

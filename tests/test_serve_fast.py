@@ -109,3 +109,63 @@ def test_what_the_fast_path_leaves_to_a_full_build(content_copy, tmp_path):
     item.write_text(item.read_text(encoding="utf-8") + "\n[附件](../../../files/x.pdf)\n", encoding="utf-8")
     slow = quick_save(state, content, {ITEM}, work)
     assert slow.kind == preview.FULL and "附件" in slow.reason
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_while_a_complete_build_holds_the_lock_the_fast_path_writes_only_its_overlay(content_copy, tmp_path):
+    """A save while ``portal serve``'s complete build runs: its pages go into the overlay folder (served
+    in front of the preview) and neither the preview, the docs tree nor the page record is written;
+    put in place afterwards (flush), the preview is the clean build's.  The page record is kept in
+    memory: the one on disk lags until it is written, and a build over a lagging record still gives
+    the clean build's site (a page is taken over only when it has the recorded digest)."""
+    content, work = content_copy, tmp_path / "work"
+    out = work / "preview"
+    result = preview_build(content, out, work)
+    config = load_config(ROOT / "site_config")
+    state = preview.make_state(result.publication, config, content, work, live_dir(out), result.engine_config)
+    site, overlay = live_dir(out), work / "preview-overlay"
+    url = "bureau/2026/2026-05-12-scrapped-vehicle-recycling/index.html"
+    site_before, docs_before = _files(site), _files(work / "docs")
+    record_before = (work / "pages.json").read_bytes()
+
+    item = content / ITEM
+    good = item.read_text(encoding="utf-8")
+    item.write_text(good.replace("title: 1—4月", "title: OVERLAYMARK 1—4月", 1), encoding="utf-8")
+    quick = quick_save(state, content, {ITEM}, work, overlay=overlay)
+    assert quick.kind == preview.FAST, quick.reason
+    assert url in quick.changed and url in state.deferred.files and "bureau/index.html" in state.deferred.files
+    assert "OVERLAYMARK" in (overlay / url).read_text(encoding="utf-8")
+    assert _files(site) == site_before and _files(work / "docs") == docs_before
+    assert (work / "pages.json").read_bytes() == record_before and not state.record_dirty
+
+    # a second save on top of the first, still in the overlay
+    item.write_text(good.replace("title: 1—4月", "title: OVERLAYMARK2 1—4月", 1), encoding="utf-8")
+    assert quick_save(state, content, {ITEM}, work, overlay=overlay).kind == preview.FAST
+    assert "OVERLAYMARK2" in (overlay / url).read_text(encoding="utf-8")
+    assert _files(site) == site_before
+
+    # the lock is free again: the overlay goes into the preview, which is then the clean build's
+    moved = preview.flush(state, overlay)
+    assert url in moved and not state.deferred and state.record_dirty
+    assert not [p for p in overlay.rglob("*") if p.is_file()]
+    _same_as_clean(content, site, tmp_path / "c1")
+    assert (work / "pages.json").read_bytes() == record_before  # not written yet: it lags the preview
+
+    # a build over the lagging record: the changed pages are rendered again, the site is the clean build's
+    lagging = preview_build(content, out, work)
+    assert lagging.timings["pages_rendered"] >= 2
+    _same_as_clean(content, live_dir(out), tmp_path / "c2")
+
+    # with the kept record written (as serve does before a complete build) the edited pages are taken over
+    state = preview.make_state(lagging.publication, config, content, work, live_dir(out), lagging.engine_config)
+    item.write_text(good.replace("title: 1—4月", "title: LIVEMARK 1—4月", 1), encoding="utf-8")
+    assert quick_save(state, content, {ITEM}, work).kind == preview.FAST
+    assert "LIVEMARK" in (live_dir(out) / url).read_text(encoding="utf-8") and state.record_dirty
+    preview.save_record(state)
+    trusted = preview_build(content, out, work)
+    assert trusted.timings["pages_rendered"] == 0, trusted.timings
+    _same_as_clean(content, live_dir(out), tmp_path / "c3")
