@@ -4,6 +4,7 @@ the browser which pages changed (the page script reloads only those)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -66,34 +67,39 @@ def test_saved_file_rules():
     assert serve.saved_since({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 1}) == {"b", "c"}
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
-def test_serve_keeps_last_good_preview_and_reloads_only_the_changed_page(tmp_path):
+def _start(tmp_path: Path, *options: str):
+    """``portal serve`` on a copy of the demo content: (process, base URL, log file, content folder)."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
-    item = content / "items" / "bureau" / "2026" / "2026-03-18-time-honored-brands.md"
-    url_path = "/bureau/2026/2026-03-18-time-honored-brands/"
     port = _free_port()
     log_file = open(tmp_path / "serve.log", "w", encoding="utf-8")
-    base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "serve",
-            "--content",
-            str(content),
-            "--work",
-            str(tmp_path / "work"),
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "pipeline", "serve", "--content", str(content), "--work", str(tmp_path / "work")]
+        + ["--port", str(port), *options],
         cwd=ROOT,
         stdout=log_file,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+    return proc, f"http://127.0.0.1:{port}", log_file, content
+
+
+def _stop(proc, log_file) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log_file.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_serve_keeps_last_good_preview_and_reloads_only_the_changed_page(tmp_path):
+    proc, base, log_file, content = _start(tmp_path)
+    item = content / "items" / "bureau" / "2026" / "2026-03-18-time-honored-brands.md"
+    url_path = "/bureau/2026/2026-03-18-time-honored-brands/"
     try:
         page = _wait(lambda: _get(base + url_path), "the first preview")
         assert "portal-overlay" in page and "/portal-status.json" in page
@@ -129,13 +135,65 @@ def test_serve_keeps_last_good_preview_and_reloads_only_the_changed_page(tmp_pat
         assert len(status["changed"]) < 20, status
         assert "PREVIEWMARK7" in _get(base + url_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log_file.close()
+        _stop(proc, log_file)
     log = (tmp_path / "serve.log").read_text(encoding="utf-8")
     assert "预览构建失败" in log and "预览已更新" in log and "PREVIEWMARK7" not in log
     assert "Traceback" not in log
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_save_while_a_complete_build_runs_is_answered_by_the_fast_path(tmp_path):
+    """The complete build runs in a child process holding the build lock; a save meanwhile is shown at
+    once from the overlay (nothing written to the preview while the lock is held), and the build's
+    preview then replaces the old one whole, with the save in it.  The test holds the build lock
+    itself for a while, as a long complete build does, so the save lands while the build waits."""
+    proc, base, log_file, content = _start(tmp_path, "--idle", "1")
+    work = tmp_path / "work"
+    preview_dir = work / "preview"
+    item = content / "items" / "bureau" / "2026" / "2026-03-18-time-honored-brands.md"
+    url_path = "/bureau/2026/2026-03-18-time-honored-brands/"
+    on_disk = preview_dir / url_path.strip("/") / "index.html"
+    log_path = tmp_path / "serve.log"
+    try:
+        _wait(lambda: _get(base + url_path), "the first preview")
+        inode = preview_dir.stat().st_ino
+        good = item.read_text(encoding="utf-8")
+        fd = os.open(work / "build.lock", os.O_RDWR)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)  # as a complete build holds it
+            item.write_text(good + "\n补充：OVERLAYMARKA。\n", encoding="utf-8")
+            _wait(lambda: "OVERLAYMARKA" in _get(base + url_path), "the first save shown")
+            assert "OVERLAYMARKA" not in on_disk.read_text(encoding="utf-8")  # from the overlay
+
+            # nothing saved for 1 s: the complete build starts in its child and waits for the lock
+            _wait(lambda: "另一个构建正在使用工作目录" in log_path.read_text(encoding="utf-8"), "the complete build")
+            item.write_text(good + "\n补充：OVERLAYMARKB。\n", encoding="utf-8")
+            status = _wait(
+                lambda: (
+                    (s := json.loads(_get(base + "/portal-status.json")))["error"] is None
+                    and url_path in s["changed"]
+                    and "OVERLAYMARKB" in _get(base + url_path)
+                    and s
+                ),
+                "the save answered while the complete build runs",
+                timeout=120,
+            )
+            assert status["changed"] != "*" and len(status["changed"]) < 20, status
+            assert "完整构建进行中" in log_path.read_text(encoding="utf-8")
+            assert "OVERLAYMARK" not in on_disk.read_text(encoding="utf-8")
+            assert preview_dir.stat().st_ino == inode  # the preview was not touched while the build held the lock
+        finally:
+            os.close(fd)  # the complete build goes on
+
+        # its preview replaces the old one whole (a new folder), with the save in it; the overlay is emptied
+        _wait(
+            lambda: preview_dir.stat().st_ino != inode and "OVERLAYMARKB" in on_disk.read_text(encoding="utf-8"),
+            "the complete build's preview",
+        )
+        overlay = work / serve.OVERLAY
+        _wait(lambda: not overlay.exists() or not any(overlay.rglob("*.html")), "the overlay emptied")
+        assert "OVERLAYMARKB" in _get(base + url_path) and "OVERLAYMARKA" not in _get(base + url_path)
+    finally:
+        _stop(proc, log_file)
+    log = log_path.read_text(encoding="utf-8")
+    assert "预览已更新（全站审查与搜索索引）" in log and "Traceback" not in log
