@@ -8,9 +8,10 @@ from the write to the open page showing the marker (the preview's script reloads
 server names it as changed).  Between the measured saves there is no complete
 build (all gates, search, audit) — which ``portal serve`` starts once nothing was saved for
 ``--idle`` seconds — the saves come ``--pause`` seconds after the previous page update (an editor
-fixing text and saving again); one more save is measured while that complete build runs (it waits
-for it).  Also prints the fast path's own seconds from the
-server's log, Hugo's time for the same items (the anchor, bench/hugo_anchor.py) and ``uptime``.
+fixing text and saving again); one more save is measured while that complete build runs (in its
+child process; the fast path answers it from the overlay).  Also prints the fast path's own seconds
+and their split (gate, docs tree, mkdocs) from the server's log, Hugo's time for the same items
+(the anchor, bench/hugo_anchor.py) and ``uptime``.
 
     .venv/bin/python bench/serve_reload.py                       # 10k items
     .venv/bin/python bench/serve_reload.py --n 2000 --repeats 3
@@ -180,16 +181,22 @@ def main() -> None:
         log.close()
         item.write_text(original, encoding="utf-8")
     fast = [
-        float(x) for x in re.findall(r"预览已更新（快速）：.*用时 ([\d.]+) 秒", log_path.read_text(encoding="utf-8"))
+        tuple(float(v) for v in x)
+        for x in re.findall(
+            r"预览已更新（快速[^）]*）：.*用时 ([\d.]+) 秒（审查 ([\d.]+)、docs 树 ([\d.]+)、mkdocs ([\d.]+)）",
+            log_path.read_text(encoding="utf-8"),
+        )
     ]
     print(
         f"save → page reloaded, idle server, {len(saves)} saves: median {statistics.median(saves):.2f} s, "
         f"min {min(saves):.2f} s, max {max(saves):.2f} s"
     )
     if fast:
-        print(f"  of which the server's fast path (gate, docs tree, mkdocs): median {statistics.median(fast):.2f} s")
+        print(f"  of which the server's fast path: median {statistics.median(f[0] for f in fast):.2f} s")
+        for n, (total, gate, docs, mkdocs) in enumerate(fast, 1):
+            print(f"  {n}: {total:.2f} s = gate {gate:.2f} + docs tree {docs:.2f} + mkdocs {mkdocs:.2f} + other")
     if busy is not None:
-        print(f"save while the complete build runs: {busy:.2f} s (waits for that build)")
+        print(f"save while the complete build runs (its child process): {busy:.2f} s (the last fast path above)")
     if not args.no_hugo:
         from hugo_anchor import line
 

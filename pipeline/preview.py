@@ -42,6 +42,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -108,11 +109,27 @@ class QuickResult:
     intact: bool = True  # False: the state was half changed (FULL after rendering began); make a new one
 
 
+_MKDOCS = threading.RLock()  # mkdocs' state is the process's (SOURCE_DATE_EPOCH, the "mkdocs" logger)
+
+
+def _one_at_a_time(method):
+    """One :class:`LivePages` at work at a time in this process (``portal serve`` makes the next
+    state in a thread while the fast path renders with the last one)."""
+
+    def locked(*args, **kwargs):
+        with _MKDOCS:
+            return method(*args, **kwargs)
+
+    locked.__name__, locked.__doc__ = method.__name__, method.__doc__
+    return locked
+
+
 class LivePages:
     """mkdocs' config, files, nav and theme environment of one docs tree, set up once as
     :func:`pipeline.mkdocs_pages.build` sets them up (the nav pages read, because their titles
     are in every page's menu), then used to render single pages again."""
 
+    @_one_at_a_time
     def __init__(self, engine_file: Path, scratch: Path, epoch: int | None) -> None:
         from mkdocs.commands import build as mb
         from mkdocs.config import load_config
@@ -166,6 +183,7 @@ class LivePages:
         found = self.files.get_file_from_path(src_uri)
         return found.dest_uri if found is not None else None
 
+    @_one_at_a_time
     def render(self, src_uris, site_dir: Path, texts: dict) -> dict[str, tuple[str, dict, list[str]]]:
         """Render these docs pages again into ``site_dir`` (each file replaced atomically), each from
         its text in ``texts`` (the docs tree in memory: the docs folder may be a complete build's);
@@ -206,6 +224,7 @@ class LivePages:
             logger.removeHandler(self.collect)
         return out
 
+    @_one_at_a_time
     def remove(self, src_uri: str) -> str | None:
         """Forget a docs page that is gone; its output path."""
         file = self.files.get_file_from_path(src_uri)
@@ -217,6 +236,7 @@ class LivePages:
         self.doc_files = self.files.documentation_pages(inclusion=self.inclusion)
         return file.dest_uri
 
+    @_one_at_a_time
     def sitemap(self, site_dir: Path) -> list[str]:
         """The theme's sitemap again (the set of pages changed)."""
         with _source_date(self.epoch):
@@ -566,7 +586,8 @@ def quick_edit(
                 gone(dest)
         md = {rel for rel in changed if rel.endswith(".md") and pages.has(rel)}
         # pages that looked up a removed page's path render again (their links resolve differently)
-        md |= {src for src, e in entries.items() if removed & set(e.links) and pages.has(src)}
+        if removed:
+            md |= {src for src, e in entries.items() if removed & set(e.links) and pages.has(src)}
         for rel in changed:
             if rel not in md and not rel.endswith(".md"):
                 write_atomic(site / rel, _bytes(files[rel]))
