@@ -13,7 +13,7 @@ The pipeline stage that uses it — upstream reposts withheld, the same news in 
 counted once — is :mod:`pipeline.dedup_stage`; the upstream store (feeds in SQLite) is
 :mod:`pipeline.upstream`.  This module does not read files, feeds or the database.
 
-Longer than ~400 lines on purpose: it is one algorithm (normalise → shingles → MinHash →
+Why about 520 lines: it is one algorithm (normalise → shingles → MinHash →
 LSH → screen → exact Jaccard → groups) whose parts share their numeric conventions (uint32
 hashes, sorted unique arrays, the estimate margin) and are tested and benchmarked together."""
 
@@ -352,47 +352,40 @@ def fingerprint_normalized(norms: Sequence[str], shingle_size: int, hasher: MinH
     return [Fingerprint(s, sig) for s, sig in zip(sets, sigs)]
 
 
-GROUP_BLOCKS = (
-    8,
-    16,
-    32,
-    64,
-    128,
-    256,
-    512,
-    1024,
-)  # queries screened together between two refreshes of the group labels: small
-# first, so that texts from one template are one group before most of their pairs are looked at
+# A bucket of more texts than this is settled on its own, a block of its texts at a time, and the
+# groups are refreshed between blocks (small blocks first: texts from one template are one group
+# before most of their pairs are looked at); the pairs of all smaller buckets are listed together.
+BIG_BUCKET = 32
+GROUP_BLOCKS = (8, 16, 32, 64, 128, 256, 512, 1024)
+SCREEN_PAIRS = 65_536  # candidate pairs screened at once (bounds the temporary arrays)
 
 
 class _Groups:
-    """Union-find over positions; the smallest position is a group's root."""
+    """Union-find kept as a label per position: the larger group keeps its label and the smaller
+    one is relabelled (O(n log n) relabels in all), so the groups of many texts are one numpy
+    lookup."""
 
     def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def root(self, i: int) -> int:
-        parent = self.parent
-        top = i
-        while parent[top] != top:
-            top = parent[top]
-        while parent[i] != top:
-            parent[i], i = top, parent[i]
-        return top
+        self.label = np.arange(n, dtype=np.intp)
+        self.members: list[list[int] | None] = [[i] for i in range(n)]
 
     def join(self, i: int, j: int) -> None:
-        a, b = self.root(i), self.root(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
+        a, b = int(self.label[i]), int(self.label[j])
+        if a == b:
+            return
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a
+        moved = self.members[b]
+        self.label[moved] = a
+        self.members[a].extend(moved)
+        self.members[b] = None
 
-    def labels(self) -> np.ndarray:
-        """Every position's root, by pointer jumping (vectorised)."""
-        parent = np.array(self.parent, dtype=np.intp)
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                return parent
-            parent = jumped
+    def labels(self) -> list[int]:
+        """Every position's group, named by its smallest position."""
+        n = len(self.label)
+        smallest = np.full(n, n, dtype=np.intp)
+        np.minimum.at(smallest, self.label, np.arange(n, dtype=np.intp))
+        return smallest[self.label].tolist()
 
 
 def portal_groups(
@@ -404,14 +397,15 @@ def portal_groups(
     """Groups of near-identical texts — a label per position (the group's smallest position) —
     and the confirmed pairs that joined them ``(i, j, Jaccard)``, ``i < j``.
 
-    Candidates come from LSH band buckets and must pass the MinHash estimate screen; a
-    candidate pair is then confirmed by the exact Jaccard threshold *only when its two texts
-    are not in one group yet*.  Groups are the connected components of the confirmed pairs,
-    and a pair inside a component changes no component, so the groups are exactly those of
-    comparing every candidate pair — but texts written from one template (issue 15 §5:
-    3,000 monthly statistics items, 4.5 M candidate pairs) cost a few exact comparisons each
-    instead of one per earlier text.  Queries go in blocks; the group labels are refreshed
-    between blocks (small blocks first) and, inside one, each pair is checked against the live groups.
+    A candidate pair shares an LSH band bucket and passes the MinHash estimate screen; it is
+    confirmed by the exact Jaccard threshold *only when its two texts are not in one group yet*.
+    Groups are the connected components of the confirmed pairs, and a pair inside a component
+    changes no component, so the groups are exactly those of comparing every candidate pair.
+    The buckets are settled biggest first: a big bucket on its own, in blocks of its texts with
+    the groups refreshed between blocks — texts written from one template (issue 15 §5: 3,000
+    monthly statistics items, 14 M candidate pairs, most in a few big buckets) become one group
+    within the first blocks, and every later pair, in this bucket or another, is dropped by one
+    comparison of group labels before it is screened; then the pairs of all small buckets at once.
 
     ``fresh`` (positions) and ``known`` (pairs confirmed before, among the other texts):
     compare only pairs that involve a fresh text, after joining the known pairs
@@ -422,38 +416,97 @@ def portal_groups(
         groups.join(i, j)
     joined: list[tuple[int, int, float]] = []
     if n < 2 or (fresh is not None and not len(fresh)):
-        return groups.labels().tolist(), joined
+        return groups.labels(), joined
     sigs = np.stack([p.signature for p in prints])
     index = LSHIndex(sigs, *lsh_params(settings.lsh_threshold, settings.num_perm))
-    needed = (settings.threshold - ESTIMATE_MARGIN) * sigs.shape[1]
-    low = sigs.astype(np.uint8)
-    queries = np.arange(n) if fresh is None else np.asarray(sorted(set(fresh)), dtype=np.intp)
-    at, step = 0, 0
-    while at < len(queries):
-        size = GROUP_BLOCKS[min(step, len(GROUP_BLOCKS) - 1)]
-        block = queries[at : at + size]
-        at, step = at + size, step + 1
-        labels = groups.labels()
-        if fresh is None:  # consecutive rows: pairs with later rows only, each pair once
-            found = index.candidates(sigs[block[0] : block[-1] + 1], own_from=int(block[0]))
-        else:
-            found = index.candidates(sigs[block])
-        for start, _, q, rows in found:
-            left = block[start + q]
-            keep = (labels[left] != labels[rows]) & (left != rows)
-            left, rows = left[keep], rows[keep]
-            # the estimate screen, low bytes first (equal values have equal low bytes), then in full
-            keep = np.count_nonzero(low[rows] == low[left], axis=1) >= needed
-            left, rows = left[keep], rows[keep]
-            keep = np.count_nonzero(sigs[rows] == sigs[left], axis=1) >= needed
-            for i, j in zip(left[keep].tolist(), rows[keep].tolist()):
-                if groups.root(i) == groups.root(j):
+    is_fresh = None
+    if fresh is not None:
+        is_fresh = np.zeros(n, dtype=bool)
+        is_fresh[np.asarray(fresh, dtype=np.intp)] = True
+    settle = _Settler(prints, sigs, settings, groups, is_fresh, joined)
+    big, small = [], []  # big: (−size, band, start); small: per band, the row order, starts and sizes
+    for band, keys in enumerate(index.keys):
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        sizes = np.diff(np.append(starts, len(keys)))
+        large = sizes > BIG_BUCKET
+        big.extend(zip((-sizes[large]).tolist(), [band] * int(large.sum()), starts[large].tolist()))
+        pick = (sizes > 1) & ~large
+        small.append((index.order[band], starts[pick], sizes[pick]))
+    for neg_size, band, start in sorted(big):
+        settle.bucket(np.sort(index.order[band][start : start - neg_size]))
+    settle.small_buckets(small, n)
+    return groups.labels(), sorted(joined)
+
+
+class _Settler:
+    """The buckets of :func:`portal_groups` settled: afterwards every confirmed candidate pair
+    of their texts is inside one group."""
+
+    def __init__(self, prints, sigs, settings, groups: _Groups, is_fresh, joined: list):
+        self.prints, self.sigs, self.low = prints, sigs, sigs.astype(np.uint8)
+        self.threshold = settings.threshold
+        self.needed = (settings.threshold - ESTIMATE_MARGIN) * sigs.shape[1]
+        self.groups, self.is_fresh, self.joined = groups, is_fresh, joined
+        self.failed: set[tuple[int, int]] = set()  # pairs compared exactly and found apart
+
+    def bucket(self, members: np.ndarray) -> None:
+        """One big bucket (positions, ascending), a block of queries at a time."""
+        label, is_fresh = self.groups.label, self.is_fresh
+        if is_fresh is not None and not is_fresh[members].any():
+            return
+        at, step, count = 0, 0, len(members)
+        while at < count - 1:
+            own = label[members]
+            if (own == own[0]).all():
+                return
+            size = GROUP_BLOCKS[min(step, len(GROUP_BLOCKS) - 1)]
+            stop = min(at + size, count - 1)
+            # pairs (query, a later text of the bucket) in different groups
+            apart = (np.arange(count)[None, :] > np.arange(at, stop)[:, None]) & (own[None, :] != own[at:stop, None])
+            if is_fresh is not None:
+                apart &= is_fresh[members][None, :] | is_fresh[members[at:stop], None]
+            left, right = np.nonzero(apart)
+            self.confirm(members[left + at], members[right])
+            at, step = stop, step + 1
+
+    def small_buckets(self, buckets, n: int) -> None:
+        """Every pair of texts sharing a small bucket, listed once, in different groups."""
+        label, is_fresh = self.groups.label, self.is_fresh
+        codes = []
+        for order, starts, sizes in buckets:
+            for size in np.unique(sizes).tolist():  # the buckets of one size as a (buckets, size) matrix
+                rows = np.sort(order[starts[sizes == size][:, None] + np.arange(size)[None, :]], axis=1)
+                a, b = np.triu_indices(size, 1)
+                left, right = rows[:, a].ravel(), rows[:, b].ravel()
+                keep = label[left] != label[right]
+                if is_fresh is not None:
+                    keep &= is_fresh[left] | is_fresh[right]
+                codes.append(left[keep].astype(np.int64) * n + right[keep])
+        if codes:
+            pairs = sorted_unique(np.concatenate(codes))
+            self.confirm((pairs // n).astype(np.intp), (pairs % n).astype(np.intp))
+
+    def confirm(self, left: np.ndarray, right: np.ndarray) -> None:
+        """Screen candidate pairs by their MinHash estimate (low bytes first: equal values have
+        equal low bytes; then in full) and join, in order, those still apart that pass the
+        exact Jaccard threshold."""
+        label = self.groups.label
+        for lo in range(0, len(left), SCREEN_PAIRS):
+            i, j = left[lo : lo + SCREEN_PAIRS], right[lo : lo + SCREEN_PAIRS]
+            keep = label[i] != label[j]
+            i, j = i[keep], j[keep]
+            keep = np.count_nonzero(self.low[i] == self.low[j], axis=1) >= self.needed
+            i, j = i[keep], j[keep]
+            keep = np.count_nonzero(self.sigs[i] == self.sigs[j], axis=1) >= self.needed
+            for a, b in zip(i[keep].tolist(), j[keep].tolist()):
+                if label[a] == label[b] or (a, b) in self.failed:
                     continue
-                similarity = jaccard(prints[i].shingles, prints[j].shingles)
-                if similarity >= settings.threshold:
-                    groups.join(i, j)
-                    joined.append((min(i, j), max(i, j), similarity))
-    return groups.labels().tolist(), sorted(joined)
+                similarity = jaccard(self.prints[a].shingles, self.prints[b].shingles)
+                if similarity >= self.threshold:
+                    self.groups.join(a, b)
+                    self.joined.append((min(a, b), max(a, b), similarity))
+                else:
+                    self.failed.add((a, b))
 
 
 def signature_bytes(sig: np.ndarray) -> bytes:
