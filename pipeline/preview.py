@@ -110,6 +110,7 @@ class QuickResult:
 
 
 _MKDOCS = threading.RLock()  # mkdocs' state is the process's (SOURCE_DATE_EPOCH, the "mkdocs" logger)
+_DOCS_TREE = threading.Lock()  # one docs tree at a time (the renderers' memo, if any, is the process's)
 
 
 def _one_at_a_time(method):
@@ -268,7 +269,8 @@ def make_state(
     generated mkdocs.yml)."""
     from pipeline import build as build_mod
 
-    files, nav, _findings = build_mod.docs_tree_files(pub, config, content, work / "traffic.sqlite")
+    with _DOCS_TREE:
+        files, nav, _findings = build_mod.docs_tree_files(pub, config, content, work / "traffic.sqlite")
     epoch = int(pub.as_of.timestamp()) if pub.as_of else None
     for old in work.glob("preview-pages*"):  # scratch folders of earlier states (pages are moved out at once)
         if old.is_dir() and not any(old.iterdir()):
@@ -532,7 +534,8 @@ def quick_edit(
     from pipeline import build as build_mod
 
     t = time.perf_counter()
-    files, nav, _report = build_mod.docs_tree_files(new_pub, config, content, state.work / "traffic.sqlite")
+    with _DOCS_TREE:
+        files, nav, _report = build_mod.docs_tree_files(new_pub, config, content, state.work / "traffic.sqlite")
     seconds["docs_tree"] = time.perf_counter() - t
     if nav != state.nav:
         return QuickResult(FULL, findings, reason="导航变了")

@@ -254,6 +254,12 @@ PENDING_NOTE = (
 )
 
 
+BUSY_NOTE = (
+    "快速预览：已重新审查保存的条目并更新其页面（完整构建正在后台进行，页面暂存，完成后自动并入）；"
+    "站内搜索索引与全站审查将在停止保存 {idle:g} 秒后自动完成。"
+)
+
+
 def config_snapshot(paths) -> dict[str, int]:
     """path → mtime (ns) of every file under the config folder, the theme and mkdocs.yml."""
     out: dict[str, int] = {}
@@ -520,7 +526,7 @@ def serve(
         publish_status(
             changed=changed,
             findings=lines + [f"mkdocs: {w}" for w in result.warnings][:10],
-            note=PENDING_NOTE.format(idle=idle),
+            note=(PENDING_NOTE if into is None else BUSY_NOTE).format(idle=idle),
         )
         if editor:
             editor.save_status(result.findings, "", published=[i.path for i in st.pub.published], started=started)
@@ -539,6 +545,8 @@ def serve(
             config_after = config_snapshot(watched)
             saved = set() if state["first"] else saved_since(state["before"], after)
             first, state["first"] = state["first"], False
+            if saved:
+                state["last_save"] = time.monotonic()  # the idle time counts from the end of this save's update
             wanted = first or saved or config_after != state["config"] or state["again"]
             if not wanted and not (state["confirm"] and state["pending"]):
                 state["confirm"] = False
@@ -556,8 +564,8 @@ def serve(
         """Once nothing was saved for ``idle`` seconds after a fast update, ask for the complete build."""
         while not holder.get("stop"):
             time.sleep(0.5)
-            if not state["pending"] or state["confirm"] or state["child"] is not None:
-                continue
+            if not state["pending"] or state["confirm"] or state["child"] is not None or lock.locked():
+                continue  # nothing to confirm, or a save is being shown (its update sets last_save when done)
             if time.monotonic() - state["last_save"] >= idle:
                 state["confirm"] = True
                 want_rebuild()
