@@ -195,7 +195,7 @@ def run(
     duplicate_of = deduped.duplicate_of
     # 3b. 涉密信息不公开 also when copied: a published item repeating a withheld item's title or a
     #     run of its text is withheld too (before attachments, so that its files follow it)
-    copied, copy_findings = withheld_text.check(published, withheld)
+    copied, copy_findings = withheld_text.check(published, withheld, partial(_seen, remembered=memos.seen, jobs=jobs))
     if copied:
         findings.extend(copy_findings)
         withheld += tuple(
@@ -281,6 +281,14 @@ def _deduplicate(
     )
     pairs, dup_findings = dedup_stage.count_repeats(kept, config, kept_prints, labels)
     return dedup_stage.Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)
+
+
+def _seen(items: list, index: withheld_text.Index, remembered: memo.Memo, jobs: int | None) -> list:
+    """:func:`pipeline.withheld_text.seen` of each item, remembered by item and index."""
+    known = stage_memos.index_key(index)
+    return remembered.map(
+        partial(withheld_text.seen, index=index), items, partial(stage_memos.seen_key, index=known), jobs
+    )
 
 
 def _attachments(

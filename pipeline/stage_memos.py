@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import confidentiality, dedup, load, numbering
+from pipeline import confidentiality, dedup, load, numbering, withheld_text
 from pipeline.config import Config
 from pipeline.findings import Finding
 from pipeline.memo import Memo, Spec
@@ -98,6 +98,33 @@ def _pairs(key: str, stored):
     raise ValueError("not the compared texts and pairs")
 
 
+def index_key(index: withheld_text.Index) -> tuple[str, int]:
+    """What a :class:`pipeline.withheld_text.Seen` depends on besides its item: the windows of
+    the index, in their order (a window's number is its place)."""
+    digest = hashlib.sha256("\n".join(index.ordered).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest, len(index.ordered)
+
+
+def seen_key(item: Item, index: tuple[str, int]) -> tuple[str, str, str, int] | None:
+    known = item_key(item)
+    return None if known is None else known + index
+
+
+def _seen(key: tuple[str, str, str, int], stored) -> withheld_text.Seen:
+    """A title key and ascending window numbers, each below the index's count of windows."""
+    title, shared = stored
+    if type(title) is not str or type(shared) is not bytes:
+        raise ValueError("not what an item shows the index")
+    numbers = np.frombuffer(shared, dtype="<u4")  # raises when not a whole number of values
+    if numbers.size and (numbers[-1] >= key[3] or (numbers.size > 1 and not np.all(numbers[1:] > numbers[:-1]))):
+        raise ValueError("window numbers not ascending within the index")
+    return withheld_text.Seen(title, numbers)
+
+
+def _store_seen(seen: withheld_text.Seen) -> tuple[str, bytes]:
+    return (seen.title, np.ascontiguousarray(seen.shared, dtype="<u4").tobytes())
+
+
 def _ledger(key: str, found):
     ledger, findings = found
     if type(findings) is tuple and all(type(f) is Finding for f in findings):
@@ -130,6 +157,13 @@ MEMOS = {
         (confidentiality.Scanned, Finding),
         _scanned,
     ),
+    "seen": Spec(
+        "withheld-text",
+        LOAD_SOURCES + ("withheld_text.py", "scanners.py"),
+        ("PyYAML", "python-frontmatter", "OpenCC", "numpy"),
+        check=_seen,
+        store=_store_seen,
+    ),
     "prints": Spec("dedup", ("dedup.py",), ("numpy",), uses_config=False, store=_store_fingerprint),
     "pairs": Spec("pairs", ("dedup.py",), ("numpy",), check=_pairs, uses_config=False),
     "ledger": Spec(
@@ -146,6 +180,7 @@ MEMOS = {
 class Memos:
     load: Memo
     gate: Memo
+    seen: Memo
     prints: Memo
     pairs: Memo
     ledger: Memo
@@ -169,5 +204,5 @@ class Memos:
         )
 
     def save(self) -> None:
-        for one in (self.load, self.gate, self.prints, self.pairs, self.ledger):
+        for one in (self.load, self.gate, self.seen, self.prints, self.pairs, self.ledger):
             one.save()

@@ -24,7 +24,10 @@ once is left to the output audit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
 
 from pipeline.findings import Finding, error
 from pipeline.model import Item
@@ -63,12 +66,33 @@ def _texts(item: Item) -> list[str]:
     return [k for text in fields for k in map(key, _SENTENCE_END.split(fold(text))) if len(k) >= RUN]
 
 
-def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str], tuple[Finding, ...]]:
-    """Paths of published items that repeat a sensitive withheld item's words, and the findings.
-    ``withheld``: :class:`pipeline.confidentiality.Withheld` records."""
+@dataclass(frozen=True)
+class Index:
+    """The words of the sensitive withheld items, as :func:`check` looks them up: every window of
+    :data:`RUN` characters of their sentences (``windows``: window → the first withheld item
+    holding it; ``ordered``: the windows sorted, a window's number is its place there) and their
+    titles (title key → item)."""
+
+    windows: dict[str, str]
+    titles: dict[str, str]
+    ordered: tuple[str, ...]
+    number: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one published item shows :func:`check` against an :class:`Index`: its title key,
+    and the numbers (ascending) of every window of the index it contains — none unless one of
+    its every-:data:`STRIDE`-th windows is in the index (the item is not a candidate)."""
+
+    title: str
+    shared: np.ndarray  # uint32
+
+
+def index(withheld: Iterable) -> Index:
+    """The :class:`Index` of the sensitive items among ``withheld`` (:class:`pipeline.confidentiality.Withheld`)."""
     windows: dict[str, str] = {}  # window → path of a withheld item holding it
     titles: dict[str, str] = {}
-    withheld = list(withheld)
     for record in withheld:
         if not any(f.rule in SENSITIVE_RULES for f in record.findings):
             continue
@@ -79,35 +103,59 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
         for k in _texts(item):
             for i in range(len(k) - RUN + 1):
                 windows.setdefault(k[i : i + RUN], item.path)
+    ordered = tuple(sorted(windows))
+    return Index(windows, titles, ordered, {w: n for n, w in enumerate(ordered)})
+
+
+def seen(item: Item, index: Index) -> Seen:
+    """:class:`Seen` of one published item (a pure function of the item and the index)."""
+    number = index.number
+    keys = _texts(item)
+    shared: Iterable[int] = ()
+    if any(k[i : i + RUN] in number for k in keys for i in range(0, max(0, len(k) - RUN + 1), STRIDE)):
+        shared = sorted({number[w] for k in keys for i in range(len(k) - RUN + 1) if (w := k[i : i + RUN]) in number})
+    return Seen(title_key(item.title), np.fromiter(shared, dtype=np.uint32))
+
+
+SeenOf = Callable[[list, Index], list]  # (published items, index) → [seen(item, index) for item in items]
+
+
+def _seen_each(items: list, index: Index) -> list[Seen]:
+    return [seen(item, index) for item in items]
+
+
+def check(
+    published: Iterable[Item], withheld: Iterable, seen_of: SeenOf = _seen_each
+) -> tuple[frozenset[str], tuple[Finding, ...]]:
+    """Paths of published items that repeat a sensitive withheld item's words, and the findings.
+    ``withheld``: :class:`pipeline.confidentiality.Withheld` records.  ``seen_of(items, index)``:
+    :func:`seen` of each item (the runner may remember them; default: computed here)."""
+    withheld = list(withheld)
+    found = index(withheld)
+    windows, titles = found.windows, found.titles
     if not windows and not titles:
         return frozenset(), ()
-    # candidates: published items with a window in common (every STRIDE-th of theirs looked up)
-    hits: dict[str, list[str]] = {}  # path → the windows it shares (all of them, for candidates)
-    titled: dict[str, str] = {}
+    # candidates: published items with a window in common (every STRIDE-th of theirs looked up),
+    # and every window they share
     items = list(published)
-    for item in items:
-        source = titles.get(title_key(item.title))
-        if source:
-            titled[item.path] = source
-        keys = _texts(item)
-        if any(windows.get(k[i : i + RUN]) for k in keys for i in range(0, max(0, len(k) - RUN + 1), STRIDE)):
-            hits[item.path] = sorted(
-                {k[i : i + RUN] for k in keys for i in range(len(k) - RUN + 1) if k[i : i + RUN] in windows}
-            )
+    seens = seen_of(items, found)
+    if len(seens) != len(items):
+        raise ValueError("seen_of: one result per item")
     # a run that many items share (published or withheld) is the portal's common language (a
     # slogan, a law's name, a standard closing paragraph), not a copy: it does not count
-    spread: dict[str, int] = {}
-    for record in withheld:  # every withheld item counts here, whatever withheld it
-        for window in {k[i : i + RUN] for k in _texts(record.item) for i in range(len(k) - RUN + 1)} & windows.keys():
-            spread[window] = spread.get(window, 0) + 1
-    for shared in hits.values():
-        for window in shared:
-            spread[window] = spread.get(window, 0) + 1
+    number = found.number
+    parts = [
+        np.fromiter(sorted({number[w] for w in _windows(record.item) if w in number}), dtype=np.int64)
+        for record in withheld
+    ]  # every withheld item counts here, whatever withheld it
+    parts += [np.asarray(s.shared, dtype=np.int64) for s in seens]
+    spread = np.bincount(np.concatenate(parts), minlength=len(found.ordered)) if parts else np.zeros(0, np.int64)
     blocked, findings = set(), []
-    for item in items:
-        source, shown = titled.get(item.path), item.title
-        if source is None:
-            own = [w for w in hits.get(item.path, ()) if spread[w] < COMMON]
+    for item, s in zip(items, seens):
+        source, shown = titles.get(s.title), item.title
+        if not source and len(s.shared):
+            shared = np.asarray(s.shared, dtype=np.int64)
+            own = [found.ordered[n] for n in shared[spread[shared] < COMMON]]
             if own:
                 source, shown = windows[own[0]], _longest(own)
         if source:
@@ -124,6 +172,10 @@ def check(published: Iterable[Item], withheld: Iterable) -> tuple[frozenset[str]
                 )
             )
     return frozenset(blocked), tuple(findings)
+
+
+def _windows(item: Item) -> set[str]:
+    return {k[i : i + RUN] for k in _texts(item) for i in range(len(k) - RUN + 1)}
 
 
 def _longest(windows: list[str]) -> str:

@@ -3,6 +3,7 @@ findings: verbatim, traditional, re-punctuated, dotted and quoted copies, a reus
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -110,3 +111,65 @@ def test_in_the_pipeline_the_copy_is_withheld_and_absent_from_the_site(tmp_path)
     assert not (built.out / "bureau" / "2026" / "2026-11-27-copy").exists()
     probe = sentence.strip()[:20]
     assert not [p for p in built.out.rglob("*.html") if probe in p.read_text(encoding="utf-8", errors="ignore")]
+
+
+def _seen_memo(tmp_path):
+    from pipeline import memo, stage_memos
+
+    spec = stage_memos.MEMOS["seen"]
+    return memo.Memo(tmp_path / "seen.msgpack", spec, None)
+
+
+def _remembered(remembered):
+    from functools import partial
+
+    from pipeline import publication
+
+    return partial(publication._seen, remembered=remembered, jobs=1)
+
+
+def test_remembered_seen_gives_the_same_result_and_a_damaged_entry_is_worked_out_again(tmp_path):
+    slogan = "深入贯彻落实党中央国务院关于稳外贸稳外资的决策部署"
+    pubs = [item(f"n{k}", f"第{k}期。" + slogan + OTHER) for k in range(3)] + [item("copy", OTHER + SECRET)]
+    pubs = [replace(p, content_hash=f"{k:064x}") for k, p in enumerate(pubs)]  # items from files: remembered
+    held = [withheld(body=slogan + SECRET), withheld("unreviewed", body=OTHER)]
+    plain = withheld_text.check(pubs, held)
+    assert plain[0] == {"items/bureau/2026/copy.md", *(p.path for p in pubs[:3])}
+    first = _seen_memo(tmp_path)
+    assert withheld_text.check(pubs, held, _remembered(first)) == plain
+    first.save()
+    again = _seen_memo(tmp_path)
+    assert len(again.old) == len(pubs)
+    calls = []
+    original = withheld_text.seen
+
+    def counted(item, index):
+        calls.append(item.path)
+        return original(item, index)
+
+    import pipeline.withheld_text as module
+
+    module.seen, saved = counted, module.seen
+    try:
+        assert withheld_text.check(pubs, held, _remembered(again)) == plain
+        assert calls == []  # every item's windows came from the memo
+        # a damaged entry (numbers out of order, beyond the index, not whole values) is worked out again
+        damaged = _seen_memo(tmp_path)
+        keys = sorted(damaged.old)
+        damaged.old[keys[0]] = (damaged.old[keys[0]][0], b"\xff\xff\xff\x7f")
+        damaged.old[keys[1]] = (damaged.old[keys[1]][0], b"\x01\x00")
+        damaged.old[keys[2]] = ("", b"\x02\x00\x00\x00\x01\x00\x00\x00")
+        assert withheld_text.check(pubs, held, _remembered(damaged)) == plain
+        assert sorted(calls) == sorted(k[0] for k in keys[:3] if damaged.old[k][1] != b"")
+    finally:
+        module.seen = saved
+    # another withheld set is another index: nothing of the old one is used
+    other = [withheld(body=OTHER)]
+    expected = withheld_text.check(pubs, other)
+    calls_before = len(calls)
+    module.seen = counted
+    try:
+        assert withheld_text.check(pubs, other, _remembered(_seen_memo(tmp_path))) == expected
+    finally:
+        module.seen = saved
+    assert len(calls) - calls_before == len(pubs)
