@@ -19,6 +19,7 @@ field of the wrong type, a class not asked for — raises :class:`CacheFormatErr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 import types
 import typing
@@ -168,21 +169,56 @@ def _unpack_datetime(payload: bytes) -> datetime:
 # --- records: field checks compiled once per class from its annotations -----------------------
 
 
+@functools.lru_cache(maxsize=64)  # made once per class and process (every memo file is read with them)
 def _builder(cls: type) -> Callable[[tuple], Any]:
+    """A function that checks a record's field values against the class's annotations and
+    makes the record: one generated function per class, the checks written out inline (a
+    memo holds ten thousand items of thirty fields; a call per field check was a third of
+    reading it)."""
     fields = dataclasses.fields(cls)
     hints = typing.get_type_hints(cls)
-    checks = [(f.name, _check(hints[f.name])) for f in fields]
-    count = len(checks)
+    names: dict[str, Any] = {"CacheFormatError": CacheFormatError, "cls": cls}
+    count = len(fields)
+    values = [f"v{n}" for n in range(count)]
+    lines = ["def build(values):", f"    if len(values) != {count}:"]
+    lines.append(f"        raise CacheFormatError({cls.__name__ + ': wrong number of fields'!r})")
+    if count:
+        lines.append(f"    {', '.join(values)}, = values")
+    for f, value in zip(fields, values):
+        lines.append(f"    if not ({_expr(hints[f.name], value, names)}):")
+        wrong = f"{cls.__name__}.{f.name}: wrong type "
+        lines.append(f"        raise CacheFormatError({wrong!r} + type({value}).__name__)")
+    lines.append("    return cls(*values)")
+    exec("\n".join(lines), names)  # noqa: S102 - our own code, made from the class's field names and types
+    return names["build"]
 
-    def build(values: tuple) -> Any:
-        if len(values) != count:
-            raise CacheFormatError(f"{cls.__name__}: wrong number of fields")
-        for (name, check), value in zip(checks, values):
-            if not check(value):
-                raise CacheFormatError(f"{cls.__name__}.{name}: wrong type {type(value).__name__}")
-        return cls(*values)
 
-    return build
+def _expr(hint: Any, value: str, names: dict[str, Any]) -> str:
+    """A Python expression that is true when the variable ``value`` is of type ``hint`` (the
+    same test as :func:`_check`); ``names``: what the expression refers to."""
+    if hint is Any:
+        names["_plain"] = _plain
+        return f"_plain({value})"
+    if hint is type(None):
+        return f"{value} is None"
+    if hint in (str, int, float, bool, bytes, datetime) or dataclasses.is_dataclass(hint):
+        name = f"t{len(names)}"
+        names[name] = hint
+        return f"type({value}) is {name}"
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return "(" + " or ".join(_expr(a, value, names) for a in args) + ")"
+    if origin is tuple:
+        inner = f"x{len(names)}"
+        names[inner] = None  # reserve the name
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"(type({value}) is tuple and all({_expr(args[0], inner, names)} for {inner} in {value}))"
+        parts = " and ".join(_expr(a, f"{value}[{n}]", names) for n, a in enumerate(args))
+        return f"(type({value}) is tuple and len({value}) == {len(args)}" + (f" and {parts})" if parts else ")")
+    name = f"c{len(names)}"
+    names[name] = _check(hint)  # a dict and what else is rare in a record: the general check
+    return f"{name}({value})"
 
 
 def _plain(value: Any) -> bool:

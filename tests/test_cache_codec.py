@@ -163,6 +163,47 @@ def test_a_forged_record_is_only_read_when_every_field_has_its_type():
             cache_codec.loads(_forged_item(field, value), RECORDS)
 
 
+def test_the_generated_field_checks_agree_with_the_plain_ones():
+    """cache_codec writes each record class's field checks out as one function; it accepts
+    exactly what the plain per-annotation checks accept, field by field."""
+    import typing
+
+    from pipeline import confidentiality
+
+    samples = (
+        None, "x", 1, True, 1.5, b"x", datetime(2026, 1, 1), (), ("x",), ("x", 1), (("a", 1),), (("a", "1"),),
+        ((),), {"a": 1}, {"a": "b"}, Attachment("a", "b"), (Attachment("a", "b"),), _item(),
+        error("items/x.md", "pii", "手机号"), ((error("items/x.md", "pii", "手机号"),),),
+    )  # fmt: skip
+    finding = error("items/x.md", "pii", "手机号", 3, match="139", row=2)
+    records = (
+        _item(),
+        Attachment("a", "b"),
+        finding,
+        confidentiality.Scanned("items/x.md", ((finding,),), True),
+        Ledger("{org}-{year}-{seq:04d}", "X", (LedgerEntry("k", "X-1", 2026, 1, "2026-01-01", "t"),)),
+        LedgerEntry("k", "X-1", 2026, 1, "2026-01-01", "t", ("a",), 3),
+    )
+    for record in records:
+        cls = type(record)
+        build = cache_codec._builder(cls)
+        hints = typing.get_type_hints(cls)
+        base = [getattr(record, f.name) for f in fields(cls)]
+        assert build(tuple(base)) == record
+        for n, f in enumerate(fields(cls)):
+            plain = cache_codec._check(hints[f.name])
+            for value in samples:
+                values = tuple(value if m == n else v for m, v in enumerate(base))
+                try:
+                    build(values)
+                    accepted = True
+                except cache_codec.CacheFormatError:
+                    accepted = False
+                assert accepted == plain(value), (cls.__name__, f.name, value)
+        with pytest.raises(cache_codec.CacheFormatError):
+            build(tuple(base[:-1]))
+
+
 def test_a_record_of_a_type_not_asked_for_is_refused():
     data = cache_codec.dumps((_item(),), RECORDS)
     with pytest.raises(cache_codec.CacheFormatError):
