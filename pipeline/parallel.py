@@ -5,7 +5,11 @@ texts to fingerprint) and gets the results back in task order — the same list 
 ``[func(t) for t in tasks]`` gives, so the stages stay functions over records and their
 output does not depend on the number of processes.  The tasks are not sent to the workers:
 the pool is forked after they are set aside, so each worker inherits them and only the
-chunk bounds travel there and the results back.  Below :data:`MIN_TASKS` tasks, with one
+chunk bounds travel there and the results back.  ``jobs`` processes means ``jobs - 1``
+forked workers and this one, which takes the chunks no worker has started yet, last first
+(one fork fewer, and no results to copy back for its share); the objects that exist at the fork are
+frozen for the garbage collector (``gc.freeze``), so a worker's collections do not copy the
+whole inherited heap page by page.  Below :data:`MIN_TASKS` tasks, with one
 core, or off Linux (Windows has no ``fork``; macOS' system libraries may not survive one)
 everything runs in this process.  A pool that breaks (a worker killed, out of memory) is
 not trusted: the whole map is redone here.  The functions must not print and must catch what they expect to fail
@@ -14,6 +18,7 @@ not trusted: the whole map is redone here.  The functions must not print and mus
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -60,16 +65,34 @@ def map_ordered(
     size = -(-len(tasks) // (workers * CHUNKS_PER_WORKER))
     bounds = [(lo, min(lo + size, len(tasks))) for lo in range(0, len(tasks), size)]
     _job = (func, tasks, batched)
+    gc.freeze()  # the workers' garbage collections leave the inherited objects alone (no copy of the whole heap)
     try:
         with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+            workers - 1, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
         ) as pool:
-            parts = list(pool.map(_run_chunk, bounds))
+            futures = [pool.submit(_run_chunk, b) for b in bounds]
+            parts: list = [None] * len(bounds)
+            for k in reversed(range(len(bounds))):  # this process takes the chunks no worker has started
+                if not futures[k].cancel():
+                    break
+                parts[k] = _here(bounds[k])
+            parts = [part if part is not None else future.result() for part, future in zip(parts, futures)]
     except Exception:  # noqa: BLE001 - a broken pool: do it all here (same results, only slower)
         return _serial(func, tasks, batched)
     finally:
         _job = None
+        gc.unfreeze()
     return [result for part in parts for result in part]
+
+
+def _here(bounds: tuple[int, int]) -> list:
+    """:func:`_run_chunk` in this process, which meanwhile forks no other pool (as a worker)."""
+    global _in_worker
+    was, _in_worker = _in_worker, True
+    try:
+        return _run_chunk(bounds)
+    finally:
+        _in_worker = was
 
 
 def _serial(func: Callable, tasks: Sequence, batched: bool) -> list:
