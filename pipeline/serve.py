@@ -359,7 +359,9 @@ def serve(
                 server._want_rebuild = True
                 server._rebuild_cond.notify_all()
 
-    def start_full(saved: set[str], after: dict, config_after: dict, confirm: bool, started: float) -> None:
+    def start_full(
+        saved: set[str], after: dict, config_after: dict, confirm: bool, started: float, background: bool = False
+    ) -> None:
         """Start the complete build in a child process (:mod:`pipeline.serve_child`)."""
         if state["preview"] is not None:
             try:  # the next build reads the page record: it must be the kept one (a stale one only costs pages)
@@ -368,7 +370,9 @@ def serve(
             except BuildLocked:
                 pass
         click.echo(f"完整构建预览（子进程）……{'保存的文件：' + '、'.join(sorted(saved)) if saved else ''}", err=True)
-        child = serve_child.start(content, config_dir, work, mkdocs_file, out, saved, date.today())
+        child = serve_child.start(
+            content, config_dir, work, mkdocs_file, out, saved, date.today(), background=background
+        )
         info = {
             "saved": saved,
             "after": after,
@@ -558,7 +562,8 @@ def serve(
                 state["again"] = True
                 return
             confirm, state["confirm"], state["again"] = state["confirm"], False, False
-            start_full(saved | state["pending"], after, config_after, confirm, started)
+            background = confirm and not saved and config_after == state["config"]  # nobody waits for it
+            start_full(saved | state["pending"], after, config_after, confirm, started, background)
 
     def idle_watch() -> None:
         """Once nothing was saved for ``idle`` seconds after a fast update, ask for the complete build."""

@@ -3,8 +3,8 @@
 A complete preview build (every gate over every item, the docs tree, the pages, Pagefind, the output
 audit, the manifest) takes minutes at 10k items.  Run in ``portal serve``'s own process it held the
 GIL against the HTTP threads and made every save wait for it; here it runs in a process of its own
-(started with ``spawn``: no copy of the server's threads or mkdocs objects; ``nice`` 10, so the
-editor's fast path and the browser come first on a busy machine).  It is the ordinary
+(started with ``spawn``: no copy of the server's threads or mkdocs objects; the idle complete
+build at ``nice`` 10, so the editor's fast path and the browser come first on a busy machine).  It is the ordinary
 :func:`pipeline.build.build`: it holds the build lock on the work folder for the whole build,
 renders into a staging folder and swaps the preview in whole, so while it runs the fast path
 (:mod:`pipeline.preview`) writes neither the preview nor ``<work>`` and serves its pages from an
@@ -54,7 +54,7 @@ def _run(conn, args: dict) -> None:  # pragma: no cover - runs in the child proc
     if os.getppid() != args["parent"]:
         return
     try:
-        os.nice(10)
+        os.nice(args["nice"])
     except OSError:
         pass
     import click
@@ -122,10 +122,19 @@ class Child:
 
 
 def start(
-    content: Path, config_dir: Path, work: Path, mkdocs_file: Path, out: Path, saved: set[str], as_of: date
+    content: Path,
+    config_dir: Path,
+    work: Path,
+    mkdocs_file: Path,
+    out: Path,
+    saved: set[str],
+    as_of: date,
+    background: bool = False,
 ) -> Child:
     """Start a complete build of the preview ``out``; ``saved``: the files saved since the last good
-    preview (an error in one of them keeps the last good preview, :func:`pipeline.serve.saved_check`)."""
+    preview (an error in one of them keeps the last good preview, :func:`pipeline.serve.saved_check`).
+    ``background``: nobody waits for it (the idle complete build): ``nice`` 10, so the fast path and
+    the browser come first."""
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     args = {
@@ -137,6 +146,7 @@ def start(
         "saved": set(saved),
         "as_of": as_of,
         "parent": os.getpid(),
+        "nice": 10 if background else 0,
     }
     process = ctx.Process(
         target=_run, args=(send, args), name="portal-serve-build"
