@@ -37,6 +37,7 @@ from pipeline import (
     publish,
     search_index,
     stats,
+    unchanged,
     website_report,
 )
 from pipeline.attachments import ChangedFile
@@ -72,6 +73,9 @@ class BuildOptions:
     # the Markdown extensions the gate renders items and pages with; None: read from mkdocs_file
     markdown: MarkdownSettings | None = None
     incremental: bool = True  # reuse pages of the live site whose inputs did not change (<work>/pages.json)
+    # stop at once when no input changed since the last build and the live site is intact
+    # (pipeline/unchanged.py); the result then has no publication, only the last build's summary
+    skip_unchanged: bool = False
     # progress(stage, done, total): called as stages start and as mkdocs writes pages; the CLI
     # draws it (stages never print).  Stages: pipeline, docs_tree, mkdocs, pagefind.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
@@ -79,7 +83,7 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    publication: publication.Publication
+    publication: publication.Publication | None  # None only when the build stopped as unchanged
     findings: tuple[Finding, ...]
     docs_files: int
     timings: dict = field(default_factory=dict)
@@ -88,6 +92,34 @@ class BuildResult:
     swap: str = ""  # how the new site was put in place (pipeline.publish.swap); "" when not rendered
     # output pages (site-relative paths) rendered anew or removed by this build; None: all of them
     changed_pages: tuple[str, ...] | None = None
+    summary: unchanged.Summary | None = None  # set when the build stopped as unchanged (the last build's)
+
+    @property
+    def unchanged(self) -> bool:
+        return self.publication is None
+
+    def report(self) -> unchanged.Summary:
+        """What ``portal build`` prints about this build."""
+        if self.summary is not None:
+            return self.summary
+        pub = self.publication
+        withheld = tuple(
+            (
+                str(w.item.path),
+                "、".join(dict.fromkeys(f.rule for f in w.findings if f.severity == ERROR)),
+                w.declared,
+            )
+            for w in pub.withheld
+        )
+        return unchanged.Summary(
+            published=len(pub.published),
+            files=pub.files,
+            docs_files=self.docs_files,
+            findings=tuple(f.text() for f in self.findings),
+            withheld=withheld,
+            notes=tuple(pub.notes),
+            warnings=self.mkdocs_warnings,
+        )
 
     @property
     def blocking_errors(self) -> tuple[Finding, ...]:
@@ -193,7 +225,25 @@ def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...
             "请把 --work 放到 --out 之外"
         )
     with publish.build_lock(options.work, options.wait, options.on_wait):
-        return _build(options, config, PUBLISH_CHECKS if checks is None else checks)
+        inputs = None
+        if options.skip_unchanged and options.incremental and options.render_site and checks is None:
+            started = time.perf_counter()
+            inputs = unchanged.inputs_of(options, config)
+            summary = unchanged.current(options, config, inputs.digest)
+            if summary is not None:  # nothing to build: the live site is what this build would make
+                timings = {"total": time.perf_counter() - started, "pages_rendered": 0, "pages_reused": 0}
+                return BuildResult(
+                    None, (), summary.docs_files, timings, summary.warnings, None, "unchanged", (), summary
+                )
+            unchanged.forget(options.work)  # from here on the live site may change
+        result = _build(options, config, PUBLISH_CHECKS if checks is None else checks)
+        if inputs is not None and result.swap:
+            inputs = inputs.after_build()
+            if result.publication.index_ledger is not None:  # the build wrote the ledger: that is what it read
+                text = numbering.dump_ledger(result.publication.index_ledger)
+                inputs = inputs.with_file(numbering.LEDGER_FILE, text.encode("utf-8"))
+            unchanged.record(options, inputs.digest, result.report())
+        return result
 
 
 def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...]) -> BuildResult:

@@ -27,7 +27,7 @@ from pipeline.cli_common import (
     _reference_text,
 )
 from pipeline.config import ConfigError
-from pipeline.findings import ERROR, infrastructure_failures
+from pipeline.findings import infrastructure_failures
 from pipeline.mkdocs_build import MkdocsError
 from pipeline.progress_bar import build_progress
 from pipeline.search_index import SearchIndexError
@@ -128,6 +128,7 @@ def build(
                 manifest_copy=manifest_copy,
                 markdown=markdown,
                 incremental=not no_incremental,
+                skip_unchanged=not no_incremental,
             )
             result = build_mod.build(options, config)
     except publish.BuildLocked as exc:
@@ -146,7 +147,7 @@ def build(
         click.echo(f"网站生成失败：{exc}。{untouched}", err=True)
         sys.exit(1)
     _report_build(result, out)
-    for note in result.publication.notes:
+    for note in result.report().notes:
         click.echo(f"说明：{note}", err=True)
     click.echo(f"审查报告：{work / 'review.json'}；{_reference_text(reference, source)}", err=True)
 
@@ -168,23 +169,29 @@ def _log_failure(work: Path, exc: BaseException) -> None:
 
 
 def _report_build(result: build_mod.BuildResult, out: Path) -> None:
-    pub = result.publication
-    for warning in result.mkdocs_warnings:
+    summary = result.report()
+    for warning in summary.warnings:
         click.echo(f"mkdocs 警告：{warning}", err=True)
-    if pub.withheld or result.findings:
+    if summary.withheld or summary.findings:
         click.echo("以下条目未发布或有问题：", err=True)
-        for f in result.findings:
-            click.echo("  " + f.text(), err=True)
-    if pub.withheld:
-        click.echo(f"未发布的条目（{len(pub.withheld)} 条）：", err=True)
-        for w in pub.withheld:
-            rules = "、".join(dict.fromkeys(f.rule for f in w.findings if f.severity == ERROR))
-            click.echo(f"  {w.item.path} [{rules}]{'（按声明不发布）' if w.declared else ''}", err=True)
+        for text in summary.findings:
+            click.echo("  " + text, err=True)
+    if summary.withheld:
+        click.echo(f"未发布的条目（{len(summary.withheld)} 条）：", err=True)
+        for path, rules, declared in summary.withheld:
+            click.echo(f"  {path} [{rules}]{'（按声明不发布）' if declared else ''}", err=True)
     t = result.timings
+    if result.unchanged:
+        click.echo(
+            f"内容、配置、主题和程序与上一次构建相同，线上网站 {out}/ 逐个文件核对无误，无需重新生成"
+            f"（已发布 {summary.published} 条信息，共 {summary.files} 个条目文件），用时 {t.get('total', 0):.1f} 秒。",
+            err=True,
+        )
+        return
     click.echo(
-        f"已发布 {len(pub.published)} 条信息（共 {pub.files} 个条目文件，不发布 {pub.files - len(pub.published)} "
-        f"个），生成 {result.docs_files} 个文件到 {out}/（渲染 {t.get('pages_rendered', 0)} 页，"
-        f"沿用上次 {t.get('pages_reused', 0)} 页），用时 {t.get('total', 0):.1f} 秒。",
+        f"已发布 {summary.published} 条信息（共 {summary.files} 个条目文件，不发布 "
+        f"{summary.files - summary.published} 个），生成 {summary.docs_files} 个文件到 {out}/（渲染 "
+        f"{t.get('pages_rendered', 0)} 页，沿用上次 {t.get('pages_reused', 0)} 页），用时 {t.get('total', 0):.1f} 秒。",
         err=True,
     )
 

@@ -53,12 +53,22 @@ class Difference:
         return not (self.modified or self.missing or self.extra or self.unreachable)
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path | str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _in_parallel(func, args: list) -> list:
+    """``[func(a) for a in args]`` on a few threads: reading a file and SHA-256 over more than
+    2 KB release the GIL, so hashing a site's 24,000 files uses every core."""
+    if len(args) < 64:
+        return [func(a) for a in args]
+    workers = min(8, 2 * (os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, args, chunksize=max(16, len(args) // (workers * 8))))
 
 
 def _files(root: Path) -> list[str]:
@@ -108,21 +118,22 @@ def hash_site(site: Path, known: dict[str, tuple[str, int]] | None = None) -> Si
     Nothing is taken on trust from the live site's manifest or from file times: a live file
     changed in place, its modification time set back, is read like any other."""
     known = known or {}
-    files: dict[str, tuple[str, int]] = {}
-    reused = 0
-    for rel in _files(site):
-        path = site / rel
+    root = str(site)
+
+    def one(rel: str) -> tuple[tuple[str, int], bool]:
+        path = os.path.join(root, rel)
         st = os.lstat(path)
         if not _regular(st.st_mode):  # a symlink: what a web server serves is its target
-            files[rel] = (_digest(path), path.stat().st_size)
-            continue
+            return (_digest(path), os.stat(path).st_size), False
         given = known.get(rel)
         if given is not None and given[1] == st.st_size:
-            files[rel] = given
-            reused += 1
-            continue
-        files[rel] = (_digest(path), st.st_size)
-    return SiteHashes(files, reused)
+            return given, True
+        return (_digest(path), st.st_size), False
+
+    rels = _files(site)
+    answers = _in_parallel(one, rels)
+    files = {rel: answer for rel, (answer, _) in zip(rels, answers)}
+    return SiteHashes(files, sum(1 for _, given in answers if given))
 
 
 def _regular(mode: int) -> bool:
@@ -231,15 +242,23 @@ def load(root: Path, allowed_signers: Path | None) -> tuple[dict[str, dict], str
 def compare(root: Path, files: dict[str, dict]) -> Difference:
     """What differs between the web root ``root`` and the manifest's ``files``."""
     present = set(_files(root))
-    modified, missing = [], []
-    for rel, entry in sorted(files.items()):
-        path = root / rel
-        if rel not in present or not path.is_file():
-            missing.append(rel)
-        elif path.is_symlink() or path.stat().st_size != entry["size"] or _digest(path) != entry["sha256"]:
-            modified.append(rel)
+    base = str(root)
+
+    def verdict(item: tuple[str, dict]) -> str:
+        rel, entry = item
+        path = os.path.join(base, rel)
+        if rel not in present or not os.path.isfile(path):
+            return "missing"
+        if os.path.islink(path) or os.stat(path).st_size != entry["size"] or _digest(path) != entry["sha256"]:
+            return "modified"
+        return ""
+
+    listed = sorted(files.items())
+    verdicts = _in_parallel(verdict, listed)
+    modified = tuple(rel for (rel, _), v in zip(listed, verdicts) if v == "modified")
+    missing = tuple(rel for (rel, _), v in zip(listed, verdicts) if v == "missing")
     extra = sorted(present - set(files))
-    return Difference(tuple(modified), tuple(missing), tuple(extra), len(files))
+    return Difference(modified, missing, tuple(extra), len(files))
 
 
 def restore(root: Path, files: dict[str, dict], trusted: Path, difference: Difference) -> list[str]:

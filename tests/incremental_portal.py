@@ -97,6 +97,7 @@ class Portal:
             work=self.tmp / f"work-{name}",
             mkdocs_file=self.tmp / "mkdocs.yml",
             incremental=incremental,
+            skip_unchanged=incremental,  # as `portal build` does: stop early when nothing changed
         )
         return options.out, build_mod.build(options, load_config(self.config_dir))
 

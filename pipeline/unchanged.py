@@ -1,0 +1,366 @@
+"""A rebuild with nothing changed (issue 15: ≤ 3 s at 10k items): every input digested, the live site read.
+
+After a build has swapped its site in, :func:`record` writes ``<work>/last-build.json`` (one
+HMAC-SHA256 line under the work folder's key, :func:`pipeline.audit_cache.work_key`, then JSON):
+
+- the digest of every input of that build (:func:`inputs_digest`);
+- the digest of the live site's ``portal-manifest.json`` and its signature, of
+  ``<work>/review.json``, and of the manifest copy when one is kept;
+- what the command line prints about the build (:class:`Summary`).
+
+The next build with ``BuildOptions.skip_unchanged`` (``portal build`` without
+``--no-incremental``) asks :func:`current` first.  It answers with the stored summary only when:
+
+- the inputs digest is the same;
+- the live site is exactly what its manifest lists: every file read and hashed again (on every
+  core), none missing, none added — a page defaced on the web server, whatever its modification
+  time, means the build runs and puts the published version back;
+- the manifest is the one recorded, and ``review.json`` (and the manifest copy) are as written.
+
+Anything else — a changed input, a damaged, foreign or forged record, a killed build — runs the
+build, which is the same build as without this module.
+
+What counts as an input, read on every call (nothing is taken from file times):
+
+- every file under the content folder, by path and bytes (items, pages, attachments, data files,
+  the 索引号 ledger);
+- every file under the configuration folder, ``mkdocs.yml``, the theme folder it names, and the
+  allowed-signers text made from ``reviewers.yaml``;
+- the upstream (查重) and traffic databases, byte for byte (with their ``-wal`` files);
+- every module of ``pipeline/``, the Python version and every installed distribution's version
+  (mkdocs, material, Pagefind, the scanners' libraries …);
+- the options that change what is built: strict, search, render, the reference day — ``--as-of``,
+  or today in the portal's time zone when none is given (the plausible-date bound and the expiry
+  of reviewers' keys follow the clock) —, the Markdown settings, the signing key's bytes and the
+  manifest copy folder;
+- ``git rev-parse HEAD`` and whether the history is shallow, of the repository holding the
+  content (审签 and the backdating checks read the history).
+
+The content is digested before the build reads it (a file saved during the build differs next
+time, so the next build runs).  A build that assigned new 索引号 wrote the ledger, an input: the
+record takes the ledger as the build wrote it, so the build after it can stop here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from pipeline import audit_cache, manifest, publish
+from pipeline.rendered import MarkdownSettings, SettingsError
+
+RECORD = "last-build.json"  # in --work
+FORMAT = 1
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``portal build`` prints about a build, kept so a build that stops early prints it too."""
+
+    published: int
+    files: int
+    docs_files: int
+    findings: tuple[str, ...] = ()  # Finding.text() of each finding
+    withheld: tuple[tuple[str, str, bool], ...] = ()  # (item path, blocking rules, declared)
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # mkdocs' warnings
+
+    @classmethod
+    def from_json(cls, data) -> "Summary | None":
+        try:
+            return cls(
+                published=_int(data["published"]),
+                files=_int(data["files"]),
+                docs_files=_int(data["docs_files"]),
+                findings=_strings(data["findings"]),
+                withheld=tuple((_str(p), _str(r), bool(d)) for p, r, d in data["withheld"]),
+                notes=_strings(data["notes"]),
+                warnings=_strings(data["warnings"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def _int(value) -> int:
+    if type(value) is not int:
+        raise TypeError(value)
+    return value
+
+
+def _str(value) -> str:
+    if type(value) is not str:
+        raise TypeError(value)
+    return value
+
+
+def _strings(value) -> tuple[str, ...]:
+    if type(value) is not list:
+        raise TypeError(value)
+    return tuple(_str(v) for v in value)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` → the digest of its bytes (a symlink: also the link text);
+    ``{"": …}`` for a single file or a missing root."""
+    if not root.exists():
+        return {"": b"-"}
+    if not root.is_dir():
+        return {"": _file_digest(str(root))}
+    files: dict[str, bytes] = {}
+    for folder, dirs, names in os.walk(root):
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            link = b"link\0" + os.readlink(path).encode("utf-8", "surrogateescape") if os.path.islink(path) else b""
+            files[rel] = link + _file_digest(path)
+    return files
+
+
+def _hash_tree(h, root: Path | None, label: str) -> None:
+    h.update(f"\0tree\0{label}\0".encode())
+    if root is None:
+        h.update(b"none")
+        return
+    _hash_files(h, _tree(root))
+
+
+def _hash_files(h, files: dict[str, bytes]) -> None:
+    """In sorted order, so the digest does not depend on the file system's order."""
+    for rel in sorted(files):
+        h.update(b"\0" + rel.encode("utf-8", "surrogateescape") + b"\0" + files[rel])
+
+
+def _file_digest(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).digest()
+    except IsADirectoryError:
+        return b"dir"
+    except OSError as exc:  # unreadable now: the build will say so; never equal to a readable file
+        return f"unreadable:{exc.errno}".encode()
+
+
+def _theme_dir(mkdocs_file: Path) -> Path | None:
+    try:
+        data = yaml.safe_load(mkdocs_file.read_text(encoding="utf-8"))
+        custom = data["theme"]["custom_dir"]
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError):
+        return None
+    return (mkdocs_file.parent / str(custom)).resolve() if custom else None
+
+
+def _git_state(content: Path) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(content), "rev-parse", "HEAD", "--is-shallow-repository"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C.UTF-8"},
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"git-unavailable:{type(exc).__name__}"
+    return f"{done.returncode}\0{done.stdout}"
+
+
+def _markdown(options) -> str:
+    """The Markdown settings the gate renders with: as given, or as the build reads them from
+    ``mkdocs.yml`` (the same settings either way give the same digest)."""
+    if options.markdown is not None:
+        return repr(options.markdown)
+    try:
+        return repr(MarkdownSettings.from_mkdocs(Path(options.mkdocs_file)))
+    except SettingsError as exc:
+        return f"unreadable:{exc}"
+
+
+def _distributions() -> list[str]:
+    return sorted({f"{d.metadata['Name']}={d.version}" for d in metadata.distributions() if d.metadata["Name"]})
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a build reads: the content folder file by file, and the digest of everything else."""
+
+    rest: str
+    content: dict = field(default_factory=dict, compare=False)  # relative path → digest of the bytes
+    databases: dict = field(default_factory=dict, compare=False)  # path → digest (b"-": none)
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256(self.rest.encode())
+        _hash_files(h, self.content)
+        h.update(b"\0databases")
+        _hash_files(h, self.databases)
+        return h.hexdigest()
+
+    def with_file(self, rel: str, data: bytes) -> "Inputs":
+        """The same inputs with the content file ``rel`` holding ``data`` (the 索引号 ledger the
+        build itself wrote: the build after it has nothing new to do)."""
+        return replace(self, content={**self.content, rel: hashlib.sha256(data).digest()})
+
+    def after_build(self) -> "Inputs":
+        """The databases as the build left them when the build created them (the upstream store
+        is made on first use); a database that existed and changed during the build keeps its
+        earlier digest, so the next build runs (``portal upstream ingest`` may have written it)."""
+        now = _databases(list(self.databases))
+        settled = {path: now[path] if before == b"-" else before for path, before in self.databases.items()}
+        return replace(self, databases=settled)
+
+
+def inputs_of(options, config, today: str | None = None) -> Inputs:
+    """Everything the build of ``options`` (:class:`pipeline.build.BuildOptions`) with
+    ``config`` reads (see the module's docstring).  ``today``: the portal's date when no
+    reference day is given (for tests; default: the clock in the portal's time zone)."""
+    h = hashlib.sha256(f"portal-build-inputs/{FORMAT}\0{sys.version}\0".encode())
+    for source in sorted(HERE.rglob("*.py")):
+        h.update(source.relative_to(HERE).as_posix().encode() + b"\0" + _file_digest(str(source)))
+    h.update("\0".join(_distributions()).encode())
+    if options.as_of is not None:
+        day = f"as-of:{options.as_of.isoformat()}"
+    else:
+        day = f"today:{today or datetime.now(config.portal.tz).date().isoformat()}"
+    settings = {
+        "strict": options.strict,
+        "render_site": options.render_site,
+        "search": options.search,
+        "day": day,
+        "markdown": _markdown(options),
+        "sign_key": str(options.sign_key) if options.sign_key else None,
+        "manifest_copy": str(Path(options.manifest_copy).resolve()) if options.manifest_copy else None,
+        "out": str(Path(options.out).resolve()),
+        "content": str(Path(options.content).resolve()),
+    }
+    h.update(json.dumps(settings, sort_keys=True, ensure_ascii=False).encode())
+    h.update(repr(config).encode())
+    h.update(config.review.allowed_signers().encode())
+    _hash_tree(h, Path(options.config_dir), "config")
+    _hash_tree(h, Path(options.mkdocs_file), "mkdocs.yml")
+    _hash_tree(h, _theme_dir(Path(options.mkdocs_file)), "theme")
+    if options.sign_key:
+        _hash_tree(h, Path(options.sign_key), "sign-key")
+    h.update(_git_state(Path(options.content)).encode())
+    upstream = Path(options.upstream_db or Path(options.work) / "upstream.sqlite")
+    databases = [
+        str(db.with_name(db.name + suffix))
+        for db in (upstream.resolve(), (Path(options.work) / "traffic.sqlite").resolve())
+        for suffix in ("", "-wal")
+    ]
+    return Inputs(h.hexdigest(), _tree(Path(options.content)), _databases(databases))
+
+
+def _databases(paths: list[str]) -> dict[str, bytes]:
+    return {path: _file_digest(path) if os.path.exists(path) else b"-" for path in paths}
+
+
+def inputs_digest(options, config, today: str | None = None) -> str:
+    return inputs_of(options, config, today).digest
+
+
+def _digest_or_empty(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _sealed(key: bytes, payload: bytes) -> str:
+    return hmac.new(key, payload, "sha256").hexdigest()
+
+
+def load(work: Path) -> dict | None:
+    """The record of the last build, or None when it is missing, damaged or not written with
+    this work folder's key."""
+    key = audit_cache.work_key(work)
+    try:
+        data = (Path(work) / RECORD).read_bytes()
+    except OSError:
+        return None
+    if key is None or b"\n" not in data:
+        return None
+    mac, payload = data.split(b"\n", 1)
+    try:
+        if not hmac.compare_digest(mac.decode("ascii"), _sealed(key, payload)):
+            return None
+        record = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return None
+    return record
+
+
+def record(options, inputs: str, summary: Summary) -> None:
+    """After a build's swap: what :func:`current` compares the next build with."""
+    work = Path(options.work)
+    key = audit_cache.work_key(work)
+    path = work / RECORD
+    if key is None:
+        path.unlink(missing_ok=True)
+        return
+    live = publish.live_dir(Path(options.out))
+    body = {
+        "format": FORMAT,
+        "inputs": inputs,
+        "site": _digest_or_empty(live / manifest.NAME),
+        "signature": _digest_or_empty(live / manifest.SIGNATURE),
+        "review": _digest_or_empty(work / "review.json"),
+        "copy": _copy_digests(options),
+        "summary": asdict(summary),
+    }
+    payload = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    publish.write_atomic(path, _sealed(key, payload) + "\n" + payload.decode("utf-8"))
+
+
+def forget(work: Path) -> None:
+    """Before a build changes anything: a build killed later must not leave a record that
+    still matches (its site may be half-swapped, its review.json rewritten)."""
+    (Path(work) / RECORD).unlink(missing_ok=True)
+
+
+def _copy_digests(options) -> list[str] | None:
+    if options.manifest_copy is None:
+        return None
+    target = Path(options.manifest_copy)
+    return [_digest_or_empty(target / name) for name in (manifest.NAME, manifest.SIGNATURE)]
+
+
+def current(options, config, inputs: str) -> Summary | None:
+    """The last build's summary when nothing it was built from changed and the live site is
+    intact (see the module's docstring); None: build."""
+    last = load(Path(options.work))
+    if last is None or last.get("inputs") != inputs:
+        return None
+    live = publish.live_dir(Path(options.out))
+    if not last.get("site") or _digest_or_empty(live / manifest.NAME) != last["site"]:
+        return None
+    if _digest_or_empty(live / manifest.SIGNATURE) != last.get("signature"):
+        return None
+    if _digest_or_empty(Path(options.work) / "review.json") != last.get("review"):
+        return None
+    if _copy_digests(options) != last.get("copy"):
+        return None
+    summary = Summary.from_json(last.get("summary"))
+    if summary is None or not site_intact(live):
+        return None
+    return summary
+
+
+def site_intact(site: Path) -> bool:
+    """Every file of ``site`` is the one its manifest lists (same bytes), none missing or extra."""
+    try:
+        files = manifest.parse((site / manifest.NAME).read_bytes(), str(site))
+    except (OSError, manifest.ManifestError):
+        return False
+    return manifest.compare(site, files).clean
