@@ -6,9 +6,12 @@ and runs, each build in a fresh child process, in this order:
 1. full cold ``portal build`` (empty work folder, no previous site: every page rendered, on every core);
 2. the baseline on the same generated docs tree: bare ``mkdocs build`` + Pagefind (one bundle per
    shard, as the build runs it);
-3. ``portal build`` again with nothing changed;
-4. ``portal build`` after one edited item;
-5. ``portal build --no-incremental`` (every page rendered again, same work folder) for comparison.
+3. ``portal build`` again with nothing changed: it stops early (``pipeline/unchanged.py``: every
+   input digested, the live site read back against its manifest);
+4. the same with the early stop's record removed: the page-level incremental build with nothing
+   to render (what a build costs when an input changed that no page depends on);
+5. ``portal build`` after one edited item;
+6. ``portal build --no-incremental`` (every page rendered again, same work folder) for comparison.
 
 It prints seconds per stage and peak RSS (the build process and its children — Pagefind and
 the render workers — separately).  Figures depend heavily on machine load: say how loaded the
@@ -38,18 +41,25 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
+    """One build as ``portal build`` runs it (``--no-incremental`` when ``incremental`` is False)."""
     from pipeline import build as build_mod
     from pipeline.config import load_config
 
     started = time.perf_counter()
     config = load_config(ROOT / "site_config")
     options = build_mod.BuildOptions(
-        content=content, out=out, work=work, mkdocs_file=ROOT / "mkdocs.yml", incremental=incremental
+        content=content,
+        out=out,
+        work=work,
+        mkdocs_file=ROOT / "mkdocs.yml",
+        incremental=incremental,
+        skip_unchanged=incremental,
     )
     result = build_mod.build(options, config)
     t = dict(result.timings)
     t["wall"] = time.perf_counter() - started
-    t["published"] = len(result.publication.published)
+    t["published"] = result.report().published
+    t["unchanged"] = result.unchanged
     t["rss_self_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t["rss_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(t))
@@ -142,6 +152,8 @@ def measure(n: int, scratch: Path) -> dict:
     rows["cold"] = run_child(content, out, work)
     rows["bare"] = bare(work, base, published_items(content))
     rows["nothing"] = run_child(content, out, work)
+    (work / "last-build.json").unlink(missing_ok=True)  # the early stop's record: without it, page level
+    rows["nothing_pages"] = run_child(content, out, work)
     edit_one_item(content)
     rows["one_edit"] = run_child(content, out, work)
     edit_one_item(content)
@@ -155,6 +167,11 @@ def measure(n: int, scratch: Path) -> dict:
 
 def report(r: dict) -> str:
     def line(label, t):
+        if t.get("unchanged"):  # stopped early: no stages ran
+            return (
+                f"| {label} | {t['total']:.1f} | {t['process']:.1f} | – | – | – | – | – | {t['rss_self_mb']:.0f} / "
+                f"{t['rss_children_mb']:.0f} |"
+            )
         return (
             f"| {label} | {t['total']:.1f} | {t['process']:.1f} | {t['pipeline']:.1f} | {t['docs_tree']:.1f} | "
             f"{t['mkdocs']:.1f} ({t.get('pages_rendered', 0):,} rendered, {t.get('pages_reused', 0):,} reused) | "
@@ -171,7 +188,8 @@ def report(r: dict) -> str:
         line("full cold (every page, every core)", r["cold"]),
         f"| bare `mkdocs build` + Pagefind, same tree | {b['mkdocs'] + b['pagefind']:.1f} | | | | {b['mkdocs']:.1f} "
         f"| {b['pagefind']:.1f} | | {b['rss_mkdocs_mb']:.0f} / {b['rss_pagefind_mb']:.0f} |",
-        line("nothing changed", r["nothing"]),
+        line("nothing changed (stops early: inputs digested, live site read back)", r["nothing"]),
+        line("nothing changed, early-stop record removed (page level)", r["nothing_pages"]),
         line("one edited item", r["one_edit"]),
         line("`incremental=False` (every page again)", r["full_again"]),
         f"ratio full cold / (bare mkdocs + Pagefind): {r['cold']['total'] / (b['mkdocs'] + b['pagefind']):.2f}",

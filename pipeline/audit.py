@@ -50,7 +50,7 @@ from urllib.parse import unquote
 
 import ahocorasick
 
-from pipeline import attachment_text, audit_cache, cpu_limit, parallel, rendered
+from pipeline import attachment_text, audit_cache, cpu_limit, manifest, parallel, rendered
 from pipeline import scanners as scanners_mod
 from pipeline.config import Config
 from pipeline.findings import Finding, error
@@ -885,11 +885,7 @@ def prepare_withheld(
 
 def site_files(site: Path) -> list[str]:
     """Every file under ``site`` (site-relative, posix); symlinks are listed as files too."""
-    out = []
-    for path in sorted(site.rglob("*")):
-        if path.is_file() or path.is_symlink():
-            out.append(path.relative_to(site).as_posix())
-    return out
+    return [rel for rel, regular in manifest.walk(site) if regular]
 
 
 def _order(rels: list[str]) -> list[str]:

