@@ -1,0 +1,246 @@
+"""Red team: ways the early stop of ``portal build`` (pipeline/unchanged.py) stops although the site
+it would build differs, or fails open / hangs / crashes on hostile input.
+
+One demo portal is built once, with two things an administrator may legitimately configure:
+a local-file upstream (查重) source kept outside the content folder (``upstream.yaml``'s
+``file:`` is relative to the project root, not to ``--content``) and an mkdocs hook file
+(``hooks:`` in ``mkdocs.yml``, outside the theme folder).  Each test then changes one thing and
+asks :func:`pipeline.unchanged.current` whether the next build would stop early — the question
+the build itself asks — without running a second build.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import subprocess
+import threading
+from dataclasses import replace
+
+import pytest
+
+from pipeline import build as build_mod
+from pipeline import manifest, unchanged
+from pipeline.config import load_config
+from incremental_portal import Portal
+
+HOOK = """def on_post_page(output, page, config):
+    return output.replace("</body>", "<!-- portal hook {version} --></body>")
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("redteam-unchanged")
+    portal = Portal(tmp, random.Random(11))
+    feeds = tmp / "feeds"  # the upstream snapshot beside the project, not in content/
+    feeds.mkdir()
+    for xml in (portal.content / "upstream").glob("*.xml"):
+        (feeds / xml.name).write_bytes(xml.read_bytes())
+    upstream_yaml = portal.config_dir / "upstream.yaml"
+    text = upstream_yaml.read_text(encoding="utf-8")
+    assert "file: content/upstream/" in text
+    upstream_yaml.write_text(text.replace("file: content/upstream/", "file: feeds/"), encoding="utf-8")
+    hook = tmp / "hooks" / "portal_hook.py"
+    hook.parent.mkdir()
+    hook.write_text(HOOK.format(version=1), encoding="utf-8")
+    mkdocs_yml = tmp / "mkdocs.yml"
+    mkdocs_yml.write_text(mkdocs_yml.read_text(encoding="utf-8") + f"hooks:\n  - {hook}\n", encoding="utf-8")
+    out, first = portal.build("inc", incremental=True)
+    assert not first.unchanged and first.swap
+    assert "portal hook 1" in (out / "index.html").read_text(encoding="utf-8"), "the hook ran"
+    return portal, out
+
+
+def options_of(portal: Portal, **changes) -> build_mod.BuildOptions:
+    base = build_mod.BuildOptions(
+        content=portal.content,
+        config_dir=portal.config_dir,
+        out=portal.tmp / "site-inc",
+        work=portal.tmp / "work-inc",
+        mkdocs_file=portal.tmp / "mkdocs.yml",
+        skip_unchanged=True,
+    )
+    return replace(base, **changes)
+
+
+def would_stop(portal: Portal) -> bool:
+    """Would the next ``portal build`` stop early? (what build.build asks first)"""
+    options = options_of(portal)
+    config = load_config(portal.config_dir)
+    return unchanged.current(options, config, unchanged.inputs_of(options, config).digest) is not None
+
+
+def test_baseline_the_fixture_stops_early(built):
+    portal, _ = built
+    assert would_stop(portal)
+
+
+def _entry(title: str, body: str) -> str:
+    return (
+        "  <entry>\n"
+        f"    <title>{title}</title>\n"
+        '    <link rel="alternate" type="text/html" href="https://www.mofcom.gov.cn/xwfb/art/2026/redteam.html"/>\n'
+        "    <id>https://www.mofcom.gov.cn/xwfb/art/2026/redteam.html</id>\n"
+        "    <published>2026-05-01T10:00:00+08:00</published>\n"
+        "    <updated>2026-05-01T10:00:00+08:00</updated>\n"
+        f"    <summary>{body}</summary>\n"
+        f'    <content type="html">&lt;p&gt;{body}&lt;/p&gt;</content>\n'
+        "  </entry>\n"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a local-file upstream source outside the content folder (upstream.yaml file:, relative to the "
+    "project root) is read by every build but not digested — a new upstream entry that makes a published item "
+    "a repost (withheld) is ignored and the repost stays online",
+)
+def test_a_local_upstream_feed_outside_content_is_an_input(built):
+    portal, _ = built
+    assert would_stop(portal)
+    feed = portal.tmp / "feeds" / "mofcom.xml"
+    original = feed.read_bytes()
+    item = next(p for p in portal.tokens if p.exists())  # one of our published items, reposted upstream
+    text = item.read_text(encoding="utf-8").split("\n---\n", 1)[1].strip()
+    title = next(line for line in item.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))[7:]
+    try:
+        feed.write_bytes(original.replace(b"</feed>", _entry(title, text).encode() + b"</feed>"))
+        assert not would_stop(portal), "the upstream feed changed: the build must run"
+    finally:
+        feed.write_bytes(original)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: an mkdocs hook file named in mkdocs.yml (hooks:) outside the theme folder changes every page "
+    "but is not digested — the build stops early with pages made by the old hook",
+)
+def test_an_mkdocs_hook_outside_the_theme_is_an_input(built):
+    portal, _ = built
+    assert would_stop(portal)
+    hook = portal.tmp / "hooks" / "portal_hook.py"
+    try:
+        hook.write_text(HOOK.format(version=2), encoding="utf-8")
+        assert not would_stop(portal), "the hook changed: the build must run"
+    finally:
+        hook.write_text(HOOK.format(version=1), encoding="utf-8")
+
+
+def _digest_in_thread(portal: Portal, seconds: float) -> tuple[bool, list]:
+    options = options_of(portal)
+    config = load_config(portal.config_dir)
+    answer: list = []
+
+    def run():
+        try:
+            answer.append(unchanged.inputs_of(options, config).digest)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            answer.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive(), answer
+
+
+def _release(fifo) -> None:
+    """Unblock a reader stuck in open() on ``fifo`` (a writer appears, then leaves)."""
+    try:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a FIFO in the content folder (the content walk never opens one and reports it) makes the "
+    "inputs digest block for ever in open(): `portal build` hangs before the build starts",
+)
+@pytest.mark.parametrize("where", ["content", "site_config"])
+def test_a_fifo_in_the_inputs_does_not_hang_the_digest(built, where):
+    portal, _ = built
+    folder = portal.content / "items" if where == "content" else portal.config_dir
+    fifo = folder / "pipe.md"
+    os.mkfifo(fifo)
+    try:
+        done, answer = _digest_in_thread(portal, 20)
+        assert done, "the inputs digest hangs on a FIFO"
+        assert isinstance(answer[0], str)
+    finally:
+        _release(fifo)
+        fifo.unlink()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a live site file that cannot be read (EACCES, EIO, removed while read) raises out of "
+    "unchanged.current (site_intact catches OSError only around the manifest): a traceback, not a build",
+)
+def test_an_unreadable_live_file_runs_the_build_instead_of_crashing(built, monkeypatch):
+    portal, out = built
+    assert would_stop(portal)
+    victim = str(out / "index.html")
+    real = manifest._digest
+
+    def digest(path):
+        if str(path) == victim:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(manifest, "_digest", digest)  # the tests run as root: chmod 000 would still be readable
+    assert not would_stop(portal)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a database that did not exist before the build and that another command (portal traffic "
+    "ingest, which takes no build lock) created during it is recorded as read by the build — the next build "
+    "stops early without the visit figures",
+)
+def test_a_database_another_command_created_during_the_build_is_not_taken_as_read(built, tmp_path):
+    portal, _ = built
+    options = options_of(portal, work=tmp_path / "work", upstream_db=portal.tmp / "work-inc" / "upstream.sqlite")
+    config = load_config(portal.config_dir)
+    before = unchanged.inputs_of(options, config)
+    traffic = tmp_path / "work" / "traffic.sqlite"
+    assert before.databases[str(traffic.resolve())] == b"-"
+    traffic.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(traffic) as db:  # `portal traffic ingest` while the build renders
+        db.execute("CREATE TABLE t (x)")
+        db.execute("INSERT INTO t VALUES (1)")
+    db.close()
+    settled = before.after_build()
+    assert settled.digest == before.digest, "the build read no traffic database; the next build must run"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: git replace refs change the history the approval and backdating checks read (git log "
+    "honours refs/replace/) while HEAD stays the same — the digest only has rev-parse HEAD (and .git only when "
+    "the content folder is the repository's root)",
+)
+def test_git_replace_refs_change_the_digest(built, tmp_path):
+    portal, _ = built
+    repo = tmp_path / "repo"  # the content folder inside the project's repository, as content/ is here
+    (repo / "content" / "items").mkdir(parents=True)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a"}
+    env["GIT_COMMITTER_EMAIL"] = "a@x"
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env)
+
+    git("init", "-q")
+    for n in (1, 2):
+        (repo / "content" / "items" / f"{n}.md").write_text(f"x{n}\n", encoding="utf-8")
+        git("add", ".")
+        git("commit", "-q", "-m", f"c{n}")
+    options = options_of(portal, content=repo / "content")
+    config = load_config(portal.config_dir)
+    first = unchanged.inputs_digest(options, config, today="2026-12-01")
+    log_before = git("log", "--format=%H").stdout
+    git("replace", "--graft", "HEAD")  # HEAD now looks like a root commit: 1.md "first added" later
+    assert git("log", "--format=%H").stdout != log_before
+    assert unchanged.inputs_digest(options, config, today="2026-12-01") != first
