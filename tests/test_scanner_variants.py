@@ -90,3 +90,20 @@ def test_a_utf16_csv_without_a_byte_order_mark_is_read_as_text(encoding):
     text = " ".join(piece.text for piece in attachment_text.extract("名单.csv", data).pieces)
     assert "13800138000" in text
     assert "pii" in {h.rule for h in SCANNERS.scan(text)}
+
+
+def test_the_bare_view_drops_exactly_what_is_not_a_letter_digit_or_star():
+    """``_NOT_BARE`` (one pattern) removes the same characters as the per-character test ``_bare``."""
+    from pipeline import scanners
+
+    everything = "".join(chr(cp) for cp in range(0x110000))
+    assert scanners._NOT_BARE.sub("", everything) == "".join(ch for ch in everything if scanners._bare(ch))
+
+
+def test_the_fold_table_equals_folding_every_code_point():
+    """fold_table skips the unified ideographs OpenCC leaves alone: the same table, in the same order."""
+    from pipeline import scanners
+
+    t2s = scanners._t2s_table()
+    everything = scanners._build_fold_table(range(0x30000), t2s)
+    assert list(scanners.fold_table().items()) == list(everything.items())
