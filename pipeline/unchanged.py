@@ -24,21 +24,32 @@ What counts as an input, read on every call (nothing is taken from file times):
 
 - every file under the content folder, by path and bytes (items, pages, attachments, data files,
   the 索引号 ledger);
-- every file under the configuration folder, ``mkdocs.yml``, the theme folder it names, and the
-  allowed-signers text made from ``reviewers.yaml``;
-- the upstream (查重) and traffic databases, byte for byte (with their ``-wal`` files);
+- every file under the configuration folder, ``mkdocs.yml``, the theme folder it names, the files
+  its ``hooks`` and ``INHERIT`` name, and the allowed-signers text made from ``reviewers.yaml``;
+- the upstream (查重) and traffic databases, byte for byte (with their ``-wal`` files), and the
+  local-file upstream sources (``upstream.yaml`` ``file:``, relative to the project root: they
+  may lie outside the content folder; every build reads them into the database);
 - every module of ``pipeline/``, the Python version and every installed distribution's version
   (mkdocs, material, Pagefind, the scanners' libraries …);
 - the options that change what is built: strict, search, render, the reference day — ``--as-of``,
   or today in the portal's time zone when none is given (the plausible-date bound and the expiry
   of reviewers' keys follow the clock) —, the Markdown settings, the signing key's bytes and the
   manifest copy folder;
-- ``git rev-parse HEAD`` and whether the history is shallow, of the repository holding the
-  content (审签 and the backdating checks read the history).
+- ``git rev-parse HEAD``, whether the history is shallow and the ``refs/replace/`` refs (which
+  change what ``git log`` shows without changing HEAD), of the repository holding the content
+  (审签 and the backdating checks read the history).
+
+A FIFO, device or socket among the inputs is named, never opened (it would block); a live file
+that cannot be read means the build runs.
 
 The content is digested before the build reads it (a file saved during the build differs next
 time, so the next build runs).  A build that assigned new 索引号 wrote the ledger, an input: the
-record takes the ledger as the build wrote it, so the build after it can stop here.
+record takes the ledger as the build wrote it, so the build after it can stop here.  A database
+that was missing before the build is taken as the build left it only for the upstream store (the
+build makes it); one another command created meanwhile (``portal traffic ingest``) keeps "none".
+
+Why about 430 lines: the list of inputs, the record and its checks are one contract; splitting
+the digest from the check would put the two halves of "what counts as unchanged" apart.
 """
 
 from __future__ import annotations
@@ -47,6 +58,7 @@ import hashlib
 import hmac
 import json
 import os
+import stat
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field, replace
@@ -142,13 +154,29 @@ def _hash_files(h, files: dict[str, bytes]) -> None:
 
 
 def _file_digest(path: str) -> bytes:
+    """The SHA-256 of a regular file's bytes, read in blocks; a FIFO, device or socket is never
+    read (opening a FIFO for reading would wait for a writer for ever), only named."""
     try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).digest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
         return b"dir"
     except OSError as exc:  # unreadable now: the build will say so; never equal to a readable file
         return f"unreadable:{exc.errno}".encode()
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return b"dir"
+        if not stat.S_ISREG(mode):
+            return f"special:{stat.S_IFMT(mode)}".encode()
+        h = hashlib.sha256()
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                h.update(block)
+        return h.digest()
+    except OSError as exc:
+        return f"unreadable:{exc.errno}".encode()
+    finally:
+        os.close(fd)
 
 
 def _theme_dir(mkdocs_file: Path) -> Path | None:
@@ -161,17 +189,52 @@ def _theme_dir(mkdocs_file: Path) -> Path | None:
 
 
 def _git_state(content: Path) -> str:
+    """HEAD, shallowness and the replace refs (``git replace`` changes the history ``git log``
+    shows — first commits, approvals — without changing HEAD)."""
+    answers = []
+    for args in (
+        ["rev-parse", "HEAD", "--is-shallow-repository"],
+        ["for-each-ref", "--format=%(objectname) %(refname)", "refs/replace/"],
+    ):
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(content), *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C.UTF-8"},
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"git-unavailable:{type(exc).__name__}"
+        answers.append(f"{done.returncode}\0{done.stdout}")
+    return "\0".join(answers)
+
+
+def _mkdocs_files(mkdocs_file: Path, work: Path) -> list[Path]:
+    """Files ``mkdocs.yml`` names that mkdocs reads besides the theme: ``hooks`` (Python run on
+    every page) and ``INHERIT``; relative names as mkdocs resolves them from the generated
+    config in ``work``, and from ``mkdocs.yml``'s folder."""
     try:
-        done = subprocess.run(
-            ["git", "-C", str(content), "rev-parse", "HEAD", "--is-shallow-repository"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C.UTF-8"},
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"git-unavailable:{type(exc).__name__}"
-    return f"{done.returncode}\0{done.stdout}"
+        data = yaml.safe_load(mkdocs_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    hooks = data.get("hooks")
+    names = [str(h) for h in hooks] if isinstance(hooks, list) else []
+    if data.get("INHERIT"):
+        names.append(str(data["INHERIT"]))
+    return [base / name for name in names for base in (work, mkdocs_file.parent)]
+
+
+def _upstream_files(config) -> list[Path]:
+    """The local-file upstream (查重) sources every build reads (relative to the project root,
+    :func:`pipeline.feeds.fetch`): they may lie outside the content folder."""
+    root = Path(config.root).parent
+    return [
+        path if path.is_absolute() else root / path
+        for path in (Path(s.url) for s in config.upstream.sources if not s.is_remote)
+    ]
 
 
 def _markdown(options) -> str:
@@ -196,6 +259,7 @@ class Inputs:
     rest: str
     content: dict = field(default_factory=dict, compare=False)  # relative path → digest of the bytes
     databases: dict = field(default_factory=dict, compare=False)  # path → digest (b"-": none)
+    made_by_build: tuple = ()  # the databases a build creates when missing (the upstream store)
 
     @property
     def digest(self) -> str:
@@ -215,7 +279,10 @@ class Inputs:
         is made on first use); a database that existed and changed during the build keeps its
         earlier digest, so the next build runs (``portal upstream ingest`` may have written it)."""
         now = _databases(list(self.databases))
-        settled = {path: now[path] if before == b"-" else before for path, before in self.databases.items()}
+        settled = {
+            path: now[path] if before == b"-" and path in self.made_by_build else before
+            for path, before in self.databases.items()
+        }
         return replace(self, databases=settled)
 
 
@@ -248,6 +315,10 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
     _hash_tree(h, Path(options.config_dir), "config")
     _hash_tree(h, Path(options.mkdocs_file), "mkdocs.yml")
     _hash_tree(h, _theme_dir(Path(options.mkdocs_file)), "theme")
+    for extra in _mkdocs_files(Path(options.mkdocs_file), Path(options.work)):
+        _hash_tree(h, extra, f"mkdocs:{extra}")
+    for feed in _upstream_files(config):
+        _hash_tree(h, feed, f"upstream:{feed}")
     if options.sign_key:
         _hash_tree(h, Path(options.sign_key), "sign-key")
     h.update(_git_state(Path(options.content)).encode())
@@ -257,7 +328,7 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
         for db in (upstream.resolve(), (Path(options.work) / "traffic.sqlite").resolve())
         for suffix in ("", "-wal")
     ]
-    return Inputs(h.hexdigest(), _tree(Path(options.content)), _databases(databases))
+    return Inputs(h.hexdigest(), _tree(Path(options.content)), _databases(databases), tuple(databases[:2]))
 
 
 def _databases(paths: list[str]) -> dict[str, bytes]:
@@ -361,6 +432,6 @@ def site_intact(site: Path) -> bool:
     """Every file of ``site`` is the one its manifest lists (same bytes), none missing or extra."""
     try:
         files = manifest.parse((site / manifest.NAME).read_bytes(), str(site))
-    except (OSError, manifest.ManifestError):
+        return manifest.compare(site, files).clean
+    except (OSError, manifest.ManifestError):  # a file that cannot be read now: build (and say why)
         return False
-    return manifest.compare(site, files).clean

@@ -91,13 +91,9 @@ def _entry(title: str, body: str) -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a local-file upstream source outside the content folder (upstream.yaml file:, relative to the "
-    "project root) is read by every build but not digested — a new upstream entry that makes a published item "
-    "a repost (withheld) is ignored and the repost stays online",
-)
 def test_a_local_upstream_feed_outside_content_is_an_input(built):
+    """Was a defect: the feed (upstream.yaml file:, relative to the project root) is read by every build but was
+    not digested, so a new upstream entry making a published item a repost (withheld) was ignored."""
     portal, _ = built
     assert would_stop(portal)
     feed = portal.tmp / "feeds" / "mofcom.xml"
@@ -112,12 +108,9 @@ def test_a_local_upstream_feed_outside_content_is_an_input(built):
         feed.write_bytes(original)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: an mkdocs hook file named in mkdocs.yml (hooks:) outside the theme folder changes every page "
-    "but is not digested — the build stops early with pages made by the old hook",
-)
 def test_an_mkdocs_hook_outside_the_theme_is_an_input(built):
+    """Was a defect: a hook file named in mkdocs.yml (hooks:) outside the theme changes every page but was not
+    digested; the build stopped early with pages made by the old hook."""
     portal, _ = built
     assert would_stop(portal)
     hook = portal.tmp / "hooks" / "portal_hook.py"
@@ -154,13 +147,10 @@ def _release(fifo) -> None:
         pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a FIFO in the content folder (the content walk never opens one and reports it) makes the "
-    "inputs digest block for ever in open(): `portal build` hangs before the build starts",
-)
 @pytest.mark.parametrize("where", ["content", "site_config"])
 def test_a_fifo_in_the_inputs_does_not_hang_the_digest(built, where):
+    """Was a defect: the digest opened a FIFO for reading and waited for a writer for ever (the content walk
+    never opens one); `portal build` hung before the build started."""
     portal, _ = built
     folder = portal.content / "items" if where == "content" else portal.config_dir
     fifo = folder / "pipe.md"
@@ -174,12 +164,9 @@ def test_a_fifo_in_the_inputs_does_not_hang_the_digest(built, where):
         fifo.unlink()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a live site file that cannot be read (EACCES, EIO, removed while read) raises out of "
-    "unchanged.current (site_intact catches OSError only around the manifest): a traceback, not a build",
-)
 def test_an_unreadable_live_file_runs_the_build_instead_of_crashing(built, monkeypatch):
+    """Was a defect: an OSError reading a live file (EACCES, EIO, removed meanwhile) raised out of
+    unchanged.current: a traceback instead of a build."""
     portal, out = built
     assert would_stop(portal)
     victim = str(out / "index.html")
@@ -194,13 +181,9 @@ def test_an_unreadable_live_file_runs_the_build_instead_of_crashing(built, monke
     assert not would_stop(portal)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a database that did not exist before the build and that another command (portal traffic "
-    "ingest, which takes no build lock) created during it is recorded as read by the build — the next build "
-    "stops early without the visit figures",
-)
 def test_a_database_another_command_created_during_the_build_is_not_taken_as_read(built, tmp_path):
+    """Was a defect: a database missing before the build and created by another command during it (portal
+    traffic ingest takes no build lock) was recorded as read; the next build stopped without the figures."""
     portal, _ = built
     options = options_of(portal, work=tmp_path / "work", upstream_db=portal.tmp / "work-inc" / "upstream.sqlite")
     config = load_config(portal.config_dir)
@@ -216,13 +199,9 @@ def test_a_database_another_command_created_during_the_build_is_not_taken_as_rea
     assert settled.digest == before.digest, "the build read no traffic database; the next build must run"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: git replace refs change the history the approval and backdating checks read (git log "
-    "honours refs/replace/) while HEAD stays the same — the digest only has rev-parse HEAD (and .git only when "
-    "the content folder is the repository's root)",
-)
 def test_git_replace_refs_change_the_digest(built, tmp_path):
+    """Was a defect: git replace refs change the history the approval and backdating checks read while HEAD
+    stays the same (the digest had rev-parse HEAD only; .git only when content/ is the repository root)."""
     portal, _ = built
     repo = tmp_path / "repo"  # the content folder inside the project's repository, as content/ is here
     (repo / "content" / "items").mkdir(parents=True)
