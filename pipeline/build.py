@@ -35,6 +35,7 @@ from pipeline import (
     numbering,
     publication,
     publish,
+    render_memo,
     search_index,
     stats,
     unchanged,
@@ -128,36 +129,60 @@ class BuildResult:
 
 
 def docs_tree_files(
-    pub: publication.Publication, config: Config, content: Path, traffic_db: Path | None = None
+    pub: publication.Publication,
+    config: Config,
+    content: Path,
+    traffic_db: Path | None = None,
+    memo: render_memo.RenderMemo | None = None,
 ) -> tuple[dict, list, tuple[Finding, ...]]:
     """Everything the renderers produce for one publication, and the nav.  ``traffic_db``: the
-    access-log store (``portal traffic ingest``) for the 网站工作年度报表's visit figures."""
-    static_pages = pub.pages  # gated and attachment-checked in publication.run (their findings are in pub.findings)
-    as_of = stats.default_as_of(pub, config)
-    files: dict = {}
-    extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
-    report_findings: tuple[Finding, ...] = ()
+    access-log store (``portal traffic ingest``) for the 网站工作年度报表's visit figures.
+    ``memo``: outputs of the last docs tree to reuse where their inputs did not change
+    (:mod:`pipeline.render_memo`); None: ``portal serve``'s, kept in the process between saves."""
+    memo = render_memo.SHARED if memo is None else memo
+    with memo.session(config):
+        static_pages = pub.pages  # gated and attachment-checked in publication.run (their findings are in pub.findings)
+        published, counted = pub.published, pub.counted
+        as_of = stats.default_as_of(pub, config)
+        files: dict = {}
+        extra_sections: list = []  # nav sections of later renderers (统计, 信息公开), in menu order
+        report_findings: tuple[Finding, ...] = ()
 
-    def take(output: Output) -> None:  # every renderer returns one render.common.Output
-        nonlocal report_findings
-        files.update(output.files)
-        extra_sections.extend(output.nav)
-        report_findings += output.findings
+        def take(output: Output) -> None:  # every renderer returns one render.common.Output
+            nonlocal report_findings
+            files.update(output.files)
+            extra_sections.extend(output.nav)
+            report_findings += output.findings
 
-    take(items.render(pub.published, config))
-    take(lists.render(pub.published, config, website_pages.home_notice(pub.report_data, config, as_of)))
-    take(feeds.render(pub.published, config, pub.as_of))
-    try:
-        take(pages.render(static_pages, pub.attached))
-    except (OSError, ChangedFile) as exc:  # fail closed: an attachment changed or vanished since its scan
-        raise BuildFailed(f"附件复制失败：{exc}") from None
-    shards = search_index.plan_shards(pub.published, config.portal.search_shard_pages)
-    take(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
-    take(stats_pages.render(pub.counted, config, as_of))  # 统计
-    # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
-    take(disclosure_pages.render(pub.published, pub.counted, pub.report_data, config, static_pages))
-    traffic = website_report.read_traffic_years(traffic_db, pub.report_data.website_years)
-    take(website_pages.render(pub.counted, pub.report_data, config, traffic))  # 网站工作年度报表 (xxgk/website-report/)
+        take(memo.item_pages(published, lambda some: items.render(some, config)))
+        notices = website_pages.home_notice(pub.report_data, config, as_of)
+        key = (memo.digests(published, "list"), memo.value(notices))
+        take(memo.output("lists", key, lambda: lists.render(published, config, notices)))
+        key = (memo.digests(render_memo.feed_items(published), "item"), memo.value(pub.as_of))
+        take(memo.output("feeds", key, lambda: feeds.render(published, config, pub.as_of)))
+        try:
+            take(pages.render(static_pages, pub.attached))
+        except (OSError, ChangedFile) as exc:  # fail closed: an attachment changed or vanished since its scan
+            raise BuildFailed(f"附件复制失败：{exc}") from None
+        shards = search_index.plan_shards(published, config.portal.search_shard_pages)
+        take(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
+        key = (memo.digests(counted, "stats"), memo.value(as_of))
+        take(memo.output("stats", key, lambda: stats_pages.render(counted, config, as_of)))  # 统计
+        # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
+        data = memo.value(pub.report_data)
+        key = (memo.digests(published, "catalog"), memo.digests(counted, "report"), data, memo.value(static_pages))
+        take(
+            memo.output(
+                "disclosure",
+                key,
+                lambda: disclosure_pages.render(published, counted, pub.report_data, config, static_pages),
+            )
+        )
+        traffic = website_report.read_traffic_years(traffic_db, pub.report_data.website_years)
+        key = (memo.digests(counted, "website"), data, memo.value(traffic))
+        take(  # 网站工作年度报表 (xxgk/website-report/)
+            memo.output("website", key, lambda: website_pages.render(counted, pub.report_data, config, traffic))
+        )
     about_pages = tuple(p for p in static_pages if p.section == "about")
     site_nav = nav.build_nav(config, about_pages, extra_sections)
     return files, site_nav, report_findings
@@ -273,7 +298,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         t1 = time.perf_counter()
         stage = "docs_tree"
         progress("docs_tree", 0, 0)
-        files, site_nav, page_findings = docs_tree_files(pub, config, options.content, options.work / "traffic.sqlite")
+        files, site_nav, page_findings = docs_tree_files(
+            pub, config, options.content, options.work / "traffic.sqlite", render_memo.RenderMemo(on=False)
+        )
         findings = pub.findings + page_findings
         write_review(options.work / "review.json", review_report(pub.withheld, findings, options.as_of))
         fail_closed(page_findings)
