@@ -21,10 +21,11 @@ from dataclasses import replace
 import pytest
 
 from pipeline import build as build_mod
-from pipeline import manifest, unchanged
+from pipeline import manifest, unchanged, upstream
 from pipeline.config import load_config
 from incremental_portal import Portal
 
+SNIPPET = "联系电话：{phone}\n"
 HOOK = """def on_post_page(output, page, config):
     return output.replace("</body>", "<!-- portal hook {version} --></body>")
 """
@@ -45,11 +46,24 @@ def built(tmp_path_factory):
     hook = tmp / "hooks" / "portal_hook.py"
     hook.parent.mkdir()
     hook.write_text(HOOK.format(version=1), encoding="utf-8")
+    snippets = tmp / "snippets"  # shared text blocks (pymdownx.snippets), kept beside the project
+    snippets.mkdir()
+    (snippets / "contact.md").write_text(SNIPPET.format(phone="0730-1234567"), encoding="utf-8")
     mkdocs_yml = tmp / "mkdocs.yml"
-    mkdocs_yml.write_text(mkdocs_yml.read_text(encoding="utf-8") + f"hooks:\n  - {hook}\n", encoding="utf-8")
+    text = mkdocs_yml.read_text(encoding="utf-8")
+    assert "  - pymdownx.superfences\n" in text
+    text = text.replace(
+        "  - pymdownx.superfences\n",
+        f"  - pymdownx.superfences\n  - pymdownx.snippets:\n      base_path: [{snippets}]\n      check_paths: true\n",
+    )
+    mkdocs_yml.write_text(text + f"hooks:\n  - {hook}\n", encoding="utf-8")
+    item = next(p for p in portal.tokens if p.exists())
+    item.write_text(item.read_text(encoding="utf-8") + '\n--8<-- "contact.md"\n', encoding="utf-8")
     out, first = portal.build("inc", incremental=True)
     assert not first.unchanged and first.swap
     assert "portal hook 1" in (out / "index.html").read_text(encoding="utf-8"), "the hook ran"
+    page = out / item.relative_to(portal.content / "items").with_suffix("") / "index.html"
+    assert "0730-1234567" in page.read_text(encoding="utf-8"), "the snippet is on the item's page"
     return portal, out
 
 
@@ -223,3 +237,56 @@ def test_git_replace_refs_change_the_digest(built, tmp_path):
     git("replace", "--graft", "HEAD")  # HEAD now looks like a root commit: 1.md "first added" later
     assert git("log", "--format=%H").stdout != log_before
     assert unchanged.inputs_digest(options, config, today="2026-12-01") != first
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: the files pymdownx.snippets includes (mkdocs.yml markdown_extensions, base_path) are read by "
+    "the gate and by mkdocs but not digested — a changed snippet (a new phone number, or a withdrawn text) stays "
+    "online",
+)
+def test_a_snippet_file_is_an_input(built):
+    portal, _ = built
+    assert would_stop(portal)
+    snippet = portal.tmp / "snippets" / "contact.md"
+    try:
+        snippet.write_text(SNIPPET.format(phone="0730-7654321"), encoding="utf-8")
+        assert not would_stop(portal), "the snippet changed: the build must run"
+    finally:
+        snippet.write_text(SNIPPET.format(phone="0730-1234567"), encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: the upstream store the build made is taken as the build left it — an entry `portal upstream "
+    "ingest` (no build lock) added after the build's dedup read it is recorded as read, and the next build stops "
+    "early with the repost online",
+)
+def test_an_upstream_entry_ingested_during_the_build_is_not_taken_as_read(built, monkeypatch):
+    """Last in this file: it runs one build (the store removed, so the build makes it again)."""
+    portal, _ = built
+    work = portal.tmp / "work-inc"
+    (work / "upstream.sqlite").unlink()
+    feed = portal.tmp / "feeds" / "mofcom.xml"
+    original = feed.read_bytes()
+    item = next(p for p in portal.tokens if p.exists())
+    text = item.read_text(encoding="utf-8").split("\n---\n", 1)[1].strip()
+    real = build_mod._build
+
+    def with_ingest(options, config, checks):
+        result = real(options, config, checks)  # the build has read the store; now the ingest job writes it
+        feed.write_bytes(original.replace(b"</feed>", _entry("转载测试", text).encode() + b"</feed>"))
+        try:
+            store = upstream.Store(work / "upstream.sqlite")
+            reports = upstream.ingest(store, config, only=["mofcom"])
+            store.close()
+            assert reports[0].added == 1, reports
+        finally:
+            feed.write_bytes(original)
+        return result
+
+    monkeypatch.setattr(build_mod, "_build", with_ingest)
+    _, result = portal.build("inc", incremental=True)
+    assert not result.unchanged
+    monkeypatch.undo()
+    assert not would_stop(portal), "the store holds an entry the build never compared with: the build must run"
