@@ -451,11 +451,10 @@ def serve(
             click.echo(f"（快速预览不可用，下次保存时完整构建：{failure}）", err=True)
         changed = page_urls(outcome.changed)
         again, state["overlaid"] = state["overlaid"], set()
+        drop_overlay()  # the old state's; no page is served meanwhile (the build loop holds requests back)
         if again and made is not None:  # saved while the build ran: shown from the overlay, now applied
             if quick(again, started, state["before"], also=changed):
-                drop_overlay()
                 return
-        drop_overlay()
         if again:
             state["pending"] |= again
             state["again"] = True
