@@ -25,7 +25,9 @@ What counts as an input, read on every call (nothing is taken from file times):
 - every file under the content folder, by path and bytes (items, pages, attachments, data files,
   the 索引号 ledger);
 - every file under the configuration folder, ``mkdocs.yml``, the theme folder it names, the files
-  its ``hooks`` and ``INHERIT`` name, and the allowed-signers text made from ``reviewers.yaml``;
+  its ``hooks`` and ``INHERIT`` name, the folders ``pymdownx.snippets`` includes from (its
+  ``base_path``; with ``url_download`` the build always runs), and the allowed-signers text made
+  from ``reviewers.yaml``;
 - the upstream (查重) and traffic databases, byte for byte (with their ``-wal`` files), and the
   local-file upstream sources (``upstream.yaml`` ``file:``, relative to the project root: they
   may lie outside the content folder; every build reads them into the database);
@@ -48,7 +50,7 @@ record takes the ledger as the build wrote it, so the build after it can stop he
 that was missing before the build is taken as the build left it only for the upstream store (the
 build makes it); one another command created meanwhile (``portal traffic ingest``) keeps "none".
 
-Why about 430 lines: the list of inputs, the record and its checks are one contract; splitting
+Why about 460 lines: the list of inputs, the record and its checks are one contract; splitting
 the digest from the check would put the two halves of "what counts as unchanged" apart.
 """
 
@@ -248,6 +250,26 @@ def _markdown(options) -> str:
         return f"unreadable:{exc}"
 
 
+def _snippet_roots(options) -> list[Path] | None:
+    """The folders ``pymdownx.snippets`` includes files from (its ``base_path``, relative to the
+    working folder as the extension reads it; default the working folder itself); None when it
+    may download snippets (``url_download``): then nothing can be known unchanged."""
+    try:
+        settings = options.markdown or MarkdownSettings.from_mkdocs(Path(options.mkdocs_file))
+        configs = json.loads(settings.configs_json)
+    except (SettingsError, ValueError):
+        return []
+    names = [n for n in settings.extensions if n.split(":")[0] == "pymdownx.snippets"]
+    if not names:
+        return []
+    conf = configs.get(names[0]) if isinstance(configs, dict) else None
+    conf = conf if isinstance(conf, dict) else {}
+    if conf.get("url_download"):
+        return None
+    base = conf.get("base_path", ["."])
+    return [Path(str(b)) for b in (base if isinstance(base, list) else [base])]
+
+
 def _distributions() -> list[str]:
     return sorted({f"{d.metadata['Name']}={d.version}" for d in metadata.distributions() if d.metadata["Name"]})
 
@@ -317,6 +339,11 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
     _hash_tree(h, _theme_dir(Path(options.mkdocs_file)), "theme")
     for extra in _mkdocs_files(Path(options.mkdocs_file), Path(options.work)):
         _hash_tree(h, extra, f"mkdocs:{extra}")
+    snippets = _snippet_roots(options)
+    if snippets is None:
+        h.update(os.urandom(16))  # snippets from the network: always build
+    for root in snippets or ():
+        _hash_tree(h, root.resolve(), f"snippets:{root}")
     for feed in _upstream_files(config):
         _hash_tree(h, feed, f"upstream:{feed}")
     if options.sign_key:

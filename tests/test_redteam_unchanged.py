@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -239,13 +240,9 @@ def test_git_replace_refs_change_the_digest(built, tmp_path):
     assert unchanged.inputs_digest(options, config, today="2026-12-01") != first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the files pymdownx.snippets includes (mkdocs.yml markdown_extensions, base_path) are read by "
-    "the gate and by mkdocs but not digested — a changed snippet (a new phone number, or a withdrawn text) stays "
-    "online",
-)
 def test_a_snippet_file_is_an_input(built):
+    """Was a defect: the files pymdownx.snippets includes (base_path) are read by the gate and by mkdocs but were
+    not digested; a changed snippet (a new phone number, a withdrawn text) stayed online."""
     portal, _ = built
     assert would_stop(portal)
     snippet = portal.tmp / "snippets" / "contact.md"
@@ -254,6 +251,46 @@ def test_a_snippet_file_is_an_input(built):
         assert not would_stop(portal), "the snippet changed: the build must run"
     finally:
         snippet.write_text(SNIPPET.format(phone="0730-1234567"), encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: Pagefind (run with the build's environment and working folder) reads PAGEFIND_* variables and "
+    "pagefind.yml/.toml/.json in the working folder — e.g. PAGEFIND_FORCE_LANGUAGE=en gives another search index — "
+    "but neither is digested: the build stops early with the index made under the old settings",
+)
+@pytest.mark.parametrize("how", ["environment", "config-file"])
+def test_pagefind_settings_are_inputs(built, monkeypatch, tmp_path, how):
+    portal, _ = built
+    monkeypatch.chdir(tmp_path)
+    assert would_stop(portal)
+    if how == "environment":
+        monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "en")
+    else:
+        (tmp_path / "pagefind.yml").write_text("force_language: en\n", encoding="utf-8")
+    assert not would_stop(portal), "Pagefind's settings changed: the build must run"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a folder of the theme that is a symbolic link (theme/partials -> a shared folder) is digested "
+    "as its link text only; mkdocs follows the link, so an edited template there is ignored by the early stop",
+)
+def test_a_linked_theme_folder_is_digested_by_its_files(built, tmp_path):
+    portal, _ = built
+    theme = tmp_path / "theme"
+    shutil.copytree(portal.tmp / "theme", theme)
+    shared = tmp_path / "shared-partials"
+    (theme / "partials").rename(shared)
+    (theme / "partials").symlink_to(shared, target_is_directory=True)
+    mkdocs_yml = tmp_path / "mkdocs.yml"
+    mkdocs_yml.write_bytes((portal.tmp / "mkdocs.yml").read_bytes())
+    options = options_of(portal, mkdocs_file=mkdocs_yml)
+    config = load_config(portal.config_dir)
+    before = unchanged.inputs_digest(options, config, today="2026-12-01")
+    template = sorted(shared.glob("*.html"))[0]
+    template.write_text(template.read_text(encoding="utf-8") + "<!-- changed -->\n", encoding="utf-8")
+    assert unchanged.inputs_digest(options, config, today="2026-12-01") != before
 
 
 @pytest.mark.xfail(
