@@ -24,6 +24,8 @@ UNKNOWN_ADOPTION = "unknown-adoption"
 
 
 def unknown_levels(item, scheme: ScoringScheme) -> tuple[str, ...]:
+    if not item.adopted:  # most items: no set of the scheme's levels to build
+        return ()
     known = set(scheme.levels)
     return tuple(level for level in item.adopted if level not in known)
 

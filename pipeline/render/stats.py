@@ -20,6 +20,7 @@ from datetime import date
 from pipeline import stats as stats_mod
 from pipeline import stats_table
 from pipeline.config import Config
+from pipeline.dates import month_end
 from pipeline.render import charts
 from pipeline.render.common import Output, front_matter, md_escape, rel
 from pipeline.stats_table import BEHIND, PENDING, cell
@@ -251,8 +252,10 @@ def render(counted, config: Config, as_of: date | None) -> Output:
         return Output(files)
     years = stats_mod.years_with_items(counted, config, as_of) or (as_of.year,)
     by_year: dict[int, list] = {}
+    day_of: dict[int, date] = {}  # id(item) → its local day, worked out once
     for item in counted:  # each year's figures need only that year and the one before
-        by_year.setdefault(stats_mod.local_day(item, config.portal.tz).year, []).append(item)
+        day = day_of[id(item)] = stats_mod.local_day(item, config.portal.tz)
+        by_year.setdefault(day.year, []).append(item)
 
     def around(year: int) -> tuple:
         return tuple(by_year.get(year, ())) + tuple(by_year.get(year - 1, ()))
@@ -281,7 +284,11 @@ def render(counted, config: Config, as_of: date | None) -> Output:
     tb = [front_matter({"title": "信息报送情况通报", "hide": ["toc"]}), "# 信息报送情况通报\n\n"]
     if months:
         for y, m in reversed(_tongbao_months(months, as_of)):
-            report = stats_mod.month_report(around(y), config, y, m, as_of)
+            # a month's report reads only the items dated by its cutoff: the others are left out
+            # here, not looked at again in each of the year's twelve reports
+            cutoff = min(month_end(y, m), as_of)
+            upto = tuple(i for i in around(y) if day_of[id(i)] <= cutoff)
+            report = stats_mod.month_report(upto, config, y, m, as_of)
             files[tongbao_doc(y, m)] = tongbao_page(report, config, files)
             tb.append(f"- [{y} 年 {m} 月]({rel(TONGBAO_DOC, tongbao_doc(y, m))})：{report.total} 条\n")
     else:
