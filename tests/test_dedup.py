@@ -387,7 +387,9 @@ def _same(labels) -> set:
     return {frozenset(m) for m in groups.values()}
 
 
-def test_groups_equal_the_components_of_every_candidate_pair_for_template_texts():
+@pytest.mark.parametrize("big_bucket", [1, 32, 10**9])  # every bucket settled alone / the default / all listed together
+def test_groups_equal_the_components_of_every_candidate_pair_for_template_texts(big_bucket, monkeypatch):
+    monkeypatch.setattr(dedup, "BIG_BUCKET", big_bucket)
     settings = load_config(ROOT / "site_config").upstream
     base = _segments(1, 6)
     import random
