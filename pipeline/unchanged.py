@@ -24,10 +24,13 @@ What counts as an input, read on every call (nothing is taken from file times):
 
 - every file under the content folder, by path and bytes (items, pages, attachments, data files,
   the 索引号 ledger);
-- every file under the configuration folder, ``mkdocs.yml``, the theme folder it names, the files
+- every file under the configuration folder, ``mkdocs.yml``, the theme folder it names (linked
+  folders in it walked as mkdocs reads them), the files
   its ``hooks`` and ``INHERIT`` name, the folders ``pymdownx.snippets`` includes from (its
   ``base_path``; with ``url_download`` the build always runs), and the allowed-signers text made
   from ``reviewers.yaml``;
+- Pagefind's settings outside the build's options: the ``PAGEFIND_*`` environment variables and
+  ``pagefind.yml``/``.yaml``/``.toml``/``.json`` in the working folder;
 - the upstream (查重) and traffic databases, byte for byte (with their ``-wal`` files), and the
   local-file upstream sources (``upstream.yaml`` ``file:``, relative to the project root: they
   may lie outside the content folder; every build reads them into the database);
@@ -50,7 +53,7 @@ record takes the ledger as the build wrote it, so the build after it can stop he
 that was missing before the build is taken as the build left it only for the upstream store (the
 build makes it); one another command created meanwhile (``portal traffic ingest``) keeps "none".
 
-Why about 460 lines: the list of inputs, the record and its checks are one contract; splitting
+Why about 480 lines: the list of inputs, the record and its checks are one contract; splitting
 the digest from the check would put the two halves of "what counts as unchanged" apart.
 """
 
@@ -124,15 +127,23 @@ def _strings(value) -> tuple[str, ...]:
     return tuple(_str(v) for v in value)
 
 
-def _tree(root: Path) -> dict[str, bytes]:
+def _tree(root: Path, follow: bool = False) -> dict[str, bytes]:
     """Every file under ``root`` → the digest of its bytes (a symlink: also the link text);
-    ``{"": …}`` for a single file or a missing root."""
+    ``{"": …}`` for a single file or a missing root.  ``follow``: linked folders are walked too
+    (each real folder once), as mkdocs reads the theme; the content folder is not (the build
+    reads no folder linked from outside it, and walking one could read the whole disk)."""
     if not root.exists():
         return {"": b"-"}
     if not root.is_dir():
         return {"": _file_digest(str(root))}
     files: dict[str, bytes] = {}
-    for folder, dirs, names in os.walk(root):
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=follow):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link loop or a second link to the same folder: its files are listed once
+            dirs[:] = []
+            continue
+        seen.add(real)
         for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             path = os.path.join(folder, name)
             rel = os.path.relpath(path, root).replace(os.sep, "/")
@@ -141,12 +152,12 @@ def _tree(root: Path) -> dict[str, bytes]:
     return files
 
 
-def _hash_tree(h, root: Path | None, label: str) -> None:
+def _hash_tree(h, root: Path | None, label: str, follow: bool = False) -> None:
     h.update(f"\0tree\0{label}\0".encode())
     if root is None:
         h.update(b"none")
         return
-    _hash_files(h, _tree(root))
+    _hash_files(h, _tree(root, follow))
 
 
 def _hash_files(h, files: dict[str, bytes]) -> None:
@@ -336,7 +347,13 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
     h.update(config.review.allowed_signers().encode())
     _hash_tree(h, Path(options.config_dir), "config")
     _hash_tree(h, Path(options.mkdocs_file), "mkdocs.yml")
-    _hash_tree(h, _theme_dir(Path(options.mkdocs_file)), "theme")
+    _hash_tree(h, _theme_dir(Path(options.mkdocs_file)), "theme", follow=True)
+    # Pagefind runs with this process's environment and working folder: its PAGEFIND_* variables
+    # and its configuration file there change the search index
+    pagefind = sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("PAGEFIND"))
+    h.update(json.dumps(pagefind, ensure_ascii=False).encode())
+    for name in ("pagefind.yml", "pagefind.yaml", "pagefind.toml", "pagefind.json"):
+        _hash_tree(h, Path.cwd() / name, f"pagefind:{name}")
     for extra in _mkdocs_files(Path(options.mkdocs_file), Path(options.work)):
         _hash_tree(h, extra, f"mkdocs:{extra}")
     snippets = _snippet_roots(options)
