@@ -384,10 +384,10 @@ def inputs_digest(options, config, today: str | None = None) -> str:
 
 
 def _digest_or_empty(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    """The SHA-256 of a regular file; "" when it is missing, unreadable or not a regular file
+    (a FIFO put in place of the live manifest is never opened: reading it would block)."""
+    digest = _file_digest(str(path))
+    return "" if digest == b"dir" or digest.startswith((b"unreadable:", b"special:")) else digest.hex()
 
 
 def _sealed(key: bytes, payload: bytes) -> str:
