@@ -25,10 +25,18 @@ every page, the same static files and theme templates — with two differences:
   The record is JSON (never pickle) after an HMAC line under the work folder's key, and is
   trusted only for the exact site it describes; a page is taken over only when the live file
   still has the SHA-256 recorded when it was written (a page changed on the web server is
-  rendered again).
+  rendered again).  The file is hard-linked into the staging folder first and the linked file
+  is read and hashed there (a symlink, a FIFO or a file swapped in between is never taken
+  over); reading and hashing ~0.8 GB of pages at 10k items is most of a rebuild's time, so it
+  runs on a few threads (file reads and SHA-256 release the GIL), and each page's folder is
+  made once.  The nav pages are read (Markdown converted) only when their docs file changed
+  or they are rendered themselves: the record keeps each nav page's title and meta (all the
+  menu shows of it) with the SHA-256 of the docs file they were read from, under the stamp
+  without the titles (config, theme, packages).
 
-Why about 430 lines: mkdocs' page build, the page record it is checked against and the forked workers share
-mkdocs' in-memory objects; split, each part would have to re-create them.
+Why about 580 lines: mkdocs' page build, the page record it is checked against, the take-over
+of live pages and the forked workers share mkdocs' in-memory objects; split, each part would
+have to re-create them.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import traceback
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -68,6 +77,9 @@ class PageRecord:
     pages: dict  # src_uri → PageEntry
     site: str = ""  # sha256 of that site's portal-manifest.json: the record is valid for that site only
     extra: dict = field(default_factory=dict)  # other stages' records (search shards)
+    # what the nav pages' menu entries were read as: {"base": stamp without titles, "pages": {src_uri:
+    # [sha256 of the docs file, title, meta]}} — a nav page whose docs file is unchanged is not read again
+    nav: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -76,6 +88,7 @@ class PageRecord:
                 "stamp": self.stamp,
                 "site": self.site,
                 "extra": self.extra,
+                "nav": self.nav,
                 "pages": {
                     k: [e.source, e.dest, e.links, list(e.warnings), e.output] for k, e in sorted(self.pages.items())
                 },
@@ -102,7 +115,13 @@ class PageRecord:
             pages = {
                 k: PageEntry(str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4])) for k, v in data["pages"].items()
             }
-            return cls(str(data["stamp"]), pages, str(data.get("site", "")), dict(data.get("extra") or {}))
+            return cls(
+                str(data["stamp"]),
+                pages,
+                str(data.get("site", "")),
+                dict(data.get("extra") or {}),
+                dict(data.get("nav") or {}),
+            )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
             return None
 
@@ -136,6 +155,13 @@ def file_hash(path: str) -> str:
 def global_stamp(engine_file: Path, theme_dir: str | None, nav_titles: list) -> str:
     """Everything every page depends on: the generated config (nav, config records, Markdown
     extensions), the custom theme's files, the rendering packages' versions, the nav titles."""
+    h = _stamp_base(engine_file, theme_dir)
+    h.update(json.dumps(nav_titles, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def _stamp_base(engine_file: Path, theme_dir: str | None):
+    """:func:`global_stamp` before the nav titles (a hashlib object)."""
     h = hashlib.sha256()
     h.update(Path(engine_file).read_bytes())
     for name in _PACKAGES:
@@ -150,42 +176,114 @@ def global_stamp(engine_file: Path, theme_dir: str | None, nav_titles: list) -> 
                 path = os.path.join(folder, name)
                 h.update(b"\0" + os.path.relpath(path, theme_dir).encode("utf-8", "surrogateescape") + b"\0")
                 h.update(file_hash(path).encode())
-    h.update(json.dumps(nav_titles, ensure_ascii=False).encode())
-    return h.hexdigest()
+    return h
 
 
-def _link_state(files, links: dict) -> bool:
-    """Do the recorded link targets still resolve to the same URLs?"""
+def _link_state(files, links: dict, memo: dict) -> bool:
+    """Do the recorded link targets still resolve to the same URLs?  ``memo``: target → URL of this
+    build (many pages look up the same targets)."""
     for target, url in links.items():
-        found = files.get_file_from_path(target)
-        if (found.url if found is not None else None) != url:
+        try:
+            now = memo[target]
+        except KeyError:
+            found = files.get_file_from_path(target)
+            now = memo[target] = found.url if found is not None else None
+        if now != url:
             return False
     return True
 
 
+def _pooled(work: Callable[[list], list], items: list, threads: int, chunk: int = 256) -> list:
+    """``work`` over ``items`` in chunks on ``threads`` threads (file reads, SHA-256, link and mkdir
+    release the GIL), results in the order of ``items``."""
+    if threads <= 1 or len(items) <= chunk:
+        return work(items)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = pool.map(work, [items[i : i + chunk] for i in range(0, len(items), chunk)])
+        return [r for part in parts for r in part]
+
+
+def _source_hashes(paths: list[str], threads: int) -> list[str]:
+    return _pooled(lambda part: [file_hash(p) for p in part], paths, threads)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_regular(path: str) -> bytes | None:
+    """The bytes of the regular file ``path`` (a symlink, a FIFO, a folder …: None)."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read()
+
+
 def _place(previous: str, staging: str, dest: str, output: str) -> tuple[str, int] | None:
-    """Hard-link (or copy) ``dest`` of the previous site into the staging folder when the live
-    file is still the page that was written (its SHA-256 is ``output``); its (sha256, size), or
-    None — then the page is rendered again (a page changed in place on the web server, whatever
-    its modification time says, is never carried over)."""
+    """Hard-link (or copy) ``dest`` of the previous site into the staging folder when the file is
+    still the page that was written (its SHA-256 is ``output``); its (sha256, size), or None —
+    then the page is rendered again (a page changed in place on the web server, whatever its
+    modification time says, is never carried over).  The bytes checked are those of the file
+    linked into the staging folder (linked first, then read there), so a live file replaced
+    between the check and the link cannot slip in; the folder of ``dest`` must exist."""
+    if not output:
+        return None
     source = os.path.join(previous, dest)
     target = os.path.join(staging, dest)
-    if not output or not os.path.isfile(source) or os.path.islink(source):
-        return None
-    try:
-        with open(source, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != output:
-        return None
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
         os.link(source, target)
-    except OSError:
+    except FileExistsError:
+        return None
+    except OSError:  # another file system, or links not allowed: copy what was checked
+        data = _read_regular(source)
+        if data is None or hashlib.sha256(data).hexdigest() != output:
+            return None
         with open(target, "wb") as handle:
             handle.write(data)
+        return output, len(data)
+    data = _read_regular(target)
+    if data is None or hashlib.sha256(data).hexdigest() != output:
+        os.unlink(target)  # rendered again into a file of its own (never through this link)
+        return None
     return output, len(data)
+
+
+def _take_over(previous: str, staging: str, wanted: list[tuple[str, str]], threads: int) -> list:
+    """:func:`_place` for every (dest, output) of ``wanted``, on ``threads`` threads; the folders
+    are made once each (every page has a folder of its own: most of them are made by the
+    thread that links the page)."""
+    leaves = {os.path.dirname(dest) for dest, _ in wanted}
+    inner: set[str] = set()
+    for leaf in leaves:
+        folder = os.path.dirname(leaf)
+        while folder and folder not in inner:
+            inner.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(inner):  # parents sort before their children
+        _mkdir(os.path.join(staging, folder))
+
+    def work(part: list) -> list:
+        out = []
+        for dest, output in part:
+            leaf = os.path.dirname(dest)
+            if leaf and leaf not in inner:
+                _mkdir(os.path.join(staging, leaf))
+            out.append(_place(previous, staging, dest, output))
+        return out
+
+    return _pooled(work, wanted, threads)
+
+
+def _mkdir(path: str) -> None:
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
 
 
 class Collect(logging.Handler):
@@ -242,11 +340,28 @@ def build(
         for file in doc_files:
             if file.page is None and file.inclusion.is_not_in_nav():
                 Page(None, file, config)
-        # The nav pages are read here: their titles are in every page's menu.
+        custom_dir = config.theme.custom_dir if hasattr(config.theme, "custom_dir") else None
+        base = _stamp_base(engine_file, custom_dir) if engine_file else None
+        threads = max(2, min(8, jobs))
+        hashes = _source_hashes([f.abs_src_path for f in doc_files], threads)
+        sources = dict(zip([f.src_uri for f in doc_files], hashes))
+        # The nav pages are read here: their titles (and meta) are in every page's menu.  A nav page
+        # whose docs file is the one the record read, under the same config, theme and packages, gets
+        # the title and meta read then; it is read in full only if it is rendered itself.
         nav_links: dict = {}
         nav_warn: dict = {}
+        nav_read = _nav_known(previous, base)
         for file in in_nav:
+            known = nav_read.get(file.src_uri)
+            if known is not None and known[0] == sources[file.src_uri]:
+                file.page.title, file.page.meta = known[1], json.loads(known[2])
+                continue
             nav_links[file.src_uri], nav_warn[file.src_uri] = _populate(file.page, config, files, collect, mb)
+            meta = _meta_text(file.page.meta)
+            if meta is None:
+                nav_read.pop(file.src_uri, None)
+            else:
+                nav_read[file.src_uri] = [sources[file.src_uri], file.page.title, meta]
         env = config.plugins.on_env(env, config=config, files=files)
         files.copy_static_files(dirty=False, inclusion=inclusion)
         for template in config.theme.static_templates:
@@ -254,34 +369,37 @@ def build(
         for template in config.extra_templates:
             mb._build_extra_template(template, files, config, nav)
 
-        custom_dir = config.theme.custom_dir if hasattr(config.theme, "custom_dir") else None
-        stamp = (
-            global_stamp(engine_file, custom_dir, [[p.file.src_uri, p.title] for p in nav.pages]) if engine_file else ""
-        )
-        sources = {f.src_uri: file_hash(f.abs_src_path) for f in doc_files}
+        stamp = ""
+        if base is not None:  # global_stamp
+            full = base.copy()
+            full.update(json.dumps([[p.file.src_uri, p.title] for p in nav.pages], ensure_ascii=False).encode())
+            stamp = full.hexdigest()
         entries: dict = {}
-        todo = []
         reused = 0
         digests: dict = {}
         use_previous = previous is not None and previous_site is not None and previous.stamp == stamp and bool(stamp)
+        candidates = []
+        memo: dict = {}
         for file in doc_files:
             old = previous.pages.get(file.src_uri) if use_previous else None
-            placed = (
-                _place(str(previous_site), config.site_dir, file.dest_uri, old.output)
-                if old is not None
+            if (
+                old is not None
                 and old.source == sources[file.src_uri]
                 and old.dest == file.dest_uri
-                and _link_state(files, old.links)
-                else None
-            )
-            if placed is not None:
+                and _link_state(files, old.links, memo)
+            ):
+                candidates.append((file, old))
+        placed = _take_over(
+            str(previous_site), config.site_dir, [(f.dest_uri, old.output) for f, old in candidates], threads
+        )
+        for (file, old), got in zip(candidates, placed):
+            if got is not None:
                 entries[file.src_uri] = old
-                digests[file.dest_uri] = placed
+                digests[file.dest_uri] = got
                 reused += 1
-            else:
-                todo.append(file)
+        todo = [file for file in doc_files if file.src_uri not in entries]
         for file in in_nav:  # read above: their links and warnings are known
-            if file.src_uri in entries:
+            if file.src_uri in entries and file.src_uri in nav_links:
                 entries[file.src_uri] = PageEntry(
                     sources[file.src_uri],
                     file.dest_uri,
@@ -312,13 +430,49 @@ def build(
 
             raise Abort(f"Aborted with {len(warnings)} warnings in strict mode!")
         return RenderOutcome(
-            tuple(warnings), PageRecord(stamp, entries), tuple(f.src_uri for f in todo), reused, digests
+            tuple(warnings),
+            PageRecord(stamp, entries, nav=_nav_record(base, nav_read, in_nav)),
+            tuple(f.src_uri for f in todo),
+            reused,
+            digests,
         )
     except Exception as exc:
         cfg.plugins.on_build_error(error=exc)
         raise
     finally:
         logger.removeHandler(collect)
+
+
+def _nav_known(previous: PageRecord | None, base) -> dict:
+    """src_uri → [sha256 of the docs file, title, meta as JSON] of the nav pages as the record read
+    them, when that was under the same config, theme and packages (``base``); else empty."""
+    nav = previous.nav if previous is not None else {}
+    if base is None or not isinstance(nav, dict) or nav.get("base") != base.hexdigest():
+        return {}
+    pages = nav.get("pages")
+    if not isinstance(pages, dict):
+        return {}
+    return {
+        k: v
+        for k, v in pages.items()
+        if isinstance(v, list) and len(v) == 3 and isinstance(v[0], str) and isinstance(v[2], str)
+    }
+
+
+def _nav_record(base, read: dict, in_nav: list) -> dict:
+    if base is None:
+        return {}
+    return {"base": base.hexdigest(), "pages": {f.src_uri: read[f.src_uri] for f in in_nav if f.src_uri in read}}
+
+
+def _meta_text(meta) -> str | None:
+    """A page's meta as JSON, when JSON gives back exactly the same values (a date, a number key
+    …: None, the page is read on every build)."""
+    try:
+        text = json.dumps(meta, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    return text if repr(json.loads(text)) == repr(meta) else None
 
 
 def _populate(page, config, files, collect: Collect, mb) -> tuple[dict, list[str]]:

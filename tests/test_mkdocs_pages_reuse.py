@@ -1,0 +1,120 @@
+"""mkdocs_pages' reuse of the live site on a small mkdocs project (no portal pipeline): nav pages
+read from the record are not read again, a changed nav title reaches every page, and a live page
+that is a symlink is never taken over.  Each rebuild is compared with a clean render."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from pipeline import mkdocs_build, mkdocs_pages
+
+
+def project(tmp: Path) -> Path:
+    docs = tmp / "docs"
+    (docs / "sec").mkdir(parents=True)
+    (docs / "index.md").write_text("# 首页标题\n\n[其他](other.md)\n", encoding="utf-8")
+    (docs / "sec" / "index.md").write_text("---\ntitle: 栏目\n---\n\n正文\n", encoding="utf-8")
+    (docs / "other.md").write_text("# 其他\n\n[回首页](index.md)\n", encoding="utf-8")
+    (docs / "loose.md").write_text("# 不在导航\n", encoding="utf-8")
+    config = {
+        "site_name": "测试",
+        "site_url": "https://example.org/",
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "theme": {"name": "material", "language": "zh", "features": ["navigation.indexes", "navigation.footer"]},
+        "nav": ["index.md", {"栏目": ["sec/index.md"]}, {"其他": "other.md"}],
+        "not_in_nav": "/loose.md\n",
+        "plugins": [],
+    }
+    engine = tmp / "mkdocs.yml"
+    engine.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return engine
+
+
+def tree(site: Path) -> dict:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and not p.name.startswith("sitemap.xml.gz")
+    }
+
+
+def render(engine: Path, site: Path, previous=None, live=None):
+    return mkdocs_build.render_pages(engine, 0, site_dir=site, jobs=1, previous=previous, previous_site=live)
+
+
+def test_nav_pages_are_taken_from_the_record_and_a_new_title_reaches_every_page(tmp_path, monkeypatch):
+    engine = project(tmp_path)
+    first = render(engine, tmp_path / "live")
+    assert first.record.nav["pages"]["index.md"][1] == "首页标题"
+
+    read: list[str] = []
+    populate = mkdocs_pages._populate
+
+    def counting(page, *args):
+        read.append(page.file.src_uri)
+        return populate(page, *args)
+
+    monkeypatch.setattr(mkdocs_pages, "_populate", counting)
+    again = render(engine, tmp_path / "again", first.record, tmp_path / "live")
+    assert again.rendered == () and read == []  # nothing changed: no page read, none rendered
+    assert tree(tmp_path / "again") == tree(tmp_path / "live")
+
+    (tmp_path / "docs" / "index.md").write_text("# 首页标题\n\n新的正文\n", encoding="utf-8")
+    read.clear()
+    body = render(engine, tmp_path / "body", again.record, tmp_path / "again")
+    assert read == ["index.md"] and body.rendered == ("index.md",)  # the other nav page is not read
+    render(engine, tmp_path / "clean-body")
+    assert tree(tmp_path / "body") == tree(tmp_path / "clean-body")
+
+    (tmp_path / "docs" / "index.md").write_text("# 新的首页标题\n\n[其他](other.md)\n", encoding="utf-8")
+    edited = render(engine, tmp_path / "edited", body.record, tmp_path / "body")
+    assert len(edited.rendered) == 4  # a nav title is in every page's menu
+    clean = render(engine, tmp_path / "clean")
+    assert tree(tmp_path / "edited") == tree(tmp_path / "clean")
+    assert "新的首页标题" in (tmp_path / "edited" / "other" / "index.html").read_text(encoding="utf-8")
+    assert edited.record.nav == clean.record.nav
+
+
+def test_a_live_page_replaced_by_a_symlink_is_rendered_again(tmp_path):
+    engine = project(tmp_path)
+    first = render(engine, tmp_path / "live")
+    page = tmp_path / "live" / "other" / "index.html"
+    elsewhere = tmp_path / "elsewhere.html"
+    shutil.copy(page, elsewhere)  # the very bytes that were published, but outside the site
+    page.unlink()
+    page.symlink_to(elsewhere)
+    again = render(engine, tmp_path / "again", first.record, tmp_path / "live")
+    assert again.rendered == ("other.md",)
+    out = tmp_path / "again" / "other" / "index.html"
+    assert not out.is_symlink() and os.stat(out).st_ino != os.stat(elsewhere).st_ino
+    assert out.read_bytes() == elsewhere.read_bytes()
+
+
+def test_a_taken_over_page_is_a_hard_link_and_a_defaced_one_is_not(tmp_path):
+    engine = project(tmp_path)
+    first = render(engine, tmp_path / "live")
+    defaced = tmp_path / "live" / "sec" / "index.html"
+    with open(defaced, "r+b") as handle:  # in place: same inode, same size
+        data = handle.read()
+        handle.seek(0)
+        handle.write(data.replace("正文".encode(), "被黑".encode()))
+    again = render(engine, tmp_path / "again", first.record, tmp_path / "live")
+    assert again.rendered == ("sec/index.md",)
+    assert (
+        os.stat(tmp_path / "again" / "other" / "index.html").st_ino
+        == os.stat(tmp_path / "live" / "other" / "index.html").st_ino
+    )
+    assert os.stat(tmp_path / "again" / "sec" / "index.html").st_ino != os.stat(defaced).st_ino
+    assert "被黑".encode() not in (tmp_path / "again" / "sec" / "index.html").read_bytes()
+    rendered = (tmp_path / "again" / "sec" / "index.html").read_bytes()
+    assert (
+        again.digests["sec/index.html"][0]
+        == hashlib.sha256(rendered).hexdigest()
+        == first.record.pages["sec/index.md"].output
+    )
