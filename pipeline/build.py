@@ -164,8 +164,10 @@ def docs_tree_files(
             take(pages.render(static_pages, pub.attached))
         except (OSError, ChangedFile) as exc:  # fail closed: an attachment changed or vanished since its scan
             raise BuildFailed(f"附件复制失败：{exc}") from None
-        shards = search_index.plan_shards(published, config.portal.search_shard_pages)
-        take(search_page.render(config, tuple(f"{shard.output_subdir}/" for shard in shards)))
+        portal = config.portal
+        shards = search_index.plan_shards(published, portal.search_shard_pages, portal.search_shards_from)
+        bundles = tuple(f"{shard.output_subdir}/" for shard in shards)
+        take(search_page.render(config, bundles, search_index.sort_base(shards)))
         key = (memo.digests(counted, "stats"), memo.value(as_of))
         take(memo.output("stats", key, lambda: stats_pages.render(counted, config, as_of)))  # 统计
         # 政府信息公开专栏 (xxgk/): after pages.render — its 依申请公开 page replaces the plain one
@@ -359,6 +361,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     staging,
                     pub.published,
                     config.portal.search_shard_pages,
+                    config.portal.search_shards_from,
                     fingerprint=_shard_fingerprint(rendered.record, staging),
                     previous=(previous.extra.get("shards") if previous else None),
                     previous_site=previous_site,
@@ -436,16 +439,15 @@ def _shard_fingerprint(record: mkdocs_pages.PageRecord, site: Path) -> Callable[
     """What a search bundle is made from: the Pagefind version and options, the global stamp,
     and for each page it indexes the inputs of that page (its docs file, its links).  A shard
     without a glob indexes every HTML file of the site: every page's inputs, and the bytes of
-    the HTML files that are not pages (404.html, HTML copied from the docs tree)."""
+    the HTML files that are not pages (404.html, HTML copied from the docs tree).  Not the
+    bundle's folder name: a bundle renumbered when a newer shard opened is taken over as it is."""
     by_dest = {entry.dest: entry for entry in record.pages.values()}
     options = search_index.fingerprint_options()
 
     def fingerprint(shard: search_index.Shard) -> str:
         if not record.stamp:
             return ""
-        h = hashlib.sha256(
-            json.dumps([options, record.stamp, shard.output_subdir, shard.glob], ensure_ascii=False).encode()
-        )
+        h = hashlib.sha256(json.dumps([options, record.stamp, shard.glob], ensure_ascii=False).encode())
         if shard.glob is None:
             for entry in sorted(record.pages.values(), key=lambda e: e.dest):
                 h.update(

@@ -30,7 +30,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def comparable(folder: Path) -> dict[str, str]:
-    """The digest without Pagefind's nondeterministic files, in every bundle (pagefind-2/ …)."""
+    """The digest without Pagefind's nondeterministic files, in every bundle (pagefind-1/ …)."""
     kept = {}
     for key, value in digest(folder).items():
         top, _, rest = key.partition("/")
@@ -77,10 +77,8 @@ class Portal:
         self.config_dir = tmp / "site_config"
         shutil.copytree(ROOT / "site_config", self.config_dir)
         portal_yaml = self.config_dir / "portal.yaml"  # several search bundles (month-contiguous shards) at demo size
-        portal_yaml.write_text(
-            portal_yaml.read_text(encoding="utf-8").replace("search_shard_pages: 5000", "search_shard_pages: 40"),
-            encoding="utf-8",
-        )
+        text = re.sub(r"(?m)^search_shard(s_from|_pages):.*$", "", portal_yaml.read_text(encoding="utf-8"))
+        portal_yaml.write_text(text + "\nsearch_shard_pages: 40\nsearch_shards_from: 1\n", encoding="utf-8")
         shutil.copytree(ROOT / "theme", tmp / "theme")
         shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
         self.tokens: dict[Path, str] = {}  # items we added: their path → a word only they contain

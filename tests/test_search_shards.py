@@ -1,15 +1,22 @@
-"""Sharded search index: above ``search_shard_pages`` item pages Pagefind runs once per shard
-(peak memory = one shard) and the search page merges the bundles.  The demo is built with a
-tiny shard size; every published item is in exactly one bundle, shards are contiguous in
-time, and Pagefind's own ``pagefind.js`` under Node, merging the bundles as the search page
-does, finds every page the single index of the normal demo build finds."""
+"""Sharded search index: from ``search_shards_from`` items Pagefind runs once per shard of about
+``search_shard_pages`` item pages (whole months, oldest first) and the search page merges the
+bundles.  The demo is built with a tiny shard size; every published item is in exactly one
+bundle, shards are contiguous in time, and Pagefind's own ``pagefind.js`` under Node, merging
+the bundles as the search page does, finds every page the single index of the normal demo
+build finds.  The plan itself is stable (issue 15 §3): an edit changes no shard, a new item in
+the newest month only the newest, a removal only its own (tested on the pure function), and a
+bundle renumbered when a newer shard opens is taken over, not indexed again."""
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
 import shutil
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,14 +25,14 @@ from pagefind_probe import decompressed, run_node, serve
 from pipeline import search_index
 from pipeline.config import ConfigError, load_config
 
-SHARD_PAGES = 40  # the demo publishes ~130 items → 4 shards
+SHARD_PAGES = 40  # the demo publishes ~130 items → 3 shards (40 items and the rest of the month each)
 
 
 def _config_with(tmp: Path, line: str) -> Path:
     config = tmp / "site_config"
     shutil.copytree(ROOT / "site_config", config)
     text = (config / "portal.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^search_shard_pages:.*$", "", text) + f"\n{line}\n"
+    text = re.sub(r"(?m)^search_shard(s_from|_pages):.*$", "", text) + f"\n{line}\n"
     (config / "portal.yaml").write_text(text, encoding="utf-8")
     return config
 
@@ -33,7 +40,7 @@ def _config_with(tmp: Path, line: str) -> Path:
 @pytest.fixture(scope="module")
 def sharded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shards")
-    return build_site(tmp, config_dir=_config_with(tmp, f"search_shard_pages: {SHARD_PAGES}"))
+    return build_site(tmp, config_dir=_config_with(tmp, f"search_shard_pages: {SHARD_PAGES}\nsearch_shards_from: 1"))
 
 
 def bundles(site: Path) -> list[str]:
@@ -47,8 +54,13 @@ def bundle_urls(site: Path, bundle: str) -> set[str]:
 def test_every_item_in_exactly_one_shard(sharded):
     names = bundles(sharded.out)
     assert names[0] == "pagefind/" and len(names) >= 3
+    assert names[1:] == [f"pagefind-{n}/" for n in range(len(names) - 1, 0, -1)]  # numbered oldest first
     per_bundle = [bundle_urls(sharded.out, b) for b in names]
-    assert all(0 < len(urls) <= SHARD_PAGES for urls in per_bundle)
+    dates = {"/" + item.url: item.date.strftime("%Y-%m") for item in sharded.result.publication.published}
+    for urls in per_bundle[1:]:  # every shard but the newest: at least SHARD_PAGES, up to the end of its last month
+        last = max(dates[u] for u in urls)
+        assert len(urls) >= SHARD_PAGES > len([u for u in urls if dates[u] < last])
+    assert 0 < len(per_bundle[0])
     published = {"/" + item.url for item in sharded.result.publication.published}
     assert sum(len(urls) for urls in per_bundle) == len(published)  # no page in two shards
     assert set().union(*per_bundle) == published  # none left out
@@ -74,10 +86,115 @@ def test_search_page_lists_the_bundles(sharded):
     assert "mergeIndex" in script and "data-bundles" in script
 
 
-def test_bad_shard_size_is_a_chinese_config_error(tmp_path):
+def test_search_page_weights_bundles_for_date_order(sharded):
+    html = sharded.html("search/")
+    assert 'data-sort-base="100"' in html  # shards of 40–99 pages: 100 ** k apart keeps them in date order
+    script = (sharded.out / "assets" / "javascripts" / "portal-search.js").read_text(encoding="utf-8")
+    assert "data-sort-base" in script
+
+
+@pytest.mark.parametrize("key", ["search_shard_pages", "search_shards_from"])
+def test_bad_shard_size_is_a_chinese_config_error(tmp_path, key):
     with pytest.raises(ConfigError) as err:
-        load_config(_config_with(tmp_path, "search_shard_pages: 0"))
-    assert "search_shard_pages" in str(err.value) and "portal.yaml" in str(err.value)
+        load_config(_config_with(tmp_path, f"{key}: 0"))
+    assert key in str(err.value) and "portal.yaml" in str(err.value)
+
+
+# ---------------------------------------------------------------- the plan: stable under change
+
+
+def _items(rng: random.Random, n: int) -> list:
+    """``n`` items over ten years in a few folders, some with slugs that do not start with a date."""
+    out = []
+    for k in range(n):
+        day = date(2017 + rng.randrange(10), rng.randrange(1, 13), rng.randrange(1, 29))
+        folder = rng.choice(["bureau", "donghu", "etdz"]) + f"/{day.year}"
+        slug = f"{day.isoformat()}-n{k}" if k % 50 else f"notice-{k}"
+        out.append(SimpleNamespace(url=f"{folder}/{slug}/", date=day))
+    return out
+
+
+def _plan(items, pages=100, start=1):
+    return {s.output_subdir: s.urls for s in search_index.plan_shards(items, pages, start)}
+
+
+def _month_of(url: str, items) -> str:
+    return next(i.date.strftime("%Y-%m") for i in items if i.url == url.lstrip("/"))
+
+
+def test_plan_is_deterministic_whole_months_oldest_first():
+    rng = random.Random(7)
+    items = _items(rng, 2000)
+    plan = search_index.plan_shards(items, 100, 1)
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    assert search_index.plan_shards(shuffled, 100, 1) == plan
+    assert [s.output_subdir for s in plan] == ["pagefind"] + [f"pagefind-{n}" for n in range(len(plan) - 1, 0, -1)]
+    assert sorted(u for s in plan for u in s.urls) == sorted(i.url for i in items)
+    months = [sorted({i.date.strftime("%Y-%m") for i in items if i.url in set(s.urls)}) for s in reversed(plan)]
+    for older, newer in zip(months, months[1:]):
+        assert older[-1] < newer[0]  # whole months: no month in two shards
+    for shard in plan[1:]:
+        assert shard.pages == len(shard.urls) >= 100
+    assert search_index.plan_shards(items, 100, 2001) == (search_index.Shard("pagefind", None, 2000),)
+
+
+def test_plan_changes_only_the_shard_a_change_touches():
+    rng = random.Random(int(os.environ.get("PORTAL_SEED", "15")))
+    items = _items(rng, 3000)
+    before = _plan(items)
+    newest = max(i.date for i in items)
+    added = items + [SimpleNamespace(url=f"bureau/{newest.year}/{newest.isoformat()}-new/", date=newest)]
+    after = _plan(added)
+    assert [k for k in before if before[k] != after[k]] == ["pagefind"]  # only the newest shard
+    sizes = {k: len(v) for k, v in before.items()}
+    for trial in range(40):
+        gone = rng.randrange(len(items))
+        after = _plan(items[:gone] + items[gone + 1 :])
+        changed = [k for k in before if before[k] != after.get(k)]
+        own = next(k for k, urls in before.items() if items[gone].url in urls)
+        if own == "pagefind" or sizes[own] > 100:  # a boundary moves only when the shard sat exactly at the target
+            assert changed == [own], (trial, own, changed)
+
+
+def test_a_big_month_is_split_at_folders():
+    items = [SimpleNamespace(url=f"f{k % 7}/2026/2026-03-{k:04d}/", date=date(2026, 3, 1)) for k in range(700)]
+    plan = search_index.plan_shards(items, 100, 1)
+    assert len(plan) > 3 and max(s.pages for s in plan) < 200
+
+
+def _page(site: Path, url: str, text: str) -> None:
+    (site / url).mkdir(parents=True, exist_ok=True)
+    (site / url / "index.html").write_text(
+        f"<html lang='zh'><body><main data-pagefind-body><h1>{text}</h1><p>{text}</p></main></body></html>",
+        encoding="utf-8",
+    )
+
+
+def test_renumbered_bundle_is_taken_over_not_indexed_again(tmp_path):
+    items = [SimpleNamespace(url=f"bureau/2025/2025-{m:02d}-01-a{m}/", date=date(2025, m, 1)) for m in range(1, 7)]
+    old, new = tmp_path / "old", tmp_path / "new"
+    for item in items:
+        _page(old, item.url, f"商务局第{item.date.month}号通知")
+    marks = lambda shard: json.dumps(shard.urls)  # noqa: E731 - stands in for build._shard_fingerprint
+    first = search_index.index_site(old, items, 2, 1, fingerprint=marks)
+    assert [b.name for b in first.bundles] == ["pagefind", "pagefind-2", "pagefind-1"] and first.reused == 0
+    shutil.copytree(old, new, ignore=shutil.ignore_patterns("pagefind*"))
+    july = SimpleNamespace(url="bureau/2025/2025-07-01-a7/", date=date(2025, 7, 1))
+    _page(new, july.url, "商务局第7号通知")
+    previous = dict(first.fingerprints, **{"../../elsewhere": "x"})  # a name that is not a bundle is ignored
+    second = search_index.index_site(new, items + [july], 2, 1, fingerprint=marks, previous=previous, previous_site=old)
+    assert [b.name for b in second.bundles] == ["pagefind", "pagefind-3", "pagefind-2", "pagefind-1"]
+    assert second.reused == 3  # the old newest bundle became pagefind-3; only July's was indexed
+    old_entry, new_entry = old / "pagefind" / "pagefind-entry.json", new / "pagefind-3" / "pagefind-entry.json"
+    assert os.path.samefile(old_entry, new_entry)
+    assert not (new / "pagefind-3" / search_index.MANIFEST).exists()
+    assert json.loads((new / "pagefind" / search_index.MANIFEST).read_text(encoding="utf-8"))["bundles"] == [
+        "pagefind/",
+        "pagefind-3/",
+        "pagefind-2/",
+        "pagefind-1/",
+    ]
 
 
 NODE_MERGED = """

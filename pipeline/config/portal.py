@@ -112,7 +112,9 @@ class Portal:
     block_size: int = 6
     public_phones: tuple[str, ...] = ()
     index_format: str = "{org_code}/{year}-{seq:05d}"  # 索引号格式（pipeline/numbering.py）
-    search_shard_pages: int = 5000  # 信息页超过此数时搜索索引分片（pipeline/search_index.py）
+    # 站内搜索索引分片（pipeline/search_index.py）：每片约多少信息页（按整月，自最早的月份起），信息达到多少条时开始分片
+    search_shard_pages: int = 500
+    search_shards_from: int = 1000
     # 页脚标识（theme/partials/copyright.html）：党政机关网站标识的图片（站内路径或 https 网址）与核验链接，
     # 以及“我为政府网站找错”的网址格式（{site_code} 网站标识码、{page_url} 本页网址，均按网址编码填入）
     gov_mark_image: str = ""
@@ -150,6 +152,7 @@ PORTAL_FIELDS = {
     "public_phones": texts,
     "index_format": text,
     "search_shard_pages": integer(1),
+    "search_shards_from": integer(1),
     "gov_mark_image": text,
     "gov_mark_url": text,
     "error_report_url": text,

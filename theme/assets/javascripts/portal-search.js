@@ -35,17 +35,19 @@
   };
   if (byDate) options.sort = { date: "desc" };
 
-  // 大型门户的索引按发布月份分片生成（pagefind/、pagefind-2/ ……，构建时写在 data-bundles 里）；
-  // 其余分片用 mergeIndex 合并，一次检索覆盖全部信息。
+  // 信息较多的门户，索引按发布月份分片生成（最新的是 pagefind/，较早的 pagefind-1/、pagefind-2/ ……，
+  // 构建时由新到旧写在 data-bundles 里）；其余分片用 mergeIndex 合并，一次检索覆盖全部信息。
   // 按发布日期排序时，Pagefind 给每片结果的分数是片内名次（最旧为 0），合并时按分数排列；
-  // 分片按月份由新到旧，给较新的分片乘以更大的权重，各片结果就按日期先后衔接
-  // （每片最旧的一条分数为 0，排在全部结果末尾）。
+  // 给较新的分片乘以更大的权重（data-sort-base 大于最大一片的信息页数，逐片乘一次），
+  // 各片结果就按日期先后衔接（每片最旧的一条分数为 0，排在全部结果末尾）。
+  // 权重超出浮点数范围（分片极多）时不加权，各片结果按片内名次交错。
   var bundles = (root.getAttribute("data-bundles") || "").split(" ").filter(Boolean);
+  var base = Number(root.getAttribute("data-sort-base")) || 1e6;
   var script = document.querySelector('script[src$="pagefind/pagefind-ui.js"]');
   if (script && bundles.length > 1) {
     var siteRoot = script.src.replace(/pagefind\/pagefind-ui\.js$/, "");
     var weight = function (i) {
-      return byDate && bundles.length <= 50 ? Math.pow(1e6, bundles.length - 1 - i) : 1;
+      return byDate && (bundles.length - 1) * Math.log10(base) <= 300 ? Math.pow(base, bundles.length - 1 - i) : 1;
     };
     if (weight(0) !== 1) options.indexWeight = weight(0);
     options.mergeIndex = bundles.slice(1).map(function (dir, i) {
