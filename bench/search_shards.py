@@ -9,7 +9,7 @@ the bytes one query downloads (Pagefind's own ``pagefind.js`` under Node, every 
 merged with ``mergeIndex`` as the search page does: entry + wasm + meta + index and filter
 chunks of each bundle + the first five fragments).
 
-    .venv/bin/python bench/search_shards.py /tmp/pf/s10k --shard-pages 100000 8000 4000
+    .venv/bin/python bench/search_shards.py /tmp/pf/s10k --shard-pages 1000000 1000 500 250
 """
 
 from __future__ import annotations
