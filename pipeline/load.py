@@ -200,9 +200,10 @@ class Read:
         return tuple(e for e in self.entries if type(e) is Source)
 
 
-def read_sources(content_dir: Path | str, config: Config) -> Read:
-    """Read every item file once, with a bounded read."""
-    walked = content_walk.walk(Path(content_dir))
+def read_sources(content_dir: Path | str, config: Config, walked: content_walk.Walk | None = None) -> Read:
+    """Read every item file once, with a bounded read; ``walked``: the content folder's
+    :func:`pipeline.content_walk.walk` when the caller has it (None: walked here)."""
+    walked = content_walk.walk(Path(content_dir)) if walked is None else walked
     limit = read_limit(config)
     entries: list[Source | Finding] = []
     for entry in walked.items:

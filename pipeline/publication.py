@@ -158,7 +158,8 @@ def run(
     markdown = markdown or MarkdownSettings()
     memos = stage_memos.Memos.open(cache_dir, config, markdown)
     # 1. load + validate (one reader per file; broken files become findings)
-    read = load.read_sources(content_dir, config)
+    walked = content_walk.walk(Path(content_dir))  # once: the item loader and the pages take their files from it
+    read = load.read_sources(content_dir, config, walked)
     loaded = load.assemble(
         read, memos.load.map(partial(load.parse, config=config), read.sources, stage_memos.source_key, jobs)
     )
@@ -209,7 +210,7 @@ def run(
     #    withheld (and so does every published item linking it); the contents of the rest are
     #    scanned.  After dedup, so that reposts own their files too; before numbering.
     published, withheld, static_pages, attached, attachment_findings, withheld_files = _attachments(
-        content_dir, config, published, withheld, loaded, markdown, cache_dir, jobs
+        content_dir, config, published, withheld, loaded, walked, markdown, cache_dir, jobs
     )
     findings.extend(attachment_findings)
     # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
@@ -292,14 +293,22 @@ def _seen(items: list, index: withheld_text.Index, remembered: memo.Memo, jobs: 
 
 
 def _attachments(
-    content_dir, config: Config, published: tuple, withheld: tuple, loaded, settings: MarkdownSettings, cache_dir, jobs
+    content_dir,
+    config: Config,
+    published: tuple,
+    withheld: tuple,
+    loaded,
+    walked: content_walk.Walk,
+    settings: MarkdownSettings,
+    cache_dir,
+    jobs,
 ) -> tuple[tuple, tuple, tuple, tuple, list[Finding], tuple[tuple[str, str], ...]]:
     """Static pages through the gate, then :func:`pipeline.attachments.attach` over every item
     and page: published, withheld, and files that did not load (their raw text)."""
     from pipeline.render import pages as pages_mod  # the page loader lives with its renderer
 
     content = Path(content_dir)
-    loaded_pages, findings = pages_mod.load_pages(content)
+    loaded_pages, findings = pages_mod.load_pages(content, walked)
     kept_pages, screened = confidentiality.screen_pages(loaded_pages, config, markdown=settings)
     findings = list(findings + screened)
     kept_names = {p.name for p in kept_pages}
@@ -308,7 +317,7 @@ def _attachments(
     owners_withheld += [attachments.page_owner(p) for p in loaded_pages if p.name not in kept_names]
     known = {i.path for i in published} | {w.item.path for w in withheld} | {f"pages/{p.name}.md" for p in loaded_pages}
     unloaded = [p for p in loaded.paths if p not in known]
-    unloaded += [f.rel for f in content_walk.walk(content).pages]  # never a link leaving content/
+    unloaded += [f.rel for f in walked.pages]  # never a link leaving content/
     root = os.path.realpath(content)
     limit = load.read_limit(config)
     for path in sorted(set(unloaded) - known):

@@ -50,11 +50,14 @@ class _PageHandler(frontmatter.YAMLHandler):
 PAGE_MAX = 4 * 1024 * 1024  # a static page over 4 MB is not a page
 
 
-def load_pages(content_dir: Path) -> tuple[tuple[StaticPage, ...], tuple[Finding, ...]]:
+def load_pages(
+    content_dir: Path, walked: content_walk.Walk | None = None
+) -> tuple[tuple[StaticPage, ...], tuple[Finding, ...]]:
     """Pages as :mod:`pipeline.content_walk` finds them (``pages/*.md``; links leaving
-    content/ are refused there, and reported once by the item loader)."""
+    content/ are refused there, and reported once by the item loader); ``walked``: the
+    content folder's walk when the caller has it (None: walked here)."""
     pages, findings = [], []
-    for entry in content_walk.walk(content_dir).pages:
+    for entry in (content_walk.walk(content_dir) if walked is None else walked).pages:
         rel = entry.rel
         try:
             text = read_bounded(entry.path, PAGE_MAX).decode("utf-8-sig")
