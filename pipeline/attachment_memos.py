@@ -90,14 +90,30 @@ class UrlCache(JsonCache):
     PACKAGES = ("Markdown", "pymdown-extensions")
 
     @staticmethod
-    def key(owner: Owner, settings: MarkdownSettings) -> str:
-        material = json.dumps(
-            [owner.texts, owner.hrefs, owner.raw_only, settings.extensions, settings.configs_json], ensure_ascii=False
-        )
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    def key(owner: Owner, settings: MarkdownSettings, base: hashlib._Hash | None = None) -> str:
+        """The SHA-256 of the owner's texts and references and the Markdown settings, each part
+        with its length (``base``: :meth:`base` of ``settings``, when the caller has it)."""
+        digest = (base or UrlCache.base(settings)).copy()
+        parts = [json.dumps([owner.hrefs, owner.raw_only], ensure_ascii=False), *owner.texts]
+        for part in parts:
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "little") + data)
+        return digest.hexdigest()
 
-    def urls(self, owner: Owner, settings: MarkdownSettings, compute: Callable[[Owner], list[str]]) -> list[str]:
-        key = self.key(owner, settings)
+    @staticmethod
+    def base(settings: MarkdownSettings) -> hashlib._Hash:
+        """The part of every key that the Markdown settings make (worked out once per run)."""
+        material = json.dumps([settings.extensions, settings.configs_json], ensure_ascii=False)
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass") + b"\0")
+
+    def urls(
+        self,
+        owner: Owner,
+        settings: MarkdownSettings,
+        compute: Callable[[Owner], list[str]],
+        base: hashlib._Hash | None = None,
+    ) -> list[str]:
+        key = self.key(owner, settings, base)
         raw = self.get_raw(key)
         if type(raw) is list and all(type(u) is str for u in raw):
             return raw
@@ -111,7 +127,8 @@ def urls_of(cache_dir: Path | None, config: Config, settings: MarkdownSettings):
 
     def run(owners: list[Owner], compute: Callable[[Owner], list[str]]) -> list[list[str]]:
         cache = UrlCache(Path(cache_dir) / "attachment-urls.json" if cache_dir is not None else None, config)
-        found = [cache.urls(o, settings, compute) for o in owners]
+        base = UrlCache.base(settings)
+        found = [cache.urls(o, settings, compute, base) for o in owners]
         try:
             cache.save()
         except OSError:
