@@ -66,7 +66,7 @@ def _fingerprint(num_perm: int):
         if type(shingles) is not bytes or type(signature) is not bytes or len(signature) != 4 * num_perm:
             raise ValueError("not a fingerprint")
         values = np.frombuffer(shingles, dtype="<u4")  # raises when not a whole number of values
-        if values.size > 1 and not np.all(values[1:] > values[:-1]):
+        if values.size > 1 and not (values[1:] > values[:-1]).all():
             raise ValueError("shingles not sorted and unique")
         return dedup.Fingerprint(values, np.frombuffer(signature, dtype="<u4"))
 
@@ -116,7 +116,7 @@ def _seen(key: tuple[str, str, str, int], stored) -> withheld_text.Seen:
     if type(title) is not str or type(shared) is not bytes:
         raise ValueError("not what an item shows the index")
     numbers = np.frombuffer(shared, dtype="<u4")  # raises when not a whole number of values
-    if numbers.size and (numbers[-1] >= key[3] or (numbers.size > 1 and not np.all(numbers[1:] > numbers[:-1]))):
+    if numbers.size and (numbers[-1] >= key[3] or (numbers.size > 1 and not (numbers[1:] > numbers[:-1]).all())):
         raise ValueError("window numbers not ascending within the index")
     return withheld_text.Seen(title, numbers)
 

@@ -148,16 +148,18 @@ def check(
         np.fromiter(sorted({number[w] for w in _windows(record.item) if w in number}), dtype=np.int64)
         for record in withheld
     ]  # every withheld item counts here, whatever withheld it
-    parts += [np.asarray(s.shared, dtype=np.int64) for s in seens]
-    spread = np.bincount(np.concatenate(parts), minlength=len(found.ordered)) if parts else np.zeros(0, np.int64)
+    shared = np.concatenate([np.asarray(s.shared, dtype=np.int64) for s in seens] + [np.zeros(0, np.int64)])
+    spread = np.bincount(np.concatenate(parts + [shared]), minlength=len(found.ordered))
+    # the items with a window of their own (shared by fewer than COMMON items): the rest are not copies
+    lengths = np.fromiter((len(s.shared) for s in seens), dtype=np.int64, count=len(seens))
+    owning = set(np.repeat(np.arange(len(seens)), lengths)[spread[shared] < COMMON].tolist())
     blocked, findings = set(), []
-    for item, s in zip(items, seens):
+    for n, (item, s) in enumerate(zip(items, seens)):
         source, shown = titles.get(s.title), item.title
-        if not source and len(s.shared):
-            shared = np.asarray(s.shared, dtype=np.int64)
-            own = [found.ordered[n] for n in shared[spread[shared] < COMMON]]
-            if own:
-                source, shown = windows[own[0]], _longest(own)
+        if not source and n in owning:
+            mine = np.asarray(s.shared, dtype=np.int64)
+            own = [found.ordered[k] for k in mine[spread[mine] < COMMON]]
+            source, shown = windows[own[0]], _longest(own)
         if source:
             blocked.add(item.path)
             findings.append(
