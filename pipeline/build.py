@@ -416,10 +416,8 @@ PAGE_RECORD = "pages.json"  # in --work: what every page of the live site was ma
 
 
 def _manifest_digest(site: Path) -> str:
-    try:
-        return hashlib.sha256((site / manifest.NAME).read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    """ "" when missing, unreadable or not a regular file (a FIFO there would block the build)."""
+    return unchanged.regular_file_digest(site / manifest.NAME)
 
 
 def _previous_site(options: BuildOptions) -> tuple[mkdocs_pages.PageRecord | None, Path | None]:

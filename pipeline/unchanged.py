@@ -383,7 +383,7 @@ def inputs_digest(options, config, today: str | None = None) -> str:
     return inputs_of(options, config, today).digest
 
 
-def _digest_or_empty(path: Path) -> str:
+def regular_file_digest(path: Path) -> str:
     """The SHA-256 of a regular file; "" when it is missing, unreadable or not a regular file
     (a FIFO put in place of the live manifest is never opened: reading it would block)."""
     digest = _file_digest(str(path))
@@ -428,9 +428,9 @@ def record(options, inputs: str, summary: Summary) -> None:
     body = {
         "format": FORMAT,
         "inputs": inputs,
-        "site": _digest_or_empty(live / manifest.NAME),
-        "signature": _digest_or_empty(live / manifest.SIGNATURE),
-        "review": _digest_or_empty(work / "review.json"),
+        "site": regular_file_digest(live / manifest.NAME),
+        "signature": regular_file_digest(live / manifest.SIGNATURE),
+        "review": regular_file_digest(work / "review.json"),
         "copy": _copy_digests(options),
         "summary": asdict(summary),
     }
@@ -448,7 +448,7 @@ def _copy_digests(options) -> list[str] | None:
     if options.manifest_copy is None:
         return None
     target = Path(options.manifest_copy)
-    return [_digest_or_empty(target / name) for name in (manifest.NAME, manifest.SIGNATURE)]
+    return [regular_file_digest(target / name) for name in (manifest.NAME, manifest.SIGNATURE)]
 
 
 def current(options, config, inputs: str) -> Summary | None:
@@ -458,11 +458,11 @@ def current(options, config, inputs: str) -> Summary | None:
     if last is None or last.get("inputs") != inputs:
         return None
     live = publish.live_dir(Path(options.out))
-    if not last.get("site") or _digest_or_empty(live / manifest.NAME) != last["site"]:
+    if not last.get("site") or regular_file_digest(live / manifest.NAME) != last["site"]:
         return None
-    if _digest_or_empty(live / manifest.SIGNATURE) != last.get("signature"):
+    if regular_file_digest(live / manifest.SIGNATURE) != last.get("signature"):
         return None
-    if _digest_or_empty(Path(options.work) / "review.json") != last.get("review"):
+    if regular_file_digest(Path(options.work) / "review.json") != last.get("review"):
         return None
     if _copy_digests(options) != last.get("copy"):
         return None
