@@ -51,21 +51,17 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import click
 
 from pipeline import build as build_mod
+from pipeline.serve_child import BLOCKING_WARNINGS, blocking, saved_check, saved_findings  # noqa: F401 - used by tests
 from pipeline.config import load_config
-from pipeline.confidentiality import DECLARED_RULES
-from pipeline.findings import ERROR, Finding
 
 STATUS_PATH = "/portal-status.json"
 OVERLAY = "preview-overlay"  # in --work: pages the fast path made while a complete build ran (served first)
-# Findings on a saved file that stop its preview (beside every error): a date after today.
-BLOCKING_WARNINGS = frozenset({"future-date"})
 
 
 def snapshot(content: Path) -> dict[str, int]:
@@ -85,26 +81,6 @@ def snapshot(content: Path) -> dict[str, int]:
 def saved_since(before: dict[str, int], after: dict[str, int]) -> set[str]:
     """Files written, added or removed between two snapshots."""
     return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-
-
-def saved_findings(findings, saved: set[str]) -> list[Finding]:
-    return [f for f in findings if f.path in saved]
-
-
-def blocking(findings) -> list[Finding]:
-    return [
-        f for f in findings if (f.severity == ERROR and f.rule not in DECLARED_RULES) or f.rule in BLOCKING_WARNINGS
-    ]
-
-
-def saved_check(saved: set[str]):
-    """A publish check: a file saved since the last preview has an error → keep the last good preview."""
-
-    def check(site: Path, pub, config):
-        return [replace(f, severity=ERROR) for f in blocking(saved_findings(pub.findings, saved))]
-
-    check.__qualname__ = "预览：保存的文件有错误"
-    return check
 
 
 def page_urls(changed) -> list[str] | str:

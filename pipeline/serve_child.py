@@ -22,9 +22,36 @@ import multiprocessing
 import os
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+
+
+from pipeline.confidentiality import DECLARED_RULES
+from pipeline.findings import ERROR, Finding
+
+# warnings that keep the last good preview when they are about a saved file
+BLOCKING_WARNINGS = frozenset({"future-date"})
+
+
+def saved_findings(findings, saved: set[str]) -> list[Finding]:
+    return [f for f in findings if f.path in saved]
+
+
+def blocking(findings) -> list[Finding]:
+    return [
+        f for f in findings if (f.severity == ERROR and f.rule not in DECLARED_RULES) or f.rule in BLOCKING_WARNINGS
+    ]
+
+
+def saved_check(saved: set[str]):
+    """A publish check: a file saved since the last preview has an error → keep the last good preview."""
+
+    def check(site: Path, pub, config):
+        return [replace(f, severity=ERROR) for f in blocking(saved_findings(pub.findings, saved))]
+
+    check.__qualname__ = "预览：保存的文件有错误"
+    return check
 
 
 @dataclass(frozen=True)
@@ -64,7 +91,6 @@ def _run(conn, args: dict) -> None:  # pragma: no cover - runs in the child proc
     from pipeline.mkdocs_build import MkdocsError
     from pipeline.publish import PublishError
     from pipeline.search_index import SearchIndexError
-    from pipeline.serve import saved_check
 
     try:
         config = load_config(args["config_dir"])
