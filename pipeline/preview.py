@@ -302,6 +302,18 @@ def save_record(state: PreviewState) -> None:
         state.record_dirty = False
 
 
+def _update_record(state, entries: dict) -> None:
+    """The page record kept in memory with ``entries`` (src → entry; None: the page is gone)."""
+    pages = dict(state.record.pages)
+    for src, entry in entries.items():
+        if entry is None:
+            pages.pop(src, None)
+        else:
+            pages[src] = entry
+    state.record = replace(state.record, pages=pages)
+    state.record_dirty = True
+
+
 def flush(state: PreviewState, overlay: Path) -> list[str]:
     """Put what the fast path wrote into the overlay in place (the caller holds the build lock);
     the output paths changed."""
@@ -316,14 +328,7 @@ def flush(state: PreviewState, overlay: Path) -> list[str]:
     for dest in sorted(d.files):
         _move_in(overlay, state.site_dir, dest)
     if state.record is not None:
-        pages = dict(state.record.pages)
-        for src, entry in d.entries.items():
-            if entry is None:
-                pages.pop(src, None)
-            else:
-                pages[src] = entry
-        state.record = replace(state.record, pages=pages)
-        state.record_dirty = True
+        _update_record(state, d.entries)
     changed = sorted(d.gone | d.files)
     state.deferred = Deferred()
     return changed
@@ -610,14 +615,7 @@ def quick_edit(
     if deferred is not None:
         deferred.entries.update(updates)
     else:  # kept in memory; written to <work>/pages.json off the save's path (save_record)
-        pages_now = dict(state.record.pages)
-        for src, entry in updates.items():
-            if entry is None:
-                pages_now.pop(src, None)
-            else:
-                pages_now[src] = entry
-        state.record = replace(state.record, pages=pages_now)
-        state.record_dirty = True
+        _update_record(state, updates)
     seconds["mkdocs"] = time.perf_counter() - t
     state.pub, state.files = new_pub, files
     return QuickResult(FAST, findings, tuple(sorted(set(out_changed))), warnings=tuple(warnings), seconds=seconds)

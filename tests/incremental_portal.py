@@ -14,6 +14,7 @@ import hashlib
 import random
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from helpers import ROOT, reproducible
@@ -87,7 +88,9 @@ class Portal:
         for _ in range(3):
             self.add()
 
-    def build(self, name: str, incremental: bool) -> tuple[Path, build_mod.BuildResult]:
+    def options(self, name: str = "inc", incremental: bool = True, **changes) -> build_mod.BuildOptions:
+        """The build options of the site ``name`` (``site-<name>``, ``work-<name>``), as ``portal build``
+        gives them: incremental builds stop early when nothing changed."""
         options = build_mod.BuildOptions(
             content=self.content,
             config_dir=self.config_dir,
@@ -95,8 +98,12 @@ class Portal:
             work=self.tmp / f"work-{name}",
             mkdocs_file=self.tmp / "mkdocs.yml",
             incremental=incremental,
-            skip_unchanged=incremental,  # as `portal build` does: stop early when nothing changed
+            skip_unchanged=incremental,
         )
+        return replace(options, **changes)
+
+    def build(self, name: str, incremental: bool) -> tuple[Path, build_mod.BuildResult]:
+        options = self.options(name, incremental)
         return options.out, build_mod.build(options, load_config(self.config_dir))
 
     def items(self) -> list[Path]:

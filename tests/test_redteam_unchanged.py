@@ -17,7 +17,6 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-from dataclasses import replace
 
 import pytest
 
@@ -69,15 +68,7 @@ def built(tmp_path_factory):
 
 
 def options_of(portal: Portal, **changes) -> build_mod.BuildOptions:
-    base = build_mod.BuildOptions(
-        content=portal.content,
-        config_dir=portal.config_dir,
-        out=portal.tmp / "site-inc",
-        work=portal.tmp / "work-inc",
-        mkdocs_file=portal.tmp / "mkdocs.yml",
-        skip_unchanged=True,
-    )
-    return replace(base, **changes)
+    return portal.options(**changes)
 
 
 def would_stop(portal: Portal) -> bool:

@@ -35,15 +35,7 @@ def built(tmp_path_factory):
 
 
 def options_of(portal: Portal, **changes) -> build_mod.BuildOptions:
-    base = build_mod.BuildOptions(
-        content=portal.content,
-        config_dir=portal.config_dir,
-        out=portal.tmp / "site-inc",
-        work=portal.tmp / "work-inc",
-        mkdocs_file=portal.tmp / "mkdocs.yml",
-        skip_unchanged=True,
-    )
-    return replace(base, **changes)
+    return portal.options(**changes)
 
 
 def test_nothing_changed_stops_early_with_the_same_site_and_summary(built):
