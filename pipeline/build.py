@@ -265,7 +265,6 @@ def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...
             unchanged.forget(options.work)  # from here on the live site may change
         result = _build(options, config, PUBLISH_CHECKS if checks is None else checks)
         if inputs is not None and result.swap:
-            inputs = inputs.after_build()
             if result.publication.index_ledger is not None:  # the build wrote the ledger: that is what it read
                 text = numbering.dump_ledger(result.publication.index_ledger)
                 inputs = inputs.with_file(numbering.LEDGER_FILE, text.encode("utf-8"))

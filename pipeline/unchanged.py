@@ -49,9 +49,10 @@ that cannot be read means the build runs.
 
 The content is digested before the build reads it (a file saved during the build differs next
 time, so the next build runs).  A build that assigned new 索引号 wrote the ledger, an input: the
-record takes the ledger as the build wrote it, so the build after it can stop here.  A database
-that was missing before the build is taken as the build left it only for the upstream store (the
-build makes it); one another command created meanwhile (``portal traffic ingest``) keeps "none".
+record takes the ledger as the build wrote it, so the build after it can stop here.  The
+databases keep the digest taken before the build, whoever wrote them during it (``portal upstream
+ingest`` and ``portal traffic ingest`` take no build lock): the build that made the upstream store
+is followed by one more build before the next early stop.
 
 Why about 480 lines: the list of inputs, the record and its checks are one contract; splitting
 the digest from the check would put the two halves of "what counts as unchanged" apart.
@@ -292,7 +293,6 @@ class Inputs:
     rest: str
     content: dict = field(default_factory=dict, compare=False)  # relative path → digest of the bytes
     databases: dict = field(default_factory=dict, compare=False)  # path → digest (b"-": none)
-    made_by_build: tuple = ()  # the databases a build creates when missing (the upstream store)
 
     @property
     def digest(self) -> str:
@@ -306,17 +306,6 @@ class Inputs:
         """The same inputs with the content file ``rel`` holding ``data`` (the 索引号 ledger the
         build itself wrote: the build after it has nothing new to do)."""
         return replace(self, content={**self.content, rel: hashlib.sha256(data).digest()})
-
-    def after_build(self) -> "Inputs":
-        """The databases as the build left them when the build created them (the upstream store
-        is made on first use); a database that existed and changed during the build keeps its
-        earlier digest, so the next build runs (``portal upstream ingest`` may have written it)."""
-        now = _databases(list(self.databases))
-        settled = {
-            path: now[path] if before == b"-" and path in self.made_by_build else before
-            for path, before in self.databases.items()
-        }
-        return replace(self, databases=settled)
 
 
 def inputs_of(options, config, today: str | None = None) -> Inputs:
@@ -372,7 +361,7 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
         for db in (upstream.resolve(), (Path(options.work) / "traffic.sqlite").resolve())
         for suffix in ("", "-wal")
     ]
-    return Inputs(h.hexdigest(), _tree(Path(options.content)), _databases(databases), tuple(databases[:2]))
+    return Inputs(h.hexdigest(), _tree(Path(options.content)), _databases(databases))
 
 
 def _databases(paths: list[str]) -> dict[str, bytes]:
