@@ -424,7 +424,13 @@ def record(options, inputs: str, summary: Summary) -> None:
         "summary": asdict(summary),
     }
     payload = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    publish.write_atomic(path, _sealed(key, payload) + "\n" + payload.decode("utf-8"))
+    try:
+        publish.write_atomic(path, _sealed(key, payload) + "\n" + payload.decode("utf-8"))
+    except OSError:  # a full disk after the swap: the site is published; the next build just runs
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def forget(work: Path) -> None:

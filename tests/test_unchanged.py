@@ -224,3 +224,20 @@ def test_cli_says_nothing_changed_and_no_incremental_builds(built):
     assert done.exit_code == 0, done.output
     assert "无需重新生成" not in done.output and "渲染" in done.output
     assert comparable(out) == before  # the same site (Pagefind's nondeterministic files aside)
+
+
+def test_a_record_that_cannot_be_written_after_the_swap_is_no_error(built, monkeypatch):
+    """A full disk after the swap: the build has published and says so; the next build runs."""
+    portal, _ = built
+    portal.edit()
+
+    def full(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(unchanged.publish, "write_atomic", full)
+    _, result = portal.build("inc", incremental=True)
+    assert not result.unchanged and result.swap
+    monkeypatch.undo()
+    assert not (portal.tmp / "work-inc" / unchanged.RECORD).exists()
+    _, again = portal.build("inc", incremental=True)
+    assert not again.unchanged
