@@ -262,7 +262,10 @@ def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...
                 return BuildResult(
                     None, (), summary.docs_files, timings, summary.warnings, None, "unchanged", (), summary
                 )
-            unchanged.forget(options.work)  # from here on the live site may change
+            try:
+                unchanged.forget(options.work)  # from here on the live site may change
+            except OSError as exc:  # a record that would still match a changed site: do not build
+                raise BuildFailed(f"无法删除上一次构建的记录 {options.work / unchanged.RECORD}（{exc}）") from None
         result = _build(options, config, PUBLISH_CHECKS if checks is None else checks)
         if inputs is not None and result.swap:
             if result.publication.index_ledger is not None:  # the build wrote the ledger: that is what it read
