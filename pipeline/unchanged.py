@@ -193,11 +193,20 @@ def _file_digest(path: str) -> bytes:
         os.close(fd)
 
 
-def _theme_dir(mkdocs_file: Path) -> Path | None:
+def _mkdocs_yaml(mkdocs_file: Path) -> dict:
+    """``mkdocs.yml`` read once for the theme folder and the files it names ({} when unreadable:
+    the file's own bytes are digested anyway, and the build then fails on it)."""
     try:
         data = yaml.safe_load(mkdocs_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _theme_dir(data: dict, mkdocs_file: Path) -> Path | None:
+    try:
         custom = data["theme"]["custom_dir"]
-    except (OSError, yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
     return (mkdocs_file.parent / str(custom)).resolve() if custom else None
 
@@ -224,16 +233,10 @@ def _git_state(content: Path) -> str:
     return "\0".join(answers)
 
 
-def _mkdocs_files(mkdocs_file: Path, work: Path) -> list[Path]:
+def _mkdocs_files(data: dict, mkdocs_file: Path, work: Path) -> list[Path]:
     """Files ``mkdocs.yml`` names that mkdocs reads besides the theme: ``hooks`` (Python run on
     every page) and ``INHERIT``; relative names as mkdocs resolves them from the generated
     config in ``work``, and from ``mkdocs.yml``'s folder."""
-    try:
-        data = yaml.safe_load(mkdocs_file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return []
-    if not isinstance(data, dict):
-        return []
     hooks = data.get("hooks")
     names = [str(h) for h in hooks] if isinstance(hooks, list) else []
     if data.get("INHERIT"):
@@ -251,25 +254,26 @@ def _upstream_files(config) -> list[Path]:
     ]
 
 
-def _markdown(options) -> str:
+def _markdown(options) -> MarkdownSettings | SettingsError:
     """The Markdown settings the gate renders with: as given, or as the build reads them from
-    ``mkdocs.yml`` (the same settings either way give the same digest)."""
+    ``mkdocs.yml`` (the same settings either way give the same digest); the error when unreadable."""
     if options.markdown is not None:
-        return repr(options.markdown)
+        return options.markdown
     try:
-        return repr(MarkdownSettings.from_mkdocs(Path(options.mkdocs_file)))
+        return MarkdownSettings.from_mkdocs(Path(options.mkdocs_file))
     except SettingsError as exc:
-        return f"unreadable:{exc}"
+        return exc
 
 
-def _snippet_roots(options) -> list[Path] | None:
+def _snippet_roots(settings: MarkdownSettings | SettingsError) -> list[Path] | None:
     """The folders ``pymdownx.snippets`` includes files from (its ``base_path``, relative to the
     working folder as the extension reads it; default the working folder itself); None when it
     may download snippets (``url_download``): then nothing can be known unchanged."""
+    if isinstance(settings, SettingsError):
+        return []
     try:
-        settings = options.markdown or MarkdownSettings.from_mkdocs(Path(options.mkdocs_file))
         configs = json.loads(settings.configs_json)
-    except (SettingsError, ValueError):
+    except ValueError:
         return []
     names = [n for n in settings.extensions if n.split(":")[0] == "pymdownx.snippets"]
     if not names:
@@ -320,12 +324,15 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
         day = f"as-of:{options.as_of.isoformat()}"
     else:
         day = f"today:{today or datetime.now(config.portal.tz).date().isoformat()}"
+    markdown = _markdown(options)
+    mkdocs_file = Path(options.mkdocs_file)
+    mkdocs_data = _mkdocs_yaml(mkdocs_file)
     settings = {
         "strict": options.strict,
         "render_site": options.render_site,
         "search": options.search,
         "day": day,
-        "markdown": _markdown(options),
+        "markdown": f"unreadable:{markdown}" if isinstance(markdown, SettingsError) else repr(markdown),
         "sign_key": str(options.sign_key) if options.sign_key else None,
         "manifest_copy": str(Path(options.manifest_copy).resolve()) if options.manifest_copy else None,
         "out": str(Path(options.out).resolve()),
@@ -335,17 +342,17 @@ def inputs_of(options, config, today: str | None = None) -> Inputs:
     h.update(repr(config).encode())
     h.update(config.review.allowed_signers().encode())
     _hash_tree(h, Path(options.config_dir), "config")
-    _hash_tree(h, Path(options.mkdocs_file), "mkdocs.yml")
-    _hash_tree(h, _theme_dir(Path(options.mkdocs_file)), "theme", follow=True)
+    _hash_tree(h, mkdocs_file, "mkdocs.yml")
+    _hash_tree(h, _theme_dir(mkdocs_data, mkdocs_file), "theme", follow=True)
     # Pagefind runs with this process's environment and working folder: its PAGEFIND_* variables
     # and its configuration file there change the search index
     pagefind = sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("PAGEFIND"))
     h.update(json.dumps(pagefind, ensure_ascii=False).encode())
     for name in ("pagefind.yml", "pagefind.yaml", "pagefind.toml", "pagefind.json"):
         _hash_tree(h, Path.cwd() / name, f"pagefind:{name}")
-    for extra in _mkdocs_files(Path(options.mkdocs_file), Path(options.work)):
+    for extra in _mkdocs_files(mkdocs_data, mkdocs_file, Path(options.work)):
         _hash_tree(h, extra, f"mkdocs:{extra}")
-    snippets = _snippet_roots(options)
+    snippets = _snippet_roots(markdown)
     if snippets is None:
         h.update(os.urandom(16))  # snippets from the network: always build
     for root in snippets or ():
