@@ -116,6 +116,24 @@ def work_key(work: Path) -> bytes | None:
         return None
 
 
+def seal(key: bytes, payload: bytes) -> bytes:
+    """A record of the work folder (the page record, the last build's record): one line with the
+    HMAC-SHA256 of ``payload`` under ``key`` in hex, then the payload."""
+    return hmac.new(key, payload, "sha256").hexdigest().encode("ascii") + b"\n" + payload
+
+
+def unseal(key: bytes | None, data: bytes) -> bytes | None:
+    """The payload of :func:`seal`'s ``data``; None when there is no key or the MAC is not this key's."""
+    if key is None:
+        return None
+    mac, _, payload = data.partition(b"\n")
+    try:
+        given = bytes.fromhex(mac.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return payload if hmac.compare_digest(given, hmac.new(key, payload, "sha256").digest()) else None
+
+
 def _is_hits(value) -> bool:
     return type(value) is tuple and all(
         type(h) is tuple and len(h) == 3 and all(type(x) is str for x in h) for h in value

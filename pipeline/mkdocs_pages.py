@@ -42,7 +42,6 @@ have to re-create them.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import os
@@ -54,6 +53,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+from pipeline import audit_cache
 from pipeline.publish import write_atomic
 
 RECORD_VERSION = 2  # 2: each page's output digest; the record carries an HMAC
@@ -105,9 +105,8 @@ class PageRecord:
         if key is None:
             return None
         try:
-            raw = Path(path).read_bytes()
-            mac, _, payload = raw.partition(b"\n")
-            if not hmac.compare_digest(bytes.fromhex(mac.decode("ascii")), hmac.new(key, payload, "sha256").digest()):
+            payload = audit_cache.unseal(key, Path(path).read_bytes())
+            if payload is None:
                 return None
             data = json.loads(payload.decode("utf-8"))
             if data.get("version") != RECORD_VERSION:
@@ -130,8 +129,7 @@ class PageRecord:
         if key is None:
             Path(path).unlink(missing_ok=True)
             return
-        payload = self.to_json().encode("utf-8")
-        write_atomic(path, hmac.new(key, payload, "sha256").hexdigest() + "\n" + payload.decode("utf-8"))
+        write_atomic(path, audit_cache.seal(key, self.to_json().encode("utf-8")))
 
 
 @dataclass(frozen=True)

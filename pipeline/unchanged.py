@@ -61,7 +61,6 @@ the digest from the check would put the two halves of "what counts as unchanged"
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import stat
@@ -386,26 +385,13 @@ def regular_file_digest(path: Path) -> str:
     return "" if digest == b"dir" or digest.startswith((b"unreadable:", b"special:")) else digest.hex()
 
 
-def _sealed(key: bytes, payload: bytes) -> str:
-    return hmac.new(key, payload, "sha256").hexdigest()
-
-
 def load(work: Path) -> dict | None:
     """The record of the last build, or None when it is missing, damaged or not written with
     this work folder's key."""
-    key = audit_cache.work_key(work)
     try:
-        data = (Path(work) / RECORD).read_bytes()
-    except OSError:
-        return None
-    if key is None or b"\n" not in data:
-        return None
-    mac, payload = data.split(b"\n", 1)
-    try:
-        if not hmac.compare_digest(mac.decode("ascii"), _sealed(key, payload)):
-            return None
-        record = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        payload = audit_cache.unseal(audit_cache.work_key(work), (Path(work) / RECORD).read_bytes())
+        record = json.loads(payload.decode("utf-8")) if payload is not None else None
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         return None
@@ -432,7 +418,7 @@ def record(options, inputs: str, summary: Summary) -> None:
     }
     payload = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
     try:
-        publish.write_atomic(path, _sealed(key, payload) + "\n" + payload.decode("utf-8"))
+        publish.write_atomic(path, audit_cache.seal(key, payload))
     except OSError:  # a full disk after the swap: the site is published; the next build just runs
         try:
             path.unlink(missing_ok=True)
