@@ -302,9 +302,11 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         t1 = time.perf_counter()
         stage = "docs_tree"
         progress("docs_tree", 0, 0)
-        files, site_nav, page_findings = docs_tree_files(
-            pub, config, options.content, options.work / "traffic.sqlite", render_memo.RenderMemo(on=False)
-        )
+        # the renderers' outputs of the last build (<work>/cache/render-memo.msgpack, checked against <work>/docs)
+        memo = render_memo.RenderMemo.stored(options.work, reuse=options.incremental)
+        traffic_db = options.work / "traffic.sqlite"
+        files, site_nav, page_findings = docs_tree_files(pub, config, options.content, traffic_db, memo)
+        timings["docs_reused"] = memo.stored_hits
         findings = pub.findings + page_findings
         write_review(options.work / "review.json", review_report(pub.withheld, findings, options.as_of))
         fail_closed(page_findings)
@@ -312,7 +314,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         if options.strict and blocking:  # CI: the site is not updated while an editor has something to fix
             raise BuildFailed(f"严格模式：有 {len(blocking)} 个需要编辑修改的错误，构建判为失败", blocking)
         docs_dir = options.work / "docs"
-        docs_tree.sync(docs_dir, files)
+        docs_tree.sync(docs_dir, files, memo.on_disk)
         docs_files = len(files)
         del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
         engine = mkdocs_build.engine_config(

@@ -20,33 +20,62 @@ class SyncReport:
     removed: int
 
 
-def sync(root: Path, files: dict[str, str | bytes]) -> SyncReport:
+_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+
+
+def _holds(target: str, data: bytes) -> bool | None:
+    """Does the file ``target`` hold exactly ``data``?  None: there is no such file.  Three
+    system calls (open, one read of one byte more than ``data``, close); a file that cannot be
+    read (a folder, a FIFO …) does not hold it, nor does one that gives a short read (it is
+    written again: never a wrong "unchanged")."""
+    try:
+        fd = os.open(target, _READ)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    try:
+        found = os.read(fd, len(data) + 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return found == data
+
+
+def sync(root: Path, files: dict[str, str | bytes], on_disk: dict[str, str | bytes] | None = None) -> SyncReport:
     """Plain ``os`` calls on string paths (pathlib's per-call overhead was most of the time of a
-    rebuild that changes nothing): one ``stat`` per file, a read only when the size matches,
-    folders created once, and a single bottom-up walk to remove what is no longer produced."""
+    rebuild that changes nothing): one read of each file to compare (only when ``files`` gives
+    it other content than ``on_disk``, which names the very objects just read from these files
+    — the build's render memo, :mod:`pipeline.render_memo`), folders created once, and a single
+    bottom-up walk to remove what is no longer produced."""
     root.mkdir(parents=True, exist_ok=True)
     base = str(root)
     written = unchanged = removed = 0
     made: set[str] = set()
+    on_disk = on_disk or {}
     for rel, content in files.items():
+        if on_disk.get(rel) is content:
+            unchanged += 1
+            continue
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = os.path.join(base, rel)
-        try:
-            size = os.stat(target).st_size
-        except FileNotFoundError:
+        same = _holds(target, data)
+        if same:
+            unchanged += 1
+            continue
+        if same is None:
             folder = os.path.dirname(target)
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
-            with open(target, "wb") as out:  # a new file: no earlier version anyone could be reading
-                out.write(data)
-            written += 1
-            continue
-        if size == len(data):
-            with open(target, "rb") as existing:
-                if existing.read() == data:
-                    unchanged += 1
-                    continue
+            try:
+                with open(target, "xb") as out:  # a new file: no earlier version anyone could be reading
+                    out.write(data)
+                written += 1
+                continue
+            except FileExistsError:  # made meanwhile: replaced below
+                pass
         tmp = target + ".tmp"  # replace an existing file atomically: a reader sees old or new
         with open(tmp, "wb") as out:
             out.write(data)

@@ -27,9 +27,22 @@ their msgpack encoding: types, dates and zones kept apart), so a docs tree after
 save digests one item.
 
 The memo lives in memory: ``portal serve``'s fast path (:mod:`pipeline.preview`) keeps
-:data:`SHARED` between saves; a build passes one that is off (the renderers simply run: a build
-has no earlier docs tree in memory, and it drops the docs tree's text before mkdocs runs).
-Only the last docs tree's entries are kept.
+:data:`SHARED` between saves.  Only the last docs tree's entries are kept.
+
+A build (another process each time) uses :meth:`RenderMemo.stored`: the same keys, kept in
+``<work>/cache/render-memo.msgpack`` between builds.  The file does not hold the pages: for each
+remembered output it holds the SHA-256 (and size) of every docs file the renderer made, and a
+hit takes the bytes from the docs tree the last build wrote (``<work>/docs``) after checking
+them against that digest — a file that is missing, different or not a regular file makes its
+renderer run.  The file is :mod:`pipeline.cache_codec` msgpack (never pickle) sealed with the
+work folder's HMAC key (:func:`pipeline.audit_cache.seal`) under a stamp of everything besides
+the keys that outputs depend on: the source of every module of :mod:`pipeline` (the renderers
+and what they call), the configuration (``repr``, as in memory), Python's and the renderers'
+libraries' versions.  It is written atomically (a temporary file, then ``os.replace``);
+unreadable, damaged, truncated, foreign, forged or other-stamp files count as empty and every
+renderer runs.  Deleting it is always safe.  ``pages.render`` (static pages and attachments,
+read from the content folder), the search page and the nav are not memoised: they are cheap
+and read files.
 """
 
 from __future__ import annotations
@@ -37,14 +50,22 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import json
+import operator
+import os
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import msgpack
 
-from pipeline import scoring
+from pipeline import audit_cache, cache_codec, scoring
+from pipeline.findings import Finding
 from pipeline.render.common import Output
 from pipeline.render.feeds import FEED_LENGTH
 
@@ -86,24 +107,59 @@ VIEWS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_RECORDS: dict[type, tuple[msgpack.ExtType, Callable[[Any], tuple]]] = {}
+_ZONES: dict[int, tuple[Any, str]] = {}  # id(tzinfo) → (tzinfo, its repr): a few zones per process
+_DATETIME = msgpack.ExtType(1, b"")
+
+
+def _zone(tz: Any) -> str:
+    known = _ZONES.get(id(tz))
+    if known is None or known[0] is not tz:
+        if len(_ZONES) > 256:
+            _ZONES.clear()
+        known = _ZONES[id(tz)] = (tz, repr(tz))
+    return known[1]
+
+
+def _fields_of(kind: type) -> tuple[msgpack.ExtType, Callable[[Any], tuple]]:
+    if not (dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen):
+        raise TypeError(f"no digest for {kind.__name__}")
+    names = tuple(f.name for f in dataclasses.fields(kind))
+    if len(names) == 1:
+        name = names[0]
+        get: Callable[[Any], tuple] = lambda obj: (getattr(obj, name),)  # noqa: E731
+    elif names:
+        get = operator.attrgetter(*names)
+    else:
+        get = lambda obj: ()  # noqa: E731
+    found = _RECORDS[kind] = (msgpack.ExtType(2, f"{kind.__module__}.{kind.__qualname__}".encode()), get)
+    return found
 
 
 def _encode(obj: Any) -> Any:
-    """msgpack's hook for what it does not store itself: a datetime by its repr (the zone
-    included), a date, a frozen record as its class name and every field (those left out of
-    its ``==`` too); anything else is refused."""
+    """msgpack's hook for what it does not store itself: a datetime by its fields, ``fold`` and
+    the repr of its zone, a date, a frozen record as its class name and every field (those left
+    out of its ``==`` too); anything else is refused.  Each is an array opening with an
+    extension value of its own, which no stored value can be."""
     kind = type(obj)
     if kind is datetime:
-        return msgpack.ExtType(1, repr(obj).encode())
+        tz = obj.tzinfo
+        return (
+            _DATETIME,
+            obj.year,
+            obj.month,
+            obj.day,
+            obj.hour,
+            obj.minute,
+            obj.second,
+            obj.microsecond,
+            obj.fold,
+            None if tz is None else _zone(tz),
+        )
     if kind is date:
         return msgpack.ExtType(3, obj.isoformat().encode())
-    names = _FIELDS.get(kind)
-    if names is None:
-        if not (dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen):
-            raise TypeError(f"no digest for {kind.__name__}")
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return [msgpack.ExtType(2, f"{kind.__module__}.{kind.__qualname__}".encode()), *(getattr(obj, n) for n in names)]
+    found = _RECORDS.get(kind) or _fields_of(kind)
+    return (found[0], *found[1](obj))
 
 
 def view_digest(view: Any) -> bytes | None:
@@ -117,11 +173,79 @@ def view_digest(view: Any) -> bytes | None:
     return hashlib.sha256(data).digest()
 
 
+FORMAT = 1
+MEMO_FILE = "render-memo.msgpack"  # in <work>/cache/
+HERE = Path(__file__).resolve().parent
+# libraries whose behaviour a memoised output depends on (feedgen and lxml write the feeds;
+# msgpack makes the keys)
+PACKAGES = ("feedgen", "lxml", "msgpack")
+
+
+def stamp(config: Any) -> bytes:
+    """Everything besides the keys that a stored output depends on: the code (every module of
+    :mod:`pipeline`), the configuration, Python's and the libraries' versions."""
+    digest = hashlib.sha256(f"render-memo|{FORMAT}|{sys.version}".encode())
+    for source in sorted(HERE.rglob("*.py")):
+        digest.update(b"\0" + source.relative_to(HERE).as_posix().encode() + b"\0" + source.read_bytes())
+    for package in PACKAGES:
+        try:
+            digest.update(f"\0{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{package}=-".encode())
+    digest.update(b"\0" + repr(config).encode())
+    return digest.digest()
+
+
+_READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_exact(path: str, size: int) -> bytes | None:
+    """The bytes of the file ``path`` when one read gives exactly ``size`` bytes; else None (a
+    symlink, a folder, a FIFO, another size, a short read: the renderer runs)."""
+    try:
+        fd = os.open(path, _READ)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, size + 1)
+    except OSError:  # a folder, a FIFO …
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) == size else None
+
+
+def _file_record(content: str | bytes) -> tuple[bytes, int, bool]:
+    """(SHA-256, size, is text) of a docs-tree file as :func:`pipeline.docs_tree.sync` writes it."""
+    data = content.encode("utf-8") if type(content) is str else content
+    return hashlib.sha256(data).digest(), len(data), type(content) is str
+
+
+def _is_digest(value: Any) -> bool:
+    return type(value) is bytes and len(value) == 32
+
+
+def _is_file(value: Any) -> bool:  # (docs path, sha256, size, is text)
+    return (
+        type(value) is tuple
+        and len(value) == 4
+        and type(value[0]) is str
+        and _is_digest(value[1])
+        and type(value[2]) is int
+        and 0 <= value[2] < 1 << 40
+        and type(value[3]) is bool
+    )
+
+
+def _is_key(value: Any) -> bool:
+    return type(value) is tuple and all(_is_digest(v) for v in value)
+
+
 class RenderMemo:
     """Outputs of the last docs tree, by what they were made from."""
 
     def __init__(self, on: bool = True) -> None:
-        """``on=False``: every renderer runs, nothing is digested or kept (a build's docs tree)."""
+        """``on=False``: every renderer runs, nothing is digested or kept."""
         self.on = on
         self._lock = threading.Lock()
         self._config: Any = None
@@ -133,6 +257,33 @@ class RenderMemo:
         self._outputs: dict[str, tuple[Any, Output]] = {}  # renderer → (key, output)
         self.hits = 0
         self.misses = 0
+        # stored between processes (RenderMemo.stored): None in memory only
+        self._work: Path | None = None
+        self._docs = ""
+        self._reuse = True
+        self._stamp: bytes | None = None
+        self._stored_pages: dict[bytes, tuple] = {}  # item digest → (docs path, sha256, size, is text)
+        self._stored_outputs: dict[str, tuple] = {}  # renderer → (key, files, nav as JSON, findings)
+        self._records: dict[str, tuple] = {}  # docs path → (content, sha256, size, is text) known this docs tree
+        self.load_seconds = 0.0
+        self.stored_hits = 0
+        # docs path → the content taken from <work>/docs this docs tree: that file holds exactly
+        # its bytes (pipeline.docs_tree.sync need not read it again)
+        self.on_disk: dict[str, str | bytes] = {}
+
+    @classmethod
+    def stored(cls, work: Path, reuse: bool = True) -> RenderMemo:
+        """A build's memo: read from ``<work>/cache/`` (unless ``reuse`` is False: every renderer
+        runs), its pages checked against ``<work>/docs``, written back when the docs tree is made."""
+        memo = cls()
+        memo._work = Path(work)
+        memo._docs = str(Path(work) / "docs")
+        memo._reuse = reuse
+        return memo
+
+    @property
+    def path(self) -> Path | None:
+        return None if self._work is None else self._work / "cache" / MEMO_FILE
 
     @contextmanager
     def session(self, config: Any) -> Iterator[RenderMemo]:
@@ -151,13 +302,147 @@ class RenderMemo:
             text = repr(config)
             if text != self._config_text:
                 self._items, self._pages, self._outputs = {}, {}, {}
+                if self._work is not None:
+                    self._load(config)
             self._config, self._config_text = config, text
         self._seen, self._used_pages = {}, {}
+        self.on_disk = {}
 
     def end(self) -> None:
         """Keep only what this docs tree used (items gone or changed drop out)."""
         self._items, self._seen = self._seen, {}
         self._pages, self._used_pages = self._used_pages, {}
+        if self.on and self._work is not None:
+            self._save()
+
+    # -- stored between processes --
+    def _load(self, config: Any) -> None:
+        started = time.perf_counter()
+        self._stored_pages, self._stored_outputs, self._records = {}, {}, {}
+        try:
+            self._stamp = stamp(config)
+        except Exception:  # noqa: BLE001 - what outputs depend on is unknown: keep nothing
+            self._stamp = None
+        if self._stamp is not None and self._reuse:
+            try:
+                self._stored_pages, self._stored_outputs = self._read()
+            except (OSError, ValueError):  # fail closed: an unreadable, damaged, foreign or forged memo is empty
+                self._stored_pages, self._stored_outputs = {}, {}
+        self.load_seconds = time.perf_counter() - started
+
+    def _read(self) -> tuple[dict, dict]:
+        payload = audit_cache.unseal(audit_cache.work_key(self._work), self.path.read_bytes())
+        if payload is None:
+            raise ValueError("render memo not written with this work folder's key")
+        data = cache_codec.loads(payload, (Finding,))
+        if type(data) is not tuple or len(data) != 3 or data[0] != self._stamp:
+            raise ValueError("render memo of other code or configuration")
+        pages, outputs = data[1], data[2]
+        if type(pages) is not tuple or type(outputs) is not dict:
+            raise ValueError("render memo without entries")
+        stored_pages = {}
+        for entry in pages:  # (item digest, docs path, sha256, size, is text)
+            if type(entry) is not tuple or len(entry) != 5 or not _is_digest(entry[0]) or not _is_file(entry[1:]):
+                raise ValueError("bad page entry")
+            stored_pages[entry[0]] = entry[1:]
+        stored_outputs = {}
+        for name, value in outputs.items():  # renderer → (key, files, nav as JSON, findings)
+            if (
+                type(name) is not str
+                or type(value) is not tuple
+                or len(value) != 4
+                or not _is_key(value[0])
+                or type(value[1]) is not tuple
+                or not all(_is_file(f) for f in value[1])
+                or type(value[2]) is not str
+                or type(value[3]) is not tuple
+                or not all(type(f) is Finding for f in value[3])
+            ):
+                raise ValueError("bad output entry")
+            stored_outputs[name] = value
+        return stored_pages, stored_outputs
+
+    def _from_docs(self, entry: tuple) -> str | bytes | None:
+        """The docs file the last build wrote for ``entry`` (docs path, sha256, size, is text)
+        when it still is exactly that; else None (the renderer runs)."""
+        rel, sha, size, text = entry
+        data = _read_exact(os.path.join(self._docs, rel), size)
+        if data is None or hashlib.sha256(data).digest() != sha:
+            return None
+        if text:
+            try:
+                content: str | bytes = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        else:
+            content = data
+        self._records[rel] = (content, sha, size, text)
+        self.on_disk[rel] = content
+        return content
+
+    def _stored_page(self, key: bytes, path: str) -> str | bytes | None:
+        entry = self._stored_pages.get(key)
+        if entry is None or entry[0] != path:
+            return None
+        return self._from_docs(entry)
+
+    def _stored_output(self, name: str, key: Any) -> Output | None:
+        entry = self._stored_outputs.get(name)
+        if entry is None or entry[0] != key:
+            return None
+        files = {}
+        for file in entry[1]:
+            content = self._from_docs(file)
+            if content is None:
+                return None
+            files[file[0]] = content
+        try:
+            nav = json.loads(entry[2])
+        except ValueError:
+            return None
+        if type(nav) is not list:
+            return None
+        return Output(files, tuple(nav), entry[3])
+
+    def _record(self, rel: str, content: Any) -> tuple:
+        known = self._records.get(rel)
+        if known is not None and known[0] is content:
+            return (rel, *known[1:])
+        return (rel, *_file_record(content))
+
+    def _save(self) -> None:
+        """Write what this docs tree used (outputs whose key or nav cannot be stored are left
+        out); a memo that cannot be written is left alone — the next build checks what it reads."""
+        if self._stamp is None:
+            return
+        key = audit_cache.work_key(self._work)
+        if key is None:
+            return
+        try:
+            pages = tuple((digest, *self._record(path, page)) for digest, (path, page) in self._pages.items())
+            outputs = {}
+            for name, (out_key, out) in self._outputs.items():
+                if not _is_key(out_key):
+                    continue
+                nav = list(out.nav)
+                nav_text = json.dumps(nav, ensure_ascii=False)
+                if json.loads(nav_text) != nav or not all(type(f) is Finding for f in out.findings):
+                    continue
+                files = tuple(self._record(rel, content) for rel, content in out.files.items())
+                outputs[name] = (out_key, files, nav_text, tuple(out.findings))
+            payload = cache_codec.dumps((self._stamp, pages, outputs), (Finding,))
+        except (TypeError, ValueError, OverflowError):
+            return
+        path = self.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(audit_cache.seal(key, payload))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        finally:
+            self._records = {}
 
     def digest(self, item: Any, view: str) -> bytes | None:
         known = self._seen.get(id(item))
@@ -182,6 +467,12 @@ class RenderMemo:
         no digest, a new object that equals no other key (the renderer runs)."""
         if not self.on:
             return object()
+        if self._work is not None and view != "item":
+            # a build's memo: each item is digested once anyway, so the whole list in one go
+            view_of = VIEWS[view]
+            config = self._config
+            found = view_digest(tuple(view_of(i, config) for i in items))
+            return object() if found is None else found
         parts = [self.digest(i, view) for i in items]
         if None in parts:
             return object()
@@ -196,6 +487,11 @@ class RenderMemo:
         for item in published:
             key = self.digest(item, "item")
             known = None if key is None else self._pages.get(key) or self._used_pages.get(key)
+            if known is None and key is not None and self._stored_pages:
+                page = self._stored_page(key, item.docs_path)
+                if page is not None:
+                    known = (item.docs_path, page)
+                    self.stored_hits += 1
             if known is None:
                 missing.append((key, item))
                 continue
@@ -220,6 +516,11 @@ class RenderMemo:
         if not self.on:
             return render()
         known = self._outputs.get(name)
+        if known is None or known[0] != key:
+            stored = self._stored_output(name, key) if name in self._stored_outputs else None
+            if stored is not None:
+                self.stored_hits += 1
+                known = self._outputs[name] = (key, stored)
         if known is not None and known[0] == key:
             self.hits += 1
             out = known[1]

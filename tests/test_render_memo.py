@@ -10,15 +10,20 @@
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from helpers import ROOT
-from pipeline import build, publication, render_memo, stats, website_report
+from pipeline import audit_cache, build, cache_codec, docs_tree, publication, render_memo, stats, website_report
 from pipeline.config import load_config
+from pipeline.findings import Finding
 from pipeline.model import Attachment
 from pipeline.render import disclosure as disclosure_pages
 from pipeline.render import feeds, lists
@@ -182,3 +187,183 @@ def test_another_configuration_empties_the_memo(demo):
     other = replace(config, portal=replace(config.portal, name=config.portal.name + "（测试）"))
     files = build.docs_tree_files(pub, other, CONTENT, None, memo)[0]
     assert files == build.docs_tree_files(pub, other, CONTENT, None, render_memo.RenderMemo(on=False))[0]
+
+
+# -- the build's memo, kept in the work folder between processes (RenderMemo.stored) --
+
+
+def _stored_tree(pub, config, work, reuse=True):
+    """A build's docs tree: made with the stored memo, then written to <work>/docs as a build does."""
+    memo = render_memo.RenderMemo.stored(work, reuse=reuse)
+    made = build.docs_tree_files(pub, config, CONTENT, None, memo)
+    docs_tree.sync(work / "docs", made[0], memo.on_disk)
+    return made, memo
+
+
+def _same_as_fresh(made, pub, config):
+    fresh = build.docs_tree_files(pub, config, CONTENT, None, render_memo.RenderMemo(on=False))
+    assert list(made[0].items()) == list(fresh[0].items())
+    assert made[1:] == fresh[1:]
+
+
+def _on_disk(work):
+    root = work / "docs"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_stored_memo_is_reused_by_the_next_build(demo, tmp_path):
+    pub, config = demo
+    work = tmp_path / "work"
+    first, memo = _stored_tree(pub, config, work)
+    assert memo.stored_hits == 0 and (work / "cache" / render_memo.MEMO_FILE).is_file()
+    written = _on_disk(work)
+    again, memo = _stored_tree(pub, config, work)  # a new memo, read from the work folder
+    assert memo.stored_hits == len(pub.published) + 5 and memo.misses == 0  # every item page, every output
+    _same_as_fresh(again, pub, config)
+    assert _on_disk(work) == written
+    # one body edit: that page is rendered (and the feeds when it is one of their items), the rest read back
+    n = len(pub.published) // 2
+    item = pub.published[n]
+    edited = replace(
+        pub, published=pub.published[:n] + (replace(item, body=item.body + "\n\n补充。"),) + pub.published[n + 1 :]
+    )
+    made, memo = _stored_tree(edited, config, work)
+    assert memo.misses <= 2 and memo.stored_hits >= len(pub.published) - 1 + 4
+    _same_as_fresh(made, edited, config)
+    _, memo = _stored_tree(edited, config, work, reuse=False)  # --no-incremental: everything rendered
+    assert memo.stored_hits == 0
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_stored_memo_follows_random_edits(demo, tmp_path, seed):
+    pub, config = demo
+    rng = random.Random(seed)
+    work = tmp_path / "work"
+    for _ in range(8):
+        pub = _edit(pub, rng)
+        made, _memo = _stored_tree(pub, config, work)
+        _same_as_fresh(made, pub, config)
+
+
+def test_stored_memo_is_reused_by_another_process(demo, tmp_path):
+    pub, config = demo
+    work = tmp_path / "work"
+    _stored_tree(pub, config, work)
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from pipeline import build, docs_tree, publication, render_memo\n"
+        "from pipeline.config import load_config\n"
+        "root, work = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "config = load_config(root / 'site_config')\n"
+        "pub = publication.run(root / 'content', config, upstream_db=None)\n"
+        "memo = render_memo.RenderMemo.stored(work)\n"
+        "files = build.docs_tree_files(pub, config, root / 'content', None, memo)[0]\n"
+        "docs_tree.sync(work / 'docs', files, memo.on_disk)\n"
+        "print(memo.stored_hits, memo.misses)\n"
+    )
+    written = _on_disk(work)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT), str(work)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    hits, misses = map(int, done.stdout.split())
+    assert hits == len(pub.published) + 5 and misses == 0
+    assert _on_disk(work) == written
+
+
+def _damage(path, how):
+    data = path.read_bytes()
+    if how == "flip":
+        path.write_bytes(data[:-40] + bytes([data[-40] ^ 1]) + data[-39:])
+    elif how == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(b"\x80\x04\x95" + bytes(range(256)) * 10)  # a pickle's opening, then noise
+    elif how == "foreign-key":  # a well-formed memo sealed under another key
+        mac, _, payload = data.partition(b"\n")
+        path.write_bytes(audit_cache.seal(b"k" * 32, payload))
+    elif how == "unsealed":
+        path.write_bytes(data.partition(b"\n")[2])
+    elif how == "other-stamp":  # sealed with the right key, but made by other code or configuration
+        key = audit_cache.work_key(path.parent.parent)
+        payload = audit_cache.unseal(key, data)
+        old = cache_codec.loads(payload, (Finding,))
+        path.write_bytes(audit_cache.seal(key, cache_codec.dumps((b"\0" * 32, *old[1:]), (Finding,))))
+    elif how == "folder":
+        path.unlink()
+        path.mkdir()
+
+
+@pytest.mark.parametrize(
+    "how", ["flip", "truncate", "empty", "garbage", "foreign-key", "unsealed", "other-stamp", "folder"]
+)
+def test_a_damaged_or_foreign_memo_is_ignored(demo, tmp_path, how):
+    pub, config = demo
+    work = tmp_path / "work"
+    _stored_tree(pub, config, work)
+    (work / "docs" / pub.published[0].docs_path).write_text("被篡改的页面", encoding="utf-8")
+    _damage(work / "cache" / render_memo.MEMO_FILE, how)
+    made, memo = _stored_tree(pub, config, work)  # no traceback
+    assert memo.stored_hits == 0  # nothing trusted: every renderer ran
+    _same_as_fresh(made, pub, config)
+    fresh = build.docs_tree_files(pub, config, CONTENT, None, render_memo.RenderMemo(on=False))[0]
+    assert _on_disk(work) == {k: v.encode() if isinstance(v, str) else v for k, v in fresh.items()}
+
+
+def test_a_changed_docs_file_is_rendered_again(demo, tmp_path):
+    """The memo holds digests; a docs file that is not what the last build wrote is not taken."""
+    pub, config = demo
+    work = tmp_path / "work"
+    _stored_tree(pub, config, work)
+    docs = work / "docs"
+    item = pub.published[1]
+    page = docs / item.docs_path
+    page.write_bytes(page.read_bytes().replace("发布日期".encode(), "发布日子".encode()))  # same size, other bytes
+    lists_page = docs / "index.md"
+    lists_page.unlink()
+    other = docs / pub.published[2].docs_path
+    other.unlink()
+    other.symlink_to(docs / pub.published[3].docs_path)
+    made, memo = _stored_tree(pub, config, work)
+    assert 2 <= memo.misses <= 3 and memo.stored_hits >= len(pub.published) - 2
+    _same_as_fresh(made, pub, config)
+    fresh = build.docs_tree_files(pub, config, CONTENT, None, render_memo.RenderMemo(on=False))[0]
+    assert _on_disk(work) == {k: v.encode() if isinstance(v, str) else v for k, v in fresh.items()}
+    assert not other.is_symlink()
+
+
+def test_memo_stamp_follows_config_and_code(demo, tmp_path, monkeypatch):
+    pub, config = demo
+    other = replace(config, portal=replace(config.portal, name=config.portal.name + "（测试）"))
+    assert render_memo.stamp(config) == render_memo.stamp(config)
+    assert render_memo.stamp(other) != render_memo.stamp(config)
+    code = tmp_path / "pipeline"
+    shutil.copytree(render_memo.HERE, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(render_memo, "HERE", code)
+    same = render_memo.stamp(config)
+    items_py = code / "render" / "items.py"
+    items_py.write_text(items_py.read_text(encoding="utf-8").replace("首次发布", "首次发布。"), encoding="utf-8")
+    assert render_memo.stamp(config) != same  # a renderer's code changed: nothing stored is used
+    # a stored memo under another configuration is not used, and the output is the other one's
+    work = tmp_path / "work"
+    monkeypatch.undo()
+    _stored_tree(pub, config, work)
+    made, memo = _stored_tree(pub, other, work)
+    assert memo.stored_hits == 0
+    _same_as_fresh(made, pub, other)
+
+
+def test_sync_skips_only_the_very_contents_read_from_disk(tmp_path):
+    root = tmp_path / "docs"
+    docs_tree.sync(root, {"a.md": "甲", "b.md": "乙"})
+    (root / "b.md").write_text("丙", encoding="utf-8")
+    kept = "甲"
+    report = docs_tree.sync(root, {"a.md": kept, "b.md": "乙"}, {"a.md": kept, "b.md": "乙乙"})
+    assert (report.written, report.unchanged) == (1, 1)  # b.md: another object than the one read, compared
+    assert (root / "b.md").read_text(encoding="utf-8") == "乙"
