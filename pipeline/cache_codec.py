@@ -188,9 +188,31 @@ def _builder(cls: type) -> Callable[[tuple], Any]:
         lines.append(f"    if not ({_expr(hints[f.name], value, names)}):")
         wrong = f"{cls.__name__}.{f.name}: wrong type "
         lines.append(f"        raise CacheFormatError({wrong!r} + type({value}).__name__)")
-    lines.append("    return cls(*values)")
+    if _plain_record(cls):  # checked: made as __init__ would make it, without its per-field __setattr__
+        names["new"] = object.__new__
+        lines.append("    record = new(cls)")
+        if count:
+            lines.append(f"    record.__dict__.update({', '.join(f'{f.name}={v}' for f, v in zip(fields, values))})")
+        lines.append("    return record")
+    else:
+        lines.append("    return cls(*values)")
     exec("\n".join(lines), names)  # noqa: S102 - our own code, made from the class's field names and types
     return names["build"]
+
+
+def _plain_record(cls: type) -> bool:
+    """A dataclass whose ``__init__`` only stores its fields (no ``__post_init__``, no init-only
+    or non-init fields, no slots, no ``__setattr__`` of its own besides the frozen one)."""
+    params = getattr(cls, "__dataclass_params__", None)
+    return (
+        params is not None
+        and not hasattr(cls, "__post_init__")
+        and "__slots__" not in cls.__dict__
+        and all(f.init for f in dataclasses.fields(cls))
+        and len(dataclasses.fields(cls)) == len(cls.__dataclass_fields__)  # no InitVar or ClassVar pseudo-fields
+        and (cls.__setattr__ is object.__setattr__ or params.frozen)
+        and all(dataclasses.is_dataclass(base) or base is object for base in cls.__mro__[1:])
+    )
 
 
 def _expr(hint: Any, value: str, names: dict[str, Any]) -> str:

@@ -19,12 +19,26 @@ records (:mod:`pipeline.cache_codec`, never pickle: a planted file runs no code)
 written by other code, or has an entry its :attr:`Spec.check` refuses (the wrong shape,
 findings of another file …) is a miss, and the work is simply done again.  A memo that
 cannot be written only costs time next run; deleting the folder is always safe.
+
+A run that changed a few entries does not rewrite the whole file: it writes what it added and
+the keys that dropped out to a delta file beside it (``<name>.delta-<n>.msgpack``, same format
+and stamp), which the next run reads after the base file, in order.  When the deltas hold more
+than about an eighth of the entries (or there are :data:`MAX_DELTAS` of them) the run writes
+the base file whole again and removes them.  Every file is written atomically and read on its
+own: an entry depends only on its key and the stamp, so any set of readable files with this
+stamp is sound — a damaged, truncated or foreign delta is skipped (its entries are misses), and
+one left by a build killed between rewriting the base and removing the deltas holds only entries
+that are still right for their keys (a dropped key only costs a miss).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import os
+import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +51,7 @@ FORMAT = 2
 HERE = Path(__file__).resolve().parent
 # modules every memo's entries depend on: this one and the file format
 MEMO_SOURCES = ("memo.py", "cache_codec.py")
+MAX_DELTAS = 16  # delta files beside a memo before it is written whole again
 
 
 def stamp(kind: str, sources: Iterable[str], packages: Iterable[str], config: Any | None, extra: str = "") -> str:
@@ -58,6 +73,21 @@ def stamp(kind: str, sources: Iterable[str], packages: Iterable[str], config: An
         for file in sorted(p for p in root.iterdir() if p.is_file()):  # *.yaml, sensitive_words.txt …
             digest.update(file.name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while a memo file is decoded: the decoded entries
+    are hundreds of thousands of new objects without cycles (tuples, strings, records), and each
+    collection the allocations set off would walk them all again (a third of reading the memos
+    at 10k items).  Only decoding, keys and entry checks run meanwhile, which make no cycles."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _source_files(source: str) -> list[Path]:
@@ -111,6 +141,10 @@ class Memo:
         self.new: dict = {}
         self.hits = 0
         self.dirty = False
+        self.added: set = set()  # keys put in this run
+        self.deltas: list[int] = []  # numbers of the delta files found beside the memo
+        self.delta_entries = 0  # entries and dropped keys those deltas hold
+        self.complete = False
         self.stamp: str | None = None
         if self.path is None:
             return
@@ -124,12 +158,44 @@ class Memo:
             )
         except Exception:  # noqa: BLE001 - what the entries depend on is unknown: no memo at all
             return
+        with _collector_paused():
+            self.old = self._read(self.path)
+            self.complete = self.old is not None  # the base file is this stamp's: deltas may follow it
+            if self.old is None:
+                self.old = {}
+            for number, delta in self._deltas():
+                self.deltas.append(number)
+                changes = self._read(delta, with_dropped=True)
+                if changes is not None and self.complete:
+                    entries, dropped = changes
+                    self.delta_entries += len(entries) + len(dropped)
+                    for k in dropped:
+                        self.old.pop(k, None)
+                    self.old.update(entries)
+
+    def _read(self, path: Path, with_dropped: bool = False):
+        """The entries of one memo file of this stamp (and, for a delta, the keys it drops);
+        None for a file that is missing, damaged, foreign or of another stamp (fail closed)."""
         try:
-            data = cache_codec.loads(self.path.read_bytes(), spec.records)  # never pickle
-            if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
-                self.old = data["entries"]
-        except (OSError, ValueError):  # fail closed: an unreadable, damaged or foreign file is an empty memo
-            self.old = {}
+            data = cache_codec.loads(path.read_bytes(), self.spec.records)  # never pickle
+        except (OSError, ValueError):
+            return None
+        if type(data) is not dict or data.get("stamp") != self.stamp or type(data.get("entries")) is not dict:
+            return None
+        if not with_dropped:
+            return data["entries"]
+        dropped = data.get("dropped")
+        return (data["entries"], dropped) if type(dropped) is tuple else None
+
+    def _deltas(self) -> list[tuple[int, Path]]:
+        """The delta files beside the memo, oldest first."""
+        pattern = re.compile(re.escape(self.path.stem) + r"\.delta-([0-9]{1,9})\.msgpack")
+        try:
+            names = os.listdir(self.path.parent)
+        except OSError:
+            return []
+        found = [(int(m.group(1)), self.path.parent / name) for name in names if (m := pattern.fullmatch(name))]
+        return sorted(found)
 
     @classmethod
     def off(cls) -> Memo:
@@ -161,6 +227,7 @@ class Memo:
     def put(self, key: Hashable | None, result: Any) -> None:
         if key is not None and self.stamp is not None:
             self.new[key] = self.spec.store(result) if self.spec.store is not None else result
+            self.added.add(key)
             self.dirty = True
 
     def map(
@@ -179,8 +246,9 @@ class Memo:
         is the task's content key (None: never remembered); it is not asked for when the memo is off."""
         if self.stamp is None:
             return parallel.map_ordered(func, tasks, jobs, batched=batched)
-        keys = [key(t) for t in tasks]
-        out: list = [self.get(k) for k in keys]
+        with _collector_paused():  # keys and remembered results: new objects without cycles
+            keys = [key(t) for t in tasks]
+            out: list = [self.get(k) for k in keys]
         todo: dict = {}  # key → positions; a task without a key is its own
         for n, (k, found) in enumerate(zip(keys, out)):
             if found is None:
@@ -197,12 +265,24 @@ class Memo:
 
     def save(self) -> None:
         """Keep only the entries of this run (what went away drops out); nothing is written
-        when every entry came from the file and none dropped out.  A memo that cannot be
-        written only costs time on the next run."""
+        when every entry came from the files and none dropped out.  A few changes go to a new
+        delta file; many (or a base file of another stamp) rewrite the base file and remove the
+        deltas.  A memo that cannot be written only costs time on the next run."""
         if self.stamp is None or self.path is None or (not self.dirty and self.new.keys() == self.old.keys()):
             return
+        added = {k: self.new[k] for k in self.added if k in self.new}
+        dropped = tuple(k for k in self.old if k not in self.new)
+        changes = len(added) + len(dropped)
         try:
+            if self.complete and len(self.deltas) < MAX_DELTAS and self.delta_entries + changes <= len(self.new) // 8:
+                number = (self.deltas[-1] if self.deltas else 0) + 1
+                delta = self.path.with_name(f"{self.path.stem}.delta-{number}.msgpack")
+                payload = {"stamp": self.stamp, "entries": added, "dropped": dropped}
+                write_atomic(delta, cache_codec.dumps(payload, self.spec.records))
+                return
             write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, self.spec.records))
+            for number in self.deltas:  # a delta left behind (killed here) holds only sound entries
+                self.path.with_name(f"{self.path.stem}.delta-{number}.msgpack").unlink(missing_ok=True)
         except (OSError, ValueError, TypeError):  # TypeError: a value the codec does not store
             pass
 

@@ -286,6 +286,22 @@ def read_ledger(content_dir: Path | str, config: Config) -> tuple[Ledger | None,
 # --- the stage ---------------------------------------------------------------------------
 
 
+def _numbered(item, number: str | None):
+    """``replace(item, index_number=number)`` (None: the item as it is).  An item's ``__init__``
+    only stores its fields, so the copy is made from its fields directly, without the frozen
+    ``__setattr__`` per field (ten thousand items a run); a record type with more to its
+    ``__init__`` goes through :func:`dataclasses.replace`."""
+    if number is None or item.index_number == number:
+        return item
+    kind = type(item)
+    if hasattr(kind, "__post_init__") or "__slots__" in kind.__dict__ or not hasattr(item, "__dict__"):
+        return replace(item, index_number=number)
+    copy = object.__new__(kind)
+    copy.__dict__.update(item.__dict__)
+    copy.__dict__["index_number"] = number
+    return copy
+
+
 def number(
     published: Iterable, ledger: Ledger | None, config: Config, existing_keys: Iterable[str] = (), trusted: bool = True
 ) -> Numbered:
@@ -334,7 +350,8 @@ def number(
             num = make_number(ledger.format, ledger.org_code, year, next_seq[year])
             entries[key] = LedgerEntry(key, num, year, next_seq[year], item.date.strftime("%Y-%m-%d"), item.title)
             assigned.append((key, num))
-    out = tuple(replace(i, index_number=entries[item_key(i)].number) if item_key(i) in entries else i for i in items)
+    numbers = {key: e.number for key, e in entries.items()}
+    out = tuple(_numbered(i, numbers.get(item_key(i))) for i in items)
     new_ledger = (
         Ledger(ledger.format, ledger.org_code, tuple(sorted(entries.values(), key=lambda e: (e.year, e.seq))))
         if trusted

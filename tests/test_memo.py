@@ -119,3 +119,71 @@ def test_a_stamp_follows_the_code_of_a_package(tmp_path, monkeypatch):
     before = memo.stamp("k", ("pkg",), (), None)
     (package / "a.py").write_text("x = 2\n", encoding="utf-8")
     assert memo.stamp("k", ("pkg",), (), None) != before
+
+
+def _deltas(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".delta-" in p.name)
+
+
+def _remembered(path: Path, tasks: list[str], save: bool = True) -> list[str]:
+    """The tasks a fresh memo at ``path`` computes again (then saved, when ``save``)."""
+    calls: list[str] = []
+    again = memo.Memo(path, SPEC)
+    assert again.map(work(calls), tasks, lambda t: t) == [work([])(t) for t in tasks]
+    if save:
+        again.save()
+    return calls
+
+
+def test_a_few_changes_go_to_a_delta_and_many_rewrite_the_memo(tmp_path):
+    path = tmp_path / "test.msgpack"
+    tasks = [f"{n}.md" for n in range(40)]
+    first = memo.Memo(path, SPEC)
+    first.map(work([]), tasks, lambda t: t)
+    first.save()
+    base = path.read_bytes()
+    assert _deltas(tmp_path) == []
+    changed = tasks[1:] + ["new.md"]  # one added, one gone: the base file is not rewritten
+    step = memo.Memo(path, SPEC)
+    step.map(work([]), changed, lambda t: t)
+    step.save()
+    assert path.read_bytes() == base and _deltas(tmp_path) == ["test.delta-1.msgpack"]
+    assert _remembered(path, changed) == []
+    assert _remembered(path, ["0.md"]) == ["0.md"]  # dropped by the delta
+    # the last run kept only 0.md: a large change, so the base file is written whole and the deltas go
+    assert _deltas(tmp_path) == [] and path.read_bytes() != base
+    assert _remembered(path, ["0.md", "1.md"]) == ["1.md"]
+
+
+def test_a_damaged_or_foreign_delta_is_skipped_and_a_stale_one_is_sound(tmp_path):
+    path = tmp_path / "test.msgpack"
+    tasks = [f"{n}.md" for n in range(40)]
+    first = memo.Memo(path, SPEC)
+    first.map(work([]), tasks, lambda t: t)
+    first.save()
+    step = memo.Memo(path, SPEC)
+    step.map(work([]), tasks + ["new.md"], lambda t: t)
+    step.save()
+    delta = tmp_path / "test.delta-1.msgpack"
+    good = delta.read_bytes()
+    data = cache_codec.loads(good, (Finding,))
+    for damage in (
+        good[: len(good) // 2],  # a build killed while writing it (write_atomic makes this unlikely)
+        b"\x80\x04 pickle",
+        b"",
+        cache_codec.dumps({**data, "stamp": "another"}, (Finding,)),
+        cache_codec.dumps({**data, "dropped": "0.md"}, (Finding,)),
+        cache_codec.dumps({**data, "entries": {"new.md": work([])("0.md")}}, (Finding,)),  # another file's result
+    ):
+        delta.write_bytes(damage)
+        assert _remembered(path, tasks + ["new.md"], save=False) == ["new.md"]
+        delta.write_bytes(good)
+    # a delta left beside a base file written again (a build killed before removing it): its entries
+    # are still right for their keys, and the keys it drops are only computed again
+    (tmp_path / "test.delta-7.msgpack").write_bytes(
+        cache_codec.dumps({"stamp": data["stamp"], "entries": {}, "dropped": ("3.md",)}, (Finding,))
+    )
+    assert _remembered(path, tasks + ["new.md"], save=False) == ["3.md"]
+    path.write_bytes(b"damaged")  # no base file of this stamp: no delta is read, all are removed
+    assert sorted(_remembered(path, ["new.md", "0.md"])) == ["0.md", "new.md"]
+    assert _deltas(tmp_path) == [] and _remembered(path, ["new.md", "0.md"]) == []
