@@ -485,6 +485,19 @@ def gate(
     return decide(list(items), review_of(config, reference, markdown))
 
 
+def _run_cheap(item: Item, review: Review) -> dict[Callable, list[Finding]]:
+    """What each of :data:`CHECKS` that is not one of :data:`SCANS` found: the same as
+    ``_run(check, item, review)[0]`` for each, run under one CPU limit (arming the limit cost
+    more than these checks); when any of them breaks or the limit is reached, each is run again
+    on its own, as :func:`_run` runs it (they are pure functions of the item and ``review``)."""
+    cheap = tuple(check for check in CHECKS if check not in SCANS)
+    try:
+        found = cpu_limit.run(lambda: [check(item, review) for check in cheap], seconds=cpu_limit.BUDGET)
+    except Exception:  # noqa: BLE001 - each on its own, as _run runs it (a broken one blocks the item)
+        return {check: _run(check, item, review)[0] for check in cheap}
+    return dict(zip(cheap, found))
+
+
 def decide(items: Sequence[Item], review: Review, scanned: Sequence[Scanned] | None = None) -> Gated:
     """Split ``items`` into published and withheld.  ``scanned``: :func:`scan` of each item,
     when the caller has it (None: scanned here); taken only when the scanners work and it is
@@ -499,8 +512,9 @@ def decide(items: Sequence[Item], review: Review, scanned: Sequence[Scanned] | N
             pre = scan(item, review)  # fail closed: never another item's scan
         item_findings: list[Finding] = []
         source_hits: set[tuple[str, str]] = set()
+        cheap = _run_cheap(item, review)
         for check in CHECKS:
-            found = list(pre.findings[SCANS.index(check)]) if check in SCANS else _run(check, item, review)[0]
+            found = list(pre.findings[SCANS.index(check)]) if check in SCANS else cheap[check]
             if check is check_content:
                 source_hits = {_same_hit(f) for f in found}
             elif check is check_rendered:  # what the source scan already reported, once
