@@ -329,12 +329,17 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         if options.render_site:
             publish.recover(options.out)
             publish.clean_stale(options.out)
-            staging = publish.staging_dir(options.out)
             t2 = time.perf_counter()
             stage = "mkdocs"
+            previous, previous_site = _previous_site(options)
+            # the site before the live one, its unchanged pages shared with it, saves making ~13,000 folders
+            # and linking every page at 10k items; only a build that knows what the live site holds takes it
+            staging = publish.recycle(options.out) if previous is not None else None
+            recycled = staging is not None
+            if staging is None:
+                staging = publish.staging_dir(options.out)
             epoch = int(pub.as_of.timestamp()) if pub.as_of else None
             progress("mkdocs", 0, 0)
-            previous, previous_site = _previous_site(options)
             rendered = mkdocs_build.render_pages(
                 engine_file,
                 epoch,
@@ -343,6 +348,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 jobs=options.jobs,
                 previous=previous,
                 previous_site=previous_site,
+                recycled=recycled,
             )
             warnings = list(rendered.warnings)
             timings["mkdocs"] = time.perf_counter() - t2
@@ -388,7 +394,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             t5 = time.perf_counter()
             stage = "swap"
             record = replace(
-                rendered.record,
+                mkdocs_pages.snapshot(rendered.record, staging),
                 site=_manifest_digest(staging),
                 extra={"shards": shard_marks},
             )
@@ -398,8 +404,13 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             record.save(options.work / PAGE_RECORD, audit_cache.work_key(options.work))
             if options.manifest_copy is not None:
                 _copy_manifest(options.out, options.manifest_copy)
-            if aside is not None:  # the previous site: removed off the critical path (publish.remove_later)
+            if aside is None:
+                pass
+            elif options.incremental:  # the previous site: the next build's staging folder (publish.recycle)
+                publish.keep_spare(aside, options.out)
+            else:  # removed off the critical path (publish.remove_later), and any spare with it
                 publish.remove_later(aside)
+                publish.drop_spare(options.out)
             timings["swap"] = time.perf_counter() - t5
     except (BuildFailed, mkdocs_build.MkdocsError, search_index.SearchIndexError, publish.PublishError):
         raise

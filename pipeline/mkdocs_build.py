@@ -106,13 +106,15 @@ def render_pages(
     jobs: int | None = None,
     previous: PageRecord | None = None,
     previous_site: Path | None = None,
+    recycled: bool = False,
 ) -> RenderOutcome:
     """Render the generated config with mkdocs' own build functions (:mod:`pipeline.mkdocs_pages`):
     on ``jobs`` processes (None: one per core), reusing the pages of ``previous_site`` whose
     inputs are unchanged per ``previous``.  ``on_page(done, total)`` is told as pages are
     written.  ``site_dir`` renders into that folder instead of the config's (``portal build``
     renders into a staging folder and swaps it in at the end; the folder is cleaned first, so
-    it must never be the live one)."""
+    it must never be the live one).  ``recycled``: ``site_dir`` holds the site before the live one
+    (:func:`pipeline.publish.recycle`), whose unchanged pages are kept instead of linked again."""
     from mkdocs import exceptions
     from mkdocs.config import load_config
 
@@ -133,6 +135,7 @@ def render_pages(
                     previous_site=previous_site,
                     engine_file=engine_file,
                     on_page=on_page,
+                    recycled=recycled,
                 )
             finally:
                 cfg.plugins.on_shutdown()

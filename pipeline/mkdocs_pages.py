@@ -47,6 +47,7 @@ import logging
 import os
 import signal
 import stat
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -56,7 +57,11 @@ from typing import Callable
 from pipeline import audit_cache
 from pipeline.publish import write_atomic
 
-RECORD_VERSION = 2  # 2: each page's output digest; the record carries an HMAC
+RECORD_VERSION = 3  # 2: each page's output digest; the record carries an HMAC; 3: each page's file stat
+# A page file whose status changed less than this before the record's snapshot is read again next
+# time, whatever its status says: file times come from a clock that ticks every few milliseconds,
+# so a change within the same tick as the snapshot could leave them as they were.
+RACY_NS = 200_000_000
 _PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pygments")
 
 
@@ -67,6 +72,9 @@ class PageEntry:
     links: dict  # link target (docs path) → the URL it resolved to, or None
     warnings: tuple[str, ...] = ()
     output: str = ""  # sha256 of the page as written: the live file must still be that to be taken over
+    # (inode, device, size, mtime_ns, ctime_ns) of the page file when the record was sealed, just
+    # before the swap (:func:`snapshot`); () when unknown
+    stat: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class PageRecord:
     # what the nav pages' menu entries were read as: {"base": stamp without titles, "pages": {src_uri:
     # [sha256 of the docs file, title, meta]}} — a nav page whose docs file is unchanged is not read again
     nav: dict = field(default_factory=dict)
+    snapped: int = 0  # time.time_ns() when the page files' stats were taken (:func:`snapshot`)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -89,8 +98,10 @@ class PageRecord:
                 "site": self.site,
                 "extra": self.extra,
                 "nav": self.nav,
+                "snapped": self.snapped,
                 "pages": {
-                    k: [e.source, e.dest, e.links, list(e.warnings), e.output] for k, e in sorted(self.pages.items())
+                    k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat)]
+                    for k, e in sorted(self.pages.items())
                 },
             },
             ensure_ascii=False,
@@ -112,7 +123,8 @@ class PageRecord:
             if data.get("version") != RECORD_VERSION:
                 return None
             pages = {
-                k: PageEntry(str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4])) for k, v in data["pages"].items()
+                k: PageEntry(str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4]), _stat_of(v[5]))
+                for k, v in data["pages"].items()
             }
             return cls(
                 str(data["stamp"]),
@@ -120,6 +132,7 @@ class PageRecord:
                 str(data.get("site", "")),
                 dict(data.get("extra") or {}),
                 dict(data.get("nav") or {}),
+                int(data.get("snapped") or 0),
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
             return None
@@ -284,6 +297,119 @@ def _mkdir(path: str) -> None:
         pass
 
 
+def _stat_of(value) -> tuple:
+    """A recorded page stat as five ints, or () (anything else: the page is read to be checked)."""
+    if isinstance(value, list) and len(value) == 5 and all(type(v) is int for v in value):
+        return tuple(value)
+    return ()
+
+
+def _stat_key(st: os.stat_result) -> tuple:
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def snapshot(record: PageRecord, site: Path) -> PageRecord:
+    """``record`` with the status of every page file of the complete site ``site`` (taken just
+    before the swap; the swap renames the folder, so the files keep it).  The next build takes a
+    page file that still has exactly that status — same inode, size, modification and status-change
+    time — as the page that was written without reading it: writing a file, or setting its
+    modification time back, sets its status-change time to now, which no program can set back.
+    Pages written within :data:`RACY_NS` of the snapshot are read again all the same."""
+    snapped = time.time_ns()
+    root = str(site)
+
+    def one(part: list) -> list:
+        out = []
+        for entry in part:
+            try:
+                st = os.lstat(os.path.join(root, entry.dest))
+            except OSError:
+                out.append(())
+                continue
+            out.append(_stat_key(st) if stat.S_ISREG(st.st_mode) else ())
+        return out
+
+    entries = list(record.pages.items())
+    stats = _pooled(one, [e for _, e in entries], 4, 2048)
+    pages = {src: replace(e, stat=st) for (src, e), st in zip(entries, stats)}
+    return replace(record, pages=pages, snapped=snapped)
+
+
+def _unchanged_since(entry: PageEntry, st: os.stat_result, snapped: int) -> bool:
+    """Is the live page file ``st`` still exactly the file :func:`snapshot` saw (and not one whose
+    status changed too close to the snapshot to tell)?"""
+    return (
+        bool(entry.stat)
+        and stat.S_ISREG(st.st_mode)
+        and entry.stat[4] < snapped - RACY_NS
+        and _stat_key(st) == entry.stat
+    )
+
+
+def _inventory(root: str) -> tuple[dict, list[str]]:
+    """Everything under ``root``: {relative path: lstat} of what is not a folder (a symlink to a
+    folder included, never followed), and the folders (relative paths)."""
+    files: dict = {}
+    folders: list[str] = []
+    pending = [""]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(os.path.join(root, prefix) if prefix else root) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(rel)
+                    pending.append(rel + "/")
+                else:
+                    files[rel] = entry.stat(follow_symlinks=False)
+    return files, folders
+
+
+def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int) -> dict:
+    """Make the recycled staging folder ``site`` (an older complete site, :func:`pipeline.publish.recycle`)
+    hold nothing but the pages it can keep: a page of ``candidates`` (file, record entry) whose file
+    in ``site`` is the very file of the live site (same inode: a page that did not change since)
+    that :func:`snapshot` saw, or whose bytes are still the page's SHA-256.  Every other file is
+    removed — never written through: it may be a hard link into the live site — and so is every
+    folder left empty.  Returns {dest: (sha256, size)} of the pages kept."""
+    files, folders = _inventory(site)
+
+    def check(part: list) -> list:
+        out = []
+        for dest, entry in part:
+            mine = files.get(dest)
+            kept = None
+            if mine is not None and stat.S_ISREG(mine.st_mode):
+                try:
+                    theirs = os.lstat(os.path.join(live, dest))
+                except OSError:
+                    theirs = None
+                if theirs is not None and (theirs.st_ino, theirs.st_dev) == (mine.st_ino, mine.st_dev):
+                    if _unchanged_since(entry, theirs, snapped):
+                        kept = (entry.output, theirs.st_size)
+                    else:
+                        data = _read_regular(os.path.join(site, dest))
+                        if data is not None and hashlib.sha256(data).hexdigest() == entry.output:
+                            kept = (entry.output, len(data))
+            out.append(kept)
+        return out
+
+    wanted = [(file.dest_uri, old) for file, old in candidates]
+    answers = _pooled(check, wanted, threads, 1024)
+    kept = {dest: got for (dest, _), got in zip(wanted, answers) if got is not None}
+    doomed = [rel for rel in files if rel not in kept]
+    _pooled(lambda part: [os.unlink(os.path.join(site, rel)) for rel in part], doomed, threads, 1024)
+    needed: set[str] = set()
+    for dest in kept:
+        folder = os.path.dirname(dest)
+        while folder and folder not in needed:
+            needed.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
+        os.rmdir(os.path.join(site, folder))
+    return kept
+
+
 class Collect(logging.Handler):
     """mkdocs' warnings of one build, as text."""
 
@@ -303,12 +429,16 @@ def build(
     previous_site: Path | None = None,
     engine_file: Path | None = None,
     on_page: Callable[[int, int], None] | None = None,
+    recycled: bool = False,
 ) -> RenderOutcome:
     """Render the site of the loaded mkdocs config ``cfg`` into ``cfg.site_dir`` (cleaned first).
 
     ``jobs`` processes render the pages (1: this process).  With ``previous`` (the record of
     the complete site in ``previous_site``) pages whose inputs are unchanged are taken from
-    that site.  Raises mkdocs' exceptions as ``mkdocs build`` does, or :class:`RenderError`.
+    that site.  ``recycled``: ``cfg.site_dir`` is not empty but an older complete site of the same
+    output (:func:`pipeline.publish.recycle`): the pages it can keep stay (:func:`_recycle`), the
+    rest of it is removed before anything is written.  Raises mkdocs' exceptions as ``mkdocs
+    build`` does, or :class:`RenderError`.
     """
     from mkdocs import utils
     from mkdocs.commands import build as mb
@@ -323,7 +453,9 @@ def build(
     try:
         config = cfg.plugins.on_config(cfg)
         config.plugins.on_pre_build(config=config)
-        utils.clean_directory(config.site_dir)
+        if not recycled:
+            utils.clean_directory(config.site_dir)
+        os.makedirs(config.site_dir, exist_ok=True)  # pages are taken over before mkdocs writes anything
         files = get_files(config)
         env = config.theme.get_env()
         files.add_files_from_theme(env, config)
@@ -360,13 +492,6 @@ def build(
                 nav_read.pop(file.src_uri, None)
             else:
                 nav_read[file.src_uri] = [sources[file.src_uri], file.page.title, meta]
-        env = config.plugins.on_env(env, config=config, files=files)
-        files.copy_static_files(dirty=False, inclusion=inclusion)
-        for template in config.theme.static_templates:
-            mb._build_theme_template(template, env, files, config, nav)
-        for template in config.extra_templates:
-            mb._build_extra_template(template, files, config, nav)
-
         stamp = ""
         if base is not None:  # global_stamp
             full = base.copy()
@@ -387,6 +512,16 @@ def build(
                 and _link_state(files, old.links, memo)
             ):
                 candidates.append((file, old))
+        if recycled:  # before anything is written into it (its files may be links into the live site)
+            kept = _recycle(
+                config.site_dir, str(previous_site), candidates, previous.snapped if previous else 0, threads
+            )
+            for file, old in candidates:
+                if file.dest_uri in kept:
+                    entries[file.src_uri] = old
+                    digests[file.dest_uri] = kept[file.dest_uri]
+                    reused += 1
+            candidates = [(f, old) for f, old in candidates if f.dest_uri not in kept]
         placed = _take_over(
             str(previous_site), config.site_dir, [(f.dest_uri, old.output) for f, old in candidates], threads
         )
@@ -396,6 +531,12 @@ def build(
                 digests[file.dest_uri] = got
                 reused += 1
         todo = [file for file in doc_files if file.src_uri not in entries]
+        env = config.plugins.on_env(env, config=config, files=files)
+        files.copy_static_files(dirty=False, inclusion=inclusion)
+        for template in config.theme.static_templates:
+            mb._build_theme_template(template, env, files, config, nav)
+        for template in config.extra_templates:
+            mb._build_extra_template(template, files, config, nav)
         for file in in_nav:  # read above: their links and warnings are known
             if file.src_uri in entries and file.src_uri in nav_links:
                 entries[file.src_uri] = PageEntry(

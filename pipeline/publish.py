@@ -55,6 +55,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 LOCK_FILE = "build.lock"
 _NEW, _OLD, _GONE = ".new-", ".old-", ".gone-"
+_SPARE = ".spare"  # the site before the live one, kept to be the next staging folder (recycle)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -126,6 +127,58 @@ def staging_dir(out: Path) -> Path:
     path = live.with_name(f"{live.name}{_NEW}{os.getpid()}")
     _remove(path)
     return path
+
+
+def spare_dir(out: Path) -> Path:
+    """Where the site before the live one is kept (:func:`keep_spare`)."""
+    live = live_dir(out)
+    return live.with_name(live.name + _SPARE)
+
+
+def recycle(out: Path) -> Path | None:
+    """This process's staging folder made from the spare site (:func:`keep_spare`), by renaming
+    it; None when there is no spare (then :func:`staging_dir` is used).  Most of its pages are
+    hard links shared with the live site — the renderer must keep what it keeps as it is and
+    remove everything else before writing (:func:`pipeline.mkdocs_pages.build`, ``recycled``);
+    only a build that knows what the live site holds may take it."""
+    spare = spare_dir(out)
+    if not spare.is_dir() or spare.is_symlink():
+        if spare.is_symlink() or spare.exists():
+            _remove(spare)
+        return None
+    target = staging_dir(out)
+    try:
+        os.rename(spare, target)
+    except OSError:
+        return None
+    return target
+
+
+def keep_spare(aside: Path, out: Path) -> None:
+    """Keep the previous site, set aside by the swap, as the spare the next build renders into
+    (an older spare goes, off the critical path); never raises — failing that, it is removed."""
+    spare = spare_dir(out)
+    try:
+        if spare.is_symlink() or spare.exists():
+            old = _set_aside(spare, live_dir(out))
+            if old == spare:  # could not be renamed away: do not mix it with the new one
+                raise OSError("spare")
+            remove_later(old)
+        os.rename(aside, spare)
+    except OSError:
+        remove_later(aside)
+
+
+def drop_spare(out: Path) -> None:
+    """No spare is kept (a build that rendered every page: its files share nothing with it)."""
+    spare = spare_dir(out)
+    if spare.is_dir() and not spare.is_symlink():
+        gone = _set_aside(spare, live_dir(out))
+        if gone != spare:
+            remove_later(gone)
+    elif spare.is_symlink() or spare.exists():
+        with contextlib.suppress(OSError):
+            spare.unlink()
 
 
 def _pid_of(path: Path, live: Path, marker: str) -> int | None:

@@ -1,0 +1,165 @@
+"""The spare site recycled as the next staging folder (issue 15): a rebuild keeps the unchanged
+pages of the site before the live one — the very files of the live site, shared by hard link —
+instead of making every folder and linking every page again, and removes everything else of it
+before writing anything.  On a small mkdocs project, each build is what pipeline.build does
+(recycle or a fresh staging folder, render, snapshot, swap, keep the previous site as the spare)
+and is compared with a clean render; the attacks change the live site or plant files in the spare."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import mkdocs_build, mkdocs_pages, publish
+from tests.test_mkdocs_pages_reuse import project, tree
+
+
+def build(engine: Path, out: Path, previous, settle: float = 0.3):
+    """One build as pipeline.build runs it; ``settle``: seconds between writing and the snapshot
+    (pages written within mkdocs_pages.RACY_NS of it are read again by the next build)."""
+    live = publish.live_dir(out)
+    staging = publish.recycle(out) if previous is not None else None
+    recycled = staging is not None
+    staging = staging or publish.staging_dir(out)
+    outcome = mkdocs_build.render_pages(
+        engine,
+        0,
+        site_dir=staging,
+        jobs=1,
+        previous=previous,
+        previous_site=live if previous is not None else None,
+        recycled=recycled,
+    )
+    time.sleep(settle)
+    record = mkdocs_pages.snapshot(outcome.record, staging)
+    _how, aside = publish.swap_keep(staging, out)
+    if aside is not None:
+        publish.keep_spare(aside, out)
+    return record, outcome, recycled
+
+
+def clean(engine: Path, site: Path) -> dict:
+    mkdocs_build.render_pages(engine, 0, site_dir=site, jobs=1)
+    return tree(site)
+
+
+def inodes(site: Path) -> dict:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+
+def reads(monkeypatch) -> list:
+    seen: list = []
+    original = mkdocs_pages._read_regular
+
+    def counting(path):
+        seen.append(path)
+        return original(path)
+
+    monkeypatch.setattr(mkdocs_pages, "_read_regular", counting)
+    return seen
+
+
+def three_builds(tmp_path: Path):
+    """Build, build again (the first site becomes the spare), edit one page: the third build recycles."""
+    engine = project(tmp_path)
+    out = tmp_path / "site"
+    record, _, recycled = build(engine, out, None)
+    assert not recycled and not publish.spare_dir(out).exists()
+    record, _, recycled = build(engine, out, record)
+    assert not recycled and publish.spare_dir(out).is_dir()
+    return engine, out, record
+
+
+def test_a_recycled_rebuild_keeps_the_shared_pages_without_reading_them_and_equals_a_clean_build(tmp_path, monkeypatch):
+    engine, out, record = three_builds(tmp_path)
+    (tmp_path / "docs" / "other.md").write_text("# 其他\n\n改过的正文\n", encoding="utf-8")
+    before_live = tree(out)
+    live_inodes = inodes(out)
+    seen = reads(monkeypatch)
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled
+    assert outcome.rendered == ("other.md",)
+    assert seen == []  # nothing read: every kept page is the live file the snapshot saw
+    now = inodes(out)
+    assert now["loose/index.html"] == live_inodes["loose/index.html"]  # kept, not linked or copied again
+    assert now["other/index.html"] != live_inodes["other/index.html"]  # rendered into a file of its own
+    assert tree(out) == clean(engine, tmp_path / "clean")
+    # the site before (now the spare) was never written through: it is the previous live site, byte for byte
+    assert tree(publish.spare_dir(out)) == before_live
+
+
+def test_a_live_page_changed_in_place_with_its_time_set_back_is_rendered_again(tmp_path):
+    engine, out, record = three_builds(tmp_path)
+    page = out / "loose" / "index.html"
+    st = page.stat()
+    data = page.read_bytes()
+    page.write_bytes(data.replace("不在导航".encode(), "被篡改了".encode()))  # same size
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert page.stat().st_mtime_ns == st.st_mtime_ns and page.stat().st_size == st.st_size
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled and "loose.md" in outcome.rendered
+    assert tree(out) == clean(engine, tmp_path / "clean")
+
+
+def test_a_page_written_just_before_the_snapshot_is_read_again(tmp_path, monkeypatch):
+    engine = project(tmp_path)
+    out = tmp_path / "site"
+    record, _, _ = build(engine, out, None, settle=0)
+    record, _, _ = build(engine, out, record, settle=0)  # pages linked within RACY_NS of the snapshot
+    seen = reads(monkeypatch)
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled and outcome.rendered == ()
+    assert len(seen) == len(record.pages)  # not trusted by their status: read and hashed, all the same
+    assert tree(out) == clean(engine, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("plant", ["file", "symlink", "fifo", "folder", "replaced"])
+def test_what_is_planted_in_the_spare_never_reaches_the_site(tmp_path, plant):
+    engine, out, record = three_builds(tmp_path)
+    spare = publish.spare_dir(out)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("涉密内容", encoding="utf-8")
+    if plant == "file":
+        (spare / "shell.php").write_text("<?php system($_GET['c']); ?>", encoding="utf-8")
+    elif plant == "symlink":
+        (spare / "loose" / "leak.html").symlink_to(secret)
+        (spare / "etc").symlink_to(tmp_path)
+    elif plant == "fifo":
+        os.mkfifo(spare / "loose" / "pipe.html")
+    elif plant == "folder":
+        (spare / "empty" / "deeper").mkdir(parents=True)
+    else:  # a spare page replaced by another file of the same name (no longer the live file)
+        target = spare / "loose" / "index.html"
+        data = target.read_bytes()
+        target.unlink()
+        target.write_bytes(data.replace("不在导航".encode(), "被篡改了".encode()))
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled
+    assert tree(out) == clean(engine, tmp_path / "clean")
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    assert not names & {"shell.php", "loose/leak.html", "etc", "loose/pipe.html", "empty", "empty/deeper"}
+
+
+def test_a_deleted_page_leaves_no_file_and_no_folder(tmp_path):
+    engine, out, record = three_builds(tmp_path)
+    (tmp_path / "docs" / "loose.md").unlink()
+    record, _, recycled = build(engine, out, record)
+    assert recycled
+    assert not (out / "loose").exists()
+    assert tree(out) == clean(engine, tmp_path / "clean")
+    record, _, recycled = build(engine, out, record)  # and the spare that still had it
+    assert recycled and not (out / "loose").exists()
+
+
+def test_a_spare_that_is_not_a_folder_is_never_used(tmp_path):
+    engine, out, record = three_builds(tmp_path)
+    spare = publish.spare_dir(out)
+    publish._remove(spare)
+    spare.symlink_to(out)  # would make the live site the staging folder
+    record, _, recycled = build(engine, out, record)
+    assert not recycled
+    assert tree(out) == clean(engine, tmp_path / "clean")
+    assert spare.is_dir() and not spare.is_symlink()
