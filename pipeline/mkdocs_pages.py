@@ -120,10 +120,12 @@ class PageRecord:
             if payload is None:
                 return None
             data = json.loads(payload.decode("utf-8"))
-            if data.get("version") != RECORD_VERSION:
+            if data.get("version") not in (2, RECORD_VERSION):  # a record of 2 has no stats: every page is read
                 return None
             pages = {
-                k: PageEntry(str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4]), _stat_of(v[5]))
+                k: PageEntry(
+                    str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4]), _stat_of(v[5] if len(v) > 5 else None)
+                )
                 for k, v in data["pages"].items()
             }
             return cls(
