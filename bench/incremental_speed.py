@@ -62,6 +62,8 @@ def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
     t["published"] = result.report().published
     t["unchanged"] = result.unchanged
     t["rss_self_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    t["cpu_s"] = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # less sensitive to load than wall
     t["rss_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(t))
 

@@ -354,6 +354,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             timings["mkdocs"] = time.perf_counter() - t2
             timings["pages_rendered"] = len(rendered.rendered)
             timings["pages_reused"] = rendered.reused
+            timings["recycled"] = int(recycled)
             if previous is not None and rendered.reused:
                 now = {e.dest for e in rendered.record.pages.values()}
                 changed = tuple(
