@@ -156,7 +156,9 @@ def recycle(out: Path) -> Path | None:
 
 def keep_spare(aside: Path, out: Path) -> None:
     """Keep the previous site, set aside by the swap, as the spare the next build renders into
-    (an older spare goes, off the critical path); never raises — failing that, it is removed."""
+    (an older spare goes, off the critical path); never raises — failing that, it is removed.
+    What the new site no longer has as it was goes from it at once (:func:`prune_to_shared`): a
+    withdrawn or changed page, an old search bundle, are never kept beside the web root."""
     spare = spare_dir(out)
     try:
         if spare.is_symlink() or spare.exists():
@@ -164,9 +166,50 @@ def keep_spare(aside: Path, out: Path) -> None:
             if old == spare:  # could not be renamed away: do not mix it with the new one
                 raise OSError("spare")
             remove_later(old)
+        prune_to_shared(aside, live_dir(out))
         os.rename(aside, spare)
     except OSError:
         remove_later(aside)
+
+
+def prune_to_shared(folder: Path, live: Path) -> int:
+    """Remove every file of ``folder`` that is not the very file (same inode) at the same path of
+    ``live``, and every folder left empty; returns how many files went.  Raises OSError."""
+    root, other = str(folder), str(live)
+    doomed: list[str] = []
+    needed: set[str] = set()
+    folders: list[str] = []
+    pending = [""]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(os.path.join(root, prefix) if prefix else root) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(rel)
+                    pending.append(rel + "/")
+                    continue
+                mine = entry.stat(follow_symlinks=False)
+                try:
+                    theirs = os.lstat(os.path.join(other, rel))
+                except OSError:
+                    theirs = None
+                if (
+                    theirs is not None
+                    and stat.S_ISREG(mine.st_mode)
+                    and (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+                ):
+                    parent = os.path.dirname(rel)
+                    while parent and parent not in needed:
+                        needed.add(parent)
+                        parent = os.path.dirname(parent)
+                else:
+                    doomed.append(rel)
+    for rel in doomed:
+        os.unlink(os.path.join(root, rel))
+    for rel in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
+        os.rmdir(os.path.join(root, rel))
+    return len(doomed)
 
 
 def drop_spare(out: Path) -> None:

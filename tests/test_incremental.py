@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from pipeline import build as build_mod
-from pipeline import mkdocs_build
+from pipeline import mkdocs_build, mkdocs_pages
 from pipeline.config import load_config
 from helpers import ROOT
 from incremental_portal import Portal, all_text, comparable, digest
@@ -105,7 +105,7 @@ def test_record_of_another_site_is_not_trusted(tmp_path):
     assert third.timings["pages_reused"] == 0
     record = tmp_path / "work-inc" / build_mod.PAGE_RECORD
     mac, _, payload = record.read_text(encoding="utf-8").partition("\n")  # an HMAC line, then JSON
-    assert len(mac) == 64 and yaml.safe_load(payload)["version"] == 2
+    assert len(mac) == 64 and yaml.safe_load(payload)["version"] == mkdocs_pages.RECORD_VERSION
     record.write_text("not json", encoding="utf-8")
     _, fourth = portal.build("inc", incremental=True)
     assert fourth.timings["pages_reused"] == 0
