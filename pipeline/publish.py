@@ -172,12 +172,12 @@ def keep_spare(aside: Path, out: Path) -> None:
         remove_later(aside)
 
 
-def prune_to_shared(folder: Path, live: Path) -> int:
+def prune_to_shared(folder: Path, live: Path, threads: int = 2) -> int:
     """Remove every file of ``folder`` that is not the very file (same inode) at the same path of
-    ``live``, and every folder left empty; returns how many files went.  Raises OSError."""
+    ``live``, and every folder left empty; returns how many files went.  The live files' status
+    is read on ``threads`` threads (a site's 24,000 files).  Raises OSError."""
     root, other = str(folder), str(live)
-    doomed: list[str] = []
-    needed: set[str] = set()
+    found: list[tuple[str, os.stat_result]] = []
     folders: list[str] = []
     pending = [""]
     while pending:
@@ -188,28 +188,43 @@ def prune_to_shared(folder: Path, live: Path) -> int:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(rel)
                     pending.append(rel + "/")
-                    continue
-                mine = entry.stat(follow_symlinks=False)
-                try:
-                    theirs = os.lstat(os.path.join(other, rel))
-                except OSError:
-                    theirs = None
-                if (
-                    theirs is not None
-                    and stat.S_ISREG(mine.st_mode)
-                    and (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
-                ):
-                    parent = os.path.dirname(rel)
-                    while parent and parent not in needed:
-                        needed.add(parent)
-                        parent = os.path.dirname(parent)
                 else:
-                    doomed.append(rel)
-    for rel in doomed:
-        os.unlink(os.path.join(root, rel))
+                    found.append((rel, entry.stat(follow_symlinks=False)))
+
+    def shared(part: list) -> list[bool]:
+        out = []
+        for rel, mine in part:
+            try:
+                theirs = os.lstat(os.path.join(other, rel))
+            except OSError:
+                out.append(False)
+                continue
+            out.append(stat.S_ISREG(mine.st_mode) and (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev))
+        return out
+
+    step = 2048
+    parts = [found[i : i + step] for i in range(0, len(found), step)]
+    if len(parts) > 1 and threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            answers = [a for part in pool.map(shared, parts) for a in part]
+    else:
+        answers = [a for part in parts for a in shared(part)]
+    needed: set[str] = set()
+    doomed = 0
+    for (rel, _), keep in zip(found, answers):
+        if keep:
+            parent = os.path.dirname(rel)
+            while parent and parent not in needed:
+                needed.add(parent)
+                parent = os.path.dirname(parent)
+        else:
+            os.unlink(os.path.join(root, rel))
+            doomed += 1
     for rel in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
         os.rmdir(os.path.join(root, rel))
-    return len(doomed)
+    return doomed
 
 
 def drop_spare(out: Path) -> None:
