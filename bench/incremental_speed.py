@@ -11,7 +11,7 @@ and runs, each build in a fresh child process, in this order:
    to render (what a build costs when an input changed that no page depends on);
 4. ``portal build`` once more: it stops early (``pipeline/unchanged.py``: every input digested,
    the live site read back against its manifest);
-5. ``portal build`` after one edited item;
+5. ``portal build`` after one edited item, and after another one (the steady state: the staging folder is recycled);
 6. ``portal build --no-incremental`` (every page rendered again, same work folder) for comparison.
 
 It prints seconds per stage and peak RSS (the build process and its children — Pagefind and
@@ -143,7 +143,7 @@ def edit_one_item(content: Path) -> None:
     first.write_text(first.read_text(encoding="utf-8") + "\n补充说明：本条信息于今日更新。\n", encoding="utf-8")
 
 
-def measure(n: int, scratch: Path) -> dict:
+def measure(n: int, scratch: Path, quick: bool = False) -> dict:
     from gen_items import generate
 
     base = scratch / f"inc{n}"
@@ -153,13 +153,18 @@ def measure(n: int, scratch: Path) -> dict:
     out, work = base / "site", base / "work"
     rows = {"n": n}
     rows["cold"] = run_child(content, out, work)
-    rows["bare"] = bare(work, base, published_items(content))
+    rows["bare"] = None if quick else bare(work, base, published_items(content))
     # the cold build made the upstream store, an input the early stop takes as it was before the build
     # (missing): this build runs at page level with nothing to render, and the next one stops early
     rows["nothing_pages"] = run_child(content, out, work)
     rows["nothing"] = run_child(content, out, work)
     edit_one_item(content)
     rows["one_edit"] = run_child(content, out, work)
+    edit_one_item(content)
+    rows["one_edit_again"] = run_child(content, out, work)
+    if quick:
+        shutil.rmtree(base, ignore_errors=True)
+        return rows
     edit_one_item(content)
     rows["full_again"] = run_child(content, out, work, incremental=False)
     from hugo_anchor import time_hugo
@@ -184,6 +189,20 @@ def report(r: dict) -> str:
         )
 
     b = r["bare"]
+    if b is None:  # --quick: no baseline, no full rebuild, no anchor
+        return "\n".join(
+            [
+                f"N = {r['n']:,} items ({r['cold']['published']:,} published); --quick: no baseline run",
+                "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | "
+                "checks+manifest s | peak RSS build / children MB |",
+                "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+                line("full cold (every page, every core)", r["cold"]),
+                line("nothing changed (stops early)", r["nothing"]),
+                line("nothing changed, first rebuild (page level)", r["nothing_pages"]),
+                line("one edited item", r["one_edit"]),
+                line("one edited item, again", r["one_edit_again"]),
+            ]
+        )
     lines = [
         f"N = {r['n']:,} items ({r['cold']['published']:,} published)",
         "| build | total s | process s | pipeline s | docs tree s | mkdocs s | Pagefind s | checks+manifest s | "
@@ -195,6 +214,7 @@ def report(r: dict) -> str:
         line("nothing changed (stops early: inputs digested, live site read back)", r["nothing"]),
         line("nothing changed, first rebuild (page level)", r["nothing_pages"]),
         line("one edited item", r["one_edit"]),
+        line("one edited item, again", r["one_edit_again"]),
         line("`incremental=False` (every page again)", r["full_again"]),
         f"ratio full cold / (bare mkdocs + Pagefind): {r['cold']['total'] / (b['mkdocs'] + b['pagefind']):.2f}",
         (
@@ -212,6 +232,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10000])
     parser.add_argument("--big", action="store_true", help="also 50,000 items (heavy)")
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/portal-bench"))
+    parser.add_argument("--quick", action="store_true", help="no baseline, no full rebuild, no Hugo (RSS at 50k)")
     args = parser.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -221,7 +242,7 @@ def main() -> None:
     )
     for n in args.sizes + ([50000] if args.big else []):
         print(f"… N = {n:,}", file=sys.stderr, flush=True)
-        print(report(measure(n, args.scratch)), flush=True)
+        print(report(measure(n, args.scratch, args.quick)), flush=True)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load at end: {load}")
 
