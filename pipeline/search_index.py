@@ -14,6 +14,8 @@ indexed by its own Pagefind run (``--glob`` over its item folders) into its own 
 ``pagefind/`` for the newest, ``pagefind-1/`` (oldest), ``pagefind-2/`` … for the others — one
 after another, so peak memory is one shard's.  ``pagefind/portal-bundles.json`` lists the
 bundles; the search page merges them (Pagefind ``mergeIndex``) so one query searches all.
+A shard's pages are indexed from a copy in memory without the navigation Pagefind would parse
+and ignore (:func:`reduce_page`, :func:`_reduced_copy`): the same bundle, ~30 % less CPU.
 Nothing is downloaded at build time; this module does not print.
 """
 
@@ -24,6 +26,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -58,6 +62,7 @@ class Shard:
     glob: str | None  # Pagefind --glob over this shard's item folders; None: the whole site
     pages: int  # item pages it is planned to hold
     urls: tuple[str, ...] = ()  # the item URLs it holds when sharded (glob); () for the whole site
+    groups: tuple[str, ...] = ()  # the glob's members: ``folder/2026-03-*`` (a month) or ``folder/slug``
 
 
 def plan_shards(
@@ -114,7 +119,7 @@ def plan_shards(
     for n, (keys, size) in enumerate(zip(packs, sizes), 1):
         subdir = BUNDLE_DIR if n == len(packs) else f"{BUNDLE_DIR}-{n}"
         urls = tuple(sorted(u for k in keys for u in members[k]))
-        shards.append(Shard(subdir, "{" + ",".join(keys) + "}/index.html", size, urls))
+        shards.append(Shard(subdir, "{" + ",".join(keys) + "}/index.html", size, urls, tuple(keys)))
     return tuple(reversed(shards))  # newest first: the order of the manifest and the search page
 
 
@@ -238,12 +243,24 @@ def _link_tree(source: Path, target: Path) -> bool:
 
 
 def _run_pagefind(site_dir: Path, shard: Shard) -> None:
+    """Index one shard.  A sharded run reads the shard's pages from a private copy in which the
+    navigation Pagefind would read and throw away is cut out (:func:`reduce_page`): the same
+    files at the same relative paths, so the same glob, URLs and bundle, in about 60 % of the time."""
+    source = _reduced_copy(site_dir, shard) if shard.groups and _reducible() else None
+    try:
+        _pagefind(source or site_dir, site_dir / shard.output_subdir, shard)
+    finally:
+        if source is not None:
+            shutil.rmtree(source, ignore_errors=True)
+
+
+def _pagefind(source: Path, output: Path, shard: Shard) -> None:
     command = [
         str(executable()),
         "--site",
-        str(site_dir),
-        "--output-subdir",
-        shard.output_subdir,
+        str(source),
+        "--output-path",
+        str(output.absolute()),
         "--exclude-selectors",
         ", ".join(EXCLUDE_SELECTORS),
         "--silent",
@@ -257,3 +274,162 @@ def _run_pagefind(site_dir: Path, shard: Shard) -> None:
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise SearchIndexError(f"Pagefind 生成搜索索引（{shard.output_subdir}/）失败：" + " / ".join(detail))
+
+
+# Indexing cost is mostly HTML parsing: an item page is ~58 KB, ~50 KB of it the material
+# navigation (71 links, the drawer, the table of contents), ~3 KB the article Pagefind indexes.
+# Pagefind reads outside ``data-pagefind-body`` only the ``lang`` of <html>, the data-pagefind-*
+# attributes, the first <h1> (default title, also <title>) and the first <img> (default image);
+# --exclude-selectors are plain class selectors.  So a <nav> element before the body is cut when
+# it is a closed subtree (each kind of tag opened as often as closed) of these tags only (no img,
+# h1, script, style, comment, template, textarea, upper case …), no tag holds a "<" and no
+# attribute is data-pagefind-*: Pagefind writes the same bundle (tests/test_search.py compares).
+_TAG_NAMES = re.compile(rb"<(/?)([^\s>/]*)")
+_LT_IN_TAG = re.compile(rb"<[^>]*<")
+_PAIRED = frozenset((b"nav", b"ul", b"ol", b"li", b"a", b"span", b"label", b"div", b"svg", b"button"))
+_VOID = frozenset((b"input", b"path"))
+_NAME_END = (b" ", b">", b"/", b"\t", b"\n", b"\r", b"\f")
+
+
+def _tag(html: bytes, name: bytes, at: int, limit: int) -> int:
+    """Where the next ``name`` tag starts (``<nav`` or ``</nav`` followed by a space, > or /), or -1."""
+    while True:
+        found = html.find(name, at, limit)
+        if found < 0 or html[found + len(name) : found + len(name) + 1] in _NAME_END:
+            return found
+        at = found + len(name)
+
+
+def _cuttable(html: bytes, start: int, end: int) -> bool:
+    """Only the tags above, each kind opened as often as closed, no "<" inside a tag, no data-pagefind-*."""
+    if html.find(b"data-pagefind", start, end) >= 0 or _LT_IN_TAG.search(html, start, end):
+        return False
+    counts = Counter(_TAG_NAMES.findall(html, start, end))
+    for (slash, name), count in counts.items():
+        if name in _PAIRED:
+            if not slash and counts.get((b"/", name)) != count:
+                return False
+        elif name not in _VOID or slash:
+            return False
+    return all((b"", name) in counts for slash, name in counts if slash)
+
+
+def reduce_page(html: bytes, seen: dict | None = None) -> bytes:
+    """``html`` without the <nav> elements Pagefind provably ignores (see above); ``html``
+    itself when there is nothing to cut or anything looks unusual.  ``seen`` (shared between the
+    pages of one run) remembers navigation already found cuttable: the same bytes at the start
+    of a <nav> are the same closed element, cut without reading it again."""
+    limit = html.find(b"data-pagefind-body")
+    if limit < 0:
+        return html
+    seen = {} if seen is None else seen
+    kept: list[bytes] = []
+    pos = cursor = 0
+    while True:
+        start = _tag(html, b"<nav", cursor, limit)
+        if start < 0:
+            break
+        known = next((span for span in seen.get(html[start : start + 256], ()) if html.startswith(span, start)), None)
+        if known is not None and start + len(known) <= limit:
+            cursor = start + len(known)
+        else:
+            depth, cursor = 1, start + 4
+            inner = _tag(html, b"<nav", cursor, limit)
+            while depth:
+                close = _tag(html, b"</nav", cursor, limit)
+                if close < 0:
+                    return html
+                if 0 <= inner < close:
+                    depth, cursor = depth + 1, inner + 4
+                    inner = _tag(html, b"<nav", cursor, limit)
+                else:
+                    end = html.find(b">", close, limit)
+                    if end < 0:
+                        return html
+                    depth, cursor = depth - 1, end + 1
+            if not _cuttable(html, start, cursor):
+                continue
+            if cursor - start > 4096:  # the big ones repeat from page to page
+                seen.setdefault(html[start : start + 256], []).append(html[start:cursor])
+        kept.append(html[pos:start])
+        pos = cursor
+    if not kept:
+        return html
+    kept.append(html[pos:])
+    return b"".join(kept)
+
+
+def _reducible() -> bool:
+    """No Pagefind configuration beyond the command line (a pagefind.yml or PAGEFIND_* variable
+    could set a structural root or exclude selector): then cutting navigation changes nothing."""
+    if any(name.upper().startswith("PAGEFIND_") for name in os.environ):
+        return False
+    return not any(Path(f"pagefind.{ext}").exists() for ext in ("yml", "yaml", "toml", "json"))
+
+
+def _reduced_copy(site_dir: Path, shard: Shard) -> Path | None:
+    """A private folder with every file the shard's glob can match, reduced, at the same relative
+    path (a superset of what Pagefind picks: it applies the same glob); None when anything is odd.
+
+    Pagefind numbers pages in the order it walks folders, and a folder lists its entries in an
+    order of the file system's own (ext4: a hash of the names; tmpfs: newest first).  So the copy
+    lives in memory (``/dev/shm``, else beside the site), each folder's entries are created so
+    that it lists them in the order the site's folder lists them (newest first for tmpfs), and
+    that order is checked: when the file system lists them otherwise, None (the site is indexed
+    as it is)."""
+    files: list[str] = []
+    listed: dict[str, list[str]] = {}
+
+    def listing(rel: str) -> list[str]:
+        if rel not in listed:
+            listed[rel] = os.listdir(site_dir / rel) if rel else os.listdir(site_dir)
+        return listed[rel]
+
+    try:
+        for group in shard.groups:
+            parent, _, name = group.rpartition("/")
+            if group.startswith("/") or ".." in group.split("/") or "*" in parent or "*" in name[:-1]:
+                raise ValueError(group)
+            if name.endswith("*"):
+                found = listing(parent) if (site_dir / parent).is_dir() else []
+                names = sorted(entry for entry in found if entry.startswith(name[:-1]))
+            else:
+                names = [name]
+            for entry in names:
+                rel = f"{parent}/{entry}/index.html" if parent else f"{entry}/index.html"
+                page = site_dir / rel
+                if page.is_symlink():
+                    raise OSError(rel)
+                if page.is_file():
+                    files.append(rel)
+    except (OSError, ValueError):
+        return None
+    children: dict[str, set[str]] = {}
+    for rel in files:
+        parts = rel.split("/")
+        for depth in range(len(parts)):
+            children.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
+    shm = Path("/dev/shm")
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else site_dir.parent
+    folder = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.search-", dir=base))
+    seen: dict = {}
+    try:
+        pending = [""]
+        while pending:
+            rel = pending.pop()
+            wanted = [name for name in listing(rel) if name in children[rel]]
+            if len(wanted) != len(children[rel]):
+                raise OSError(rel)
+            for name in reversed(wanted):  # newest first (tmpfs) is the site's order
+                child = f"{rel}/{name}" if rel else name
+                if child in children:
+                    os.mkdir(folder / child)
+                    pending.append(child)
+                else:
+                    (folder / child).write_bytes(reduce_page((site_dir / child).read_bytes(), seen))
+            if os.listdir(folder / rel) != wanted:
+                raise OSError(f"{rel}: listed in another order")
+    except (OSError, ValueError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return folder

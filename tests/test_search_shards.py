@@ -261,3 +261,75 @@ def test_search_page_merges_shards_and_orders_by_date(page, served_shards, shard
     shown = [dates[link] for link in links]
     newest = sorted((dates[u] for u in merged), reverse=True)
     assert shown == newest[: len(shown)]  # newest first across shards, not shard by shard
+
+
+def _bundle_digest(bundle: Path) -> dict[str, bytes]:
+    """A bundle's files without Pagefind's nondeterministic ones (filter maps and the names of them)."""
+    return {
+        p.relative_to(bundle).as_posix(): p.read_bytes()
+        for p in sorted(bundle.rglob("*"))
+        if p.is_file()
+        and "filter" not in p.parts
+        and p.suffix != ".pf_meta"
+        and p.name not in ("pagefind-entry.json", search_index.MANIFEST)
+    }
+
+
+def test_reduced_pages_give_the_same_bundles(sharded, tmp_path):
+    site = sharded.out
+    """Pagefind reads each shard's pages without their navigation (issue 15: ~40 % less to parse);
+    every index chunk and fragment is byte-identical to indexing the site's pages as they are."""
+    shards = search_index.plan_shards(_published_items(site), SHARD_PAGES, 1)
+    assert len(shards) > 1
+    for shard in shards:
+        copy = search_index._reduced_copy(site, shard)
+        assert copy is not None, shard.output_subdir
+        try:
+            pages = list(copy.rglob("index.html"))
+            assert len(pages) == shard.pages
+            assert all(b"md-nav--primary" not in p.read_bytes() for p in pages)
+            search_index._pagefind(copy, tmp_path / f"r-{shard.output_subdir}", shard)
+        finally:
+            shutil.rmtree(copy)
+        search_index._pagefind(site, tmp_path / f"f-{shard.output_subdir}", shard)
+        reduced = _bundle_digest(tmp_path / f"r-{shard.output_subdir}")
+        assert reduced and reduced == _bundle_digest(tmp_path / f"f-{shard.output_subdir}")
+        assert reduced == _bundle_digest(site / shard.output_subdir)  # what the build wrote
+
+
+def _published_items(site: Path) -> list:
+    items = []
+    for page in sorted(site.glob("*/[0-9][0-9][0-9][0-9]/*/index.html")):
+        if b"data-pagefind-body" not in page.read_bytes():
+            continue
+        url = page.parent.relative_to(site).as_posix() + "/"
+        slug = page.parent.name
+        dated = re.match(r"\d{4}-\d{2}-\d{2}", slug)
+        day = date.fromisoformat(slug[:10]) if dated else date(int(url.split("/")[1]), 1, 1)
+        items.append(SimpleNamespace(url=url, date=day))
+    return items
+
+
+NAV = b'<nav class="md-nav"><ul><li><a href="../x/">x</a></li><li><nav><span>y</span></nav></li></ul></nav>'
+
+
+@pytest.mark.parametrize(
+    ("nav", "cut"),
+    [
+        (NAV, True),
+        (NAV.replace(b"<span>", b'<span><img src="a.png">'), False),  # Pagefind's default image
+        (NAV.replace(b"<span>", b"<span><h1>t</h1>"), False),  # its default title
+        (NAV.replace(b"<span>", b'<span data-pagefind-meta="a:b">'), False),
+        (NAV.replace(b"<span>", b"<span><!-- </nav> -->"), False),
+        (NAV.replace(b"<span>", b"<span><script>1</script>"), False),
+        (NAV.replace(b"</li></ul>", b"</ul>"), False),  # not a closed subtree
+        (NAV.replace(b'href="../x/"', b'title="<b>"'), False),
+        (NAV.upper().replace(b"<NAV", b"<nav", 1), False),
+    ],
+)
+def test_reduce_page_cuts_only_navigation_pagefind_ignores(nav, cut):
+    page = b'<html lang="zh"><head><title>t</title></head><body>' + nav + b"<div data-pagefind-body><h1>h</h1></div>"
+    after = b"<nav>late</nav></body></html>"  # after the body starts: never cut
+    reduced = search_index.reduce_page(page + after)
+    assert reduced == (page.replace(nav, b"") + after if cut else page + after)
+    assert search_index.reduce_page(nav) == nav  # no data-pagefind-body: as it is
