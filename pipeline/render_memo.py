@@ -136,6 +136,9 @@ def _fields_of(kind: type) -> tuple[msgpack.ExtType, Callable[[Any], tuple]]:
     return found
 
 
+_DATES: dict[int, tuple[datetime, tuple]] = {}  # id(datetime) → (it, its encoding): an item's date in every view
+
+
 def _encode(obj: Any) -> Any:
     """msgpack's hook for what it does not store itself: a datetime by its fields, ``fold`` and
     the repr of its zone, a date, a frozen record as its class name and every field (those left
@@ -143,19 +146,28 @@ def _encode(obj: Any) -> Any:
     extension value of its own, which no stored value can be."""
     kind = type(obj)
     if kind is datetime:
+        known = _DATES.get(id(obj))
+        if known is not None and known[0] is obj:
+            return known[1]
+        if len(_DATES) > 100_000:
+            _DATES.clear()
         tz = obj.tzinfo
-        return (
-            _DATETIME,
-            obj.year,
-            obj.month,
-            obj.day,
-            obj.hour,
-            obj.minute,
-            obj.second,
-            obj.microsecond,
-            obj.fold,
-            None if tz is None else _zone(tz),
+        encoded = _DATES[id(obj)] = (
+            obj,
+            (
+                _DATETIME,
+                obj.year,
+                obj.month,
+                obj.day,
+                obj.hour,
+                obj.minute,
+                obj.second,
+                obj.microsecond,
+                obj.fold,
+                None if tz is None else _zone(tz),
+            ),
         )
+        return encoded[1]
     if kind is date:
         return msgpack.ExtType(3, obj.isoformat().encode())
     found = _RECORDS.get(kind) or _fields_of(kind)
@@ -197,22 +209,7 @@ def stamp(config: Any) -> bytes:
 
 
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-
-
-def _read_exact(path: str, size: int) -> bytes | None:
-    """The bytes of the file ``path`` when one read gives exactly ``size`` bytes; else None (a
-    symlink, a folder, a FIFO, another size, a short read: the renderer runs)."""
-    try:
-        fd = os.open(path, _READ)
-    except OSError:
-        return None
-    try:
-        data = os.read(fd, size + 1)
-    except OSError:  # a folder, a FIFO …
-        return None
-    finally:
-        os.close(fd)
-    return data if len(data) == size else None
+_sha256 = hashlib.sha256
 
 
 def _file_record(content: str | bytes) -> tuple[bytes, int, bool]:
@@ -277,7 +274,7 @@ class RenderMemo:
         runs), its pages checked against ``<work>/docs``, written back when the docs tree is made."""
         memo = cls()
         memo._work = Path(work)
-        memo._docs = str(Path(work) / "docs")
+        memo._docs = str(Path(work) / "docs") + os.sep  # + a docs path (stored paths are ours: the memo is sealed)
         memo._reuse = reuse
         return memo
 
@@ -366,8 +363,17 @@ class RenderMemo:
         """The docs file the last build wrote for ``entry`` (docs path, sha256, size, is text)
         when it still is exactly that; else None (the renderer runs)."""
         rel, sha, size, text = entry
-        data = _read_exact(os.path.join(self._docs, rel), size)
-        if data is None or hashlib.sha256(data).digest() != sha:
+        try:  # one read of one byte more than it had: a symlink, a folder, another size, a short read → None
+            fd = os.open(self._docs + rel, _READ)
+        except OSError:
+            return None
+        try:
+            data = os.read(fd, size + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if len(data) != size or _sha256(data).digest() != sha:
             return None
         if text:
             try:
