@@ -42,7 +42,9 @@ import gzip
 import hashlib
 import json
 import re
+import sys
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Iterable, Iterator
@@ -703,12 +705,15 @@ def _cbor_strings(data: bytes) -> Iterator[str]:
 # --- withheld items ------------------------------------------------------------------------
 
 
-def _reader_text(markdown_text: str, settings: rendered.MarkdownSettings) -> str:
+def _reader_text(markdown_text: str, settings: rendered.MarkdownSettings) -> tuple[str, bool]:
+    """The text a reader sees of ``markdown_text``, and whether it was rendered (False: the
+    source text itself, when rendering failed or ran out of time — still a fine source of
+    spans, but not a result to keep)."""
     try:
         html_text = cpu_limit.run(rendered.render_html, markdown_text, settings, seconds=cpu_limit.BUDGET)
-        return rendered.reader_view(html_text).text
+        return rendered.reader_view(html_text).text, True
     except Exception:  # noqa: BLE001 - the source text is still a fine source of spans
-        return markdown_text
+        return markdown_text, False
 
 
 _SENTENCE_END = re.compile(r"[\s。!?;]+")  # after loose(): ！？； are folded to ASCII
@@ -762,48 +767,43 @@ def public_texts(published, pages=(), config: Config | None = None) -> list[str]
 
 
 CANDIDATES = 32  # body spans tried per withheld item (those also in published text are dropped)
+Candidates = tuple[tuple[str, str], ...]  # (kind, loose text) of one withheld item or file
 
 
-def distinctive_strings(
-    withheld_items,
-    public: list[str],
-    settings: rendered.MarkdownSettings | None = None,
-    file_texts: dict[str, str] | None = None,
-    jobs: int | None = None,
-) -> tuple[tuple[Needle, ...], tuple[str, ...]]:
-    """Needles for the withheld items: the title, the URL, and up to :data:`BODY_SPANS` body
-    spans each (and as many spans of each withheld attachment's text, ``file_texts``: files/…
-    path → text), none of them in any ``public`` text (Markdown source of published items and
-    pages, see :func:`public_texts`).  Returns the needles and the paths of items left without
-    any body span."""
-    settings = settings or rendered.MarkdownSettings()
-    candidates: list[tuple[str, str, str]] = []  # (source, kind, loose text)
-    for item in withheld_items:
-        candidates += [(item.path, "标题", run) for run in _runs(item.title, MIN_TITLE)]
-        candidates += [(item.path, "网址", run) for run in _runs(f"{item.year}/{item.slug}/", MIN_TITLE)]
-        body = _reader_text(item.body, settings) + "\n" + (item.summary or "")
-        candidates += [(item.path, "正文片段", span) for span in _spans(body, CANDIDATES)]
-    for path, text in (file_texts or {}).items():
-        candidates += [(path, "内容片段", span) for span in _spans(text, CANDIDATES)]
-    if not candidates:
-        return (), ()
-    texts = list(dict.fromkeys(c[2] for c in candidates))
+def item_candidates(item, settings: rendered.MarkdownSettings) -> tuple[Candidates, bool]:
+    """The strings of a withheld item that may become needles — its title's and URL's runs,
+    up to :data:`CANDIDATES` body spans — and whether its body was rendered (see :func:`_reader_text`)."""
+    out = [("标题", run) for run in _runs(item.title, MIN_TITLE)]
+    out += [("网址", run) for run in _runs(f"{item.year}/{item.slug}/", MIN_TITLE)]
+    body, rendered_ok = _reader_text(item.body, settings)
+    out += [("正文片段", span) for span in _spans(body + "\n" + (item.summary or ""), CANDIDATES)]
+    return tuple(out), rendered_ok
+
+
+def file_candidates(text: str) -> Candidates:
+    """The spans of a withheld attachment's text that may become needles."""
+    return tuple(("内容片段", span) for span in _spans(text, CANDIDATES))
+
+
+def public_sentences(text: str) -> str:
+    """The distinct sentences of a public text (:func:`_markdown_loose`), one a line.  Every
+    candidate lies inside one sentence (titles and URLs inside one run without whitespace),
+    so a candidate is in the text's sentences exactly when it is found in this string."""
+    return "\n".join(set(_SENTENCE_END.split(_markdown_loose(text))))
+
+
+def _matcher(texts: list[str]):
     automaton = ahocorasick.Automaton()
     for k, text in enumerate(texts):
         automaton.add_word(text, k)
     automaton.make_automaton()
+    return automaton
 
-    def sentences(batch: list[str]) -> list[set[str]]:
-        return [set(_SENTENCE_END.split(_markdown_loose(t))) for t in batch]
 
-    # every candidate lies inside one sentence (titles and URLs inside one run without
-    # whitespace), so the distinct published sentences suffice — boilerplate repeats, so
-    # there are far fewer of them than sentences
-    unique: set[str] = set()
-    for part in parallel.map_ordered(sentences, public, jobs, batched=True):
-        unique |= part
-    common_ids = {k for _end, k in automaton.iter("\n".join(unique))}
-    common = {texts[k] for k in common_ids}
+def _select(candidates: list[tuple[str, str, str]], common: set[str]) -> tuple[tuple[Needle, ...], tuple[str, ...]]:
+    """The needles among ``candidates`` (source, kind, text) that no public text contains
+    (``common``): every title and URL run, up to :data:`BODY_SPANS` spans spread over each
+    source; and the items left without any span."""
     by_source: dict[str, list[tuple[str, str]]] = {}
     for source, kind, text in candidates:
         if text not in common:
@@ -820,6 +820,124 @@ def distinctive_strings(
             spans = [spans[i * len(spans) // BODY_SPANS] for i in range(BODY_SPANS)]
         needles += [Needle(text, source, kind) for kind, text in spans]
     return tuple(needles), tuple(without)
+
+
+def distinctive_strings(
+    withheld_items,
+    public: list[str],
+    settings: rendered.MarkdownSettings | None = None,
+    file_texts: dict[str, str] | None = None,
+    jobs: int | None = None,
+) -> tuple[tuple[Needle, ...], tuple[str, ...]]:
+    """Needles for the withheld items: the title, the URL, and up to :data:`BODY_SPANS` body
+    spans each (and as many spans of each withheld attachment's text, ``file_texts``: files/…
+    path → text), none of them in any ``public`` text (Markdown source of published items and
+    pages, see :func:`public_texts`).  Returns the needles and the paths of items left without
+    any body span.  :func:`prepare_withheld` gives the same answer from its cache."""
+    settings = settings or rendered.MarkdownSettings()
+    candidates: list[tuple[str, str, str]] = []  # (source, kind, loose text)
+    for item in withheld_items:
+        candidates += [(item.path, kind, text) for kind, text in item_candidates(item, settings)[0]]
+    for path, text in (file_texts or {}).items():
+        candidates += [(path, kind, span) for kind, span in file_candidates(text)]
+    if not candidates:
+        return (), ()
+    texts = list(dict.fromkeys(c[2] for c in candidates))
+    automaton = _matcher(texts)
+
+    def sentences(batch: list[str]) -> list[set[str]]:
+        return [set(_SENTENCE_END.split(_markdown_loose(t))) for t in batch]
+
+    # the distinct published sentences suffice (see public_sentences) — boilerplate repeats,
+    # so there are far fewer of them than sentences
+    unique: set[str] = set()
+    for part in parallel.map_ordered(sentences, public, jobs, batched=True):
+        unique |= part
+    common = {texts[k] for _end, k in automaton.iter("\n".join(unique))}
+    return _select(candidates, common)
+
+
+def _cached_strings(
+    withheld_items,
+    public: list[str],
+    settings: rendered.MarkdownSettings,
+    file_texts: dict[str, str],
+    jobs: int | None,
+    cache: audit_cache.VerdictCache,
+) -> tuple[tuple[Needle, ...], tuple[str, ...]]:
+    """:func:`distinctive_strings` with what ``cache`` kept from the last build: each withheld
+    item's (file's) candidates, keyed by a digest of everything they are made from (its
+    fields, the Markdown settings; the code and configuration are in the cache's stamp), and,
+    per public text (by its SHA-256), the candidates found in it — valid while the candidates
+    are a subset of those it was searched for.  A changed or new public text is read; a new
+    candidate (an item newly withheld or changed) has every public text read again."""
+    setting = repr(settings)
+    candidates: list[tuple[str, str, str]] = []
+    for item in withheld_items:
+        fields = [setting, item.path, item.title, str(item.year), item.slug, item.body, item.summary or ""]
+        key = hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+        found = cache.candidates(key)
+        if found is None:
+            found, exact = item_candidates(item, settings)
+            if exact:  # a body not rendered (timed out) is not kept: the next build tries again
+                cache.put_candidates(key, found)
+        candidates += [(item.path, kind, text) for kind, text in found]
+    for path, text in file_texts.items():
+        key = hashlib.sha256(json.dumps(["file", path, text], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        found = cache.candidates(key.hexdigest())
+        if found is None:
+            found = file_candidates(text)
+            cache.put_candidates(key.hexdigest(), found)
+        candidates += [(path, kind, span) for kind, span in found]
+    if not candidates:
+        return (), ()
+    current = frozenset(c[2] for c in candidates)
+    digests = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in public]
+    # the candidates searched for: those of the last build while they include every current
+    # one (then its hits stay valid, and a changed text is searched for the same ones), else these
+    last = cache.public_hits(current)
+    searched, known = last if last is not None else (tuple(sorted(current)), {})
+    hits = {digest: known[digest] for digest in digests if digest in known}
+    todo = [n for n, digest in enumerate(digests) if digest not in hits]
+    if todo:
+        automaton = _matcher(list(searched))
+
+        def found_in(batch: list[int]) -> list[bytes]:
+            return [_indices(sorted({k for _end, k in automaton.iter(public_sentences(public[n]))})) for n in batch]
+
+        for n, found in zip(todo, parallel.map_ordered(found_in, todo, jobs, batched=True)):
+            hits[digests[n]] = found
+    common: set[int] = set()
+    for found in hits.values():
+        if found:
+            common.update(_from_indices(found))
+    if common and max(common) >= len(searched):  # not what this code wrote: search every text again
+        return distinctive_strings(withheld_items, public, settings, file_texts, jobs)
+    cache.put_public_hits(searched, hits)
+    return _select(candidates, {searched[k] for k in common})
+
+
+def _indices(numbers: list[int]) -> bytes:
+    """Candidate numbers as 32-bit little-endian integers (a cache entry of :func:`_cached_strings`)."""
+    if not _FAST_INDICES:
+        return b"".join(k.to_bytes(4, "little") for k in numbers)
+    words = array("I", numbers)
+    if sys.byteorder == "big":
+        words.byteswap()
+    return words.tobytes()
+
+
+def _from_indices(data: bytes):
+    if not _FAST_INDICES:
+        return [int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data), 4)]
+    words = array("I")
+    words.frombytes(data)
+    if sys.byteorder == "big":
+        words.byteswap()
+    return words
+
+
+_FAST_INDICES = array("I").itemsize == 4
 
 
 def _attachment_text(name: str, data: bytes) -> str | None:
@@ -839,8 +957,9 @@ def prepare_withheld(
     cache: audit_cache.VerdictCache | None = None,
 ) -> Withheld:
     """Needles, file digests and URLs of ``pub``'s withheld items and attachments.  With
-    ``cache``, the needles chosen last time from exactly the same inputs (withheld items and
-    files, every public text, the Markdown settings) are taken over."""
+    ``cache``, what did not change since the last build is taken over (:func:`_cached_strings`:
+    the same needles as without it)."""
+    settings = settings or rendered.MarkdownSettings()
     items = [w.item for w in pub.withheld]
     files: list[tuple[int, str, str, str]] = []
     file_texts: dict[str, str] = {}
@@ -860,23 +979,10 @@ def prepare_withheld(
         return Withheld()
     public = public_texts(pub.published, pub.pages, config)
     urls = tuple((item.url, item.path) for item in items)
-    inputs = ""
-    if cache is not None:
-        digest = hashlib.sha256(repr(settings or rendered.MarkdownSettings()).encode())
-        for item in items:
-            fields = [item.path, item.title, str(item.year), item.slug, item.url, item.body, item.summary or ""]
-            digest.update(json.dumps(fields, ensure_ascii=False).encode() + b"\0")
-        digest.update(json.dumps([files, sorted(file_texts.items())], ensure_ascii=False).encode() + b"\1")
-        for text in public:
-            digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
-        inputs = digest.hexdigest()
-        known = cache.withheld(inputs)
-        if known is not None and known[1] == tuple(files) and known[2] == urls:
-            needles = tuple(Needle(*row) for row in known[0])
-            return Withheld(needles, tuple(files), urls, known[3])
-    needles, without = distinctive_strings(items, public, settings, file_texts, jobs)
-    if cache is not None:
-        cache.put_withheld(inputs, tuple((n.text, n.item, n.what) for n in needles), tuple(files), urls, without)
+    if cache is None:
+        needles, without = distinctive_strings(items, public, settings, file_texts, jobs)
+    else:
+        needles, without = _cached_strings(items, public, settings, file_texts, jobs, cache)
     return Withheld(needles, tuple(files), urls, without)
 
 
@@ -900,12 +1006,16 @@ def audit_site(
     jobs: int | None = None,
     cache: audit_cache.VerdictCache | None = None,
     hashes: dict[str, tuple[str, int]] | None = None,
+    listed: Iterable[str] | None = None,
 ) -> AuditReport:
     """Scan every file of ``site``; see the module docstring.  With ``cache``
     (:class:`pipeline.audit_cache.VerdictCache`), a file whose bytes were judged before under
     the same rules and needles is not read again; ``hashes`` (path → (sha256, size), from
     :func:`pipeline.manifest.hash_site` of the same folder) are its bytes' digests, taken
-    once for the manifest and the audit (a file it does not list is read to be hashed)."""
+    once for the manifest and the audit (a file it does not list is read to be hashed).
+    ``listed``: the files of ``site``, when the caller has just listed them and answers for
+    the list (the build: the files it hashed, listed again after the checks); None: the
+    folder is walked."""
     started = time.perf_counter()
     site = Path(site)
     if not site.is_dir():
@@ -915,7 +1025,7 @@ def audit_site(
     except Exception as exc:  # noqa: BLE001 - no scanners, no audit: fail closed
         raise AuditError(f"上线前终审无法建立扫描器（{type(exc).__name__}: {exc}）") from None
     checker = _Checker(scanners, withheld, site, frozenset(config.confidentiality.unscanned_attachment_types))
-    rels = _order(site_files(site))
+    rels = _order(site_files(site) if listed is None else list(listed))
     if cache is None:
         results = parallel.map_ordered(checker.run, rels, jobs, batched=True, min_tasks=200)
     else:
@@ -951,7 +1061,10 @@ def _audit_cached(
     jobs: int | None,
 ) -> list[tuple[list, bool, bool]]:
     """:meth:`_Checker.run` over ``rels`` with the verdicts of ``cache``: only files not
-    judged before are read (on every core); every verdict goes back into the cache."""
+    judged before are read (on every core); every verdict goes back into the cache.  A file
+    whose verdict is reused costs a few dictionary lookups: its ``withheld-file`` checks are
+    made from its path and size (:meth:`_Checker.withheld_file_hits` only for a path under a
+    withheld URL or a size of a withheld file)."""
     rows = audit_cache.needle_rows(checker.needles)
     now = audit_cache.needle_stamp(rows)
     known: dict[str, tuple[tuple, bool]] = {}
@@ -973,32 +1086,41 @@ def _audit_cached(
         else:
             known[rel] = verdict
     scanned = dict(zip(todo, parallel.map_ordered(checker.run_content, todo, jobs, batched=True, min_tasks=200)))
+    prefixes = tuple(checker.withheld_urls)  # a path that starts with none of them is at no withheld URL
+    sizes = checker.file_sizes
     results: list[tuple[list, bool, bool]] = []
     for rel in rels:
+        given = hashes.get(rel)
+        digest = digests.get(rel) or (given[0] if given is not None else "")
         try:
-            digest, size = digests.get(rel) or hashes.get(rel, ("", -1))[0], hashes.get(rel, ("", -1))[1]
-            if not digest or size < 0:
-                size = (checker.site / rel).stat().st_size
-            out = checker.withheld_file_hits(
-                rel,
-                size,
-                lambda digest=digest, rel=rel: digest or hashlib.sha256((checker.site / rel).read_bytes()).hexdigest(),
-            )
+            size = given[1] if digest and given is not None else (checker.site / rel).stat().st_size
+            if (prefixes and rel.startswith(prefixes)) or size in sizes:
+                out = checker.withheld_file_hits(
+                    rel,
+                    size,
+                    lambda digest=digest, rel=rel: (
+                        digest or hashlib.sha256((checker.site / rel).read_bytes()).hexdigest()
+                    ),
+                )
+            else:
+                out = []
         except Exception as exc:  # noqa: BLE001 - fail closed: a file that cannot be read is not checked
             results.append(([(rel, "audit-unreadable", type(exc).__name__, f"无法读取检查（{exc}）")], True, False))
             continue
-        if _is_asset(rel):
+        verdict = known.get(rel)
+        if verdict is not None:
+            file_hits, unscanned = verdict
+            results.append(((out + [(rel, *hit) for hit in file_hits]) if file_hits else out, True, unscanned))
+            continue
+        if rel not in digests:  # a theme asset
             results.append((out, False, False))
             continue
-        if rel in known:
-            file_hits, unscanned = known[rel]
-        else:
-            file_hits, _read, unscanned, judged = scanned[rel]
-            file_hits = list(file_hits)
-            if judged and judged != digests[rel]:  # changed between hashing and reading: not what gets published
-                file_hits.append(("audit-unreadable", rel.rsplit("/", 1)[-1], "文件在检查期间被改动"))
-            elif judged and not any(h[0] == "audit-unreadable" for h in file_hits):
-                cache.put(rel, judged, now, file_hits, unscanned)
+        file_hits, _read, unscanned, judged = scanned[rel]
+        file_hits = list(file_hits)
+        if judged and judged != digests[rel]:  # changed between hashing and reading: not what gets published
+            file_hits.append(("audit-unreadable", rel.rsplit("/", 1)[-1], "文件在检查期间被改动"))
+        elif judged and not any(h[0] == "audit-unreadable" for h in file_hits):
+            cache.put(rel, judged, now, file_hits, unscanned)
         results.append((out + [(rel, *hit) for hit in file_hits], True, unscanned))
     cache.save(now, rows)
     return results
@@ -1044,15 +1166,16 @@ def run_audit(
     settings: rendered.MarkdownSettings | None = None,
     cache: audit_cache.VerdictCache | None = None,
     hashes: dict[str, tuple[str, int]] | None = None,
+    listed: Iterable[str] | None = None,
 ) -> AuditReport:
     """:func:`audit_site` with the withheld items and attachments of ``pub``; raises
     :class:`AuditError` when the audit cannot run (never returns a report it could not finish).
-    ``cache`` and ``hashes``: see :func:`audit_site`."""
+    ``cache``, ``hashes`` and ``listed``: see :func:`audit_site`."""
     try:
         withheld = prepare_withheld(pub, config, settings, jobs, cache)
     except Exception as exc:  # noqa: BLE001 - fail closed
         raise AuditError(f"上线前终审无法取得未发布条目的特征串（{type(exc).__name__}: {exc}）") from None
-    return audit_site(site, config, withheld, jobs, cache, hashes)
+    return audit_site(site, config, withheld, jobs, cache, hashes, listed)
 
 
 MAX_FINDINGS = 200  # findings handed to the build (the first ones; a summary says how many more)
@@ -1062,12 +1185,12 @@ def publish_check(site: Path, pub, config: Config, context=None) -> list[Finding
     """The build's last check before the swap (:data:`pipeline.build.PUBLISH_CHECKS`): every
     hit of the audit as an error naming the site file; any error stops the build.  The build
     passes ``context`` (:class:`pipeline.build.CheckContext`: the work folder and the digests
-    of the new site's files): then the verdicts of the last audit are reused
-    (:mod:`pipeline.audit_cache`)."""
+    of every file of the new site — the build checks after the checks that no file came or
+    went): then the verdicts of the last audit are reused (:mod:`pipeline.audit_cache`)."""
     if context is None:
         return findings_of(run_audit(site, pub, config))
     cache = audit_cache.VerdictCache(context.work, config)
-    return findings_of(run_audit(site, pub, config, cache=cache, hashes=context.hashes))
+    return findings_of(run_audit(site, pub, config, cache=cache, hashes=context.hashes, listed=context.hashes))
 
 
 publish_check.takes_context = True  # type: ignore[attr-defined]

@@ -22,10 +22,17 @@ beside the work folder's caches (``<work>/audit-cache.key``, mode 0600, never in
 ``<work>/cache/``): a file that is unreadable, damaged, written by other code, or planted
 without the key — say a forged "clean" for a page with a 密级 marking — counts as empty and
 every file is scanned.  A work folder copied from another machine brings its key along:
-delete ``audit-cache.key`` then.  The withheld needles themselves (:func:`pipeline.audit.prepare_withheld`,
-which compares every withheld item with every published text) are kept too, keyed by a digest
-of all their inputs.  This module does not decide anything and does not print; deleting the
-cache or the key is always safe.
+delete ``audit-cache.key`` then.
+
+The withheld needles (:func:`pipeline.audit.prepare_withheld`, which looks for each withheld
+item's candidate strings in every published text) are kept in two parts, under the same stamp:
+each withheld item's (and file's) candidates by a digest of the item's fields and the Markdown
+settings; and, per published text by its SHA-256, which candidates it contains, with the set of
+candidates that were searched for.  The latter is valid while the candidates are a subset of
+those (an item published again, an item no longer withheld); a text whose digest is not known
+(the edited item) is read, and a new candidate (an item newly withheld, or a withheld item
+edited) has every published text read again.  This module does not decide anything and does
+not print; deleting the cache or the key is always safe.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from pathlib import Path
 
 from pipeline import cache_codec
 
-FORMAT = 1
+FORMAT = 2
 CACHE_FILE = "audit.msgpack"  # in <work>/cache/
 KEY_FILE = "audit-cache.key"  # in <work>/, never in <work>/cache/
 _MAGIC = b"portal-audit-cache/1\n"
@@ -165,8 +172,13 @@ class VerdictCache:
         self.old: dict[str, tuple] = {}
         self.needle_sets: dict[str, frozenset] = {}  # needle stamp → {(text, item, what)}
         self.new: dict[str, tuple] = {}
-        self.withheld_record: tuple | None = None  # (inputs digest, needles, files, urls, without)
-        self.new_withheld: tuple | None = None
+        # the withheld needles' inputs (pipeline.audit._cached_strings)
+        self.old_candidates: dict[str, tuple] = {}  # item key → ((kind, text), …)
+        self.new_candidates: dict[str, tuple] = {}
+        self.searched: tuple = ()  # the candidates the public texts were searched for (sorted)
+        self.public_empty: bytes = b""  # SHA-256 digests (32 bytes each) of public texts holding none
+        self.public_found: dict[bytes, bytes] = {}  # digest → the candidates in that text (indices into searched)
+        self.new_public: tuple | None = None  # (searched, empty digests, found) of this build
         self.reused = 0
         try:
             self.stamp: str | None = stamp(config)
@@ -177,7 +189,8 @@ class VerdictCache:
         try:
             self._load()
         except (OSError, ValueError):  # fail closed: an unreadable, damaged, foreign or forged cache is an empty one
-            self.old, self.needle_sets, self.withheld_record = {}, {}, None
+            self.old, self.needle_sets = {}, {}
+            self.old_candidates, self.searched, self.public_empty, self.public_found = {}, (), b"", {}
 
     def _load(self) -> None:
         blob = self.path.read_bytes()
@@ -204,19 +217,38 @@ class VerdictCache:
             old[rel] = value
         if withheld is not None and not _valid_withheld(withheld):
             raise ValueError("bad withheld record")
-        self.old, self.needle_sets, self.withheld_record = old, sets, withheld
+        self.old, self.needle_sets = old, sets
+        if withheld is not None:
+            candidates, searched, empty, found = withheld
+            self.old_candidates, self.searched = candidates, searched
+            self.public_empty, self.public_found = empty, found
 
-    # -- withheld needles --
-    def withheld(self, inputs: str) -> tuple | None:
-        """The needles, files, urls and items without needles recorded for ``inputs``."""
-        record = self.withheld_record
-        if record is not None and record[0] == inputs:
-            self.new_withheld = record
-            return record[1:]
-        return None
+    # -- withheld needles' inputs --
+    def candidates(self, key: str) -> tuple | None:
+        """The candidates ((kind, text), …) recorded for the withheld item or file ``key``."""
+        found = self.old_candidates.get(key)
+        if found is not None:
+            self.new_candidates[key] = found
+        return found
 
-    def put_withheld(self, inputs: str, needles: tuple, files: tuple, urls: tuple, without: tuple) -> None:
-        self.new_withheld = (inputs, needles, files, urls, without)
+    def put_candidates(self, key: str, found: tuple) -> None:
+        self.new_candidates[key] = tuple(tuple(c) for c in found)
+
+    def public_hits(self, texts: frozenset) -> tuple[tuple, dict[bytes, bytes]] | None:
+        """The candidates the last build searched the public texts for (sorted) and, per public
+        text (SHA-256 digest), the ones it contains (indices into them, 32-bit little-endian);
+        None when one of ``texts`` was not searched for."""
+        if not self.searched or not texts <= frozenset(self.searched):
+            return None
+        empty = self.public_empty
+        known = dict.fromkeys((empty[i : i + 32] for i in range(0, len(empty), 32)), b"")
+        known.update(self.public_found)
+        return self.searched, known
+
+    def put_public_hits(self, searched: tuple, hits: dict[bytes, bytes]) -> None:
+        """This build's public texts: digest → the candidates of ``searched`` each contains."""
+        empty = b"".join(digest for digest, found in hits.items() if not found)
+        self.new_public = (searched, empty, {d: f for d, f in hits.items() if f})
 
     # -- verdicts --
     def verdict(self, rel: str, sha: str, needles_now: str, needle_rows: frozenset) -> tuple[tuple, bool] | None:
@@ -248,7 +280,7 @@ class VerdictCache:
                 "stamp": self.stamp,
                 "entries": self.new,
                 "needles": {needles_now: tuple(sorted(needle_rows))},
-                "withheld": self.new_withheld,
+                "withheld": (self.new_candidates, *self.new_public) if self.new_public is not None else None,
             }
         )
         mac = hmac.new(self.key, payload, hashlib.sha256).digest()
@@ -268,18 +300,22 @@ def _still_withheld(hit, needle_rows: frozenset) -> bool:
 
 
 def _valid_withheld(value) -> bool:
+    """(candidates by item key, candidates searched for, empty digests, found by digest)."""
+    if type(value) is not tuple or len(value) != 4:
+        return False
+    candidates, searched, empty, found = value
     return (
-        type(value) is tuple
-        and len(value) == 5
-        and type(value[0]) is str
-        and _is_hits(value[1])
-        and type(value[2]) is tuple
+        type(candidates) is dict
         and all(
-            type(f) is tuple and len(f) == 4 and type(f[0]) is int and all(type(x) is str for x in f[1:])
-            for f in value[2]
+            type(k) is str
+            and type(v) is tuple
+            and all(type(c) is tuple and len(c) == 2 and type(c[0]) is str and type(c[1]) is str for c in v)
+            for k, v in candidates.items()
         )
-        and type(value[3]) is tuple
-        and all(type(u) is tuple and len(u) == 2 and all(type(x) is str for x in u) for u in value[3])
-        and type(value[4]) is tuple
-        and all(type(x) is str for x in value[4])
+        and type(searched) is tuple
+        and all(type(t) is str for t in searched)
+        and type(empty) is bytes
+        and len(empty) % 32 == 0
+        and type(found) is dict
+        and all(type(d) is bytes and len(d) == 32 and type(f) is bytes and len(f) % 4 == 0 for d, f in found.items())
     )

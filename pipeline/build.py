@@ -209,7 +209,10 @@ PublishCheck = Callable[[Path, publication.Publication, Config], Iterable[Findin
 @dataclass(frozen=True)
 class CheckContext:
     """What a check with ``takes_context = True`` is also told: the build's work folder (its
-    caches) and every file's (sha256, size) in the new site (:func:`pipeline.manifest.hash_site`)."""
+    caches) and every file's (sha256, size) in the new site (:func:`pipeline.manifest.hash_site`).
+    ``hashes`` lists every file of the new site: after the checks the build lists the folder
+    again and fails when a file was added or removed meanwhile (:func:`_listing_as_checked`),
+    so a check may take its keys as the site's files."""
 
     work: Path
     hashes: dict = field(default_factory=dict, compare=False)
@@ -390,7 +393,8 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             findings = findings + _run_checks(
                 checks, staging, pub, config, context
             )  # their warnings are reported like the others
-            manifest.write(staging, options.sign_key, hashed.files)
+            listed = _listing_as_checked(staging, hashed.files)
+            manifest.write(staging, options.sign_key, hashed.files, listed)
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
             stage = "swap"
@@ -508,6 +512,22 @@ def _run_checks(
             raise BuildFailed(f"发布前检查 {name} 发现 {len(errors)} 个问题（见上），新网站未发布", errors)
         warnings.extend(found)
     return tuple(warnings)
+
+
+def _listing_as_checked(site: Path, hashes: dict) -> list[str]:
+    """The files of the new site now — which must be the ones hashed before the checks and
+    judged by them (``hashes``' keys): a file that appeared or went away meanwhile (another
+    process writing into the staging folder) fails the build.  The manifest lists these."""
+    listed = manifest.listing(site)
+    if listed != list(hashes):
+        added = sorted(set(listed) - set(hashes))
+        gone = sorted(set(hashes) - set(listed))
+        named = "、".join((added + gone)[:5])
+        raise BuildFailed(
+            f"发布前检查期间新网站的文件有变化（新增 {len(added)} 个、消失 {len(gone)} 个：{named}），"
+            "这些文件未经终审，新网站未发布"
+        )
+    return listed
 
 
 def _copy_manifest(site: Path, target: Path) -> None:
