@@ -7,8 +7,10 @@ strings are searched for in every file — also the unchanged ones.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import json
 import shutil
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from helpers import ROOT
 from pipeline import audit, audit_cache, cache_codec, manifest
+from pipeline import build as build_mod
 from pipeline.config import load_config
 
 MARKING = "<p>机<b>密</b>★1年</p>"
@@ -165,3 +168,127 @@ def test_the_build_hashes_each_file_once_and_takes_only_digests_it_was_given(dem
     (site / page).write_text("changed", encoding="utf-8")  # another size: a given digest no longer fits
     third = manifest.hash_site(site, given)
     assert third.reused == 0 and third.files[page][0] == hashlib.sha256(b"changed").hexdigest()
+
+
+# --- the withheld needles' inputs (audit._cached_strings) -------------------------------------------
+
+
+def _needles(pub, config, work: Path, monkeypatch) -> tuple[audit.Withheld, int]:
+    """prepare_withheld with the cache in ``work`` (saved as the build saves it), and how many
+    public texts it read (the costly part: every published item's sentences)."""
+    read = []
+    real = audit.public_sentences
+    monkeypatch.setattr(audit, "public_sentences", lambda text: read.append(1) or real(text))
+    cache = audit_cache.VerdictCache(work, config)
+    withheld = audit.prepare_withheld(pub, config, cache=cache)
+    rows = audit_cache.needle_rows(withheld.needles)
+    cache.save(audit_cache.needle_stamp(rows), rows)
+    monkeypatch.setattr(audit, "public_sentences", real)
+    return withheld, len(read)
+
+
+def _edit_published(pub, text: str):
+    items = list(pub.published)
+    items[3] = dataclasses.replace(items[3], body=items[3].body + "\n\n" + text)
+    return dataclasses.replace(pub, published=tuple(items))
+
+
+def test_the_needles_are_reused_and_an_edit_reads_only_the_edited_text(demo_site, config, tmp_path, monkeypatch):
+    pub, work = demo_site.result.publication, tmp_path / "work"
+    plain = audit.prepare_withheld(pub, config)
+    public = len(audit.public_texts(pub.published, pub.pages, config))
+    first, read = _needles(pub, config, work, monkeypatch)
+    assert first == plain and read == public
+    again, read = _needles(pub, config, work, monkeypatch)
+    assert again == plain and read == 0
+    # a published item now shows a withheld item's body span: that span is no needle any more
+    span = next(n for n in plain.needles if n.what == "正文片段")
+    edited = _edit_published(pub, f"据悉，{span.text}。")
+    after, read = _needles(edited, config, work, monkeypatch)
+    assert after == audit.prepare_withheld(edited, config) and span not in after.needles and read == 1
+    back, read = _needles(pub, config, work, monkeypatch)
+    assert back == plain and read == 1
+
+
+def test_a_changed_or_newly_withheld_item_is_searched_for_in_every_text(demo_site, config, tmp_path, monkeypatch):
+    pub, work = demo_site.result.publication, tmp_path / "work"
+    public = len(audit.public_texts(pub.published, pub.pages, config))
+    _needles(pub, config, work, monkeypatch)
+    # a withheld item edited: its new body's span is a new candidate (the first span is always kept)
+    first = pub.withheld[0]
+    changed_item = dataclasses.replace(first.item, body="新增的内部讨论意见尚未形成最终结论请勿外传。")
+    changed = dataclasses.replace(pub, withheld=(dataclasses.replace(first, item=changed_item), *pub.withheld[1:]))
+    found, read = _needles(changed, config, work, monkeypatch)
+    assert found == audit.prepare_withheld(changed, config) and read == public
+    assert any(n.text.startswith("新增的内部讨论意见") for n in found.needles)
+    # a published item withheld now: its title is a needle (and found on the pages that show it)
+    item = next(i for i in pub.published if len(i.title) >= 12)
+    grown = dataclasses.replace(
+        pub,
+        withheld=(*pub.withheld, dataclasses.replace(first, item=item)),
+        published=tuple(i for i in pub.published if i.path != item.path),
+    )
+    found, read = _needles(grown, config, work, monkeypatch)
+    assert found == audit.prepare_withheld(grown, config) and read == public - 1
+    assert audit.loose(item.title) in {n.text for n in found.needles if n.item == item.path}
+    # published again: the candidates shrank, the texts' old hits stay valid, only its text is read
+    found, read = _needles(pub, config, work, monkeypatch)
+    assert found == audit.prepare_withheld(pub, config) and read == 1
+
+
+def test_a_tampered_needle_cache_is_ignored(demo_site, config, tmp_path, monkeypatch):
+    pub, work = demo_site.result.publication, tmp_path / "work"
+    plain = audit.prepare_withheld(pub, config)
+    public = len(audit.public_texts(pub.published, pub.pages, config))
+    _needles(pub, config, work, monkeypatch)
+    _payload_bytes, data = _payload(work)
+    candidates, searched, empty, found = data["withheld"]
+    # forged: every public text "contains" every candidate (no needles would be left)
+    everything = b"".join(k.to_bytes(4, "little") for k in range(len(searched)))
+    digests = [empty[i : i + 32] for i in range(0, len(empty), 32)] + list(found)
+    forged = dict(data, withheld=(candidates, searched, b"", dict.fromkeys(digests, everything)))
+    _write(work, forged, b"x" * 32)  # without the key: the whole cache is ignored
+    again, read = _needles(pub, config, work, monkeypatch)
+    assert again == plain and read == public
+    # damaged shapes and out-of-range numbers, even under the key: no traceback, the same needles
+    key = (work / audit_cache.KEY_FILE).read_bytes()
+    for withheld in (
+        (candidates, searched, b"\0" * 31, found),
+        (candidates, searched, b"", {d: b"\xff\xff\xff\x7f" for d in digests}),
+        ({"x": (("标题",),)}, searched, empty, found),
+        "nonsense",
+    ):
+        _write(work, dict(data, withheld=withheld), key)
+        assert _needles(pub, config, work, monkeypatch)[0] == plain
+
+
+def test_the_manifest_is_written_as_json_writes_it(tmp_path):
+    files = {
+        "index.html": {"sha256": "a" * 64, "size": 10},
+        '新闻/页 面"\\\u2028.html': {"sha256": "b" * 64, "size": 0},
+        "a\x01b": {"sha256": "c" * 64, "size": 12345678901},
+    }
+    for value in (
+        {"format": 1, "files": files},
+        {"format": 1, "files": {}},
+        {"format": 1, "files": {"x": {"size": True, "sha256": "d"}}},
+    ):
+        assert (
+            manifest.dumps(value) == (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+        )
+
+
+def test_a_file_added_during_the_checks_fails_the_build(demo_site, tmp_path):
+    """The audit judges the files the build hashed; a file that comes or goes during the checks
+    is in no verdict, so the build stops before the manifest and the swap."""
+    site = tmp_path / "site"
+    shutil.copytree(demo_site.out, site)
+    hashed = manifest.hash_site(site).files
+    assert build_mod._listing_as_checked(site, hashed) == list(hashed)
+    (site / "planted.html").write_text("<p>机密</p>", encoding="utf-8")
+    with pytest.raises(build_mod.BuildFailed, match="planted.html"):
+        build_mod._listing_as_checked(site, hashed)
+    (site / "planted.html").unlink()
+    (site / "index.html").unlink()
+    with pytest.raises(build_mod.BuildFailed, match="index.html"):
+        build_mod._listing_as_checked(site, hashed)
