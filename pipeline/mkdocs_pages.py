@@ -258,12 +258,16 @@ def _place(previous: str, staging: str, dest: str, output: str) -> tuple[str, in
             return None
         with open(target, "wb") as handle:
             handle.write(data)
-        return output, len(data)
+        return output, len(data), _stat_key(os.lstat(target))
+    try:  # the status before the bytes are checked: what the snapshot may record (see snapshot)
+        seen = _stat_key(os.lstat(target))
+    except OSError:
+        seen = ()
     data = _read_regular(target)
     if data is None or hashlib.sha256(data).hexdigest() != output:
         os.unlink(target)  # rendered again into a file of its own (never through this link)
         return None
-    return output, len(data)
+    return output, len(data), seen
 
 
 def _take_over(previous: str, staging: str, wanted: list[tuple[str, str]], threads: int) -> list:
@@ -316,7 +320,11 @@ def snapshot(record: PageRecord, site: Path) -> PageRecord:
     page file that still has exactly that status — same inode, size, modification and status-change
     time — as the page that was written without reading it: writing a file, or setting its
     modification time back, sets its status-change time to now, which no program can set back.
-    Pages written within :data:`RACY_NS` of the snapshot are read again all the same."""
+    Pages written within :data:`RACY_NS` of the snapshot are read again all the same.  Each entry's
+    ``stat`` in ``record`` is the status its file had when its bytes were checked (before they were
+    read and hashed, or the recorded status it was kept on): only a file that still has exactly
+    that status is recorded — a page changed after it was checked (it may be the live file, shared
+    by hard link, changed on the web server while the build ran) gets () and is read next time."""
     snapped = time.time_ns()
     root = str(site)
 
@@ -328,7 +336,8 @@ def snapshot(record: PageRecord, site: Path) -> PageRecord:
             except OSError:
                 out.append(())
                 continue
-            out.append(_stat_key(st) if stat.S_ISREG(st.st_mode) else ())
+            key = _stat_key(st) if stat.S_ISREG(st.st_mode) else ()
+            out.append(key if key and key == tuple(entry.stat) else ())
         return out
 
     entries = list(record.pages.items())
@@ -388,11 +397,11 @@ def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int)
                     theirs = None
                 if theirs is not None and (theirs.st_ino, theirs.st_dev) == (mine.st_ino, mine.st_dev):
                     if _unchanged_since(entry, theirs, snapped):
-                        kept = (entry.output, theirs.st_size)
-                    else:
+                        kept = (entry.output, theirs.st_size, entry.stat)
+                    else:  # the status before the read: what the snapshot may record
                         data = _read_regular(os.path.join(site, dest))
                         if data is not None and hashlib.sha256(data).hexdigest() == entry.output:
-                            kept = (entry.output, len(data))
+                            kept = (entry.output, len(data), _stat_key(theirs))
             out.append(kept)
         return out
 
@@ -520,8 +529,8 @@ def build(
             )
             for file, old in candidates:
                 if file.dest_uri in kept:
-                    entries[file.src_uri] = old
-                    digests[file.dest_uri] = kept[file.dest_uri]
+                    entries[file.src_uri] = replace(old, stat=kept[file.dest_uri][2])
+                    digests[file.dest_uri] = kept[file.dest_uri][:2]
                     reused += 1
             candidates = [(f, old) for f, old in candidates if f.dest_uri not in kept]
         placed = _take_over(
@@ -529,8 +538,8 @@ def build(
         )
         for (file, old), got in zip(candidates, placed):
             if got is not None:
-                entries[file.src_uri] = old
-                digests[file.dest_uri] = got
+                entries[file.src_uri] = replace(old, stat=got[2])
+                digests[file.dest_uri] = got[:2]
                 reused += 1
         todo = [file for file in doc_files if file.src_uri not in entries]
         env = config.plugins.on_env(env, config=config, files=files)
@@ -547,6 +556,7 @@ def build(
                     nav_links[file.src_uri],
                     tuple(nav_warn[file.src_uri]),
                     entries[file.src_uri].output,
+                    entries[file.src_uri].stat,
                 )
         results = _render_all(
             todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, len(doc_files) - len(todo)
@@ -559,9 +569,10 @@ def build(
         config.plugins.on_post_build(config=config)
         for file in todo:  # the pages as written, after every plugin has had its say
             with open(os.path.join(config.site_dir, file.dest_uri), "rb") as handle:
+                seen = _stat_key(os.fstat(handle.fileno()))  # before the read: what the snapshot may record
                 data = handle.read()
             digests[file.dest_uri] = (hashlib.sha256(data).hexdigest(), len(data))
-            entries[file.src_uri] = replace(entries[file.src_uri], output=digests[file.dest_uri][0])
+            entries[file.src_uri] = replace(entries[file.src_uri], output=digests[file.dest_uri][0], stat=seen)
         warnings = [w for f in doc_files for w in entries[f.src_uri].warnings]
         # warnings outside pages (nav, files, templates): what the handler saw that no page owns
         page_warnings = {w for e in entries.values() for w in e.warnings}

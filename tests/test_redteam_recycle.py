@@ -1,0 +1,36 @@
+"""Red team of the recycled spare (issue 15): attacks on the page stats the record keeps."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from pipeline import mkdocs_build, mkdocs_pages, publish
+from tests.test_mkdocs_pages_reuse import tree
+from tests.test_recycle import build, clean, three_builds
+
+
+def test_a_page_changed_during_a_build_is_not_trusted_by_the_next_one(tmp_path):
+    """A live page changed in place (same size, time set back) while a build runs — after its
+    page was checked, before the snapshot — is in that build's site (it is the same file); the
+    snapshot must not record its changed status as the page that was written, or every later
+    build keeps it without reading it."""
+    engine, out, record = three_builds(tmp_path)
+    (tmp_path / "docs" / "other.md").write_text("# 其他\n\n改过的正文\n", encoding="utf-8")
+    staging = publish.recycle(out)
+    assert staging is not None
+    outcome = mkdocs_build.render_pages(
+        engine, 0, site_dir=staging, jobs=1, previous=record, previous_site=publish.live_dir(out), recycled=True
+    )
+    page = out / "loose" / "index.html"  # kept from the spare: the very live file
+    st = page.stat()
+    page.write_bytes(page.read_bytes().replace("不在导航".encode(), "被篡改了".encode()))
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    time.sleep(0.3)
+    record = mkdocs_pages.snapshot(outcome.record, staging)
+    _how, aside = publish.swap_keep(staging, out)
+    publish.keep_spare(aside, out)
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled and "loose.md" in outcome.rendered
+    assert "被篡改了" not in (out / "loose" / "index.html").read_text(encoding="utf-8")
+    assert tree(out) == clean(engine, tmp_path / "clean")
