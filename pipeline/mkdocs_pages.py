@@ -514,10 +514,16 @@ def build(
         use_previous = previous is not None and previous_site is not None and previous.stamp == stamp and bool(stamp)
         candidates = []
         memo: dict = {}
+        # what mkdocs writes besides the pages (files copied as they are, templates) opens the file
+        # of its path and writes into it: a page at such a path is never kept or linked (it would
+        # be written through, into the live site) but rendered, as a clean build does
+        written = {f.dest_uri for f in files if not f.is_documentation_page()}
+        written.update(config.theme.static_templates, config.extra_templates)
         for file in doc_files:
             old = previous.pages.get(file.src_uri) if use_previous else None
             if (
                 old is not None
+                and file.dest_uri not in written
                 and old.source == sources[file.src_uri]
                 and old.dest == file.dest_uri
                 and _link_state(files, old.links, memo)

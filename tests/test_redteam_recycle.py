@@ -34,3 +34,21 @@ def test_a_page_changed_during_a_build_is_not_trusted_by_the_next_one(tmp_path):
     assert recycled and "loose.md" in outcome.rendered
     assert "被篡改了" not in (out / "loose" / "index.html").read_text(encoding="utf-8")
     assert tree(out) == clean(engine, tmp_path / "clean")
+
+
+def test_a_static_file_at_a_kept_page_path_never_writes_through_to_the_live_site(tmp_path):
+    """A docs file copied as is (``loose/index.html``) whose path is that of a page kept from the
+    spare (``loose.md`` → ``loose/index.html``, a file shared with the live site): mkdocs' copy
+    writes into the existing file — through the hard link, into the live site before the swap."""
+    engine, out, record = three_builds(tmp_path)
+    (tmp_path / "docs" / "loose").mkdir()
+    (tmp_path / "docs" / "loose" / "index.html").write_text("<p>静态文件</p>", encoding="utf-8")
+    before = tree(out)
+    staging = publish.recycle(out)
+    assert staging is not None
+    outcome = mkdocs_build.render_pages(
+        engine, 0, site_dir=staging, jobs=1, previous=record, previous_site=publish.live_dir(out), recycled=True
+    )
+    assert tree(out) == before  # the live site is untouched until the swap
+    assert tree(staging) == clean(engine, tmp_path / "clean")
+    assert outcome.record.pages["loose.md"].dest == "loose/index.html"
