@@ -75,6 +75,7 @@ class PageEntry:
     # (inode, device, size, mtime_ns, ctime_ns) of the page file when the record was sealed, just
     # before the swap (:func:`snapshot`); () when unknown
     stat: tuple = ()
+    source_stat: tuple = ()  # the same of the docs file when it was hashed (``source``)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class PageRecord:
                 "nav": self.nav,
                 "snapped": self.snapped,
                 "pages": {
-                    k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat)]
+                    k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat), list(e.source_stat)]
                     for k, e in sorted(self.pages.items())
                 },
             },
@@ -124,7 +125,13 @@ class PageRecord:
                 return None
             pages = {
                 k: PageEntry(
-                    str(v[0]), str(v[1]), dict(v[2]), tuple(v[3]), str(v[4]), _stat_of(v[5] if len(v) > 5 else None)
+                    str(v[0]),
+                    str(v[1]),
+                    dict(v[2]),
+                    tuple(v[3]),
+                    str(v[4]),
+                    _stat_of(v[5] if len(v) > 5 else None),
+                    _stat_of(v[6] if len(v) > 6 else None),
                 )
                 for k, v in data["pages"].items()
             }
@@ -218,8 +225,26 @@ def _pooled(work: Callable[[list], list], items: list, threads: int, chunk: int 
         return [r for part in parts for r in part]
 
 
-def _source_hashes(paths: list[str], threads: int) -> list[str]:
-    return _pooled(lambda part: [file_hash(p) for p in part], paths, threads)
+def _source_digests(doc_files: list, previous: PageRecord | None, threads: int) -> list[tuple[str, tuple]]:
+    """(sha256, status) of every docs file.  A file whose status is the one recorded when the
+    previous build hashed it (and not too close to that build's snapshot, :data:`RACY_NS`) has the
+    recorded digest: the docs tree rewrites only the files whose text changed (a new status)."""
+    known = previous.pages if previous is not None else {}
+    snapped = previous.snapped if previous is not None else 0
+
+    def one(part: list) -> list:
+        out = []
+        for file in part:
+            old = known.get(file.src_uri)
+            with open(file.abs_src_path, "rb") as handle:
+                st = _stat_key(os.fstat(handle.fileno()))  # before reading: a later change shows next time
+                if old is not None and old.source_stat == st and st[4] < snapped - RACY_NS:
+                    out.append((old.source, st))
+                else:
+                    out.append((hashlib.sha256(handle.read()).hexdigest(), st))
+        return out
+
+    return _pooled(one, doc_files, threads)
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -484,8 +509,9 @@ def build(
         custom_dir = config.theme.custom_dir if hasattr(config.theme, "custom_dir") else None
         base = _stamp_base(engine_file, custom_dir) if engine_file else None
         threads = max(2, min(8, jobs))
-        hashes = _source_hashes([f.abs_src_path for f in doc_files], threads)
-        sources = dict(zip([f.src_uri for f in doc_files], hashes))
+        digests_of = _source_digests(doc_files, previous, threads)
+        sources = {f.src_uri: digest for f, (digest, _) in zip(doc_files, digests_of)}
+        source_stats = {f.src_uri: st for f, (_, st) in zip(doc_files, digests_of)}
         # The nav pages are read here: their titles (and meta) are in every page's menu.  A nav page
         # whose docs file is the one the record read, under the same config, theme and packages, gets
         # the title and meta read then; it is read in full only if it is rendered itself.
@@ -579,6 +605,7 @@ def build(
                 data = handle.read()
             digests[file.dest_uri] = (hashlib.sha256(data).hexdigest(), len(data))
             entries[file.src_uri] = replace(entries[file.src_uri], output=digests[file.dest_uri][0], stat=seen)
+        entries = {src: replace(e, source_stat=source_stats.get(src, ())) for src, e in entries.items()}
         warnings = [w for f in doc_files for w in entries[f.src_uri].warnings]
         # warnings outside pages (nav, files, templates): what the handler saw that no page owns
         page_warnings = {w for e in entries.values() for w in e.warnings}

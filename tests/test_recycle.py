@@ -167,3 +167,31 @@ def test_a_spare_that_is_not_a_folder_is_never_used(tmp_path):
     assert not recycled
     assert tree(out) == clean(engine, tmp_path / "clean")
     assert spare.is_dir() and not spare.is_symlink()
+
+
+def test_docs_files_are_hashed_again_only_when_their_status_changed(tmp_path, monkeypatch):
+    engine, out, record = three_builds(tmp_path)
+    record, _, _ = build(engine, out, record)
+    hashed: list[int] = []
+    real = mkdocs_pages.hashlib
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @staticmethod
+        def sha256(data=b""):
+            hashed.append(len(data))
+            return real.sha256(data)
+
+    monkeypatch.setattr(mkdocs_pages, "hashlib", Counting())
+    record, outcome, _ = build(engine, out, record)
+    assert outcome.rendered == () and not any(hashed)  # no docs file and no page read
+    docs = tmp_path / "docs" / "loose.md"  # changed in place, same size, its time set back
+    st = docs.stat()
+    docs.write_text(docs.read_text(encoding="utf-8").replace("不在导航", "改了标题"), encoding="utf-8")
+    os.utime(docs, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert docs.stat().st_size == st.st_size
+    record, outcome, _ = build(engine, out, record)
+    assert outcome.rendered == ("loose.md",)
+    assert tree(out) == clean(engine, tmp_path / "clean")
