@@ -54,8 +54,15 @@ class Difference:
 
 
 def _digest(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    """SHA-256 of the regular file at ``path`` (a symlink followed: a web server serves its target).
+    Anything else — a FIFO, which would block the reader for ever, a device, a folder — raises
+    :class:`ManifestError`; the file is opened without blocking and checked before it is read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ManifestError(f"{path} 不是普通文件（命名管道、设备或目录），不能列入网站清单")
+    with open(fd, "rb") as fh:
+        h = hashlib.sha256()
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -318,7 +325,10 @@ def compare(root: Path, files: dict[str, dict]) -> Difference:
             return "modified" if os.path.isfile(path) else "missing"
         if not stat.S_ISREG(st.st_mode):
             return "missing"
-        if st.st_size != entry["size"] or _digest(path) != entry["sha256"]:
+        try:
+            if st.st_size != entry["size"] or _digest(path) != entry["sha256"]:
+                return "modified"
+        except (ManifestError, OSError):  # replaced meanwhile by something that is not a file
             return "modified"
         return ""
 

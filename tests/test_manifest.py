@@ -225,3 +225,28 @@ def test_every_build_writes_its_manifest_signed_when_a_key_is_configured(demo_si
     done = subprocess.run([*args, "--sign-key", str(bad)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1 and "网站清单" in done.stderr and "Traceback" not in done.stderr
     assert _digest(site) == before
+
+
+@pytest.mark.parametrize("target", ["fifo", "folder"])
+def test_a_link_to_something_that_is_not_a_file_fails_clearly_and_never_blocks(tmp_path, target):
+    """hash_site follows a symlink (a web server serves its target): a link to a FIFO would block
+    the build for ever, a link to a folder is nothing a manifest can list — both are a clear error."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>首页</p>", encoding="utf-8")
+    thing = tmp_path / "thing"
+    os.mkfifo(thing) if target == "fifo" else thing.mkdir()
+    (site / "leak.html").symlink_to(thing)
+    answer: list = []
+
+    def run():
+        try:
+            manifest.hash_site(site)
+        except manifest.ManifestError as exc:
+            answer.append(str(exc))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "hash_site blocked on a FIFO"
+    assert answer and "不是普通文件" in answer[0]
