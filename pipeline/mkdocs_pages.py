@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import audit_cache
-from pipeline.publish import write_atomic
+from pipeline.publish import inventory, keep_only, write_atomic
 
 RECORD_VERSION = 3  # 2: each page's output digest; the record carries an HMAC; 3: each page's file stat
 # A page file whose status changed less than this before the record's snapshot is read again next
@@ -382,25 +382,6 @@ def _unchanged_since(entry: PageEntry, st: os.stat_result, snapped: int) -> bool
     )
 
 
-def _inventory(root: str) -> tuple[dict, list[str]]:
-    """Everything under ``root``: {relative path: lstat} of what is not a folder (a symlink to a
-    folder included, never followed), and the folders (relative paths)."""
-    files: dict = {}
-    folders: list[str] = []
-    pending = [""]
-    while pending:
-        prefix = pending.pop()
-        with os.scandir(os.path.join(root, prefix) if prefix else root) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(rel)
-                    pending.append(rel + "/")
-                else:
-                    files[rel] = entry.stat(follow_symlinks=False)
-    return files, folders
-
-
 def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int) -> dict:
     """Make the recycled staging folder ``site`` (an older complete site, :func:`pipeline.publish.recycle`)
     hold nothing but the pages it can keep: a page of ``candidates`` (file, record entry) whose file
@@ -408,7 +389,7 @@ def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int)
     that :func:`snapshot` saw, or whose bytes are still the page's SHA-256.  Every other file is
     removed — never written through: it may be a hard link into the live site — and so is every
     folder left empty.  Returns {dest: (sha256, size)} of the pages kept."""
-    files, folders = _inventory(site)
+    files, folders = inventory(site)
 
     def check(part: list) -> list:
         out = []
@@ -433,16 +414,7 @@ def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int)
     wanted = [(file.dest_uri, old) for file, old in candidates]
     answers = _pooled(check, wanted, threads, 1024)
     kept = {dest: got for (dest, _), got in zip(wanted, answers) if got is not None}
-    doomed = [rel for rel in files if rel not in kept]
-    _pooled(lambda part: [os.unlink(os.path.join(site, rel)) for rel in part], doomed, threads, 1024)
-    needed: set[str] = set()
-    for dest in kept:
-        folder = os.path.dirname(dest)
-        while folder and folder not in needed:
-            needed.add(folder)
-            folder = os.path.dirname(folder)
-    for folder in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
-        os.rmdir(os.path.join(site, folder))
+    keep_only(site, files, folders, kept)
     return kept
 
 

@@ -172,24 +172,52 @@ def keep_spare(aside: Path, out: Path) -> None:
         remove_later(aside)
 
 
-def prune_to_shared(folder: Path, live: Path, threads: int = 2) -> int:
-    """Remove every file of ``folder`` that is not the very file (same inode) at the same path of
-    ``live``, and every folder left empty; returns how many files went.  The live files' status
-    is read on ``threads`` threads (a site's 24,000 files).  Raises OSError."""
-    root, other = str(folder), str(live)
-    found: list[tuple[str, os.stat_result]] = []
+def inventory(root: Path | str) -> tuple[dict, list[str]]:
+    """Everything under ``root``: {relative path: lstat} of what is not a folder (a symlink to a
+    folder included, never followed), and the folders (relative paths), one ``scandir`` each."""
+    base = str(root)
+    files: dict = {}
     folders: list[str] = []
     pending = [""]
     while pending:
         prefix = pending.pop()
-        with os.scandir(os.path.join(root, prefix) if prefix else root) as entries:
+        with os.scandir(os.path.join(base, prefix) if prefix else base) as entries:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(rel)
                     pending.append(rel + "/")
                 else:
-                    found.append((rel, entry.stat(follow_symlinks=False)))
+                    files[rel] = entry.stat(follow_symlinks=False)
+    return files, folders
+
+
+def keep_only(root: Path | str, files: dict, folders: list[str], kept) -> int:
+    """Unlink every file of ``files`` (:func:`inventory` of ``root``) not in ``kept`` and remove
+    every folder that is left empty; returns how many files went.  Raises OSError."""
+    base = str(root)
+    doomed = 0
+    for rel in files:
+        if rel not in kept:
+            os.unlink(os.path.join(base, rel))
+            doomed += 1
+    needed: set[str] = set()
+    for rel in kept:
+        folder = os.path.dirname(rel)
+        while folder and folder not in needed:
+            needed.add(folder)
+            folder = os.path.dirname(folder)
+    for rel in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
+        os.rmdir(os.path.join(base, rel))
+    return doomed
+
+
+def prune_to_shared(folder: Path, live: Path, threads: int = 2) -> int:
+    """Remove every file of ``folder`` that is not the very file (same inode) at the same path of
+    ``live``, and every folder left empty; returns how many files went.  The live files' status
+    is read on ``threads`` threads (a site's 24,000 files).  Raises OSError."""
+    files, folders = inventory(folder)
+    other = str(live)
 
     def shared(part: list) -> list[bool]:
         out = []
@@ -202,6 +230,7 @@ def prune_to_shared(folder: Path, live: Path, threads: int = 2) -> int:
             out.append(stat.S_ISREG(mine.st_mode) and (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev))
         return out
 
+    found = list(files.items())
     step = 2048
     parts = [found[i : i + step] for i in range(0, len(found), step)]
     if len(parts) > 1 and threads > 1:
@@ -211,20 +240,7 @@ def prune_to_shared(folder: Path, live: Path, threads: int = 2) -> int:
             answers = [a for part in pool.map(shared, parts) for a in part]
     else:
         answers = [a for part in parts for a in shared(part)]
-    needed: set[str] = set()
-    doomed = 0
-    for (rel, _), keep in zip(found, answers):
-        if keep:
-            parent = os.path.dirname(rel)
-            while parent and parent not in needed:
-                needed.add(parent)
-                parent = os.path.dirname(parent)
-        else:
-            os.unlink(os.path.join(root, rel))
-            doomed += 1
-    for rel in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
-        os.rmdir(os.path.join(root, rel))
-    return doomed
+    return keep_only(folder, files, folders, {rel for (rel, _), keep in zip(found, answers) if keep})
 
 
 def drop_spare(out: Path) -> None:
