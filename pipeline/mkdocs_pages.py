@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import audit_cache
-from pipeline.publish import inventory, keep_only, write_atomic
+from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
 RECORD_VERSION = 3  # 2: each page's output digest; the record carries an HMAC; 3: each page's file stat
 # A page file whose status changed less than this before the record's snapshot is read again next
@@ -299,13 +299,7 @@ def _take_over(previous: str, staging: str, wanted: list[tuple[str, str]], threa
     """:func:`_place` for every (dest, output) of ``wanted``, on ``threads`` threads; the folders
     are made once each (every page has a folder of its own: most of them are made by the
     thread that links the page)."""
-    leaves = {os.path.dirname(dest) for dest, _ in wanted}
-    inner: set[str] = set()
-    for leaf in leaves:
-        folder = os.path.dirname(leaf)
-        while folder and folder not in inner:
-            inner.add(folder)
-            folder = os.path.dirname(folder)
+    inner = folders_of({os.path.dirname(dest) for dest, _ in wanted})
     for folder in sorted(inner):  # parents sort before their children
         _mkdir(os.path.join(staging, folder))
 

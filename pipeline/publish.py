@@ -192,6 +192,17 @@ def inventory(root: Path | str) -> tuple[dict, list[str]]:
     return files, folders
 
 
+def folders_of(paths) -> set[str]:
+    """Every folder (relative path) that holds one of ``paths``, directly or further down."""
+    found: set[str] = set()
+    for rel in paths:
+        folder = os.path.dirname(rel)
+        while folder and folder not in found:
+            found.add(folder)
+            folder = os.path.dirname(folder)
+    return found
+
+
 def keep_only(root: Path | str, files: dict, folders: list[str], kept) -> int:
     """Unlink every file of ``files`` (:func:`inventory` of ``root``) not in ``kept`` and remove
     every folder that is left empty; returns how many files went.  Raises OSError."""
@@ -201,12 +212,7 @@ def keep_only(root: Path | str, files: dict, folders: list[str], kept) -> int:
         if rel not in kept:
             os.unlink(os.path.join(base, rel))
             doomed += 1
-    needed: set[str] = set()
-    for rel in kept:
-        folder = os.path.dirname(rel)
-        while folder and folder not in needed:
-            needed.add(folder)
-            folder = os.path.dirname(folder)
+    needed = folders_of(kept)
     for rel in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
         os.rmdir(os.path.join(base, rel))
     return doomed
