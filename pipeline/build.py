@@ -412,7 +412,8 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             if aside is None:
                 pass
             elif options.incremental:  # the previous site: the next build's staging folder (publish.recycle)
-                publish.keep_spare(aside, options.out)
+                stale = _stale_files(aside, hashed.files, previous is not None)
+                publish.keep_spare(aside, options.out, stale)
             else:  # removed off the critical path (publish.remove_later), and any spare with it
                 publish.remove_later(aside)
                 publish.drop_spare(options.out)
@@ -433,6 +434,18 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
 
 
 PAGE_RECORD = "pages.json"  # in --work: what every page of the live site was made from (pipeline.mkdocs_pages)
+
+
+def _stale_files(aside: Path, now: dict, trusted: bool) -> list[str] | None:
+    """The files of the previous site (set aside by the swap) that the new site does not have with
+    the same bytes, by the two manifests: the previous one is trusted when the page record named it
+    (``trusted``: it is the manifest that build wrote); None when unknown (the spare is then pruned
+    by walking it).  Its own manifest and signature are stale too (they name withdrawn pages)."""
+    old = manifest.files_of(aside) if trusted else None
+    if old is None:
+        return None
+    stale = [rel for rel, digest in old.items() if now.get(rel, (None,))[0] != digest]
+    return stale + [manifest.NAME, manifest.SIGNATURE]
 
 
 def _manifest_digest(site: Path) -> str:

@@ -68,6 +68,23 @@ def _digest(path: Path | str) -> str:
     return h.hexdigest()
 
 
+def files_of(site: Path) -> dict[str, str] | None:
+    """{path: sha256} of the files ``site``'s manifest lists; None when it is missing, not a
+    regular file (never opened blocking), unreadable or not a manifest."""
+    try:
+        fd = os.open(site / NAME, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            files = json.loads(handle.read().decode("utf-8"))["files"]
+            return {str(rel): str(entry["sha256"]) for rel, entry in files.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
 def _in_parallel(func, args: list) -> list:
     """``[func(a) for a in args]`` on a few threads, each given a contiguous slice (one task per
     thread: a future per file would cost more than hashing a small page): reading a file and

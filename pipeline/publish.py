@@ -154,11 +154,13 @@ def recycle(out: Path) -> Path | None:
     return target
 
 
-def keep_spare(aside: Path, out: Path) -> None:
+def keep_spare(aside: Path, out: Path, stale: list[str] | None = None) -> None:
     """Keep the previous site, set aside by the swap, as the spare the next build renders into
     (an older spare goes, off the critical path); never raises — failing that, it is removed.
-    What the new site no longer has as it was goes from it at once (:func:`prune_to_shared`): a
-    withdrawn or changed page, an old search bundle, are never kept beside the web root."""
+    What the new site no longer has as it was goes from it at once: a withdrawn or changed page,
+    an old search bundle or feed are never kept beside the web root.  ``stale``: those files (paths
+    relative to the site), when the build knows them (from the two sites' manifests); None: every
+    file not shared with the new site goes (:func:`prune_to_shared`, a walk of both sites)."""
     spare = spare_dir(out)
     try:
         if spare.is_symlink() or spare.exists():
@@ -166,10 +168,32 @@ def keep_spare(aside: Path, out: Path) -> None:
             if old == spare:  # could not be renamed away: do not mix it with the new one
                 raise OSError("spare")
             remove_later(old)
-        prune_to_shared(aside, live_dir(out))
+        if stale is None:
+            prune_to_shared(aside, live_dir(out))
+        else:
+            remove_files(aside, stale)
         os.rename(aside, spare)
     except OSError:
         remove_later(aside)
+
+
+def remove_files(root: Path, paths: list[str]) -> None:
+    """Unlink each of ``paths`` (relative, inside ``root``; one that is not raises OSError) when it
+    is there, and each folder above it that is left empty."""
+    base = os.path.realpath(root)
+    for rel in paths:
+        target = os.path.normpath(os.path.join(base, rel))
+        if os.path.isabs(rel) or not target.startswith(base + os.sep):
+            raise OSError(f"{rel} 不在 {root} 之内")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+        folder = os.path.dirname(target)
+        while folder != base:
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty (or gone): the folders above are not empty either
+                break
+            folder = os.path.dirname(folder)
 
 
 def inventory(root: Path | str) -> tuple[dict, list[str]]:

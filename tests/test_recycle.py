@@ -195,3 +195,19 @@ def test_docs_files_are_hashed_again_only_when_their_status_changed(tmp_path, mo
     record, outcome, _ = build(engine, out, record)
     assert outcome.rendered == ("loose.md",)
     assert tree(out) == clean(engine, tmp_path / "clean")
+
+
+def test_the_spare_loses_the_stale_files_it_is_told_and_nothing_outside(tmp_path):
+    site = tmp_path / "spare"
+    (site / "items" / "gone").mkdir(parents=True)
+    (site / "items" / "kept").mkdir(parents=True)
+    (site / "items" / "gone" / "index.html").write_text("撤下的信息", encoding="utf-8")
+    (site / "items" / "kept" / "index.html").write_text("仍在的信息", encoding="utf-8")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("不能删", encoding="utf-8")
+    publish.remove_files(site, ["items/gone/index.html", "missing.html"])
+    assert not (site / "items" / "gone").exists() and (site / "items" / "kept" / "index.html").exists()
+    for bad in ["../outside.txt", str(outside), "items/../../outside.txt"]:
+        with pytest.raises(OSError):
+            publish.remove_files(site, [bad])
+    assert outside.exists()
