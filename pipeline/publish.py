@@ -26,6 +26,10 @@ holder dies.  This module does not print: waiting is reported through a callback
 
 :func:`write_atomic` is the same promise for one file (caches, the 索引号 ledger, the manifest
 copy, the page record): the only atomic file write in the pipeline.
+
+Why about 450 lines: the build lock, the staging folder, the swap, the spare and the removals
+are one protocol over the same folder names (``.new-``, ``.old-``, ``.gone-``, ``.spare``) and
+the same recovery rules after a kill; split, they would live in two places.
 """
 
 from __future__ import annotations

@@ -43,6 +43,10 @@ unreadable, damaged, truncated, foreign, forged or other-stamp files count as em
 renderer runs.  Deleting it is always safe.  ``pages.render`` (static pages and attachments,
 read from the content folder), the search page and the nav are not memoised: they are cheap
 and read files.
+
+Why about 550 lines: ``portal serve``'s in-memory memo and the builds' stored memo share the
+keys, the views of an item and the check of each docs file against its digest; split, the
+keys of one could drift from the other's.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ bundles; the search page merges them (Pagefind ``mergeIndex``) so one query sear
 A shard's pages are indexed from a copy in memory without the navigation Pagefind would parse
 and ignore (:func:`reduce_page`, :func:`_reduced_copy`): the same bundle, ~30 % less CPU.
 Nothing is downloaded at build time; this module does not print.
+
+Why about 430 lines: the shard plan, Pagefind's runs over reduced page copies (folders
+listing their entries in the site's order) and the reuse of unchanged bundles share the shard
+objects and that order rule; split, each would have to re-derive them.
 """
 
 from __future__ import annotations

@@ -9,39 +9,9 @@ import os
 import shutil
 from pathlib import Path
 
-import yaml
 
 from pipeline import mkdocs_build, mkdocs_pages
-
-
-def project(tmp: Path) -> Path:
-    docs = tmp / "docs"
-    (docs / "sec").mkdir(parents=True)
-    (docs / "index.md").write_text("# 首页标题\n\n[其他](other.md)\n", encoding="utf-8")
-    (docs / "sec" / "index.md").write_text("---\ntitle: 栏目\n---\n\n正文\n", encoding="utf-8")
-    (docs / "other.md").write_text("# 其他\n\n[回首页](index.md)\n", encoding="utf-8")
-    (docs / "loose.md").write_text("# 不在导航\n", encoding="utf-8")
-    config = {
-        "site_name": "测试",
-        "site_url": "https://example.org/",
-        "docs_dir": "docs",
-        "site_dir": "site",
-        "theme": {"name": "material", "language": "zh", "features": ["navigation.indexes", "navigation.footer"]},
-        "nav": ["index.md", {"栏目": ["sec/index.md"]}, {"其他": "other.md"}],
-        "not_in_nav": "/loose.md\n",
-        "plugins": [],
-    }
-    engine = tmp / "mkdocs.yml"
-    engine.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return engine
-
-
-def tree(site: Path) -> dict:
-    return {
-        p.relative_to(site).as_posix(): p.read_bytes()
-        for p in sorted(site.rglob("*"))
-        if p.is_file() and not p.name.startswith("sitemap.xml.gz")
-    }
+from small_mkdocs import project, tree
 
 
 def render(engine: Path, site: Path, previous=None, live=None):

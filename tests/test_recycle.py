@@ -8,42 +8,12 @@ and is compared with a clean render; the attacks change the live site or plant f
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
-from pipeline import mkdocs_build, mkdocs_pages, publish
-from tests.test_mkdocs_pages_reuse import project, tree
-
-
-def build(engine: Path, out: Path, previous, settle: float = 0.3):
-    """One build as pipeline.build runs it; ``settle``: seconds between writing and the snapshot
-    (pages written within mkdocs_pages.RACY_NS of it are read again by the next build)."""
-    live = publish.live_dir(out)
-    staging = publish.recycle(out) if previous is not None else None
-    recycled = staging is not None
-    staging = staging or publish.staging_dir(out)
-    outcome = mkdocs_build.render_pages(
-        engine,
-        0,
-        site_dir=staging,
-        jobs=1,
-        previous=previous,
-        previous_site=live if previous is not None else None,
-        recycled=recycled,
-    )
-    time.sleep(settle)
-    record = mkdocs_pages.snapshot(outcome.record, staging)
-    _how, aside = publish.swap_keep(staging, out)
-    if aside is not None:
-        publish.keep_spare(aside, out)
-    return record, outcome, recycled
-
-
-def clean(engine: Path, site: Path) -> dict:
-    mkdocs_build.render_pages(engine, 0, site_dir=site, jobs=1)
-    return tree(site)
+from pipeline import mkdocs_pages, publish
+from small_mkdocs import build, clean, three_builds, tree
 
 
 def inodes(site: Path) -> dict:
@@ -60,17 +30,6 @@ def reads(monkeypatch) -> list:
 
     monkeypatch.setattr(mkdocs_pages, "_read_regular", counting)
     return seen
-
-
-def three_builds(tmp_path: Path):
-    """Build, build again (the first site becomes the spare), edit one page: the third build recycles."""
-    engine = project(tmp_path)
-    out = tmp_path / "site"
-    record, _, recycled = build(engine, out, None)
-    assert not recycled and not publish.spare_dir(out).exists()
-    record, _, recycled = build(engine, out, record)
-    assert not recycled and publish.spare_dir(out).is_dir()
-    return engine, out, record
 
 
 def test_a_recycled_rebuild_keeps_the_shared_pages_without_reading_them_and_equals_a_clean_build(tmp_path, monkeypatch):

@@ -6,8 +6,7 @@ import os
 import time
 
 from pipeline import mkdocs_build, mkdocs_pages, publish
-from tests.test_mkdocs_pages_reuse import tree
-from tests.test_recycle import build, clean, three_builds
+from small_mkdocs import build, clean, three_builds, tree
 
 
 def test_a_page_changed_during_a_build_is_not_trusted_by_the_next_one(tmp_path):
