@@ -189,6 +189,8 @@ def remove_files(root: Path, paths: list[str]) -> None:
         target = os.path.normpath(os.path.join(base, rel))
         if os.path.isabs(rel) or not target.startswith(base + os.sep):
             raise OSError(f"{rel} 不在 {root} 之内")
+        if os.path.realpath(os.path.dirname(target)) != os.path.dirname(target):
+            raise OSError(f"{rel} 的上级目录是符号链接")  # a folder swapped for a link out of the site
         with contextlib.suppress(FileNotFoundError):
             os.unlink(target)
         folder = os.path.dirname(target)

@@ -170,3 +170,7 @@ def test_the_spare_loses_the_stale_files_it_is_told_and_nothing_outside(tmp_path
         with pytest.raises(OSError):
             publish.remove_files(site, [bad])
     assert outside.exists()
+    (site / "linked").symlink_to(tmp_path)  # a folder of the spare swapped for a link out of it
+    with pytest.raises(OSError):
+        publish.remove_files(site, ["linked/outside.txt"])
+    assert outside.exists()
