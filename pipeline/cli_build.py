@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -31,6 +32,10 @@ from pipeline.findings import infrastructure_failures
 from pipeline.mkdocs_build import MkdocsError
 from pipeline.progress_bar import build_progress
 from pipeline.search_index import SearchIndexError
+
+# set by a command that has finished all its work and output: the ``portal`` script may then exit
+# without freeing the heap object by object (:func:`pipeline.cli.run`)
+HARD_EXIT = threading.Event()
 
 
 @click.command()
@@ -150,6 +155,7 @@ def build(
     for note in result.report().notes:
         click.echo(f"说明：{note}", err=True)
     click.echo(f"审查报告：{work / 'review.json'}；{_reference_text(reference, source)}", err=True)
+    HARD_EXIT.set()
 
 
 def _log_failure(work: Path, exc: BaseException) -> None:
