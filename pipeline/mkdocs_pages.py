@@ -183,7 +183,10 @@ def global_stamp(engine_file: Path, theme_dir: str | None, nav_titles: list) -> 
 def _stamp_base(engine_file: Path, theme_dir: str | None):
     """:func:`global_stamp` before the nav titles (a hashlib object)."""
     h = hashlib.sha256()
-    h.update(Path(engine_file).read_bytes())
+    engine = Path(engine_file).read_bytes()
+    if theme_dir:  # where the checkout is is no input of a page: the theme's files are (below)
+        engine = engine.replace(os.fsencode(theme_dir), b"\0custom_dir\0")
+    h.update(engine)
     for name in _PACKAGES:
         try:
             h.update(f"\0{name}={metadata.version(name)}".encode())

@@ -109,3 +109,21 @@ def test_record_of_another_site_is_not_trusted(tmp_path):
     record.write_text("not json", encoding="utf-8")
     _, fourth = portal.build("inc", incremental=True)
     assert fourth.timings["pages_reused"] == 0
+
+
+def test_checkout_moved_keeps_pages_but_a_changed_theme_renders_all(tmp_path):
+    """Where the checkout (mkdocs.yml and theme/) lies is no input of a page: the same theme at
+    another path keeps every page, while a changed theme file there still renders every page."""
+    rng = random.Random(2)
+    portal = Portal(tmp_path, rng)
+    portal.build("inc", incremental=True)
+    moved = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(tmp_path / "theme", moved / "theme")
+    shutil.copy(tmp_path / "mkdocs.yml", moved / "mkdocs.yml")
+    config = load_config(portal.config_dir)
+    second = build_mod.build(portal.options("inc", mkdocs_file=moved / "mkdocs.yml"), config)
+    assert second.timings["pages_rendered"] == 0 and second.timings["pages_reused"] > 250
+    main_html = moved / "theme" / "main.html"
+    main_html.write_text(main_html.read_text(encoding="utf-8") + "\n{#- 改过 -#}\n", encoding="utf-8")
+    third = build_mod.build(portal.options("inc", mkdocs_file=moved / "mkdocs.yml"), config)
+    assert third.timings["pages_reused"] == 0 and third.timings["pages_rendered"] > 250
