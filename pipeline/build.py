@@ -30,6 +30,7 @@ from pipeline import (
     audit_cache,
     docs_tree,
     manifest,
+    memo,
     mkdocs_build,
     mkdocs_pages,
     numbering,
@@ -269,7 +270,8 @@ def build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ...
                 unchanged.forget(options.work)  # from here on the live site may change
             except OSError as exc:  # a record that would still match a changed site: do not build
                 raise BuildFailed(f"无法删除上一次构建的记录 {options.work / unchanged.RECORD}（{exc}）") from None
-        result = _build(options, config, PUBLISH_CHECKS if checks is None else checks)
+        with memo.collector_thawed():  # the memos' decoded entries stay frozen for the build (pipeline.memo)
+            result = _build(options, config, PUBLISH_CHECKS if checks is None else checks)
         if inputs is not None and result.swap:
             if result.publication.index_ledger is not None:  # the build wrote the ledger: that is what it read
                 text = numbering.dump_ledger(result.publication.index_ledger)

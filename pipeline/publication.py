@@ -14,6 +14,7 @@ result is the same with or without either.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -127,6 +128,19 @@ def newest_first(items) -> tuple:
     return tuple(sorted(items, key=lambda i: (i.date, i.url), reverse=True))
 
 
+def _thawed(func):
+    """``func`` with the objects the memos froze given back to the garbage collector when it
+    ends (:func:`pipeline.memo.collector_thawed`; a build thaws them at its own end)."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        with memo.collector_thawed():
+            return func(*args, **kwargs)
+
+    return run
+
+
+@_thawed
 def run(
     content_dir: Path | str,
     config: Config,

@@ -187,3 +187,21 @@ def test_a_damaged_or_foreign_delta_is_skipped_and_a_stale_one_is_sound(tmp_path
     path.write_bytes(b"damaged")  # no base file of this stamp: no delta is read, all are removed
     assert sorted(_remembered(path, ["new.md", "0.md"])) == ["0.md", "new.md"]
     assert _deltas(tmp_path) == [] and _remembered(path, ["new.md", "0.md"]) == []
+
+
+def test_decoded_entries_are_frozen_until_the_outermost_run_ends(tmp_path):
+    import gc
+
+    path = tmp_path / "test.msgpack"
+    one = memo.Memo(path, SPEC)
+    one.map(work([]), ["a.md", "b.md"], lambda t: t)
+    one.save()
+    gc.unfreeze()
+    with memo.collector_thawed():
+        with memo.collector_thawed():  # publication.run inside a build
+            again = memo.Memo(path, SPEC)
+            assert gc.get_freeze_count() > 0  # the collector no longer walks the decoded entries
+            assert again.map(work([]), ["a.md"], lambda t: t) == [work([])("a.md")]
+        assert gc.get_freeze_count() > 0  # still the build's
+    assert gc.get_freeze_count() == 0  # nothing stays frozen: no cycle of garbage kept for good
+    assert gc.isenabled()
