@@ -11,7 +11,7 @@ as it was — the site is rendered into a staging folder and swapped in only at 
 (:mod:`pipeline.publish`), under a lock on ``--work``.  Stage timings are kept for
 ``bench/``.  This module does not print; the CLI reports what it returns or raises.
 
-Why about 430 lines: the ordered build (pipeline, docs tree, render, search, checks, manifest, swap) and its
+Why about 590 lines: the ordered build (pipeline, docs tree, render, search, checks, manifest, swap) and its
 fail-closed error handling are one sequence; each step's work lives in its own module.
 """
 
@@ -286,6 +286,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     t0 = time.perf_counter()
     stage = "pipeline"
     staging: Path | None = None
+    held: Path | None = None  # the recycled staging folder's search bundles, set aside (search_index.hold_bundles)
     try:
         progress("pipeline", 0, 0)
         markdown = options.markdown or markdown_settings(options.mkdocs_file)
@@ -343,6 +344,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             recycled = staging is not None
             if staging is None:
                 staging = publish.staging_dir(options.out)
+            else:  # its search bundles, out of the renderer's way: a reused one is taken back as it is
+                held = search_index.hold_bundles(staging, publish.holding_dir(options.out))
+            recorded = _recorded(previous)
             epoch = int(pub.as_of.timestamp()) if pub.as_of else None
             progress("mkdocs", 0, 0)
             rendered = mkdocs_build.render_pages(
@@ -369,6 +373,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     )
                 )
             shard_marks: dict = {}
+            searched_digests: dict = {}
             if options.search:
                 t3 = time.perf_counter()
                 stage = "pagefind"
@@ -381,30 +386,42 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     fingerprint=_shard_fingerprint(rendered.record, staging),
                     previous=(previous.extra.get("shards") if previous else None),
                     previous_site=previous_site,
+                    held=held,
+                    recorded=recorded,
                 )
                 shard_marks = searched.fingerprints
+                searched_digests = searched.digests
                 timings["pagefind"] = time.perf_counter() - t3
                 timings["search_bundles_reused"] = searched.reused
+            if held is not None:  # what was not taken back (before hashing: its files may share inodes)
+                publish.discard(held)
+                held = None
             t4 = time.perf_counter()
             stage = "publish"
             # every file's digest, read once for the audit and the manifest (the pages' digests were
-            # taken as they were written or, when taken over from the live site, checked then)
-            hashed = manifest.hash_site(staging, rendered.digests)
+            # taken as they were written or, when taken over from the live site, checked then; the
+            # other files the last build hashed are the very files it recorded, when unchanged since)
+            hashed = manifest.hash_site(staging, {**rendered.digests, **searched_digests}, recorded)
             timings["hashed_reused"] = hashed.reused
             context = CheckContext(options.work, hashed.files)
             findings = findings + _run_checks(
                 checks, staging, pub, config, context
             )  # their warnings are reported like the others
-            listed = _listing_as_checked(staging, hashed.files)
+            snapped = time.time_ns()  # before the statuses the next build may trust
+            now = publish.inventory(staging)[0]  # one walk: the listing and every file's status
+            listed = _listing_as_checked(staging, hashed.files, now)
             manifest.write(staging, options.sign_key, hashed.files, listed)
+            record = replace(
+                mkdocs_pages.snapshot(rendered.record, staging, now, snapped),
+                extra={
+                    "shards": shard_marks,
+                    "files": manifest.Recorded(manifest.recorded_statuses(hashed, now, rendered.digests)).to_json(),
+                },
+            )
             timings["checks_manifest"] = time.perf_counter() - t4
             t5 = time.perf_counter()
             stage = "swap"
-            record = replace(
-                mkdocs_pages.snapshot(rendered.record, staging),
-                site=_manifest_digest(staging),
-                extra={"shards": shard_marks},
-            )
+            record = replace(record, site=_manifest_digest(staging))
             how, aside = publish.swap_keep(staging, options.out)
             staging = None
             # after the swap: a kill before it leaves a record that matches no site
@@ -431,6 +448,8 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     finally:
         if staging is not None:
             publish.discard(staging)
+        if held is not None:
+            publish.discard(held)
     timings["total"] = time.perf_counter() - t0
     return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how, changed)
 
@@ -448,6 +467,15 @@ def _stale_files(aside: Path, now: dict, trusted: bool) -> list[str] | None:
         return None
     stale = [rel for rel, digest in old.items() if now.get(rel, (None,))[0] != digest]
     return stale + [manifest.NAME, manifest.SIGNATURE]
+
+
+def _recorded(previous: mkdocs_pages.PageRecord | None) -> manifest.Recorded | None:
+    """The files of the live site its build hashed itself, as it recorded them (``extra["files"]``
+    of the page record that names the live site), trusted for statuses older than the record's
+    snapshot by more than ``mkdocs_pages.RACY_NS``; None without such a record."""
+    if previous is None or not previous.snapped:
+        return None
+    return manifest.Recorded.from_json(previous.extra.get("files"), previous.snapped - mkdocs_pages.RACY_NS)
 
 
 def _manifest_digest(site: Path) -> str:
@@ -529,11 +557,12 @@ def _run_checks(
     return tuple(warnings)
 
 
-def _listing_as_checked(site: Path, hashes: dict) -> list[str]:
+def _listing_as_checked(site: Path, hashes: dict, now: dict | None = None) -> list[str]:
     """The files of the new site now — which must be the ones hashed before the checks and
     judged by them (``hashes``' keys): a file that appeared or went away meanwhile (another
-    process writing into the staging folder) fails the build.  The manifest lists these."""
-    listed = manifest.listing(site)
+    process writing into the staging folder) fails the build.  The manifest lists these.
+    ``now``: the site's files as :func:`pipeline.publish.inventory` has just found them."""
+    listed = manifest.listing(site) if now is None else sorted(rel for rel in now if rel not in manifest.OWN)
     if listed != list(hashes):
         added = sorted(set(listed) - set(hashes))
         gone = sorted(set(hashes) - set(listed))

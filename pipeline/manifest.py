@@ -12,9 +12,10 @@ and extra files (an uploaded ``.php``, an injected page) — and :func:`restore`
 built files from a trusted copy.  :func:`compare_url` does the same over HTTP with bounded
 concurrency.  Pure functions and file/HTTP reads; only :mod:`pipeline.cli` prints.
 
-Why about 440 lines: making, writing (line by line, the same bytes as json's encoder), signing,
-checking and restoring a manifest, locally and over HTTP, share its format and its careful file
-reads (no FIFO opened blocking); split, each part would re-state them.
+Why about 540 lines: making, writing (line by line, the same bytes as json's encoder), signing,
+checking and restoring a manifest, locally and over HTTP, and the record of the files a build
+hashed (:class:`Recorded`, which the next build's :func:`hash_site` trusts on their status) share
+its format and its careful file reads (no FIFO opened blocking); split, each part would re-state them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ NAME = "portal-manifest.json"
 SIGNATURE = NAME + ".sig"
 NAMESPACE = "portal-manifest"
 FORMAT = 1
-_OWN = frozenset({NAME, SIGNATURE})
+OWN = frozenset({NAME, SIGNATURE})  # the manifest's own two files: never listed in it
 
 
 class ManifestError(Exception):
@@ -61,15 +62,24 @@ def _digest(path: Path | str) -> str:
     """SHA-256 of the regular file at ``path`` (a symlink followed: a web server serves its target).
     Anything else — a FIFO, which would block the reader for ever, a device, a folder — raises
     :class:`ManifestError`; the file is opened without blocking and checked before it is read."""
+    return _digest_status(path)[0]
+
+
+def _digest_status(path: Path | str) -> tuple[str, int, os.stat_result]:
+    """:func:`_digest`, the size read and the status of the file opened, taken before it is read
+    (a change while it is read shows in a later status)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise ManifestError(f"{path} 不是普通文件（命名管道、设备或目录），不能列入网站清单")
+    size = 0
     with open(fd, "rb") as fh:
         h = hashlib.sha256()
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
-    return h.hexdigest()
+            size += len(block)
+    return h.hexdigest(), size, st
 
 
 def files_of(site: Path) -> dict[str, str] | None:
@@ -106,7 +116,7 @@ def _in_parallel(func, args: list) -> list:
 def _files(root: Path) -> list[str]:
     """Every regular file under ``root`` (posix paths), the manifest's own two excepted.
     A symlink is listed as a file (a web server follows it), never followed into a folder."""
-    return [rel for rel, _ in walk(root) if rel not in _OWN]
+    return [rel for rel, _ in walk(root) if rel not in OWN]
 
 
 def listing(root: Path | str) -> list[str]:
@@ -150,40 +160,127 @@ def make(site: Path, hashes: dict[str, tuple[str, int]] | None = None, listed: l
     return {"format": FORMAT, "files": entries}
 
 
+def status_key(st: os.stat_result) -> tuple:
+    """What a file's status is compared by: (inode, device, size, mtime_ns, ctime_ns)."""
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Every file of the live site that a build hashed itself (not its pages), as that build
+    recorded it just before its swap: path → (sha256, size, :func:`status_key` or ()).  Written
+    into the page record (HMAC under the work folder's key) and trusted only for the site whose
+    manifest that record names.  ``before``: a status that changed at or after this time (ns) is
+    not trusted (file times come from a coarse clock, see ``mkdocs_pages.RACY_NS``)."""
+
+    files: dict
+    before: int = 0
+
+    def trusted(self, rel: str, st: os.stat_result) -> tuple[str, int] | None:
+        """(sha256, size) recorded for ``rel`` when ``st`` (its lstat now) is exactly the status
+        recorded — the very file (same inode) the last build hashed, unchanged since: writing it,
+        or setting its modification time back, sets its status-change time to now."""
+        entry = self.files.get(rel)
+        if entry is None or not entry[2] or not stat.S_ISREG(st.st_mode):
+            return None
+        key = status_key(st)
+        if key != entry[2] or key[4] >= self.before:
+            return None
+        return entry[0], entry[1]
+
+    def to_json(self) -> dict:
+        return {rel: [sha, size, list(key)] for rel, (sha, size, key) in self.files.items()}
+
+    @classmethod
+    def from_json(cls, value, before: int) -> "Recorded | None":
+        """None when ``value`` is not exactly what :meth:`to_json` writes (nothing is trusted)."""
+        if not isinstance(value, dict):
+            return None
+        files = {}
+        for rel, entry in value.items():
+            if not (
+                isinstance(rel, str)
+                and isinstance(entry, list)
+                and len(entry) == 3
+                and isinstance(entry[0], str)
+                and len(entry[0]) == 64
+                and type(entry[1]) is int
+                and isinstance(entry[2], list)
+                and len(entry[2]) in (0, 5)
+                and all(type(v) is int for v in entry[2])
+            ):
+                return None
+            files[rel] = (entry[0], entry[1], tuple(entry[2]))
+        return cls(files, before)
+
+
 @dataclass(frozen=True)
 class SiteHashes:
-    """:func:`hash_site`'s answer: every file's (sha256, size), and how many digests were given
-    (``known``) instead of read."""
+    """:func:`hash_site`'s answer: every file's (sha256, size), how many digests were given
+    (``known``) or recorded (``recorded``) instead of read, and the status each file read or
+    taken on its recorded status had when it was checked (``seen``: path → :func:`status_key`;
+    () for a symlink or a file replaced while it was opened)."""
 
     files: dict[str, tuple[str, int]]
     reused: int = 0
+    seen: dict = field(default_factory=dict)
 
 
-def hash_site(site: Path, known: dict[str, tuple[str, int]] | None = None) -> SiteHashes:
+def hash_site(
+    site: Path, known: dict[str, tuple[str, int]] | None = None, recorded: Recorded | None = None
+) -> SiteHashes:
     """The SHA-256 and size of every file of ``site`` (the files :func:`make` lists), each read once.
 
     ``known``: digests the caller has just taken of these very files (the renderer hashes each
     page it writes, and each page it takes over from the live site after checking that the live
-    file is still what was published — :mod:`pipeline.mkdocs_pages`), used when the size agrees.
-    Nothing is taken on trust from the live site's manifest or from file times: a live file
-    changed in place, its modification time set back, is read like any other."""
+    file is still what was published — :mod:`pipeline.mkdocs_pages`; the search index each bundle
+    file it links from the live site), used when the size agrees: (sha256, size), or with the
+    status the file had when it was read (recorded for the next build, see ``seen``).
+    ``recorded``: the last build's record of the files it hashed (:class:`Recorded`): a regular
+    file whose status is exactly the recorded one keeps the recorded digest.  Nothing is taken
+    from the live site's manifest or from modification times alone: a file changed in place, its
+    modification time set back, has a new status-change time and is read like any other."""
     known = known or {}
     root = str(site)
 
-    def one(rel: str) -> tuple[tuple[str, int], bool]:
+    def one(rel: str) -> tuple[tuple[str, int], bool, tuple]:
         path = os.path.join(root, rel)
         st = os.lstat(path)
         if not _regular(st.st_mode):  # a symlink: what a web server serves is its target
-            return (_digest(path), os.stat(path).st_size), False
+            return (_digest(path), os.stat(path).st_size), False, ()
         given = known.get(rel)
         if given is not None and given[1] == st.st_size:
-            return given, True
-        return (_digest(path), st.st_size), False
+            return given[:2], True, given[2] if len(given) > 2 else ()
+        if recorded is not None:
+            kept = recorded.trusted(rel, st)
+            if kept is not None:
+                return kept, True, status_key(st)
+        sha, size, opened = _digest_status(path)
+        same = (opened.st_ino, opened.st_dev) == (st.st_ino, st.st_dev)
+        return (sha, size), False, status_key(opened) if same and size == opened.st_size else ()
 
     rels = _files(site)
     answers = _in_parallel(one, rels)
-    files = {rel: answer for rel, (answer, _) in zip(rels, answers)}
-    return SiteHashes(files, sum(1 for _, given in answers if given))
+    files = {rel: answer for rel, (answer, _, _) in zip(rels, answers)}
+    seen = {rel: key for rel, (_, _, key) in zip(rels, answers) if key}
+    return SiteHashes(files, sum(1 for _, given, _ in answers if given), seen)
+
+
+def recorded_statuses(hashes: SiteHashes, now: dict, pages) -> dict:
+    """What :class:`Recorded` keeps of a site's files that are not ``pages`` (paths): each one's
+    digest and size, and its status when ``now`` (path → lstat, taken after the checks, just
+    before the swap) is still the status it had when it was hashed (``hashes.seen``) — a file
+    changed after its check (it may be shared with the live site by hard link) gets () and is
+    read by the next build."""
+    out = {}
+    for rel, (sha, size) in hashes.files.items():
+        if rel in pages:
+            continue
+        seen = hashes.seen.get(rel, ())
+        st = now.get(rel)
+        key = status_key(st) if st is not None and seen and stat.S_ISREG(st.st_mode) else ()
+        out[rel] = (sha, size, key if key == seen else ())
+    return out
 
 
 def _regular(mode: int) -> bool:

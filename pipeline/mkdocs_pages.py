@@ -336,7 +336,7 @@ def _stat_key(st: os.stat_result) -> tuple:
     return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def snapshot(record: PageRecord, site: Path) -> PageRecord:
+def snapshot(record: PageRecord, site: Path, now: dict | None = None, snapped: int | None = None) -> PageRecord:
     """``record`` with the status of every page file of the complete site ``site`` (taken just
     before the swap; the swap renames the folder, so the files keep it).  The next build takes a
     page file that still has exactly that status — same inode, size, modification and status-change
@@ -346,16 +346,19 @@ def snapshot(record: PageRecord, site: Path) -> PageRecord:
     ``stat`` in ``record`` is the status its file had when its bytes were checked (before they were
     read and hashed, or the recorded status it was kept on): only a file that still has exactly
     that status is recorded — a page changed after it was checked (it may be the live file, shared
-    by hard link, changed on the web server while the build ran) gets () and is read next time."""
-    snapped = time.time_ns()
+    by hard link, changed on the web server while the build ran) gets () and is read next time.
+    ``now``: every file's lstat (path → ``os.stat_result``), when the caller has just taken them
+    all after ``snapped`` (``time.time_ns()``); otherwise each page file's is taken here."""
+    if now is None or snapped is None:
+        now, snapped = None, time.time_ns()
     root = str(site)
 
     def one(part: list) -> list:
         out = []
         for entry in part:
             try:
-                st = os.lstat(os.path.join(root, entry.dest))
-            except OSError:
+                st = now[entry.dest] if now is not None else os.lstat(os.path.join(root, entry.dest))
+            except (OSError, KeyError):
                 out.append(())
                 continue
             key = _stat_key(st) if stat.S_ISREG(st.st_mode) else ()
@@ -363,7 +366,10 @@ def snapshot(record: PageRecord, site: Path) -> PageRecord:
         return out
 
     entries = list(record.pages.items())
-    stats = _pooled(one, [e for _, e in entries], 4, 2048)
+    if now is None:
+        stats = _pooled(one, [e for _, e in entries], 4, 2048)
+    else:
+        stats = one([e for _, e in entries])
     pages = {src: replace(e, stat=st) for (src, e), st in zip(entries, stats)}
     return replace(record, pages=pages, snapped=snapped)
 

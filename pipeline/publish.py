@@ -139,6 +139,16 @@ def spare_dir(out: Path) -> Path:
     return live.with_name(live.name + _SPARE)
 
 
+def holding_dir(out: Path) -> Path:
+    """A fresh folder beside ``out`` where a build holds what it takes out of its recycled staging
+    folder for a while (:func:`pipeline.search_index.hold_bundles`); a ``.gone-`` name of this
+    process: never put back, and removed by the next build if this one is killed (:func:`clean_stale`)."""
+    live = live_dir(out)
+    path = live.with_name(f"{live.name}{_GONE}{os.getpid()}-held")
+    _remove(path)
+    return path
+
+
 def recycle(out: Path) -> Path | None:
     """This process's staging folder made from the spare site (:func:`keep_spare`), by renaming
     it; None when there is no spare (then :func:`staging_dir` is used).  Most of its pages are

@@ -18,23 +18,28 @@ A shard's pages are indexed from a copy in memory without the navigation Pagefin
 and ignore (:func:`reduce_page`, :func:`_reduced_copy`): the same bundle, ~30 % less CPU.
 Nothing is downloaded at build time; this module does not print.
 
-Why about 430 lines: the shard plan, Pagefind's runs over reduced page copies (folders
-listing their entries in the site's order) and the reuse of unchanged bundles share the shard
-objects and that order rule; split, each would have to re-derive them.
+Why about 570 lines: the shard plan, Pagefind's runs over reduced page copies (folders
+listing their entries in the site's order) and the reuse of unchanged bundles (linked from the
+live site, or taken back from the recycled staging folder as the record lists them) share the
+shard objects and that order rule; split, each would have to re-derive them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from pipeline.publish import folders_of, inventory
 
 BUNDLE_DIR = "pagefind"
 MANIFEST = "portal-bundles.json"  # in BUNDLE_DIR: the bundles the search page merges, newest first
@@ -58,6 +63,7 @@ class SearchIndex:
     bundles: tuple[Path, ...] = ()  # every bundle, newest first; one unless sharded
     fingerprints: dict = field(default_factory=dict)  # bundle → what it was made from (issue 15 §3)
     reused: int = 0  # bundles taken over from the previous site
+    digests: dict = field(default_factory=dict)  # path → (sha256, size, status) of the bundle files it checked
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,8 @@ def index_site(
     fingerprint: Callable[[Shard], str] | None = None,
     previous: dict | None = None,
     previous_site: Path | None = None,
+    held: Path | None = None,
+    recorded=None,
 ) -> SearchIndex:
     """Index ``site_dir`` in place; return where the bundles are and how many pages they hold.
 
@@ -170,7 +178,11 @@ def index_site(
     name: a bundle's files do not depend on it); a shard whose fingerprint ``previous`` recorded for any bundle
     of ``previous_site`` is hard-linked from that bundle (under its new name, when a new shard
     renumbered it) instead of indexed again.  ``SearchIndex.fingerprints`` are this build's,
-    for the next one.
+    for the next one.  ``recorded`` (:class:`pipeline.manifest.Recorded`): the live site's files
+    as its build recorded them; a reused bundle is then made of exactly the recorded files, each
+    one checked (:func:`_take_recorded`), taken from ``held`` (the bundles of a recycled staging
+    folder, set aside by :func:`hold_bundles`) when it is still the recorded file there, without
+    linking it again.  ``SearchIndex.digests``: the files it read to check them.
     """
     shards = plan_shards(items, shard_pages, shards_from) if items is not None else (Shard(BUNDLE_DIR, None, 0),)
     earlier = {  # fingerprint → the previous site's bundle made from it
@@ -184,12 +196,21 @@ def index_site(
     bundles = []
     fingerprints: dict[str, str] = {}
     reused = 0
+    expected = _recorded_bundles(recorded)
+    digests: dict = {}
     for shard in shards:
         mark = fingerprint(shard) if fingerprint is not None else ""
         if mark:
             fingerprints[shard.output_subdir] = mark
         old = earlier.get(mark) if mark and previous_site is not None else None
-        if old is not None and _link_tree(previous_site / old, site_dir / shard.output_subdir):
+        target = site_dir / shard.output_subdir
+        if old is None:
+            taken = False
+        elif expected.get(old):  # recorded: only those files, as recorded (a changed one: indexed again)
+            taken = _take_recorded(held, old, expected[old], recorded, previous_site, target, digests)
+        else:
+            taken = _link_tree(previous_site / old, target)
+        if taken:
             reused += 1
         else:
             _run_pagefind(site_dir, shard)
@@ -199,7 +220,7 @@ def index_site(
     target.unlink(missing_ok=True)  # may be a hard link into the live site: never write through it
     target.write_text(json.dumps(manifest) + "\n", encoding="utf-8")
     pages = sum(1 for bundle in bundles for _ in (bundle / "fragment").glob("*.pf_fragment"))
-    return SearchIndex(bundles[0], pages, tuple(bundles), fingerprints, reused)
+    return SearchIndex(bundles[0], pages, tuple(bundles), fingerprints, reused, digests)
 
 
 def version() -> str:
@@ -244,6 +265,117 @@ def _link_tree(source: Path, target: Path) -> bool:
         shutil.rmtree(target, ignore_errors=True)
         return False
     return True
+
+
+def hold_bundles(site_dir: Path, holder: Path) -> Path | None:
+    """Move the search bundles out of a recycled staging folder (:func:`pipeline.publish.recycle`:
+    the spare site, its unchanged files shared with the live site by hard link) into ``holder``
+    (a new folder beside it, :func:`pipeline.publish.holding_dir`) before the renderer clears it,
+    one rename per bundle folder — its files keep their status, which a new hard link would
+    change — so that :func:`index_site` can take a reused bundle back (:func:`_take_recorded`).
+    Returns ``holder``, or None when there was no bundle to hold."""
+    try:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(site_dir)
+            if _BUNDLE_NAME.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
+        )
+        if not names:
+            return None
+        holder.mkdir()
+    except OSError:
+        return None
+    for name in names:
+        try:
+            os.rename(site_dir / name, holder / name)
+        except OSError:  # left where it is: the renderer removes it with the rest of the spare
+            continue
+    return holder
+
+
+def _recorded_bundles(recorded) -> dict[str, dict]:
+    """Bundle folder → {path inside it: (sha256, size, status)} of the files ``recorded`` lists."""
+    out: dict[str, dict] = {}
+    for rel, entry in (recorded.files if recorded is not None else {}).items():
+        top, sep, inner = rel.partition("/")
+        if sep and _BUNDLE_NAME.fullmatch(top):
+            out.setdefault(top, {})[inner] = entry
+    return out
+
+
+def _take_recorded(
+    held: Path | None, old: str, expected: dict, recorded, live: Path, target: Path, digests: dict
+) -> bool:
+    """Put at ``target`` the bundle ``old`` of the live site as the last build recorded it
+    (``expected``: path inside it → (sha256, size, status)).  Its copy in ``held``
+    (:func:`hold_bundles`), if any, keeps the files that are exactly the recorded ones — the same
+    inode, unchanged since (:meth:`pipeline.manifest.Recorded.trusted`) — and loses everything
+    else: a planted file, a symlink, a FIFO, a file replaced, never written through.  A recorded
+    file it lacks is hard-linked from ``live`` and kept only when its bytes have the recorded
+    SHA-256 (its digest and status go into ``digests``); a live bundle file changed in place,
+    whatever its times say, makes the shard be indexed again.  The folder is renamed into place
+    last.  False (nothing left at ``target``) when any of it fails."""
+    if old == BUNDLE_DIR:
+        expected = {rel: entry for rel, entry in expected.items() if rel != MANIFEST}  # written afresh
+    folder = held / old if held is not None else None
+    if target.is_symlink() or target.exists():
+        _remove_tree(target)
+    if folder is None or folder.is_symlink() or not folder.is_dir():
+        folder = target
+    checked: dict = {}
+    try:
+        if folder == target:
+            folder.mkdir()
+        files, folders = inventory(folder)
+        kept = set()
+        for rel, st in files.items():
+            if rel in expected and recorded.trusted(f"{old}/{rel}", st) is not None:
+                kept.add(rel)
+            else:
+                os.unlink(folder / rel)
+        needed = folders_of(expected)
+        for rel in sorted((f for f in folders if f not in needed), key=lambda f: f.count("/"), reverse=True):
+            os.rmdir(folder / rel)
+        for rel in sorted(set(expected) - kept):
+            dest = folder / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.link(live / old / rel, dest, follow_symlinks=False)
+            got = _sha256_regular(dest)
+            if got is None or got[0] != expected[rel][0]:
+                raise OSError(f"{old}/{rel}")
+            checked[rel] = got
+        if folder != target:
+            os.rename(folder, target)
+    except OSError:
+        if folder == target:
+            _remove_tree(target)
+        return False
+    name = target.name
+    digests.update({f"{name}/{rel}": value for rel, value in checked.items()})
+    return True
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sha256_regular(path: Path) -> tuple[str, int, tuple] | None:
+    """(SHA-256, size, status before the read) of the regular file ``path``, not followed if a
+    symlink; None for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        data = handle.read()
+    key = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return hashlib.sha256(data).hexdigest(), len(data), key if len(data) == st.st_size else ()
 
 
 def _run_pagefind(site_dir: Path, shard: Shard) -> None:

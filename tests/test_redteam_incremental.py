@@ -120,6 +120,92 @@ def test_live_page_tampered_with_a_marking_is_rendered_again(base, tmp_path):
     assert manifest_digest(site, "about/contact/index.html") == hashlib.sha256(served).hexdigest()
 
 
+# --- the site's other files, kept on the status the last build recorded ---------------------------
+
+
+def _inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+
+def _bundle_files(site: Path) -> list[Path]:
+    return sorted(p for p in site.glob("pagefind*/**/*") if p.is_file() and not p.is_symlink())
+
+
+def test_reused_search_bundles_are_kept_as_they_are_and_not_read_again(base, tmp_path, monkeypatch):
+    """After an edit, the bundles of the shards it did not touch are the very files of the live
+    site (kept in the recycled staging folder, not linked again) and hash_site does not read them:
+    their status is the one recorded; the manifest still lists their true digests."""
+    from pipeline import manifest
+
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    portal.edit()
+    portal.build("inc", incremental=True)  # the first recycled build: what the spare holds is recorded
+    before = _inodes(site)
+    portal.edit()
+    read: list[str] = []
+    real = manifest._digest_status
+    monkeypatch.setattr(manifest, "_digest_status", lambda path: read.append(str(path)) or real(path))
+    _, result = portal.build("inc", incremental=True)
+    assert result.timings["recycled"] == 1 and result.timings["search_bundles_reused"] >= 1
+    now = _inodes(site)
+    kept = [p for p in _bundle_files(site) if before.get(rel := p.relative_to(site).as_posix()) == now[rel]]
+    assert kept, "no bundle file of the live site was kept"
+    assert not {str(p) for p in kept} & {str(Path(r)) for r in read}
+    for path in kept[:50]:
+        assert manifest_digest(site, path.relative_to(site).as_posix()) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_live_search_bundle_file_changed_in_place_with_its_time_set_back_is_not_carried_over(base, tmp_path):
+    """A live bundle file (shared by hard link with the spare the next build recycles) changed in
+    place, its modification time set back: its status is not the recorded one, so it is neither
+    kept nor linked again — its shard is indexed again and the site has the bytes a build makes."""
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    spare = tmp_path / "site-inc.spare"
+    portal.edit()
+    portal.build("inc", incremental=True)  # (the clone's build indexed every shard again: a new path)
+
+    def shared(path: Path) -> bool:  # a file of a bundle the last build reused: shared with the spare
+        other = spare / path.relative_to(site)
+        return other.is_file() and other.stat().st_ino == path.stat().st_ino
+
+    path = next(p for p in _bundle_files(site) if p.suffix == ".pf_fragment" and shared(p))
+    rel = path.relative_to(site).as_posix()
+    original = path.read_bytes()
+    st = path.stat()
+    tampered = bytearray(original)
+    tampered[len(tampered) // 2 :] = bytes(b ^ 0x5A for b in tampered[len(tampered) // 2 :])
+    with open(path, "r+b") as handle:
+        handle.write(bytes(tampered))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_ino == st.st_ino and path.stat().st_mtime_ns == st.st_mtime_ns
+    _, result = portal.build("inc", incremental=True)  # nothing changed in the content
+    assert result.timings["recycled"] == 1
+    served = (site / rel).read_bytes()
+    assert served == original, "the changed bundle file is online"
+    assert manifest_digest(site, rel) == hashlib.sha256(served).hexdigest()
+
+
+@pytest.mark.parametrize("plant", ["file", "symlink"])
+def test_what_is_planted_in_a_bundle_of_the_spare_never_reaches_the_site(base, tmp_path, plant):
+    portal = clone(base, tmp_path)
+    site, spare = tmp_path / "site-inc", tmp_path / "site-inc.spare"
+    bundle = sorted(p for p in spare.glob("pagefind-*") if p.is_dir())[0]
+    secret = tmp_path / "secret.txt"
+    secret.write_text(MARKER + "内部资料", encoding="utf-8")
+    if plant == "file":
+        (bundle / "fragment" / "planted.pf_fragment").write_bytes(b"planted")
+    else:
+        (bundle / "leak.js").symlink_to(secret)
+    portal.edit()
+    _, result = portal.build("inc", incremental=True)
+    assert result.timings["recycled"] == 1
+    names = set(json.loads((site / "portal-manifest.json").read_text(encoding="utf-8"))["files"])
+    planted = f"{bundle.name}/fragment/planted.pf_fragment" if plant == "file" else f"{bundle.name}/leak.js"
+    assert planted not in names and not (site / planted).exists() and not (site / planted).is_symlink()
+
+
 # --- forged and damaged caches ------------------------------------------------------------------
 
 
