@@ -370,7 +370,7 @@ def snapshot(record: PageRecord, site: Path, now: dict | None = None, snapped: i
         stats = _pooled(one, [e for _, e in entries], 4, 2048)
     else:
         stats = one([e for _, e in entries])
-    pages = {src: replace(e, stat=st) for (src, e), st in zip(entries, stats)}
+    pages = {src: e if st == e.stat else replace(e, stat=st) for (src, e), st in zip(entries, stats)}
     return replace(record, pages=pages, snapped=snapped)
 
 
