@@ -454,7 +454,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     return BuildResult(pub, findings, docs_files, timings, tuple(warnings), engine_file, how, changed)
 
 
-PAGE_RECORD = "pages.json"  # in --work: what every page of the live site was made from (pipeline.mkdocs_pages)
+PAGE_RECORD = mkdocs_pages.RECORD_FILE
 
 
 def _stale_files(aside: Path, now: dict, trusted: bool) -> list[str] | None:

@@ -425,8 +425,10 @@ def load(root: Path, allowed_signers: Path | None) -> tuple[dict[str, dict], str
     return parse(data, str(path)), signer
 
 
-def compare(root: Path, files: dict[str, dict]) -> Difference:
-    """What differs between the web root ``root`` and the manifest's ``files``."""
+def compare(root: Path, files: dict[str, dict], recorded: "Recorded | None" = None) -> Difference:
+    """What differs between the web root ``root`` and the manifest's ``files``.  ``recorded``: a
+    file whose status is exactly the one recorded there (:meth:`Recorded.trusted`), with the
+    digest and size the manifest lists, is not read again."""
     present = set(_files(root))
     base = str(root)
 
@@ -443,6 +445,8 @@ def compare(root: Path, files: dict[str, dict]) -> Difference:
             return "modified" if os.path.isfile(path) else "missing"
         if not stat.S_ISREG(st.st_mode):
             return "missing"
+        if recorded is not None and recorded.trusted(rel, st) == (entry["sha256"], entry["size"]):
+            return ""
         try:
             if st.st_size != entry["size"] or _digest(path) != entry["sha256"]:
                 return "modified"

@@ -57,6 +57,7 @@ from typing import Callable
 from pipeline import audit_cache
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
+RECORD_FILE = "pages.json"  # in --work: what every page of the live site was made from
 RECORD_VERSION = 3  # 2: each page's output digest; the record carries an HMAC; 3: each page's file stat
 # A page file whose status changed less than this before the record's snapshot is read again next
 # time, whatever its status says: file times come from a clock that ticks every few milliseconds,

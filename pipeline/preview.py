@@ -283,7 +283,7 @@ def make_state(
     return PreviewState(pub, files, nav, engine_file, work / "docs", site_dir, work, pages, epoch, record)
 
 
-RECORD = "pages.json"  # pipeline.build.PAGE_RECORD
+RECORD = mkdocs_pages.RECORD_FILE
 
 
 def _manifest_digest(site: Path) -> str:

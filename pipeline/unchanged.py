@@ -12,9 +12,15 @@ The next build with ``BuildOptions.skip_unchanged`` (``portal build`` without
 ``--no-incremental``) asks :func:`current` first.  It answers with the stored summary only when:
 
 - the inputs digest is the same;
-- the live site is exactly what its manifest lists: every file read and hashed again (on every
-  core), none missing, none added — a page defaced on the web server, whatever its modification
-  time, means the build runs and puts the published version back;
+- the live site is exactly what its manifest lists, none missing, none added: each file is read
+  and hashed again (on every core) unless its status — inode, device, size, modification and
+  status-change time — is exactly the one the last build recorded for it in the page record
+  (``<work>/pages.json``, sealed under the same key, naming this manifest) when it had checked
+  that very file's bytes, and that status is older than the record's snapshot by more than
+  ``mkdocs_pages.RACY_NS``.  Writing a file, or setting its modification time back, sets its
+  status-change time to now, which no program can set back: a page defaced on the web server,
+  whatever its modification time, means the build runs and puts the published version back (the
+  trust ``mkdocs_pages`` and ``manifest.hash_site`` give the same record; POSIX ``ctime`` assumed);
 - the manifest is the one recorded, and ``review.json`` (and the manifest copy) are as written.
 
 Anything else — a changed input, a damaged, foreign or forged record, a killed build — runs the
@@ -73,7 +79,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import audit_cache, manifest, publish
+from pipeline import audit_cache, manifest, mkdocs_pages, publish
 from pipeline.rendered import MarkdownSettings, SettingsError
 
 RECORD = "last-build.json"  # in --work
@@ -455,15 +461,39 @@ def current(options, config, inputs: str) -> Summary | None:
     if _copy_digests(options) != last.get("copy"):
         return None
     summary = Summary.from_json(last.get("summary"))
-    if summary is None or not site_intact(live):
+    if summary is None or not site_intact(live, recorded_files(Path(options.work), last["site"])):
         return None
     return summary
 
 
-def site_intact(site: Path) -> bool:
-    """Every file of ``site`` is the one its manifest lists (same bytes), none missing or extra."""
+PAGE_RECORD = mkdocs_pages.RECORD_FILE
+
+
+def recorded_files(work: Path, site_digest: str) -> manifest.Recorded | None:
+    """Every file of the live site with the digest and status the last build recorded for it —
+    its pages (``PageEntry.output`` and ``stat``) and the other files it hashed (``extra["files"]``)
+    — when the page record under ``work`` is sealed with the work folder's key and names the site
+    whose manifest has ``site_digest``; None otherwise (every file is read)."""
+    record = mkdocs_pages.PageRecord.load(work / PAGE_RECORD, audit_cache.work_key(work))
+    if record is None or not record.snapped or not site_digest or record.site != site_digest:
+        return None
+    before = record.snapped - mkdocs_pages.RACY_NS
+    others = manifest.Recorded.from_json(record.extra.get("files", {}), before)
+    if others is None:
+        return None
+    files = dict(others.files)
+    for entry in record.pages.values():
+        if entry.output and len(entry.stat) == 5:
+            files[entry.dest] = (entry.output, entry.stat[2], entry.stat)
+    return manifest.Recorded(files, before)
+
+
+def site_intact(site: Path, recorded: manifest.Recorded | None = None) -> bool:
+    """Every file of ``site`` is the one its manifest lists (same bytes), none missing or extra;
+    a file whose status is exactly the one ``recorded`` for it, with the digest the manifest lists,
+    is not read again."""
     try:
         files = manifest.parse((site / manifest.NAME).read_bytes(), str(site))
-        return manifest.compare(site, files).clean
+        return manifest.compare(site, files, recorded).clean
     except (OSError, manifest.ManifestError):  # a file that cannot be read now: build (and say why)
         return False

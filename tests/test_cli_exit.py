@@ -9,7 +9,7 @@ import shutil
 import sys
 
 from pipeline import cli, cli_build
-from tests.helpers import ROOT, run_portal
+from helpers import ROOT, run_portal
 
 
 def test_a_finished_build_exits_zero_with_all_output_and_files(tmp_path):
