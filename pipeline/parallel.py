@@ -85,6 +85,59 @@ def map_ordered(
     return [result for part in parts for result in part]
 
 
+def map_fresh(
+    func: Callable,
+    tasks: Sequence,
+    jobs: int | None = None,
+    *,
+    setup: Callable,
+    setup_args: tuple = (),
+    here=None,
+    batched: bool = False,
+    min_tasks: int | None = None,
+) -> list:
+    """``[func(state, t) for t in tasks]`` (``batched``: ``func(state, tasks)``), ``state`` being
+    ``setup(*setup_args)``, computed by up to ``jobs`` processes that do not inherit this one's
+    memory: the workers are forked from a server process started afresh (multiprocessing's
+    ``forkserver``, with only the modules of ``func`` and ``setup`` imported), each makes its
+    own ``state`` once, and the tasks go there and the results come back pickled.  This process
+    only waits, so neither the inherited heap (a worker forked from a build holding the whole
+    publication counts its pages) nor what the work keeps (a scanner's caches) weighs on any
+    process as the site grows.  ``func`` and ``setup`` must be module-level functions and
+    ``setup_args`` picklable.  With one process (:func:`workers_for`) or a broken pool the work
+    is done here with ``here`` (or ``setup(*setup_args)``) as its state."""
+    workers = workers_for(len(tasks), jobs, min_tasks)
+    if workers > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        size = -(-len(tasks) // (workers * CHUNKS_PER_WORKER))
+        chunks = [list(tasks[lo : lo + size]) for lo in range(0, len(tasks), size)]
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(sorted({func.__module__, setup.__module__, __name__}))
+        try:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start_fresh, initargs=(setup, setup_args)
+            ) as pool:
+                parts = list(pool.map(_fresh_chunk, [(func, batched, chunk) for chunk in chunks]))
+            return [result for part in parts for result in part]
+        except Exception:  # noqa: BLE001 - a broken pool: do it all here (same results, only slower)
+            pass
+    state = here if here is not None else setup(*setup_args)
+    return list(func(state, list(tasks))) if batched else [func(state, t) for t in tasks]
+
+
+_fresh_state = None  # in a worker of map_fresh: what its setup made
+
+
+def _start_fresh(setup: Callable, setup_args: tuple) -> None:
+    global _fresh_state
+    _start_worker()
+    _fresh_state = setup(*setup_args)
+
+
+def _fresh_chunk(job: tuple[Callable, bool, list]) -> list:
+    func, batched, chunk = job
+    return list(func(_fresh_state, chunk)) if batched else [func(_fresh_state, t) for t in chunk]
+
+
 def _here(bounds: tuple[int, int]) -> list:
     """:func:`_run_chunk` in this process, which meanwhile forks no other pool (as a worker)."""
     global _in_worker

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, build_site, run_portal
-from pipeline import audit
+from pipeline import audit, parallel
 from pipeline import build as build_mod
 from pipeline.config import load_config
 
@@ -244,6 +244,21 @@ def test_portal_audit_command(planted):
     assert "上线前终审" in done.stderr and "Traceback" not in done.stderr
     missing = run_portal("audit", str(site.parent / "nowhere"))
     assert missing.returncode == 1 and "不是目录" in missing.stderr
+
+
+@pytest.mark.skipif(not parallel.FORK_SAFE, reason="one process only off Linux")
+def test_the_audit_on_fresh_workers_finds_what_one_process_finds(planted, demo_site, config, monkeypatch):
+    """The workers are not forked from the build (pipeline.parallel.map_fresh): they make their
+    own checker from the same rules and needles, and report every planted leak as one process does."""
+    site, _expected, _report = planted
+    one = audit.run_audit(site, _pub(demo_site), config, jobs=1)
+    here: list[int] = []
+    real = audit._Checker.run
+    monkeypatch.setattr(audit._Checker, "run", lambda self, rels: here.append(len(rels)) or real(self, rels))
+    two = audit.run_audit(site, _pub(demo_site), config, jobs=2)
+    assert here == []  # every file was read in a worker, whose checker is its own
+    assert (two.hits, two.files, two.skipped, two.needles) == (one.hits, one.files, one.skipped, one.needles)
+    assert len(one.hits) > 10
 
 
 # --- reading pieces of files -------------------------------------------------------------------

@@ -5,6 +5,7 @@ breaks is replaced by doing the work here."""
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from helpers import ROOT, run_portal
@@ -103,3 +104,47 @@ def test_work_inside_a_worker_does_not_fork_again(always_parallel):
 def test_a_bad_jobs_value_is_refused_in_chinese(value):
     out = run_portal("check", "--jobs", value)
     assert out.returncode == 2 and "不是进程数" in out.stderr and "Traceback" not in out.stderr
+
+
+_HELD_HERE = None  # set in this process by a test: a worker forked from it would see it
+
+
+def _fresh_setup(tag):
+    return tag, os.getpid()
+
+
+def _fresh_work(state, task):
+    tag, made_in = state
+    return task * task, tag, made_in == os.getpid(), os.getppid(), _HELD_HERE is None
+
+
+def _setup_that_dies(_tag):
+    os._exit(3)  # a worker killed while it starts
+
+
+@pytest.mark.skipif(not parallel.FORK_SAFE, reason="one process only off Linux")
+def test_fresh_workers_inherit_nothing_and_keep_task_order(always_parallel, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "_HELD_HERE", "x" * 1_000_000)
+    tasks = list(range(37))
+    out = parallel.map_fresh(_fresh_work, tasks, 2, setup=_fresh_setup, setup_args=("made there",))
+    assert [r[0] for r in out] == [t * t for t in tasks]
+    assert all(tag == "made there" and own for _square, tag, own, _ppid, _fresh in out)  # each made its own state
+    assert all(ppid != os.getpid() for *_rest, ppid, _fresh in out)  # not forked from this process …
+    assert all(fresh for *_rest, fresh in out)  # … so they do not hold what it holds
+    batched = parallel.map_fresh(_negate, tasks, 2, setup=_fresh_setup, setup_args=("b",), batched=True)
+    assert batched == [-t for t in tasks]
+    # one process: the work is done here, with ``here`` as the state
+    here = parallel.map_fresh(_fresh_work, tasks, 1, setup=_setup_that_dies, setup_args=("x",), here=("here", 0))
+    assert here == [(t * t, "here", False, os.getppid(), False) for t in tasks]
+
+
+def _negate(_state, chunk):
+    return [-t for t in chunk]
+
+
+@pytest.mark.skipif(not parallel.FORK_SAFE, reason="one process only off Linux")
+def test_a_broken_fresh_pool_is_redone_here(always_parallel):
+    out = parallel.map_fresh(
+        _fresh_work, list(range(10)), 2, setup=_setup_that_dies, setup_args=("x",), here=("here", 0)
+    )
+    assert [(square, tag) for square, tag, *_ in out] == [(t * t, "here") for t in range(10)]
