@@ -330,6 +330,11 @@ def _may_hold_pii(text: str) -> bool:
 
 
 _SEPARATOR = "\n\ufdd0\n"  # between texts scanned together: no pattern of the scanners spans it
+# Bytes of HTML pieces a checker keeps with their hits (:meth:`_Checker.scan_html`); past them it
+# starts afresh before the next file.  Most pieces of an item page are its own, so the memo grew
+# with the site (~300 MB an audit worker at 10k items, ~1.5 GB at 50k); what it saves — the
+# menus, headers and footers every page repeats — is scanned again once after each new start.
+PIECE_MEMO_BYTES = 96 * 2**20
 
 
 class _Checker:
@@ -356,6 +361,7 @@ class _Checker:
         self.pieces: dict[bytes, tuple[tuple[str, str], list]] = {}  # piece → (ends of its text, hits)
         self.edges: dict[bytes, tuple[str, str]] = {}  # pieces of the file being scanned, before their hits are known
         self.seams: dict[tuple[bytes, bytes], list] = {}  # neighbour pair → hits across it
+        self.held = 0  # bytes of the pieces in self.pieces (each level counted: a piece and its parts)
 
     # -- text --
     def scan_text(
@@ -398,6 +404,7 @@ class _Checker:
             clean = not self.scan_text([t for piece_texts, _unsafe in fresh.values() for t in piece_texts])
             for piece, (piece_texts, unsafe) in fresh.items():
                 self.pieces[piece] = (self.edges.pop(piece), unsafe + ([] if clean else self.scan_text(piece_texts)))
+                self.held += len(piece)
         for piece, children in composites:  # 2. the ends of the new composites' text
             self.edges[piece] = _join_edges([self._edges(child) for child in children])
         if seams:  # 3. the new seams
@@ -412,6 +419,7 @@ class _Checker:
                 if n:
                     hits += self.seams[(children[n - 1], child)]
             self.pieces[piece] = (self.edges.pop(piece), hits)
+            self.held += len(piece)
         out: list[tuple[str, str, str]] = []
         for n, piece in enumerate(top):
             out += self.pieces[piece][1]
@@ -588,11 +596,27 @@ class _Checker:
             hits = [h for h in hits if not (h[0] == "withheld-text" and h[2].endswith("的内容片段"))]
         return [(r, m, f"{w}（附件内容）") for r, m, w in hits], False
 
+    def forget_pieces(self) -> None:
+        """Start the pieces' memo afresh when it holds more than :data:`PIECE_MEMO_BYTES` (between
+        files: the memo only saves scanning a piece again, a file's hits are the same without it)."""
+        if self.held > PIECE_MEMO_BYTES:
+            self.pieces.clear()
+            self.seams.clear()
+            self.held = 0
+
     def run(self, rels: list[str]) -> list[tuple[list, bool, bool]]:
-        return [self.check_file(rel) for rel in rels]
+        out = []
+        for rel in rels:
+            out.append(self.check_file(rel))
+            self.forget_pieces()
+        return out
 
     def run_content(self, rels: list[str]) -> list[tuple[list, bool, bool, str]]:
-        return [self.check_content(rel) for rel in rels]
+        out = []
+        for rel in rels:
+            out.append(self.check_content(rel))
+            self.forget_pieces()
+        return out
 
 
 def _fresh_checker(

@@ -34,6 +34,7 @@ from pipeline import (
     mkdocs_build,
     mkdocs_pages,
     numbering,
+    parallel,
     publication,
     publish,
     render_memo,
@@ -323,6 +324,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         docs_tree.sync(docs_dir, files, memo.on_disk)
         docs_files = len(files)
         del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
+        parallel.release_freed_memory()  # before the render workers fork (they count this process's pages)
         engine = mkdocs_build.engine_config(
             options.mkdocs_file, config, docs_dir, options.out, site_nav, options.strict
         )

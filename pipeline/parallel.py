@@ -37,6 +37,26 @@ _job: tuple[Callable, Sequence, bool] | None = None  # (func, tasks, batched): r
 _in_worker = False  # a worker never forks again: work inside a task stays in that worker
 
 
+def release_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``), before a fork: a
+    forked worker's resident set (``ps``, VmHWM) counts every resident page of this process, the
+    freed ones too — the pipeline leaves ~110 MB of them at 10k items (285 → 173 MB).  The same
+    objects stay where they are; off glibc it does nothing."""
+    global _trim
+    if _trim is None:
+        try:
+            import ctypes
+
+            _trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):  # not glibc
+            _trim = False
+    if _trim:
+        _trim(0)
+
+
+_trim = None  # glibc's malloc_trim, once looked up (False: there is none)
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -65,6 +85,7 @@ def map_ordered(
     size = -(-len(tasks) // (workers * CHUNKS_PER_WORKER))
     bounds = [(lo, min(lo + size, len(tasks))) for lo in range(0, len(tasks), size)]
     _job = (func, tasks, batched)
+    release_freed_memory()
     gc.freeze()  # the workers' garbage collections leave the inherited objects alone (no copy of the whole heap)
     try:
         with ProcessPoolExecutor(

@@ -261,6 +261,23 @@ def test_the_audit_on_fresh_workers_finds_what_one_process_finds(planted, demo_s
     assert len(one.hits) > 10
 
 
+def test_the_pieces_memo_is_bounded_and_changes_no_verdict(planted, demo_site, config, monkeypatch):
+    """A checker starts its memo of HTML pieces afresh past audit.PIECE_MEMO_BYTES (it grew
+    with the site: ~1.5 GB an audit worker at 50k items); the hits are the same."""
+    site, _expected, report = planted
+    html = [rel for rel in audit.site_files(site) if rel.endswith(".html")]
+    scanners = audit.Scanners(config.confidentiality, config.portal.public_phones)
+    unbounded = audit._Checker(scanners, audit.Withheld(), site)
+    unbounded.run_content(html)
+    monkeypatch.setattr(audit, "PIECE_MEMO_BYTES", 50_000)
+    bounded = audit._Checker(scanners, audit.Withheld(), site)
+    bounded.run_content(html)
+    assert unbounded.held > 10 * 50_000 and bounded.held <= 50_000
+    assert len(bounded.pieces) < len(unbounded.pieces) / 5
+    small = audit.run_audit(site, _pub(demo_site), config, jobs=1)  # this process, memo started afresh often
+    assert (small.hits, small.files, small.needles) == (report.hits, report.files, report.needles)
+
+
 # --- reading pieces of files -------------------------------------------------------------------
 
 
