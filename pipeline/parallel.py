@@ -12,8 +12,11 @@ frozen for the garbage collector (``gc.freeze``), so a worker's collections do n
 whole inherited heap page by page.  Below :data:`MIN_TASKS` tasks, with one
 core, or off Linux (Windows has no ``fork``; macOS' system libraries may not survive one)
 everything runs in this process.  A pool that breaks (a worker killed, out of memory) is
-not trusted: the whole map is redone here.  The functions must not print and must catch what they expect to fail
-(a broken file, a scanner error) themselves, as the stages already do.
+not trusted: the whole map is redone here.  :func:`map_fresh` is the same map for work that must
+not weigh with this process's memory (the output audit, run by a build holding the whole
+publication): its workers come from a fresh fork server and hold only what they are sent.
+The functions must not print and must catch what they expect to fail (a broken file, a
+scanner error) themselves, as the stages already do.
 """
 
 from __future__ import annotations
