@@ -32,9 +32,10 @@ every page, the same static files and theme templates — with two differences:
   made once.  The nav pages are read (Markdown converted) only when their docs file changed
   or they are rendered themselves: the record keeps each nav page's title and meta (all the
   menu shows of it) with the SHA-256 of the docs file they were read from, under the stamp
-  without the titles (config, theme, packages).
+  without the titles (config, theme, packages).  The theme's ``404.html`` and sitemap are kept
+  the same way while what they show (:func:`_template_key`) is unchanged.
 
-Why about 580 lines: mkdocs' page build, the page record it is checked against, the take-over
+Why about 900 lines: mkdocs' page build, the page record it is checked against, the take-over
 of live pages and the forked workers share mkdocs' in-memory objects; split, each part would
 have to re-create them.
 """
@@ -91,6 +92,9 @@ class PageRecord:
     # [sha256 of the docs file, title, meta]}} — a nav page whose docs file is unchanged is not read again
     nav: dict = field(default_factory=dict)
     snapped: int = 0  # time.time_ns() when the page files' stats were taken (:func:`snapshot`)
+    # the theme's templates (404.html, sitemap.xml): name → [key of their inputs, {output path: sha256}]
+    # (:func:`_template_key`); a template whose key is unchanged is kept like a page, not rendered
+    templates: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -101,6 +105,7 @@ class PageRecord:
                 "extra": self.extra,
                 "nav": self.nav,
                 "snapped": self.snapped,
+                "templates": self.templates,
                 "pages": {
                     k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat), list(e.source_stat)]
                     for k, e in sorted(self.pages.items())
@@ -143,6 +148,7 @@ class PageRecord:
                 dict(data.get("extra") or {}),
                 dict(data.get("nav") or {}),
                 int(data.get("snapped") or 0),
+                _templates_of(data.get("templates")),
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
             return None
@@ -217,6 +223,14 @@ def _link_state(files, links: dict, memo: dict) -> bool:
     return True
 
 
+def _normal(uri: str) -> bool:
+    """Is ``uri`` as ``PurePosixPath(uri).as_posix()`` gives it back (no empty or "." parts, no
+    trailing slash)?  Such a target is looked up as it is by ``Files.get_file_from_path``."""
+    if not uri or "//" in uri or "/./" in uri:
+        return False
+    return not uri.startswith("./") and not uri.endswith(("/", "/."))
+
+
 def _pooled(work: Callable[[list], list], items: list, threads: int, chunk: int = 256) -> list:
     """``work`` over ``items`` in chunks on ``threads`` threads (file reads, SHA-256, link and mkdir
     release the GIL), results in the order of ``items``."""
@@ -240,12 +254,14 @@ def _source_digests(doc_files: list, previous: PageRecord | None, threads: int) 
         out = []
         for file in part:
             old = known.get(file.src_uri)
+            if old is not None and old.source_stat:  # one stat, no open, for a file as recorded
+                st = _stat_key(os.stat(file.abs_src_path))
+                if old.source_stat == st and st[4] < snapped - RACY_NS:
+                    out.append((old.source, st))
+                    continue
             with open(file.abs_src_path, "rb") as handle:
                 st = _stat_key(os.fstat(handle.fileno()))  # before reading: a later change shows next time
-                if old is not None and old.source_stat == st and st[4] < snapped - RACY_NS:
-                    out.append((old.source, st))
-                else:
-                    out.append((hashlib.sha256(handle.read()).hexdigest(), st))
+                out.append((hashlib.sha256(handle.read()).hexdigest(), st))
         return out
 
     return _pooled(one, doc_files, threads)
@@ -333,6 +349,22 @@ def _stat_of(value) -> tuple:
     return ()
 
 
+def _templates_of(value) -> dict:
+    """The record's templates as written by :meth:`PageRecord.to_json`; anything else: {} (rendered)."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        name: [v[0], dict(v[1])]
+        for name, v in value.items()
+        if isinstance(v, list)
+        and len(v) == 2
+        and isinstance(v[0], str)
+        and isinstance(v[1], dict)
+        and v[1]
+        and all(isinstance(k, str) and isinstance(d, str) and d for k, d in v[1].items())
+    }
+
+
 def _stat_key(st: os.stat_result) -> tuple:
     return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
@@ -386,14 +418,15 @@ def _unchanged_since(entry: PageEntry, st: os.stat_result, snapped: int) -> bool
     )
 
 
-def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int) -> dict:
+def _recycle(site: str, live: str, wanted: list, snapped: int, threads: int, listing: tuple | None = None) -> dict:
     """Make the recycled staging folder ``site`` (an older complete site, :func:`pipeline.publish.recycle`)
-    hold nothing but the pages it can keep: a page of ``candidates`` (file, record entry) whose file
+    hold nothing but the pages it can keep: a page of ``wanted`` (output path, record entry) whose file
     in ``site`` is the very file of the live site (same inode: a page that did not change since)
     that :func:`snapshot` saw, or whose bytes are still the page's SHA-256.  Every other file is
     removed — never written through: it may be a hard link into the live site — and so is every
-    folder left empty.  Returns {dest: (sha256, size)} of the pages kept."""
-    files, folders = inventory(site)
+    folder left empty.  Returns {dest: (sha256, size)} of the pages kept.  ``listing``: what
+    :class:`_ClearEarly` left of the folder (else it is walked here)."""
+    files, folders = listing if listing is not None else inventory(site)
 
     def check(part: list) -> list:
         out = []
@@ -415,11 +448,45 @@ def _recycle(site: str, live: str, candidates: list, snapped: int, threads: int)
             out.append(kept)
         return out
 
-    wanted = [(file.dest_uri, old) for file, old in candidates]
     answers = _pooled(check, wanted, threads, 1024)
     kept = {dest: got for (dest, _), got in zip(wanted, answers) if got is not None}
     keep_only(site, files, folders, kept)
     return kept
+
+
+class _ClearEarly:
+    """Unlinks, on a thread of its own, every file of the recycled staging folder ``site`` that
+    :func:`_recycle` cannot keep whatever this build finds: those at no output path of the record
+    ``previous`` (search bundles, assets, feeds …, ~11,000 files at 10k items), while the build
+    collects files and nav; :meth:`result` is what is left, as :func:`pipeline.publish.inventory`
+    gives it.  Nothing is written into the folder before :func:`_recycle` has run."""
+
+    def __init__(self, site: str, previous: PageRecord) -> None:
+        import threading
+
+        self.site = site
+        self.maybe = {e.dest for e in previous.pages.values()}
+        self.maybe.update(dest for _key, made in previous.templates.values() for dest in made)
+        self.listing: tuple | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="recycle-clear", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            files, folders = inventory(self.site)
+            for rel in [rel for rel in files if rel not in self.maybe]:
+                os.unlink(os.path.join(self.site, rel))
+                del files[rel]
+            self.listing = (files, folders)
+        except BaseException as exc:  # noqa: BLE001 - raised in the build by result()
+            self.error = exc
+
+    def result(self) -> tuple:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.listing
 
 
 class Collect(logging.Handler):
@@ -462,11 +529,14 @@ def build(
     collect = Collect()
     logger.addHandler(collect)
     inclusion = InclusionLevel.is_included
+    early: _ClearEarly | None = None
     try:
         config = cfg.plugins.on_config(cfg)
         config.plugins.on_pre_build(config=config)
         if not recycled:
             utils.clean_directory(config.site_dir)
+        elif previous is not None:
+            early = _ClearEarly(config.site_dir, previous)
         os.makedirs(config.site_dir, exist_ok=True)  # pages are taken over before mkdocs writes anything
         files = get_files(config)
         env = config.theme.get_env()
@@ -515,11 +585,14 @@ def build(
         digests: dict = {}
         use_previous = previous is not None and previous_site is not None and previous.stamp == stamp and bool(stamp)
         candidates = []
-        memo: dict = {}
+        # a target that is a file's very src_uri (normalised, as get_file_from_path makes it) is that file;
+        # any other is looked up as mkdocs does (_link_state)
+        memo: dict = {f.src_uri: f.url for f in files if _normal(f.src_uri)}
         # what mkdocs writes besides the pages (files copied as they are, templates) opens the file
         # of its path and writes into it: a page at such a path is never kept or linked (it would
         # be written through, into the live site) but rendered, as a clean build does
         written = {f.dest_uri for f in files if not f.is_documentation_page()}
+        others_at = {f.dest_uri for f in files} | set(config.extra_templates)  # besides the theme's templates
         written.update(config.theme.static_templates, config.extra_templates)
         for file in doc_files:
             old = previous.pages.get(file.src_uri) if use_previous else None
@@ -531,29 +604,63 @@ def build(
                 and _link_state(files, old.links, memo)
             ):
                 candidates.append((file, old))
+        # the theme's templates (404.html, the sitemap) are kept like pages when what they show is unchanged
+        template_key = _template_key(stamp, files, in_nav) if stamp else ""
+        keepable: dict = {}  # template → {output path: sha256} of the previous site's, when it may be kept
+        if use_previous and template_key:
+            for name in config.theme.static_templates:
+                got = previous.templates.get(name)
+                if got is not None and got[0] == template_key and not set(got[1]) & others_at:
+                    keepable[name] = got[1]
+        outputs = {dest: sha for made in keepable.values() for dest, sha in made.items()}
+        kept_out: dict = {}  # the template outputs kept: output path → (sha256, size)
         if recycled:  # before anything is written into it (its files may be links into the live site)
+            wanted = [(file.dest_uri, old) for file, old in candidates]
+            wanted += [(dest, PageEntry("", dest, {}, output=sha)) for dest, sha in sorted(outputs.items())]
+            listing = early.result() if early is not None else None
+            early = None
             kept = _recycle(
-                config.site_dir, str(previous_site), candidates, previous.snapped if previous else 0, threads
+                config.site_dir, str(previous_site), wanted, previous.snapped if previous else 0, threads, listing
             )
             for file, old in candidates:
                 if file.dest_uri in kept:
-                    entries[file.src_uri] = replace(old, stat=kept[file.dest_uri][2])
+                    entries[file.src_uri] = PageEntry(
+                        old.source, old.dest, old.links, old.warnings, old.output, kept[file.dest_uri][2]
+                    )
                     digests[file.dest_uri] = kept[file.dest_uri][:2]
                     reused += 1
+            kept_out = {dest: kept[dest][:2] for dest in outputs if dest in kept}
             candidates = [(f, old) for f, old in candidates if f.dest_uri not in kept]
+        left = sorted(dest for dest in outputs if dest not in kept_out)
         placed = _take_over(
-            str(previous_site), config.site_dir, [(f.dest_uri, old.output) for f, old in candidates], threads
+            str(previous_site),
+            config.site_dir,
+            [(f.dest_uri, old.output) for f, old in candidates] + [(dest, outputs[dest]) for dest in left],
+            threads,
         )
         for (file, old), got in zip(candidates, placed):
             if got is not None:
-                entries[file.src_uri] = replace(old, stat=got[2])
+                entries[file.src_uri] = PageEntry(old.source, old.dest, old.links, old.warnings, old.output, got[2])
                 digests[file.dest_uri] = got[:2]
                 reused += 1
+        kept_out.update({dest: got[:2] for dest, got in zip(left, placed[len(candidates) :]) if got is not None})
         todo = [file for file in doc_files if file.src_uri not in entries]
         env = config.plugins.on_env(env, config=config, files=files)
         files.copy_static_files(dirty=False, inclusion=inclusion)
+        templates: dict = {}  # name → [key, {output path: sha256}] of this site (PageRecord.templates)
         for template in config.theme.static_templates:
+            mine = keepable.get(template, {})
+            if mine and all(dest in kept_out for dest in mine):
+                templates[template] = [template_key, dict(mine)]
+                digests.update({dest: kept_out[dest] for dest in mine})
+                continue
+            for dest in mine:  # partly taken over: rendered whole, into files of its own
+                if dest in kept_out:
+                    os.unlink(os.path.join(config.site_dir, dest))
+            start = len(collect.messages)
             mb._build_theme_template(template, env, files, config, nav)
+            if template_key and len(collect.messages) == start:  # one that warned is rendered every time
+                templates[template] = [template_key, {}]
         for template in config.extra_templates:
             mb._build_extra_template(template, files, config, nav)
         for file in in_nav:  # read above: their links and warnings are known
@@ -581,7 +688,17 @@ def build(
                 data = handle.read()
             digests[file.dest_uri] = (hashlib.sha256(data).hexdigest(), len(data))
             entries[file.src_uri] = replace(entries[file.src_uri], output=digests[file.dest_uri][0], stat=seen)
-        entries = {src: replace(e, source_stat=source_stats.get(src, ())) for src, e in entries.items()}
+        for template, (key, made) in list(templates.items()):
+            if not made:  # rendered now: what it wrote, after every plugin has had its say
+                made = _template_outputs(config.site_dir, template, digests)
+                if made:
+                    templates[template] = [key, made]
+                else:
+                    del templates[template]
+        entries = {
+            src: PageEntry(e.source, e.dest, e.links, e.warnings, e.output, e.stat, source_stats.get(src, ()))
+            for src, e in entries.items()
+        }
         warnings = [w for f in doc_files for w in entries[f.src_uri].warnings]
         # warnings outside pages (nav, files, templates): what the handler saw that no page owns
         page_warnings = {w for e in entries.values() for w in e.warnings}
@@ -592,7 +709,7 @@ def build(
             raise Abort(f"Aborted with {len(warnings)} warnings in strict mode!")
         return RenderOutcome(
             tuple(warnings),
-            PageRecord(stamp, entries, nav=_nav_record(base, nav_read, in_nav)),
+            PageRecord(stamp, entries, nav=_nav_record(base, nav_read, in_nav), templates=templates),
             tuple(f.src_uri for f in todo),
             reused,
             digests,
@@ -601,7 +718,42 @@ def build(
         cfg.plugins.on_build_error(error=exc)
         raise
     finally:
+        if early is not None:  # a failed build: nothing may still be unlinking while the folder is discarded
+            early.thread.join()
         logger.removeHandler(collect)
+
+
+def _template_key(stamp: str, files, in_nav: list) -> str:
+    """What the theme's templates (``404.html``, the sitemap) show besides the config, theme and
+    packages (``stamp``, with the nav titles): every file's paths, URL and inclusion, the nav pages'
+    titles and meta (all the menu shows of them, as for a kept page) and the build date —
+    ``SOURCE_DATE_EPOCH``, or else the time now, which no later build has.  "" (rendered): a nav
+    page's meta that JSON does not give back as it is."""
+    from mkdocs import utils
+
+    h = hashlib.sha256(stamp.encode())
+    h.update(utils.get_build_datetime().isoformat().encode())
+    for f in files:
+        h.update(f"\0{f.src_uri}\0{f.dest_uri}\0{f.url}\0{f.inclusion.name}".encode("utf-8", "surrogateescape"))
+    for f in in_nav:
+        meta = _meta_text(f.page.meta)
+        if meta is None:
+            return ""
+        h.update(json.dumps([f.src_uri, f.page.title, meta], ensure_ascii=False).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _template_outputs(site: str, template: str, digests: dict) -> dict:
+    """{output path: sha256} of what mkdocs writes for the theme template ``template`` (the sitemap
+    also gzipped), each added to ``digests``; {} when one is missing or not a regular file."""
+    made = {}
+    for dest in [template] + ([template + ".gz"] if template == "sitemap.xml" else []):
+        data = _read_regular(os.path.join(site, dest))
+        if data is None:
+            return {}
+        made[dest] = hashlib.sha256(data).hexdigest()
+        digests[dest] = (made[dest], len(data))
+    return made
 
 
 def _nav_known(previous: PageRecord | None, base) -> dict:

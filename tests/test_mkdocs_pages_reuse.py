@@ -88,3 +88,20 @@ def test_a_taken_over_page_is_a_hard_link_and_a_defaced_one_is_not(tmp_path):
         == hashlib.sha256(rendered).hexdigest()
         == first.record.pages["sec/index.md"].output
     )
+
+
+def test_a_link_target_taken_as_it_is_is_one_mkdocs_would_look_up_as_it_is():
+    """mkdocs_pages._normal: a target it passes is its own PurePosixPath form (else the lookup differs)."""
+    import itertools
+    from pathlib import PurePosixPath
+
+    from pipeline.mkdocs_pages import _normal
+
+    passed = 0
+    for size in range(1, 7):
+        for parts in itertools.product(["a", ".", "/", "页"], repeat=size):
+            uri = "".join(parts)
+            if _normal(uri):
+                assert PurePosixPath(uri).as_posix() == uri, uri
+                passed += 1
+    assert passed > 1000 and _normal("bureau/2023/x.md") and not _normal("./x.md")

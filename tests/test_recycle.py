@@ -41,8 +41,13 @@ def test_a_recycled_rebuild_keeps_the_shared_pages_without_reading_them_and_equa
     record, outcome, recycled = build(engine, out, record)
     assert recycled
     assert outcome.rendered == ("other.md",)
-    assert seen == []  # nothing read: every kept page is the live file the snapshot saw
+    # nothing read but the theme's templates, kept unrendered (their status is not in the snapshot,
+    # so their bytes are checked): every kept page is the live file the snapshot saw
+    assert sorted(os.path.basename(p) for p in seen) == ["404.html", "sitemap.xml", "sitemap.xml.gz"]
+    assert sorted(outcome.record.templates) == ["404.html", "sitemap.xml"]
     now = inodes(out)
+    for kept in ("404.html", "sitemap.xml", "sitemap.xml.gz"):  # the live files, not rendered again
+        assert now[kept] == live_inodes[kept]
     assert now["loose/index.html"] == live_inodes["loose/index.html"]  # kept, not linked or copied again
     assert now["other/index.html"] != live_inodes["other/index.html"]  # rendered into a file of its own
     assert tree(out) == clean(engine, tmp_path / "clean")
@@ -74,7 +79,8 @@ def test_a_page_whose_status_changed_close_to_the_snapshot_is_read_again(tmp_pat
     seen = reads(monkeypatch)
     record, outcome, recycled = build(engine, out, record)
     assert recycled and outcome.rendered == ()
-    assert len(seen) == len(record.pages)  # not trusted by their status: read and hashed, all the same
+    # not trusted by their status: read and hashed, all the same (and the theme's three outputs, always)
+    assert len(seen) == len(record.pages) + 3
     assert tree(out) == clean(engine, tmp_path / "clean")
 
 
@@ -145,7 +151,10 @@ def test_docs_files_are_hashed_again_only_when_their_status_changed(tmp_path, mo
 
     monkeypatch.setattr(mkdocs_pages, "hashlib", Counting())
     record, outcome, _ = build(engine, out, record)
-    assert outcome.rendered == () and not any(hashed)  # no docs file and no page read
+    # no docs file and no page read: only the theme's outputs kept unrendered (their status is not
+    # recorded) and the key of what they show (a digest of the 64-character stamp)
+    theirs = sorted([64] + [(out / name).stat().st_size for name in ("404.html", "sitemap.xml", "sitemap.xml.gz")])
+    assert outcome.rendered == () and sorted(n for n in hashed if n) == theirs
     docs = tmp_path / "docs" / "loose.md"  # changed in place, same size, its time set back
     st = docs.stat()
     docs.write_text(docs.read_text(encoding="utf-8").replace("不在导航", "改了标题"), encoding="utf-8")

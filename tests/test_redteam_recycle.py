@@ -51,3 +51,37 @@ def test_a_static_file_at_a_kept_page_path_never_writes_through_to_the_live_site
     assert tree(out) == before  # the live site is untouched until the swap
     assert tree(staging) == clean(engine, tmp_path / "clean")
     assert outcome.record.pages["loose.md"].dest == "loose/index.html"
+
+
+def test_the_theme_templates_are_kept_only_as_written_and_rendered_when_what_they_show_changed(tmp_path):
+    """404.html and the sitemap are kept like pages while the files, nav, config and build date are
+    the same: a defaced live 404.html (same size, time set back) or a sitemap.xml.gz replaced in
+    the spare is rendered again; a new page or another build date renders them again."""
+    engine, out, record = three_builds(tmp_path)
+    page = out / "404.html"
+    st = page.stat()
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"404", b"4O4", 1))
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    spare_gz = publish.spare_dir(out) / "sitemap.xml.gz"
+    if spare_gz.exists():
+        spare_gz.unlink()
+    spare_gz.write_bytes(b"planted")
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled and outcome.rendered == ()
+    assert (out / "404.html").read_bytes() == data and (out / "sitemap.xml.gz").read_bytes() != b"planted"
+    assert tree(out) == clean(engine, tmp_path / "clean")
+    assert (out / "sitemap.xml.gz").read_bytes() == (tmp_path / "clean" / "sitemap.xml.gz").read_bytes()
+    (tmp_path / "docs" / "new.md").write_text("# 新页\n", encoding="utf-8")
+    before = (out / "sitemap.xml").stat().st_ino
+    record, outcome, _ = build(engine, out, record)
+    assert "new/" in (out / "sitemap.xml").read_text(encoding="utf-8") and (out / "sitemap.xml").stat().st_ino != before
+    assert tree(out) == clean(engine, tmp_path / "clean2")
+    staging = publish.recycle(out)
+    outcome = mkdocs_build.render_pages(
+        engine, 86400 * 400, site_dir=staging, jobs=1, previous=record, previous_site=out, recycled=True
+    )
+    assert outcome.rendered == () and (staging / "sitemap.xml").stat().st_ino != (out / "sitemap.xml").stat().st_ino
+    mkdocs_build.render_pages(engine, 86400 * 400, site_dir=tmp_path / "clean3", jobs=1)
+    assert tree(staging) == tree(tmp_path / "clean3")
+    publish.discard(staging)
