@@ -96,3 +96,22 @@ def require(condition: bool, reason: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+def plant(kind: str, root: Path, inner: str, suffix: str, secret: Path) -> bool:
+    """Plant in the folder ``root`` what someone with write access to it could (False: ``kind`` is
+    none of these): a file (``kind`` "file"), a symlink to ``secret`` and one to the folder above
+    it ("symlink"), a FIFO, which blocks whoever opens it ("fifo"), empty folders ("folder") — the
+    file-like ones in ``root/inner`` named ``evil``/``leak``/``pipe`` + ``suffix``, the others at the top."""
+    if kind == "file":
+        (root / inner / f"evil{suffix}").write_bytes(b"<?php system($_GET['c']); ?>")
+    elif kind == "symlink":
+        (root / inner / f"leak{suffix}").symlink_to(secret)
+        (root / "etc").symlink_to(secret.parent)
+    elif kind == "fifo":
+        os.mkfifo(root / inner / f"pipe{suffix}")
+    elif kind == "folder":
+        (root / "empty" / "deeper").mkdir(parents=True)
+    else:
+        return False
+    return True

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import mkdocs_pages, publish
+from helpers import plant as plant_in
 from small_mkdocs import build, clean, three_builds, tree
 
 
@@ -90,16 +91,8 @@ def test_what_is_planted_in_the_spare_never_reaches_the_site(tmp_path, plant):
     spare = publish.spare_dir(out)
     secret = tmp_path / "secret.txt"
     secret.write_text("涉密内容", encoding="utf-8")
-    if plant == "file":
-        (spare / "shell.php").write_text("<?php system($_GET['c']); ?>", encoding="utf-8")
-    elif plant == "symlink":
-        (spare / "loose" / "leak.html").symlink_to(secret)
-        (spare / "etc").symlink_to(tmp_path)
-    elif plant == "fifo":
-        os.mkfifo(spare / "loose" / "pipe.html")
-    elif plant == "folder":
-        (spare / "empty" / "deeper").mkdir(parents=True)
-    else:  # a spare page replaced by another file of the same name (no longer the live file)
+    if not plant_in(plant, spare, "loose", ".html", secret):  # a spare page replaced by another file
+        # of the same name (no longer the live file)
         target = spare / "loose" / "index.html"
         data = target.read_bytes()
         target.unlink()
@@ -108,7 +101,7 @@ def test_what_is_planted_in_the_spare_never_reaches_the_site(tmp_path, plant):
     assert recycled
     assert tree(out) == clean(engine, tmp_path / "clean")
     names = {p.relative_to(out).as_posix() for p in out.rglob("*")}
-    assert not names & {"shell.php", "loose/leak.html", "etc", "loose/pipe.html", "empty", "empty/deeper"}
+    assert not names & {"loose/evil.html", "loose/leak.html", "etc", "loose/pipe.html", "empty", "empty/deeper"}
 
 
 def test_a_deleted_page_leaves_no_file_and_no_folder(tmp_path):

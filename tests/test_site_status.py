@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import manifest, publish, search_index
+from helpers import plant as plant_in
 
 
 def site_of(tmp: Path) -> Path:
@@ -181,15 +182,8 @@ def test_a_held_bundle_loses_what_was_planted_and_links_what_it_lacks(tmp_path, 
     secret = tmp_path / "secret.txt"
     secret.write_text("涉密内容", encoding="utf-8")
     bundle = held / "pagefind-1"
-    if plant == "file":
-        (bundle / "fragment" / "evil.pf_fragment").write_bytes(b"planted")
-    elif plant == "symlink":
-        (bundle / "fragment" / "leak.pf_fragment").symlink_to(secret)
-        (bundle / "etc").symlink_to(tmp_path)
-    elif plant == "fifo":
-        os.mkfifo(bundle / "fragment" / "pipe.pf_fragment")
-    elif plant == "folder":
-        (bundle / "empty" / "deeper").mkdir(parents=True)
+    if plant_in(plant, bundle, "fragment", ".pf_fragment", secret):
+        pass
     elif plant == "replaced":  # the spare's copy is another file now (the live one is intact)
         target = bundle / "pagefind-entry.json"
         target.unlink()
