@@ -817,6 +817,18 @@ def _render_one(file, config, files, doc_files, nav, env, collect, mb) -> tuple[
     return links, warnings + collect.messages[start:]
 
 
+def _release(page, in_nav: set) -> None:
+    """Drop a rendered page's Markdown and HTML (``page.markdown``, ``page.content``) when it is not
+    in the nav: no other page's template reads them (the theme's menus show nav pages' titles and
+    URLs; items are not in the nav), and keeping them made a render worker hold every page it had
+    rendered — ~15 KB an item page, hundreds of MB at 50k items.  Its title (``Page.title``: the
+    meta's, else the one its render found, else the file name's — the same with ``markdown`` ""),
+    meta, URL and table of contents stay."""
+    if id(page) not in in_nav:
+        page.markdown = ""
+        page.content = None
+
+
 def _die_with(parent: int) -> None:
     """A worker does not outlive a killed build (it would hold the build lock it inherited)."""
     try:
@@ -832,10 +844,12 @@ def _die_with(parent: int) -> None:
 def _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, done_before) -> dict:
     total = len(doc_files)
     report = on_page or (lambda done, total: None)
+    in_nav = {id(page) for page in nav.pages}
     if jobs <= 1 or len(todo) < 2 * jobs:
         out = {}
         for n, file in enumerate(todo, 1):
             out[file.src_uri] = _render_one(file, config, files, doc_files, nav, env, collect, mb)
+            _release(file.page, in_nav)
             if n % 50 == 0 or n == len(todo):
                 report(done_before + n, total)
         return out
@@ -853,6 +867,7 @@ def _render_all(todo, config, files, doc_files, nav, env, jobs, collect, mb, on_
                 out = {}
                 for n, file in enumerate(share, 1):
                     out[file.src_uri] = _render_one(file, config, files, doc_files, nav, env, collect, mb)
+                    _release(file.page, in_nav)
                     if worker == 0 and (n % 50 == 0 or n == len(share)):
                         report(min(total, done_before + n * jobs), total)
                 payload = {"ok": {k: [v[0], v[1]] for k, v in out.items()}}
