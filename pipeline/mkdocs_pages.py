@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import audit_cache
+from pipeline.manifest import status_key
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
 RECORD_FILE = "pages.json"  # in --work: what every page of the live site was made from
@@ -255,12 +256,12 @@ def _source_digests(doc_files: list, previous: PageRecord | None, threads: int) 
         for file in part:
             old = known.get(file.src_uri)
             if old is not None and old.source_stat:  # one stat, no open, for a file as recorded
-                st = _stat_key(os.stat(file.abs_src_path))
+                st = status_key(os.stat(file.abs_src_path))
                 if old.source_stat == st and st[4] < snapped - RACY_NS:
                     out.append((old.source, st))
                     continue
             with open(file.abs_src_path, "rb") as handle:
-                st = _stat_key(os.fstat(handle.fileno()))  # before reading: a later change shows next time
+                st = status_key(os.fstat(handle.fileno()))  # before reading: a later change shows next time
                 out.append((hashlib.sha256(handle.read()).hexdigest(), st))
         return out
 
@@ -303,9 +304,9 @@ def _place(previous: str, staging: str, dest: str, output: str) -> tuple[str, in
             return None
         with open(target, "wb") as handle:
             handle.write(data)
-        return output, len(data), _stat_key(os.lstat(target))
+        return output, len(data), status_key(os.lstat(target))
     try:  # the status before the bytes are checked: what the snapshot may record (see snapshot)
-        seen = _stat_key(os.lstat(target))
+        seen = status_key(os.lstat(target))
     except OSError:
         seen = ()
     data = _read_regular(target)
@@ -365,10 +366,6 @@ def _templates_of(value) -> dict:
     }
 
 
-def _stat_key(st: os.stat_result) -> tuple:
-    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def snapshot(record: PageRecord, site: Path, now: dict | None = None, snapped: int | None = None) -> PageRecord:
     """``record`` with the status of every page file of the complete site ``site`` (taken just
     before the swap; the swap renames the folder, so the files keep it).  The next build takes a
@@ -394,7 +391,7 @@ def snapshot(record: PageRecord, site: Path, now: dict | None = None, snapped: i
             except (OSError, KeyError):
                 out.append(())
                 continue
-            key = _stat_key(st) if stat.S_ISREG(st.st_mode) else ()
+            key = status_key(st) if stat.S_ISREG(st.st_mode) else ()
             out.append(key if key and key == tuple(entry.stat) else ())
         return out
 
@@ -414,7 +411,7 @@ def _unchanged_since(entry: PageEntry, st: os.stat_result, snapped: int) -> bool
         bool(entry.stat)
         and stat.S_ISREG(st.st_mode)
         and entry.stat[4] < snapped - RACY_NS
-        and _stat_key(st) == entry.stat
+        and status_key(st) == entry.stat
     )
 
 
@@ -444,7 +441,7 @@ def _recycle(site: str, live: str, wanted: list, snapped: int, threads: int, lis
                     else:  # the status before the read: what the snapshot may record
                         data = _read_regular(os.path.join(site, dest))
                         if data is not None and hashlib.sha256(data).hexdigest() == entry.output:
-                            kept = (entry.output, len(data), _stat_key(theirs))
+                            kept = (entry.output, len(data), status_key(theirs))
             out.append(kept)
         return out
 
@@ -684,7 +681,7 @@ def build(
         config.plugins.on_post_build(config=config)
         for file in todo:  # the pages as written, after every plugin has had its say
             with open(os.path.join(config.site_dir, file.dest_uri), "rb") as handle:
-                seen = _stat_key(os.fstat(handle.fileno()))  # before the read: what the snapshot may record
+                seen = status_key(os.fstat(handle.fileno()))  # before the read: what the snapshot may record
                 data = handle.read()
             digests[file.dest_uri] = (hashlib.sha256(data).hexdigest(), len(data))
             entries[file.src_uri] = replace(entries[file.src_uri], output=digests[file.dest_uri][0], stat=seen)
