@@ -348,7 +348,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 staging = publish.staging_dir(options.out)
             else:  # its search bundles, out of the renderer's way: a reused one is taken back as it is
                 held = search_index.hold_bundles(staging, publish.holding_dir(options.out))
-            recorded = _recorded(previous)
+            recorded = previous.recorded() if previous is not None else None  # files it hashed itself
             epoch = int(pub.as_of.timestamp()) if pub.as_of else None
             progress("mkdocs", 0, 0)
             rendered = mkdocs_build.render_pages(
@@ -469,15 +469,6 @@ def _stale_files(aside: Path, now: dict, trusted: bool) -> list[str] | None:
         return None
     stale = [rel for rel, digest in old.items() if now.get(rel, (None,))[0] != digest]
     return stale + [manifest.NAME, manifest.SIGNATURE]
-
-
-def _recorded(previous: mkdocs_pages.PageRecord | None) -> manifest.Recorded | None:
-    """The files of the live site its build hashed itself, as it recorded them (``extra["files"]``
-    of the page record that names the live site), trusted for statuses older than the record's
-    snapshot by more than ``mkdocs_pages.RACY_NS``; None without such a record."""
-    if previous is None or not previous.snapped:
-        return None
-    return manifest.Recorded.from_json(previous.extra.get("files"), previous.snapped - mkdocs_pages.RACY_NS)
 
 
 def _manifest_digest(site: Path) -> str:

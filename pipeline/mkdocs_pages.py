@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import audit_cache
-from pipeline.manifest import status_key
+from pipeline.manifest import Recorded, status_key
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
 RECORD_FILE = "pages.json"  # in --work: what every page of the live site was made from
@@ -153,6 +153,23 @@ class PageRecord:
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
             return None
+
+    def recorded(self, with_pages: bool = False) -> "Recorded | None":
+        """The files of this record's site with the digest and status its build recorded for them
+        (:class:`pipeline.manifest.Recorded`): the ones it hashed itself (``extra["files"]``) and,
+        ``with_pages``, its pages (``output`` and ``stat``) — trusted for statuses older than the
+        snapshot by more than :data:`RACY_NS`.  None without a snapshot or with a malformed list."""
+        if not self.snapped:
+            return None
+        before = self.snapped - RACY_NS
+        others = Recorded.from_json(self.extra.get("files", {}), before)
+        if others is None or not with_pages:
+            return others
+        files = dict(others.files)
+        for entry in self.pages.values():
+            if entry.output and len(entry.stat) == 5:
+                files[entry.dest] = (entry.output, entry.stat[2], entry.stat)
+        return Recorded(files, before)
 
     def save(self, path: Path, key: bytes | None) -> None:
         """Written with an HMAC of ``key`` (None: the record is removed, so nothing is reused)."""

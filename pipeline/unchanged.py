@@ -475,17 +475,9 @@ def recorded_files(work: Path, site_digest: str) -> manifest.Recorded | None:
     — when the page record under ``work`` is sealed with the work folder's key and names the site
     whose manifest has ``site_digest``; None otherwise (every file is read)."""
     record = mkdocs_pages.PageRecord.load(work / PAGE_RECORD, audit_cache.work_key(work))
-    if record is None or not record.snapped or not site_digest or record.site != site_digest:
+    if record is None or not site_digest or record.site != site_digest:
         return None
-    before = record.snapped - mkdocs_pages.RACY_NS
-    others = manifest.Recorded.from_json(record.extra.get("files", {}), before)
-    if others is None:
-        return None
-    files = dict(others.files)
-    for entry in record.pages.values():
-        if entry.output and len(entry.stat) == 5:
-            files[entry.dest] = (entry.output, entry.stat[2], entry.stat)
-    return manifest.Recorded(files, before)
+    return record.recorded(with_pages=True)
 
 
 def site_intact(site: Path, recorded: manifest.Recorded | None = None) -> bool:
