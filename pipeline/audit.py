@@ -1047,6 +1047,7 @@ def audit_site(
     cache: audit_cache.VerdictCache | None = None,
     hashes: dict[str, tuple[str, int]] | None = None,
     listed: Iterable[str] | None = None,
+    save: bool = True,
 ) -> AuditReport:
     """Scan every file of ``site``; see the module docstring.  With ``cache``
     (:class:`pipeline.audit_cache.VerdictCache`), a file whose bytes were judged before under
@@ -1055,7 +1056,8 @@ def audit_site(
     once for the manifest and the audit (a file it does not list is read to be hashed).
     ``listed``: the files of ``site``, when the caller has just listed them and answers for
     the list (the build: the files it hashed, listed again after the checks); None: the
-    folder is walked."""
+    folder is walked.  ``save``: write ``cache`` at the end (False: the caller audits the rest of
+    the site with the same cache and saves it then — files it does not judge drop out of it)."""
     started = time.perf_counter()
     site = Path(site)
     if not site.is_dir():
@@ -1074,7 +1076,7 @@ def audit_site(
             _check_files, rels, jobs, setup=_fresh_checker, setup_args=fresh, here=checker, batched=True, min_tasks=200
         )
     else:
-        results = _audit_cached(checker, rels, cache, hashes or {}, jobs, fresh)
+        results = _audit_cached(checker, rels, cache, hashes or {}, jobs, fresh, save)
     hits: list[AuditHit] = []
     read = skipped = 0
     unscanned = []
@@ -1105,6 +1107,7 @@ def _audit_cached(
     hashes: dict[str, tuple[str, int]],
     jobs: int | None,
     fresh: tuple,
+    save: bool = True,
 ) -> list[tuple[list, bool, bool]]:
     """:meth:`_Checker.run` over ``rels`` with the verdicts of ``cache``: only files not
     judged before are read (on every core); every verdict goes back into the cache.  A file
@@ -1182,7 +1185,8 @@ def _audit_cached(
         elif judged and not any(h[0] == "audit-unreadable" for h in file_hits):
             cache.put(rel, judged, now, file_hits, unscanned)
         results.append((out + [(rel, *hit) for hit in file_hits], True, unscanned))
-    cache.save(now, rows)
+    if save:
+        cache.save(now, rows)
     return results
 
 
@@ -1231,11 +1235,15 @@ def run_audit(
     """:func:`audit_site` with the withheld items and attachments of ``pub``; raises
     :class:`AuditError` when the audit cannot run (never returns a report it could not finish).
     ``cache``, ``hashes`` and ``listed``: see :func:`audit_site`."""
+    return audit_site(site, config, _withheld_of(pub, config, settings, jobs, cache), jobs, cache, hashes, listed)
+
+
+def _withheld_of(pub, config: Config, settings, jobs, cache) -> Withheld:
+    """:func:`prepare_withheld`, or :class:`AuditError` (no needles, no audit: fail closed)."""
     try:
-        withheld = prepare_withheld(pub, config, settings, jobs, cache)
+        return prepare_withheld(pub, config, settings, jobs, cache)
     except Exception as exc:  # noqa: BLE001 - fail closed
         raise AuditError(f"上线前终审无法取得未发布条目的特征串（{type(exc).__name__}: {exc}）") from None
-    return audit_site(site, config, withheld, jobs, cache, hashes, listed)
 
 
 MAX_FINDINGS = 200  # findings handed to the build (the first ones; a summary says how many more)
@@ -1245,12 +1253,20 @@ def publish_check(site: Path, pub, config: Config, context=None) -> list[Finding
     """The build's last check before the swap (:data:`pipeline.build.PUBLISH_CHECKS`): every
     hit of the audit as an error naming the site file; any error stops the build.  The build
     passes ``context`` (:class:`pipeline.build.CheckContext`: the work folder and the digests
-    of every file of the new site — the build checks after the checks that no file came or
-    went): then the verdicts of the last audit are reused (:mod:`pipeline.audit_cache`)."""
+    of the files of the new site to judge — the build checks after the checks that no file came
+    or went): then the verdicts of the last audit are reused (:mod:`pipeline.audit_cache`).  The
+    build judges its site in parts (the search bundles after the rest, while Pagefind writes
+    them): the withheld items' strings and the cache are made once, in ``context.state``, and the
+    cache is saved with the last part (``context.final``)."""
     if context is None:
         return findings_of(run_audit(site, pub, config))
-    cache = audit_cache.VerdictCache(context.work, config)
-    return findings_of(run_audit(site, pub, config, cache=cache, hashes=context.hashes, listed=context.hashes))
+    state = context.state.get("audit")
+    if state is None:
+        cache = audit_cache.VerdictCache(context.work, config)
+        state = context.state["audit"] = (cache, _withheld_of(pub, config, None, None, cache))
+    cache, withheld = state
+    report = audit_site(site, config, withheld, None, cache, context.hashes, listed=context.hashes, save=context.final)
+    return findings_of(report)
 
 
 publish_check.takes_context = True  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -211,13 +212,19 @@ PublishCheck = Callable[[Path, publication.Publication, Config], Iterable[Findin
 @dataclass(frozen=True)
 class CheckContext:
     """What a check with ``takes_context = True`` is also told: the build's work folder (its
-    caches) and every file's (sha256, size) in the new site (:func:`pipeline.manifest.hash_site`).
-    ``hashes`` lists every file of the new site: after the checks the build lists the folder
-    again and fails when a file was added or removed meanwhile (:func:`_listing_as_checked`),
-    so a check may take its keys as the site's files."""
+    caches) and the (sha256, size) of the files of the new site it is to judge
+    (:func:`pipeline.manifest.hash_site`).  The build calls such a check once per part of the
+    site — everything but the search bundles while Pagefind writes them, then the bundles
+    (``final``) — with ``state``, a dict of the build's that it may keep what it made for the
+    first part in.  The parts' ``hashes`` together list every file of the new site: after the
+    checks the build lists the folder again and fails when a file was added or removed meanwhile
+    (:func:`_listing_as_checked`), so a check may take their keys as the site's files.  A check
+    without ``takes_context`` is called once, over the whole site, with the last part."""
 
     work: Path
     hashes: dict = field(default_factory=dict, compare=False)
+    state: dict = field(default_factory=dict, compare=False)
+    final: bool = True
 
 
 PUBLISH_CHECKS: tuple[PublishCheck, ...] = (audit.publish_check,)  # 上线前终审 (pipeline/audit.py)
@@ -288,6 +295,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     stage = "pipeline"
     staging: Path | None = None
     held: Path | None = None  # the recycled staging folder's search bundles, set aside (search_index.hold_bundles)
+    searching: ThreadPoolExecutor | None = None  # Pagefind's thread, while it writes into staging
     try:
         progress("pipeline", 0, 0)
         markdown = options.markdown or markdown_settings(options.mkdocs_file)
@@ -375,12 +383,15 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     )
                 )
             shard_marks: dict = {}
-            searched_digests: dict = {}
             if options.search:
-                t3 = time.perf_counter()
                 stage = "pagefind"
                 progress("pagefind", 0, 0)
-                searched = search_index.index_site(
+                # Pagefind writes only the bundle folders (search_index.is_bundle_name): it runs on a
+                # thread while the rest of the site is hashed and checked here
+                searching = ThreadPoolExecutor(1, thread_name_prefix="pagefind")
+                pending = searching.submit(
+                    _timed,
+                    search_index.index_site,
                     staging,
                     pub.published,
                     config.portal.search_shard_pages,
@@ -391,24 +402,37 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     held=held,
                     recorded=recorded,
                 )
-                shard_marks = searched.fingerprints
-                searched_digests = searched.digests
-                timings["pagefind"] = time.perf_counter() - t3
-                timings["search_bundles_reused"] = searched.reused
-            if held is not None:  # what was not taken back (before hashing: its files may share inodes)
-                publish.discard(held)
-                held = None
             t4 = time.perf_counter()
             stage = "publish"
             # every file's digest, read once for the audit and the manifest (the pages' digests were
             # taken as they were written or, when taken over from the live site, checked then; the
             # other files the last build hashed are the very files it recorded, when unchanged since)
-            hashed = manifest.hash_site(staging, {**rendered.digests, **searched_digests}, recorded)
+            state: dict = {}
+            outside = None if searching is None else (lambda name: not search_index.is_bundle_name(name))
+            hashed = manifest.hash_site(staging, rendered.digests, recorded, top=outside)
+            context = CheckContext(options.work, hashed.files, state, final=searching is None)
+            findings = findings + _run_checks(checks, staging, pub, config, context)  # warnings reported as others
+            if searching is not None:
+                stage = "pagefind"
+                waited = time.perf_counter()
+                searched, timings["pagefind"] = pending.result()
+                searching.shutdown()
+                searching = None
+                timings["search_wait"] = time.perf_counter() - waited
+                shard_marks = searched.fingerprints
+                timings["search_bundles_reused"] = searched.reused
+                if held is not None:  # what was not taken back (before hashing: its files may share inodes)
+                    publish.discard(held)
+                    held = None
+                stage = "publish"
+                bundles = manifest.hash_site(staging, searched.digests, recorded, top=search_index.is_bundle_name)
+                context = CheckContext(options.work, bundles.files, state, final=True)
+                findings = findings + _run_checks(checks, staging, pub, config, context)
+                hashed = hashed.joined(bundles)
+            elif held is not None:
+                publish.discard(held)
+                held = None
             timings["hashed_reused"] = hashed.reused
-            context = CheckContext(options.work, hashed.files)
-            findings = findings + _run_checks(
-                checks, staging, pub, config, context
-            )  # their warnings are reported like the others
             snapped = time.time_ns()  # before the statuses the next build may trust
             now = publish.inventory(staging)[0]  # one walk: the listing and every file's status
             listed = _listing_as_checked(staging, hashed.files, now)
@@ -420,7 +444,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     "files": manifest.Recorded(manifest.recorded_statuses(hashed, now, rendered.digests)).to_json(),
                 },
             )
-            timings["checks_manifest"] = time.perf_counter() - t4
+            timings["checks_manifest"] = time.perf_counter() - t4 - timings.get("search_wait", 0.0)
             t5 = time.perf_counter()
             stage = "swap"
             record = replace(record, site=_manifest_digest(staging))
@@ -448,6 +472,8 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     except Exception as exc:  # noqa: BLE001 - fail closed: an unexpected failure of any stage stops the build
         raise BuildFailed(f"构建在“{_STAGES.get(stage, stage)}”阶段出错（{type(exc).__name__}: {exc}）") from exc
     finally:
+        if searching is not None:  # a check failed while Pagefind ran: nothing may write into what is discarded
+            searching.shutdown(wait=True)
         if staging is not None:
             publish.discard(staging)
         if held is not None:
@@ -457,6 +483,12 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
 
 
 PAGE_RECORD = mkdocs_pages.RECORD_FILE
+
+
+def _timed(func: Callable, *args, **kwargs) -> tuple:
+    """(``func(*args, **kwargs)``, the seconds it took) — for a stage run on a thread."""
+    started = time.perf_counter()
+    return func(*args, **kwargs), time.perf_counter() - started
 
 
 def _stale_files(aside: Path, now: dict, trusted: bool) -> list[str] | None:
@@ -532,13 +564,16 @@ def _run_checks(
     context: CheckContext | None = None,
 ) -> tuple[Finding, ...]:
     """Every check over the new site; their warnings, or :class:`BuildFailed` on any error.
-    A check with ``takes_context`` is also given ``context``."""
+    A check with ``takes_context`` is also given ``context``; the others run only when it is the
+    ``final`` part (they judge the whole site)."""
     warnings: list[Finding] = []
     for check in checks:
         name = getattr(check, "__qualname__", repr(check))
         try:
             if context is not None and getattr(check, "takes_context", False):
                 found = tuple(check(site, pub, config, context=context))
+            elif context is not None and not context.final:
+                continue
             else:
                 found = tuple(check(site, pub, config))
         except Exception as exc:  # noqa: BLE001 - fail closed: a check that breaks is a failed check

@@ -47,6 +47,15 @@ DEFAULT_SHARD_PAGES = 500  # item pages per shard (plus the rest of its last mon
 DEFAULT_SHARDS_FROM = 1000  # fewer published items: one bundle for the whole site
 _MONTH_SLUG = re.compile(r"\d{4}-\d{2}-")
 _BUNDLE_NAME = re.compile(BUNDLE_DIR + r"(-\d+)?")
+
+
+def is_bundle_name(name: str) -> bool:
+    """Is ``name`` (an entry of the site's top folder) one :func:`index_site` may write, replace
+    or remove — a bundle's folder or a stale one?  The build hashes and checks everything else
+    while Pagefind runs, and these after it (:mod:`pipeline.build`)."""
+    return name == BUNDLE_DIR or (name.startswith(BUNDLE_DIR + "-") and name[len(BUNDLE_DIR) + 1 :].isdigit())
+
+
 # Per-page furniture that would match every query (the 信息公开 metadata table, the byline,
 # the “内容概述” box title).
 EXCLUDE_SELECTORS = (".item-meta", ".item-byline", ".admonition-title")

@@ -188,3 +188,17 @@ class Portal:
         self.count += 1
         file.write_text(file.read_text(encoding="utf-8") + f"<!-- theme revision {self.count} -->\n", encoding="utf-8")
         return "change theme"
+
+
+def clone(base: Path, tmp: Path) -> Portal:
+    """A private copy of the portal built in ``base`` (``site-inc``, ``work-inc``), built once in
+    its new place (so the page record, the audit cache and the file marks describe this copy's
+    live site)."""
+    for name in ("content", "site_config", "theme", "site-inc", "work-inc"):
+        shutil.copytree(base / name, tmp / name, symlinks=True)
+    shutil.copy(base / "mkdocs.yml", tmp / "mkdocs.yml")
+    portal = Portal.__new__(Portal)
+    portal.tmp, portal.content, portal.config_dir = tmp, tmp / "content", tmp / "site_config"
+    portal.rng, portal.tokens, portal.gone, portal.count = random.Random(1), {}, [], 100
+    portal.build("inc", incremental=True)
+    return portal

@@ -32,7 +32,7 @@ import pytest
 from pipeline import audit_cache
 from pipeline import build as build_mod
 from helpers import ROOT
-from incremental_portal import Portal, all_text, comparable
+from incremental_portal import Portal, all_text, clone, comparable
 
 MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
 
@@ -43,19 +43,6 @@ def base(tmp_path_factory) -> Path:
     portal = Portal(tmp, random.Random(7))
     portal.build("inc", incremental=True)
     return tmp
-
-
-def clone(base: Path, tmp: Path) -> Portal:
-    """A private copy of the module's portal, built once in its new place (so the page record,
-    the audit cache and the file marks describe this copy's live site)."""
-    for name in ("content", "site_config", "theme", "site-inc", "work-inc"):
-        shutil.copytree(base / name, tmp / name, symlinks=True)
-    shutil.copy(base / "mkdocs.yml", tmp / "mkdocs.yml")
-    portal = Portal.__new__(Portal)
-    portal.tmp, portal.content, portal.config_dir = tmp, tmp / "content", tmp / "site_config"
-    portal.rng, portal.tokens, portal.gone, portal.count = random.Random(1), {}, [], 100
-    portal.build("inc", incremental=True)
-    return portal
 
 
 def tamper(page: Path, text: str, keep_mtime: bool) -> None:

@@ -1,0 +1,133 @@
+"""Pagefind writes the search bundles on a thread while the build hashes and checks the rest of
+the new site (``pipeline/build.py``; issue 15: a one-edit rebuild waits for the longer of the
+two, not their sum).  What must still hold: every file the public receives — the bundles too —
+is judged by the output audit and listed in the manifest; a check that fails while Pagefind runs
+leaves nothing writing into a discarded folder and the live site as it was; a check that does not
+take the build's context sees the whole finished site.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from incremental_portal import Portal, clone, digest
+from pipeline import build as build_mod
+from pipeline import search_index
+from pipeline.config import load_config
+from pipeline.findings import ERROR, Finding
+
+MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("overlap")
+    Portal(tmp, random.Random(11)).build("inc", incremental=True)
+    return tmp
+
+
+def _build(portal: Portal, checks=None) -> build_mod.BuildResult:
+    return build_mod.build(portal.options("inc"), load_config(portal.config_dir), checks)
+
+
+def _leftovers(portal: Portal) -> list[str]:
+    """Staging and holding folders of a build left beside the site (the spare is kept on purpose)."""
+    return sorted(
+        p.name
+        for p in portal.tmp.iterdir()
+        if p.name.startswith("site-inc") and p.name != "site-inc" and not p.name.endswith(".spare")
+    )
+
+
+@pytest.mark.parametrize("where", ["newest", "older"])
+def test_what_pagefind_writes_is_audited_and_the_live_site_stays(base, tmp_path, monkeypatch, where):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    before = digest(site)
+    original = search_index.index_site
+
+    def planting(site_dir, *args, **kwargs):
+        made = original(site_dir, *args, **kwargs)
+        bundles = sorted(p for p in site_dir.iterdir() if search_index.is_bundle_name(p.name))
+        assert len(bundles) > 1  # the portal has several shards: one of each kind is tried
+        bundle = bundles[0] if where == "newest" else bundles[-1]
+        (bundle / "planted.json").write_text(json.dumps({"note": MARKER + "内部资料"}, ensure_ascii=False), encoding="utf-8")
+        return made
+
+    monkeypatch.setattr(search_index, "index_site", planting)
+    portal.edit()
+    with pytest.raises(build_mod.BuildFailed) as failed:
+        _build(portal)
+    assert any(f.path.endswith("/planted.json") for f in failed.value.findings)
+    assert digest(site) == before
+    assert _leftovers(portal) == []
+
+
+def test_a_check_failing_while_pagefind_runs_waits_for_it_and_leaves_nothing(base, tmp_path, monkeypatch):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    before = digest(site)
+    original = search_index.index_site
+    started, done = threading.Event(), []
+
+    def slow(site_dir, *args, **kwargs):
+        started.set()
+        time.sleep(1.5)  # still writing when the check below has failed
+        made = original(site_dir, *args, **kwargs)
+        done.append(site_dir)
+        return made
+
+    def failing(site, pub, config, context=None):
+        assert started.wait(30)
+        assert not context.final and not any(search_index.is_bundle_name(rel.split("/")[0]) for rel in context.hashes)
+        return [Finding("index.html", "test-check", ERROR, "测试：检查不通过")]
+
+    failing.takes_context = True
+    monkeypatch.setattr(search_index, "index_site", slow)
+    portal.edit()
+    with pytest.raises(build_mod.BuildFailed):
+        _build(portal, checks=(failing,))
+    assert done, "the build returned while Pagefind was still writing into its staging folder"
+    assert not done[0].exists()  # then the staging folder was discarded
+    assert digest(site) == before
+    assert _leftovers(portal) == []
+
+
+def test_checks_are_given_the_whole_site_in_two_parts(base, tmp_path):
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    parts, whole = [], []
+
+    def with_context(site_dir, pub, config, context=None):
+        context.state.setdefault("calls", []).append(context.final)
+        parts.append((dict(context.hashes), context.final, list(context.state["calls"])))
+        return []
+
+    def without_context(site_dir, pub, config):
+        whole.append(sorted(p.name for p in site_dir.iterdir() if search_index.is_bundle_name(p.name)))
+        return []
+
+    with_context.takes_context = True
+    portal.edit()
+    result = _build(portal, checks=(with_context, without_context))
+    assert result.swap
+    (first, final_1, _), (second, final_2, calls) = parts
+    assert (final_1, final_2, calls) == (False, True, [False, True])  # one state for the build's parts
+    assert all(search_index.is_bundle_name(rel.split("/")[0]) for rel in second)
+    assert not any(search_index.is_bundle_name(rel.split("/")[0]) for rel in first)
+    listed = json.loads((site / "portal-manifest.json").read_text(encoding="utf-8"))["files"]
+    assert sorted({**first, **second}) == sorted(listed)
+    assert {rel: (entry["sha256"], entry["size"]) for rel, entry in listed.items()} == {**first, **second}
+    assert len(whole) == 1 and len(whole[0]) > 1  # called once, with every bundle written
+
+
+def test_bundle_names(tmp_path):
+    assert search_index.is_bundle_name("pagefind") and search_index.is_bundle_name("pagefind-12")
+    for name in ("pagefind-", "pagefind-x", "pagefind2", "pagefinder", "assets", "pagefind-1a"):
+        assert not search_index.is_bundle_name(name)
