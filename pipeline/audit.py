@@ -1039,6 +1039,15 @@ def _order(rels: list[str]) -> list[str]:
     return sorted(rels, key=lambda r: (not r.endswith(".html"), r.count("/"), r))
 
 
+def make_checker(site: Path, config: Config, withheld: Withheld) -> "_Checker":
+    """The checker :func:`audit_site` reads ``site``'s files with, or :class:`AuditError`."""
+    try:
+        scanners = Scanners(config.confidentiality, config.portal.public_phones)
+    except Exception as exc:  # noqa: BLE001 - no scanners, no audit: fail closed
+        raise AuditError(f"上线前终审无法建立扫描器（{type(exc).__name__}: {exc}）") from None
+    return _Checker(scanners, withheld, Path(site), frozenset(config.confidentiality.unscanned_attachment_types))
+
+
 def audit_site(
     site: Path,
     config: Config,
@@ -1048,6 +1057,7 @@ def audit_site(
     hashes: dict[str, tuple[str, int]] | None = None,
     listed: Iterable[str] | None = None,
     save: bool = True,
+    checker: "_Checker | None" = None,
 ) -> AuditReport:
     """Scan every file of ``site``; see the module docstring.  With ``cache``
     (:class:`pipeline.audit_cache.VerdictCache`), a file whose bytes were judged before under
@@ -1057,17 +1067,16 @@ def audit_site(
     ``listed``: the files of ``site``, when the caller has just listed them and answers for
     the list (the build: the files it hashed, listed again after the checks); None: the
     folder is walked.  ``save``: write ``cache`` at the end (False: the caller audits the rest of
-    the site with the same cache and saves it then — files it does not judge drop out of it)."""
+    the site with the same cache and saves it then — files it does not judge drop out of it).
+    ``checker``: :func:`make_checker` of the same site and ``withheld``, kept over the audits of
+    the parts of one site (its scanners and memo of pieces)."""
     started = time.perf_counter()
     site = Path(site)
     if not site.is_dir():
         raise AuditError(f"上线前终审：{site} 不是目录")
-    try:
-        scanners = Scanners(config.confidentiality, config.portal.public_phones)
-    except Exception as exc:  # noqa: BLE001 - no scanners, no audit: fail closed
-        raise AuditError(f"上线前终审无法建立扫描器（{type(exc).__name__}: {exc}）") from None
     unscanned_types = frozenset(config.confidentiality.unscanned_attachment_types)
-    checker = _Checker(scanners, withheld, site, unscanned_types)
+    if checker is None or checker.site != site or checker.withheld is not withheld:
+        checker = make_checker(site, config, withheld)
     # the workers make their own checker from these (parallel.map_fresh: none inherits the build's memory)
     fresh = (config.confidentiality, config.portal.public_phones, withheld, site, unscanned_types)
     rels = _order(site_files(site) if listed is None else list(listed))
@@ -1263,9 +1272,10 @@ def publish_check(site: Path, pub, config: Config, context=None) -> list[Finding
     state = context.state.get("audit")
     if state is None:
         cache = audit_cache.VerdictCache(context.work, config)
-        state = context.state["audit"] = (cache, _withheld_of(pub, config, None, None, cache))
-    cache, withheld = state
-    report = audit_site(site, config, withheld, None, cache, context.hashes, listed=context.hashes, save=context.final)
+        withheld = _withheld_of(pub, config, None, None, cache)
+        state = context.state["audit"] = (cache, withheld, make_checker(site, config, withheld))
+    cache, withheld, checker = state
+    report = audit_site(site, config, withheld, None, cache, context.hashes, context.hashes, context.final, checker)
     return findings_of(report)
 
 

@@ -18,6 +18,7 @@ fail-closed error handling are one sequence; each step's work lives in its own m
 from __future__ import annotations
 
 import json
+import queue
 import time
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
@@ -387,8 +388,10 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 stage = "pagefind"
                 progress("pagefind", 0, 0)
                 # Pagefind writes only the bundle folders (search_index.is_bundle_name): it runs on a
-                # thread while the rest of the site is hashed and checked here
+                # thread while the rest of the site is hashed and checked here, then each bundle
+                # folder it has finished (a reused one at once), then the others once it is done
                 searching = ThreadPoolExecutor(1, thread_name_prefix="pagefind")
+                finished: queue.SimpleQueue = queue.SimpleQueue()
                 pending = searching.submit(
                     _timed,
                     search_index.index_site,
@@ -401,6 +404,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     previous_site=previous_site,
                     held=held,
                     recorded=recorded,
+                    done=lambda name, digests: finished.put((name, digests)),
                 )
             t4 = time.perf_counter()
             stage = "publish"
@@ -412,6 +416,18 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             hashed = manifest.hash_site(staging, rendered.digests, recorded, top=outside)
             context = CheckContext(options.work, hashed.files, state, final=searching is None)
             findings = findings + _run_checks(checks, staging, pub, config, context)  # warnings reported as others
+            judged: set[str] = set()  # the bundle folders hashed and checked while Pagefind ran
+            while searching is not None and not finished.empty():
+                names, read = set(), {}
+                while not finished.empty():
+                    name, digests = finished.get()
+                    names.add(name)
+                    read.update(digests)
+                part = manifest.hash_site(staging, read, recorded, top=names.__contains__)
+                findings = findings + _run_checks(
+                    checks, staging, pub, config, CheckContext(options.work, part.files, state, final=False)
+                )
+                hashed, judged = hashed.joined(part), judged | names
             if searching is not None:
                 stage = "pagefind"
                 waited = time.perf_counter()
@@ -425,7 +441,12 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     publish.discard(held)
                     held = None
                 stage = "publish"
-                bundles = manifest.hash_site(staging, searched.digests, recorded, top=search_index.is_bundle_name)
+                bundles = manifest.hash_site(
+                    staging,
+                    searched.digests,
+                    recorded,
+                    top=lambda name: search_index.is_bundle_name(name) and name not in judged,
+                )
                 context = CheckContext(options.work, bundles.files, state, final=True)
                 findings = findings + _run_checks(checks, staging, pub, config, context)
                 hashed = hashed.joined(bundles)

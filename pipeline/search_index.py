@@ -176,6 +176,7 @@ def index_site(
     previous_site: Path | None = None,
     held: Path | None = None,
     recorded=None,
+    done: Callable[[str, dict], None] | None = None,
 ) -> SearchIndex:
     """Index ``site_dir`` in place; return where the bundles are and how many pages they hold.
 
@@ -192,6 +193,9 @@ def index_site(
     one checked (:func:`_take_recorded`), taken from ``held`` (the bundles of a recycled staging
     folder, set aside by :func:`hold_bundles`) when it is still the recorded file there, without
     linking it again.  ``SearchIndex.digests``: the files it read to check them.
+    ``done(folder, digests)``: called as each bundle folder but :data:`BUNDLE_DIR` is finished
+    (nothing writes into it afterwards; :data:`BUNDLE_DIR` gets the list of bundles last), with
+    the digests of its files read to check them.
     """
     shards = plan_shards(items, shard_pages, shards_from) if items is not None else (Shard(BUNDLE_DIR, None, 0),)
     earlier = {  # fingerprint → the previous site's bundle made from it
@@ -224,6 +228,9 @@ def index_site(
         else:
             _run_pagefind(site_dir, shard)
         bundles.append(site_dir / shard.output_subdir)
+        if done is not None and shard.output_subdir != BUNDLE_DIR:
+            prefix = shard.output_subdir + "/"
+            done(shard.output_subdir, {rel: got for rel, got in digests.items() if rel.startswith(prefix)})
     manifest = {"bundles": [f"{shard.output_subdir}/" for shard in shards]}
     target = site_dir / BUNDLE_DIR / MANIFEST
     target.unlink(missing_ok=True)  # may be a hard link into the live site: never write through it
