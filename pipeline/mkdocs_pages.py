@@ -554,6 +554,10 @@ def build(
         os.makedirs(config.site_dir, exist_ok=True)  # pages are taken over before mkdocs writes anything
         files = get_files(config)
         env = config.theme.get_env()
+        if engine_file is not None:  # the generated config lives in the work folder
+            from pipeline import template_cache  # imports Jinja: not on the nothing-changed path
+
+            template_cache.attach(env, Path(engine_file).parent)
         files.add_files_from_theme(env, config)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)

@@ -49,7 +49,7 @@ from pathlib import Path
 
 from pipeline import attachments, audit_cache, confidentiality, dedup_stage, load, mkdocs_pages
 from pipeline import publication, scoring, upstream
-from pipeline import withheld_text
+from pipeline import template_cache, withheld_text
 from pipeline.config import Config
 from pipeline.findings import ERROR, Finding, sort_key
 from pipeline.mkdocs_build import _source_date
@@ -152,6 +152,7 @@ class LivePages:
                 config.plugins.on_pre_build(config=config)
                 files = get_files(config)
                 env = config.theme.get_env()
+                template_cache.attach(env, Path(engine_file).parent)  # the generated config lives in <work>
                 files.add_files_from_theme(env, config)
                 files = config.plugins.on_files(files, config=config)
                 set_exclusions(files, config)
