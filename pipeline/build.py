@@ -18,6 +18,7 @@ fail-closed error handling are one sequence; each step's work lives in its own m
 from __future__ import annotations
 
 import json
+import os
 import queue
 import time
 import hashlib
@@ -441,6 +442,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     publish.discard(held)
                     held = None
                 stage = "publish"
+                judged -= _changed_since(staging, judged, hashed)  # judged again below, with the rest
                 bundles = manifest.hash_site(
                     staging,
                     searched.digests,
@@ -504,6 +506,25 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
 
 
 PAGE_RECORD = mkdocs_pages.RECORD_FILE
+
+
+def _changed_since(site: Path, folders: set[str], hashed: manifest.SiteHashes) -> set[str]:
+    """The ``folders`` of ``site`` (search bundles judged while Pagefind ran) holding a file whose
+    status is no longer the one it had when it was hashed (``hashed.seen``; a file hashed without
+    one counts as changed): Pagefind's stage writes nowhere once it has called a folder finished,
+    and were it to, the folder is hashed and checked again rather than published unjudged."""
+    changed = set()
+    prefixes = tuple(f"{name}/" for name in folders)
+    for rel in hashed.files if prefixes else ():
+        if rel.startswith(prefixes):
+            key = hashed.seen.get(rel)
+            try:
+                same = bool(key) and manifest.status_key(os.lstat(os.path.join(site, rel))) == key
+            except OSError:
+                same = False
+            if not same:
+                changed.add(rel.split("/", 1)[0])
+    return changed
 
 
 def _timed(func: Callable, *args, **kwargs) -> tuple:
