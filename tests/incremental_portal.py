@@ -202,3 +202,17 @@ def clone(base: Path, tmp: Path) -> Portal:
     portal.rng, portal.tokens, portal.gone, portal.count = random.Random(1), {}, [], 100
     portal.build("inc", incremental=True)
     return portal
+
+
+def build_checked(portal: Portal, checks=None) -> build_mod.BuildResult:
+    """``portal build`` of ``site-inc`` with ``checks`` instead of the publish checks (None: those)."""
+    return build_mod.build(portal.options("inc"), load_config(portal.config_dir), checks)
+
+
+def leftovers(portal: Portal) -> list[str]:
+    """Staging and holding folders of a build left beside ``site-inc`` (the spare is kept on purpose)."""
+    return sorted(
+        p.name
+        for p in portal.tmp.iterdir()
+        if p.name.startswith("site-inc") and p.name != "site-inc" and not p.name.endswith(".spare")
+    )

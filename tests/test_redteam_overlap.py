@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from incremental_portal import Portal, clone, digest
+from incremental_portal import Portal, build_checked, clone, digest, leftovers
 from pipeline import audit
 from pipeline import build as build_mod
 from pipeline import mkdocs_build, search_index
-from pipeline.config import load_config
 
 MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
 
@@ -33,18 +32,6 @@ def base(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("overlap-red")
     Portal(tmp, random.Random(11)).build("inc", incremental=True)
     return tmp
-
-
-def _build(portal: Portal, checks=None) -> build_mod.BuildResult:
-    return build_mod.build(portal.options("inc"), load_config(portal.config_dir), checks)
-
-
-def _leftovers(portal: Portal) -> list[str]:
-    return sorted(
-        p.name
-        for p in portal.tmp.iterdir()
-        if p.name.startswith("site-inc") and p.name != "site-inc" and not p.name.endswith(".spare")
-    )
 
 
 def _manifest_matches(site: Path) -> None:
@@ -82,10 +69,10 @@ def test_a_bundle_like_file_is_audited(base, tmp_path, monkeypatch, name):
     _plant_after_render(monkeypatch, lambda staging: (staging / name).write_text(MARKER + "内部资料", encoding="utf-8"))
     portal.edit()
     with pytest.raises(build_mod.BuildFailed) as failed:
-        _build(portal)
+        build_checked(portal)
     assert any(f.path == name for f in failed.value.findings), failed.value
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 @pytest.mark.parametrize("name", ["pagefind-٣", "pagefind-²", "pagefind-7"])
@@ -100,13 +87,13 @@ def test_a_bundle_like_folder_is_removed_or_audited(base, tmp_path, monkeypatch,
     _plant_after_render(monkeypatch, plant)
     portal.edit()
     try:
-        _build(portal)
+        build_checked(portal)
     except build_mod.BuildFailed as failed:
         assert any(f.path == f"{name}/leak.html" for f in failed.findings), failed
     else:
         assert not (site / name).exists()
         _manifest_matches(site)
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def test_a_symlink_named_like_a_bundle_never_reaches_the_live_site(base, tmp_path, monkeypatch):
@@ -117,9 +104,9 @@ def test_a_symlink_named_like_a_bundle_never_reaches_the_live_site(base, tmp_pat
     _plant_after_render(monkeypatch, lambda staging: os.symlink(site, staging / "pagefind-9"))
     portal.edit()
     with pytest.raises(build_mod.BuildFailed):
-        _build(portal)
+        build_checked(portal)
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def _spy(seen_done: threading.Event, parts: list, fail_on_done: bool = False, reported=None):
@@ -140,12 +127,44 @@ def _spy(seen_done: threading.Event, parts: list, fail_on_done: bool = False, re
     return spy
 
 
+class _Held:
+    """``index_site`` watched: ``before(name)`` runs as the bundle folder ``name`` is begun (taken
+    over or indexed); ``reported`` is set once a finished folder was reported; ``ended`` and ``dirs``
+    record when index_site returned and which staging folder it wrote."""
+
+    def __init__(self, monkeypatch, before) -> None:
+        self.reported, self.ended, self.dirs = threading.Event(), [], []
+        take, run, index = search_index._take_recorded, search_index._run_pagefind, search_index.index_site
+
+        def taking(held, old, expected, recorded, live, target, digests):
+            before(target.name)
+            return take(held, old, expected, recorded, live, target, digests)
+
+        def running(site_dir, shard):
+            before(shard.output_subdir)
+            return run(site_dir, shard)
+
+        def indexing(site_dir, *args, done=None, **kwargs):
+            def forward(name, digests):
+                done(name, digests)
+                self.reported.set()
+
+            self.dirs.append(site_dir)
+            try:
+                return index(site_dir, *args, done=forward, **kwargs)
+            finally:
+                self.ended.append(time.monotonic())
+
+        monkeypatch.setattr(search_index, "_take_recorded", taking)
+        monkeypatch.setattr(search_index, "_run_pagefind", running)
+        monkeypatch.setattr(search_index, "index_site", indexing)
+
+
 def test_pagefind_failing_after_earlier_bundles_were_judged(base, tmp_path, monkeypatch):
     portal = clone(base, tmp_path)
     site = tmp_path / "site-inc"
     before = digest(site)
-    seen_done, parts, ended = threading.Event(), [], []
-    original_take, original_run = search_index._take_recorded, search_index._run_pagefind
+    seen_done, parts = threading.Event(), []
 
     def breaking(name):
         if name == "pagefind-1":  # the last shard indexed
@@ -153,85 +172,38 @@ def test_pagefind_failing_after_earlier_bundles_were_judged(base, tmp_path, monk
             time.sleep(0.5)
             raise search_index.SearchIndexError("测试：Pagefind 失败")
 
-    def take(held, old, expected, recorded, live, target, digests):
-        breaking(target.name)
-        return original_take(held, old, expected, recorded, live, target, digests)
-
-    def run(site_dir, shard):
-        breaking(shard.output_subdir)
-        return original_run(site_dir, shard)
-
-    original_index = search_index.index_site
-    reported = threading.Event()
-
-    def index(*args, done=None, **kwargs):
-        def forward(name, digests):
-            done(name, digests)
-            reported.set()
-
-        try:
-            return original_index(*args, done=forward, **kwargs)
-        finally:
-            ended.append(time.monotonic())
-
-    monkeypatch.setattr(search_index, "_take_recorded", take)
-    monkeypatch.setattr(search_index, "_run_pagefind", run)
-    monkeypatch.setattr(search_index, "index_site", index)
+    held = _Held(monkeypatch, breaking)
     portal.edit()
     with pytest.raises((build_mod.BuildFailed, search_index.SearchIndexError)):
-        _build(portal, checks=(audit.publish_check, _spy(seen_done, parts, reported=reported)))
+        build_checked(portal, checks=(audit.publish_check, _spy(seen_done, parts, reported=held.reported)))
     returned = time.monotonic()
     assert seen_done.is_set(), parts  # a bundle folder was judged before Pagefind failed
-    assert ended and ended[0] <= returned
+    assert held.ended and held.ended[0] <= returned
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def test_a_check_failing_on_a_finished_bundle_waits_for_pagefind(base, tmp_path, monkeypatch):
     portal = clone(base, tmp_path)
     site = tmp_path / "site-inc"
     before = digest(site)
-    seen_done, parts, ended, dirs = threading.Event(), [], [], []
-    original_take, original_run = search_index._take_recorded, search_index._run_pagefind
+    seen_done, parts = threading.Event(), []
 
     def slow(name):
         if name == "pagefind-1":
             seen_done.wait(60)
             time.sleep(1.0)  # still writing when the check has failed
 
-    def take(held, old, expected, recorded, live, target, digests):
-        slow(target.name)
-        return original_take(held, old, expected, recorded, live, target, digests)
-
-    def run(site_dir, shard):
-        slow(shard.output_subdir)
-        return original_run(site_dir, shard)
-
-    original_index = search_index.index_site
-    reported = threading.Event()
-
-    def index(site_dir, *args, done=None, **kwargs):
-        def forward(name, digests):
-            done(name, digests)
-            reported.set()
-
-        dirs.append(site_dir)
-        try:
-            return original_index(site_dir, *args, done=forward, **kwargs)
-        finally:
-            ended.append(time.monotonic())
-
-    monkeypatch.setattr(search_index, "_take_recorded", take)
-    monkeypatch.setattr(search_index, "_run_pagefind", run)
-    monkeypatch.setattr(search_index, "index_site", index)
+    held = _Held(monkeypatch, slow)
     portal.edit()
+    spy = _spy(seen_done, parts, fail_on_done=True, reported=held.reported)
     with pytest.raises(build_mod.BuildFailed):
-        _build(portal, checks=(audit.publish_check, _spy(seen_done, parts, fail_on_done=True, reported=reported)))
+        build_checked(portal, checks=(audit.publish_check, spy))
     returned = time.monotonic()
-    assert ended and ended[0] <= returned, "the build returned while Pagefind still wrote"
-    assert not dirs[0].exists()
+    assert held.ended and held.ended[0] <= returned, "the build returned while Pagefind still wrote"
+    assert not held.dirs[0].exists()
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def test_the_done_callback_raising_fails_the_build(base, tmp_path, monkeypatch):
@@ -250,9 +222,9 @@ def test_the_done_callback_raising_fails_the_build(base, tmp_path, monkeypatch):
     monkeypatch.setattr(search_index, "index_site", index)
     portal.edit()
     with pytest.raises(build_mod.BuildFailed):
-        _build(portal)
+        build_checked(portal)
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def test_a_new_shard_renumbering_the_newest_is_judged_and_listed(base, tmp_path):
@@ -277,7 +249,7 @@ def test_a_new_shard_renumbering_the_newest_is_judged_and_listed(base, tmp_path)
         return []
 
     spy.takes_context = True
-    result = _build(portal, checks=(audit.publish_check, spy))
+    result = build_checked(portal, checks=(audit.publish_check, spy))
     assert result.swap
     bundles_after = sorted(p.name for p in site.iterdir() if search_index.is_bundle_name(p.name))
     assert len(bundles_after) > len(bundles_before), (bundles_before, bundles_after)
@@ -290,7 +262,7 @@ def test_a_new_shard_renumbering_the_newest_is_judged_and_listed(base, tmp_path)
     _manifest_matches(site)
     # and again (the renumbered bundle is now recorded under its new name)
     portal.edit()
-    assert _build(portal).swap
+    assert build_checked(portal).swap
     _manifest_matches(site)
 
 
@@ -334,7 +306,7 @@ def test_a_finished_bundle_rewritten_in_place_after_its_judgement_is_noticed(bas
     monkeypatch.setattr(search_index, "index_site", index)
     portal.edit()
     try:
-        _build(portal, checks=(audit.publish_check, spy))
+        build_checked(portal, checks=(audit.publish_check, spy))
     except build_mod.BuildFailed:
         return  # noticed: the new site was not published
     assert MARKER not in (site / names[0] / "pagefind-entry.json").read_text(encoding="utf-8"), "published unjudged"

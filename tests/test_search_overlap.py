@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from incremental_portal import Portal, clone, digest
+from incremental_portal import Portal, build_checked, clone, digest, leftovers
 from pipeline import build as build_mod
 from pipeline import search_index
-from pipeline.config import load_config
 from pipeline.findings import ERROR, Finding
 
 MARKER = "【机密】"  # a 密级 marking the output audit refuses (site_config/confidentiality.yaml)
@@ -30,19 +29,6 @@ def base(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("overlap")
     Portal(tmp, random.Random(11)).build("inc", incremental=True)
     return tmp
-
-
-def _build(portal: Portal, checks=None) -> build_mod.BuildResult:
-    return build_mod.build(portal.options("inc"), load_config(portal.config_dir), checks)
-
-
-def _leftovers(portal: Portal) -> list[str]:
-    """Staging and holding folders of a build left beside the site (the spare is kept on purpose)."""
-    return sorted(
-        p.name
-        for p in portal.tmp.iterdir()
-        if p.name.startswith("site-inc") and p.name != "site-inc" and not p.name.endswith(".spare")
-    )
 
 
 @pytest.mark.parametrize("where", ["newest", "older"])
@@ -65,10 +51,10 @@ def test_what_pagefind_writes_is_audited_and_the_live_site_stays(base, tmp_path,
     monkeypatch.setattr(search_index, "index_site", planting)
     portal.edit()
     with pytest.raises(build_mod.BuildFailed) as failed:
-        _build(portal)
+        build_checked(portal)
     assert any(f.path.endswith("/planted.json") for f in failed.value.findings)
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def test_a_check_failing_while_pagefind_runs_waits_for_it_and_leaves_nothing(base, tmp_path, monkeypatch):
@@ -94,11 +80,11 @@ def test_a_check_failing_while_pagefind_runs_waits_for_it_and_leaves_nothing(bas
     monkeypatch.setattr(search_index, "index_site", slow)
     portal.edit()
     with pytest.raises(build_mod.BuildFailed):
-        _build(portal, checks=(failing,))
+        build_checked(portal, checks=(failing,))
     assert done, "the build returned while Pagefind was still writing into its staging folder"
     assert not done[0].exists()  # then the staging folder was discarded
     assert digest(site) == before
-    assert _leftovers(portal) == []
+    assert leftovers(portal) == []
 
 
 def test_checks_are_given_the_whole_site_in_parts(base, tmp_path):
@@ -117,7 +103,7 @@ def test_checks_are_given_the_whole_site_in_parts(base, tmp_path):
 
     with_context.takes_context = True
     portal.edit()
-    result = _build(portal, checks=(with_context, without_context))
+    result = build_checked(portal, checks=(with_context, without_context))
     assert result.swap and len(parts) >= 2
     assert [final for _, final in parts] == [False] * (len(parts) - 1) + [True]
     # the pages first (while Pagefind runs), then bundle folders: each file once, the parts disjoint
