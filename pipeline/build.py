@@ -442,7 +442,8 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     publish.discard(held)
                     held = None
                 stage = "publish"
-                judged -= _changed_since(staging, judged, hashed)  # judged again below, with the rest
+                again = _changed_since(staging, judged, hashed)  # judged again below, with the rest
+                judged, hashed = judged - again, hashed.without(again)
                 bundles = manifest.hash_site(
                     staging,
                     searched.digests,

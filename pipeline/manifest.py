@@ -238,6 +238,14 @@ class SiteHashes:
             dict(sorted({**self.files, **other.files}.items())), self.reused + other.reused, {**self.seen, **other.seen}
         )
 
+    def without(self, folders: set[str]) -> "SiteHashes":
+        """These hashes but for the files under ``folders`` (entries of the site's top folder)."""
+        if not folders:
+            return self
+        prefixes = tuple(f"{name}/" for name in folders)
+        files = {rel: got for rel, got in self.files.items() if not rel.startswith(prefixes)}
+        return SiteHashes(files, self.reused, {rel: key for rel, key in self.seen.items() if rel in files})
+
 
 def hash_site(
     site: Path,

@@ -311,3 +311,42 @@ def test_a_finished_bundle_rewritten_in_place_after_its_judgement_is_noticed(bas
         return  # noticed: the new site was not published
     assert MARKER not in (site / names[0] / "pagefind-entry.json").read_text(encoding="utf-8"), "published unjudged"
     _manifest_matches(site)
+
+
+def test_a_finished_bundle_that_loses_and_gains_files_after_its_judgement_is_judged_again(base, tmp_path, monkeypatch):
+    """The same broken promise, with files removed from and added to a finished bundle: the folder
+    is hashed and checked again, so the manifest lists exactly what is published, each file with
+    the digest of its bytes (no entry left from the first judgement)."""
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    judged, reported = threading.Event(), threading.Event()
+    original_index = search_index.index_site
+    names: list[str] = []
+
+    def index(site_dir, *args, done=None, **kwargs):
+        def forward(name, digests):
+            names.append(name)
+            done(name, digests)
+            reported.set()
+
+        made = original_index(site_dir, *args, done=forward, **kwargs)
+        assert judged.wait(60)
+        folder = site_dir / names[0]
+        sorted(folder.glob("fragment/*"))[0].unlink()
+        (folder / "added-later.json").write_text('{"note": "公开内容"}', encoding="utf-8")
+        return made
+
+    def spy(site_dir, pub, config, context=None):
+        tops = {rel.split("/")[0] for rel in context.hashes}
+        if not any(search_index.is_bundle_name(t) for t in tops):
+            assert reported.wait(60)
+        elif not context.final:
+            judged.set()
+        return []
+
+    spy.takes_context = True
+    monkeypatch.setattr(search_index, "index_site", index)
+    portal.edit()
+    assert build_checked(portal, checks=(audit.publish_check, spy)).swap
+    assert (site / names[0] / "added-later.json").is_file()
+    _manifest_matches(site)
