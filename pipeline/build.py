@@ -407,6 +407,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     recorded=recorded,
                     done=lambda name, digests: finished.put((name, digests)),
                 )
+            elif held is not None:  # no search: nothing is taken back (before hashing: its files may share inodes)
+                publish.discard(held)
+                held = None
             t4 = time.perf_counter()
             stage = "publish"
             # every file's digest, read once for the audit and the manifest (the pages' digests were
@@ -453,9 +456,6 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 context = CheckContext(options.work, bundles.files, state, final=True)
                 findings = findings + _run_checks(checks, staging, pub, config, context)
                 hashed = hashed.joined(bundles)
-            elif held is not None:
-                publish.discard(held)
-                held = None
             timings["hashed_reused"] = hashed.reused
             snapped = time.time_ns()  # before the statuses the next build may trust
             now = publish.inventory(staging)[0]  # one walk: the listing and every file's status

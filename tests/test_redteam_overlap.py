@@ -266,16 +266,12 @@ def test_a_new_shard_renumbering_the_newest_is_judged_and_listed(base, tmp_path)
     _manifest_matches(site)
 
 
-def test_a_finished_bundle_rewritten_in_place_after_its_judgement_is_noticed(base, tmp_path, monkeypatch):
-    """index_site promises that nothing writes into a folder it reported done; the build does
-    not check it.  Before 1d19bfd/555e870 every bundle byte was hashed and audited after index_site
-    returned, so whatever it wrote was judged.  Here a file of a finished bundle is rewritten in
-    place (same name: the listing check sees nothing) after the build judged it."""
-    portal = clone(base, tmp_path)
-    site = tmp_path / "site-inc"
-    judged = threading.Event()
+def _changed_after_judgement(monkeypatch, change) -> tuple:
+    """Break index_site's promise: once the build has judged the first bundle folder index_site
+    reported finished, ``change(folder)`` writes into it.  Returns the check that tells when that
+    judgement happened (to be given to the build) and the names of the folders reported."""
+    judged, reported = threading.Event(), threading.Event()
     original_index = search_index.index_site
-    reported = threading.Event()
     names: list[str] = []
 
     def index(site_dir, *args, done=None, **kwargs):
@@ -286,12 +282,7 @@ def test_a_finished_bundle_rewritten_in_place_after_its_judgement_is_noticed(bas
 
         made = original_index(site_dir, *args, done=forward, **kwargs)
         assert judged.wait(60)
-        entry = site_dir / names[0] / "pagefind-entry.json"
-        data = json.loads(entry.read_text(encoding="utf-8"))
-        data["note"] = MARKER + "内部资料"
-        with open(entry, "r+", encoding="utf-8") as handle:  # in place: the same inode, the same name
-            handle.write(json.dumps(data, ensure_ascii=False))
-            handle.truncate()
+        change(site_dir / names[0])
         return made
 
     def spy(site_dir, pub, config, context=None):
@@ -304,6 +295,26 @@ def test_a_finished_bundle_rewritten_in_place_after_its_judgement_is_noticed(bas
 
     spy.takes_context = True
     monkeypatch.setattr(search_index, "index_site", index)
+    return spy, names
+
+
+def test_a_finished_bundle_rewritten_in_place_after_its_judgement_is_noticed(base, tmp_path, monkeypatch):
+    """index_site promises that nothing writes into a folder it reported done; the build does
+    not check it.  Before 1d19bfd/555e870 every bundle byte was hashed and audited after index_site
+    returned, so whatever it wrote was judged.  Here a file of a finished bundle is rewritten in
+    place (same name: the listing check sees nothing) after the build judged it."""
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+
+    def rewrite(folder: Path) -> None:
+        entry = folder / "pagefind-entry.json"
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        data["note"] = MARKER + "内部资料"
+        with open(entry, "r+", encoding="utf-8") as handle:  # in place: the same inode, the same name
+            handle.write(json.dumps(data, ensure_ascii=False))
+            handle.truncate()
+
+    spy, names = _changed_after_judgement(monkeypatch, rewrite)
     portal.edit()
     try:
         build_checked(portal, checks=(audit.publish_check, spy))
@@ -319,33 +330,12 @@ def test_a_finished_bundle_that_loses_and_gains_files_after_its_judgement_is_jud
     the digest of its bytes (no entry left from the first judgement)."""
     portal = clone(base, tmp_path)
     site = tmp_path / "site-inc"
-    judged, reported = threading.Event(), threading.Event()
-    original_index = search_index.index_site
-    names: list[str] = []
 
-    def index(site_dir, *args, done=None, **kwargs):
-        def forward(name, digests):
-            names.append(name)
-            done(name, digests)
-            reported.set()
-
-        made = original_index(site_dir, *args, done=forward, **kwargs)
-        assert judged.wait(60)
-        folder = site_dir / names[0]
+    def reshape(folder: Path) -> None:
         sorted(folder.glob("fragment/*"))[0].unlink()
         (folder / "added-later.json").write_text('{"note": "公开内容"}', encoding="utf-8")
-        return made
 
-    def spy(site_dir, pub, config, context=None):
-        tops = {rel.split("/")[0] for rel in context.hashes}
-        if not any(search_index.is_bundle_name(t) for t in tops):
-            assert reported.wait(60)
-        elif not context.final:
-            judged.set()
-        return []
-
-    spy.takes_context = True
-    monkeypatch.setattr(search_index, "index_site", index)
+    spy, names = _changed_after_judgement(monkeypatch, reshape)
     portal.edit()
     assert build_checked(portal, checks=(audit.publish_check, spy)).swap
     assert (site / names[0] / "added-later.json").is_file()
