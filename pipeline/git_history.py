@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ class GitError(Exception):
 @dataclass(frozen=True)
 class Commit:
     sha: str
-    time: datetime  # committer time, UTC
+    time: datetime  # committer time, UTC — or its latest ancestor's when that is later (see _proved_times)
     reviewed_by: tuple[str, ...] = ()
     reviewed_items: tuple[str, ...] = ()
 
@@ -131,7 +132,28 @@ def _trailers(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(_GS) if v.strip())
 
 
-def _log(root: Path, args: list[str]) -> list[tuple[Commit, list[list[str]]]]:
+def _proved_times(root: Path) -> dict[str, int]:
+    """Each commit's time as its history proves it: a commit's committer time is whatever the
+    committer's clock (or ``GIT_COMMITTER_DATE``) said, so a commit made today on top of history
+    can claim any earlier day — to pass a backdated item, or one older than ``history_starts``.
+    No commit is older than its parents: the time counted is the latest of its own and its
+    ancestors' (a parent dated more than a day in the future is a wrong clock, not carried on).
+    One ``git log`` over the whole history, parents before children."""
+    out = _git(["log", "--topo-order", "--reverse", "--format=%H %ct %P", "HEAD"], root)
+    ceiling = int(time.time()) + 86400
+    proved: dict[str, int] = {}
+    for line in out.splitlines():
+        sha, ct, *parents = line.split()
+        when = int(ct)
+        for parent in parents:
+            before = proved.get(parent)
+            if before is not None and when < before <= ceiling:
+                when = before
+        proved[sha] = when
+    return proved
+
+
+def _log(root: Path, args: list[str], proved: dict[str, int] | None = None) -> list[tuple[Commit, list[list[str]]]]:
     fmt = (
         f"{_RS}%H{_US}%ct{_US}%(trailers:key={REVIEWED_BY},valueonly,separator=%x1d){_US}%(trailers:"
         f"key={REVIEWED_ITEM},valueonly,separator=%x1d){_US}"
@@ -141,7 +163,8 @@ def _log(root: Path, args: list[str]) -> list[tuple[Commit, list[list[str]]]]:
     for record in out.split(_RS)[1:]:
         head, _, rest = record.rpartition(_US)
         sha, ct, by, items = head.split(_US)
-        commit = Commit(sha, datetime.fromtimestamp(int(ct), UTC), _trailers(by), _trailers(items))
+        when = max(int(ct), (proved or {}).get(sha, 0))
+        commit = Commit(sha, datetime.fromtimestamp(when, UTC), _trailers(by), _trailers(items))
         changes = [line.split("\t") for line in rest.splitlines() if "\t" in line]
         entries.append((commit, changes))
     return entries
@@ -166,7 +189,8 @@ def read(
     added: dict[str, tuple[Commit, str]] = {}  # content-relative path → (commit, repo path at that time)
     changes: dict[str, list[Commit]] = {}
     commits: dict[str, Commit] = {}
-    log = _log(root, ["--name-status", "-M", "--reverse", "--", items_prefix])
+    proved = _proved_times(root)
+    log = _log(root, ["--name-status", "-M", "--reverse", "--", items_prefix], proved)
     for commit, entries in log:
         commits[commit.sha] = commit
         for entry in entries:
@@ -186,7 +210,7 @@ def read(
                 changes.setdefault(path, []).append(commit)
     # approval commits that only carry trailers (``portal approve`` on an unchanged file)
     trailer_commits: dict[str, list[Commit]] = {}
-    for commit, _ in _log(root, [f"--grep=^{REVIEWED_ITEM}:", "--extended-regexp"]):
+    for commit, _ in _log(root, [f"--grep=^{REVIEWED_ITEM}:", "--extended-regexp"], proved):
         commits.setdefault(commit.sha, commit)
         for path in commit.reviewed_items:
             trailer_commits.setdefault(path, []).append(commit)

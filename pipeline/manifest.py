@@ -498,21 +498,42 @@ def restore(root: Path, files: dict[str, dict], trusted: Path, difference: Diffe
             raise ManifestError(f"可信副本 {trusted} 中的 {rel} 与网站清单不符，不能用它恢复")
     for rel in difference.modified + difference.missing:
         target = root / rel
+        _real_folders(root, rel)
         if target.is_symlink() or target.is_dir():
             shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".portal-restore")
         shutil.copyfile(trusted / rel, tmp)
         os.replace(tmp, target)
         changed.append(rel)
+    folders = {rel.rsplit("/", n)[0] for rel in files for n in range(1, rel.count("/") + 1)}
     for rel in difference.extra:
         target = root / rel
+        if rel in folders:  # a link or file put where a listed folder was: made that folder again above
+            continue
         if target.is_symlink() or target.is_file():
             target.unlink()
         elif target.is_dir():
             shutil.rmtree(target)
         changed.append(rel)
     return changed
+
+
+def _real_folders(root: Path, rel: str) -> None:
+    """Make every folder on the way from ``root`` to ``rel`` a real folder of the web root: a
+    symlink or a file put where a folder was (an attacker's link to a folder of their choice) is
+    removed, never written through — restoring writes only inside ``root``."""
+    folder = root
+    for part in rel.split("/")[:-1]:
+        folder = folder / part
+        try:
+            st = os.lstat(folder)
+        except FileNotFoundError:
+            folder.mkdir()
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            continue
+        folder.unlink()  # a symlink (to a folder or not), a file, a FIFO …
+        folder.mkdir()
 
 
 # --- over HTTP ---------------------------------------------------------------------------------

@@ -1,0 +1,84 @@
+"""Red-team pass over issue 14 (审签, dates that can be proved, the signed manifest) and issue 13
+(Word import, the web editor): each test is an attack that once got through — an item published
+whose review or date cannot be proved, a tampered site that verified, a write outside the
+folder it was meant for.  Repositories, keys and documents are made at test time."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from test_provenance import ITEM, Repo, item_text
+
+needs_git = pytest.mark.skipif(
+    shutil.which("ssh-keygen") is None or shutil.which("git") is None, reason="需要 git 与 ssh-keygen"
+)
+
+
+@pytest.fixture
+def repo(tmp_path) -> Repo:
+    return Repo(tmp_path / "repo")
+
+
+# ---------------------------------------------------------------- 伪造发稿日期: the commit's own date
+
+
+@needs_git
+@pytest.mark.parametrize("starts", [None, "2026-11-10"])
+def test_a_commit_dated_before_its_parent_does_not_hide_a_backdated_item(repo, starts):
+    """git's committer date is whatever the committer's clock or GIT_COMMITTER_DATE says: an item
+    dated 2026-11-02, added on 2026-11-25 on top of history, in a commit that claims 2026-11-02
+    (or a date before ``history_starts``, to pass as migrated archive), is still backdated — no
+    commit is earlier than its parents."""
+    repo.reviewers(require=False, history_starts=starts)
+    repo.write("bureau/2026/2026-11-25-other.md", item_text(title="另一条信息", date="2026-11-25 09:00"))
+    repo.commit("另一条信息", date="2026-11-25T10:00:00+08:00")
+    repo.write(ITEM, item_text(date="2026-11-02 10:00"))
+    forged = "2026-11-02T11:00:00+08:00" if starts is None else "2026-10-01T11:00:00+08:00"
+    repo.commit("补录信息", date=forged)
+    found = repo.findings(ITEM)
+    assert set(found) == {"backdated"}, found
+    assert "2026-11-02" in found["backdated"] and "2026-11-25" in found["backdated"]
+    assert repo.findings("bureau/2026/2026-11-25-other.md") == {}
+
+
+# ---------------------------------------------------------------- 防篡改: portal verify --restore
+
+
+def _small_site(folder, key=None):
+    from pipeline import manifest
+
+    (folder / "assets").mkdir(parents=True)
+    (folder / "index.html").write_text("<h1>首页</h1>\n", encoding="utf-8")
+    (folder / "assets" / "app.css").write_text("body{}\n", encoding="utf-8")
+    (folder / "assets" / "app.js").write_text("// app\n", encoding="utf-8")
+    manifest.write(folder, key)
+    return folder
+
+
+@pytest.mark.parametrize("replacement", ["symlink", "file"])
+def test_restore_puts_back_a_folder_replaced_by_a_link_or_a_file_and_writes_nothing_outside(tmp_path, replacement):
+    """The attacker replaces ``assets/`` with a symlink to a folder of their choice (or with a
+    file): restoring must not write the built files through the link — outside the web root,
+    as the user cron runs as — and must leave a web root that verifies, not one that lost the
+    folder (or a traceback)."""
+    from pipeline import manifest
+
+    trusted = _small_site(tmp_path / "build")
+    www = tmp_path / "www"
+    shutil.copytree(trusted, www)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(www / "assets")
+    if replacement == "symlink":
+        (www / "assets").symlink_to(outside, target_is_directory=True)
+    else:
+        (www / "assets").write_text("<?php system($_GET['c']); ?>", encoding="utf-8")
+    files, _ = manifest.load(www, None)
+    difference = manifest.compare(www, files)
+    assert set(difference.missing) == {"assets/app.css", "assets/app.js"} and difference.extra == ("assets",)
+    manifest.restore(www, files, trusted, difference)
+    assert sorted(p.name for p in outside.iterdir()) == []
+    assert (www / "assets").is_dir() and not (www / "assets").is_symlink()
+    assert manifest.compare(www, files).clean
