@@ -263,6 +263,19 @@ def read(
     return History(True, "", files, commits, signatures)
 
 
+def versions(path: Path) -> tuple[Path, list[tuple[str, str | None]]] | None:
+    """Every version of the file ``path`` in its repository's history (``HEAD``, oldest first):
+    (repository root, [(commit, the file's text after that commit — None when it deleted the
+    file)]).  None when ``path``'s folder is not in a git work tree with full history."""
+    where = repository(path.parent)
+    if isinstance(where, str):
+        return None
+    root, prefix = where
+    repo_path = prefix + path.name
+    shas = _git(["log", "--reverse", "--format=%H", "--", repo_path], root).split()
+    return root, list(zip(shas, _batch_text(root, [f"{sha}:{repo_path}" for sha in shas])))
+
+
 def _batch_check(root: Path, specs: list[str]) -> list[str | None]:
     if not specs:
         return []

@@ -41,6 +41,7 @@ from pipeline import (
     withheld_text,
 )
 from pipeline.config import Config
+from pipeline.config.reviewers import unproven as unproven_reviewers
 from pipeline.findings import Finding, sort_key
 from pipeline.rendered import MarkdownSettings
 
@@ -104,6 +105,20 @@ def read_history(content_dir: Path | str, config: Config, paths) -> tuple[git_hi
     """git history of the item files, and the notes an editor should see once.  Fails closed
     (:class:`HistoryUnavailable`) when ``review.require_signature`` is on and history is missing."""
     rules = config.review
+    reviewers_file = Path(config.root) / "reviewers.yaml"
+    try:
+        listed = git_history.versions(reviewers_file.resolve())
+    except git_history.GitError:
+        listed = None
+    if listed is not None:
+        root, versions = listed
+        why = unproven_reviewers(
+            reviewers_file,
+            versions,
+            lambda sha, signers: getattr(git_history.verify(root, [sha], signers).get(sha), "status", "") == "G",
+        )
+        if why:
+            raise HistoryUnavailable(why)
     try:
         history = git_history.read(
             content_dir, rules.allowed_signers(), paths, verify_signatures=rules.require_signature

@@ -82,3 +82,51 @@ def test_restore_puts_back_a_folder_replaced_by_a_link_or_a_file_and_writes_noth
     assert sorted(p.name for p in outside.iterdir()) == []
     assert (www / "assets").is_dir() and not (www / "assets").is_symlink()
     assert manifest.compare(www, files).clean
+
+
+# ---------------------------------------------------------------- 审签: who may change the list of reviewers
+
+
+def _add_reviewer(repo: Repo, name: str = "张三", who: str = "stranger", require: bool = True) -> None:
+    path = repo.config_dir / "reviewers.yaml"
+    text = path.read_text(encoding="utf-8") + f"  - {{name: {name}, sites: [bureau], keys: ['{repo.pub[who]}']}}\n"
+    if not require:
+        text = text.replace("require_signature: true", "require_signature: false")
+    path.write_text(text, encoding="utf-8")
+
+
+@needs_git
+@pytest.mark.parametrize("change", ["add-key", "switch-off", "delete"])
+def test_an_unsigned_change_to_reviewers_yaml_does_not_let_anyone_approve(repo, change):
+    """reviewers.yaml sits in the same repository that anyone with commit access writes: an
+    unsigned commit adding the committer's own key as a reviewer, switching ``require_signature``
+    off, or deleting the file, would let them publish with a ``reviewer:`` line again.  Once
+    signatures are required, a change to the list counts only in a commit signed by a reviewer
+    of the list before it; otherwise the build fails closed, naming the file and the commit."""
+    from pipeline import publication
+
+    if change == "delete":
+        (repo.config_dir / "reviewers.yaml").unlink()
+    else:
+        _add_reviewer(repo, require=change == "add-key")
+    bad = repo.commit("调整审签人名单")  # not signed
+    repo.write(ITEM, item_text(reviewer="张三" if change == "add-key" else "王建国"))
+    repo.commit("新信息", signer="stranger" if change == "add-key" else None)
+    with pytest.raises(publication.HistoryUnavailable) as raised:
+        repo.run()
+    assert "reviewers.yaml" in str(raised.value) and bad[:10] in str(raised.value)
+
+
+@needs_git
+def test_a_change_to_reviewers_yaml_signed_by_a_listed_reviewer_counts(repo):
+    _add_reviewer(repo)
+    repo.commit("增加审签人张三", signer="wang")
+    repo.write(ITEM, item_text(reviewer="张三"))
+    repo.commit("新信息", signer="stranger")
+    assert repo.findings(ITEM) == {}
+    # and the next change needs a signature again, now also 张三's
+    (repo.config_dir / "reviewers.yaml").write_text(
+        (repo.config_dir / "reviewers.yaml").read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8"
+    )
+    repo.commit("备注", signer="stranger")
+    assert repo.findings(ITEM) == {}

@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, read_yaml
 from pipeline.data_file import as_date
@@ -147,3 +147,58 @@ def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
         if names.count(name) > 1:
             raise ConfigError(path, f"审签人 “{name}” 出现了不止一次；同一人的多把钥匙请写在同一项的 keys 中")
     return ReviewRules(**values, reviewers=tuple(reviewers))
+
+
+def _state(text: str | None) -> tuple[bool, str] | None:
+    """(``require_signature``, allowed-signers text) of one version of reviewers.yaml, read
+    leniently (an old version may name sub-sites since removed); None when it cannot be read."""
+    if text is None:
+        return False, ""  # no file: nothing required
+    from pipeline import safe_yaml
+
+    try:
+        data = safe_yaml.load(text) or {}
+    except Exception:  # noqa: BLE001 - an unreadable old version proves nothing
+        return None
+    if not isinstance(data, dict):
+        return None
+    review = data.get("review")
+    require = isinstance(review, dict) and review.get("require_signature") is True
+    people = data.get("reviewers")
+    lines = []
+    for n, person in enumerate(people if isinstance(people, list) else []):
+        keys = person.get("keys") if isinstance(person, dict) else None
+        for key in [keys] if isinstance(keys, str) else keys if isinstance(keys, list) else []:
+            good = parse_key(key)
+            if good:
+                lines.append(f'reviewer-{n} namespaces="git" {good}')
+    return require, "\n".join(lines) + ("\n" if lines else "")
+
+
+def unproven(path: Path, versions: list[tuple[str, str | None]], signed: Callable[[str, str], bool]) -> str | None:
+    """Why the reviewers.yaml in effect cannot be trusted, in Chinese; None when it can.
+
+    The file sits in the repository anyone with commit access writes: an unsigned commit could
+    add the committer's own key, switch ``require_signature`` off, widen ``history_starts`` or
+    delete the file.  Walking its ``versions`` (oldest first, from git), a change counts only
+    when the last counted version did not require signatures (the first version, or the demo's)
+    or when ``signed(commit, allowed_signers)`` — git's verdict against the signers of that last
+    counted version — holds.  While the last counted version requires signatures, the committed
+    file (``HEAD``'s) must be that version.  The builder's own uncommitted edits are not judged:
+    what anyone with commit access can change is what is checked."""
+    state: tuple[bool, str] = (False, "")
+    proven_text: str | None = None
+    refused: str | None = None
+    for sha, text in versions:
+        if state[0] and not signed(sha, state[1]):
+            refused = sha
+            continue
+        proven_text = text
+        state = _state(text) or state
+    if not versions or not state[0] or refused is None or versions[-1][1] == proven_text:
+        return None
+    return (
+        f"{path} 在提交 {refused[:10]} 中的改动没有此前名单中审签人的有效签名，无法证明由谁批准，不予采信"
+        "（审签人名单、公钥、require_signature 和 history_starts 只能由名单中的审签人用签名提交修改）。"
+        "请审签人核对该改动后用自己的钥匙签名提交（git commit -S），或撤销该改动"
+    )
