@@ -171,10 +171,13 @@ def fields_for(config: Config, site_id: str) -> list[dict]:
 
 def decap_config(config: Config, content: str = "content", *, local: bool = False) -> dict:
     """The Decap CMS configuration.  ``content``: the content folder relative to the repository
-    root (or, locally, to the folder decap-server serves); ``local``: the local backend
-    (``portal serve --cms``), else the git host of ``portal.yaml`` ``cms``."""
+    root; ``local``: the local backend (``portal serve --cms``), else the git host of
+    ``portal.yaml`` ``cms``.  Locally decap-server serves the content folder itself — it writes
+    whatever path the page (or any local process: it has no login) names, within the folder it
+    serves, so that folder is ``content/``, never the project with ``site_config/`` and ``.git/``
+    — and the paths are relative to it (``items/<site>``, ``files``)."""
     settings: CmsSettings = config.portal.cms or CmsSettings()
-    content = content.strip("/") or "content"
+    base = "" if local else f"{content.strip('/') or 'content'}/"
     out: dict[str, Any] = {"locale": "zh_Hans"}
     if local:
         out["backend"] = {"name": "proxy", "proxy_url": "", "branch": settings.branch}  # proxy_url set by serve
@@ -182,7 +185,7 @@ def decap_config(config: Config, content: str = "content", *, local: bool = Fals
         out["backend"] = backend(settings)
         if settings.backend != "gitea":
             out["publish_mode"] = "editorial_workflow"
-    out["media_folder"] = f"{content}/files"
+    out["media_folder"] = f"{base}files"
     out["public_folder"] = "files"
     out["slug"] = {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"}
     collections = []
@@ -193,12 +196,12 @@ def decap_config(config: Config, content: str = "content", *, local: bool = Fals
                 "label": site.name,
                 "label_singular": "信息",
                 "description": f"{site.name}（{site.kind}）的信息条目：content/items/{site.id}/",
-                "folder": f"{content}/items/{site.id}",
+                "folder": f"{base}items/{site.id}",
                 "path": PATH_TEMPLATE,
                 "slug": SLUG_TEMPLATE,
                 "extension": "md",
                 # with a nested ``path`` Decap would put uploads beside the entry; /… is from the repository root
-                "media_folder": f"/{content}/files",
+                "media_folder": f"/{base}files",
                 "public_folder": "files",
                 "format": FORMAT,
                 "create": True,

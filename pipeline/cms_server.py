@@ -11,7 +11,8 @@ The preview server (mkdocs' LiveReloadServer) answers ``/admin/…`` itself:
   ``{"path", "draft": [findings of portal check on the unsaved entry], "saved": [findings of
   the last preview build for the saved file] | null, "published": bool | null, "build": ""}``.
 
-The local backend is decap-server (``MODE=fs``: writes files, no git) on a free loopback port,
+The local backend is decap-server (``MODE=fs``: writes files, no git) serving the content folder
+only (it has no login: what it serves, any local process may write) on a free loopback port,
 accepting requests only from this server's origin; it is started with the editor, stopped
 when serve ends, and dies with this process (``PR_SET_PDEATHSIG``) if it is killed.  Nothing of
 the editor is ever written into the preview or into ``site/``.
@@ -110,7 +111,7 @@ class Editor:
             config = load_config(config_dir)
         except ConfigError as exc:
             raise EditorError(f"配置错误：{exc}") from None
-        root = content.resolve().parent
+        root = content.resolve()  # decap-server writes only here (see cms.decap_config)
         backend_port = _free_port("127.0.0.1")
         backend_url = f"http://127.0.0.1:{backend_port}/api/v1"
         # the address serve prints: the only one allowed to write
@@ -122,7 +123,7 @@ class Editor:
             mkdocs_file=mkdocs_file,
             origin=origin,
             dist=dist,
-            config_yml=config_text(config, content.resolve().name, local=True, proxy_url=backend_url),
+            config_yml=config_text(config, local=True, proxy_url=backend_url),
             index_html=admin_html(config),
             backend_url=backend_url,
         )
@@ -163,9 +164,7 @@ class Editor:
     def fresh_config(self) -> str:
         """config.yml from ``site_config/`` as it is now (a column added while serving shows on reload)."""
         try:
-            self.config_yml = config_text(
-                load_config(self.config_dir), self.content.resolve().name, local=True, proxy_url=self.backend_url
-            )
+            self.config_yml = config_text(load_config(self.config_dir), local=True, proxy_url=self.backend_url)
             return self.config_yml
         except ConfigError:
             return self.config_yml  # the last good one; the preview build reports the configuration error
@@ -201,13 +200,7 @@ class Editor:
         """The last preview build's findings for the saved file of ``request["path"]``:
         ``{"path", "saved", "published", "build", "pending"}``; ``pending`` when the file was
         saved after that build began (the preview is still rebuilding)."""
-        path = request.get("path") if isinstance(request.get("path"), str) else ""
-        prefix = self.content.resolve().name + "/"
-        rel = (
-            path[len(prefix) :]
-            if path.startswith(prefix) and path.endswith(".md") and ".." not in path.split("/")
-            else None
-        )
+        rel = _entry_path(request.get("path"))
         with self.lock:
             status = self.status
         out = {"path": rel, "saved": None, "published": None, "build": status.get("build", ""), "pending": False}
@@ -229,10 +222,8 @@ class Editor:
         config = load_config(self.config_dir)
         site = str(request.get("collection") or "")
         data = request.get("data") if isinstance(request.get("data"), dict) else {}
-        path = request.get("path") if isinstance(request.get("path"), str) else ""
-        prefix = self.content.resolve().name + "/"
-        saved_rel = path[len(prefix) :] if path.startswith(prefix) else None
-        slug = saved_rel.rsplit("/", 1)[-1][:-3] if saved_rel and saved_rel.endswith(".md") else request.get("slug")
+        saved_rel = _entry_path(request.get("path"))
+        slug = saved_rel.rsplit("/", 1)[-1][:-3] if saved_rel else request.get("slug")
         from pipeline.rendered import MarkdownSettings, SettingsError
 
         try:
@@ -249,6 +240,15 @@ class Editor:
             markdown=markdown,
         )
         return {**self.saved(request), "path": saved_rel or rel, "draft": draft}
+
+
+def _entry_path(path) -> str | None:
+    """The item file an entry path from the editor page names, relative to the content folder
+    (decap-server serves that folder, so the page's paths are ``items/…``); None for anything else."""
+    if not isinstance(path, str) or not path.endswith(".md") or path.startswith("/"):
+        return None
+    parts = path.split("/")
+    return path if parts[0] == "items" and not {"..", ".", ""} & set(parts) and "\\" not in path else None
 
 
 def _interrupt(signum, frame):  # pragma: no cover - signal handler

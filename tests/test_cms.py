@@ -224,7 +224,14 @@ def test_local_config_uses_the_proxy_backend_without_workflow(config):
     local = yaml.safe_load(cms.config_text(config, "content", local=True, proxy_url="http://127.0.0.1:9/api/v1"))
     assert local["backend"] == {"name": "proxy", "proxy_url": "http://127.0.0.1:9/api/v1", "branch": "main"}
     assert "publish_mode" not in local
-    assert local["collections"] == cms.decap_config(config)["collections"]
+    # decap-server serves the content folder itself (never the project): paths relative to it
+    production = cms.decap_config(config)["collections"]
+    assert [c["folder"] for c in local["collections"]] == [f"items/{c['name']}" for c in production]
+    assert local["media_folder"] == "files" and {c["media_folder"] for c in local["collections"]} == {"/files"}
+    same = ("folder", "media_folder")
+    assert [{k: v for k, v in c.items() if k not in same} for c in local["collections"]] == [
+        {k: v for k, v in c.items() if k not in same} for c in production
+    ]
 
 
 def test_a_saved_entry_loads_as_an_item(tmp_path, config):
@@ -397,7 +404,7 @@ def test_saved_status_follows_the_preview_build(tmp_path):
         config_yml="",
         index_html="",
     )
-    request = {"path": "content/items/donghu/2026/2026-11-28-item.md"}
+    request = {"path": "items/donghu/2026/2026-11-28-item.md"}
     assert editor.saved(request)["pending"] is True  # no build yet
     finding = error("items/donghu/2026/2026-11-28-item.md", "unreviewed", "没有审签人")
     os.utime(item, (time.time() - 60, time.time() - 60))
@@ -418,7 +425,7 @@ def test_saved_status_follows_the_preview_build(tmp_path):
         "build": "",
         "pending": False,
     }
-    for bad in ({"path": "content/../secret.md"}, {"path": 3}, {}):
+    for bad in ({"path": "items/../secret.md"}, {"path": "../secret.md"}, {"path": "/items/x.md"}, {"path": 3}, {}):
         assert editor.saved(bad)["saved"] is None
 
 

