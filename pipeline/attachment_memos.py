@@ -5,9 +5,10 @@ the stage itself knows nothing of caches or processes.
 Two JSON files in ``<work>/cache/``: ``attachments.json`` (each file's :class:`Verdict` by
 SHA-256 and extension) and ``attachment-urls.json`` (the URLs of an item's or page's text, by the
 SHA-256 of everything they depend on: rendering Markdown is most of a warm run's cost).  Each is
-stamped with code, configuration and library versions (:func:`pipeline.memo.stamp`); a damaged
-or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss, a failed check
-is never stored.
+stamped with code, configuration and library versions (:func:`pipeline.memo.stamp`) and sealed
+with the work folder's key like every memo (:func:`pipeline.audit_cache.seal`): a damaged, foreign
+or planted file — a forged "clean" verdict, a URL list that hides a withheld item's file — is
+ignored (and rewritten), an entry of the wrong shape is a miss, a failed check is never stored.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from pipeline import memo, parallel
+from pipeline import audit_cache, memo, parallel
 from pipeline.attachments import Owner, Verdict
 from pipeline.config import Config
 from pipeline.rendered import MarkdownSettings
@@ -36,11 +37,15 @@ class JsonCache:
         self.old: dict = {}
         self.new: dict = {}
         self.stamp: str | None = None
-        if path is None:
+        self.seal_key = audit_cache.cache_key(Path(path).parent) if path is not None else None
+        if self.seal_key is None:  # no key to seal with: nothing remembered
             return
         try:
             self.stamp = memo.stamp(self.KIND, self.SOURCES, self.PACKAGES, config)
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            payload = audit_cache.unseal(self.seal_key, Path(path).read_bytes())
+            if payload is None:  # not sealed with this work folder's key
+                return
+            data = json.loads(payload.decode("utf-8"))
             if type(data) is dict and data.get("stamp") == self.stamp and type(data.get("entries")) is dict:
                 self.old = data["entries"]
         except Exception:  # noqa: BLE001 - fail closed: an unreadable cache is an empty one
@@ -59,9 +64,8 @@ class JsonCache:
     def save(self) -> None:
         if self.stamp is None or self.path is None or self.new == self.old:
             return
-        memo.write_atomic(
-            Path(self.path), json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8")
-        )
+        payload = json.dumps({"stamp": self.stamp, "entries": self.new}, ensure_ascii=False).encode("utf-8")
+        memo.write_atomic(Path(self.path), audit_cache.seal(self.seal_key, payload))
 
 
 class VerdictCache(JsonCache):

@@ -123,9 +123,15 @@ def work_key(work: Path) -> bytes | None:
         return None
 
 
+def cache_key(cache_dir: Path) -> bytes | None:
+    """The key every file of the cache folder ``cache_dir`` (``<work>/cache``) is sealed with:
+    the key of the work folder that holds it (:func:`work_key`), never a file inside it."""
+    return work_key(Path(cache_dir).parent)
+
+
 def seal(key: bytes, payload: bytes) -> bytes:
-    """A record of the work folder (the page record, the last build's record): one line with the
-    HMAC-SHA256 of ``payload`` under ``key`` in hex, then the payload."""
+    """A record of the work folder (the page record, the last build's record, every cache file):
+    one line with the HMAC-SHA256 of ``payload`` under ``key`` in hex, then the payload."""
     return hmac.new(key, payload, "sha256").hexdigest().encode("ascii") + b"\n" + payload
 
 

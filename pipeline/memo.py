@@ -20,6 +20,13 @@ written by other code, or has an entry its :attr:`Spec.check` refuses (the wrong
 findings of another file …) is a miss, and the work is simply done again.  A memo that
 cannot be written only costs time next run; deleting the folder is always safe.
 
+The stamp is no secret — anyone can work it out from the code — and an entry that passes its
+check can still lie (a gate scan "clean" for this very file, an item record with other
+fields): every memo file is therefore sealed with the work folder's key
+(:func:`pipeline.audit_cache.seal`, the key of :func:`pipeline.audit_cache.cache_key`, kept
+outside the cache folder), and a file without this key's MAC — planted into a restored CI
+cache, or copied from another work folder — is not read.  Without a key there is no memo.
+
 A run that changed a few entries does not rewrite the whole file: it writes what it added and
 the keys that dropped out to a delta file beside it (``<name>.delta-<n>.msgpack``, same format
 and stamp), which the next run reads after the base file, in order.  When the deltas hold more
@@ -44,7 +51,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
-from pipeline import cache_codec, parallel
+from pipeline import audit_cache, cache_codec, parallel
 from pipeline.publish import write_atomic  # the one atomic file write (attachments uses it from here)
 
 FORMAT = 2
@@ -157,9 +164,11 @@ class Spec:
 class Memo:
     """The remembered results of one :class:`Spec` (``Memo.off()``: none, nothing written)."""
 
-    def __init__(self, path: Path | None, spec: Spec, config: Any = None, extra: str = ""):
-        """``extra``: anything else the results depend on (as text), part of the stamp."""
-        self.path = Path(path) if path is not None else None
+    def __init__(self, path: Path | None, spec: Spec, config: Any = None, extra: str = "", *, key: bytes | None = None):
+        """``extra``: anything else the results depend on (as text), part of the stamp; ``key``:
+        what the files are sealed with (None: no memo, nothing read or written)."""
+        self.path = Path(path) if path is not None and key is not None else None
+        self.key = key
         self.spec = spec
         self.old: dict = {}
         self.new: dict = {}
@@ -201,7 +210,10 @@ class Memo:
         """The entries of one memo file of this stamp (and, for a delta, the keys it drops);
         None for a file that is missing, damaged, foreign or of another stamp (fail closed)."""
         try:
-            data = cache_codec.loads(path.read_bytes(), self.spec.records)  # never pickle
+            payload = audit_cache.unseal(self.key, path.read_bytes())
+            if payload is None:  # not sealed with this work folder's key: planted, copied or damaged
+                return None
+            data = cache_codec.loads(payload, self.spec.records)  # never pickle
         except (OSError, ValueError):
             return None
         if type(data) is not dict or data.get("stamp") != self.stamp or type(data.get("entries")) is not dict:
@@ -302,13 +314,16 @@ class Memo:
                 number = (self.deltas[-1] if self.deltas else 0) + 1
                 delta = self.path.with_name(f"{self.path.stem}.delta-{number}.msgpack")
                 payload = {"stamp": self.stamp, "entries": added, "dropped": dropped}
-                write_atomic(delta, cache_codec.dumps(payload, self.spec.records))
+                write_atomic(delta, self._sealed(payload))
                 return
-            write_atomic(self.path, cache_codec.dumps({"stamp": self.stamp, "entries": self.new}, self.spec.records))
+            write_atomic(self.path, self._sealed({"stamp": self.stamp, "entries": self.new}))
             for number in self.deltas:  # a delta left behind (killed here) holds only sound entries
                 self.path.with_name(f"{self.path.stem}.delta-{number}.msgpack").unlink(missing_ok=True)
         except (OSError, ValueError, TypeError):  # TypeError: a value the codec does not store
             pass
+
+    def _sealed(self, payload: dict) -> bytes:
+        return audit_cache.seal(self.key, cache_codec.dumps(payload, self.spec.records))
 
 
 def groups(memo: Memo, keys: Sequence[bytes], compute: Callable) -> list[int]:

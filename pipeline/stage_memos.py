@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import confidentiality, dedup, load, numbering, withheld_text
+from pipeline import audit_cache, confidentiality, dedup, load, numbering, withheld_text
 from pipeline.config import Config
 from pipeline.findings import Finding
 from pipeline.memo import Memo, Spec
@@ -196,9 +196,10 @@ class Memos:
         extra["pairs"] = repr(fingerprints + (float(up.threshold), float(up.lsh_threshold)))
         specs = dict(MEMOS, prints=replace(MEMOS["prints"], check=_fingerprint(fingerprints[1])))
         folder = Path(cache_dir)
+        key = audit_cache.cache_key(folder)  # None (no key to be had): no memo, every file worked out
         return cls(
             **{
-                name: Memo(folder / f"{spec.name}.msgpack", spec, config, extra.get(name, ""))
+                name: Memo(folder / f"{spec.name}.msgpack", spec, config, extra.get(name, ""), key=key)
                 for name, spec in specs.items()
             }
         )

@@ -30,7 +30,7 @@ from attachment_fixtures import (
     xlsx_bytes,
 )
 from helpers import ROOT, build_site, run_portal
-from pipeline import attachment_text, attachments, publication
+from pipeline import attachment_text, attachments, audit_cache, publication
 from pipeline.config import load_config
 from pipeline.confidentiality import build_scanners
 
@@ -447,22 +447,29 @@ def test_verdicts_are_cached_as_json_and_a_planted_cache_is_ignored(content, tmp
     item = content.item("x", "[附件](../../../files/2026/list.csv)")
     cache = tmp_path / "cache"
     first = content.run(cache_dir=cache)
-    stored = json.loads((cache / "attachments.json").read_text(encoding="utf-8"))
+    key = audit_cache.cache_key(cache)
+    stored = json.loads(audit_cache.unseal(key, (cache / "attachments.json").read_bytes()))
     assert len(stored["entries"]) == 1
-    # a forged "clean" verdict under another stamp, then garbage: both ignored
-    forged = {
-        "stamp": "forged",
-        "entries": {
-            k: {"kind": "text", "hits": [], "hidden": [], "unreadable": None, "unreadable_parts": []}
-            for k in stored["entries"]
-        },
-    }
-    (cache / "attachments.json").write_text(json.dumps(forged), encoding="utf-8")
+    # a forged "clean" verdict under another stamp, then under the right one but not sealed with the
+    # work folder's key (a restored CI cache), then garbage: all ignored
+    clean = {"kind": "text", "hits": [], "hidden": [], "unreadable": None, "unreadable_parts": [], "text_key": None}
+    forged = {"stamp": "forged", "entries": {k: clean for k in stored["entries"]}}
+    (cache / "attachments.json").write_bytes(audit_cache.seal(key, json.dumps(forged).encode()))
     assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
+    forged["stamp"] = stored["stamp"]
+    for planted in (json.dumps(forged).encode(), audit_cache.seal(bytes(32), json.dumps(forged).encode())):
+        (cache / "attachments.json").write_bytes(planted)
+        assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
+    (cache / "attachments.json").write_bytes(audit_cache.seal(key, json.dumps(forged).encode()))
+    assert "pii" not in withheld_rules(content.run(cache_dir=cache)).get(item, ())  # what the seal keeps out
     (cache / "attachments.json").write_bytes(b"\x80\x04garbage")
     assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
-    urls = json.loads((cache / "attachment-urls.json").read_text(encoding="utf-8"))["entries"]
-    assert ["../../../files/2026/list.csv"] in [u[:1] for u in urls.values()]
+    urls = json.loads(audit_cache.unseal(key, (cache / "attachment-urls.json").read_bytes()))
+    assert ["../../../files/2026/list.csv"] in [u[:1] for u in urls["entries"].values()]
+    # the URL list of the item with the file taken out, right stamp, no seal: the file is still its
+    planted = {"stamp": urls["stamp"], "entries": {k: [] for k in urls["entries"]}}
+    (cache / "attachment-urls.json").write_text(json.dumps(planted), encoding="utf-8")
+    assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
     (cache / "attachment-urls.json").write_text('{"stamp": "x", "entries": {"a": 1}}', encoding="utf-8")
     assert "pii" in withheld_rules(content.run(cache_dir=cache))[item]
     assert "pii" in withheld_rules(first)[item]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import ROOT, run_portal
 
-from pipeline import cache_codec, publication, stage_memos
+from pipeline import audit_cache, cache_codec, publication, stage_memos
 from pipeline.config import load_config
 from pipeline.findings import Finding, error
 from pipeline.model import Attachment, Item
@@ -242,7 +242,8 @@ def test_planted_pickles_run_no_code_and_the_result_is_unchanged(content_copy, t
     assert publication.run(content_copy, config, cache_dir=cache) == plain  # … the build never unpickles it
     assert not mark.exists()
     for name in CACHE_FILES:  # rebuilt as msgpack
-        assert cache_codec.loads((cache / name).read_bytes(), _records(name))["entries"], name
+        payload = audit_cache.unseal(audit_cache.cache_key(cache), (cache / name).read_bytes())
+        assert cache_codec.loads(payload, _records(name))["entries"], name
     assert publication.run(content_copy, config, cache_dir=cache) == plain
 
 

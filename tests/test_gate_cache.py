@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from helpers import ROOT
 
-from pipeline import cache_codec, confidentiality, memo, publication, scanners, stage_memos
+from pipeline import audit_cache, cache_codec, confidentiality, memo, publication, scanners, stage_memos
 from pipeline.config import load_config
 
 
@@ -135,7 +135,8 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
         for f in (cache / n for n in names):
             f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
     else:
-        data = cache_codec.loads(gate_file.read_bytes(), records)
+        mac_key = audit_cache.cache_key(cache)  # an insider with the key: the entries' own checks hold
+        data = cache_codec.loads(audit_cache.unseal(mac_key, gate_file.read_bytes()), records)
         entries = data["entries"]
         found = next(k for k, v in entries.items() if any(v.findings))  # the leaky item
         if damage == "wrong-entries":
@@ -148,9 +149,50 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
             entries[found] = replace(entries[found], path="items/other.md")
         else:  # the withheld item's entry is the clean scan of another item
             entries[found] = next(v for k, v in entries.items() if not any(v.findings))
-        gate_file.write_bytes(cache_codec.dumps(data, records))
+        gate_file.write_bytes(audit_cache.seal(mac_key, cache_codec.dumps(data, records)))
     assert run(content_copy, config, cache) == plain
     assert run(content_copy, config, cache) == plain  # and the rewritten cache is sound
+
+
+@pytest.mark.parametrize("forgery", ["unsealed", "another-key", "copied-work-folder"])
+def test_a_planted_memo_that_passes_every_entry_check_is_not_read(content_copy, tmp_path, forgery):
+    """The stamp is worked out from public code and configuration, and an entry can pass its own
+    check while it lies: a gate scan "clean" for this very file, an item record with the 公开方式
+    changed.  Planted into the cache folder (a restored CI cache) with the right stamp, such
+    memos would publish an item the gate withholds: only files sealed with this work folder's
+    key are read."""
+    config = load_config(ROOT / "site_config")
+    leaky = sorted((content_copy / "items" / "bureau").rglob("*.md"))[3]
+    leaky.write_text(leaky.read_text(encoding="utf-8") + "\n联系人手机：13907301234。\n", encoding="utf-8")
+    rel = leaky.relative_to(content_copy).as_posix()
+    plain = run(content_copy, config)
+    assert rel in {w.item.path for w in plain.withheld}
+    attacker = tmp_path / "attacker" / "cache"  # the attacker's own run: the right stamps, its own key
+    run(content_copy, config, attacker)
+    own = audit_cache.cache_key(attacker)
+    records = stage_memos.MEMOS["gate"].records
+    data = cache_codec.loads(audit_cache.unseal(own, (attacker / "gate.msgpack").read_bytes()), records)
+    key = next(k for k in data["entries"] if k[0] == rel)
+    clean = replace(data["entries"][key], findings=tuple(() for _ in confidentiality.SCANS))
+    data["entries"][key] = clean
+    assert stage_memos.MEMOS["gate"].check(key, clean) is clean  # the entry's own check lets it through
+    payload = cache_codec.dumps(data, records)
+    cache = tmp_path / "work" / "cache"
+    cache.mkdir(parents=True)
+    if forgery == "unsealed":
+        planted = payload
+    elif forgery == "another-key":
+        planted = audit_cache.seal(bytes(32), payload)
+    else:  # the attacker's whole cache folder, sealed with its key: this work folder has another one
+        audit_cache.cache_key(cache)
+        planted = audit_cache.seal(own, payload)
+    (cache / "gate.msgpack").write_bytes(planted)
+    assert run(content_copy, config, cache) == plain
+    assert run(content_copy, config, cache) == plain  # and what it wrote instead is sound
+    # the forgery works when the attacker has the key: what the seal keeps out
+    (cache.parent / audit_cache.KEY_FILE).write_bytes(own)
+    (cache / "gate.msgpack").write_bytes(audit_cache.seal(own, payload))
+    assert rel not in {w.item.path for w in run(content_copy, config, cache).withheld}
 
 
 def test_fingerprint_memo_rejects_a_wrong_shape(tmp_path):
@@ -164,8 +206,11 @@ def test_fingerprint_memo_rejects_a_wrong_shape(tmp_path):
     texts = ["商务局召开外贸企业座谈会", "第二条"]
     keys = [memo.sha256(t).encode() for t in texts]
 
+    cache = tmp_path / "cache"
+    key = audit_cache.cache_key(cache)
+
     def fingerprints(compute):
-        memos = stage_memos.Memos.open(tmp_path, config, MarkdownSettings())
+        memos = stage_memos.Memos.open(cache, config, MarkdownSettings())
         made = memos.prints.map(compute, texts, lambda t: keys[texts.index(t)], batched=True)
         memos.save()
         return made, memos.prints
@@ -176,8 +221,8 @@ def test_fingerprint_memo_rejects_a_wrong_shape(tmp_path):
     assert again.hits == 2
     for a, b in zip(first, second):
         assert np.array_equal(a.shingles, b.shingles) and np.array_equal(a.signature, b.signature)
-    path = tmp_path / "dedup.msgpack"
-    data = cache_codec.loads(path.read_bytes())
+    path = cache / "dedup.msgpack"
+    data = cache_codec.loads(audit_cache.unseal(key, path.read_bytes()))
     shingles, signature = data["entries"][keys[0]]
     for forged in (
         (np.frombuffer(shingles, dtype="<u4")[::-1].tobytes(), signature),  # not sorted
@@ -186,7 +231,7 @@ def test_fingerprint_memo_rejects_a_wrong_shape(tmp_path):
         ("text", signature),
     ):
         data["entries"][keys[0]] = forged
-        path.write_bytes(cache_codec.dumps(data))
+        path.write_bytes(audit_cache.seal(key, cache_codec.dumps(data)))
         made, memos = fingerprints(lambda chunk: dedup.fingerprint_texts(chunk, settings.shingle, hasher))
         assert memos.hits == 1 and np.array_equal(made[0].shingles, first[0].shingles)
 

@@ -6,7 +6,7 @@ import shutil
 
 from helpers import ROOT
 
-from pipeline import load, publication, stage_memos
+from pipeline import audit_cache, load, publication, stage_memos
 from pipeline.config import load_config
 from pipeline.memo import Memo
 
@@ -43,7 +43,8 @@ def test_config_change_drops_the_cache(content_copy, tmp_path):
     cache = tmp_path / "cache"
     publication.run(content_copy, load_config(config_dir), cache_dir=cache, jobs=1)
     spec = stage_memos.MEMOS["load"]
-    assert Memo(cache / "load.msgpack", spec, load_config(config_dir)).old
+    key = audit_cache.cache_key(cache)
+    assert Memo(cache / "load.msgpack", spec, load_config(config_dir), key=key).old
     sites = config_dir / "sites.yaml"
     sites.write_text(sites.read_text(encoding="utf-8").replace("name: 办公室", "name: 局办公室"), encoding="utf-8")
-    assert Memo(cache / "load.msgpack", spec, load_config(config_dir)).old == {}
+    assert Memo(cache / "load.msgpack", spec, load_config(config_dir), key=key).old == {}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers import ROOT
 
-from pipeline import cache_codec, memo
+from pipeline import audit_cache, cache_codec, memo
 from pipeline.findings import Finding, error
 
 # the pipeline stages: pure functions of items and config, which know nothing of caches or processes
@@ -52,6 +52,18 @@ SPEC = memo.Spec(
 )
 
 
+KEY = bytes(range(32))  # the work folder's key (pipeline.audit_cache.cache_key) in these tests
+
+
+def sealed(payload: dict) -> bytes:
+    """A memo file as one written with :data:`KEY` (an insider who has the key)."""
+    return audit_cache.seal(KEY, cache_codec.dumps(payload, (Finding,)))
+
+
+def unsealed(data: bytes) -> dict:
+    return cache_codec.loads(audit_cache.unseal(KEY, data), (Finding,))
+
+
 def memo_refuse():
     raise ValueError("not ours")
 
@@ -67,26 +79,26 @@ def work(calls):
 def test_map_equals_the_plain_map_and_remembers_each_key_once(tmp_path):
     tasks = ["a.md", "b.md", "a.md", "c.md"]
     calls: list[str] = []
-    first = memo.Memo(tmp_path / "test.msgpack", SPEC)
+    first = memo.Memo(tmp_path / "test.msgpack", SPEC, key=KEY)
     assert first.map(work(calls), tasks, lambda t: t) == [work([])(t) for t in tasks]
     assert sorted(calls) == ["a.md", "b.md", "c.md"]  # a repeated key is computed once
     first.save()
     calls.clear()
-    again = memo.Memo(tmp_path / "test.msgpack", SPEC)
+    again = memo.Memo(tmp_path / "test.msgpack", SPEC, key=KEY)
     assert again.map(work(calls), tasks + ["d.md"], lambda t: t) == [work([])(t) for t in tasks + ["d.md"]]
     assert calls == ["d.md"] and again.hits == 4
 
 
 def test_a_refused_or_unreadable_entry_is_done_again(tmp_path):
     path = tmp_path / "test.msgpack"
-    one = memo.Memo(path, SPEC)
+    one = memo.Memo(path, SPEC, key=KEY)
     one.map(work([]), ["a.md", "b.md"], lambda t: t)
     one.save()
-    data = cache_codec.loads(path.read_bytes(), (Finding,))
+    data = unsealed(path.read_bytes())
     data["entries"]["a.md"] = data["entries"]["b.md"]  # another file's result under a's key
-    path.write_bytes(cache_codec.dumps(data, (Finding,)))
+    path.write_bytes(sealed(data))
     calls: list[str] = []
-    assert memo.Memo(path, SPEC).map(work(calls), ["a.md", "b.md"], lambda t: t) == [
+    assert memo.Memo(path, SPEC, key=KEY).map(work(calls), ["a.md", "b.md"], lambda t: t) == [
         work([])("a.md"),
         work([])("b.md"),
     ]
@@ -94,7 +106,7 @@ def test_a_refused_or_unreadable_entry_is_done_again(tmp_path):
     for damage in (b"\x80\x04 pickle", path.read_bytes()[:20], b""):
         path.write_bytes(damage)
         calls.clear()
-        memo.Memo(path, SPEC).map(work(calls), ["a.md"], lambda t: t)
+        memo.Memo(path, SPEC, key=KEY).map(work(calls), ["a.md"], lambda t: t)
         assert calls == ["a.md"]
 
 
@@ -128,7 +140,7 @@ def _deltas(folder: Path) -> list[str]:
 def _remembered(path: Path, tasks: list[str], save: bool = True) -> list[str]:
     """The tasks a fresh memo at ``path`` computes again (then saved, when ``save``)."""
     calls: list[str] = []
-    again = memo.Memo(path, SPEC)
+    again = memo.Memo(path, SPEC, key=KEY)
     assert again.map(work(calls), tasks, lambda t: t) == [work([])(t) for t in tasks]
     if save:
         again.save()
@@ -138,13 +150,13 @@ def _remembered(path: Path, tasks: list[str], save: bool = True) -> list[str]:
 def test_a_few_changes_go_to_a_delta_and_many_rewrite_the_memo(tmp_path):
     path = tmp_path / "test.msgpack"
     tasks = [f"{n}.md" for n in range(40)]
-    first = memo.Memo(path, SPEC)
+    first = memo.Memo(path, SPEC, key=KEY)
     first.map(work([]), tasks, lambda t: t)
     first.save()
     base = path.read_bytes()
     assert _deltas(tmp_path) == []
     changed = tasks[1:] + ["new.md"]  # one added, one gone: the base file is not rewritten
-    step = memo.Memo(path, SPEC)
+    step = memo.Memo(path, SPEC, key=KEY)
     step.map(work([]), changed, lambda t: t)
     step.save()
     assert path.read_bytes() == base and _deltas(tmp_path) == ["test.delta-1.msgpack"]
@@ -158,22 +170,23 @@ def test_a_few_changes_go_to_a_delta_and_many_rewrite_the_memo(tmp_path):
 def test_a_damaged_or_foreign_delta_is_skipped_and_a_stale_one_is_sound(tmp_path):
     path = tmp_path / "test.msgpack"
     tasks = [f"{n}.md" for n in range(40)]
-    first = memo.Memo(path, SPEC)
+    first = memo.Memo(path, SPEC, key=KEY)
     first.map(work([]), tasks, lambda t: t)
     first.save()
-    step = memo.Memo(path, SPEC)
+    step = memo.Memo(path, SPEC, key=KEY)
     step.map(work([]), tasks + ["new.md"], lambda t: t)
     step.save()
     delta = tmp_path / "test.delta-1.msgpack"
     good = delta.read_bytes()
-    data = cache_codec.loads(good, (Finding,))
+    data = unsealed(good)
     for damage in (
         good[: len(good) // 2],  # a build killed while writing it (write_atomic makes this unlikely)
         b"\x80\x04 pickle",
         b"",
-        cache_codec.dumps({**data, "stamp": "another"}, (Finding,)),
-        cache_codec.dumps({**data, "dropped": "0.md"}, (Finding,)),
-        cache_codec.dumps({**data, "entries": {"new.md": work([])("0.md")}}, (Finding,)),  # another file's result
+        good.partition(b"\n")[2],  # the right stamp and entries, without the MAC
+        sealed({**data, "stamp": "another"}),
+        sealed({**data, "dropped": "0.md"}),
+        sealed({**data, "entries": {"new.md": work([])("0.md")}}),  # another file's result
     ):
         delta.write_bytes(damage)
         assert _remembered(path, tasks + ["new.md"], save=False) == ["new.md"]
@@ -181,7 +194,7 @@ def test_a_damaged_or_foreign_delta_is_skipped_and_a_stale_one_is_sound(tmp_path
     # a delta left beside a base file written again (a build killed before removing it): its entries
     # are still right for their keys, and the keys it drops are only computed again
     (tmp_path / "test.delta-7.msgpack").write_bytes(
-        cache_codec.dumps({"stamp": data["stamp"], "entries": {}, "dropped": ("3.md",)}, (Finding,))
+        sealed({"stamp": data["stamp"], "entries": {}, "dropped": ("3.md",)})
     )
     assert _remembered(path, tasks + ["new.md"], save=False) == ["3.md"]
     path.write_bytes(b"damaged")  # no base file of this stamp: no delta is read, all are removed
@@ -193,13 +206,13 @@ def test_decoded_entries_are_frozen_until_the_outermost_run_ends(tmp_path):
     import gc
 
     path = tmp_path / "test.msgpack"
-    one = memo.Memo(path, SPEC)
+    one = memo.Memo(path, SPEC, key=KEY)
     one.map(work([]), ["a.md", "b.md"], lambda t: t)
     one.save()
     gc.unfreeze()
     with memo.collector_thawed():
         with memo.collector_thawed():  # publication.run inside a build
-            again = memo.Memo(path, SPEC)
+            again = memo.Memo(path, SPEC, key=KEY)
             assert gc.get_freeze_count() > 0  # the collector no longer walks the decoded entries
             assert again.map(work([]), ["a.md"], lambda t: t) == [work([])("a.md")]
         assert gc.get_freeze_count() > 0  # still the build's

@@ -117,7 +117,7 @@ def _seen_memo(tmp_path):
     from pipeline import memo, stage_memos
 
     spec = stage_memos.MEMOS["seen"]
-    return memo.Memo(tmp_path / "seen.msgpack", spec, None)
+    return memo.Memo(tmp_path / "seen.msgpack", spec, None, key=bytes(range(32)))
 
 
 def _remembered(remembered):
