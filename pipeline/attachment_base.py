@@ -91,9 +91,20 @@ def markup_pieces(data: bytes) -> list[tuple[str, str]]:
 
 
 def markup(data: bytes) -> Extracted:
-    """SVG / HTML / XML: the whole source (scripts, handlers), text nodes and attribute values."""
+    """SVG / HTML / XML: the whole source (scripts, handlers), text nodes and attribute values,
+    and the text as a browser shows it — every text node in document order, tags removed (a
+    line break only where a block ends), entities decoded — so that a marking or a number split
+    by tags (``机<b></b>密★``, ``<tspan>``, one ``<text>`` a word) reads as it is seen."""
     source = decode_text(data)
     pieces: list[Piece] = []
+    from pipeline.rendered import reader_view  # never raises on &#999…;
+
+    try:
+        shown = reader_view(source).text
+    except Exception as exc:  # noqa: BLE001 - what cannot be read as shown cannot be checked
+        raise Unreadable(f"无法按浏览器显示的样子读取文字（{type(exc).__name__}），无法审查") from None
+    if shown.strip():
+        pieces.append(Piece("显示的文字", shown))
     try:
         from lxml import etree
 

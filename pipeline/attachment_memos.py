@@ -29,7 +29,20 @@ class JsonCache:
     damaged or foreign file is ignored (and rewritten), an entry of the wrong shape is a miss."""
 
     KIND = "attachments"
-    SOURCES = ("attachment_text.py", "attachment_pdf.py", "image_meta.py", "attachments.py", "scanners.py", "config")
+    # every module of pipeline/ that reading and judging a file runs (tests/test_redteam_gate2.py
+    # checks it against the imports): a fix to any of them re-judges every file
+    SOURCES = (
+        "attachment_base.py",
+        "attachment_text.py",
+        "attachment_pdf.py",
+        "image_meta.py",
+        "attachments.py",
+        "scanners.py",
+        "rendered.py",
+        "cpu_limit.py",
+        "findings.py",
+        "config",
+    )
     PACKAGES = ("python-docx", "openpyxl", "pypdf", "lxml", "pyahocorasick")
 
     def __init__(self, path: Path | None, config: Config):

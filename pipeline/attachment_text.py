@@ -13,7 +13,9 @@ their metadata carries is read (:mod:`pipeline.image_meta`: EXIF, XMP, IPTC, com
 text chunks) — their pixels are not, so they still need ``unscanned_attachment_types``.  Office
 files are additionally swept part by part: every text node of every XML
 part (shared strings no cell uses any more, custom XML, document properties …) is a piece,
-and embedded Office/PDF files are extracted in turn.
+embedded Office/PDF files are extracted in turn, and so is any other member of the zip (an
+``altChunk`` HTML part, a list dropped into the package); Office's own binary parts (macros,
+printer settings, fonts) are read for the text their bytes hold, anything else is an unreadable part.
 
 A file that claims a readable type but cannot be read (corrupt, encrypted, a zip bomb, a PDF
 page that is only a scanned image) raises :class:`Unreadable` with a Chinese reason.  A type
@@ -258,12 +260,46 @@ def _package_sweep(
                         pieces.append(Piece(f"{label}内部部件 {name} 的链接", "\n".join(targets)))
             elif "/media/" in lower:  # pictures in the document: the text their metadata carries
                 pieces += [Piece(f"{label}图片 {name} 的{w}", t) for w, t in image_meta.labelled(blob)]
-            elif "/embeddings/" in lower or lower.startswith("customxml/") or "/activex/" in lower:
-                inner_pieces, inner_hidden, inner_unreadable = embedded(name, blob, depth, extract, label)
+            else:  # embeddings, custom XML, ActiveX — and any other part someone who unzips the file reads
+                inner_pieces, inner_hidden, inner_unreadable = _other_part(name, blob, depth, label)
                 pieces += inner_pieces
                 hidden += inner_hidden
                 unreadable += inner_unreadable
     return pieces, hidden, unreadable
+
+
+# Binary parts Office itself writes (macros, printer settings, embedded fonts, signatures, pictures
+# in formats no reader here knows): no reader for them, so the text that can be read out of their
+# bytes (UTF-8 and UTF-16 runs: a printer's name, a macro's strings) is scanned.
+_BINARY_PART = re.compile(r"\.(?:bin|odttf|fntdata|emf|wmf|sigs|psdsor)$")
+_READABLE_RUN = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\ufffd]{2,}")
+
+
+def _readable_runs(blob: bytes) -> str:
+    """The runs of printable text in ``blob`` read as UTF-8 and as UTF-16 (both byte orders,
+    from both offsets), one a line."""
+    views = [blob.decode("utf-8", "replace")]
+    for start in (0, 1):
+        body = blob[start : start + (len(blob) - start) // 2 * 2]
+        views += [body.decode("utf-16-le", "replace"), body.decode("utf-16-be", "replace")]
+    return "\n".join(run for view in views for run in _READABLE_RUN.findall(view) if not run.isspace())
+
+
+def _other_part(name: str, blob: bytes, depth: int, label: str) -> tuple[list[Piece], list[str], list[str]]:
+    """A member of an Office package that is neither XML nor a picture of the document: an
+    embedded or attached file (an ``altChunk`` HTML or text part, a list dropped into the zip) is
+    read with :func:`extract` like any attachment; a binary part Office writes, by the text its
+    bytes hold; anything else is an unreadable part (the file is not published unchecked)."""
+    lower = name.lower()
+    if "/embeddings/" in lower or lower.startswith("customxml/") or "/activex/" in lower:
+        return embedded(name, blob, depth, extract, label)  # an embedded object is read as a file, or unreadable
+    kind = kind_of(name, blob)
+    if kind == "image" and not disguised(name, blob):  # a thumbnail (docProps/thumbnail.jpeg): its metadata
+        return [Piece(f"{label}内部部件 {name} 的{w}", t) for w, t in image_meta.labelled(blob)], [], []
+    if kind != "unscanned" or not _BINARY_PART.search(lower):
+        return embedded(name, blob, depth, extract, label)
+    text = _readable_runs(blob)
+    return ([Piece(f"{label}内部部件 {name} 中可读出的文字", text)] if text else []), [], []
 
 
 def _docx(data: bytes, depth: int) -> Extracted:

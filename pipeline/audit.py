@@ -586,6 +586,9 @@ class _Checker:
                 )
             ], False
         hits = self.scan_text([piece.text for piece in extracted.pieces])
+        # a part that could not be read (an image-only PDF page, a part of a type nothing reads):
+        # the gate never publishes such a file, and the audit does not pass one unchecked either
+        hits += [("audit-unreadable", part, "有无法审查的内容") for part in extracted.unreadable_parts]
         for piece in extracted.pieces:
             if piece.markup:  # SVG/HTML source a browser runs
                 hits += [(h.rule, h.match, h.what) for h in self.scanners.html.scan(normalise(piece.text))]

@@ -75,8 +75,37 @@ def _invisible(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cf", "Mn", "Me") or ch in _INVISIBLE_EXTRA
 
 
-# stars a marking may be written with: each reads as ★ (机密⭐, 绝密✭启用前, 秘密✩1年 …)
-STARS = "★☆⭐✭✩✪✫✬✮✯✰✦✧⋆✡✶✷✸✹✺✻✼✽✾✿❂🟊🟉🟋🟌🟍🟎🟏🟐🟑🟒🟓🟔🌟"
+# stars a marking may be written with: each reads as ★ (机密⭐, 绝密✭启用前, 秘密✩1年 …): these, and
+# every symbol Unicode names a star or an asterisk (⭑, ✴, ⚝, ✱, 🌠 …: :func:`_named_stars`)
+_DRAWN_STARS = "★☆⭐✭✩✪✫✬✮✯✰✦✧⋆✡✶✷✸✹✺✻✼✽✾✿❂🟊🟉🟋🟌🟍🟎🟏🟐🟑🟒🟓🟔🌟"
+# the blocks that hold symbols (Arabic, punctuation to miscellaneous symbols and arrows,
+# supplemental punctuation, Cyrillic extended-B, small and half-width forms, the pictographs)
+_SYMBOL_BLOCKS = ((0x0600, 0x06FF), (0x2000, 0x2BFF), (0x2E00, 0x2E7F), (0xA640, 0xA69F), (0xFE00, 0xFFFF))
+_SYMBOL_BLOCKS += ((0x1F000, 0x1FBFF),)
+_STAR_NAME = re.compile(r"\b(?:STAR|STARS|ASTERISK|ASTERISKS|ASTERISM)\b")
+# named so, but no star a reader sees beside a word: ≛ ⩮ ⊛ ⧆ (operators), ☪, 🤩, 🌃
+_NOT_A_STAR = re.compile(r"EQUALS|OPERATOR|CRESCENT|FACE|SQUARED|NIGHT")
+
+
+def _named_stars() -> str:
+    """The symbols (So, Po, Sm) whose Unicode name says star or asterisk, but not those that
+    NFKC makes an ASCII "*" (＊, ﹡: Markdown emphasis as typed on a Chinese keyboard)."""
+    out = []
+    for lo, hi in _SYMBOL_BLOCKS:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            name = unicodedata.name(ch, "")
+            if (
+                _STAR_NAME.search(name)
+                and not _NOT_A_STAR.search(name)
+                and unicodedata.category(ch) in ("So", "Po", "Sm")
+                and not unicodedata.normalize("NFKC", ch).isascii()
+            ):
+                out.append(ch)
+    return "".join(out)
+
+
+STARS = "".join(dict.fromkeys(_DRAWN_STARS + _named_stars()))
 
 
 def _t2s_table() -> dict[str, str]:
@@ -354,13 +383,14 @@ class MarkerScanner:
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10x98765432"
 # A number as a reader reads it: digit groups, each separated from the next by at most three
-# spaces, hyphens, dashes or dots ("138-0013-8000", "430602 19850312 1237", "138.0013.8000"),
+# spaces, hyphens, dashes, tildes, underscores or dots ("138-0013-8000", "430602 19850312 1237",
+# "138.0013.8000", "138～0013～8000"),
 # optionally after +86; the last group may end in x (身份证号).  Line view: folded, so
 # full-width and other digits are ASCII and zero-width characters are gone.
 # A dot separates groups only before three digits or more: "138.0013.8000" is a number a reader
 # dials, "138.5 5.0 424.9" a row of decimals.  Line breaks never separate (table cells and
 # blocks are lines of their own in the reader's view and the output audit's).
-_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]]{1,4}|[.·・](?=\d{3})|(?<=\d{3}),(?=\d{3}))"
+_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]~_]{1,4}|[.·・](?=\d{3})|(?<=\d{3}),(?=\d{3}))"
 _RUN = re.compile(rf"(?<![0-9])(?:\+\s?)?\d+(?:{_SEP}\d+)*x?(?![0-9])")
 _GROUP = re.compile(r"\d+x?")
 # A comma separates groups of three digits or more ("138,0013,8000"; a row of a CSV file, "1,5,0,…",
@@ -368,8 +398,9 @@ _GROUP = re.compile(r"\d+x?")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 # Chinese numerals read digit by digit (一三八〇〇一三八〇〇〇, 幺三八…): one character for one
 # digit, so offsets stay those of the line view; only runs of eight or more are read this way.
-_NUMERALS = str.maketrans("〇零一二三四五六七八九幺两", "0012345678912")
-_NUMERAL_RUN = re.compile(r"[〇零一二三四五六七八九幺两]{8,}")
+# 大写 numerals (壹贰叁 …, 参 for 叁 after the fold of 參) and ○/◯ for zero ("二○二六年") too.
+_NUMERALS = str.maketrans("〇零○◯一二三四五六七八九幺两壹贰叁参肆伍陆柒捌玖", "0000123456789121233456789")
+_NUMERAL_RUN = re.compile(r"[〇零○◯一二三四五六七八九幺两壹贰叁参肆伍陆柒捌玖]{8,}")
 # Each kind needs eight digits with at most three separators among them: a text without that
 # (most prose: years, amounts, percentages) skips the scan.
 _PII_HINT = re.compile(rf"\d(?:(?:{_SEP})?\d){{7}}")

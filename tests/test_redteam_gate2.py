@@ -1,0 +1,206 @@
+"""Red team, second pass on the confidentiality gate (issue 12): classes of leak the earlier
+passes (entities, emphasis, zero-width, full-width, traditional, incremental routes) did not try.
+
+Each class is checked where the public receives it: the source gate (an item's body through
+:mod:`pipeline.confidentiality`, an attachment through :func:`pipeline.attachments.verdict_of`)
+and the output audit (:mod:`pipeline.audit`, the last check before the site goes live), each
+with its near misses.  Binary fixtures are made at test time.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from attachment_fixtures import docx_bytes, xlsx_bytes
+from helpers import ROOT
+from pipeline import attachments, audit
+from pipeline.config import load_config
+from pipeline.confidentiality import build_scanners
+from test_gate_rendered import make_item, rules
+
+CONFIG = load_config(ROOT / "site_config")
+SCANNERS = build_scanners(CONFIG)
+
+
+def gate_rules(name: str, data: bytes) -> set[str]:
+    """The rules the source gate blocks an attachment for (unreadable counts as a block)."""
+    v = attachments.verdict_of(name, data, SCANNERS)
+    found = {rule for rule, *_ in v.hits}
+    if v.unreadable or v.unreadable_parts:
+        found.add("unscannable-attachment")
+    return found
+
+
+def audit_rules(tmp_path, name: str, data: bytes) -> set[str]:
+    """The rules the output audit reports for ``files/<name>`` holding ``data``."""
+    (tmp_path / "files").mkdir(exist_ok=True)
+    (tmp_path / "files" / name).write_bytes(data)
+    checker = audit.make_checker(tmp_path, CONFIG, audit.Withheld())
+    hits, _read, _unscanned, _digest = checker.check_content(f"files/{name}")
+    return {rule for rule, *_ in hits}
+
+
+def audit_text_rules(text: str) -> set[str]:
+    """The rules the output audit reports for a text of a built page (feed, JSON, search)."""
+    checker = audit._Checker(SCANNERS, audit.Withheld(), ROOT)
+    return {rule for rule, *_ in checker.scan_text([text])}
+
+
+# --- 1. a marking written with a star the hand-made list of stars lacks ---------------------------
+
+STAR_MARKINGS = [
+    "机密⭑1年 关于某事项的通知",  # U+2B51 BLACK SMALL STAR
+    "机密✴",  # U+2734 EIGHT POINTED BLACK STAR
+    "秘密✵启用前",  # U+2735 EIGHT POINTED PINWHEEL STAR
+    "绝密⚝",  # U+269D OUTLINED WHITE STAR
+    "秘密✱",  # U+2731 HEAVY ASTERISK (drawn as a star)
+    "绝密🌠",  # U+1F320 SHOOTING STAR
+    "⭒机密",  # U+2B52 WHITE SMALL STAR, before the level word
+]
+
+
+@pytest.mark.parametrize("body", STAR_MARKINGS)
+def test_a_marking_with_any_star_glyph_is_withheld(body):
+    assert "marker" in rules(make_item(body)), body
+    assert "marker" in audit_text_rules(body), body
+
+
+@pytest.mark.parametrize("body", ["机密工作要求✴落实", "做好保密工作⭑", "✱ 注：秘密文件的管理见保密法"])
+def test_a_star_away_from_a_level_word_is_no_marking(body):
+    assert "marker" not in rules(make_item(body)), body
+
+
+# --- 2. a mobile number in 大写 numerals, with ○ for zero, or apart by ~ and _ --------------------
+
+PII_WRITINGS = [
+    "联系电话壹叁捌零零壹叁捌零零零",
+    "联系电话壹叁捌〇〇壹叁捌〇〇〇",
+    "联系电话一三八○○一三八○○○",  # U+25CB WHITE CIRCLE for zero, as in 二○二六年
+    "联系电话138~0013~8000",
+    "联系电话138～0013～8000",
+    "联系电话138_0013_8000",
+    "身份证号430602~19850312~1237",
+]
+
+
+@pytest.mark.parametrize("body", PII_WRITINGS)
+def test_a_number_in_any_writing_is_personal_data(body):
+    assert "pii" in rules(make_item(body)), body
+    assert "pii" in audit_text_rules(body), body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "二○二六年三月，贰仟叁佰万元",
+        "壹万贰仟叁佰肆拾伍元整",
+        "第1~3季度，2024~2025年",
+        "文件编号 2026_03_15_001",
+        "一九八○年代",
+    ],
+)
+def test_dates_amounts_and_ranges_are_no_personal_data(body):
+    assert "pii" not in rules(make_item(body)), body
+    assert "pii" not in audit_text_rules(body), body
+
+
+# --- 3. an HTML or SVG attachment: a marking split by tags ----------------------------------------
+
+MARKUP_SPLITS = [
+    ("notice.html", "<html><body><p>机<b></b>密★ 关于某事项</p></body></html>"),
+    ("notice.html", "<p>机<span>密</span>★ 关于某事项<br></p>"),  # not XML
+    ("notice.htm", "<p>电话138<span>0013</span>8000</p>"),
+    ("chart.svg", '<svg xmlns="http://www.w3.org/2000/svg"><text>机<tspan>密</tspan>★</text></svg>'),
+    ("chart.svg", '<svg xmlns="http://www.w3.org/2000/svg"><text>内部</text><text x="9">资料，注意保存</text></svg>'),
+]
+
+
+@pytest.mark.parametrize("name, text", MARKUP_SPLITS)
+def test_a_marking_split_by_tags_of_a_markup_attachment_is_found(tmp_path, name, text):
+    data = text.encode("utf-8")
+    assert gate_rules(name, data) & {"marker", "pii"}, text
+    assert audit_rules(tmp_path, name, data) & {"marker", "pii"}, text
+
+
+def test_a_clean_markup_attachment_still_passes(tmp_path):
+    data = '<svg xmlns="http://www.w3.org/2000/svg"><text>机</text><text>构</text><text>密切配合</text></svg>'
+    assert not gate_rules("ok.svg", data.encode())
+    assert not audit_rules(tmp_path, "ok.svg", data.encode())
+
+
+# --- 4. an Office file carrying a part that is neither XML nor a picture nor an embedding ---------
+
+
+def _with_member(data: bytes, name: str, blob: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            zf.writestr(info, src.read(info))
+        zf.writestr(name, blob)
+    return out.getvalue()
+
+
+OFFICE_MEMBERS = [
+    ("notice.docx", docx_bytes, "word/afchunk.mht", "机密★ 关于某事项".encode()),  # an altChunk part
+    ("notice.docx", docx_bytes, "word/notes.txt", "联系电话13800138000".encode()),
+    ("notice.docx", docx_bytes, "名单.csv", "姓名,电话\n张三,13800138000\n".encode("gb18030")),
+    ("list.xlsx", xlsx_bytes, "xl/extra.html", "<p>机<b>密</b>★</p>".encode()),
+    ("list.xlsx", xlsx_bytes, "xl/printerSettings/printerSettings1.bin", "机密★".encode("utf-16-le")),
+    ("notice.docx", docx_bytes, "word/chunk.rtf", b"{\\rtf1 \\'bb\\'fa\\'c3\\'dc}"),  # a type nothing reads
+    # an embedded OLE object stays what nothing reads, whatever its bytes hold
+    ("notice.docx", docx_bytes, "word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64)),
+]
+
+
+@pytest.mark.parametrize("name, make, member, blob", OFFICE_MEMBERS)
+def test_every_member_of_an_office_file_is_read(tmp_path, name, make, member, blob):
+    data = _with_member(make(), member, blob)
+    assert gate_rules(name, data) & {"marker", "pii", "unscannable-attachment"}, member
+    assert audit_rules(tmp_path, name, data) & {"marker", "pii", "audit-unreadable"}, member
+
+
+def test_an_office_file_with_a_clean_extra_member_still_passes(tmp_path):
+    data = _with_member(docx_bytes(), "word/printerSettings/printerSettings1.bin", "HP LaserJet".encode("utf-16-le"))
+    assert not gate_rules("ok.docx", data)
+    assert not audit_rules(tmp_path, "ok.docx", data)
+
+
+# --- 5. a cached verdict outliving a change to a module the reading depends on -------------------
+
+
+def _pipeline_imports(module: str) -> set[str]:
+    """The modules of pipeline/ that ``module`` imports (``config`` for the package)."""
+    import ast
+
+    base = ROOT / "pipeline"
+    path = base / f"{module}.py" if (base / f"{module}.py").exists() else base / module / "__init__.py"
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "pipeline":
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipeline."):
+            out.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("pipeline.")}
+    return out
+
+
+def test_the_attachment_verdict_cache_is_stamped_with_every_module_the_reading_uses():
+    """A verdict is reused while the stamp holds: a fix to any module the extraction or the scan
+    runs (attachment_base's readers of HTML and SVG, rendered's reader view …) must re-judge
+    every file, or a file cleared by the old code is copied on."""
+    from pipeline.attachment_memos import VerdictCache
+
+    stamped = {s.removesuffix(".py") for s in VerdictCache.SOURCES}
+    seen: set[str] = set()
+    todo = ["attachments", "attachment_text"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += sorted(_pipeline_imports(module))
+    assert seen <= stamped, f"not in VerdictCache.SOURCES: {sorted(seen - stamped)}"
