@@ -323,6 +323,23 @@ def owner_refs(
     )
 
 
+def referenced_files(
+    items: Iterable, content_dir: Path | str, config: Config, settings: MarkdownSettings, urls_of=None
+) -> dict[str, tuple[str, ...]]:
+    """item path → the files under ``content/files`` it refers to, by every route :func:`attach`
+    follows (``files/…``, as on disk; a link escaping through a symlink left out — it is never
+    published).  What a signed 审签 of the item covers with it (:mod:`pipeline.provenance`)."""
+    owners = [item_owner(i) for i in items]
+    index = FileIndex(Path(content_dir))
+    site = SiteRoot.from_url(config.portal.site_url)
+    urls_of = urls_of or (lambda owners, urls: [urls(o) for o in owners])
+    found = urls_of(owners, lambda o: owner_urls(o, settings))
+    return {
+        o.path: tuple(t.rel for t in owner_refs(o, index, site, settings, u).targets if not t.escapes)
+        for o, u in zip(owners, found)
+    }
+
+
 # --- verdicts on file contents -------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ import os
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +60,8 @@ class FileHistory:
     # (commit sha → whether the file's blob at that commit equals the working file's bytes)
     matches_now: tuple[tuple[str, bool], ...] = ()
     approvals: tuple[str, ...] = ()  # shas of commits that changed the file or name it in a Reviewed-item trailer
+    # (approval sha → the files the item refers to whose blob at that commit is not the working file's)
+    stale_files: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,11 +173,19 @@ def _log(root: Path, args: list[str], proved: dict[str, int] | None = None) -> l
 
 
 def read(
-    content_dir: Path | str, allowed_signers: str, items: Iterable[str] | None = None, *, verify_signatures: bool = True
+    content_dir: Path | str,
+    allowed_signers: str,
+    items: Iterable[str] | None = None,
+    *,
+    verify_signatures: bool = True,
+    companions: dict[str, tuple[str, ...]] | None = None,
 ) -> History:
     """The history of every ``items/**.md`` file under ``content_dir``.  ``allowed_signers`` is
     the text of git's allowed-signers file (:meth:`ReviewRules.allowed_signers`).  ``items``:
-    the content-relative paths to report (default: every path seen in history that still exists)."""
+    the content-relative paths to report (default: every path seen in history that still exists).
+    ``companions``: item path → the content files it refers to (its attachments and images); for
+    each approval commit, those whose version there is not the working file are listed
+    (:attr:`FileHistory.stale_files`)."""
     content_dir = Path(content_dir).resolve()
     where = repository(content_dir)
     if isinstance(where, str):
@@ -255,12 +265,40 @@ def read(
             tuple(matches.get(path, ())),
             approvals,
         )
+    if companions:
+        _mark_stale(root, prefix, content_dir, files, companions)
     signatures: dict[str, Signature] = {}
     if verify_signatures:
         # every commit that could have approved some version of an item (one git call; unsigned ones cost nothing)
         candidates = sorted({sha for path in wanted for sha in files[path].approvals})
         signatures = verify(root, candidates, allowed_signers)
     return History(True, "", files, commits, signatures)
+
+
+def _mark_stale(
+    root: Path, prefix: str, content_dir: Path, files: dict[str, FileHistory], companions: dict[str, tuple[str, ...]]
+) -> None:
+    """Fill :attr:`FileHistory.stale_files`: one ``cat-file`` batch for every (approval, file) pair."""
+    needed = sorted({rel for path in files for rel in companions.get(path, ())})
+    now: dict[str, str | None] = {}
+    for rel in needed:
+        try:
+            now[rel] = blob_id((content_dir / rel).read_bytes())
+        except OSError:
+            now[rel] = None
+    pairs = sorted(
+        {(sha, rel) for path, fh in files.items() for sha in fh.approvals for rel in companions.get(path, ())}
+    )
+    blobs = _batch_check(root, [f"{sha}:{prefix}{rel}" for sha, rel in pairs])
+    differs = {pair for pair, blob in zip(pairs, blobs) if blob is None or blob != now.get(pair[1])}
+    for path, fh in list(files.items()):
+        stale = []
+        for sha in fh.approvals:
+            changed = tuple(rel for rel in companions.get(path, ()) if (sha, rel) in differs)
+            if changed:
+                stale.append((sha, changed))
+        if stale:
+            files[path] = replace(fh, stale_files=tuple(stale))
 
 
 def versions(path: Path) -> tuple[Path, list[tuple[str, str | None]]] | None:

@@ -6,7 +6,8 @@ A pure function of the items, the review rules (``reviewers.yaml``) and the
 - ``unsigned-review`` (error): signatures are required and no commit signed by a listed
   reviewer's key changed the item or names it in a ``Reviewed-item:`` trailer.
 - ``review-outdated`` (error): a reviewer signed an earlier version, and the content changed
-  after that approval (also: an uncommitted edit of an approved file).
+  after that approval (also: an uncommitted edit of an approved file, or a file the item refers
+  to — an attachment, an image — that is not what it was in the approval commit).
 - ``reviewer-not-allowed`` (error): the signed version is the present one, but the signer is not
   the ``reviewer:`` the item names, or may not approve for its sub-site.
 - ``backdated`` (error): the 发布日期 is more than ``max_backdate_days`` before the commit that
@@ -75,7 +76,8 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
             )
         ]
     same_now = dict(file.matches_now)
-    signed = []  # (sha, reviewer, approves the present version)
+    stale = dict(file.stale_files)  # approval → the item's files changed since
+    signed = []  # (sha, reviewer, approves the present version — the item and every file it refers to)
     for sha in file.approvals:
         signature = history.signatures.get(sha)
         reviewer = _reviewer_of(signature.principal, rules) if signature and signature.status == "G" else None
@@ -89,7 +91,7 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
             and not any(_same_name(v, reviewer.name) for v in commit.reviewed_by)
         ):
             continue  # a trailer approval must be the signer's own
-        signed.append((sha, reviewer, same_now.get(sha, False)))
+        signed.append((sha, reviewer, same_now.get(sha, False) and not stale.get(sha)))
     if not signed:
         return [
             error(
@@ -103,6 +105,18 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
     current = [(sha, r) for sha, r, now in signed if now]
     if not current:
         sha, reviewer, _ = signed[-1]
+        files = next((stale[s] for s, _r, _n in reversed(signed) if same_now.get(s) and stale.get(s)), ())
+        if files:
+            return [
+                error(
+                    item.path,
+                    "review-outdated",
+                    f"审签后附件又改动过：{'、'.join(files)} 与 {reviewer.name} 审签时的版本不同，"
+                    "审签人没有看过现在的文件。"
+                    f"请审签人核对后重新审签（portal approve {item.path}）",
+                    line,
+                )
+            ]
         return [
             error(
                 item.path,

@@ -101,7 +101,9 @@ def check_provenance(published, history, config: Config):
     )
 
 
-def read_history(content_dir: Path | str, config: Config, paths) -> tuple[git_history.History, tuple[str, ...]]:
+def read_history(
+    content_dir: Path | str, config: Config, paths, companions: dict[str, tuple[str, ...]] | None = None
+) -> tuple[git_history.History, tuple[str, ...]]:
     """git history of the item files, and the notes an editor should see once.  Fails closed
     (:class:`HistoryUnavailable`) when ``review.require_signature`` is on and history is missing."""
     rules = config.review
@@ -121,7 +123,11 @@ def read_history(content_dir: Path | str, config: Config, paths) -> tuple[git_hi
             raise HistoryUnavailable(why)
     try:
         history = git_history.read(
-            content_dir, rules.allowed_signers(), paths, verify_signatures=rules.require_signature
+            content_dir,
+            rules.allowed_signers(),
+            paths,
+            verify_signatures=rules.require_signature,
+            companions=companions if rules.require_signature else None,
         )
     except git_history.GitError as exc:
         history = git_history.unavailable(str(exc))
@@ -205,7 +211,12 @@ def run(
     published = newest_first(gated.published)
     withheld = tuple(gated.withheld)
     # 2b. provenance: 审签 signed by a listed reviewer; dates that agree with git history
-    history, notes = read_history(content_dir, config, [i.path for i in published])
+    companions = (
+        _referenced_files(content_dir, config, published, markdown, cache_dir)
+        if config.review.require_signature
+        else None
+    )
+    history, notes = read_history(content_dir, config, [i.path for i in published], companions)
     if history.available:
         checked = check_provenance(published, history, config)
         findings.extend(checked.findings)
@@ -273,6 +284,20 @@ def run(
         withheld_attachments=withheld_files,
         report_data=report_data.read(content_dir),
     )
+
+
+def _referenced_files(content_dir, config: Config, published: tuple, settings: MarkdownSettings, cache_dir):
+    """item path → the files it refers to (:func:`pipeline.attachments.referenced_files`): a signed
+    审签 covers them with the item.  The URLs come from the attachment stage's cache (read, not
+    written: that stage saves it for every owner)."""
+    where = Path(cache_dir) / "attachment-urls.json" if cache_dir is not None else None
+    cache = attachment_memos.UrlCache(where, config)
+    base = attachment_memos.UrlCache.base(settings)
+
+    def urls_of(owners, compute):
+        return [cache.urls(o, settings, compute, base) for o in owners]
+
+    return attachments.referenced_files(published, content_dir, config, settings, urls_of)
 
 
 def _deduplicate(

@@ -207,3 +207,33 @@ def test_the_local_editor_backend_writes_only_inside_content(tmp_path):
     finally:
         editor.stop()
     assert _outside(project, content) == before
+
+
+# ---------------------------------------------------------------- 审签: what the approval covers
+
+
+@needs_git
+def test_an_attachment_replaced_after_the_approval_is_not_published_as_approved(repo):
+    """审签 proved the item file's bytes only: the file it links (an attachment, an image) replaced
+    in a later unsigned commit went online as approved — content the reviewer never saw.  The
+    approval covers every file the item refers to; a changed one makes it ``review-outdated``, and
+    the item's files stay offline with it."""
+    files = repo.content / "files"
+    files.mkdir()
+    (files / "report.csv").write_text("企业,订单\n甲公司,12\n", encoding="utf-8")
+    repo.write(ITEM, item_text(extra="attachments:\n  - {name: 企业名单, file: files/report.csv}\n"))
+    repo.commit("新信息", signer="wang")
+    pub, _ = repo.run()
+    assert [a.path for a in pub.attached] == ["files/report.csv"]  # approved together, published together
+    (files / "report.csv").write_text("企业,订单\n乙公司,99\n", encoding="utf-8")
+    repo.commit("更新附件")  # not signed: the reviewer never saw this file
+    pub, _ = repo.run()
+    assert not any(i.path == f"items/{ITEM}" for i in pub.published)
+    assert "files/report.csv" not in [a.path for a in pub.attached]
+    found = repo.findings(ITEM)
+    assert set(found) == {"review-outdated"} and "files/report.csv" in found["review-outdated"]
+    trailers = ("Reviewed-by: 王建国", f"Reviewed-item: items/{ITEM}")
+    repo.commit("审签附件", signer="wang", trailers=trailers, allow_empty=True)  # the reviewer looked again
+    pub, _ = repo.run()
+    assert any(i.path == f"items/{ITEM}" for i in pub.published)
+    assert [a.path for a in pub.attached] == ["files/report.csv"]
