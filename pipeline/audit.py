@@ -308,6 +308,8 @@ def _attribute_texts(attributes: Iterable[tuple[str, str, str]]) -> tuple[list[s
                 texts.append(decoded)
         if name.startswith("on"):
             unsafe.append((f"事件属性 {name}=", value))
+        elif name == "dir" and value.strip().lower() == "rtl":  # shown in another order than written
+            unsafe.append(("dir=rtl（文字从右到左显示，顺序与所写不同）", value))
         elif ":" in value and _BAD_SCHEME.match(_CONTROL.sub("", rendered.unescape(value))):
             unsafe.append((f"{name}= 中的脚本网址", value))
     return texts, unsafe

@@ -10,7 +10,8 @@ altered.  What is allowed is what this portal's Markdown extensions emit for ord
 - tags: paragraphs, headings (with ids), emphasis, lists, definition lists, tables, code
   blocks and their highlighting spans, quotes, admonitions (``div``/``p`` with classes),
   ``details``/``summary``, links, images, ``abbr``, ``sub``/``sup``/``mark``/``del``/``ins``;
-- attributes: ``id``, ``class``, ``title``, ``lang``, ``dir`` everywhere; ``href`` on links;
+- attributes: ``id``, ``class``, ``title``, ``lang`` everywhere (never ``dir``: right-to-left text is
+  shown in another order than it is written); ``href`` on links;
   ``src``, ``alt``, ``width``, ``height`` on images; ``colspan``/``rowspan``/``scope`` on
   cells; ``start``/``type``/``value`` on lists; ``open`` on details; ``datetime`` on time.
   ``style`` is never allowed — except the three exact ``text-align`` values that the
@@ -41,7 +42,9 @@ ALLOWED_TAGS = frozenset(
     "h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong sub summary sup "
     "table tbody td tfoot th thead time tr u ul var".split()
 )
-GLOBAL_ATTRIBUTES = frozenset({"id", "class", "title", "lang", "dir"})
+# not ``dir``: a paragraph set right-to-left shows its digit groups and marks in another order
+# than they are written ("8000 0013 138" reads 138 0013 8000), and Chinese text never needs it
+GLOBAL_ATTRIBUTES = frozenset({"id", "class", "title", "lang"})
 TAG_ATTRIBUTES = {
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},

@@ -277,6 +277,15 @@ class Normalised:
         return self.line.text
 
     @cached_property
+    def visual(self) -> "Normalised | None":
+        """The text in the order a browser shows it (:func:`visual_order`), when its bidi
+        controls change that order; None otherwise (nearly always: made on first use)."""
+        if not _BIDI_CONTROL.search(self.source):
+            return None
+        shown = visual_order(self.source)
+        return None if shown == self.source else normalise(shown)
+
+    @cached_property
     def bare(self) -> View:
         """Letters, digits and ★ only: "代·开发票", "不得——外传", "内部资料（注意保存）" read as written
         without the marks between (for phrases and words; made on first use)."""
@@ -295,6 +304,80 @@ _NOT_BARE = re.compile(r"[^\w★]+|_+")
 def normalise(text: str) -> Normalised:
     line = View(fold(text), text)
     return Normalised(text, line, View("".join(line.text.split()), text, compact_of=line))
+
+
+# --- the order a reader sees: bidi controls ---------------------------------------------------
+#
+# The fold drops the bidirectional controls (format characters), which leaves the characters in
+# the order they are written — but a browser shows ``机\u202e★密\u202c`` as 机密★ and
+# ``\u202e00083100831\u202c`` as 13800138000.  Every scanner therefore also reads a text holding
+# such controls in the order it is shown (``Normalised.visual``), as far as the controls go: an
+# override (LRO/RLO) sets every character's direction, an embedding or isolate (LRE/RLE, LRI/RLI/
+# FSI) reverses the runs of a right-to-left one, where a run is letters and digits (Chinese is
+# left-to-right) with the marks between two of them.  Right-to-left letters of their own and a
+# paragraph set right-to-left (``dir="rtl"``, refused by the sanitiser) are not modelled.  The view
+# only moves characters within a line, so a hit's offset is on the line of what was written.
+
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_OPEN = {"\u202a": "ltr", "\u202d": "ltr", "\u2066": "ltr", "\u2068": "ltr"}
+_BIDI_OPEN |= {"\u202b": "rtl", "\u2067": "rtl", "\u202e": "override"}
+_BIDI_CLOSE = frozenset("\u202c\u2069")
+
+
+def _shown(kind: str, units: list[str]) -> str:
+    """The units (characters, or the shown text of a nested control) of one level, as shown."""
+    if kind == "ltr":
+        return "".join(units)
+    if kind == "override":
+        return "".join(reversed(units))
+    runs: list[list] = []  # [strong?, units]: letters and digits keep their order, runs are reversed
+    for unit in units:
+        strong = len(unit) == 1 and unit.isalnum()
+        if runs and strong and runs[-1][0]:
+            runs[-1][1].append(unit)
+        else:
+            runs.append([strong, [unit]])
+    merged: list[list] = []  # marks between two runs of letters take their direction: one run
+    for n, (strong, part) in enumerate(runs):
+        between = 0 < n < len(runs) - 1 and runs[n - 1][0] and runs[n + 1][0] and not strong
+        if merged and merged[-1][0] and (strong or between):
+            merged[-1][1] += part
+        else:
+            merged.append([strong or between, part])
+    return "".join("".join(part) for _strong, part in reversed(merged))
+
+
+def visual_order(text: str) -> str:
+    """``text`` in the order a browser shows it, as far as its bidi controls go (see above): the
+    same characters, each line's in their shown order."""
+    lines = []
+    for line in text.split("\n"):
+        stack: list[tuple[str, list[str]]] = [("ltr", [])]
+        for ch in line:
+            kind = _BIDI_OPEN.get(ch)
+            if kind is not None:
+                stack.append((kind, [ch]))
+            elif ch in _BIDI_CLOSE and len(stack) > 1:
+                kind, units = stack.pop()
+                stack[-1][1].append(_shown(kind, units) + ch)
+            else:
+                stack[-1][1].append(ch)
+        while len(stack) > 1:  # a control left open ends with its line
+            kind, units = stack.pop()
+            stack[-1][1].append(_shown(kind, units))
+        lines.append(_shown("ltr", stack[0][1]))
+    return "\n".join(lines)
+
+
+def _as_shown_too(norm: "Normalised", scan) -> list[Hit]:
+    """``scan(norm)``, and the hits of ``scan`` in the order ``norm`` is shown (when its bidi
+    controls change it) that are not at an offset already reported."""
+    hits = scan(norm)
+    visual = norm.visual
+    if visual is None:
+        return hits
+    seen = {h.offset for h in hits}
+    return sorted(hits + [h for h in scan(visual) if h.offset not in seen], key=lambda h: h.offset)
 
 
 def _hits(view: View, rule: str, what: str, spans: Iterable[tuple[int, int]]) -> list[Hit]:
@@ -357,6 +440,9 @@ class MarkerScanner:
         self.level_chars = frozenset(c for w in self.levels for c in w[:1])
 
     def scan(self, norm: Normalised) -> list[Hit]:
+        return _as_shown_too(norm, self._scan)
+
+    def _scan(self, norm: Normalised) -> list[Hit]:
         hits: dict[int, Hit] = {}
         flat = norm.compact.text
         if any(level in flat for level in self.levels):
@@ -456,6 +542,9 @@ class PiiScanner:
         return None
 
     def scan(self, norm: Normalised) -> list[Hit]:
+        return _as_shown_too(norm, self._scan)
+
+    def _scan(self, norm: Normalised) -> list[Hit]:
         text = norm.line.text
         if _NUMERAL_RUN.search(text):
             text = _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)
@@ -517,6 +606,9 @@ class WordScanner:
             self.bare = None
 
     def scan(self, norm: Normalised) -> list[Hit]:
+        return _as_shown_too(norm, self._scan)
+
+    def _scan(self, norm: Normalised) -> list[Hit]:
         if self.empty:
             return []
         spans = [(end + 1 - length, end + 1) for end, length in self.automaton.iter(norm.compact.text)]

@@ -204,3 +204,45 @@ def test_the_attachment_verdict_cache_is_stamped_with_every_module_the_reading_u
             seen.add(module)
             todo += sorted(_pipeline_imports(module))
     assert seen <= stamped, f"not in VerdictCache.SOURCES: {sorted(seen - stamped)}"
+
+
+# --- 6. text a browser shows in another order than it is written (bidi controls, dir="rtl") ------
+
+RLO, RLE, PDF, RLI, PDI = "\u202e", "\u202b", "\u202c", "\u2067", "\u2069"
+BIDI = [
+    ("marker", f"机{RLO}★密{PDF} 关于某事项的通知"),  # shown 机密★
+    ("marker", f"{RLO}★密机{PDF}"),  # shown 机密★
+    ("marker", f"机{RLE}★密{PDF}"),  # an embedding: the neutral star moves to the right of 密
+    ("marker", f"{RLO}存保意注，料资部内{PDF}"),
+    ("marker", f"机密{RLI}1{RLO}★{PDF}{PDI}"),  # nested: shown 机密1★
+    ("pii", f"联系电话{RLO}00083100831{PDF}"),  # shown 13800138000
+    ("sensitive-word", f"{RLO}票发开代{PDF}"),
+]
+
+
+@pytest.mark.parametrize("rule, body", BIDI)
+def test_text_shown_in_another_order_is_judged_as_shown(rule, body):
+    assert rule in rules(make_item(body)), ascii(body)
+    assert rule in audit_text_rules(body), ascii(body)
+
+
+@pytest.mark.parametrize("body", [f"阿拉伯文名称{RLO}ةراجتلا{PDF}，机构{RLO}密切{PDF}配合", f"编号{RLE}2026-1{PDF}"])
+def test_clean_text_with_bidi_controls_passes(body):
+    assert not {"marker", "pii", "sensitive-word"} & rules(make_item(body)), ascii(body)
+    assert not audit_text_rules(body), ascii(body)
+
+
+@pytest.mark.parametrize(
+    "body", ['<p dir="rtl">电话 8000 0013 138</p>', '电话 8000 0013 138\n{: dir="rtl" }', '<span dir="RTL">x</span>']
+)
+def test_right_to_left_direction_is_refused(body):
+    """A paragraph set right-to-left shows its number groups in reverse ("138 0013 8000"): a
+    Chinese portal has no use for it, so no page may set it."""
+    assert "unsafe-html" in rules(make_item(body)), body
+
+
+def test_the_audit_refuses_a_page_set_right_to_left():
+    checker = audit._Checker(SCANNERS, audit.Withheld(), ROOT)
+    found = checker.scan_html('<html><body dir="ltr"><p dir="rtl">电话 8000 0013 138</p></body></html>'.encode())
+    assert "unsafe-html" in {rule for rule, *_ in found}
+    assert not checker.scan_html('<html><body dir="ltr"><p>正文</p></body></html>'.encode())
