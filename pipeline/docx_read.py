@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import re
 import zipfile
 import zlib
@@ -87,6 +88,7 @@ class Converted:
     notes: tuple[str, ...] = ()  # what the editor should look at (layout and conversion)
     chars: int = 0  # characters of body text, whitespace not counted (字数)
     margins: tuple[str, ...] = ()  # text of the headers and footers (not imported; 密级标志 live there too)
+    properties: tuple[str, ...] = ()  # text of the document properties (title, subject, custom 密级 …; not imported)
 
 
 # --- what the bytes are ------------------------------------------------------------------------
@@ -420,10 +422,52 @@ def _for_mammoth(archive: zipfile.ZipFile, styles) -> bytes:
     return out.getvalue()
 
 
-def margin_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
-    """The text of every header and footer part, one string per part (paragraphs on lines)."""
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _related(archive: zipfile.ZipFile, rels: str, base: str, kinds: tuple[str, ...]) -> set[str]:
+    """The part names ``rels`` links with a relationship type ending in one of ``kinds`` (a part's
+    name is its producer's choice: Word writes header1.xml, another tool need not)."""
+    root = _xml(archive, rels)
+    found = set()
+    for rel in root.iter(REL) if root is not None else ():
+        kind, target = rel.get("Type") or "", rel.get("Target") or ""
+        if rel.get("TargetMode") == "External" or not target or not kind.endswith(kinds):
+            continue
+        found.add(target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target)))
+    return {name for name in found if name in archive.namelist()}
+
+
+def property_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
+    """The text of the document properties — core (title, subject, keywords …), extended and
+    custom (name：value) — one string per part.  Not imported; a 密级 set there by an OA system
+    marks the whole document."""
+    names = {"docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"} & set(archive.namelist())
+    names |= _related(archive, "_rels/.rels", "", ("/core-properties", "/extended-properties", "/custom-properties"))
     texts = []
-    for name in sorted(n for n in archive.namelist() if re.fullmatch(r"word/(header|footer)\d*\.xml", n)):
+    for name in sorted(names):
+        root = _xml(archive, name)
+        if root is None:
+            continue
+        lines = []
+        for el in root.iter():
+            value = (el.text or "").strip() if len(el) == 0 else ""
+            if not value:
+                continue
+            label = el.getparent().get("name") if el.getparent() is not None else None
+            lines.append(f"{label}：{value}" if label else value)
+        if lines:
+            texts.append("\n".join(lines))
+    return tuple(texts)
+
+
+def margin_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
+    """The text of every header and footer part, one string per part (paragraphs on lines):
+    the parts ``word/document.xml`` relates as headers and footers, and any named like Word's."""
+    names = {n for n in archive.namelist() if re.fullmatch(r"word/(header|footer)\d*\.xml", n)}
+    names |= _related(archive, "word/_rels/document.xml.rels", "word", ("/header", "/footer"))
+    texts = []
+    for name in sorted(names):
         root = _xml(archive, name)
         if root is None:
             continue
@@ -509,7 +553,13 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
             raise Refused("文档除标题、文号、落款等之外没有正文。请确认是否发错了文件，或补上正文后再导入")
         raise Refused("文档是空的（没有文字）。请确认是否发错了文件")
     return Converted(
-        layout, markdown, tuple(images.values()), tuple(notes) + layout.notes, chars, margin_texts(archive)
+        layout,
+        markdown,
+        tuple(images.values()),
+        tuple(notes) + layout.notes,
+        chars,
+        margin_texts(archive),
+        property_texts(archive),
     )
 
 

@@ -278,14 +278,19 @@ def _outcome(
     scanners: Scanners,
 ) -> Outcome:
     layout = doc.layout
-    for margin in doc.margins:  # headers and footers are not imported: a 密级标志 there must not vanish with them
-        marks = [hit.match for hit in scanners.marker.scan(normalise(margin))]
-        if marks:
-            return Outcome(
-                path,
-                refused=f"页眉或页脚中有密级标志“{marks[0]}”：涉密信息不公开，不能导入。如已按规定解密，"
-                "请先在 Word 中删去标志并由审签领导确认后再导入",
-            )
+    # headers, footers and properties are not imported: a 密级标志 there must not vanish with them
+    for where, texts, how in (
+        ("页眉或页脚", doc.margins, "在 Word 中删去标志"),
+        ("文档属性", doc.properties, "在 Word 的“文件 → 信息 → 属性”中删去密级"),
+    ):
+        for text in texts:
+            marks = [hit.match for hit in scanners.marker.scan(normalise(text))]
+            if marks:
+                return Outcome(
+                    path,
+                    refused=f"{where}中有密级标志“{marks[0]}”：涉密信息不公开，不能导入。如已按规定解密，"
+                    f"请先{how}并由审签领导确认后再导入",
+                )
     notes = list(doc.notes)
     found: list[str] = []
     remarks = [f"导入自 {path.name}（portal import）"]

@@ -254,3 +254,80 @@ def test_an_item_in_a_county_folder_cannot_publish_on_the_main_site(repo):
     repo.write(rel, item_text(site="bureau", column="news"))
     repo.commit("新信息")
     assert not published(repo, rel)
+
+
+# ---------------------------------------------------------------- Word 导入: what the import leaves out
+
+
+def _renamed_header(source, target) -> None:
+    """The same document with its header part stored under another name (the part name is the
+    producer's choice: Word calls it header1.xml, others need not — the relationship finds it)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            name = info.filename
+            if name == "word/header1.xml":
+                name = "word/hdr-first.xml"
+            elif name in ("word/_rels/document.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"header1.xml", b"hdr-first.xml")
+            zout.writestr(name, data)
+
+
+def _with_properties(source, target) -> None:
+    """The same document with 密级 in its properties (title and a custom 密级 property, as OA systems write them)."""
+    import zipfile
+
+    custom = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="密级">'
+        "<vt:lpwstr>机密★5年</vt:lpwstr></property></Properties>"
+    ).encode()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.custom-properties+xml"/></Types>',
+                )
+            elif info.filename == "_rels/.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdCustom" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+                )
+            zout.writestr(info.filename, data)
+        zout.writestr("docProps/custom.xml", custom)
+
+
+@pytest.mark.parametrize("where", ["renamed-header", "properties"])
+def test_a_classification_mark_the_import_would_drop_refuses_the_document(tmp_path, where):
+    """Headers, footers and document properties are not imported; a 密级标志 there marks the whole
+    document as classified, so it must refuse the import, not vanish with them — also when the
+    header part is not called header1.xml, and when the mark is in the properties."""
+    from docx import Document
+
+    import docx_fixtures as fx
+    from helpers import ROOT
+    from pipeline.config import load_config
+    from pipeline.word_import import Options, plan
+
+    doc = Document()
+    if where == "renamed-header":
+        doc.sections[0].header.paragraphs[0].text = "秘密★1年"
+    doc.add_paragraph("东湖区外贸形势分析").alignment = 1
+    doc.add_paragraph(fx.BODY)
+    plain = tmp_path / "plain.docx"
+    doc.save(str(plain))
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    (_renamed_header if where == "renamed-header" else _with_properties)(plain, folder / "分析.docx")
+    outcome = plan(
+        [folder], tmp_path / "content", load_config(ROOT / "site_config"), Options("donghu", "local", author="李晓梅")
+    )[0]
+    assert not outcome.imported and "密级标志" in (outcome.refused or ""), outcome
