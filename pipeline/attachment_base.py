@@ -76,6 +76,31 @@ def decode_text(data: bytes) -> str:
     raise Unreadable("文本既不是 UTF-8 也不是 GB 18030 编码，无法读取")
 
 
+# Legacy Chinese encodings a reader's program may open a text file in, besides the GB 18030 that
+# :func:`decode_text` tries: every Big5 byte pair is a GBK one too, so a Big5 file always decodes
+# as GB 18030 — into other characters than a reader in Taiwan or Hong Kong (or Excel set so) sees.
+OTHER_ENCODINGS = ("big5hkscs",)
+
+
+def other_decodings(data: bytes) -> list[tuple[str, str]]:
+    """``(encoding, text)`` of a text that is not UTF-8 (nor UTF-16) in each of
+    :data:`OTHER_ENCODINGS` it decodes in without error."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return []
+    try:
+        data.decode("utf-8")
+        return []
+    except UnicodeDecodeError:
+        pass
+    out = []
+    for encoding in OTHER_ENCODINGS:
+        try:
+            out.append((encoding, data.decode(encoding)))
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
 # --- markup ------------------------------------------------------------------------------------
 
 
@@ -105,6 +130,8 @@ def markup(data: bytes) -> Extracted:
         raise Unreadable(f"无法按浏览器显示的样子读取文字（{type(exc).__name__}），无法审查") from None
     if shown.strip():
         pieces.append(Piece("显示的文字", shown))
+    for encoding, other in other_decodings(data):  # a page or drawing a browser reads as Big5
+        pieces.append(Piece(f"其他编码（{encoding}）显示的文字", reader_view(other).text))
     try:
         from lxml import etree
 

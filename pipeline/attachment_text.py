@@ -44,6 +44,7 @@ from pipeline.attachment_base import (  # noqa: F401 - the records and readers a
     embedded,
     markup,
     markup_pieces,
+    other_decodings,
     safe_parser,
 )
 
@@ -146,6 +147,8 @@ def extract(name: str, data: bytes, depth: int = 0) -> Extracted:
     if kind == "text":
         text = decode_text(data)
         pieces = _lines(text, "")
+        for encoding, other in other_decodings(data):  # what a reader set to Big5 sees
+            pieces += _lines(other, f"其他编码（{encoding}）读出的")
         if extension(name) in ("md", "markdown"):  # mkdocs renders it into a page: its HTML runs
             pieces.append(Piece("源代码", text, markup=True))
         return Extracted("text", tuple(pieces))

@@ -246,3 +246,26 @@ def test_the_audit_refuses_a_page_set_right_to_left():
     found = checker.scan_html('<html><body dir="ltr"><p dir="rtl">电话 8000 0013 138</p></body></html>'.encode())
     assert "unsafe-html" in {rule for rule, *_ in found}
     assert not checker.scan_html('<html><body dir="ltr"><p>正文</p></body></html>'.encode())
+
+
+# --- 7. a text attachment in Big5: GB 18030 decodes any Big5 file, into other characters ----------
+
+BIG5_TEXTS = [
+    ("list.csv", "名單,機密★\n張三,備註\n"),
+    ("notice.txt", "絕密★啟用前\n關於某事項的通知\n"),
+    ("notice.txt", "內部資料，注意保存\n"),
+]
+
+
+@pytest.mark.parametrize("name, text", BIG5_TEXTS)
+def test_a_text_attachment_in_big5_is_read_as_big5_too(tmp_path, name, text):
+    data = text.encode("big5")
+    assert "marker" in gate_rules(name, data), text
+    assert "marker" in audit_rules(tmp_path, name, data), text
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "big5", "utf-8"])
+def test_a_clean_legacy_text_attachment_still_passes(tmp_path, encoding):
+    data = "單位,項目,金額\n商務局,重點項目★評選,1234.5\n".encode(encoding)
+    assert not gate_rules("ok.csv", data)
+    assert not audit_rules(tmp_path, "ok.csv", data)
