@@ -566,26 +566,35 @@ def compare_url(
 ) -> Difference:
     """Fetch the manifest's files (all, or an evenly spread ``sample``) from ``base`` with at
     most ``workers`` requests at a time; a file that cannot be fetched is ``missing`` when the
-    server says 404, ``unreachable`` otherwise.  Extra files cannot be listed over HTTP."""
+    server says 404, ``unreachable`` otherwise.  Extra files cannot be listed over HTTP, so each
+    ``…/index.html`` is also fetched at its folder address (``/``, ``news/``) — what readers
+    open, and what a server preferring an injected ``index.php`` would answer with the
+    attacker's page — and must be the same file (named by the folder address when it is not)."""
     base = base if base.endswith("/") else base + "/"
     paths = sorted(files)
     if sample is not None and 0 < sample < len(paths):
         step = len(paths) / sample
         paths = [paths[int(n * step)] for n in range(sample)]
+    checks = [(rel, rel, rel) for rel in paths]  # (as reported, address, manifest entry)
+    for rel in paths:
+        if rel == "index.html" or rel.endswith("/index.html"):
+            folder = rel[: -len("index.html")]
+            checks.append((folder or "/", folder, rel))
 
-    def one(rel: str) -> tuple[str, str | None]:
-        url = urllib.parse.urljoin(base, urllib.parse.quote(rel))
+    def one(check: tuple[str, str, str]) -> tuple[str, str | None]:
+        label, address, rel = check
+        url = urllib.parse.urljoin(base, urllib.parse.quote(address))
         try:
             data = _fetch(url, timeout)
         except urllib.error.HTTPError as exc:
-            return rel, "missing" if exc.code in (404, 410) else f"HTTP {exc.code}"
+            return label, "missing" if exc.code in (404, 410) else f"HTTP {exc.code}"
         except (urllib.error.URLError, OSError) as exc:
-            return rel, str(getattr(exc, "reason", exc))
+            return label, str(getattr(exc, "reason", exc))
         ok = len(data) == files[rel]["size"] and hashlib.sha256(data).hexdigest() == files[rel]["sha256"]
-        return rel, None if ok else "modified"
+        return label, None if ok else "modified"
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(one, paths))
+        results = list(pool.map(one, checks))
     modified = tuple(rel for rel, what in results if what == "modified")
     missing = tuple(rel for rel, what in results if what == "missing")
     unreachable = tuple((rel, what) for rel, what in results if what not in (None, "modified", "missing"))

@@ -331,3 +331,49 @@ def test_a_classification_mark_the_import_would_drop_refuses_the_document(tmp_pa
         [folder], tmp_path / "content", load_config(ROOT / "site_config"), Options("donghu", "local", author="李晓梅")
     )[0]
     assert not outcome.imported and "密级标志" in (outcome.refused or ""), outcome
+
+
+# ---------------------------------------------------------------- 防篡改: portal verify URL
+
+
+def test_verify_over_http_checks_what_a_folder_address_serves(tmp_path):
+    """Readers open ``/`` and ``/news/``, not ``/index.html``: a web server that prefers an
+    injected ``index.php`` (nginx ``index index.php index.html``) serves the attacker's page at the
+    folder address while ``/index.html`` is still the built file.  Over HTTP extra files cannot be
+    listed, so each ``…/index.html`` is also fetched at its folder address."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from pipeline import manifest
+
+    site = _small_site(tmp_path / "www")
+    (site / "news").mkdir()
+    (site / "news" / "index.html").write_text("<h1>新闻</h1>\n", encoding="utf-8")
+    manifest.write(site)
+
+    class Hijacked(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path in ("/", "/news/"):
+                body = b"<h1>\xe5\x81\x87\xe9\xa1\xb5\xe9\x9d\xa2</h1><script src=//evil.example/x.js></script>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Hijacked, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        files, _ = manifest.fetch_manifest(url, None)
+        difference = manifest.compare_url(url, files)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not difference.clean
+    assert set(difference.modified) == {"/", "news/"}, difference
