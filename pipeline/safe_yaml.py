@@ -10,7 +10,10 @@ nesting level.  Before anything is composed, :func:`load` walks the parser's eve
   milliseconds it takes to read the first alias;
 - nesting deeper than :data:`MAX_DEPTH` — ``bad-yaml``;
 - explicit tags other than the plain core ones (``!!python/…``, ``!!binary``, ``!!set``,
-  ``!custom`` …) — ``bad-yaml``.
+  ``!custom`` …) — ``bad-yaml``;
+- a key written twice in one mapping — ``bad-yaml`` (PyYAML keeps the last one silently:
+  an editor reading the file sees the first ``public:`` or ``site:``, the build would use the
+  other).
 
 Only then is the text loaded, by the safe loader given.  Problems are raised as
 :class:`UnsafeYaml`, a ``yaml.YAMLError`` (so callers that already report YAML errors
@@ -20,6 +23,7 @@ field, as a path of keys such as ``attachments[2].file``.  This module never pri
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -143,12 +147,45 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+@functools.cache
+def _no_duplicates(loader: type) -> type:
+    """``loader`` refusing a mapping that names a key twice (:class:`UnsafeYaml`, ``bad-yaml``)."""
+
+    class NoDuplicates(loader):
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                first: dict[Any, int] = {}
+                for key_node, _value in node.value:
+                    key = self.construct_object(key_node, deep=True)
+                    line = key_node.start_mark.line + 1
+                    try:
+                        seen = first.get(key)
+                        first.setdefault(key, line)
+                    except TypeError:  # an unhashable key: the loader itself reports it
+                        continue
+                    if seen is not None:
+                        raise UnsafeYaml(
+                            "bad-yaml",
+                            f"键 “{_short(str(key), 40)}” 写了两次（"
+                            + (f"第 {seen} 行和第 {line} 行" if seen != line else f"都在第 {line} 行")
+                            + "），"
+                            "只会用到后一个；请删去多余的一个",
+                            line,
+                            _short(str(key), 40),
+                        )
+            return super().construct_mapping(node, deep=deep)
+
+    NoDuplicates.__name__ = f"NoDuplicates{loader.__name__}"
+    return NoDuplicates
+
+
 def load(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> Any:
     """``yaml.load(text, loader)`` after :func:`check`; ``loader`` must be a safe loader
-    (``SafeLoader``, ``CSafeLoader`` or a subclass)."""
+    (``SafeLoader``, ``CSafeLoader`` or a subclass).  A key written twice in one mapping is
+    refused (``bad-yaml``)."""
     check(text, loader, max_depth)
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, and checked above
+        data = yaml.load(text, Loader=_no_duplicates(loader))  # noqa: S506 - a safe loader, and checked above
     except (ValueError, OverflowError) as exc:  # a value the loader cannot make, e.g. the date 2026-13-01
         raise UnsafeYaml(
             "bad-yaml", f"有无法读取的值（{exc}），日期要写成有效的日期，例如 2026-12-01", None, None

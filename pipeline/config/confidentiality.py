@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, read_yaml
+from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, present, read_yaml
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ def load_sensitive_words(path: Path) -> tuple[str, ...]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(path, "敏感词表不是 UTF-8 编码，请另存为 UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(path, f"敏感词表无法读取（{exc.strerror or exc}），请检查文件权限") from None
     words: list[str] = []
     for line in text.splitlines():
         word = line.split("#", 1)[0].strip()
@@ -100,14 +102,14 @@ CONFIDENTIALITY_FIELDS = {
 
 def load_confidentiality(path: Path) -> ConfidentialityRules:
     """confidentiality.yaml (optional) and the word list it names (optional unless named)."""
-    data = read_yaml(path) if path.is_file() else {}
+    data = read_yaml(path) if present(path) else {}
     top = Entry(path, data, "", CONFIDENTIALITY_FIELDS)
     values = top.values(CONFIDENTIALITY_FIELDS)
     if "unscanned_attachment_types" in top and top.get("unscanned_attachment_types") is None:
         values["unscanned_attachment_types"] = ()  # written but empty: every unreadable attachment is withheld
     rules = ConfidentialityRules(**values)
     words_file = path.parent / rules.sensitive_words_file
-    if words_file.is_file():
+    if present(words_file):
         return replace(rules, sensitive_words=load_sensitive_words(words_file))
     if "sensitive_words_file" in top:
         raise top.error(f"sensitive_words_file 指定的敏感词表 “{rules.sensitive_words_file}” 不存在")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import Entry, integer, read_yaml, text
+from pipeline.config.fields import Entry, integer, present, read_yaml, text
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _scale(path: Path, data: Any, where: str, unit: str) -> Scale:
 
 def load_fees(path: Path) -> FeeSchedule:
     """fees.yaml; no file: the national schedule of 2020 (``NATIONAL_2020``)."""
-    if not path.is_file():
+    if not present(path):
         return NATIONAL_2020
     keys = ("source", "document", "by_requests", "by_pages")
     top = Entry(path, read_yaml(path), "", keys, keys)

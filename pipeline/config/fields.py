@@ -12,6 +12,7 @@ Reads no file of its own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -41,13 +42,30 @@ class Wrong(Exception):
 Field = Callable[[Any], Any]  # a value as YAML gives it → the checked, typed value; raises Wrong
 
 
+def present(path: Path) -> bool:
+    """Whether an optional configuration file is there to be read: False only when nothing at all
+    is at ``path``; a folder, a FIFO, a broken or looping link there is refused, never taken for
+    "no file" — the defaults it would silently bring (no reviewers, the stock word list) are not
+    what the bureau wrote."""
+    if path.is_file():
+        return True
+    if not os.path.lexists(path):
+        return False
+    raise ConfigError(path, _NOT_A_FILE)
+
+
+_NOT_A_FILE = "不是普通文件（是文件夹、损坏的符号链接或其他特殊文件），无法读取；不用它时请删除"
+
+
 def read_yaml(path: Path) -> Any:
     if not path.is_file():
-        raise ConfigError(path, "配置文件不存在")
+        raise ConfigError(path, _NOT_A_FILE if os.path.lexists(path) else "配置文件不存在")
     try:
         return safe_yaml.load(path.read_text(encoding="utf-8"))  # no anchors, aliases, tags or deep nesting
     except UnicodeDecodeError:
         raise ConfigError(path, "文件不是 UTF-8 编码，请另存为 UTF-8") from None
+    except OSError as exc:  # unreadable (permissions, an I/O error): never a traceback, never the defaults
+        raise ConfigError(path, f"无法读取（{exc.strerror or exc}），请检查文件权限") from None
     except safe_yaml.UnsafeYaml as exc:
         where = f"第 {exc.line} 行" if exc.line else ""
         field_name = f"（字段 {exc.field}）" if exc.field else ""

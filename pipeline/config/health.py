@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.columns import COLUMN_CATEGORIES
-from pipeline.config.fields import Entry, Wrong, integer, read_yaml, texts
+from pipeline.config.fields import Entry, Wrong, integer, present, read_yaml, texts
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ HEALTH_FIELDS = {
 
 def load_health(path: Path) -> HealthRules:
     """health.yaml; no file: the limits of 国办秘函〔2019〕19号 (the defaults above)."""
-    if not path.is_file():
+    if not present(path):
         return HealthRules()
     top = Entry(path, read_yaml(path), "", ("limits", *HEALTH_FIELDS))
     values = top.values(HEALTH_FIELDS)

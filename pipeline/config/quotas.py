@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import ConfigError, Entry, integer, read_yaml
+from pipeline.config.fields import ConfigError, Entry, integer, present, read_yaml
 from pipeline.config.sites import SITE_KINDS, Site
 
 
@@ -53,7 +53,7 @@ def _quota(path: Path, value: Any, where: str) -> Quota:
 
 def load_quotas(path: Path, sites: tuple[Site, ...], site_kinds: tuple[str, ...] = SITE_KINDS) -> Quotas:
     """quotas.yaml: ``defaults`` per kind of sub-site, ``sites`` per sub-site; no file, no quotas."""
-    if not path.is_file():
+    if not present(path):
         return Quotas()
     top = Entry(path, read_yaml(path), "", ("defaults", "sites"))
     by_kind = []

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, read_yaml
+from pipeline.config.fields import ConfigError, Entry, Wrong, flag, integer, present, read_yaml
 from pipeline.data_file import as_date
 
 KEY_TYPES = (
@@ -99,7 +99,7 @@ REVIEW_FIELDS = {"require_signature": flag, "max_backdate_days": integer(0, 366)
 
 def load_review(path: Path, site_ids: tuple[str, ...]) -> ReviewRules:
     """reviewers.yaml; no file: approvals are not verified (no reviewers, signatures not required)."""
-    if not path.is_file():
+    if not present(path):
         return ReviewRules()
     top = Entry(path, read_yaml(path), "", ("review", "reviewers"))
     section = Entry(path, top.get("review"), "review：", REVIEW_FIELDS)

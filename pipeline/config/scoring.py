@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.config.fields import Entry, Wrong, integer, read_yaml, text
+from pipeline.config.fields import Entry, Wrong, integer, present, read_yaml, text
 from pipeline.config.sites import SITE_KINDS
 from pipeline.model import KINDS as ITEM_KINDS
 
@@ -145,4 +145,4 @@ def parse_scoring(path: Path, data: Any, site_kinds: tuple[str, ...] = SITE_KIND
 
 def load_scoring(path: Path, site_kinds: tuple[str, ...] = SITE_KINDS) -> ScoringScheme:
     """scoring.yaml, or seed 000's scheme (``DEFAULT_SCORING``) when there is none."""
-    return parse_scoring(path, read_yaml(path) if path.is_file() else DEFAULT_SCORING, site_kinds)
+    return parse_scoring(path, read_yaml(path) if present(path) else DEFAULT_SCORING, site_kinds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config.fields import Entry, id_ok, integer, number, read_yaml, text
+from pipeline.config.fields import Entry, id_ok, integer, number, present, read_yaml, text
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ SOURCE_FIELDS = {"id": text, "name": text, "level": text, "url": text, "file": t
 
 def load_upstream(path: Path) -> UpstreamConfig:
     """upstream.yaml; no file: no sources and the default parameters."""
-    if not path.is_file():
+    if not present(path):
         return UpstreamConfig()
     top = Entry(path, read_yaml(path), "", ("sources", *UPSTREAM_FIELDS))
     values = top.values(UPSTREAM_FIELDS)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.columns import REPORT_CATEGORIES
-from pipeline.config.fields import Entry, Wrong, id_ok, read_yaml, text
+from pipeline.config.fields import Entry, Wrong, id_ok, present, read_yaml, text
 from pipeline.data_file import as_date
 
 SITE_TYPES = ("政府门户网站", "部门网站", "专项网站")
@@ -109,7 +109,7 @@ def load_website_report(
     path: Path, column_ids: tuple[str, ...] = (), site_ids: tuple[str, ...] = ()
 ) -> WebsiteReportSettings:
     """website_report.yaml; no file: no 专栏 and the default genre lists."""
-    if not path.is_file():
+    if not present(path):
         return WebsiteReportSettings()
     top = Entry(path, read_yaml(path), "", (*REPORT_FIELDS, "genres", "special_columns"))
     values = top.values(REPORT_FIELDS)

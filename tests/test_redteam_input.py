@@ -1,0 +1,149 @@
+"""Red team (bad input): every file and option an editor or operator hands the portal gets a clear
+error — Chinese, naming the file and the field, exit status 1 — never a traceback, a hang or a
+silent drop, and never the defaults in place of a file that is there but cannot be read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, run_portal
+
+from pipeline.config import ConfigError, load_config
+
+ITEM = "items/bureau/2026/2026-11-01-redteam-input.md"
+
+
+def config_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", target)
+    return target
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def refused(result, *words: str) -> str:
+    """The command failed the way an editor can act on: exit 1, a Chinese message naming ``words``."""
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "Traceback" not in out, out
+    assert chinese(result.stderr), out
+    for word in words:
+        assert word in out, (word, out)
+    return out
+
+
+# --- a key written twice: YAML keeps the last one silently ---------------------------------------
+
+
+TWICE = {  # file: (a line of it, the key that line sets written once more before it)
+    "reviewers.yaml": ("  require_signature: false\n", "  require_signature: true\n"),
+    "portal.yaml": ("timezone: Asia/Shanghai\n", "timezone: Europe/Paris\n"),
+    "confidentiality.yaml": ("sensitive_words_file: sensitive_words.txt\n", "sensitive_words_file: a.txt\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TWICE))
+def test_a_key_written_twice_in_a_config_file_is_refused(tmp_path, name):
+    line, before = TWICE[name]
+    key = line.split(":")[0].strip()
+    config = config_copy(tmp_path)
+    text = (config / name).read_text(encoding="utf-8")
+    assert line in text, f"{name} changed: the probe needs {line!r}"
+    (config / name).write_text(text.replace(line, before + line, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert name in str(caught.value) and key in str(caught.value) and "写了两次" in str(caught.value)
+    refused(run_portal("check", "--config", str(config)), name, key, "写了两次")
+
+
+def test_a_key_written_twice_in_front_matter_is_the_editors_error(content_copy):
+    head = (
+        "---\ntitle: 外贸企业座谈会\ndate: 2026-11-01\nsite: bureau\ncolumn: news\nauthor: 李晓梅\n"
+        "classified: true\nkind: 信息\nclassified: false\n---\n"
+    )
+    body = "江临市商务局召开外贸企业座谈会，研究部署稳外贸工作。" * 8
+    (content_copy / ITEM).write_text(head + body, encoding="utf-8")
+    result = run_portal("check", "--content", str(content_copy), "--format", "json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    found = [f for f in json.loads(result.stdout) if f["path"].endswith(Path(ITEM).name)]
+    assert [(f["rule"], f.get("key"), f["line"]) for f in found] == [("bad-yaml", "classified", 10)], found
+    assert "写了两次（第 7 行和第 9 行）" in found[0]["message"]
+
+
+def test_a_key_written_twice_in_a_data_file_is_named(content_copy):
+    path = content_copy / "disclosure" / "2025.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line and not line.startswith((" ", "#", "-")))
+    path.write_text(text + "\n" + first + "\n", encoding="utf-8")
+    out = refused(run_portal("report", "--year", "2025", "--content", str(content_copy)), "2025.yaml")
+    assert "写了两次" in out, out
+
+
+# --- an optional config file that is there but is not a readable file ---------------------------
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def _broken_link(path: Path) -> None:
+    path.unlink()
+    path.symlink_to(path.parent / "no-such-file.yaml")
+
+
+def _looping_link(path: Path) -> None:
+    path.unlink()
+    path.symlink_to(path)
+
+
+def _unreadable(path: Path) -> None:  # EIO on read, even for root (chmod 000 is no test as root)
+    path.unlink()
+    path.symlink_to("/proc/self/mem")
+
+
+@pytest.mark.parametrize("damage", [_folder, _broken_link, _looping_link, _unreadable])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reviewers.yaml",
+        "confidentiality.yaml",
+        "sensitive_words.txt",
+        "quotas.yaml",
+        "scoring.yaml",
+        "health.yaml",
+        "upstream.yaml",
+        "fees.yaml",
+        "website_report.yaml",
+        "portal.yaml",
+        "sites.yaml",
+    ],
+)
+def test_a_config_file_that_cannot_be_read_is_never_taken_for_no_file(tmp_path, name, damage):
+    """reviewers.yaml as a folder used to mean "no reviewers, signatures not required"; the word list
+    as a broken link meant "no sensitive words" — the defaults, silently, in place of the bureau's rules."""
+    if damage is _unreadable and not Path("/proc/self/mem").exists():
+        pytest.skip("no /proc/self/mem")
+    config = config_copy(tmp_path)
+    damage(config / name)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    message = str(caught.value)
+    assert name in message and chinese(message), message
+    named_but_absent = "不存在" in message and name == "sensitive_words.txt"  # confidentiality.yaml names it
+    assert "不是普通文件" in message or "无法读取" in message or named_but_absent, message
+
+
+def test_an_unreadable_config_file_through_the_cli(tmp_path):
+    config = config_copy(tmp_path)
+    _folder(config / "reviewers.yaml")
+    refused(run_portal("check", "--config", str(config)), "reviewers.yaml", "不是普通文件")
+    shutil.rmtree(config / "reviewers.yaml")
+    shutil.copy(ROOT / "site_config" / "reviewers.yaml", config / "reviewers.yaml")
+    _unreadable(config / "portal.yaml")
+    refused(run_portal("check", "--config", str(config)), "portal.yaml", "无法读取")
