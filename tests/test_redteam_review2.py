@@ -1,7 +1,8 @@
 """Red-team pass over issue 14 (审签, dates that can be proved, the signed manifest) and issue 13
-(Word import, the web editor): each test is an attack that once got through — an item published
-whose review or date cannot be proved, a tampered site that verified, a write outside the
-folder it was meant for.  Repositories, keys and documents are made at test time."""
+(Word import, the web editor): each test is an attack — most once got through (an item published
+whose review or date cannot be proved, a tampered site that verified, a write outside the folder
+it was meant for); the few that held say so.  Repositories, keys and documents are made at test
+time."""
 
 from __future__ import annotations
 
@@ -207,6 +208,24 @@ def test_the_local_editor_backend_writes_only_inside_content(tmp_path):
     finally:
         editor.stop()
     assert _outside(project, content) == before
+
+
+@needs_git
+def test_an_unsigned_change_to_reviewers_yaml_dated_before_a_signed_one_is_still_refused(repo):
+    """An unsigned change made on top of history but dated before the last signed change (git's
+    dates are self-declared): the change nearest HEAD is still the one judged — this attack held."""
+    from pipeline import publication
+
+    path = repo.config_dir / "reviewers.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# 审签人名单\n", encoding="utf-8")
+    repo.commit("名单备注", signer="wang", date="2026-11-10T09:00:00+08:00")
+    _add_reviewer(repo)
+    bad = repo.commit("调整审签人名单", date="2026-11-05T09:00:00+08:00")  # unsigned, dated back
+    repo.write(ITEM, item_text(reviewer="张三"))
+    repo.commit("新信息", signer="stranger", date="2026-11-20T12:00:00+08:00")
+    with pytest.raises(publication.HistoryUnavailable) as raised:
+        repo.run()
+    assert "reviewers.yaml" in str(raised.value) and bad[:10] in str(raised.value)
 
 
 # ---------------------------------------------------------------- 审签: what the approval covers
