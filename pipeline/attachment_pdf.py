@@ -1,11 +1,12 @@
 """A PDF attachment's text, every part a downloader gets (:mod:`pipeline.attachment_text` calls it
 with its ``extract`` for embedded files).
 
-With pypdf: each page's text (a page that only draws images is an unreadable part: a scan needs
-text recognition first), annotations, document properties, bookmarks, the XMP packet, form
-field values, embedded files (extracted in turn), and the page text of every earlier revision
-of an incrementally saved file that the final revision no longer shows — "deleted" text is
-still in the file.  Encrypted files that need a password are :class:`Unreadable`.
+With pypdf: each page's text, in stored order and as laid out on the page (a page that only
+draws images is an unreadable part: a scan needs text recognition first), annotations, document
+properties, bookmarks, the XMP packet, form field values, embedded files (extracted in turn), and
+the page text of every earlier revision of an incrementally saved file that the final revision no
+longer shows — "deleted" text is still in the file.  Encrypted files that need a password are
+:class:`Unreadable`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def read(data: bytes, depth: int, extract: Callable[[str, bytes, int], Extracted
         text = page.extract_text() or ""
         if text.strip():
             pieces.append(Piece(f"第 {n} 页", text))
+        # the stored order is not the shown one when a file draws its text out of order (密★ first,
+        # to the right of 机 drawn last): the page as laid out too, when it reads otherwise
+        laid_out = page.extract_text(extraction_mode="layout") or ""
+        if "".join(laid_out.split()) != "".join(text.split()):
+            pieces.append(Piece(f"版面顺序 第 {n} 页", laid_out))
         elif _has_images(page):
             unreadable.append(f"第 {n} 页只有图片（扫描件？），没有可提取的文字")
         for annot in _annotations(page):
