@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import threading
 import time
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
@@ -298,6 +299,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
     staging: Path | None = None
     held: Path | None = None  # the recycled staging folder's search bundles, set aside (search_index.hold_bundles)
     searching: ThreadPoolExecutor | None = None  # Pagefind's thread, while it writes into staging
+    stop_search = threading.Event()  # set when the build fails while Pagefind runs (search_index.index_site)
     try:
         progress("pipeline", 0, 0)
         markdown = options.markdown or markdown_settings(options.mkdocs_file)
@@ -406,6 +408,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     held=held,
                     recorded=recorded,
                     done=lambda name, digests: finished.put((name, digests)),
+                    stop=stop_search,
                 )
             elif held is not None:  # no search: nothing is taken back (before hashing: its files may share inodes)
                 publish.discard(held)
@@ -497,6 +500,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         raise BuildFailed(f"构建在“{_STAGES.get(stage, stage)}”阶段出错（{type(exc).__name__}: {exc}）") from exc
     finally:
         if searching is not None:  # a check failed while Pagefind ran: nothing may write into what is discarded
+            stop_search.set()  # its index is thrown away: no shard started, a running Pagefind ended
             searching.shutdown(wait=True)
         if staging is not None:
             publish.discard(staging)

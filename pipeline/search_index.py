@@ -34,6 +34,8 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,8 @@ from typing import Callable
 from pipeline.publish import folders_of, inventory
 
 BUNDLE_DIR = "pagefind"
+PAGEFIND_TIMEOUT = 3600  # seconds one Pagefind run may take before the build fails
+STOP_POLL = 0.25  # seconds between looks at the build's stop signal while Pagefind runs
 MANIFEST = "portal-bundles.json"  # in BUNDLE_DIR: the bundles the search page merges, newest first
 DEFAULT_SHARD_PAGES = 500  # item pages per shard (plus the rest of its last month): an edit re-indexes ~1 s of it
 DEFAULT_SHARDS_FROM = 1000  # fewer published items: one bundle for the whole site
@@ -177,6 +181,7 @@ def index_site(
     held: Path | None = None,
     recorded=None,
     done: Callable[[str, dict], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> SearchIndex:
     """Index ``site_dir`` in place; return where the bundles are and how many pages they hold.
 
@@ -196,6 +201,8 @@ def index_site(
     ``done(folder, digests)``: called as each bundle folder but :data:`BUNDLE_DIR` is finished
     (nothing writes into it afterwards; :data:`BUNDLE_DIR` gets the list of bundles last), with
     the digests of its files read to check them.
+    ``stop``: once set (the build has already failed), no shard is started and a running Pagefind
+    is ended — a failed check need not wait minutes for an index that is thrown away.
     """
     shards = plan_shards(items, shard_pages, shards_from) if items is not None else (Shard(BUNDLE_DIR, None, 0),)
     earlier = {  # fingerprint → the previous site's bundle made from it
@@ -212,6 +219,7 @@ def index_site(
     expected = _recorded_bundles(recorded)
     digests: dict = {}
     for shard in shards:
+        _check_stop(stop)
         mark = fingerprint(shard) if fingerprint is not None else ""
         if mark:
             fingerprints[shard.output_subdir] = mark
@@ -226,7 +234,7 @@ def index_site(
         if taken:
             reused += 1
         else:
-            _run_pagefind(site_dir, shard)
+            _run_pagefind(site_dir, shard, stop)
         bundles.append(site_dir / shard.output_subdir)
         if done is not None and shard.output_subdir != BUNDLE_DIR:
             prefix = shard.output_subdir + "/"
@@ -394,19 +402,24 @@ def _sha256_regular(path: Path) -> tuple[str, int, tuple] | None:
     return hashlib.sha256(data).hexdigest(), len(data), key if len(data) == st.st_size else ()
 
 
-def _run_pagefind(site_dir: Path, shard: Shard) -> None:
+def _check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise SearchIndexError("搜索索引已中止：构建已经失败")
+
+
+def _run_pagefind(site_dir: Path, shard: Shard, stop: threading.Event | None = None) -> None:
     """Index one shard.  A sharded run reads the shard's pages from a private copy in which the
     navigation Pagefind would read and throw away is cut out (:func:`reduce_page`): the same
     files at the same relative paths, so the same glob, URLs and bundle, in about 60 % of the time."""
     source = _reduced_copy(site_dir, shard) if shard.groups and _reducible() else None
     try:
-        _pagefind(source or site_dir, site_dir / shard.output_subdir, shard)
+        _pagefind(source or site_dir, site_dir / shard.output_subdir, shard, stop)
     finally:
         if source is not None:
             shutil.rmtree(source, ignore_errors=True)
 
 
-def _pagefind(source: Path, output: Path, shard: Shard) -> None:
+def _pagefind(source: Path, output: Path, shard: Shard, stop: threading.Event | None = None) -> None:
     command = [
         str(executable()),
         "--site",
@@ -419,12 +432,27 @@ def _pagefind(source: Path, output: Path, shard: Shard) -> None:
     ]
     if shard.glob:
         command += ["--glob", shard.glob]
+    _check_stop(stop)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
         raise SearchIndexError(f"Pagefind 无法运行：{exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+    deadline = time.monotonic() + PAGEFIND_TIMEOUT
+    with proc:
+        while True:
+            try:  # in short waits, so that a stop is seen (communicate may be called again after a timeout)
+                out, err = proc.communicate(timeout=STOP_POLL)
+                break
+            except subprocess.TimeoutExpired:
+                if (stop is None or not stop.is_set()) and time.monotonic() < deadline:
+                    continue
+                proc.kill()
+                proc.communicate()
+                if stop is not None and stop.is_set():
+                    raise SearchIndexError("搜索索引已中止：构建已经失败") from None
+                raise SearchIndexError(f"Pagefind 无法运行：超过 {PAGEFIND_TIMEOUT} 秒未完成") from None
+    if proc.returncode != 0:
+        detail = (err or out).strip().splitlines()[-5:]
         raise SearchIndexError(f"Pagefind 生成搜索索引（{shard.output_subdir}/）失败：" + " / ".join(detail))
 
 

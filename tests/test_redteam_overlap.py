@@ -140,9 +140,9 @@ class _Held:
             before(target.name)
             return take(held, old, expected, recorded, live, target, digests)
 
-        def running(site_dir, shard):
+        def running(site_dir, shard, *rest):
             before(shard.output_subdir)
-            return run(site_dir, shard)
+            return run(site_dir, shard, *rest)
 
         def indexing(site_dir, *args, done=None, **kwargs):
             def forward(name, digests):

@@ -67,9 +67,10 @@ def test_a_check_failing_while_pagefind_runs_waits_for_it_and_leaves_nothing(bas
     def slow(site_dir, *args, **kwargs):
         started.set()
         time.sleep(1.5)  # still writing when the check below has failed
-        made = original(site_dir, *args, **kwargs)
-        done.append(site_dir)
-        return made
+        try:  # told to stop by then (the next test): it ends early, but it ends before the build returns
+            return original(site_dir, *args, **kwargs)
+        finally:
+            done.append(site_dir)
 
     def failing(site, pub, config, context=None):
         assert started.wait(30)
@@ -83,6 +84,50 @@ def test_a_check_failing_while_pagefind_runs_waits_for_it_and_leaves_nothing(bas
         build_checked(portal, checks=(failing,))
     assert done, "the build returned while Pagefind was still writing into its staging folder"
     assert not done[0].exists()  # then the staging folder was discarded
+    assert digest(site) == before
+    assert leftovers(portal) == []
+
+
+def test_a_check_failing_while_pagefind_runs_ends_it(base, tmp_path, monkeypatch):
+    """The failed build's index is thrown away: the running Pagefind is ended and no other shard is
+    started, instead of the build waiting for the whole run (minutes on a cold 50k build).  The
+    Pagefind here is a stand-in that says when it started and would say when it finished."""
+    import os
+    import sys
+
+    portal = clone(base, tmp_path)
+    site = tmp_path / "site-inc"
+    before = digest(site)
+    log = tmp_path / "pagefind.log"
+    fake = tmp_path / "fake-pagefind"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys, time\n"
+        f"log = open({str(log)!r}, 'a')\n"
+        "log.write(f'started {os.getpid()}\\n'); log.flush()\n"
+        "time.sleep(60)\n"
+        "log.write('finished\\n')\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(search_index, "executable", lambda: fake)
+
+    def failing(site, pub, config, context=None):
+        for _ in range(600):  # until the stand-in runs (no timing asserted: it waits as long as needed)
+            if log.exists() and log.read_text(encoding="utf-8").startswith("started"):
+                break
+            time.sleep(0.1)
+        return [Finding("index.html", "test-check", ERROR, "测试：检查不通过")]
+
+    failing.takes_context = True
+    portal.edit()
+    with pytest.raises(build_mod.BuildFailed):
+        build_checked(portal, checks=(failing,))
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and lines[0].startswith("started"), lines  # one run, never finished, none after
+    pid = int(lines[0].split()[1])
+    with pytest.raises(ProcessLookupError):  # ended and reaped before the build returned
+        os.kill(pid, 0)
     assert digest(site) == before
     assert leftovers(portal) == []
 
