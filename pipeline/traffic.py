@@ -41,6 +41,7 @@ ingest path whose correctness (no line counted twice across rotated files) rests
 from __future__ import annotations
 
 import fcntl
+import functools
 import gzip
 import hashlib
 import re
@@ -343,11 +344,16 @@ def _tally_piece(piece: Piece) -> tuple:
     limit = (1 << 62) if piece.end is None else piece.end - piece.start
     with _open(piece.path, piece.gz) as f:
         _skip(f, piece.start, piece.gz)
-        for raw in f:
+        read = f.readline
+        # bounded lines (a gzip of NULs without a newline is gigabytes of "one line"), iterated in C
+        for raw in iter(functools.partial(read, LINE_CAP), b""):
             if consumed >= limit:
                 break
             lines += 1
-            consumed += len(raw)
+            size = len(raw)
+            consumed += size
+            if size == LINE_CAP and raw[-1] != 10:  # longer than any log line: bad, and its rest skipped
+                consumed += _rest_of_line(read)
             line = raw.rstrip(b"\r\n")
             m = fast(line) if line.isascii() and len(line) <= MAX_LINE else None
             where = None
@@ -366,7 +372,7 @@ def _tally_piece(piece: Piece) -> tuple:
                     if line.strip():  # an empty line is neither good nor bad
                         bad += 1
                         if len(tally.samples) < SAMPLES:
-                            tally.samples.append((lines, line[:160].decode("utf-8", "replace")))
+                            tally.samples.append((lines, shown(line[:160])))
                     continue
                 where, host, agent = slot(req.day), req.host, req.agent
                 n = index[classify(req, is_bot)]
@@ -399,8 +405,48 @@ def _tally_piece(piece: Piece) -> tuple:
     return tally.as_plain()
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(raw: bytes) -> str:
+    """A log line as quoted to the operator: control characters (a terminal's escape sequences,
+    which anyone can put in a request line or user agent) written as ``\\xHH`` / ``\\uHHHH``, never sent as they are."""
+    return _UNPRINTABLE.sub(_escape, raw.decode("utf-8", "replace"))
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
 def _never(agent: bytes) -> bool:
     return False
+
+
+LINE_CAP = MAX_LINE + 3  # bytes read of one line at most: MAX_LINE, "\r\n", one more to tell it is longer
+
+
+def _rest_of_line(read) -> int:
+    """Skip to just after the next newline (or the end) in pieces of 1 MB; the bytes skipped."""
+    skipped = 0
+    while True:
+        block = read(1 << 20)
+        skipped += len(block)
+        if not block or block[-1] == 10:
+            return skipped
+
+
+def _bounded_lines(f):
+    """The lines of ``f`` as iterating it gives them, but none held longer than :data:`LINE_CAP`
+    bytes (the rest of an over-long line is skipped): a bad line, never gigabytes in memory."""
+    read = f.readline
+    while True:
+        raw = read(LINE_CAP)
+        if not raw:
+            return
+        if len(raw) == LINE_CAP and raw[-1] != 10:
+            _rest_of_line(read)
+        yield raw
 
 
 def _skip(f, offset: int, gz: bool) -> None:
@@ -464,7 +510,7 @@ def _pieces(path: Path, start: int, end: int) -> list[tuple[int, int]]:
         pos = start + CHUNK_BYTES
         while pos < end:
             f.seek(pos)
-            f.readline()
+            _rest_of_line(f.readline)  # never one over-long line read whole
             pos = f.tell()
             if pos >= end:
                 break
@@ -481,12 +527,12 @@ def probe(path: Path, gz: bool, offset: int, tz: ZoneInfo) -> tuple[int, int, st
     first_bad = None
     with _open(str(path), gz) as f:
         _skip(f, offset, gz)
-        for raw in f:
+        for raw in _bounded_lines(f):
             if not raw.strip():
                 continue
             if parse_line(raw, days) is None:
                 bad += 1
-                first_bad = first_bad or raw[:120].decode("utf-8", "replace").rstrip()
+                first_bad = first_bad or shown(raw[:120].rstrip())
             else:
                 good += 1
             if good + bad >= PROBE_LINES:

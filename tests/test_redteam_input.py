@@ -4,8 +4,11 @@ silent drop, and never the defaults in place of a file that is there but cannot 
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +150,69 @@ def test_an_unreadable_config_file_through_the_cli(tmp_path):
     shutil.copy(ROOT / "site_config" / "reviewers.yaml", config / "reviewers.yaml")
     _unreadable(config / "portal.yaml")
     refused(run_portal("check", "--config", str(config)), "portal.yaml", "无法读取")
+
+
+# --- access logs: anyone on the internet writes them ---------------------------------------------
+
+
+def _log_lines(n: int) -> bytes:
+    from datetime import datetime, timedelta, timezone
+
+    from traffic_logs import line
+
+    start = datetime(2026, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    return "".join(line("203.0.113.9", start + timedelta(minutes=i)) for i in range(n)).encode()
+
+
+def _ingest_in_child(db: Path, log: Path) -> tuple[subprocess.CompletedProcess, int]:
+    """``portal traffic ingest`` in a child of its own; (result, its peak resident memory in KB)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run([sys.executable, '-m', 'pipeline', 'traffic', 'ingest', '--jobs', '1',"
+        f" '--traffic-db', {str(db)!r}, {str(log)!r}], capture_output=True, text=True, timeout=300)\n"
+        "sys.stdout.write(done.stdout); sys.stderr.write(done.stderr)\n"
+        "print('RSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.exit(done.returncode)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=400)
+    rss = int(result.stdout.rsplit("RSS ", 1)[1].split()[0])
+    return result, rss
+
+
+def test_a_gzip_bomb_without_newlines_is_one_bad_line_not_gigabytes(tmp_path):
+    """512 MB of NUL bytes after a valid line: about 0.5 MB of gzip, read as one "line" of 512 MB
+    (2 GB of memory for 1 GB) before lines were read with a bound."""
+    log = tmp_path / "access.log.2.gz"
+    with gzip.open(log, "wb", compresslevel=9) as f:
+        f.write(_log_lines(20))
+        block = b"\0" * (1 << 24)
+        for _ in range(32):
+            f.write(block)
+        f.write(b"\n" + _log_lines(20))
+    assert log.stat().st_size < 1 << 20
+    result, rss = _ingest_in_child(tmp_path / "t.sqlite", log)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "读入 41 行，无法解析 1 行" in result.stdout, result.stdout
+    assert rss < 300_000, f"{rss} KB for a {log.stat().st_size}-byte log"
+
+
+def test_an_over_long_line_in_a_plain_log_is_not_held_whole(tmp_path):
+    log = tmp_path / "access.log"
+    with open(log, "wb") as f:
+        f.write(_log_lines(5) + b"A" * (200 << 20) + b"\n" + _log_lines(5))
+    result, rss = _ingest_in_child(tmp_path / "t.sqlite", log)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "读入 11 行，无法解析 1 行" in result.stdout, result.stdout
+    assert rss < 300_000, f"{rss} KB"
+
+
+def test_terminal_escapes_in_a_log_line_are_never_echoed(tmp_path):
+    """A bad line is quoted to the operator; a visitor's request line with ESC sequences (set the window
+    title, clear the screen, a hyperlink) must arrive as text, not as commands to the terminal."""
+    log = tmp_path / "access.log"
+    evil = b'203.0.113.9 - - [bad] "GET /\x1b]0;owned\x07\x1b[2J\x9b31m\xe2\x80\xae HTTP/1.1" 200 1 "-" "x"\n'
+    log.write_bytes(_log_lines(10) + evil)
+    result = run_portal("traffic", "ingest", "--traffic-db", str(tmp_path / "t.sqlite"), str(log))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "无法解析" in result.stderr and "\\x1b]0;owned\\x07\\x1b[2J" in result.stderr, result.stderr
+    assert not any(c in result.stderr + result.stdout for c in "\x1b\x07\x9b\u202e")
