@@ -242,6 +242,8 @@ def _package_sweep(
                 continue
             lower = name.lower()
             if _FORMATTING.search(lower):
+                if lower.endswith(".xml") and "/theme/" not in lower:
+                    pieces += _shown_from_formatting(name, zf.read(info), label)
                 continue
             root = (parsed or {}).get(name)
             blob = zf.read(info) if root is None else b""
@@ -303,6 +305,35 @@ def _other_part(name: str, blob: bytes, depth: int, label: str) -> tuple[list[Pi
         return embedded(name, blob, depth, extract, label)
     text = _readable_runs(blob)
     return ([Piece(f"{label}内部部件 {name} 中可读出的文字", text)] if text else []), [], []
+
+
+# Text a formatting part makes an Office program show: a list level's label (numbering.xml, before
+# every numbered paragraph), a document variable (settings.xml, shown by a DOCVARIABLE field) and a
+# number format's literal text (styles.xml of a workbook: '"机密"\★@' shows 机密★ whatever the value).
+_SHOWN_ATTRIBUTES = "//*[local-name()='lvlText' or local-name()='docVar']/@*[local-name()='val'] | //@formatCode"
+_SHOWN_XPATH = None
+
+
+def _shown_from_formatting(name: str, blob: bytes, label: str) -> list[Piece]:
+    """The texts of a formatting part that are shown (see above); a number format as shown: its
+    quotes and escapes dropped."""
+    global _SHOWN_XPATH
+    from lxml import etree
+
+    if _SHOWN_XPATH is None:
+        _SHOWN_XPATH = etree.XPath(_SHOWN_ATTRIBUTES)
+    try:
+        root = etree.fromstring(blob, safe_parser())
+    except Exception:  # noqa: BLE001
+        raise Unreadable(f"{label}内部部件 {name} 不是有效的 XML") from None
+    texts = []
+    for value in _SHOWN_XPATH(root):
+        text = str(value)
+        if value.attrname == "formatCode":
+            text = text.replace('"', "").replace("\\", "")
+        if text.strip():
+            texts.append(text)
+    return [Piece(f"{label}内部部件 {name} 中显示的格式文字", "\n".join(texts))] if texts else []
 
 
 def _docx(data: bytes, depth: int) -> Extracted:

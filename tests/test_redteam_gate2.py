@@ -328,3 +328,65 @@ def test_pdf_text_drawn_out_of_its_stored_order_is_read_as_laid_out(tmp_path):
 def test_pdf_glyphs_reordered_by_kerning_are_read_as_shown(tmp_path):
     data = _pdf_drawing("机★密", "BT /F1 12 Tf 72 720 Td [{c0} -1000 {c1} 2000 {c2}] TJ ET")
     assert "marker" in gate_rules("notice.pdf", data)
+
+
+# --- 9. text an Office program shows from a formatting part ---------------------------------------
+
+
+def _replace_member(data: bytes, name: str, edit) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            blob = src.read(info)
+            zf.writestr(info, edit(blob.decode("utf-8")).encode("utf-8") if info.filename == name else blob)
+    return out.getvalue()
+
+
+def _xlsx_with_format(code: str) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    wb.active["A1"].number_format = code
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+FORMATTING_TEXTS = [
+    # a list label: every numbered paragraph starts with it
+    (
+        "notice.docx",
+        lambda: _replace_member(
+            docx_bytes(), "word/numbering.xml", lambda x: x.replace('w:val="%1."', 'w:val="机密★%1"', 1)
+        ),
+    ),
+    # a document variable, shown by a DOCVARIABLE field
+    (
+        "notice.docx",
+        lambda: _replace_member(
+            docx_bytes(),
+            "word/settings.xml",
+            lambda x: x.replace(
+                "</w:settings>", '<w:docVars><w:docVar w:name="m" w:val="机密★"/></w:docVars></w:settings>'
+            ),
+        ),
+    ),
+    # a number format's literal text, shown in the cell whatever its value
+    ("list.xlsx", lambda: _xlsx_with_format('"机密"\\★@')),
+    ("list.xlsx", lambda: _xlsx_with_format('"138"0000"8000"')),
+]
+
+
+@pytest.mark.parametrize("name, make", FORMATTING_TEXTS)
+def test_text_shown_from_a_formatting_part_is_read(tmp_path, name, make):
+    data = make()
+    assert gate_rules(name, data) & {"marker", "pii"}
+    assert audit_rules(tmp_path, name, data) & {"marker", "pii"}
+
+
+def test_ordinary_number_formats_and_list_labels_pass(tmp_path):
+    for code in ("0.00%", "yyyy-mm-dd", '#,##0.00"元"', "000000"):
+        assert not gate_rules("ok.xlsx", _xlsx_with_format(code)), code
+    assert not gate_rules("ok.docx", docx_bytes())
