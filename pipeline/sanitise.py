@@ -21,6 +21,9 @@ altered.  What is allowed is what this portal's Markdown extensions emit for ord
   not even ``data:image/…``: an SVG image can carry script, and an image belongs in
   ``content/files/`` where the attachment checks see it.
 - HTML comments stay (they are scanned like text: invisible, but in the page source).
+- the theme's own classes (``md-…``, ``portal-…``, ``pagefind…``) and an ``<a id>`` inside
+  ``<code>`` are refused too: the theme's style sheets hide or move such elements, so their text
+  could split a marking that readers see whole (:func:`theme_styled`).
 
 The comparison is made on a canonical token stream (tags, sorted attributes with decoded
 values, decoded text; whitespace-only text and the ``tbody`` html5ever inserts ignored), so
@@ -162,15 +165,50 @@ def _void_fixed(html_text: str) -> str:
     return html_text.replace(" />", ">")
 
 
+# The theme's own classes (mkdocs-material's md-…, the portal's portal-…, Pagefind's): its style
+# sheets hide (.md-toggle, .portal-print-source: display:none), move or overlay what carries them,
+# so text in such an element splits a marking that the reader then sees whole (机<span
+# class="md-toggle">公开</span>密★ shows 机密★).  No Markdown extension writes them into an item.
+THEME_CLASS_PREFIXES = ("md-", "portal-", "pagefind")
+
+
+def theme_styled(html_text: str) -> list[Removed]:
+    """Elements the theme's style sheets would hide or move: a theme class on any element, and an
+    ``<a id>`` inside ``<code>`` (``.highlight code a[id]{visibility:hidden}``)."""
+    if not any(prefix in html_text for prefix in THEME_CLASS_PREFIXES) and "<code" not in html_text:
+        return []
+    out: list[Removed] = []
+    in_code = 0
+    for token in tokens(html_text):
+        if token[0] == "end" and token[1] == "code":
+            in_code = max(0, in_code - 1)
+        if token[0] != "start":
+            continue
+        tag, attrs = token[1], dict(token[2])
+        in_code += tag == "code"
+        for name in attrs.get("class", "").split():
+            if name.lower().startswith(THEME_CLASS_PREFIXES):
+                out.append(
+                    Removed(f"<{tag}> 的 class “{name}”（网站主题的样式类，会隐藏或移动文字）", f'class="{name}"', name)
+                )
+        if tag == "a" and "id" in attrs and in_code:
+            out.append(
+                Removed("<code> 中带 id 的 <a>（网站主题会隐藏其文字）", f'<a id="{_short(attrs["id"])}">', "<a")
+            )
+    return out
+
+
 def removed(html_text: str) -> list[Removed]:
-    """What sanitising ``html_text`` would change; empty when it is safe to publish as it is."""
+    """What sanitising ``html_text`` would change, and what the theme would hide
+    (:func:`theme_styled`); empty when it is safe to publish as it is."""
+    styled = theme_styled(html_text)
     cleaned = clean(html_text)
     if cleaned == html_text or cleaned == _void_fixed(html_text):
-        return []
+        return styled
     before, after = tokens(html_text), tokens(cleaned)
     if before == after:
-        return []
-    return describe(before, after)
+        return styled
+    return describe(before, after) + styled
 
 
 def describe(before: list[tuple], after: list[tuple]) -> list[Removed]:

@@ -390,3 +390,34 @@ def test_ordinary_number_formats_and_list_labels_pass(tmp_path):
     for code in ("0.00%", "yyyy-mm-dd", '#,##0.00"元"', "000000"):
         assert not gate_rules("ok.xlsx", _xlsx_with_format(code)), code
     assert not gate_rules("ok.docx", docx_bytes())
+
+
+# --- 10. text the theme's style sheet hides, splitting a marking the reader then sees whole -------
+
+THEME_HIDDEN = [
+    '机<span class="md-toggle">公开</span>密★',  # .md-toggle{display:none}
+    '机<span class="portal-print-source">公开</span>密★',  # theme/ CSS: display:none
+    "机*公开*{: .md-toggle }密★",
+    '机<del class="md-header__source">x</del>密★',
+    '<span class="highlight"><code>机<a id="z">公开</a>密★</code></span>',  # .highlight code a[id]{visibility:hidden}
+]
+
+
+@pytest.mark.parametrize("body", THEME_HIDDEN)
+def test_the_themes_own_classes_are_refused_in_an_item(body):
+    assert "unsafe-html" in rules(make_item(body)), body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '!!! note "提示"\n    请按时申报。',
+        "```python\nx = 1\n```",
+        "说明{: .center }",
+        "## 一、工作进展 {#progress}",
+        '<span class="mdash">—</span>',
+        "[链接](#progress)",
+    ],
+)
+def test_ordinary_classes_and_anchors_still_pass(body):
+    assert "unsafe-html" not in rules(make_item(body)), body
