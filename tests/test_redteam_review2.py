@@ -259,20 +259,18 @@ def test_an_attachment_replaced_after_the_approval_is_not_published_as_approved(
 
 
 @needs_git
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal codeowners 按文件夹（content/items/<子站>/）指定审签人，"
-    "而发布到哪个子站由 front matter 的 site 决定；"
-    "放在 items/donghu/ 下、写 site: bureau 的条目，在托管平台上由东湖区的审签人批准即可合并，却发布在市局主站。"
-    "require_signature 关闭时（演示默认，README 推荐以 CODEOWNERS 把关）没有任何检查。修复是加载时要求"
-    "items/<子站 id>/ 下的条目 site 与文件夹一致（新规则），会影响全部测试夹具，需全量测试验证——超出本轮时限。",
-)
 def test_an_item_in_a_county_folder_cannot_publish_on_the_main_site(repo):
+    """``portal codeowners`` makes the git host require the reviewers of the item's folder
+    (``content/items/<site>/``) before a merge, but the front matter's ``site`` decides where it is
+    published: an item under ``items/donghu/`` saying ``site: bureau`` was merged on the county
+    reviewer's approval and went online on the main site.  With signatures off (the host's
+    review is then the only 审签) nothing else looked."""
     repo.reviewers(require=False)
     rel = "donghu/2026/2026-11-20-meeting.md"
     repo.write(rel, item_text(site="bureau", column="news"))
     repo.commit("新信息")
     assert not published(repo, rel)
+    assert set(repo.findings(rel)) == {"site-folder"} and "items/bureau/" in repo.findings(rel)["site-folder"]
 
 
 # ---------------------------------------------------------------- Word 导入: what the import leaves out
