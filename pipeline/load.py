@@ -543,13 +543,14 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
             )
         )
     folder = rel.split("/")
-    if len(folder) > 2 and folder[0] == "items" and folder[1] in config.site_by_id and folder[1] != site:
+    if len(folder) > 2 and folder[0] == "items" and folder[1] != site:
         # 审签 on the git host (CODEOWNERS) is by folder; where the item is published is by site
+        where = f"子站 “{folder[1]}” 的文件夹" if folder[1] in config.site_by_id else "不属于任何子站的文件夹"
         raise _Reject(
             error(
                 rel,
                 "site-folder",
-                f"文件在子站 “{folder[1]}” 的文件夹（items/{folder[1]}/）中，site 却写的是 “{site}”。"
+                f"文件在{where}（items/{folder[1]}/）中，site 却写的是 “{site}”。"
                 "合并审核（CODEOWNERS）按文件夹认定由哪个子站的审签人批准，发布却按 site："
                 f"请把文件移到 items/{site}/，或改正 site",
                 lines.get("site"),

@@ -271,6 +271,11 @@ def test_an_item_in_a_county_folder_cannot_publish_on_the_main_site(repo):
     repo.commit("新信息")
     assert not published(repo, rel)
     assert set(repo.findings(rel)) == {"site-folder"} and "items/bureau/" in repo.findings(rel)["site-folder"]
+    # a folder of no sub-site has no code owner at all
+    rel = "misc/2026/2026-11-20-meeting.md"
+    repo.write(rel, item_text(site="bureau", column="news"))
+    repo.commit("新信息")
+    assert set(repo.findings(rel)) == {"site-folder"} and not published(repo, rel)
 
 
 # ---------------------------------------------------------------- Word 导入: what the import leaves out
