@@ -141,9 +141,15 @@ def approve(content_dir: Path, config: Config, paths: list[Path]) -> Approval:
     return Approval(sha, reviewer.name, tuple(rels), tuple(added))
 
 
-def codeowners(config: Config, content_prefix: str = "content/") -> tuple[str, tuple[str, ...]]:
+def codeowners(
+    config: Config, content_prefix: str = "content/", config_prefix: str = "site_config/"
+) -> tuple[str, tuple[str, ...]]:
     """``CODEOWNERS`` text for GitHub and GitLab (same syntax; the last matching line wins), and
-    the reviewers left out because they have no ``handle``."""
+    the reviewers left out because they have no ``handle``.  Besides each sub-site's items, the
+    configuration (``reviewers.yaml``, the confidentiality rules) and the CODEOWNERS files
+    themselves are owned by the reviewers: otherwise a merge request could add its author to the
+    list, or rewrite CODEOWNERS, with nobody's approval (the build, likewise, counts a change of
+    reviewers.yaml only when a reviewer signed it)."""
     rules = config.review
     everywhere = [r.handle for r in rules.reviewers if "*" in r.sites and r.handle]
     lines = [
@@ -159,5 +165,12 @@ def codeowners(config: Config, content_prefix: str = "content/") -> tuple[str, t
             lines.append(f"/{content_prefix}items/{site.id}/ {' '.join(owners)}")
         else:
             lines.append(f"# {site.name}（{site.id}）没有设置了 handle 的审签人")
+    everyone = list(dict.fromkeys(r.handle for r in rules.reviewers if r.handle))
+    if everyone:
+        lines.append("")
+        lines.append("# 审签人名单、保密审查规则等配置和 CODEOWNERS 本身：改动须由审签人批准")
+        owners = ("/CODEOWNERS", "/.github/CODEOWNERS", "/.gitlab/CODEOWNERS", "/docs/CODEOWNERS")
+        for guarded in (f"/{config_prefix}", *owners):
+            lines.append(f"{guarded} {' '.join(everyone)}")
     missing = tuple(r.name for r in rules.reviewers if not r.handle)
     return "\n".join(lines) + "\n", missing

@@ -66,7 +66,7 @@ def codeowners_cmd(config_dir: Path, out: Path, content_prefix: str) -> None:
 
     config = _load_config(config_dir)
     prefix = content_prefix.strip("/") + "/" if content_prefix.strip("/") else ""
-    text, missing = approve.codeowners(config, prefix)
+    text, missing = approve.codeowners(config, prefix, f"{Path(config_dir).name}/")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     click.echo(f"已写入 {out}", err=True)

@@ -399,3 +399,20 @@ def test_verify_over_http_checks_what_a_folder_address_serves(tmp_path):
         server.server_close()
     assert not difference.clean
     assert set(difference.modified) == {"/", "news/"}, difference
+
+
+@needs_git
+def test_codeowners_also_guards_the_list_of_reviewers_and_itself(repo):
+    """CODEOWNERS named owners for the items only: a merge request adding its author to
+    reviewers.yaml, or rewriting CODEOWNERS to own every folder, needed no reviewer's approval —
+    and with it, every later item.  The configuration (reviewers, confidentiality rules) and the
+    CODEOWNERS files are owned by the reviewers, as the build asks a reviewer's signature for
+    reviewers.yaml."""
+    from helpers import run_portal
+
+    out = repo.root / "CODEOWNERS"
+    done = run_portal("codeowners", "--config", str(repo.config_dir), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    for guarded in ("/site_config/", "/CODEOWNERS", "/.github/CODEOWNERS", "/.gitlab/CODEOWNERS"):
+        assert f"{guarded} @wangjg" in lines, (guarded, lines)
