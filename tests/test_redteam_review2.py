@@ -44,6 +44,20 @@ def test_a_commit_dated_before_its_parent_does_not_hide_a_backdated_item(repo, s
     assert repo.findings("bureau/2026/2026-11-25-other.md") == {}
 
 
+@needs_git
+def test_a_commit_dated_in_the_future_does_not_make_every_later_item_backdated(repo):
+    """The other side of counting a commit no older than its parents: one commit from a machine
+    whose clock says 2099 must not date every later commit 2099 — each later item
+    would be "backdated" for ever.  A parent more than a day in the future is a wrong clock."""
+    repo.reviewers(require=False)
+    repo.write("bureau/2026/2026-11-19-clock.md", item_text(title="时钟错误的电脑提交", date="2026-11-19 10:00"))
+    repo.commit("时钟错误", date="2099-12-31T12:00:00+08:00")
+    repo.write(ITEM, item_text(date="2026-11-20 10:00"))
+    repo.commit("新信息", date="2026-11-20T12:00:00+08:00")
+    assert repo.findings(ITEM) == {}
+    assert set(repo.findings("bureau/2026/2026-11-19-clock.md")) == {"backdated"}
+
+
 # ---------------------------------------------------------------- 防篡改: portal verify --restore
 
 
