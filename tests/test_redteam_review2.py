@@ -242,6 +242,24 @@ def test_an_unsigned_change_to_reviewers_yaml_dated_before_a_signed_one_is_still
     assert "reviewers.yaml" in str(raised.value) and bad[:10] in str(raised.value)
 
 
+@needs_git
+def test_a_merge_commit_changing_an_approved_item_is_review_outdated(repo):
+    """``git log --name-status`` shows no changes for merge commits: an "evil merge" that edits
+    an approved item while merging another branch leaves no trace among the item's changes.  The
+    approval is still judged by the bytes it signed — this attack held."""
+    repo.write(ITEM, item_text())
+    repo.commit("新信息", signer="wang")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("bureau/2026/2026-11-21-side.md", item_text(title="另一条信息", date="2026-11-21 10:00"))
+    repo.commit("另一条信息", signer="wang", date="2026-11-21T12:00:00+08:00")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "--no-commit", "side")
+    repo.write(ITEM, item_text().replace("听取企业", "听取部分企业"))
+    repo.commit("合并", date="2026-11-21T13:00:00+08:00")
+    assert "review-outdated" in repo.findings(ITEM)
+    assert repo.findings("bureau/2026/2026-11-21-side.md") == {}
+
+
 # ---------------------------------------------------------------- 审签: what the approval covers
 
 
