@@ -328,7 +328,11 @@ _LONG_RUN = re.compile(rf"\d(?:(?:{_SEP})?\d){{{PII_MIN_DIGITS - 1}}}") if _SEP 
 
 
 def _may_hold_pii(text: str) -> bool:
-    return _LONG_RUN.search(text) is not None or scanners_mod._NUMERAL_RUN.search(text) is not None
+    return (
+        _LONG_RUN.search(text) is not None
+        or scanners_mod._NUMERAL_RUN.search(text) is not None
+        or scanners_mod.LOOKALIKE_HINT.search(text) is not None  # 138O0138OOO: letters read as digits
+    )
 
 
 _SEPARATOR = "\n\ufdd0\n"  # between texts scanned together: no pattern of the scanners spans it

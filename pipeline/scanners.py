@@ -390,8 +390,17 @@ def _hits(view: View, rule: str, what: str, spans: Iterable[tuple[int, int]]) ->
 
 # --- marker: 密级标志 --------------------------------------------------------------------------
 
-_OPEN = r"[【〔\[(「『〖《〈<‹«〔]"  # after folding, （ is (
-_CLOSE = r"[】〕\])」』〗》〉>›»〕]"
+
+def _bracket_class(categories: tuple[str, ...], extra: str) -> str:
+    """One character class of every bracket of the Basic Multilingual Plane of ``categories``
+    (Ps: opening, Pe: closing — 【 〔 ( 「 { ⟦ 〘 …; after folding, （ is ( and ｛ is {).  Not the
+    quotation marks (Pi/Pf): 文中“机密”二字 quotes a word."""
+    chars = [chr(cp) for cp in range(0x10000) if unicodedata.category(chr(cp)) in categories]
+    return "[" + "".join(re.escape(c) for c in dict.fromkeys(chars + list(extra))) + "]"
+
+
+_OPEN = _bracket_class(("Ps",), "<‹«")
+_CLOSE = _bracket_class(("Pe",), ">›»")
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -492,6 +501,30 @@ _NUMERAL_RUN = re.compile(r"[〇零○◯一二三四五六七八九幺两壹贰
 _PII_HINT = re.compile(rf"\d(?:(?:{_SEP})?\d){{7}}")
 
 
+# Characters a reader takes for a digit inside a number (after the fold: ASCII letters are lower
+# case): letters o/l/i and their Cyrillic and Greek twins for 0 and 1, crosses for the X of a
+# 身份证号.  They are read so in a run of such characters and digits that holds a digit
+# ("138O0138OOO", "l38…", "…004×"); one character for one, so offsets stay those of the line view.
+_ZERO_LIKE = "oоОοΟ○◯"
+_ONE_LIKE = "liıіІӀǀ"
+_X_LIKE = "×хХχΧ✕✖╳"
+_DIGIT_LIKE = str.maketrans(
+    _ZERO_LIKE + _ONE_LIKE + _X_LIKE, "0" * len(_ZERO_LIKE) + "1" * len(_ONE_LIKE) + "x" * len(_X_LIKE)
+)
+_LIKE = re.escape(_ZERO_LIKE + _ONE_LIKE + _X_LIKE)
+_LOOKALIKE_RUN = re.compile(rf"[0-9x{_LIKE}]+")
+# a digit beside a look-alike: the texts worth the look-alike reading (and the audit's pre-filter)
+LOOKALIKE_HINT = re.compile(rf"[0-9][{_LIKE}]|[{_LIKE}][0-9]")
+
+
+def _read_lookalikes(text: str) -> str:
+    def read(m: re.Match) -> str:
+        run = m.group()
+        return run.translate(_DIGIT_LIKE) if any(c.isdigit() for c in run) else run
+
+    return _LOOKALIKE_RUN.sub(read, text)
+
+
 def id_number_valid(digits: str) -> bool:
     """18-digit 居民身份证号 check digit (GB 11643), with a plausible birth date."""
     d = digits.lower()
@@ -548,6 +581,8 @@ class PiiScanner:
         text = norm.line.text
         if _NUMERAL_RUN.search(text):
             text = _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)
+        if LOOKALIKE_HINT.search(text):
+            text = _read_lookalikes(text)
         if not _PII_HINT.search(text):
             return []
         out: list[Hit] = []

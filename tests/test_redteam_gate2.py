@@ -421,3 +421,43 @@ def test_the_themes_own_classes_are_refused_in_an_item(body):
 )
 def test_ordinary_classes_and_anchors_still_pass(body):
     assert "unsafe-html" not in rules(make_item(body)), body
+
+
+# --- 11. look-alike characters: letters for digits, other crosses for the X of an ID, brackets ------
+
+ID_X = "43060219850312004X"  # a valid check digit X
+LOOKALIKES = [
+    ("pii", "电话138O0138OOO"),  # letter O for zero
+    ("pii", "电话l38OOl38OOO"),  # letter l for one
+    ("pii", "电话１３８ＯＯ１３８ＯＯＯ"),
+    ("pii", "电话138-ОО13-8ООО"),  # Cyrillic О
+    ("pii", f"身份证号{ID_X[:-1]}Х"),  # Cyrillic Х
+    ("pii", f"身份证号{ID_X[:-1]}×"),  # multiplication sign
+    ("marker", "{机密}"),
+    ("marker", "｛机密｝"),
+    ("marker", "⟦绝密⟧"),
+    ("marker", "〘秘密〙"),
+]
+
+
+@pytest.mark.parametrize("rule, body", LOOKALIKES)
+def test_look_alike_characters_read_as_what_they_look_like(rule, body):
+    assert rule in rules(make_item(body)), body
+    assert rule in audit_text_rules(body), body
+
+
+@pytest.mark.parametrize(
+    "body", ["Windows10 与 Office2019", "o2o 平台 2026 年", "l3 级别，1o 号楼", "型号 X200×300", "{保密工作}"]
+)
+def test_letters_beside_digits_are_no_number(body):
+    found = rules(make_item(body)) | audit_text_rules(body)
+    assert not found & {"pii", "marker"}, body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="宻 (U+5BBB) is a variant form of 密 that neither NFKC nor OpenCC folds; a variant table "
+    "(Unihan kZVariant/kSemanticVariant) is not shipped by any installed package",
+)
+def test_a_variant_form_of_a_level_word_is_a_marking():
+    assert "marker" in rules(make_item("机宻★"))
