@@ -461,3 +461,72 @@ def test_letters_beside_digits_are_no_number(body):
 )
 def test_a_variant_form_of_a_level_word_is_a_marking():
     assert "marker" in rules(make_item("机宻★"))
+
+
+# --- the classes end to end: one build of the demo with an item of each -------------------------
+
+E2E = {
+    "rg-star": ("机密⭑1年 关于某事项。", None),
+    "rg-bidi": (f"机{RLO}★密{PDF} 关于某事项。", None),
+    "rg-theme": ('机<span class="md-toggle">公开</span>密★ 关于某事项。', None),
+    "rg-lookalike": ("联系电话138O0138OOO。", None),
+    "rg-numeral": ("联系电话壹叁捌零零壹叁捌零零零。", None),
+    "rg-html": ("见附件。", ("files/2026/rg-split.html", "<p>机<b></b>密★ 关于某事项</p>".encode())),
+    "rg-big5": ("见附件。", ("files/2026/rg-big5.csv", "名單,機密★\n".encode("big5"))),
+    "rg-numbering": (
+        "见附件。",
+        (
+            "files/2026/rg-numbering.docx",
+            _replace_member(docx_bytes(), "word/numbering.xml", lambda x: x.replace('w:val="%1."', 'w:val="机密★%1"')),
+        ),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def new_classes_build(tmp_path_factory):
+    import shutil
+
+    from helpers import build_site
+    from test_gate_acceptance import reader_text, write_item
+
+    tmp = tmp_path_factory.mktemp("redgate2")
+    content = tmp / "content"
+    shutil.copytree(ROOT / "content", content)
+    paths = {}
+    for slug, (body, attachment) in E2E.items():
+        extra = {}
+        if attachment is not None:
+            rel, data = attachment
+            (content / rel).parent.mkdir(parents=True, exist_ok=True)
+            (content / rel).write_bytes(data)
+            extra = {"attachments": [rel]}
+        paths[slug] = write_item(content, slug, body, extra)
+    paths["rg-clean"] = write_item(content, "rg-clean", "机构密切配合，号码 O2O 平台。", {})  # the control
+    site = build_site(tmp, content=content)
+    texts = {
+        f.relative_to(site.out).as_posix(): reader_text(f.read_bytes())
+        for f in site.out.rglob("*")
+        if f.is_file() and f.suffix not in (".png", ".jpg", ".woff", ".woff2", ".ico")
+    }
+    return site, paths, texts
+
+
+@pytest.mark.parametrize("slug", sorted(E2E))
+def test_each_new_class_is_withheld_and_nothing_of_it_is_published(new_classes_build, slug):
+    import json
+
+    from test_gate_acceptance import canary
+
+    site, paths, texts = new_classes_build
+    review = json.loads((site.work / "review.json").read_text(encoding="utf-8"))
+    assert paths[slug] in {w["file"] for w in review["withheld_items"]}, f"{slug} was published"
+    assert not [name for name, text in texts.items() if canary(slug) in text]
+    assert not list(site.out.rglob(f"{slug}*"))
+
+
+def test_the_control_item_is_published_and_its_canary_found(new_classes_build):
+    from test_gate_acceptance import canary
+
+    site, paths, texts = new_classes_build
+    assert [name for name, text in texts.items() if canary("rg-clean") in text and name.endswith("index.html")]
