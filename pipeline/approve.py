@@ -84,10 +84,23 @@ def approve(content_dir: Path, config: Config, paths: list[Path]) -> Approval:
     if not paths:
         raise ApproveError("请给出要审签的条目文件")
     rels, added, titles = [], [], []
+    main = next((s.id for s in config.sites if config.kind(s.kind).main), "")
     for path in paths:
         full = path.resolve()
+        if full.parent == content_dir / "pages" and full.suffix == ".md" and full.is_file():
+            # a static page (领导分工, 联系我们 …): the main site's, no reviewer: line to fill
+            rel = full.relative_to(content_dir).as_posix()
+            if not reviewer.may_approve(main):
+                raise ApproveError(
+                    f"{rel}：页面属于主站 “{main}”，{reviewer.name} 不能审签（可审签：{'、'.join(reviewer.sites)}）"
+                )
+            rels.append(rel)
+            titles.append(f"- 页面（{rel}）")
+            continue
         if not full.is_relative_to(content_dir / "items") or full.suffix != ".md" or not full.is_file():
-            raise ApproveError(f"{path} 不是 {content_dir / 'items'} 下的条目文件")
+            raise ApproveError(
+                f"{path} 不是 {content_dir / 'items'} 下的条目文件，也不是 {content_dir / 'pages'} 下的页面"
+            )
         rel = full.relative_to(content_dir).as_posix()
         try:
             item = load.load_item(full, rel, config)

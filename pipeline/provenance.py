@@ -64,14 +64,29 @@ def _same_name(a: str | None, b: str | None) -> bool:
 
 def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Finding]:
     line = item.line_of("reviewer") or item.line_of("author") or 1
-    file = history.file(item.path)
+    return _signed(item.path, item.site, item.reviewer or "", line, history, rules)
+
+
+def check_page(path: str, site: str, history: History, rules: ReviewRules) -> list[Finding]:
+    """A static page (``pages/*.md``: 领导分工, 机构职能, 联系我们 …) is published content too:
+    with signatures required it needs a signed commit of a reviewer who may approve ``site``
+    (the main site, whose pages they are) that changed it or names it, at its present version.
+    It has no ``reviewer:`` line; any such reviewer approves it."""
+    return _signed(path, site, None, 1, history, rules, what="页面")
+
+
+def _signed(
+    path: str, site: str, named: str | None, line: int, history: History, rules: ReviewRules, what: str = "信息"
+) -> list[Finding]:
+    """The signature rules for the file ``path`` published on ``site``; ``named``: the reviewer the
+    file names (None: any reviewer who may approve ``site``)."""
+    file = history.file(path)
     if file is None or not file.approvals:
         return [
             error(
-                item.path,
+                path,
                 "unsigned-review",
-                "没有审签记录：该文件还没有提交到 git，或从未由审签人签名提交。请审签人运行 portal approve "
-                + item.path,
+                "没有审签记录：该文件还没有提交到 git，或从未由审签人签名提交。请审签人运行 portal approve " + path,
                 line,
             )
         ]
@@ -86,7 +101,7 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
         commit = history.commits.get(sha)
         if (
             commit is not None
-            and item.path in commit.reviewed_items
+            and path in commit.reviewed_items
             and commit.reviewed_by
             and not any(_same_name(v, reviewer.name) for v in commit.reviewed_by)
         ):
@@ -95,10 +110,10 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
     if not signed:
         return [
             error(
-                item.path,
+                path,
                 "unsigned-review",
-                "没有审签人签名的提交：修改或审签该信息的提交都没有名单（site_config/reviewers.yaml）"
-                "中审签人的有效签名。请审签人运行 portal approve " + item.path,
+                f"没有审签人签名的提交：修改或审签该{what}的提交都没有名单（site_config/reviewers.yaml）"
+                "中审签人的有效签名。请审签人运行 portal approve " + path,
                 line,
             )
         ]
@@ -109,34 +124,32 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
         if files:
             return [
                 error(
-                    item.path,
+                    path,
                     "review-outdated",
                     f"审签后附件又改动过：{'、'.join(files)} 与 {reviewer.name} 审签时的版本不同，"
                     "审签人没有看过现在的文件。"
-                    f"请审签人核对后重新审签（portal approve {item.path}）",
+                    f"请审签人核对后重新审签（portal approve {path}）",
                     line,
                 )
             ]
         return [
             error(
-                item.path,
+                path,
                 "review-outdated",
                 f"审签后内容又改动过：{reviewer.name} 在提交 {sha[:10]} 审签的是此前的版本。"
-                f"请审签人重新审签（portal approve {item.path}）",
+                f"请审签人重新审签（portal approve {path}）",
                 line,
             )
         ]
     for _sha, reviewer in current:
-        if _same_name(reviewer.name, item.reviewer) and reviewer.may_approve(item.site):
+        if (named is None or _same_name(reviewer.name, named)) and reviewer.may_approve(site):
             return []
     sha, reviewer = current[-1]
-    if not _same_name(reviewer.name, item.reviewer):
-        why = f"签名的是 {reviewer.name}，而 reviewer 写的是 “{item.reviewer or '（空）'}”"
+    if named is not None and not _same_name(reviewer.name, named):
+        why = f"签名的是 {reviewer.name}，而 reviewer 写的是 “{named or '（空）'}”"
     else:
-        why = f"{reviewer.name} 不能审签子站 “{item.site}” 的信息（可审签：{'、'.join(reviewer.sites)}）"
-    return [
-        error(item.path, "reviewer-not-allowed", f"审签人不符：提交 {sha[:10]} {why}", line, match=item.reviewer or "")
-    ]
+        why = f"{reviewer.name} 不能审签子站 “{site}” 的{what}（可审签：{'、'.join(reviewer.sites)}）"
+    return [error(path, "reviewer-not-allowed", f"审签人不符：提交 {sha[:10]} {why}", line, match=named or "")]
 
 
 def _first_version(text: str) -> tuple[dict, str] | None:
@@ -227,10 +240,21 @@ def check_dates(item: Item, history: History, rules: ReviewRules, tz, history_st
 
 
 def check(
-    items: Iterable[Item], history: History, rules: ReviewRules, tz, history_starts: datetime | None = None
+    items: Iterable[Item],
+    history: History,
+    rules: ReviewRules,
+    tz,
+    history_starts: datetime | None = None,
+    pages: Iterable[str] = (),
+    main_site: str = "",
 ) -> Provenance:
-    """Findings for every item; git history must be available (``history.available``)."""
+    """Findings for every item, and with signatures required for every static page (``pages``:
+    their content-relative paths, published on ``main_site``); git history must be available
+    (``history.available``)."""
     findings: list[Finding] = []
+    if rules.require_signature:
+        for path in pages:
+            findings.extend(check_page(path, main_site, history, rules))
     for item in items:
         if rules.require_signature:
             findings.extend(check_signature(item, history, rules))

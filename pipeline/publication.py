@@ -88,16 +88,20 @@ class HistoryUnavailable(Exception):
     """Signed approvals are required but git history cannot be read; ``str()`` says why and what to do."""
 
 
-def check_provenance(published, history, config: Config):
-    """:func:`pipeline.provenance.check` of ``published`` against ``history`` with the review
-    settings (the history that counts starts at ``review.history_starts``, portal time)."""
+def check_provenance(published, history, config: Config, pages=()):
+    """:func:`pipeline.provenance.check` of ``published`` (and the static ``pages``, by path)
+    against ``history`` with the review settings (the history that counts starts at
+    ``review.history_starts``, portal time); pages are the main site's."""
     starts = config.review.history_starts
+    main = next((s.id for s in config.sites if config.kind(s.kind).main), "")
     return provenance.check(
         published,
         history,
         config.review,
         config.portal.tz,
         datetime.combine(starts, time(0), config.portal.tz) if starts else None,
+        pages,
+        main,
     )
 
 
@@ -216,11 +220,14 @@ def run(
         if config.review.require_signature
         else None
     )
-    history, notes = read_history(content_dir, config, [i.path for i in published], companions)
+    page_paths = [f.rel for f in walked.pages]
+    history, notes = read_history(content_dir, config, [i.path for i in published] + page_paths, companions)
+    blocked_pages: frozenset[str] = frozenset()
     if history.available:
-        checked = check_provenance(published, history, config)
+        checked = check_provenance(published, history, config, page_paths)
         findings.extend(checked.findings)
         blocked = checked.blocked()
+        blocked_pages = frozenset(p for p in page_paths if p in blocked)
         withheld += tuple(
             confidentiality.Withheld(i, tuple(f for f in checked.findings if f.path == i.path))
             for i in published
@@ -250,7 +257,7 @@ def run(
     #    withheld (and so does every published item linking it); the contents of the rest are
     #    scanned.  After dedup, so that reposts own their files too; before numbering.
     published, withheld, static_pages, attached, attachment_findings, withheld_files = _attachments(
-        content_dir, config, published, withheld, loaded, walked, markdown, cache_dir, jobs
+        content_dir, config, published, withheld, loaded, walked, markdown, cache_dir, jobs, blocked_pages
     )
     findings.extend(attachment_findings)
     # 5. 索引号 numbering: reads the committed ledger, numbers only publishable items
@@ -356,14 +363,17 @@ def _attachments(
     settings: MarkdownSettings,
     cache_dir,
     jobs,
+    blocked_pages: frozenset[str] = frozenset(),
 ) -> tuple[tuple, tuple, tuple, tuple, list[Finding], tuple[tuple[str, str], ...]]:
     """Static pages through the gate, then :func:`pipeline.attachments.attach` over every item
-    and page: published, withheld, and files that did not load (their raw text)."""
+    and page: published, withheld, and files that did not load (their raw text).
+    ``blocked_pages``: pages withheld already (审签 not proved), withheld like a page the gate stops."""
     from pipeline.render import pages as pages_mod  # the page loader lives with its renderer
 
     content = Path(content_dir)
     loaded_pages, findings = pages_mod.load_pages(content, walked)
     kept_pages, screened = confidentiality.screen_pages(loaded_pages, config, markdown=settings)
+    kept_pages = tuple(p for p in kept_pages if f"pages/{p.name}.md" not in blocked_pages)
     findings = list(findings + screened)
     kept_names = {p.name for p in kept_pages}
     owners_published = [attachments.item_owner(i) for i in published] + [attachments.page_owner(p) for p in kept_pages]

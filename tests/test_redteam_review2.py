@@ -147,6 +147,40 @@ def test_a_change_to_reviewers_yaml_signed_by_a_listed_reviewer_counts(repo):
     assert repo.findings(ITEM) == {}
 
 
+PAGE = "---\ntitle: 领导分工\nsection: xxgk\norder: 4\n---\n## 赵振华　党组书记、局长\n\n主持市商务局全面工作。\n"
+
+
+@needs_git
+def test_a_static_page_changed_without_a_signed_approval_is_not_published(repo):
+    """Signed 审签 covered the items only: 领导分工, 机构职能, 联系我们 (content/pages/) went online
+    from any commit, signed or not.  With signatures required a page needs, like an item, a signed
+    commit of a reviewer of the main site that changed it or names it, at its present version."""
+    (repo.content / "pages").mkdir()
+    (repo.content / "pages" / "leaders.md").write_text(PAGE, encoding="utf-8")
+    repo.write(ITEM, item_text())
+    repo.commit("新信息和页面", signer="wang")
+    pub, _ = repo.run()
+    assert [p.name for p in pub.pages] == ["leaders"]  # signed by a reviewer of the main site
+    (repo.content / "pages" / "leaders.md").write_text(PAGE.replace("赵振华", "钱某某"), encoding="utf-8")
+    repo.commit("改领导分工")  # not signed
+    pub, _ = repo.run()
+    assert [p.name for p in pub.pages] == []
+    assert {f.rule for f in pub.findings if f.path == "pages/leaders.md"} == {"review-outdated"}
+    repo.commit("审签页面", signer="li", allow_empty=True, trailers=("Reviewed-item: pages/leaders.md",))
+    pub, _ = repo.run()  # 李梅 approves for 南岸县 only
+    assert [p.name for p in pub.pages] == []
+    assert {f.rule for f in pub.findings if f.path == "pages/leaders.md"} == {"reviewer-not-allowed"}
+    # the reviewer's one command approves a page too
+    from helpers import run_portal
+
+    repo.git("config", "user.signingkey", str(repo.keys / "wang"))
+    page = str(repo.content / "pages" / "leaders.md")
+    done = run_portal("approve", "--content", str(repo.content), "--config", str(repo.config_dir), page)
+    assert done.returncode == 0, done.stderr
+    pub, _ = repo.run()
+    assert [p.name for p in pub.pages] == ["leaders"] and any(i.path == f"items/{ITEM}" for i in pub.published)
+
+
 # ---------------------------------------------------------------- 网页编辑器: the local backend's reach
 
 
