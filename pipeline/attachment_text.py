@@ -364,6 +364,9 @@ def _docx(data: bytes, depth: int) -> Extracted:
             text = "".join(t.text or "" for t in p.iter(f"{W}t", f"{W}delText", f"{W}instrText"))
             if text.strip():
                 pieces.append(Piece(f"{where}第 {n} 段", text))
+            drawn = _with_symbols(p)
+            if drawn is not None:
+                pieces.append(Piece(f"符号字体 {where}第 {n} 段", drawn))
         revisions += sum(1 for _ in element.iter(f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo"))
         for vanish in element.iter(f"{W}vanish", f"{W}specVanish"):
             if vanish.get(f"{W}val") not in ("0", "false", "off"):
@@ -390,6 +393,32 @@ def _docx(data: bytes, depth: int) -> Extracted:
     covered = frozenset(name for name in parsed if name.startswith("word/"))  # their paragraphs were read above
     swept, inner_hidden, unreadable = _package_sweep(data, depth, "", parsed, covered)
     return Extracted("docx", tuple(pieces + swept), tuple(hidden + inner_hidden), tuple(unreadable))
+
+
+# Fonts that draw pictures for letters: in Wingdings « (0xAB) is a ★, and a w:sym element names
+# such a font and a code.  What they draw is not the text's characters, so a paragraph with any is
+# read once more with each such character as ★ (机密 + Wingdings « shows 机密★).
+_SYMBOL_FONTS = ("wingdings", "webdings", "symbol", "zapf dingbats", "zapfdingbats", "marlett", "mt extra")
+
+
+def _with_symbols(paragraph) -> str | None:
+    """The paragraph's text with every character drawn by a symbol font (and every ``w:sym``)
+    read as ★; None when it has none."""
+    out: list[str] = []
+    found = False
+    for run in paragraph.iter(f"{W}r"):
+        fonts = run.find(f"{W}rPr/{W}rFonts")
+        names = [v.lower() for v in (fonts.attrib.values() if fonts is not None else ())]
+        symbolic = any(name.startswith(_SYMBOL_FONTS) for name in names)
+        for child in run:
+            if child.tag in (f"{W}t", f"{W}delText", f"{W}instrText"):
+                text = child.text or ""
+                out.append("★" * len(text) if symbolic and text.strip() else text)
+                found = found or (symbolic and bool(text.strip()))
+            elif child.tag == f"{W}sym":
+                out.append("★")
+                found = True
+    return "".join(out) if found else None
 
 
 def _docx_part_label(partname: str) -> str:

@@ -405,9 +405,9 @@ def text_key(pieces) -> str | None:
 
 
 # pieces that are not the document's words: properties and metadata differ between copies
-# (nor are a legacy text read in another encoding, attachment_base.other_decodings, and a PDF
-# page read again as laid out: the same words)
-_NOT_TEXT = ("文档属性", "图片元数据", "XMP", "定义的名称", "书签", "早期版本", "其他编码", "版面顺序")
+# (nor are a legacy text read in another encoding, attachment_base.other_decodings, a PDF page
+# read again as laid out and a Word paragraph read again with its symbol fonts' stars: the same words)
+_NOT_TEXT = ("文档属性", "图片元数据", "XMP", "定义的名称", "书签", "早期版本", "其他编码", "版面顺序", "符号字体")
 
 
 def verdict_of(name: str, data: bytes, scanners: Scanners) -> Verdict:

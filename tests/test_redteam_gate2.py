@@ -530,3 +530,46 @@ def test_the_control_item_is_published_and_its_canary_found(new_classes_build):
 
     site, paths, texts = new_classes_build
     assert [name for name, text in texts.items() if canary("rg-clean") in text and name.endswith("index.html")]
+
+
+# --- 12. a Word symbol font: a character drawn as a star ------------------------------------------
+
+
+def _docx_with_symbol(kind: str) -> bytes:
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("通知：机密")
+    run = paragraph.add_run("«" if kind == "font" else "")  # Wingdings « (0xAB) is drawn as ★
+    if kind == "font":
+        fonts = run._r.get_or_add_rPr().makeelement(
+            qn("w:rFonts"), {qn("w:ascii"): "Wingdings", qn("w:hAnsi"): "Wingdings"}
+        )
+        run._r.get_or_add_rPr().append(fonts)
+    else:
+        run._r.append(run._r.makeelement(qn("w:sym"), {qn("w:font"): "Wingdings", qn("w:char"): "F0AB"}))
+    paragraph.add_run("，关于某事项")
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["sym", "font"])
+def test_a_star_drawn_by_a_symbol_font_is_read_as_a_star(tmp_path, kind):
+    data = _docx_with_symbol(kind)
+    assert "marker" in gate_rules("notice.docx", data)
+    assert "marker" in audit_rules(tmp_path, "notice.docx", data)
+
+
+def test_a_symbol_away_from_a_level_word_passes(tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("请在方框内打勾：")
+    run = paragraph.add_run("")
+    run._r.append(run._r.makeelement(qn("w:sym"), {qn("w:font"): "Wingdings", qn("w:char"): "F0A8"}))
+    buf = io.BytesIO()
+    document.save(buf)
+    assert not gate_rules("ok.docx", buf.getvalue())
