@@ -180,7 +180,8 @@ def read(
     verify_signatures: bool = True,
     companions: dict[str, tuple[str, ...]] | None = None,
 ) -> History:
-    """The history of every ``items/**.md`` and ``pages/*.md`` file under ``content_dir``.  ``allowed_signers`` is
+    """The history of every ``items/**.md`` file under ``content_dir``, and of the other published
+    files (``pages/``, the yearly data of ``disclosure/`` and ``website-report/``).  ``allowed_signers`` is
     the text of git's allowed-signers file (:meth:`ReviewRules.allowed_signers`).  ``items``:
     the content-relative paths to report (default: every path seen in history that still exists).
     ``companions``: item path → the content files it refers to (its attachments and images); for
@@ -200,7 +201,8 @@ def read(
     changes: dict[str, list[Commit]] = {}
     commits: dict[str, Commit] = {}
     proved = _proved_times(root)
-    log = _log(root, ["--name-status", "-M", "--reverse", "--", items_prefix, f"{prefix}pages/"], proved)
+    published_data = [f"{prefix}pages/", f"{prefix}disclosure/", f"{prefix}website-report/"]
+    log = _log(root, ["--name-status", "-M", "--reverse", "--", items_prefix, *published_data], proved)
     for commit, entries in log:
         commits[commit.sha] = commit
         for entry in entries:

@@ -68,11 +68,12 @@ def check_signature(item: Item, history: History, rules: ReviewRules) -> list[Fi
 
 
 def check_page(path: str, site: str, history: History, rules: ReviewRules) -> list[Finding]:
-    """A static page (``pages/*.md``: 领导分工, 机构职能, 联系我们 …) is published content too:
-    with signatures required it needs a signed commit of a reviewer who may approve ``site``
+    """A static page (``pages/*.md``: 领导分工, 机构职能, 联系我们 …) or a yearly data file
+    (``disclosure/<年度>.yaml``: the figures of the 政府信息公开工作年度报告) is published content
+    too: with signatures required it needs a signed commit of a reviewer who may approve ``site``
     (the main site, whose pages they are) that changed it or names it, at its present version.
     It has no ``reviewer:`` line; any such reviewer approves it."""
-    return _signed(path, site, None, 1, history, rules, what="页面")
+    return _signed(path, site, None, 1, history, rules, what="页面" if path.startswith("pages/") else "年度报告数据")
 
 
 def _signed(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
@@ -221,6 +221,8 @@ def run(
         else None
     )
     page_paths = [f.rel for f in walked.pages]
+    data_dir = Path(content_dir) / report_data.DISCLOSURE_DIR
+    page_paths += sorted(f"{report_data.DISCLOSURE_DIR}/{p.name}" for p in data_dir.glob("*.yaml") if p.is_file())
     history, notes = read_history(content_dir, config, [i.path for i in published] + page_paths, companions)
     blocked_pages: frozenset[str] = frozenset()
     if history.available:
@@ -289,8 +291,21 @@ def run(
         pages=static_pages,
         attached=attached,
         withheld_attachments=withheld_files,
-        report_data=report_data.read(content_dir),
+        report_data=_unproved_years(report_data.read(content_dir), findings if blocked_pages else ()),
     )
+
+
+def _unproved_years(data: report_data.ReportData, findings) -> report_data.ReportData:
+    """``data`` with each yearly 年度报告 data file whose 审签 is not proved (an error finding on it)
+    made unusable: that year's report is not published (``report-data`` names why)."""
+    why = {f.path: f.message for f in findings if f.severity == "error" and f.rule in provenance.SIGNATURE_RULES}
+    if not any(f.rel in why for f in data.disclosure):
+        return data
+    files = tuple(
+        replace(f, problem=report_data.Problem(f"审签未证明：{why[f.rel]}")) if f.rel in why else f
+        for f in data.disclosure
+    )
+    return replace(data, disclosure=files)
 
 
 def _referenced_files(content_dir, config: Config, published: tuple, settings: MarkdownSettings, cache_dir):

@@ -182,14 +182,11 @@ def test_a_static_page_changed_without_a_signed_approval_is_not_published(repo):
 
 
 @needs_git
-@pytest.mark.xfail(
-    strict=True,
-    reason="content/disclosure/<年度>.yaml（政府信息公开工作年度报告中依申请公开等数字）和 content/website-report/"
-    "<年度>.yaml 同样是发布的内容，却不要求签名审签：未签名的提交改了数字，年度报告照常发布。修复需要把这两类数据文件"
-    "纳入 provenance（主站审签人签名），并在 report_data 中把未证明审签的年度按“数据不可用”处理（不发布该年度报告）"
-    "——涉及年度报告与网站报表的渲染，超出本轮时限。",
-)
 def test_the_annual_report_data_changed_without_a_signed_approval_is_not_published(repo):
+    """content/disclosure/<年度>.yaml holds the figures of the 政府信息公开工作年度报告 (依申请公开 …):
+    an unsigned commit changing them published that year's report as if reviewed.  With
+    signatures required it needs a main-site reviewer's signed approval, or the year's report is
+    not published."""
     from helpers import ROOT
 
     (repo.content / "disclosure").mkdir()
@@ -197,6 +194,11 @@ def test_the_annual_report_data_changed_without_a_signed_approval_is_not_publish
     repo.commit("年度报告数据")  # not signed
     pub, _ = repo.run()
     assert any(f.path == "disclosure/2025.yaml" and f.rule == "unsigned-review" for f in pub.findings)
+    assert pub.report_data.disclosure_file(2025).problem is not None  # the 2025 report is not published
+    repo.commit("审签年度报告数据", signer="wang", allow_empty=True, trailers=("Reviewed-item: disclosure/2025.yaml",))
+    pub, _ = repo.run()
+    assert not [f for f in pub.findings if f.path == "disclosure/2025.yaml" and f.severity == "error"]
+    assert pub.report_data.disclosure_file(2025).problem is None
 
 
 # ---------------------------------------------------------------- 网页编辑器: the local backend's reach
