@@ -73,7 +73,7 @@ def check_page(path: str, site: str, history: History, rules: ReviewRules) -> li
     too: with signatures required it needs a signed commit of a reviewer who may approve ``site``
     (the main site, whose pages they are) that changed it or names it, at its present version.
     It has no ``reviewer:`` line; any such reviewer approves it."""
-    return _signed(path, site, None, 1, history, rules, what="页面" if path.startswith("pages/") else "年度报告数据")
+    return _signed(path, site, None, 1, history, rules, what="页面" if path.startswith("pages/") else "年度数据")
 
 
 def _signed(

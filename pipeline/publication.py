@@ -221,8 +221,9 @@ def run(
         else None
     )
     page_paths = [f.rel for f in walked.pages]
-    data_dir = Path(content_dir) / report_data.DISCLOSURE_DIR
-    page_paths += sorted(f"{report_data.DISCLOSURE_DIR}/{p.name}" for p in data_dir.glob("*.yaml") if p.is_file())
+    for folder in (report_data.DISCLOSURE_DIR, report_data.WEBSITE_DIR):  # the yearly report data
+        found = (Path(content_dir) / folder).glob("*.yaml")
+        page_paths += sorted(f"{folder}/{p.name}" for p in found if p.is_file())
     history, notes = read_history(content_dir, config, [i.path for i in published] + page_paths, companions)
     blocked_pages: frozenset[str] = frozenset()
     if history.available:
@@ -296,16 +297,26 @@ def run(
 
 
 def _unproved_years(data: report_data.ReportData, findings) -> report_data.ReportData:
-    """``data`` with each yearly 年度报告 data file whose 审签 is not proved (an error finding on it)
-    made unusable: that year's report is not published (``report-data`` names why)."""
+    """``data`` with each yearly data file whose 审签 is not proved (an error finding on it) made
+    unusable: that year's 年度报告 is not published (``report-data`` names why); the 网站工作年度报表
+    shows only the figures the items give (``website-report-data`` names why)."""
     why = {f.path: f.message for f in findings if f.severity == "error" and f.rule in provenance.SIGNATURE_RULES}
-    if not any(f.rel in why for f in data.disclosure):
+    website = {f.year: f"{report_data.WEBSITE_DIR}/{f.year}.yaml" for f in data.website}
+    if not any(f.rel in why for f in data.disclosure) and not any(rel in why for rel in website.values()):
         return data
-    files = tuple(
-        replace(f, problem=report_data.Problem(f"审签未证明：{why[f.rel]}")) if f.rel in why else f
-        for f in data.disclosure
+    return replace(
+        data,
+        disclosure=tuple(
+            replace(f, problem=report_data.Problem(f"审签未证明：{why[f.rel]}")) if f.rel in why else f
+            for f in data.disclosure
+        ),
+        website=tuple(
+            replace(f, data={}, lines=(), problem=report_data.Problem(f"审签未证明：{why[website[f.year]]}"))
+            if website[f.year] in why
+            else f
+            for f in data.website
+        ),
     )
-    return replace(data, disclosure=files)
 
 
 def _referenced_files(content_dir, config: Config, published: tuple, settings: MarkdownSettings, cache_dir):

@@ -189,16 +189,20 @@ def test_the_annual_report_data_changed_without_a_signed_approval_is_not_publish
     not published."""
     from helpers import ROOT
 
-    (repo.content / "disclosure").mkdir()
-    shutil.copy(ROOT / "content" / "disclosure" / "2025.yaml", repo.content / "disclosure" / "2025.yaml")
+    for folder in ("disclosure", "website-report"):
+        (repo.content / folder).mkdir()
+        shutil.copy(ROOT / "content" / folder / "2025.yaml", repo.content / folder / "2025.yaml")
     repo.commit("年度报告数据")  # not signed
     pub, _ = repo.run()
-    assert any(f.path == "disclosure/2025.yaml" and f.rule == "unsigned-review" for f in pub.findings)
+    for rel in ("disclosure/2025.yaml", "website-report/2025.yaml"):
+        assert any(f.path == rel and f.rule == "unsigned-review" for f in pub.findings), rel
     assert pub.report_data.disclosure_file(2025).problem is not None  # the 2025 report is not published
-    repo.commit("审签年度报告数据", signer="wang", allow_empty=True, trailers=("Reviewed-item: disclosure/2025.yaml",))
+    assert pub.report_data.website_file(2025).data == {}  # the 报表 shows only what the items give
+    trailers = ("Reviewed-item: disclosure/2025.yaml", "Reviewed-item: website-report/2025.yaml")
+    repo.commit("审签年度报告数据", signer="wang", allow_empty=True, trailers=trailers)
     pub, _ = repo.run()
-    assert not [f for f in pub.findings if f.path == "disclosure/2025.yaml" and f.severity == "error"]
-    assert pub.report_data.disclosure_file(2025).problem is None
+    assert not [f for f in pub.findings if f.path.endswith("/2025.yaml") and f.severity == "error"]
+    assert pub.report_data.disclosure_file(2025).problem is None and pub.report_data.website_file(2025).data
 
 
 # ---------------------------------------------------------------- 网页编辑器: the local backend's reach
