@@ -436,22 +436,45 @@ def _docx_part_label(partname: str) -> str:
     return f"部件 {name} "
 
 
-_FORMULA_TOKEN = re.compile(r'"((?:[^"]|"")*)"|(?<![A-Za-z_$])(\$?[A-Z]{1,3}\$?\d{1,7})(?![\w(])|(\d+(?:\.\d+)?)')
+_FORMULA_TOKEN = re.compile(
+    r'"((?:[^"]|"")*)"'  # a string literal
+    r"|((?:UNI|N)?CHAR)\(\s*(\d{1,7})\s*\)"  # a character by its code: UNICHAR(26426) is 机
+    r"|(?:'((?:[^']|'')+)'!|([\w.]+)!)?(?<![A-Za-z_$])(\$?[A-Z]{1,3}\$?\d{1,7})(?![\w(])"  # [sheet!]cell
+    r"|(\d+(?:\.\d+)?)",  # a number
+    re.IGNORECASE,
+)
 
 
-_CONCATENATES = re.compile(r"&|CONCAT|TEXTJOIN|REPT", re.I)
+_CONCATENATES = re.compile(r"&|CONCAT|TEXTJOIN|REPT|CHAR", re.I)
+
+
+def _char(function: str, code: str) -> str:
+    """What UNICHAR/CHAR show for ``code``: a Unicode code point; CHAR above 255 a code of the
+    system's code page, GBK on a Chinese Windows (CHAR(48122) is 机)."""
+    n = int(code)
+    if function.upper() == "UNICHAR" or n < 256:
+        return chr(n) if 0 < n <= 0x10FFFF and not 0xD800 <= n <= 0xDFFF else ""
+    try:
+        return bytes([n >> 8 & 0xFF, n & 0xFF]).decode("gbk") if n < 0x10000 else ""
+    except UnicodeDecodeError:
+        return ""
 
 
 def _formula_text(formula: str, ws) -> str:
-    """What a concatenating formula shows, roughly: its string and number literals and the
-    values of the same-sheet cells it names, in order (``="4306"&"02…"`` or ``=A1&B1`` composes
-    a number no single cell holds; the file may carry no computed value)."""
+    """What a concatenating formula shows, roughly: its string and number literals, the characters
+    it names by code (UNICHAR, CHAR) and the values of the cells it names (of any sheet), in order
+    (``="4306"&"02…"``, ``=A1&B1`` or ``=UNICHAR(26426)&…`` composes a text no single cell holds;
+    the file may carry no computed value)."""
     parts: list[str] = []
-    for literal, ref, number in _FORMULA_TOKEN.findall(formula[:2000]):
-        if ref:
+    for literal, function, code, quoted, sheet, ref, number in _FORMULA_TOKEN.findall(formula[:2000]):
+        if function:
+            parts.append(_char(function, code))
+        elif ref:
+            name = quoted.replace("''", "'") if quoted else sheet
             try:
-                value = ws[ref.replace("$", "")].value
-            except Exception:  # noqa: BLE001 - not a cell of this sheet
+                target = ws.parent[name] if name else ws  # a cell of another sheet: ='名单'!B2
+                value = target[ref.replace("$", "")].value
+            except Exception:  # noqa: BLE001 - no such sheet or cell
                 value = None
             parts.append("" if value is None or str(value).startswith("=") else str(value))
         else:

@@ -573,3 +573,41 @@ def test_a_symbol_away_from_a_level_word_passes(tmp_path):
     buf = io.BytesIO()
     document.save(buf)
     assert not gate_rules("ok.docx", buf.getvalue())
+
+
+# --- 13. a workbook formula that shows characters by code or from another sheet -------------------
+
+
+def _xlsx_formulas(cells: dict[str, dict[str, str]]) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, values in cells.items():
+        ws = wb.create_sheet(title)
+        for ref, value in values.items():
+            ws[ref] = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+FORMULAS = [
+    {"表1": {"A1": '=UNICHAR(26426)&UNICHAR(23494)&"★"'}},  # shows 机密★
+    {"表1": {"A1": '=CONCAT(CHAR(48122),"密",UNICHAR(9733))'}},  # CHAR: GBK BB FA is 机
+    {"表1": {"A1": '="机"&表2!A1'}, "表2": {"A1": "密★"}},  # a cell of another sheet
+    {"表1": {"A1": "=\"机\"&'名 单'!$B$2"}, "名 单": {"B2": "密★"}},
+    {"表1": {"A1": '="138"&表2!A1&"8000"'}, "表2": {"A1": "0013"}},
+]
+
+
+@pytest.mark.parametrize("cells", FORMULAS, ids=range(len(FORMULAS)))
+def test_a_formula_composing_characters_is_read_as_shown(tmp_path, cells):
+    data = _xlsx_formulas(cells)
+    assert gate_rules("list.xlsx", data) & {"marker", "pii"}
+    assert audit_rules(tmp_path, "list.xlsx", data) & {"marker", "pii"}
+
+
+def test_an_ordinary_formula_passes():
+    data = _xlsx_formulas({"表1": {"A1": 12, "A2": '=A1&"元"', "A3": "=SUM(表2!A1:A3)"}, "表2": {"A1": 3}})
+    assert not gate_rules("ok.xlsx", data)
