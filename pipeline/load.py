@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -315,12 +316,29 @@ def body_line(raw: str) -> int:
     return 1
 
 
+# shown as nothing: the Hangul fillers and the blank Braille pattern (letters and symbols to Unicode)
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not only spaces, zero-width and direction marks (format
+    characters, U+200B, U+FEFF, U+202E …) or blank letters — a title of those is a blank title."""
+    return any(not c.isspace() and c not in _BLANK and unicodedata.category(c) != "Cf" for c in text)
+
+
 def _text(rel: str, lines: dict[str, int], meta: dict, key: str, required: bool = False) -> str | None:
     value = meta.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not _visible(value)):
         if required:
+            unseen = "只有看不见的字符（零宽空格、方向控制符等）" if isinstance(value, str) and value.strip() else ""
             raise _Reject(
-                error(rel, "schema", f"缺少必填字段 “{key}”，请在 front matter 中填写", lines.get(key), key=key)
+                error(
+                    rel,
+                    "schema",
+                    f"缺少必填字段 “{key}”{'：' + unseen if unseen else ''}，请在 front matter 中填写",
+                    lines.get(key),
+                    key=key,
+                )
             )
         return None
     if isinstance(value, (dict, list, bool)):
@@ -491,6 +509,14 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
             )
         ) from None
     if not isinstance(meta, dict) or not meta:
+        if "\r" in raw and "\n" not in raw:
+            raise _Reject(
+                error(rel, "encoding", "换行符是旧式的 CR（\\r），整个文件成了一行；请改成 LF 或 CRLF 换行后保存", 1)
+            )
+        if len(_BOUNDARY.findall(data)) < 2:
+            raise _Reject(
+                error(rel, "schema", "front matter 没有结束：第 1 行的 --- 之后缺少单独一行的 ---（写在信息头之后）", 1)
+            )
         raise _Reject(error(rel, "schema", "front matter 应当是 “键: 值” 形式的 YAML 映射", 2))
     lines = _key_lines(raw)
     for key in meta:

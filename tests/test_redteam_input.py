@@ -216,3 +216,38 @@ def test_terminal_escapes_in_a_log_line_are_never_echoed(tmp_path):
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "无法解析" in result.stderr and "\\x1b]0;owned\\x07\\x1b[2J" in result.stderr, result.stderr
     assert not any(c in result.stderr + result.stdout for c in "\x1b\x07\x9b\u202e")
+
+
+# --- item files that look filled in but are not ---------------------------------------------------
+
+HEAD = (
+    "---\ntitle: 外贸企业座谈会\ndate: 2026-11-01\nsite: bureau\ncolumn: news\nauthor: 李晓梅\nreviewer: 刘志远\n---\n"
+)
+BODY = "江临市商务局召开外贸企业座谈会，研究部署稳外贸工作，听取企业对政策的意见建议。" * 6
+
+ODD_ITEMS = {  # name: (file text, rule, line, words of the message)
+    "zero-width-title": (
+        HEAD.replace("外贸企业座谈会", "\u200b\u2060\ufeff\u202e"),
+        "schema",
+        2,
+        ("title", "看不见的字符"),
+    ),
+    "blank-author": (HEAD.replace("李晓梅", "'\u3164\u200d'"), "schema", 6, ("author", "看不见的字符")),
+    "cr-only": ((HEAD + BODY).replace("\n", "\r"), "encoding", 1, ("CR",)),
+    "never-closed": (HEAD[: HEAD.rindex("---")] + BODY, "schema", 1, ("没有结束",)),
+}
+
+
+def test_an_item_that_only_looks_filled_in_is_named(content_copy):
+    """A title of zero-width and direction characters was published as a blank title; a file with
+    CR-only line endings or a front matter that never closes got "应当是键值对" at line 2."""
+    folder = content_copy / "items" / "bureau" / "2026"
+    for name, (text, *_) in ODD_ITEMS.items():
+        (folder / f"2026-11-01-{name}.md").write_text(text if "never" in name else text + BODY, "utf-8", newline="")
+    result = run_portal("check", "--content", str(content_copy), "--format", "json")
+    assert "Traceback" not in result.stderr and result.returncode == 1, result.stderr
+    found = {Path(f["path"]).stem[len("2026-11-01-") :]: f for f in json.loads(result.stdout)}
+    for name, (_, rule, line, words) in ODD_ITEMS.items():
+        f = found.get(name)
+        assert f is not None, f"{name}: no finding"
+        assert (f["rule"], f["line"]) == (rule, line) and all(w in f["message"] for w in words), f
