@@ -89,6 +89,7 @@ class Converted:
     chars: int = 0  # characters of body text, whitespace not counted (字数)
     margins: tuple[str, ...] = ()  # text of the headers and footers (not imported; 密级标志 live there too)
     properties: tuple[str, ...] = ()  # text of the document properties (title, subject, custom 密级 …; not imported)
+    notes_text: tuple[str, ...] = ()  # text of the footnotes and endnotes (imported only with their paragraph)
 
 
 # --- what the bytes are ------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def _on(element) -> bool:
 def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
     """Refuse tracked changes, comments and hidden text; return notes on content that will
     not survive the conversion (charts, SmartArt, embedded objects, equations)."""
-    parts = ["word/document.xml", "word/footnotes.xml", "word/endnotes.xml"]
+    parts = ["word/document.xml", *note_parts(archive)]
     roots = {name: _xml(archive, name) for name in parts}
     roots = {name: root for name, root in roots.items() if root is not None}
     document = roots.get("word/document.xml")
@@ -222,9 +223,9 @@ def inspect(archive: zipfile.ZipFile, styles=None) -> tuple[str, ...]:
         )
 
     comments: list[str] = []
-    comment_root = _xml(archive, "word/comments.xml")
-    if comment_root is not None:
-        for el in comment_root.iter(_w("comment")):
+    for name in sorted({"word/comments.xml"} | _related(archive, RELS, "word", ("/comments",))):
+        comment_root = _xml(archive, name)
+        for el in comment_root.iter(_w("comment")) if comment_root is not None else ():
             comments.append(f"{el.get(_w('author')) or '某人'}：“{_snippet(''.join(el.itertext()))}”")
     refs = sum(1 for root in roots.values() for _ in root.iter(_w("commentReference")))
     if comments or refs:
@@ -438,6 +439,30 @@ def _related(archive: zipfile.ZipFile, rels: str, base: str, kinds: tuple[str, .
     return {name for name in found if name in archive.namelist()}
 
 
+RELS = "word/_rels/document.xml.rels"
+
+
+def note_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The footnote and endnote parts: Word's names and whatever the document relates as such."""
+    names = {"word/footnotes.xml", "word/endnotes.xml"} & set(archive.namelist())
+    return sorted(names | _related(archive, RELS, "word", ("/footnotes", "/endnotes")))
+
+
+def note_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
+    """The text of the footnotes and endnotes, one string per part.  A note is imported only with
+    the paragraph it is attached to: one on the title or the 落款 leaves with that line."""
+    texts = []
+    for name in note_parts(archive):
+        root = _xml(archive, name)
+        if root is None:
+            continue
+        lines = ["".join(t.text or "" for t in p.iter(_w("t"))) for p in root.iter(_w("p"))]
+        text = "\n".join(line for line in lines if line.strip())
+        if text:
+            texts.append(text)
+    return tuple(texts)
+
+
 def property_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
     """The text of the document properties — core (title, subject, keywords …), extended and
     custom (name：value) — one string per part.  Not imported; a 密级 set there by an OA system
@@ -465,7 +490,7 @@ def margin_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
     """The text of every header and footer part, one string per part (paragraphs on lines):
     the parts ``word/document.xml`` relates as headers and footers, and any named like Word's."""
     names = {n for n in archive.namelist() if re.fullmatch(r"word/(header|footer)\d*\.xml", n)}
-    names |= _related(archive, "word/_rels/document.xml.rels", "word", ("/header", "/footer"))
+    names |= _related(archive, RELS, "word", ("/header", "/footer"))
     texts = []
     for name in sorted(names):
         root = _xml(archive, name)
@@ -560,6 +585,7 @@ def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
         chars,
         margin_texts(archive),
         property_texts(archive),
+        note_texts(archive),
     )
 
 

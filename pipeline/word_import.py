@@ -278,10 +278,12 @@ def _outcome(
     scanners: Scanners,
 ) -> Outcome:
     layout = doc.layout
-    # headers, footers and properties are not imported: a 密级标志 there must not vanish with them
+    # headers, footers and properties are not imported, nor a note on a recognised line (title,
+    # 落款): a 密级标志 there must not vanish with them
     for where, texts, how in (
         ("页眉或页脚", doc.margins, "在 Word 中删去标志"),
         ("文档属性", doc.properties, "在 Word 的“文件 → 信息 → 属性”中删去密级"),
+        ("脚注或尾注", doc.notes_text, "在 Word 中删去标志"),
     ):
         for text in texts:
             marks = [hit.match for hit in scanners.marker.scan(normalise(text))]

@@ -506,3 +506,78 @@ def test_codeowners_also_guards_the_list_of_reviewers_and_itself(repo):
     lines = out.read_text(encoding="utf-8").splitlines()
     for guarded in ("/site_config/", "/CODEOWNERS", "/.github/CODEOWNERS", "/.gitlab/CODEOWNERS"):
         assert f"{guarded} @wangjg" in lines, (guarded, lines)
+
+
+def _with_footnote(source, target, part: str, run: str) -> None:
+    """The same document with one footnote (its part stored as ``part``) holding ``run``."""
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{w}">'
+        f'<w:footnote w:id="1"><w:p>{run}</w:p></w:footnote></w:footnotes>'
+    ).encode()
+    rel = (
+        '<Relationship Id="rIdNotes" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'footnotes" Target="{part.removeprefix("word/")}"/></Relationships>'
+    ).encode()
+    kind = (
+        f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.footnotes+xml"/></Types>'
+    ).encode()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"</w:p>", b'<w:r><w:footnoteReference w:id="1"/></w:r></w:p>', 1)
+            elif info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", rel)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", kind)
+            zout.writestr(info.filename, data)
+        zout.writestr(part, notes)
+
+
+@pytest.mark.parametrize("part", ["word/footnotes.xml", "word/notes-1.xml"])
+def test_hidden_text_in_a_footnote_refuses_the_document_whatever_the_part_is_called(tmp_path, part):
+    """mammoth keeps hidden text; the import refuses documents with it — but looked for it only in
+    parts named like Word's (footnotes.xml, endnotes.xml).  A footnote part under another name
+    (the relationship finds it, and mammoth imports it) published its hidden text."""
+    from docx import Document
+
+    import docx_fixtures as fx
+    from pipeline.docx_read import Refused, read_docx
+
+    doc = Document()
+    doc.add_paragraph("东湖区外贸形势分析").alignment = 1
+    doc.add_paragraph(fx.BODY)
+    plain = tmp_path / "plain.docx"
+    doc.save(str(plain))
+    hidden = "<w:r><w:rPr><w:vanish/></w:rPr><w:t>内部掌握：不对外</w:t></w:r><w:r><w:t>注释</w:t></w:r>"
+    _with_footnote(plain, tmp_path / "分析.docx", part, hidden)
+    with pytest.raises(Refused, match="隐藏文字"):
+        read_docx((tmp_path / "分析.docx").read_bytes())
+
+
+def test_a_classification_mark_in_a_footnote_on_the_title_refuses_the_document(tmp_path):
+    """A footnote is imported with its paragraph; one attached to the title (which becomes front
+    matter) vanished with it — and a 密级标志 in it with no word said."""
+    from docx import Document
+
+    import docx_fixtures as fx
+    from helpers import ROOT
+    from pipeline.config import load_config
+    from pipeline.word_import import Options, plan
+
+    doc = Document()
+    doc.add_paragraph("东湖区外贸形势分析").alignment = 1
+    doc.add_paragraph(fx.BODY)
+    plain = tmp_path / "plain.docx"
+    doc.save(str(plain))
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    _with_footnote(plain, folder / "分析.docx", "word/footnotes.xml", "<w:r><w:t>机密★1年</w:t></w:r>")
+    outcome = plan(
+        [folder], tmp_path / "content", load_config(ROOT / "site_config"), Options("donghu", "local", author="李晓梅")
+    )[0]
+    assert not outcome.imported and "脚注或尾注中有密级标志" in (outcome.refused or ""), outcome
