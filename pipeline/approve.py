@@ -181,8 +181,9 @@ def codeowners(
     everyone = list(dict.fromkeys(r.handle for r in rules.reviewers if r.handle))
     if everyone:
         lines.append("")
-        lines.append("# 审签人名单、保密审查规则等配置和 CODEOWNERS 本身：改动须由审签人批准")
+        lines.append("# 审签人名单、保密审查规则等配置、CODEOWNERS 本身和 CI 定义：改动须由审签人批准")
         owners = ("/CODEOWNERS", "/.github/CODEOWNERS", "/.gitlab/CODEOWNERS", "/docs/CODEOWNERS")
+        owners += ("/.github/workflows/", "/.gitlab-ci.yml")  # the CI decides what the build checks
         for guarded in (f"/{config_prefix}", *owners):
             lines.append(f"{guarded} {' '.join(everyone)}")
     missing = tuple(r.name for r in rules.reviewers if not r.handle)

@@ -504,7 +504,8 @@ def test_codeowners_also_guards_the_list_of_reviewers_and_itself(repo):
     done = run_portal("codeowners", "--config", str(repo.config_dir), "--out", str(out))
     assert done.returncode == 0, done.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
-    for guarded in ("/site_config/", "/CODEOWNERS", "/.github/CODEOWNERS", "/.gitlab/CODEOWNERS"):
+    guarded_paths = ("/site_config/", "/CODEOWNERS", "/.github/CODEOWNERS", "/.gitlab/CODEOWNERS", "/.gitlab-ci.yml")
+    for guarded in (*guarded_paths, "/.github/workflows/"):
         assert f"{guarded} @wangjg" in lines, (guarded, lines)
 
 
