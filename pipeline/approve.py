@@ -83,7 +83,7 @@ def approve(content_dir: Path, config: Config, paths: list[Path]) -> Approval:
         raise ApproveError("你的签名钥匙不在 site_config/reviewers.yaml 的审签人名单中，不能审签")
     if not paths:
         raise ApproveError("请给出要审签的条目文件")
-    rels, added, titles = [], [], []
+    rels, added, titles, loaded = [], [], [], []
     main = next((s.id for s in config.sites if config.kind(s.kind).main), "")
     for path in paths:
         full = path.resolve()
@@ -118,8 +118,15 @@ def approve(content_dir: Path, config: Config, paths: list[Path]) -> Approval:
             full.write_text(_set_reviewer(full.read_text(encoding="utf-8"), reviewer.name), encoding="utf-8")
             added.append(rel)
         rels.append(rel)
+        loaded.append(item)
         titles.append(f"- {item.title}（{rel}）")
-    repo_paths = [f"{prefix}{rel}" for rel in rels]
+    # the approval covers the files the items refer to (attachments, images) as they are now
+    from pipeline import attachments
+    from pipeline.rendered import MarkdownSettings
+
+    files = attachments.referenced_files(loaded, content_dir, config, MarkdownSettings())
+    linked = sorted({f for item in loaded for f in files.get(item.path, ())})
+    repo_paths = [f"{prefix}{rel}" for rel in rels + linked]
     message = (
         "\n".join(
             [

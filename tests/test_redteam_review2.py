@@ -341,8 +341,16 @@ def test_an_attachment_replaced_after_the_approval_is_not_published_as_approved(
     assert "files/report.csv" not in [a.path for a in pub.attached]
     found = repo.findings(ITEM)
     assert set(found) == {"review-outdated"} and "files/report.csv" in found["review-outdated"]
-    trailers = ("Reviewed-by: 王建国", f"Reviewed-item: items/{ITEM}")
-    repo.commit("审签附件", signer="wang", trailers=trailers, allow_empty=True)  # the reviewer looked again
+    # the reviewer looks again: portal approve signs the item with the files it refers to as they
+    # are now (here a new version not even committed yet)
+    from helpers import run_portal
+
+    (files / "report.csv").write_text("企业,订单\n丙公司,7\n", encoding="utf-8")
+    repo.git("config", "user.signingkey", str(repo.keys / "wang"))
+    item = str(repo.content / "items" / ITEM)
+    done = run_portal("approve", "--content", str(repo.content), "--config", str(repo.config_dir), item)
+    assert done.returncode == 0, done.stderr
+    assert not repo.git("status", "--porcelain", "--", "content/files").stdout  # committed with the approval
     pub, _ = repo.run()
     assert any(i.path == f"items/{ITEM}" for i in pub.published)
     assert [a.path for a in pub.attached] == ["files/report.csv"]
