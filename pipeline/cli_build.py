@@ -23,6 +23,7 @@ from pipeline.cli_common import (
     DB,
     JOBS,
     _load_config,
+    _Seconds,
     _markdown_settings,
     _reference_date,
     _reference_text,
@@ -216,7 +217,7 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
 )
 @click.option(
     "--idle",
-    type=float,
+    type=_Seconds(),
     default=5.0,
     show_default=True,
     help="快速预览后，停止保存多少秒再做全站审查与站内搜索索引",

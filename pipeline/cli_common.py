@@ -105,6 +105,21 @@ class _Jobs(click.ParamType):
         self.fail(f"“{value}” 不是进程数，请写 1 到 256 之间的整数，例如 --jobs 2", param, ctx)
 
 
+class _Seconds(click.ParamType):
+    """A number of seconds, 0 to a day, refused with a Chinese message (not nan, inf or negative)."""
+
+    name = "S"
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(str(value).strip())
+        except ValueError:
+            seconds = None
+        if seconds is None or not 0 <= seconds <= 86400:  # nan fails both comparisons
+            self.fail(f"“{value}” 不是秒数，请写 0 到 86400 之间的数，例如 --idle 5", param, ctx)
+        return seconds
+
+
 JOBS = click.option(
     "--jobs",
     "-j",

@@ -212,6 +212,9 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None, overlay=N
             return b"%b<script>%b</script>%b" % (content[:body_end], (OVERLAY_JS % epoch).encode(), content[body_end:])
 
     server = PortalServer(builder=rebuild, host=host, port=port, root=str(out))
+    # a TERM that lands while serve() starts this thread can miss shutdown(): it must never keep a
+    # terminated serve alive (it did, for good, after `timeout 60 portal serve` on a loaded machine)
+    server.serve_thread.daemon = True
     try:  # the kernel's notifications (inotify) instead of walking every content file twice a second
         from watchdog.observers import Observer
         from watchdog.observers.polling import PollingObserver

@@ -251,3 +251,50 @@ def test_an_item_that_only_looks_filled_in_is_named(content_copy):
         f = found.get(name)
         assert f is not None, f"{name}: no finding"
         assert (f["rule"], f["line"]) == (rule, line) and all(w in f["message"] for w in words), f
+
+
+# --- the command line: click's own refusals are English ---------------------------------------------
+
+USAGE_MISTAKES = [
+    (["new", "--site", "bureau", "--column", "news", "--title", "t", "--kind", "xx"], ["--kind", "简讯、信息、调研"]),
+    (["check", "--jobs", "0"], ["--jobs", "不是进程数"]),
+    (["check", "--jobs", "-1"], ["--jobs", "不是进程数"]),
+    (["build", "--jobs", "100000"], ["--jobs", "不是进程数"]),
+    (["check", "--jobs"], ["--jobs", "缺少"]),
+    (["check", "--no-such-option"], ["--no-such-option", "没有选项"]),
+    (["chek"], ["chek", "check"]),
+    (["new", "--title", "t"], ["--site", "缺少选项"]),
+    (["import"], ["SOURCES", "缺少参数"]),
+    (["serve", "--port", "abc"], ["--port", "整数"]),
+    (["serve", "--idle", "-1"], ["--idle", "秒数"]),
+    (["serve", "--idle", "nan"], ["--idle", "秒数"]),
+    (["serve", "--idle", "inf"], ["--idle", "秒数"]),
+    (["stats", "--year", "0"], ["--year", "不是年份"]),
+    (["stats", "--as-of", "9999-12-31"], ["--as-of", "1000–9000"]),
+    (["traffic", "stats", "--year", "abc"], ["--year", "不是年份"]),
+    (["traffic", "nope"], ["nope", "ingest、stats"]),
+    (["stats", "extra"], ["多余的参数", "extra"]),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), USAGE_MISTAKES, ids=[" ".join(a) for a, _ in USAGE_MISTAKES])
+def test_a_command_line_mistake_is_explained_in_chinese(args, words):
+    """`--kind xx` answered "Error: Invalid value for '--kind': 'xx' is not one of …", `--idle -1` and
+    `--idle nan` were taken (nan: the complete build never came), a missing option was English."""
+    result = run_portal(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("参数错误："), result.stderr
+    for english in ("Error:", "Invalid value", "Usage:", "Try '", "Traceback", "No such", "Missing"):
+        assert english not in result.stderr, result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+def test_the_preview_server_thread_never_keeps_a_terminated_serve_alive(tmp_path):
+    from pipeline.serve import make_server
+
+    server = make_server(tmp_path, "127.0.0.1", 0, lambda: None)
+    try:
+        assert server.serve_thread.daemon
+    finally:
+        server.server_close()
