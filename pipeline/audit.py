@@ -331,6 +331,7 @@ def _may_hold_pii(text: str) -> bool:
     return (
         _LONG_RUN.search(text) is not None
         or scanners_mod._NUMERAL_RUN.search(text) is not None
+        or scanners_mod._NUMERAL_MIXED_HINT.search(text) is not None  # 1三8〇〇13八〇〇〇
         or scanners_mod.LOOKALIKE_HINT.search(text) is not None  # 138O0138OOO: letters read as digits
     )
 

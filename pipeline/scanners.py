@@ -138,6 +138,8 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
             c = "★"
         if c.isdecimal() and not c.isascii():
             c = str(unicodedata.decimal(c))
+        elif not c.isdecimal() and unicodedata.digit(c, None) is not None:
+            c = str(unicodedata.digit(c))  # ❶ ➀ ⓵: a digit drawn in a circle, without an NFKC form
         out.append(c.lower() if "A" <= c <= "Z" else c)
     return "".join(out)
 
@@ -485,7 +487,7 @@ _ID_CHECK = "10x98765432"
 # A dot separates groups only before three digits or more: "138.0013.8000" is a number a reader
 # dials, "138.5 5.0 424.9" a row of decimals.  Line breaks never separate (table cells and
 # blocks are lines of their own in the reader's view and the output audit's).
-_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]~_]{1,4}|[.·・](?=\d{3})|(?<=\d{3}),(?=\d{3}))"
+_SEP = r"(?:[ \t\-‐‑‒–—―−/、()\[\]~_]{1,4}|[.·・‧∙⋅•](?=\d{3})|(?<=\d{3}),(?=\d{3}))"
 _RUN = re.compile(rf"(?<![0-9])(?:\+\s?)?\d+(?:{_SEP}\d+)*x?(?![0-9])")
 _GROUP = re.compile(r"\d+x?")
 # A comma separates groups of three digits or more ("138,0013,8000"; a row of a CSV file, "1,5,0,…",
@@ -495,7 +497,11 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 # digit, so offsets stay those of the line view; only runs of eight or more are read this way.
 # 大写 numerals (壹贰叁 …, 参 for 叁 after the fold of 參) and ○/◯ for zero ("二○二六年") too.
 _NUMERALS = str.maketrans("〇零○◯一二三四五六七八九幺两壹贰叁参肆伍陆柒捌玖", "0000123456789121233456789")
-_NUMERAL_RUN = re.compile(r"[〇零○◯一二三四五六七八九幺两壹贰叁参肆伍陆柒捌玖]{8,}")
+_NUMERAL_CHARS = "〇零○◯一二三四五六七八九幺两壹贰叁参肆伍陆柒捌玖"
+_NUMERAL_RUN = re.compile(rf"[{_NUMERAL_CHARS}]{{8,}}")
+# numerals and digits mixed ("1三8〇〇13八〇〇〇"): a run of both, eight or more, holding a numeral
+_NUMERAL_MIXED_HINT = re.compile(rf"[0-9][{_NUMERAL_CHARS}]|[{_NUMERAL_CHARS}][0-9]")
+_NUMERAL_MIXED_RUN = re.compile(rf"[0-9{_NUMERAL_CHARS}]{{8,}}")
 # Each kind needs eight digits with at most three separators among them: a text without that
 # (most prose: years, amounts, percentages) skips the scan.
 _PII_HINT = re.compile(rf"\d(?:(?:{_SEP})?\d){{7}}")
@@ -579,8 +585,8 @@ class PiiScanner:
 
     def _scan(self, norm: Normalised) -> list[Hit]:
         text = norm.line.text
-        if _NUMERAL_RUN.search(text):
-            text = _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)
+        if _NUMERAL_RUN.search(text) or _NUMERAL_MIXED_HINT.search(text):
+            text = _NUMERAL_MIXED_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)
         if LOOKALIKE_HINT.search(text):
             text = _read_lookalikes(text)
         if not _PII_HINT.search(text):

@@ -611,3 +611,30 @@ def test_a_formula_composing_characters_is_read_as_shown(tmp_path, cells):
 def test_an_ordinary_formula_passes():
     data = _xlsx_formulas({"表1": {"A1": 12, "A2": '=A1&"元"', "A3": "=SUM(表2!A1:A3)"}, "表2": {"A1": 3}})
     assert not gate_rules("ok.xlsx", data)
+
+
+# --- 14. digits in other shapes: numerals mixed with digits, dingbat digits, dot-like separators ---
+
+DIGIT_SHAPES = [
+    "电话1三8〇〇13八〇〇〇",
+    "电话138零零一三8000",
+    "电话❶❸❽⓿⓿❶❸❽⓿⓿⓿",  # dingbat negative circled digits: a digit value, but no NFKC form
+    "电话➀➂➇⓪⓪➀➂➇⓪⓪⓪",
+    "电话⓵⓷⓼00⓵⓷⓼000",
+    "电话138‧0013‧8000",  # U+2027 hyphenation point
+    "电话138•0013•8000",
+    "电话138∙0013∙8000",
+]
+
+
+@pytest.mark.parametrize("body", DIGIT_SHAPES)
+def test_digits_in_any_shape_are_read_as_digits(body):
+    assert "pii" in rules(make_item(body)), body
+    assert "pii" in audit_text_rules(body), body
+
+
+@pytest.mark.parametrize(
+    "body", ["2026年一季度完成1三项", "❶ 第一项 ❷ 第二项 ❸ 第三项", "• 2026 • 2025 • 2024", "二〇二六年3月12日"]
+)
+def test_lists_and_dates_with_such_shapes_pass(body):
+    assert "pii" not in rules(make_item(body)) | audit_text_rules(body), body
