@@ -318,6 +318,21 @@ def test_a_merge_commit_changing_an_approved_item_is_review_outdated(repo):
     assert repo.findings("bureau/2026/2026-11-21-side.md") == {}
 
 
+@needs_git
+def test_a_revoked_key_approves_nothing_any_more(repo):
+    """A key taken out of reviewers.yaml (lost, compromised — in a change another reviewer signed)
+    no longer proves any approval, old or new: git checks against the list as it is now.  Held."""
+    repo.write(ITEM, item_text())
+    repo.commit("新信息", signer="wang")
+    assert repo.findings(ITEM) == {}
+    path = repo.config_dir / "reviewers.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(repo.pub["wang"], repo.pub["stranger"]), encoding="utf-8")
+    repo.commit("王建国换钥匙（旧钥匙遗失）", signer="li")
+    assert set(repo.findings(ITEM)) == {"unsigned-review"}
+    repo.commit("重新审签", signer="stranger", allow_empty=True, trailers=(f"Reviewed-item: items/{ITEM}",))
+    assert repo.findings(ITEM) == {}
+
+
 # ---------------------------------------------------------------- 审签: what the approval covers
 
 
