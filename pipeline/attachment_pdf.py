@@ -114,6 +114,9 @@ def _has_images(page) -> bool:
 
 
 def _annotations(page) -> list[str]:
+    """Each annotation's texts (/Contents, /T, /Subj) and what its appearance streams draw: a
+    viewer shows the appearance (a FreeText box, a stamp, a filled field), whatever /Contents
+    says — it may say nothing."""
     out = []
     for ref in page.get("/Annots") or []:
         annot = ref.get_object()
@@ -121,4 +124,25 @@ def _annotations(page) -> list[str]:
             value = annot.get(key)
             if value:
                 out.append(str(value))
+        out += _appearance_texts(page, annot.get("/AP"))
+    return out
+
+
+def _appearance_texts(page, appearances) -> list[str]:
+    """The text the appearance streams (normal, rollover, down; each a form or a dictionary of
+    forms by state) draw, read as pypdf reads a page's form XObjects (a failure propagates: the
+    file is unreadable)."""
+    out = []
+    appearances = appearances.get_object() if appearances is not None else None
+    for key in ("/N", "/R", "/D"):
+        entry = appearances.get(key) if appearances is not None else None
+        entry = entry.get_object() if entry is not None else None
+        if entry is None:
+            continue
+        forms = [entry] if entry.get("/Subtype") == "/Form" else [v.get_object() for v in entry.values()]
+        for form in forms:
+            if hasattr(form, "get_data") and form.get("/Subtype") == "/Form":
+                text = page._extract_text(form, page.pdf, content_key=None)  # as a form XObject of the page
+                if text.strip():
+                    out.append(text)
     return out

@@ -274,11 +274,13 @@ def test_a_clean_legacy_text_attachment_still_passes(tmp_path, encoding):
 # --- 8. a PDF whose text is drawn in another order than it is stored -----------------------------
 
 
-def _pdf_drawing(chars: str, content: str) -> bytes:
+def _pdf_drawing(chars: str, content: str, annotation: str | None = None) -> bytes:
     """A one-page PDF whose content stream is ``content``, where ``{cN}`` is the hex string of
-    the Nth character of ``chars`` (a Type0 font with a ToUnicode map, as in attachment_fixtures)."""
+    the Nth character of ``chars`` (a Type0 font with a ToUnicode map, as in attachment_fixtures);
+    with ``annotation``, a FreeText annotation whose appearance stream is that (no /Contents)."""
     codes = {ch: i + 1 for i, ch in enumerate(dict.fromkeys(chars))}
-    stream = content.format(**{f"c{i}": f"<{codes[c]:04X}>" for i, c in enumerate(chars)}).encode()
+    fields = {f"c{i}": f"<{codes[c]:04X}>" for i, c in enumerate(chars)}
+    stream = content.format(**fields).encode()
     cmap_lines = "\n".join(f"<{code:04X}> <{ord(ch):04X}>" for ch, code in codes.items())
     cmap = (
         "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def 1 begincodespacerange <0000> "
@@ -289,7 +291,7 @@ def _pdf_drawing(chars: str, content: str) -> bytes:
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
+        b"/Contents 4 0 R" + (b" /Annots [8 0 R]" if annotation is not None else b"") + b" >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type0 /BaseFont /Song /Encoding /Identity-H /DescendantFonts [6 0 R] "
         b"/ToUnicode 7 0 R >>",
@@ -297,6 +299,13 @@ def _pdf_drawing(chars: str, content: str) -> bytes:
         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
         b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
     ]
+    if annotation is not None:
+        drawn = annotation.format(**fields).encode()
+        objects += [
+            b"<< /Type /Annot /Subtype /FreeText /Rect [72 600 300 620] /DA (/F1 12 Tf) /AP << /N 9 0 R >> >>",
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 228 20] /Resources << /Font << /F1 5 0 R >> >> "
+            b"/Length %d >>\nstream\n" % len(drawn) + drawn + b"\nendstream",
+        ]
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for n, body in enumerate(objects, 1):
@@ -638,3 +647,15 @@ def test_digits_in_any_shape_are_read_as_digits(body):
 )
 def test_lists_and_dates_with_such_shapes_pass(body):
     assert "pii" not in rules(make_item(body)) | audit_text_rules(body), body
+
+
+def test_text_an_annotation_draws_is_read(tmp_path):
+    """A FreeText annotation shows what its appearance stream draws, with nothing in /Contents."""
+    # codes: 通 1, 知 2, 机 3, 密 4, ★ 5 (or 构 4)
+    data = _pdf_drawing(
+        "通知机密★", "BT /F1 12 Tf 72 720 Td <00010002> Tj ET", "BT /F1 12 Tf 2 5 Td <000300040005> Tj ET"
+    )
+    assert "marker" in gate_rules("notice.pdf", data)
+    assert "marker" in audit_rules(tmp_path, "notice.pdf", data)
+    clean = _pdf_drawing("通知机构", "BT /F1 12 Tf 72 720 Td <00010002> Tj ET", "BT /F1 12 Tf 2 5 Td <00030004> Tj ET")
+    assert not gate_rules("ok.pdf", clean)
