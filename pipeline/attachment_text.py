@@ -439,7 +439,8 @@ def _docx_part_label(partname: str) -> str:
 _FORMULA_TOKEN = re.compile(
     r'"((?:[^"]|"")*)"'  # a string literal
     r"|((?:UNI|N)?CHAR)\(\s*(\d{1,7})\s*\)"  # a character by its code: UNICHAR(26426) is 机
-    r"|(?:'((?:[^']|'')+)'!|([\w.]+)!)?(?<![A-Za-z_$])(\$?[A-Z]{1,3}\$?\d{1,7})(?![\w(])"  # [sheet!]cell
+    # [sheet!]cell; a sheet name has at most 31 characters (bounded: no quadratic backtracking)
+    r"|(?:'((?:[^']|''){1,31})'!|([\w.]{1,31})!)?(?<![A-Za-z_$])(\$?[A-Z]{1,3}\$?\d{1,7})(?![\w(])"
     r"|(\d+(?:\.\d+)?)",  # a number
     re.IGNORECASE,
 )
@@ -464,9 +465,10 @@ def _formula_text(formula: str, ws) -> str:
     """What a concatenating formula shows, roughly: its string and number literals, the characters
     it names by code (UNICHAR, CHAR) and the values of the cells it names (of any sheet), in order
     (``="4306"&"02…"``, ``=A1&B1`` or ``=UNICHAR(26426)&…`` composes a text no single cell holds;
-    the file may carry no computed value)."""
+    the file may carry no computed value).  Read to its end: a cell holds at most 32,767 characters,
+    and padding a formula must not hide what it composes."""
     parts: list[str] = []
-    for literal, function, code, quoted, sheet, ref, number in _FORMULA_TOKEN.findall(formula[:2000]):
+    for literal, function, code, quoted, sheet, ref, number in _FORMULA_TOKEN.findall(formula):
         if function:
             parts.append(_char(function, code))
         elif ref:

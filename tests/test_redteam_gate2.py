@@ -659,3 +659,10 @@ def test_text_an_annotation_draws_is_read(tmp_path):
     assert "marker" in audit_rules(tmp_path, "notice.pdf", data)
     clean = _pdf_drawing("通知机构", "BT /F1 12 Tf 72 720 Td <00010002> Tj ET", "BT /F1 12 Tf 2 5 Td <00030004> Tj ET")
     assert not gate_rules("ok.pdf", clean)
+
+
+def test_a_long_formula_is_read_to_its_end(tmp_path):
+    """Padding a formula past the first 2,000 characters once hid what it composed."""
+    data = _xlsx_formulas({"表1": {"A1": '=""' + '&""' * 1000 + '&"机"&"密★"'}})
+    assert "marker" in gate_rules("list.xlsx", data)
+    assert "marker" in audit_rules(tmp_path, "list.xlsx", data)
