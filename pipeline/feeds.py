@@ -6,8 +6,9 @@ entries is :mod:`pipeline.upstream`'s job; nothing here writes or prints.
 
 from __future__ import annotations
 
+import os
+import stat
 import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -15,9 +16,12 @@ from pathlib import Path
 
 import feedparser
 
+from pipeline import http_get
 from pipeline.config import UpstreamSource
 
-FETCH_TIMEOUT = 20  # seconds
+FETCH_TIMEOUT = 20  # seconds: one wait for the server
+FETCH_TOTAL = 120  # seconds: the whole feed
+FEED_MAX_BYTES = 64 * 1024 * 1024  # a feed of the newest few hundred entries is well under 10 MB
 
 
 class FeedError(Exception):
@@ -64,11 +68,14 @@ def strip_html(html: str) -> str:
 def fetch(source: UpstreamSource, root: Path) -> bytes:
     """The raw feed of a source: HTTP(S) GET, or a file relative to the project ``root``."""
     if source.is_remote:
-        request = urllib.request.Request(source.url, headers={"User-Agent": "commerce-portal upstream ingest"})
-        try:
-            # a configured http(s) URL
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
-                return response.read()
+        try:  # a configured http(s) URL, bounded in size and total time
+            return http_get.get(
+                source.url,
+                user_agent="commerce-portal upstream ingest",
+                timeout=FETCH_TIMEOUT,
+                limit=FEED_MAX_BYTES,
+                total=FETCH_TOTAL,
+            )
         except urllib.error.HTTPError as exc:
             raise FeedError(f"服务器返回 HTTP {exc.code}（{source.url}）") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -77,9 +84,20 @@ def fetch(source: UpstreamSource, root: Path) -> bytes:
     path = Path(source.url)
     path = path if path.is_absolute() else root / path
     try:
-        return path.read_bytes()
+        with open(path, "rb", opener=_no_wait) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise FeedError(f"{path} 不是普通文件（文件夹、管道或设备），无法读取")
+            data = f.read(FEED_MAX_BYTES + 1)
     except OSError as exc:
         raise FeedError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+    if len(data) > FEED_MAX_BYTES:
+        raise FeedError(f"文件 {path} 超过 {FEED_MAX_BYTES // (1024 * 1024)} MB 上限，不像正常的信息源")
+    return data
+
+
+def _no_wait(path: str, flags: int) -> int:
+    """Open without waiting for a writer (a FIFO in place of the feed file would hang the build)."""
+    return os.open(path, flags | os.O_NONBLOCK)
 
 
 def _iso(parsed) -> str | None:

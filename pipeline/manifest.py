@@ -20,6 +20,7 @@ its format and its careful file reads (no FIFO opened blocking); split, each par
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -29,11 +30,12 @@ import subprocess
 import tempfile
 import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from pipeline import http_get
 
 NAME = "portal-manifest.json"
 SIGNATURE = NAME + ".sig"
@@ -434,17 +436,28 @@ def parse(data: bytes, origin: str) -> dict[str, dict]:
     return files
 
 
+def _regular_bytes(path: Path) -> bytes:
+    """The bytes of a regular file, opened without blocking: in a web root an attacker may have
+    written, a named pipe in place of the manifest would hang ``portal verify`` for good (the cron
+    check never reports); it is refused as :class:`OSError` instead."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件（命名管道、设备或目录）")
+        return handle.read()
+
+
 def load(root: Path, allowed_signers: Path | None) -> tuple[dict[str, dict], str | None]:
     """The manifest's files in ``root`` and the signer (None when no signers were given)."""
     path = root / NAME
     try:
-        data = path.read_bytes()
+        data = _regular_bytes(path)
     except OSError as exc:
         raise ManifestError(f"{path}: 无法读取网站清单（{exc.strerror or exc}）") from None
     signer = None
     if allowed_signers is not None:
         try:
-            signature = (root / SIGNATURE).read_bytes()
+            signature = _regular_bytes(root / SIGNATURE)
         except OSError:
             raise ManifestError(f"{root / SIGNATURE}: 网站清单没有签名，无法确认它未被改动") from None
         signer = check_signature(data, signature, allowed_signers)
@@ -539,10 +552,15 @@ def _real_folders(root: Path, rel: str) -> None:
 # --- over HTTP ---------------------------------------------------------------------------------
 
 
-def _fetch(url: str, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "portal-verify"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read()
+MANIFEST_MAX_BYTES = 256 * 1024 * 1024  # the manifest of 10,000 pages is about 2 MB
+
+
+def _fetch(url: str, timeout: float, limit: int = MANIFEST_MAX_BYTES, truncate: bool = False) -> bytes:
+    """Bounded in size and total time (:mod:`pipeline.http_get`): the server being verified may be
+    the attacker's, answering a byte at a time or without end."""
+    return http_get.get(
+        url, user_agent="portal-verify", timeout=timeout, limit=limit, total=4 * timeout, truncate=truncate
+    )
 
 
 def fetch_manifest(base: str, allowed_signers: Path | None, timeout: float = 30) -> tuple[dict[str, dict], str | None]:
@@ -585,7 +603,7 @@ def compare_url(
         label, address, rel = check
         url = urllib.parse.urljoin(base, urllib.parse.quote(address))
         try:
-            data = _fetch(url, timeout)
+            data = _fetch(url, timeout, files[rel]["size"], truncate=True)  # longer than listed: modified
         except urllib.error.HTTPError as exc:
             return label, "missing" if exc.code in (404, 410) else f"HTTP {exc.code}"
         except (urllib.error.URLError, OSError) as exc:

@@ -5,10 +5,14 @@ silent drop, and never the defaults in place of a file that is there but cannot 
 from __future__ import annotations
 
 import gzip
+import http.server
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -298,3 +302,109 @@ def test_the_preview_server_thread_never_keeps_a_terminated_serve_alive(tmp_path
         assert server.serve_thread.daemon
     finally:
         server.server_close()
+
+
+# --- what the portal fetches: a server that answers slowly or without end ------------------------
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        if self.path.startswith("/drip"):  # a byte every 0.2 s: each wait is short, the answer endless
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            try:
+                for _ in range(200):
+                    self.wfile.write(b"<")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+        else:  # /flood: as fast as it goes, for ever
+            self.end_headers()
+            try:
+                block = b"<rss>" * 20000
+                while True:
+                    self.wfile.write(block)
+            except OSError:
+                pass
+
+
+@pytest.fixture()
+def hostile_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_dripping_or_endless_answer_is_cut_off(hostile_server, monkeypatch):
+    """`urlopen(timeout=20).read()` waited for ever on a byte every few seconds and held an endless
+    answer whole: portal upstream ingest (and portal verify URL, against the very server it checks)."""
+    from pipeline import feeds, http_get, manifest
+
+    started = time.monotonic()
+    with pytest.raises(http_get.TooSlow, match="秒内没有传完"):
+        http_get.get(f"{hostile_server}/drip", user_agent="t", timeout=5, limit=1 << 20, total=1.5)
+    assert time.monotonic() - started < 5
+    with pytest.raises(http_get.TooLarge, match="MB 上限"):
+        http_get.get(f"{hostile_server}/flood", user_agent="t", timeout=5, limit=8 << 20, total=60)
+    monkeypatch.setattr(feeds, "FETCH_TOTAL", 1.5)
+    monkeypatch.setattr(feeds, "FEED_MAX_BYTES", 4 << 20)
+    for path, words in (("/drip", "秒内没有传完"), ("/flood", "MB 上限")):
+        source = feeds.UpstreamSource("x", "上级", "商务部", f"{hostile_server}{path}.xml")
+        with pytest.raises(feeds.FeedError, match=words):
+            feeds.fetch(source, ROOT)
+    started = time.monotonic()
+    listed = {"a.html": {"size": 5000, "sha256": "0" * 64}, "b.html": {"size": 5000, "sha256": "0" * 64}}
+    diff = manifest.compare_url(f"{hostile_server}/drip/", listed, timeout=0.5)
+    assert time.monotonic() - started < 10 and [r for r, _ in diff.unreachable] == ["a.html", "b.html"], diff
+    flood = manifest.compare_url(f"{hostile_server}/flood/", listed, timeout=5)
+    assert flood.modified == ("a.html", "b.html"), flood  # longer than the manifest says: changed, and not read on
+
+
+def test_a_fifo_in_place_of_a_local_feed_does_not_hang_the_build(tmp_path):
+    from pipeline import feeds
+
+    fifo = tmp_path / "mofcom.xml"
+    os.mkfifo(fifo)
+    source = feeds.UpstreamSource("mofcom", "商务部网站", "商务部", str(fifo))
+    outcome: list = []
+
+    def read() -> None:
+        try:
+            outcome.append(feeds.fetch(source, tmp_path))
+        except feeds.FeedError as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)  # a hang stays in the thread, the test fails
+    reader.start()
+    reader.join(10)
+    assert outcome and isinstance(outcome[0], feeds.FeedError) and "不是普通文件" in str(outcome[0]), outcome
+
+
+@pytest.mark.parametrize("fifo", ["portal-manifest.json", "portal-manifest.json.sig"])
+def test_a_named_pipe_for_the_manifest_does_not_hang_verify(tmp_path, fifo):
+    """portal verify is the cron check of a web root an attacker may write: a FIFO in place of the
+    manifest (or its signature) blocked it for good, so it never reported anything."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "index.html").write_text("<html><body>江临</body></html>", encoding="utf-8")
+    (root / "portal-manifest.json").write_text('{"format": 1, "files": {}}', encoding="utf-8")
+    (root / fifo).unlink(missing_ok=True)
+    os.mkfifo(root / fifo)
+    signers = tmp_path / "allowed_signers"
+    signers.write_text("reviewer@example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJhKXc2onVNM/vbYZvR6Wfh3KzcXMjcU\n")
+    args = ["verify", str(root)] + (["--allowed-signers", str(signers)] if fifo.endswith(".sig") else [])
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"portal verify hung on a named pipe at {fifo}")
+    refused(result, fifo)
