@@ -463,7 +463,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             snapped = time.time_ns()  # before the statuses the next build may trust
             now = publish.inventory(staging)[0]  # one walk: the listing and every file's status
             listed = _listing_as_checked(staging, hashed.files, now)
-            manifest.write(staging, options.sign_key, hashed.files, listed)
+            manifest.write(staging, options.sign_key, hashed.files, listed, config.portal.site_url)
             record = replace(
                 mkdocs_pages.snapshot(rendered.record, staging, now, snapped),
                 extra={

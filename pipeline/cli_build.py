@@ -351,6 +351,12 @@ def audit_cmd(site: Path, content: Path, config_dir: Path, work: Path, db: Path 
     default=None,
     help="发现差异时，从这个可信副本（构建输出）恢复被改动和缺失的文件，并删除多出的文件",
 )
+@click.option(
+    "--site",
+    "site_url",
+    default=None,
+    help="清单须写明的网站地址（portal.yaml 的 site_url）；不符即失败：同一部署密钥签名的另一个网站不能冒充本站",
+)
 @click.option("--sample", type=click.IntRange(min=1), default=None, help="按网址检查时只抽查这么多个文件（默认全部）")
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="按网址检查时的并发请求数")
 def verify_cmd(
@@ -358,6 +364,7 @@ def verify_cmd(
     allowed_signers: Path | None,
     manifest_from: Path | None,
     trusted: Path | None,
+    site_url: str | None,
     sample: int | None,
     workers: int,
 ) -> None:
@@ -370,14 +377,14 @@ def verify_cmd(
 
     try:
         if target.startswith(("http://", "https://")):
-            files, signer = manifest.fetch_manifest(target, allowed_signers)
+            files, signer = manifest.fetch_manifest(target, allowed_signers, site=site_url)
             difference = manifest.compare_url(target, files, sample, workers)
         else:
             root = Path(target)
             if not root.is_dir():
                 click.echo(f"参数错误：{root} 不是目录", err=True)
                 sys.exit(1)
-            files, signer = manifest.load(manifest_from or root, allowed_signers)
+            files, signer = manifest.load(manifest_from or root, allowed_signers, site_url)
             difference = manifest.compare(root, files)
     except manifest.ManifestError as exc:
         click.echo(f"网站清单错误：{exc}", err=True)

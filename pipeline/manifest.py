@@ -153,8 +153,15 @@ def walk(root: Path | str, top: Callable[[str], bool] | None = None) -> list[tup
     return out
 
 
-def make(site: Path, hashes: dict[str, tuple[str, int]] | None = None, listed: list[str] | None = None) -> dict:
-    """The manifest of a built site: ``{"format", "files": {path: {"sha256", "size"}}}``.
+def make(
+    site: Path,
+    hashes: dict[str, tuple[str, int]] | None = None,
+    listed: list[str] | None = None,
+    site_url: str | None = None,
+) -> dict:
+    """The manifest of a built site: ``{"format", "files": {path: {"sha256", "size"}}, "site"}``;
+    ``site``: the site's address (portal.yaml ``site_url``), so that another site's signed manifest
+    and files, put in this web root wholesale, do not verify (``portal verify --site``).
     ``hashes`` (path → (sha256, size), from :func:`hash_site` of the same folder) spares
     reading the files again; a file it does not list is read.  ``listed``: the site's files
     (:func:`listing`) as the caller has just taken them, to spare walking the folder again."""
@@ -165,7 +172,10 @@ def make(site: Path, hashes: dict[str, tuple[str, int]] | None = None, listed: l
             path = site / rel
             known = (_digest(path), path.stat().st_size)
         entries[rel] = {"sha256": known[0], "size": known[1]}
-    return {"format": FORMAT, "files": entries}
+    out = {"format": FORMAT, "files": entries}
+    if site_url:
+        out["site"] = site_url
+    return out
 
 
 def status_key(st: os.stat_result) -> tuple:
@@ -329,9 +339,14 @@ _string = json.encoder.encode_basestring  # json's own (C) string encoder for en
 
 
 def _dumps_files(manifest: dict) -> bytes | None:
-    """:func:`dumps` of ``{"files": {path: {"sha256": str, "size": int}, …}, "format": int}``
-    with at least one file; None for any other shape."""
-    if type(manifest) is not dict or manifest.keys() != {"files", "format"} or type(manifest["format"]) is not int:
+    """:func:`dumps` of ``{"files": {path: {"sha256": str, "size": int}, …}, "format": int}`` (and
+    ``"site": str``) with at least one file; None for any other shape."""
+    if (
+        type(manifest) is not dict
+        or manifest.keys() not in ({"files", "format"}, {"files", "format", "site"})
+        or type(manifest["format"]) is not int
+        or type(manifest.get("site", "")) is not str
+    ):
         return None
     files = manifest["files"]
     if type(files) is not dict or not files:
@@ -350,7 +365,8 @@ def _dumps_files(manifest: dict) -> bytes | None:
         sha, size = _string(entry["sha256"]), repr(entry["size"])
         lines.append(f'  {_string(rel)}: {{\n   "sha256": {sha},\n   "size": {size}\n  }}')
     body = ",\n".join(lines)
-    return f'{{\n "files": {{\n{body}\n }},\n "format": {manifest["format"]!r}\n}}\n'.encode("utf-8")
+    site = f',\n "site": {_string(manifest["site"])}' if "site" in manifest else ""
+    return f'{{\n "files": {{\n{body}\n }},\n "format": {manifest["format"]!r}{site}\n}}\n'.encode("utf-8")
 
 
 def write(
@@ -358,11 +374,12 @@ def write(
     signing_key: Path | None = None,
     hashes: dict[str, tuple[str, int]] | None = None,
     listed: list[str] | None = None,
+    site_url: str | None = None,
 ) -> Path:
     """Write ``portal-manifest.json`` into ``site`` and, with ``signing_key``, its signature.
-    ``hashes`` and ``listed``: see :func:`make`."""
+    ``hashes``, ``listed`` and ``site_url``: see :func:`make`."""
     path = site / NAME
-    path.write_bytes(dumps(make(site, hashes, listed)))
+    path.write_bytes(dumps(make(site, hashes, listed, site_url)))
     (site / SIGNATURE).unlink(missing_ok=True)
     if signing_key is not None:
         sign(path, signing_key)
@@ -447,8 +464,25 @@ def _regular_bytes(path: Path) -> bytes:
         return handle.read()
 
 
-def load(root: Path, allowed_signers: Path | None) -> tuple[dict[str, dict], str | None]:
-    """The manifest's files in ``root`` and the signer (None when no signers were given)."""
+def check_site(data: bytes, expected: str | None, origin: str) -> None:
+    """With ``expected`` (``portal verify --site``): the manifest must name that site.  A signature
+    proves who signed, not for which site: one deployment key may sign several portals."""
+    if not expected:
+        return
+    try:
+        named = json.loads(data.decode("utf-8")).get("site")
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        named = None
+    if not isinstance(named, str) or named.rstrip("/") != expected.rstrip("/"):
+        raise ManifestError(
+            f"{origin}: 网站清单属于 “{named or '（未写明网站）'}”，不是 “{expected}”：网站根目录可能被整体换成了"
+            "另一个网站（或另一份清单）"
+        )
+
+
+def load(root: Path, allowed_signers: Path | None, site: str | None = None) -> tuple[dict[str, dict], str | None]:
+    """The manifest's files in ``root`` and the signer (None when no signers were given);
+    ``site``: the site it must name (:func:`check_site`)."""
     path = root / NAME
     try:
         data = _regular_bytes(path)
@@ -461,6 +495,7 @@ def load(root: Path, allowed_signers: Path | None) -> tuple[dict[str, dict], str
         except OSError:
             raise ManifestError(f"{root / SIGNATURE}: 网站清单没有签名，无法确认它未被改动") from None
         signer = check_signature(data, signature, allowed_signers)
+    check_site(data, site, str(path))
     return parse(data, str(path)), signer
 
 
@@ -563,7 +598,9 @@ def _fetch(url: str, timeout: float, limit: int = MANIFEST_MAX_BYTES, truncate: 
     )
 
 
-def fetch_manifest(base: str, allowed_signers: Path | None, timeout: float = 30) -> tuple[dict[str, dict], str | None]:
+def fetch_manifest(
+    base: str, allowed_signers: Path | None, timeout: float = 30, site: str | None = None
+) -> tuple[dict[str, dict], str | None]:
     base = base if base.endswith("/") else base + "/"
     try:
         data = _fetch(urllib.parse.urljoin(base, NAME), timeout)
@@ -576,6 +613,7 @@ def fetch_manifest(base: str, allowed_signers: Path | None, timeout: float = 30)
         except (urllib.error.URLError, OSError):
             raise ManifestError(f"{base}{SIGNATURE}: 网站清单没有签名，无法确认它未被改动") from None
         signer = check_signature(data, signature, allowed_signers)
+    check_site(data, site, base + NAME)
     return parse(data, base + NAME), signer
 
 
