@@ -306,16 +306,21 @@ def owner_refs(
 ) -> Refs:
     targets: dict[str, Target] = {}
     missing: set[str] = set()
+    listed = {href for href, _ in owner.hrefs}
     for url in owner_urls(owner, settings) if urls is None else urls:
+        under_files = False
         for rel in url_targets(url, owner, site):
             head = rel.split("/", 1)[0]
             if head.casefold() != FILES or rel.casefold() == FILES:
                 continue
+            under_files = True
             found = index.lookup(rel)
             for t in found:
                 targets.setdefault(t.rel, t)
             if not found:
                 missing.add(rel)
+        if not under_files and url in listed and not _SCHEME.match(url.strip()) and not url.strip().startswith("//"):
+            missing.add(url.strip())  # an attachments: entry outside files/ ("a.pdf"): a dead link, said so
     # a path that some route found is not missing because another route missed
     found_keys = {_key(t.rel) for t in targets.values()}
     return Refs(
@@ -720,7 +725,10 @@ def attach(
                     warning(
                         path,
                         "missing-attachment",
-                        f"链接的附件 {rel} 不存在（content/{rel}），读者会打开一个空链接",
+                        f"链接的附件 {rel} 不存在（content/{rel}），读者会打开一个空链接"
+                        if rel.casefold().startswith(FILES + "/")
+                        else f"附件 {rel} 不在 content/files/ 下，读者会打开一个空链接；请把文件放进 content/files/，"
+                        "写成 files/2026/文件名",
                         _line(owners[path], rel),
                         file=rel,
                     )

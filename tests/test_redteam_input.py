@@ -408,3 +408,16 @@ def test_a_named_pipe_for_the_manifest_does_not_hang_verify(tmp_path, fifo):
     except subprocess.TimeoutExpired:
         pytest.fail(f"portal verify hung on a named pipe at {fifo}")
     refused(result, fifo)
+
+
+def test_an_attachment_outside_files_is_a_dead_link_said_so(content_copy):
+    """`attachments: [a.pdf]` (or ../../x) published a link to nothing without a word: only paths under
+    files/ were looked up, so nothing was "missing"."""
+    listed = "attachments: [a.pdf, '../../../etc/passwd', 'https://www.mofcom.gov.cn/x.pdf']\n"
+    (content_copy / ITEM).write_text(HEAD.replace("---\n", "---\n" + listed, 1) + BODY, encoding="utf-8")
+    result = run_portal("check", "--content", str(content_copy), "--format", "json")
+    assert "Traceback" not in result.stderr, result.stderr
+    found = [f for f in json.loads(result.stdout) if f["path"].endswith(Path(ITEM).name)]
+    dead = sorted(f["file"] for f in found if f["rule"] == "missing-attachment")
+    assert dead == ["../../../etc/passwd", "a.pdf"], found  # the external URL is no file of the site
+    assert all("不在 content/files/ 下" in f["message"] for f in found if f["rule"] == "missing-attachment")
