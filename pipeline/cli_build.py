@@ -27,6 +27,7 @@ from pipeline.cli_common import (
     _markdown_settings,
     _reference_date,
     _reference_text,
+    _write_out,
 )
 from pipeline.config import ConfigError
 from pipeline.findings import infrastructure_failures
@@ -271,8 +272,7 @@ def cms_config(content: Path, config_dir: Path, out: Path | None, admin_dir: Pat
     if out is None:
         click.echo(text, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    _write_out(out, text)
     click.echo(f"已生成 {out}（{len(config.sites)} 个子站）", err=True)
 
 

@@ -179,6 +179,18 @@ def _load_config(config_dir: Path) -> Config:
         sys.exit(1)
 
 
+def _write_out(out: Path, text: str) -> None:
+    """``text`` into the ``--out`` file; a path that cannot be written (a folder, a full disk, no
+    permission) is a Chinese message and exit status 1, never a traceback."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = "这是一个文件夹，请给出文件名" if out.is_dir() else (exc.strerror or str(exc))
+        click.echo(f"无法写入 {out}：{reason}", err=True)
+        sys.exit(1)
+
+
 def _checked_publication(content: Path, config: Config, db: Path | None) -> publication.Publication:
     """The publication for the reports (stats, health, number, report …), read-only; when a
     piece could not do its job (upstream database, ledger, gate) the figures would count

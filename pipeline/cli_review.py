@@ -62,13 +62,12 @@ def approve_cmd(content: Path, config_dir: Path, items: tuple[Path, ...]) -> Non
 def codeowners_cmd(config_dir: Path, out: Path, content_prefix: str) -> None:
     """依据 reviewers.yaml 生成 CODEOWNERS：代码托管平台合并前即要求该子站审签人批准。"""
     from pipeline import approve
-    from pipeline.cli_common import _load_config
+    from pipeline.cli_common import _load_config, _write_out
 
     config = _load_config(config_dir)
     prefix = content_prefix.strip("/") + "/" if content_prefix.strip("/") else ""
     text, missing = approve.codeowners(config, prefix, f"{Path(config_dir).name}/")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    _write_out(out, text)
     click.echo(f"已写入 {out}", err=True)
     for name in missing:
         click.echo(f"提示：审签人 {name} 没有 handle（代码托管平台账号），未列入 CODEOWNERS", err=True)

@@ -421,3 +421,13 @@ def test_an_attachment_outside_files_is_a_dead_link_said_so(content_copy):
     dead = sorted(f["file"] for f in found if f["rule"] == "missing-attachment")
     assert dead == ["../../../etc/passwd", "a.pdf"], found  # the external URL is no file of the site
     assert all("不在 content/files/ 下" in f["message"] for f in found if f["rule"] == "missing-attachment")
+
+
+@pytest.mark.parametrize("command", ["cms-config", "codeowners"])
+@pytest.mark.parametrize("where", ["folder", "full disk"])
+def test_an_out_file_that_cannot_be_written_is_said_in_chinese(tmp_path, command, where):
+    """`--out` naming a folder (or a full disk) ended in IsADirectoryError / OSError tracebacks."""
+    if where == "full disk" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    out = tmp_path if where == "folder" else Path("/dev/full")
+    refused(run_portal(command, "--out", str(out)), "无法写入", str(out))
