@@ -10,6 +10,11 @@ The stages are pure functions that know nothing of caches or processes.  This mo
 the one place where their per-file work is remembered by content hash (:mod:`pipeline.memo`,
 the memos of :mod:`pipeline.stage_memos`) and spread over the cores (:mod:`pipeline.parallel`); the
 result is the same with or without either.
+
+Why one module of this length: the house rule puts caching, parallelism and the order of the
+stages in one place, so every stage's wiring — which memo, which key, what a stage is handed and
+what it may not see (the signed 审签 of items, pages and the yearly data included) — stays here on
+purpose; split, the order in which the gates see things would be spread over several files.
 """
 
 from __future__ import annotations

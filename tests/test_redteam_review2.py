@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from test_provenance import ITEM, Repo, item_text, published
+from provenance_repo import ITEM, Repo, item_text, published
 
 needs_git = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None or shutil.which("git") is None, reason="需要 git 与 ssh-keygen"
