@@ -397,7 +397,8 @@ def _docx(data: bytes, depth: int) -> Extracted:
 
 # Fonts that draw pictures for letters: in Wingdings « (0xAB) is a ★, and a w:sym element names
 # such a font and a code.  What they draw is not the text's characters, so a paragraph with any is
-# read once more with each such character as ★ (机密 + Wingdings « shows 机密★).
+# read once more with each such character as ★ (机密 + Wingdings « shows 机密★), and a w:sym of an
+# ordinary font as the character of its code (its text holds nothing at all).
 _SYMBOL_FONTS = ("wingdings", "webdings", "symbol", "zapf dingbats", "zapfdingbats", "marlett", "mt extra")
 
 
@@ -416,9 +417,22 @@ def _with_symbols(paragraph) -> str | None:
                 out.append("★" * len(text) if symbolic and text.strip() else text)
                 found = found or (symbolic and bool(text.strip()))
             elif child.tag == f"{W}sym":
-                out.append("★")
+                out.append(_sym_char(child))
                 found = True
     return "".join(out) if found else None
+
+
+def _sym_char(sym) -> str:
+    """What a ``w:sym`` draws: a symbol font's code (F0xx, or any code in Wingdings …) as ★; in an
+    ordinary font the Unicode character of its code (SimSun 5BC6 is 密)."""
+    font = (sym.get(f"{W}font") or "").lower()
+    try:
+        code = int(sym.get(f"{W}char") or "", 16)
+    except ValueError:
+        return "★"
+    if font.startswith(_SYMBOL_FONTS) or 0xF000 <= code <= 0xF0FF or not 0 < code <= 0x10FFFF:
+        return "★"
+    return "★" if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _docx_part_label(partname: str) -> str:

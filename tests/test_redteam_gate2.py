@@ -544,7 +544,7 @@ def test_the_control_item_is_published_and_its_canary_found(new_classes_build):
 # --- 12. a Word symbol font: a character drawn as a star ------------------------------------------
 
 
-def _docx_with_symbol(kind: str) -> bytes:
+def _docx_with_symbol(kind: str, font: str = "Wingdings", char: str = "F0AB") -> bytes:
     import docx
     from docx.oxml.ns import qn
 
@@ -557,7 +557,7 @@ def _docx_with_symbol(kind: str) -> bytes:
         )
         run._r.get_or_add_rPr().append(fonts)
     else:
-        run._r.append(run._r.makeelement(qn("w:sym"), {qn("w:font"): "Wingdings", qn("w:char"): "F0AB"}))
+        run._r.append(run._r.makeelement(qn("w:sym"), {qn("w:font"): font, qn("w:char"): char}))
     paragraph.add_run("，关于某事项")
     buf = io.BytesIO()
     document.save(buf)
@@ -666,3 +666,21 @@ def test_a_long_formula_is_read_to_its_end(tmp_path):
     data = _xlsx_formulas({"表1": {"A1": '=""' + '&""' * 1000 + '&"机"&"密★"'}})
     assert "marker" in gate_rules("list.xlsx", data)
     assert "marker" in audit_rules(tmp_path, "list.xlsx", data)
+
+
+def test_a_symbol_element_naming_a_character_by_its_code_is_read_as_that_character(tmp_path):
+    """w:sym in an ordinary font draws the Unicode character of its code: 机密 + (SimSun, 2605) is 机密★,
+    and 机 + (SimSun, 5BC6 密) + ★ too."""
+    assert "marker" in gate_rules("notice.docx", _docx_with_symbol("sym", "SimSun", "2605"))
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("通知：机")
+    run = paragraph.add_run("")
+    run._r.append(run._r.makeelement(qn("w:sym"), {qn("w:font"): "SimSun", qn("w:char"): "5BC6"}))
+    paragraph.add_run("★，关于某事项")
+    buf = io.BytesIO()
+    document.save(buf)
+    assert "marker" in gate_rules("notice.docx", buf.getvalue())
+    assert "marker" in audit_rules(tmp_path, "notice.docx", buf.getvalue())
