@@ -6,7 +6,7 @@ draws images is an unreadable part: a scan needs text recognition first), annota
 properties, bookmarks, the XMP packet, form field values, embedded files (extracted in turn), and
 the page text of every earlier revision of an incrementally saved file that the final revision no
 longer shows — "deleted" text is still in the file.  Encrypted files that need a password are
-:class:`Unreadable`.
+:class:`Unreadable`; a file with JavaScript (what it shows is made when it runs) has an unreadable part.
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ def read(data: bytes, depth: int, extract: Callable[[str, bytes, int], Extracted
     final = [p.text for p in pieces if p.where.startswith("第 ") and p.where.endswith("页")]
     earlier, hidden = _earlier_revisions(data, set(final))
     pieces += earlier
+    for script in _scripts(reader):
+        pieces.append(Piece("PDF 脚本", script))
+        unreadable.append("PDF 含有脚本（JavaScript），打开时显示或改写的内容无法审查")
     for name, field in (reader.get_fields() or {}).items():
         value = field.get("/V") if hasattr(field, "get") else None
         if value:
@@ -102,6 +105,54 @@ def _earlier_revisions(data: bytes, final_pages: set[str]) -> tuple[list[Piece],
         if changed:
             hidden.append(f"PDF 保留了早期版本（增量保存）：早期版本 {k} 有最终版本里没有的文字，随文件一起公开")
     return pieces, hidden
+
+
+# Keys an action search does not follow: back links and page content (fonts, images, streams).
+_NOT_ACTIONS = frozenset({"/Parent", "/P", "/Resources", "/Contents", "/Font", "/XObject", "/AP", "/Dest", "/D"})
+
+
+def _scripts(reader) -> list[str]:
+    """The JavaScript a viewer runs (an alert, a field it fills, text it writes): the document's
+    (/Names /JavaScript, /OpenAction, /AA), every page's and annotation's actions (/AA, /A) and the
+    form fields' (/AA), chained actions (/Next) too."""
+    out: list[str] = []
+    seen: set[int] = set()
+
+    def walk(value, depth: int = 0) -> None:
+        if value is None or depth > 32:
+            return
+        ref = getattr(value, "idnum", None)
+        if ref is not None:
+            if ref in seen:
+                return
+            seen.add(ref)
+        value = value.get_object()
+        if isinstance(value, dict):
+            if value.get("/S") == "/JavaScript" or "/JS" in value:
+                js = value.get("/JS")
+                js = js.get_object() if js is not None else None
+                out.append(js.get_data().decode("utf-8", "replace") if hasattr(js, "get_data") else str(js or ""))
+            for key, item in value.items():
+                if key not in _NOT_ACTIONS:
+                    walk(item, depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, depth + 1)
+
+    root = reader.trailer["/Root"].get_object()
+    walk(root.get("/Names", {}).get("/JavaScript") if isinstance(root.get("/Names"), dict) else None)
+    for key in ("/OpenAction", "/AA"):
+        walk(root.get(key))
+    for page in reader.pages:
+        walk(page.get("/AA"))
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            walk(annot.get("/A"))
+            walk(annot.get("/AA"))
+    form = root.get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    walk(form.get("/Fields") if isinstance(form, dict) else None)
+    return [script for script in out if script.strip()]
 
 
 def _has_images(page) -> bool:

@@ -684,3 +684,33 @@ def test_a_symbol_element_naming_a_character_by_its_code_is_read_as_that_charact
     document.save(buf)
     assert "marker" in gate_rules("notice.docx", buf.getvalue())
     assert "marker" in audit_rules(tmp_path, "notice.docx", buf.getvalue())
+
+
+# --- 15. a PDF that runs a script: what it shows (app.alert …) is not the page's text -----------
+
+
+def _pdf_with_script(script: str, where: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter(
+        clone_from=PdfReader(io.BytesIO(_pdf_drawing("通知", "BT /F1 12 Tf 72 720 Td <00010002> Tj ET")))
+    )
+    action = writer._add_object(
+        DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(script)})
+    )
+    if where == "names":  # the document-level scripts, run when it opens
+        tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("x"), action])})
+        writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
+    else:
+        writer._root_object[NameObject("/OpenAction")] = action
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("where", ["names", "open"])
+def test_a_pdf_with_a_script_is_not_published_unchecked(tmp_path, where):
+    data = _pdf_with_script('app.alert("\\u673a\\u5bc6\\u2605");', where)  # shows 机密★, written as escapes
+    assert gate_rules("notice.pdf", data) & {"marker", "unscannable-attachment"}
+    assert audit_rules(tmp_path, "notice.pdf", data) & {"marker", "audit-unreadable"}
