@@ -22,6 +22,8 @@ from pipeline.cli_common import (
     CONTENT,
     DB,
     JOBS,
+    NEW_FILE,
+    NEW_FOLDER,
     _load_config,
     _Seconds,
     _markdown_settings,
@@ -52,12 +54,12 @@ HARD_EXIT = threading.Event()
 )
 @click.option(
     "--work",
-    type=click.Path(path_type=Path),
+    type=NEW_FOLDER,
     default=Path(".portal"),
     show_default=True,
     help="工作目录（docs 树、审查报告，不公开）",
 )
-@click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
+@click.option("--mkdocs", "mkdocs_file", type=NEW_FILE, default=Path("mkdocs.yml"), show_default=True)
 @click.option("--strict", is_flag=True, help="有需要编辑修改的问题时构建失败（CI 使用）")
 @DB
 @AS_OF
@@ -207,8 +209,8 @@ def _report_build(result: build_mod.BuildResult, out: Path) -> None:
 @click.command()
 @CONTENT
 @CONFIG
-@click.option("--work", type=click.Path(path_type=Path), default=Path(".portal"), show_default=True)
-@click.option("--mkdocs", "mkdocs_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True)
+@click.option("--work", type=NEW_FOLDER, default=Path(".portal"), show_default=True)
+@click.option("--mkdocs", "mkdocs_file", type=NEW_FILE, default=Path("mkdocs.yml"), show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
@@ -282,7 +284,7 @@ def cms_config(content: Path, config_dir: Path, out: Path | None, admin_dir: Pat
 @CONFIG
 @click.option(
     "--work",
-    type=click.Path(path_type=Path),
+    type=NEW_FOLDER,
     default=Path(".portal"),
     show_default=True,
     help="工作目录（缓存；查重数据库默认在此）",

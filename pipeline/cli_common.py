@@ -24,10 +24,43 @@ from pipeline.confidentiality import DECLARED_RULES
 from pipeline.findings import ERROR, INFRASTRUCTURE_RULES, Finding, infrastructure_failures
 from pipeline.rendered import MarkdownSettings, SettingsError
 
+
+class _Place(click.ParamType):
+    """A path option checked before any work, refused with a Chinese message: ``folder`` must be an
+    existing folder (``--content``: a mistyped or unmounted one built an empty portal and swapped
+    it in); ``new-folder`` a folder when it exists (``--work``); ``new-file`` a regular file when
+    it exists (``--db``, ``--mkdocs``, ``--traffic-db``: a named pipe there blocked the command)."""
+
+    name = "PATH"
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def convert(self, value, param, ctx):
+        path = value if isinstance(value, Path) else Path(value)
+        if self.kind == "folder" and not path.is_dir():
+            self.fail(f"“{path}” 不存在或不是文件夹", param, ctx)
+        if self.kind == "new-folder" and os.path.lexists(path) and not path.is_dir():
+            self.fail(f"“{path}” 不是文件夹", param, ctx)
+        if self.kind == "new-file" and os.path.lexists(path) and not path.is_file():
+            self.fail(f"“{path}” 不是普通文件（是文件夹、命名管道或设备）", param, ctx)
+        return path
+
+
+FOLDER, NEW_FOLDER, NEW_FILE = _Place("folder"), _Place("new-folder"), _Place("new-file")
+
 CONTENT = click.option(
     "--content",
     "content",
-    type=click.Path(path_type=Path),
+    type=FOLDER,
+    default=Path("content"),
+    show_default=True,
+    help="内容目录（items/、pages/ …）",
+)
+NEW_CONTENT = click.option(  # new and import: a portal's first item creates the folder
+    "--content",
+    "content",
+    type=NEW_FOLDER,
     default=Path("content"),
     show_default=True,
     help="内容目录（items/、pages/ …）",
@@ -35,7 +68,7 @@ CONTENT = click.option(
 DB = click.option(
     "--db",
     "db",
-    type=click.Path(path_type=Path),
+    type=NEW_FILE,
     default=None,
     help="上级信息（查重）数据库，默认 .portal/upstream.sqlite（build 为 <work>/upstream.sqlite）；"
     "本地文件信息源每次自动读入",

@@ -19,6 +19,8 @@ from pipeline.cli_common import (
     CONTENT,
     DB,
     JOBS,
+    NEW_CONTENT,
+    NEW_FILE,
     _display_width,
     _load_config,
     _markdown_settings,
@@ -39,7 +41,7 @@ from pipeline.model import KINDS
 @click.option(
     "--mkdocs",
     "mkdocs_file",
-    type=click.Path(path_type=Path),
+    type=NEW_FILE,
     default=Path("mkdocs.yml"),
     show_default=True,
     help="网站的 mkdocs.yml：按其中的 Markdown 扩展渲染条目后审查（默认文件不存在时用本仓库的默认扩展）",
@@ -116,7 +118,7 @@ def check(
 
 
 @click.command("new")
-@CONTENT
+@NEW_CONTENT
 @CONFIG
 @click.option("--site", required=True, help="子站 id（site_config/sites.yaml），例如 bureau")
 @click.option("--column", required=True, help="栏目 id（site_config/columns.yaml），例如 news")
@@ -156,7 +158,7 @@ def new(
 
 @click.command("import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@CONTENT
+@NEW_CONTENT
 @CONFIG
 @click.option("--site", required=True, help="子站 id（site_config/sites.yaml），例如 donghu")
 @click.option("--column", required=True, help="栏目 id（site_config/columns.yaml），例如 news")

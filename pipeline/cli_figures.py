@@ -12,7 +12,17 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli_common import CONFIG, CONTENT, DB, STATS_AS_OF, _as_of, _checked_publication, _load_config, _Year
+from pipeline.cli_common import (
+    CONFIG,
+    CONTENT,
+    DB,
+    NEW_FOLDER,
+    STATS_AS_OF,
+    _as_of,
+    _checked_publication,
+    _load_config,
+    _Year,
+)
 from pipeline.findings import ERROR
 
 
@@ -99,7 +109,7 @@ def _stats_table(figures) -> None:
 @STATS_AS_OF
 @click.option(
     "--work",
-    type=click.Path(path_type=Path),
+    type=NEW_FOLDER,
     default=Path(".portal"),
     show_default=True,
     help="报告写到这里（health.json、health.md），不进入 site/",

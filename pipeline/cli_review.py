@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-CONTENT = click.option(
-    "--content", "content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录"
-)
+from pipeline.cli_common import FOLDER
+
+CONTENT = click.option("--content", "content", type=FOLDER, default=Path("content"), show_default=True, help="内容目录")
 CONFIG = click.option(
     "--config",
     "config_dir",

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli_common import CONFIG, CONTENT, DB, JOBS, _checked_publication, _load_config, _Year
+from pipeline.cli_common import CONFIG, CONTENT, DB, JOBS, NEW_FILE, _checked_publication, _load_config, _Year
 from pipeline.findings import ERROR
 from pipeline.report_data import WEBSITE_DIR
 
 TRAFFIC_DB = click.option(
     "--traffic-db",
     "traffic_db",
-    type=click.Path(path_type=Path),
+    type=NEW_FILE,
     default=Path(".portal") / "traffic.sqlite",
     show_default=True,
     help="访问日志统计库（portal traffic ingest 写入）",

@@ -431,3 +431,46 @@ def test_an_out_file_that_cannot_be_written_is_said_in_chinese(tmp_path, command
         pytest.skip("no /dev/full")
     out = tmp_path if where == "folder" else Path("/dev/full")
     refused(run_portal(command, "--out", str(out)), "无法写入", str(out))
+
+
+def test_a_missing_content_folder_never_builds_an_empty_portal(tmp_path):
+    """`portal build --content /mistyped` loaded no item, built an empty portal, swapped it in over the
+    live site and exited 0; check and number said "nothing to do"."""
+    live = tmp_path / "site"
+    live.mkdir()
+    (live / "index.html").write_text("live", encoding="utf-8")
+    missing = tmp_path / "no-such-content"
+    result = run_portal("build", "--content", str(missing), "--out", str(live), "--work", str(tmp_path / "w"))
+    assert result.returncode == 2 and "--content：" in result.stderr, result.stderr
+    assert "不存在或不是文件夹" in result.stderr
+    assert [p.name for p in live.iterdir()] == ["index.html"] and (live / "index.html").read_text() == "live"
+    for command in ("check", "number", "stats"):
+        out = run_portal(command, "--content", str(missing))
+        assert out.returncode == 2 and "不存在或不是文件夹" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["check", "--db", "{fifo}"], "--db"),
+        (["check", "--mkdocs", "{fifo}"], "--mkdocs"),
+        (["traffic", "stats", "--traffic-db", "{fifo}"], "--traffic-db"),
+        (["check", "--content", "{file}"], "--content"),
+        (["health", "--work", "{file}"], "--work"),
+        (["build", "--work", "{file}", "--out", "{tmp}/site"], "--work"),
+    ],
+)
+def test_a_path_option_of_the_wrong_kind_is_refused_before_any_work(tmp_path, args, option):
+    """A named pipe as --db or --mkdocs blocked the command for good; a file as --content or --work
+    ended in NotADirectoryError / FileExistsError tracebacks."""
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    filled = [a.format(fifo=tmp_path / "pipe", file=tmp_path / "plain", tmp=tmp_path) for a in args]
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline", *filled], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"portal {' '.join(args)} hung")
+    assert result.returncode == 2 and result.stderr.startswith(f"参数错误：{option}："), result.stderr
+    assert "Traceback" not in result.stderr
