@@ -24,7 +24,7 @@ import yaml
 
 from pipeline import safe_yaml
 from pipeline.config import Config
-from pipeline.load import SLUG_RE, parse_date
+from pipeline.load import _CONTROL, SLUG_RE, _visible, parse_date
 from pipeline.model import KINDS
 
 SLUG_WORDS = 6  # at most this many ASCII words of the title in a slug
@@ -191,11 +191,15 @@ def plan(
 ) -> NewItem:
     """Where the new item goes and what it says; :class:`NewItemError` when it cannot be made."""
     title = title.strip()
-    if not title:
-        raise NewItemError("标题不能为空，请用 --title 填写")
+    if not _visible(title):
+        raise NewItemError("标题不能为空（只有空格、零宽字符也算空），请用 --title 填写")
     check_place(config, site, column, kind)
-    if not author or not author.strip():
+    if not author or not _visible(author):
         raise NewItemError("不知道信息员是谁：请用 --author 填写姓名，或设置 git config user.name")
+    for what, value in (("标题", title), ("信息员", author)):
+        bad = _CONTROL.search(value)
+        if bad:  # portal check would refuse the file it makes (encoding): never write one
+            raise NewItemError(f"{what}含有控制字符 U+{ord(bad.group()):04X}（通常是从别处复制时带进来的），请删去")
     path = item_path(content, site, when, slug or slug_for(title))
     if path.exists():
         raise NewItemError(f"文件 {path} 已存在，不会覆盖。请换一个标题或用 --slug 指定短名")
@@ -207,9 +211,13 @@ def parse_when(text: str | None, config: Config, now: datetime) -> datetime:
     if not text:
         return now.astimezone(config.portal.tz).replace(second=0, microsecond=0)
     try:
-        return parse_date(text, config.portal.tz)
+        when = parse_date(text, config.portal.tz)
     except ValueError:
         raise NewItemError(f"日期 “{text}” 无法识别，请写成 2026-03-15 或 2026-03-15 09:30") from None
+    last = now.astimezone(config.portal.tz).year + 1
+    if not config.portal.first_year <= when.year <= last:  # what portal check calls bad-date
+        raise NewItemError(f"日期 “{text}” 不在 {config.portal.first_year}–{last} 年之间，请核对年份")
+    return when
 
 
 def write(new: NewItem) -> Path:

@@ -474,3 +474,21 @@ def test_a_path_option_of_the_wrong_kind_is_refused_before_any_work(tmp_path, ar
         pytest.fail(f"portal {' '.join(args)} hung")
     assert result.returncode == 2 and result.stderr.startswith(f"参数错误：{option}："), result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--title", "\u200b\u200d"], "标题不能为空"),
+        (["--title", "座谈会\x1b[2J"], "控制字符 U+001B"),
+        (["--title", "座谈会", "--author", "\u3164"], "信息员"),
+        (["--title", "座谈会", "--date", "9999-12-31"], "不在 1949–"),
+    ],
+)
+def test_portal_new_never_writes_an_item_portal_check_refuses(content_copy, extra, words):
+    """`portal new` wrote an invisible title, an ESC into the file, or items/bureau/9999/ — each a file
+    the next portal check refuses (encoding, schema, bad-date)."""
+    before = sorted(p for p in content_copy.rglob("*") if p.is_file())
+    result = run_portal("new", "--content", str(content_copy), "--site", "bureau", "--column", "news", *extra)
+    assert result.returncode == 1 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert sorted(p for p in content_copy.rglob("*") if p.is_file()) == before
