@@ -114,6 +114,9 @@ def build(
         click.echo(f"参数错误：部署签名密钥 {sign_key} 不存在（--sign-key 或 PORTAL_MANIFEST_KEY）", err=True)
         sys.exit(1)
     untouched = f"网站 {out}/ 保持上一次发布的版本，未作任何改动。"
+    if not (content / "items").is_dir():  # the wrong folder (or one not mounted): never an empty portal swapped in
+        click.echo(f"内容目录 {content} 下没有 items/ 文件夹，请检查 --content。{untouched}", err=True)
+        sys.exit(1)
     markdown = _markdown_settings(mkdocs_file, required=True)
     # SIGTERM (systemd, CI cancelling a job) unwinds like Ctrl+C: the staging folder is removed
     # and the lock released; the live site is untouched either way (SIGKILL: the next build cleans up).

@@ -492,3 +492,16 @@ def test_portal_new_never_writes_an_item_portal_check_refuses(content_copy, extr
     result = run_portal("new", "--content", str(content_copy), "--site", "bureau", "--column", "news", *extra)
     assert result.returncode == 1 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert sorted(p for p in content_copy.rglob("*") if p.is_file()) == before
+
+
+def test_a_content_folder_without_items_is_not_built_over_the_live_site(tmp_path):
+    """--content naming the wrong folder (site_config/, an empty mount point) built a portal of no
+    item and swapped it in: every page of the live site withdrawn at once, exit status 0."""
+    live = tmp_path / "site"
+    live.mkdir()
+    (live / "index.html").write_text("live", encoding="utf-8")
+    wrong = tmp_path / "mnt"
+    wrong.mkdir()
+    result = run_portal("build", "--content", str(wrong), "--out", str(live), "--work", str(tmp_path / "w"))
+    refused(result, "items/", "保持上一次发布的版本")
+    assert [p.name for p in live.iterdir()] == ["index.html"]
