@@ -10,20 +10,18 @@ This file deliberately does not use the pipeline's own scanners or normaliser.
 
 from __future__ import annotations
 
-import gzip
 import html
 import json
 import re
 import unicodedata
 from pathlib import Path
 
-import opencc
 import pytest
 
 from helpers import build_site
+from gate_probe import canary, reader_text, write_item
 
 ID = "430602198503121237"  # valid check digit
-T2S = opencc.OpenCC("t2s")
 
 # (slug, rule, body, extra front matter) — each body also carries the canary word of its slug
 HOSTILE = [
@@ -86,47 +84,6 @@ ATTACHMENT_ROUTES = [
 ]
 SECRET_FILE_TEXT = "名单,金丝雀附件秘文\n张三,备注\n"
 LEAKS = ("机密★", "13800138000", ID, "代开发票", "内部资料注意保存", "javascript:")
-
-
-def canary(slug: str) -> str:
-    """A unique Chinese word per item (slugs differ, so canaries do too)."""
-    return "金丝雀" + "".join("甲乙丙丁戊己庚辛壬癸"[ord(c) % 10] for c in slug) + slug.replace("-", "")
-
-
-def write_item(content: Path, slug: str, body: str, extra: dict) -> str:
-    front = {
-        "title": f"测试条目 {slug}",
-        "date": "2026-03-02 10:00",
-        "site": "bureau",
-        "column": "news",
-        "author": "李晓梅",
-        "reviewer": "陈立新",
-    }
-    front.update(extra)
-    lines = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()] + ["---", ""]
-    text = (
-        "\n".join(lines)
-        + f"{canary(slug)}。本条用于检验保密审查。"
-        + "\n\n"
-        + body
-        + "\n\n"
-        + "商务工作稳步推进。" * 30
-        + "\n"
-    )
-    path = content / "items" / "bureau" / "2026" / f"2026-03-02-{slug}.md"
-    path.write_text(text, encoding="utf-8")
-    return path.relative_to(content).as_posix()
-
-
-def reader_text(data: bytes) -> str:
-    """A file as a reader (or a scraper of the search index) would see it, normalised hard."""
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    text = data.decode("utf-8", "ignore")
-    for _ in range(2):  # feeds carry escaped HTML
-        text = html.unescape(re.sub(r"<[^>]*>", "", text))
-    text = T2S.convert(unicodedata.normalize("NFKC", text))
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
 def page_text(data: bytes) -> str:

@@ -18,9 +18,7 @@ import json
 import re
 import shutil
 from dataclasses import replace
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -28,43 +26,13 @@ from hypothesis import strategies as st
 
 from pipeline import confidentiality, rendered, sanitise, stage_memos
 from pipeline.config import load_config
-from pipeline.model import Item
 from pipeline.rendered import MarkdownSettings
 from pipeline.scanners import compact
 from helpers import ROOT, build_site, run_portal
+from gate_probe import CONFIG, FILLER, MARKDOWN, gate_one, make_item, rules
 
-CONFIG = load_config(ROOT / "site_config")
-MARKDOWN = MarkdownSettings.from_mkdocs(ROOT / "mkdocs.yml")
-TZ = ZoneInfo("Asia/Shanghai")
-FILLER = "江临市商务局召开外贸企业座谈会，听取企业关于订单、物流和融资方面的意见建议。" * 8
 ID = "430602198503121237"  # valid check digit
 MOBILE = "13800138000"
-
-
-def make_item(body: str, raw: bool = False, **kw) -> Item:
-    base = dict(
-        path="items/bureau/2026/2026-03-15-x.md",
-        slug="2026-03-15-x",
-        title="测试条目",
-        date=datetime(2026, 3, 15, tzinfo=TZ),
-        site="bureau",
-        column="news",
-        author="张三",
-        reviewer="李四",
-        body=body if raw else FILLER + "\n\n" + body + "\n\n" + FILLER,
-        body_line=10,
-        key_lines=(("title", 2), ("date", 3), ("author", 6), ("reviewer", 7), ("summary", 8), ("tags", 9)),
-    )
-    base.update(kw)
-    return Item(**base)
-
-
-def gate_one(item: Item):
-    return confidentiality.gate([item], CONFIG, date(2026, 11, 28), markdown=MARKDOWN)
-
-
-def rules(item: Item) -> set[str]:
-    return {f.rule for f in gate_one(item).findings if f.severity == "error"}
 
 
 def ent(text: str, hexa: bool = False) -> str:

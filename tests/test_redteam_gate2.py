@@ -19,7 +19,7 @@ from helpers import ROOT
 from pipeline import attachments, audit
 from pipeline.config import load_config
 from pipeline.confidentiality import build_scanners
-from test_gate_rendered import make_item, rules
+from gate_probe import make_item, rules
 
 CONFIG = load_config(ROOT / "site_config")
 SCANNERS = build_scanners(CONFIG)
@@ -497,7 +497,7 @@ def new_classes_build(tmp_path_factory):
     import shutil
 
     from helpers import build_site
-    from test_gate_acceptance import reader_text, write_item
+    from gate_probe import reader_text, write_item
 
     tmp = tmp_path_factory.mktemp("redgate2")
     content = tmp / "content"
@@ -525,7 +525,7 @@ def new_classes_build(tmp_path_factory):
 def test_each_new_class_is_withheld_and_nothing_of_it_is_published(new_classes_build, slug):
     import json
 
-    from test_gate_acceptance import canary
+    from gate_probe import canary
 
     site, paths, texts = new_classes_build
     review = json.loads((site.work / "review.json").read_text(encoding="utf-8"))
@@ -535,7 +535,7 @@ def test_each_new_class_is_withheld_and_nothing_of_it_is_published(new_classes_b
 
 
 def test_the_control_item_is_published_and_its_canary_found(new_classes_build):
-    from test_gate_acceptance import canary
+    from gate_probe import canary
 
     site, paths, texts = new_classes_build
     assert [name for name, text in texts.items() if canary("rg-clean") in text and name.endswith("index.html")]
