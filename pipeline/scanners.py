@@ -449,9 +449,21 @@ class MarkerScanner:
         # a phrase match starts with the phrase's first word
         self.phrase_heads = tuple(compact(p.split()[0]) for p in rules.marker_phrases if p.strip())
         self.level_chars = frozenset(c for w in self.levels for c in w[:1])
+        # variant forms of the markings' characters (宻 for 密): a text holding one is also read with
+        # the marking's character in its place — one character for one, so offsets stay
+        variants = dict(rules.marker_variants)
+        # … and every character that folds to such a variant (a compatibility form of it)
+        variants.update({c: variants[f] for c, f in fold_table().items() if f in variants and c not in variants})
+        self.variants = str.maketrans(variants) if variants else None
+        self.variant_chars = re.compile("[" + "".join(re.escape(c) for c in variants) + "]") if variants else None
 
     def scan(self, norm: Normalised) -> list[Hit]:
-        return _as_shown_too(norm, self._scan)
+        hits = _as_shown_too(norm, self._scan)
+        if self.variant_chars is None or not self.variant_chars.search(norm.source):
+            return hits
+        seen = {h.offset for h in hits}
+        read = _as_shown_too(normalise(norm.source.translate(self.variants)), self._scan)
+        return sorted(hits + [h for h in read if h.offset not in seen], key=lambda h: h.offset)
 
     def _scan(self, norm: Normalised) -> list[Hit]:
         hits: dict[int, Hit] = {}

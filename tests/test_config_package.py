@@ -23,6 +23,8 @@ from pipeline.config import ConfigError, load_config
         ("health.yaml", None, "stale_veto: -1\n", ("stale_veto", "非负整数")),
         ("scoring.yaml", None, "item_points: {县市区: x}\n", ("item_points.县市区", "非负整数")),
         ("confidentiality.yaml", None, "unscanned_attachment_types: [pdf]\n", ("unscanned_attachment_types", "pdf")),
+        ("confidentiality.yaml", None, "marker_variants: {宻宻: 密}\n", ("marker_variants", "每边一个字")),
+        ("confidentiality.yaml", None, "marker_variants: [宻, 密]\n", ("marker_variants", "{宻: 密}")),
         ("reviewers.yaml", None, "review: {max_backdate_days: 400}\n", ("max_backdate_days", "0 到 366")),
         ("website_report.yaml", None, "home_months: [13]\n", ("home_months", "1–12")),
         # a date YAML itself cannot make was a ValueError traceback

@@ -29,6 +29,9 @@ class ConfidentialityRules:
         "内部文件",
         "内部明电",
     )  # 出现即拦截；空格处可有空格或标点
+    # 标志用字的异体字（Unihan 的 kSemanticVariant / kZVariant 中繁简转换与 NFKC 不处理的）：异体 → 标志用字；
+    # 文字中出现异体字时，换成标志用字后再查一遍（“机宻★”读作“机密★”）
+    marker_variants: tuple[tuple[str, str], ...] = (("宻", "密"), ("朙", "明"))
     sensitive_words_file: str = "sensitive_words.txt"  # 相对于配置目录；每行一个词，# 开头为注释
     sensitive_words: tuple[str, ...] = ()  # 从 sensitive_words_file 读入
     min_chars: int = 200  # 正文少于此字数时警告 too-short
@@ -71,6 +74,15 @@ def _words(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _variants(value: Any) -> tuple[tuple[str, str], ...]:
+    def one_char(x: Any) -> bool:
+        return isinstance(x, str) and len(x) == 1
+
+    if not isinstance(value, dict) or any(not one_char(k) or not one_char(v) or k == v for k, v in value.items()):
+        raise Wrong("应当是“异体字: 标志用字”的对照，每边一个字，例如 {宻: 密}（不需要时写 {}）")
+    return tuple(sorted(value.items()))
+
+
 READABLE = {"docx", "xlsx", "pdf", "csv", "txt", "md", "svg", "html", "htm"}  # attachment types the scanners read
 
 
@@ -93,6 +105,7 @@ CONFIDENTIALITY_FIELDS = {
     "allow_self_review": flag,
     "marker_levels": _words,
     "marker_phrases": _words,
+    "marker_variants": _variants,
     "sensitive_words_file": _file_name,
     "min_chars": integer(),
     "unsafe_tags": _words,
@@ -105,6 +118,8 @@ def load_confidentiality(path: Path) -> ConfidentialityRules:
     data = read_yaml(path) if present(path) else {}
     top = Entry(path, data, "", CONFIDENTIALITY_FIELDS)
     values = top.values(CONFIDENTIALITY_FIELDS)
+    if "marker_variants" in top and top.get("marker_variants") is None:
+        values["marker_variants"] = ()  # written but empty: no variant is read as a marker character
     if "unscanned_attachment_types" in top and top.get("unscanned_attachment_types") is None:
         values["unscanned_attachment_types"] = ()  # written but empty: every unreadable attachment is withheld
     rules = ConfidentialityRules(**values)
