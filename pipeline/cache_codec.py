@@ -72,7 +72,7 @@ def _getter(cls: type) -> Callable[[Any], tuple]:
     return operator.attrgetter(*names)
 
 
-def loads(data: bytes, records: Iterable[type] = ()) -> Any:
+def loads(data: bytes | memoryview, records: Iterable[type] = ()) -> Any:
     """The value :func:`dumps` wrote with the same ``records``; :class:`CacheFormatError` otherwise."""
     classes = {cls.__name__: cls for cls in records}
     try:
@@ -99,7 +99,7 @@ def loads(data: bytes, records: Iterable[type] = ()) -> Any:
         return builders[fields[0]](fields[1:])
 
     try:
-        whole = _unpack(bytes(data), ext_hook)
+        whole = _unpack(data if type(data) in (bytes, memoryview) else bytes(data), ext_hook)
     except CacheFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - msgpack's errors for damaged bytes are many

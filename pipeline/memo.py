@@ -210,7 +210,7 @@ class Memo:
         """The entries of one memo file of this stamp (and, for a delta, the keys it drops);
         None for a file that is missing, damaged, foreign or of another stamp (fail closed)."""
         try:
-            payload = audit_cache.unseal(self.key, path.read_bytes())
+            payload = audit_cache.unseal_view(self.key, path.read_bytes())
             if payload is None:  # not sealed with this work folder's key: planted, copied or damaged
                 return None
             data = cache_codec.loads(payload, self.spec.records)  # never pickle
