@@ -3,6 +3,10 @@ checking the website.
 
 Registered on the ``portal`` group by :mod:`pipeline.cli`.  A failed build says so in Chinese,
 exits 1 and leaves the live site untouched.
+
+Why one module: these five commands share their options (content, work, out, the checks of every
+path before any work) and the one way a failure is said and exited; they stay here on purpose,
+each a thin layer over :mod:`pipeline.build`, :mod:`pipeline.serve` and :mod:`pipeline.manifest`.
 """
 
 from __future__ import annotations
