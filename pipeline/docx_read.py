@@ -451,8 +451,13 @@ def note_parts(archive: zipfile.ZipFile) -> list[str]:
 def note_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
     """The text of the footnotes and endnotes, one string per part.  A note is imported only with
     the paragraph it is attached to: one on the title or the 落款 leaves with that line."""
+    return _paragraph_texts(archive, note_parts(archive))
+
+
+def _paragraph_texts(archive: zipfile.ZipFile, names) -> tuple[str, ...]:
+    """The text of each part of ``names`` that has any, its paragraphs on lines."""
     texts = []
-    for name in note_parts(archive):
+    for name in names:
         root = _xml(archive, name)
         if root is None:
             continue
@@ -491,16 +496,7 @@ def margin_texts(archive: zipfile.ZipFile) -> tuple[str, ...]:
     the parts ``word/document.xml`` relates as headers and footers, and any named like Word's."""
     names = {n for n in archive.namelist() if re.fullmatch(r"word/(header|footer)\d*\.xml", n)}
     names |= _related(archive, RELS, "word", ("/header", "/footer"))
-    texts = []
-    for name in sorted(names):
-        root = _xml(archive, name)
-        if root is None:
-            continue
-        lines = ["".join(t.text or "" for t in p.iter(_w("t"))) for p in root.iter(_w("p"))]
-        text = "\n".join(line for line in lines if line.strip())
-        if text:
-            texts.append(text)
-    return tuple(texts)
+    return _paragraph_texts(archive, sorted(names))
 
 
 def read_docx(data: bytes, suffix: str = ".docx") -> Converted:
