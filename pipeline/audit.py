@@ -1089,14 +1089,21 @@ def audit_site(
         checker = make_checker(site, config, withheld)
     # the workers make their own checker from these (parallel.map_fresh: none inherits the build's memory)
     fresh = (config.confidentiality, config.portal.public_phones, withheld, site, unscanned_types)
-    rels = _order(site_files(site) if listed is None else list(listed))
+    strange: list[str] = []  # FIFOs, sockets, devices: nothing the site may hold, never skipped quietly
+    if listed is None:
+        walked = manifest.walk(site)
+        strange = [rel for rel, regular in walked if not regular]
+        rels = _order([rel for rel, regular in walked if regular])
+    else:
+        rels = _order(list(listed))
     if cache is None:
         results = parallel.map_fresh(
             _check_files, rels, jobs, setup=_fresh_checker, setup_args=fresh, here=checker, batched=True, min_tasks=200
         )
     else:
         results = _audit_cached(checker, rels, cache, hashes or {}, jobs, fresh, save)
-    hits: list[AuditHit] = []
+    not_files = "不是普通文件（命名管道、套接字或设备文件），网站中不能有这样的文件"
+    hits: list[AuditHit] = [AuditHit(rel, "audit-unreadable", "", not_files) for rel in strange]
     read = skipped = 0
     unscanned = []
     for rel, (file_hits, was_read, not_scanned) in zip(rels, results):

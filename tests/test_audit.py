@@ -12,6 +12,7 @@ import dataclasses
 import gzip
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -244,6 +245,29 @@ def test_portal_audit_command(planted):
     assert "上线前终审" in done.stderr and "Traceback" not in done.stderr
     missing = run_portal("audit", str(site.parent / "nowhere"))
     assert missing.returncode == 1 and "不是目录" in missing.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_or_socket_in_the_site_is_a_finding_not_skipped(demo_site, config, tmp_path):
+    """Nothing but regular files (and links the manifest refuses) may be in a site: a FIFO or a
+    socket planted into a deployed folder was left out of ``portal audit`` quietly."""
+    import socket
+    import tempfile
+
+    site = tmp_path / "site"
+    shutil.copytree(demo_site.out, site, ignore=shutil.ignore_patterns("pagefind*"))
+    os.mkfifo(site / "pipe.csv")
+    sock = socket.socket(socket.AF_UNIX)
+    short = Path(tempfile.mkdtemp(dir="/tmp")) / "s"  # a socket's path is at most 107 bytes: made short, moved in
+    sock.bind(str(short))
+    os.replace(short, site / "s.sock")
+    try:
+        report = audit.run_audit(site, _pub(demo_site), config)
+        assert {("pipe.csv", "audit-unreadable"), ("s.sock", "audit-unreadable")} <= _hits(report)
+        done = run_portal("audit", str(site), "--work", str(tmp_path / "work"))
+    finally:
+        sock.close()
+    assert done.returncode == 1 and "pipe.csv" in done.stdout and "Traceback" not in done.stderr
 
 
 @pytest.mark.skipif(not parallel.FORK_SAFE, reason="one process only off Linux")
