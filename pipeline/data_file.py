@@ -69,7 +69,7 @@ def read_mapping(path: Path, missing: str, keys_hint: str) -> tuple[dict, str]:
         raise DataError(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
+        raise DataError(f"YAML 格式错误：{safe_yaml.explain(exc)}", mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise DataError(f"文件内容应当是键值对（{keys_hint}）", 1)
     return data, text

@@ -502,12 +502,7 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise _Reject(
-            error(
-                rel, "bad-yaml", f"front matter 不是有效的 YAML：{problem}。常见原因：标题含英文冒号时没有加引号", line
-            )
-        ) from None
+        raise _Reject(error(rel, "bad-yaml", f"front matter 不是有效的 YAML：{safe_yaml.explain(exc)}", line)) from None
     if not isinstance(meta, dict) or not meta:
         if "\r" in raw and "\n" not in raw:
             raise _Reject(

@@ -148,7 +148,7 @@ def parse_ledger(text: str, config: Config, path: str = LEDGER_FILE) -> tuple[Le
             error(
                 path,
                 RULE,
-                f"索引号台账不是有效的 YAML：{getattr(exc, 'problem', exc)}",
+                f"索引号台账不是有效的 YAML：{safe_yaml.explain(exc)}",
                 mark.line + 1 if mark else None,
             ),
         )

@@ -216,3 +216,36 @@ def _no_invalid(value: Any, field: str) -> None:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _no_invalid(v, f"{field}[{i + 1}]")
+
+
+# PyYAML's problems as an editor can act on them (the original follows in brackets for whoever
+# maintains the file): the commonest mistakes in hand-written front matter and configuration
+_EXPLAINED = (
+    (
+        "mapping values are not allowed",
+        '这一行多了“: ”或缩进不对：值里有英文冒号时请给整个值加引号（例如 title: "会议: 召开"）',
+    ),
+    ("could not find expected ':'", "缺少“:”：每一行应当是“键: 值”"),
+    ("found character '\\t' that cannot start any token", "不能用 Tab 键缩进或分隔，请改用空格"),
+    ("tab character", "不能用 Tab 键缩进或分隔，请改用空格"),
+    ("that cannot start any token", "值不能以这个符号开头，请给整个值加引号"),
+    ("found unknown escape character", "双引号中的反斜杠 \\ 后面不能跟这个字符：写成 \\\\，或改用单引号"),
+    ("expected ',' or ']'", "方括号 [ ] 没有配对"),
+    ("expected ',' or '}'", "花括号 { } 没有配对"),
+    ("expected <block end>", "缩进不一致，或“- ”开头的列表行与“键: 值”行混在同一层"),
+    ("found undefined alias", "不支持以 * 开头的引用，请写出完整的值"),
+    ("did not find expected key", "缩进不一致，或缺少“:”"),
+    ("found unexpected end of stream", "引号没有配对：以引号开始的值要以同样的引号结束"),
+    ("did not find expected", "格式不完整：括号、引号或缩进没有配对"),
+)
+
+
+def explain(exc: BaseException) -> str:
+    """What a :class:`yaml.YAMLError` means, in Chinese, with PyYAML's own words after it."""
+    problem = str(getattr(exc, "problem", None) or exc).strip()
+    context = str(getattr(exc, "context", None) or "")
+    if "quoted scalar" in context and "end of stream" in problem:
+        said = "引号没有配对：以引号开始的值要以同样的引号结束"
+    else:
+        said = next((chinese for english, chinese in _EXPLAINED if english in problem), "格式不对")
+    return f"{said}（YAML：{problem}）"

@@ -311,3 +311,27 @@ def test_strict_build_fails_on_items_an_editor_must_fix(tmp_path):
     assert lenient.returncode == 0 and "unreviewed" in lenient.stderr
     strict = run_portal(*args, "--strict")
     assert strict.returncode == 1 and "Traceback" not in strict.stderr
+
+
+YAML_MISTAKES = {  # what an editor typed → words of the explanation the check gives (in Chinese)
+    "colon": (GOOD.replace("title: 测试条目", "title: 会议: 召开"), "加引号"),
+    "tab": (GOOD.replace("author: 张三", "author: 张三\n\treviewer2: 李四"), "Tab"),
+    "quote": (GOOD.replace("title: 测试条目", "title: '测试条目"), "引号没有配对"),
+    "escape": (GOOD.replace("title: 测试条目", 'title: "测试\\q条目"'), "反斜杠"),
+    "bracket": (GOOD.replace("title: 测试条目", "title: 测试条目\ntags: [外贸, 会议"), "方括号"),
+    "atsign": (GOOD.replace("title: 测试条目", "title: @测试条目"), "加引号"),
+}
+
+
+def test_a_yaml_mistake_is_explained_in_chinese(tmp_path):
+    """PyYAML's own words ("mapping values are not allowed here") are no message for an editor:
+    each common mistake is said in Chinese, with PyYAML's words after it for a maintainer."""
+    content = _items_dir(tmp_path)
+    for name, (text, _words) in YAML_MISTAKES.items():
+        (content / "items" / "bureau" / "2026" / f"2026-03-15-{name}.md").write_text(text, encoding="utf-8")
+    result = run_portal("check", "--content", str(content), "--format", "json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    said = {f["path"].rsplit("-", 1)[-1][:-3]: f["message"] for f in __import__("json").loads(result.stdout)}
+    for name, (_text, words) in YAML_MISTAKES.items():
+        assert words in said[name] and "（YAML：" in said[name], (name, said[name])
+        assert not said[name].split("（YAML：")[0].isascii(), said[name]

@@ -73,7 +73,7 @@ def read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
-        raise ConfigError(path, f"YAML 格式错误{where}：{getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(path, f"YAML 格式错误{where}：{safe_yaml.explain(exc)}") from None
 
 
 def mapping(path: Path, data: Any, what: str) -> dict:

@@ -82,9 +82,7 @@ def load_pages(
             )
             continue
         except yaml.YAMLError as exc:
-            findings.append(
-                error(rel, "bad-yaml", f"页面 front matter 不是有效的 YAML：{getattr(exc, 'problem', exc)}")
-            )
+            findings.append(error(rel, "bad-yaml", f"页面 front matter 不是有效的 YAML：{safe_yaml.explain(exc)}"))
             continue
         title = post.metadata.get("title")
         if not isinstance(title, str) or not title.strip():
