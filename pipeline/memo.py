@@ -83,7 +83,7 @@ def stamp(kind: str, sources: Iterable[str], packages: Iterable[str], config: An
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused(freeze: bool = True):
     """Python's cyclic garbage collector off while a memo file is decoded: the decoded entries
     are hundreds of thousands of new objects without cycles (tuples, strings, records), and each
     collection the allocations set off would walk them all again (a third of reading the memos
@@ -91,14 +91,16 @@ def _collector_paused():
     What was made is then moved out of the collector's generations (``gc.freeze``: the entries
     live as long as the run) until :func:`collector_thawed` ends: without it the first young
     collection after decoding walks every decoded object, and each later full one again
-    (~0.3 s a build at 10k items)."""
+    (~0.3 s a build at 10k items).  ``freeze=False``: not moved (what was made may be gone
+    before the run ends, or no :func:`collector_thawed` is around)."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
-            gc.freeze()
+            if freeze:
+                gc.freeze()
             gc.enable()
 
 
@@ -191,7 +193,7 @@ class Memo:
             )
         except Exception:  # noqa: BLE001 - what the entries depend on is unknown: no memo at all
             return
-        with _collector_paused():
+        with collector_paused():
             self.old = self._read(self.path)
             self.complete = self.old is not None  # the base file is this stamp's: deltas may follow it
             if self.old is None:
@@ -282,7 +284,7 @@ class Memo:
         is the task's content key (None: never remembered); it is not asked for when the memo is off."""
         if self.stamp is None:
             return parallel.map_ordered(func, tasks, jobs, batched=batched)
-        with _collector_paused():  # keys and remembered results: new objects without cycles
+        with collector_paused():  # keys and remembered results: new objects without cycles
             keys = [key(t) for t in tasks]
             out: list = [self.get(k) for k in keys]
         todo: dict = {}  # key → positions; a task without a key is its own

@@ -55,12 +55,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+import msgpack
+
 from pipeline import audit_cache
 from pipeline.manifest import Recorded, status_key
+from pipeline.memo import collector_paused
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
-RECORD_FILE = "pages.json"  # in --work: what every page of the live site was made from
-RECORD_VERSION = 3  # 2: each page's output digest; the record carries an HMAC; 3: each page's file stat
+RECORD_FILE = "pages.msgpack"  # in --work: what every page of the live site was made from
+# 2: each page's output digest; the record carries an HMAC; 3: each page's file stat; 4: msgpack, not
+# JSON (at 10k items a 14 MB record: written in 0.02 s instead of 0.14–0.4, read in 0.07 instead of 0.13–0.2)
+RECORD_VERSION = 4
 # A page file whose status changed less than this before the record's snapshot is read again next
 # time, whatever its status says: file times come from a clock that ticks every few milliseconds,
 # so a change within the same tick as the snapshot could leave them as they were.
@@ -83,7 +88,9 @@ class PageEntry:
 
 @dataclass(frozen=True)
 class PageRecord:
-    """What every page of one complete site was made from (``<work>/pages.json``)."""
+    """What every page of one complete site was made from (``<work>/pages.msgpack``: an HMAC line,
+    then the fields as msgpack of JSON's types — maps, arrays read back as lists, text, numbers;
+    :func:`record_payload` and :func:`record_data`)."""
 
     stamp: str
     pages: dict  # src_uri → PageEntry
@@ -97,24 +104,20 @@ class PageRecord:
     # (:func:`_template_key`); a template whose key is unchanged is kept like a page, not rendered
     templates: dict = field(default_factory=dict)
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "version": RECORD_VERSION,
-                "stamp": self.stamp,
-                "site": self.site,
-                "extra": self.extra,
-                "nav": self.nav,
-                "snapped": self.snapped,
-                "templates": self.templates,
-                "pages": {
-                    k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat), list(e.source_stat)]
-                    for k, e in sorted(self.pages.items())
-                },
+    def to_data(self) -> dict:
+        return {
+            "version": RECORD_VERSION,
+            "stamp": self.stamp,
+            "site": self.site,
+            "extra": self.extra,
+            "nav": self.nav,
+            "snapped": self.snapped,
+            "templates": self.templates,
+            "pages": {
+                k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat), list(e.source_stat)]
+                for k, e in sorted(self.pages.items())
             },
-            ensure_ascii=False,
-            sort_keys=True,
-        )
+        }
 
     @classmethod
     def load(cls, path: Path, key: bytes | None) -> "PageRecord | None":
@@ -124,24 +127,25 @@ class PageRecord:
         if key is None:
             return None
         try:
-            payload = audit_cache.unseal(key, Path(path).read_bytes())
+            payload = audit_cache.unseal_view(key, Path(path).read_bytes())
             if payload is None:
                 return None
-            data = json.loads(payload.decode("utf-8"))
-            if data.get("version") not in (2, RECORD_VERSION):  # a record of 2 has no stats: every page is read
-                return None
-            pages = {
-                k: PageEntry(
-                    str(v[0]),
-                    str(v[1]),
-                    dict(v[2]),
-                    tuple(v[3]),
-                    str(v[4]),
-                    _stat_of(v[5] if len(v) > 5 else None),
-                    _stat_of(v[6] if len(v) > 6 else None),
-                )
-                for k, v in data["pages"].items()
-            }
+            with collector_paused(freeze=False):  # ~13,000 pages' entries at 10k items, no cycles among them
+                data = record_data(payload)
+                if data.get("version") != RECORD_VERSION:
+                    return None
+                pages = {
+                    k: PageEntry(
+                        str(v[0]),
+                        str(v[1]),
+                        dict(v[2]),
+                        tuple(v[3]),
+                        str(v[4]),
+                        _stat_of(v[5] if len(v) > 5 else None),
+                        _stat_of(v[6] if len(v) > 6 else None),
+                    )
+                    for k, v in data["pages"].items()
+                }
             return cls(
                 str(data["stamp"]),
                 pages,
@@ -176,7 +180,33 @@ class PageRecord:
         if key is None:
             Path(path).unlink(missing_ok=True)
             return
-        write_atomic(path, audit_cache.seal(key, self.to_json().encode("utf-8")))
+        with collector_paused(freeze=False):  # the fields' lists are new objects without cycles
+            payload = record_payload(self.to_data())
+        write_atomic(path, audit_cache.seal(key, payload))
+
+
+def record_payload(data: dict) -> bytes:
+    """The page record's fields as written (msgpack; text as UTF-8, nothing but JSON's types)."""
+    return msgpack.packb(data, use_bin_type=True)
+
+
+def record_data(payload: bytes | memoryview) -> dict:
+    """The fields of :func:`record_payload` (maps with text keys, arrays as lists); ``ValueError``
+    for bytes that are not msgpack of a map, or hold an extension type.  Only a payload whose HMAC
+    is the work folder's gets here (:meth:`PageRecord.load`)."""
+    try:
+        data = msgpack.unpackb(payload, raw=False, use_list=True, strict_map_key=True, ext_hook=_no_ext)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - msgpack's errors for damaged bytes are many
+        raise ValueError(f"not a page record: {type(exc).__name__}") from None
+    if type(data) is not dict:
+        raise ValueError("not a page record")
+    return data
+
+
+def _no_ext(code: int, data: bytes):
+    raise ValueError("page record with an extension type")
 
 
 @dataclass(frozen=True)
@@ -368,7 +398,7 @@ def _stat_of(value) -> tuple:
 
 
 def _templates_of(value) -> dict:
-    """The record's templates as written by :meth:`PageRecord.to_json`; anything else: {} (rendered)."""
+    """The record's templates as written by :meth:`PageRecord.to_data`; anything else: {} (rendered)."""
     if not isinstance(value, dict):
         return {}
     return {

@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from pipeline import build as build_mod
 from pipeline import mkdocs_build, mkdocs_pages
@@ -104,9 +103,9 @@ def test_record_of_another_site_is_not_trusted(tmp_path):
     _, third = portal.build("inc", incremental=True)
     assert third.timings["pages_reused"] == 0
     record = tmp_path / "work-inc" / build_mod.PAGE_RECORD
-    mac, _, payload = record.read_text(encoding="utf-8").partition("\n")  # an HMAC line, then JSON
-    assert len(mac) == 64 and yaml.safe_load(payload)["version"] == mkdocs_pages.RECORD_VERSION
-    record.write_text("not json", encoding="utf-8")
+    mac, _, payload = record.read_bytes().partition(b"\n")  # an HMAC line, then msgpack
+    assert len(mac) == 64 and mkdocs_pages.record_data(payload)["version"] == mkdocs_pages.RECORD_VERSION
+    record.write_text("not msgpack", encoding="utf-8")
     _, fourth = portal.build("inc", incremental=True)
     assert fourth.timings["pages_reused"] == 0
 

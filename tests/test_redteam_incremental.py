@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import audit_cache
+from pipeline import audit_cache, mkdocs_pages
 from pipeline import build as build_mod
 from helpers import ROOT
 from incremental_portal import Portal, all_text, clone, comparable
@@ -199,21 +199,21 @@ def test_what_is_planted_in_a_bundle_of_the_spare_never_reaches_the_site(base, t
 def test_forged_page_record_is_not_trusted(base, tmp_path):
     portal = clone(base, tmp_path)
     site, record = tmp_path / "site-inc", tmp_path / "work-inc" / build_mod.PAGE_RECORD
-    mac_before, _, payload = record.read_bytes().partition(b"\n")  # <HMAC>\n<JSON>
-    before = json.loads(payload)
+    mac_before, _, payload = record.read_bytes().partition(b"\n")  # <HMAC>\n<msgpack>
+    before = mkdocs_pages.record_data(payload)
     item = portal.items()[0]
     text = item.read_text(encoding="utf-8")
     item.write_text(text + "\n补充说明：STALETOKENQ。\n", encoding="utf-8")
     portal.build("inc", incremental=True)
     assert "staletokenq" in all_text(site)
     item.write_text(text, encoding="utf-8")  # the editor takes the sentence back …
-    after = json.loads(record.read_bytes().partition(b"\n")[2])
+    after = mkdocs_pages.record_data(record.read_bytes().partition(b"\n")[2])
     # … and an insider puts the earlier record back, bound to the live site by its public digest
     before["site"] = hashlib.sha256((site / "portal-manifest.json").read_bytes()).hexdigest()
     before["extra"] = after["extra"]
     assert before["site"] == after["site"]
     # without the work folder's key the insider can only keep a MAC of another payload
-    record.write_bytes(mac_before + b"\n" + json.dumps(before, ensure_ascii=False).encode("utf-8"))
+    record.write_bytes(mac_before + b"\n" + mkdocs_pages.record_payload(before))
     portal.build("inc", incremental=True)
     assert "staletokenq" not in all_text(site), "a page of the item's withdrawn text is still online"
 
@@ -382,14 +382,14 @@ def test_forged_page_record_cannot_keep_a_withheld_item_online(base, tmp_path):
     portal.build("inc", incremental=True)
     assert token not in all_text(site)
     mac, _, payload = record.read_bytes().partition(b"\n")
-    forged = json.loads(payload)  # the docs hashes with the item withheld
+    forged = mkdocs_pages.record_data(payload)  # the docs hashes with the item withheld
     item.write_text(published, encoding="utf-8")
     portal.build("inc", incremental=True)
     assert token in all_text(site)
     item.write_text(withheld, encoding="utf-8")
-    live = json.loads(record.read_bytes().partition(b"\n")[2])
+    live = mkdocs_pages.record_data(record.read_bytes().partition(b"\n")[2])
     forged["site"], forged["extra"] = live["site"], live["extra"]
-    record.write_bytes(mac + b"\n" + json.dumps(forged, ensure_ascii=False).encode("utf-8"))
+    record.write_bytes(mac + b"\n" + mkdocs_pages.record_payload(forged))
     _, result = portal.build("inc", incremental=True)
     assert result.timings["pages_reused"] == 0  # the forged record was not used
     assert token not in all_text(site)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import preview
+from pipeline import mkdocs_pages, preview
 from pipeline.config import load_config
 from pipeline.publish import live_dir
 from helpers import ROOT
@@ -130,7 +130,7 @@ def test_while_a_complete_build_holds_the_lock_the_fast_path_writes_only_its_ove
     site, overlay = live_dir(out), work / "preview-overlay"
     url = "bureau/2026/2026-05-12-scrapped-vehicle-recycling/index.html"
     site_before, docs_before = _files(site), _files(work / "docs")
-    record_before = (work / "pages.json").read_bytes()
+    record_before = (work / mkdocs_pages.RECORD_FILE).read_bytes()
 
     item = content / ITEM
     good = item.read_text(encoding="utf-8")
@@ -140,7 +140,7 @@ def test_while_a_complete_build_holds_the_lock_the_fast_path_writes_only_its_ove
     assert url in quick.changed and url in state.deferred.files and "bureau/index.html" in state.deferred.files
     assert "OVERLAYMARK" in (overlay / url).read_text(encoding="utf-8")
     assert _files(site) == site_before and _files(work / "docs") == docs_before
-    assert (work / "pages.json").read_bytes() == record_before and not state.record_dirty
+    assert (work / mkdocs_pages.RECORD_FILE).read_bytes() == record_before and not state.record_dirty
 
     # a second save on top of the first, still in the overlay
     item.write_text(good.replace("title: 1—4月", "title: OVERLAYMARK2 1—4月", 1), encoding="utf-8")
@@ -153,7 +153,7 @@ def test_while_a_complete_build_holds_the_lock_the_fast_path_writes_only_its_ove
     assert url in moved and not state.deferred and state.record_dirty
     assert not [p for p in overlay.rglob("*") if p.is_file()]
     _same_as_clean(content, site, tmp_path / "c1")
-    assert (work / "pages.json").read_bytes() == record_before  # not written yet: it lags the preview
+    assert (work / mkdocs_pages.RECORD_FILE).read_bytes() == record_before  # not written yet: it lags the preview
 
     # a build over the lagging record: the changed pages are rendered again, the site is the clean build's
     lagging = preview_build(content, out, work)

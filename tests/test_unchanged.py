@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import build as build_mod
-from pipeline import unchanged
+from pipeline import mkdocs_pages, unchanged
 from pipeline.cli import main
 from pipeline.config import load_config
 from incremental_portal import Portal, comparable
@@ -180,13 +180,13 @@ def test_any_change_to_the_site_or_the_record_runs_the_build(built, tamper):
     elif tamper == "page-record-forged":  # the page's new status written into a record without the key
         _same_size_change(page)
         record = work / unchanged.PAGE_RECORD
-        mac, payload = record.read_text(encoding="utf-8").split("\n", 1)
-        body = json.loads(payload)
+        mac, _, payload = record.read_bytes().partition(b"\n")
+        body = mkdocs_pages.record_data(payload)
         st = page.stat()
         for entry in body["pages"].values():
             if entry[1] == "bureau/index.html":
                 entry[5] = [st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        record.write_text(mac + "\n" + json.dumps(body), encoding="utf-8")
+        record.write_bytes(mac + b"\n" + mkdocs_pages.record_payload(body))
     elif tamper == "file-added":
         (out / "bureau" / "shell.php").write_text("<?php system($_GET['c']); ?>", encoding="utf-8")
     elif tamper == "manifest":
