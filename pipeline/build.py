@@ -79,7 +79,7 @@ class BuildOptions:
     manifest_copy: Path | None = None  # also write the manifest (and signature) here, outside the swapped folder
     # the Markdown extensions the gate renders items and pages with; None: read from mkdocs_file
     markdown: MarkdownSettings | None = None
-    incremental: bool = True  # reuse pages of the live site whose inputs did not change (<work>/pages.json)
+    incremental: bool = True  # reuse pages of the live site whose inputs did not change (<work>/pages.msgpack)
     # stop at once when no input changed since the last build and the live site is intact
     # (pipeline/unchanged.py); the result then has no publication, only the last build's summary
     skip_unchanged: bool = False

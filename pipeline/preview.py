@@ -78,7 +78,7 @@ class PreviewState:
     pages: "LivePages"
     epoch: int | None
     record: PageRecord | None = None  # the page record of the preview on disk, kept here between saves
-    record_dirty: bool = False  # changed since written to <work>/pages.json (serve writes it off the save's path)
+    record_dirty: bool = False  # changed since written to <work>/pages.msgpack (serve writes it off the save's path)
     deferred: "Deferred" = field(default_factory=lambda: Deferred())  # in the overlay, not yet in the preview
 
 
@@ -297,7 +297,7 @@ def _manifest_digest(site: Path) -> str:
 
 
 def save_record(state: PreviewState) -> None:
-    """Write the kept page record to ``<work>/pages.json`` (the caller holds the build lock)."""
+    """Write the kept page record to ``<work>/pages.msgpack`` (the caller holds the build lock)."""
     if state.record is not None and state.record_dirty:
         state.record.save(state.work / RECORD, audit_cache.work_key(state.work))
         state.record_dirty = False
@@ -615,7 +615,7 @@ def quick_edit(
         warnings.extend(page_warnings)
     if deferred is not None:
         deferred.entries.update(updates)
-    else:  # kept in memory; written to <work>/pages.json off the save's path (save_record)
+    else:  # kept in memory; written to <work>/pages.msgpack off the save's path (save_record)
         _update_record(state, updates)
     seconds["mkdocs"] = time.perf_counter() - t
     state.pub, state.files = new_pub, files

@@ -15,7 +15,7 @@ never sees a half-written site.
   the fast path writes nothing there: its pages go into ``<work>/preview-overlay``, served in
   front of the preview, and once the complete build has swapped its preview in, the saves are
   applied again to the new state (or, when that build failed, the overlay is put in place).
-* **The page record is kept in memory** between saves and written to ``<work>/pages.json`` before
+* **The page record is kept in memory** between saves and written to ``<work>/pages.msgpack`` before
   the next complete build and on exit — not on the save's path.  The record on disk may lag the
   preview meanwhile; a build takes a page over only when the file still has the recorded
   digest (:mod:`pipeline.mkdocs_pages`), so a lagging record only costs pages rendered again.

@@ -15,7 +15,7 @@ The next build with ``BuildOptions.skip_unchanged`` (``portal build`` without
 - the live site is exactly what its manifest lists, none missing, none added: each file is read
   and hashed again (on every core) unless its status — inode, device, size, modification and
   status-change time — is exactly the one the last build recorded for it in the page record
-  (``<work>/pages.json``, sealed under the same key, naming this manifest) when it had checked
+  (``<work>/pages.msgpack``, sealed under the same key, naming this manifest) when it had checked
   that very file's bytes, and that status is older than the record's snapshot by more than
   ``mkdocs_pages.RACY_NS``.  Writing a file, or setting its modification time back, sets its
   status-change time to now, which no program can set back: a page defaced on the web server,
