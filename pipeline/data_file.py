@@ -57,16 +57,17 @@ def read_mapping(path: Path, missing: str, keys_hint: str) -> tuple[dict, str]:
             raise DataError(
                 f"文件有 {path.stat().st_size // 1024 // 1024} MB，超过 {MAX_BYTES // 1024 // 1024} MB 上限"
             )
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError("文件不是 UTF-8 编码，请另存为 UTF-8") from None
+        text = safe_yaml.decode(path.read_bytes())  # UTF-8, no control character
+    except safe_yaml.NotText as exc:
+        raise DataError(f"{exc.problem} [{exc.rule}]", exc.line) from None
     except OSError as exc:  # permissions, an I/O error: the file is there but cannot be read
         raise DataError(f"无法读取（{exc.strerror or type(exc).__name__}）") from None
     try:
         data = safe_yaml.load(text) or {}  # no anchors, aliases, tags or deep nesting
     except safe_yaml.UnsafeYaml as exc:
         where = f"（{exc.field}）" if exc.field else ""
-        raise DataError(f"YAML{where}：{exc.problem} [{exc.rule}]", exc.line) from None
+        said = exc.problem if exc.rule == "encoding" else f"YAML{where}：{exc.problem}"  # names line and column
+        raise DataError(f"{said} [{exc.rule}]", exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataError(f"YAML 格式错误：{safe_yaml.explain(exc)}", mark.line + 1 if mark else None) from None

@@ -64,8 +64,6 @@ OPTIONAL = (
 )
 KNOWN_KEYS = REQUIRED + OPTIONAL
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# characters XML 1.0 cannot carry (C0 controls but tab and line breaks, and the two non-characters)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 FRONT_MATTER_MAX = 64 * 1024  # bytes of YAML between the two --- lines
 _BOUNDARY = re.compile(rb"^-{3,}[ \t\r]*$", re.MULTILINE)  # python-frontmatter's delimiter line
@@ -95,7 +93,9 @@ _TextDateLoader.yaml_implicit_resolvers = {
 
 class _Handler(frontmatter.YAMLHandler):
     def load(self, fm: str, **kwargs: Any) -> Any:
-        return safe_yaml.load(fm, _TextDateLoader)  # no anchors, aliases, tags or deep nesting
+        # no anchors, aliases, tags, deep nesting or control characters; ``fm`` starts with the
+        # end of the opening --- line, so its lines are the file's
+        return safe_yaml.load(fm, _TextDateLoader)
 
 
 @dataclass(frozen=True)
@@ -469,30 +469,16 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
     too_large = size_problem(rel, data, len(data), config)
     if too_large is not None:
         raise _Reject(too_large)
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _Reject(
-            error(rel, "encoding", "文件不是 UTF-8 编码（可能是 GBK），请用编辑器另存为 UTF-8", line)
-        ) from None
-    bad = _CONTROL.search(raw)
-    if bad:  # XML (feeds, sitemap) cannot carry them, and no reader sees them: never publish one
-        line = raw.count("\n", 0, bad.start()) + 1
-        raise _Reject(
-            error(
-                rel,
-                "encoding",
-                f"文件含有控制字符 U+{ord(bad.group()):04X}（通常是从别处复制时带进来的），请删去后保存",
-                line,
-            )
-        )
+    try:  # not UTF-8, or a control character XML (feeds, sitemap) cannot carry: never published
+        raw = safe_yaml.decode(data)
+    except safe_yaml.UnsafeYaml as exc:
+        raise _Reject(error(rel, exc.rule, exc.problem, exc.line)) from None
     if not raw.lstrip("\ufeff").startswith("---"):
         raise _Reject(error(rel, "schema", "文件开头缺少 front matter（以 --- 开始、--- 结束的 YAML 信息头）", 1))
     try:
         meta, body = frontmatter.parse(raw, handler=_Handler())
     except safe_yaml.UnsafeYaml as exc:
-        line = exc.line + 1 if exc.line else None  # +1 for the opening ---
+        line = exc.line  # front matter's lines are the file's (it starts after the opening ---, on line 1)
         where = f"字段 “{exc.field}”：" if exc.field else ""
         raise _Reject(
             error(
@@ -501,7 +487,7 @@ def load_item(file: Path, rel: str, config: Config, data: bytes | None = None) -
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the opening ---
+        line = mark.line + 1 if mark else None  # 1-based; front matter starts on line 1, after the ---
         raise _Reject(error(rel, "bad-yaml", f"front matter 不是有效的 YAML：{safe_yaml.explain(exc)}", line)) from None
     if not isinstance(meta, dict) or not meta:
         if "\r" in raw and "\n" not in raw:

@@ -24,7 +24,7 @@ import yaml
 
 from pipeline import safe_yaml
 from pipeline.config import Config
-from pipeline.load import _CONTROL, SLUG_RE, _visible, parse_date
+from pipeline.load import SLUG_RE, _visible, parse_date
 from pipeline.model import KINDS
 
 SLUG_WORDS = 6  # at most this many ASCII words of the title in a slug
@@ -197,7 +197,7 @@ def plan(
     if not author or not _visible(author):
         raise NewItemError("不知道信息员是谁：请用 --author 填写姓名，或设置 git config user.name")
     for what, value in (("标题", title), ("信息员", author)):
-        bad = _CONTROL.search(value)
+        bad = safe_yaml.CONTROL.search(value)
         if bad:  # portal check would refuse the file it makes (encoding): never write one
             raise NewItemError(f"{what}含有控制字符 U+{ord(bad.group()):04X}（通常是从别处复制时带进来的），请删去")
     path = item_path(content, site, when, slug or slug_for(title))

@@ -260,9 +260,11 @@ def ledger_text(content_dir: Path | str) -> str | Finding | None:
             "索引号台账是指向 content/ 之外的符号链接，不会读取 [symlink]；请把台账文件本身放进 content/",
         )
     try:
-        return file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc}")
+        return safe_yaml.decode(file.read_bytes())  # UTF-8, no control character
+    except safe_yaml.NotText as exc:
+        return error(LEDGER_FILE, RULE, f"索引号台账{exc.problem.removeprefix('文件')} [{exc.rule}]", exc.line)
+    except OSError as exc:
+        return error(LEDGER_FILE, RULE, f"无法读取索引号台账：{exc.strerror or exc}")
 
 
 def ledger_of(

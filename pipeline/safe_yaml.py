@@ -13,7 +13,13 @@ nesting level.  Before anything is composed, :func:`load` walks the parser's eve
   ``!custom`` …) — ``bad-yaml``;
 - a key written twice in one mapping — ``bad-yaml`` (PyYAML keeps the last one silently:
   an editor reading the file sees the first ``public:`` or ``site:``, the build would use the
-  other).
+  other);
+- a character PyYAML's reader refuses (NUL, BEL, ESC, DEL, C1 controls, U+FFFE …) —
+  ``encoding``, naming the line, the column and the character as U+XXXX.
+
+Every YAML file (and every Markdown file with front matter) is decoded by :func:`decode`,
+which says the same, in the same words, of bytes that are not UTF-8 (GBK, UTF-16, a lone
+surrogate, a stray 0xFF) and of control characters anywhere in the file.
 
 Only then is the text loaded, by the safe loader given.  Problems are raised as
 :class:`UnsafeYaml`, a ``yaml.YAMLError`` (so callers that already report YAML errors
@@ -40,14 +46,108 @@ class UnsafeYaml(yaml.YAMLError):
     def __init__(self, rule: str, problem: str, line: int | None, field: str | None):
         super().__init__(problem)
         self.rule = rule
-        self.problem = problem
+        self.problem = problem  # for rule ``encoding`` it names its own line and column
         self.line = line  # 1-based line in the YAML text
         self.field = field
 
 
+# what PyYAML's reader refuses ("special characters are not allowed"; libyaml: "control
+# characters"): everything outside its printable set — tab, LF, CR, x20-x7E, NEL, xA0-uD7FF,
+# uE000-uFFFD and the astral planes
+_UNREADABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# in a whole file (a Markdown body included): what XML 1.0 (feeds, the sitemap) cannot carry and
+# no reader sees
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _where(text: str, at: int) -> tuple[int, int]:
+    """(line, column), 1-based, of the character at offset ``at`` of ``text`` (front matter's
+    text starts with the rest of the opening ``---`` line: its lines are the file's)."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return 1 + text.count("\n", 0, at), at - line_start + 1
+
+
+def _named(char: str) -> str:
+    """The character as an editor is told of it: what it is, its U+XXXX, where it comes from."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"一个落单的代理字符 U+{code:04X}（UTF-8 中不允许，通常是编码转换出错）"
+    if code in (0xFFFE, 0xFFFF):
+        return f"一个非字符 U+{code:04X}（通常是字节顺序标记放错了位置或编码转换出错）"
+    return f"一个看不见的控制字符 U+{code:04X}（通常是从别处复制时带进来的）"
+
+
+def unreadable(text: str, pattern: re.Pattern = _UNREADABLE) -> UnsafeYaml | None:
+    """The ``encoding`` problem of the first character of ``text`` PyYAML's reader refuses
+    (``pattern``: another set, such as :data:`CONTROL` for a whole Markdown file); None when
+    there is none."""
+    bad = pattern.search(text)
+    if bad is None:
+        return None
+    line, column = _where(text, bad.start())
+    return UnsafeYaml("encoding", f"第 {line} 行第 {column} 列有{_named(bad.group())}，请删除后保存", line, None)
+
+
+class NotText(UnsafeYaml):
+    """:func:`decode`'s refusal: the file is not UTF-8 text, or holds a control character."""
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def decode(data: bytes) -> str:
+    """The text of a YAML or Markdown file (a UTF-8 BOM dropped), or :class:`NotText` (rule
+    ``encoding``) naming the line, column and byte or character of the first thing that is not
+    UTF-8 or is a control character (anywhere: a Markdown body goes to feeds too)."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise NotText(
+                "encoding", f"文件是 {name} 编码（第 1 行开头有 {name} 字节顺序标记），请用编辑器另存为 UTF-8", 1, None
+            )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        head = data[:start].decode("utf-8-sig", errors="replace")
+        line, column = _where(head, len(head))
+        chunk = data[start : start + 3]
+        try:
+            lone = chunk.decode("utf-8", errors="surrogatepass")
+        except UnicodeDecodeError:
+            lone = ""
+        if lone and 0xD800 <= ord(lone[0]) <= 0xDFFF:
+            what = f"落单的代理字符 U+{ord(lone[0]):04X}（字节 {chunk.hex(' ').upper()}，UTF-8 中不允许）"
+        else:
+            what = "字节 " + " ".join(f"0x{b:02X}" for b in data[start : max(exc.end, start + 1)])
+        try:
+            data.decode("gb18030")
+            guess = "（看来是 GBK 编码）"
+        except UnicodeDecodeError:
+            guess = ""
+        raise NotText(
+            "encoding",
+            f"文件不是 UTF-8 编码{guess}：第 {line} 行第 {column} 列是{what}，不是 UTF-8 文字；请用编辑器另存为 UTF-8",
+            line,
+            None,
+        ) from None
+    problem = unreadable(text, CONTROL)
+    if problem is not None:
+        raise NotText(problem.rule, "文件" + problem.problem, problem.line, None)
+    return text
+
+
 def check(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> None:
-    """Raise :class:`UnsafeYaml` for an anchor, alias, deep nesting or unusual tag in ``text``;
-    a plain syntax error is left for the loader to report (``yaml.YAMLError``)."""
+    """Raise :class:`UnsafeYaml` for a character the reader refuses, an anchor, alias, deep
+    nesting or unusual tag in ``text``; a plain syntax error is left for the loader to report
+    (``yaml.YAMLError``)."""
+    problem = unreadable(text)
+    if problem is not None:
+        raise problem
     if _plainly_safe(text, max_depth):
         return
     # frames: [is_mapping, expecting_key, key_or_index]
@@ -195,13 +295,11 @@ def load(text: str, loader: type = SafeLoader, max_depth: int = MAX_DEPTH) -> An
     return data
 
 
-# characters XML 1.0 cannot carry (feeds, the sitemap) and lone surrogates UTF-8 cannot encode
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
 def _no_invalid(value: Any, field: str) -> None:
+    """No escape (``"\x01"``, ``"\ud800"``) made a character XML 1.0 cannot carry (feeds, the
+    sitemap) or a lone surrogate UTF-8 cannot encode."""
     if isinstance(value, str):
-        bad = _INVALID.search(value)
+        bad = CONTROL.search(value)
         if bad:
             raise UnsafeYaml(
                 "bad-yaml",
@@ -242,6 +340,10 @@ _EXPLAINED = (
 
 def explain(exc: BaseException) -> str:
     """What a :class:`yaml.YAMLError` means, in Chinese, with PyYAML's own words after it."""
+    if isinstance(exc, yaml.reader.ReaderError):  # text not through check() (it names line and column)
+        char = exc.character
+        named = _named(chr(char)) if isinstance(char, int) else f"无法读取的字节 {char!r}"
+        return f"第 {exc.position + 1} 个字符是{named}，请删除后保存（YAML：{exc.reason}）"
     problem = str(getattr(exc, "problem", None) or exc).strip()
     context = str(getattr(exc, "context", None) or "")
     if "quoted scalar" in context and "end of stream" in problem:

@@ -43,6 +43,6 @@ def test_a_read_error_is_a_data_error(content, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_text", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(data_file.DataError, match="无法读取（Permission denied）"):
         data_file.read_mapping(path, "不存在", "year")

@@ -335,3 +335,99 @@ def test_a_yaml_mistake_is_explained_in_chinese(tmp_path):
     for name, (_text, words) in YAML_MISTAKES.items():
         assert words in said[name] and "（YAML：" in said[name], (name, said[name])
         assert not said[name].split("（YAML：")[0].isascii(), said[name]
+
+
+# bytes an editor's file picked up (pasted from a web page, a Word export, a terminal) → what the
+# message must name; each goes between "测试" and "条目" on line 2, column 10 of the file
+READER_MISTAKES = {
+    "nul": (b"\x00", "U+0000"),
+    "bel": (b"\x07", "U+0007"),
+    "esc": (b"\x1b", "U+001B"),
+    "del": (b"\x7f", "U+007F"),  # refused by the YAML reader only, not by the whole-file scan
+    "c1": ("\x81".encode(), "U+0081"),
+    "fffe": ("\ufffe".encode(), "U+FFFE"),
+    "surrogate": (b"\xed\xa0\x80", "U+D800"),  # a lone surrogate, as some converters write it
+    "ff": (b"\xff", "0xFF"),  # not UTF-8 at all
+}
+
+
+def _reader_mistake(text: str, bad: bytes) -> bytes:
+    assert "测试条目" in text.splitlines()[1][6:12], text
+    return text.encode("utf-8").replace("测试条目".encode(), "测试".encode() + bad + "条目".encode(), 1)
+
+
+def _said_in_chinese(message: str, code: str, where: str = "第 2 行第 10 列") -> None:
+    assert where in message and code in message, message
+    assert "请" in message and "（YAML：" not in message and "格式不对" not in message, message
+
+
+def test_a_character_the_yaml_reader_refuses_is_named_with_line_column_and_code(tmp_path):
+    """PyYAML's reader refuses NUL, BEL, ESC, DEL, C1 controls and U+FFFE ("special characters
+    are not allowed") and the file's bytes may not be UTF-8 at all: an editor is told, in Chinese,
+    the line, the column and the character (U+XXXX) or byte — in an item's front matter, a static
+    page, the 索引号 ledger, a yearly data file and a configuration file alike."""
+    content = _items_dir(tmp_path)
+    (content / "pages").mkdir()
+    page = "---\ntitle: 测试条目\norder: 1\n---\n正文\n"
+    for name, (bad, _code) in READER_MISTAKES.items():
+        (content / "items" / "bureau" / "2026" / f"2026-03-15-{name}.md").write_bytes(_reader_mistake(GOOD, bad))
+        (content / "pages" / f"{name}.md").write_bytes(_reader_mistake(page, bad))
+    (content / "pages" / "utf16.md").write_bytes(page.encode("utf-16"))
+    (content / "pages" / "alias.md").write_text(page.replace("测试条目", "&a 测试条目"), encoding="utf-8")
+    (content / "pages" / "colon.md").write_text(page.replace("测试条目", "测试: [条目"), encoding="utf-8")
+    (content / "items" / "bureau" / "2026" / "2026-03-15-alias.md").write_text(
+        GOOD.replace("测试条目", "&a 测试条目"), encoding="utf-8"
+    )
+    result = run_portal("check", "--content", str(content), "--format", "json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    said = {f["path"]: f for f in __import__("json").loads(result.stdout)}
+    for name, (_bad, code) in READER_MISTAKES.items():
+        for path in (f"items/bureau/2026/2026-03-15-{name}.md", f"pages/{name}.md"):
+            assert said[path]["rule"] == "encoding" and said[path]["line"] == 2, said[path]
+            _said_in_chinese(said[path]["message"], code)
+    assert "UTF-16" in said["pages/utf16.md"]["message"] and "UTF-8" in said["pages/utf16.md"]["message"]
+    # other front-matter problems name the same line (front matter's lines are the file's)
+    for path in ("pages/alias.md", "pages/colon.md", "items/bureau/2026/2026-03-15-alias.md"):
+        assert said[path]["line"] == 2, said[path]
+    text = run_portal("check", "--content", str(content))
+    assert "第 2 行：错误 [encoding]" in text.stdout and "U+001B" in text.stdout and "Traceback" not in text.stderr
+
+    ledger = "format: '{org_code}/{year}-{seq:05d}'\ntitle: 测试条目\n"
+    data = "year: 2025\nnote: 测试条目\n"  # "note: " is one column shorter than "title: "
+    for bad, code in READER_MISTAKES.values():
+        (content / "index_numbers.yaml").write_bytes(_reader_mistake(ledger, bad))
+        checked = run_portal("check", "--content", str(content), "--format", "json")
+        assert "Traceback" not in checked.stderr + checked.stdout
+        found = [f for f in __import__("json").loads(checked.stdout) if f["path"] == "index_numbers.yaml"]
+        assert len(found) == 1 and found[0]["line"] == 2, found
+        _said_in_chinese(found[0]["message"], code)
+        (content / "index_numbers.yaml").unlink()
+        disclosure = content / "disclosure"
+        disclosure.mkdir(exist_ok=True)
+        (disclosure / "2025.yaml").write_bytes(data.encode().replace("测试".encode(), "测试".encode() + bad, 1))
+        report = run_portal("report", "--year", "2025", "--content", str(content))
+        assert report.returncode == 1 and "Traceback" not in report.stderr + report.stdout
+        _said_in_chinese(report.stderr, code, "第 2 行第 9 列")
+        assert "disclosure/2025.yaml:2" in report.stderr
+
+
+@pytest.mark.parametrize("name", sorted(READER_MISTAKES) + ["utf16"])
+def test_a_configuration_file_the_yaml_reader_refuses_is_named(tmp_path, name):
+    config_dir = tmp_path / "config"
+    shutil.copytree(ROOT / "site_config", config_dir)
+    portal = config_dir / "portal.yaml"
+    text = portal.read_text(encoding="utf-8")
+    first = text.splitlines()[0]
+    assert first.startswith("#") and "\x00" not in text
+    if name == "utf16":
+        portal.write_bytes(text.encode("utf-16"))
+    else:  # the bad character in the first comment line, column 3
+        bad = b"# " + READER_MISTAKES[name][0] + first[2:].encode()
+        portal.write_bytes(text.encode().replace(first.encode(), bad, 1))
+    result = run_portal("check", "--config", str(config_dir), "--content", str(ROOT / "content"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    assert "portal.yaml" in result.stderr, result.stderr
+    if name == "utf16":
+        assert "UTF-16" in result.stderr and "UTF-8" in result.stderr, result.stderr
+    else:
+        _said_in_chinese(result.stderr, READER_MISTAKES[name][1], "第 1 行第 3 列")

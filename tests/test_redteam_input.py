@@ -78,7 +78,7 @@ def test_a_key_written_twice_in_front_matter_is_the_editors_error(content_copy):
     result = run_portal("check", "--content", str(content_copy), "--format", "json")
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     found = [f for f in json.loads(result.stdout) if f["path"].endswith(Path(ITEM).name)]
-    assert [(f["rule"], f.get("key"), f["line"]) for f in found] == [("bad-yaml", "classified", 10)], found
+    assert [(f["rule"], f.get("key"), f["line"]) for f in found] == [("bad-yaml", "classified", 9)], found
     assert "写了两次（第 7 行和第 9 行）" in found[0]["message"]
 
 

@@ -61,12 +61,13 @@ def read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise ConfigError(path, _NOT_A_FILE if os.path.lexists(path) else "配置文件不存在")
     try:
-        return safe_yaml.load(path.read_text(encoding="utf-8"))  # no anchors, aliases, tags or deep nesting
-    except UnicodeDecodeError:
-        raise ConfigError(path, "文件不是 UTF-8 编码，请另存为 UTF-8") from None
+        # UTF-8; no control characters, anchors, aliases, tags or deep nesting
+        return safe_yaml.load(safe_yaml.decode(path.read_bytes()))
     except OSError as exc:  # unreadable (permissions, an I/O error): never a traceback, never the defaults
         raise ConfigError(path, f"无法读取（{exc.strerror or exc}），请检查文件权限") from None
     except safe_yaml.UnsafeYaml as exc:
+        if exc.rule == "encoding":  # not UTF-8 or a control character: the problem names line and column
+            raise ConfigError(path, f"{exc.problem} [{exc.rule}]") from None
         where = f"第 {exc.line} 行" if exc.line else ""
         field_name = f"（字段 {exc.field}）" if exc.field else ""
         raise ConfigError(path, f"YAML 格式错误{where}{field_name}：{exc.problem} [{exc.rule}]") from None

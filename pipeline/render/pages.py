@@ -44,7 +44,9 @@ class StaticPage:
 
 class _PageHandler(frontmatter.YAMLHandler):
     def load(self, fm: str, **kwargs) -> object:
-        return safe_yaml.load(fm)  # no anchors, aliases, tags or deep nesting
+        # no anchors, aliases, tags, deep nesting or control characters (``fm`` starts with the end
+        # of the opening --- line: its lines are the file's)
+        return safe_yaml.load(fm)
 
 
 PAGE_MAX = 4 * 1024 * 1024  # a static page over 4 MB is not a page
@@ -60,7 +62,7 @@ def load_pages(
     for entry in (content_walk.walk(content_dir) if walked is None else walked).pages:
         rel = entry.rel
         try:
-            text = read_bounded(entry.path, PAGE_MAX).decode("utf-8-sig")
+            text = safe_yaml.decode(read_bounded(entry.path, PAGE_MAX))  # UTF-8, no control character
             post = frontmatter.loads(text, handler=_PageHandler())
         except TooLarge as big:
             findings.append(
@@ -72,17 +74,23 @@ def load_pages(
         except OSError as exc:
             findings.append(error(rel, "unreadable", f"无法读取页面文件：{exc.strerror or exc}"))
             continue
-        except UnicodeDecodeError:
-            findings.append(error(rel, "encoding", "页面文件不是 UTF-8 编码，请另存为 UTF-8"))
+        except safe_yaml.NotText as exc:  # not UTF-8, or a control character: named with its line and column
+            findings.append(error(rel, exc.rule, f"页面{exc.problem}", exc.line))
             continue
         except safe_yaml.UnsafeYaml as exc:
             where = f"字段 “{exc.field}”：" if exc.field else ""
-            findings.append(
-                error(rel, exc.rule, f"页面 front matter {where}{exc.problem}", exc.line + 1 if exc.line else None)
-            )
+            findings.append(error(rel, exc.rule, f"页面 front matter {where}{exc.problem}", exc.line))
             continue
         except yaml.YAMLError as exc:
-            findings.append(error(rel, "bad-yaml", f"页面 front matter 不是有效的 YAML：{safe_yaml.explain(exc)}"))
+            mark = getattr(exc, "problem_mark", None)
+            findings.append(
+                error(
+                    rel,
+                    "bad-yaml",
+                    f"页面 front matter 不是有效的 YAML：{safe_yaml.explain(exc)}",
+                    mark.line + 1 if mark else None,  # front matter's lines are the file's
+                )
+            )
             continue
         title = post.metadata.get("title")
         if not isinstance(title, str) or not title.strip():
