@@ -12,10 +12,13 @@ The preview server (mkdocs' LiveReloadServer) answers ``/admin/…`` itself:
   the last preview build for the saved file] | null, "published": bool | null, "build": ""}``.
 
 The local backend is decap-server (``MODE=fs``: writes files, no git) serving the content folder
-only (it has no login: what it serves, any local process may write) on a free loopback port,
-accepting requests only from this server's origin; it is started with the editor, stopped
-when serve ends, and dies with this process (``PR_SET_PDEATHSIG``) if it is killed.  Nothing of
-the editor is ever written into the preview or into ``site/``.
+only (it has no login) on a Unix socket in a folder only this user can enter, never on a TCP
+port; the editor page reaches it through ``POST /admin/api/v1`` of this server
+(:mod:`pipeline.cms_backend`), which, like every request of this server, is answered only when
+its ``Host`` is this server's loopback address and port and a write's ``Origin`` is this same
+origin (a page whose DNS name was rebound to 127.0.0.1 is refused); it is started with the
+editor, stopped when serve ends, and dies with this process (``PR_SET_PDEATHSIG``) if it is
+killed.  Nothing of the editor is ever written into the preview or into ``site/``.
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ import os
 import posixpath
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from pipeline import cms_backend
 from pipeline.cms import ASSETS, CMS_DIR, admin_html, check_draft, config_text
 from pipeline.config import ConfigError, load_config
 from pipeline.findings import Finding
@@ -44,12 +48,6 @@ START_TIMEOUT = 30.0
 
 class EditorError(Exception):
     """The editor cannot start; ``str()`` says why and what to do, in Chinese."""
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -72,7 +70,8 @@ class Editor:
     config_yml: str
     index_html: str
     process: subprocess.Popen | None = None
-    backend_url: str = ""
+    backend_url: str = ""  # what the editor page posts to: this server's /admin/api/v1
+    socket_path: str = ""  # decap-server's Unix socket
     status: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,10 +111,11 @@ class Editor:
         except ConfigError as exc:
             raise EditorError(f"配置错误：{exc}") from None
         root = content.resolve()  # decap-server writes only here (see cms.decap_config)
-        backend_port = _free_port("127.0.0.1")
-        backend_url = f"http://127.0.0.1:{backend_port}/api/v1"
         # the address serve prints: the only one allowed to write
         origin = f"http://{'[::1]' if host == '::1' else host}:{port}"
+        backend_url = f"{origin}/admin/{cms_backend.API_PATH}"
+        socket_dir = tempfile.mkdtemp(prefix="portal-decap-")  # mode 0700: this user only
+        socket_path = os.path.join(socket_dir, "decap.sock")
         editor = cls(
             content=content,
             config_dir=config_dir,
@@ -126,18 +126,19 @@ class Editor:
             config_yml=config_text(config, local=True, proxy_url=backend_url),
             index_html=admin_html(config),
             backend_url=backend_url,
+            socket_path=socket_path,
         )
         env = {
             **os.environ,
-            "PORT": str(backend_port),
-            "BIND_HOST": "127.0.0.1",
+            "PORTAL_DECAP_SOCKET": socket_path,  # cms/portal-listen-unix.cjs: no TCP port at all
+            "PORT": "0",
             "MODE": "fs",
             "GIT_REPO_DIRECTORY": str(root),
             "ORIGIN": origin,
             "LOG_LEVEL": "warn",
         }
         editor.process = subprocess.Popen(
-            [node, str(server_js)],
+            [node, "--require", str(cms_backend.PRELOAD), str(server_js)],
             cwd=str(work if work.is_dir() else root),
             env=env,
             stdin=subprocess.DEVNULL,
@@ -148,12 +149,12 @@ class Editor:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if editor.process.poll() is not None:
-                raise EditorError(f"decap-server 启动失败（退出码 {editor.process.returncode}）")
-            try:
-                socket.create_connection(("127.0.0.1", backend_port), timeout=0.5).close()
+                code = editor.process.returncode
+                editor.stop()
+                raise EditorError(f"decap-server 启动失败（退出码 {code}）")
+            if cms_backend.reachable(socket_path):
                 break
-            except OSError:
-                time.sleep(0.2)
+            time.sleep(0.2)
         else:
             editor.stop()
             raise EditorError(f"decap-server 在 {START_TIMEOUT:.0f} 秒内没有启动")
@@ -178,6 +179,8 @@ class Editor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+        if self.socket_path:
+            shutil.rmtree(os.path.dirname(self.socket_path), ignore_errors=True)
 
     def save_status(
         self, findings: Iterable[Finding], build_error: str, published: list[str] | None = None, started: float = 0.0
@@ -280,8 +283,13 @@ def server_class(editor: Editor):
     derives its preview server from it)."""
     from mkdocs.livereload import LiveReloadServer
 
+    port = int(editor.origin.rsplit(":", 1)[1])
+
     class EditorServer(LiveReloadServer):
         def serve_request(self, environ, start_response):
+            why = cms_backend.refused(environ, port)  # DNS rebinding, a cross-origin write
+            if why:
+                return _respond(start_response, "403 Forbidden", why.encode(), "text/plain; charset=utf-8")
             path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
             if path == "/admin":
                 start_response("302 Found", [("Location", "/admin/")])
@@ -308,6 +316,11 @@ def _respond(start_response, status: str, body: bytes, content_type: str) -> lis
 
 def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
+    if rel == cms_backend.API_PATH:  # decap-server, behind serve_request's Host and Origin checks
+        if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
+            return _respond(start_response, "403 Forbidden", "来源不符".encode(), "text/plain; charset=utf-8")
+        status, kind, body = cms_backend.forward(editor.socket_path, environ)
+        return _respond(start_response, status, body, kind)
     if rel in ("check", "status"):
         if method != "POST":
             return _respond(

@@ -8,6 +8,7 @@ key.  The browser path (create, save, review, preview) is in tests/test_browser_
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import cms_serve
 from helpers import ROOT, run_portal
 from pipeline import cms
 from pipeline.config import ConfigError, load_config
@@ -550,3 +552,103 @@ for (const [from, to] of pairs) {
     assert [same(i) for i in after.items] == [same(i) for i in before.items]
     text = (tmp_path / files[0].relative_to(source)).read_text(encoding="utf-8")
     assert "_slug" not in text and "_year" not in text and text.startswith("---\ntitle: ")
+
+
+ITEM = (
+    "---\ntitle: 东湖区召开外贸企业座谈会\ndate: 2026-03-15\nsite: donghu\ncolumn: news\nauthor: 张三\n---\n"
+    + "东湖区商务局召开外贸企业座谈会，听取企业关于订单、物流和融资方面的意见建议。" * 6
+    + "\n"
+)
+
+
+def _post(port: int, path: str, body: dict, host: str, origin: str | None) -> tuple[int, bytes]:
+    """A POST to the server on 127.0.0.1:``port`` as a browser sends it: ``host`` in the Host
+    header (a rebound DNS name keeps its own), ``origin`` in Origin."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Host": host, "Content-Type": "application/json"}
+        if origin is not None:
+            headers["Origin"] = origin
+        connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def _persist(path: str) -> dict:
+    return {
+        "action": "persistEntry",
+        "params": {
+            "branch": "main",
+            "entry": {"slug": path.rsplit("/", 1)[-1][:-3], "path": path, "raw": ITEM},
+            "assets": [],
+            "options": {"collectionName": "donghu", "commitMessage": "x", "useWorkflow": False, "status": "draft"},
+        },
+    }
+
+
+def test_decap_server_answers_only_this_origin_never_a_rebound_name(tmp_path):
+    """DNS rebinding: a page on attacker.example rebinds its name to 127.0.0.1 and POSTs to
+    ``http://attacker.example:<port>/…`` — for the browser a same-origin request, with
+    ``Host: attacker.example:<port>``.  decap-server (which writes content/, no login) listens on
+    no TCP port; the preview server forwards the editor page's requests to it only when Host is
+    this server's loopback address and a write's Origin is this same origin."""
+    if not (cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js").is_file() or not shutil.which("node"):
+        pytest.skip("没有安装网页编辑器（make cms-deps）或 node")
+    content = tmp_path / "content"
+    (content / "items" / "donghu" / "2026").mkdir(parents=True)
+    (content / "items" / "donghu" / "2026" / "2026-03-15-forum.md").write_text(ITEM, encoding="utf-8")
+    process, base = cms_serve.start(
+        ROOT, tmp_path / "serve.log", "--content", str(content), "--work", str(tmp_path / "work"), wait=120
+    )
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+    info = {"action": "info", "params": {"branch": "main"}}
+    planted = content / "items" / "donghu" / "2026" / "2026-03-16-planted.md"
+    try:
+        # where the editor page sends its writes (what an attacker reads from /admin/config.yml too)
+        proxy_url = yaml.safe_load(cms_serve.get(base + "admin/config.yml"))["backend"]["proxy_url"]
+        api_port = int(proxy_url.split("/")[2].rsplit(":", 1)[1])
+        api_path = "/" + proxy_url.split("/", 3)[3]
+        own = f"127.0.0.1:{api_port}"
+        refused = [
+            (f"attacker.example:{api_port}", f"http://attacker.example:{api_port}"),  # the rebound page itself
+            (f"attacker.example:{api_port}", None),
+            ("attacker.example", None),
+            (f"127.0.0.1.attacker.example:{api_port}", None),
+            (f"127.0.0.1:{api_port + 1}", None),  # another local port's page
+            (own, f"http://attacker.example:{api_port}"),  # a cross-origin write
+            (own, "null"),  # a sandboxed frame or a file:// page
+            (own, f"http://localhost:{api_port + 1}"),
+        ]
+        for host, origin in refused:
+            status, said = _post(api_port, api_path, _persist("items/donghu/2026/2026-03-16-planted.md"), host, origin)
+            assert status == 403 and not planted.exists(), (host, origin, status, said)
+            assert _post(port, "/admin/check", {"collection": "donghu", "data": {}}, host, origin)[0] == 403
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/admin/config.yml", headers={"Host": f"attacker.example:{port}"})
+        assert connection.getresponse().status == 403  # nothing of the editor is read through a rebound name
+        connection.close()
+
+        # the editor page's own requests go through, on the page's own origin (no second port)
+        assert proxy_url == base + "admin/api/v1"
+        status, body = _post(port, api_path, info, own, f"http://{own}")
+        assert status == 200 and json.loads(body)["type"] == "local_fs", body
+        for host in (f"localhost:{port}", f"[::1]:{port}"):  # the other names of this loopback server
+            assert _post(port, api_path, info, host, None)[0] == 200, host
+        status, said = _post(port, api_path, _persist("items/donghu/2026/2026-03-16-saved.md"), own, base[:-1])
+        assert status == 200, said
+        assert (content / "items" / "donghu" / "2026" / "2026-03-16-saved.md").read_text(encoding="utf-8") == ITEM
+
+        # and decap-server itself listens on no TCP port a page could reach
+        (node,) = [
+            pid
+            for pid in cms_serve.children(process.pid)
+            if b"decap-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert cms_serve.listening_tcp_ports(node) == set()
+        assert cms_serve.listening_tcp_ports(process.pid) == {port}
+    finally:
+        cms_serve.stop(process)
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log, log[-3000:]

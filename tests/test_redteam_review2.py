@@ -210,18 +210,11 @@ def test_the_annual_report_data_changed_without_a_signed_approval_is_not_publish
 
 def _decap(editor, action: str, params: dict) -> int:
     import json
-    import urllib.error
-    import urllib.request
+
+    from cms_serve import post_to_socket
 
     body = json.dumps({"action": action, "params": {"branch": "main", **params}}).encode()
-    request = urllib.request.Request(
-        editor.backend_url, body, {"Content-Type": "application/json", "Origin": editor.origin}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return post_to_socket(editor.socket_path, body)[0]
 
 
 def _outside(project, content) -> dict:
@@ -233,8 +226,8 @@ def _outside(project, content) -> dict:
 
 
 def test_the_local_editor_backend_writes_only_inside_content(tmp_path):
-    """``portal serve --cms`` runs decap-server without login on a loopback port that any local
-    process (another user of the machine, a script) can call with any ``Origin``.  It served the
+    """``portal serve --cms`` runs decap-server without login (once on a loopback port any local
+    process could call with any ``Origin``; now on a Unix socket of this user's).  It served the
     whole project folder: a media upload or entry named ``site_config/reviewers.yaml``,
     ``.git/hooks/pre-commit`` or ``pipeline/…`` rewrote the reviewers' keys or planted code.  It
     may write only under ``content/``, where every write is checked like any item."""

@@ -1,0 +1,104 @@
+"""decap-server behind the preview server: reachable by the editor page, never by another site.
+
+decap-server (the web editor's local backend) writes ``content/`` and has no login.  On a TCP
+port of 127.0.0.1 any web page could reach it: a page on ``attacker.example`` rebinds its DNS
+name to 127.0.0.1 and then POSTs to ``http://attacker.example:<port>/api/v1`` — for the browser a
+same-origin request, so neither CORS nor decap-server's ``ORIGIN`` stops it.  So:
+
+- decap-server listens on a Unix socket in a folder only this user can enter
+  (``cms/portal-listen-unix.cjs``, preloaded with ``node --require``): no browser can open it;
+- the preview server forwards ``/admin/api/v1`` to it (:func:`forward`) and answers every
+  request of the editor's server only when :func:`refused` finds nothing wrong: the ``Host``
+  header names this server's loopback address and port (``127.0.0.1``, ``localhost`` or
+  ``[::1]``) — a rebound name never does — and a write (anything but GET/HEAD) carrying an
+  ``Origin`` comes from that same origin.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+
+from pipeline.cms import CMS_DIR
+
+PRELOAD = CMS_DIR / "portal-listen-unix.cjs"
+API_PATH = "api/v1"  # under /admin/
+MAX_BODY = 64 * 1024 * 1024  # decap-server takes JSON up to 50 MB (an attachment, base64)
+TIMEOUT = 120.0
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(?P<port>[0-9]+))?$")
+
+
+def refused(environ: dict, port: int) -> str | None:
+    """Why the request in ``environ`` may not reach the editor's server on ``port`` (in Chinese),
+    or None: a ``Host`` other than this server's loopback address (DNS rebinding), or a write
+    whose ``Origin`` is not this same origin."""
+    host = environ.get("HTTP_HOST")
+    m = _HOST.match(host or "")
+    if m is None or m["name"].lower() not in LOOPBACK_NAMES or int(m["port"] or 80) != port:
+        return f"Host “{host}” 不是本机预览地址（只接受 127.0.0.1、localhost 或 [::1] 的 {port} 端口）"
+    origin = environ.get("HTTP_ORIGIN")
+    if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD") and origin is not None:
+        if origin.lower() != f"http://{host}".lower():
+            return f"来源 “{origin}” 不是本机预览页面，不能通过编辑器写入"
+    return None
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def reachable(socket_path: str) -> bool:
+    """Whether decap-server accepts connections on ``socket_path`` yet."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        try:
+            sock.connect(socket_path)
+        except OSError:
+            return False
+    return True
+
+
+def forward(socket_path: str, environ: dict) -> tuple[str, str, bytes]:
+    """(status line, content type, body) of decap-server's answer to the POST in ``environ``."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return "405 Method Not Allowed", "text/plain; charset=utf-8", "只接受 POST".encode()
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if not 0 < length <= MAX_BODY:
+        return "413 Payload Too Large", "text/plain; charset=utf-8", "请求过大或为空".encode()
+    body = environ["wsgi.input"].read(length)
+    connection = _UnixConnection(socket_path, TIMEOUT)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1",
+            body=body,
+            headers={"Content-Type": environ.get("CONTENT_TYPE") or "application/json"},
+        )
+        answer = connection.getresponse()
+        data = answer.read()
+        return (
+            f"{answer.status} {answer.reason}",
+            answer.getheader("Content-Type") or "application/json; charset=utf-8",
+            data,
+        )
+    except OSError as exc:
+        return "502 Bad Gateway", "text/plain; charset=utf-8", f"decap-server 没有响应：{exc}".encode()
+    finally:
+        connection.close()
