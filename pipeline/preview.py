@@ -407,8 +407,15 @@ def gate_saved(
             if attachments.owner_urls(attachments.item_owner(by_path[rel]), markdown):
                 raise Slow("撤下的条目有链接或附件")
     if published:
+        # the same provenance as the build: with signatures required, the approval must cover the
+        # files the item refers to (attachments, images) as they are now, or it is review-outdated
+        companions = (
+            publication.referenced_files(content, config, tuple(published), markdown, state.work / "cache")
+            if config.review.require_signature
+            else None
+        )
         try:
-            history, _notes = publication.read_history(content, config, [i.path for i in published])
+            history, _notes = publication.read_history(content, config, [i.path for i in published], companions)
         except publication.HistoryUnavailable as exc:
             raise Slow(str(exc)) from None
         if history.available:

@@ -221,7 +221,7 @@ def run(
     withheld = tuple(gated.withheld)
     # 2b. provenance: 审签 signed by a listed reviewer; dates that agree with git history
     companions = (
-        _referenced_files(content_dir, config, published, markdown, cache_dir)
+        referenced_files(content_dir, config, published, markdown, cache_dir)
         if config.review.require_signature
         else None
     )
@@ -324,7 +324,7 @@ def _unproved_years(data: report_data.ReportData, findings) -> report_data.Repor
     )
 
 
-def _referenced_files(content_dir, config: Config, published: tuple, settings: MarkdownSettings, cache_dir):
+def referenced_files(content_dir, config: Config, published: tuple, settings: MarkdownSettings, cache_dir):
     """item path → the files it refers to (:func:`pipeline.attachments.referenced_files`): a signed
     审签 covers them with the item.  The URLs come from the attachment stage's cache (read, not
     written: that stage saves it for every owner)."""

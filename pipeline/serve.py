@@ -64,6 +64,21 @@ STATUS_PATH = "/portal-status.json"
 OVERLAY = "preview-overlay"  # in --work: pages the fast path made while a complete build ran (served first)
 
 
+def unsigned_note(findings) -> str:
+    """What the editor must know when the preview keeps the last version of files whose 审签 is not
+    proved (``review.require_signature``): the build withholds them, the preview's copy is no
+    approval.  Empty when no finding says so."""
+    from pipeline.provenance import SIGNATURE_RULES
+
+    paths = sorted({f.path for f in findings if f.severity == "error" and f.rule in SIGNATURE_RULES})
+    if not paths:
+        return ""
+    return (
+        f"；{'、'.join(paths[:5])}{' 等' if len(paths) > 5 else ''} 没有有效的审签签名（或审签后又改动过），"
+        "portal build 不会发布，预览里仍是上一次的版本，并不表示已审签"
+    )
+
+
 def snapshot(content: Path) -> dict[str, int]:
     """content-relative path → mtime (ns) of every file under ``content``."""
     out = {}
@@ -392,7 +407,8 @@ def serve(
         if outcome.error:
             for f in outcome.findings:
                 click.echo("  " + f.text(), err=True)
-            click.echo(f"预览构建失败：{outcome.error}；预览保持上一次的版本。", err=True)
+            error = outcome.error + unsigned_note(outcome.findings)
+            click.echo(f"预览构建失败：{error}；预览保持上一次的版本。", err=True)
             state["pending"] |= info["pending"]
             moved: list[str] = []
             if state["preview"] is not None and state["preview"].deferred:
@@ -401,11 +417,9 @@ def serve(
                         moved = settle()
                 except BuildLocked:
                     pass
-            publish_status(
-                error=outcome.error, findings=[f.text() for f in outcome.findings][:50], changed=page_urls(moved)
-            )
+            publish_status(error=error, findings=[f.text() for f in outcome.findings][:50], changed=page_urls(moved))
             if editor:
-                editor.save_status(outcome.findings, f"预览构建失败：{outcome.error}", started=started)
+                editor.save_status(outcome.findings, f"预览构建失败：{error}", started=started)
             return
         findings, pub, t = outcome.findings, outcome.publication, outcome.timings or {}
         if editor:
@@ -480,7 +494,7 @@ def serve(
         lines = [f.text() for f in result.findings][:50]
         if result.kind == preview.BAD:
             blocked = blocking(result.findings)
-            message = f"保存的文件有 {len(blocked)} 个错误（见上），新版本未发布到预览"
+            message = f"保存的文件有 {len(blocked)} 个错误（见上），新版本未发布到预览" + unsigned_note(blocked)
             click.echo(f"预览构建失败：{message}；预览保持上一次的版本。", err=True)
             publish_status(error=message, findings=lines)
             if editor:

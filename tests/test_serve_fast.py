@@ -5,14 +5,18 @@ is gone from its page and every list; a bad edit keeps the last good preview and
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from pipeline import build as build_mod
 from pipeline import mkdocs_pages, preview
 from pipeline.config import load_config
 from pipeline.publish import live_dir
 from helpers import ROOT
+from provenance_repo import ITEM as REPO_ITEM
+from provenance_repo import Repo, item_text
 from serve_preview import ITEM, preview_build, quick_save
 
 OTHER = "items/bureau/2026/2026-11-24-winter-safety-inspection.md"
@@ -169,3 +173,48 @@ def test_while_a_complete_build_holds_the_lock_the_fast_path_writes_only_its_ove
     trusted = preview_build(content, out, work)
     assert trusted.timings["pages_rendered"] == 0, trusted.timings
     _same_as_clean(content, live_dir(out), tmp_path / "c3")
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None or shutil.which("git") is None, reason="需要 git 与 ssh-keygen")
+def test_the_fast_path_never_shows_as_approved_an_item_whose_attachment_changed_after_signing(tmp_path):
+    """With ``review.require_signature`` a signed 审签 covers the item and every file it refers to
+    (provenance: ``review-outdated``).  The attachment replaced after the approval, then the item
+    saved (its own text still the signed one) while the complete build had not yet run: the fast
+    path checked the item's signature without its files and kept it in the preview as approved —
+    what the build withholds.  The editor is told why instead, and the preview keeps it out."""
+    repo = Repo(tmp_path / "repo")
+    files = repo.content / "files"
+    files.mkdir()
+    (files / "report.csv").write_text("企业,订单\n甲公司,12\n", encoding="utf-8")
+    item = repo.write(REPO_ITEM, item_text(extra="attachments:\n  - {name: 企业名单, file: files/report.csv}\n"))
+    repo.commit("新信息", signer="wang")
+    work = tmp_path / "work"
+    out = work / "preview"
+    config = load_config(repo.config_dir)
+    options = build_mod.BuildOptions(
+        content=repo.content, config_dir=repo.config_dir, out=out, work=work, mkdocs_file=ROOT / "mkdocs.yml", jobs=1
+    )
+    result = build_mod.build(options, config)
+    rel = f"items/{REPO_ITEM}"
+    assert [i.path for i in result.publication.published] == [rel]  # signed: in the preview
+    state = preview.make_state(result.publication, config, repo.content, work, live_dir(out), result.engine_config)
+
+    (files / "report.csv").write_text("企业,订单\n乙公司,990\n", encoding="utf-8")  # never seen by the reviewer
+    item.write_text(item.read_text(encoding="utf-8"), encoding="utf-8")  # saved again, as signed
+    quick = preview.quick_edit(
+        state,
+        {rel},
+        repo.content,
+        config,
+        build_mod.markdown_settings(ROOT / "mkdocs.yml"),
+        None,
+        work / "upstream.sqlite",
+    )
+    said = [f for f in quick.findings if f.path == rel and f.severity == "error"]
+    assert [f.rule for f in said] == ["review-outdated"], quick
+    assert "files/report.csv" in said[0].message and "portal approve" in said[0].message
+    assert quick.kind != preview.FAST or rel not in [i.path for i in state.pub.published]
+    # the complete build that follows says the same
+    rebuilt = build_mod.build(options, config)
+    assert rel not in [i.path for i in rebuilt.publication.published]
+    assert any(f.rule == "review-outdated" and f.path == rel for f in rebuilt.publication.findings)

@@ -20,6 +20,8 @@ import pytest
 from pipeline import serve
 from pipeline.findings import error, warning
 from helpers import ROOT
+from provenance_repo import ITEM as REPO_ITEM
+from provenance_repo import Repo, item_text
 
 
 def _free_port() -> int:
@@ -197,3 +199,42 @@ def test_a_save_while_a_complete_build_runs_is_answered_by_the_fast_path(tmp_pat
         _stop(proc, log_file)
     log = log_path.read_text(encoding="utf-8")
     assert "预览已更新（全站审查与搜索索引）" in log and "Traceback" not in log
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None or shutil.which("git") is None, reason="需要 git 与 ssh-keygen")
+def test_an_edit_without_a_signed_approval_is_never_shown_as_approved(tmp_path):
+    """``review.require_signature``: a reviewer signed the item; the editor changes it.  The build
+    withholds the changed item (``review-outdated``) until the reviewer signs again; the preview
+    keeps the signed version on screen — and the editor is told, on the page and in the terminal,
+    that the build will not publish it and the preview is no approval."""
+    repo = Repo(tmp_path / "repo")
+    item = repo.write(REPO_ITEM, item_text())
+    repo.commit("新信息", signer="wang")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_file = open(tmp_path / "serve.log", "w", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--content", str(repo.content), "--config", str(repo.config_dir)]
+        + ["--work", str(tmp_path / "work"), "--port", str(port)],
+        cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    url_path = "/" + REPO_ITEM[: -len(".md")] + "/"
+    try:
+        page = _wait(lambda: _get(base + url_path), "the first preview (the signed item)")
+        assert "全市外贸企业座谈会召开" in page
+        item.write_text(item.read_text(encoding="utf-8") + "\n补充：UNSIGNEDMARK。\n", encoding="utf-8")
+        status = _wait(lambda: (s := json.loads(_get(base + "/portal-status.json")))["error"] and s, "the error")
+        said = status["error"]
+        assert f"items/{REPO_ITEM}" in said and "没有有效的审签签名" in said and "不会发布" in said, said
+        assert "并不表示已审签" in said
+        assert any("review-outdated" in line for line in status["findings"]), status
+        assert "UNSIGNEDMARK" not in _get(base + url_path)
+    finally:
+        _stop(proc, log_file)
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert "没有有效的审签签名" in log and "portal build 不会发布" in log and "Traceback" not in log
