@@ -591,15 +591,12 @@ def build(
         files.add_files_from_theme(env, config)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)
-        nav = get_navigation(files, config)
+        nav = _navigation(files, config, get_navigation)
         nav = config.plugins.on_nav(nav, config=config, files=files)
 
         doc_files = files.documentation_pages(inclusion=inclusion)
         included = {id(f) for f in doc_files}
         in_nav = [p.file for p in nav.pages if id(p.file) in included]
-        for file in doc_files:
-            if file.page is None and file.inclusion.is_not_in_nav():
-                Page(None, file, config)
         custom_dir = config.theme.custom_dir if hasattr(config.theme, "custom_dir") else None
         base = _stamp_base(engine_file, custom_dir) if engine_file else None
         threads = max(2, min(8, jobs))
@@ -705,10 +702,13 @@ def build(
             for dest in mine:  # partly taken over: rendered whole, into files of its own
                 if dest in kept_out:
                     os.unlink(os.path.join(config.site_dir, dest))
+            _pages_for(doc_files, config, Page)  # the sitemap lists every page
             start = len(collect.messages)
             mb._build_theme_template(template, env, files, config, nav)
             if template_key and len(collect.messages) == start:  # one that warned is rendered every time
                 templates[template] = [template_key, {}]
+        if config.extra_templates:
+            _pages_for(doc_files, config, Page)
         for template in config.extra_templates:
             mb._build_extra_template(template, files, config, nav)
         for file in in_nav:  # read above: their links and warnings are known
@@ -721,6 +721,7 @@ def build(
                     entries[file.src_uri].output,
                     entries[file.src_uri].stat,
                 )
+        _pages_for(todo, config, Page)
         results = _render_all(
             todo, config, files, doc_files, nav, env, jobs, collect, mb, on_page, len(doc_files) - len(todo)
         )
@@ -769,6 +770,41 @@ def build(
         if early is not None:  # a failed build: nothing may still be unlinking while the folder is discarded
             early.thread.join()
         logger.removeHandler(collect)
+
+
+def _navigation(files, config, get_navigation):
+    """mkdocs' nav of ``files``, built without the documentation pages that are not in the nav
+    (``not_in_nav``: the items) — mkdocs makes a ``Page`` for every documentation page it is given
+    (~0.4 s at 10k items), which only a page that is rendered (or a template listing every page,
+    the sitemap) needs: those are made by :func:`_pages_for` when they are.  The nav is the same:
+    mkdocs leaves such pages out of it unless the nav config names them; were a nav entry to name
+    one (a link to a file of the left-out ones), the nav is built again from every file."""
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Link
+
+    kept = [f for f in files if not (f.is_documentation_page() and f.inclusion.is_not_in_nav())]
+    if len(kept) == len(files):
+        return get_navigation(files, config)
+    nav = get_navigation(Files(kept), config)
+    stack = list(nav.items)
+    while stack:
+        entry = stack.pop()
+        stack.extend(getattr(entry, "children", None) or ())
+        if isinstance(entry, Link):
+            url = str(entry.url)
+            if files.get_file_from_path(url) is not None or files.get_file_from_path(url.lstrip("/")) is not None:
+                for file in kept:  # the pages that nav made are made again
+                    file.page = None
+                return get_navigation(files, config)
+    return nav
+
+
+def _pages_for(doc_files, config, page_class) -> None:
+    """A ``Page`` for each of ``doc_files`` that has none yet (:func:`_navigation`), as mkdocs'
+    ``get_navigation`` makes them."""
+    for file in doc_files:
+        if file.page is None:
+            page_class(None, file, config)
 
 
 def _template_key(stamp: str, files, in_nav: list) -> str:
