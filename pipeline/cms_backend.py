@@ -17,6 +17,7 @@ same-origin request, so neither CORS nor decap-server's ``ORIGIN`` stops it.  So
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import re
 import socket
 
@@ -30,14 +31,38 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(?P<port>[0-9]+))?$")
 
 
+def guards_host(bound: str) -> bool:
+    """Whether a server bound to ``bound`` (serve's ``--host``) answers loopback names only: it
+    does on a loopback address (the default); one shown to the network on purpose (``0.0.0.0``, a
+    LAN address) is reached by every name of the machine."""
+    if bound.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bound.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def foreign_host(environ: dict, port: int, bound: str = "127.0.0.1") -> str | None:
+    """Why the ``Host`` of the request in ``environ`` is not this loopback server on ``port``
+    (in Chinese), or None.  A page whose DNS name was rebound to 127.0.0.1 reaches the server as
+    its own origin, but its requests keep that name in Host."""
+    host = environ.get("HTTP_HOST")
+    names = {*LOOPBACK_NAMES, f"[{bound}]" if ":" in bound else bound.lower()}
+    m = _HOST.match(host or "")
+    if m is None or m["name"].lower() not in names or int(m["port"] or 80) != port:
+        return f"Host “{host}” 不是本机预览地址（只接受 127.0.0.1、localhost 或 [::1] 的 {port} 端口）"
+    return None
+
+
 def refused(environ: dict, port: int) -> str | None:
     """Why the request in ``environ`` may not reach the editor's server on ``port`` (in Chinese),
     or None: a ``Host`` other than this server's loopback address (DNS rebinding), or a write
     whose ``Origin`` is not this same origin."""
+    why = foreign_host(environ, port)
+    if why:
+        return why
     host = environ.get("HTTP_HOST")
-    m = _HOST.match(host or "")
-    if m is None or m["name"].lower() not in LOOPBACK_NAMES or int(m["port"] or 80) != port:
-        return f"Host “{host}” 不是本机预览地址（只接受 127.0.0.1、localhost 或 [::1] 的 {port} 端口）"
     origin = environ.get("HTTP_ORIGIN")
     if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD") and origin is not None:
         if origin.lower() != f"http://{host}".lower():

@@ -185,8 +185,25 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None, overlay=N
 
         base = cms_server.server_class(editor)
 
+    from pipeline import cms_backend
+
+    guarded = cms_backend.guards_host(host)
+
     class PortalServer(base):
         status: dict = {"changed": [], "findings": [], "error": None, "note": "", "version": 0}
+
+        def serve_request(self, environ, start_response):
+            # the preview holds what is not published yet and the status the gate's findings (with
+            # the text they found): never to a page whose DNS name was rebound to 127.0.0.1
+            why = guarded and cms_backend.foreign_host(environ, port, host)
+            if why:
+                body = why.encode("utf-8")
+                start_response(
+                    "403 Forbidden",
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
+            return super().serve_request(environ, start_response)
 
         def _serve_request(self, environ, start_response):
             if environ.get("PATH_INFO") == STATUS_PATH:
