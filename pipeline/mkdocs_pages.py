@@ -52,7 +52,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable
 
 import msgpack
@@ -591,7 +591,7 @@ def build(
         files.add_files_from_theme(env, config)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)
-        nav = _navigation(files, config, get_navigation)
+        nav = _navigation(files, config, get_navigation, collect)
         nav = config.plugins.on_nav(nav, config=config, files=files)
 
         doc_files = files.documentation_pages(inclusion=inclusion)
@@ -772,19 +772,24 @@ def build(
         logger.removeHandler(collect)
 
 
-def _navigation(files, config, get_navigation):
+def _navigation(files, config, get_navigation, collect: Collect):
     """mkdocs' nav of ``files``, built without the documentation pages that are not in the nav
-    (``not_in_nav``: the items) — mkdocs makes a ``Page`` for every documentation page it is given
-    (~0.4 s at 10k items), which only a page that is rendered (or a template listing every page,
-    the sitemap) needs: those are made by :func:`_pages_for` when they are.  The nav is the same:
-    mkdocs leaves such pages out of it unless the nav config names them; were a nav entry to name
-    one (a link to a file of the left-out ones), the nav is built again from every file."""
+    (``not_in_nav``: the items) unless the nav config names them — mkdocs makes a ``Page`` for every
+    documentation page it is given (~0.4 s at 10k items), which only a page that is rendered (or a
+    template listing every page, the sitemap) needs: those are made by :func:`_pages_for` when they
+    are.  The nav and its warnings are the same: mkdocs leaves such pages out of it.  Should a nav
+    entry still come out as a link to one of the files left out, the nav is built again from every
+    file, and the first attempt's warnings are dropped."""
     from mkdocs.structure.files import Files
     from mkdocs.structure.nav import Link
 
-    kept = [f for f in files if not (f.is_documentation_page() and f.inclusion.is_not_in_nav())]
+    named = _nav_paths(config["nav"])
+    kept = [
+        f for f in files if not (f.is_documentation_page() and f.inclusion.is_not_in_nav() and f.src_uri not in named)
+    ]
     if len(kept) == len(files):
         return get_navigation(files, config)
+    start = len(collect.messages)
     nav = get_navigation(Files(kept), config)
     stack = list(nav.items)
     while stack:
@@ -793,10 +798,31 @@ def _navigation(files, config, get_navigation):
         if isinstance(entry, Link):
             url = str(entry.url)
             if files.get_file_from_path(url) is not None or files.get_file_from_path(url.lstrip("/")) is not None:
+                del collect.messages[start:]
                 for file in kept:  # the pages that nav made are made again
                     file.page = None
                 return get_navigation(files, config)
     return nav
+
+
+def _nav_paths(nav) -> set[str]:
+    """Every text in the nav config as mkdocs looks it up among the files (``PurePath(…).as_posix()``),
+    with and without a leading ``/``."""
+    found: set[str] = set()
+    stack = [nav]
+    while stack:
+        entry = stack.pop()
+        if isinstance(entry, str):
+            try:
+                path = PurePath(entry).as_posix()
+            except (TypeError, ValueError):
+                continue
+            found.update((path, path.lstrip("/")))
+        elif isinstance(entry, dict):
+            stack.extend(entry.values())
+        elif isinstance(entry, (list, tuple)):
+            stack.extend(entry)
+    return found
 
 
 def _pages_for(doc_files, config, page_class) -> None:

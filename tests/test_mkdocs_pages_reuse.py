@@ -143,5 +143,24 @@ def test_pages_left_out_of_the_nav_build_the_same_site_as_plain_mkdocs(tmp_path)
         assert again.rendered == ("loose.md",), (nav_extra, again.rendered)
         _plain_mkdocs(engine, case / "plain-again")
         assert tree(case / "again") == tree(case / "plain-again"), nav_extra
+        assert first.warnings == again.warnings == (), (nav_extra, first.warnings, again.warnings)
         in_menu = "散页" in (case / "again" / "other" / "index.html").read_text(encoding="utf-8")
         assert in_menu == bool(nav_extra)
+
+
+def test_a_nav_link_to_a_page_left_out_builds_the_nav_again_without_its_warnings(tmp_path, monkeypatch):
+    """The safety net of mkdocs_pages._navigation: were a nav entry to name a not-in-nav page in a
+    way the nav paths do not catch, the first attempt makes it a link with a "not found" warning;
+    the nav is then built from every file and that warning is not reported."""
+    import yaml
+
+    engine = project(tmp_path)
+    config = yaml.safe_load(engine.read_text(encoding="utf-8"))
+    config["nav"] = config["nav"] + [{"散页": "loose.md"}]
+    engine.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(mkdocs_pages, "_nav_paths", lambda nav: set())  # the nav's paths not caught
+    first = render(engine, tmp_path / "live")
+    _plain_mkdocs(engine, tmp_path / "plain")
+    assert tree(tmp_path / "live") == tree(tmp_path / "plain")
+    assert first.warnings == ()
+    assert "散页" in (tmp_path / "live" / "other" / "index.html").read_text(encoding="utf-8")
