@@ -53,6 +53,12 @@ def test_demo_is_a_realistic_bureau():
 # --- home, sub-sites, lists, items ---------------------------------------------------------
 
 
+def test_the_demo_builds_without_a_mkdocs_warning(demo_site):
+    """The generated nav and pages give mkdocs nothing to warn about (a nav entry that it could not
+    find, a broken link): an editor would see each warning, and ``--strict`` refuses them."""
+    assert demo_site.result.mkdocs_warnings == ()
+
+
 def test_home_lists_every_sub_site_and_latest_items(demo_site):
     html = demo_site.html("")
     for site in CONFIG.sites:
