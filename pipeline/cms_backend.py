@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import json
 import re
 import socket
 
@@ -97,25 +98,33 @@ def reachable(socket_path: str) -> bool:
     return True
 
 
+def error(status: str, message: str) -> tuple[str, str, bytes]:
+    """An answer of the API route that the editor page can show: Decap's proxy backend reads every
+    answer as JSON and shows its ``error`` (a text/plain body became “Unexpected token …”)."""
+    return status, "application/json; charset=utf-8", json.dumps({"error": message}, ensure_ascii=False).encode()
+
+
 def forward(socket_path: str, environ: dict) -> tuple[str, str, bytes]:
-    """(status line, content type, body) of decap-server's answer to the POST in ``environ``."""
+    """(status line, content type, body) of decap-server's answer to the POST in ``environ``.
+    Only a JSON body is forwarded (what the editor page sends): decap-server reads nothing else,
+    and a body without a Content-Type is never taken for JSON."""
     if environ.get("REQUEST_METHOD") != "POST":
-        return "405 Method Not Allowed", "text/plain; charset=utf-8", "只接受 POST".encode()
+        return error("405 Method Not Allowed", "只接受 POST")
+    kind = (environ.get("CONTENT_TYPE") or "").split(";", 1)[0].strip().lower()
+    if kind != "application/json":
+        return error("415 Unsupported Media Type", "只接受 JSON（Content-Type: application/json）")
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = -1
     if not 0 < length <= MAX_BODY:
-        return "413 Payload Too Large", "text/plain; charset=utf-8", "请求过大或为空".encode()
+        return error(
+            "413 Payload Too Large", f"请求为空或超过 {MAX_BODY // (1024 * 1024)} MB（附件太大时请压缩或拆分后再上传）"
+        )
     body = environ["wsgi.input"].read(length)
     connection = _UnixConnection(socket_path, TIMEOUT)
     try:
-        connection.request(
-            "POST",
-            "/api/v1",
-            body=body,
-            headers={"Content-Type": environ.get("CONTENT_TYPE") or "application/json"},
-        )
+        connection.request("POST", "/api/v1", body=body, headers={"Content-Type": "application/json; charset=utf-8"})
         answer = connection.getresponse()
         data = answer.read()
         return (
@@ -124,6 +133,9 @@ def forward(socket_path: str, environ: dict) -> tuple[str, str, bytes]:
             data,
         )
     except OSError as exc:
-        return "502 Bad Gateway", "text/plain; charset=utf-8", f"decap-server 没有响应：{exc}".encode()
+        return error(
+            "502 Bad Gateway",
+            f"网页编辑器的本地后端 decap-server 没有响应（{exc}）。请结束并重新运行 portal serve --cms",
+        )
     finally:
         connection.close()

@@ -18,7 +18,9 @@ port; the editor page reaches it through ``POST /admin/api/v1`` of this server
 its ``Host`` is this server's loopback address and port and a write's ``Origin`` is this same
 origin (a page whose DNS name was rebound to 127.0.0.1 is refused); it is started with the
 editor, stopped when serve ends, and dies with this process (``PR_SET_PDEATHSIG``) if it is
-killed.  Nothing of the editor is ever written into the preview or into ``site/``.
+killed.  Nothing of the editor is ever written into the preview or into ``site/``; no answer of
+``/admin/…`` may be framed by another page (clickjacking), and the API route's own refusals are
+JSON ``{"error"}`` as decap-server's are (the editor page shows nothing else).
 """
 
 from __future__ import annotations
@@ -309,6 +311,9 @@ def _respond(start_response, status: str, body: bytes, content_type: str) -> lis
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
+            # the editor never in another site's frame: no click or drag into it from a page laid over it
+            ("X-Frame-Options", "DENY"),
+            ("Content-Security-Policy", "frame-ancestors 'none'"),
         ],
     )
     return [body]
@@ -317,9 +322,17 @@ def _respond(start_response, status: str, body: bytes, content_type: str) -> lis
 def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
     if rel == cms_backend.API_PATH:  # decap-server, behind serve_request's Host and Origin checks
+        process = editor.process
         if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
-            return _respond(start_response, "403 Forbidden", "来源不符".encode(), "text/plain; charset=utf-8")
-        status, kind, body = cms_backend.forward(editor.socket_path, environ)
+            status, kind, body = cms_backend.error("403 Forbidden", "来源不符")
+        elif process is None or process.poll() is not None:  # its socket would only refuse
+            status, kind, body = cms_backend.error(
+                "502 Bad Gateway",
+                f"网页编辑器的本地后端 decap-server 已退出（退出码 {getattr(process, 'returncode', None)}），"
+                "无法读取或保存。请结束并重新运行 portal serve --cms（终端里有它退出前的输出）",
+            )
+        else:
+            status, kind, body = cms_backend.forward(editor.socket_path, environ)
         return _respond(start_response, status, body, kind)
     if rel in ("check", "status"):
         if method != "POST":

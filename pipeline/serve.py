@@ -195,7 +195,7 @@ def make_server(out: Path, host: str, port: int, rebuild, editor=None, overlay=N
         def serve_request(self, environ, start_response):
             # the preview holds what is not published yet and the status the gate's findings (with
             # the text they found): never to a page whose DNS name was rebound to 127.0.0.1
-            why = guarded and cms_backend.foreign_host(environ, port, host)
+            why = guarded and cms_backend.foreign_host(environ, self.server_address[1], host)
             if why:
                 body = why.encode("utf-8")
                 start_response(

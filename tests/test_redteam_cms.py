@@ -4,12 +4,22 @@ errors of the editor's backend route that the editor page must be able to read."
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
+import pytest
 
 import cms_serve
-from pipeline import serve
+from helpers import ROOT
+from pipeline import cms, cms_server, serve
+from pipeline.config import load_config
 
 
 def _call_server(server, path: str, host: str | None, method: str = "GET"):
@@ -36,7 +46,7 @@ def test_the_plain_preview_answers_only_its_loopback_name(tmp_path):
     out = tmp_path / "preview"
     out.mkdir()
     (out / "index.html").write_text("<html><body>未发布的页面</body></html>", encoding="utf-8")
-    server = serve.make_server(out, "127.0.0.1", cms_serve.free_port(), lambda: None)
+    server = serve.make_server(out, "127.0.0.1", 0, lambda: None)  # the port the system gives
     port = server.server_address[1]
     try:
         server.status = {**server.status, "findings": ["正文中有密级标志 “机密”。"]}
@@ -62,3 +72,172 @@ def test_a_preview_shown_on_another_address_is_not_limited_to_loopback_names(tmp
         assert _call_server(server, serve.STATUS_PATH, f"preview.lan:{server.server_address[1]}")[0].startswith("200")
     finally:
         server.server_close()
+
+
+# ------------------------------------------------------------------ /admin/ of portal serve --cms
+
+
+class _Decap(http.server.BaseHTTPRequestHandler):
+    """decap-server on its Unix socket, as far as the route sees it: answers JSON, keeps what came."""
+
+    seen: list = []
+
+    def address_string(self):
+        return "unix"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.seen.append((self.headers.get("Content-Type"), body))
+        answer = json.dumps({"message": "entry persisted"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+
+class _UnixServer(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_UNIX
+
+    def server_bind(self):
+        self.socket.bind(self.server_address)
+        self.server_name, self.server_port = "localhost", 0
+
+
+class _Editor:
+    """A started editor as the routes see it: its page, its assets, decap-server's process and socket."""
+
+    def __init__(self, tmp_path: Path, process):
+        config = load_config(ROOT / "site_config")
+        self.dist = tmp_path / "dist"
+        self.dist.mkdir()
+        (self.dist / "decap-cms.js").write_text("/* decap */", encoding="utf-8")
+        self.origin = "http://127.0.0.1:8000"
+        self.index_html = cms.admin_html(config)
+        self.config_yml = cms.config_text(config, local=True, proxy_url=self.origin + "/admin/api/v1")
+        self.process = process
+        self.socket_path = str(tmp_path / "decap.sock")
+
+    def fresh_config(self):
+        return self.config_yml
+
+
+def _admin(editor, rel: str, method: str = "GET", body: bytes = b"", kind: str | None = None):
+    environ = {"REQUEST_METHOD": method, "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    if kind is not None:
+        environ["CONTENT_TYPE"] = kind
+    seen = {}
+    out = cms_server._admin(editor, environ, lambda status, headers: seen.update(status=status, headers=headers), rel)
+    return seen["status"], dict(seen["headers"]), b"".join(out)
+
+
+@pytest.fixture
+def running(tmp_path):
+    """A live process standing in for decap-server, stopped afterwards."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+def test_the_editor_refuses_to_be_framed_by_another_site(tmp_path, running):
+    """Clickjacking: a hostile page frames http://127.0.0.1:<port>/admin/ (no login) under a lure and
+    has the editor click “发布” or drag the page's text into the body.  Every /admin/ answer tells
+    the browser the editor is never framed."""
+    editor = _Editor(tmp_path, running)
+    for rel in ("", "index.html", "config.yml", "decap/decap-cms.js", *cms.ASSETS, "missing"):
+        status, headers, _ = _admin(editor, rel)
+        assert headers.get("X-Frame-Options") == "DENY", (rel, status, headers)
+        assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), rel
+
+
+def test_the_api_route_forwards_json_only_and_says_why_in_json(tmp_path, running):
+    """The editor page (Decap's proxy backend) reads every answer of /admin/api/v1 as JSON and
+    shows its ``error``: serve's own refusals were text/plain, so the editor showed “Unexpected
+    token” instead of why (an attachment too large, decap-server gone).  And a body without a
+    Content-Type was forwarded as JSON: only a JSON body (what the page sends; a cross-site form
+    or text/plain request cannot send one) goes to decap-server."""
+    editor = _Editor(tmp_path, running)
+    _Decap.seen = []
+    server = _UnixServer(editor.socket_path, _Decap)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        info = json.dumps({"action": "info", "params": {"branch": "main"}}).encode()
+        status, headers, body = _admin(editor, "api/v1", "POST", info, "application/json; charset=utf-8")
+        assert status.startswith("200") and json.loads(body) == {"message": "entry persisted"}
+        assert _Decap.seen == [("application/json; charset=utf-8", info)]
+        for kind in (None, "", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+            status, headers, body = _admin(editor, "api/v1", "POST", info, kind)
+            assert status.startswith("415") and "JSON" in json.loads(body)["error"], (kind, status, body)
+        status, headers, body = _admin(editor, "api/v1", "POST", b"", "application/json")
+        assert status.startswith("413") and "MB" in json.loads(body)["error"]
+        status, headers, body = _admin(editor, "api/v1", "GET")
+        assert status.startswith("405") and json.loads(body)["error"]
+        assert len(_Decap.seen) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    # the socket gone (decap-server hung up): why, in JSON, at once
+    status, headers, body = _admin(editor, "api/v1", "POST", info, "application/json")
+    assert status.startswith("502") and "portal serve --cms" in json.loads(body)["error"]
+
+
+def test_a_dead_decap_server_is_named_on_the_page(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    process.wait()
+    editor = _Editor(tmp_path, process)
+    status, headers, body = _admin(editor, "api/v1", "POST", b"{}", "application/json")
+    error = json.loads(body)["error"]
+    assert status.startswith("502") and "已退出" in error and "3" in error and "portal serve --cms" in error
+    assert headers["Content-Type"].startswith("application/json")
+
+
+def test_decap_server_stays_inside_content_through_the_route(tmp_path):
+    """What the route forwards: decap-server's own path checks (under GIT_REPO_DIRECTORY, symlinks
+    resolved) still hold — ``../``, absolute paths and a symlink out of content/ write nothing."""
+    if not (cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js").is_file() or not shutil.which("node"):
+        pytest.skip("没有安装网页编辑器（make cms-deps）或 node")
+    content = tmp_path / "content"
+    (content / "items" / "donghu" / "2026").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (content / "items" / "donghu" / "link").symlink_to(outside)
+    editor = cms_server.Editor.start(
+        content, ROOT / "site_config", tmp_path / "work", ROOT / "mkdocs.yml", "127.0.0.1", 8000
+    )
+    try:
+        for path in (
+            "../outside/x.md",
+            "items/../../outside/x.md",
+            str(outside / "x.md"),
+            "items/donghu/link/x.md",
+            "items/donghu/link/../../../../outside/x.md",
+        ):
+            entry = {"slug": "x", "path": path, "raw": "---\ntitle: x\n---\n"}
+            request = {
+                "action": "persistEntry",
+                "params": {
+                    "branch": "main",
+                    "entry": entry,
+                    "assets": [],
+                    "options": {"commitMessage": "x", "useWorkflow": False, "status": "draft"},
+                },
+            }
+            body = json.dumps(request).encode()
+            status, _, said = _admin(editor, "api/v1", "POST", body, "application/json")
+            assert not status.startswith("200") and list(outside.iterdir()) == [], (path, status, said)
+        secret = tmp_path / "secret.md"
+        secret.write_text("secret", encoding="utf-8")
+        for action, params in (
+            ("deleteFile", {"path": "../secret.md", "options": {"commitMessage": "x"}}),
+            ("getEntry", {"path": "../secret.md"}),
+            ("getMediaFile", {"path": str(secret)}),
+        ):
+            body = json.dumps({"action": action, "params": {"branch": "main", **params}}).encode()
+            status, _, said = _admin(editor, "api/v1", "POST", body, "application/json")
+            assert secret.is_file() and b"secret" not in said.replace(b"secret.md", b""), (action, status, said)
+    finally:
+        editor.stop()
