@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import os
 import re
 import socket
 
@@ -69,6 +70,38 @@ def refused(environ: dict, port: int) -> str | None:
         if origin.lower() != f"http://{host}".lower():
             return f"来源 “{origin}” 不是本机预览页面，不能通过编辑器写入"
     return None
+
+
+TCP_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
+
+
+def foreign_user(sock) -> str | None:
+    """Why the TCP connection ``sock`` (accepted on 127.0.0.1) is not from the user running serve
+    (in Chinese), or None.  decap-server's socket is in a folder only this user can enter, but
+    serve's port is open to every account of the machine, whose requests choose their own Host
+    and Origin: the routes that reach ``content/`` ask Linux who owns the other end (its entry in
+    /proc/net/tcp, found by the two ports).  None without /proc (nothing to ask)."""
+    if not os.path.exists(TCP_TABLES[0]):
+        return None
+    try:
+        client, server = sock.getpeername()[1], sock.getsockname()[1]
+    except (OSError, AttributeError, IndexError):
+        return "无法确认这个连接来自哪个用户"
+    ends = (f"{client:04X}", f"{server:04X}")
+    owners = set()
+    for table in TCP_TABLES:
+        try:
+            lines = open(table, encoding="ascii").read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 7 and (fields[1].rsplit(":", 1)[-1], fields[2].rsplit(":", 1)[-1]) == ends:
+                owners.add(int(fields[7]))
+    if owners == {os.geteuid()}:
+        return None
+    who = "、".join(str(uid) for uid in sorted(owners)) or "未知"
+    return f"这个连接来自本机另一个用户（uid {who}），网页编辑器只接受运行 portal serve 的用户（uid {os.geteuid()}）"
 
 
 class _UnixConnection(http.client.HTTPConnection):

@@ -46,6 +46,7 @@ from pipeline.findings import Finding
 
 MAX_CHECK_BODY = 4 * 1024 * 1024  # an entry posted for checking (text only; uploads go to decap-server)
 START_TIMEOUT = 30.0
+CONTENT_ROUTES = ("/admin/" + cms_backend.API_PATH, "/admin/check", "/admin/status")  # reach content/
 
 
 class EditorError(Exception):
@@ -287,12 +288,23 @@ def server_class(editor: Editor):
 
     port = int(editor.origin.rsplit(":", 1)[1])
 
+    connection = threading.local()  # the request's socket, for the handler thread (ThreadingMixIn)
+
     class EditorServer(LiveReloadServer):
+        def finish_request(self, request, client_address):
+            connection.socket = request
+            try:
+                super().finish_request(request, client_address)
+            finally:
+                connection.socket = None
+
         def serve_request(self, environ, start_response):
             why = cms_backend.refused(environ, port)  # DNS rebinding, a cross-origin write
+            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
+            if not why and path in CONTENT_ROUTES:  # another account of this machine
+                why = cms_backend.foreign_user(getattr(connection, "socket", None))
             if why:
                 return _respond(start_response, "403 Forbidden", why.encode(), "text/plain; charset=utf-8")
-            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
             if path == "/admin":
                 start_response("302 Found", [("Location", "/admin/")])
                 return []

@@ -7,11 +7,13 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,64 @@ def test_decap_server_stays_inside_content_through_the_route(tmp_path):
             assert secret.is_file() and b"secret" not in said.replace(b"secret.md", b""), (action, status, said)
     finally:
         editor.stop()
+
+
+_AS_NOBODY = """
+import encodings.idna, http.client, json, os, sys  # imported first: this user's files are closed to nobody
+os.setgid(65534); os.setuid(65534)  # the socket below is nobody's
+port, path, body = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+answer = connection.getresponse()
+print(answer.status, answer.read().decode("utf-8", "replace"))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as another user")
+def test_another_local_user_cannot_write_through_the_editor(tmp_path):
+    """decap-server sits in a folder only this user can enter, but serve's TCP port is open to every
+    user of the machine: another account POSTed to 127.0.0.1:<port>/admin/api/v1 (Host and Origin
+    are its to choose) and wrote, read or deleted the editor's content/.  The editor's routes that
+    reach content/ answer only a connection of the user running serve (Linux: the peer socket's
+    owner in /proc/net/tcp)."""
+    if not (cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js").is_file() or not shutil.which("node"):
+        pytest.skip("没有安装网页编辑器（make cms-deps）或 node")
+    if not Path("/proc/net/tcp").is_file():
+        pytest.skip("no /proc/net/tcp")
+    content = tmp_path / "content"
+    (content / "items" / "donghu" / "2026").mkdir(parents=True)
+    process, base = cms_serve.start(
+        ROOT, tmp_path / "serve.log", "--content", str(content), "--work", str(tmp_path / "work"), wait=120
+    )
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+    planted = "items/donghu/2026/2026-03-16-planted.md"
+    entry = {"slug": "x", "path": planted, "raw": "---\ntitle: x\n---\n"}
+    persist = {
+        "action": "persistEntry",
+        "params": {
+            "branch": "main",
+            "entry": entry,
+            "assets": [],
+            "options": {"commitMessage": "x", "useWorkflow": False, "status": "draft"},
+        },
+    }
+    try:
+        for path, body in (("/admin/api/v1", persist), ("/admin/check", {"collection": "donghu", "data": {}})):
+            done = subprocess.run(
+                [sys.executable, "-c", _AS_NOBODY, str(port), path, json.dumps(body)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.startswith("403"), (path, done.stdout)
+        assert not (content / planted).exists()
+        own = json.dumps({"action": "info", "params": {"branch": "main"}}).encode()
+        request = urllib.request.Request(
+            base + "admin/api/v1", data=own, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+            assert json.loads(answer.read())["type"] == "local_fs"  # this user's own request still goes through
+    finally:
+        cms_serve.stop(process)
+    assert "Traceback" not in (tmp_path / "serve.log").read_text(encoding="utf-8")
