@@ -29,6 +29,7 @@ PRELOAD = CMS_DIR / "portal-listen-unix.cjs"
 API_PATH = "api/v1"  # under /admin/
 MAX_BODY = 64 * 1024 * 1024  # decap-server takes JSON up to 50 MB (an attachment, base64)
 TIMEOUT = 120.0
+SOCKET_PATH_MAX = 100  # bytes of a Unix socket's path (sun_path: 108 on Linux, 104 on macOS, with the NUL)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(?P<port>[0-9]+))?$")
 

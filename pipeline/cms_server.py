@@ -119,6 +119,10 @@ class Editor:
         backend_url = f"{origin}/admin/{cms_backend.API_PATH}"
         socket_dir = tempfile.mkdtemp(prefix="portal-decap-")  # mode 0700: this user only
         socket_path = os.path.join(socket_dir, "decap.sock")
+        if len(os.fsencode(socket_path)) > cms_backend.SOCKET_PATH_MAX and os.path.isdir("/tmp"):
+            os.rmdir(socket_dir)  # a long TMPDIR: decap-server could not listen there
+            socket_dir = tempfile.mkdtemp(prefix="portal-decap-", dir="/tmp")
+            socket_path = os.path.join(socket_dir, "decap.sock")
         editor = cls(
             content=content,
             config_dir=config_dir,

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 
 import cms_serve
 from helpers import ROOT
-from pipeline import cms, cms_server, serve
+from pipeline import cms, cms_backend, cms_server, serve
 from pipeline.config import load_config
 
 
@@ -304,3 +305,23 @@ def test_another_local_user_cannot_write_through_the_editor(tmp_path):
     finally:
         cms_serve.stop(process)
     assert "Traceback" not in (tmp_path / "serve.log").read_text(encoding="utf-8")
+
+
+def test_the_editor_starts_under_a_long_temp_folder(tmp_path, monkeypatch):
+    """A Unix socket's path holds at most 107 bytes: under a long TMPDIR decap-server died at
+    listen() and serve said only “decap-server 启动失败（退出码 1）”."""
+    if not (cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js").is_file() or not shutil.which("node"):
+        pytest.skip("没有安装网页编辑器（make cms-deps）或 node")
+    long = tmp_path / ("t" * 100)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    editor = cms_server.Editor.start(
+        ROOT / "content", ROOT / "site_config", tmp_path / "work", ROOT / "mkdocs.yml", "127.0.0.1", 8000
+    )
+    try:
+        assert editor.process.poll() is None and cms_backend.reachable(editor.socket_path)
+        assert len(os.fsencode(editor.socket_path)) <= cms_backend.SOCKET_PATH_MAX
+        assert (Path(editor.socket_path).parent.stat().st_mode & 0o777) == 0o700
+    finally:
+        editor.stop()
+    assert not Path(editor.socket_path).parent.exists()
