@@ -40,6 +40,7 @@ from pipeline import (
     numbering,
     provenance,
     report_data,
+    scanners,
     scoring,
     stage_memos,
     upstream,
@@ -201,6 +202,7 @@ def run(
     fails and publishes nothing (:func:`pipeline.findings.infrastructure_failures`)."""
     markdown = markdown or MarkdownSettings()
     memos = stage_memos.Memos.open(cache_dir, config, markdown)
+    scanners.use_fold_table(memos.fold.map(_fold_table, ["table"], str, jobs=1)[0])  # before any scanner runs
     # 1. load + validate (one reader per file; broken files become findings)
     walked = content_walk.walk(Path(content_dir))  # once: the item loader and the pages take their files from it
     read = load.read_sources(content_dir, config, walked)
@@ -336,6 +338,10 @@ def referenced_files(content_dir, config: Config, published: tuple, settings: Ma
         return [cache.urls(o, settings, compute, base) for o in owners]
 
     return attachments.referenced_files(published, content_dir, config, settings, urls_of)
+
+
+def _fold_table(key: str) -> dict[str, str]:
+    return scanners.make_fold_table()
 
 
 def _deduplicate(

@@ -160,12 +160,32 @@ def _fold_candidates(t2s: dict[str, str], end: int = 0x30000):
     yield from range(start, end)
 
 
-@lru_cache(maxsize=1)
+_fold: dict[str, str] | None = None  # this process's fold_table()
+
+
 def fold_table() -> dict[str, str]:
-    """Every character whose line-view fold differs from itself → its fold.  Built once per
-    process (~0.1 s; the gate builds it before forking its workers)."""
+    """Every character whose line-view fold differs from itself → its fold.  Made once per
+    process (:func:`make_fold_table`, ~0.13 s) unless a build gave it the table its memo kept
+    (:func:`use_fold_table`); the gate has it before forking its workers."""
+    global _fold
+    if _fold is None:
+        _fold = make_fold_table()
+    return _fold
+
+
+def make_fold_table() -> dict[str, str]:
+    """:func:`fold_table` worked out: a function of this module's code, Python's Unicode tables
+    and OpenCC's (what the memo of it is stamped with, :data:`pipeline.stage_memos.MEMOS`)."""
     t2s = _t2s_table()
     return _build_fold_table(_fold_candidates(t2s), t2s)
+
+
+def use_fold_table(table: dict[str, str]) -> None:
+    """Take ``table`` — :func:`make_fold_table`'s result as a build's sealed memo kept it — as this
+    process's fold table, unless it has one already."""
+    global _fold
+    if _fold is None:
+        _fold = table
 
 
 def _build_fold_table(candidates, t2s: dict[str, str]) -> dict[str, str]:

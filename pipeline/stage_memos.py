@@ -125,6 +125,12 @@ def _store_seen(seen: withheld_text.Seen) -> tuple[str, bytes]:
     return (seen.title, np.ascontiguousarray(seen.shared, dtype="<u4").tobytes())
 
 
+def _fold_table(key: str, stored):
+    if key == "table" and type(stored) is dict and all(type(k) is str and type(v) is str for k, v in stored.items()):
+        return stored
+    raise ValueError("not a fold table")
+
+
 def _ledger(key: str, found):
     ledger, findings = found
     if type(findings) is tuple and all(type(f) is Finding for f in findings):
@@ -166,6 +172,8 @@ MEMOS = {
     ),
     "prints": Spec("dedup", ("dedup.py",), ("numpy",), uses_config=False, store=_store_fingerprint),
     "pairs": Spec("pairs", ("dedup.py",), ("numpy",), check=_pairs, uses_config=False),
+    # the scanners' fold table (~56,000 characters, ~0.13 s to work out in each process): one entry
+    "fold": Spec("fold", ("scanners.py",), ("OpenCC",), check=_fold_table, uses_config=False),
     "ledger": Spec(
         "ledger",
         ("numbering.py", "findings.py", "config"),
@@ -183,6 +191,7 @@ class Memos:
     seen: Memo
     prints: Memo
     pairs: Memo
+    fold: Memo
     ledger: Memo
 
     @classmethod
@@ -205,5 +214,5 @@ class Memos:
         )
 
     def save(self) -> None:
-        for one in (self.load, self.gate, self.seen, self.prints, self.pairs, self.ledger):
+        for one in (self.load, self.gate, self.seen, self.prints, self.pairs, self.fold, self.ledger):
             one.save()

@@ -302,3 +302,30 @@ def test_ledger_cache_follows_the_ledger_text(content_copy, tmp_path):
     warm = run(content_copy, config, cache)
     assert [f for f in warm.findings if f.rule == "index-ledger"]
     assert warm == run(content_copy, config)
+
+
+def test_the_fold_table_is_remembered_sealed_and_is_the_one_worked_out(tmp_path):
+    """The scanners' fold table (every character → what the gate reads it as) is kept in a sealed
+    memo so that a build need not work it out again (~0.13 s): what comes back is the table made
+    from nothing, in the same order, and a planted table that would read 密 as something else is
+    not read — without the key, nor when the table the process has is already there."""
+    from pipeline.rendered import MarkdownSettings
+
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    audit_cache.cache_key(cache)
+    memos = stage_memos.Memos.open(cache, config, MarkdownSettings())
+    made = memos.fold.map(publication._fold_table, ["table"], str, jobs=1)[0]
+    memos.save()
+    again = stage_memos.Memos.open(cache, config, MarkdownSettings())
+    kept = again.fold.get("table")
+    assert kept is not None and list(kept.items()) == list(made.items()) == list(scanners.make_fold_table().items())
+    assert kept["祕"] == "秘" and scanners.fold("★绝密") == "★绝密"
+    blind = dict(made, 密="x")
+    payload = cache_codec.dumps({"stamp": again.fold.stamp, "entries": {"table": blind}})
+    (cache / "fold.msgpack").write_bytes(payload)  # unsealed
+    assert stage_memos.Memos.open(cache, config, MarkdownSettings()).fold.get("table") is None
+    (cache / "fold.msgpack").write_bytes(audit_cache.seal(bytes(32), payload))  # another key
+    assert stage_memos.Memos.open(cache, config, MarkdownSettings()).fold.get("table") is None
+    scanners.use_fold_table(blind)  # a process that has its table keeps it
+    assert scanners.fold_table().get("密", "密") == "密"
