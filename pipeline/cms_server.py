@@ -73,7 +73,7 @@ class Editor:
     config_yml: str
     index_html: str
     process: subprocess.Popen | None = None
-    backend_url: str = ""  # what the editor page posts to: this server's /admin/api/v1
+    backend_url: str = ""  # what the editor page posts to: /admin/api/v1 of its own origin
     socket_path: str = ""  # decap-server's Unix socket
     status: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -114,9 +114,9 @@ class Editor:
         except ConfigError as exc:
             raise EditorError(f"配置错误：{exc}") from None
         root = content.resolve()  # decap-server writes only here (see cms.decap_config)
-        # the address serve prints: the only one allowed to write
+        # the address serve prints (the page may also be opened as localhost or [::1]: _foreign_origin)
         origin = f"http://{'[::1]' if host == '::1' else host}:{port}"
-        backend_url = f"{origin}/admin/{cms_backend.API_PATH}"
+        backend_url = f"/admin/{cms_backend.API_PATH}"  # root-relative: the page's own origin, whichever loopback name
         socket_dir = tempfile.mkdtemp(prefix="portal-decap-")  # mode 0700: this user only
         socket_path = os.path.join(socket_dir, "decap.sock")
         if len(os.fsencode(socket_path)) > cms_backend.SOCKET_PATH_MAX and os.path.isdir("/tmp"):
@@ -335,11 +335,23 @@ def _respond(start_response, status: str, body: bytes, content_type: str) -> lis
     return [body]
 
 
+def _foreign_origin(editor: Editor, environ) -> bool:
+    """Whether a write's ``Origin`` is another page than the editor: the address serve prints, or
+    the same server under another loopback name it was opened with (localhost, [::1]) — the
+    origin its own Host names."""
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None or origin == editor.origin:
+        return False
+    port = int(editor.origin.rsplit(":", 1)[1])
+    host = environ.get("HTTP_HOST") or ""
+    return cms_backend.foreign_host(environ, port) is not None or origin.lower() != f"http://{host}".lower()
+
+
 def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
     if rel == cms_backend.API_PATH:  # decap-server, behind serve_request's Host and Origin checks
         process = editor.process
-        if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
+        if _foreign_origin(editor, environ):
             status, kind, body = cms_backend.error("403 Forbidden", "来源不符")
         elif process is None or process.poll() is not None:  # its socket would only refuse
             status, kind, body = cms_backend.error(
@@ -355,7 +367,7 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
             return _respond(
                 start_response, "405 Method Not Allowed", "只接受 POST".encode(), "text/plain; charset=utf-8"
             )
-        if environ.get("HTTP_ORIGIN") not in (None, editor.origin):
+        if _foreign_origin(editor, environ):
             return _respond(start_response, "403 Forbidden", "来源不符".encode(), "text/plain; charset=utf-8")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)

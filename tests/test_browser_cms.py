@@ -227,9 +227,9 @@ def test_local_backend_listens_on_loopback_for_this_origin_only(editor_site):
     root, base = editor_site
     config_yml = _get(base + "admin/config.yml")
     backend = next(line.split(": ", 1)[1] for line in config_yml.splitlines() if "proxy_url" in line)
-    assert backend == base + "admin/api/v1"
+    assert backend == "/admin/api/v1"  # root-relative: the page's own origin
     request = urllib.request.Request(
-        backend,
+        base + "admin/api/v1",
         data=b'{"action":"info","params":{}}',
         headers={"Content-Type": "application/json", "Origin": "http://evil.example"},
     )

@@ -451,7 +451,7 @@ def test_editor_starts_and_stops_decap_server(tmp_path):
     editor = Editor.start(ROOT / "content", ROOT / "site_config", tmp_path, ROOT / "mkdocs.yml", "127.0.0.1", 8000)
     process = editor.process
     try:
-        assert process.poll() is None and editor.backend_url.startswith("http://127.0.0.1:")
+        assert process.poll() is None and editor.backend_url == "/admin/api/v1"  # the page's own origin
         assert editor.origin == "http://127.0.0.1:8000"  # only the page serve prints may write through decap-server
         assert yaml.safe_load(editor.config_yml)["backend"]["proxy_url"] == editor.backend_url
     finally:
@@ -608,8 +608,8 @@ def test_decap_server_answers_only_this_origin_never_a_rebound_name(tmp_path):
     try:
         # where the editor page sends its writes (what an attacker reads from /admin/config.yml too)
         proxy_url = yaml.safe_load(cms_serve.get(base + "admin/config.yml"))["backend"]["proxy_url"]
-        api_port = int(proxy_url.split("/")[2].rsplit(":", 1)[1])
-        api_path = "/" + proxy_url.split("/", 3)[3]
+        assert proxy_url == "/admin/api/v1"  # root-relative: the page's own origin, whichever loopback name
+        api_port, api_path = port, proxy_url
         own = f"127.0.0.1:{api_port}"
         refused = [
             (f"attacker.example:{api_port}", f"http://attacker.example:{api_port}"),  # the rebound page itself
@@ -620,6 +620,8 @@ def test_decap_server_answers_only_this_origin_never_a_rebound_name(tmp_path):
             (own, f"http://attacker.example:{api_port}"),  # a cross-origin write
             (own, "null"),  # a sandboxed frame or a file:// page
             (own, f"http://localhost:{api_port + 1}"),
+            (own, f"http://localhost:{api_port}"),  # another origin of the same server: still another origin
+            (f"localhost:{api_port}", f"http://127.0.0.1:{api_port}"),
         ]
         for host, origin in refused:
             status, said = _post(api_port, api_path, _persist("items/donghu/2026/2026-03-16-planted.md"), host, origin)
@@ -631,11 +633,12 @@ def test_decap_server_answers_only_this_origin_never_a_rebound_name(tmp_path):
         connection.close()
 
         # the editor page's own requests go through, on the page's own origin (no second port)
-        assert proxy_url == base + "admin/api/v1"
         status, body = _post(port, api_path, info, own, f"http://{own}")
         assert status == 200 and json.loads(body)["type"] == "local_fs", body
         for host in (f"localhost:{port}", f"[::1]:{port}"):  # the other names of this loopback server
             assert _post(port, api_path, info, host, None)[0] == 200, host
+            assert _post(port, api_path, info, host, f"http://{host}")[0] == 200, host  # its page, opened there
+            assert _post(port, "/admin/check", {"collection": "donghu", "data": {}}, host, f"http://{host}")[0] == 200
         status, said = _post(port, api_path, _persist("items/donghu/2026/2026-03-16-saved.md"), own, base[:-1])
         assert status == 200, said
         assert (content / "items" / "donghu" / "2026" / "2026-03-16-saved.md").read_text(encoding="utf-8") == ITEM
