@@ -198,6 +198,13 @@ def test_a_dead_decap_server_is_named_on_the_page(tmp_path):
     assert headers["Content-Type"].startswith("application/json")
 
 
+def _persist(path: str) -> dict:
+    """decap-server's save of an entry at ``path`` (what the editor's 发布 button posts)."""
+    entry = {"slug": "x", "path": path, "raw": "---\ntitle: x\n---\n"}
+    options = {"commitMessage": "x", "useWorkflow": False, "status": "draft"}
+    return {"action": "persistEntry", "params": {"branch": "main", "entry": entry, "assets": [], "options": options}}
+
+
 def test_decap_server_stays_inside_content_through_the_route(tmp_path):
     """What the route forwards: decap-server's own path checks (under GIT_REPO_DIRECTORY, symlinks
     resolved) still hold — ``../``, absolute paths and a symlink out of content/ write nothing."""
@@ -219,16 +226,7 @@ def test_decap_server_stays_inside_content_through_the_route(tmp_path):
             "items/donghu/link/x.md",
             "items/donghu/link/../../../../outside/x.md",
         ):
-            entry = {"slug": "x", "path": path, "raw": "---\ntitle: x\n---\n"}
-            request = {
-                "action": "persistEntry",
-                "params": {
-                    "branch": "main",
-                    "entry": entry,
-                    "assets": [],
-                    "options": {"commitMessage": "x", "useWorkflow": False, "status": "draft"},
-                },
-            }
+            request = _persist(path)
             body = json.dumps(request).encode()
             status, _, said = _admin(editor, "api/v1", "POST", body, "application/json")
             assert not status.startswith("200") and list(outside.iterdir()) == [], (path, status, said)
@@ -275,16 +273,7 @@ def test_another_local_user_cannot_write_through_the_editor(tmp_path):
     )
     port = int(base.rstrip("/").rsplit(":", 1)[1])
     planted = "items/donghu/2026/2026-03-16-planted.md"
-    entry = {"slug": "x", "path": planted, "raw": "---\ntitle: x\n---\n"}
-    persist = {
-        "action": "persistEntry",
-        "params": {
-            "branch": "main",
-            "entry": entry,
-            "assets": [],
-            "options": {"commitMessage": "x", "useWorkflow": False, "status": "draft"},
-        },
-    }
+    persist = _persist(planted)
     try:
         for path, body in (("/admin/api/v1", persist), ("/admin/check", {"collection": "donghu", "data": {}})):
             done = subprocess.run(
