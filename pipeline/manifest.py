@@ -183,6 +183,13 @@ def status_key(st: os.stat_result) -> tuple:
     return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def storable(key: tuple) -> list:
+    """A :func:`status_key` as the page record (msgpack: 64-bit integers) can hold it: a time past
+    the year 2554 or before 1677 (tmpfs and btrfs keep them) makes it [] — unknown, so the file is
+    read and hashed again — instead of a record that cannot be written after the swap."""
+    return list(key) if all(-(2**63) <= v < 2**64 for v in key) else []
+
+
 @dataclass(frozen=True)
 class Recorded:
     """Every file of the live site that a build hashed itself (not its pages), as that build
@@ -207,7 +214,7 @@ class Recorded:
         return entry[0], entry[1]
 
     def to_json(self) -> dict:
-        return {rel: [sha, size, list(key)] for rel, (sha, size, key) in self.files.items()}
+        return {rel: [sha, size, storable(key)] for rel, (sha, size, key) in self.files.items()}
 
     @classmethod
     def from_json(cls, value, before: int) -> "Recorded | None":

@@ -58,7 +58,7 @@ from typing import Callable
 import msgpack
 
 from pipeline import audit_cache
-from pipeline.manifest import Recorded, status_key
+from pipeline.manifest import Recorded, status_key, storable
 from pipeline.memo import collector_paused
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
@@ -114,7 +114,7 @@ class PageRecord:
             "snapped": self.snapped,
             "templates": self.templates,
             "pages": {
-                k: [e.source, e.dest, e.links, list(e.warnings), e.output, list(e.stat), list(e.source_stat)]
+                k: [e.source, e.dest, e.links, list(e.warnings), e.output, storable(e.stat), storable(e.source_stat)]
                 for k, e in sorted(self.pages.items())
             },
         }
