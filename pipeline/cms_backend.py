@@ -34,6 +34,14 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(?P<port>[0-9]+))?$")
 
 
+def body_length(environ) -> int:
+    """The request body's declared length (WSGI ``CONTENT_LENGTH``); -1 when it is not a number."""
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return -1
+
+
 def guards_host(bound: str) -> bool:
     """Whether a server bound to ``bound`` (serve's ``--host``) answers loopback names only: it
     does on a loopback address (the default); one shown to the network on purpose (``0.0.0.0``, a
@@ -147,10 +155,7 @@ def forward(socket_path: str, environ: dict) -> tuple[str, str, bytes]:
     kind = (environ.get("CONTENT_TYPE") or "").split(";", 1)[0].strip().lower()
     if kind != "application/json":
         return error("415 Unsupported Media Type", "只接受 JSON（Content-Type: application/json）")
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = -1
+    length = body_length(environ)
     if not 0 < length <= MAX_BODY:
         return error(
             "413 Payload Too Large", f"请求为空或超过 {MAX_BODY // (1024 * 1024)} MB（附件太大时请压缩或拆分后再上传）"

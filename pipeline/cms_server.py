@@ -369,10 +369,7 @@ def _admin(editor: Editor, environ, start_response, rel: str) -> list[bytes]:
             )
         if _foreign_origin(editor, environ):
             return _respond(start_response, "403 Forbidden", "来源不符".encode(), "text/plain; charset=utf-8")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
+        length = cms_backend.body_length(environ)
         if not 0 < length <= MAX_CHECK_BODY:
             return _respond(
                 start_response, "413 Payload Too Large", "条目过大或为空".encode(), "text/plain; charset=utf-8"

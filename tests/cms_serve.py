@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from helpers import ROOT
+from helpers import ROOT, stop_process
 
 
 def free_port() -> int:
@@ -53,13 +53,7 @@ def start(cwd: Path, log_file: Path, *options: str, wait: float = 300) -> tuple[
             time.sleep(0.5)
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+stop = stop_process  # tests name it cms_serve.stop
 
 
 def children(pid: int) -> list[int]:

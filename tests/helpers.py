@@ -90,6 +90,16 @@ def reproducible(digest: dict[str, str]) -> dict[str, str]:
     }
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """End a server the test started: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip on a developer machine without the tool; fail under CI, which must have it."""
     if not condition:

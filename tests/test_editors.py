@@ -18,7 +18,7 @@ from pipeline import new_item
 from pipeline.config import load_config
 from pipeline.load import load_item
 
-from helpers import ROOT, run_portal
+from helpers import ROOT, run_portal, stop_process
 
 BODY = "江临市商务局召开外贸企业座谈会，听取企业对稳外贸政策的意见建议。" * 8
 
@@ -227,9 +227,4 @@ def test_serve_previews_and_rebuilds_on_content_change(tmp_path):
             "portal serve did not rebuild after a config change"
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 10)

@@ -19,7 +19,7 @@ import pytest
 
 from pipeline import serve
 from pipeline.findings import error, warning
-from helpers import ROOT
+from helpers import ROOT, stop_process
 from provenance_repo import ITEM as REPO_ITEM
 from provenance_repo import Repo, item_text
 
@@ -88,12 +88,7 @@ def _start(tmp_path: Path, *options: str):
 
 
 def _stop(proc, log_file) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc)
     log_file.close()
 
 
