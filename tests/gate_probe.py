@@ -28,6 +28,10 @@ FILLER = "江临市商务局召开外贸企业座谈会，听取企业关于订�
 T2S = opencc.OpenCC("t2s")
 
 
+# the front matter lines of the keys an item made by make_item names (its body starts on line 10)
+KEY_LINES = (("title", 2), ("date", 3), ("author", 6), ("reviewer", 7), ("summary", 8), ("tags", 9))
+
+
 def make_item(body: str, raw: bool = False, **kw) -> Item:
     base = dict(
         path="items/bureau/2026/2026-03-15-x.md",
@@ -40,7 +44,7 @@ def make_item(body: str, raw: bool = False, **kw) -> Item:
         reviewer="李四",
         body=body if raw else FILLER + "\n\n" + body + "\n\n" + FILLER,
         body_line=10,
-        key_lines=(("title", 2), ("date", 3), ("author", 6), ("reviewer", 7), ("summary", 8), ("tags", 9)),
+        key_lines=KEY_LINES,
     )
     base.update(kw)
     return Item(**base)

@@ -29,12 +29,12 @@ from pipeline import confidentiality, load
 from pipeline.config import ConfigError, load_config
 from pipeline.model import Attachment, Item
 from pipeline.scanners import Scanners, id_number_valid, luhn_valid
+import gate_probe
 from helpers import ROOT, build_site, run_portal
 
 CONFIG = load_config(ROOT / "site_config")
 SCANNERS = Scanners(CONFIG.confidentiality, CONFIG.portal.public_phones)
-TZ = ZoneInfo("Asia/Shanghai")
-FILLER = "江临市商务局召开外贸企业座谈会，听取企业关于订单、物流和融资方面的意见建议。" * 8
+TZ, FILLER = gate_probe.TZ, gate_probe.FILLER
 
 VALID_ID = "430602199001011235"  # check digit 5 is right for these 17 digits
 VALID_ID_X = "11010519491231002X"
@@ -178,29 +178,10 @@ def test_marker_list_is_configurable():
 
 
 def make_item(**kw) -> Item:
-    base = dict(
-        path="items/bureau/2026/2026-03-15-x.md",
-        slug="2026-03-15-x",
-        title="测试条目",
-        date=datetime(2026, 3, 15, tzinfo=TZ),
-        site="bureau",
-        column="news",
-        author="张三",
-        reviewer="李四",
-        body=FILLER,
-        body_line=10,
-        key_lines=(
-            ("title", 2),
-            ("date", 3),
-            ("author", 6),
-            ("reviewer", 7),
-            ("summary", 8),
-            ("tags", 9),
-            ("attachments", 9),
-        ),
-    )
-    base.update(kw)
-    return Item(**base)
+    """gate_probe's item, with the filler as its whole body unless ``body`` is given, and an
+    ``attachments`` key on line 9."""
+    kw.setdefault("key_lines", gate_probe.KEY_LINES + (("attachments", 9),))
+    return gate_probe.make_item(kw.pop("body", FILLER), raw=True, **kw)
 
 
 def gate_one(item: Item, config=CONFIG, reference=None):
