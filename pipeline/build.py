@@ -335,6 +335,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         docs_dir = options.work / "docs"
         docs_tree.sync(docs_dir, files, memo.on_disk)
         docs_files = len(files)
+        hashed = memo.digests_on_disk(files)  # what mkdocs' pages are made from, without a stat each
         del files  # the tree is on disk now; mkdocs need not run beside every page's text (~6 KB an item)
         parallel.release_freed_memory()  # before the render workers fork (they count this process's pages)
         engine = mkdocs_build.engine_config(
@@ -372,6 +373,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 previous=previous,
                 previous_site=previous_site,
                 recycled=recycled,
+                hashed=hashed,
             )
             warnings = list(rendered.warnings)
             timings["mkdocs"] = time.perf_counter() - t2

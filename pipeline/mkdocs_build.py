@@ -107,6 +107,7 @@ def render_pages(
     previous: PageRecord | None = None,
     previous_site: Path | None = None,
     recycled: bool = False,
+    hashed: dict[str, str] | None = None,
 ) -> RenderOutcome:
     """Render the generated config with mkdocs' own build functions (:mod:`pipeline.mkdocs_pages`):
     on ``jobs`` processes (None: one per core), reusing the pages of ``previous_site`` whose
@@ -114,7 +115,8 @@ def render_pages(
     written.  ``site_dir`` renders into that folder instead of the config's (``portal build``
     renders into a staging folder and swaps it in at the end; the folder is cleaned first, so
     it must never be the live one).  ``recycled``: ``site_dir`` holds the site before the live one
-    (:func:`pipeline.publish.recycle`), whose unchanged pages are kept instead of linked again."""
+    (:func:`pipeline.publish.recycle`), whose unchanged pages are kept instead of linked again.
+    ``hashed``: docs path → SHA-256 of the docs files the docs tree stage read back this build."""
     from mkdocs import exceptions
     from mkdocs.config import load_config
 
@@ -136,6 +138,7 @@ def render_pages(
                     engine_file=engine_file,
                     on_page=on_page,
                     recycled=recycled,
+                    hashed=hashed,
                 )
             finally:
                 cfg.plugins.on_shutdown()

@@ -291,12 +291,21 @@ def _pooled(work: Callable[[list], list], items: list, threads: int, chunk: int 
         return [r for part in parts for r in part]
 
 
-def _source_digests(doc_files: list, previous: PageRecord | None, threads: int) -> list[tuple[str, tuple]]:
-    """(sha256, status) of every docs file.  A file whose status is the one recorded when the
-    previous build hashed it (and not too close to that build's snapshot, :data:`RACY_NS`) has the
-    recorded digest: the docs tree rewrites only the files whose text changed (a new status)."""
+def _source_digests(
+    doc_files: list, previous: PageRecord | None, threads: int, hashed: dict[str, str] | None = None
+) -> list[tuple[str, tuple]]:
+    """(sha256, status) of every docs file.  ``hashed``: src_uri → sha256 the caller took from the
+    very bytes in the docs folder this build (the docs tree stage read them back,
+    :meth:`pipeline.render_memo.RenderMemo.digests_on_disk`), given without a status.  A file whose
+    status is the one recorded when the previous build hashed it (and not too close to that build's
+    snapshot, :data:`RACY_NS`) has the recorded digest: the docs tree rewrites only the files whose
+    text changed (a new status)."""
     known = previous.pages if previous is not None else {}
     snapped = previous.snapped if previous is not None else 0
+    if hashed:
+        rest = [file for file in doc_files if file.src_uri not in hashed]
+        found = dict(zip(map(id, rest), _source_digests(rest, previous, threads)))
+        return [(hashed[f.src_uri], ()) if f.src_uri in hashed else found[id(f)] for f in doc_files]
 
     def one(part: list) -> list:
         out = []
@@ -553,6 +562,7 @@ def build(
     engine_file: Path | None = None,
     on_page: Callable[[int, int], None] | None = None,
     recycled: bool = False,
+    hashed: dict[str, str] | None = None,
 ) -> RenderOutcome:
     """Render the site of the loaded mkdocs config ``cfg`` into ``cfg.site_dir`` (cleaned first).
 
@@ -560,8 +570,9 @@ def build(
     the complete site in ``previous_site``) pages whose inputs are unchanged are taken from
     that site.  ``recycled``: ``cfg.site_dir`` is not empty but an older complete site of the same
     output (:func:`pipeline.publish.recycle`): the pages it can keep stay (:func:`_recycle`), the
-    rest of it is removed before anything is written.  Raises mkdocs' exceptions as ``mkdocs
-    build`` does, or :class:`RenderError`.
+    rest of it is removed before anything is written.  ``hashed``: src_uri → SHA-256 of docs files
+    whose bytes the caller read in the docs folder this build (:func:`_source_digests`).  Raises
+    mkdocs' exceptions as ``mkdocs build`` does, or :class:`RenderError`.
     """
     from mkdocs import utils
     from mkdocs.commands import build as mb
@@ -600,7 +611,7 @@ def build(
         custom_dir = config.theme.custom_dir if hasattr(config.theme, "custom_dir") else None
         base = _stamp_base(engine_file, custom_dir) if engine_file else None
         threads = max(2, min(8, jobs))
-        digests_of = _source_digests(doc_files, previous, threads)
+        digests_of = _source_digests(doc_files, previous, threads, hashed)
         sources = {f.src_uri: digest for f, (digest, _) in zip(doc_files, digests_of)}
         source_stats = {f.src_uri: st for f, (_, st) in zip(doc_files, digests_of)}
         # The nav pages are read here: their titles (and meta) are in every page's menu.  A nav page

@@ -271,6 +271,7 @@ class RenderMemo:
         # docs path → the content taken from <work>/docs this docs tree: that file holds exactly
         # its bytes (pipeline.docs_tree.sync need not read it again)
         self.on_disk: dict[str, str | bytes] = {}
+        self._on_disk_sha: dict[str, bytes] = {}  # docs path → SHA-256 of what on_disk holds for it
 
     @classmethod
     def stored(cls, work: Path, reuse: bool = True) -> RenderMemo:
@@ -307,7 +308,7 @@ class RenderMemo:
                     self._load(config)
             self._config, self._config_text = config, text
         self._seen, self._used_pages = {}, {}
-        self.on_disk = {}
+        self.on_disk, self._on_disk_sha = {}, {}
 
     def end(self) -> None:
         """Keep only what this docs tree used (items gone or changed drop out)."""
@@ -388,7 +389,15 @@ class RenderMemo:
             content = data
         self._records[rel] = (content, sha, size, text)
         self.on_disk[rel] = content
+        self._on_disk_sha[rel] = sha
         return content
+
+    def digests_on_disk(self, files: dict) -> dict[str, str]:
+        """docs path → SHA-256 (hex) of each file of ``files`` this docs tree took from <work>/docs
+        (:meth:`_from_docs` read and hashed it, and :func:`pipeline.docs_tree.sync` leaves it as it
+        is): mkdocs need not stat or read it again to know what it was made from."""
+        sha = self._on_disk_sha
+        return {rel: sha[rel].hex() for rel, content in self.on_disk.items() if files.get(rel) is content}
 
     def _stored_page(self, key: bytes, path: str) -> str | bytes | None:
         entry = self._stored_pages.get(key)

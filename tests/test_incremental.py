@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -19,7 +20,7 @@ import sys
 import pytest
 
 from pipeline import build as build_mod
-from pipeline import mkdocs_build, mkdocs_pages
+from pipeline import audit_cache, mkdocs_build, mkdocs_pages
 from pipeline.config import load_config
 from helpers import ROOT
 from incremental_portal import Portal, all_text, comparable, digest
@@ -108,6 +109,32 @@ def test_record_of_another_site_is_not_trusted(tmp_path):
     record.write_text("not msgpack", encoding="utf-8")
     _, fourth = portal.build("inc", incremental=True)
     assert fourth.timings["pages_reused"] == 0
+
+
+def test_recorded_sources_are_the_docs_files_as_mkdocs_reads_them(tmp_path):
+    """The docs tree stage tells mkdocs the digest of each docs file it read back, instead of a
+    stat each: what the page record says a page was made from is the file's very bytes, also for
+    a docs file changed by hand since (same size, same modification time) and for one just edited."""
+    portal = Portal(tmp_path, random.Random(5))
+    portal.build("inc", incremental=True)
+    portal.edit()
+    work = tmp_path / "work-inc"
+    docs = work / "docs"
+    pages = sorted(p for p in docs.rglob("*.md") if "/20" in p.as_posix())
+    forged = pages[len(pages) // 2]
+    st = forged.stat()
+    forged.write_bytes(forged.read_bytes().replace("发布".encode(), "公布".encode(), 1))
+    os.utime(forged, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert forged.stat().st_size == st.st_size
+    site, result = portal.build("inc", incremental=True)
+    assert result.timings["pages_reused"] > result.timings["pages_rendered"] >= 1
+    record = mkdocs_pages.PageRecord.load(work / build_mod.PAGE_RECORD, audit_cache.work_key(work))
+    assert record is not None and len(record.pages) > 250
+    for src, entry in record.pages.items():
+        assert entry.source == hashlib.sha256((docs / src).read_bytes()).hexdigest(), src
+    clean, _ = portal.build("clean", incremental=False)
+    assert comparable(site) == comparable(clean)
+    assert forged.read_bytes() == (tmp_path / "work-clean" / "docs" / forged.relative_to(docs)).read_bytes()
 
 
 def test_checkout_moved_keeps_pages_but_a_changed_theme_renders_all(tmp_path):
