@@ -13,6 +13,7 @@ import html
 import json
 import shutil
 import tempfile
+import time
 import zlib
 from dataclasses import replace
 from datetime import date, datetime
@@ -293,6 +294,55 @@ def test_a_check_that_raises_blocks_the_item(monkeypatch):
     gated, found = gate_one(make_item())
     assert not gated.published and ("gate-failure", "error") in found
     assert "boom" in gated.withheld[0].findings[-1].message
+
+
+def test_the_cheap_checks_arm_one_cpu_limit_for_all_items_and_still_judge_each(monkeypatch):
+    """The cheap checks of every item run under one CPU limit (arming it per item cost ten
+    times the checks); a check that breaks on one item still blocks that item alone."""
+    from pipeline import cpu_limit
+
+    items = [make_item(slug=f"2026-03-0{n}-x{n}") for n in range(1, 7)] + [make_item(slug="2026-03-09-bad")]
+    review = confidentiality.review_of(CONFIG)
+    scanned = [confidentiality.scan(i, review) for i in items]
+    armed = []
+    original = cpu_limit._arm
+    monkeypatch.setattr(cpu_limit, "_arm", lambda seconds: armed.append(seconds) or original(seconds))
+    gated = confidentiality.decide(items, review, scanned)
+    assert len(armed) == 1 and len(gated.published) == len(items)
+
+    def broken(item, review):
+        if item.slug.endswith("bad"):
+            raise ValueError("boom")
+        return []
+
+    monkeypatch.setattr(confidentiality, "CHECKS", confidentiality.CHECKS + (broken,))
+    gated = confidentiality.decide(items, review, scanned)
+    assert [w.item.slug for w in gated.withheld] == ["2026-03-09-bad"]
+    assert [(f.rule, f.path) for f in gated.findings] == [("gate-failure", items[-1].path)]
+    assert gated.published == tuple(items[:-1])
+
+
+def test_a_cheap_check_over_its_cpu_budget_blocks_only_its_item(monkeypatch):
+    """The shared limit of the cheap checks reached: each item is judged again under its own
+    budget, and only the slow one is withheld (too-complex)."""
+    from pipeline import cpu_limit
+
+    monkeypatch.setattr(cpu_limit, "BUDGET", 0.3)
+
+    def slow(item, review):
+        end = time.thread_time() + (60 if item.slug.endswith("slow") else 0)
+        while time.thread_time() < end:
+            pass
+        return []
+
+    monkeypatch.setattr(confidentiality, "CHECKS", confidentiality.CHECKS + (slow,))
+    items = [make_item(slug="2026-03-01-a"), make_item(slug="2026-03-02-slow"), make_item(slug="2026-03-03-b")]
+    started = time.monotonic()
+    gated = confidentiality.decide(items, confidentiality.review_of(CONFIG))
+    assert time.monotonic() - started < 20
+    assert [w.item.slug for w in gated.withheld] == ["2026-03-02-slow"]
+    assert [f.rule for f in gated.findings] == ["too-complex"]
+    assert gated.published == (items[0], items[2])
 
 
 def test_scanners_that_cannot_be_built_block_everything(monkeypatch):
