@@ -1,8 +1,9 @@
 """mkdocs' own build, page by page: rendered on every core, and only the pages whose inputs changed.
 
 :func:`build` does what ``mkdocs.commands.build.build`` does — the same plugin events, the
-same ``get_files`` / ``get_navigation``, the same ``_populate_page`` and ``_build_page`` for
-every page, the same static files and theme templates — with two differences:
+same ``get_files`` (remembered per file, :mod:`pipeline.mkdocs_files`) / ``get_navigation``, the
+same ``_populate_page`` and ``_build_page`` for every page, the same static files and theme
+templates — with two differences:
 
 * **Every core** (issue 15 §2).  After config, files and nav are built and the nav pages are
   read (their titles are in every page's menu), the process forks; each worker reads and
@@ -57,7 +58,7 @@ from typing import Callable
 
 import msgpack
 
-from pipeline import audit_cache
+from pipeline import audit_cache, mkdocs_files
 from pipeline.manifest import Recorded, status_key, storable
 from pipeline.memo import collector_paused
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
@@ -576,7 +577,7 @@ def build(
     """
     from mkdocs import utils
     from mkdocs.commands import build as mb
-    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.files import InclusionLevel, set_exclusions
     from mkdocs.structure.nav import get_navigation
     from mkdocs.structure.pages import Page
 
@@ -593,7 +594,7 @@ def build(
         elif previous is not None:
             early = _ClearEarly(config.site_dir, previous)
         os.makedirs(config.site_dir, exist_ok=True)  # pages are taken over before mkdocs writes anything
-        files = get_files(config)
+        files = mkdocs_files.get_files(config, Path(engine_file).parent if engine_file is not None else None)
         env = config.theme.get_env()
         if engine_file is not None:  # the generated config lives in the work folder
             from pipeline import template_cache  # imports Jinja: not on the nothing-changed path
