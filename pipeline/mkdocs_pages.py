@@ -475,10 +475,11 @@ def _unchanged_since(entry: PageEntry, st: os.stat_result, snapped: int) -> bool
 def _recycle(site: str, live: str, wanted: list, snapped: int, threads: int, listing: tuple | None = None) -> dict:
     """Make the recycled staging folder ``site`` (an older complete site, :func:`pipeline.publish.recycle`)
     hold nothing but the pages it can keep: a page of ``wanted`` (output path, record entry) whose file
-    in ``site`` is the very file of the live site (same inode: a page that did not change since)
-    that :func:`snapshot` saw, or whose bytes are still the page's SHA-256.  Every other file is
-    removed — never written through: it may be a hard link into the live site — and so is every
-    folder left empty.  Returns {dest: (sha256, size)} of the pages kept.  ``listing``: what
+    in ``site`` is the very file :func:`snapshot` saw (same inode and status, as the folder's listing
+    gives them: a page of the live site that did not change since, shared with it — no look at the
+    live site), or is the live site's file with bytes that are still the page's SHA-256.  Every other
+    file is removed — never written through: it may be a hard link into the live site — and so is
+    every folder left empty.  Returns {dest: (sha256, size)} of the pages kept.  ``listing``: what
     :class:`_ClearEarly` left of the folder (else it is walked here)."""
     files, folders = listing if listing is not None else inventory(site)
 
@@ -487,7 +488,9 @@ def _recycle(site: str, live: str, wanted: list, snapped: int, threads: int, lis
         for dest, entry in part:
             mine = files.get(dest)
             kept = None
-            if mine is not None and stat.S_ISREG(mine.st_mode):
+            if mine is not None and _unchanged_since(entry, mine, snapped):  # the very file the snapshot saw
+                kept = (entry.output, mine.st_size, entry.stat)
+            elif mine is not None and stat.S_ISREG(mine.st_mode):
                 try:
                     theirs = os.lstat(os.path.join(live, dest))
                 except OSError:
