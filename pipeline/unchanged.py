@@ -144,17 +144,32 @@ def _tree(root: Path, follow: bool = False) -> dict[str, bytes]:
         return {"": _file_digest(str(root))}
     files: dict[str, bytes] = {}
     seen: set[str] = set()
-    for folder, dirs, names in os.walk(root, followlinks=follow):
+    pending = [(str(root), "")]  # one scandir a folder: no lstat, relpath or islink per file
+    while pending:
+        folder, prefix = pending.pop()
         real = os.path.realpath(folder)
         if real in seen:  # a link loop or a second link to the same folder: its files are listed once
-            dirs[:] = []
             continue
         seen.add(real)
-        for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
-            path = os.path.join(folder, name)
-            rel = os.path.relpath(path, root).replace(os.sep, "/")
-            link = b"link\0" + os.readlink(path).encode("utf-8", "surrogateescape") if os.path.islink(path) else b""
-            files[rel] = link + _file_digest(path)
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:  # as os.walk: a folder that cannot be listed is passed over
+            continue
+        below = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder counts as one (followed only with ``follow``)
+            except OSError:
+                is_dir = False
+            link = entry.is_symlink()
+            if is_dir and (follow or not link):
+                below.append((entry.path, prefix + entry.name + "/"))
+            if is_dir and not link:
+                continue
+            text = b"link\0" + os.readlink(entry.path).encode("utf-8", "surrogateescape") if link else b""
+            files[prefix + entry.name] = text + _file_digest(entry.path)
+        pending.extend(reversed(below))  # os.walk's order: which of two links to one folder lists it
     return files
 
 
@@ -188,9 +203,8 @@ def _file_digest(path: str) -> bytes:
         if not stat.S_ISREG(mode):
             return f"special:{stat.S_IFMT(mode)}".encode()
         h = hashlib.sha256()
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                h.update(block)
+        while block := os.read(fd, 1 << 20):
+            h.update(block)
         return h.digest()
     except OSError as exc:
         return f"unreadable:{exc.errno}".encode()

@@ -186,6 +186,8 @@ def test_an_unreadable_live_file_runs_the_build_instead_of_crashing(built, monke
         return real(path)
 
     monkeypatch.setattr(manifest, "_digest", digest)  # the tests run as root: chmod 000 would still be readable
+    st = os.stat(victim)  # its status no longer the recorded one (a new ctime): the check must read it
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert not would_stop(portal)
 
 
@@ -368,3 +370,52 @@ def test_an_upstream_entry_ingested_during_the_build_is_not_taken_as_read(built,
     assert not result.unchanged
     monkeypatch.undo()
     assert not would_stop(portal), "the store holds an entry the build never compared with: the build must run"
+
+
+def _walked(root, follow):
+    """The digests as os.walk lists the files (the reference ``_tree`` keeps to)."""
+    files, seen = {}, set()
+    for folder, dirs, names in os.walk(root, followlinks=follow):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            link = b"link\0" + os.readlink(path).encode("utf-8", "surrogateescape") if os.path.islink(path) else b""
+            files[rel] = link + unchanged._file_digest(path)
+    return files
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_the_input_tree_is_every_file_os_walk_lists(tmp_path, follow):
+    """Links to files and folders, a link loop, a dangling link, a FIFO, an empty file, a big one,
+    an unreadable file and folder, names that are not UTF-8: the same digests as os.walk's listing."""
+    root = tmp_path / "content"
+    (root / "items" / "2026").mkdir(parents=True)
+    (root / "items" / "2026" / "a.md").write_text("正文", encoding="utf-8")
+    (root / "items" / "empty.md").write_bytes(b"")
+    (root / "items" / "big.bin").write_bytes(os.urandom(3 << 20))
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "b.md").write_text("b", encoding="utf-8")
+    (root / "items" / "to-folder").symlink_to(root / "elsewhere")
+    (root / "items" / "to-file").symlink_to(root / "items" / "2026" / "a.md")
+    (root / "items" / "loop").symlink_to(root / "items")
+    (root / "items" / "dangling").symlink_to(root / "nowhere")
+    os.mkfifo(root / "items" / "fifo")
+    os.mkdir(os.path.join(os.fsencode(root), b"\xff\xfe-folder"))
+    (root / os.fsdecode(b"\xff\xfe-folder") / os.fsdecode(b"name-\xe9.md")).write_bytes(b"x")
+    (root / "closed").mkdir()
+    (root / "closed" / "c.md").write_text("c", encoding="utf-8")
+    (root / "secret.md").write_text("s", encoding="utf-8")
+    os.chmod(root / "secret.md", 0)
+    os.chmod(root / "closed", 0)
+    try:
+        got = unchanged._tree(root, follow)
+        assert got == _walked(root, follow)
+        assert "items/fifo" in got and "items/loop" in got and ("elsewhere/b.md" in got)
+    finally:
+        os.chmod(root / "closed", 0o755)
+        os.chmod(root / "secret.md", 0o644)
