@@ -412,6 +412,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     done=lambda name, digests: finished.put((name, digests)),
                     stop=stop_search,
                 )
+                pending.add_done_callback(lambda _: finished.put(None))  # after every report of index_site
             elif held is not None:  # no search: nothing is taken back (before hashing: its files may share inodes)
                 publish.discard(held)
                 held = None
@@ -426,24 +427,32 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             context = CheckContext(options.work, hashed.files, state, final=searching is None)
             findings = findings + _run_checks(checks, staging, pub, config, context)  # warnings reported as others
             judged: set[str] = set()  # the bundle folders hashed and checked while Pagefind ran
-            while searching is not None and not finished.empty():
+            waited = 0.0
+            while searching is not None:  # each bundle folder as it is reported finished, until Pagefind ends
+                started = time.perf_counter()
+                reports = [finished.get()]  # None: index_site has returned (or failed)
+                waited += time.perf_counter() - started
+                while reports[-1] is not None and not finished.empty():
+                    reports.append(finished.get())
                 names, read = set(), {}
-                while not finished.empty():
-                    name, digests = finished.get()
+                for name, digests in (report for report in reports if report is not None):
                     names.add(name)
                     read.update(digests)
-                part = manifest.hash_site(staging, read, recorded, top=names.__contains__)
-                findings = findings + _run_checks(
-                    checks, staging, pub, config, CheckContext(options.work, part.files, state, final=False)
-                )
-                hashed, judged = hashed.joined(part), judged | names
+                if names:
+                    part = manifest.hash_site(staging, read, recorded, top=names.__contains__)
+                    findings = findings + _run_checks(
+                        checks, staging, pub, config, CheckContext(options.work, part.files, state, final=False)
+                    )
+                    hashed, judged = hashed.joined(part), judged | names
+                if reports[-1] is None:
+                    break
             if searching is not None:
                 stage = "pagefind"
-                waited = time.perf_counter()
+                started = time.perf_counter()
                 searched, timings["pagefind"] = pending.result()
                 searching.shutdown()
                 searching = None
-                timings["search_wait"] = time.perf_counter() - waited
+                timings["search_wait"] = waited + time.perf_counter() - started
                 shard_marks = searched.fingerprints
                 timings["search_bundles_reused"] = searched.reused
                 if held is not None:  # what was not taken back (before hashing: its files may share inodes)

@@ -213,38 +213,139 @@ def index_site(
     for stale in site_dir.glob(f"{BUNDLE_DIR}-*"):  # bundles of an earlier, bigger build
         if stale.is_dir() and stale.name[len(BUNDLE_DIR) + 1 :].isdigit():
             shutil.rmtree(stale)
-    bundles = []
     fingerprints: dict[str, str] = {}
-    reused = 0
-    expected = _recorded_bundles(recorded)
-    digests: dict = {}
+    sources: dict[str, str] = {}  # bundle folder → the previous site's bundle it may be taken over from
     for shard in shards:
         _check_stop(stop)
         mark = fingerprint(shard) if fingerprint is not None else ""
         if mark:
             fingerprints[shard.output_subdir] = mark
-        old = earlier.get(mark) if mark and previous_site is not None else None
-        target = site_dir / shard.output_subdir
-        if old is None:
-            taken = False
-        elif expected.get(old):  # recorded: only those files, as recorded (a changed one: indexed again)
-            taken = _take_recorded(held, old, expected[old], recorded, previous_site, target, digests)
-        else:
-            taken = _link_tree(previous_site / old, target)
-        if taken:
+        if mark and previous_site is not None and mark in earlier:
+            sources[shard.output_subdir] = earlier[mark]
+    expected = _recorded_bundles(recorded)
+    digests: dict = {}
+    reused = 0
+    # Pagefind (one shard after another: peak memory is one shard's) starts at once on its own
+    # thread; the bundles taken over are put in place meanwhile and reported done as they are
+    indexer = _Indexer(site_dir, stop, done)
+    try:
+        indexer.start(shard for shard in shards if shard.output_subdir not in sources)
+        if held is not None:  # what no bundle is taken back from goes before any file is judged (shared inodes)
+            _drop_held(held, {old for old in sources.values() if expected.get(old)})
+        for shard in shards:
+            old = sources.get(shard.output_subdir)
+            if old is None:
+                continue
+            indexer.check()
+            target = site_dir / shard.output_subdir
+            if expected.get(old):  # recorded: only those files, as recorded (a changed one: indexed again)
+                taken = _take_recorded(held, old, expected[old], recorded, previous_site, target, digests)
+            else:
+                taken = _link_tree(previous_site / old, target)
+            if not taken:
+                indexer.add(shard)
+                continue
             reused += 1
-        else:
-            _run_pagefind(site_dir, shard, stop)
-        bundles.append(site_dir / shard.output_subdir)
-        if done is not None and shard.output_subdir != BUNDLE_DIR:
-            prefix = shard.output_subdir + "/"
-            done(shard.output_subdir, {rel: got for rel, got in digests.items() if rel.startswith(prefix)})
+            if done is not None and shard.output_subdir != BUNDLE_DIR:
+                prefix = shard.output_subdir + "/"
+                done(shard.output_subdir, {rel: got for rel, got in digests.items() if rel.startswith(prefix)})
+        indexer.finish()
+    finally:
+        indexer.close()  # on an error: a running Pagefind is ended, and nothing writes after this returns
+    bundles = [site_dir / shard.output_subdir for shard in shards]
     manifest = {"bundles": [f"{shard.output_subdir}/" for shard in shards]}
     target = site_dir / BUNDLE_DIR / MANIFEST
     target.unlink(missing_ok=True)  # may be a hard link into the live site: never write through it
     target.write_text(json.dumps(manifest) + "\n", encoding="utf-8")
     pages = sum(1 for bundle in bundles for _ in (bundle / "fragment").glob("*.pf_fragment"))
     return SearchIndex(bundles[0], pages, tuple(bundles), fingerprints, reused, digests)
+
+
+class _Either:
+    """Set when either event is: the build's stop signal or :class:`_Indexer`'s own."""
+
+    def __init__(self, *events: threading.Event | None) -> None:
+        self.events = tuple(e for e in events if e is not None)
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+
+class _Indexer:
+    """Runs Pagefind over the shards it is given, one after another, on a thread of its own, while
+    :func:`index_site` takes the reused bundles over; a bundle it finished is reported ``done``
+    (:data:`BUNDLE_DIR` excepted).  Its first error is raised by :meth:`check` and :meth:`finish`;
+    :meth:`close` ends a running Pagefind (when not finished) and waits for the thread."""
+
+    def __init__(self, site_dir: Path, stop: threading.Event | None, done: Callable[[str, dict], None] | None):
+        self.site_dir, self.done = site_dir, done
+        self.halt = threading.Event()
+        self.stop = _Either(stop, self.halt)
+        self.queue: list[Shard] = []
+        self.more = threading.Condition()
+        self.closing = False
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, shards) -> None:
+        self.queue.extend(shards)
+        self.thread = threading.Thread(target=self._run, name="pagefind-run", daemon=True)
+        self.thread.start()
+
+    def add(self, shard: Shard) -> None:
+        with self.more:
+            self.queue.append(shard)
+            self.more.notify()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self.more:
+                    while not self.queue and not self.closing:
+                        self.more.wait()
+                    if not self.queue:
+                        return
+                    shard = self.queue.pop(0)
+                _check_stop(self.stop)
+                _run_pagefind(self.site_dir, shard, self.stop)
+                if self.done is not None and shard.output_subdir != BUNDLE_DIR:
+                    self.done(shard.output_subdir, {})
+        except BaseException as exc:  # noqa: BLE001 - handed to index_site's thread
+            self.error = exc
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+        _check_stop(self.stop)
+
+    def finish(self) -> None:
+        with self.more:
+            self.closing = True
+            self.more.notify()
+        self.thread.join()
+        self.check()
+
+    def close(self) -> None:
+        if self.thread is None:
+            return
+        with self.more:
+            if not self.closing:
+                self.halt.set()
+                self.queue.clear()
+            self.closing = True
+            self.more.notify()
+        self.thread.join()
+
+
+def _drop_held(held: Path, kept: set[str]) -> None:
+    """Remove every bundle folder of ``held`` (:func:`hold_bundles`) no bundle is taken back from."""
+    try:
+        names = [entry.name for entry in os.scandir(held)]
+    except OSError:
+        return
+    for name in names:
+        if name not in kept:
+            _remove_tree(held / name)
 
 
 def version() -> str:

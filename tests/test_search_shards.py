@@ -14,6 +14,8 @@ import os
 import random
 import re
 import shutil
+import threading
+import time
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -195,6 +197,141 @@ def test_renumbered_bundle_is_taken_over_not_indexed_again(tmp_path):
         "pagefind-2/",
         "pagefind-1/",
     ]
+
+
+def _six_months(tmp_path: Path):
+    """A site of six monthly items in three shards (2 items each), indexed once: (items, old site,
+    a copy of its pages without bundles, the fingerprints, the first index)."""
+    items = [SimpleNamespace(url=f"bureau/2025/2025-{m:02d}-01-a{m}/", date=date(2025, m, 1)) for m in range(1, 7)]
+    old, new = tmp_path / "old", tmp_path / "new"
+    for item in items:
+        _page(old, item.url, f"商务局第{item.date.month}号通知")
+
+    def marks(shard):  # stands in for build._shard_fingerprint: the shard's pages as they are now
+        site = new if new.exists() else old
+        return json.dumps([(url, (site / url / "index.html").read_text("utf-8")) for url in shard.urls])
+
+    first = search_index.index_site(old, items, 2, 1, fingerprint=marks)
+    shutil.copytree(old, new, ignore=shutil.ignore_patterns("pagefind*"))
+    return items, old, new, marks, first
+
+
+def test_reused_bundles_are_reported_while_pagefind_indexes_a_changed_shard(tmp_path, monkeypatch):
+    """The newest shard changed (indexed first in the shards' order): the two older bundles, taken
+    over, are reported done while its Pagefind still runs — the build judges them meanwhile — and
+    the result is the one of indexing one shard after another."""
+    items, old, new, marks, first = _six_months(tmp_path)
+    _page(new, items[-1].url, "商务局第6号通知（修订）")
+    reported, order = threading.Event(), []
+    run = search_index._run_pagefind
+
+    def running(site_dir, shard, *rest):
+        order.append(("start", shard.output_subdir))
+        reported.wait(30)  # a reused bundle is reported before this Pagefind ends
+        order.append(("end", shard.output_subdir, reported.is_set()))
+        return run(site_dir, shard, *rest)
+
+    def done(name, digests):
+        order.append(("done", name))
+        reported.set()
+
+    monkeypatch.setattr(search_index, "_run_pagefind", running)
+    second = search_index.index_site(
+        new, items, 2, 1, fingerprint=marks, previous=first.fingerprints, previous_site=old, done=done
+    )
+    assert second.reused == 2
+    assert ("end", "pagefind", True) in order, order
+    assert sorted(name for kind, name, *_ in order if kind == "done") == ["pagefind-1", "pagefind-2"]
+    for name in ("pagefind-1", "pagefind-2"):
+        assert os.path.samefile(old / name / "pagefind-entry.json", new / name / "pagefind-entry.json")
+    assert [b.name for b in second.bundles] == ["pagefind", "pagefind-2", "pagefind-1"]
+
+
+def test_a_failing_take_over_ends_the_running_pagefind_before_index_site_returns(tmp_path, monkeypatch):
+    """Taking a bundle over raises while Pagefind indexes another shard: index_site raises only
+    after that Pagefind was told to stop and returned — nothing writes into the site afterwards."""
+    items, old, new, marks, first = _six_months(tmp_path)
+    _page(new, items[-1].url, "商务局第6号通知（修订）")
+    started, ended = threading.Event(), []
+
+    def running(site_dir, shard, stop=None):
+        started.set()
+        deadline = time.monotonic() + 30
+        while not stop.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ended.append((time.monotonic(), stop.is_set()))
+
+    def linking(source, target):
+        assert started.wait(30)
+        raise RuntimeError("测试：接管失败")
+
+    monkeypatch.setattr(search_index, "_run_pagefind", running)
+    monkeypatch.setattr(search_index, "_link_tree", linking)
+    with pytest.raises(RuntimeError):
+        search_index.index_site(new, items, 2, 1, fingerprint=marks, previous=first.fingerprints, previous_site=old)
+    returned = time.monotonic()
+    assert ended and ended[0][1] and ended[0][0] <= returned
+
+
+def test_pagefind_failing_stops_the_take_overs_and_is_raised(tmp_path, monkeypatch):
+    """Pagefind fails on the changed shard: no bundle is taken over after index_site saw it, its
+    error is the one raised, and no manifest of bundles is written."""
+    items, old, new, marks, first = _six_months(tmp_path)
+    _page(new, items[-1].url, "商务局第6号通知（修订）")
+    began, failed, taken = threading.Event(), threading.Event(), []
+
+    def running(site_dir, shard, stop=None):
+        assert began.wait(30)
+        failed.set()
+        raise search_index.SearchIndexError("测试：Pagefind 失败")
+
+    link = search_index._link_tree
+
+    def linking(source, target):
+        began.set()
+        assert failed.wait(30)
+        taken.append(target.name)
+        return link(source, target)
+
+    monkeypatch.setattr(search_index, "_run_pagefind", running)
+    monkeypatch.setattr(search_index, "_link_tree", linking)
+    with pytest.raises(search_index.SearchIndexError, match="测试"):
+        search_index.index_site(new, items, 2, 1, fingerprint=marks, previous=first.fingerprints, previous_site=old)
+    assert len(taken) == 1, taken  # the one begun before the failure was seen; not the next
+    assert not (new / "pagefind" / search_index.MANIFEST).exists()
+
+
+def test_a_bundle_that_cannot_be_taken_over_is_indexed_after_the_others(tmp_path, monkeypatch):
+    """The previous bundle of an unchanged shard is gone (removed from the live site): that shard
+    is indexed, after the changed one (one Pagefind at a time), into the same bundle a clean
+    index makes."""
+    items, old, new, marks, first = _six_months(tmp_path)
+    _page(new, items[-1].url, "商务局第6号通知（修订）")
+    shutil.rmtree(old / "pagefind-1")
+    running_now, overlap, runs = [], [], []
+    run = search_index._run_pagefind
+
+    def running(site_dir, shard, *rest):
+        overlap.append(len(running_now))
+        running_now.append(shard.output_subdir)
+        try:
+            return run(site_dir, shard, *rest)
+        finally:
+            running_now.remove(shard.output_subdir)
+            runs.append(shard.output_subdir)
+
+    monkeypatch.setattr(search_index, "_run_pagefind", running)
+    second = search_index.index_site(
+        new, items, 2, 1, fingerprint=marks, previous=first.fingerprints, previous_site=old
+    )
+    assert runs == ["pagefind", "pagefind-1"] and overlap == [0, 0] and second.reused == 1
+    clean = tmp_path / "clean"
+    shutil.copytree(new, clean, ignore=shutil.ignore_patterns("pagefind*"))
+    monkeypatch.setattr(search_index, "_run_pagefind", run)
+    search_index.index_site(clean, items, 2, 1)
+    for path in sorted((clean / "pagefind-1").rglob("*")):
+        rel = path.relative_to(clean)
+        assert path.is_dir() or path.read_bytes() == (new / rel).read_bytes(), rel
 
 
 NODE_MERGED = """
