@@ -427,6 +427,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
             context = CheckContext(options.work, hashed.files, state, final=searching is None)
             findings = findings + _run_checks(checks, staging, pub, config, context)  # warnings reported as others
             judged: set[str] = set()  # the bundle folders hashed and checked while Pagefind ran
+            parts: list[manifest.SiteHashes] = []  # their hashes (put together once, after Pagefind)
             waited = 0.0
             while searching is not None:  # each bundle folder as it is reported finished, until Pagefind ends
                 started = time.perf_counter()
@@ -443,7 +444,8 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     findings = findings + _run_checks(
                         checks, staging, pub, config, CheckContext(options.work, part.files, state, final=False)
                     )
-                    hashed, judged = hashed.joined(part), judged | names
+                    parts.append(part)
+                    judged |= names
                 if reports[-1] is None:
                     break
             if searching is not None:
@@ -459,8 +461,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                     publish.discard(held)
                     held = None
                 stage = "publish"
-                again = _changed_since(staging, judged, hashed)  # judged again below, with the rest
-                judged, hashed = judged - again, hashed.without(again)
+                during = manifest.SiteHashes.union(parts, ordered=False)
+                again = _changed_since(staging, judged, during)  # judged again below, with the rest
+                judged, during = judged - again, during.without(again)
                 bundles = manifest.hash_site(
                     staging,
                     searched.digests,
@@ -469,7 +472,7 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
                 )
                 context = CheckContext(options.work, bundles.files, state, final=True)
                 findings = findings + _run_checks(checks, staging, pub, config, context)
-                hashed = hashed.joined(bundles)
+                hashed = manifest.SiteHashes.union((hashed, during, bundles))
             timings["hashed_reused"] = hashed.reused
             snapped = time.time_ns()  # before the statuses the next build may trust
             now = publish.inventory(staging)[0]  # one walk: the listing and every file's status

@@ -253,9 +253,20 @@ class SiteHashes:
     def joined(self, other: "SiteHashes") -> "SiteHashes":
         """Two parts of one site (disjoint: :func:`hash_site` with complementary ``top``), its
         files in path order as :func:`listing` gives them."""
-        return SiteHashes(
-            dict(sorted({**self.files, **other.files}.items())), self.reused + other.reused, {**self.seen, **other.seen}
-        )
+        return SiteHashes.union((self, other))
+
+    @staticmethod
+    def union(parts, ordered: bool = True) -> "SiteHashes":
+        """Parts of one site (disjoint), put together once: its files in path order as
+        :func:`listing` gives them, or as they come when not ``ordered`` (a part of a part)."""
+        files: dict = {}
+        seen: dict = {}
+        reused = 0
+        for part in parts:
+            files.update(part.files)
+            seen.update(part.seen)
+            reused += part.reused
+        return SiteHashes(dict(sorted(files.items())) if ordered else files, reused, seen)
 
     def without(self, folders: set[str]) -> "SiteHashes":
         """These hashes but for the files under ``folders`` (entries of the site's top folder)."""

@@ -215,21 +215,24 @@ def index_site(
             shutil.rmtree(stale)
     fingerprints: dict[str, str] = {}
     sources: dict[str, str] = {}  # bundle folder → the previous site's bundle it may be taken over from
-    for shard in shards:
-        _check_stop(stop)
-        mark = fingerprint(shard) if fingerprint is not None else ""
-        if mark:
-            fingerprints[shard.output_subdir] = mark
-        if mark and previous_site is not None and mark in earlier:
-            sources[shard.output_subdir] = earlier[mark]
-    expected = _recorded_bundles(recorded)
     digests: dict = {}
     reused = 0
-    # Pagefind (one shard after another: peak memory is one shard's) starts at once on its own
-    # thread; the bundles taken over are put in place meanwhile and reported done as they are
+    # Pagefind (one shard after another: peak memory is one shard's) runs on its own thread from
+    # the first shard found changed; the bundles taken over are put in place meanwhile and
+    # reported done as they are
     indexer = _Indexer(site_dir, stop, done)
     try:
-        indexer.start(shard for shard in shards if shard.output_subdir not in sources)
+        indexer.start()
+        for shard in shards:
+            indexer.check()
+            mark = fingerprint(shard) if fingerprint is not None else ""
+            if mark:
+                fingerprints[shard.output_subdir] = mark
+            if mark and previous_site is not None and mark in earlier:
+                sources[shard.output_subdir] = earlier[mark]
+            else:
+                indexer.add(shard)
+        expected = _recorded_bundles(recorded)
         if held is not None:  # what no bundle is taken back from goes before any file is judged (shared inodes)
             _drop_held(held, {old for old in sources.values() if expected.get(old)})
         for shard in shards:
@@ -287,8 +290,7 @@ class _Indexer:
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
 
-    def start(self, shards) -> None:
-        self.queue.extend(shards)
+    def start(self) -> None:
         self.thread = threading.Thread(target=self._run, name="pagefind-run", daemon=True)
         self.thread.start()
 

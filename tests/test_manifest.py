@@ -250,3 +250,24 @@ def test_a_link_to_something_that_is_not_a_file_fails_clearly_and_never_blocks(t
     worker.join(20)
     assert not worker.is_alive(), "hash_site blocked on a FIFO"
     assert answer and "不是普通文件" in answer[0]
+
+
+def test_parts_hashed_apart_are_put_together_in_listing_order(tmp_path):
+    """The build hashes the site in parts (outside the bundles, each bundle folder as Pagefind
+    reports it, the rest) and puts them together once: the files in the order ``listing`` gives
+    (the manifest's and the post-check listing's), every part's statuses and reuse counted."""
+    site = tmp_path / "site"
+    for rel in ("pagefind/a.pf", "pagefind-2/b.pf", "pagefind-10/c.pf", "index.html", "a/b.html", "pagefind-1/x"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(rel, encoding="utf-8")
+    tops = ("pagefind-10", "pagefind-2", "pagefind-1")
+    outside = manifest.hash_site(site, top=lambda name: not name.startswith("pagefind"))
+    parts = [manifest.hash_site(site, top=name.__eq__) for name in tops]
+    during = manifest.SiteHashes.union(parts, ordered=False)
+    assert list(during.files) == ["pagefind-10/c.pf", "pagefind-2/b.pf", "pagefind-1/x"]  # as they came
+    last = manifest.hash_site(site, top="pagefind".__eq__)
+    whole = manifest.SiteHashes.union((outside, during, last))
+    assert list(whole.files) == manifest.listing(site)
+    assert whole.files == manifest.hash_site(site).files and whole.seen == manifest.hash_site(site).seen
+    assert outside.joined(last).files == {**outside.files, **last.files}
+    assert list(outside.joined(last).files) == sorted({**outside.files, **last.files})
