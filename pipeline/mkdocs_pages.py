@@ -325,6 +325,29 @@ def _source_digests(
     return _pooled(one, doc_files, threads)
 
 
+def _read_again(hashed: list, todo: list, nav_links: dict, entries: dict, nav_read: dict, threads: int) -> None:
+    """The docs files of ``hashed`` (digests the docs tree stage took) that mkdocs read this build (a
+    page rendered, a nav page's title and meta): a file changed in between was read as it is now, so
+    its page entry (and nav entry) name the SHA-256 of its bytes now ("" when it is no regular file),
+    and the next build, the file put right, renders it again instead of keeping what it showed."""
+    rendered = {id(f) for f in todo}
+    again = [f for f in hashed if id(f) in rendered or f.src_uri in nav_links]
+
+    def one(part: list) -> list:
+        out = []
+        for file in part:
+            data = _read_regular(file.abs_src_path)
+            out.append("" if data is None else hashlib.sha256(data).hexdigest())
+        return out
+
+    for file, now in zip(again, _pooled(one, again, threads)):
+        src = file.src_uri
+        if src in entries and entries[src].source != now:
+            entries[src] = replace(entries[src], source=now)
+        if src in nav_read and nav_read[src][0] != now:
+            nav_read[src] = [now, *nav_read[src][1:]]
+
+
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -759,6 +782,8 @@ def build(
                     templates[template] = [key, made]
                 else:
                     del templates[template]
+        if hashed:  # read by the docs tree stage, before mkdocs read them: what the pages were made from
+            _read_again([f for f in doc_files if f.src_uri in hashed], todo, nav_links, entries, nav_read, threads)
         entries = {
             src: PageEntry(e.source, e.dest, e.links, e.warnings, e.output, e.stat, source_stats.get(src, ()))
             for src, e in entries.items()
