@@ -321,8 +321,9 @@ def _build(options: BuildOptions, config: Config, checks: tuple[PublishCheck, ..
         t1 = time.perf_counter()
         stage = "docs_tree"
         progress("docs_tree", 0, 0)
-        # the renderers' outputs of the last build (<work>/cache/render-memo.msgpack, checked against <work>/docs)
-        memo = render_memo.RenderMemo.stored(options.work, reuse=options.incremental)
+        # the renderers' outputs of the last build (<work>/cache/render-memo.msgpack, checked against <work>/docs;
+        # a docs file unchanged by its status is not read: the tree is only written by docs_tree.sync)
+        memo = render_memo.RenderMemo.stored(options.work, reuse=options.incremental, keep_on_disk=True)
         traffic_db = options.work / "traffic.sqlite"
         files, site_nav, page_findings = docs_tree_files(pub, config, options.content, traffic_db, memo)
         timings["docs_reused"] = memo.stored_hits

@@ -23,6 +23,21 @@ class SyncReport:
 _READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 
 
+class Kept:
+    """A docs file the build's render memo found unchanged on disk by its status, not read
+    (:meth:`pipeline.render_memo.RenderMemo.stored` with ``keep_on_disk``): it stands for the
+    bytes that file holds, and :func:`sync` leaves the file alone.  It is never written — a
+    :class:`Kept` that is not the very object ``on_disk`` names for its path is an error."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"Kept({self.path!r})"
+
+
 def _holds(target: str, data: bytes) -> bool | None:
     """Does the file ``target`` hold exactly ``data``?  None: there is no such file.  Three
     system calls (open, one read of one byte more than ``data``, close); a file that cannot be
@@ -43,12 +58,14 @@ def _holds(target: str, data: bytes) -> bool | None:
     return found == data
 
 
-def sync(root: Path, files: dict[str, str | bytes], on_disk: dict[str, str | bytes] | None = None) -> SyncReport:
+def sync(
+    root: Path, files: dict[str, str | bytes | Kept], on_disk: dict[str, str | bytes | Kept] | None = None
+) -> SyncReport:
     """Plain ``os`` calls on string paths (pathlib's per-call overhead was most of the time of a
     rebuild that changes nothing): one read of each file to compare (only when ``files`` gives
     it other content than ``on_disk``, which names the very objects just read from these files
-    — the build's render memo, :mod:`pipeline.render_memo`), folders created once, and a single
-    bottom-up walk to remove what is no longer produced."""
+    — the build's render memo, :mod:`pipeline.render_memo`, or a :class:`Kept` it checked by
+    status), folders created once, and a single bottom-up walk to remove what is no longer produced."""
     root.mkdir(parents=True, exist_ok=True)
     base = str(root)
     written = unchanged = removed = 0
@@ -58,6 +75,8 @@ def sync(root: Path, files: dict[str, str | bytes], on_disk: dict[str, str | byt
         if on_disk.get(rel) is content:
             unchanged += 1
             continue
+        if type(content) is Kept:  # its bytes were never read: nothing to write them from
+            raise ValueError(f"docs file {rel} was not read and is not known to be on disk")
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = os.path.join(base, rel)
         same = _holds(target, data)

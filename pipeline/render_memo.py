@@ -34,7 +34,12 @@ A build (another process each time) uses :meth:`RenderMemo.stored`: the same key
 remembered output it holds the SHA-256 (and size) of every docs file the renderer made, and a
 hit takes the bytes from the docs tree the last build wrote (``<work>/docs``) after checking
 them against that digest — a file that is missing, different or not a regular file makes its
-renderer run.  The file is :mod:`pipeline.cache_codec` msgpack (never pickle) sealed with the
+renderer run.  The build (``keep_on_disk``) does not read a docs file whose status (inode, device,
+size, modification and status-change time) is exactly the one recorded when a build last read and
+checked that very file — recorded only when it had not changed for :data:`RACY_NS` before that
+docs tree began — and leaves it on disk (:class:`pipeline.docs_tree.Kept`): an edit, even one that
+sets the modification time back, or another file put in its place, has another status.
+The file is :mod:`pipeline.cache_codec` msgpack (never pickle) sealed with the
 work folder's HMAC key (:func:`pipeline.audit_cache.seal`) under a stamp of everything besides
 the keys that outputs depend on: the source of every module of :mod:`pipeline` (the renderers
 and what they call), the configuration (``repr``, as in memory), Python's and the renderers'
@@ -57,6 +62,7 @@ import hashlib
 import json
 import operator
 import os
+import stat as stat_mode
 import sys
 import threading
 import time
@@ -69,7 +75,9 @@ from typing import Any, Callable, Iterator
 import msgpack
 
 from pipeline import audit_cache, cache_codec, scoring
+from pipeline.docs_tree import Kept
 from pipeline.findings import Finding
+from pipeline.manifest import status_key
 from pipeline.render.common import Output
 from pipeline.render.feeds import FEED_LENGTH
 
@@ -189,7 +197,7 @@ def view_digest(view: Any) -> bytes | None:
     return hashlib.sha256(data).digest()
 
 
-FORMAT = 1
+FORMAT = 2  # 2: each docs file's status
 MEMO_FILE = "render-memo.msgpack"  # in <work>/cache/
 HERE = Path(__file__).resolve().parent
 # libraries whose behaviour a memoised output depends on (feedgen and lxml write the feeds;
@@ -214,27 +222,42 @@ def stamp(config: Any) -> bytes:
 
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _sha256 = hashlib.sha256
+# A docs file whose status changed less than this before the docs tree began is read again next
+# time whatever its status says: file times come from a clock that ticks every few milliseconds,
+# so a change within the same tick as the read could leave them as they were (as
+# mkdocs_pages.RACY_NS for the site's pages).
+RACY_NS = 200_000_000
 
 
-def _file_record(content: str | bytes) -> tuple[bytes, int, bool]:
-    """(SHA-256, size, is text) of a docs-tree file as :func:`pipeline.docs_tree.sync` writes it."""
+def _file_record(content: str | bytes) -> tuple[bytes, int, bool, tuple]:
+    """(SHA-256, size, is text, no status) of a docs-tree file as :func:`pipeline.docs_tree.sync`
+    writes it (a file not written yet has no status: the next build reads it)."""
     data = content.encode("utf-8") if type(content) is str else content
-    return hashlib.sha256(data).digest(), len(data), type(content) is str
+    return hashlib.sha256(data).digest(), len(data), type(content) is str, ()
 
 
 def _is_digest(value: Any) -> bool:
     return type(value) is bytes and len(value) == 32
 
 
-def _is_file(value: Any) -> bool:  # (docs path, sha256, size, is text)
+def _is_status(value: Any) -> bool:  # () or manifest.status_key's five ints, each one msgpack stores
     return (
         type(value) is tuple
-        and len(value) == 4
+        and len(value) in (0, 5)
+        and all(type(v) is int and -(1 << 63) <= v < 1 << 64 for v in value)
+    )
+
+
+def _is_file(value: Any) -> bool:  # (docs path, sha256, size, is text, status when read or ())
+    return (
+        type(value) is tuple
+        and len(value) == 5
         and type(value[0]) is str
         and _is_digest(value[1])
         and type(value[2]) is int
         and 0 <= value[2] < 1 << 40
         and type(value[3]) is bool
+        and _is_status(value[4])
     )
 
 
@@ -263,24 +286,36 @@ class RenderMemo:
         self._docs = ""
         self._reuse = True
         self._stamp: bytes | None = None
-        self._stored_pages: dict[bytes, tuple] = {}  # item digest → (docs path, sha256, size, is text)
+        self._stored_pages: dict[bytes, tuple] = {}  # item digest → (docs path, sha256, size, is text, status)
         self._stored_outputs: dict[str, tuple] = {}  # renderer → (key, files, nav as JSON, findings)
-        self._records: dict[str, tuple] = {}  # docs path → (content, sha256, size, is text) known this docs tree
+        # docs path → (content, sha256, size, is text, status) known this docs tree
+        self._records: dict[str, tuple] = {}
+        self._keep_on_disk = False
+        self._began = 0  # time.time_ns() when this docs tree began (before any docs file was read)
         self.load_seconds = 0.0
         self.stored_hits = 0
         # docs path → the content taken from <work>/docs this docs tree: that file holds exactly
         # its bytes (pipeline.docs_tree.sync need not read it again)
-        self.on_disk: dict[str, str | bytes] = {}
+        self.on_disk: dict[str, str | bytes | Kept] = {}
         self._on_disk_sha: dict[str, bytes] = {}  # docs path → SHA-256 of what on_disk holds for it
 
     @classmethod
-    def stored(cls, work: Path, reuse: bool = True) -> RenderMemo:
+    def stored(cls, work: Path, reuse: bool = True, keep_on_disk: bool = False) -> RenderMemo:
         """A build's memo: read from ``<work>/cache/`` (unless ``reuse`` is False: every renderer
-        runs), its pages checked against ``<work>/docs``, written back when the docs tree is made."""
+        runs), its pages checked against ``<work>/docs``, written back when the docs tree is made.
+
+        ``keep_on_disk`` (the build, which only writes the tree with :func:`pipeline.docs_tree.sync`):
+        a docs file whose status (inode, device, size, modification and status-change time) is
+        exactly the one recorded when the last build read and checked that very file, and older
+        than that build's docs tree by more than :data:`RACY_NS`, is not read again: its output
+        holds a :class:`pipeline.docs_tree.Kept` for it, which ``sync`` leaves on disk.  Writing a
+        file, or setting its times back, sets its status-change time to now; another file put in
+        its place has another inode."""
         memo = cls()
         memo._work = Path(work)
         memo._docs = str(Path(work) / "docs") + os.sep  # + a docs path (stored paths are ours: the memo is sealed)
         memo._reuse = reuse
+        memo._keep_on_disk = keep_on_disk
         return memo
 
     @property
@@ -309,6 +344,7 @@ class RenderMemo:
             self._config, self._config_text = config, text
         self._seen, self._used_pages = {}, {}
         self.on_disk, self._on_disk_sha = {}, {}
+        self._began = time.time_ns()
 
     def end(self) -> None:
         """Keep only what this docs tree used (items gone or changed drop out)."""
@@ -316,6 +352,8 @@ class RenderMemo:
         self._pages, self._used_pages = self._used_pages, {}
         if self.on and self._work is not None:
             self._save()
+        if self._keep_on_disk:  # a Kept stands for a file as it was in this docs tree only
+            self._pages, self._outputs = {}, {}
 
     # -- stored between processes --
     def _load(self, config: Any) -> None:
@@ -343,8 +381,8 @@ class RenderMemo:
         if type(pages) is not tuple or type(outputs) is not dict:
             raise ValueError("render memo without entries")
         stored_pages = {}
-        for entry in pages:  # (item digest, docs path, sha256, size, is text)
-            if type(entry) is not tuple or len(entry) != 5 or not _is_digest(entry[0]) or not _is_file(entry[1:]):
+        for entry in pages:  # (item digest, docs path, sha256, size, is text, status)
+            if type(entry) is not tuple or len(entry) != 6 or not _is_digest(entry[0]) or not _is_file(entry[1:]):
                 raise ValueError("bad page entry")
             stored_pages[entry[0]] = entry[1:]
         stored_outputs = {}
@@ -364,22 +402,39 @@ class RenderMemo:
             stored_outputs[name] = value
         return stored_pages, stored_outputs
 
-    def _from_docs(self, entry: tuple) -> str | bytes | None:
-        """The docs file the last build wrote for ``entry`` (docs path, sha256, size, is text)
-        when it still is exactly that; else None (the renderer runs)."""
-        rel, sha, size, text = entry
+    def _from_docs(self, entry: tuple) -> str | bytes | Kept | None:
+        """The docs file the last build wrote for ``entry`` (docs path, sha256, size, is text,
+        status) when it still is exactly that; else None (the renderer runs).  With
+        ``keep_on_disk``, a :class:`Kept` for a file whose status is exactly the recorded one."""
+        rel, sha, size, text, status = entry
+        path = self._docs + rel
+        if status and self._keep_on_disk:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None
+            if stat_mode.S_ISREG(st.st_mode) and status_key(st) == status:
+                kept = Kept(rel)
+                self._records[rel] = (kept, sha, size, text, status)
+                self.on_disk[rel] = kept
+                self._on_disk_sha[rel] = sha
+                return kept
         try:  # one read of one byte more than it had: a symlink, a folder, another size, a short read → None
-            fd = os.open(self._docs + rel, _READ)
+            fd = os.open(path, _READ)
         except OSError:
             return None
         try:
             data = os.read(fd, size + 1)
+            st = os.fstat(fd)  # after the read: a change after it has a later status-change time
         except OSError:
             return None
         finally:
             os.close(fd)
         if len(data) != size or _sha256(data).digest() != sha:
             return None
+        status = status_key(st)
+        if not (stat_mode.S_ISREG(st.st_mode) and status[4] < self._began - RACY_NS and _is_status(status)):
+            status = ()  # changed too recently to tell a later change by its status (or not storable): read next time
         if text:
             try:
                 content: str | bytes = data.decode("utf-8")
@@ -387,19 +442,20 @@ class RenderMemo:
                 return None
         else:
             content = data
-        self._records[rel] = (content, sha, size, text)
+        self._records[rel] = (content, sha, size, text, status)
         self.on_disk[rel] = content
         self._on_disk_sha[rel] = sha
         return content
 
     def digests_on_disk(self, files: dict) -> dict[str, str]:
         """docs path → SHA-256 (hex) of each file of ``files`` this docs tree took from <work>/docs
-        (:meth:`_from_docs` read and hashed it, and :func:`pipeline.docs_tree.sync` leaves it as it
-        is): mkdocs need not stat or read it again to know what it was made from."""
+        (:meth:`_from_docs` read and hashed it, or found it with the very status recorded when a
+        build read and hashed it, and :func:`pipeline.docs_tree.sync` leaves it as it is): mkdocs
+        need not stat or read it again to know what it was made from."""
         sha = self._on_disk_sha
         return {rel: sha[rel].hex() for rel, content in self.on_disk.items() if files.get(rel) is content}
 
-    def _stored_page(self, key: bytes, path: str) -> str | bytes | None:
+    def _stored_page(self, key: bytes, path: str) -> str | bytes | Kept | None:
         entry = self._stored_pages.get(key)
         if entry is None or entry[0] != path:
             return None

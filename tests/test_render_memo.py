@@ -15,6 +15,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -367,3 +368,141 @@ def test_sync_skips_only_the_very_contents_read_from_disk(tmp_path):
     report = docs_tree.sync(root, {"a.md": kept, "b.md": "乙"}, {"a.md": kept, "b.md": "乙乙"})
     assert (report.written, report.unchanged) == (1, 1)  # b.md: another object than the one read, compared
     assert (root / "b.md").read_text(encoding="utf-8") == "乙"
+
+
+# -- the build's memo with keep_on_disk: a docs file unchanged by its status is not read --
+
+
+def _kept_tree(pub, config, work):
+    """As the build makes it: a Kept for each docs file the memo trusted by its status."""
+    memo = render_memo.RenderMemo.stored(work, keep_on_disk=True)
+    made = build.docs_tree_files(pub, config, CONTENT, None, memo)
+    docs_tree.sync(work / "docs", made[0], memo.on_disk)
+    kept = {rel for rel, content in made[0].items() if type(content) is docs_tree.Kept}
+    return made, memo, kept
+
+
+def _fresh_on_disk(pub, config):
+    fresh = build.docs_tree_files(pub, config, CONTENT, None, render_memo.RenderMemo(on=False))[0]
+    return {k: v.encode() if isinstance(v, str) else v for k, v in fresh.items()}
+
+
+def _settled(pub, config, work):
+    """Written, then read and checked by a build more than RACY_NS later: every status recorded."""
+    _kept_tree(pub, config, work)
+    time.sleep(render_memo.RACY_NS / 1e9 + 0.05)
+    _, memo, kept = _kept_tree(pub, config, work)
+    assert not kept and memo.stored_hits == len(pub.published) + 5  # read and checked, statuses taken now
+
+
+def test_kept_by_status_after_a_settled_read(demo, tmp_path):
+    pub, config = demo
+    work = tmp_path / "work"
+    _settled(pub, config, work)
+    made, memo, kept = _kept_tree(pub, config, work)
+    assert memo.stored_hits == len(pub.published) + 5 and memo.misses == 0
+    assert {i.docs_path for i in pub.published} <= kept  # not read again
+    assert _on_disk(work) == _fresh_on_disk(pub, config)
+    # the statuses are kept for the next build too
+    _, _, again = _kept_tree(pub, config, work)
+    assert again == kept
+
+
+def test_a_file_read_right_after_it_was_written_is_read_again(demo, tmp_path, monkeypatch):
+    """A status taken within RACY_NS of the file's last change is not recorded: a change in the
+    same clock tick would leave it as it was."""
+    pub, config = demo
+    work = tmp_path / "work"
+    _kept_tree(pub, config, work)
+    monkeypatch.setattr(render_memo, "RACY_NS", 10**15)  # every file changed "just now" (a loaded machine is slow)
+    _kept_tree(pub, config, work)
+    monkeypatch.undo()
+    _, memo, kept = _kept_tree(pub, config, work)
+    assert not kept and memo.stored_hits == len(pub.published) + 5
+
+
+@pytest.mark.parametrize("how", ["same-size-and-mtime", "replaced", "symlink", "removed"])
+def test_a_docs_file_changed_behind_its_status_is_rendered_again(demo, tmp_path, how):
+    pub, config = demo
+    work = tmp_path / "work"
+    _settled(pub, config, work)
+    docs = work / "docs"
+    page = docs / pub.published[1].docs_path
+    st = page.stat()
+    data = page.read_bytes()
+    forged = data.replace("发布日期".encode(), "发布日子".encode())
+    assert forged != data and len(forged) == len(data)
+    if how == "same-size-and-mtime":  # edited in place, its modification time set back
+        page.write_bytes(forged)
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    elif how == "replaced":  # another file with the same size and times moved over it
+        other = docs / "planted.tmp"
+        other.write_bytes(forged)
+        os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(other, page)
+    elif how == "symlink":
+        other = docs / "planted.md"
+        other.write_bytes(forged)
+        page.unlink()
+        page.symlink_to(other)
+    else:
+        page.unlink()
+    made, memo, kept = _kept_tree(pub, config, work)
+    assert pub.published[1].docs_path not in kept
+    assert memo.misses >= 1
+    assert {i.docs_path for i in pub.published[2:]} <= kept
+    assert _on_disk(work) == _fresh_on_disk(pub, config)
+    assert not page.is_symlink()
+
+
+def test_a_moved_item_is_written_where_it_now_is(demo, tmp_path):
+    pub, config = demo
+    work = tmp_path / "work"
+    _settled(pub, config, work)
+    n = len(pub.published) // 2
+    item = pub.published[n]
+    moved = replace(item, slug=item.slug + "-moved")
+    edited = replace(pub, published=pub.published[:n] + (moved,) + pub.published[n + 1 :])
+    _, memo, kept = _kept_tree(edited, config, work)
+    assert moved.docs_path not in kept and item.docs_path not in _on_disk(work)
+    assert _on_disk(work) == _fresh_on_disk(edited, config)
+
+
+def test_kept_files_follow_another_configuration(demo, tmp_path):
+    pub, config = demo
+    other = replace(config, portal=replace(config.portal, name=config.portal.name + "（测试）"))
+    work = tmp_path / "work"
+    _settled(pub, config, work)
+    _, memo, kept = _kept_tree(pub, other, work)
+    assert not kept and memo.stored_hits == 0
+    assert _on_disk(work) == _fresh_on_disk(pub, other)
+
+
+def test_a_forged_status_in_the_memo_is_ignored(demo, tmp_path):
+    """Statuses are inside the sealed memo: one changed without the key makes the memo empty."""
+    pub, config = demo
+    work = tmp_path / "work"
+    _settled(pub, config, work)
+    (work / "docs" / pub.published[0].docs_path).write_text("被篡改的页面", encoding="utf-8")
+    path = work / "cache" / render_memo.MEMO_FILE
+    mac, _, payload = path.read_bytes().partition(b"\n")
+    data = cache_codec.loads(payload, (Finding,))
+    st = os.lstat(work / "docs" / pub.published[0].docs_path)
+    pages = tuple(
+        (*e[:5], (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        if e[1] == pub.published[0].docs_path
+        else e
+        for e in data[1]
+    )
+    path.write_bytes(mac + b"\n" + cache_codec.dumps((data[0], pages, data[2]), (Finding,)))
+    _, memo, kept = _kept_tree(pub, config, work)
+    assert not kept and memo.stored_hits == 0
+    assert _on_disk(work) == _fresh_on_disk(pub, config)
+
+
+def test_sync_refuses_a_kept_file_it_was_not_told_is_on_disk(tmp_path):
+    kept = docs_tree.Kept("a.md")
+    with pytest.raises(ValueError):
+        docs_tree.sync(tmp_path / "docs", {"a.md": kept}, {"a.md": docs_tree.Kept("a.md")})
+    report = docs_tree.sync(tmp_path / "docs", {"b.md": "乙", "a.md": kept}, {"a.md": kept})
+    assert (report.written, report.unchanged) == (1, 1)
