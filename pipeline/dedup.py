@@ -234,6 +234,17 @@ def lsh_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weigh
     return best
 
 
+def band_keys(signatures: np.ndarray, bands: int, rows: int):
+    """Per band, the 64-bit bucket key of every signature (texts in one bucket share a band)."""
+    sig = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
+    for band in range(bands):
+        acc = np.full(len(sig), np.uint64(((band + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for col in range(band * rows, (band + 1) * rows):
+                acc = _mix64(acc ^ sig[:, col].astype(np.uint64))
+        yield acc
+
+
 class LSHIndex:
     """Banded LSH over a signature matrix: per band, sorted 64-bit band keys and the row
     order, queried by binary search.  Rows are positions in the matrix it was built from."""
@@ -249,13 +260,7 @@ class LSHIndex:
             self.keys.append(band_keys[order])
 
     def _band_keys(self, signatures: np.ndarray):
-        sig = np.atleast_2d(np.asarray(signatures, dtype=np.uint32))
-        for band in range(self.bands):
-            acc = np.full(len(sig), np.uint64(((band + 1) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for col in range(band * self.rows, (band + 1) * self.rows):
-                    acc = _mix64(acc ^ sig[:, col].astype(np.uint64))
-            yield acc
+        return band_keys(signatures, self.bands, self.rows)
 
     def candidates(self, signatures: np.ndarray, own_from: int | None = None, limit: int = 500_000):
         """Yield ``(start, stop, q, rows)`` for runs of consecutive queries: every (query,
@@ -358,6 +363,9 @@ def fingerprint_normalized(norms: Sequence[str], shingle_size: int, hasher: MinH
 BIG_BUCKET = 32
 GROUP_BLOCKS = (8, 16, 32, 64, 128, 256, 512, 1024)
 SCREEN_PAIRS = 65_536  # candidate pairs screened at once (bounds the temporary arrays)
+# At most this many fresh texts (a rebuild after a few edits): their bucket mates are found by
+# comparing their band keys with everyone's, without sorting every band into an index.
+FEW_FRESH = 64
 
 
 class _Groups:
@@ -409,7 +417,8 @@ def portal_groups(
 
     ``fresh`` (positions) and ``known`` (pairs confirmed before, among the other texts):
     compare only pairs that involve a fresh text, after joining the known pairs
-    (:func:`pipeline.memo.groups`); None: every pair."""
+    (:func:`pipeline.memo.groups`); None: every pair.  A few fresh texts (:data:`FEW_FRESH`, a
+    rebuild after an edit) find their bucket mates by band key, without an index of every band."""
     n = len(prints)
     groups = _Groups(n)
     for i, j, _ in known:
@@ -418,12 +427,18 @@ def portal_groups(
     if n < 2 or (fresh is not None and not len(fresh)):
         return groups.labels(), joined
     sigs = np.stack([p.signature for p in prints])
-    index = LSHIndex(sigs, *lsh_params(settings.lsh_threshold, settings.num_perm))
+    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     is_fresh = None
     if fresh is not None:
         is_fresh = np.zeros(n, dtype=bool)
         is_fresh[np.asarray(fresh, dtype=np.intp)] = True
     settle = _Settler(prints, sigs, settings, groups, is_fresh, joined)
+    if is_fresh is not None and np.count_nonzero(is_fresh) <= FEW_FRESH:
+        # the same candidate pairs (every pair sharing a bucket with a fresh text in it), met in
+        # another order: a pair inside a group changes no group, so the groups are the same
+        settle.mates(band_keys(sigs, bands, rows), np.flatnonzero(is_fresh), n)
+        return groups.labels(), sorted(joined)
+    index = LSHIndex(sigs, bands, rows)
     big, small = [], []  # big: (−size, band, start); small: per band, the row order, starts and sizes
     for band, keys in enumerate(index.keys):
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -485,6 +500,23 @@ class _Settler:
         if codes:
             pairs = sorted_unique(np.concatenate(codes))
             self.confirm((pairs // n).astype(np.intp), (pairs % n).astype(np.intp))
+
+    def mates(self, keys_by_band, fresh: np.ndarray, n: int) -> None:
+        """Every pair of a fresh text (positions ``fresh``) and a text sharing one of its band
+        keys (``keys_by_band``: :func:`band_keys`), listed once, in different groups."""
+        label = self.groups.label
+        codes = []
+        for keys in keys_by_band:
+            which, mates = np.nonzero(keys[fresh][:, None] == keys[None, :])
+            own = fresh[which]
+            other = mates != own
+            own, mates = own[other], mates[other]
+            codes.append(np.minimum(own, mates).astype(np.int64) * n + np.maximum(own, mates))
+        if codes:
+            pairs = sorted_unique(np.concatenate(codes))
+            left, right = (pairs // n).astype(np.intp), (pairs % n).astype(np.intp)
+            keep = label[left] != label[right]
+            self.confirm(left[keep], right[keep])
 
     def confirm(self, left: np.ndarray, right: np.ndarray) -> None:
         """Screen candidate pairs by their MinHash estimate (low bytes first: equal values have

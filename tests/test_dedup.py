@@ -407,6 +407,58 @@ def test_groups_equal_the_components_of_every_candidate_pair_for_template_texts(
     assert all(dedup.jaccard(prints[i].shingles, prints[j].shingles) >= settings.threshold for i, j, _ in joined)
 
 
+def _template_texts(count: int) -> list[str]:
+    import random
+
+    base = _segments(1, 6)
+    rnd = random.Random(5)
+    texts = []
+    for n in range(count):  # one skeleton, figures and a varying share of sentences changed
+        parts = [seg if rnd.random() < 0.55 else _segments(100 + n * 7 + k, 1)[0] for k, seg in enumerate(base)]
+        texts.append(f"{n}月份" + "".join(parts) + f"{rnd.randint(10, 999)}亿元")
+    return texts
+
+
+@pytest.mark.parametrize("big_bucket", [1, 32, 10**9])
+def test_a_few_fresh_texts_group_as_the_index_groups_them(big_bucket, monkeypatch):
+    """A rebuild after a few edits finds the fresh texts' bucket mates by band key, without an
+    index (dedup.FEW_FRESH): the same groups as through the index, whichever texts are fresh —
+    one in a big template bucket, a copy of a known text, a text alike to none, several."""
+    import random
+
+    monkeypatch.setattr(dedup, "BIG_BUCKET", big_bucket)
+    settings = load_config(ROOT / "site_config").upstream
+    texts = _template_texts(300) + _segments(77, 20)
+    texts.append(texts[3])  # the same text twice
+    prints = dedup.fingerprint_texts(texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))
+    full, joined = dedup.portal_groups(prints, settings)
+    rnd = random.Random(11)
+    for fresh in ([3], [len(texts) - 1], [305], [0, 150, 299, 310], sorted(rnd.sample(range(len(texts)), 40))):
+        stale = {full[i] for i in fresh}  # as pipeline.memo.groups does: a fresh text's group is compared again
+        fresh = [i for i in range(len(texts)) if full[i] in stale]
+        known = [(i, j, s) for i, j, s in joined if full[i] not in stale]
+        monkeypatch.setattr(dedup, "FEW_FRESH", 10**9)
+        few, _ = dedup.portal_groups(prints, settings, fresh, known)
+        monkeypatch.setattr(dedup, "FEW_FRESH", -1)
+        indexed, _ = dedup.portal_groups(prints, settings, fresh, known)
+        assert few == indexed == full, fresh
+
+
+def test_one_fresh_text_needs_no_index_of_every_band(monkeypatch):
+    settings = load_config(ROOT / "site_config").upstream
+    texts = _template_texts(60)
+    prints = dedup.fingerprint_texts(texts, settings.shingle, dedup.MinHasher(settings.num_perm, settings.seed))
+    full, joined = dedup.portal_groups(prints, settings)
+    stale = full[7]
+    known = [(i, j, s) for i, j, s in joined if full[i] != stale]
+
+    def no_index(*args):
+        raise AssertionError("an index of every band for one fresh text")
+
+    monkeypatch.setattr(dedup, "LSHIndex", no_index)
+    assert dedup.portal_groups(prints, settings, [i for i in range(60) if full[i] == stale], known)[0] == full
+
+
 def test_the_pair_cache_regroups_a_group_that_lost_the_text_holding_it_together(tmp_path):
     from pipeline import memo, stage_memos
     from pipeline.rendered import MarkdownSettings
