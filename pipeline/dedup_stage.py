@@ -60,6 +60,9 @@ def check_upstream(
     )
     kept, blocked, findings = [], [], []
     for item, fp, rows in zip(items, prints, candidates):
+        if not len(rows):  # no candidate (nearly every item): nothing to read or compare
+            kept.append(item)
+            continue
         best: UpstreamMatch | None = None
         for entry in corpus.entries(rows):
             sim = dedup.jaccard(fp.shingles, entry.shingles)
