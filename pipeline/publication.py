@@ -350,13 +350,14 @@ def _deduplicate(
     """:mod:`pipeline.dedup_stage` with the upstream corpus opened here (read-only: no byte
     written) and the fingerprints and similar pairs of unchanged texts remembered."""
     corpus, findings = upstream.open_corpus(db, config, read_only)
-    texts = [dedup_stage.item_text(i) for i in published]
-    keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in texts]  # once, for both memos
+    keys = memos.texts.map(_text_digest, published, stage_memos.item_key, 1)  # once, for both memos (cheap: here)
     settings = config.upstream
     hasher = dedup.MinHasher(settings.num_perm, settings.seed)
     made = memos.prints.map(
-        lambda chunk: dedup.fingerprint_texts([texts[n] for n in chunk], settings.shingle, hasher),
-        range(len(texts)),
+        lambda chunk: dedup.fingerprint_texts(
+            [dedup_stage.item_text(published[n]) for n in chunk], settings.shingle, hasher
+        ),
+        range(len(published)),
         keys.__getitem__,
         jobs,
         batched=True,
@@ -380,6 +381,11 @@ def _deduplicate(
     )
     pairs, dup_findings = dedup_stage.count_repeats(kept, config, kept_prints, labels)
     return dedup_stage.Deduplicated(tuple(kept), withheld, findings + up_findings + dup_findings, pairs)
+
+
+def _text_digest(item) -> bytes:
+    """The SHA-256 of the text dedup compares (:func:`pipeline.dedup_stage.item_text`)."""
+    return hashlib.sha256(dedup_stage.item_text(item).encode("utf-8", "surrogatepass")).digest()
 
 
 def _seen(items: list, index: withheld_text.Index, remembered: memo.Memo, jobs: int | None) -> list:

@@ -98,6 +98,13 @@ def _pairs(key: str, stored):
     raise ValueError("not the compared texts and pairs")
 
 
+def _text_key(key: tuple[str, str], stored) -> bytes:
+    """The SHA-256 (32 bytes) of an item's compared text."""
+    if type(stored) is bytes and len(stored) == 32:
+        return stored
+    raise ValueError("not a text's digest")
+
+
 def index_key(index: withheld_text.Index) -> tuple[str, int]:
     """What a :class:`pipeline.withheld_text.Seen` depends on besides its item: the windows of
     the index, in their order (a window's number is its place)."""
@@ -170,6 +177,9 @@ MEMOS = {
         check=_seen,
         store=_store_seen,
     ),
+    # the SHA-256 of an item's compared text (dedup_stage.item_text), by its file: the key of
+    # its fingerprint and of its place among the compared texts, without hashing every text again
+    "texts": Spec("dedup-text", LOAD_SOURCES + ("dedup_stage.py",), ("PyYAML", "python-frontmatter"), check=_text_key),
     "prints": Spec("dedup", ("dedup.py",), ("numpy",), uses_config=False, store=_store_fingerprint),
     "pairs": Spec("pairs", ("dedup.py",), ("numpy",), check=_pairs, uses_config=False),
     # the scanners' fold table (~56,000 characters, ~0.13 s to work out in each process): one entry
@@ -189,6 +199,7 @@ class Memos:
     load: Memo
     gate: Memo
     seen: Memo
+    texts: Memo
     prints: Memo
     pairs: Memo
     fold: Memo
@@ -214,5 +225,5 @@ class Memos:
         )
 
     def save(self) -> None:
-        for one in (self.load, self.gate, self.seen, self.prints, self.pairs, self.fold, self.ledger):
+        for one in (self.load, self.gate, self.seen, self.texts, self.prints, self.pairs, self.fold, self.ledger):
             one.save()

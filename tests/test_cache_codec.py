@@ -20,7 +20,7 @@ from pipeline.findings import Finding, error
 from pipeline.model import Attachment, Item
 from pipeline.numbering import Ledger, LedgerEntry
 
-CACHE_FILES = ("load.msgpack", "gate.msgpack", "ledger.msgpack", "dedup.msgpack", "pairs.msgpack")
+CACHE_FILES = ("load.msgpack", "gate.msgpack", "ledger.msgpack", "dedup.msgpack", "pairs.msgpack", "dedup-text.msgpack")
 
 
 def _item(**kw) -> Item:

@@ -125,7 +125,7 @@ def test_a_damaged_cache_is_ignored(content_copy, tmp_path, damage):
     plain = run(content_copy, config)
     assert leaky.relative_to(content_copy).as_posix() in {w.item.path for w in plain.withheld}
     run(content_copy, config, cache)
-    names = ("gate.msgpack", "dedup.msgpack", "load.msgpack", "pairs.msgpack", "ledger.msgpack")
+    names = ("gate.msgpack", "dedup.msgpack", "load.msgpack", "pairs.msgpack", "ledger.msgpack", "dedup-text.msgpack")
     gate_file = cache / names[0]
     records = stage_memos.MEMOS["gate"].records
     if damage == "garbage":
@@ -234,6 +234,53 @@ def test_fingerprint_memo_rejects_a_wrong_shape(tmp_path):
         path.write_bytes(audit_cache.seal(key, cache_codec.dumps(data)))
         made, memos = fingerprints(lambda chunk: dedup.fingerprint_texts(chunk, settings.shingle, hasher))
         assert memos.hits == 1 and np.array_equal(made[0].shingles, first[0].shingles)
+
+
+def test_text_digests_are_remembered_by_file_and_follow_a_same_size_same_time_edit(content_copy, tmp_path, monkeypatch):
+    """dedup-text.msgpack: an unchanged file's compared text is not hashed again; a file whose
+    text became another item's — same size, same modification time — is known by its new bytes
+    and found as a repeat; a digest of the wrong shape (an insider with the key) is a miss."""
+    import os
+
+    from pipeline import dedup_stage
+
+    config = load_config(ROOT / "site_config")
+    cache = tmp_path / "cache"
+    cold = run(content_copy, config, cache)
+    hashed = []
+    original = dedup_stage.item_text
+    monkeypatch.setattr(dedup_stage, "item_text", lambda item: hashed.append(item.path) or original(item))
+    assert run(content_copy, config, cache) == cold and hashed == []
+    repeats = {p for p, _ in cold.duplicate_of} | {c for _, c in cold.duplicate_of}
+    alone = [i for i in cold.published if i.path not in repeats and i.text_length > 200]
+    b = max(alone, key=lambda i: (content_copy / i.path).stat().st_size)  # the longest file takes a's text
+    file = content_copy / b.path
+    before = file.read_bytes()
+    head = before.decode("utf-8").partition("\n---\n")[0] + "\n---\n"
+    a = next(i for i in alone if i is not b and len((head + i.body + "\n").encode("utf-8")) <= len(before))
+    data = (head + a.body + "\n").encode("utf-8")
+    data += b"\n" * (len(before) - len(data))  # the same size
+    stat = file.stat()
+    file.write_bytes(data)
+    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
+    assert file.stat().st_size == stat.st_size and file.stat().st_mtime_ns == stat.st_mtime_ns
+    warm = run(content_copy, config, cache)
+    assert set(hashed) == {b.path}  # the edited file alone (its digest, then its fingerprint)
+    assert any(set(pair) == {a.path, b.path} for pair in warm.duplicate_of)
+    hashed.clear()
+    assert warm == run(content_copy, config)
+    every = set(hashed)  # what a run without memos hashes
+    path = cache / "dedup-text.msgpack"
+    mac_key = audit_cache.cache_key(cache)
+    stored = cache_codec.loads(audit_cache.unseal(mac_key, path.read_bytes()))
+    for forged in (b"\0" * 31, "0" * 64, None):  # the shapes a digest is not
+        stored["entries"] = {k: forged for k in stored["entries"]}
+        path.write_bytes(audit_cache.seal(mac_key, cache_codec.dumps(stored)))
+        for delta in cache.glob("dedup-text.delta-*"):
+            delta.unlink()
+        hashed.clear()
+        assert run(content_copy, config, cache) == warm
+        assert set(hashed) == every  # not one taken from the forged memo
 
 
 def test_pair_cache_follows_edits_new_copies_and_removals(content_copy, tmp_path):
