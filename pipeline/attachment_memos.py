@@ -22,6 +22,7 @@ from pipeline import audit_cache, memo, parallel
 from pipeline.attachments import Owner, Verdict
 from pipeline.config import Config
 from pipeline.rendered import MarkdownSettings
+from pipeline.stage_memos import LOAD_SOURCES
 
 
 class JsonCache:
@@ -100,11 +101,13 @@ class VerdictCache(JsonCache):
 
 class UrlCache(JsonCache):
     """The URLs of an item's or page's text (rendering Markdown is most of a warm run's cost),
-    by the SHA-256 of everything they depend on."""
+    by the SHA-256 of everything they depend on — for an item, of its file (path and SHA-256 of
+    its bytes, which decide its texts: the loader's code is in the stamp), so that an unchanged
+    item's texts are not hashed again."""
 
     KIND = "attachment-urls"
-    SOURCES = ("attachments.py", "rendered.py")
-    PACKAGES = ("Markdown", "pymdown-extensions")
+    SOURCES = ("attachments.py", "rendered.py") + LOAD_SOURCES
+    PACKAGES = ("Markdown", "pymdown-extensions", "PyYAML", "python-frontmatter")
 
     @staticmethod
     def key(owner: Owner, settings: MarkdownSettings, base: hashlib._Hash | None = None) -> str:
@@ -123,14 +126,27 @@ class UrlCache(JsonCache):
         material = json.dumps([settings.extensions, settings.configs_json], ensure_ascii=False)
         return hashlib.sha256(material.encode("utf-8", "surrogatepass") + b"\0")
 
+    @staticmethod
+    def file_key(path: str, content_hash: str, base: hashlib._Hash) -> str:
+        """The key of an item's URLs by its file: its path, the SHA-256 of its bytes and the
+        Markdown settings (``base``: :meth:`base`)."""
+        material = f"item-file\0{base.hexdigest()}\0{path}\0{content_hash}"
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
     def urls(
         self,
         owner: Owner,
         settings: MarkdownSettings,
         compute: Callable[[Owner], list[str]],
         base: hashlib._Hash | None = None,
+        content_hash: str | None = None,
     ) -> list[str]:
-        key = self.key(owner, settings, base)
+        """``content_hash``: the SHA-256 of the file of the item ``owner`` is made from (None:
+        keyed by its texts)."""
+        if content_hash and not owner.raw_only:
+            key = self.file_key(owner.path, content_hash, base or UrlCache.base(settings))
+        else:
+            key = self.key(owner, settings, base)
         raw = self.get_raw(key)
         if type(raw) is list and all(type(u) is str for u in raw):
             return raw
@@ -139,13 +155,15 @@ class UrlCache(JsonCache):
         return urls
 
 
-def urls_of(cache_dir: Path | None, config: Config, settings: MarkdownSettings):
-    """:func:`pipeline.attachments.attach`'s ``urls_of``, remembering in ``cache_dir``."""
+def urls_of(cache_dir: Path | None, config: Config, settings: MarkdownSettings, files: dict[str, str] | None = None):
+    """:func:`pipeline.attachments.attach`'s ``urls_of``, remembering in ``cache_dir``;
+    ``files``: item path → the SHA-256 of its file, for the owners made from those items."""
+    files = files or {}
 
     def run(owners: list[Owner], compute: Callable[[Owner], list[str]]) -> list[list[str]]:
         cache = UrlCache(Path(cache_dir) / "attachment-urls.json" if cache_dir is not None else None, config)
         base = UrlCache.base(settings)
-        found = [cache.urls(o, settings, compute, base) for o in owners]
+        found = [cache.urls(o, settings, compute, base, files.get(o.path)) for o in owners]
         try:
             cache.save()
         except OSError:

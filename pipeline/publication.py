@@ -333,11 +333,18 @@ def referenced_files(content_dir, config: Config, published: tuple, settings: Ma
     where = Path(cache_dir) / "attachment-urls.json" if cache_dir is not None else None
     cache = attachment_memos.UrlCache(where, config)
     base = attachment_memos.UrlCache.base(settings)
+    files = _item_files(published)
 
     def urls_of(owners, compute):
-        return [cache.urls(o, settings, compute, base) for o in owners]
+        return [cache.urls(o, settings, compute, base, files.get(o.path)) for o in owners]
 
     return attachments.referenced_files(published, content_dir, config, settings, urls_of)
+
+
+def _item_files(items) -> dict[str, str]:
+    """item path → the SHA-256 of its file (an item made without one is left out): an item's
+    attachment owner is a function of its file, so its URLs are remembered by it."""
+    return {i.path: i.content_hash for i in items if i.content_hash}
 
 
 def _fold_table(key: str) -> dict[str, str]:
@@ -449,7 +456,9 @@ def _attachments(
         config,
         confidentiality.build_scanners(config),
         settings=settings,
-        urls_of=attachment_memos.urls_of(cache_dir, config, settings),
+        urls_of=attachment_memos.urls_of(
+            cache_dir, config, settings, _item_files(published + tuple(w.item for w in withheld))
+        ),
         verdicts_of=attachment_memos.verdicts_of(cache_dir, config, jobs),
     )
     findings.extend(result.findings)

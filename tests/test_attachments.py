@@ -475,6 +475,41 @@ def test_verdicts_are_cached_as_json_and_a_planted_cache_is_ignored(content, tmp
     assert "pii" in withheld_rules(first)[item]
 
 
+def test_an_items_urls_are_remembered_by_its_file_and_follow_a_same_size_same_time_edit(content, tmp_path, monkeypatch):
+    """attachment-urls.json knows an item's URLs by its file (path and SHA-256 of its bytes):
+    a warm run hashes no item's texts; an item edited to link a withheld item's file — same
+    size, same modification time — is read again and withheld with it; a page is still known
+    by its text."""
+    import os
+
+    from pipeline import attachment_memos
+
+    content.file("files/2026/secret.csv", "名单\n甲\n")
+    content.item("secret", "[名单](../../../files/2026/secret.csv)", classified=True)
+    plain = content.item("plain", "本局召开会议。" + "无附件" * 20)
+    cache = tmp_path / "cache"
+    cold = content.run(cache_dir=cache)
+    assert plain in {i.path for i in cold.published}
+    hashed = []
+    original = attachment_memos.UrlCache.key
+    monkeypatch.setattr(
+        attachment_memos.UrlCache, "key", staticmethod(lambda o, *a: hashed.append(o.path) or original(o, *a))
+    )
+    assert content.run(cache_dir=cache) == cold and not [p for p in hashed if p.startswith("items/")]
+    file = content.root / plain
+    before = file.read_bytes()
+    body = "本局召开会议。[附件](../../../files/2026/secret.csv)"
+    data = before.replace(("本局召开会议。" + "无附件" * 20).encode(), body.encode())
+    data += b"\n" * (len(before) - len(data))
+    stat = file.stat()
+    file.write_bytes(data)
+    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert file.stat().st_size == stat.st_size and file.stat().st_mtime_ns == stat.st_mtime_ns
+    warm = content.run(cache_dir=cache)
+    assert withheld_rules(warm)[plain] == {"withheld-attachment"}
+    assert warm == content.run()
+
+
 def test_a_file_changed_after_its_scan_is_not_copied(content):
     path = content.file("files/2026/a.csv", "企业\n甲\n")
     content.item("x", "[附件](../../../files/2026/a.csv)")
