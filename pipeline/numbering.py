@@ -319,13 +319,15 @@ def number(
     findings: list[Finding] = []
     assigned: list[tuple[str, str]] = []
     moved: list[tuple[str, str]] = []
+    keys = [item_key(i) for i in items]  # once per item
     if trusted:
-        existing = set(existing_keys) | {item_key(i) for i in items}
+        existing = set(existing_keys)
+        existing.update(keys)
         orphans_by_name: dict[str, list[str]] = {}
         for key in entries:
             if key not in existing:
                 orphans_by_name.setdefault(key.rsplit("/", 1)[-1], []).append(key)
-        new_items = sorted((i for i in items if item_key(i) not in entries), key=lambda i: (i.date, item_key(i)))
+        new_items = sorted((i for i, k in zip(items, keys) if k not in entries), key=lambda i: (i.date, item_key(i)))
         next_seq: dict[int, int] = {}
         for e in entries.values():
             next_seq[e.year] = max(next_seq.get(e.year, 0), e.seq)
@@ -353,7 +355,7 @@ def number(
             entries[key] = LedgerEntry(key, num, year, next_seq[year], item.date.strftime("%Y-%m-%d"), item.title)
             assigned.append((key, num))
     numbers = {key: e.number for key, e in entries.items()}
-    out = tuple(_numbered(i, numbers.get(item_key(i))) for i in items)
+    out = tuple(_numbered(i, numbers.get(k)) for i, k in zip(items, keys))
     new_ledger = (
         Ledger(ledger.format, ledger.org_code, tuple(sorted(entries.values(), key=lambda e: (e.year, e.seq))))
         if trusted
