@@ -83,3 +83,30 @@ def test_remembered_files_follow_odd_names_folders_links_and_exclusions(tmp_path
             config = load_config(str(tmp_path / "mkdocs.yml"))
         ours = _described(mkdocs_files.get_files(config, work))
         assert ours == _mkdocs(config), step
+
+
+def test_a_spare_page_linked_to_another_or_changed_with_its_time_set_back_is_not_kept(tmp_path):
+    """Held (f1ffc26): the recycled spare keeps a page whose file has the very status the snapshot
+    recorded, without looking at the live site.  A spare page replaced by a hard link to another
+    page's file (that file's inode, not the one recorded), and a spare page changed in place with its
+    size and modification time put back (its ctime moves on), are rendered again: the build puts out
+    what a clean build does."""
+    import os
+
+    from small_mkdocs import build, clean, three_builds, tree
+
+    from pipeline import publish
+
+    engine, out, record = three_builds(tmp_path)
+    spare = publish.spare_dir(out)
+    loose, other, home = spare / "loose" / "index.html", spare / "other" / "index.html", spare / "index.html"
+    loose.unlink()
+    os.link(other, loose)
+    st = home.stat()
+    home.write_bytes(home.read_bytes().replace("首页标题".encode(), "篡改标题".encode()))
+    os.utime(home, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert home.stat().st_size == st.st_size and home.stat().st_mtime_ns == st.st_mtime_ns
+    (tmp_path / "docs" / "sec" / "index.md").write_text("---\ntitle: 栏目\n---\n\n新正文\n", encoding="utf-8")
+    record, outcome, recycled = build(engine, out, record)
+    assert recycled and "index.md" in outcome.rendered  # loose.md: taken over from the live site
+    assert tree(out) == clean(engine, tmp_path / "clean")
