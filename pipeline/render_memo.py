@@ -24,7 +24,10 @@ them and checks every attribute read is in these lists.  Everything else a rende
 the configuration — a memo serves one configuration (another one empties it) — and the values
 named above, compared whole.  Per-item views are digested once per item object (SHA-256 of
 their msgpack encoding: types, dates and zones kept apart), so a docs tree after a one-item
-save digests one item.
+save digests one item.  A build's stored memo keeps each item's view digests with the digest
+of its whole record (a view is a function of the record, the configuration and the code — the
+last two are in the stamp): the next build digests every item whole (its page's key) and the
+views of an item it had not seen only.
 
 The memo lives in memory: ``portal serve``'s fast path (:mod:`pipeline.preview`) keeps
 :data:`SHARED` between saves.  Only the last docs tree's entries are kept.
@@ -117,6 +120,9 @@ VIEWS: dict[str, Callable[[Any, Any], Any]] = {
     "report": _report_view,
     "website": _website_view,
 }
+# the views kept per item in a build's memo, in this order (all but "item", whose digest is the entry's key)
+STORED_VIEWS = ("list", "stats", "catalog", "report", "website")
+_VIEW_AT = {view: n for n, view in enumerate(STORED_VIEWS)}
 
 
 _RECORDS: dict[type, tuple[msgpack.ExtType, Callable[[Any], tuple]]] = {}
@@ -197,7 +203,7 @@ def view_digest(view: Any) -> bytes | None:
     return hashlib.sha256(data).digest()
 
 
-FORMAT = 2  # 2: each docs file's status
+FORMAT = 3  # 2: each docs file's status; 3: each item's view digests
 MEMO_FILE = "render-memo.msgpack"  # in <work>/cache/
 HERE = Path(__file__).resolve().parent
 # libraries whose behaviour a memoised output depends on (feedgen and lxml write the feeds;
@@ -288,6 +294,8 @@ class RenderMemo:
         self._stamp: bytes | None = None
         self._stored_pages: dict[bytes, tuple] = {}  # item digest → (docs path, sha256, size, is text, status)
         self._stored_outputs: dict[str, tuple] = {}  # renderer → (key, files, nav as JSON, findings)
+        # item digest → its STORED_VIEWS' digests (None: not taken) when the last docs tree used it
+        self._stored_views: dict[bytes, tuple] = {}
         # docs path → (content, sha256, size, is text, status) known this docs tree
         self._records: dict[str, tuple] = {}
         self._keep_on_disk = False
@@ -359,27 +367,36 @@ class RenderMemo:
     def _load(self, config: Any) -> None:
         started = time.perf_counter()
         self._stored_pages, self._stored_outputs, self._records = {}, {}, {}
+        self._stored_views = {}
         try:
             self._stamp = stamp(config)
         except Exception:  # noqa: BLE001 - what outputs depend on is unknown: keep nothing
             self._stamp = None
         if self._stamp is not None and self._reuse:
             try:
-                self._stored_pages, self._stored_outputs = self._read()
+                self._stored_pages, self._stored_outputs, self._stored_views = self._read()
             except (OSError, ValueError):  # fail closed: an unreadable, damaged, foreign or forged memo is empty
-                self._stored_pages, self._stored_outputs = {}, {}
+                self._stored_pages, self._stored_outputs, self._stored_views = {}, {}, {}
         self.load_seconds = time.perf_counter() - started
 
-    def _read(self) -> tuple[dict, dict]:
+    def _read(self) -> tuple[dict, dict, dict]:
         payload = audit_cache.unseal(audit_cache.work_key(self._work), self.path.read_bytes())
         if payload is None:
             raise ValueError("render memo not written with this work folder's key")
         data = cache_codec.loads(payload, (Finding,))
-        if type(data) is not tuple or len(data) != 3 or data[0] != self._stamp:
+        if type(data) is not tuple or len(data) != 4 or data[0] != self._stamp:
             raise ValueError("render memo of other code or configuration")
-        pages, outputs = data[1], data[2]
-        if type(pages) is not tuple or type(outputs) is not dict:
+        pages, outputs, views = data[1], data[2], data[3]
+        if type(pages) is not tuple or type(outputs) is not dict or type(views) is not tuple:
             raise ValueError("render memo without entries")
+        stored_views = {}
+        width = len(STORED_VIEWS) + 1
+        for entry in views:  # (item digest, then each of STORED_VIEWS' digest or None)
+            if type(entry) is not tuple or len(entry) != width or not all(_is_digest(d) or d is None for d in entry):
+                raise ValueError("bad view entry")
+            if entry[0] is None:
+                raise ValueError("bad view entry")
+            stored_views[entry[0]] = entry[1:]
         stored_pages = {}
         for entry in pages:  # (item digest, docs path, sha256, size, is text, status)
             if type(entry) is not tuple or len(entry) != 6 or not _is_digest(entry[0]) or not _is_file(entry[1:]):
@@ -400,7 +417,7 @@ class RenderMemo:
             ):
                 raise ValueError("bad output entry")
             stored_outputs[name] = value
-        return stored_pages, stored_outputs
+        return stored_pages, stored_outputs, stored_views
 
     def _from_docs(self, entry: tuple) -> str | bytes | Kept | None:
         """The docs file the last build wrote for ``entry`` (docs path, sha256, size, is text,
@@ -505,7 +522,12 @@ class RenderMemo:
                     continue
                 files = tuple(self._record(rel, content) for rel, content in out.files.items())
                 outputs[name] = (out_key, files, nav_text, tuple(out.findings))
-            payload = cache_codec.dumps((self._stamp, pages, outputs), (Finding,))
+            views = tuple(
+                (whole, *(digests.get(view) for view in STORED_VIEWS))
+                for _, digests in self._items.values()
+                if (whole := digests.get("item")) is not None and any(digests.get(view) for view in STORED_VIEWS)
+            )
+            payload = cache_codec.dumps((self._stamp, pages, outputs, views), (Finding,))
         except (TypeError, ValueError, OverflowError):
             return
         path = self.path
@@ -528,7 +550,16 @@ class RenderMemo:
             self._seen[id(item)] = known
         digests = known[1]
         if view not in digests:
-            digests[view] = view_digest(VIEWS[view](item, self._config))
+            found = None
+            if view != "item" and self._stored_views:
+                # a build's memo: the view's digest the last docs tree took of this very item (the
+                # whole record's digest) — the view is a function of the item (and of the
+                # configuration and code, which the stamp covers)
+                whole = self.digest(item, "item")
+                stored = None if whole is None else self._stored_views.get(whole)
+                if stored is not None:
+                    found = stored[_VIEW_AT[view]]
+            digests[view] = view_digest(VIEWS[view](item, self._config)) if found is None else found
         return digests[view]
 
     def value(self, value: Any) -> Any:
@@ -542,12 +573,6 @@ class RenderMemo:
         no digest, a new object that equals no other key (the renderer runs)."""
         if not self.on:
             return object()
-        if self._work is not None and view != "item":
-            # a build's memo: each item is digested once anyway, so the whole list in one go
-            view_of = VIEWS[view]
-            config = self._config
-            found = view_digest(tuple(view_of(i, config) for i in items))
-            return object() if found is None else found
         parts = [self.digest(i, view) for i in items]
         if None in parts:
             return object()

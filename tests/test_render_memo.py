@@ -506,3 +506,33 @@ def test_sync_refuses_a_kept_file_it_was_not_told_is_on_disk(tmp_path):
         docs_tree.sync(tmp_path / "docs", {"a.md": kept}, {"a.md": docs_tree.Kept("a.md")})
     report = docs_tree.sync(tmp_path / "docs", {"b.md": "乙", "a.md": kept}, {"a.md": kept})
     assert (report.written, report.unchanged) == (1, 1)
+
+
+def test_a_build_takes_unchanged_items_views_from_the_memo(demo, tmp_path, monkeypatch):
+    """Each item's view digests are kept with its whole record's digest: the next build makes a
+    view only of an item it has not seen (and a changed one is a new item), and sees the change."""
+    pub, config = demo
+    work = tmp_path / "work"
+    _stored_tree(pub, config, work)
+    n = len(pub.published) // 2
+    item = pub.published[n]
+    renamed = replace(item, column=next(i.column for i in pub.published if i.column != item.column))
+    edited = replace(pub, published=pub.published[:n] + (renamed,) + pub.published[n + 1 :])
+    made_views = []
+    for view in render_memo.STORED_VIEWS:
+        real = render_memo.VIEWS[view]
+
+        def counted(i, config, view=view, real=real):
+            made_views.append((view, i))
+            return real(i, config)
+
+        monkeypatch.setitem(render_memo.VIEWS, view, counted)
+    made, memo = _stored_tree(edited, config, work)
+    assert made_views and {i for _, i in made_views} == {renamed}  # only the item not seen before
+    assert memo.misses >= 2  # its page and the lists (another column) at least
+    monkeypatch.undo()
+    _same_as_fresh(made, edited, config)
+    assert _on_disk(work) == {k: v.encode() if isinstance(v, str) else v for k, v in made[0].items()}
+    # and back: the item as it was is known again, the outputs follow it
+    made, memo = _stored_tree(pub, config, work)
+    _same_as_fresh(made, pub, config)
