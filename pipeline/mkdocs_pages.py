@@ -59,7 +59,7 @@ from typing import Callable
 import msgpack
 
 from pipeline import audit_cache, mkdocs_files
-from pipeline.manifest import Recorded, status_key, storable
+from pipeline.manifest import Recorded, five_ints, status_key, storable
 from pipeline.memo import collector_paused
 from pipeline.publish import folders_of, inventory, keep_only, write_atomic
 
@@ -139,7 +139,7 @@ class PageRecord:
                     k: PageEntry(
                         str(v[0]),
                         str(v[1]),
-                        dict(v[2]),
+                        v[2] if type(v[2]) is dict else dict(v[2]),  # a map just decoded is ours: no copy
                         tuple(v[3]),
                         str(v[4]),
                         _stat_of(v[5] if len(v) > 5 else None),
@@ -425,9 +425,7 @@ def _mkdir(path: str) -> None:
 
 def _stat_of(value) -> tuple:
     """A recorded page stat as five ints, or () (anything else: the page is read to be checked)."""
-    if isinstance(value, list) and len(value) == 5 and all(type(v) is int for v in value):
-        return tuple(value)
-    return ()
+    return tuple(value) if five_ints(value) else ()
 
 
 def _templates_of(value) -> dict:
