@@ -88,9 +88,24 @@ class Shard:
     groups: tuple[str, ...] = ()  # the glob's members: ``folder/2026-03-*`` (a month) or ``folder/slug``
 
 
+_PLANNED: list = []  # the last plan of a tuple of items: (items, shard_pages, shards_from, shards)
+
+
 def plan_shards(
     items, shard_pages: int = DEFAULT_SHARD_PAGES, shards_from: int = DEFAULT_SHARDS_FROM
 ) -> tuple[Shard, ...]:
+    """:func:`_plan`, once per tuple of items: a build plans the shards for the search page (the
+    docs tree) and again for Pagefind, with the very same tuple of immutable items (~0.15 s at 10k)."""
+    last = _PLANNED[0] if _PLANNED else None
+    if last is not None and last[0] is items and last[1] == shard_pages and last[2] == shards_from:
+        return last[3]
+    shards = _plan(items, shard_pages, shards_from)
+    if type(items) is tuple:  # a list may change under the same identity
+        _PLANNED[:] = [(items, shard_pages, shards_from, shards)]
+    return shards
+
+
+def _plan(items, shard_pages: int, shards_from: int) -> tuple[Shard, ...]:
     """Split published items into shards of about ``shard_pages`` pages, oldest months first.
 
     Below ``shards_from`` items the whole site is one bundle.  Above, items are grouped by folder

@@ -159,6 +159,28 @@ def test_plan_changes_only_the_shard_a_change_touches():
             assert changed == [own], (trial, own, changed)
 
 
+def test_a_plan_is_made_once_per_tuple_of_items_and_again_for_any_other():
+    """The docs tree and Pagefind plan the same tuple: the second gets the first plan.  Any other
+    tuple (an item changed, equal items in a new tuple), other settings or a list are planned anew."""
+    rng = random.Random(3)
+    items = tuple(_items(rng, 1200))
+    first = search_index.plan_shards(items, 100, 1)
+    assert search_index.plan_shards(items, 100, 1) is first
+    again = search_index.plan_shards(tuple(items), 100, 1)  # tuple() of a tuple is the same object
+    assert again is first
+    copied = tuple(list(items))
+    assert search_index.plan_shards(copied, 100, 1) == first
+    newest = max(i.date for i in items)
+    moved = (SimpleNamespace(url=f"bureau/{newest.year}/{newest.isoformat()}-moved/", date=newest),) + items[1:]
+    planned = search_index.plan_shards(moved, 100, 1)
+    assert planned == search_index._plan(moved, 100, 1) != first
+    assert search_index.plan_shards(moved, 50, 1) == search_index._plan(moved, 50, 1) != planned
+    as_list = list(moved)
+    assert search_index.plan_shards(as_list, 50, 1) == search_index._plan(moved, 50, 1)
+    as_list[0] = items[0]  # the same list, changed: planned again
+    assert search_index.plan_shards(as_list, 50, 1) == search_index._plan(items, 50, 1)
+
+
 def test_a_big_month_is_split_at_folders():
     items = [SimpleNamespace(url=f"f{k % 7}/2026/2026-03-{k:04d}/", date=date(2026, 3, 1)) for k in range(700)]
     plan = search_index.plan_shards(items, 100, 1)
