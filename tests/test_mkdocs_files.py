@@ -11,9 +11,9 @@ import logging
 
 import msgpack
 import pytest
-from mkdocs.config import load_config
-from mkdocs.structure.files import File, get_files, set_exclusions
+from mkdocs.structure.files import File
 
+from files_probe import config_for, described, mkdocs_described, write_docs
 from pipeline import audit_cache, mkdocs_files
 
 NAMES = (
@@ -32,56 +32,13 @@ NAMES = (
     "deep/a/b/c/README.md",
     "Ünïcode/名字.md",
 )
-ATTRS = (
-    "src_uri",
-    "src_path",
-    "src_dir",
-    "dest_dir",
-    "use_directory_urls",
-    "inclusion",
-    "dest_uri",
-    "dest_path",
-    "url",
-    "name",
-    "abs_src_path",
-    "abs_dest_path",
-    "generated_by",
-)
-
-
-def _config(tmp_path, directory_urls=True, not_in_nav="/bureau/2026/\n/stats/"):
-    (tmp_path / "mkdocs.yml").write_text(
-        "site_name: t\ndocs_dir: docs\nsite_dir: site\n"
-        f"use_directory_urls: {str(directory_urls).lower()}\n"
-        "exclude_docs: |\n  drafts/\n"
-        "not_in_nav: |\n" + "".join(f"  {line}\n" for line in not_in_nav.splitlines()),
-        encoding="utf-8",
-    )
-    return load_config(str(tmp_path / "mkdocs.yml"))
-
-
-def _write(docs, names):
-    for name in names:
-        path = docs / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# {name}\n", encoding="utf-8")
-
-
-def _described(files):
-    return [tuple(getattr(f, attr) for attr in ATTRS) + (f.is_documentation_page(),) for f in files]
-
-
-def _mkdocs(config):
-    files = get_files(config)
-    set_exclusions(files, config)
-    return _described(files)
 
 
 @pytest.fixture
 def site(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
-    _write(tmp_path / "docs", NAMES)
+    write_docs(tmp_path / "docs", NAMES)
     return tmp_path, work
 
 
@@ -100,37 +57,37 @@ def _made(monkeypatch):
 
 def test_remembered_files_are_mkdocs_files(site, monkeypatch):
     tmp_path, work = site
-    config = _config(tmp_path)
+    config = config_for(tmp_path)
     made = _made(monkeypatch)
-    assert _described(mkdocs_files.get_files(config, work)) == _mkdocs(config)
+    assert described(mkdocs_files.get_files(config, work)) == mkdocs_described(config)
     assert made[0] == 2 * len(NAMES)  # ours made them all (no memo yet), then mkdocs' own
     assert (work / "cache" / mkdocs_files.MEMO_FILE).is_file()
     made[0] = 0
     again = mkdocs_files.get_files(config, work)
     assert made[0] == 0  # every File from the memo
-    assert _described(again) == _mkdocs(config)
+    assert described(again) == mkdocs_described(config)
     # added and removed files: the new ones made by mkdocs' constructor, the gone ones gone
     (tmp_path / "docs" / "about.md").unlink()
-    _write(tmp_path / "docs", ["bureau/2026/2026-04-01-新.md", "zzz/index.md", "about/index.md"])
+    write_docs(tmp_path / "docs", ["bureau/2026/2026-04-01-新.md", "zzz/index.md", "about/index.md"])
     made[0] = 0
     third = mkdocs_files.get_files(config, work)
     assert made[0] == 3
-    assert _described(third) == _mkdocs(config)
+    assert described(third) == mkdocs_described(config)
 
 
 @pytest.mark.parametrize("change", ["directory_urls", "not_in_nav", "no_key"])
 def test_settings_a_file_depends_on_are_not_taken_from_the_memo(site, change):
     tmp_path, work = site
-    mkdocs_files.get_files(_config(tmp_path), work)
+    mkdocs_files.get_files(config_for(tmp_path), work)
     if change == "directory_urls":
-        config = _config(tmp_path, directory_urls=False)
+        config = config_for(tmp_path, directory_urls=False)
     elif change == "not_in_nav":
-        config = _config(tmp_path, not_in_nav="/bureau/")
+        config = config_for(tmp_path, not_in_nav="/bureau/")
     else:  # a work folder whose key cannot be had: nothing remembered is trusted
-        config = _config(tmp_path)
+        config = config_for(tmp_path)
         (work / audit_cache.KEY_FILE).unlink()
         (work / audit_cache.KEY_FILE).mkdir()
-    assert _described(mkdocs_files.get_files(config, work)) == _mkdocs(config)
+    assert described(mkdocs_files.get_files(config, work)) == mkdocs_described(config)
 
 
 def _forge(work, how):
@@ -160,19 +117,19 @@ def _forge(work, how):
 @pytest.mark.parametrize("how", ["foreign-key", "other-stamp", "odd-entries", "garbage", "truncated", "folder"])
 def test_a_forged_or_damaged_memo_changes_nothing(site, how):
     tmp_path, work = site
-    config = _config(tmp_path)
+    config = config_for(tmp_path)
     mkdocs_files.get_files(config, work)
     _forge(work, how)
-    assert _described(mkdocs_files.get_files(config, work)) == _mkdocs(config)  # no traceback either
+    assert described(mkdocs_files.get_files(config, work)) == mkdocs_described(config)  # no traceback either
 
 
-def test_two_files_for_one_page_are_left_to_mkdocs(site, caplog):
+def test_two_files_for_one_page_are_left_tomkdocs_described(site, caplog):
     """README.md beside index.md: mkdocs keeps one and warns; so does this build."""
     tmp_path, work = site
-    _write(tmp_path / "docs", ["bureau/README.md"])
-    config = _config(tmp_path)
+    write_docs(tmp_path / "docs", ["bureau/README.md"])
+    config = config_for(tmp_path)
     mkdocs_files.get_files(config, work)
     with caplog.at_level(logging.WARNING, logger="mkdocs"):
-        ours = _described(mkdocs_files.get_files(config, work))
+        ours = described(mkdocs_files.get_files(config, work))
     assert any("conflicts with" in r.getMessage() for r in caplog.records)
-    assert ours == _mkdocs(config)
+    assert ours == mkdocs_described(config)

@@ -56,7 +56,7 @@ def test_remembered_files_follow_odd_names_folders_links_and_exclusions(tmp_path
     import os
     import unicodedata
 
-    from test_mkdocs_files import _config, _described, _mkdocs, _write
+    from files_probe import config_for, described, mkdocs_described, write_docs
 
     from pipeline import mkdocs_files
 
@@ -66,13 +66,13 @@ def test_remembered_files_follow_odd_names_folders_links_and_exclusions(tmp_path
     nfc = unicodedata.normalize("NFC", "café.md")
     nfd = unicodedata.normalize("NFD", "café.md")
     assert nfc != nfd
-    _write(docs, ["index.md", f"a/{nfc}", f"a/{nfd}", "a/back\\slash.md", "b.md", "c/index.md"])
+    write_docs(docs, ["index.md", f"a/{nfc}", f"a/{nfd}", "a/back\\slash.md", "b.md", "c/index.md"])
     os.symlink("../c", docs / "a" / "to-c")
-    config = _config(tmp_path)
+    config = config_for(tmp_path)
     for step in range(4):
         if step == 1:  # b.md becomes a folder b.md/ holding a page
             (docs / "b.md").unlink()
-            _write(docs, ["b.md/index.md", "b.md/x.md"])
+            write_docs(docs, ["b.md/index.md", "b.md/x.md"])
         if step == 2:
             (tmp_path / "mkdocs.yml").write_text(
                 (tmp_path / "mkdocs.yml").read_text(encoding="utf-8").replace("  drafts/\n", "  drafts/\n  a/\n"),
@@ -81,8 +81,8 @@ def test_remembered_files_follow_odd_names_folders_links_and_exclusions(tmp_path
             from mkdocs.config import load_config
 
             config = load_config(str(tmp_path / "mkdocs.yml"))
-        ours = _described(mkdocs_files.get_files(config, work))
-        assert ours == _mkdocs(config), step
+        ours = described(mkdocs_files.get_files(config, work))
+        assert ours == mkdocs_described(config), step
 
 
 def test_a_spare_page_linked_to_another_or_changed_with_its_time_set_back_is_not_kept(tmp_path):
