@@ -18,7 +18,6 @@ fail-closed error handling are one sequence; each step's work lives in its own m
 from __future__ import annotations
 
 import json
-import os
 import queue
 import threading
 import time
@@ -529,21 +528,33 @@ PAGE_RECORD = mkdocs_pages.RECORD_FILE
 
 
 def _changed_since(site: Path, folders: set[str], hashed: manifest.SiteHashes) -> set[str]:
-    """The ``folders`` of ``site`` (search bundles judged while Pagefind ran) holding a file whose
-    status is no longer the one it had when it was hashed (``hashed.seen``; a file hashed without
-    one counts as changed): Pagefind's stage writes nowhere once it has called a folder finished,
-    and were it to, the folder is hashed and checked again rather than published unjudged."""
+    """The ``folders`` of ``site`` (search bundles judged while Pagefind ran) that changed since they
+    were hashed: a file whose status is no longer the one it had then (``hashed.seen``; a file hashed
+    without one counts as changed), a file that was not there (one walk of each folder) or one gone.
+    Pagefind's stage writes nowhere once it has called a folder finished, and were it to, the folder
+    is hashed and checked again rather than published unjudged."""
+    if not folders:
+        return set()
+    counts: dict[str, int] = {}
+    for rel in hashed.files:
+        top = rel.split("/", 1)[0]
+        if top in folders:
+            counts[top] = counts.get(top, 0) + 1
     changed = set()
-    prefixes = tuple(f"{name}/" for name in folders)
-    for rel in hashed.files if prefixes else ():
-        if rel.startswith(prefixes):
-            key = hashed.seen.get(rel)
-            try:
-                same = bool(key) and manifest.status_key(os.lstat(os.path.join(site, rel))) == key
-            except OSError:
-                same = False
-            if not same:
-                changed.add(rel.split("/", 1)[0])
+    for name in folders:
+        try:
+            found = publish.inventory(site / name)[0]
+        except OSError:
+            changed.add(name)
+            continue
+        if len(found) != counts.get(name, 0):
+            changed.add(name)
+            continue
+        for rel, st in found.items():
+            key = hashed.seen.get(f"{name}/{rel}")
+            if not key or manifest.status_key(st) != key:
+                changed.add(name)
+                break
     return changed
 
 
