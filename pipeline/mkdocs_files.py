@@ -23,7 +23,7 @@ from pathlib import Path
 
 import msgpack
 
-from pipeline import audit_cache
+from pipeline import audit_cache, publish
 
 MEMO_FILE = "files.msgpack"
 _VERSION = 1
@@ -65,11 +65,7 @@ def _load(path: Path, key: bytes | None, stamp: str) -> dict:
 def _save(path: Path, key: bytes, stamp: str, files) -> None:
     known = {f.src_uri: [f.dest_uri, f.url, f.name, f.inclusion.value] for f in files}
     try:
-        payload = msgpack.packb([stamp, known], use_bin_type=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(audit_cache.seal(key, payload))
-        os.replace(tmp, path)
+        publish.write_atomic(path, audit_cache.seal(key, msgpack.packb([stamp, known], use_bin_type=True)))
     except (OSError, ValueError, TypeError):  # the memo is only ever a shortcut
         pass
 
